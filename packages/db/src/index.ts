@@ -1,0 +1,4 @@
+export * from './entities/index.js';
+export { initOrm, migrate, ormConfig, migrationsList, MikroORM, type OrmOptions } from './orm.js';
+export { startEmbeddedPostgres } from './embedded.js';
+export { createTestDatabase, TEST_ADMIN_URL } from './testing.js';

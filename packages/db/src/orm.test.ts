@@ -1,0 +1,44 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase } from './testing.js';
+import { initOrm, migrate, type MikroORM } from './orm.js';
+
+let orm: MikroORM;
+let drop: () => Promise<void>;
+
+beforeAll(async () => {
+  const db = await createTestDatabase('crm_dbtest');
+  drop = db.drop;
+  orm = await initOrm({ databaseUrl: db.url });
+  await migrate(orm);
+});
+afterAll(async () => {
+  await orm?.close(true);
+  await drop?.();
+});
+
+describe('schema constraints', () => {
+  const conn = () => orm.em.getConnection();
+  it('folds accents and case for search', async () => {
+    const [row] = await conn().execute(`select crm_fold('Élodie CŒUR Ça') as f`);
+    expect(row.f).toBe('elodie coeur ca');
+  });
+  it('rejects an opportunity probability above 100 and a devis with montant 0', async () => {
+    const [u] = await conn().execute(`insert into users (username, password_hash) values ('u', 'x') returning id`);
+    const [c] = await conn().execute(`insert into clients (nom, responsable_id) values ('Acme', ?) returning id`, [u.id]);
+    await expect(
+      conn().execute(`insert into opportunites (nom, client_id, probabilite) values ('o', ?, 101)`, [c.id]),
+    ).rejects.toThrow(/check/);
+    const [o] = await conn().execute(`insert into opportunites (nom, client_id) values ('o', ?) returning id`, [c.id]);
+    await expect(
+      conn().execute(`insert into devis (opportunite_id, montant, version) values (?, 0, 1)`, [o.id]),
+    ).rejects.toThrow(/check/);
+  });
+  it('enforces case-insensitive unique client email and date order on projets', async () => {
+    await conn().execute(`insert into clients (nom, email) values ('A', 'x@y.fr')`);
+    await expect(conn().execute(`insert into clients (nom, email) values ('B', 'X@Y.FR')`)).rejects.toThrow(/unique|duplicate/);
+    const [c] = await conn().execute(`insert into clients (nom) values ('C') returning id`);
+    await expect(
+      conn().execute(`insert into projets (titre, client_id, date_debut, date_fin) values ('p', ?, '2026-01-02', '2026-01-01')`, [c.id]),
+    ).rejects.toThrow(/projets_dates_order/);
+  });
+});

@@ -1,0 +1,42 @@
+import { MikroORM, type Options } from '@mikro-orm/postgresql';
+import { PostgreSqlDriver } from '@mikro-orm/postgresql';
+import { Migrator } from '@mikro-orm/migrations';
+import { allEntities } from './entities/index.js';
+import { Migration20261125000000_init } from './migrations/Migration20261125000000_init.js';
+
+export const migrationsList = [
+  { name: 'Migration20261125000000_init', class: Migration20261125000000_init },
+];
+
+export interface OrmOptions {
+  databaseUrl: string;
+  poolMax?: number;
+  debug?: boolean;
+}
+
+export function ormConfig({ databaseUrl, poolMax = 10, debug = false }: OrmOptions): Options {
+  return {
+    driver: PostgreSqlDriver,
+    clientUrl: databaseUrl,
+    entities: allEntities,
+    extensions: [Migrator],
+    discovery: { warnWhenNoEntities: true },
+    migrations: { migrationsList, transactional: true, allOrNothing: true, snapshot: false, silent: true },
+    pool: { min: 0, max: poolMax, idleTimeoutMillis: 30_000 },
+    // Numeric columns come back as strings; the API converts money exactly (cents).
+    forceUtcTimezone: true,
+    debug,
+    allowGlobalContext: false,
+  };
+}
+
+export async function initOrm(opts: OrmOptions): Promise<MikroORM> {
+  return MikroORM.init(ormConfig(opts));
+}
+
+/** Applies pending migrations; safe to call at every start. */
+export async function migrate(orm: MikroORM): Promise<void> {
+  await orm.getMigrator().up();
+}
+
+export { MikroORM };
