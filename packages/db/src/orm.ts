@@ -1,8 +1,12 @@
+import pg from 'pg';
 import { MikroORM, type Options } from '@mikro-orm/postgresql';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import { allEntities } from './entities/index.js';
 import { Migration20261125000000_init } from './migrations/Migration20261125000000_init.js';
+
+// `date` columns stay 'YYYY-MM-DD' strings (no timezone shift through JS Date).
+pg.types.setTypeParser(1082, (v: string) => v);
 
 export const migrationsList = [
   { name: 'Migration20261125000000_init', class: Migration20261125000000_init },

@@ -92,7 +92,7 @@ create table opportunites (
   notes text not null default '',
   date_creation timestamptz not null default now(),
   date_modification timestamptz not null default now(),
-  constraint opportunites_resultat_at_conclusion check (resultat is null or etape = 'conclusion'),
+  constraint opportunites_resultat_at_conclusion check ((etape = 'conclusion') = (resultat is not null)),
   constraint opportunites_position_uniq unique (etape, position) deferrable initially deferred
 );`);
     this.addSql(`create index opportunites_client_idx on opportunites (client_id);`);

@@ -1,0 +1,48 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import { initOrm, migrate, type MikroORM } from '@crm/db';
+import { loadConfig, type AppConfig } from './config.js';
+import { createDeps, type AppDeps } from './deps.js';
+import { buildServer, type ServerPlugin } from './server.js';
+import { featurePlugins } from './plugins.js';
+
+export interface App {
+  app: FastifyInstance;
+  deps: AppDeps;
+  orm: MikroORM;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web/dist');
+
+/** Builds the whole API (ORM, migrations, dependencies, HTTP server) without listening. */
+export async function createApp(options: {
+  databaseUrl: string;
+  config?: Partial<AppConfig>;
+  env?: NodeJS.ProcessEnv;
+  logger?: boolean | object;
+  webDist?: string;
+  plugins?: ServerPlugin[];
+  poolMax?: number;
+}): Promise<App> {
+  const config = loadConfig(options.env ?? process.env, { databaseUrl: options.databaseUrl, ...options.config });
+  const orm = await initOrm({ databaseUrl: options.databaseUrl, poolMax: options.poolMax });
+  await migrate(orm);
+  const deps = createDeps(orm, config);
+  const app = await buildServer(deps, {
+    logger: options.logger,
+    webDist: options.webDist,
+    plugins: [...featurePlugins, ...(options.plugins ?? [])],
+  });
+  return {
+    app,
+    deps,
+    orm,
+    async close() {
+      await app.close();
+      await deps.close();
+      await orm.close(true);
+    },
+  };
+}

@@ -1,0 +1,47 @@
+import { randomBytes } from 'node:crypto';
+
+export interface AppConfig {
+  port: number;
+  host: string;
+  databaseUrl?: string;
+  redisUrl?: string;
+  jwtSecret: string;
+  /** `Secure` cookies everywhere except development and tests. */
+  secureCookies: boolean;
+  accessTtlSeconds: number;
+  refreshTtlSeconds: number;
+  loginMaxFailures: number;
+  loginWindowSeconds: number;
+  smtp: { host: string; port: number; secure: boolean; user?: string; pass?: string; from: string };
+  webDist?: string;
+  logLevel: string;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<AppConfig> = {}): AppConfig {
+  const dev = (env.NODE_ENV ?? 'development') !== 'production';
+  const jwtSecret = env.JWT_SECRET ?? (dev ? randomBytes(32).toString('hex') : '');
+  if (!jwtSecret || jwtSecret.length < 32) throw new Error('JWT_SECRET (>= 32 characters) is required in production');
+  return {
+    port: Number(env.PORT ?? 3000),
+    host: env.HOST ?? '127.0.0.1',
+    databaseUrl: env.DATABASE_URL || undefined,
+    redisUrl: env.REDIS_URL || undefined,
+    jwtSecret,
+    secureCookies: env.COOKIE_SECURE ? env.COOKIE_SECURE === 'true' : !dev,
+    accessTtlSeconds: 15 * 60,
+    refreshTtlSeconds: 7 * 24 * 3600,
+    loginMaxFailures: 5,
+    loginWindowSeconds: 15 * 60,
+    smtp: {
+      host: env.SMTP_HOST ?? '127.0.0.1',
+      port: Number(env.SMTP_PORT ?? 1025),
+      secure: env.SMTP_SECURE === 'true',
+      user: env.SMTP_USER,
+      pass: env.SMTP_PASS,
+      from: env.SMTP_FROM ?? 'CRM <no-reply@crm.local>',
+    },
+    webDist: env.WEB_DIST,
+    logLevel: env.LOG_LEVEL ?? (dev ? 'info' : 'warn'),
+    ...overrides,
+  };
+}

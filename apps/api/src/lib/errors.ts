@@ -1,0 +1,76 @@
+import { TRPCError } from '@trpc/server';
+import type { MessageKey } from '@crm/shared';
+
+type Code = 'BAD_REQUEST' | 'UNAUTHORIZED' | 'FORBIDDEN' | 'NOT_FOUND' | 'CONFLICT' | 'TOO_MANY_REQUESTS' | 'INTERNAL_SERVER_ERROR';
+
+/**
+ * An error the API means to send: a contract code, a message key (translated per request), and
+ * optional per-field message keys. Anything else that escapes a procedure becomes a bare 500.
+ */
+export class ApiError extends TRPCError {
+  readonly messageKey: MessageKey;
+  readonly fieldErrorKeys?: Record<string, MessageKey[]>;
+  readonly headers?: Record<string, string>;
+  constructor(code: Code, messageKey: MessageKey, fieldErrorKeys?: Record<string, MessageKey[]>, headers?: Record<string, string>) {
+    super({ code, message: messageKey });
+    this.messageKey = messageKey;
+    this.fieldErrorKeys = fieldErrorKeys;
+    this.headers = headers;
+  }
+}
+
+export const notFound = () => new ApiError('NOT_FOUND', 'error.not_found');
+export const forbidden = () => new ApiError('FORBIDDEN', 'error.forbidden');
+export const unauthorized = (key: MessageKey = 'error.unauthorized') => new ApiError('UNAUTHORIZED', key);
+export const conflict = (key: MessageKey = 'error.conflict', fields?: Record<string, MessageKey[]>) =>
+  new ApiError('CONFLICT', key, fields);
+export const badRequest = (fields: Record<string, MessageKey[]>, key: MessageKey = 'error.validation') =>
+  new ApiError('BAD_REQUEST', key, fields);
+export const fieldError = (field: string, key: MessageKey) => badRequest({ [field]: [key] });
+
+/** PostgreSQL errors that are the caller's fault map to 4xx; see https://www.postgresql.org/docs/current/errcodes-appendix.html */
+export function fromDatabaseError(err: unknown): ApiError | null {
+  const e = err as { code?: string; constraint?: string; detail?: string };
+  if (!e || typeof e.code !== 'string') return null;
+  const constraint = e.constraint ?? '';
+  switch (e.code) {
+    case '23505':
+      if (constraint.startsWith('clients_email')) return conflict('error.email_taken', { email: ['error.email_taken'] });
+      if (constraint.startsWith('users_username')) return conflict('error.username_taken', { username: ['error.username_taken'] });
+      if (constraint.startsWith('users_email')) return conflict('error.email_taken', { email: ['error.email_taken'] });
+      return conflict();
+    case '23503': {
+      // FK name is <table>_<column>_foreign or custom; the column is in the detail: Key (client_id)=(9) ...
+      const col = /Key \((\w+)\)/.exec(e.detail ?? '')?.[1];
+      const field = col ? snakeToField(col) : 'nonFieldErrors';
+      if (/is still referenced/.test(e.detail ?? '')) return conflict();
+      return badRequest({ [field]: ['err.not_found_ref'] });
+    }
+    case '23514':
+      if (constraint === 'projets_dates_order') return badRequest({ dateFin: ['err.date_fin_order'] });
+      return badRequest({ nonFieldErrors: ['err.invalid'] });
+    case '23502':
+      return badRequest({ nonFieldErrors: ['err.required'] });
+    case '22001':
+      return badRequest({ nonFieldErrors: ['err.too_long'] });
+    case '22P02':
+    case '22003':
+    case '22007':
+    case '22008':
+      return badRequest({ nonFieldErrors: ['err.invalid'] });
+    default:
+      return null;
+  }
+}
+
+const FIELD_BY_COLUMN: Record<string, string> = {
+  client_id: 'client',
+  projet_id: 'projet',
+  opportunite_id: 'opportunite',
+  assigne_a_id: 'assigneA',
+  responsable_id: 'responsable',
+  devis_associe_id: 'devisAssocie',
+};
+function snakeToField(col: string): string {
+  return FIELD_BY_COLUMN[col] ?? col.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+}

@@ -1,0 +1,86 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { TRPCError } from '@trpc/server';
+import { createOpenApiNodeHttpHandler } from 'trpc-to-openapi';
+import type { AnyRouter } from '@trpc/server';
+import { contractError, type Context } from '../trpc.js';
+import { ApiError } from './errors.js';
+import { langFromHeader } from './i18n.js';
+
+const ERROR_KEY = Symbol('trpcError');
+type ReqWithError = FastifyRequest & { [ERROR_KEY]?: TRPCError };
+
+/**
+ * Serves the tRPC router as REST under `prefix` (trpc-to-openapi), with the contract's wire
+ * details: the error shape `{ code, message, fieldErrors }` in the caller's language, 201/204
+ * statuses set by procedures, `Retry-After` and other headers, and bodiless POSTs accepted.
+ */
+export function registerOpenApiRoutes(
+  app: FastifyInstance,
+  opts: { router: AnyRouter; prefix: string; createContext: (o: { req: FastifyRequest; res: FastifyReply }) => Context },
+): void {
+  const handler = createOpenApiNodeHttpHandler({
+    router: opts.router,
+    createContext: ({ req, res }: any) => opts.createContext({ req, res }),
+    maxBodySize: 1_000_000,
+    onError: ({ error, req }: any) => {
+      (req as ReqWithError)[ERROR_KEY] = error;
+      if (error.code === 'INTERNAL_SERVER_ERROR') (req as FastifyRequest).log.error({ err: error.cause ?? error }, 'REST procedure failed');
+    },
+    responseMeta: ({ ctx, errors }: any) => {
+      const c = ctx as Context | undefined;
+      const headers: Record<string, string> = { ...(c?.response.headers ?? {}) };
+      for (const e of errors) if (e instanceof ApiError && e.headers) Object.assign(headers, e.headers);
+      return errors.length ? { headers } : { status: c?.response.status ?? 200, headers };
+    },
+  } as any);
+
+  app.route({
+    method: ['GET', 'POST', 'PATCH', 'PUT', 'DELETE'],
+    url: `${opts.prefix}/*`,
+    handler: async (request, reply) => {
+      request.raw.url = request.url.slice(opts.prefix.length) || '/';
+      if (['POST', 'PUT', 'PATCH'].includes(request.method) && !request.headers['content-type']) {
+        // A bodiless POST (logout, avancer-etape, envoyer…) is an empty JSON object.
+        request.headers['content-type'] = 'application/json';
+        (request as any).body = {};
+      }
+      const req = request as any;
+      req.once = request.raw.once.bind(request.raw);
+      req.on = request.raw.on.bind(request.raw);
+      req.off = request.raw.off.bind(request.raw);
+      req.destroy = request.raw.destroy.bind(request.raw);
+      const res = reply as any;
+      Object.defineProperty(res, 'statusCode', {
+        set: (v: number) => void reply.code(v),
+        get: () => reply.raw.statusCode,
+        configurable: true,
+      });
+      res.setHeader = (key: string, value: string) => {
+        if (key.toLowerCase() === 'content-type' && value === 'application/json') value = 'application/json; charset=utf-8';
+        void reply.header(key, value);
+      };
+      res.end = (data: unknown) => {
+        if (reply.sent) return;
+        const err = (request as ReqWithError)[ERROR_KEY];
+        if (err) {
+          void reply.send(JSON.stringify(contractError(err, langFromHeader(request.headers['accept-language']))));
+          return;
+        }
+        if (reply.statusCode === 204) {
+          reply.removeHeader('content-type');
+          void reply.send();
+          return;
+        }
+        void reply.send(data);
+      };
+      res.socket = reply.raw.socket;
+      res.once = reply.raw.once.bind(reply.raw);
+      res.on = reply.raw.on.bind(reply.raw);
+      res.off = reply.raw.off.bind(reply.raw);
+      res.emit = reply.raw.emit.bind(reply.raw);
+      res.removeListener = reply.raw.removeListener.bind(reply.raw);
+      await handler(req, res);
+      return reply;
+    },
+  });
+}

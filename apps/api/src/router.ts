@@ -1,0 +1,26 @@
+import { router } from './trpc.js';
+import { authRouter } from './routers/auth.js';
+import { usersRouter } from './routers/users.js';
+import { clientsRouter } from './routers/clients.js';
+import { projetsRouter } from './routers/projets.js';
+import { opportunitesRouter } from './routers/opportunites.js';
+import { tachesRouter } from './routers/taches.js';
+import { devisRouter } from './routers/devis.js';
+import { dashboardRouter } from './routers/dashboard.js';
+import { rapportsRouter } from './routers/rapports.js';
+import { healthRouter } from './routers/health.js';
+
+export const appRouter = router({
+  auth: authRouter,
+  users: usersRouter,
+  clients: clientsRouter,
+  projets: projetsRouter,
+  opportunites: opportunitesRouter,
+  taches: tachesRouter,
+  devis: devisRouter,
+  dashboard: dashboardRouter,
+  rapports: rapportsRouter,
+  health: healthRouter,
+});
+
+export type AppRouter = typeof appRouter;

@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import {
+  clientCreateInput, clientDetailOutput, clientListInput, clientOutput, clientPatchInput, clientUpdateInput, idParam, paginated, queryBool,
+} from '@crm/shared';
+import { authedProcedure, router, staffProcedure } from '../trpc.js';
+import { createClient, deleteClient, getClient, listClients, updateClient } from '../services/clients.js';
+
+const tags = ['clients'];
+
+export const clientsRouter = router({
+  list: authedProcedure
+    .meta({ openapi: { method: 'GET', path: '/clients/', tags, summary: 'Liste des clients (filtrable, paginée)' } })
+    .input(clientListInput)
+    .output(paginated(clientOutput))
+    .query(({ ctx, input }) => listClients(ctx.em, ctx.user, input)),
+
+  get: authedProcedure
+    .meta({ openapi: { method: 'GET', path: '/clients/{id}/', tags, summary: "Détail d'un client" } })
+    .input(idParam)
+    .output(clientDetailOutput)
+    .query(({ ctx, input }) => getClient(ctx.em, ctx.user, input.id)),
+
+  create: authedProcedure
+    .meta({ openapi: { method: 'POST', path: '/clients/', tags, summary: "Création d'un client", successDescription: 'Créé (201)' } })
+    .input(clientCreateInput)
+    .output(clientDetailOutput)
+    .mutation(async ({ ctx, input }) => {
+      const out = await createClient(ctx.em, ctx.user, input);
+      ctx.response.status = 201;
+      return out;
+    }),
+
+  update: authedProcedure
+    .meta({ openapi: { method: 'PUT', path: '/clients/{id}/', tags, summary: "Mise à jour complète d'un client" } })
+    .input(clientUpdateInput)
+    .output(clientDetailOutput)
+    .mutation(({ ctx, input: { id, ...rest } }) => updateClient(ctx.em, ctx.user, id, rest)),
+
+  patch: authedProcedure
+    .meta({ openapi: { method: 'PATCH', path: '/clients/{id}/', tags, summary: "Mise à jour partielle d'un client" } })
+    .input(clientPatchInput)
+    .output(clientDetailOutput)
+    .mutation(({ ctx, input: { id, ...rest } }) => updateClient(ctx.em, ctx.user, id, rest)),
+
+  delete: staffProcedure
+    .meta({ openapi: { method: 'DELETE', path: '/clients/{id}/', tags, summary: "Suppression d'un client (?cascade=true : admin)" } })
+    .input(idParam.extend({ cascade: queryBool.optional() }))
+    .output(z.void())
+    .mutation(async ({ ctx, input }) => {
+      await deleteClient(ctx.em, ctx.user, input.id, input.cascade ?? false);
+      ctx.response.status = 204;
+    }),
+});

@@ -1,0 +1,152 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import Fastify, { type FastifyInstance } from 'fastify';
+import fastifyCookie from '@fastify/cookie';
+import fastifyStatic from '@fastify/static';
+import { fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
+import { appRouter } from './router.js';
+import { createContextFactory, contractError, type Context } from './trpc.js';
+import type { AppDeps } from './deps.js';
+import { registerOpenApiRoutes } from './lib/openapiAdapter.js';
+import { buildOpenApiDocument, DOCS_HTML, DOCS_INIT_JS } from './lib/openapiDoc.js';
+import { langFromHeader, translate } from './lib/i18n.js';
+import { ApiError } from './lib/errors.js';
+import { TRPCError } from '@trpc/server';
+import { getHTTPStatusCodeFromError } from '@trpc/server/http';
+
+/**
+ * A feature's plain Fastify routes (file downloads are not JSON, so they are not tRPC procedures).
+ * `openApi` adds their description to /api/openapi.json (path relative to /api, e.g. '/devis/{id}/pdf/').
+ */
+export type ServerPlugin = (
+  app: FastifyInstance,
+  deps: AppDeps,
+  helpers: { createContext: (o: { req: any; res: any }) => Context; openApi: (path: string, item: Record<string, any>) => void },
+) => void | Promise<void>;
+
+export interface ServerOptions {
+  logger?: boolean | object;
+  /** Built SPA to serve at `/` (apps/web/dist). */
+  webDist?: string;
+  /** Extra routes (file downloads…) registered by feature modules. */
+  plugins?: ServerPlugin[];
+}
+
+const SECURITY_HEADERS: Record<string, string> = {
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'same-origin',
+  'cross-origin-opener-policy': 'same-origin',
+  'permissions-policy': 'camera=(), microphone=(), geolocation=()',
+  'content-security-policy':
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+};
+
+export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit: 1_000_000,
+    trustProxy: process.env.TRUST_PROXY === 'true',
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+  });
+
+  // An empty JSON body is `{}` (bodiless POSTs); malformed JSON is a contract 400.
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    const text = String(body ?? '');
+    if (text.trim() === '') return done(null, {});
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(new ApiError('BAD_REQUEST', 'error.bad_request'), undefined);
+    }
+  });
+
+  await app.register(fastifyCookie);
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    for (const [k, v] of Object.entries(SECURITY_HEADERS)) if (!reply.hasHeader(k)) reply.header(k, v);
+    if (deps.config.secureCookies) reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
+    if (request.url.startsWith('/api/') || request.url.startsWith('/trpc/')) reply.header('cache-control', 'no-store');
+    return payload;
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    const lang = langFromHeader(request.headers['accept-language']);
+    const err = error instanceof TRPCError ? error : null;
+    const status = err ? getHTTPStatusCodeFromError(err) : ((error as any).statusCode ?? 500);
+    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    const body = err
+      ? contractError(err, lang)
+      : {
+          code: status === 413 ? 'PAYLOAD_TOO_LARGE' : status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : status < 500 ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR',
+          message: translate(lang, status < 500 ? 'error.bad_request' : 'error.internal'),
+          fieldErrors: {},
+        };
+    void reply.code(status).header('content-type', 'application/json; charset=utf-8').send(JSON.stringify(body));
+  });
+
+  const createContext = createContextFactory(deps);
+
+  await app.register(fastifyTRPCPlugin, {
+    prefix: '/trpc',
+    trpcOptions: {
+      router: appRouter,
+      createContext: ({ req, res }: any) => createContext({ req, res }),
+      responseMeta: ({ ctx, errors }: any) => {
+        const c = ctx as Context | undefined;
+        const headers: Record<string, string> = { ...(c?.response.headers ?? {}) };
+        for (const e of errors) if (e instanceof ApiError && e.headers) Object.assign(headers, e.headers);
+        return { headers };
+      },
+      onError: ({ error, req }: any) => {
+        if (error.code === 'INTERNAL_SERVER_ERROR') req.log.error({ err: error.cause ?? error }, 'tRPC procedure failed');
+      },
+    },
+  });
+
+  const extraOpenApiPaths: Record<string, any> = {};
+  const openApi = (p: string, item: Record<string, any>) => {
+    extraOpenApiPaths[p] = { ...(extraOpenApiPaths[p] ?? {}), ...item };
+  };
+  for (const plugin of opts.plugins ?? []) await plugin(app, deps, { createContext, openApi });
+
+  let openApiDoc: Record<string, any> | undefined;
+  app.get('/api/openapi.json', async (_req, reply) => {
+    openApiDoc ??= buildOpenApiDocument(appRouter, extraOpenApiPaths);
+    return reply.header('content-type', 'application/json; charset=utf-8').send(JSON.stringify(openApiDoc));
+  });
+  const swaggerDir = path.dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
+  app.get('/api/docs/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(DOCS_HTML));
+  app.get('/api/docs/static/init.js', async (_req, reply) => reply.type('application/javascript').send(DOCS_INIT_JS));
+  app.get('/api/docs/static/:file', async (req, reply) => {
+    const file = (req.params as { file: string }).file;
+    if (!/^swagger-ui(-bundle)?\.(css|js)$/.test(file)) return reply.code(404).send();
+    return reply.type(file.endsWith('.css') ? 'text/css' : 'application/javascript').send(fs.createReadStream(path.join(swaggerDir, file)));
+  });
+
+  registerOpenApiRoutes(app, { router: appRouter, prefix: '/api', createContext });
+
+  const webDist = opts.webDist;
+  if (webDist && fs.existsSync(path.join(webDist, 'index.html'))) {
+    await app.register(fastifyStatic, { root: path.resolve(webDist), wildcard: false });
+    const indexHtml = fs.readFileSync(path.join(webDist, 'index.html'));
+    app.setNotFoundHandler((request, reply) => {
+      if (request.method === 'GET' && !request.url.startsWith('/api') && !request.url.startsWith('/trpc')) {
+        return reply.type('text/html; charset=utf-8').send(indexHtml);
+      }
+      return notFound(request, reply);
+    });
+  } else {
+    app.setNotFoundHandler(notFound);
+  }
+  return app;
+}
+
+function notFound(request: { headers: Record<string, any> }, reply: any) {
+  const lang = langFromHeader(request.headers['accept-language']);
+  return reply
+    .code(404)
+    .header('content-type', 'application/json; charset=utf-8')
+    .send(JSON.stringify({ code: 'NOT_FOUND', message: translate(lang, 'error.not_found'), fieldErrors: {} }));
+}

@@ -1,0 +1,150 @@
+import type { EntityManager } from '@crm/db';
+import { Client } from '@crm/db';
+import type { ClientDetailOut, ClientOut, Page } from '@crm/shared';
+import { clientCreateInput, clientListInput, clientPatchInput } from '@crm/shared';
+import type { z } from 'zod';
+import type { AuthUser } from '../auth/sessions.js';
+import { conflict, forbidden, notFound } from '../lib/errors.js';
+import { iso, money, orderBy, searchPattern, sql, sqlOne, Where } from '../lib/db.js';
+import { scopeByClient, seesAll } from './visibility.js';
+
+type ListInput = z.infer<typeof clientListInput>;
+type CreateInput = z.infer<typeof clientCreateInput>;
+type PatchInput = Omit<z.infer<typeof clientPatchInput>, 'id'>;
+
+const ORDER_COLUMNS = { nom: 'c.nom', societe: 'c.societe', dateCreation: 'c.date_creation', dateModification: 'c.date_modification' };
+
+const SELECT = `
+  select c.id, c.nom, c.societe, c.email, c.telephone, c.notes, c.categorie, c.responsable_id,
+         coalesce(nullif(btrim(u.first_name || ' ' || u.last_name), ''), u.username) as responsable_nom,
+         c.date_creation, c.date_modification
+  from clients c left join users u on u.id = c.responsable_id`;
+
+type Row = Record<string, any>;
+
+function toOut(r: Row): ClientOut {
+  return {
+    id: r.id,
+    nom: r.nom,
+    societe: r.societe,
+    email: r.email,
+    telephone: r.telephone,
+    notes: r.notes,
+    categorie: r.categorie,
+    responsable: r.responsable_id,
+    responsableNom: r.responsable_nom ?? null,
+    dateCreation: iso(r.date_creation)!,
+    dateModification: iso(r.date_modification)!,
+  };
+}
+
+/** Adds the accent/case-insensitive search on nom, societe, email (matches the trigram index). */
+export function clientSearch(where: Where, search: string | undefined, alias = 'c'): Where {
+  if (search) where.add(`crm_fold(${alias}.nom || ' ' || ${alias}.societe || ' ' || coalesce(${alias}.email, '')) like crm_fold(?)`, searchPattern(search));
+  return where;
+}
+
+export async function listClients(em: EntityManager, user: AuthUser, input: ListInput): Promise<Page<ClientOut>> {
+  const where = scopeByClient(new Where(), user);
+  clientSearch(where, input.search);
+  if (input.categorie !== undefined) where.add('c.categorie = ?', input.categorie);
+  if (input.responsable !== undefined) where.add('c.responsable_id = ?', input.responsable);
+  const offset = (input.page - 1) * input.pageSize;
+  // Two statements whatever the page size: the count and the page (users joined, no N+1).
+  const [countRow] = await sql<{ n: number }>(em, `select count(*)::int as n from clients c ${where}`, where.params);
+  const rows = countRow.n > offset
+    ? await sql(em, `${SELECT} ${where} ${orderBy(input.ordering, ORDER_COLUMNS, 'c.date_creation desc, c.id desc')} limit ? offset ?`, [
+        ...where.params, input.pageSize, offset,
+      ])
+    : [];
+  return { count: countRow.n, page: input.page, pageSize: input.pageSize, results: rows.map(toOut) };
+}
+
+/** Throws 404 unless the client exists and the user may see it. */
+export async function assertClientVisible(em: EntityManager, user: AuthUser, id: number): Promise<void> {
+  const where = scopeByClient(new Where().add('c.id = ?', id), user);
+  const row = await sqlOne(em, `select 1 from clients c ${where}`, where.params);
+  if (!row) throw notFound();
+}
+
+export async function getClient(em: EntityManager, user: AuthUser, id: number): Promise<ClientDetailOut> {
+  const where = scopeByClient(new Where().add('c.id = ?', id), user);
+  const row = await sqlOne(
+    em,
+    `select x.*,
+       (select coalesce(sum(o.montant), 0) from opportunites o where o.client_id = x.id and o.resultat = 'gagnee') as valeur_client,
+       (select coalesce(sum(round(o.montant * o.probabilite / 100.0, 2)), 0) from opportunites o where o.client_id = x.id and o.etape <> 'conclusion') as pipeline_pondere,
+       (select count(*)::int from projets p where p.client_id = x.id and p.statut <> 'termine') as nb_projets_actifs,
+       (select count(*)::int from opportunites o where o.client_id = x.id and o.etape <> 'conclusion') as nb_opportunites_actives
+     from (${SELECT} ${where}) x`,
+    where.params,
+  );
+  if (!row) throw notFound();
+  return {
+    ...toOut(row),
+    valeurClient: money(row.valeur_client),
+    pipelinePondere: money(row.pipeline_pondere),
+    nbProjetsActifs: row.nb_projets_actifs,
+    nbOpportunitesActives: row.nb_opportunites_actives,
+  };
+}
+
+/** A commercial may only own their clients; admins and managers may assign anyone. */
+function checkResponsable(user: AuthUser, responsable: number | null | undefined): void {
+  if (responsable !== undefined && responsable !== null && responsable !== user.id && !seesAll(user)) throw forbidden();
+}
+
+export async function createClient(em: EntityManager, user: AuthUser, input: CreateInput): Promise<ClientDetailOut> {
+  checkResponsable(user, input.responsable);
+  const client = em.create(Client, {
+    nom: input.nom,
+    societe: input.societe,
+    email: input.email,
+    telephone: input.telephone,
+    notes: input.notes,
+    categorie: input.categorie,
+    responsable: input.responsable === undefined ? user.id : input.responsable,
+  });
+  await em.flush();
+  return getClient(em, user, client.id);
+}
+
+export async function updateClient(em: EntityManager, user: AuthUser, id: number, input: PatchInput): Promise<ClientDetailOut> {
+  await assertClientVisible(em, user, id);
+  checkResponsable(user, input.responsable);
+  const client = await em.findOneOrFail(Client, id);
+  const { responsable, ...rest } = input;
+  for (const [k, v] of Object.entries(rest)) if (v !== undefined) (client as any)[k] = v;
+  if (responsable !== undefined) client.responsable = responsable;
+  client.dateModification = new Date();
+  await em.flush();
+  return getClient(em, user, id);
+}
+
+/**
+ * Deletes a client. With children (projets, opportunites, taches) → 409, unless `cascade`
+ * (admin only) removes them all in one transaction.
+ */
+export async function deleteClient(em: EntityManager, user: AuthUser, id: number, cascade: boolean): Promise<void> {
+  await assertClientVisible(em, user, id);
+  if (cascade && user.role !== 'admin') throw forbidden();
+  await em.transactional(async (tem) => {
+    const [c] = await sql<{ n: number }>(
+      tem,
+      `select (select count(*) from projets where client_id = ?) + (select count(*) from opportunites where client_id = ?)
+            + (select count(*) from taches where client_id = ?) as n`,
+      [id, id, id],
+    );
+    if (Number(c.n) > 0) {
+      if (!cascade) throw conflict('error.client_has_children');
+      await sql(tem, `delete from taches where client_id = ? or projet_id in (select id from projets where client_id = ?)`, [id, id]);
+      await sql(tem, `update projets set devis_associe_id = null where client_id = ?`, [id]);
+      await sql(tem, `delete from projets where client_id = ?`, [id]);
+      await sql(tem, `update projets set devis_associe_id = null where devis_associe_id in
+        (select d.id from devis d join opportunites o on o.id = d.opportunite_id where o.client_id = ?)`, [id]);
+      await sql(tem, `delete from devis where opportunite_id in (select id from opportunites where client_id = ?)`, [id]);
+      await sql(tem, `delete from opportunites where client_id = ?`, [id]);
+    }
+    await sql(tem, `delete from clients where id = ?`, [id]);
+  });
+}

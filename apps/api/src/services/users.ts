@@ -1,0 +1,83 @@
+import type { EntityManager } from '@crm/db';
+import { User } from '@crm/db';
+import type { Page, UserOut } from '@crm/shared';
+import { userCreateInput, userListInput, userPatchInput } from '@crm/shared';
+import type { z } from 'zod';
+import { hashPassword } from '../auth/passwords.js';
+import { fieldError, notFound } from '../lib/errors.js';
+import { iso, searchPattern, sql, sqlOne, Where } from '../lib/db.js';
+
+export const USER_COLUMNS = `u.id, u.username, u.email, u.first_name, u.last_name, u.role, u.departement, u.telephone, u.is_active, u.date_creation`;
+
+export function userOut(r: Record<string, any>): UserOut {
+  return {
+    id: r.id,
+    username: r.username,
+    email: r.email,
+    firstName: r.first_name,
+    lastName: r.last_name,
+    role: r.role,
+    departement: r.departement,
+    telephone: r.telephone,
+    isStaff: r.role === 'admin' || r.role === 'manager',
+    isAdmin: r.role === 'admin',
+    isActive: r.is_active,
+    dateCreation: iso(r.date_creation)!,
+  };
+}
+
+export async function getUser(em: EntityManager, id: number): Promise<UserOut> {
+  const row = await sqlOne(em, `select ${USER_COLUMNS} from users u where u.id = ?`, [id]);
+  if (!row) throw notFound();
+  return userOut(row);
+}
+
+export async function listUsers(em: EntityManager, input: z.infer<typeof userListInput>): Promise<Page<UserOut>> {
+  const where = new Where();
+  if (input.search) {
+    where.add(`crm_fold(u.username || ' ' || u.first_name || ' ' || u.last_name || ' ' || u.email) like crm_fold(?)`, searchPattern(input.search));
+  }
+  if (input.isActive) where.add('u.is_active = ?', input.isActive === 'true');
+  const offset = (input.page - 1) * input.pageSize;
+  const [c] = await sql<{ n: number }>(em, `select count(*)::int as n from users u ${where}`, where.params);
+  const rows = c.n > offset
+    ? await sql(em, `select ${USER_COLUMNS} from users u ${where} order by u.username, u.id limit ? offset ?`, [...where.params, input.pageSize, offset])
+    : [];
+  return { count: c.n, page: input.page, pageSize: input.pageSize, results: rows.map(userOut) };
+}
+
+export async function createUser(em: EntityManager, input: z.infer<typeof userCreateInput>): Promise<UserOut> {
+  const user = em.create(User, {
+    username: input.username,
+    email: input.email,
+    passwordHash: await hashPassword(input.password),
+    firstName: input.firstName,
+    lastName: input.lastName,
+    role: input.role,
+    departement: input.departement,
+    telephone: input.telephone,
+    isActive: input.isActive,
+  });
+  await em.flush();
+  return getUser(em, user.id);
+}
+
+/** Returns the user and whether their sessions must be revoked (deactivation, password or role change). */
+export async function patchUser(
+  em: EntityManager,
+  id: number,
+  input: Omit<z.infer<typeof userPatchInput>, 'id'>,
+): Promise<{ user: UserOut; revokeSessions: boolean }> {
+  const user = await em.findOne(User, id);
+  if (!user) throw notFound();
+  const { password, ...rest } = input;
+  const username = rest.username ?? user.username;
+  if (password && password.toLowerCase() === username.toLowerCase()) throw fieldError('password', 'err.password_username');
+  // Role changes need no revocation: every request reads the role from the session's user row.
+  const revokeSessions = (rest.isActive === false && user.isActive) || !!password;
+  for (const [k, v] of Object.entries(rest)) if (v !== undefined) (user as any)[k] = v;
+  if (password) user.passwordHash = await hashPassword(password);
+  user.dateModification = new Date();
+  await em.flush();
+  return { user: await getUser(em, id), revokeSessions };
+}

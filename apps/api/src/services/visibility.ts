@@ -1,0 +1,21 @@
+import type { AuthUser } from '../auth/sessions.js';
+import type { Where } from '../lib/db.js';
+
+/**
+ * Row visibility by role (contract, "Roles and visibility"): admin and manager see everything;
+ * a commercial sees the clients they are `responsable` of and everything hanging off them, plus
+ * the taches assigned to them. Every query of a domain list/detail goes through these.
+ */
+export const seesAll = (user: AuthUser): boolean => user.role === 'admin' || user.role === 'manager';
+
+/** For queries that join `clients` as `clientAlias`. */
+export function scopeByClient(where: Where, user: AuthUser, clientAlias = 'c'): Where {
+  if (!seesAll(user)) where.add(`${clientAlias}.responsable_id = ?`, user.id);
+  return where;
+}
+
+/** Taches: assigned to the user, or linked to one of their clients (left-joined as `clientAlias`). */
+export function scopeTaches(where: Where, user: AuthUser, tacheAlias = 't', clientAlias = 'c'): Where {
+  if (!seesAll(user)) where.add(`(${tacheAlias}.assigne_a_id = ? or ${clientAlias}.responsable_id = ?)`, user.id, user.id);
+  return where;
+}

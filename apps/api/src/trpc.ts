@@ -1,0 +1,164 @@
+import { initTRPC, TRPCError } from '@trpc/server';
+import type { OpenApiMeta } from 'trpc-to-openapi';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { EntityManager } from '@crm/db';
+import { ZodError } from 'zod';
+import type { Role } from '@crm/shared';
+import type { AppDeps } from './deps.js';
+import { ApiError, forbidden, fromDatabaseError, unauthorized } from './lib/errors.js';
+import { langFromHeader, translate, zodFieldErrors, type Lang } from './lib/i18n.js';
+import type { AuthUser } from './auth/sessions.js';
+
+export const ACCESS_COOKIE = 'crm_access';
+export const REFRESH_COOKIE = 'crm_refresh';
+export const CSRF_COOKIE = 'csrftoken';
+export const CSRF_HEADER = 'x-csrftoken';
+
+export interface Context {
+  deps: AppDeps;
+  /** Per-request EntityManager (identity map scoped to the request). */
+  em: EntityManager;
+  lang: Lang;
+  req: FastifyRequest;
+  reply: FastifyReply;
+  ip: string;
+  /**
+   * Shared by reference through middlewares (tRPC copies ctx): HTTP status for REST success
+   * answers (201 on create, 204 on delete/logout) and extra response headers.
+   */
+  response: { status?: number; headers: Record<string, string> };
+}
+
+export interface AuthedContext extends Context {
+  user: AuthUser;
+  sessionId: string;
+  authVia: 'bearer' | 'cookie';
+}
+
+export function createContextFactory(deps: AppDeps) {
+  return ({ req, res }: { req: FastifyRequest; res: FastifyReply }): Context => {
+    let em: EntityManager | undefined;
+    return {
+      deps,
+      get em() {
+        return (em ??= deps.orm.em.fork() as EntityManager);
+      },
+      lang: langFromHeader(req.headers['accept-language']),
+      req,
+      reply: res,
+      ip: req.ip,
+      response: { headers: {} },
+    };
+  };
+}
+
+/** The contract's error fields, computed once per error for both tRPC and REST answers. */
+export function contractError(error: TRPCError, lang: Lang): { code: string; message: string; fieldErrors: Record<string, string[]> } {
+  if (error.cause instanceof ZodError) {
+    return { code: 'BAD_REQUEST', message: translate(lang, 'error.validation'), fieldErrors: zodFieldErrors(lang, error.cause.issues) };
+  }
+  if (error instanceof ApiError) {
+    const fieldErrors: Record<string, string[]> = {};
+    for (const [f, keys] of Object.entries(error.fieldErrorKeys ?? {})) fieldErrors[f] = keys.map((k) => translate(lang, k));
+    return { code: error.code, message: translate(lang, error.messageKey), fieldErrors };
+  }
+  switch (error.code) {
+    case 'PARSE_ERROR':
+    case 'BAD_REQUEST':
+      return { code: 'BAD_REQUEST', message: translate(lang, 'error.bad_request'), fieldErrors: {} };
+    case 'UNAUTHORIZED':
+      return { code: 'UNAUTHORIZED', message: translate(lang, 'error.unauthorized'), fieldErrors: {} };
+    case 'FORBIDDEN':
+      return { code: 'FORBIDDEN', message: translate(lang, 'error.forbidden'), fieldErrors: {} };
+    case 'NOT_FOUND':
+      return { code: 'NOT_FOUND', message: translate(lang, 'error.not_found'), fieldErrors: {} };
+    case 'CONFLICT':
+      return { code: 'CONFLICT', message: translate(lang, 'error.conflict'), fieldErrors: {} };
+    case 'TOO_MANY_REQUESTS':
+      return { code: 'TOO_MANY_REQUESTS', message: translate(lang, 'error.too_many_requests'), fieldErrors: {} };
+    case 'UNSUPPORTED_MEDIA_TYPE':
+      return { code: 'UNSUPPORTED_MEDIA_TYPE', message: translate(lang, 'error.unsupported_media_type'), fieldErrors: {} };
+    case 'METHOD_NOT_SUPPORTED':
+      return { code: 'METHOD_NOT_SUPPORTED', message: translate(lang, 'error.method_not_supported'), fieldErrors: {} };
+    default:
+      return { code: 'INTERNAL_SERVER_ERROR', message: translate(lang, 'error.internal'), fieldErrors: {} };
+  }
+}
+
+const t = initTRPC
+  .context<Context>()
+  .meta<OpenApiMeta>()
+  .create({
+    errorFormatter({ shape, error, ctx }) {
+      const c = contractError(error, ctx?.lang ?? 'fr');
+      // Never a stack trace or SQL on the wire.
+      return {
+        message: c.message,
+        code: shape.code,
+        data: { code: c.code, httpStatus: shape.data.httpStatus, path: shape.data.path, fieldErrors: c.fieldErrors },
+      };
+    },
+  });
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+/** Database errors that are the caller's fault (unique, FK, check) become 4xx; others stay 500 and are logged. */
+const errorMapping = t.middleware(async ({ ctx, next, path }) => {
+  const result = await next();
+  if (!result.ok) {
+    const mapped = fromDatabaseError(result.error.cause);
+    if (mapped) throw mapped;
+    if (result.error.code === 'INTERNAL_SERVER_ERROR') ctx.req.log.error({ err: result.error.cause ?? result.error, path }, 'procedure failed');
+    if (result.error instanceof ApiError && result.error.headers) Object.assign(ctx.response.headers, result.error.headers);
+  }
+  return result;
+});
+
+export const publicProcedure = t.procedure.use(errorMapping);
+
+function bearerToken(req: FastifyRequest): string | undefined {
+  const h = req.headers.authorization;
+  if (!h) return undefined;
+  const m = /^Bearer\s+(.+)$/i.exec(h);
+  return m?.[1]?.trim();
+}
+
+const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** Authenticates by Bearer token (third parties) or httpOnly cookie (SPA, with CSRF double submit). */
+export async function authenticate(ctx: Context): Promise<{ user: AuthUser; sessionId: string; authVia: 'bearer' | 'cookie' }> {
+  const bearer = bearerToken(ctx.req);
+  const cookie = ctx.req.cookies?.[ACCESS_COOKIE];
+  const token = bearer ?? cookie;
+  if (!token) throw unauthorized();
+  const claims = await ctx.deps.tokens.verifyAccess(token);
+  if (!claims) throw unauthorized('error.token_invalid');
+  const user = await ctx.deps.sessionCache.validate(ctx.em, claims.sid);
+  if (!user || String(user.id) !== claims.sub) throw unauthorized('error.token_invalid');
+  const authVia = bearer ? 'bearer' : 'cookie';
+  if (authVia === 'cookie' && STATE_CHANGING.has(ctx.req.method)) {
+    const header = ctx.req.headers[CSRF_HEADER];
+    const csrfCookie = ctx.req.cookies?.[CSRF_COOKIE];
+    if (!csrfCookie || typeof header !== 'string' || header !== csrfCookie) throw new ApiError('FORBIDDEN', 'error.csrf');
+  }
+  return { user, sessionId: claims.sid, authVia };
+}
+
+export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
+  const auth = await authenticate(ctx);
+  return next({ ctx: { ...auth } });
+});
+
+export function roleProcedure(...roles: Role[]) {
+  return authedProcedure.use(({ ctx, next }) => {
+    if (!roles.includes(ctx.user.role)) throw forbidden();
+    return next();
+  });
+}
+
+/** DELETE on any resource: admin or manager only. */
+export const staffProcedure = roleProcedure('admin', 'manager');
+export const adminProcedure = roleProcedure('admin');
+
+export { TRPCError };

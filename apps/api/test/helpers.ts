@@ -1,0 +1,98 @@
+import type { LightMyRequestResponse } from 'fastify';
+import { createTestDatabase } from '@crm/db';
+import { createApp, type App } from '../src/app.js';
+import { hashPassword } from '../src/auth/passwords.js';
+import { sql } from '../src/lib/db.js';
+import type { ServerPlugin } from '../src/server.js';
+
+export const PASSWORD = 'Secret-pass-2026';
+
+export interface TestApp extends App {
+  dbUrl: string;
+  /** Creates a user directly in the database; returns its id. */
+  user(username: string, role?: 'admin' | 'manager' | 'commercial', extra?: { email?: string; isActive?: boolean }): Promise<number>;
+  /** Logs in over REST; returns a Bearer client. */
+  as(username: string, password?: string): Promise<RestClient>;
+  anonymous(): RestClient;
+  /** Counts SQL statements sent to PostgreSQL while `fn` runs. */
+  countSql<T>(fn: () => Promise<T>): Promise<{ result: T; statements: string[] }>;
+  sql<T = any>(text: string, params?: unknown[]): Promise<T[]>;
+}
+
+export interface RestClient {
+  token?: string;
+  refresh?: string;
+  userId?: number;
+  get(path: string, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
+  post(path: string, body?: unknown, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
+  put(path: string, body?: unknown, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
+  patch(path: string, body?: unknown, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
+  delete(path: string, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
+}
+
+function restClient(app: App, token?: string): RestClient {
+  const send = (method: string) => (path: string, body?: unknown, headers: Record<string, string> = {}) =>
+    app.app.inject({
+      method: method as any,
+      url: `/api${path}`,
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+      payload: body !== undefined ? JSON.stringify(body) : undefined,
+    });
+  return {
+    token,
+    get: (path, headers) => send('GET')(path, undefined, headers),
+    post: send('POST'),
+    put: send('PUT'),
+    patch: send('PATCH'),
+    delete: (path, headers) => send('DELETE')(path, undefined, headers),
+  };
+}
+
+export async function startTestApp(opts: { env?: Record<string, string>; plugins?: ServerPlugin[] } = {}): Promise<TestApp> {
+  const db = await createTestDatabase();
+  const app = await createApp({
+    databaseUrl: db.url,
+    env: { NODE_ENV: 'test', JWT_SECRET: 'test-secret-that-is-long-enough-0123456789', ...opts.env },
+    config: { secureCookies: false },
+    plugins: opts.plugins,
+  });
+  const knex = app.orm.em.getConnection().getKnex();
+  const t: TestApp = {
+    ...app,
+    dbUrl: db.url,
+    async close() {
+      await app.close();
+      await db.drop();
+    },
+    async user(username, role = 'commercial', extra = {}) {
+      const [row] = await sql(app.orm.em.fork(), `insert into users (username, email, password_hash, role, is_active, first_name, last_name)
+        values (?, ?, ?, ?, ?, ?, ?) returning id`, [
+        username, extra.email ?? `${username}@example.fr`, await hashPassword(PASSWORD), role, extra.isActive ?? true, username, 'Test',
+      ]);
+      return row.id;
+    },
+    async as(username, password = PASSWORD) {
+      const res = await restClient(app).post('/auth/login/', { username, password });
+      if (res.statusCode !== 200) throw new Error(`login ${username} failed: ${res.statusCode} ${res.body}`);
+      const body = res.json();
+      const c = restClient(app, body.access);
+      c.refresh = body.refresh;
+      c.userId = body.user.id;
+      return c;
+    },
+    anonymous: () => restClient(app),
+    async countSql(fn) {
+      const statements: string[] = [];
+      const listener = (q: { sql: string }) => statements.push(q.sql);
+      knex.on('query', listener);
+      try {
+        const result = await fn();
+        return { result, statements };
+      } finally {
+        knex.off('query', listener);
+      }
+    },
+    sql: (text, params) => sql(app.orm.em.fork(), text, params),
+  };
+  return t;
+}

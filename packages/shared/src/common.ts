@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import { parsePhoneNumberFromString } from 'libphonenumber-js/min';
+
+/** Error messages are keys of MESSAGES (see messages.ts); the API translates them. */
+export const id = z.number({ error: 'err.integer' }).int('err.integer').positive('err.integer');
+export const idParam = z.object({ id });
+
+export const requiredText = (max: number) =>
+  z.string({ error: 'err.required' }).trim().min(1, 'err.blank').max(max, 'err.too_long');
+export const optionalText = (max?: number) =>
+  (max ? z.string({ error: 'err.invalid' }).trim().max(max, 'err.too_long') : z.string({ error: 'err.invalid' }).trim());
+
+export const isoDate = z
+  .string({ error: 'err.date' })
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'err.date')
+  .refine((s) => {
+    const d = new Date(`${s}T00:00:00Z`);
+    return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
+  }, 'err.date');
+
+/** Money: JSON number, >= 0, at most 2 decimals; kept exact as integer cents server-side. */
+export const hasAtMostTwoDecimals = (n: number) => Math.abs(n * 100 - Math.round(n * 100)) < 1e-6;
+export const money = z
+  .number({ error: 'err.money' })
+  .nonnegative('err.money')
+  .max(999_999_999_999.99, 'err.money')
+  .refine(hasAtMostTwoDecimals, 'err.money');
+export const positiveMoney = money.refine((n) => n > 0, 'err.money_positive');
+
+/** Phone numbers are stored in E.164; French national forms (`01 23 45 67 89`) are accepted. */
+export function normalizePhone(input: string): string | null {
+  const s = input.trim();
+  if (s === '') return '';
+  const parsed = parsePhoneNumberFromString(s, 'FR');
+  if (!parsed || !parsed.isValid()) return null;
+  return parsed.number;
+}
+export const phone = z
+  .string({ error: 'err.phone' })
+  .transform((s, ctx) => {
+    const n = normalizePhone(s);
+    if (n === null) {
+      ctx.addIssue({ code: 'custom', message: 'err.phone' });
+      return z.NEVER;
+    }
+    return n;
+  });
+
+export const email = z.string({ error: 'err.email' }).trim().toLowerCase().max(254, 'err.too_long').email('err.email');
+
+export const choice = <T extends readonly [string, ...string[]]>(values: T) => z.enum(values, { error: 'err.choice' });
+
+/** Query-string boolean: `true` / `false` only (z.coerce.boolean would read "false" as true). */
+export const queryBool = z.enum(['true', 'false'], { error: 'err.boolean' }).transform((v) => v === 'true');
+
+export const timestamp = z.string().describe('ISO 8601 UTC timestamp');
+
+export const paginationQuery = {
+  page: z.number({ error: 'err.integer' }).int('err.integer').min(1, 'err.integer').default(1),
+  pageSize: z.number({ error: 'err.page_size' }).int('err.page_size').min(1, 'err.page_size').max(100, 'err.page_size').default(25),
+  search: z.string().trim().max(200, 'err.too_long').optional(),
+};
+
+/** `?ordering=field` or `-field`, restricted to the resource's allowed fields. */
+export function orderingParam<T extends readonly [string, ...string[]]>(fields: T) {
+  const allowed = fields.flatMap((f) => [f, `-${f}`]) as [string, ...string[]];
+  return z.enum(allowed, { error: 'err.ordering' }).optional();
+}
+
+export function paginated<T extends z.ZodType>(item: T) {
+  return z.object({ count: z.number().int(), page: z.number().int(), pageSize: z.number().int(), results: z.array(item) });
+}
+export interface Page<T> {
+  count: number;
+  page: number;
+  pageSize: number;
+  results: T[];
+}
+
+/** Builds a PATCH schema: every field optional, defaults dropped so absent fields stay untouched. */
+export function partialOf<T extends z.ZodRawShape>(shape: T) {
+  const out: Record<string, z.ZodType> = {};
+  for (const [k, v] of Object.entries(shape)) {
+    const inner = v instanceof z.ZodDefault ? (v.def.innerType as z.ZodType) : (v as z.ZodType);
+    out[k] = inner.optional();
+  }
+  return out as { [K in keyof T]: z.ZodOptional<T[K] extends z.ZodDefault<infer I> ? I : T[K]> };
+}

@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import { DEVIS_STATUTS } from './choices.js';
+import { choice, hasAtMostTwoDecimals, id, money, optionalText, paginationQuery, partialOf, positiveMoney, requiredText, timestamp } from './common.js';
+
+export const DEVIS_ORDERING = ['dateCreation', 'montant', 'version'] as const;
+/** VAT rate applied to a devis without lines (French standard rate). */
+export const DEFAULT_TVA = 20;
+
+export const devisLigne = z.object({
+  designation: requiredText(300),
+  quantite: z.number({ error: 'err.invalid' }).positive('err.invalid').max(1_000_000, 'err.invalid')
+    .refine((n) => Math.abs(n * 1000 - Math.round(n * 1000)) < 1e-6, 'err.invalid'),
+  prixUnitaire: money,
+  tauxTva: z.number({ error: 'err.invalid' }).min(0, 'err.invalid').max(100, 'err.invalid').refine(hasAtMostTwoDecimals, 'err.invalid'),
+});
+export type DevisLigneIn = z.infer<typeof devisLigne>;
+
+export const devisFields = {
+  opportunite: id,
+  montant: positiveMoney.optional(),
+  statut: choice(DEVIS_STATUTS).default('brouillon'),
+  contenu: optionalText().default(''),
+  lignes: z.array(devisLigne).max(500).nullable().optional(),
+};
+/** Without lines, montant is required; with lines it is computed. */
+const needsMontant = (v: { montant?: number; lignes?: DevisLigneIn[] | null }, ctx: z.RefinementCtx) => {
+  if (v.montant === undefined && !v.lignes?.length) ctx.addIssue({ code: 'custom', path: ['montant'], message: 'err.required' });
+};
+export const devisCreateInput = z.object(devisFields).superRefine(needsMontant);
+export const devisUpdateInput = z.object({ id, ...devisFields }).superRefine(needsMontant);
+export const devisPatchInput = z.object({ id, ...partialOf(devisFields) });
+
+export const devisListFilters = {
+  statut: choice(DEVIS_STATUTS).optional(),
+  opportunite: id.optional(),
+};
+export const devisListInput = z.object({
+  ...paginationQuery,
+  ordering: z.enum(DEVIS_ORDERING.flatMap((f) => [f, `-${f}`]) as [string, ...string[]], { error: 'err.ordering' }).optional(),
+  ...devisListFilters,
+});
+
+export const devisOutput = z.object({
+  id: z.number().int(),
+  opportunite: z.number().int(),
+  opportuniteNom: z.string(),
+  client: z.number().int(),
+  clientNom: z.string(),
+  montant: z.number(),
+  montantTva: z.number(),
+  montantTtc: z.number(),
+  statut: z.enum(DEVIS_STATUTS),
+  version: z.number().int(),
+  contenu: z.string(),
+  lignes: z.array(devisLigne).nullable(),
+  dateEnvoi: timestamp.nullable(),
+  dateCreation: timestamp,
+  dateModification: timestamp,
+});
+export type DevisOut = z.infer<typeof devisOutput>;
+
+/** Totals in integer cents: montant = Σ quantite × prixUnitaire (HT), TVA rounded per line. */
+export function computeDevisTotals(lignes: DevisLigneIn[]): { montantCents: number; tvaCents: number } {
+  let montantCents = 0;
+  let tvaCents = 0;
+  for (const l of lignes) {
+    const lineCents = Math.round(l.quantite * Math.round(l.prixUnitaire * 100));
+    montantCents += lineCents;
+    tvaCents += Math.round((lineCents * Math.round(l.tauxTva * 100)) / 10_000);
+  }
+  return { montantCents, tvaCents };
+}

@@ -1,0 +1,106 @@
+/**
+ * Error messages of the API, by key, in French (default) and English. Zod schemas carry keys
+ * (`err.*`) as their messages; the API's error formatter turns them into the caller's language.
+ */
+export type Lang = 'fr' | 'en';
+
+export const MESSAGES = {
+  fr: {
+    'err.required': 'Ce champ est obligatoire.',
+    'err.blank': 'Ce champ ne peut pas être vide.',
+    'err.too_long': 'Ce champ est trop long.',
+    'err.email': 'Adresse e-mail invalide.',
+    'err.phone': 'Numéro de téléphone invalide.',
+    'err.money': 'Montant invalide : nombre positif avec au plus 2 décimales.',
+    'err.money_positive': 'Le montant doit être strictement positif.',
+    'err.probabilite': 'La probabilité doit être un entier entre 0 et 100.',
+    'err.date': 'Date invalide (format AAAA-MM-JJ).',
+    'err.date_fin_order': 'La date de fin doit être postérieure à la date de début.',
+    'err.choice': 'Valeur non autorisée.',
+    'err.integer': 'Un entier positif est attendu.',
+    'err.boolean': 'Valeur attendue : true ou false.',
+    'err.page_size': 'pageSize doit être compris entre 1 et 100.',
+    'err.ordering': 'Champ de tri inconnu.',
+    'err.password_short': 'Le mot de passe doit contenir au moins 10 caractères.',
+    'err.password_digits': 'Le mot de passe ne peut pas être entièrement numérique.',
+    'err.password_username': "Le mot de passe ne peut pas être égal au nom d'utilisateur.",
+    'err.password_wrong': 'Mot de passe actuel incorrect.',
+    'err.projet_client': "Le projet n'appartient pas à ce client.",
+    'err.resultat_required': 'Le résultat (gagnee ou perdue) est obligatoire pour passer en conclusion.',
+    'err.not_found_ref': "L'objet référencé n'existe pas.",
+    'err.client_email_missing': "Le client n'a pas d'adresse e-mail.",
+    'err.invalid': 'Valeur invalide.',
+    'error.bad_request': 'Requête invalide.',
+    'error.validation': 'Données invalides.',
+    'error.unauthorized': 'Authentification requise.',
+    'error.invalid_credentials': 'Identifiants invalides.',
+    'error.token_invalid': 'Jeton invalide, expiré ou révoqué.',
+    'error.forbidden': "Vous n'avez pas la permission d'effectuer cette action.",
+    'error.csrf': 'Échec de la vérification CSRF.',
+    'error.not_found': 'Ressource introuvable.',
+    'error.conflict': 'Conflit avec l’état actuel de la ressource.',
+    'error.email_taken': 'Cette adresse e-mail est déjà utilisée.',
+    'error.username_taken': "Ce nom d'utilisateur est déjà pris.",
+    'error.client_has_children': 'Ce client a encore des projets, opportunités ou tâches.',
+    'error.already_conclusion': "L'opportunité est déjà à l'étape conclusion.",
+    'error.devis_readonly': 'Un devis accepté ou refusé ne peut plus être modifié.',
+    'error.too_many_requests': 'Trop de tentatives. Réessayez plus tard.',
+    'error.internal': 'Erreur interne du serveur.',
+    'error.unsupported_media_type': 'Type de contenu non pris en charge.',
+    'error.method_not_supported': 'Méthode non autorisée.',
+  },
+  en: {
+    'err.required': 'This field is required.',
+    'err.blank': 'This field may not be blank.',
+    'err.too_long': 'This field is too long.',
+    'err.email': 'Invalid e-mail address.',
+    'err.phone': 'Invalid phone number.',
+    'err.money': 'Invalid amount: a non-negative number with at most 2 decimals.',
+    'err.money_positive': 'The amount must be greater than zero.',
+    'err.probabilite': 'Probability must be an integer between 0 and 100.',
+    'err.date': 'Invalid date (format YYYY-MM-DD).',
+    'err.date_fin_order': 'The end date must be after the start date.',
+    'err.choice': 'Value not allowed.',
+    'err.integer': 'A positive integer is expected.',
+    'err.boolean': 'Expected true or false.',
+    'err.page_size': 'pageSize must be between 1 and 100.',
+    'err.ordering': 'Unknown ordering field.',
+    'err.password_short': 'The password must be at least 10 characters long.',
+    'err.password_digits': 'The password cannot be entirely numeric.',
+    'err.password_username': 'The password cannot be the same as the username.',
+    'err.password_wrong': 'Current password is incorrect.',
+    'err.projet_client': 'The project does not belong to this client.',
+    'err.resultat_required': 'The result (gagnee or perdue) is required to move to conclusion.',
+    'err.not_found_ref': 'The referenced object does not exist.',
+    'err.client_email_missing': 'The client has no e-mail address.',
+    'err.invalid': 'Invalid value.',
+    'error.bad_request': 'Invalid request.',
+    'error.validation': 'Invalid data.',
+    'error.unauthorized': 'Authentication required.',
+    'error.invalid_credentials': 'Invalid credentials.',
+    'error.token_invalid': 'Invalid, expired or revoked token.',
+    'error.forbidden': 'You do not have permission to perform this action.',
+    'error.csrf': 'CSRF verification failed.',
+    'error.not_found': 'Not found.',
+    'error.conflict': 'Conflict with the current state of the resource.',
+    'error.email_taken': 'This e-mail address is already in use.',
+    'error.username_taken': 'This username is already taken.',
+    'error.client_has_children': 'This client still has projects, opportunities or tasks.',
+    'error.already_conclusion': 'The opportunity is already at the conclusion stage.',
+    'error.devis_readonly': 'An accepted or refused quote is read-only.',
+    'error.too_many_requests': 'Too many attempts. Try again later.',
+    'error.internal': 'Internal server error.',
+    'error.unsupported_media_type': 'Unsupported content type.',
+    'error.method_not_supported': 'Method not allowed.',
+  },
+} as const;
+
+export type MessageKey = keyof (typeof MESSAGES)['fr'];
+
+export function isMessageKey(s: string): s is MessageKey {
+  return Object.prototype.hasOwnProperty.call(MESSAGES.fr, s);
+}
+
+export function t(lang: Lang, key: string): string {
+  return isMessageKey(key) ? MESSAGES[lang][key] : key;
+}

@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import { TACHE_PRIORITES, TACHE_STATUTS } from './choices.js';
+import { choice, id, isoDate, optionalText, orderingParam, paginationQuery, partialOf, queryBool, requiredText, timestamp } from './common.js';
+
+export const TACHE_ORDERING = ['dateEcheance', 'priorite', 'dateCreation', 'position'] as const;
+
+export const tacheFields = {
+  titre: requiredText(200),
+  description: optionalText().default(''),
+  assigneA: id.nullable().default(null),
+  client: id.nullable().default(null),
+  projet: id.nullable().default(null),
+  priorite: choice(TACHE_PRIORITES),
+  dateEcheance: isoDate,
+  statut: choice(TACHE_STATUTS).default('a_faire'),
+  position: z.number({ error: 'err.integer' }).int('err.integer').min(0, 'err.integer').optional(),
+};
+export const tacheCreateInput = z.object(tacheFields);
+export const tacheUpdateInput = z.object({ id, ...tacheFields });
+export const tachePatchInput = z.object({ id, ...partialOf(tacheFields) });
+
+export const tacheListFilters = {
+  statut: choice(TACHE_STATUTS).optional(),
+  priorite: choice(TACHE_PRIORITES).optional(),
+  assigneA: z.union([z.literal('me'), id], { error: 'err.integer' }).optional(),
+  client: id.optional(),
+  projet: id.optional(),
+  echeanceAvant: isoDate.optional(),
+  echeanceApres: isoDate.optional(),
+  enRetard: queryBool.optional(),
+};
+export const tacheListInput = z.object({ ...paginationQuery, ordering: orderingParam(TACHE_ORDERING), ...tacheListFilters });
+
+export const tacheOutput = z.object({
+  id: z.number().int(),
+  titre: z.string(),
+  description: z.string(),
+  assigneA: z.number().int().nullable(),
+  assigneANom: z.string().nullable(),
+  client: z.number().int().nullable(),
+  clientNom: z.string().nullable(),
+  projet: z.number().int().nullable(),
+  projetTitre: z.string().nullable(),
+  priorite: z.enum(TACHE_PRIORITES),
+  dateEcheance: z.string(),
+  statut: z.enum(TACHE_STATUTS),
+  position: z.number().int(),
+  enRetard: z.boolean(),
+  dateTerminee: timestamp.nullable(),
+  dateCreation: timestamp,
+  dateModification: timestamp,
+});
+export type TacheOut = z.infer<typeof tacheOutput>;
