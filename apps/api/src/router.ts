@@ -1,4 +1,4 @@
-import { router } from './trpc.js';
+import { mergeRouters, router } from './trpc.js';
 import { authRouter } from './routers/auth.js';
 import { usersRouter } from './routers/users.js';
 import { clientsRouter } from './routers/clients.js';
@@ -6,6 +6,7 @@ import { projetsRouter } from './routers/projets.js';
 import { opportunitesRouter } from './routers/opportunites.js';
 import { tachesRouter } from './routers/taches.js';
 import { devisRouter } from './routers/devis.js';
+import { devisActionsRouter } from './routers/devisActions.js';
 import { dashboardRouter } from './routers/dashboard.js';
 import { rapportsRouter } from './routers/rapports.js';
 import { healthRouter } from './routers/health.js';
@@ -17,7 +18,7 @@ export const appRouter = router({
   projets: projetsRouter,
   opportunites: opportunitesRouter,
   taches: tachesRouter,
-  devis: devisRouter,
+  devis: mergeRouters(devisRouter, devisActionsRouter),
   dashboard: dashboardRouter,
   rapports: rapportsRouter,
   health: healthRouter,

@@ -101,6 +101,7 @@ const t = initTRPC
   });
 
 export const router = t.router;
+export const mergeRouters = t.mergeRouters;
 export const createCallerFactory = t.createCallerFactory;
 
 /** Database errors that are the caller's fault (unique, FK, check) become 4xx; others stay 500 and are logged. */

@@ -8,3 +8,5 @@ export * from './taches.js';
 export * from './devis.js';
 export * from './users.js';
 export * from './auth.js';
+export * from './dashboard.js';
+export * from './rapports.js';

@@ -1,0 +1,2 @@
+// Schemas of the dashboard endpoints (issue 4).
+export {};

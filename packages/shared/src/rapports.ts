@@ -1,0 +1,2 @@
+// Schemas of the rapports endpoints (issue 4).
+export {};
