@@ -20,6 +20,8 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port?: numb
     port,
     persistent: true,
     createPostgresUser: true,
+    // Locale-independent cluster: many machines lack en_US.UTF-8, which initdb would otherwise need.
+    initdbFlags: ['--encoding=UTF8', '--locale=C', '--lc-messages=C'],
     onLog: () => {},
   });
   if (!fs.existsSync(path.join(dataDir, 'PG_VERSION'))) {
