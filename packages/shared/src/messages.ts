@@ -48,6 +48,9 @@ export const MESSAGES = {
     'error.internal': 'Erreur interne du serveur.',
     'error.unsupported_media_type': 'Type de contenu non pris en charge.',
     'error.method_not_supported': 'Méthode non autorisée.',
+    'err.limit': 'limit doit être un entier entre 1 et 50.',
+    'error.mail_failed': "L'envoi de l'e-mail a échoué ; le devis n'a pas été modifié. Réessayez plus tard.",
+    'error.devis_envoi_statut': 'Un devis accepté ou refusé ne peut plus être envoyé.',
   },
   en: {
     'err.required': 'This field is required.',
@@ -92,6 +95,9 @@ export const MESSAGES = {
     'error.internal': 'Internal server error.',
     'error.unsupported_media_type': 'Unsupported content type.',
     'error.method_not_supported': 'Method not allowed.',
+    'err.limit': 'limit must be an integer between 1 and 50.',
+    'error.mail_failed': 'Sending the e-mail failed; the quote was not changed. Try again later.',
+    'error.devis_envoi_statut': 'An accepted or refused quote can no longer be sent.',
   },
 } as const;
 
