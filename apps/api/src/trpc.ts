@@ -8,6 +8,8 @@ import type { AppDeps } from './deps.js';
 import { ApiError, forbidden, fromDatabaseError, unauthorized } from './lib/errors.js';
 import { langFromHeader, translate, zodFieldErrors, type Lang } from './lib/i18n.js';
 import type { AuthUser } from './auth/sessions.js';
+import { audit } from './services/audit.js';
+import { answerCache } from './lib/cache.js';
 
 export const ACCESS_COOKIE = 'crm_access';
 export const REFRESH_COOKIE = 'crm_refresh';
@@ -116,7 +118,14 @@ const errorMapping = t.middleware(async ({ ctx, next, path }) => {
   return result;
 });
 
-export const publicProcedure = t.procedure.use(errorMapping);
+/** After a successful mutation, cached read answers (dashboard, reports) are stale: bump the data version. */
+const invalidateCachedAnswers = t.middleware(async ({ ctx, next, type }) => {
+  const result = await next();
+  if (result.ok && type === 'mutation') await answerCache(ctx.deps).bumpDataVersion();
+  return result;
+});
+
+export const publicProcedure = t.procedure.use(errorMapping).use(invalidateCachedAnswers);
 
 function bearerToken(req: FastifyRequest): string | undefined {
   const h = req.headers.authorization;
@@ -138,18 +147,55 @@ export async function authenticate(ctx: Context): Promise<{ user: AuthUser; sess
   const user = await ctx.deps.sessionCache.validate(ctx.em, claims.sid);
   if (!user || String(user.id) !== claims.sub) throw unauthorized('error.token_invalid');
   const authVia = bearer ? 'bearer' : 'cookie';
-  if (authVia === 'cookie' && STATE_CHANGING.has(ctx.req.method)) {
-    const header = ctx.req.headers[CSRF_HEADER];
-    const csrfCookie = ctx.req.cookies?.[CSRF_COOKIE];
-    if (!csrfCookie || typeof header !== 'string' || header !== csrfCookie) throw new ApiError('FORBIDDEN', 'error.csrf');
-  }
+  if (authVia === 'cookie') checkCsrf(ctx, claims.sid);
   return { user, sessionId: claims.sid, authVia };
 }
 
-export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
-  const auth = await authenticate(ctx);
-  return next({ ctx: { ...auth } });
-});
+/**
+ * CSRF double submit for cookie-authenticated requests: a state-changing method must carry
+ * `X-CSRFToken` equal to the `csrftoken` cookie, which must be the session's own token.
+ * Bearer requests are exempt (a browser never adds that header cross-site); safe methods too.
+ */
+export function checkCsrf(ctx: Context, sessionId: string): void {
+  if (!STATE_CHANGING.has(ctx.req.method)) return;
+  if (!ctx.deps.tokens.csrfMatches(sessionId, ctx.req.headers[CSRF_HEADER], ctx.req.cookies?.[CSRF_COOKIE])) {
+    throw new ApiError('FORBIDDEN', 'error.csrf');
+  }
+}
+
+/** A procedure that deletes a domain object: REST `DELETE` or a tRPC procedure named `*.delete`. */
+function isDeletion(path: string, meta: OpenApiMeta | undefined): boolean {
+  return meta?.openapi?.method === 'DELETE' || /\.delete$/.test(path);
+}
+
+export const authedProcedure = publicProcedure
+  .use(async ({ ctx, next }) => {
+    const auth = await authenticate(ctx);
+    return next({ ctx: { ...auth } });
+  })
+  // Every successful deletion is audited here, once for all routers (they need not remember to).
+  .use(async ({ ctx, next, path, meta, getRawInput }) => {
+    const result = await next();
+    if (result.ok && isDeletion(path, meta)) {
+      const raw = ((await getRawInput().catch(() => undefined)) ?? {}) as Record<string, unknown>;
+      const { id, ...options } = raw;
+      const entityId = Number(id);
+      try {
+        await audit(ctx.em, {
+          userId: ctx.user.id,
+          action: 'delete',
+          entity: path.split('.')[0],
+          entityId: Number.isSafeInteger(entityId) && entityId > 0 && entityId <= 2_147_483_647 ? entityId : null,
+          details: { procedure: path, ...options },
+          ip: ctx.ip,
+        });
+      } catch (err) {
+        // The deletion is done and committed: a failed audit write is logged, not turned into an error answer.
+        ctx.req.log.error({ err, path }, 'audit of a deletion failed');
+      }
+    }
+    return result;
+  });
 
 export function roleProcedure(...roles: Role[]) {
   return authedProcedure.use(({ ctx, next }) => {
