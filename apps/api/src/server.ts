@@ -11,7 +11,7 @@ import type { AppDeps } from './deps.js';
 import { registerOpenApiRoutes } from './lib/openapiAdapter.js';
 import { buildOpenApiDocument, DOCS_HTML, DOCS_INIT_JS } from './lib/openapiDoc.js';
 import { langFromHeader, translate } from './lib/i18n.js';
-import { ApiError } from './lib/errors.js';
+import { ApiError, fromDatabaseError } from './lib/errors.js';
 import { TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 
@@ -67,13 +67,15 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
   app.addHook('onSend', async (request, reply, payload) => {
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) if (!reply.hasHeader(k)) reply.header(k, v);
     if (deps.config.secureCookies) reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
-    if (request.url.startsWith('/api/') || request.url.startsWith('/trpc/')) reply.header('cache-control', 'no-store');
+    // API answers are per user: never stored by browsers or shared caches.
+    if (/^\/(api|trpc)(\/|\?|$)/.test(request.url)) reply.header('cache-control', 'no-store');
     return payload;
   });
 
   app.setErrorHandler((error, request, reply) => {
     const lang = langFromHeader(request.headers['accept-language']);
-    const err = error instanceof TRPCError ? error : null;
+    // Plain routes (file downloads…) get the same mapping of caller-caused database errors as procedures.
+    const err = error instanceof TRPCError ? error : fromDatabaseError(error);
     const status = err ? getHTTPStatusCodeFromError(err) : ((error as any).statusCode ?? 500);
     if (status >= 500) request.log.error({ err: error }, 'request failed');
     const body = err

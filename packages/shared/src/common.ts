@@ -5,10 +5,19 @@ import { parsePhoneNumberFromString } from 'libphonenumber-js/min';
 export const id = z.number({ error: 'err.integer' }).int('err.integer').positive('err.integer');
 export const idParam = z.object({ id });
 
+/**
+ * C0 control characters other than tab, newline and carriage return. NUL in particular is refused
+ * by PostgreSQL (text cannot hold it) and the others only serve to hide content; user text drops them.
+ */
+const CONTROL_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F]/g;
+export const stripControlChars = (s: string): string => s.replace(CONTROL_CHARS, '');
+/** A string schema whose value is sanitized before any other check (trim, length…). */
+export const cleanString = (params?: Parameters<typeof z.string>[0]) => z.string(params).overwrite(stripControlChars);
+
 export const requiredText = (max: number) =>
-  z.string({ error: 'err.required' }).trim().min(1, 'err.blank').max(max, 'err.too_long');
+  cleanString({ error: 'err.required' }).trim().min(1, 'err.blank').max(max, 'err.too_long');
 export const optionalText = (max?: number) =>
-  (max ? z.string({ error: 'err.invalid' }).trim().max(max, 'err.too_long') : z.string({ error: 'err.invalid' }).trim());
+  (max ? cleanString({ error: 'err.invalid' }).trim().max(max, 'err.too_long') : cleanString({ error: 'err.invalid' }).trim());
 
 export const isoDate = z
   .string({ error: 'err.date' })
@@ -58,7 +67,7 @@ export const timestamp = z.string().describe('ISO 8601 UTC timestamp');
 export const paginationQuery = {
   page: z.number({ error: 'err.integer' }).int('err.integer').min(1, 'err.integer').default(1),
   pageSize: z.number({ error: 'err.page_size' }).int('err.page_size').min(1, 'err.page_size').max(100, 'err.page_size').default(25),
-  search: z.string().trim().max(200, 'err.too_long').optional(),
+  search: cleanString().trim().max(200, 'err.too_long').optional(),
 };
 
 /** `?ordering=field` or `-field`, restricted to the resource's allowed fields. */

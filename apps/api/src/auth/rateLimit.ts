@@ -1,58 +1,114 @@
 import type { Redis } from 'ioredis';
 
-/** Counts failures per key within a window; shared through Redis when configured. */
+/**
+ * Login failure limiter: at most `max` failures per key (username, user id, client IP) within a
+ * sliding window. An attempt is counted *before* the password is checked and forgiven when it
+ * succeeds, so a burst of parallel guesses cannot slip past the limit while the hashes are verified.
+ * Shared through Redis when configured, so every API instance sees the same counts.
+ */
 export interface FailureLimiter {
-  /** Seconds until the key may try again, or 0 when under the limit. */
-  blockedFor(key: string): Promise<number>;
-  fail(key: string): Promise<void>;
+  /**
+   * Records one attempt on every key at once. Returns `retryAfter` 0 and a ticket naming the
+   * attempt, or the seconds to wait when a key is already at the limit (nothing is recorded then).
+   */
+  attempt(keys: string[]): Promise<{ retryAfter: number; ticket: string }>;
+  /** The attempt succeeded: it no longer counts as a failure on these keys. */
+  forgive(keys: string[], ticket: string): Promise<void>;
+  /** Forgets every failure of a key (a successful login clears its username's failures). */
   reset(key: string): Promise<void>;
 }
 
+const ticketId = () => `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`;
+const toSeconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
+
 export class MemoryFailureLimiter implements FailureLimiter {
-  private readonly hits = new Map<string, number[]>();
+  private readonly hits = new Map<string, { at: number; ticket: string }[]>();
   constructor(private readonly max: number, private readonly windowSeconds: number) {}
-  private recent(key: string): number[] {
-    const cutoff = Date.now() - this.windowSeconds * 1000;
-    const list = (this.hits.get(key) ?? []).filter((t) => t > cutoff);
+
+  private recent(key: string, now: number) {
+    const cutoff = now - this.windowSeconds * 1000;
+    const list = (this.hits.get(key) ?? []).filter((h) => h.at > cutoff);
     if (list.length) this.hits.set(key, list);
     else this.hits.delete(key);
     return list;
   }
-  async blockedFor(key: string): Promise<number> {
-    const list = this.recent(key);
-    if (list.length < this.max) return 0;
-    return Math.max(1, Math.ceil((list[list.length - this.max] + this.windowSeconds * 1000 - Date.now()) / 1000));
+
+  async attempt(keys: string[]): Promise<{ retryAfter: number; ticket: string }> {
+    const now = Date.now();
+    if (this.hits.size > 10_000) for (const k of [...this.hits.keys()]) this.recent(k, now);
+    let waitMs = 0;
+    for (const key of keys) {
+      const list = this.recent(key, now);
+      if (list.length >= this.max) waitMs = Math.max(waitMs, list[list.length - this.max].at + this.windowSeconds * 1000 - now);
+    }
+    const ticket = ticketId();
+    if (waitMs > 0) return { retryAfter: toSeconds(waitMs), ticket };
+    for (const key of keys) this.hits.set(key, [...(this.hits.get(key) ?? []), { at: now, ticket }]);
+    return { retryAfter: 0, ticket };
   }
-  async fail(key: string): Promise<void> {
-    const list = this.recent(key);
-    list.push(Date.now());
-    this.hits.set(key, list);
+
+  async forgive(keys: string[], ticket: string): Promise<void> {
+    for (const key of keys) {
+      const list = (this.hits.get(key) ?? []).filter((h) => h.ticket !== ticket);
+      if (list.length) this.hits.set(key, list);
+      else this.hits.delete(key);
+    }
   }
+
   async reset(key: string): Promise<void> {
     this.hits.delete(key);
   }
 }
 
-/** Sliding window in a Redis sorted set per key, so every API instance sees the same counts. */
+/**
+ * One sorted set per key (score = time in ms, member = ticket). The check-and-record runs as one
+ * Lua script, atomic across instances, on Redis's own clock so instance clock skew does not matter.
+ */
+const ATTEMPT_SCRIPT = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local window = tonumber(ARGV[1])
+local max = tonumber(ARGV[2])
+local wait = 0
+for _, k in ipairs(KEYS) do
+  redis.call('ZREMRANGEBYSCORE', k, '-inf', now - window)
+  local n = redis.call('ZCARD', k)
+  if n >= max then
+    local oldest = redis.call('ZRANGE', k, n - max, n - max, 'WITHSCORES')
+    local w = tonumber(oldest[2]) + window - now
+    if w > wait then wait = w end
+  end
+end
+if wait > 0 then return wait end
+for _, k in ipairs(KEYS) do
+  redis.call('ZADD', k, now, ARGV[3])
+  redis.call('PEXPIRE', k, window)
+end
+return 0
+`;
+
 export class RedisFailureLimiter implements FailureLimiter {
-  constructor(private readonly redis: Redis, private readonly max: number, private readonly windowSeconds: number, private readonly prefix = 'crm:login-fail:') {}
-  async blockedFor(key: string): Promise<number> {
-    const k = this.prefix + key;
-    const now = Date.now();
-    const res = await this.redis.multi()
-      .zremrangebyscore(k, 0, now - this.windowSeconds * 1000)
-      .zrange(k, 0, -1, 'WITHSCORES')
-      .exec();
-    const flat = (res?.[1]?.[1] as string[]) ?? [];
-    const times = flat.filter((_, i) => i % 2 === 1).map(Number);
-    if (times.length < this.max) return 0;
-    return Math.max(1, Math.ceil((times[times.length - this.max] + this.windowSeconds * 1000 - now) / 1000));
+  constructor(
+    private readonly redis: Redis,
+    private readonly max: number,
+    private readonly windowSeconds: number,
+    private readonly prefix = 'crm:login-fail:',
+  ) {}
+
+  async attempt(keys: string[]): Promise<{ retryAfter: number; ticket: string }> {
+    const ticket = ticketId();
+    const waitMs = Number(
+      await this.redis.eval(ATTEMPT_SCRIPT, keys.length, ...keys.map((k) => this.prefix + k), this.windowSeconds * 1000, this.max, ticket),
+    );
+    return { retryAfter: waitMs > 0 ? toSeconds(waitMs) : 0, ticket };
   }
-  async fail(key: string): Promise<void> {
-    const k = this.prefix + key;
-    const now = Date.now();
-    await this.redis.multi().zadd(k, now, `${now}-${Math.random()}`).expire(k, this.windowSeconds).exec();
+
+  async forgive(keys: string[], ticket: string): Promise<void> {
+    const m = this.redis.multi();
+    for (const k of keys) m.zrem(this.prefix + k, ticket);
+    await m.exec();
   }
+
   async reset(key: string): Promise<void> {
     await this.redis.del(this.prefix + key);
   }

@@ -46,7 +46,10 @@ export class SessionStore {
    * Rotates a refresh token. Returns the session's user and the new refresh token, or
    * `reused` when the token was already used (the session is then revoked), or null.
    */
-  async rotate(em: EntityManager, refresh: string): Promise<{ sessionId: string; userId: number; refresh: string } | 'reused' | null> {
+  async rotate(
+    em: EntityManager,
+    refresh: string,
+  ): Promise<{ sessionId: string; userId: number; refresh: string } | { reused: true; sessionId: string; userId: number } | null> {
     const tokenHash = hashToken(refresh);
     return em.transactional(async (tem) => {
       const row = await sqlOne<{ session_id: string; used_at: Date | null; user_id: number; revoked_at: Date | null; is_active: boolean }>(
@@ -59,7 +62,7 @@ export class SessionStore {
       if (!row || row.revoked_at || !row.is_active) return null;
       if (row.used_at) {
         await sql(tem, `update sessions set revoked_at = now(), revoked_reason = 'refresh_reuse' where id = ?`, [row.session_id]);
-        return 'reused' as const;
+        return { reused: true as const, sessionId: row.session_id, userId: row.user_id };
       }
       await sql(tem, `update refresh_tokens set used_at = now() where token_hash = ?`, [tokenHash]);
       const next = `${row.session_id}.${randomToken()}`;
@@ -68,6 +71,17 @@ export class SessionStore {
       ]);
       return { sessionId: row.session_id, userId: row.user_id, refresh: next };
     });
+  }
+
+  /** The live session a refresh token (used or not) belongs to: logout with only the refresh cookie left. */
+  async findByRefresh(em: EntityManager, refresh: string): Promise<{ sessionId: string; userId: number } | null> {
+    const row = await sqlOne<{ session_id: string; user_id: number }>(
+      em,
+      `select s.id as session_id, s.user_id from refresh_tokens t join sessions s on s.id = t.session_id
+       where t.token_hash = ? and s.revoked_at is null and s.expires_at > now()`,
+      [hashToken(refresh)],
+    );
+    return row ? { sessionId: row.session_id, userId: row.user_id } : null;
   }
 
   async revoke(em: EntityManager, sessionId: string, reason: string): Promise<void> {

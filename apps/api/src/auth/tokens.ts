@@ -1,3 +1,4 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { SignJWT, jwtVerify } from 'jose';
 import { sha256 } from '@oslojs/crypto/sha2';
 import { encodeBase32LowerCaseNoPadding, encodeHexLowerCase } from '@oslojs/encoding';
@@ -31,6 +32,22 @@ export class TokenService {
     } catch {
       return null;
     }
+  }
+
+  /**
+   * The CSRF token of a session: an HMAC of its id (signed double submit). A cookie planted by a
+   * sibling subdomain cannot match it, and it stays the same across refreshes of the session.
+   */
+  csrfToken(sessionId: string): string {
+    return createHmac('sha256', this.key).update(`csrf:${sessionId}`).digest('base64url');
+  }
+
+  /** True when the header equals the cookie and both are the session's CSRF token. */
+  csrfMatches(sessionId: string, header: unknown, cookie: unknown): boolean {
+    if (typeof header !== 'string' || typeof cookie !== 'string' || header !== cookie) return false;
+    const expected = Buffer.from(this.csrfToken(sessionId));
+    const given = Buffer.from(header);
+    return given.length === expected.length && timingSafeEqual(given, expected);
   }
 }
 

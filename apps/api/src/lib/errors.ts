@@ -53,6 +53,8 @@ export function fromDatabaseError(err: unknown): ApiError | null {
       return badRequest({ nonFieldErrors: ['err.required'] });
     case '22001':
       return badRequest({ nonFieldErrors: ['err.too_long'] });
+    case '22021': // text with NUL or invalid UTF-8 (the shared text schemas strip control characters; this is the fallback)
+    case '22P05': // the same inside jsonb
     case '22P02':
     case '22003':
     case '22007':

@@ -1,34 +1,59 @@
 import { z } from 'zod';
 import { loginInput, loginOutput, passwordChangeInput, refreshInput, refreshOutput, userOutput } from '@crm/shared';
-import { ACCESS_COOKIE, CSRF_COOKIE, REFRESH_COOKIE, authedProcedure, publicProcedure, router, type Context } from '../trpc.js';
+import {
+  ACCESS_COOKIE, CSRF_COOKIE, REFRESH_COOKIE, REFRESH_COOKIE_PATH, authedProcedure, authenticate, checkCsrf, publicProcedure, router, type Context,
+} from '../trpc.js';
 import { ApiError, fieldError, unauthorized } from '../lib/errors.js';
 import { sql, sqlOne } from '../lib/db.js';
 import { dummyVerify, hashPassword, verifyPassword } from '../auth/passwords.js';
-import { randomToken } from '../auth/tokens.js';
 import { getUser, USER_COLUMNS, userOut } from '../services/users.js';
 import { audit } from '../services/audit.js';
 
 const tags = ['auth'];
 
-function setAuthCookies(ctx: Context, access: string, refresh: string): void {
-  const { secureCookies, accessTtlSeconds, refreshTtlSeconds } = ctx.deps.config;
-  const base = { path: '/', sameSite: 'lax' as const, secure: secureCookies };
+function cookieBase(ctx: Context) {
+  return { path: '/', sameSite: 'lax' as const, secure: ctx.deps.config.secureCookies };
+}
+
+/**
+ * The SPA's cookies: the access JWT (httpOnly, every path), the refresh token (httpOnly, only sent
+ * to `/api/auth/`: the SPA refreshes and logs out through REST) and the CSRF token, readable by
+ * the SPA which echoes it in `X-CSRFToken` on state-changing requests.
+ */
+function setAuthCookies(ctx: Context, access: string, refresh: string, sessionId: string): void {
+  const { accessTtlSeconds, refreshTtlSeconds } = ctx.deps.config;
+  const base = cookieBase(ctx);
   ctx.reply.setCookie(ACCESS_COOKIE, access, { ...base, httpOnly: true, maxAge: accessTtlSeconds });
-  ctx.reply.setCookie(REFRESH_COOKIE, refresh, { ...base, httpOnly: true, maxAge: refreshTtlSeconds, path: '/api/auth/' });
-  // Readable by the SPA (double submit): sent back in X-CSRFToken on state-changing requests.
-  ctx.reply.setCookie(CSRF_COOKIE, randomToken(), { ...base, httpOnly: false, maxAge: refreshTtlSeconds });
+  ctx.reply.setCookie(REFRESH_COOKIE, refresh, { ...base, path: REFRESH_COOKIE_PATH, httpOnly: true, maxAge: refreshTtlSeconds });
+  ctx.reply.setCookie(CSRF_COOKIE, ctx.deps.tokens.csrfToken(sessionId), { ...base, httpOnly: false, maxAge: refreshTtlSeconds });
 }
 
 function clearAuthCookies(ctx: Context): void {
-  ctx.reply.clearCookie(ACCESS_COOKIE, { path: '/' });
-  ctx.reply.clearCookie(REFRESH_COOKIE, { path: '/api/auth/' });
-  ctx.reply.clearCookie(CSRF_COOKIE, { path: '/' });
+  const base = cookieBase(ctx);
+  ctx.reply.clearCookie(ACCESS_COOKIE, { ...base, httpOnly: true });
+  ctx.reply.clearCookie(REFRESH_COOKIE, { ...base, path: REFRESH_COOKIE_PATH, httpOnly: true });
+  ctx.reply.clearCookie(CSRF_COOKIE, base);
 }
 
-async function rateLimited(ctx: Context, keys: string[]): Promise<void> {
-  let wait = 0;
-  for (const k of keys) wait = Math.max(wait, await ctx.deps.loginLimiter.blockedFor(k));
-  if (wait > 0) throw new ApiError('TOO_MANY_REQUESTS', 'error.too_many_requests', undefined, { 'Retry-After': String(wait) });
+const tooManyRequests = (retryAfter: number) =>
+  new ApiError('TOO_MANY_REQUESTS', 'error.too_many_requests', undefined, { 'Retry-After': String(retryAfter) });
+
+/** The session named by the access token, or, when it has expired, by the refresh cookie (logout must still work). */
+async function sessionToEnd(ctx: Context): Promise<{ sessionId: string; userId: number }> {
+  try {
+    const auth = await authenticate(ctx);
+    return { sessionId: auth.sessionId, userId: auth.user.id };
+  } catch (err) {
+    const refresh = ctx.req.cookies?.[REFRESH_COOKIE];
+    if (!(err instanceof ApiError && err.code === 'UNAUTHORIZED') || !refresh) throw err;
+    const session = await ctx.deps.sessions.findByRefresh(ctx.em, refresh);
+    if (!session) {
+      clearAuthCookies(ctx);
+      throw err;
+    }
+    checkCsrf(ctx, session.sessionId);
+    return session;
+  }
 }
 
 export const authRouter = router({
@@ -37,30 +62,34 @@ export const authRouter = router({
     .input(loginInput)
     .output(loginOutput)
     .mutation(async ({ ctx, input }) => {
-      const userKey = `u:${input.username.toLowerCase()}`;
-      const ipKey = `ip:${ctx.ip}`;
-      await rateLimited(ctx, [userKey, ipKey]);
       const row = await sqlOne(
         ctx.em,
         `select ${USER_COLUMNS}, u.password_hash from users u where lower(u.username) = lower(?) or (u.email <> '' and lower(u.email) = lower(?))
          order by (lower(u.username) = lower(?)) desc limit 1`,
         [input.username, input.username, input.username],
       );
+      // Failures count per typed name, per account (so username and email share one budget) and per IP.
+      const userKeys = [`u:${input.username.toLowerCase()}`, ...(row ? [`uid:${row.id}`] : [])];
+      const ipKey = `ip:${ctx.ip}`;
+      const { retryAfter, ticket } = await ctx.deps.loginLimiter.attempt([...userKeys, ipKey]);
+      if (retryAfter > 0) throw tooManyRequests(retryAfter);
       const ok = row ? await verifyPassword(row.password_hash, input.password) : await dummyVerify(input.password);
       if (!row || !ok || !row.is_active) {
-        await ctx.deps.loginLimiter.fail(userKey);
-        await ctx.deps.loginLimiter.fail(ipKey);
-        await audit(ctx.em, { userId: row?.id ?? null, action: 'login_failed', details: { username: input.username }, ip: ctx.ip });
+        await audit(ctx.em, {
+          userId: row?.id ?? null, action: 'login_failed', details: { username: input.username.slice(0, 150), reason: !row ? 'unknown' : !ok ? 'password' : 'inactive' }, ip: ctx.ip,
+        });
+        // Same answer for an unknown user, a wrong password and an inactive account.
         throw unauthorized('error.invalid_credentials');
       }
-      await ctx.deps.loginLimiter.reset(userKey);
+      for (const k of userKeys) await ctx.deps.loginLimiter.reset(k);
+      await ctx.deps.loginLimiter.forgive([ipKey], ticket);
       const { sessionId, refresh } = await ctx.deps.sessions.create(ctx.em, row.id, {
         ip: ctx.ip,
         userAgent: String(ctx.req.headers['user-agent'] ?? ''),
       });
       const access = await ctx.deps.tokens.signAccess(row.id, sessionId);
-      setAuthCookies(ctx, access, refresh);
-      await audit(ctx.em, { userId: row.id, action: 'login', ip: ctx.ip });
+      setAuthCookies(ctx, access, refresh, sessionId);
+      await audit(ctx.em, { userId: row.id, action: 'login', details: { sessionId: sessionId.slice(0, 8) }, ip: ctx.ip });
       return { access, refresh, user: userOut(row) };
     }),
 
@@ -69,30 +98,34 @@ export const authRouter = router({
     .input(refreshInput)
     .output(refreshOutput)
     .mutation(async ({ ctx, input }) => {
+      const fromCookie = !input.refresh;
       const presented = input.refresh ?? ctx.req.cookies?.[REFRESH_COOKIE];
       if (!presented) throw unauthorized('error.token_invalid');
+      // The SPA refreshes by cookie: like any cookie-authenticated POST it must pass the CSRF check.
+      if (fromCookie) checkCsrf(ctx, presented.split('.')[0]);
       const result = await ctx.deps.sessions.rotate(ctx.em, presented);
-      if (result === 'reused') {
-        const sessionId = presented.split('.')[0];
-        await ctx.deps.sessionCache.invalidate([sessionId]);
-        await audit(ctx.em, { action: 'refresh_reuse_session_revoked', details: { sessionId: sessionId.slice(0, 8) }, ip: ctx.ip });
+      if (result && 'reused' in result) {
+        // A retired token came back: someone holds a copy. The whole session is revoked (theft detection).
+        await ctx.deps.sessionCache.invalidate([result.sessionId]);
+        await audit(ctx.em, { userId: result.userId, action: 'refresh_reuse', details: { sessionId: result.sessionId.slice(0, 8) }, ip: ctx.ip });
         clearAuthCookies(ctx);
         throw unauthorized('error.token_invalid');
       }
       if (!result) throw unauthorized('error.token_invalid');
       const access = await ctx.deps.tokens.signAccess(result.userId, result.sessionId);
-      setAuthCookies(ctx, access, result.refresh);
+      setAuthCookies(ctx, access, result.refresh, result.sessionId);
       return { access, refresh: result.refresh };
     }),
 
-  logout: authedProcedure
+  logout: publicProcedure
     .meta({ openapi: { method: 'POST', path: '/auth/logout/', tags, summary: 'Déconnexion (session révoquée)' } })
     .input(z.object({}).optional())
     .output(z.void())
     .mutation(async ({ ctx }) => {
-      await ctx.deps.sessions.revoke(ctx.em, ctx.sessionId, 'logout');
-      await ctx.deps.sessionCache.invalidate([ctx.sessionId]);
-      await audit(ctx.em, { userId: ctx.user.id, action: 'logout', ip: ctx.ip });
+      const { sessionId, userId } = await sessionToEnd(ctx);
+      await ctx.deps.sessions.revoke(ctx.em, sessionId, 'logout');
+      await ctx.deps.sessionCache.invalidate([sessionId]);
+      await audit(ctx.em, { userId, action: 'logout', details: { sessionId: sessionId.slice(0, 8) }, ip: ctx.ip });
       clearAuthCookies(ctx);
       ctx.response.status = 204;
     }),
@@ -108,8 +141,16 @@ export const authRouter = router({
     .input(passwordChangeInput)
     .output(z.void())
     .mutation(async ({ ctx, input }) => {
+      // Guessing the current password with a stolen access token is limited like logins.
+      const limitKeys = [`pwd:${ctx.user.id}`];
+      const { retryAfter, ticket } = await ctx.deps.loginLimiter.attempt(limitKeys);
+      if (retryAfter > 0) throw tooManyRequests(retryAfter);
       const row = await sqlOne<{ password_hash: string; username: string }>(ctx.em, `select password_hash, username from users where id = ?`, [ctx.user.id]);
-      if (!row || !(await verifyPassword(row.password_hash, input.oldPassword))) throw fieldError('oldPassword', 'err.password_wrong');
+      if (!row || !(await verifyPassword(row.password_hash, input.oldPassword))) {
+        await audit(ctx.em, { userId: ctx.user.id, action: 'password_change_failed', ip: ctx.ip });
+        throw fieldError('oldPassword', 'err.password_wrong');
+      }
+      await ctx.deps.loginLimiter.forgive(limitKeys, ticket);
       if (input.newPassword.toLowerCase() === row.username.toLowerCase()) throw fieldError('newPassword', 'err.password_username');
       await sql(ctx.em, `update users set password_hash = ?, date_modification = now() where id = ?`, [await hashPassword(input.newPassword), ctx.user.id]);
       const revoked = await ctx.deps.sessions.revokeUser(ctx.em, ctx.user.id, 'password_change', ctx.sessionId);
