@@ -1,0 +1,157 @@
+/**
+ * `pnpm bench`: seeds a large database (100k clients, 200k opportunités, 300k tâches) and load-tests
+ * the hot endpoints with autocannon against the API running in a child process (BENCH_INSTANCES
+ * instances on one port). Prints one human line and one `BENCH {json}` line per scenario.
+ *
+ * Environment: BENCH_DATABASE_URL (default crm_bench on the tests' server, dropped and recreated),
+ * BENCH_SKIP_SEED=1 (reuse it), BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (default 16),
+ * BENCH_INSTANCES (default 1), BENCH_REDIS_URL (default redis://127.0.0.1:6379 when reachable; '' for none),
+ * BENCH_ONLY (comma-separated scenario names).
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BENCH_PASSWORD, COMMERCIAUX, ETAPES, SIZES, freshBenchDatabase, seedBenchDatabase } from './seed.js';
+import { load, type Scenario } from './load.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const env = process.env;
+const duration = Number(env.BENCH_DURATION ?? 10);
+const connections = Number(env.BENCH_CONNECTIONS ?? 16);
+const instances = Number(env.BENCH_INSTANCES ?? 1);
+const only = env.BENCH_ONLY ? new Set(env.BENCH_ONLY.split(',')) : undefined;
+
+const rand = (n: number) => 1 + Math.floor(Math.random() * n);
+
+function reachable(url: string): Promise<boolean> {
+  const u = new URL(url);
+  return new Promise((resolve) => {
+    const s = net.connect({ host: u.hostname, port: Number(u.port || 6379) });
+    const done = (ok: boolean) => {
+      s.destroy();
+      resolve(ok);
+    };
+    s.once('connect', () => done(true));
+    s.once('error', () => done(false));
+    s.setTimeout(500, () => done(false));
+  });
+}
+
+function startServer(databaseUrl: string, redisUrl: string | undefined): Promise<{ child: ChildProcess; port: number }> {
+  const child = fork(path.join(here, 'server.ts'), [], {
+    execArgv: ['--import', 'tsx'],
+    env: {
+      ...env,
+      BENCH_APP_DATABASE_URL: databaseUrl,
+      BENCH_INSTANCES: String(instances),
+      REDIS_URL: redisUrl ?? '',
+      JWT_SECRET: 'bench-secret-that-is-long-enough-0123456789',
+    },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  return new Promise((resolve, reject) => {
+    child.once('message', (m: any) => (m?.type === 'ready' ? resolve({ child, port: m.port }) : reject(new Error(String(m)))));
+    child.once('exit', (code) => reject(new Error(`bench server exited (${code})`)));
+  });
+}
+
+function stats(child: ChildProcess): Promise<{ statements: number; rss: number }> {
+  return new Promise((resolve) => {
+    child.once('message', (m: any) => resolve(m));
+    child.send({ type: 'stats' });
+  });
+}
+
+async function login(baseUrl: string, username: string): Promise<string> {
+  const res = await fetch(`${baseUrl}/api/auth/login/`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password: BENCH_PASSWORD }),
+  });
+  if (res.status !== 200) throw new Error(`login ${username}: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { access: string }).access;
+}
+
+async function main() {
+  const started = Date.now();
+  let databaseUrl: string;
+  if (env.BENCH_SKIP_SEED === '1') {
+    databaseUrl = env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/crm_bench';
+  } else {
+    databaseUrl = await freshBenchDatabase(env);
+    console.log(`seeding ${new URL(databaseUrl).pathname.slice(1)}: ${JSON.stringify(SIZES)}, ${COMMERCIAUX} commerciaux`);
+    await seedBenchDatabase(databaseUrl);
+  }
+  const redisCandidate = env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const redisUrl = redisCandidate && (await reachable(redisCandidate)) ? redisCandidate : undefined;
+  const { child, port } = await startServer(databaseUrl, redisUrl);
+  const baseUrl = `http://127.0.0.1:${port}`;
+  try {
+    const admin = await login(baseUrl, 'admin');
+    const commercial = await login(baseUrl, 'commercial1');
+    const openapi = (await (await fetch(`${baseUrl}/api/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
+    const has = (p: string, method: string) => Boolean(openapi.paths[p]?.[method]);
+
+    const scenarios: Array<Scenario & { token: string; skip?: string }> = [
+      { name: 'clients-list', path: '/api/clients/?page=1&pageSize=25', token: admin },
+      { name: 'clients-list-commercial', path: '/api/clients/?page=1&pageSize=25', token: commercial },
+      { name: 'clients-list-page-40', path: '/api/clients/?page=40&pageSize=25&ordering=nom', token: admin },
+      {
+        name: 'clients-search',
+        path: () => (Math.random() < 0.5 ? `/api/clients/?search=client%20${rand(SIZES.clients)}` : `/api/clients/?search=contact${rand(SIZES.clients)}%40`),
+        token: admin,
+      },
+      { name: 'client-detail', path: () => `/api/clients/${rand(SIZES.clients)}/`, token: admin },
+      {
+        name: 'dashboard-stats',
+        path: '/api/dashboard/stats/',
+        token: admin,
+        skip: has('/dashboard/stats/', 'get') ? undefined : 'GET /api/dashboard/stats/ does not exist yet',
+      },
+      {
+        name: 'kanban-move',
+        method: 'PATCH',
+        // Opportunités not at `conclusion` (moving there needs a resultat): ids with id % 5 != 4.
+        path: () => {
+          let id = rand(SIZES.opportunites);
+          if (id % 5 === 4) id--;
+          return `/api/opportunites/${id}/`;
+        },
+        body: () => ({ etape: ETAPES[Math.floor(Math.random() * 4)], position: Math.floor(Math.random() * 50) }),
+        token: admin,
+        skip: has('/opportunites/{id}/', 'patch') ? undefined : 'PATCH /api/opportunites/{id}/ does not exist yet',
+      },
+    ];
+
+    console.log(`API: ${instances} instance(s), pool ${env.DB_POOL_MAX ?? 10}, Redis ${redisUrl ? 'on' : 'off'}; autocannon ${connections} connections, ${duration} s per scenario (after a 2 s warm-up)`);
+    for (const s of scenarios) {
+      if (only && !only.has(s.name)) continue;
+      if (s.skip) {
+        console.log(`${s.name.padEnd(24)} skipped: ${s.skip}`);
+        console.log(`BENCH ${JSON.stringify({ scenario: s.name, skipped: s.skip })}`);
+        continue;
+      }
+      await load(baseUrl, s.token, s, { duration: 2, connections });
+      const before = await stats(child);
+      const r = await load(baseUrl, s.token, s, { duration, connections });
+      const after = await stats(child);
+      const sqlPerReq = r.requests ? (after.statements - before.statements) / r.requests : 0;
+      const rssMb = Math.round(after.rss / 1048576);
+      console.log(
+        `${s.name.padEnd(24)} ${String(r.reqPerSec).padStart(6)} req/s  p50 ${String(r.p50).padStart(3)} ms  p99 ${String(r.p99).padStart(3)} ms  ` +
+          `${sqlPerReq.toFixed(2)} SQL/req  RSS ${rssMb} MB${r.non2xx || r.errors ? `  (non-2xx ${r.non2xx}, errors ${r.errors})` : ''}`,
+      );
+      console.log(`BENCH ${JSON.stringify({ scenario: s.name, reqPerSec: r.reqPerSec, p50: r.p50, p99: r.p99, sqlPerReq: Number(sqlPerReq.toFixed(2)), rssMb, requests: r.requests, non2xx: r.non2xx, errors: r.errors, instances, connections, duration, redis: Boolean(redisUrl) })}`);
+    }
+  } finally {
+    child.kill('SIGTERM');
+  }
+  console.log(`bench done in ${Math.round((Date.now() - started) / 1000)} s`);
+  process.exit(0);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,110 @@
+import { MikroORM, ormConfig, initOrm, migrate, TEST_ADMIN_URL } from '@crm/db';
+import { hashPassword } from '../src/auth/passwords.js';
+
+export const BENCH_PASSWORD = 'Bench-password-2026';
+export const COMMERCIAUX = 10;
+export const SIZES = { clients: 100_000, projets: 20_000, opportunites: 200_000, devis: 20_000, taches: 300_000 };
+export const ETAPES = ['prospect', 'qualification', 'proposition', 'negociation', 'conclusion'] as const;
+
+/** BENCH_DATABASE_URL, or a `crm_bench` database beside the tests' admin URL, dropped and recreated. */
+export async function freshBenchDatabase(env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  const url = new URL(env.BENCH_DATABASE_URL ?? (() => {
+    const u = new URL(TEST_ADMIN_URL);
+    u.pathname = '/crm_bench';
+    return u.toString();
+  })());
+  const name = decodeURIComponent(url.pathname.slice(1));
+  if (!/^[A-Za-z0-9_]+$/.test(name)) throw new Error(`unexpected bench database name ${name}`);
+  const adminUrl = new URL(url);
+  adminUrl.pathname = '/postgres';
+  const admin = await MikroORM.init({ ...ormConfig({ databaseUrl: adminUrl.toString(), poolMax: 1 }), extensions: [] });
+  try {
+    const conn = admin.em.getConnection();
+    await conn.execute(`drop database if exists "${name}" with (force)`);
+    await conn.execute(`create database "${name}"`);
+  } finally {
+    await admin.close(true);
+  }
+  return url.toString();
+}
+
+/**
+ * Migrates and fills the bench database with set-based SQL (generate_series): a few users, 100k
+ * clients, 20k projets, 200k opportunités, 20k devis, 300k tâches. Secondary indexes are dropped
+ * during the load and rebuilt afterwards (from their own definitions), then the tables analyzed.
+ */
+export async function seedBenchDatabase(databaseUrl: string, log: (s: string) => void = console.log): Promise<void> {
+  const orm = await initOrm({ databaseUrl, poolMax: 1 });
+  try {
+    await migrate(orm);
+    const em = orm.em.fork();
+    const conn = em.getConnection();
+    const run = async (label: string, text: string, params: unknown[] = []) => {
+      const t0 = performance.now();
+      await conn.execute(text, params as any[]);
+      if (label) log(`  ${label} (${Math.round(performance.now() - t0)} ms)`);
+    };
+    const started = performance.now();
+    await run('', `set synchronous_commit = off`);
+    await run('', `set maintenance_work_mem = '256MB'`);
+    const tables = ['clients', 'projets', 'opportunites', 'devis', 'taches'];
+    // Secondary (non-constraint) indexes: dropped for the bulk load, recreated identically after.
+    const indexes = await conn.execute<{ indexname: string; indexdef: string }[]>(
+      `select i.indexname, i.indexdef from pg_indexes i
+       where i.schemaname = 'public' and i.tablename in (?)
+         and not exists (select 1 from pg_constraint c where c.conname = i.indexname)`,
+      [tables],
+    );
+    for (const i of indexes) await run('', `drop index "${i.indexname}"`);
+
+    const hash = await hashPassword(BENCH_PASSWORD);
+    await run('users', `insert into users (username, email, password_hash, first_name, last_name, role)
+      select u.username, u.username || '@bench.example.fr', ?, initcap(u.username), 'Bench', u.role
+      from (values ('admin', 'admin'), ('manager', 'manager')) u(username, role)
+      union all
+      select 'commercial' || g, 'commercial' || g || '@bench.example.fr', ?, 'Commercial', g::text, 'commercial'
+      from generate_series(1, ${COMMERCIAUX}) g`, [hash, hash]);
+    // Commercial k has id 2 + k (admin 1, manager 2): clients spread round-robin among them.
+    const responsable = (expr: string) => `(3 + (${expr}) % ${COMMERCIAUX})`;
+    await run(`clients ${SIZES.clients}`, `insert into clients (id, nom, societe, email, telephone, notes, categorie, responsable_id, date_creation, date_modification)
+      select g, 'Client ' || g || ' ' || (array['Dupré','Martin','Lefèvre','Müller','Nuñez','Garçon'])[1 + g % 6],
+        'Société ' || (g % 5000) || (array[' SARL',' SAS',' & Fils',' Industrie'])[1 + g % 4],
+        'contact' || g || '@client' || (g % 997) || '.example.fr',
+        '+3312' || lpad((g % 10000000)::text, 7, '0'), 'Notes du client ' || g,
+        (array['PME','VIP','Grand compte','Startup',''])[1 + g % 5], ${responsable('g')},
+        now() - (g || ' minutes')::interval, now() - (g || ' seconds')::interval
+      from generate_series(1, ${SIZES.clients}) g`);
+    await run(`projets ${SIZES.projets}`, `insert into projets (id, titre, description, statut, date_debut, date_fin, budget, client_id, date_creation)
+      select g, 'Projet ' || g, 'Description du projet ' || g, (array['a_faire','en_cours','termine'])[1 + g % 3],
+        current_date - (g % 300), current_date - (g % 300) + 30 + g % 90, (g % 500) * 100, 1 + (g * 7) % ${SIZES.clients},
+        now() - (g || ' minutes')::interval
+      from generate_series(1, ${SIZES.projets}) g`);
+    // Positions are unique per kanban column: the row number is unique overall.
+    await run(`opportunites ${SIZES.opportunites}`, `insert into opportunites (id, nom, client_id, responsable_id, montant, probabilite, etape, resultat, position,
+        date_conclusion_estimee, date_conclusion, notes, date_creation)
+      select g, 'Opportunité ' || g, c, ${responsable('c')}, (g % 1000) * 50 + 0.5, (g * 13) % 101, e,
+        case when e = 'conclusion' then (case when g % 3 = 0 then 'perdue' else 'gagnee' end) end, g,
+        current_date + (g % 180), case when e = 'conclusion' then now() - (g % 365 || ' days')::interval end,
+        'Notes ' || g, now() - (g || ' minutes')::interval
+      from (select g, 1 + (g - 1) % ${SIZES.clients} as c, (array['prospect','qualification','proposition','negociation','conclusion'])[1 + g % 5] as e
+            from generate_series(1, ${SIZES.opportunites}) g) s`);
+    await run(`devis ${SIZES.devis}`, `insert into devis (id, opportunite_id, montant, montant_tva, statut, version, contenu)
+      select g, g, 1000 + g % 9000, round((1000 + g % 9000) * 0.2, 2), (array['brouillon','envoye','consulte','accepte','refuse'])[1 + g % 5], 1, 'Devis ' || g
+      from generate_series(1, ${SIZES.devis}) g`);
+    await run(`taches ${SIZES.taches}`, `insert into taches (id, titre, description, assigne_a_id, client_id, projet_id, priorite, date_echeance, statut, position, date_terminee)
+      select g, 'Tâche ' || g, 'À faire pour le client ' || c, ${responsable('c')}, c, null,
+        (array['basse','moyenne','haute','urgente'])[1 + g % 4], current_date + (g % 200) - 100, s, g,
+        case when s = 'terminee' then now() end
+      from (select g, 1 + (g * 3) % ${SIZES.clients} as c, (array['a_faire','en_cours','terminee'])[1 + g % 3] as s
+            from generate_series(1, ${SIZES.taches}) g) x`);
+    for (const t of tables) await run('', `select setval(pg_get_serial_sequence('${t}', 'id'), (select max(id) from ${t}))`);
+    const t0 = performance.now();
+    for (const i of indexes) await run('', i.indexdef);
+    log(`  ${indexes.length} secondary indexes rebuilt (${Math.round(performance.now() - t0)} ms)`);
+    // VACUUM sets the visibility map (index-only scans) and ANALYZE gives the planner statistics.
+    await run('vacuum analyze', `vacuum analyze`);
+    log(`  seeded in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  } finally {
+    await orm.close(true);
+  }
+}

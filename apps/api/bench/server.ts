@@ -1,0 +1,73 @@
+/**
+ * The API under load, in its own process (so that autocannon, in the parent, does not share its
+ * event loop). With BENCH_INSTANCES > 1 it is a node:cluster of that many API instances on one
+ * port, like several instances behind a load balancer. Talks to the parent over IPC:
+ *   → { type: 'ready', port }           once listening
+ *   ← { type: 'stats' } → { type: 'stats', statements, rss }   SQL statements sent so far, summed RSS
+ */
+import cluster from 'node:cluster';
+import { createApp } from '../src/app.js';
+
+const databaseUrl = process.env.BENCH_APP_DATABASE_URL!;
+const instances = Math.max(1, Number(process.env.BENCH_INSTANCES ?? 1));
+const poolMax = Number(process.env.DB_POOL_MAX ?? 10);
+
+interface Stats { statements: number; rss: number }
+
+async function startInstance(port: number): Promise<{ port: number; stats: () => Stats }> {
+  const { app, orm } = await createApp({
+    databaseUrl,
+    env: { ...process.env, NODE_ENV: 'production', COOKIE_SECURE: 'false' },
+    logger: false,
+    poolMax,
+  });
+  let statements = 0;
+  orm.em.getConnection().getKnex().on('query', () => {
+    statements++;
+  });
+  await app.listen({ port, host: '127.0.0.1' });
+  const address = app.server.address();
+  return { port: typeof address === 'object' && address ? address.port : port, stats: () => ({ statements, rss: process.memoryUsage().rss }) };
+}
+
+async function main() {
+  if (instances === 1) {
+    const inst = await startInstance(0);
+    process.on('message', (m: any) => {
+      if (m?.type === 'stats') process.send!({ type: 'stats', ...inst.stats() });
+    });
+    process.send!({ type: 'ready', port: inst.port });
+    return;
+  }
+  if (cluster.isPrimary) {
+    const port = Number(process.env.BENCH_PORT ?? 0) || 30000 + Math.floor(Math.random() * 20000);
+    const workers = Array.from({ length: instances }, () => cluster.fork({ BENCH_WORKER_PORT: String(port) }));
+    await Promise.all(workers.map((w) => new Promise<void>((resolve) => w.once('message', (m: any) => m?.type === 'ready' && resolve()))));
+    process.on('message', async (m: any) => {
+      if (m?.type !== 'stats') return;
+      const all = await Promise.all(
+        workers.map((w) => new Promise<Stats>((resolve) => {
+          w.once('message', (s: any) => resolve(s));
+          w.send({ type: 'stats' });
+        })),
+      );
+      process.send!({
+        type: 'stats',
+        statements: all.reduce((a, s) => a + s.statements, 0),
+        rss: process.memoryUsage().rss + all.reduce((a, s) => a + s.rss, 0),
+      });
+    });
+    process.send!({ type: 'ready', port });
+    return;
+  }
+  const inst = await startInstance(Number(process.env.BENCH_WORKER_PORT));
+  process.on('message', (m: any) => {
+    if (m?.type === 'stats') process.send!({ type: 'stats', ...inst.stats() });
+  });
+  process.send!({ type: 'ready', port: inst.port });
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
