@@ -39,6 +39,8 @@ export const devisListInput = z.object({
   ordering: z.enum(DEVIS_ORDERING.flatMap((f) => [f, `-${f}`]) as [string, ...string[]], { error: 'err.ordering' }).optional(),
   ...devisListFilters,
 });
+/** `GET /opportunites/{id}/devis/`: the same filters, under a parent opportunity. */
+export const devisSubListInput = devisListInput.extend({ id });
 
 export const devisOutput = z.object({
   id: z.number().int(),

@@ -45,6 +45,8 @@ export const opportuniteListInput = z.object({
   ordering: orderingParam(OPPORTUNITE_ORDERING),
   ...opportuniteListFilters,
 });
+/** `GET /clients/{id}/opportunites/`: the same filters, under a parent client. */
+export const opportuniteSubListInput = opportuniteListInput.extend({ id });
 
 export const opportuniteOutput = z.object({
   id: z.number().int(),

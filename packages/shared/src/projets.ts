@@ -33,6 +33,8 @@ export const projetListFilters = {
   enRetard: queryBool.optional(),
 };
 export const projetListInput = z.object({ ...paginationQuery, ordering: orderingParam(PROJET_ORDERING), ...projetListFilters });
+/** `GET /clients/{id}/projets/`: the same filters, under a parent client. */
+export const projetSubListInput = projetListInput.extend({ id });
 
 export const projetOutput = z.object({
   id: z.number().int(),

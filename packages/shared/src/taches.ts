@@ -7,7 +7,8 @@ export const TACHE_ORDERING = ['dateEcheance', 'priorite', 'dateCreation', 'posi
 export const tacheFields = {
   titre: requiredText(200),
   description: optionalText().default(''),
-  assigneA: id.nullable().default(null),
+  /** Absent on create → the creator; `null` → unassigned. */
+  assigneA: id.nullable().optional(),
   client: id.nullable().default(null),
   projet: id.nullable().default(null),
   priorite: choice(TACHE_PRIORITES),
@@ -22,7 +23,8 @@ export const tachePatchInput = z.object({ id, ...partialOf(tacheFields) });
 export const tacheListFilters = {
   statut: choice(TACHE_STATUTS).optional(),
   priorite: choice(TACHE_PRIORITES).optional(),
-  assigneA: z.union([z.literal('me'), id], { error: 'err.integer' }).optional(),
+  // Explicit coercion: query strings arrive as text, and a union is not coerced by the REST adapter.
+  assigneA: z.union([z.literal('me'), z.coerce.number().int().positive()], { error: 'err.integer' }).optional(),
   client: id.optional(),
   projet: id.optional(),
   echeanceAvant: isoDate.optional(),
@@ -30,6 +32,8 @@ export const tacheListFilters = {
   enRetard: queryBool.optional(),
 };
 export const tacheListInput = z.object({ ...paginationQuery, ordering: orderingParam(TACHE_ORDERING), ...tacheListFilters });
+/** `GET /projets/{id}/taches/` and `GET /clients/{id}/taches/`: the same filters, under a parent. */
+export const tacheSubListInput = tacheListInput.extend({ id });
 
 export const tacheOutput = z.object({
   id: z.number().int(),

@@ -1,4 +1,68 @@
-import { router } from '../trpc.js';
+import { z } from 'zod';
+import {
+  avancerEtapeInput, idParam, opportuniteCreateInput, opportuniteListInput, opportuniteOutput, opportunitePatchInput,
+  opportuniteSubListInput, opportuniteUpdateInput, paginated,
+} from '@crm/shared';
+import { authedProcedure, router, staffProcedure } from '../trpc.js';
+import {
+  avancerEtape, createOpportunite, deleteOpportunite, getOpportunite, listOpportunites, listOpportunitesOfClient, updateOpportunite,
+} from '../services/opportunites.js';
 
-// Filled in by the opportunites work (see issues); registered in router.ts already.
-export const opportunitesRouter = router({});
+const tags = ['opportunites'];
+
+export const opportunitesRouter = router({
+  list: authedProcedure
+    .meta({ openapi: { method: 'GET', path: '/opportunites/', tags, summary: 'Liste des opportunités (filtrable, paginée)' } })
+    .input(opportuniteListInput)
+    .output(paginated(opportuniteOutput))
+    .query(({ ctx, input }) => listOpportunites(ctx.em, ctx.user, input)),
+
+  byClient: authedProcedure
+    .meta({ openapi: { method: 'GET', path: '/clients/{id}/opportunites/', tags: ['clients', ...tags], summary: "Liste des opportunités d'un client" } })
+    .input(opportuniteSubListInput)
+    .output(paginated(opportuniteOutput))
+    .query(({ ctx, input: { id, ...rest } }) => listOpportunitesOfClient(ctx.em, ctx.user, id, rest)),
+
+  get: authedProcedure
+    .meta({ openapi: { method: 'GET', path: '/opportunites/{id}/', tags, summary: "Détail d'une opportunité" } })
+    .input(idParam)
+    .output(opportuniteOutput)
+    .query(({ ctx, input }) => getOpportunite(ctx.em, ctx.user, input.id)),
+
+  create: authedProcedure
+    .meta({ openapi: { method: 'POST', path: '/opportunites/', tags, summary: "Création d'une opportunité (en fin de colonne sauf position)", successDescription: 'Créé (201)' } })
+    .input(opportuniteCreateInput)
+    .output(opportuniteOutput)
+    .mutation(async ({ ctx, input }) => {
+      const out = await createOpportunite(ctx.em, ctx.user, input);
+      ctx.response.status = 201;
+      return out;
+    }),
+
+  update: authedProcedure
+    .meta({ openapi: { method: 'PUT', path: '/opportunites/{id}/', tags, summary: "Mise à jour complète d'une opportunité" } })
+    .input(opportuniteUpdateInput)
+    .output(opportuniteOutput)
+    .mutation(({ ctx, input: { id, ...rest } }) => updateOpportunite(ctx.em, ctx.user, id, rest)),
+
+  patch: authedProcedure
+    .meta({ openapi: { method: 'PATCH', path: '/opportunites/{id}/', tags, summary: "Mise à jour partielle d'une opportunité ; déplacement kanban (etape, position)" } })
+    .input(opportunitePatchInput)
+    .output(opportuniteOutput)
+    .mutation(({ ctx, input: { id, ...rest } }) => updateOpportunite(ctx.em, ctx.user, id, rest)),
+
+  avancerEtape: authedProcedure
+    .meta({ openapi: { method: 'POST', path: '/opportunites/{id}/avancer-etape/', tags, summary: "Avancer l'étape d'une opportunité" } })
+    .input(avancerEtapeInput)
+    .output(opportuniteOutput)
+    .mutation(({ ctx, input: { id, ...rest } }) => avancerEtape(ctx.em, ctx.user, id, rest)),
+
+  delete: staffProcedure
+    .meta({ openapi: { method: 'DELETE', path: '/opportunites/{id}/', tags, summary: "Suppression d'une opportunité (admin, manager)" } })
+    .input(idParam)
+    .output(z.void())
+    .mutation(async ({ ctx, input }) => {
+      await deleteOpportunite(ctx.em, ctx.user, input.id);
+      ctx.response.status = 204;
+    }),
+});

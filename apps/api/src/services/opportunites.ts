@@ -1,0 +1,216 @@
+import type { EntityManager } from '@crm/db';
+import { Opportunite } from '@crm/db';
+import type { Etape, OpportuniteOut, Page, Resultat } from '@crm/shared';
+import { nextEtape, opportuniteCreateInput, opportuniteListInput, opportunitePatchInput } from '@crm/shared';
+import type { z } from 'zod';
+import type { AuthUser } from '../auth/sessions.js';
+import { conflict, fieldError, notFound } from '../lib/errors.js';
+import { day, decimal, iso, money, orderBy, sql, sqlOne, Where } from '../lib/db.js';
+import { lockColumns, OPPORTUNITE_BOARD, placeInColumn } from './kanban.js';
+import { addSearch, runList, userName, type Row } from './listing.js';
+import { resolveRefs, visibleParent } from './refs.js';
+import { scopeByClient } from './visibility.js';
+
+type ListInput = z.infer<typeof opportuniteListInput>;
+type CreateInput = z.infer<typeof opportuniteCreateInput>;
+type PatchInput = Omit<z.infer<typeof opportunitePatchInput>, 'id'>;
+
+const ORDER_COLUMNS = {
+  nom: 'o.nom',
+  montant: 'o.montant',
+  probabilite: 'o.probabilite',
+  dateConclusionEstimee: 'o.date_conclusion_estimee',
+  dateCreation: 'o.date_creation',
+  position: 'o.position',
+};
+const FROM = 'from opportunites o join clients c on c.id = o.client_id left join users u on u.id = o.responsable_id';
+/**
+ * valeurPonderee is computed in numeric (exact), rounded to the cent. devisActif is a correlated
+ * subquery on the (opportunite_id, version) unique index: still one statement for a whole page.
+ */
+const COLUMNS = `o.id, o.nom, o.client_id, c.nom as client_nom, o.responsable_id, ${userName('u')} as responsable_nom,
+  o.montant, o.probabilite, o.etape, o.resultat, o.motif_perte, o.position, o.date_conclusion_estimee, o.notes,
+  round(o.montant * o.probabilite / 100.0, 2) as valeur_ponderee,
+  (select d.id from devis d where d.opportunite_id = o.id and d.statut <> 'refuse' order by d.version desc limit 1) as devis_actif,
+  o.date_creation, o.date_modification`;
+
+function toOut(r: Row): OpportuniteOut {
+  return {
+    id: r.id,
+    nom: r.nom,
+    client: r.client_id,
+    clientNom: r.client_nom,
+    responsable: r.responsable_id,
+    responsableNom: r.responsable_id === null ? null : r.responsable_nom,
+    montant: money(r.montant),
+    probabilite: r.probabilite,
+    etape: r.etape,
+    resultat: r.resultat,
+    motifPerte: r.motif_perte,
+    position: r.position,
+    dateConclusionEstimee: day(r.date_conclusion_estimee),
+    notes: r.notes,
+    valeurPonderee: money(r.valeur_ponderee),
+    devisActif: r.devis_actif,
+    dateCreation: iso(r.date_creation)!,
+    dateModification: iso(r.date_modification)!,
+  };
+}
+
+function filters(user: AuthUser, input: ListInput): Where {
+  const where = scopeByClient(new Where(), user);
+  addSearch(where, input.search, `o.nom || ' ' || o.notes`);
+  if (input.etape !== undefined) where.add('o.etape = ?', input.etape);
+  if (input.client !== undefined) where.add('o.client_id = ?', input.client);
+  if (input.responsable !== undefined) where.add('o.responsable_id = ?', input.responsable);
+  if (input.resultat !== undefined) where.add('o.resultat = ?', input.resultat);
+  if (input.montantMin !== undefined) where.add('o.montant >= ?::numeric', decimal(input.montantMin));
+  if (input.montantMax !== undefined) where.add('o.montant <= ?::numeric', decimal(input.montantMax));
+  return where;
+}
+
+function list(em: EntityManager, input: ListInput, where: Where, parent?: { sql: string; params: unknown[] }) {
+  return runList(em, {
+    from: FROM,
+    columns: COLUMNS,
+    where,
+    order: orderBy(input.ordering, ORDER_COLUMNS, 'o.date_creation desc, o.id desc'),
+    page: input.page,
+    pageSize: input.pageSize,
+    map: toOut,
+    parent,
+  });
+}
+
+export function listOpportunites(em: EntityManager, user: AuthUser, input: ListInput): Promise<Page<OpportuniteOut>> {
+  return list(em, input, filters(user, input));
+}
+
+/** `GET /clients/{id}/opportunites/`: 404 when the client is not visible. */
+export function listOpportunitesOfClient(em: EntityManager, user: AuthUser, clientId: number, input: ListInput): Promise<Page<OpportuniteOut>> {
+  return list(em, input, filters(user, input).add('o.client_id = ?', clientId), visibleParent(user, 'client', clientId));
+}
+
+export async function getOpportunite(em: EntityManager, user: AuthUser, id: number): Promise<OpportuniteOut> {
+  const where = scopeByClient(new Where().add('o.id = ?', id), user);
+  const row = await sqlOne(em, `select ${COLUMNS} ${FROM} ${where}`, where.params);
+  if (!row) throw notFound();
+  return toOut(row);
+}
+
+/**
+ * A result exists exactly at `conclusion` (also a check constraint): entering conclusion needs
+ * gagnee/perdue, any other stage refuses one. `motifPerte` only means something for a lost deal.
+ */
+function stageOutcome(etape: Etape, resultat: Resultat | null, motifPerte: string): { resultat: Resultat | null; motifPerte: string } {
+  if (etape === 'conclusion' && !resultat) throw fieldError('resultat', 'err.resultat_required');
+  if (etape !== 'conclusion' && resultat) throw fieldError('resultat', 'err.resultat_hors_conclusion');
+  return { resultat, motifPerte: resultat === 'perdue' ? motifPerte : '' };
+}
+
+export async function createOpportunite(em: EntityManager, user: AuthUser, input: CreateInput): Promise<OpportuniteOut> {
+  const outcome = stageOutcome(input.etape, input.resultat, input.motifPerte);
+  const responsable = input.responsable === undefined ? user.id : input.responsable;
+  await resolveRefs(em, user, { client: input.client, users: { responsable: responsable === user.id ? undefined : responsable } });
+  const id = await em.transactional(async (tem) => {
+    await lockColumns(tem, OPPORTUNITE_BOARD, [input.etape]);
+    const o = tem.create(Opportunite, {
+      nom: input.nom,
+      client: input.client,
+      responsable,
+      montant: decimal(input.montant),
+      probabilite: input.probabilite,
+      etape: input.etape,
+      ...outcome,
+      position: 0,
+      dateConclusionEstimee: input.dateConclusionEstimee,
+      dateConclusion: input.etape === 'conclusion' ? new Date() : null,
+      notes: input.notes,
+    });
+    await tem.flush();
+    // At the end of its column unless a position is given; the others make room.
+    await placeInColumn(tem, OPPORTUNITE_BOARD, input.etape, o.id, input.position);
+    return o.id;
+  });
+  return getOpportunite(em, user, id);
+}
+
+/**
+ * PUT and PATCH, including kanban moves: a change of `etape` and/or a `position` moves the card
+ * to that place of the target column. In one transaction, with both columns locked, the card is
+ * placed and both columns renumbered so positions stay unique and contiguous from 0.
+ */
+export async function updateOpportunite(em: EntityManager, user: AuthUser, id: number, input: PatchInput): Promise<OpportuniteOut> {
+  await em.transactional(async (tem) => {
+    const where = scopeByClient(new Where().add('o.id = ?', id), user);
+    const cur = await sqlOne(tem, `select o.etape, o.resultat, o.motif_perte, o.client_id, o.responsable_id ${FROM} ${where}`, where.params);
+    if (!cur) throw notFound();
+    const etape: Etape = input.etape ?? cur.etape;
+    const stageChanged = etape !== cur.etape;
+    const moved = stageChanged || input.position !== undefined;
+    // Leaving conclusion clears the outcome; staying there keeps it unless the input changes it.
+    const keep = etape === cur.etape;
+    const outcome = stageOutcome(
+      etape,
+      input.resultat !== undefined ? input.resultat : keep ? cur.resultat : null,
+      input.motifPerte ?? (keep ? cur.motif_perte : ''),
+    );
+    const clientChanged = input.client !== undefined && input.client !== cur.client_id;
+    const responsableChanged = input.responsable !== undefined && input.responsable !== cur.responsable_id;
+    await resolveRefs(tem, user, {
+      client: clientChanged ? input.client : undefined,
+      users: { responsable: responsableChanged ? input.responsable : undefined },
+    });
+
+    if (moved) {
+      await lockColumns(tem, OPPORTUNITE_BOARD, [cur.etape, etape]);
+      const now = await sqlOne(tem, 'select etape from opportunites where id = ?', [id]);
+      if (now?.etape !== cur.etape) throw conflict('error.card_moved');
+    }
+    const o = await tem.findOneOrFail(Opportunite, id);
+    const { position: _position, montant, resultat: _r, motifPerte: _m, ...rest } = input;
+    for (const [k, v] of Object.entries(rest)) if (v !== undefined) (o as any)[k] = v;
+    if (montant !== undefined) o.montant = decimal(montant);
+    o.resultat = outcome.resultat;
+    o.motifPerte = outcome.motifPerte;
+    if (stageChanged) o.dateConclusion = etape === 'conclusion' ? new Date() : null;
+    o.dateModification = new Date();
+    await tem.flush();
+    if (moved) {
+      await placeInColumn(tem, OPPORTUNITE_BOARD, etape, id, input.position);
+      if (stageChanged) await placeInColumn(tem, OPPORTUNITE_BOARD, cur.etape, null);
+    }
+  });
+  return getOpportunite(em, user, id);
+}
+
+/** Next stage of the pipeline (end of its column); to conclusion with a result; 409 at conclusion. */
+export async function avancerEtape(
+  em: EntityManager,
+  user: AuthUser,
+  id: number,
+  input: { resultat?: Resultat; motifPerte?: string },
+): Promise<OpportuniteOut> {
+  const where = scopeByClient(new Where().add('o.id = ?', id), user);
+  const cur = await sqlOne(em, `select o.etape ${FROM} ${where}`, where.params);
+  if (!cur) throw notFound();
+  const next = nextEtape(cur.etape);
+  if (!next) throw conflict('error.already_conclusion');
+  if (next !== 'conclusion') return updateOpportunite(em, user, id, { etape: next });
+  if (!input.resultat) throw fieldError('resultat', 'err.resultat_required');
+  return updateOpportunite(em, user, id, { etape: next, resultat: input.resultat, motifPerte: input.motifPerte ?? '' });
+}
+
+/** DELETE (admin/manager): 409 while devis hang off it; its column closes the gap. */
+export async function deleteOpportunite(em: EntityManager, user: AuthUser, id: number): Promise<void> {
+  await em.transactional(async (tem) => {
+    const where = scopeByClient(new Where().add('o.id = ?', id), user);
+    const cur = await sqlOne(tem, `select o.etape, exists(select 1 from devis d where d.opportunite_id = o.id) as has_devis ${FROM} ${where}`, where.params);
+    if (!cur) throw notFound();
+    if (cur.has_devis) throw conflict('error.opportunite_has_devis');
+    await lockColumns(tem, OPPORTUNITE_BOARD, [cur.etape]);
+    const gone = await sql(tem, 'delete from opportunites where id = ? and etape = ? returning id', [id, cur.etape]);
+    if (!gone.length) throw conflict('error.card_moved');
+    await placeInColumn(tem, OPPORTUNITE_BOARD, cur.etape, null);
+  });
+}
