@@ -1,4 +1,72 @@
-import { router } from '../trpc.js';
+import { z } from 'zod';
+import {
+  devisCreateInput, devisListInput, devisOutput, devisPatchInput, devisSubListInput, devisUpdateInput, idParam, paginated,
+} from '@crm/shared';
+import { authedProcedure, router, staffProcedure } from '../trpc.js';
+import {
+  createDevis, deleteDevis, getDevis, listDevis, listDevisOfOpportunite, nouvelleVersion, updateDevis,
+} from '../services/devis.js';
 
-// Filled in by the devis work (see issues); registered in router.ts already.
-export const devisRouter = router({});
+const tags = ['devis'];
+
+// `envoyer` and `pdf` live in devisActions.ts, merged into the same namespace in router.ts.
+export const devisRouter = router({
+  list: authedProcedure
+    .meta({ openapi: { method: 'GET', path: '/devis/', tags, summary: 'Liste des devis (filtrable, paginée)' } })
+    .input(devisListInput)
+    .output(paginated(devisOutput))
+    .query(({ ctx, input }) => listDevis(ctx.em, ctx.user, input)),
+
+  byOpportunite: authedProcedure
+    .meta({ openapi: { method: 'GET', path: '/opportunites/{id}/devis/', tags: ['opportunites', ...tags], summary: "Liste des devis d'une opportunité" } })
+    .input(devisSubListInput)
+    .output(paginated(devisOutput))
+    .query(({ ctx, input: { id, ...rest } }) => listDevisOfOpportunite(ctx.em, ctx.user, id, rest)),
+
+  get: authedProcedure
+    .meta({ openapi: { method: 'GET', path: '/devis/{id}/', tags, summary: "Détail d'un devis" } })
+    .input(idParam)
+    .output(devisOutput)
+    .query(({ ctx, input }) => getDevis(ctx.em, ctx.user, input.id)),
+
+  create: authedProcedure
+    .meta({ openapi: { method: 'POST', path: '/devis/', tags, summary: "Création d'un devis (version suivante de l'opportunité)", successDescription: 'Créé (201)' } })
+    .input(devisCreateInput)
+    .output(devisOutput)
+    .mutation(async ({ ctx, input }) => {
+      const out = await createDevis(ctx.em, ctx.user, input);
+      ctx.response.status = 201;
+      return out;
+    }),
+
+  update: authedProcedure
+    .meta({ openapi: { method: 'PUT', path: '/devis/{id}/', tags, summary: "Mise à jour complète d'un devis (409 si accepté ou refusé)" } })
+    .input(devisUpdateInput)
+    .output(devisOutput)
+    .mutation(({ ctx, input: { id, ...rest } }) => updateDevis(ctx.em, ctx.user, id, rest)),
+
+  patch: authedProcedure
+    .meta({ openapi: { method: 'PATCH', path: '/devis/{id}/', tags, summary: "Mise à jour partielle d'un devis (409 si accepté ou refusé)" } })
+    .input(devisPatchInput)
+    .output(devisOutput)
+    .mutation(({ ctx, input: { id, ...rest } }) => updateDevis(ctx.em, ctx.user, id, rest)),
+
+  nouvelleVersion: authedProcedure
+    .meta({ openapi: { method: 'POST', path: '/devis/{id}/nouvelle-version/', tags, summary: "Créer une nouvelle version d'un devis", successDescription: 'Créé (201)' } })
+    .input(idParam)
+    .output(devisOutput)
+    .mutation(async ({ ctx, input }) => {
+      const out = await nouvelleVersion(ctx.em, ctx.user, input.id);
+      ctx.response.status = 201;
+      return out;
+    }),
+
+  delete: staffProcedure
+    .meta({ openapi: { method: 'DELETE', path: '/devis/{id}/', tags, summary: "Suppression d'un devis (admin, manager)" } })
+    .input(idParam)
+    .output(z.void())
+    .mutation(async ({ ctx, input }) => {
+      await deleteDevis(ctx.em, ctx.user, input.id);
+      ctx.response.status = 204;
+    }),
+});

@@ -1,4 +1,73 @@
-import { router } from '../trpc.js';
+import { z } from 'zod';
+import {
+  idParam, paginated, tacheCreateInput, tacheListInput, tacheOutput, tachePatchInput, tacheSubListInput, tacheUpdateInput,
+} from '@crm/shared';
+import { authedProcedure, router, staffProcedure } from '../trpc.js';
+import {
+  completeTache, createTache, deleteTache, getTache, listTaches, listTachesOfClient, listTachesOfProjet, updateTache,
+} from '../services/taches.js';
 
-// Filled in by the taches work (see issues); registered in router.ts already.
-export const tachesRouter = router({});
+const tags = ['taches'];
+
+export const tachesRouter = router({
+  list: authedProcedure
+    .meta({ openapi: { method: 'GET', path: '/taches/', tags, summary: 'Liste des tâches (filtrable, paginée ; assigneA=me)' } })
+    .input(tacheListInput)
+    .output(paginated(tacheOutput))
+    .query(({ ctx, input }) => listTaches(ctx.em, ctx.user, input)),
+
+  byProjet: authedProcedure
+    .meta({ openapi: { method: 'GET', path: '/projets/{id}/taches/', tags: ['projets', ...tags], summary: "Liste des tâches d'un projet" } })
+    .input(tacheSubListInput)
+    .output(paginated(tacheOutput))
+    .query(({ ctx, input: { id, ...rest } }) => listTachesOfProjet(ctx.em, ctx.user, id, rest)),
+
+  byClient: authedProcedure
+    .meta({ openapi: { method: 'GET', path: '/clients/{id}/taches/', tags: ['clients', ...tags], summary: "Liste des tâches associées à un client" } })
+    .input(tacheSubListInput)
+    .output(paginated(tacheOutput))
+    .query(({ ctx, input: { id, ...rest } }) => listTachesOfClient(ctx.em, ctx.user, id, rest)),
+
+  get: authedProcedure
+    .meta({ openapi: { method: 'GET', path: '/taches/{id}/', tags, summary: "Détail d'une tâche" } })
+    .input(idParam)
+    .output(tacheOutput)
+    .query(({ ctx, input }) => getTache(ctx.em, ctx.user, input.id)),
+
+  create: authedProcedure
+    .meta({ openapi: { method: 'POST', path: '/taches/', tags, summary: "Création d'une tâche (assigneA par défaut : le créateur)", successDescription: 'Créé (201)' } })
+    .input(tacheCreateInput)
+    .output(tacheOutput)
+    .mutation(async ({ ctx, input }) => {
+      const out = await createTache(ctx.em, ctx.user, input);
+      ctx.response.status = 201;
+      return out;
+    }),
+
+  update: authedProcedure
+    .meta({ openapi: { method: 'PUT', path: '/taches/{id}/', tags, summary: "Mise à jour complète d'une tâche" } })
+    .input(tacheUpdateInput)
+    .output(tacheOutput)
+    .mutation(({ ctx, input: { id, ...rest } }) => updateTache(ctx.em, ctx.user, id, rest)),
+
+  patch: authedProcedure
+    .meta({ openapi: { method: 'PATCH', path: '/taches/{id}/', tags, summary: "Mise à jour partielle d'une tâche ; réassignation ; déplacement (statut, position)" } })
+    .input(tachePatchInput)
+    .output(tacheOutput)
+    .mutation(({ ctx, input: { id, ...rest } }) => updateTache(ctx.em, ctx.user, id, rest)),
+
+  complete: authedProcedure
+    .meta({ openapi: { method: 'PATCH', path: '/taches/{id}/complete/', tags, summary: 'Marquer une tâche comme terminée (idempotent)' } })
+    .input(idParam)
+    .output(tacheOutput)
+    .mutation(({ ctx, input }) => completeTache(ctx.em, ctx.user, input.id)),
+
+  delete: staffProcedure
+    .meta({ openapi: { method: 'DELETE', path: '/taches/{id}/', tags, summary: "Suppression d'une tâche (admin, manager)" } })
+    .input(idParam)
+    .output(z.void())
+    .mutation(async ({ ctx, input }) => {
+      await deleteTache(ctx.em, ctx.user, input.id);
+      ctx.response.status = 204;
+    }),
+});

@@ -1,0 +1,189 @@
+import type { EntityManager } from '@crm/db';
+import { Devis } from '@crm/db';
+import type { DevisLigneIn, DevisOut, Page } from '@crm/shared';
+import { computeDevisTotals, DEFAULT_TVA, devisCreateInput, devisListInput, devisPatchInput } from '@crm/shared';
+import type { z } from 'zod';
+import type { AuthUser } from '../auth/sessions.js';
+import { conflict, fieldError, notFound } from '../lib/errors.js';
+import { centsToDecimal, iso, money, orderBy, sql, sqlOne, toCents, Where } from '../lib/db.js';
+import { addSearch, runList, type Row } from './listing.js';
+import { resolveRefs, visibleParent } from './refs.js';
+import { scopeByClient } from './visibility.js';
+
+type ListInput = z.infer<typeof devisListInput>;
+type CreateInput = z.infer<typeof devisCreateInput>;
+type PatchInput = Omit<z.infer<typeof devisPatchInput>, 'id'>;
+
+const ORDER_COLUMNS = { dateCreation: 'd.date_creation', montant: 'd.montant', version: 'd.version' };
+const FROM = 'from devis d join opportunites o on o.id = d.opportunite_id join clients c on c.id = o.client_id';
+const COLUMNS = `d.id, d.opportunite_id, o.nom as opportunite_nom, o.client_id, c.nom as client_nom, d.montant, d.montant_tva,
+  d.montant + d.montant_tva as montant_ttc, d.statut, d.version, d.contenu, d.lignes, d.date_envoi, d.date_creation, d.date_modification`;
+
+/** An accepted or refused devis is read-only. */
+const READ_ONLY = new Set(['accepte', 'refuse']);
+
+function toOut(r: Row): DevisOut {
+  return {
+    id: r.id,
+    opportunite: r.opportunite_id,
+    opportuniteNom: r.opportunite_nom,
+    client: r.client_id,
+    clientNom: r.client_nom,
+    montant: money(r.montant),
+    montantTva: money(r.montant_tva),
+    montantTtc: money(r.montant_ttc),
+    statut: r.statut,
+    version: r.version,
+    contenu: r.contenu,
+    lignes: r.lignes ?? null,
+    dateEnvoi: iso(r.date_envoi),
+    dateCreation: iso(r.date_creation)!,
+    dateModification: iso(r.date_modification)!,
+  };
+}
+
+function filters(user: AuthUser, input: ListInput): Where {
+  const where = scopeByClient(new Where(), user);
+  addSearch(where, input.search, 'd.contenu');
+  if (input.statut !== undefined) where.add('d.statut = ?', input.statut);
+  if (input.opportunite !== undefined) where.add('d.opportunite_id = ?', input.opportunite);
+  return where;
+}
+
+function list(em: EntityManager, input: ListInput, where: Where, parent?: { sql: string; params: unknown[] }) {
+  return runList(em, {
+    from: FROM,
+    columns: COLUMNS,
+    where,
+    order: orderBy(input.ordering, ORDER_COLUMNS, 'd.date_creation desc, d.id desc'),
+    page: input.page,
+    pageSize: input.pageSize,
+    map: toOut,
+    parent,
+  });
+}
+
+export function listDevis(em: EntityManager, user: AuthUser, input: ListInput): Promise<Page<DevisOut>> {
+  return list(em, input, filters(user, input));
+}
+
+/** `GET /opportunites/{id}/devis/`: 404 when the opportunity is not visible. */
+export function listDevisOfOpportunite(em: EntityManager, user: AuthUser, opportuniteId: number, input: ListInput): Promise<Page<DevisOut>> {
+  return list(em, input, filters(user, input).add('d.opportunite_id = ?', opportuniteId), visibleParent(user, 'opportunite', opportuniteId));
+}
+
+export async function getDevis(em: EntityManager, user: AuthUser, id: number): Promise<DevisOut> {
+  const where = scopeByClient(new Where().add('d.id = ?', id), user);
+  const row = await sqlOne(em, `select ${COLUMNS} ${FROM} ${where}`, where.params);
+  if (!row) throw notFound();
+  return toOut(row);
+}
+
+/**
+ * Amounts in exact cents: with lines, montant = Σ quantite × prixUnitaire (HT) and the VAT is
+ * per line at its rate; without lines, montant is the given one and VAT the default 20 %.
+ */
+export function devisAmounts(lignes: DevisLigneIn[] | null, montant: number | undefined): { montant: string; montantTva: string } {
+  let montantCents: number;
+  let tvaCents: number;
+  if (lignes?.length) {
+    ({ montantCents, tvaCents } = computeDevisTotals(lignes));
+  } else {
+    montantCents = toCents(montant ?? 0);
+    tvaCents = Math.round((montantCents * DEFAULT_TVA) / 100);
+  }
+  if (montantCents <= 0) throw fieldError('montant', 'err.money_positive');
+  return { montant: centsToDecimal(montantCents), montantTva: centsToDecimal(tvaCents) };
+}
+
+/**
+ * Next version number of an opportunity's devis: 1, then one more than the highest. Computed
+ * while the opportunity row is locked, so concurrent creates of one opportunity queue up instead
+ * of colliding on the (opportunite, version) unique constraint.
+ */
+async function nextVersion(em: EntityManager, opportuniteId: number): Promise<number> {
+  const row = await sqlOne<{ v: number }>(
+    em,
+    `select coalesce((select max(d.version) from devis d where d.opportunite_id = o.id), 0) + 1 as v from opportunites o where o.id = ? for update`,
+    [opportuniteId],
+  );
+  if (!row) throw fieldError('opportunite', 'err.not_found_ref');
+  return row.v;
+}
+
+const normalizeLignes = (lignes: DevisLigneIn[] | null | undefined): DevisLigneIn[] | null => (lignes?.length ? lignes : null);
+
+export async function createDevis(em: EntityManager, user: AuthUser, input: CreateInput): Promise<DevisOut> {
+  await resolveRefs(em, user, { opportunite: input.opportunite });
+  const lignes = normalizeLignes(input.lignes);
+  const amounts = devisAmounts(lignes, input.montant);
+  const id = await em.transactional(async (tem) => {
+    const devis = tem.create(Devis, {
+      opportunite: input.opportunite,
+      ...amounts,
+      statut: input.statut,
+      version: await nextVersion(tem, input.opportunite),
+      contenu: input.contenu,
+      lignes,
+    });
+    await tem.flush();
+    return devis.id;
+  });
+  return getDevis(em, user, id);
+}
+
+/** PUT and PATCH; 409 on an accepte/refuse devis. Moving it to another opportunity gives it that one's next version. */
+export async function updateDevis(em: EntityManager, user: AuthUser, id: number, input: PatchInput): Promise<DevisOut> {
+  await em.transactional(async (tem) => {
+    const where = scopeByClient(new Where().add('d.id = ?', id), user);
+    const cur = await sqlOne(tem, `select d.statut, d.opportunite_id, d.lignes, d.montant ${FROM} ${where} for update of d`, where.params);
+    if (!cur) throw notFound();
+    if (READ_ONLY.has(cur.statut)) throw conflict('error.devis_readonly');
+    const opportuniteChanged = input.opportunite !== undefined && input.opportunite !== cur.opportunite_id;
+    if (opportuniteChanged) await resolveRefs(tem, user, { opportunite: input.opportunite });
+    const lignes = input.lignes !== undefined ? normalizeLignes(input.lignes) : (cur.lignes as DevisLigneIn[] | null);
+    const amounts = devisAmounts(lignes, input.montant ?? money(cur.montant));
+
+    const devis = await tem.findOneOrFail(Devis, id);
+    if (opportuniteChanged) {
+      devis.opportunite = input.opportunite!;
+      devis.version = await nextVersion(tem, input.opportunite!);
+    }
+    if (input.statut !== undefined) devis.statut = input.statut;
+    if (input.contenu !== undefined) devis.contenu = input.contenu;
+    devis.lignes = lignes;
+    devis.montant = amounts.montant;
+    devis.montantTva = amounts.montantTva;
+    devis.dateModification = new Date();
+    await tem.flush();
+  });
+  return getDevis(em, user, id);
+}
+
+/** `POST /devis/{id}/nouvelle-version/`: a new brouillon copying montant, contenu and lignes, next version. */
+export async function nouvelleVersion(em: EntityManager, user: AuthUser, id: number): Promise<DevisOut> {
+  const newId = await em.transactional(async (tem) => {
+    const where = scopeByClient(new Where().add('d.id = ?', id), user);
+    const cur = await sqlOne(tem, `select d.opportunite_id, d.montant, d.montant_tva, d.contenu, d.lignes ${FROM} ${where}`, where.params);
+    if (!cur) throw notFound();
+    const copy = tem.create(Devis, {
+      opportunite: cur.opportunite_id,
+      montant: cur.montant,
+      montantTva: cur.montant_tva,
+      statut: 'brouillon',
+      version: await nextVersion(tem, cur.opportunite_id),
+      contenu: cur.contenu,
+      lignes: cur.lignes,
+    });
+    await tem.flush();
+    return copy.id;
+  });
+  return getDevis(em, user, newId);
+}
+
+/** DELETE (admin/manager); a projet that pointed at it keeps going without (FK on delete set null). */
+export async function deleteDevis(em: EntityManager, user: AuthUser, id: number): Promise<void> {
+  const where = scopeByClient(new Where().add('d.id = ?', id), user);
+  const gone = await sql(em, `delete from devis where id = (select d.id ${FROM} ${where}) returning id`, where.params);
+  if (!gone.length) throw notFound();
+}

@@ -1,0 +1,207 @@
+import type { EntityManager } from '@crm/db';
+import { Tache } from '@crm/db';
+import type { Page, TacheOut, TacheStatut } from '@crm/shared';
+import { tacheCreateInput, tacheListInput, tachePatchInput } from '@crm/shared';
+import type { z } from 'zod';
+import type { AuthUser } from '../auth/sessions.js';
+import { conflict, fieldError, notFound } from '../lib/errors.js';
+import { day, iso, orderBy, sql, sqlOne, today, Where } from '../lib/db.js';
+import { lockColumns, placeInColumn, TACHE_BOARD } from './kanban.js';
+import { addSearch, runList, userName, type Row } from './listing.js';
+import { resolveRefs, visibleParent } from './refs.js';
+import { scopeTaches } from './visibility.js';
+
+type ListInput = z.infer<typeof tacheListInput>;
+type CreateInput = z.infer<typeof tacheCreateInput>;
+type PatchInput = Omit<z.infer<typeof tachePatchInput>, 'id'>;
+
+/** `-priorite` puts urgente first. */
+const PRIORITE_RANK = `(case t.priorite when 'basse' then 1 when 'moyenne' then 2 when 'haute' then 3 when 'urgente' then 4 end)`;
+const ORDER_COLUMNS = { dateEcheance: 't.date_echeance', priorite: PRIORITE_RANK, dateCreation: 't.date_creation', position: 't.position' };
+const FROM = `from taches t left join clients c on c.id = t.client_id left join projets p on p.id = t.projet_id
+  left join users u on u.id = t.assigne_a_id`;
+const COLUMNS = `t.id, t.titre, t.description, t.assigne_a_id, ${userName('u')} as assigne_nom, t.client_id, c.nom as client_nom,
+  t.projet_id, p.titre as projet_titre, t.priorite, t.date_echeance, t.statut, t.position, t.date_terminee,
+  t.date_creation, t.date_modification`;
+
+function toOut(r: Row): TacheOut {
+  const dateEcheance = day(r.date_echeance)!;
+  return {
+    id: r.id,
+    titre: r.titre,
+    description: r.description,
+    assigneA: r.assigne_a_id,
+    assigneANom: r.assigne_a_id === null ? null : r.assigne_nom,
+    client: r.client_id,
+    clientNom: r.client_nom ?? null,
+    projet: r.projet_id,
+    projetTitre: r.projet_titre ?? null,
+    priorite: r.priorite,
+    dateEcheance,
+    statut: r.statut,
+    position: r.position,
+    enRetard: dateEcheance < today() && r.statut !== 'terminee',
+    dateTerminee: iso(r.date_terminee),
+    dateCreation: iso(r.date_creation)!,
+    dateModification: iso(r.date_modification)!,
+  };
+}
+
+const EN_RETARD = `(t.date_echeance < ?::date and t.statut <> 'terminee')`;
+
+function filters(user: AuthUser, input: ListInput): Where {
+  const where = scopeTaches(new Where(), user);
+  addSearch(where, input.search, `t.titre || ' ' || t.description`);
+  if (input.statut !== undefined) where.add('t.statut = ?', input.statut);
+  if (input.priorite !== undefined) where.add('t.priorite = ?', input.priorite);
+  if (input.assigneA !== undefined) where.add('t.assigne_a_id = ?', input.assigneA === 'me' ? user.id : input.assigneA);
+  if (input.client !== undefined) where.add('t.client_id = ?', input.client);
+  if (input.projet !== undefined) where.add('t.projet_id = ?', input.projet);
+  if (input.echeanceAvant !== undefined) where.add('t.date_echeance <= ?::date', input.echeanceAvant);
+  if (input.echeanceApres !== undefined) where.add('t.date_echeance >= ?::date', input.echeanceApres);
+  if (input.enRetard === true) where.add(EN_RETARD, today());
+  if (input.enRetard === false) where.add(`not ${EN_RETARD}`, today());
+  return where;
+}
+
+function list(em: EntityManager, input: ListInput, where: Where, parent?: { sql: string; params: unknown[] }) {
+  return runList(em, {
+    from: FROM,
+    columns: COLUMNS,
+    where,
+    order: orderBy(input.ordering, ORDER_COLUMNS, 't.date_echeance asc, t.id asc'),
+    page: input.page,
+    pageSize: input.pageSize,
+    map: toOut,
+    parent,
+  });
+}
+
+export function listTaches(em: EntityManager, user: AuthUser, input: ListInput): Promise<Page<TacheOut>> {
+  return list(em, input, filters(user, input));
+}
+
+/** `GET /projets/{id}/taches/`: 404 when the projet is not visible. */
+export function listTachesOfProjet(em: EntityManager, user: AuthUser, projetId: number, input: ListInput): Promise<Page<TacheOut>> {
+  return list(em, input, filters(user, input).add('t.projet_id = ?', projetId), visibleParent(user, 'projet', projetId));
+}
+
+/** `GET /clients/{id}/taches/`: 404 when the client is not visible. */
+export function listTachesOfClient(em: EntityManager, user: AuthUser, clientId: number, input: ListInput): Promise<Page<TacheOut>> {
+  return list(em, input, filters(user, input).add('t.client_id = ?', clientId), visibleParent(user, 'client', clientId));
+}
+
+/**
+ * Detail. After a write the caller made (create, reassignment to a colleague), the answer is the
+ * written tache even when the caller no longer sees it (`scoped: false`).
+ */
+export async function getTache(em: EntityManager, user: AuthUser, id: number, scoped = true): Promise<TacheOut> {
+  const where = new Where().add('t.id = ?', id);
+  if (scoped) scopeTaches(where, user);
+  const row = await sqlOne(em, `select ${COLUMNS} ${FROM} ${where}`, where.params);
+  if (!row) throw notFound();
+  return toOut(row);
+}
+
+/**
+ * Client and projet of a tache: when both are given the projet must belong to the client (400 on
+ * projet); when only the projet is, the client is the projet's.
+ */
+function clientOfTache(inputClient: number | null | undefined, projet: number | null, projetClient: number | undefined, fallback: number | null): number | null {
+  if (projet === null || projetClient === undefined) return inputClient !== undefined ? inputClient : fallback;
+  if (inputClient !== undefined && inputClient !== null && inputClient !== projetClient) throw fieldError('projet', 'err.projet_client');
+  return projetClient;
+}
+
+export async function createTache(em: EntityManager, user: AuthUser, input: CreateInput): Promise<TacheOut> {
+  const assigneA = input.assigneA === undefined ? user.id : input.assigneA;
+  const refs = await resolveRefs(em, user, {
+    client: input.client,
+    projet: input.projet,
+    users: { assigneA: assigneA === user.id ? undefined : assigneA },
+  });
+  const client = clientOfTache(input.client, input.projet, refs.projet, null);
+  const id = await em.transactional(async (tem) => {
+    await lockColumns(tem, TACHE_BOARD, [input.statut]);
+    const tache = tem.create(Tache, {
+      titre: input.titre,
+      description: input.description,
+      assigneA,
+      client,
+      projet: input.projet,
+      priorite: input.priorite,
+      dateEcheance: input.dateEcheance,
+      statut: input.statut,
+      position: 0,
+      dateTerminee: input.statut === 'terminee' ? new Date() : null,
+    });
+    await tem.flush();
+    await placeInColumn(tem, TACHE_BOARD, input.statut, tache.id, input.position);
+    return tache.id;
+  });
+  return getTache(em, user, id, false);
+}
+
+/**
+ * PUT, PATCH and task-board moves: a change of `statut` and/or a `position` moves the card inside
+ * one transaction with both columns locked, keeping positions unique and contiguous. Reaching
+ * `terminee` stamps dateTerminee; leaving it clears it.
+ */
+export async function updateTache(em: EntityManager, user: AuthUser, id: number, input: PatchInput): Promise<TacheOut> {
+  await em.transactional(async (tem) => {
+    const where = scopeTaches(new Where().add('t.id = ?', id), user);
+    const cur = await sqlOne(tem, `select t.statut, t.client_id, t.projet_id, t.assigne_a_id ${FROM} ${where}`, where.params);
+    if (!cur) throw notFound();
+    const statut: TacheStatut = input.statut ?? cur.statut;
+    const statutChanged = statut !== cur.statut;
+    const moved = statutChanged || input.position !== undefined;
+    const projet: number | null = input.projet !== undefined ? input.projet : cur.projet_id;
+    const clientInputChanged = input.client !== undefined && input.client !== cur.client_id;
+    const projetChanged = projet !== cur.projet_id;
+    const assigneChanged = input.assigneA !== undefined && input.assigneA !== cur.assigne_a_id;
+    const refs = await resolveRefs(tem, user, {
+      client: clientInputChanged ? input.client : undefined,
+      projet: projetChanged || clientInputChanged ? projet : undefined,
+      users: { assigneA: assigneChanged ? input.assigneA : undefined },
+    });
+    const client = clientOfTache(input.client, projet, refs.projet, cur.client_id);
+
+    if (moved) {
+      await lockColumns(tem, TACHE_BOARD, [cur.statut, statut]);
+      const now = await sqlOne(tem, 'select statut from taches where id = ?', [id]);
+      if (now?.statut !== cur.statut) throw conflict('error.card_moved');
+    }
+    const tache = await tem.findOneOrFail(Tache, id);
+    const { position: _position, client: _client, ...rest } = input;
+    for (const [k, v] of Object.entries(rest)) if (v !== undefined) (tache as any)[k] = v;
+    tache.client = client;
+    if (statutChanged) tache.dateTerminee = statut === 'terminee' ? new Date() : null;
+    tache.dateModification = new Date();
+    await tem.flush();
+    if (moved) {
+      await placeInColumn(tem, TACHE_BOARD, statut, id, input.position);
+      if (statutChanged) await placeInColumn(tem, TACHE_BOARD, cur.statut, null);
+    }
+  });
+  return getTache(em, user, id, false);
+}
+
+/** `PATCH /taches/{id}/complete/`: idempotent; a second call keeps the first dateTerminee. */
+export async function completeTache(em: EntityManager, user: AuthUser, id: number): Promise<TacheOut> {
+  const current = await getTache(em, user, id);
+  if (current.statut === 'terminee') return current;
+  return updateTache(em, user, id, { statut: 'terminee' });
+}
+
+/** DELETE (admin/manager); its column closes the gap. */
+export async function deleteTache(em: EntityManager, user: AuthUser, id: number): Promise<void> {
+  await em.transactional(async (tem) => {
+    const where = scopeTaches(new Where().add('t.id = ?', id), user);
+    const cur = await sqlOne(tem, `select t.statut ${FROM} ${where}`, where.params);
+    if (!cur) throw notFound();
+    await lockColumns(tem, TACHE_BOARD, [cur.statut]);
+    const gone = await sql(tem, 'delete from taches where id = ? and statut = ? returning id', [id, cur.statut]);
+    if (!gone.length) throw conflict('error.card_moved');
+    await placeInColumn(tem, TACHE_BOARD, cur.statut, null);
+  });
+}
