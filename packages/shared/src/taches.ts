@@ -23,8 +23,11 @@ export const tachePatchInput = z.object({ id, ...partialOf(tacheFields) });
 export const tacheListFilters = {
   statut: choice(TACHE_STATUTS).optional(),
   priorite: choice(TACHE_PRIORITES).optional(),
-  // Explicit coercion: query strings arrive as text, and a union is not coerced by the REST adapter.
-  assigneA: z.union([z.literal('me'), z.coerce.number().int().positive()], { error: 'err.integer' }).optional(),
+  /** `me` or a user id; a query string is text, so the id is parsed here (the REST adapter only coerces plain numbers). */
+  assigneA: z
+    .preprocess((v) => (typeof v === 'number' ? String(v) : v), z.string({ error: 'err.integer' }).regex(/^(me|[1-9]\d{0,9})$/, 'err.integer'))
+    .transform((v): 'me' | number => (v === 'me' ? 'me' : Number(v)))
+    .optional(),
   client: id.optional(),
   projet: id.optional(),
   echeanceAvant: isoDate.optional(),

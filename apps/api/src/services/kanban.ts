@@ -1,5 +1,6 @@
 import type { EntityManager } from '@crm/db';
-import { sql } from '../lib/db.js';
+import { ApiError, conflict } from '../lib/errors.js';
+import { sql, sqlOne } from '../lib/db.js';
 
 /**
  * Boards whose cards carry a `position` inside a column: the opportunity pipeline (column = etape)
@@ -53,4 +54,26 @@ export async function placeInColumn(em: EntityManager, board: Board, value: stri
      update ${table} t set position = wanted.pos from wanted where t.id = wanted.id and t.position <> wanted.pos`,
     [value, moving, Math.min(position ?? END, END), moving, moving],
   );
+}
+
+/**
+ * Locks the source and target columns of a move of card `id`, read unlocked as being in column
+ * `from`. If another transaction moved the card meanwhile, the caller's transaction is rolled
+ * back (409 `error.card_moved`) and `retryMoves` runs it again on fresh data.
+ */
+export async function lockMove(em: EntityManager, board: Board, id: number, from: string, to: string): Promise<void> {
+  await lockColumns(em, board, [from, to]);
+  const now = await sqlOne(em, `select ${board.column} as v from ${board.table} where id = ?`, [id]);
+  if (now?.v !== from) throw conflict('error.card_moved');
+}
+
+/** Runs a transaction that moves a card again (a few times) when the card moved under it. */
+export async function retryMoves<T>(fn: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (i >= attempts || !(err instanceof ApiError && err.messageKey === 'error.card_moved')) throw err;
+    }
+  }
 }

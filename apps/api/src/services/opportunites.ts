@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import type { AuthUser } from '../auth/sessions.js';
 import { conflict, fieldError, notFound } from '../lib/errors.js';
 import { day, decimal, iso, money, orderBy, sql, sqlOne, Where } from '../lib/db.js';
-import { lockColumns, OPPORTUNITE_BOARD, placeInColumn } from './kanban.js';
+import { lockColumns, lockMove, OPPORTUNITE_BOARD, placeInColumn, retryMoves } from './kanban.js';
 import { addSearch, runList, userName, type Row } from './listing.js';
 import { resolveRefs, visibleParent } from './refs.js';
 import { scopeByClient } from './visibility.js';
@@ -16,7 +16,7 @@ type CreateInput = z.infer<typeof opportuniteCreateInput>;
 type PatchInput = Omit<z.infer<typeof opportunitePatchInput>, 'id'>;
 
 const ORDER_COLUMNS = {
-  nom: 'o.nom',
+  nom: 'crm_fold(o.nom)',
   montant: 'o.montant',
   probabilite: 'o.probabilite',
   dateConclusionEstimee: 'o.date_conclusion_estimee',
@@ -141,7 +141,7 @@ export async function createOpportunite(em: EntityManager, user: AuthUser, input
  * placed and both columns renumbered so positions stay unique and contiguous from 0.
  */
 export async function updateOpportunite(em: EntityManager, user: AuthUser, id: number, input: PatchInput): Promise<OpportuniteOut> {
-  await em.transactional(async (tem) => {
+  await retryMoves(() => em.transactional(async (tem) => {
     const where = scopeByClient(new Where().add('o.id = ?', id), user);
     const cur = await sqlOne(tem, `select o.etape, o.resultat, o.motif_perte, o.client_id, o.responsable_id ${FROM} ${where}`, where.params);
     if (!cur) throw notFound();
@@ -162,11 +162,7 @@ export async function updateOpportunite(em: EntityManager, user: AuthUser, id: n
       users: { responsable: responsableChanged ? input.responsable : undefined },
     });
 
-    if (moved) {
-      await lockColumns(tem, OPPORTUNITE_BOARD, [cur.etape, etape]);
-      const now = await sqlOne(tem, 'select etape from opportunites where id = ?', [id]);
-      if (now?.etape !== cur.etape) throw conflict('error.card_moved');
-    }
+    if (moved) await lockMove(tem, OPPORTUNITE_BOARD, id, cur.etape, etape);
     const o = await tem.findOneOrFail(Opportunite, id);
     const { position: _position, montant, resultat: _r, motifPerte: _m, ...rest } = input;
     for (const [k, v] of Object.entries(rest)) if (v !== undefined) (o as any)[k] = v;
@@ -180,7 +176,7 @@ export async function updateOpportunite(em: EntityManager, user: AuthUser, id: n
       await placeInColumn(tem, OPPORTUNITE_BOARD, etape, id, input.position);
       if (stageChanged) await placeInColumn(tem, OPPORTUNITE_BOARD, cur.etape, null);
     }
-  });
+  }));
   return getOpportunite(em, user, id);
 }
 
@@ -203,7 +199,7 @@ export async function avancerEtape(
 
 /** DELETE (admin/manager): 409 while devis hang off it; its column closes the gap. */
 export async function deleteOpportunite(em: EntityManager, user: AuthUser, id: number): Promise<void> {
-  await em.transactional(async (tem) => {
+  await retryMoves(() => em.transactional(async (tem) => {
     const where = scopeByClient(new Where().add('o.id = ?', id), user);
     const cur = await sqlOne(tem, `select o.etape, exists(select 1 from devis d where d.opportunite_id = o.id) as has_devis ${FROM} ${where}`, where.params);
     if (!cur) throw notFound();
@@ -212,5 +208,5 @@ export async function deleteOpportunite(em: EntityManager, user: AuthUser, id: n
     const gone = await sql(tem, 'delete from opportunites where id = ? and etape = ? returning id', [id, cur.etape]);
     if (!gone.length) throw conflict('error.card_moved');
     await placeInColumn(tem, OPPORTUNITE_BOARD, cur.etape, null);
-  });
+  }));
 }

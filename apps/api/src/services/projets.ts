@@ -14,7 +14,7 @@ type ListInput = z.infer<typeof projetListInput>;
 type CreateInput = z.infer<typeof projetCreateInput>;
 type PatchInput = Omit<z.infer<typeof projetPatchInput>, 'id'>;
 
-const ORDER_COLUMNS = { titre: 'p.titre', dateDebut: 'p.date_debut', dateFin: 'p.date_fin', budget: 'p.budget', dateCreation: 'p.date_creation' };
+const ORDER_COLUMNS = { titre: 'crm_fold(p.titre)', dateDebut: 'p.date_debut', dateFin: 'p.date_fin', budget: 'p.budget', dateCreation: 'p.date_creation' };
 const FROM = 'from projets p join clients c on c.id = p.client_id';
 const COLUMNS = `p.id, p.titre, p.description, p.statut, p.date_debut, p.date_fin, p.budget, p.devis_associe_id, p.client_id,
   c.nom as client_nom, p.date_creation, p.date_modification`;

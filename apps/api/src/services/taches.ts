@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import type { AuthUser } from '../auth/sessions.js';
 import { conflict, fieldError, notFound } from '../lib/errors.js';
 import { day, iso, orderBy, sql, sqlOne, today, Where } from '../lib/db.js';
-import { lockColumns, placeInColumn, TACHE_BOARD } from './kanban.js';
+import { lockColumns, lockMove, placeInColumn, retryMoves, TACHE_BOARD } from './kanban.js';
 import { addSearch, runList, userName, type Row } from './listing.js';
 import { resolveRefs, visibleParent } from './refs.js';
 import { scopeTaches } from './visibility.js';
@@ -148,7 +148,7 @@ export async function createTache(em: EntityManager, user: AuthUser, input: Crea
  * `terminee` stamps dateTerminee; leaving it clears it.
  */
 export async function updateTache(em: EntityManager, user: AuthUser, id: number, input: PatchInput): Promise<TacheOut> {
-  await em.transactional(async (tem) => {
+  await retryMoves(() => em.transactional(async (tem) => {
     const where = scopeTaches(new Where().add('t.id = ?', id), user);
     const cur = await sqlOne(tem, `select t.statut, t.client_id, t.projet_id, t.assigne_a_id ${FROM} ${where}`, where.params);
     if (!cur) throw notFound();
@@ -166,11 +166,7 @@ export async function updateTache(em: EntityManager, user: AuthUser, id: number,
     });
     const client = clientOfTache(input.client, projet, refs.projet, cur.client_id);
 
-    if (moved) {
-      await lockColumns(tem, TACHE_BOARD, [cur.statut, statut]);
-      const now = await sqlOne(tem, 'select statut from taches where id = ?', [id]);
-      if (now?.statut !== cur.statut) throw conflict('error.card_moved');
-    }
+    if (moved) await lockMove(tem, TACHE_BOARD, id, cur.statut, statut);
     const tache = await tem.findOneOrFail(Tache, id);
     const { position: _position, client: _client, ...rest } = input;
     for (const [k, v] of Object.entries(rest)) if (v !== undefined) (tache as any)[k] = v;
@@ -182,7 +178,7 @@ export async function updateTache(em: EntityManager, user: AuthUser, id: number,
       await placeInColumn(tem, TACHE_BOARD, statut, id, input.position);
       if (statutChanged) await placeInColumn(tem, TACHE_BOARD, cur.statut, null);
     }
-  });
+  }));
   return getTache(em, user, id, false);
 }
 
@@ -195,7 +191,7 @@ export async function completeTache(em: EntityManager, user: AuthUser, id: numbe
 
 /** DELETE (admin/manager); its column closes the gap. */
 export async function deleteTache(em: EntityManager, user: AuthUser, id: number): Promise<void> {
-  await em.transactional(async (tem) => {
+  await retryMoves(() => em.transactional(async (tem) => {
     const where = scopeTaches(new Where().add('t.id = ?', id), user);
     const cur = await sqlOne(tem, `select t.statut ${FROM} ${where}`, where.params);
     if (!cur) throw notFound();
@@ -203,5 +199,5 @@ export async function deleteTache(em: EntityManager, user: AuthUser, id: number)
     const gone = await sql(tem, 'delete from taches where id = ? and statut = ? returning id', [id, cur.statut]);
     if (!gone.length) throw conflict('error.card_moved');
     await placeInColumn(tem, TACHE_BOARD, cur.statut, null);
-  });
+  }));
 }
