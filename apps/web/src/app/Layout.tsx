@@ -1,0 +1,87 @@
+import { useEffect } from 'react';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { NavLink, Outlet, useLocation, useNavigate } from 'react-router-dom';
+import { LABELS } from '@crm/shared';
+import { useTRPC } from '../lib/trpc';
+import { displayName, useCurrentUser } from '../features/auth/currentUser';
+
+const NAV: { to: string; label: string; icon: string; end?: boolean }[] = [
+  { to: '/', label: 'Tableau de bord', icon: '◧', end: true },
+  { to: '/clients', label: 'Clients', icon: '◉' },
+  { to: '/projets', label: 'Projets', icon: '▤' },
+  { to: '/opportunites/pipeline', label: 'Pipeline', icon: '▥' },
+  { to: '/opportunites', label: 'Opportunités', icon: '◆', end: true },
+  { to: '/taches/tableau', label: 'Tâches', icon: '✓' },
+  { to: '/devis', label: 'Devis', icon: '€' },
+  { to: '/rapports', label: 'Rapports', icon: '▲' },
+];
+
+export function Layout() {
+  const user = useCurrentUser();
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const navigate = useNavigate();
+  const location = useLocation();
+  const logout = useMutation(
+    trpc.auth.logout.mutationOptions({
+      onSettled: () => {
+        queryClient.clear();
+        navigate('/login', { replace: true });
+      },
+    }),
+  );
+  // Move focus to the new page's heading so screen readers announce navigation.
+  useEffect(() => {
+    document.querySelector<HTMLElement>('main h1')?.focus?.();
+  }, [location.pathname]);
+
+  return (
+    <div className="shell">
+      <a href="#contenu" className="skip-link">
+        Aller au contenu
+      </a>
+      <aside className="sidebar">
+        <div className="brand">
+          <span className="brand-mark" aria-hidden="true">
+            C
+          </span>
+          CRM
+        </div>
+        <nav aria-label="Navigation principale">
+          <ul>
+            {NAV.map((n) => (
+              <li key={n.to}>
+                <NavLink to={n.to} end={n.end} className={({ isActive }) => `nav-link${isActive ? ' active' : ''}`}>
+                  <span className="nav-icon" aria-hidden="true">
+                    {n.icon}
+                  </span>
+                  {n.label}
+                </NavLink>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <div className="sidebar-user">
+          <div className="avatar" aria-hidden="true">
+            {displayName(user).slice(0, 1).toUpperCase()}
+          </div>
+          <div>
+            <div className="user-name">{displayName(user)}</div>
+            <div className="muted small">{LABELS.role[user.role]}</div>
+          </div>
+        </div>
+        <div className="sidebar-actions">
+          <NavLink to="/compte/mot-de-passe" className="nav-link small">
+            Mot de passe
+          </NavLink>
+          <button type="button" className="btn btn--ghost btn--small" onClick={() => logout.mutate()} disabled={logout.isPending}>
+            Se déconnecter
+          </button>
+        </div>
+      </aside>
+      <main id="contenu" className="content">
+        <Outlet />
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,69 @@
+import type { ReactNode } from 'react';
+
+export interface Column<T> {
+  header: string;
+  render: (row: T) => ReactNode;
+  /** API ordering field; makes the header a sort button. */
+  sort?: string;
+  className?: string;
+}
+
+/** `ordering` is the API's `field` / `-field`; clicking a header cycles ascending → descending. */
+export function nextOrdering(current: string, field: string): string {
+  if (current === field) return `-${field}`;
+  return field;
+}
+
+export function DataTable<T extends { id: number }>({
+  caption,
+  columns,
+  rows,
+  ordering = '',
+  onOrdering,
+}: {
+  caption: string;
+  columns: Column<T>[];
+  rows: T[];
+  ordering?: string;
+  onOrdering?: (o: string) => void;
+}) {
+  return (
+    <div className="table-wrap">
+      <table className="table">
+        <caption className="sr-only">{caption}</caption>
+        <thead>
+          <tr>
+            {columns.map((c) => {
+              const dir = c.sort && ordering === c.sort ? 'ascending' : c.sort && ordering === `-${c.sort}` ? 'descending' : undefined;
+              return (
+                <th key={c.header} scope="col" aria-sort={dir} className={c.className}>
+                  {c.sort && onOrdering ? (
+                    <button type="button" className="th-sort" onClick={() => onOrdering(nextOrdering(ordering, c.sort!))}>
+                      {c.header}
+                      <span aria-hidden="true" className="sort-icon">
+                        {dir === 'ascending' ? '▲' : dir === 'descending' ? '▼' : '↕'}
+                      </span>
+                    </button>
+                  ) : (
+                    c.header
+                  )}
+                </th>
+              );
+            })}
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr key={r.id}>
+              {columns.map((c) => (
+                <td key={c.header} className={c.className}>
+                  {c.render(r)}
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

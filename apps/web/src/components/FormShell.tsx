@@ -1,0 +1,58 @@
+import type { FormEvent, ReactNode } from 'react';
+import { errorInfo } from '../lib/errors';
+
+/**
+ * A form card: submit/cancel buttons and the error summary. Field messages are shown next to
+ * their fields by the page; messages for fields the form does not show (nonFieldErrors…) go here.
+ */
+export function FormShell({
+  onSubmit,
+  error,
+  shownFields,
+  busy,
+  submitLabel = 'Enregistrer',
+  onCancel,
+  children,
+}: {
+  onSubmit: () => void;
+  error: unknown;
+  shownFields: string[];
+  busy: boolean;
+  submitLabel?: string;
+  onCancel?: () => void;
+  children: ReactNode;
+}) {
+  const info = errorInfo(error);
+  const other = info ? Object.entries(info.fieldErrors).filter(([f]) => !shownFields.includes(f)) : [];
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    onSubmit();
+  };
+  return (
+    <form className="card form" onSubmit={submit} noValidate>
+      {info && (
+        <div className="alert alert--error" role="alert">
+          <p>{info.code === 'BAD_REQUEST' ? 'Le formulaire contient des erreurs : corrigez les champs signalés.' : info.message}</p>
+          {other.length > 0 && (
+            <ul>
+              {other.map(([f, msgs]) => (
+                <li key={f}>{msgs.join(' ')}</li>
+              ))}
+            </ul>
+          )}
+        </div>
+      )}
+      {children}
+      <div className="form-actions">
+        {onCancel && (
+          <button type="button" className="btn btn--ghost" onClick={onCancel}>
+            Annuler
+          </button>
+        )}
+        <button type="submit" className="btn btn--primary" disabled={busy}>
+          {busy ? 'Enregistrement…' : submitLabel}
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,58 @@
+import { useEffect, useState, type ReactNode } from 'react';
+
+/** Search box that updates the URL after a short pause in typing. */
+export function SearchInput({ value, onChange, placeholder = 'Rechercher…' }: { value: string; onChange: (v: string) => void; placeholder?: string }) {
+  const [text, setText] = useState(value);
+  useEffect(() => setText(value), [value]);
+  useEffect(() => {
+    if (text === value) return;
+    const t = setTimeout(() => onChange(text), 300);
+    return () => clearTimeout(t);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [text]);
+  return (
+    <label className="search">
+      <span className="sr-only">Rechercher</span>
+      <input type="search" value={text} placeholder={placeholder} onChange={(e) => setText(e.target.value)} />
+    </label>
+  );
+}
+
+export function SelectFilter({
+  label,
+  value,
+  onChange,
+  options,
+  allLabel = 'Tous',
+}: {
+  label: string;
+  value: string;
+  onChange: (v: string) => void;
+  options: readonly (readonly [string, string])[];
+  allLabel?: string;
+}) {
+  return (
+    <label className="filter">
+      <span>{label}</span>
+      <select value={value} onChange={(e) => onChange(e.target.value)}>
+        <option value="">{allLabel}</option>
+        {options.map(([v, l]) => (
+          <option key={v} value={v}>
+            {l}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+export function ListToolbar({ children }: { children: ReactNode }) {
+  return (
+    <div className="toolbar" role="search">
+      {children}
+    </div>
+  );
+}
+
+/** Options of a `LABELS` map, in its declared order. */
+export const labelOptions = (labels: Record<string, string>) => Object.entries(labels) as [string, string][];

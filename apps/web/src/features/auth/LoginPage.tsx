@@ -1,0 +1,54 @@
+import { useState, type FormEvent } from 'react';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useNavigate, useSearchParams } from 'react-router-dom';
+import { useTRPC } from '../../lib/trpc';
+import { fieldErrorsOf } from '../../lib/errors';
+import { Field } from '../../components/Field';
+import { ErrorAlert } from '../../components/Status';
+
+export function LoginPage() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const navigate = useNavigate();
+  const [params] = useSearchParams();
+  const [username, setUsername] = useState('');
+  const [password, setPassword] = useState('');
+  const login = useMutation(
+    trpc.auth.login.mutationOptions({
+      onSuccess: (res) => {
+        queryClient.clear();
+        queryClient.setQueryData(trpc.auth.user.queryKey(), res.user);
+        const next = params.get('next');
+        navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : '/', { replace: true });
+      },
+    }),
+  );
+  const errors = fieldErrorsOf(login.error);
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    login.mutate({ username, password });
+  };
+  return (
+    <main className="login">
+      <form className="login-card" onSubmit={submit} noValidate>
+        <div className="brand brand--large" aria-hidden="true">
+          <span className="brand-mark">C</span> CRM
+        </div>
+        <h1>Connexion</h1>
+        <p className="muted">Accédez à vos clients, opportunités et tâches.</p>
+        <ErrorAlert error={login.error} />
+        <Field label="Nom d'utilisateur ou e-mail" errors={errors.username}>
+          {(p) => <input {...p} name="username" autoComplete="username" value={username} onChange={(e) => setUsername(e.target.value)} />}
+        </Field>
+        <Field label="Mot de passe" errors={errors.password}>
+          {(p) => (
+            <input {...p} name="password" type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} />
+          )}
+        </Field>
+        <button type="submit" className="btn btn--primary btn--block" disabled={login.isPending}>
+          {login.isPending ? 'Connexion…' : 'Se connecter'}
+        </button>
+      </form>
+    </main>
+  );
+}

@@ -1,0 +1,68 @@
+import { useQuery, keepPreviousData } from '@tanstack/react-query';
+import { Link } from 'react-router-dom';
+import { useTRPC, type RouterOutputs } from '../../lib/trpc';
+import { compact, toId, useListParams } from '../../lib/useListParams';
+import { formatDate } from '../../lib/format';
+import { PageHeader } from '../../components/PageHeader';
+import { ListToolbar, SearchInput, SelectFilter } from '../../components/ListToolbar';
+import { DataTable, type Column } from '../../components/DataTable';
+import { Pagination } from '../../components/Pagination';
+import { EmptyState, QueryState } from '../../components/Status';
+import { useUserOptions } from '../users/useUsers';
+
+type Row = RouterOutputs['clients']['list']['results'][number];
+
+const COLUMNS: Column<Row>[] = [
+  { header: 'Nom', sort: 'nom', render: (c) => <Link to={`/clients/${c.id}`}>{c.nom}</Link> },
+  { header: 'Société', sort: 'societe', render: (c) => c.societe || '—' },
+  { header: 'E-mail', render: (c) => (c.email ? <a href={`mailto:${c.email}`}>{c.email}</a> : '—') },
+  { header: 'Téléphone', render: (c) => c.telephone || '—' },
+  { header: 'Catégorie', render: (c) => c.categorie || '—' },
+  { header: 'Responsable', render: (c) => c.responsableNom ?? '—' },
+  { header: 'Créé le', sort: 'dateCreation', render: (c) => formatDate(c.dateCreation) },
+];
+
+export function ClientsListPage() {
+  const trpc = useTRPC();
+  const { values, page, set } = useListParams(['categorie', 'responsable'] as const, { ordering: 'nom' });
+  const users = useUserOptions();
+  const list = useQuery({
+    ...trpc.clients.list.queryOptions(
+      compact({ page, pageSize: 25, search: values.search, ordering: values.ordering as never, categorie: values.categorie, responsable: toId(values.responsable) }),
+    ),
+    placeholderData: keepPreviousData,
+  });
+  return (
+    <>
+      <PageHeader
+        title="Clients"
+        subtitle={list.data ? `${list.data.count} client${list.data.count > 1 ? 's' : ''}` : undefined}
+        actions={
+          <Link className="btn btn--primary" to="/clients/nouveau">
+            + Nouveau client
+          </Link>
+        }
+      />
+      <ListToolbar>
+        <SearchInput value={values.search} onChange={(search) => set({ search })} placeholder="Nom, société, e-mail…" />
+        <label className="filter">
+          <span>Catégorie</span>
+          <input value={values.categorie} onChange={(e) => set({ categorie: e.target.value })} placeholder="ex. PME" />
+        </label>
+        <SelectFilter label="Responsable" value={values.responsable} onChange={(responsable) => set({ responsable })} options={users} />
+      </ListToolbar>
+      <QueryState
+        query={list}
+        isEmpty={list.data?.results.length === 0}
+        empty={
+          <EmptyState title="Aucun client trouvé.">
+            <Link to="/clients/nouveau">Créer un client</Link>
+          </EmptyState>
+        }
+      >
+        <DataTable caption="Liste des clients" columns={COLUMNS} rows={list.data?.results ?? []} ordering={values.ordering} onOrdering={(ordering) => set({ ordering })} />
+        <Pagination page={page} pageSize={25} count={list.data?.count ?? 0} onPage={(p) => set({ page: p })} />
+      </QueryState>
+    </>
+  );
+}

@@ -1,0 +1,48 @@
+import { useState } from 'react';
+import { LABELS, type Resultat } from '@crm/shared';
+import { Modal } from '../../components/Modal';
+
+export interface Conclusion {
+  resultat: Resultat;
+  motifPerte?: string;
+}
+
+/** Passing to `conclusion` needs an outcome: won, or lost with an optional reason. */
+export function ConclusionDialog({ nom, onConfirm, onClose }: { nom: string; onConfirm: (c: Conclusion) => void; onClose: () => void }) {
+  const [resultat, setResultat] = useState<Resultat>('gagnee');
+  const [motif, setMotif] = useState('');
+  return (
+    <Modal title={`Conclure « ${nom} »`} onClose={onClose}>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          onConfirm(resultat === 'perdue' ? { resultat, motifPerte: motif.trim() } : { resultat });
+        }}
+      >
+        <fieldset className="radio-group">
+          <legend>Résultat de l'opportunité</legend>
+          {(['gagnee', 'perdue'] as const).map((r) => (
+            <label key={r} className={`radio-card radio-card--${r}`}>
+              <input type="radio" name="resultat" value={r} checked={resultat === r} onChange={() => setResultat(r)} />
+              {LABELS.resultat[r]}
+            </label>
+          ))}
+        </fieldset>
+        {resultat === 'perdue' && (
+          <div className="field">
+            <label htmlFor="motif-perte">Motif de la perte</label>
+            <textarea id="motif-perte" rows={3} value={motif} onChange={(e) => setMotif(e.target.value)} placeholder="Prix, concurrent, projet abandonné…" />
+          </div>
+        )}
+        <div className="modal-actions">
+          <button type="button" className="btn btn--ghost" onClick={onClose}>
+            Annuler
+          </button>
+          <button type="submit" className="btn btn--primary">
+            Conclure
+          </button>
+        </div>
+      </form>
+    </Modal>
+  );
+}

@@ -1,0 +1,82 @@
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { Link } from 'react-router-dom';
+import { LABELS } from '@crm/shared';
+import { useTRPC } from '../../lib/trpc';
+import { compact, toId, useListParams } from '../../lib/useListParams';
+import { parseDecimal } from '../../lib/format';
+import { PageHeader } from '../../components/PageHeader';
+import { labelOptions, ListToolbar, SearchInput, SelectFilter } from '../../components/ListToolbar';
+import { DataTable } from '../../components/DataTable';
+import { Pagination } from '../../components/Pagination';
+import { EmptyState, QueryState } from '../../components/Status';
+import { useClientOptions } from '../clients/useClientOptions';
+import { useUserOptions } from '../users/useUsers';
+import { OPPORTUNITE_COLUMNS } from './columns';
+
+const amount = (s: string) => {
+  const n = parseDecimal(s);
+  return n == null || Number.isNaN(n) ? undefined : n;
+};
+
+export function OpportunitesListPage() {
+  const trpc = useTRPC();
+  const { values, page, set } = useListParams(['etape', 'client', 'responsable', 'resultat', 'montantMin', 'montantMax'] as const, {
+    ordering: '-dateCreation',
+  });
+  const clients = useClientOptions();
+  const users = useUserOptions();
+  const list = useQuery({
+    ...trpc.opportunites.list.queryOptions(
+      compact({
+        page,
+        pageSize: 25,
+        search: values.search,
+        ordering: values.ordering as never,
+        etape: values.etape as never,
+        resultat: values.resultat as never,
+        client: toId(values.client),
+        responsable: toId(values.responsable),
+        montantMin: amount(values.montantMin),
+        montantMax: amount(values.montantMax),
+      }),
+    ),
+    placeholderData: keepPreviousData,
+  });
+  return (
+    <>
+      <PageHeader
+        title="Opportunités"
+        subtitle={list.data ? `${list.data.count} opportunité${list.data.count > 1 ? 's' : ''}` : undefined}
+        actions={
+          <>
+            <Link className="btn btn--ghost" to="/opportunites/pipeline">
+              Vue pipeline
+            </Link>
+            <Link className="btn btn--primary" to={`/opportunites/nouvelle${values.client ? `?client=${values.client}` : ''}`}>
+              + Nouvelle opportunité
+            </Link>
+          </>
+        }
+      />
+      <ListToolbar>
+        <SearchInput value={values.search} onChange={(search) => set({ search })} placeholder="Nom, notes…" />
+        <SelectFilter label="Étape" value={values.etape} onChange={(etape) => set({ etape })} options={labelOptions(LABELS.etape)} allLabel="Toutes" />
+        <SelectFilter label="Résultat" value={values.resultat} onChange={(resultat) => set({ resultat })} options={labelOptions(LABELS.resultat)} />
+        <SelectFilter label="Client" value={values.client} onChange={(client) => set({ client })} options={clients} />
+        <SelectFilter label="Responsable" value={values.responsable} onChange={(responsable) => set({ responsable })} options={users} />
+        <label className="filter filter--narrow">
+          <span>Montant min</span>
+          <input inputMode="decimal" value={values.montantMin} onChange={(e) => set({ montantMin: e.target.value })} />
+        </label>
+        <label className="filter filter--narrow">
+          <span>Montant max</span>
+          <input inputMode="decimal" value={values.montantMax} onChange={(e) => set({ montantMax: e.target.value })} />
+        </label>
+      </ListToolbar>
+      <QueryState query={list} isEmpty={list.data?.results.length === 0} empty={<EmptyState title="Aucune opportunité trouvée." />}>
+        <DataTable caption="Liste des opportunités" columns={OPPORTUNITE_COLUMNS} rows={list.data?.results ?? []} ordering={values.ordering} onOrdering={(ordering) => set({ ordering })} />
+        <Pagination page={page} pageSize={25} count={list.data?.count ?? 0} onPage={(p) => set({ page: p })} />
+      </QueryState>
+    </>
+  );
+}

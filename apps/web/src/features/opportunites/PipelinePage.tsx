@@ -1,0 +1,125 @@
+import { useCallback, useMemo, useState } from 'react';
+import { useQueries } from '@tanstack/react-query';
+import { Link, useSearchParams } from 'react-router-dom';
+import { ETAPES, LABELS, type Etape } from '@crm/shared';
+import { useTRPC, useTRPCClient } from '../../lib/trpc';
+import { formatMoney } from '../../lib/format';
+import { toId } from '../../lib/useListParams';
+import { PageHeader } from '../../components/PageHeader';
+import { ErrorAlert, Loading } from '../../components/Status';
+import { SelectFilter } from '../../components/ListToolbar';
+import { SortableBoard } from '../board/SortableBoard';
+import { useBoardMove } from '../board/useBoardMove';
+import type { Board, Move } from '../board/boardLogic';
+import { useUserOptions } from '../users/useUsers';
+import { ConclusionDialog, type Conclusion } from './ConclusionDialog';
+import { OpportuniteCard } from './OpportuniteCard';
+import type { OpportuniteRow } from './columns';
+
+const setEtape = (o: OpportuniteRow, etape: Etape): OpportuniteRow => ({ ...o, etape, resultat: etape === 'conclusion' ? o.resultat : null });
+
+export function PipelinePage() {
+  const trpc = useTRPC();
+  const client = useTRPCClient();
+  const [params, setParams] = useSearchParams();
+  const responsable = toId(params.get('responsable') ?? '');
+  const users = useUserOptions();
+  const inputOf = useCallback(
+    (etape: Etape) => ({ etape, ordering: 'position' as const, pageSize: 100, ...(responsable ? { responsable } : {}) }),
+    [responsable],
+  );
+  const queries = useQueries({ queries: ETAPES.map((e) => trpc.opportunites.list.queryOptions(inputOf(e))) });
+  const loaded = queries.every((q) => q.data);
+  const pages = queries.map((q) => q.data);
+  const board = useMemo(
+    () => Object.fromEntries(ETAPES.map((e, i) => [e, pages[i]?.results ?? []])) as Board<Etape, OpportuniteRow>,
+    // One dependency per column: the board changes only when a column's data does.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    pages,
+  );
+  const [pending, setPending] = useState<Move<Etape> | null>(null);
+
+  const { move } = useBoardMove<Etape, OpportuniteRow, Conclusion>({
+    key: 'opportunites',
+    columns: ETAPES,
+    queryKeyOf: (e) => trpc.opportunites.list.queryKey(inputOf(e)),
+    setColumn: setEtape,
+    send: (m, conclusion) =>
+      client.opportunites.patch.mutate({
+        id: m.id,
+        etape: m.to,
+        position: m.toIndex,
+        ...(m.to === 'conclusion' ? (conclusion ?? {}) : m.from === 'conclusion' ? { resultat: null } : {}),
+      }),
+    alsoInvalidate: [trpc.dashboard.pathKey(), trpc.opportunites.get.pathKey(), trpc.clients.get.pathKey()],
+  });
+
+  const onMove = (m: Move<Etape>) => {
+    if (m.to === 'conclusion' && m.from !== 'conclusion') {
+      setPending(m);
+      return false;
+    }
+    move(m);
+  };
+  const pendingCard = pending ? board[pending.from].find((o) => o.id === pending.id) : undefined;
+  const error = queries.find((q) => q.error)?.error;
+
+  return (
+    <>
+      <PageHeader
+        title="Pipeline des opportunités"
+        subtitle="Glissez les cartes d'une étape à l'autre (souris ou clavier)."
+        actions={
+          <>
+            <Link className="btn btn--ghost" to="/opportunites">
+              Vue liste
+            </Link>
+            <Link className="btn btn--primary" to="/opportunites/nouvelle">
+              + Nouvelle opportunité
+            </Link>
+          </>
+        }
+      />
+      <div className="toolbar">
+        <SelectFilter
+          label="Responsable"
+          value={params.get('responsable') ?? ''}
+          onChange={(v) => setParams(v ? { responsable: v } : {}, { replace: true })}
+          options={users}
+        />
+      </div>
+      {error ? (
+        <ErrorAlert error={error} />
+      ) : !loaded ? (
+        <Loading />
+      ) : (
+        <SortableBoard
+          label="Pipeline des opportunités"
+          columns={ETAPES}
+          columnLabel={(e) => LABELS.etape[e]}
+          columnFooter={(_, cards) => (
+            <p className="column-total">
+              {formatMoney(cards.reduce((s, c) => s + c.montant, 0))}
+              <span className="muted"> · pondéré {formatMoney(cards.reduce((s, c) => s + c.valeurPonderee, 0))}</span>
+            </p>
+          )}
+          board={board}
+          setColumn={setEtape}
+          cardTitle={(o) => o.nom}
+          renderCard={(o) => <OpportuniteCard o={o} />}
+          onMove={onMove}
+        />
+      )}
+      {pending && pendingCard && (
+        <ConclusionDialog
+          nom={pendingCard.nom}
+          onClose={() => setPending(null)}
+          onConfirm={(c) => {
+            move(pending, c);
+            setPending(null);
+          }}
+        />
+      )}
+    </>
+  );
+}

@@ -1,0 +1,110 @@
+import { useState } from 'react';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useNavigate, useParams, useSearchParams } from 'react-router-dom';
+import { LABELS, type ProjetStatut } from '@crm/shared';
+import { useTRPC, type RouterOutputs } from '../../lib/trpc';
+import { fieldErrorsOf } from '../../lib/errors';
+import { parseDecimal } from '../../lib/format';
+import { orNull, str, useFormValues } from '../../lib/useForm';
+import { Field } from '../../components/Field';
+import { FormShell } from '../../components/FormShell';
+import { PageHeader } from '../../components/PageHeader';
+import { QueryState } from '../../components/Status';
+import { OptionsSelect } from '../../components/OptionsSelect';
+import { labelOptions } from '../../components/ListToolbar';
+import { useNotify } from '../../components/Notifications';
+import { useClientOptions } from '../clients/useClientOptions';
+
+type Projet = RouterOutputs['projets']['get'];
+const SHOWN = ['titre', 'description', 'statut', 'dateDebut', 'dateFin', 'budget', 'client'];
+
+export function ProjetFormPage() {
+  const { id } = useParams();
+  const trpc = useTRPC();
+  const projet = useQuery({ ...trpc.projets.get.queryOptions({ id: Number(id) }), enabled: !!id });
+  if (!id) return <ProjetForm />;
+  return (
+    <QueryState query={projet}>
+      <ProjetForm key={projet.data?.id} projet={projet.data} />
+    </QueryState>
+  );
+}
+
+function ProjetForm({ projet }: { projet?: Projet }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const navigate = useNavigate();
+  const notify = useNotify();
+  const [params] = useSearchParams();
+  const clients = useClientOptions();
+  const [localErrors, setLocalErrors] = useState<Record<string, string[]>>({});
+  const { values, bind } = useFormValues({
+    titre: str(projet?.titre),
+    description: str(projet?.description),
+    statut: projet?.statut ?? 'a_faire',
+    dateDebut: str(projet?.dateDebut),
+    dateFin: str(projet?.dateFin),
+    budget: projet?.budget == null ? '' : String(projet.budget).replace('.', ','),
+    client: str(projet?.client ?? params.get('client')),
+  });
+  const done = (saved: { id: number }) => {
+    void queryClient.invalidateQueries({ queryKey: trpc.projets.pathKey() });
+    void queryClient.invalidateQueries({ queryKey: trpc.clients.pathKey() });
+    void queryClient.invalidateQueries({ queryKey: trpc.dashboard.pathKey() });
+    notify(projet ? 'Projet enregistré.' : 'Projet créé.');
+    navigate(`/projets/${saved.id}`);
+  };
+  const create = useMutation(trpc.projets.create.mutationOptions({ onSuccess: done }));
+  const update = useMutation(trpc.projets.update.mutationOptions({ onSuccess: done }));
+  const mutation = projet ? update : create;
+  const errors = { ...fieldErrorsOf(mutation.error), ...localErrors };
+
+  const submit = () => {
+    const budget = parseDecimal(values.budget);
+    if (Number.isNaN(budget)) return setLocalErrors({ budget: ['Montant invalide.'] });
+    setLocalErrors({});
+    const data = {
+      titre: values.titre,
+      description: values.description,
+      statut: values.statut as ProjetStatut,
+      dateDebut: orNull(values.dateDebut),
+      dateFin: orNull(values.dateFin),
+      budget,
+      devisAssocie: projet?.devisAssocie ?? null,
+      client: Number(values.client) || 0,
+    };
+    if (projet) update.mutate({ id: projet.id, ...data });
+    else create.mutate(data);
+  };
+
+  return (
+    <>
+      <PageHeader title={projet ? `Modifier ${projet.titre}` : 'Nouveau projet'} />
+      <FormShell onSubmit={submit} error={mutation.error} shownFields={SHOWN} busy={mutation.isPending} onCancel={() => navigate(-1)}>
+        <div className="grid-2">
+          <Field label="Titre" errors={errors.titre} required>
+            {(p) => <input {...p} {...bind('titre')} maxLength={200} />}
+          </Field>
+          <Field label="Client" errors={errors.client} required>
+            {(p) => <OptionsSelect {...p} {...bind('client')} options={clients} empty="— Choisir un client —" />}
+          </Field>
+          <Field label="Statut" errors={errors.statut}>
+            {(p) => <OptionsSelect {...p} {...bind('statut')} options={labelOptions(LABELS.projetStatut)} />}
+          </Field>
+          <Field label="Budget (€ HT)" errors={errors.budget}>
+            {(p) => <input {...p} {...bind('budget')} inputMode="decimal" placeholder="0,00" />}
+          </Field>
+          <Field label="Date de début" errors={errors.dateDebut}>
+            {(p) => <input {...p} {...bind('dateDebut')} type="date" />}
+          </Field>
+          <Field label="Date de fin" errors={errors.dateFin}>
+            {(p) => <input {...p} {...bind('dateFin')} type="date" />}
+          </Field>
+        </div>
+        <Field label="Description" errors={errors.description}>
+          {(p) => <textarea {...p} {...bind('description')} rows={4} />}
+        </Field>
+      </FormShell>
+    </>
+  );
+}

@@ -1,0 +1,60 @@
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { Link } from 'react-router-dom';
+import { LABELS } from '@crm/shared';
+import { useTRPC } from '../../lib/trpc';
+import { compact, toId, useListParams } from '../../lib/useListParams';
+import { PageHeader } from '../../components/PageHeader';
+import { labelOptions, ListToolbar, SearchInput, SelectFilter } from '../../components/ListToolbar';
+import { DataTable } from '../../components/DataTable';
+import { Pagination } from '../../components/Pagination';
+import { EmptyState, QueryState } from '../../components/Status';
+import { useClientOptions } from '../clients/useClientOptions';
+import { PROJET_COLUMNS } from './columns';
+
+const RETARD: [string, string][] = [
+  ['true', 'En retard'],
+  ['false', 'Dans les temps'],
+];
+
+export function ProjetsListPage() {
+  const trpc = useTRPC();
+  const { values, page, set } = useListParams(['statut', 'client', 'enRetard'] as const, { ordering: '-dateCreation' });
+  const clients = useClientOptions();
+  const list = useQuery({
+    ...trpc.projets.list.queryOptions(
+      compact({
+        page,
+        pageSize: 25,
+        search: values.search,
+        ordering: values.ordering as never,
+        statut: values.statut as never,
+        client: toId(values.client),
+        enRetard: values.enRetard as never,
+      }),
+    ),
+    placeholderData: keepPreviousData,
+  });
+  return (
+    <>
+      <PageHeader
+        title="Projets"
+        subtitle={list.data ? `${list.data.count} projet${list.data.count > 1 ? 's' : ''}` : undefined}
+        actions={
+          <Link className="btn btn--primary" to={`/projets/nouveau${values.client ? `?client=${values.client}` : ''}`}>
+            + Nouveau projet
+          </Link>
+        }
+      />
+      <ListToolbar>
+        <SearchInput value={values.search} onChange={(search) => set({ search })} placeholder="Titre, description…" />
+        <SelectFilter label="Statut" value={values.statut} onChange={(statut) => set({ statut })} options={labelOptions(LABELS.projetStatut)} />
+        <SelectFilter label="Client" value={values.client} onChange={(client) => set({ client })} options={clients} />
+        <SelectFilter label="Échéance" value={values.enRetard} onChange={(enRetard) => set({ enRetard })} options={RETARD} />
+      </ListToolbar>
+      <QueryState query={list} isEmpty={list.data?.results.length === 0} empty={<EmptyState title="Aucun projet trouvé." />}>
+        <DataTable caption="Liste des projets" columns={PROJET_COLUMNS} rows={list.data?.results ?? []} ordering={values.ordering} onOrdering={(ordering) => set({ ordering })} />
+        <Pagination page={page} pageSize={25} count={list.data?.count ?? 0} onPage={(p) => set({ page: p })} />
+      </QueryState>
+    </>
+  );
+}

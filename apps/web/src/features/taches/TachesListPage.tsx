@@ -1,0 +1,88 @@
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { Link } from 'react-router-dom';
+import { LABELS } from '@crm/shared';
+import { useTRPC } from '../../lib/trpc';
+import { compact, toId, useListParams } from '../../lib/useListParams';
+import { PageHeader } from '../../components/PageHeader';
+import { labelOptions, ListToolbar, SearchInput, SelectFilter } from '../../components/ListToolbar';
+import { DataTable } from '../../components/DataTable';
+import { Pagination } from '../../components/Pagination';
+import { EmptyState, QueryState } from '../../components/Status';
+import { useClientOptions } from '../clients/useClientOptions';
+import { useUserOptions } from '../users/useUsers';
+import { TACHE_COLUMNS } from './columns';
+
+export function TachesListPage() {
+  const trpc = useTRPC();
+  const { values, page, set } = useListParams(['statut', 'priorite', 'assigneA', 'client', 'projet', 'enRetard', 'echeanceApres', 'echeanceAvant'] as const, {
+    ordering: 'dateEcheance',
+  });
+  const clients = useClientOptions();
+  const users: [string, string][] = [['me', 'Moi'], ...useUserOptions()];
+  const list = useQuery({
+    ...trpc.taches.list.queryOptions(
+      compact({
+        page,
+        pageSize: 25,
+        search: values.search,
+        ordering: values.ordering as never,
+        statut: values.statut as never,
+        priorite: values.priorite as never,
+        assigneA: values.assigneA === 'me' ? ('me' as const) : toId(values.assigneA),
+        client: toId(values.client),
+        projet: toId(values.projet),
+        enRetard: values.enRetard as never,
+        echeanceApres: values.echeanceApres,
+        echeanceAvant: values.echeanceAvant,
+      }),
+    ),
+    placeholderData: keepPreviousData,
+  });
+  return (
+    <>
+      <PageHeader
+        title="Tâches"
+        subtitle={list.data ? `${list.data.count} tâche${list.data.count > 1 ? 's' : ''}` : undefined}
+        actions={
+          <>
+            <Link className="btn btn--ghost" to="/taches/tableau">
+              Vue tableau
+            </Link>
+            <Link className="btn btn--primary" to={`/taches/nouvelle${values.client ? `?client=${values.client}` : ''}`}>
+              + Nouvelle tâche
+            </Link>
+          </>
+        }
+      />
+      <ListToolbar>
+        <SearchInput value={values.search} onChange={(search) => set({ search })} placeholder="Titre, description…" />
+        <SelectFilter label="Statut" value={values.statut} onChange={(statut) => set({ statut })} options={labelOptions(LABELS.tacheStatut)} />
+        <SelectFilter label="Priorité" value={values.priorite} onChange={(priorite) => set({ priorite })} options={labelOptions(LABELS.tachePriorite)} allLabel="Toutes" />
+        <SelectFilter label="Assignée à" value={values.assigneA} onChange={(assigneA) => set({ assigneA })} options={users} />
+        <SelectFilter label="Client" value={values.client} onChange={(client) => set({ client })} options={clients} />
+        <SelectFilter
+          label="Retard"
+          value={values.enRetard}
+          onChange={(enRetard) => set({ enRetard })}
+          options={[
+            ['true', 'En retard'],
+            ['false', 'Dans les temps'],
+          ]}
+          allLabel="Toutes"
+        />
+        <label className="filter">
+          <span>Échéance après</span>
+          <input type="date" value={values.echeanceApres} onChange={(e) => set({ echeanceApres: e.target.value })} />
+        </label>
+        <label className="filter">
+          <span>Échéance avant</span>
+          <input type="date" value={values.echeanceAvant} onChange={(e) => set({ echeanceAvant: e.target.value })} />
+        </label>
+      </ListToolbar>
+      <QueryState query={list} isEmpty={list.data?.results.length === 0} empty={<EmptyState title="Aucune tâche trouvée." />}>
+        <DataTable caption="Liste des tâches" columns={TACHE_COLUMNS} rows={list.data?.results ?? []} ordering={values.ordering} onOrdering={(ordering) => set({ ordering })} />
+        <Pagination page={page} pageSize={25} count={list.data?.count ?? 0} onPage={(p) => set({ page: p })} />
+      </QueryState>
+    </>
+  );
+}

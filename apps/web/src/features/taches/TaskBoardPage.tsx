@@ -1,0 +1,110 @@
+import { useCallback, useMemo } from 'react';
+import { useQueries } from '@tanstack/react-query';
+import { Link, useSearchParams } from 'react-router-dom';
+import { LABELS, TACHE_STATUTS, type TacheStatut } from '@crm/shared';
+import { useTRPC, useTRPCClient } from '../../lib/trpc';
+import { formatDate } from '../../lib/format';
+import { PageHeader } from '../../components/PageHeader';
+import { ErrorAlert, Loading } from '../../components/Status';
+import { SelectFilter } from '../../components/ListToolbar';
+import { PrioriteBadge, RetardBadge } from '../../components/badges';
+import { SortableBoard } from '../board/SortableBoard';
+import { useBoardMove } from '../board/useBoardMove';
+import type { Board } from '../board/boardLogic';
+import { useUserOptions } from '../users/useUsers';
+import { TerminerButton } from './TerminerButton';
+import type { TacheRow } from './columns';
+
+const setStatut = (t: TacheRow, statut: TacheStatut): TacheRow => ({ ...t, statut, enRetard: statut === 'terminee' ? false : t.enRetard });
+
+export function TaskBoardPage() {
+  const trpc = useTRPC();
+  const client = useTRPCClient();
+  const [params, setParams] = useSearchParams();
+  const assigneA = params.get('assigneA') ?? '';
+  const users: [string, string][] = [['me', 'Moi'], ...useUserOptions()];
+  const inputOf = useCallback(
+    (statut: TacheStatut) => ({
+      statut,
+      ordering: 'position' as const,
+      pageSize: 100,
+      ...(assigneA === 'me' ? { assigneA: 'me' as const } : /^\d+$/.test(assigneA) ? { assigneA: Number(assigneA) } : {}),
+    }),
+    [assigneA],
+  );
+  const queries = useQueries({ queries: TACHE_STATUTS.map((s) => trpc.taches.list.queryOptions(inputOf(s))) });
+  const pages = queries.map((q) => q.data);
+  const board = useMemo(
+    () => Object.fromEntries(TACHE_STATUTS.map((s, i) => [s, pages[i]?.results ?? []])) as Board<TacheStatut, TacheRow>,
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    pages,
+  );
+  const { move } = useBoardMove<TacheStatut, TacheRow>({
+    key: 'taches',
+    columns: TACHE_STATUTS,
+    queryKeyOf: (s) => trpc.taches.list.queryKey(inputOf(s)),
+    setColumn: setStatut,
+    send: (m) => client.taches.patch.mutate({ id: m.id, statut: m.to, position: m.toIndex }),
+    alsoInvalidate: [trpc.dashboard.pathKey(), trpc.taches.get.pathKey()],
+  });
+  const error = queries.find((q) => q.error)?.error;
+
+  return (
+    <>
+      <PageHeader
+        title="Tableau des tâches"
+        subtitle="Glissez les tâches d'un statut à l'autre (souris ou clavier)."
+        actions={
+          <>
+            <Link className="btn btn--ghost" to="/taches">
+              Vue liste
+            </Link>
+            <Link className="btn btn--primary" to="/taches/nouvelle">
+              + Nouvelle tâche
+            </Link>
+          </>
+        }
+      />
+      <div className="toolbar">
+        <SelectFilter label="Assignée à" value={assigneA} onChange={(v) => setParams(v ? { assigneA: v } : {}, { replace: true })} options={users} allLabel="Tout le monde" />
+      </div>
+      {error ? (
+        <ErrorAlert error={error} />
+      ) : queries.some((q) => !q.data) ? (
+        <Loading />
+      ) : (
+        <SortableBoard
+          label="Tableau des tâches"
+          columns={TACHE_STATUTS}
+          columnLabel={(s) => LABELS.tacheStatut[s]}
+          board={board}
+          setColumn={setStatut}
+          cardTitle={(t) => t.titre}
+          renderCard={(t) => <TacheCard t={t} />}
+          onMove={(m) => move(m)}
+        />
+      )}
+    </>
+  );
+}
+
+function TacheCard({ t }: { t: TacheRow }) {
+  return (
+    <div className="card-body">
+      <Link className="card-title" to={`/taches/${t.id}`}>
+        {t.titre}
+      </Link>
+      {(t.clientNom || t.projetTitre) && <div className="muted small">{[t.clientNom, t.projetTitre].filter(Boolean).join(' · ')}</div>}
+      <div className="card-row">
+        <PrioriteBadge value={t.priorite} />
+        <span className="small">
+          {formatDate(t.dateEcheance)} <RetardBadge late={t.enRetard} />
+        </span>
+      </div>
+      <div className="card-row small muted">
+        <span>{t.assigneANom ?? 'Non assignée'}</span>
+        {t.statut !== 'terminee' && <TerminerButton id={t.id} titre={t.titre} small />}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,59 @@
+/**
+ * fetch for the SPA: cookies always sent, CSRF header added, and one transparent token refresh
+ * when the server answers 401. The access cookie lives 15 minutes; the refresh cookie is
+ * single-use, so concurrent 401s share a single refresh (a second refresh with the same token
+ * would be taken for theft and revoke the session).
+ */
+export const CSRF_COOKIE = 'csrftoken';
+const REFRESH_URL = '/api/auth/refresh/';
+
+export function readCookie(name: string, cookieString = typeof document === 'undefined' ? '' : document.cookie): string | undefined {
+  for (const part of cookieString.split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === name) return decodeURIComponent(v.join('='));
+  }
+  return undefined;
+}
+
+export function withCsrf(init: RequestInit = {}): RequestInit {
+  const headers = new Headers(init.headers);
+  const token = readCookie(CSRF_COOKIE);
+  if (token) headers.set('X-CSRFToken', token);
+  return { ...init, headers, credentials: 'include' };
+}
+
+let refreshing: Promise<boolean> | null = null;
+
+/** One refresh at a time; resolves to whether the session could be renewed. */
+export function refreshSession(): Promise<boolean> {
+  refreshing ??= fetch(REFRESH_URL, withCsrf({ method: 'POST', headers: { 'content-type': 'application/json' } }))
+    .then((r) => r.ok)
+    .catch(() => false)
+    .finally(() => {
+      refreshing = null;
+    });
+  return refreshing;
+}
+
+/** URLs for which a 401 means "wrong credentials", not "expired session". */
+const NO_REFRESH = /auth\.(login|refresh)|\/api\/auth\/(login|refresh)/;
+
+let onSessionLost: () => void = () => {};
+/** Called when a 401 survives the refresh: the app sends the user to the login page. */
+export function setSessionLostHandler(fn: () => void): void {
+  onSessionLost = fn;
+}
+
+export async function apiFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+  const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+  const res = await fetch(input, withCsrf(init));
+  if (res.status !== 401 || NO_REFRESH.test(url)) return res;
+  if (!(await refreshSession())) {
+    onSessionLost();
+    return res;
+  }
+  // The refresh set a new csrftoken cookie: rebuild the headers.
+  const retried = await fetch(input, withCsrf(init));
+  if (retried.status === 401) onSessionLost();
+  return retried;
+}
