@@ -64,11 +64,15 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
 
   await app.register(fastifyCookie);
 
+  // API answers are per user: never stored by browsers or shared caches. Set on request (the REST
+  // adapter later rewrites request.url to the path below /api).
+  app.addHook('onRequest', async (request, reply) => {
+    if (/^\/(api|trpc)(\/|\?|$)/.test(request.url)) reply.header('cache-control', 'no-store');
+  });
+
   app.addHook('onSend', async (request, reply, payload) => {
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) if (!reply.hasHeader(k)) reply.header(k, v);
     if (deps.config.secureCookies) reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
-    // API answers are per user: never stored by browsers or shared caches.
-    if (/^\/(api|trpc)(\/|\?|$)/.test(request.url)) reply.header('cache-control', 'no-store');
     return payload;
   });
 

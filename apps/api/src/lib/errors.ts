@@ -30,7 +30,7 @@ export const fieldError = (field: string, key: MessageKey) => badRequest({ [fiel
 
 /** PostgreSQL errors that are the caller's fault map to 4xx; see https://www.postgresql.org/docs/current/errcodes-appendix.html */
 export function fromDatabaseError(err: unknown): ApiError | null {
-  const e = err as { code?: string; constraint?: string; detail?: string };
+  const e = err as { code?: string; constraint?: string; detail?: string; message?: string };
   if (!e || typeof e.code !== 'string') return null;
   const constraint = e.constraint ?? '';
   switch (e.code) {
@@ -53,7 +53,11 @@ export function fromDatabaseError(err: unknown): ApiError | null {
       return badRequest({ nonFieldErrors: ['err.required'] });
     case '22001':
       return badRequest({ nonFieldErrors: ['err.too_long'] });
-    case '22021': // text with NUL or invalid UTF-8 (the shared text schemas strip control characters; this is the fallback)
+    case '08P01':
+      // A NUL in a value (the statement is sent with its values inlined, and PostgreSQL text cannot
+      // hold NUL): the shared text schemas strip it, this is the fallback for other string inputs.
+      return /invalid message format/.test(e.message ?? '') ? badRequest({ nonFieldErrors: ['err.invalid'] }) : null;
+    case '22021': // invalid byte sequence (NUL, bad UTF-8)
     case '22P05': // the same inside jsonb
     case '22P02':
     case '22003':

@@ -68,8 +68,9 @@ export const authRouter = router({
          order by (lower(u.username) = lower(?)) desc limit 1`,
         [input.username, input.username, input.username],
       );
-      // Failures count per typed name, per account (so username and email share one budget) and per IP.
-      const userKeys = [`u:${input.username.toLowerCase()}`, ...(row ? [`uid:${row.id}`] : [])];
+      // Failures count per typed name, per account (its username: typing the e-mail spends the same
+      // budget) and per IP.
+      const userKeys = [...new Set([`u:${input.username.toLowerCase()}`, ...(row ? [`u:${String(row.username).toLowerCase()}`] : [])])];
       const ipKey = `ip:${ctx.ip}`;
       const { retryAfter, ticket } = await ctx.deps.loginLimiter.attempt([...userKeys, ipKey]);
       if (retryAfter > 0) throw tooManyRequests(retryAfter);

@@ -1,0 +1,207 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { PASSWORD, startTestApp, type TestApp } from './helpers.js';
+import { MemoryFailureLimiter, RedisFailureLimiter } from '../src/auth/rateLimit.js';
+
+/**
+ * Login rate limit: after 5 failures for one username or one IP within 15 minutes → 429 with
+ * Retry-After, even with the right password. In memory without Redis; shared by every instance
+ * through Redis when REDIS_URL is set. Names and IPs are unique per run so that parallel test
+ * files and earlier runs never share a Redis key.
+ */
+
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const run = randomBytes(4).toString('hex');
+let n = 0;
+const uniqueName = (base: string) => `${base}_${run}_${++n}`;
+const uniqueIp = () => `10.${parseInt(run.slice(0, 2), 16)}.${parseInt(run.slice(2, 4), 16)}.${++n % 250}`;
+
+function login(t: TestApp, username: string, password: string, ip: string, path: 'rest' | 'trpc' = 'rest') {
+  return t.app.inject({
+    method: 'POST',
+    url: path === 'rest' ? '/api/auth/login/' : '/trpc/auth.login',
+    remoteAddress: ip,
+    headers: { 'content-type': 'application/json' },
+    payload: JSON.stringify({ username, password }),
+  });
+}
+
+function expect429(res: Awaited<ReturnType<typeof login>>) {
+  expect(res.statusCode).toBe(429);
+  const retryAfter = Number(res.headers['retry-after']);
+  expect(Number.isInteger(retryAfter)).toBe(true);
+  expect(retryAfter).toBeGreaterThan(0);
+  expect(retryAfter).toBeLessThanOrEqual(15 * 60);
+  expect(res.cookies).toEqual([]);
+}
+
+describe('in-memory limiter (no REDIS_URL)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => t?.close());
+
+  it('uses the in-process limiter', () => {
+    expect(t.deps.loginLimiter).toBeInstanceOf(MemoryFailureLimiter);
+  });
+
+  it('5 failures for one username → 429 with Retry-After even with the right password, from any IP', async () => {
+    const name = uniqueName('victim');
+    await t.user(name);
+    for (let i = 0; i < 5; i++) expect((await login(t, name, `wrong-${i}`, uniqueIp())).statusCode).toBe(401);
+    const res = await login(t, name, PASSWORD, uniqueIp());
+    expect429(res);
+    expect(res.json()).toEqual({ code: 'TOO_MANY_REQUESTS', message: 'Trop de tentatives. Réessayez plus tard.', fieldErrors: {} });
+    // The e-mail names the same account: blocked too.
+    expect429(await login(t, `${name}@example.fr`, PASSWORD, uniqueIp()));
+    // tRPC answers the same 429 with the header.
+    const trpc = await login(t, name, PASSWORD, uniqueIp(), 'trpc');
+    expect429(trpc);
+    expect(trpc.json().error.data.code).toBe('TOO_MANY_REQUESTS');
+  });
+
+  it('4 failures are still allowed, and a success clears the username’s failures', async () => {
+    const name = uniqueName('almost');
+    await t.user(name);
+    for (let i = 0; i < 4; i++) await login(t, name, 'nope', uniqueIp());
+    expect((await login(t, name, PASSWORD, uniqueIp())).statusCode).toBe(200);
+    for (let i = 0; i < 4; i++) expect((await login(t, name, 'nope', uniqueIp())).statusCode).toBe(401);
+    expect((await login(t, name, PASSWORD, uniqueIp())).statusCode).toBe(200);
+  });
+
+  it('username and e-mail share one budget (3 + 2 failures → blocked)', async () => {
+    const name = uniqueName('mixed');
+    await t.user(name);
+    for (let i = 0; i < 3; i++) await login(t, name, 'nope', uniqueIp());
+    for (let i = 0; i < 2; i++) await login(t, `${name}@EXAMPLE.fr`, 'nope', uniqueIp());
+    expect429(await login(t, name, PASSWORD, uniqueIp()));
+  });
+
+  it('5 failures from one IP (any usernames) → that IP gets 429 even for a good login; other IPs are unaffected', async () => {
+    const ip = uniqueIp();
+    const good = uniqueName('good');
+    await t.user(good);
+    for (let i = 0; i < 5; i++) expect((await login(t, uniqueName('ghost'), 'x', ip)).statusCode).toBe(401);
+    expect429(await login(t, good, PASSWORD, ip));
+    expect((await login(t, good, PASSWORD, uniqueIp())).statusCode).toBe(200);
+  });
+
+  it('successful logins from one IP never count against it', async () => {
+    const ip = uniqueIp();
+    const name = uniqueName('busy');
+    await t.user(name);
+    for (let i = 0; i < 8; i++) expect((await login(t, name, PASSWORD, ip)).statusCode).toBe(200);
+  });
+
+  it('a burst of parallel guesses cannot slip past the limit', async () => {
+    const name = uniqueName('burst');
+    await t.user(name);
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => login(t, name, `guess-${i}`, uniqueIp())));
+    const codes = answers.map((r) => r.statusCode);
+    expect(codes.filter((c) => c === 401).length).toBe(5);
+    expect(codes.filter((c) => c === 429).length).toBe(15);
+  });
+
+  it('failures are audited (login_failed), blocked attempts do not reach the password check', async () => {
+    const name = uniqueName('audited');
+    await t.user(name);
+    for (let i = 0; i < 7; i++) await login(t, name, 'nope', uniqueIp());
+    const [row] = await t.sql(`select count(*)::int as n from audit_log where action = 'login_failed' and details->>'username' = ?`, [name]);
+    expect(row.n).toBe(5);
+  });
+
+  it('the window slides: failures older than 15 minutes no longer count', async () => {
+    const limiter = new MemoryFailureLimiter(5, 1);
+    for (let i = 0; i < 5; i++) expect((await limiter.attempt(['k'])).retryAfter).toBe(0);
+    expect((await limiter.attempt(['k'])).retryAfter).toBe(1);
+    await new Promise((r) => setTimeout(r, 1100));
+    expect((await limiter.attempt(['k'])).retryAfter).toBe(0);
+  });
+});
+
+describe('Redis limiter shared by two API instances (REDIS_URL)', () => {
+  let a: TestApp;
+  let b: TestApp;
+  let redis: Redis;
+  const touched: string[] = [];
+  beforeAll(async () => {
+    [a, b] = await Promise.all([startTestApp({ env: { REDIS_URL } }), startTestApp({ env: { REDIS_URL } })]);
+    redis = new Redis(REDIS_URL);
+  });
+  afterAll(async () => {
+    if (touched.length) await redis.del(...touched.map((k) => `crm:login-fail:${k}`));
+    redis?.disconnect();
+    await Promise.all([a?.close(), b?.close()]);
+  });
+
+  it('both instances use the Redis limiter', () => {
+    expect(a.deps.loginLimiter).toBeInstanceOf(RedisFailureLimiter);
+    expect(b.deps.loginLimiter).toBeInstanceOf(RedisFailureLimiter);
+  });
+
+  it('failures on one instance count on the other: 3 on A + 2 on B → 429 on both, right password included', async () => {
+    const name = uniqueName('shared');
+    touched.push(`u:${name}`);
+    // Two databases (one per test app), one user name: the username key is what they share.
+    await a.user(name);
+    await b.user(name);
+    for (let i = 0; i < 3; i++) expect((await login(a, name, 'wrong', uniqueIp())).statusCode).toBe(401);
+    for (let i = 0; i < 2; i++) expect((await login(b, name, 'wrong', uniqueIp())).statusCode).toBe(401);
+    expect429(await login(a, name, PASSWORD, uniqueIp()));
+    expect429(await login(b, name, PASSWORD, uniqueIp()));
+    const ttl = await redis.pttl(`crm:login-fail:u:${name}`);
+    expect(ttl).toBeGreaterThan(14 * 60 * 1000);
+    expect(ttl).toBeLessThanOrEqual(15 * 60 * 1000);
+  });
+
+  it('the per-IP limit is shared too', async () => {
+    const ip = uniqueIp();
+    touched.push(`ip:${ip}`);
+    const good = uniqueName('goodredis');
+    await b.user(good);
+    for (let i = 0; i < 5; i++) {
+      const ghost = uniqueName('ghost');
+      touched.push(`u:${ghost}`);
+      expect((await login(a, ghost, 'x', ip)).statusCode).toBe(401);
+    }
+    expect429(await login(b, good, PASSWORD, ip));
+    expect((await login(b, good, PASSWORD, uniqueIp())).statusCode).toBe(200);
+  });
+
+  it('a parallel burst spread over both instances gets exactly 5 password checks', async () => {
+    const name = uniqueName('burstredis');
+    touched.push(`u:${name}`);
+    await a.user(name);
+    await b.user(name);
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => login(i % 2 ? a : b, name, `guess-${i}`, uniqueIp())));
+    const codes = answers.map((r) => r.statusCode);
+    expect(codes.filter((c) => c === 401).length).toBe(5);
+    expect(codes.filter((c) => c === 429).length).toBe(15);
+  });
+
+  it('a success clears the username’s failures on every instance', async () => {
+    const name = uniqueName('clears');
+    touched.push(`u:${name}`);
+    await a.user(name);
+    await b.user(name);
+    for (let i = 0; i < 4; i++) await login(a, name, 'wrong', uniqueIp());
+    expect((await login(b, name, PASSWORD, uniqueIp())).statusCode).toBe(200);
+    expect(await redis.exists(`crm:login-fail:u:${name}`)).toBe(0);
+    for (let i = 0; i < 4; i++) expect((await login(a, name, 'wrong', uniqueIp())).statusCode).toBe(401);
+    expect((await login(a, name, PASSWORD, uniqueIp())).statusCode).toBe(200);
+  });
+
+  it('the window slides in Redis too (short window, own key prefix)', async () => {
+    const limiter = new RedisFailureLimiter(redis, 2, 1, `crm:test:${run}:`);
+    expect((await limiter.attempt(['w'])).retryAfter).toBe(0);
+    expect((await limiter.attempt(['w'])).retryAfter).toBe(0);
+    expect((await limiter.attempt(['w'])).retryAfter).toBe(1);
+    await new Promise((r) => setTimeout(r, 1100));
+    const { retryAfter, ticket } = await limiter.attempt(['w']);
+    expect(retryAfter).toBe(0);
+    await limiter.forgive(['w'], ticket);
+    expect(await redis.zcard(`crm:test:${run}:w`)).toBe(0);
+  });
+});
