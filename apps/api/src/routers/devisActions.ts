@@ -1,4 +1,63 @@
-import { router } from '../trpc.js';
+import { TRPCError } from '@trpc/server';
+import { devisOutput, idParam } from '@crm/shared';
+import type { ServerPlugin } from '../server.js';
+import { authenticate, authedProcedure, router } from '../trpc.js';
+import { devisFilename, envoyerDevis, loadDevisDocument, renderDevisPdf } from '../services/devisDocuments.js';
+
+const tags = ['devis'];
 
 // Devis documents and sending (PDF, envoyer by SMTP): merged into the `devis` namespace in router.ts.
-export const devisActionsRouter = router({});
+export const devisActionsRouter = router({
+  envoyer: authedProcedure
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/devis/{id}/envoyer/',
+        tags,
+        summary: 'Envoyer un devis au client',
+        description:
+          "Génère le PDF, l'envoie par e-mail à l'adresse du client, passe le devis à `envoye` avec `dateEnvoi`. " +
+          "Client sans e-mail → 400 ; devis accepté ou refusé → 409 ; échec SMTP → 500 sans changement d'état.",
+      },
+    })
+    .input(idParam)
+    .output(devisOutput)
+    .mutation(({ ctx, input }) => envoyerDevis(ctx.em, ctx.user, input.id, ctx.deps.config.smtp, { ip: ctx.ip })),
+});
+
+const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
+
+/** GET /api/devis/{id}/pdf/: the devis as a PDF (not JSON, so a plain Fastify route). */
+export const devisPdfRoute: ServerPlugin = (app, _deps, { createContext, openApi }) => {
+  app.get('/api/devis/:id/pdf/', async (req, reply) => {
+    const ctx = createContext({ req, res: reply });
+    const { user } = await authenticate(ctx);
+    const parsed = idParam.safeParse({ id: Number((req.params as { id: string }).id) });
+    if (!parsed.success) throw new TRPCError({ code: 'BAD_REQUEST', cause: parsed.error });
+    const doc = await loadDevisDocument(ctx.em, user, parsed.data.id);
+    const pdf = await renderDevisPdf(doc);
+    return reply
+      .header('content-type', 'application/pdf')
+      .header('content-disposition', `inline; filename="${devisFilename(doc)}"`)
+      .send(pdf);
+  });
+  openApi('/devis/{id}/pdf/', {
+    get: {
+      tags,
+      summary: 'PDF du devis',
+      operationId: 'devis-pdf',
+      security: [{ bearerAuth: [] }],
+      parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'integer', minimum: 1 } }],
+      responses: {
+        200: {
+          description: 'Le devis en PDF (A4, en français)',
+          headers: { 'Content-Disposition': { schema: { type: 'string' }, description: 'inline; filename="devis-D2026-00012-v1.pdf"' } },
+          content: { 'application/pdf': { schema: { type: 'string', format: 'binary' } } },
+        },
+        400: errorResponse('Identifiant invalide'),
+        401: errorResponse('Authentification requise'),
+        404: errorResponse('Devis introuvable ou non visible'),
+      },
+    },
+  });
+};
