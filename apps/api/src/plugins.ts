@@ -1,4 +1,6 @@
 import type { ServerPlugin } from './server.js';
+import { devisPdfRoute } from './routers/devisActions.js';
+import { rapportExportRoute } from './routers/rapports.js';
 
 /** Plain Fastify routes of feature modules (file downloads: devis PDF, report exports). */
-export const featurePlugins: ServerPlugin[] = [];
+export const featurePlugins: ServerPlugin[] = [devisPdfRoute, rapportExportRoute];
