@@ -247,7 +247,7 @@ describe('refresh', () => {
 
   it('a cookie refresh without the CSRF header, or with a wrong one, is 403', async () => {
     const jar = cookiesOf(await login('rita'));
-    for (const headers of [{ cookie: cookieHeader(jar) }, { cookie: cookieHeader(jar), 'x-csrftoken': 'forged' }]) {
+    for (const headers of [{ cookie: cookieHeader(jar) }, { cookie: cookieHeader(jar), 'x-csrftoken': 'forged' }] as Record<string, string>[]) {
       const res = await request('POST', '/api/auth/refresh/', { headers });
       expect(res.statusCode).toBe(403);
       expect(res.json()).toEqual({ code: 'FORBIDDEN', message: 'Échec de la vérification CSRF.', fieldErrors: {} });

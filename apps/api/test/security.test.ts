@@ -74,7 +74,7 @@ describe('CSRF (double submit) on cookie-authenticated requests', () => {
       ['DELETE', `/api/clients/${clientId}/`],
     ];
     for (const [method, url, body] of attempts) {
-      for (const headers of [{ cookie }, { cookie, 'x-csrftoken': 'wrong' }, { cookie, 'x-csrftoken': '' }]) {
+      for (const headers of [{ cookie }, { cookie, 'x-csrftoken': 'wrong' }, { cookie, 'x-csrftoken': '' }] as Record<string, string>[]) {
         const res = await inject(method, url, { body, headers });
         expect(res.statusCode, `${method} ${url} ${JSON.stringify(headers).slice(-30)}`).toBe(403);
         expect(res.json()).toEqual(CSRF_403);
@@ -120,7 +120,7 @@ describe('CSRF (double submit) on cookie-authenticated requests', () => {
   });
 
   it('tRPC: mutation POST /trpc/clients.create by cookie without or with a wrong header → 403; with it → OK; queries by GET need none', async () => {
-    for (const headers of [{ cookie }, { cookie, 'x-csrftoken': 'nope' }]) {
+    for (const headers of [{ cookie }, { cookie, 'x-csrftoken': 'nope' }] as Record<string, string>[]) {
       const res = await inject('POST', '/trpc/clients.create', { body: { nom: 'tRPC CSRF' }, headers });
       expect(res.statusCode).toBe(403);
       expect(res.json().error).toMatchObject({ message: 'Échec de la vérification CSRF.', data: { code: 'FORBIDDEN', httpStatus: 403, fieldErrors: {} } });
