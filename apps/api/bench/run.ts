@@ -40,7 +40,7 @@ function reachable(url: string): Promise<boolean> {
 
 function startServer(databaseUrl: string, redisUrl: string | undefined): Promise<{ child: ChildProcess; port: number }> {
   const child = fork(path.join(here, 'server.ts'), [], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: ['--import', 'tsx', ...(env.BENCH_NODE_ARGS ? env.BENCH_NODE_ARGS.split(' ') : [])],
     env: {
       ...env,
       BENCH_APP_DATABASE_URL: databaseUrl,
@@ -56,7 +56,7 @@ function startServer(databaseUrl: string, redisUrl: string | undefined): Promise
   });
 }
 
-function stats(child: ChildProcess): Promise<{ statements: number; rss: number }> {
+function stats(child: ChildProcess): Promise<{ statements: number; rss: number; cpuMicros: number }> {
   return new Promise((resolve) => {
     child.once('message', (m: any) => resolve(m));
     child.send({ type: 'stats' });
@@ -138,11 +138,13 @@ async function main() {
       const after = await stats(child);
       const sqlPerReq = r.requests ? (after.statements - before.statements) / r.requests : 0;
       const rssMb = Math.round(after.rss / 1048576);
+      // API CPU time per request: steadier than req/s when the machine is shared.
+      const cpuMsPerReq = r.requests ? (after.cpuMicros - before.cpuMicros) / 1000 / r.requests : 0;
       console.log(
         `${s.name.padEnd(24)} ${String(r.reqPerSec).padStart(6)} req/s  p50 ${String(r.p50).padStart(3)} ms  p99 ${String(r.p99).padStart(3)} ms  ` +
-          `${sqlPerReq.toFixed(2)} SQL/req  RSS ${rssMb} MB${r.non2xx || r.errors ? `  (non-2xx ${r.non2xx}, errors ${r.errors})` : ''}`,
+          `${sqlPerReq.toFixed(2)} SQL/req  API CPU ${cpuMsPerReq.toFixed(2)} ms/req  RSS ${rssMb} MB${r.non2xx || r.errors ? `  (non-2xx ${r.non2xx}, errors ${r.errors})` : ''}`,
       );
-      console.log(`BENCH ${JSON.stringify({ scenario: s.name, reqPerSec: r.reqPerSec, p50: r.p50, p99: r.p99, sqlPerReq: Number(sqlPerReq.toFixed(2)), rssMb, requests: r.requests, non2xx: r.non2xx, errors: r.errors, instances, connections, duration, redis: Boolean(redisUrl) })}`);
+      console.log(`BENCH ${JSON.stringify({ scenario: s.name, reqPerSec: r.reqPerSec, p50: r.p50, p99: r.p99, sqlPerReq: Number(sqlPerReq.toFixed(2)), cpuMsPerReq: Number(cpuMsPerReq.toFixed(3)), rssMb, requests: r.requests, non2xx: r.non2xx, errors: r.errors, instances, connections, duration, redis: Boolean(redisUrl) })}`);
     }
   } finally {
     child.kill('SIGTERM');

@@ -3,7 +3,7 @@
  * event loop). With BENCH_INSTANCES > 1 it is a node:cluster of that many API instances on one
  * port, like several instances behind a load balancer. Talks to the parent over IPC:
  *   → { type: 'ready', port }           once listening
- *   ← { type: 'stats' } → { type: 'stats', statements, rss }   SQL statements sent so far, summed RSS
+ *   ← { type: 'stats' } → { type: 'stats', statements, rss, cpuMicros }   SQL statements and CPU time so far, summed RSS
  */
 import cluster from 'node:cluster';
 import { createApp } from '../src/app.js';
@@ -12,7 +12,7 @@ const databaseUrl = process.env.BENCH_APP_DATABASE_URL!;
 const instances = Math.max(1, Number(process.env.BENCH_INSTANCES ?? 1));
 const poolMax = Number(process.env.DB_POOL_MAX ?? 10);
 
-interface Stats { statements: number; rss: number }
+interface Stats { statements: number; rss: number; cpuMicros: number }
 
 async function startInstance(port: number): Promise<{ port: number; stats: () => Stats }> {
   const { app, orm } = await createApp({
@@ -27,7 +27,10 @@ async function startInstance(port: number): Promise<{ port: number; stats: () =>
   });
   await app.listen({ port, host: '127.0.0.1' });
   const address = app.server.address();
-  return { port: typeof address === 'object' && address ? address.port : port, stats: () => ({ statements, rss: process.memoryUsage().rss }) };
+  return { port: typeof address === 'object' && address ? address.port : port, stats: () => {
+      const cpu = process.cpuUsage();
+      return { statements, rss: process.memoryUsage().rss, cpuMicros: cpu.user + cpu.system };
+    } };
 }
 
 async function main() {
@@ -55,6 +58,7 @@ async function main() {
         type: 'stats',
         statements: all.reduce((a, s) => a + s.statements, 0),
         rss: process.memoryUsage().rss + all.reduce((a, s) => a + s.rss, 0),
+        cpuMicros: all.reduce((a, s) => a + s.cpuMicros, 0),
       });
     });
     process.send!({ type: 'ready', port });

@@ -5,12 +5,15 @@ import type { AppConfig } from './config.js';
 import { TokenService } from './auth/tokens.js';
 import { SessionStore, type AuthUser } from './auth/sessions.js';
 import { MemoryFailureLimiter, RedisFailureLimiter, type FailureLimiter } from './auth/rateLimit.js';
+import { CountCache, registerCountCaches } from './lib/db.js';
 
-/** Session validation on every authenticated request; the place where caching may be added. */
+/** Session validation on every authenticated request. */
 export interface SessionValidator {
   validate(em: EntityManager, sessionId: string): Promise<AuthUser | null>;
   /** Called after a session (or all of a user's sessions) is revoked or the user changed. */
   invalidate(sessionIds: string[]): Promise<void>;
+  /** Resolves once cross-instance invalidation is live (at once when there is no cache). */
+  ready(): Promise<void>;
 }
 
 export interface AppDeps {
@@ -19,9 +22,205 @@ export interface AppDeps {
   tokens: TokenService;
   sessions: SessionStore;
   sessionCache: SessionValidator;
+  /** Exact counts of big lists, cached briefly and invalidated on writes (see CountCache). */
+  countCaches: { clients: CountCache };
   loginLimiter: FailureLimiter;
   redis?: Redis;
   close(): Promise<void>;
+}
+
+/** A validated session is trusted this long at most, even if an invalidation were lost. */
+export const SESSION_CACHE_TTL_MS = 15_000;
+const SESSION_CACHE_MAX = 50_000;
+export const INVALIDATION_CHANNEL = 'crm:invalidate';
+
+type Invalidation = { sessions: string[] } | { users: number[] } | { counts: string[] };
+
+/**
+ * Redis pub/sub between API instances: each instance subscribes (on its own connection) and drops
+ * what the others invalidate. `healthy` is false while the subscription is not live (startup,
+ * Redis down, reconnecting): messages may be missed then, so the caches are bypassed and emptied.
+ */
+class InvalidationBus {
+  private readonly sub: Redis;
+  healthy = false;
+  private readonly subscribed: Promise<void>;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly onMessage: (m: Invalidation) => void,
+    private readonly onReset: () => void,
+  ) {
+    this.sub = redis.duplicate({ maxRetriesPerRequest: null });
+    this.sub.on('message', (_channel: string, text: string) => {
+      try {
+        this.onMessage(JSON.parse(text) as Invalidation);
+      } catch {
+        /* not ours */
+      }
+    });
+    const down = () => {
+      this.healthy = false;
+      this.onReset();
+    };
+    this.sub.on('close', down);
+    this.sub.on('reconnecting', down);
+    this.sub.on('error', () => {});
+    const subscribe = () =>
+      this.sub.subscribe(INVALIDATION_CHANNEL).then(() => {
+        // Anything cached before (re)subscribing may have missed a message.
+        this.onReset();
+        this.healthy = true;
+      });
+    let resolveReady!: () => void;
+    this.subscribed = new Promise((resolve) => (resolveReady = resolve));
+    this.sub.on('ready', () => void subscribe().then(resolveReady, () => {}));
+  }
+
+  ready(): Promise<void> {
+    return this.subscribed;
+  }
+
+  async publish(m: Invalidation): Promise<void> {
+    try {
+      await this.redis.publish(INVALIDATION_CHANNEL, JSON.stringify(m));
+    } catch (err) {
+      // The database change is committed; other instances drop the entry after SESSION_CACHE_TTL_MS at most,
+      // and an instance whose subscription is down does not use its cache at all.
+      console.warn('invalidation not published (Redis unavailable)', err);
+    }
+  }
+
+  close(): void {
+    this.sub.disconnect();
+  }
+}
+
+/**
+ * Validated sessions cached in process, so that most authenticated requests need no SQL. Only used
+ * with Redis (REDIS_URL): a logout, password change or deactivation on any instance is published
+ * and every instance drops the entry before the revoking request answers (it awaits the PUBLISH,
+ * which Redis delivers to subscribers first). Without Redis there may be other instances we cannot
+ * tell, so every request checks the session row, as before.
+ *
+ * A lookup that raced with an invalidation is not stored (generation counter), so a session
+ * revoked while its row was being read is not cached as live.
+ */
+class CachedSessionValidator implements SessionValidator {
+  private readonly entries = new Map<string, { user: AuthUser; expiresAt: number }>();
+  private readonly byUser = new Map<number, Set<string>>();
+  private generation = 0;
+
+  constructor(
+    private readonly sessions: SessionStore,
+    private readonly bus: InvalidationBus,
+    private readonly ttlMs = SESSION_CACHE_TTL_MS,
+  ) {}
+
+  async validate(em: EntityManager, sessionId: string): Promise<AuthUser | null> {
+    const usable = this.bus.healthy;
+    if (usable) {
+      const hit = this.entries.get(sessionId);
+      if (hit && hit.expiresAt > Date.now()) return hit.user;
+    }
+    const generation = this.generation;
+    const user = await this.sessions.validate(em, sessionId);
+    if (user && usable && this.bus.healthy && generation === this.generation) this.store(sessionId, user);
+    return user;
+  }
+
+  async invalidate(sessionIds: string[]): Promise<void> {
+    this.evictSessions(sessionIds);
+    if (sessionIds.length) await this.bus.publish({ sessions: sessionIds });
+  }
+
+  /** A user's role, name or status changed: their cached sessions must be read again. */
+  async invalidateUsers(userIds: number[]): Promise<void> {
+    this.evictUsers(userIds);
+    if (userIds.length) await this.bus.publish({ users: userIds });
+  }
+
+  ready(): Promise<void> {
+    return this.bus.ready();
+  }
+
+  evictSessions(sessionIds: string[]): void {
+    this.generation++;
+    for (const id of sessionIds) {
+      const e = this.entries.get(id);
+      if (!e) continue;
+      this.entries.delete(id);
+      this.byUser.get(e.user.id)?.delete(id);
+    }
+  }
+
+  evictUsers(userIds: number[]): void {
+    this.generation++;
+    for (const uid of userIds) {
+      for (const sid of this.byUser.get(uid) ?? []) this.entries.delete(sid);
+      this.byUser.delete(uid);
+    }
+  }
+
+  clear(): void {
+    this.generation++;
+    this.entries.clear();
+    this.byUser.clear();
+  }
+
+  private store(sessionId: string, user: AuthUser): void {
+    if (this.entries.size >= SESSION_CACHE_MAX) this.clear();
+    this.entries.set(sessionId, { user: Object.freeze({ ...user }), expiresAt: Date.now() + this.ttlMs });
+    let set = this.byUser.get(user.id);
+    if (!set) this.byUser.set(user.id, (set = new Set()));
+    set.add(sessionId);
+  }
+}
+
+/** Without Redis: the session row is read on every request (revocation immediate on any number of instances). */
+class DatabaseSessionValidator implements SessionValidator {
+  constructor(private readonly sessions: SessionStore) {}
+  validate(em: EntityManager, sessionId: string): Promise<AuthUser | null> {
+    return this.sessions.validate(em, sessionId);
+  }
+  async invalidate(): Promise<void> {}
+  async ready(): Promise<void> {}
+}
+
+/**
+ * Entity writes (through the unit of work) that make cached data stale: a changed User (role,
+ * status…) drops their cached sessions; any Client write drops the cached client counts. Dropped
+ * when the flush starts and again once it is committed (a concurrent read in between may have
+ * cached the old state).
+ */
+function watchEntityWrites(orm: MikroORM, onUsers: (ids: number[]) => Promise<void>, onClients: () => void): void {
+  const pendingUsers = new Set<number>();
+  let pendingClients = false;
+  const fire = async () => {
+    if (pendingClients) onClients();
+    if (pendingUsers.size) await onUsers([...pendingUsers]);
+  };
+  orm.em.getEventManager().registerSubscriber({
+    onFlush({ uow }: { uow: any }) {
+      for (const cs of uow.getChangeSets() as Array<{ name: string; type: string; entity: any }>) {
+        if (cs.name === 'User' && cs.type !== 'create' && cs.entity?.id) pendingUsers.add(cs.entity.id);
+        if (cs.name === 'Client') pendingClients = true;
+      }
+      return fire();
+    },
+    async afterFlush({ em }: { em: EntityManager }) {
+      await fire();
+      if (!em.isInTransaction()) {
+        pendingUsers.clear();
+        pendingClients = false;
+      }
+    },
+    async afterTransactionCommit() {
+      await fire();
+      pendingUsers.clear();
+      pendingClients = false;
+    },
+  } as any);
 }
 
 export function createDeps(orm: MikroORM, config: AppConfig): AppDeps {
@@ -30,16 +229,46 @@ export function createDeps(orm: MikroORM, config: AppConfig): AppDeps {
   const loginLimiter: FailureLimiter = redis
     ? new RedisFailureLimiter(redis, config.loginMaxFailures, config.loginWindowSeconds)
     : new MemoryFailureLimiter(config.loginMaxFailures, config.loginWindowSeconds);
+
+  const countCaches = { clients: new CountCache() };
+  registerCountCaches(orm.em as EntityManager, countCaches);
+
+  let cached: CachedSessionValidator | undefined;
+  let bus: InvalidationBus | undefined;
+  if (redis) {
+    bus = new InvalidationBus(
+      redis,
+      (m) => {
+        if ('sessions' in m) cached?.evictSessions(m.sessions);
+        if ('users' in m) cached?.evictUsers(m.users);
+        if ('counts' in m) for (const t of m.counts) countCaches[t as keyof typeof countCaches]?.invalidateLocal();
+      },
+      () => {
+        cached?.clear();
+        for (const c of Object.values(countCaches)) c.invalidateLocal();
+      },
+    );
+    cached = new CachedSessionValidator(sessions, bus);
+    for (const [table, c] of Object.entries(countCaches)) c.onInvalidate = () => void bus!.publish({ counts: [table] });
+  }
+  const sessionCache: SessionValidator = cached ?? new DatabaseSessionValidator(sessions);
+  watchEntityWrites(
+    orm,
+    async (ids) => cached?.invalidateUsers(ids),
+    () => countCaches.clients.invalidate(),
+  );
+
   return {
     orm,
     config,
     tokens: new TokenService(config.jwtSecret, config.accessTtlSeconds),
     sessions,
-    // Every request checks the session row: revocation is immediate on every instance.
-    sessionCache: { validate: (em, sid) => sessions.validate(em, sid), invalidate: async () => {} },
+    sessionCache,
+    countCaches,
     loginLimiter,
     redis,
     async close() {
+      bus?.close();
       redis?.disconnect();
     },
   };

@@ -62,3 +62,84 @@ export function orderBy(ordering: string | undefined, columns: Record<string, st
 export function searchPattern(search: string): string {
   return `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
+
+/**
+ * Exact counts of big lists, cached briefly. `count(*)` over 100k rows costs milliseconds on every
+ * page request; a count at or above `threshold` is kept for `ttlMs` and dropped at once by
+ * `invalidate()` (clients written through the API, here or, with Redis, on another instance).
+ * Small counts (tests, small teams) are never cached, so they are always exact. A count computed
+ * while an invalidation happened is not stored (it may predate the write).
+ */
+export class CountCache {
+  private readonly entries = new Map<string, { n: number; expiresAt: number }>();
+  private readonly inflight = new Map<string, Promise<number>>();
+  private generation = 0;
+  constructor(
+    readonly ttlMs = 10_000,
+    readonly threshold = 10_000,
+    private readonly maxEntries = 1000,
+  ) {}
+
+  async count(key: string, compute: () => Promise<number>): Promise<number> {
+    const hit = this.entries.get(key);
+    if (hit && hit.expiresAt > Date.now()) return hit.n;
+    const running = this.inflight.get(key);
+    if (running) return running;
+    const generation = this.generation;
+    const p = compute().then(
+      (n) => {
+        if (this.generation === generation) {
+          this.inflight.delete(key);
+          if (n >= this.threshold) {
+            if (this.entries.size >= this.maxEntries) this.entries.clear();
+            this.entries.set(key, { n, expiresAt: Date.now() + this.ttlMs });
+          }
+        }
+        return n;
+      },
+      (err) => {
+        if (this.inflight.get(key) === p) this.inflight.delete(key);
+        throw err;
+      },
+    );
+    this.inflight.set(key, p);
+    return p;
+  }
+
+  /** Set by createDeps: tells the other instances (Redis pub/sub) to drop their counts too. */
+  onInvalidate?: () => void;
+
+  /** After a write to the table: drops the counts here and, through `onInvalidate`, everywhere. */
+  invalidate(): void {
+    this.invalidateLocal();
+    this.onInvalidate?.();
+  }
+
+  invalidateLocal(): void {
+    this.generation++;
+    this.entries.clear();
+    this.inflight.clear();
+  }
+}
+
+/** Per-ORM registry (forks share their ORM's config object), filled by createDeps. */
+const countCaches = new WeakMap<object, Record<string, CountCache>>();
+
+export function registerCountCaches(em: EntityManager, caches: Record<string, CountCache>): void {
+  countCaches.set(em.config, caches);
+}
+
+/**
+ * `select count(*)` through the ORM's count cache for `table` when one is registered, else exact
+ * every time. `key` must name everything the count depends on (the where clause and its params).
+ */
+export async function countRows(em: EntityManager, table: string, key: string, compute: () => Promise<number>): Promise<number> {
+  const cache = countCaches.get(em.config)?.[table];
+  // Inside a transaction the count must see the transaction's own writes.
+  if (!cache || em.isInTransaction()) return compute();
+  return cache.count(key, compute);
+}
+
+export function countCacheOf(em: EntityManager, table: string): CountCache | undefined {
+  return countCaches.get(em.config)?.[table];
+}

@@ -5,7 +5,7 @@ import { clientCreateInput, clientListInput, clientPatchInput } from '@crm/share
 import type { z } from 'zod';
 import type { AuthUser } from '../auth/sessions.js';
 import { conflict, forbidden, notFound } from '../lib/errors.js';
-import { iso, money, orderBy, searchPattern, sql, sqlOne, Where } from '../lib/db.js';
+import { countCacheOf, countRows, iso, money, orderBy, searchPattern, sql, sqlOne, Where } from '../lib/db.js';
 import { scopeByClient, seesAll } from './visibility.js';
 
 type ListInput = z.infer<typeof clientListInput>;
@@ -50,14 +50,16 @@ export async function listClients(em: EntityManager, user: AuthUser, input: List
   if (input.categorie !== undefined) where.add('c.categorie = ?', input.categorie);
   if (input.responsable !== undefined) where.add('c.responsable_id = ?', input.responsable);
   const offset = (input.page - 1) * input.pageSize;
-  // Two statements whatever the page size: the count and the page (users joined, no N+1).
-  const [countRow] = await sql<{ n: number }>(em, `select count(*)::int as n from clients c ${where}`, where.params);
-  const rows = countRow.n > offset
+  // Two statements whatever the page size: the count and the page (users joined, no N+1); the
+  // count of a big list comes from the count cache (see CountCache) most of the time.
+  const countSql = `select count(*)::int as n from clients c ${where}`;
+  const count = await countRows(em, 'clients', `${countSql}|${JSON.stringify(where.params)}`, async () => (await sqlOne<{ n: number }>(em, countSql, where.params))!.n);
+  const rows = count > offset
     ? await sql(em, `${SELECT} ${where} ${orderBy(input.ordering, ORDER_COLUMNS, 'c.date_creation desc, c.id desc')} limit ? offset ?`, [
         ...where.params, input.pageSize, offset,
       ])
     : [];
-  return { count: countRow.n, page: input.page, pageSize: input.pageSize, results: rows.map(toOut) };
+  return { count, page: input.page, pageSize: input.pageSize, results: rows.map(toOut) };
 }
 
 /** Throws 404 unless the client exists and the user may see it. */
@@ -147,4 +149,6 @@ export async function deleteClient(em: EntityManager, user: AuthUser, id: number
     }
     await sql(tem, `delete from clients where id = ?`, [id]);
   });
+  // Raw SQL (no entity events): the cached big-list counts are stale now that it is committed.
+  countCacheOf(em, 'clients')?.invalidate();
 }
