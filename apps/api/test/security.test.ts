@@ -133,6 +133,10 @@ describe('CSRF (double submit) on cookie-authenticated requests', () => {
     const list = await inject('GET', `/trpc/clients.list?input=${encodeURIComponent(JSON.stringify({ search: 'tRPC SPA' }))}`, { headers: { cookie } });
     expect(list.statusCode).toBe(200);
     expect(list.json().result.data.count).toBe(1);
+    // A mutation cannot be smuggled through GET (no CSRF check on GET): tRPC refuses the method.
+    const viaGet = await inject('GET', `/trpc/clients.create?input=${encodeURIComponent(JSON.stringify({ nom: 'Par GET' }))}`, { headers: { cookie } });
+    expect(viaGet.statusCode).toBe(405);
+    expect((await manager.get('/clients/?search=Par%20GET')).json().count).toBe(0);
     // Bearer over tRPC: exempt.
     const bearer = await inject('POST', '/trpc/clients.create', { body: { nom: 'tRPC Bearer' }, headers: { authorization: `Bearer ${manager.token}` } });
     expect(bearer.statusCode).toBe(200);
