@@ -102,13 +102,12 @@ export function devisAmounts(lignes: DevisLigneIn[] | null, montant: number | un
  * of colliding on the (opportunite, version) unique constraint.
  */
 async function nextVersion(em: EntityManager, opportuniteId: number): Promise<number> {
-  const row = await sqlOne<{ v: number }>(
-    em,
-    `select coalesce((select max(d.version) from devis d where d.opportunite_id = o.id), 0) + 1 as v from opportunites o where o.id = ? for update`,
-    [opportuniteId],
-  );
-  if (!row) throw fieldError('opportunite', 'err.not_found_ref');
-  return row.v;
+  const locked = await sqlOne(em, 'select id from opportunites where id = ? for update', [opportuniteId]);
+  if (!locked) throw fieldError('opportunite', 'err.not_found_ref');
+  // A separate statement on purpose: its snapshot is taken after the lock is granted, so it sees
+  // the devis committed by the transaction we waited for (a subquery of the locking statement would not).
+  const row = await sqlOne<{ v: number }>(em, 'select coalesce(max(version), 0) + 1 as v from devis where opportunite_id = ?', [opportuniteId]);
+  return row!.v;
 }
 
 const normalizeLignes = (lignes: DevisLigneIn[] | null | undefined): DevisLigneIn[] | null => (lignes?.length ? lignes : null);
