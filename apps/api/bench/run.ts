@@ -4,7 +4,7 @@
  * instances on one port). Prints one human line and one `BENCH {json}` line per scenario.
  *
  * Environment: BENCH_DATABASE_URL (default crm_bench on the tests' server, dropped and recreated),
- * BENCH_SKIP_SEED=1 (reuse it), BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (default 16),
+ * BENCH_SKIP_SEED=1 (reuse it), BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (default 10),
  * BENCH_INSTANCES (default 1), BENCH_REDIS_URL (default redis://127.0.0.1:6379 when reachable; '' for none),
  * BENCH_ONLY (comma-separated scenario names).
  */
@@ -18,7 +18,7 @@ import { load, type Scenario } from './load.js';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const env = process.env;
 const duration = Number(env.BENCH_DURATION ?? 10);
-const connections = Number(env.BENCH_CONNECTIONS ?? 16);
+const connections = Number(env.BENCH_CONNECTIONS ?? 10);
 const instances = Number(env.BENCH_INSTANCES ?? 1);
 const only = env.BENCH_ONLY ? new Set(env.BENCH_ONLY.split(',')) : undefined;
 

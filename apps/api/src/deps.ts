@@ -2,7 +2,7 @@ import type { MikroORM } from '@crm/db';
 import type { EntityManager } from '@crm/db';
 import { Redis } from 'ioredis';
 import type { AppConfig } from './config.js';
-import { TokenService } from './auth/tokens.js';
+import { TokenService, type AccessClaims } from './auth/tokens.js';
 import { SessionStore, type AuthUser } from './auth/sessions.js';
 import { MemoryFailureLimiter, RedisFailureLimiter, type FailureLimiter } from './auth/rateLimit.js';
 import { CountCache, registerCountCaches } from './lib/db.js';
@@ -177,6 +177,33 @@ class CachedSessionValidator implements SessionValidator {
   }
 }
 
+/**
+ * Access tokens verified once per process: the same token string carries the same verified
+ * signature, so later requests only check its expiry (kept from the verified payload). Saves the
+ * WebCrypto HMAC on every request; revocation is the session check's business, unaffected.
+ */
+class VerifiedTokenCache extends TokenService {
+  private readonly verified = new Map<string, { claims: AccessClaims; expiresAt: number }>();
+
+  override async verifyAccess(token: string): Promise<AccessClaims | null> {
+    const hit = this.verified.get(token);
+    if (hit) {
+      if (hit.expiresAt > Date.now()) return hit.claims;
+      this.verified.delete(token);
+    }
+    const claims = await super.verifyAccess(token);
+    if (claims) {
+      const exp = Number(JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()).exp) * 1000;
+      if (Number.isFinite(exp)) {
+        if (this.verified.size >= VERIFIED_TOKENS_MAX) this.verified.clear();
+        this.verified.set(token, { claims: Object.freeze({ ...claims }), expiresAt: exp });
+      }
+    }
+    return claims;
+  }
+}
+const VERIFIED_TOKENS_MAX = 20_000;
+
 /** Without Redis: the session row is read on every request (revocation immediate on any number of instances). */
 class DatabaseSessionValidator implements SessionValidator {
   constructor(private readonly sessions: SessionStore) {}
@@ -261,7 +288,7 @@ export function createDeps(orm: MikroORM, config: AppConfig): AppDeps {
   return {
     orm,
     config,
-    tokens: new TokenService(config.jwtSecret, config.accessTtlSeconds),
+    tokens: new VerifiedTokenCache(config.jwtSecret, config.accessTtlSeconds),
     sessions,
     sessionCache,
     countCaches,

@@ -28,6 +28,11 @@ export const decimal = (n: number): string => centsToDecimal(toCents(n));
 
 export const iso = (d: Date | string | null | undefined): string | null =>
   d === null || d === undefined ? null : (d instanceof Date ? d : new Date(d)).toISOString();
+/**
+ * A timestamptz formatted by PostgreSQL exactly like `Date.prototype.toISOString()` (UTC, milliseconds
+ * truncated, `Z`): list pages skip a Date parse and format per row.
+ */
+export const ISO_UTC = (column: string): string => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 /** `date` columns: pg returns 'YYYY-MM-DD' strings (type parser set in server start). */
 export const day = (d: Date | string | null | undefined): string | null =>
   d === null || d === undefined ? null : typeof d === 'string' ? d.slice(0, 10) : d.toISOString().slice(0, 10);

@@ -5,7 +5,7 @@ import { clientCreateInput, clientListInput, clientPatchInput } from '@crm/share
 import type { z } from 'zod';
 import type { AuthUser } from '../auth/sessions.js';
 import { conflict, forbidden, notFound } from '../lib/errors.js';
-import { countCacheOf, countRows, iso, money, orderBy, searchPattern, sql, sqlOne, Where } from '../lib/db.js';
+import { countCacheOf, countRows, ISO_UTC, money, orderBy, searchPattern, sql, sqlOne, Where } from '../lib/db.js';
 import { scopeByClient, seesAll } from './visibility.js';
 
 type ListInput = z.infer<typeof clientListInput>;
@@ -17,7 +17,7 @@ const ORDER_COLUMNS = { nom: 'c.nom', societe: 'c.societe', dateCreation: 'c.dat
 const SELECT = `
   select c.id, c.nom, c.societe, c.email, c.telephone, c.notes, c.categorie, c.responsable_id,
          coalesce(nullif(btrim(u.first_name || ' ' || u.last_name), ''), u.username) as responsable_nom,
-         c.date_creation, c.date_modification
+         ${ISO_UTC('c.date_creation')} as date_creation, ${ISO_UTC('c.date_modification')} as date_modification
   from clients c left join users u on u.id = c.responsable_id`;
 
 type Row = Record<string, any>;
@@ -33,8 +33,8 @@ function toOut(r: Row): ClientOut {
     categorie: r.categorie,
     responsable: r.responsable_id,
     responsableNom: r.responsable_nom ?? null,
-    dateCreation: iso(r.date_creation)!,
-    dateModification: iso(r.date_modification)!,
+    dateCreation: r.date_creation,
+    dateModification: r.date_modification,
   };
 }
 
