@@ -1,23 +1,10 @@
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SMTPServer } from 'smtp-server';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { startTestApp, type RestClient, type TestApp } from './helpers.js';
-
-/** Text of a PDF through poppler's pdftotext, whitespace (incl. no-break spaces) collapsed. */
-export function pdfText(pdf: Buffer): string {
-  const file = path.join(os.tmpdir(), `crm-test-${process.pid}-${Math.random().toString(36).slice(2)}.pdf`);
-  fs.writeFileSync(file, pdf);
-  try {
-    return execFileSync('pdftotext', ['-enc', 'UTF-8', file, '-'], { encoding: 'utf8' }).replace(/\s+/g, ' ');
-  } finally {
-    fs.rmSync(file, { force: true });
-  }
-}
+import { pdfText } from './pdf-text.js';
 
 let t: TestApp;
 let smtp: SMTPServer;

@@ -1,5 +1,4 @@
-import { TRPCError } from '@trpc/server';
-import { z, ZodError } from 'zod';
+import type { z } from 'zod';
 import {
   RAPPORT_INPUTS, rapportClientsOutput, rapportExportInput, rapportOpportunitesOutput, rapportPerformancesOutput, rapportPipelineOutput,
   rapportProjetsOutput, type Rapport, type RapportFiltres,
@@ -11,6 +10,7 @@ import type { ServerPlugin } from '../server.js';
 import { authenticate, authedProcedure, router } from '../trpc.js';
 import { cachedForUser } from '../lib/cache.js';
 import { EXPORT_CONTENT_TYPES, exportReport } from '../lib/exports.js';
+import { parseOr400 } from '../lib/validation.js';
 import { RAPPORT_SERVICES } from '../services/rapports.js';
 import { exportFilename, rapportDocument } from '../services/rapportExports.js';
 
@@ -55,14 +55,6 @@ export const rapportsRouter = router({
     .output(rapportPerformancesOutput)
     .query(({ ctx, input }) => rapportData(ctx.deps, ctx.em, ctx.user, 'performances', input) as Promise<z.infer<typeof rapportPerformancesOutput>>),
 });
-
-/** Zod failure → the contract's 400, field names prefixed (`filtres.dateDebut`). */
-function parseOr400<T extends z.ZodType>(schema: T, value: unknown, prefix?: string): z.infer<T> {
-  const parsed = schema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  const issues = prefix ? parsed.error.issues.map((i) => ({ ...i, path: [prefix, ...i.path] })) : parsed.error.issues;
-  throw new TRPCError({ code: 'BAD_REQUEST', cause: new ZodError(issues) });
-}
 
 /** JSON bodies may say `"enRetard": true`; the filters take the query-string form `"true"`. */
 const asQueryForm = (filtres: Record<string, unknown>) =>
