@@ -193,6 +193,25 @@ describe('Redis limiter shared by two API instances (REDIS_URL)', () => {
     expect((await login(a, name, PASSWORD, uniqueIp())).statusCode).toBe(200);
   });
 
+  it('while Redis is unreachable, logins are still limited (in process) instead of failing', async () => {
+    const down = new Redis('redis://127.0.0.1:1', { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+    const limiter = new RedisFailureLimiter(down, 2, 60, `crm:test:${run}:`);
+    const warn = console.warn;
+    console.warn = () => {};
+    try {
+      expect((await limiter.attempt(['k'])).retryAfter).toBe(0);
+      const { ticket } = await limiter.attempt(['k']);
+      expect((await limiter.attempt(['k'])).retryAfter).toBeGreaterThan(0);
+      await limiter.forgive(['k'], ticket);
+      expect((await limiter.attempt(['k'])).retryAfter).toBe(0);
+      await limiter.reset('k');
+      expect((await limiter.attempt(['k'])).retryAfter).toBe(0);
+    } finally {
+      console.warn = warn;
+      down.disconnect();
+    }
+  });
+
   it('the window slides in Redis too (short window, own key prefix)', async () => {
     const limiter = new RedisFailureLimiter(redis, 2, 1, `crm:test:${run}:`);
     expect((await limiter.attempt(['w'])).retryAfter).toBe(0);

@@ -88,28 +88,58 @@ return 0
 `;
 
 export class RedisFailureLimiter implements FailureLimiter {
+  /** Used while Redis is unreachable: logins stay limited (per instance) instead of failing. */
+  private readonly fallback: MemoryFailureLimiter;
+  private warned = false;
+
   constructor(
     private readonly redis: Redis,
     private readonly max: number,
     private readonly windowSeconds: number,
     private readonly prefix = 'crm:login-fail:',
-  ) {}
+  ) {
+    this.fallback = new MemoryFailureLimiter(max, windowSeconds);
+  }
+
+  private async orFallback<T>(shared: () => Promise<T>, local: () => Promise<T>): Promise<T> {
+    try {
+      const out = await shared();
+      this.warned = false;
+      return out;
+    } catch (err) {
+      if (!this.warned) console.warn('login rate limit: Redis unavailable, limiting in process meanwhile', err);
+      this.warned = true;
+      return local();
+    }
+  }
 
   async attempt(keys: string[]): Promise<{ retryAfter: number; ticket: string }> {
     const ticket = ticketId();
-    const waitMs = Number(
-      await this.redis.eval(ATTEMPT_SCRIPT, keys.length, ...keys.map((k) => this.prefix + k), this.windowSeconds * 1000, this.max, ticket),
+    return this.orFallback(
+      async () => {
+        const waitMs = Number(
+          await this.redis.eval(ATTEMPT_SCRIPT, keys.length, ...keys.map((k) => this.prefix + k), this.windowSeconds * 1000, this.max, ticket),
+        );
+        return { retryAfter: waitMs > 0 ? toSeconds(waitMs) : 0, ticket };
+      },
+      () => this.fallback.attempt(keys),
     );
-    return { retryAfter: waitMs > 0 ? toSeconds(waitMs) : 0, ticket };
   }
 
   async forgive(keys: string[], ticket: string): Promise<void> {
-    const m = this.redis.multi();
-    for (const k of keys) m.zrem(this.prefix + k, ticket);
-    await m.exec();
+    await this.fallback.forgive(keys, ticket);
+    await this.orFallback(
+      async () => {
+        const m = this.redis.multi();
+        for (const k of keys) m.zrem(this.prefix + k, ticket);
+        await m.exec();
+      },
+      async () => {},
+    );
   }
 
   async reset(key: string): Promise<void> {
-    await this.redis.del(this.prefix + key);
+    await this.fallback.reset(key);
+    await this.orFallback(async () => void (await this.redis.del(this.prefix + key)), async () => {});
   }
 }
