@@ -100,6 +100,16 @@ class RedisAnswerCache implements AnswerCache {
   }
 }
 
+/** Logs at most once a minute: a Redis outage must not flood the logs with one line per request. */
+function throttledWarning(message: string): (err: unknown) => void {
+  let last = 0;
+  return (err) => {
+    if (Date.now() - last < 60_000) return;
+    last = Date.now();
+    console.warn(message, err instanceof Error ? err.message : err);
+  };
+}
+
 /** One cache per AppDeps (deps.ts stays untouched): Redis-backed when `deps.redis` is set. */
 const caches = new WeakMap<AppDeps, AnswerCache>();
 
@@ -108,7 +118,7 @@ export function answerCache(deps: AppDeps): AnswerCache {
   if (!cache) {
     const ttl = Number(process.env.CACHE_TTL_SECONDS ?? CACHE_TTL_SECONDS);
     cache = deps.redis
-      ? new RedisAnswerCache(deps.redis, Math.max(1, ttl), (err) => console.warn('answer cache: redis unavailable', err))
+      ? new RedisAnswerCache(deps.redis, Math.max(1, ttl), throttledWarning('answer cache: Redis unavailable, answering without cache'))
       : new MemoryAnswerCache(ttl * 1000);
     caches.set(deps, cache);
   }
