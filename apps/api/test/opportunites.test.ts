@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EntityManager } from '@crm/db';
+import { DEMO_PASSWORD, seedDemo } from '../src/cli/seed-demo.js';
 import { startTestApp, type RestClient, type TestApp } from './helpers.js';
 
 let t: TestApp;
@@ -319,5 +321,30 @@ describe('client detail computed fields', () => {
     await alice.post('/projets/', { titre: 'Fini', client: c, statut: 'termine' });
     const detail = (await alice.get(`/clients/${c}/`)).json();
     expect(detail).toMatchObject({ valeurClient: 1000.6, pipelinePondere: 610, nbProjetsActifs: 2, nbOpportunitesActives: 2 });
+  });
+});
+
+describe('pnpm seed-demo', () => {
+  it('creates demo users and data once (idempotent), consistent with the API rules', async () => {
+    const demo = await startTestApp();
+    try {
+      expect(await seedDemo(demo.orm.em.fork() as EntityManager)).toEqual({ created: true });
+      expect(await seedDemo(demo.orm.em.fork() as EntityManager)).toEqual({ created: false });
+      const [n] = await demo.sql(`select (select count(*) from users)::int as users, (select count(*) from clients)::int as clients,
+        (select count(distinct etape) from opportunites)::int as etapes, (select count(*) from devis where lignes is not null)::int as devis_lignes`);
+      expect(n).toMatchObject({ users: 3, clients: 6, etapes: 5 });
+      expect(n.devis_lignes).toBeGreaterThan(0);
+      const marie = await demo.as('marie', DEMO_PASSWORD);
+      const paul = await demo.as('paul', DEMO_PASSWORD);
+      const all = (await marie.get('/opportunites/?pageSize=100')).json();
+      const mine = (await paul.get('/opportunites/?pageSize=100')).json();
+      expect(mine.count).toBeGreaterThan(0);
+      expect(mine.count).toBeLessThan(all.count);
+      const rows = await demo.sql(`select etape, array_agg(position order by position) as p from opportunites group by etape`);
+      for (const r of rows) expect(r.p).toEqual(r.p.map((_: unknown, i: number) => i));
+      expect((await paul.get('/taches/?assigneA=me')).json().count).toBeGreaterThan(0);
+    } finally {
+      await demo.close();
+    }
   });
 });
