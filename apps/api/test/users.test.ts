@@ -158,6 +158,20 @@ describe('deactivation', () => {
     expect(a.details).toEqual({ fields: [] });
   });
 
+  it('the last active admin can be neither deactivated nor demoted (409); with another admin it can', async () => {
+    for (const body of [{ isActive: false }, { role: 'manager' }]) {
+      const res = await admin.patch(`/users/${adminId}/`, body);
+      expect(res.statusCode).toBe(409);
+      expect(res.json()).toEqual({ code: 'CONFLICT', message: 'Le dernier administrateur actif ne peut être ni désactivé ni rétrogradé.', fieldErrors: {} });
+    }
+    expect((await admin.get('/auth/user/')).json()).toMatchObject({ role: 'admin', isActive: true });
+    const second = await t.user('admin2', 'admin');
+    const other = await t.as('admin2');
+    expect((await other.patch(`/users/${second}/`, { role: 'manager' })).statusCode).toBe(200);
+    expect((await admin.patch(`/users/${second}/`, { role: 'admin' })).statusCode).toBe(200);
+    expect((await admin.patch(`/users/${second}/`, { isActive: false })).statusCode).toBe(200);
+  });
+
   it('users are never deleted: no DELETE route', async () => {
     const res = await admin.delete(`/users/${adminId}/`);
     expect([404, 405]).toContain(res.statusCode);

@@ -4,7 +4,7 @@ import type { Page, UserOut } from '@crm/shared';
 import { userCreateInput, userListInput, userPatchInput } from '@crm/shared';
 import type { z } from 'zod';
 import { hashPassword } from '../auth/passwords.js';
-import { fieldError, notFound } from '../lib/errors.js';
+import { conflict, fieldError, notFound } from '../lib/errors.js';
 import { iso, searchPattern, sql, sqlOne, Where } from '../lib/db.js';
 
 export const USER_COLUMNS = `u.id, u.username, u.email, u.first_name, u.last_name, u.role, u.departement, u.telephone, u.is_active, u.date_creation`;
@@ -71,6 +71,12 @@ export async function patchUser(
   const user = await em.findOne(User, id);
   if (!user) throw notFound();
   const { password, ...rest } = input;
+  // Someone must always be able to manage users: the last active admin stays an active admin.
+  const losesAdmin = user.role === 'admin' && user.isActive && (rest.isActive === false || (rest.role !== undefined && rest.role !== 'admin'));
+  if (losesAdmin) {
+    const [other] = await sql<{ n: number }>(em, `select count(*)::int as n from users where role = 'admin' and is_active and id <> ?`, [id]);
+    if (other.n === 0) throw conflict('error.last_admin');
+  }
   const username = rest.username ?? user.username;
   if (password && password.toLowerCase() === username.toLowerCase()) throw fieldError('password', 'err.password_username');
   // Role changes need no revocation: every request reads the role from the session's user row.
