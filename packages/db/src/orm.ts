@@ -26,7 +26,10 @@ export function ormConfig({ databaseUrl, poolMax = 10, debug = false }: OrmOptio
     extensions: [Migrator],
     discovery: { warnWhenNoEntities: true },
     migrations: { migrationsList, transactional: true, allOrNothing: true, snapshot: false, silent: true },
-    pool: { min: 0, max: poolMax, idleTimeoutMillis: 30_000 },
+    // Short timeouts so that a database outage answers fast (health 503, requests 500) instead of
+    // queueing requests for knex's 60 s default; the pool reconnects by itself when it is back.
+    pool: { min: 0, max: poolMax, idleTimeoutMillis: 30_000, acquireTimeoutMillis: 5_000, createTimeoutMillis: 3_000 },
+    driverOptions: { connection: { connectionTimeoutMillis: 3_000, keepAlive: true } },
     // Numeric columns come back as strings; the API converts money exactly (cents).
     forceUtcTimezone: true,
     debug,
