@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { PASSWORD, SHOTS, startE2E, type E2E } from './harness';
+
+let e2e: E2E;
+beforeAll(async () => {
+  e2e = await startE2E();
+  await e2e.user('marie', 'manager');
+  await e2e.user('paul', 'commercial');
+});
+afterAll(() => e2e?.close());
+
+describe('login, dashboard and clients', () => {
+  it('refuses a wrong password with a visible message, then logs in', async () => {
+    const context = await e2e.browser.newContext({ locale: 'fr-FR' });
+    const page = await context.newPage();
+    await page.goto(`${e2e.base}/clients`);
+    await page.waitForURL(/\/login\?next=/);
+    await page.getByLabel("Nom d'utilisateur ou e-mail").fill('marie');
+    await page.getByLabel('Mot de passe').fill('mauvais-mot-de-passe');
+    await page.getByRole('button', { name: 'Se connecter' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('Identifiants invalides');
+    await page.getByLabel('Mot de passe').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Se connecter' }).click();
+    // Back where the user wanted to go.
+    await page.getByRole('heading', { name: 'Clients', level: 1 }).waitFor();
+    expect(new URL(page.url()).pathname).toBe('/clients');
+    await context.close();
+  });
+
+  it('creates a client: a server-side validation error is shown next to its field, then fixed', async () => {
+    const page = await e2e.loggedIn('marie');
+    await page.getByRole('heading', { name: /Bonjour/ }).waitFor();
+    await page.getByRole('link', { name: 'Clients', exact: true }).click();
+    await page.getByText('Aucun client trouvé.').waitFor();
+    await page.getByRole('link', { name: '+ Nouveau client' }).click();
+    await page.getByLabel('Nom').fill('Boulangerie Dupont');
+    await page.getByLabel('Société').fill('Dupont SARL');
+    await page.getByLabel('E-mail').fill('contact@dupont.fr');
+    await page.getByLabel('Téléphone').fill('12');
+    await page.getByRole('button', { name: 'Enregistrer' }).click();
+
+    const phone = page.getByLabel('Téléphone');
+    await expect.poll(() => phone.getAttribute('aria-invalid')).toBe('true');
+    const describedBy = (await phone.getAttribute('aria-describedby'))!.split(' ')[0];
+    expect(await page.locator(`[id="${describedBy}"]`).textContent()).toBe('Numéro de téléphone invalide.');
+    expect(await page.getByRole('alert').first().textContent()).toContain('corrigez les champs');
+    await page.screenshot({ path: `${SHOTS}/crm-client-form-error.png`, fullPage: true });
+
+    await phone.fill('01 23 45 67 89');
+    await page.getByRole('button', { name: 'Enregistrer' }).click();
+    await page.getByRole('heading', { name: 'Boulangerie Dupont', level: 1 }).waitFor();
+    expect(await page.getByText('+33123456789').count()).toBe(1);
+    await page.getByText('Aucun projet pour ce client.').waitFor();
+    // Computed values of the detail, formatted in French.
+    expect(await page.locator('.stat', { hasText: 'Valeur client' }).textContent()).toContain('0,00 €');
+
+    // The list shows it, and search is kept in the URL.
+    await page.getByRole('link', { name: 'Clients', exact: true }).click();
+    await page.getByRole('searchbox').fill('dupont');
+    await page.waitForURL(/search=dupont/);
+    await page.getByRole('link', { name: 'Boulangerie Dupont' }).waitFor();
+    await page.reload();
+    await page.getByRole('link', { name: 'Boulangerie Dupont' }).waitFor();
+    expect(await page.getByRole('searchbox').inputValue()).toBe('dupont');
+    await page.context().close();
+  });
+
+  it('hides delete from a commercial, shows it to a manager', async () => {
+    const api = await e2e.api('paul');
+    const c = await api('POST', '/clients/', { nom: 'Client de Paul' });
+    const paul = await e2e.loggedIn('paul');
+    await paul.goto(`${e2e.base}/clients/${c.id}`);
+    await paul.getByRole('heading', { name: 'Client de Paul', level: 1 }).waitFor();
+    expect(await paul.getByRole('button', { name: 'Supprimer' }).count()).toBe(0);
+    await paul.context().close();
+
+    const marie = await e2e.loggedIn('marie');
+    await marie.goto(`${e2e.base}/clients/${c.id}`);
+    await marie.getByRole('button', { name: 'Supprimer' }).click();
+    await marie.getByRole('dialog', { name: 'Confirmer la suppression' }).getByRole('button', { name: 'Supprimer' }).click();
+    await marie.waitForURL(/\/clients$/);
+    await marie.getByRole('link', { name: 'Boulangerie Dupont' }).waitFor();
+    expect(await marie.getByRole('link', { name: 'Client de Paul' }).count()).toBe(0);
+    await marie.context().close();
+  });
+
+  it('shows the dashboard with stats and charts', async () => {
+    const api = await e2e.api('marie');
+    const c = await api('POST', '/clients/', { nom: 'Garage Martin' });
+    await api('POST', '/opportunites/', { nom: 'Entretien flotte', client: c.id, montant: 1234.5, probabilite: 50 });
+    const page = await e2e.loggedIn('marie');
+    await page.locator('.stat', { hasText: 'Pipeline' }).waitFor();
+    await expect.poll(() => page.locator('.stat', { hasText: 'Pipeline' }).textContent()).toContain('1 234,50 €');
+    await page.locator('canvas').first().waitFor();
+    expect(await page.locator('canvas').count()).toBe(2);
+    await page.getByRole('link', { name: 'Entretien flotte' }).waitFor();
+    await page.screenshot({ path: `${SHOTS}/crm-dashboard.png`, fullPage: true });
+    await page.context().close();
+  });
+});

@@ -1,0 +1,114 @@
+import path from 'node:path';
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { AddressInfo } from 'node:net';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { createTestDatabase } from '@crm/db';
+import { createApp, type App } from '../../api/src/app.js';
+import { hashPassword } from '../../api/src/auth/passwords.js';
+
+export const PASSWORD = 'Motdepasse-e2e-2026';
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const WEB_DIST = path.resolve(here, '../dist');
+export const SHOTS = process.env.E2E_SCREENSHOTS ?? '/tmp';
+
+export interface E2E {
+  base: string;
+  app: App;
+  browser: Browser;
+  /** Inserts a user directly in the database (password PASSWORD); returns its id. */
+  user(username: string, role?: 'admin' | 'manager' | 'commercial'): Promise<number>;
+  /** A REST client logged in as `username` (Bearer), to seed data through the real API. */
+  api(username: string): Promise<(method: string, url: string, body?: unknown) => Promise<any>>;
+  /** A new browser page already logged in through the login form. */
+  loggedIn(username: string): Promise<Page>;
+  close(): Promise<void>;
+}
+
+/** The real API on a throw-away database, serving the built SPA, plus a headless chromium. */
+export async function startE2E(): Promise<E2E> {
+  if (!fs.existsSync(path.join(WEB_DIST, 'index.html'))) throw new Error('apps/web/dist is missing: run `vite build` first');
+  const db = await createTestDatabase('crm_e2e');
+  const app = await createApp({
+    databaseUrl: db.url,
+    env: { NODE_ENV: 'test', JWT_SECRET: 'e2e-secret-that-is-long-enough-0123456789abcdef' },
+    config: { secureCookies: false },
+    webDist: WEB_DIST,
+  });
+  await app.app.listen({ port: 0, host: '127.0.0.1' });
+  const base = `http://127.0.0.1:${(app.app.server.address() as AddressInfo).port}`;
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const conn = app.orm.em.getConnection();
+
+  const e2e: E2E = {
+    base,
+    app,
+    browser,
+    async user(username, role = 'manager') {
+      const rows = await conn.execute(
+        `insert into users (username, email, password_hash, role, is_active, first_name, last_name) values (?, ?, ?, ?, true, ?, ?) returning id`,
+        [username, `${username}@example.fr`, await hashPassword(PASSWORD), role, username[0].toUpperCase() + username.slice(1), 'Test'],
+      );
+      return rows[0].id as number;
+    },
+    async api(username) {
+      const login = await fetch(`${base}/api/auth/login/`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username, password: PASSWORD }),
+      });
+      if (!login.ok) throw new Error(`login ${username}: ${login.status} ${await login.text()}`);
+      const { access } = (await login.json()) as { access: string };
+      return async (method, url, body) => {
+        const res = await fetch(`${base}/api${url}`, {
+          method,
+          headers: { authorization: `Bearer ${access}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+          body: body !== undefined ? JSON.stringify(body) : undefined,
+        });
+        const text = await res.text();
+        if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${text}`);
+        return text ? JSON.parse(text) : undefined;
+      };
+    },
+    async loggedIn(username) {
+      const context = await browser.newContext({ locale: 'fr-FR', timezoneId: 'Europe/Paris', viewport: { width: 1440, height: 900 } });
+      const page = await context.newPage();
+      page.setDefaultTimeout(10_000);
+      await page.goto(`${base}/login`);
+      await page.getByLabel("Nom d'utilisateur ou e-mail").fill(username);
+      await page.getByLabel('Mot de passe').fill(PASSWORD);
+      await page.getByRole('button', { name: 'Se connecter' }).click();
+      await page.getByRole('navigation', { name: 'Navigation principale' }).waitFor();
+      return page;
+    },
+    async close() {
+      await browser.close().catch(() => {});
+      await app.close();
+      await db.drop();
+    },
+  };
+  return e2e;
+}
+
+/** Drags with the mouse the way a person does: press, move in small steps, pause, release. */
+export async function mouseDrag(page: Page, from: { x: number; y: number }, to: { x: number; y: number }): Promise<void> {
+  await page.mouse.move(from.x, from.y);
+  await page.mouse.down();
+  await page.mouse.move(from.x + 8, from.y + 8, { steps: 4 });
+  await page.mouse.move(to.x, to.y, { steps: 20 });
+  await page.waitForTimeout(150);
+  await page.mouse.move(to.x, to.y + 2, { steps: 2 });
+  await page.mouse.up();
+}
+
+export async function center(page: Page, selector: string): Promise<{ x: number; y: number }> {
+  const box = await page.locator(selector).first().boundingBox();
+  if (!box) throw new Error(`no box for ${selector}`);
+  return { x: box.x + box.width / 2, y: box.y + Math.min(box.height / 2, 30) };
+}
+
+export const isoDay = (offsetDays = 0) => new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
