@@ -224,3 +224,16 @@ describe('projets list: filters, search, ordering, sub-lists, SQL count', () => 
     expect(subBig.statements.length).toBeLessThanOrEqual(3); // parent check folded into the count
   });
 });
+
+describe('OpenAPI', () => {
+  it('documents the domain paths with their trailing slash', async () => {
+    const doc = (await t.anonymous().get('/openapi.json')).json();
+    for (const path of [
+      '/projets/', '/projets/{id}/', '/projets/{id}/taches/', '/clients/{id}/projets/', '/clients/{id}/opportunites/', '/clients/{id}/taches/',
+      '/opportunites/', '/opportunites/{id}/', '/opportunites/{id}/avancer-etape/', '/opportunites/{id}/devis/',
+      '/taches/', '/taches/{id}/', '/taches/{id}/complete/', '/devis/', '/devis/{id}/', '/devis/{id}/nouvelle-version/',
+    ]) {
+      expect(Object.keys(doc.paths).some((p) => p.endsWith(path)), path).toBe(true);
+    }
+  });
+});

@@ -268,3 +268,18 @@ describe('taches list: filters, ordering, sub-lists, SQL count', () => {
     expect(commercial.statements.length).toBeLessThanOrEqual(3);
   });
 });
+
+describe('served over tRPC too', () => {
+  it('taches.list and taches.byProjet answer the same procedures at /trpc', async () => {
+    const input = encodeURIComponent(JSON.stringify({ assigneA: aliceId, pageSize: 5 }));
+    const res = await t.app.inject({ method: 'GET', url: `/trpc/taches.list?input=${input}`, headers: { authorization: `Bearer ${alice.token}` } });
+    expect(res.statusCode).toBe(200);
+    const data = res.json().result.data;
+    expect(data.pageSize).toBe(5);
+    expect(data.results.every((x: any) => x.assigneA === aliceId)).toBe(true);
+    const sub = encodeURIComponent(JSON.stringify({ id: projetA, assigneA: 'me' }));
+    const byProjet = await t.app.inject({ method: 'GET', url: `/trpc/taches.byProjet?input=${sub}`, headers: { authorization: `Bearer ${alice.token}` } });
+    expect(byProjet.statusCode).toBe(200);
+    expect(byProjet.json().result.data.results.every((x: any) => x.projet === projetA)).toBe(true);
+  });
+});

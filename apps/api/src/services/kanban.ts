@@ -67,13 +67,20 @@ export async function lockMove(em: EntityManager, board: Board, id: number, from
   if (now?.v !== from) throw conflict('error.card_moved');
 }
 
-/** Runs a transaction that moves a card again (a few times) when the card moved under it. */
+/** PostgreSQL aborted the transaction to break a lock cycle (possible with writers outside these helpers). */
+const isDeadlock = (err: unknown): boolean => (err as { code?: string } | null)?.code === '40P01';
+
+/**
+ * Runs a transaction that moves a card again (a few times) when the card moved under it, or when
+ * PostgreSQL chose it as a deadlock victim: both are rolled back whole, so a rerun is safe.
+ */
 export async function retryMoves<T>(fn: () => Promise<T>, attempts = 5): Promise<T> {
   for (let i = 1; ; i++) {
     try {
       return await fn();
     } catch (err) {
-      if (i >= attempts || !(err instanceof ApiError && err.messageKey === 'error.card_moved')) throw err;
+      const retriable = (err instanceof ApiError && err.messageKey === 'error.card_moved') || isDeadlock(err);
+      if (i >= attempts || !retriable) throw err;
     }
   }
 }

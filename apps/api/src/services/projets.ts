@@ -130,7 +130,11 @@ export async function updateProjet(em: EntityManager, user: AuthUser, id: number
     projet.dateModification = new Date();
     await tem.flush();
     // A projet's taches belong to the projet's client: they follow it to its new client.
-    if (clientChanged) await sql(tem, 'update taches set client_id = ?, date_modification = now() where projet_id = ?', [client, id]);
+    if (clientChanged) {
+      // Rows locked in id order, like the task board does, so the two never wait on each other in a cycle.
+      await sql(tem, 'select id from taches where projet_id = ? order by id for update', [id]);
+      await sql(tem, 'update taches set client_id = ?, date_modification = now() where projet_id = ?', [client, id]);
+    }
   });
   return getProjet(em, user, id);
 }
