@@ -1,26 +1,22 @@
 import type { EntityManager } from '@crm/db';
 import type { ClientOut, DashboardPerformance, DashboardStats, OpportuniteOut, ProjetOut, TacheOut } from '@crm/shared';
 import type { AuthUser } from '../auth/sessions.js';
-import { day, iso, money, moneyOrNull, sql, sqlOne, today, Where } from '../lib/db.js';
+import { day, iso, money, sql, sqlOne, today, Where } from '../lib/db.js';
 import { listClients } from './clients.js';
+import { listProjets } from './projets.js';
+import { userName, type Row } from './listing.js';
 import { scopeByClient, scopeTaches, seesAll } from './visibility.js';
 
 /**
  * The dashboard, scoped to what the caller may see, computed in SQL: one statement per endpoint
- * (two for clients-recents, which reuses the clients list). Admins and managers skip the join on
- * clients that only serves the commercial's scope.
+ * (two for the recent clients and projets, which reuse the domain lists: count + page). Admins and
+ * managers skip the join on clients that only serves the commercial's scope.
  */
-
-type Row = Record<string, any>;
 
 /** `join clients c` only when the scope needs it (commercial), for tables that carry `client_id`. */
 export function clientJoinFor(user: AuthUser, alias: string, kind: 'join' | 'left join' = 'join'): string {
   return seesAll(user) ? '' : `${kind} clients c on c.id = ${alias}.client_id`;
 }
-
-/** Display name of a user joined as `alias`: "First Last", else the username. */
-export const userNameSql = (alias: string) =>
-  `coalesce(nullif(btrim(${alias}.first_name || ' ' || ${alias}.last_name), ''), ${alias}.username)`;
 
 /** gagnees / (gagnees + perdues), rounded to 4 decimals; 0 when nothing is closed. */
 export function tauxConversion(gagnees: number, perdues: number): number {
@@ -78,34 +74,8 @@ export async function clientsRecents(em: EntityManager, user: AuthUser, limit: n
 }
 
 export async function projetsRecents(em: EntityManager, user: AuthUser, limit: number): Promise<ProjetOut[]> {
-  const where = scopeByClient(new Where(), user);
-  const rows = await sql(
-    em,
-    `select p.id, p.titre, p.description, p.statut, p.date_debut, p.date_fin, p.budget, p.devis_associe_id, p.client_id,
-            c.nom as client_nom, (p.date_fin - p.date_debut) as duree,
-            (p.date_fin < ?::date and p.statut <> 'termine') as en_retard, p.date_creation, p.date_modification
-       from projets p join clients c on c.id = p.client_id ${where}
-      order by p.date_creation desc, p.id desc limit ?`,
-    [today(), ...where.params, limit],
-  );
-  return rows.map(
-    (r: Row): ProjetOut => ({
-      id: r.id,
-      titre: r.titre,
-      description: r.description,
-      statut: r.statut,
-      dateDebut: day(r.date_debut),
-      dateFin: day(r.date_fin),
-      budget: moneyOrNull(r.budget),
-      devisAssocie: r.devis_associe_id,
-      client: r.client_id,
-      clientNom: r.client_nom,
-      duree: r.duree ?? null,
-      enRetard: r.en_retard === true,
-      dateCreation: iso(r.date_creation)!,
-      dateModification: iso(r.date_modification)!,
-    }),
-  );
+  const page = await listProjets(em, user, { page: 1, pageSize: limit, ordering: '-dateCreation' });
+  return page.results;
 }
 
 /** Not at conclusion, soonest estimated close first (undated last). */
@@ -113,7 +83,7 @@ export async function opportunitesActives(em: EntityManager, user: AuthUser, lim
   const where = scopeByClient(new Where().add(`o.etape <> 'conclusion'`), user);
   const rows = await sql(
     em,
-    `select o.id, o.nom, o.client_id, c.nom as client_nom, o.responsable_id, ${userNameSql('u')} as responsable_nom,
+    `select o.id, o.nom, o.client_id, c.nom as client_nom, o.responsable_id, ${userName('u')} as responsable_nom,
             o.montant, o.probabilite, o.etape, o.resultat, o.motif_perte, o.position, o.date_conclusion_estimee, o.notes,
             ${VALEUR_PONDEREE_SQL('o')} as valeur_ponderee,
             (select d.id from devis d where d.opportunite_id = o.id and d.statut <> 'refuse' order by d.version desc limit 1) as devis_actif,
@@ -152,7 +122,7 @@ export async function tachesAVenir(em: EntityManager, user: AuthUser, limit: num
   if (mine) where.add('t.assigne_a_id = ?', user.id);
   const rows = await sql(
     em,
-    `select t.id, t.titre, t.description, t.assigne_a_id, ${userNameSql('u')} as assigne_nom, t.client_id, c.nom as client_nom,
+    `select t.id, t.titre, t.description, t.assigne_a_id, ${userName('u')} as assigne_nom, t.client_id, c.nom as client_nom,
             t.projet_id, p.titre as projet_titre, t.priorite, t.date_echeance, t.statut, t.position, t.date_terminee,
             t.date_creation, t.date_modification
        from taches t left join clients c on c.id = t.client_id left join projets p on p.id = t.projet_id

@@ -5,7 +5,8 @@ import {
 } from '@crm/shared';
 import type { AuthUser } from '../auth/sessions.js';
 import { money, sqlOne, today, Where } from '../lib/db.js';
-import { clientJoinFor, tauxConversion, userNameSql, VALEUR_PONDEREE_SQL } from './dashboard.js';
+import { clientJoinFor, tauxConversion, VALEUR_PONDEREE_SQL } from './dashboard.js';
+import { userName, type Row } from './listing.js';
 import { scopeByClient, scopeTaches, seesAll } from './visibility.js';
 
 /**
@@ -13,8 +14,6 @@ import { scopeByClient, scopeTaches, seesAll } from './visibility.js';
  * inclusive UTC dates on dateCreation) and by the resource's list filters. One SQL statement each;
  * the groupings come back as JSON arrays built by PostgreSQL, amounts as exact numeric text.
  */
-
-type Row = Record<string, any>;
 
 /** Inclusive calendar-date period on a timestamptz column, in UTC. */
 function addPeriode(where: Where, column: string, f: { dateDebut?: string; dateFin?: string }): Where {
@@ -57,7 +56,7 @@ export async function rapportClients(em: EntityManager, user: AuthUser, f: Rappo
             ${jsonRows(`'categorie', categorie, 'nombre', n, 'valeurClient', v`, `(select categorie, count(*)::int as n, sum(gagne)::text as v from x group by categorie) g`, 'n desc, categorie')} as par_categorie,
             ${jsonRows(
               `'responsable', responsable_id, 'responsableNom', nom, 'nombre', n, 'valeurClient', v`,
-              `(select x.responsable_id, ${userNameSql('u')} as nom, count(*)::int as n, sum(x.gagne)::text as v
+              `(select x.responsable_id, ${userName('u')} as nom, count(*)::int as n, sum(x.gagne)::text as v
                   from x left join users u on u.id = x.responsable_id group by x.responsable_id, u.id) g`,
               'n desc, nom nulls last',
             )} as par_responsable,
@@ -216,7 +215,7 @@ export async function rapportPerformances(em: EntityManager, user: AuthUser, f: 
      )
      select ${jsonRows(
        `'user', id, 'userNom', nom, 'gagnees', gagnees, 'perdues', perdues, 'montantGagne', montant_gagne, 'tachesTerminees', terminees, 'tachesEnRetard', en_retard`,
-       `(select u.id, ${userNameSql('u')} as nom, coalesce(po.gagnees, 0) as gagnees, coalesce(po.perdues, 0) as perdues,
+       `(select u.id, ${userName('u')} as nom, coalesce(po.gagnees, 0) as gagnees, coalesce(po.perdues, 0) as perdues,
                 coalesce(po.montant_gagne, 0) as montant_num, coalesce(po.montant_gagne, 0)::text as montant_gagne,
                 coalesce(pt.terminees, 0) as terminees, coalesce(pt.en_retard, 0) as en_retard
            from users u left join po on po.uid = u.id left join pt on pt.uid = u.id ${users}) r`,
