@@ -309,6 +309,25 @@ describe('logout', () => {
     expect((await request('POST', '/api/auth/logout/', { headers: { cookie: cookieHeader(rest2) } })).statusCode).toBe(403);
   });
 
+  it('the SPA may log in and out over tRPC too: same cookies, the REST refresh works with them, logout clears all three', async () => {
+    const res = await request('POST', '/trpc/auth.login', { body: { username: 'lou', password: PASSWORD } });
+    expect(res.statusCode).toBe(200);
+    expect(Object.keys(res.json().result.data).sort()).toEqual(['access', 'refresh', 'user']);
+    const byName = Object.fromEntries(res.cookies.map((c) => [c.name, c]));
+    expect(byName.crm_access).toMatchObject({ path: '/', httpOnly: true, sameSite: 'Lax' });
+    expect(byName.crm_refresh).toMatchObject({ path: '/api/auth/', httpOnly: true, sameSite: 'Lax' });
+    const jar = cookiesOf(res);
+    const refreshed = await request('POST', '/api/auth/refresh/', { headers: { cookie: cookieHeader(jar), 'x-csrftoken': jar.csrftoken } });
+    expect(refreshed.statusCode).toBe(200);
+    const access = refreshed.cookies.find((c) => c.name === 'crm_access')!.value;
+    const out = await request('POST', '/trpc/auth.logout', { body: {}, headers: { cookie: cookieHeader({ crm_access: access, csrftoken: jar.csrftoken }), 'x-csrftoken': jar.csrftoken } });
+    expect(out.statusCode).toBe(200);
+    const cleared = Object.fromEntries(out.cookies.map((c) => [c.name, c]));
+    expect(cleared.crm_refresh).toMatchObject({ value: '', path: '/api/auth/' });
+    expect(cleared.crm_access).toMatchObject({ value: '', path: '/' });
+    expect((await me({ cookie: `crm_access=${access}` })).statusCode).toBe(401);
+  });
+
   it('without credentials: 401', async () => {
     const res = await request('POST', '/api/auth/logout/');
     expect(res.statusCode).toBe(401);
