@@ -5,8 +5,8 @@ import { computeDevisTotals, DEFAULT_TVA, devisCreateInput, devisListInput, devi
 import type { z } from 'zod';
 import type { AuthUser } from '../auth/sessions.js';
 import { conflict, fieldError, notFound } from '../lib/errors.js';
-import { centsToDecimal, iso, money, orderBy, sql, sqlOne, toCents, Where } from '../lib/db.js';
-import { addSearch, runList, type Row } from './listing.js';
+import { centsToDecimal, iso, money, sql, sqlOne, toCents, Where } from '../lib/db.js';
+import { addSearch, getResource, listResource, type Resource, type Row } from './listing.js';
 import { resolveRefs, visibleParent } from './refs.js';
 import { scopeByClient } from './visibility.js';
 
@@ -50,33 +50,28 @@ function filters(user: AuthUser, input: ListInput): Where {
   return where;
 }
 
-function list(em: EntityManager, input: ListInput, where: Where, parent?: { sql: string; params: unknown[] }) {
-  return runList(em, {
-    from: FROM,
-    columns: COLUMNS,
-    where,
-    order: orderBy(input.ordering, ORDER_COLUMNS, 'd.date_creation desc, d.id desc'),
-    page: input.page,
-    pageSize: input.pageSize,
-    map: toOut,
-    parent,
-  });
-}
+/** How devis are read: one statement per page, every summary joined. Exported for other read paths (dashboard). */
+export const DEVIS_RESOURCE: Resource<DevisOut> = {
+  from: FROM,
+  columns: COLUMNS,
+  orderColumns: ORDER_COLUMNS,
+  defaultOrder: 'd.date_creation desc, d.id desc',
+  map: toOut,
+};
 
 export function listDevis(em: EntityManager, user: AuthUser, input: ListInput): Promise<Page<DevisOut>> {
-  return list(em, input, filters(user, input));
+  return listResource(em, DEVIS_RESOURCE, input, filters(user, input));
 }
 
 /** `GET /opportunites/{id}/devis/`: 404 when the opportunity is not visible. */
 export function listDevisOfOpportunite(em: EntityManager, user: AuthUser, opportuniteId: number, input: ListInput): Promise<Page<DevisOut>> {
-  return list(em, input, filters(user, input).add('d.opportunite_id = ?', opportuniteId), visibleParent(user, 'opportunite', opportuniteId));
+  const where = filters(user, input).add('d.opportunite_id = ?', opportuniteId);
+  return listResource(em, DEVIS_RESOURCE, input, where, visibleParent(user, 'opportunite', opportuniteId));
 }
 
 export async function getDevis(em: EntityManager, user: AuthUser, id: number): Promise<DevisOut> {
   const where = scopeByClient(new Where().add('d.id = ?', id), user);
-  const row = await sqlOne(em, `select ${COLUMNS} ${FROM} ${where}`, where.params);
-  if (!row) throw notFound();
-  return toOut(row);
+  return getResource(em, DEVIS_RESOURCE, where);
 }
 
 /**

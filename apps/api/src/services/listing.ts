@@ -1,7 +1,7 @@
 import type { EntityManager } from '@crm/db';
 import type { Page } from '@crm/shared';
 import { notFound } from '../lib/errors.js';
-import { searchPattern, sql, type Where } from '../lib/db.js';
+import { orderBy, searchPattern, sql, sqlOne, type Where } from '../lib/db.js';
 
 export type Row = Record<string, any>;
 
@@ -58,4 +58,40 @@ export async function runList<T>(em: EntityManager, spec: ListSpec<T>): Promise<
 export function daysBetween(from: string | null, to: string | null): number | null {
   if (!from || !to) return null;
   return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
+}
+
+/** How a resource is read: its joins, columns, allowed orderings and row mapping. */
+export interface Resource<T> {
+  from: string;
+  columns: string;
+  orderColumns: Record<string, string>;
+  defaultOrder: string;
+  map: (row: Row) => T;
+}
+
+/** A page of a resource (list or sub-list), with `?ordering=` through the resource's whitelist. */
+export function listResource<T>(
+  em: EntityManager,
+  resource: Resource<T>,
+  input: { page: number; pageSize: number; ordering?: string },
+  where: Where,
+  parent?: { sql: string; params: unknown[] },
+): Promise<Page<T>> {
+  return runList(em, {
+    from: resource.from,
+    columns: resource.columns,
+    where,
+    order: orderBy(input.ordering, resource.orderColumns, resource.defaultOrder),
+    page: input.page,
+    pageSize: input.pageSize,
+    map: resource.map,
+    parent,
+  });
+}
+
+/** One row of a resource (the `where` carries the id and the visibility scope), else 404. */
+export async function getResource<T>(em: EntityManager, resource: Resource<T>, where: Where): Promise<T> {
+  const row = await sqlOne(em, `select ${resource.columns} ${resource.from} ${where}`, where.params);
+  if (!row) throw notFound();
+  return resource.map(row);
 }

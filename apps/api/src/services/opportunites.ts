@@ -5,9 +5,9 @@ import { nextEtape, opportuniteCreateInput, opportuniteListInput, opportunitePat
 import type { z } from 'zod';
 import type { AuthUser } from '../auth/sessions.js';
 import { conflict, fieldError, notFound } from '../lib/errors.js';
-import { day, decimal, iso, money, orderBy, sql, sqlOne, Where } from '../lib/db.js';
+import { day, decimal, iso, money, sql, sqlOne, Where } from '../lib/db.js';
 import { lockColumns, lockMove, OPPORTUNITE_BOARD, placeInColumn, retryMoves } from './kanban.js';
-import { addSearch, runList, userName, type Row } from './listing.js';
+import { addSearch, getResource, listResource, userName, type Resource, type Row } from './listing.js';
 import { resolveRefs, visibleParent } from './refs.js';
 import { scopeByClient } from './visibility.js';
 
@@ -69,33 +69,28 @@ function filters(user: AuthUser, input: ListInput): Where {
   return where;
 }
 
-function list(em: EntityManager, input: ListInput, where: Where, parent?: { sql: string; params: unknown[] }) {
-  return runList(em, {
-    from: FROM,
-    columns: COLUMNS,
-    where,
-    order: orderBy(input.ordering, ORDER_COLUMNS, 'o.date_creation desc, o.id desc'),
-    page: input.page,
-    pageSize: input.pageSize,
-    map: toOut,
-    parent,
-  });
-}
+/** How opportunites are read: one statement per page, every summary joined. Exported for other read paths (dashboard). */
+export const OPPORTUNITE_RESOURCE: Resource<OpportuniteOut> = {
+  from: FROM,
+  columns: COLUMNS,
+  orderColumns: ORDER_COLUMNS,
+  defaultOrder: 'o.date_creation desc, o.id desc',
+  map: toOut,
+};
 
 export function listOpportunites(em: EntityManager, user: AuthUser, input: ListInput): Promise<Page<OpportuniteOut>> {
-  return list(em, input, filters(user, input));
+  return listResource(em, OPPORTUNITE_RESOURCE, input, filters(user, input));
 }
 
 /** `GET /clients/{id}/opportunites/`: 404 when the client is not visible. */
 export function listOpportunitesOfClient(em: EntityManager, user: AuthUser, clientId: number, input: ListInput): Promise<Page<OpportuniteOut>> {
-  return list(em, input, filters(user, input).add('o.client_id = ?', clientId), visibleParent(user, 'client', clientId));
+  const where = filters(user, input).add('o.client_id = ?', clientId);
+  return listResource(em, OPPORTUNITE_RESOURCE, input, where, visibleParent(user, 'client', clientId));
 }
 
 export async function getOpportunite(em: EntityManager, user: AuthUser, id: number): Promise<OpportuniteOut> {
   const where = scopeByClient(new Where().add('o.id = ?', id), user);
-  const row = await sqlOne(em, `select ${COLUMNS} ${FROM} ${where}`, where.params);
-  if (!row) throw notFound();
-  return toOut(row);
+  return getResource(em, OPPORTUNITE_RESOURCE, where);
 }
 
 /**

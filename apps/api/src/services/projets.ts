@@ -5,8 +5,8 @@ import { dateFinAfterDebut, projetCreateInput, projetListInput, projetPatchInput
 import type { z } from 'zod';
 import type { AuthUser } from '../auth/sessions.js';
 import { conflict, fieldError, notFound } from '../lib/errors.js';
-import { day, decimal, iso, moneyOrNull, orderBy, sql, sqlOne, today, Where } from '../lib/db.js';
-import { addSearch, daysBetween, runList, type Row } from './listing.js';
+import { day, decimal, iso, moneyOrNull, sql, sqlOne, today, Where } from '../lib/db.js';
+import { addSearch, daysBetween, getResource, listResource, type Resource, type Row } from './listing.js';
 import { resolveRefs, visibleParent } from './refs.js';
 import { scopeByClient } from './visibility.js';
 
@@ -53,33 +53,28 @@ function filters(user: AuthUser, input: ListInput): Where {
   return where;
 }
 
-function list(em: EntityManager, user: AuthUser, input: ListInput, where: Where, parent?: { sql: string; params: unknown[] }) {
-  return runList(em, {
-    from: FROM,
-    columns: COLUMNS,
-    where,
-    order: orderBy(input.ordering, ORDER_COLUMNS, 'p.date_creation desc, p.id desc'),
-    page: input.page,
-    pageSize: input.pageSize,
-    map: toOut,
-    parent,
-  });
-}
+/** How projets are read: one statement per page, every summary joined. Exported for other read paths (dashboard). */
+export const PROJET_RESOURCE: Resource<ProjetOut> = {
+  from: FROM,
+  columns: COLUMNS,
+  orderColumns: ORDER_COLUMNS,
+  defaultOrder: 'p.date_creation desc, p.id desc',
+  map: toOut,
+};
 
 export function listProjets(em: EntityManager, user: AuthUser, input: ListInput): Promise<Page<ProjetOut>> {
-  return list(em, user, input, filters(user, input));
+  return listResource(em, PROJET_RESOURCE, input, filters(user, input));
 }
 
 /** `GET /clients/{id}/projets/`: 404 when the client is not visible. */
 export function listProjetsOfClient(em: EntityManager, user: AuthUser, clientId: number, input: ListInput): Promise<Page<ProjetOut>> {
-  return list(em, user, input, filters(user, input).add('p.client_id = ?', clientId), visibleParent(user, 'client', clientId));
+  const where = filters(user, input).add('p.client_id = ?', clientId);
+  return listResource(em, PROJET_RESOURCE, input, where, visibleParent(user, 'client', clientId));
 }
 
 export async function getProjet(em: EntityManager, user: AuthUser, id: number): Promise<ProjetOut> {
   const where = scopeByClient(new Where().add('p.id = ?', id), user);
-  const row = await sqlOne(em, `select ${COLUMNS} ${FROM} ${where}`, where.params);
-  if (!row) throw notFound();
-  return toOut(row);
+  return getResource(em, PROJET_RESOURCE, where);
 }
 
 /** The devis associated with a projet must belong to an opportunity of the projet's client. */

@@ -5,9 +5,9 @@ import { tacheCreateInput, tacheListInput, tachePatchInput } from '@crm/shared';
 import type { z } from 'zod';
 import type { AuthUser } from '../auth/sessions.js';
 import { conflict, fieldError, notFound } from '../lib/errors.js';
-import { day, iso, orderBy, sql, sqlOne, today, Where } from '../lib/db.js';
+import { day, iso, sql, sqlOne, today, Where } from '../lib/db.js';
 import { lockColumns, lockMove, placeInColumn, retryMoves, TACHE_BOARD } from './kanban.js';
-import { addSearch, runList, userName, type Row } from './listing.js';
+import { addSearch, getResource, listResource, userName, type Resource, type Row } from './listing.js';
 import { resolveRefs, visibleParent } from './refs.js';
 import { scopeTaches } from './visibility.js';
 
@@ -64,31 +64,29 @@ function filters(user: AuthUser, input: ListInput): Where {
   return where;
 }
 
-function list(em: EntityManager, input: ListInput, where: Where, parent?: { sql: string; params: unknown[] }) {
-  return runList(em, {
-    from: FROM,
-    columns: COLUMNS,
-    where,
-    order: orderBy(input.ordering, ORDER_COLUMNS, 't.date_echeance asc, t.id asc'),
-    page: input.page,
-    pageSize: input.pageSize,
-    map: toOut,
-    parent,
-  });
-}
+/** How taches are read: one statement per page, every summary joined. Exported for other read paths (dashboard). */
+export const TACHE_RESOURCE: Resource<TacheOut> = {
+  from: FROM,
+  columns: COLUMNS,
+  orderColumns: ORDER_COLUMNS,
+  defaultOrder: 't.date_echeance asc, t.id asc',
+  map: toOut,
+};
 
 export function listTaches(em: EntityManager, user: AuthUser, input: ListInput): Promise<Page<TacheOut>> {
-  return list(em, input, filters(user, input));
+  return listResource(em, TACHE_RESOURCE, input, filters(user, input));
 }
 
 /** `GET /projets/{id}/taches/`: 404 when the projet is not visible. */
 export function listTachesOfProjet(em: EntityManager, user: AuthUser, projetId: number, input: ListInput): Promise<Page<TacheOut>> {
-  return list(em, input, filters(user, input).add('t.projet_id = ?', projetId), visibleParent(user, 'projet', projetId));
+  const where = filters(user, input).add('t.projet_id = ?', projetId);
+  return listResource(em, TACHE_RESOURCE, input, where, visibleParent(user, 'projet', projetId));
 }
 
 /** `GET /clients/{id}/taches/`: 404 when the client is not visible. */
 export function listTachesOfClient(em: EntityManager, user: AuthUser, clientId: number, input: ListInput): Promise<Page<TacheOut>> {
-  return list(em, input, filters(user, input).add('t.client_id = ?', clientId), visibleParent(user, 'client', clientId));
+  const where = filters(user, input).add('t.client_id = ?', clientId);
+  return listResource(em, TACHE_RESOURCE, input, where, visibleParent(user, 'client', clientId));
 }
 
 /**
@@ -98,9 +96,7 @@ export function listTachesOfClient(em: EntityManager, user: AuthUser, clientId: 
 export async function getTache(em: EntityManager, user: AuthUser, id: number, scoped = true): Promise<TacheOut> {
   const where = new Where().add('t.id = ?', id);
   if (scoped) scopeTaches(where, user);
-  const row = await sqlOne(em, `select ${COLUMNS} ${FROM} ${where}`, where.params);
-  if (!row) throw notFound();
-  return toOut(row);
+  return getResource(em, TACHE_RESOURCE, where);
 }
 
 /**
