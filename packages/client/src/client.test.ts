@@ -1,0 +1,111 @@
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
+// The API's own test harness: a real PostgreSQL database per test file.
+import { PASSWORD, startTestApp, type TestApp } from '../../../apps/api/test/helpers.js';
+import { CrmApiError, createCrmClient, isCrmError, type CrmClient } from './index.js';
+
+let t: TestApp;
+let baseUrl: string;
+
+beforeAll(async () => {
+  t = await startTestApp();
+  await t.app.listen({ port: 0, host: '127.0.0.1' });
+  baseUrl = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+  await t.user('alice', 'commercial');
+});
+afterAll(async () => t?.close());
+
+/** The rejection of `p`, which must reject. */
+async function rejection(p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p;
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('@crm/client against a real API', () => {
+  let crm: CrmClient;
+
+  it('logs in over REST and keeps the token pair', async () => {
+    crm = createCrmClient({ baseUrl });
+    const user = await crm.login('alice', PASSWORD);
+    expect(user).toMatchObject({ username: 'alice', role: 'commercial' });
+    expect(crm.tokens()).toEqual({ access: expect.any(String), refresh: expect.any(String) });
+    expect((await crm.auth.user.query()).username).toBe('alice');
+  });
+
+  it('creates and lists clients with full types', async () => {
+    const created = await crm.clients.create.mutate({ nom: 'Acme', societe: 'Acme SAS', email: 'contact@acme.example.fr' });
+    expect(created.id).toBeGreaterThan(0);
+    const createdId: number = created.id; // typed: number
+    await crm.clients.create.mutate({ nom: 'Zèbre & Cie' });
+    const page = await crm.clients.list.query({ search: 'acme', pageSize: 10 });
+    expect(page.count).toBe(1);
+    const first: { id: number; nom: string } = page.results[0];
+    expect(first).toMatchObject({ id: createdId, nom: 'Acme' });
+    // Several calls in one tick travel in one batched HTTP request.
+    const [all, detail] = await Promise.all([crm.clients.list.query({}), crm.clients.get.query({ id: createdId })]);
+    expect(all.count).toBe(2);
+    expect(detail.valeurClient).toBe(0);
+  });
+
+  it('is typed end to end (checked by tsc)', () => {
+    expectTypeOf(crm.clients.list.query).returns.resolves.toHaveProperty('count').toEqualTypeOf<number>();
+    expectTypeOf(crm.clients.get.query).parameter(0).toMatchTypeOf<{ id: number }>();
+    // @ts-expect-error pageSize is a number
+    void (() => crm.clients.list.query({ pageSize: 'ten' }));
+    // @ts-expect-error no such procedure
+    void (() => crm.clients.nope.query());
+  });
+
+  it('surfaces typed errors: 404 NOT_FOUND and 400 BAD_REQUEST with field errors', async () => {
+    const notFound = await rejection(crm.clients.get.query({ id: 999_999 }));
+    expect(isCrmError(notFound)).toBe(true);
+    if (!isCrmError(notFound)) return;
+    expect(notFound.data?.httpStatus).toBe(404);
+    expect(notFound.data?.code).toBe('NOT_FOUND');
+
+    const invalid = await rejection(crm.clients.create.mutate({ nom: '' }));
+    expect(isCrmError(invalid) && invalid.data?.code).toBe('BAD_REQUEST');
+    if (!isCrmError(invalid)) return;
+    expect(invalid.data?.httpStatus).toBe(400);
+    expect(invalid.data?.fieldErrors.nom).toEqual([expect.any(String)]);
+  });
+
+  it('English messages on request', async () => {
+    const en = createCrmClient({ baseUrl, lang: 'en' });
+    en.setTokens(crm.tokens());
+    const err = await rejection(en.clients.get.query({ id: 999_999 }));
+    expect(isCrmError(err) && err.message).toBe('Not found.');
+  });
+
+  it('refreshes once on 401 (expired or unknown access token) and retries the call', async () => {
+    const seen: CrmClient['tokens'] extends () => infer T ? T[] : never = [];
+    const c = createCrmClient({ baseUrl, onTokens: (tk) => seen.push(tk) });
+    await c.login('alice', PASSWORD);
+    const { refresh } = c.tokens()!;
+    c.setTokens({ access: 'not-a-valid-token', refresh });
+    const page = await c.clients.list.query({});
+    expect(page.count).toBe(2);
+    expect(c.tokens()!.access).not.toBe('not-a-valid-token');
+    expect(c.tokens()!.refresh).not.toBe(refresh); // rotated
+    expect(seen.length).toBe(3); // login, setTokens, refresh
+  });
+
+  it('logout revokes the session; login failures are CrmApiError with the contract body', async () => {
+    const c = createCrmClient({ baseUrl });
+    await c.login('alice', PASSWORD);
+    const access = c.tokens()!.access;
+    await c.logout();
+    expect(c.tokens()).toBeUndefined();
+    const stale = createCrmClient({ baseUrl, token: access });
+    const err = await rejection(stale.auth.user.query());
+    expect(isCrmError(err) && err.data?.code).toBe('UNAUTHORIZED');
+
+    const bad = await rejection(createCrmClient({ baseUrl }).login('alice', 'wrong-password-123'));
+    expect(bad).toBeInstanceOf(CrmApiError);
+    expect(bad).toMatchObject({ status: 401, code: 'UNAUTHORIZED' });
+  });
+});
