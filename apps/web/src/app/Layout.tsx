@@ -5,15 +5,16 @@ import { LABELS } from '@crm/shared';
 import { useTRPC } from '../lib/trpc';
 import { displayName, useCurrentUser } from '../features/auth/currentUser';
 
-const NAV: { to: string; label: string; icon: string; end?: boolean }[] = [
-  { to: '/', label: 'Tableau de bord', icon: '◧', end: true },
-  { to: '/clients', label: 'Clients', icon: '◉' },
-  { to: '/projets', label: 'Projets', icon: '▤' },
-  { to: '/opportunites/pipeline', label: 'Pipeline', icon: '▥' },
-  { to: '/opportunites', label: 'Opportunités', icon: '◆', end: true },
-  { to: '/taches/tableau', label: 'Tâches', icon: '✓' },
-  { to: '/devis', label: 'Devis', icon: '€' },
-  { to: '/rapports', label: 'Rapports', icon: '▲' },
+/** `match`: the section a link stands for (list, board, detail and form pages). */
+const NAV: { to: string; label: string; icon: string; match: RegExp }[] = [
+  { to: '/', label: 'Tableau de bord', icon: '◧', match: /^\/$/ },
+  { to: '/clients', label: 'Clients', icon: '◉', match: /^\/clients/ },
+  { to: '/projets', label: 'Projets', icon: '▤', match: /^\/projets/ },
+  { to: '/opportunites/pipeline', label: 'Pipeline', icon: '▥', match: /^\/opportunites\/pipeline/ },
+  { to: '/opportunites', label: 'Opportunités', icon: '◆', match: /^\/opportunites(?!\/pipeline)/ },
+  { to: '/taches/tableau', label: 'Tâches', icon: '✓', match: /^\/taches/ },
+  { to: '/devis', label: 'Devis', icon: '€', match: /^\/devis/ },
+  { to: '/rapports', label: 'Rapports', icon: '▲', match: /^\/rapports/ },
 ];
 
 export function Layout() {
@@ -51,7 +52,11 @@ export function Layout() {
           <ul>
             {NAV.map((n) => (
               <li key={n.to}>
-                <NavLink to={n.to} end={n.end} className={({ isActive }) => `nav-link${isActive ? ' active' : ''}`}>
+                <NavLink
+                  to={n.to}
+                  className={() => `nav-link${n.match.test(location.pathname) ? ' active' : ''}`}
+                  aria-current={n.match.test(location.pathname) ? 'page' : undefined}
+                >
                   <span className="nav-icon" aria-hidden="true">
                     {n.icon}
                   </span>

@@ -12,8 +12,10 @@ export function FormShell({
   busy,
   submitLabel = 'Enregistrer',
   onCancel,
+  wide,
   children,
 }: {
+  wide?: boolean;
   onSubmit: () => void;
   error: unknown;
   shownFields: string[];
@@ -29,7 +31,7 @@ export function FormShell({
     onSubmit();
   };
   return (
-    <form className="card form" onSubmit={submit} noValidate>
+    <form className={`card form${wide ? ' form--wide' : ''}`} onSubmit={submit} noValidate>
       {info && (
         <div className="alert alert--error" role="alert">
           <p>{info.code === 'BAD_REQUEST' ? 'Le formulaire contient des erreurs : corrigez les champs signalés.' : info.message}</p>

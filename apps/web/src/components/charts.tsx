@@ -34,7 +34,7 @@ export function BarChart({
           role="img"
           aria-label={label}
           data={data}
-          options={{ responsive: true, maintainAspectRatio: false, animation: false, plugins: { legend: { position: 'bottom' } }, ...options }}
+          options={{ responsive: true, maintainAspectRatio: false, animation: false, datasets: { bar: { maxBarThickness: 56 } }, plugins: { legend: { position: 'bottom' } }, ...options }}
         />
       </div>
       <table className="sr-only">

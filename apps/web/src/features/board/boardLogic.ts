@@ -40,7 +40,7 @@ export function findCard<K extends string, T extends BoardCard>(board: Board<K, 
 export function moveCard<K extends string, T extends BoardCard>(
   board: Board<K, T>,
   id: number,
-  to: K,
+  to: NoInfer<K>,
   toIndex: number,
   setColumn: (card: T, column: K) => T,
 ): Board<K, T> {

@@ -15,9 +15,8 @@ export function OpportuniteCard({ o }: { o: OpportuniteRow }) {
         <strong>{formatMoney(o.montant)}</strong>
         <span className="muted small">{o.probabilite} %</span>
       </div>
-      <div className="card-row small muted">
-        <span>{o.dateConclusionEstimee ? `Échéance ${formatDate(o.dateConclusionEstimee)}` : 'Sans échéance'}</span>
-        {o.responsableNom && <span>{o.responsableNom}</span>}
+      <div className="small muted">
+        {[o.dateConclusionEstimee ? `Échéance ${formatDate(o.dateConclusionEstimee)}` : 'Sans échéance', o.responsableNom].filter(Boolean).join(' · ')}
       </div>
       {o.etape === 'conclusion' ? (
         <EtapeBadge etape={o.etape} resultat={o.resultat} />

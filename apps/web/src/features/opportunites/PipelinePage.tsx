@@ -100,7 +100,7 @@ export function PipelinePage() {
           columnFooter={(_, cards) => (
             <p className="column-total">
               {formatMoney(cards.reduce((s, c) => s + c.montant, 0))}
-              <span className="muted"> · pondéré {formatMoney(cards.reduce((s, c) => s + c.valeurPonderee, 0))}</span>
+              <span className="muted">pondéré {formatMoney(cards.reduce((s, c) => s + c.valeurPonderee, 0))}</span>
             </p>
           )}
           board={board}
