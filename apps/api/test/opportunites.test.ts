@@ -197,6 +197,15 @@ describe('avancer-etape and conclusion', () => {
     await expectContiguous();
   });
 
+  it('concurrent avancer-etape calls each advance one stage', async () => {
+    const o = (await create(alice, { nom: 'Trois clics' })).json();
+    const res = await Promise.all([1, 2, 3].map(() => alice.post(`/opportunites/${o.id}/avancer-etape/`)));
+    expect(res.map((r) => r.statusCode)).toEqual([200, 200, 200]);
+    expect(res.map((r) => r.json().etape).sort()).toEqual(['negociation', 'proposition', 'qualification']);
+    expect((await alice.get(`/opportunites/${o.id}/`)).json().etape).toBe('negociation');
+    await expectContiguous();
+  });
+
   it('PATCH to conclusion needs a result; leaving conclusion clears result, motif and date', async () => {
     const o = (await create(alice, { nom: 'Retour', etape: 'negociation' })).json();
     const bad = await alice.patch(`/opportunites/${o.id}/`, { etape: 'conclusion' });

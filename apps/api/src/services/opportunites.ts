@@ -136,10 +136,24 @@ export async function createOpportunite(em: EntityManager, user: AuthUser, input
  * placed and both columns renumbered so positions stay unique and contiguous from 0.
  */
 export async function updateOpportunite(em: EntityManager, user: AuthUser, id: number, input: PatchInput): Promise<OpportuniteOut> {
+  return writeOpportunite(em, user, id, () => input);
+}
+
+/**
+ * The write behind PUT, PATCH and avancer-etape. `change` builds the input from the stored row
+ * (avancer-etape needs the current stage); it runs again if the transaction is retried.
+ */
+async function writeOpportunite(
+  em: EntityManager,
+  user: AuthUser,
+  id: number,
+  change: (cur: { etape: Etape }) => PatchInput,
+): Promise<OpportuniteOut> {
   await retryMoves(() => em.transactional(async (tem) => {
     const where = scopeByClient(new Where().add('o.id = ?', id), user);
     const cur = await sqlOne(tem, `select o.etape, o.resultat, o.motif_perte, o.client_id, o.responsable_id ${FROM} ${where}`, where.params);
     if (!cur) throw notFound();
+    const input = change(cur as { etape: Etape });
     const etape: Etape = input.etape ?? cur.etape;
     const stageChanged = etape !== cur.etape;
     const moved = stageChanged || input.position !== undefined;
@@ -182,14 +196,13 @@ export async function avancerEtape(
   id: number,
   input: { resultat?: Resultat; motifPerte?: string },
 ): Promise<OpportuniteOut> {
-  const where = scopeByClient(new Where().add('o.id = ?', id), user);
-  const cur = await sqlOne(em, `select o.etape ${FROM} ${where}`, where.params);
-  if (!cur) throw notFound();
-  const next = nextEtape(cur.etape);
-  if (!next) throw conflict('error.already_conclusion');
-  if (next !== 'conclusion') return updateOpportunite(em, user, id, { etape: next });
-  if (!input.resultat) throw fieldError('resultat', 'err.resultat_required');
-  return updateOpportunite(em, user, id, { etape: next, resultat: input.resultat, motifPerte: input.motifPerte ?? '' });
+  return writeOpportunite(em, user, id, (cur) => {
+    const next = nextEtape(cur.etape);
+    if (!next) throw conflict('error.already_conclusion');
+    if (next !== 'conclusion') return { etape: next };
+    if (!input.resultat) throw fieldError('resultat', 'err.resultat_required');
+    return { etape: next, resultat: input.resultat, motifPerte: input.motifPerte ?? '' };
+  });
 }
 
 /** DELETE (admin/manager): 409 while devis hang off it; its column closes the gap. */
