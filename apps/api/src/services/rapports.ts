@@ -40,27 +40,32 @@ export async function rapportClients(em: EntityManager, user: AuthUser, f: Rappo
   const where = addPeriode(scopeByClient(new Where(), user), 'c.date_creation', f);
   if (f.categorie !== undefined) where.add('c.categorie = ?', f.categorie);
   if (f.responsable !== undefined) where.add('c.responsable_id = ?', f.responsable);
+  // One pass: each client with its won / weighted amounts, folded at once into (categorie,
+  // responsable, month) groups; the answer's totals and groupings are sums over those few groups.
   const row = (await sqlOne(
     em,
-    `with cl as (select c.id, c.categorie, c.responsable_id, c.date_creation from clients c ${where}),
-     val as (
-       select o.client_id,
+    `with per_client as (
+       select c.categorie, c.responsable_id, date_trunc('month', c.date_creation at time zone 'UTC') as m,
               coalesce(sum(o.montant) filter (where o.resultat = 'gagnee'), 0) as gagne,
               coalesce(sum(${VALEUR_PONDEREE_SQL('o')}) filter (where o.etape <> 'conclusion'), 0) as pondere
-         from opportunites o where o.client_id in (select id from cl) group by o.client_id
+         from clients c left join opportunites o on o.client_id = c.id ${where} group by c.id
      ),
-     x as (select cl.*, coalesce(val.gagne, 0) as gagne, coalesce(val.pondere, 0) as pondere from cl left join val on val.client_id = cl.id)
-     select (select count(*)::int from x) as total,
-            (select coalesce(sum(gagne), 0)::text from x) as valeur_totale,
-            (select coalesce(sum(pondere), 0)::text from x) as pipeline_pondere,
-            ${jsonRows(`'categorie', categorie, 'nombre', n, 'valeurClient', v`, `(select categorie, count(*)::int as n, sum(gagne)::text as v from x group by categorie) g`, 'n desc, categorie')} as par_categorie,
+     g as (
+       select categorie, responsable_id, m, count(*)::int as n, sum(gagne) as gagne, sum(pondere) as pondere
+         from per_client group by 1, 2, 3
+     )
+     select (select coalesce(sum(n), 0)::int from g) as total,
+            (select coalesce(sum(gagne), 0)::text from g) as valeur_totale,
+            (select coalesce(sum(pondere), 0)::text from g) as pipeline_pondere,
+            ${jsonRows(`'categorie', categorie, 'nombre', n, 'valeurClient', v`, `(select categorie, sum(n)::int as n, sum(gagne)::text as v from g group by categorie) x`, 'n desc, categorie')} as par_categorie,
             ${jsonRows(
               `'responsable', responsable_id, 'responsableNom', nom, 'nombre', n, 'valeurClient', v`,
-              `(select x.responsable_id, ${userName('u')} as nom, count(*)::int as n, sum(x.gagne)::text as v
-                  from x left join users u on u.id = x.responsable_id group by x.responsable_id, u.id) g`,
+              `(select x.responsable_id, ${userName('u')} as nom, x.n, x.v
+                  from (select responsable_id, sum(n)::int as n, sum(gagne)::text as v from g group by responsable_id) x
+                  left join users u on u.id = x.responsable_id) x`,
               'n desc, nom nulls last',
             )} as par_responsable,
-            ${jsonRows(`'mois', mois, 'nombre', n`, `(select to_char(date_creation at time zone 'UTC', 'YYYY-MM') as mois, count(*)::int as n from x group by 1) g`, 'mois')} as par_mois`,
+            ${jsonRows(`'mois', to_char(m, 'YYYY-MM'), 'nombre', n`, `(select m, sum(n)::int as n from g group by m) x`, 'm')} as par_mois`,
     where.params,
   ))!;
   return {
@@ -128,26 +133,32 @@ function opportuniteWhere(user: AuthUser, f: RapportFiltres<'opportunites'>): Wh
 
 export async function rapportOpportunites(em: EntityManager, user: AuthUser, f: RapportFiltres<'opportunites'>): Promise<RapportOpportunites> {
   const where = opportuniteWhere(user, f);
+  // One pass over the opportunities into (etape, month) groups; everything else sums those groups.
   const row = (await sqlOne(
     em,
-    `with x as (
-       select o.etape, o.resultat, o.montant, ${VALEUR_PONDEREE_SQL('o')} as pondere, o.date_creation
-         from opportunites o ${clientJoinFor(user, 'o')} ${where}
+    `with g as (
+       select o.etape, date_trunc('month', o.date_creation at time zone 'UTC') as m, count(*)::int as n,
+              sum(o.montant) as montant,
+              coalesce(sum(${VALEUR_PONDEREE_SQL('o')}) filter (where o.etape <> 'conclusion'), 0) as pondere,
+              count(*) filter (where o.resultat = 'gagnee')::int as gagnees,
+              count(*) filter (where o.resultat = 'perdue')::int as perdues,
+              coalesce(sum(o.montant) filter (where o.resultat = 'gagnee'), 0) as montant_gagne
+         from opportunites o ${clientJoinFor(user, 'o')} ${where} group by 1, 2
      )
      select t.*,
             ${jsonRows(
-              `'etape', s.etape, 'nombre', coalesce(g.n, 0), 'montant', coalesce(g.m, '0')`,
-              `unnest(${codesArray(ETAPES)}) with ordinality as s(etape, ord) left join (select etape, count(*)::int as n, sum(montant)::text as m from x group by etape) g on g.etape = s.etape`,
+              `'etape', s.etape, 'nombre', coalesce(x.n, 0), 'montant', coalesce(x.m, '0')`,
+              `unnest(${codesArray(ETAPES)}) with ordinality as s(etape, ord) left join (select etape, sum(n)::int as n, sum(montant)::text as m from g group by etape) x on x.etape = s.etape`,
               's.ord',
             )} as par_etape,
-            ${jsonRows(`'mois', mois, 'nombre', n, 'montant', m`, `(select to_char(date_creation at time zone 'UTC', 'YYYY-MM') as mois, count(*)::int as n, sum(montant)::text as m from x group by 1) g`, 'mois')} as par_mois
-       from (select count(*)::int as total,
+            ${jsonRows(`'mois', to_char(m, 'YYYY-MM'), 'nombre', n, 'montant', mt`, `(select m, sum(n)::int as n, sum(montant)::text as mt from g group by m) x`, 'm')} as par_mois
+       from (select coalesce(sum(n), 0)::int as total,
                     coalesce(sum(montant), 0)::text as montant_total,
-                    coalesce(sum(pondere) filter (where etape <> 'conclusion'), 0)::text as montant_pondere,
-                    count(*) filter (where resultat = 'gagnee')::int as gagnees,
-                    count(*) filter (where resultat = 'perdue')::int as perdues,
-                    coalesce(sum(montant) filter (where resultat = 'gagnee'), 0)::text as montant_gagne
-               from x) t`,
+                    coalesce(sum(pondere), 0)::text as montant_pondere,
+                    coalesce(sum(gagnees), 0)::int as gagnees,
+                    coalesce(sum(perdues), 0)::int as perdues,
+                    coalesce(sum(montant_gagne), 0)::text as montant_gagne
+               from g) t`,
     where.params,
   ))!;
   return {
