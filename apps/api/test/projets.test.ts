@@ -222,6 +222,17 @@ describe('projets list: filters, search, ordering, sub-lists, SQL count', () => 
     expect(subBig.result.json().results.length).toBeGreaterThan(30);
     expect(subBig.statements.length).toBe(subSmall.statements.length);
     expect(subBig.statements.length).toBeLessThanOrEqual(3); // parent check folded into the count
+    const p = (await create(alice, { titre: 'Beaucoup de tâches', client: c })).json().id;
+    for (let i = 0; i < 30; i++) {
+      await t.sql(`insert into taches (titre, client_id, projet_id, priorite, date_echeance, position) values (?, ?, ?, 'basse', ?, ?)`, [
+        `T${i}`, c, p, dayOffset(i), 1000 + i,
+      ]);
+    }
+    const tSmall = await t.countSql(() => alice.get(`/projets/${p}/taches/?pageSize=2`));
+    const tBig = await t.countSql(() => alice.get(`/projets/${p}/taches/?pageSize=100`));
+    expect(tBig.result.json().results).toHaveLength(30);
+    expect(tBig.statements.length).toBe(tSmall.statements.length);
+    expect(tBig.statements.length).toBeLessThanOrEqual(3);
   });
 });
 
