@@ -98,4 +98,32 @@ describe('login, dashboard and clients', () => {
     await page.screenshot({ path: `${SHOTS}/crm-dashboard.png`, fullPage: true });
     await page.context().close();
   });
+
+  it('renews an expired access cookie transparently, changes the password, logs out', async () => {
+    const page = await e2e.loggedIn('marie');
+    const context = page.context();
+    await context.clearCookies({ name: 'crm_access' });
+    await page.getByRole('link', { name: 'Projets' }).click();
+    await page.getByText('Aucun projet trouvé.').waitFor();
+    expect((await context.cookies()).some((c) => c.name === 'crm_access')).toBe(true);
+
+    await page.getByRole('link', { name: 'Mot de passe' }).click();
+    await page.getByLabel('Mot de passe actuel').fill('pas-le-bon-mot-de-passe');
+    await page.getByLabel('Nouveau mot de passe').fill('Nouveau-secret-2026');
+    await page.getByLabel('Confirmation').fill('Nouveau-secret-2026');
+    await page.getByRole('button', { name: 'Changer le mot de passe' }).click();
+    await expect.poll(() => page.getByLabel('Mot de passe actuel').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.getByText('Mot de passe actuel incorrect.').count()).toBe(1);
+    await page.getByLabel('Mot de passe actuel').fill(PASSWORD);
+    await page.getByLabel('Nouveau mot de passe').fill('1234567890');
+    await page.getByLabel('Confirmation').fill('1234567890');
+    await page.getByRole('button', { name: 'Changer le mot de passe' }).click();
+    await page.getByText('Le mot de passe ne peut pas être entièrement numérique.').waitFor();
+
+    await page.getByRole('button', { name: 'Se déconnecter' }).click();
+    await page.waitForURL(/\/login/);
+    await page.goto(`${e2e.base}/clients`);
+    await page.waitForURL(/\/login\?next=%2Fclients/);
+    await context.close();
+  });
 });

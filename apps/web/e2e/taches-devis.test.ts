@@ -107,6 +107,10 @@ describe('devis editor', () => {
     await expect.poll(() => page.getByTestId('total-ttc').textContent()).toBe('3 094,80 €');
     expect(await page.getByRole('link', { name: 'Télécharger le PDF' }).getAttribute('href')).toBe(`/api/devis/${id}/pdf/`);
 
+    const [pdf] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Télécharger le PDF' }).click()]);
+    expect(pdf.suggestedFilename()).toMatch(/\.pdf$/);
+    expect((await import('node:fs')).readFileSync((await pdf.path())!).subarray(0, 5).toString()).toBe('%PDF-');
+
     await page.getByRole('button', { name: 'Nouvelle version' }).click();
     await page.getByRole('heading', { name: /version 2/ }).waitFor();
     expect(await page.getByTestId('total-ht').textContent()).toBe('2 589,00 €');
@@ -123,6 +127,23 @@ describe('devis editor', () => {
     await expect.poll(() => price.getAttribute('aria-invalid')).toBe('true');
     expect(await page.locator('.lignes .field-error').first().textContent()).toMatch(/Montant invalide/);
     void clientId;
+    await page.context().close();
+  });
+});
+
+describe('rapports', () => {
+  it('shows the pipeline report and exports it as CSV', async () => {
+    const page = await e2e.loggedIn('marie');
+    await page.getByRole('link', { name: 'Rapports' }).click();
+    await page.getByRole('heading', { name: 'Pipeline par étape' }).waitFor();
+    await page.getByRole('cell', { name: 'Prospect' }).waitFor();
+    const [csv] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Exporter en CSV' }).click()]);
+    expect(csv.suggestedFilename()).toMatch(/\.csv$/);
+    const text = (await import('node:fs')).readFileSync((await csv.path())!, 'utf8');
+    expect(text).toMatch(/Prospect|prospect/);
+    await page.getByLabel('Rapport', { exact: true }).selectOption('performances');
+    await page.waitForURL(/rapport=performances/);
+    await page.getByRole('heading', { name: 'Performances par commercial' }).waitFor();
     await page.context().close();
   });
 });

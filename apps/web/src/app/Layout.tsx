@@ -1,9 +1,10 @@
-import { useEffect } from 'react';
+import { Suspense, useEffect } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { NavLink, Outlet, useLocation, useNavigate } from 'react-router-dom';
 import { LABELS } from '@crm/shared';
 import { useTRPC } from '../lib/trpc';
 import { displayName, useCurrentUser } from '../features/auth/currentUser';
+import { Loading } from '../components/Status';
 
 /** `match`: the section a link stands for (list, board, detail and form pages). */
 const NAV: { to: string; label: string; icon: string; match: RegExp }[] = [
@@ -85,7 +86,9 @@ export function Layout() {
         </div>
       </aside>
       <main id="contenu" className="content">
-        <Outlet />
+        <Suspense fallback={<Loading />}>
+          <Outlet />
+        </Suspense>
       </main>
     </div>
   );

@@ -1,26 +1,29 @@
+import { lazy } from 'react';
 import { createBrowserRouter, Navigate } from 'react-router-dom';
 import { Layout } from './Layout';
 import { NotFoundPage } from './NotFoundPage';
 import { RequireAuth } from '../features/auth/RequireAuth';
 import { LoginPage } from '../features/auth/LoginPage';
-import { ChangePasswordPage } from '../features/auth/ChangePasswordPage';
-import { DashboardPage } from '../features/dashboard/DashboardPage';
-import { ClientsListPage } from '../features/clients/ClientsListPage';
-import { ClientDetailPage } from '../features/clients/ClientDetailPage';
-import { ClientFormPage } from '../features/clients/ClientFormPage';
-import { ProjetsListPage } from '../features/projets/ProjetsListPage';
-import { ProjetDetailPage } from '../features/projets/ProjetDetailPage';
-import { ProjetFormPage } from '../features/projets/ProjetFormPage';
-import { OpportunitesListPage } from '../features/opportunites/OpportunitesListPage';
-import { OpportuniteDetailPage } from '../features/opportunites/OpportuniteDetailPage';
-import { OpportuniteFormPage } from '../features/opportunites/OpportuniteFormPage';
-import { PipelinePage } from '../features/opportunites/PipelinePage';
-import { TachesListPage } from '../features/taches/TachesListPage';
-import { TacheFormPage } from '../features/taches/TacheFormPage';
-import { TaskBoardPage } from '../features/taches/TaskBoardPage';
-import { DevisListPage } from '../features/devis/DevisListPage';
-import { DevisEditorPage } from '../features/devis/DevisEditorPage';
-import { RapportsPage } from '../features/rapports/RapportsPage';
+
+// Feature pages load on first visit (Layout shows a spinner meanwhile): the login page stays light.
+const ChangePasswordPage = lazy(() => import('../features/auth/ChangePasswordPage').then((m) => ({ default: m.ChangePasswordPage })));
+const DashboardPage = lazy(() => import('../features/dashboard/DashboardPage').then((m) => ({ default: m.DashboardPage })));
+const ClientsListPage = lazy(() => import('../features/clients/ClientsListPage').then((m) => ({ default: m.ClientsListPage })));
+const ClientDetailPage = lazy(() => import('../features/clients/ClientDetailPage').then((m) => ({ default: m.ClientDetailPage })));
+const ClientFormPage = lazy(() => import('../features/clients/ClientFormPage').then((m) => ({ default: m.ClientFormPage })));
+const ProjetsListPage = lazy(() => import('../features/projets/ProjetsListPage').then((m) => ({ default: m.ProjetsListPage })));
+const ProjetDetailPage = lazy(() => import('../features/projets/ProjetDetailPage').then((m) => ({ default: m.ProjetDetailPage })));
+const ProjetFormPage = lazy(() => import('../features/projets/ProjetFormPage').then((m) => ({ default: m.ProjetFormPage })));
+const OpportunitesListPage = lazy(() => import('../features/opportunites/OpportunitesListPage').then((m) => ({ default: m.OpportunitesListPage })));
+const OpportuniteDetailPage = lazy(() => import('../features/opportunites/OpportuniteDetailPage').then((m) => ({ default: m.OpportuniteDetailPage })));
+const OpportuniteFormPage = lazy(() => import('../features/opportunites/OpportuniteFormPage').then((m) => ({ default: m.OpportuniteFormPage })));
+const PipelinePage = lazy(() => import('../features/opportunites/PipelinePage').then((m) => ({ default: m.PipelinePage })));
+const TachesListPage = lazy(() => import('../features/taches/TachesListPage').then((m) => ({ default: m.TachesListPage })));
+const TacheFormPage = lazy(() => import('../features/taches/TacheFormPage').then((m) => ({ default: m.TacheFormPage })));
+const TaskBoardPage = lazy(() => import('../features/taches/TaskBoardPage').then((m) => ({ default: m.TaskBoardPage })));
+const DevisListPage = lazy(() => import('../features/devis/DevisListPage').then((m) => ({ default: m.DevisListPage })));
+const DevisEditorPage = lazy(() => import('../features/devis/DevisEditorPage').then((m) => ({ default: m.DevisEditorPage })));
+const RapportsPage = lazy(() => import('../features/rapports/RapportsPage').then((m) => ({ default: m.RapportsPage })));
 
 export function makeRouter() {
   return createBrowserRouter([

@@ -1,4 +1,4 @@
-import { useEffect, useState, type ReactNode } from 'react';
+import { useEffect, useId, useState, type InputHTMLAttributes, type ReactNode } from 'react';
 
 /** Search box that updates the URL after a short pause in typing. */
 export function SearchInput({ value, onChange, placeholder = 'Rechercher…' }: { value: string; onChange: (v: string) => void; placeholder?: string }) {
@@ -29,20 +29,39 @@ export function SelectFilter({
   value: string;
   onChange: (v: string) => void;
   options: readonly (readonly [string, string])[];
-  allLabel?: string;
+  /** First, empty choice; null for none. */
+  allLabel?: string | null;
 }) {
+  const id = useId();
   return (
-    <label className="filter">
-      <span>{label}</span>
-      <select value={value} onChange={(e) => onChange(e.target.value)}>
-        <option value="">{allLabel}</option>
+    <div className="filter">
+      <label htmlFor={id}>{label}</label>
+      <select id={id} value={value} onChange={(e) => onChange(e.target.value)}>
+        {allLabel !== null && <option value="">{allLabel}</option>}
         {options.map(([v, l]) => (
           <option key={v} value={v}>
             {l}
           </option>
         ))}
       </select>
-    </label>
+    </div>
+  );
+}
+
+/** A text/date/number filter with its own label (explicitly associated, so its name is just the label). */
+export function TextFilter({
+  label,
+  value,
+  onChange,
+  narrow,
+  ...input
+}: { label: string; value: string; onChange: (v: string) => void; narrow?: boolean } & Omit<InputHTMLAttributes<HTMLInputElement>, 'value' | 'onChange'>) {
+  const id = useId();
+  return (
+    <div className={`filter${narrow ? ' filter--narrow' : ''}`}>
+      <label htmlFor={id}>{label}</label>
+      <input id={id} {...input} value={value} onChange={(e) => onChange(e.target.value)} />
+    </div>
   );
 }
 

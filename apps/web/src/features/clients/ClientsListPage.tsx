@@ -4,7 +4,7 @@ import { useTRPC, type RouterOutputs } from '../../lib/trpc';
 import { compact, toId, useListParams } from '../../lib/useListParams';
 import { formatDate } from '../../lib/format';
 import { PageHeader } from '../../components/PageHeader';
-import { ListToolbar, SearchInput, SelectFilter } from '../../components/ListToolbar';
+import { ListToolbar, SearchInput, SelectFilter, TextFilter } from '../../components/ListToolbar';
 import { DataTable, type Column } from '../../components/DataTable';
 import { Pagination } from '../../components/Pagination';
 import { EmptyState, QueryState } from '../../components/Status';
@@ -45,10 +45,7 @@ export function ClientsListPage() {
       />
       <ListToolbar>
         <SearchInput value={values.search} onChange={(search) => set({ search })} placeholder="Nom, société, e-mail…" />
-        <label className="filter">
-          <span>Catégorie</span>
-          <input value={values.categorie} onChange={(e) => set({ categorie: e.target.value })} placeholder="ex. PME" />
-        </label>
+        <TextFilter label="Catégorie" value={values.categorie} onChange={(categorie) => set({ categorie })} placeholder="ex. PME" />
         <SelectFilter label="Responsable" value={values.responsable} onChange={(responsable) => set({ responsable })} options={users} />
       </ListToolbar>
       <QueryState

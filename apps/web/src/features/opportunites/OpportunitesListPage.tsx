@@ -5,7 +5,7 @@ import { useTRPC } from '../../lib/trpc';
 import { compact, toId, useListParams } from '../../lib/useListParams';
 import { parseDecimal } from '../../lib/format';
 import { PageHeader } from '../../components/PageHeader';
-import { labelOptions, ListToolbar, SearchInput, SelectFilter } from '../../components/ListToolbar';
+import { labelOptions, ListToolbar, SearchInput, SelectFilter, TextFilter } from '../../components/ListToolbar';
 import { DataTable } from '../../components/DataTable';
 import { Pagination } from '../../components/Pagination';
 import { EmptyState, QueryState } from '../../components/Status';
@@ -64,14 +64,8 @@ export function OpportunitesListPage() {
         <SelectFilter label="Résultat" value={values.resultat} onChange={(resultat) => set({ resultat })} options={labelOptions(LABELS.resultat)} />
         <SelectFilter label="Client" value={values.client} onChange={(client) => set({ client })} options={clients} />
         <SelectFilter label="Responsable" value={values.responsable} onChange={(responsable) => set({ responsable })} options={users} />
-        <label className="filter filter--narrow">
-          <span>Montant min</span>
-          <input inputMode="decimal" value={values.montantMin} onChange={(e) => set({ montantMin: e.target.value })} />
-        </label>
-        <label className="filter filter--narrow">
-          <span>Montant max</span>
-          <input inputMode="decimal" value={values.montantMax} onChange={(e) => set({ montantMax: e.target.value })} />
-        </label>
+        <TextFilter label="Montant min" narrow inputMode="decimal" value={values.montantMin} onChange={(montantMin) => set({ montantMin })} />
+        <TextFilter label="Montant max" narrow inputMode="decimal" value={values.montantMax} onChange={(montantMax) => set({ montantMax })} />
       </ListToolbar>
       <QueryState query={list} isEmpty={list.data?.results.length === 0} empty={<EmptyState title="Aucune opportunité trouvée." />}>
         <DataTable caption="Liste des opportunités" columns={OPPORTUNITE_COLUMNS} rows={list.data?.results ?? []} ordering={values.ordering} onOrdering={(ordering) => set({ ordering })} />

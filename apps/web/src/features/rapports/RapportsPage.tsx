@@ -3,7 +3,7 @@ import { ETAPES, LABELS, PROJET_STATUTS, RAPPORT_LABELS, RAPPORTS, type ExportFo
 import { compact, toId, useListParams } from '../../lib/useListParams';
 import { downloadErrorMessage, downloadFile } from '../../lib/download';
 import { PageHeader } from '../../components/PageHeader';
-import { ListToolbar, SelectFilter } from '../../components/ListToolbar';
+import { ListToolbar, SelectFilter, TextFilter } from '../../components/ListToolbar';
 import { useNotify } from '../../components/Notifications';
 import { useClientOptions } from '../clients/useClientOptions';
 import { useUserOptions } from '../users/useUsers';
@@ -75,30 +75,16 @@ export function RapportsPage() {
         }
       />
       <ListToolbar>
-        <label className="filter">
-          <span>Rapport</span>
-          <select value={rapport} onChange={(e) => set({ rapport: e.target.value })}>
-            {RAPPORTS.map((r) => (
-              <option key={r} value={r}>
-                {RAPPORT_LABELS[r]}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="filter">
-          <span>Créés à partir du</span>
-          <input type="date" value={values.dateDebut} onChange={(e) => set({ dateDebut: e.target.value })} />
-        </label>
-        <label className="filter">
-          <span>Jusqu'au</span>
-          <input type="date" value={values.dateFin} onChange={(e) => set({ dateFin: e.target.value })} />
-        </label>
-        {allowed.includes('categorie') && (
-          <label className="filter">
-            <span>Catégorie</span>
-            <input value={values.categorie} onChange={(e) => set({ categorie: e.target.value })} />
-          </label>
-        )}
+        <SelectFilter
+          label="Rapport"
+          value={rapport}
+          onChange={(r) => set({ rapport: r })}
+          options={RAPPORTS.map((r) => [r, RAPPORT_LABELS[r]] as const)}
+          allLabel={null}
+        />
+        <TextFilter label="Créés à partir du" type="date" value={values.dateDebut} onChange={(dateDebut) => set({ dateDebut })} />
+        <TextFilter label="Jusqu'au" type="date" value={values.dateFin} onChange={(dateFin) => set({ dateFin })} />
+        {allowed.includes('categorie') && <TextFilter label="Catégorie" value={values.categorie} onChange={(categorie) => set({ categorie })} />}
         {allowed.includes('statut') && (
           <SelectFilter label="Statut" value={values.statut} onChange={(statut) => set({ statut })} options={PROJET_STATUTS.map((s) => [s, LABELS.projetStatut[s]])} />
         )}

@@ -4,7 +4,7 @@ import { LABELS } from '@crm/shared';
 import { useTRPC } from '../../lib/trpc';
 import { compact, toId, useListParams } from '../../lib/useListParams';
 import { PageHeader } from '../../components/PageHeader';
-import { labelOptions, ListToolbar, SearchInput, SelectFilter } from '../../components/ListToolbar';
+import { labelOptions, ListToolbar, SearchInput, SelectFilter, TextFilter } from '../../components/ListToolbar';
 import { DataTable } from '../../components/DataTable';
 import { Pagination } from '../../components/Pagination';
 import { EmptyState, QueryState } from '../../components/Status';
@@ -70,14 +70,8 @@ export function TachesListPage() {
           ]}
           allLabel="Toutes"
         />
-        <label className="filter">
-          <span>Échéance après</span>
-          <input type="date" value={values.echeanceApres} onChange={(e) => set({ echeanceApres: e.target.value })} />
-        </label>
-        <label className="filter">
-          <span>Échéance avant</span>
-          <input type="date" value={values.echeanceAvant} onChange={(e) => set({ echeanceAvant: e.target.value })} />
-        </label>
+        <TextFilter label="Échéance après" type="date" value={values.echeanceApres} onChange={(echeanceApres) => set({ echeanceApres })} />
+        <TextFilter label="Échéance avant" type="date" value={values.echeanceAvant} onChange={(echeanceAvant) => set({ echeanceAvant })} />
       </ListToolbar>
       <QueryState query={list} isEmpty={list.data?.results.length === 0} empty={<EmptyState title="Aucune tâche trouvée." />}>
         <DataTable caption="Liste des tâches" columns={TACHE_COLUMNS} rows={list.data?.results ?? []} ordering={values.ordering} onOrdering={(ordering) => set({ ordering })} />
