@@ -6,7 +6,78 @@ import type { EntityManager } from '@crm/db';
  * through entities and the unit of work. Placeholders are `?`.
  */
 export async function sql<T = Record<string, any>>(em: EntityManager, text: string, params: unknown[] = []): Promise<T[]> {
-  return em.getConnection().execute<T[]>(text, params as any[], 'all', em.getTransactionContext());
+  const trx = em.getTransactionContext();
+  if (!trx) {
+    const numbered = readOnlyText(text, params);
+    if (numbered !== null) return fastRead<T>(em, text, numbered, params);
+  }
+  return em.getConnection().execute<T[]>(text, params as any[], 'all', trx);
+}
+
+/**
+ * Hot-path reads skip MikroORM's and knex's query building (about half the client-side CPU of a
+ * query): a plain `select` outside any transaction, with scalar parameters only, runs on a
+ * connection of the same knex pool with `$n` placeholders. Everything else (writes, transactions,
+ * array or undefined bindings, `??`, quoted `?`) keeps the ORM path and its exact knex semantics.
+ * The knex `query` event is still emitted (statement counting in tests and `pnpm bench`), and
+ * errors are converted by the driver like the ORM path does.
+ */
+async function fastRead<T>(em: EntityManager, text: string, numbered: string, params: unknown[]): Promise<T[]> {
+  const knex = em.getConnection().getKnex() as any;
+  const client = knex.client;
+  const conn = await client.acquireConnection();
+  try {
+    client.emit('query', { __knexUid: conn.__knexUid, method: 'raw', sql: text, bindings: params });
+    const res = await conn.query({ text: numbered, values: params });
+    return res.rows as T[];
+  } catch (err) {
+    throw em.getDriver().convertException(err as Error);
+  } finally {
+    await client.releaseConnection(conn);
+  }
+}
+
+const numberedTexts = new Map<string, string | null>();
+
+/** `text` with `?` turned into `$1…$n` when it is a plain select the fast path may run, else null. */
+function readOnlyText(text: string, params: unknown[]): string | null {
+  for (const p of params) {
+    const t = typeof p;
+    if (!(p === null || t === 'string' || t === 'number' || t === 'boolean')) return null;
+  }
+  let numbered = numberedTexts.get(text);
+  if (numbered === undefined) {
+    numbered = numberPlaceholders(text);
+    if (numberedTexts.size > 5000) numberedTexts.clear();
+    numberedTexts.set(text, numbered);
+  }
+  if (numbered === null) return null;
+  // Same number of placeholders as parameters, or let knex report the mismatch its own way.
+  return numbered.split('$').length - 1 === params.length ? numbered : null;
+}
+
+function numberPlaceholders(text: string): string | null {
+  if (!/^\s*select\b/i.test(text) || /\bfor\s+(update|share|no\s+key|key)\b/i.test(text) || text.includes('$')) return null;
+  let out = '';
+  let n = 0;
+  let quote: string | null = null;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quote) {
+      if (c === '?') return null; // knex would not treat it as a binding either way: keep its path
+      if (c === quote) quote = null;
+      out += c;
+    } else if (c === "'" || c === '"') {
+      quote = c;
+      out += c;
+    } else if (c === '?') {
+      if (text[i + 1] === '?' || text[i - 1] === '\\') return null;
+      out += `$${++n}`;
+    } else {
+      out += c;
+    }
+  }
+  return out;
 }
 
 export async function sqlOne<T = Record<string, any>>(em: EntityManager, text: string, params: unknown[] = []): Promise<T | undefined> {
