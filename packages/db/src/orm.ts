@@ -4,12 +4,14 @@ import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import { allEntities } from './entities/index.js';
 import { Migration20261125000000_init } from './migrations/Migration20261125000000_init.js';
+import { Migration20261125120000_devis_search } from './migrations/Migration20261125120000_devis_search.js';
 
 // `date` columns stay 'YYYY-MM-DD' strings (no timezone shift through JS Date).
 pg.types.setTypeParser(1082, (v: string) => v);
 
 export const migrationsList = [
   { name: 'Migration20261125000000_init', class: Migration20261125000000_init },
+  { name: 'Migration20261125120000_devis_search', class: Migration20261125120000_devis_search },
 ];
 
 export interface OrmOptions {
