@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PASSWORD, startTestApp, type RestClient, type TestApp } from './helpers.js';
@@ -115,7 +116,9 @@ describe('PDF', () => {
   });
 
   it('performances (landscape, 7 columns) and opportunites with filters', async () => {
-    const perf = pdfText((await admin.post('/rapports/export/', { rapport: 'performances', format: 'pdf' })).rawPayload);
+    const perfPdf = (await admin.post('/rapports/export/', { rapport: 'performances', format: 'pdf' })).rawPayload;
+    if (process.env.KEEP_PDF) fs.writeFileSync(process.env.KEEP_PDF, perfPdf);
+    const perf = pdfText(perfPdf);
     for (const s of ['Performances commerciales', 'bob Test', '66,67 %', '10 400,00 €', 'alice Test', '50 %']) expect(perf, s).toContain(s);
     const opp = pdfText((await admin.post('/rapports/export/', { rapport: 'opportunites', format: 'pdf', filtres: { responsable: bobId } })).rawPayload);
     expect(opp).toContain(`Responsable (id) : ${bobId}`);
