@@ -120,10 +120,13 @@ const errorMapping = t.middleware(async ({ ctx, next, path }) => {
   return result;
 });
 
-/** After a successful mutation, cached read answers (dashboard, reports) are stale: bump the data version. */
-const invalidateCachedAnswers = t.middleware(async ({ ctx, next, type }) => {
+/**
+ * After a successful mutation, cached read answers (dashboard, reports) are stale: bump the data
+ * version. Session mutations (login, refresh, logout, password) change no business data.
+ */
+const invalidateCachedAnswers = t.middleware(async ({ ctx, next, type, path }) => {
   const result = await next();
-  if (result.ok && type === 'mutation') await answerCache(ctx.deps).bumpDataVersion();
+  if (result.ok && type === 'mutation' && !path.startsWith('auth.')) await answerCache(ctx.deps).bumpDataVersion();
   return result;
 });
 

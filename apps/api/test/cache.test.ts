@@ -100,6 +100,13 @@ describe('Redis answer cache across two API instances', () => {
     expect(ttl).toBeLessThanOrEqual(CACHE_TTL_SECONDS);
   });
 
+  it('logins and token refreshes (session mutations) do not invalidate', async () => {
+    const version = await redis.get('crm:cache:version');
+    const admin = await a.as('admin');
+    expect((await admin.post('/auth/refresh/', { refresh: admin.refresh })).statusCode).toBe(200);
+    expect(await redis.get('crm:cache:version')).toBe(version);
+  });
+
   it('a failed mutation does not invalidate', async () => {
     const version = await redis.get('crm:cache:version');
     const bad = await a.app.inject({
