@@ -5,9 +5,9 @@ import { compact, toId, useListParams } from '../../lib/useListParams';
 import { formatDate } from '../../lib/format';
 import { PageHeader } from '../../components/PageHeader';
 import { ListToolbar, SearchInput, SelectFilter, TextFilter } from '../../components/ListToolbar';
-import { DataTable, type Column } from '../../components/DataTable';
-import { Pagination } from '../../components/Pagination';
-import { EmptyState, QueryState } from '../../components/Status';
+import type { Column } from '../../components/DataTable';
+import { countLabel, ListResults, PAGE_SIZE } from '../../components/ListResults';
+import { EmptyState } from '../../components/Status';
 import { useUserOptions } from '../users/useUsers';
 
 type Row = RouterOutputs['clients']['list']['results'][number];
@@ -28,7 +28,7 @@ export function ClientsListPage() {
   const users = useUserOptions();
   const list = useQuery({
     ...trpc.clients.list.queryOptions(
-      compact({ page, pageSize: 25, search: values.search, ordering: values.ordering as never, categorie: values.categorie, responsable: toId(values.responsable) }),
+      compact({ page, pageSize: PAGE_SIZE, search: values.search, ordering: values.ordering as never, categorie: values.categorie, responsable: toId(values.responsable) }),
     ),
     placeholderData: keepPreviousData,
   });
@@ -36,7 +36,7 @@ export function ClientsListPage() {
     <>
       <PageHeader
         title="Clients"
-        subtitle={list.data ? `${list.data.count} client${list.data.count > 1 ? 's' : ''}` : undefined}
+        subtitle={countLabel(list.data, 'client', 'clients')}
         actions={
           <Link className="btn btn--primary" to="/clients/nouveau">
             + Nouveau client
@@ -48,18 +48,9 @@ export function ClientsListPage() {
         <TextFilter label="Catégorie" value={values.categorie} onChange={(categorie) => set({ categorie })} placeholder="ex. PME" />
         <SelectFilter label="Responsable" value={values.responsable} onChange={(responsable) => set({ responsable })} options={users} />
       </ListToolbar>
-      <QueryState
-        query={list}
-        isEmpty={list.data?.results.length === 0}
-        empty={
-          <EmptyState title="Aucun client trouvé.">
+      <ListResults query={list} caption="Liste des clients" columns={COLUMNS} empty={<EmptyState title="Aucun client trouvé.">
             <Link to="/clients/nouveau">Créer un client</Link>
-          </EmptyState>
-        }
-      >
-        <DataTable caption="Liste des clients" columns={COLUMNS} rows={list.data?.results ?? []} ordering={values.ordering} onOrdering={(ordering) => set({ ordering })} />
-        <Pagination page={page} pageSize={25} count={list.data?.count ?? 0} onPage={(p) => set({ page: p })} />
-      </QueryState>
+          </EmptyState>} ordering={values.ordering} page={page} set={set} />
     </>
   );
 }

@@ -5,9 +5,7 @@ import { useTRPC } from '../../lib/trpc';
 import { compact, toId, useListParams } from '../../lib/useListParams';
 import { PageHeader } from '../../components/PageHeader';
 import { labelOptions, ListToolbar, SearchInput, SelectFilter } from '../../components/ListToolbar';
-import { DataTable } from '../../components/DataTable';
-import { Pagination } from '../../components/Pagination';
-import { EmptyState, QueryState } from '../../components/Status';
+import { countLabel, ListResults, PAGE_SIZE } from '../../components/ListResults';
 import { useOpportuniteOptions } from '../opportunites/useOpportuniteOptions';
 import { DEVIS_COLUMNS } from './columns';
 
@@ -17,7 +15,7 @@ export function DevisListPage() {
   const opportunites = useOpportuniteOptions();
   const list = useQuery({
     ...trpc.devis.list.queryOptions(
-      compact({ page, pageSize: 25, search: values.search, ordering: values.ordering, statut: values.statut as never, opportunite: toId(values.opportunite) }),
+      compact({ page, pageSize: PAGE_SIZE, search: values.search, ordering: values.ordering, statut: values.statut as never, opportunite: toId(values.opportunite) }),
     ),
     placeholderData: keepPreviousData,
   });
@@ -25,7 +23,7 @@ export function DevisListPage() {
     <>
       <PageHeader
         title="Devis"
-        subtitle={list.data ? `${list.data.count} devis` : undefined}
+        subtitle={countLabel(list.data, 'devis', 'devis')}
         actions={
           <Link className="btn btn--primary" to={`/devis/nouveau${values.opportunite ? `?opportunite=${values.opportunite}` : ''}`}>
             + Nouveau devis
@@ -37,10 +35,7 @@ export function DevisListPage() {
         <SelectFilter label="Statut" value={values.statut} onChange={(statut) => set({ statut })} options={labelOptions(LABELS.devisStatut)} />
         <SelectFilter label="Opportunité" value={values.opportunite} onChange={(opportunite) => set({ opportunite })} options={opportunites} allLabel="Toutes" />
       </ListToolbar>
-      <QueryState query={list} isEmpty={list.data?.results.length === 0} empty={<EmptyState title="Aucun devis trouvé." />}>
-        <DataTable caption="Liste des devis" columns={DEVIS_COLUMNS} rows={list.data?.results ?? []} ordering={values.ordering} onOrdering={(ordering) => set({ ordering })} />
-        <Pagination page={page} pageSize={25} count={list.data?.count ?? 0} onPage={(p) => set({ page: p })} />
-      </QueryState>
+      <ListResults query={list} caption="Liste des devis" columns={DEVIS_COLUMNS} empty="Aucun devis trouvé." ordering={values.ordering} page={page} set={set} />
     </>
   );
 }

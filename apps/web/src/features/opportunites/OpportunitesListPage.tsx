@@ -6,9 +6,7 @@ import { compact, toId, useListParams } from '../../lib/useListParams';
 import { parseDecimal } from '../../lib/format';
 import { PageHeader } from '../../components/PageHeader';
 import { labelOptions, ListToolbar, SearchInput, SelectFilter, TextFilter } from '../../components/ListToolbar';
-import { DataTable } from '../../components/DataTable';
-import { Pagination } from '../../components/Pagination';
-import { EmptyState, QueryState } from '../../components/Status';
+import { countLabel, ListResults, PAGE_SIZE } from '../../components/ListResults';
 import { useClientOptions } from '../clients/useClientOptions';
 import { useUserOptions } from '../users/useUsers';
 import { OPPORTUNITE_COLUMNS } from './columns';
@@ -29,7 +27,7 @@ export function OpportunitesListPage() {
     ...trpc.opportunites.list.queryOptions(
       compact({
         page,
-        pageSize: 25,
+        pageSize: PAGE_SIZE,
         search: values.search,
         ordering: values.ordering as never,
         etape: values.etape as never,
@@ -46,7 +44,7 @@ export function OpportunitesListPage() {
     <>
       <PageHeader
         title="Opportunités"
-        subtitle={list.data ? `${list.data.count} opportunité${list.data.count > 1 ? 's' : ''}` : undefined}
+        subtitle={countLabel(list.data, 'opportunité', 'opportunités')}
         actions={
           <>
             <Link className="btn btn--ghost" to="/opportunites/pipeline">
@@ -67,10 +65,7 @@ export function OpportunitesListPage() {
         <TextFilter label="Montant min" narrow inputMode="decimal" value={values.montantMin} onChange={(montantMin) => set({ montantMin })} />
         <TextFilter label="Montant max" narrow inputMode="decimal" value={values.montantMax} onChange={(montantMax) => set({ montantMax })} />
       </ListToolbar>
-      <QueryState query={list} isEmpty={list.data?.results.length === 0} empty={<EmptyState title="Aucune opportunité trouvée." />}>
-        <DataTable caption="Liste des opportunités" columns={OPPORTUNITE_COLUMNS} rows={list.data?.results ?? []} ordering={values.ordering} onOrdering={(ordering) => set({ ordering })} />
-        <Pagination page={page} pageSize={25} count={list.data?.count ?? 0} onPage={(p) => set({ page: p })} />
-      </QueryState>
+      <ListResults query={list} caption="Liste des opportunités" columns={OPPORTUNITE_COLUMNS} empty="Aucune opportunité trouvée." ordering={values.ordering} page={page} set={set} />
     </>
   );
 }

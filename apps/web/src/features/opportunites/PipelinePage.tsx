@@ -1,5 +1,4 @@
-import { useCallback, useMemo, useState } from 'react';
-import { useQueries } from '@tanstack/react-query';
+import { useCallback, useState } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
 import { ETAPES, LABELS, type Etape } from '@crm/shared';
 import { useTRPC, useTRPCClient } from '../../lib/trpc';
@@ -10,7 +9,8 @@ import { ErrorAlert, Loading } from '../../components/Status';
 import { SelectFilter } from '../../components/ListToolbar';
 import { SortableBoard } from '../board/SortableBoard';
 import { useBoardMove } from '../board/useBoardMove';
-import type { Board, Move } from '../board/boardLogic';
+import type { Move } from '../board/boardLogic';
+import { useBoardQueries } from '../board/useBoardQueries';
 import { useUserOptions } from '../users/useUsers';
 import { ConclusionDialog, type Conclusion } from './ConclusionDialog';
 import { OpportuniteCard } from './OpportuniteCard';
@@ -28,15 +28,7 @@ export function PipelinePage() {
     (etape: Etape) => ({ etape, ordering: 'position' as const, pageSize: 100, ...(responsable ? { responsable } : {}) }),
     [responsable],
   );
-  const queries = useQueries({ queries: ETAPES.map((e) => trpc.opportunites.list.queryOptions(inputOf(e))) });
-  const loaded = queries.every((q) => q.data);
-  const pages = queries.map((q) => q.data);
-  const board = useMemo(
-    () => Object.fromEntries(ETAPES.map((e, i) => [e, pages[i]?.results ?? []])) as Board<Etape, OpportuniteRow>,
-    // One dependency per column: the board changes only when a column's data does.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-    pages,
-  );
+  const { board, loaded, error } = useBoardQueries<Etape, OpportuniteRow>(ETAPES, (e) => trpc.opportunites.list.queryOptions(inputOf(e)));
   const [pending, setPending] = useState<Move<Etape> | null>(null);
 
   const { move } = useBoardMove<Etape, OpportuniteRow, Conclusion>({
@@ -62,7 +54,6 @@ export function PipelinePage() {
     move(m);
   };
   const pendingCard = pending ? board[pending.from].find((o) => o.id === pending.id) : undefined;
-  const error = queries.find((q) => q.error)?.error;
 
   return (
     <>

@@ -5,9 +5,7 @@ import { useTRPC } from '../../lib/trpc';
 import { compact, toId, useListParams } from '../../lib/useListParams';
 import { PageHeader } from '../../components/PageHeader';
 import { labelOptions, ListToolbar, SearchInput, SelectFilter } from '../../components/ListToolbar';
-import { DataTable } from '../../components/DataTable';
-import { Pagination } from '../../components/Pagination';
-import { EmptyState, QueryState } from '../../components/Status';
+import { countLabel, ListResults, PAGE_SIZE } from '../../components/ListResults';
 import { useClientOptions } from '../clients/useClientOptions';
 import { PROJET_COLUMNS } from './columns';
 
@@ -24,7 +22,7 @@ export function ProjetsListPage() {
     ...trpc.projets.list.queryOptions(
       compact({
         page,
-        pageSize: 25,
+        pageSize: PAGE_SIZE,
         search: values.search,
         ordering: values.ordering as never,
         statut: values.statut as never,
@@ -38,7 +36,7 @@ export function ProjetsListPage() {
     <>
       <PageHeader
         title="Projets"
-        subtitle={list.data ? `${list.data.count} projet${list.data.count > 1 ? 's' : ''}` : undefined}
+        subtitle={countLabel(list.data, 'projet', 'projets')}
         actions={
           <Link className="btn btn--primary" to={`/projets/nouveau${values.client ? `?client=${values.client}` : ''}`}>
             + Nouveau projet
@@ -51,10 +49,7 @@ export function ProjetsListPage() {
         <SelectFilter label="Client" value={values.client} onChange={(client) => set({ client })} options={clients} />
         <SelectFilter label="Échéance" value={values.enRetard} onChange={(enRetard) => set({ enRetard })} options={RETARD} />
       </ListToolbar>
-      <QueryState query={list} isEmpty={list.data?.results.length === 0} empty={<EmptyState title="Aucun projet trouvé." />}>
-        <DataTable caption="Liste des projets" columns={PROJET_COLUMNS} rows={list.data?.results ?? []} ordering={values.ordering} onOrdering={(ordering) => set({ ordering })} />
-        <Pagination page={page} pageSize={25} count={list.data?.count ?? 0} onPage={(p) => set({ page: p })} />
-      </QueryState>
+      <ListResults query={list} caption="Liste des projets" columns={PROJET_COLUMNS} empty="Aucun projet trouvé." ordering={values.ordering} page={page} set={set} />
     </>
   );
 }

@@ -5,9 +5,7 @@ import { useTRPC } from '../../lib/trpc';
 import { compact, toId, useListParams } from '../../lib/useListParams';
 import { PageHeader } from '../../components/PageHeader';
 import { labelOptions, ListToolbar, SearchInput, SelectFilter, TextFilter } from '../../components/ListToolbar';
-import { DataTable } from '../../components/DataTable';
-import { Pagination } from '../../components/Pagination';
-import { EmptyState, QueryState } from '../../components/Status';
+import { countLabel, ListResults, PAGE_SIZE } from '../../components/ListResults';
 import { useClientOptions } from '../clients/useClientOptions';
 import { useUserOptions } from '../users/useUsers';
 import { TACHE_COLUMNS } from './columns';
@@ -23,7 +21,7 @@ export function TachesListPage() {
     ...trpc.taches.list.queryOptions(
       compact({
         page,
-        pageSize: 25,
+        pageSize: PAGE_SIZE,
         search: values.search,
         ordering: values.ordering as never,
         statut: values.statut as never,
@@ -42,7 +40,7 @@ export function TachesListPage() {
     <>
       <PageHeader
         title="Tâches"
-        subtitle={list.data ? `${list.data.count} tâche${list.data.count > 1 ? 's' : ''}` : undefined}
+        subtitle={countLabel(list.data, 'tâche', 'tâches')}
         actions={
           <>
             <Link className="btn btn--ghost" to="/taches/tableau">
@@ -73,10 +71,7 @@ export function TachesListPage() {
         <TextFilter label="Échéance après" type="date" value={values.echeanceApres} onChange={(echeanceApres) => set({ echeanceApres })} />
         <TextFilter label="Échéance avant" type="date" value={values.echeanceAvant} onChange={(echeanceAvant) => set({ echeanceAvant })} />
       </ListToolbar>
-      <QueryState query={list} isEmpty={list.data?.results.length === 0} empty={<EmptyState title="Aucune tâche trouvée." />}>
-        <DataTable caption="Liste des tâches" columns={TACHE_COLUMNS} rows={list.data?.results ?? []} ordering={values.ordering} onOrdering={(ordering) => set({ ordering })} />
-        <Pagination page={page} pageSize={25} count={list.data?.count ?? 0} onPage={(p) => set({ page: p })} />
-      </QueryState>
+      <ListResults query={list} caption="Liste des tâches" columns={TACHE_COLUMNS} empty="Aucune tâche trouvée." ordering={values.ordering} page={page} set={set} />
     </>
   );
 }

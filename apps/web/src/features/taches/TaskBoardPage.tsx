@@ -1,5 +1,4 @@
-import { useCallback, useMemo } from 'react';
-import { useQueries } from '@tanstack/react-query';
+import { useCallback } from 'react';
 import { Link, useSearchParams } from 'react-router-dom';
 import { LABELS, TACHE_STATUTS, type TacheStatut } from '@crm/shared';
 import { useTRPC, useTRPCClient } from '../../lib/trpc';
@@ -10,7 +9,7 @@ import { SelectFilter } from '../../components/ListToolbar';
 import { PrioriteBadge, RetardBadge } from '../../components/badges';
 import { SortableBoard } from '../board/SortableBoard';
 import { useBoardMove } from '../board/useBoardMove';
-import type { Board } from '../board/boardLogic';
+import { useBoardQueries } from '../board/useBoardQueries';
 import { useUserOptions } from '../users/useUsers';
 import { TerminerButton } from './TerminerButton';
 import type { TacheRow } from './columns';
@@ -32,13 +31,7 @@ export function TaskBoardPage() {
     }),
     [assigneA],
   );
-  const queries = useQueries({ queries: TACHE_STATUTS.map((s) => trpc.taches.list.queryOptions(inputOf(s))) });
-  const pages = queries.map((q) => q.data);
-  const board = useMemo(
-    () => Object.fromEntries(TACHE_STATUTS.map((s, i) => [s, pages[i]?.results ?? []])) as Board<TacheStatut, TacheRow>,
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-    pages,
-  );
+  const { board, loaded, error } = useBoardQueries<TacheStatut, TacheRow>(TACHE_STATUTS, (s) => trpc.taches.list.queryOptions(inputOf(s)));
   const { move } = useBoardMove<TacheStatut, TacheRow>({
     key: 'taches',
     columns: TACHE_STATUTS,
@@ -47,7 +40,6 @@ export function TaskBoardPage() {
     send: (m) => client.taches.patch.mutate({ id: m.id, statut: m.to, position: m.toIndex }),
     alsoInvalidate: [trpc.dashboard.pathKey(), trpc.taches.get.pathKey()],
   });
-  const error = queries.find((q) => q.error)?.error;
 
   return (
     <>
@@ -70,7 +62,7 @@ export function TaskBoardPage() {
       </div>
       {error ? (
         <ErrorAlert error={error} />
-      ) : queries.some((q) => !q.data) ? (
+      ) : !loaded ? (
         <Loading />
       ) : (
         <SortableBoard

@@ -1,0 +1,36 @@
+import type { ReactNode } from 'react';
+import { DataTable, type Column } from './DataTable';
+import { Pagination } from './Pagination';
+import { EmptyState, QueryState } from './Status';
+
+export const PAGE_SIZE = 25;
+
+/** "3 clients" / "1 client"; undefined while loading. */
+export const countLabel = (data: { count: number } | undefined, one: string, many: string): string | undefined =>
+  data ? `${data.count} ${data.count > 1 ? many : one}` : undefined;
+
+/** Table + pagination of a list page, with its loading, error and empty states; ordering and page live in the URL. */
+export function ListResults<T extends { id: number }>({
+  query,
+  caption,
+  columns,
+  empty,
+  ordering,
+  page,
+  set,
+}: {
+  query: { isPending: boolean; error: unknown; data?: { count: number; results: T[] } };
+  caption: string;
+  columns: Column<T>[];
+  empty: string | ReactNode;
+  ordering: string;
+  page: number;
+  set: (patch: { ordering?: string; page?: number }) => void;
+}) {
+  return (
+    <QueryState query={query} isEmpty={query.data?.results.length === 0} empty={typeof empty === 'string' ? <EmptyState title={empty} /> : empty}>
+      <DataTable caption={caption} columns={columns} rows={query.data?.results ?? []} ordering={ordering} onOrdering={(o) => set({ ordering: o })} />
+      <Pagination page={page} pageSize={PAGE_SIZE} count={query.data?.count ?? 0} onPage={(p) => set({ page: p })} />
+    </QueryState>
+  );
+}
