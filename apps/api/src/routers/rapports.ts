@@ -1,4 +1,3 @@
-import type { z } from 'zod';
 import {
   RAPPORT_INPUTS, rapportClientsOutput, rapportExportInput, rapportOpportunitesOutput, rapportPerformancesOutput, rapportPipelineOutput,
   rapportProjetsOutput, type Rapport, type RapportFiltres,
@@ -11,14 +10,14 @@ import { authenticate, authedProcedure, router } from '../trpc.js';
 import { cachedForUser } from '../lib/cache.js';
 import { EXPORT_CONTENT_TYPES, exportReport } from '../lib/exports.js';
 import { parseOr400 } from '../lib/validation.js';
-import { RAPPORT_SERVICES } from '../services/rapports.js';
+import { RAPPORT_SERVICES, type RapportOutputs } from '../services/rapports.js';
 import { exportFilename, rapportDocument } from '../services/rapportExports.js';
 
 const tags = ['rapports'];
 
 /** A report's data, cached per (report, visibility scope, filters) until the next write. */
-function rapportData<R extends Rapport>(deps: AppDeps, em: EntityManager, user: AuthUser, rapport: R, filtres: RapportFiltres<R>) {
-  const compute = RAPPORT_SERVICES[rapport] as (em: EntityManager, user: AuthUser, f: RapportFiltres<R>) => Promise<unknown>;
+function rapportData<R extends Rapport>(deps: AppDeps, em: EntityManager, user: AuthUser, rapport: R, filtres: RapportFiltres<R>): Promise<RapportOutputs[R]> {
+  const compute = RAPPORT_SERVICES[rapport] as (em: EntityManager, user: AuthUser, f: RapportFiltres<R>) => Promise<RapportOutputs[R]>;
   return cachedForUser(deps, user, `rapports.${rapport}`, filtres as Record<string, unknown>, () => compute(em, user, filtres));
 }
 
@@ -29,31 +28,31 @@ export const rapportsRouter = router({
     .meta({ openapi: { method: 'GET', path: '/rapports/clients/', tags, summary: `Rapport clients : totaux, par catégorie, par responsable, par mois (${PERIODE}, categorie, responsable)` } })
     .input(RAPPORT_INPUTS.clients)
     .output(rapportClientsOutput)
-    .query(({ ctx, input }) => rapportData(ctx.deps, ctx.em, ctx.user, 'clients', input) as Promise<z.infer<typeof rapportClientsOutput>>),
+    .query(({ ctx, input }) => rapportData(ctx.deps, ctx.em, ctx.user, 'clients', input)),
 
   projets: authedProcedure
     .meta({ openapi: { method: 'GET', path: '/rapports/projets/', tags, summary: `Rapport projets : totaux, budget, retards, par statut, par mois (${PERIODE}, statut, client, enRetard)` } })
     .input(RAPPORT_INPUTS.projets)
     .output(rapportProjetsOutput)
-    .query(({ ctx, input }) => rapportData(ctx.deps, ctx.em, ctx.user, 'projets', input) as Promise<z.infer<typeof rapportProjetsOutput>>),
+    .query(({ ctx, input }) => rapportData(ctx.deps, ctx.em, ctx.user, 'projets', input)),
 
   opportunites: authedProcedure
     .meta({ openapi: { method: 'GET', path: '/rapports/opportunites/', tags, summary: `Rapport opportunités : montants, conversion, par étape, par mois (${PERIODE} et filtres de la liste)` } })
     .input(RAPPORT_INPUTS.opportunites)
     .output(rapportOpportunitesOutput)
-    .query(({ ctx, input }) => rapportData(ctx.deps, ctx.em, ctx.user, 'opportunites', input) as Promise<z.infer<typeof rapportOpportunitesOutput>>),
+    .query(({ ctx, input }) => rapportData(ctx.deps, ctx.em, ctx.user, 'opportunites', input)),
 
   pipeline: authedProcedure
     .meta({ openapi: { method: 'GET', path: '/rapports/pipeline/', tags, summary: `Pipeline par étape : nombre, montant, montant pondéré (${PERIODE} et filtres des opportunités)` } })
     .input(RAPPORT_INPUTS.pipeline)
     .output(rapportPipelineOutput)
-    .query(({ ctx, input }) => rapportData(ctx.deps, ctx.em, ctx.user, 'pipeline', input) as Promise<z.infer<typeof rapportPipelineOutput>>),
+    .query(({ ctx, input }) => rapportData(ctx.deps, ctx.em, ctx.user, 'pipeline', input)),
 
   performances: authedProcedure
     .meta({ openapi: { method: 'GET', path: '/rapports/performances/', tags, summary: `Performances par commercial : gagnées, perdues, conversion, montant gagné, tâches (${PERIODE}, client, responsable)` } })
     .input(RAPPORT_INPUTS.performances)
     .output(rapportPerformancesOutput)
-    .query(({ ctx, input }) => rapportData(ctx.deps, ctx.em, ctx.user, 'performances', input) as Promise<z.infer<typeof rapportPerformancesOutput>>),
+    .query(({ ctx, input }) => rapportData(ctx.deps, ctx.em, ctx.user, 'performances', input)),
 });
 
 /** JSON bodies may say `"enRetard": true`; the filters take the query-string form `"true"`. */
@@ -72,7 +71,7 @@ export const rapportExportRoute: ServerPlugin = (app, deps, { createContext, ope
     const filtres = parseOr400(RAPPORT_INPUTS[body.rapport], asQueryForm(body.filtres), 'filtres') as RapportFiltres<Rapport>;
     const data = await rapportData(deps, ctx.em, user, body.rapport, filtres);
     const now = new Date();
-    const file = await exportReport(rapportDocument(body.rapport, data as never, { filtres, username: user.username, now }), body.format);
+    const file = await exportReport(rapportDocument(body.rapport, data, { filtres, username: user.username, now }), body.format);
     return reply
       .header('content-type', EXPORT_CONTENT_TYPES[body.format])
       .header('content-disposition', `attachment; filename="${exportFilename(body.rapport, body.format, now)}"`)

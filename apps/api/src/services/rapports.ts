@@ -1,6 +1,6 @@
 import type { EntityManager } from '@crm/db';
 import {
-  ETAPES, PROJET_STATUTS, type RapportClients, type RapportFiltres, type RapportOpportunites, type RapportPerformances,
+  ETAPES, PROJET_STATUTS, type Rapport, type RapportClients, type RapportFiltres, type RapportOpportunites, type RapportPerformances,
   type RapportPipeline, type RapportProjets,
 } from '@crm/shared';
 import type { AuthUser } from '../auth/sessions.js';
@@ -246,10 +246,18 @@ export async function rapportPerformances(em: EntityManager, user: AuthUser, f: 
   }));
 }
 
-export const RAPPORT_SERVICES = {
+export interface RapportOutputs {
+  clients: RapportClients;
+  projets: RapportProjets;
+  opportunites: RapportOpportunites;
+  pipeline: RapportPipeline;
+  performances: RapportPerformances;
+}
+
+export const RAPPORT_SERVICES: { [R in Rapport]: (em: EntityManager, user: AuthUser, f: RapportFiltres<R>) => Promise<RapportOutputs[R]> } = {
   clients: rapportClients,
   projets: rapportProjets,
   opportunites: rapportOpportunites,
   pipeline: rapportPipeline,
   performances: rapportPerformances,
-} as const;
+};
