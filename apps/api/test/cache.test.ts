@@ -32,6 +32,18 @@ describe('in-process answer cache', () => {
     expect(await cache.getOrCompute('k', async () => ++computed)).toBe(2);
   });
 
+  it('concurrent misses of one key share one computation', async () => {
+    const cache = answerCache(fakeDeps());
+    let computed = 0;
+    const slow = async () => {
+      computed++;
+      await new Promise((r) => setTimeout(r, 20));
+      return 'answer';
+    };
+    expect(await Promise.all([1, 2, 3].map(() => cache.getOrCompute('k', slow)))).toEqual(['answer', 'answer', 'answer']);
+    expect(computed).toBe(1);
+  });
+
   it('one cache per deps object; keys ignore param order and undefined', async () => {
     expect(answerCache(fakeDeps())).not.toBe(answerCache(fakeDeps()));
     const deps = fakeDeps();

@@ -25,15 +25,35 @@ const MEMORY_MAX_ENTRIES = 2000;
 const REDIS_PREFIX = 'crm:cache:';
 const REDIS_VERSION_KEY = `${REDIS_PREFIX}version`;
 
+/**
+ * Concurrent misses of one key at one data version share a single computation (no stampede on
+ * the database when a popular answer expires or a write invalidates it).
+ */
+class SingleFlight {
+  private readonly inflight = new Map<string, Promise<unknown>>();
+  run<T>(fullKey: string, compute: () => Promise<T>): Promise<T> {
+    const running = this.inflight.get(fullKey);
+    if (running) return running as Promise<T>;
+    const p = compute().finally(() => this.inflight.delete(fullKey));
+    this.inflight.set(fullKey, p);
+    return p;
+  }
+}
+
 class MemoryAnswerCache implements AnswerCache {
   private version = 0;
   private readonly entries = new Map<string, { expiresAt: number; value: unknown }>();
+  private readonly flights = new SingleFlight();
   constructor(private readonly ttlMs: number) {}
 
   async getOrCompute<T>(key: string, compute: () => Promise<T>): Promise<T> {
     const fullKey = `${this.version}:${key}`;
     const hit = this.entries.get(fullKey);
     if (hit && hit.expiresAt > Date.now()) return hit.value as T;
+    return this.flights.run(fullKey, () => this.computeAndStore(fullKey, compute));
+  }
+
+  private async computeAndStore<T>(fullKey: string, compute: () => Promise<T>): Promise<T> {
     const versionBefore = this.version;
     const value = await compute();
     // A write that landed while computing makes this answer possibly stale: don't keep it.
@@ -64,6 +84,7 @@ class MemoryAnswerCache implements AnswerCache {
 }
 
 class RedisAnswerCache implements AnswerCache {
+  private readonly flights = new SingleFlight();
   constructor(
     private readonly redis: Redis,
     private readonly ttlSeconds: number,
@@ -81,14 +102,16 @@ class RedisAnswerCache implements AnswerCache {
       this.log(err);
       return compute();
     }
-    const value = await compute();
-    try {
-      // Entries of older versions are never read again and expire on their own.
-      await this.redis.set(fullKey, JSON.stringify(value), 'EX', this.ttlSeconds);
-    } catch (err) {
-      this.log(err);
-    }
-    return value;
+    return this.flights.run(fullKey, async () => {
+      const value = await compute();
+      try {
+        // Entries of older versions are never read again and expire on their own.
+        await this.redis.set(fullKey!, JSON.stringify(value), 'EX', this.ttlSeconds);
+      } catch (err) {
+        this.log(err);
+      }
+      return value;
+    });
   }
 
   async bumpDataVersion(): Promise<void> {
