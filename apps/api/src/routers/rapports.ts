@@ -104,7 +104,8 @@ export const rapportExportRoute: ServerPlugin = (app, deps, { createContext, ope
       },
       responses: {
         200: {
-          description: 'Le fichier (Content-Disposition: attachment; filename=…)',
+          description: 'Le fichier',
+          headers: { 'Content-Disposition': { schema: { type: 'string' }, description: 'attachment; filename="rapport-pipeline-2026-11-25.csv"' } },
           content: Object.fromEntries(Object.values(EXPORT_CONTENT_TYPES).map((t) => [t, { schema: { type: 'string', format: 'binary' } }])),
         },
         400: errorResponse('Corps invalide (rapport, format ou filtres)'),
