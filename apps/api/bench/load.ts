@@ -6,6 +6,9 @@ export interface Scenario {
   /** A fixed path, or one computed per request (random ids, search terms…). */
   path: string | (() => string);
   body?: () => unknown;
+  /** Overrides of the run's connections and per-request timeout (s) for slow scenarios. */
+  connections?: number;
+  timeout?: number;
 }
 
 export interface LoadResult {
@@ -26,8 +29,9 @@ export function load(baseUrl: string, token: string, s: Scenario, opts: { durati
     autocannon(
       {
         url: typeof s.path === 'string' ? baseUrl + s.path : baseUrl,
-        connections: opts.connections,
+        connections: s.connections ?? opts.connections,
         duration: opts.duration,
+        timeout: s.timeout ?? 10,
         method: s.method ?? 'GET',
         headers,
         ...(dynamic

@@ -4,6 +4,16 @@ import { hashPassword } from '../src/auth/passwords.js';
 export const BENCH_PASSWORD = 'Bench-password-2026';
 export const COMMERCIAUX = 10;
 export const SIZES = { clients: 100_000, projets: 20_000, opportunites: 200_000, devis: 20_000, taches: 300_000 };
+/** Syllables of the generated surnames: ~8,000 distinct names, so a surname search matches a handful of clients. */
+export const SYLLABES = ['ber', 'lan', 'mor', 'du', 'pin', 'ger', 'val', 'roux', 'cha', 'mar', 'tel', 'lef', 'vré', 'gi', 'rard', 'bou', 'chet', 'fon', 'taî', 'ne'];
+export const PRENOMS = ['Hélène', 'Zoé', 'Jérôme', 'François', 'Camille', 'Noël', 'Agnès', 'Benoît', 'Chloé', 'Loïc', 'Inès'];
+/** The surname of client `g`, as the seed SQL computes it (`nom` = surname + ' ' + first name). */
+export const surname = (g: number): string => {
+  const s = SYLLABES;
+  const raw = s[g % s.length] + s[Math.floor(g / s.length) % s.length] + s[Math.floor(g / (s.length * s.length)) % s.length];
+  return raw[0].toUpperCase() + raw.slice(1);
+};
+const sqlArray = (words: string[]) => `array[${words.map((w) => `'${w.replace(/'/g, "''")}'`).join(', ')}]`;
 export const ETAPES = ['prospect', 'qualification', 'proposition', 'negociation', 'conclusion'] as const;
 
 /** BENCH_DATABASE_URL, or a `crm_bench` database beside the tests' admin URL, dropped and recreated. */
@@ -66,24 +76,26 @@ export async function seedBenchDatabase(databaseUrl: string, log: (s: string) =>
       from generate_series(1, ${COMMERCIAUX}) g`, [hash, hash]);
     // Commercial k has id 2 + k (admin 1, manager 2): clients spread round-robin among them.
     const responsable = (expr: string) => `(3 + (${expr}) % ${COMMERCIAUX})`;
+    const n = SYLLABES.length;
     await run(`clients ${SIZES.clients}`, `insert into clients (id, nom, societe, email, telephone, notes, categorie, responsable_id, date_creation, date_modification)
-      select g, 'Client ' || g || ' ' || (array['Dupré','Martin','Lefèvre','Müller','Nuñez','Garçon'])[1 + g % 6],
+      select g, upper(left(sn, 1)) || substr(sn, 2) || ' ' || (${sqlArray(PRENOMS)})[1 + g % ${PRENOMS.length}],
         'Société ' || (g % 5000) || (array[' SARL',' SAS',' & Fils',' Industrie'])[1 + g % 4],
         'contact' || g || '@client' || (g % 997) || '.example.fr',
         '+3312' || lpad((g % 10000000)::text, 7, '0'), 'Notes du client ' || g,
         (array['PME','VIP','Grand compte','Startup',''])[1 + g % 5], ${responsable('g')},
         now() - (g || ' minutes')::interval, now() - (g || ' seconds')::interval
-      from generate_series(1, ${SIZES.clients}) g`);
+      from (select g, syl[1 + g % ${n}] || syl[1 + (g / ${n}) % ${n}] || syl[1 + (g / ${n * n}) % ${n}] as sn
+            from generate_series(1, ${SIZES.clients}) g, (select ${sqlArray(SYLLABES)} as syl) words) x`);
     await run(`projets ${SIZES.projets}`, `insert into projets (id, titre, description, statut, date_debut, date_fin, budget, client_id, date_creation)
       select g, 'Projet ' || g, 'Description du projet ' || g, (array['a_faire','en_cours','termine'])[1 + g % 3],
         current_date - (g % 300), current_date - (g % 300) + 30 + g % 90, (g % 500) * 100, 1 + (g * 7) % ${SIZES.clients},
         now() - (g || ' minutes')::interval
       from generate_series(1, ${SIZES.projets}) g`);
-    // Positions are unique per kanban column: the row number is unique overall.
+    // Positions are contiguous from 0 in each kanban column (etape cycles with g % 5), as the board keeps them.
     await run(`opportunites ${SIZES.opportunites}`, `insert into opportunites (id, nom, client_id, responsable_id, montant, probabilite, etape, resultat, position,
         date_conclusion_estimee, date_conclusion, notes, date_creation)
       select g, 'Opportunité ' || g, c, ${responsable('c')}, (g % 1000) * 50 + 0.5, (g * 13) % 101, e,
-        case when e = 'conclusion' then (case when g % 3 = 0 then 'perdue' else 'gagnee' end) end, g,
+        case when e = 'conclusion' then (case when g % 3 = 0 then 'perdue' else 'gagnee' end) end, (g - 1) / 5,
         current_date + (g % 180), case when e = 'conclusion' then now() - (g % 365 || ' days')::interval end,
         'Notes ' || g, now() - (g || ' minutes')::interval
       from (select g, 1 + (g - 1) % ${SIZES.clients} as c, (array['prospect','qualification','proposition','negociation','conclusion'])[1 + g % 5] as e
@@ -93,7 +105,7 @@ export async function seedBenchDatabase(databaseUrl: string, log: (s: string) =>
       from generate_series(1, ${SIZES.devis}) g`);
     await run(`taches ${SIZES.taches}`, `insert into taches (id, titre, description, assigne_a_id, client_id, projet_id, priorite, date_echeance, statut, position, date_terminee)
       select g, 'Tâche ' || g, 'À faire pour le client ' || c, ${responsable('c')}, c, null,
-        (array['basse','moyenne','haute','urgente'])[1 + g % 4], current_date + (g % 200) - 100, s, g,
+        (array['basse','moyenne','haute','urgente'])[1 + g % 4], current_date + (g % 200) - 100, s, (g - 1) / 3,
         case when s = 'terminee' then now() end
       from (select g, 1 + (g * 3) % ${SIZES.clients} as c, (array['a_faire','en_cours','terminee'])[1 + g % 3] as s
             from generate_series(1, ${SIZES.taches}) g) x`);
