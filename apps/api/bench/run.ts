@@ -95,6 +95,8 @@ async function main() {
 
     const scenarios: Array<Scenario & { token: string; skip?: string }> = [
       { name: 'clients-list', path: '/api/clients/?page=1&pageSize=25', token: admin },
+      // The same procedure over tRPC (what the SPA and @crm/client use), without the REST adapter.
+      { name: 'clients-list-trpc', path: `/trpc/clients.list?input=${encodeURIComponent(JSON.stringify({ page: 1, pageSize: 25 }))}`, token: admin },
       { name: 'clients-list-commercial', path: '/api/clients/?page=1&pageSize=25', token: commercial },
       { name: 'clients-list-page-40', path: '/api/clients/?page=40&pageSize=25&ordering=nom', token: admin },
       {

@@ -7,7 +7,8 @@ import type { EntityManager } from '@crm/db';
  */
 export async function sql<T = Record<string, any>>(em: EntityManager, text: string, params: unknown[] = []): Promise<T[]> {
   const trx = em.getTransactionContext();
-  if (!trx) {
+  // (With the ORM's `debug` on, every statement keeps the ORM path so that it is logged.)
+  if (!trx && !em.config.get('debug')) {
     const numbered = readOnlyText(text, params);
     if (numbered !== null) return fastRead<T>(em, text, numbered, params);
   }
