@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
-import { PASSWORD, SHOTS, startE2E, type E2E } from './harness';
+import { PASSWORD, SHOTS, startE2E, type E2E, navLink } from './harness';
 
 let e2e: E2E;
 beforeAll(async () => {
@@ -31,7 +30,7 @@ describe('login, dashboard and clients', () => {
   it('creates a client: a server-side validation error is shown next to its field, then fixed', async () => {
     const page = await e2e.loggedIn('marie');
     await page.getByRole('heading', { name: /Bonjour/ }).waitFor();
-    await page.getByRole('link', { name: 'Clients', exact: true }).click();
+    await navLink(page, 'Clients').click();
     await page.getByText('Aucun client trouvé.').waitFor();
     await page.getByRole('link', { name: '+ Nouveau client' }).click();
     await page.getByLabel('Nom').fill('Boulangerie Dupont');
@@ -56,7 +55,7 @@ describe('login, dashboard and clients', () => {
     expect(await page.locator('.stat', { hasText: 'Valeur client' }).textContent()).toContain('0,00 €');
 
     // The list shows it, and search is kept in the URL.
-    await page.getByRole('link', { name: 'Clients', exact: true }).click();
+    await navLink(page, 'Clients').click();
     await page.getByRole('searchbox').fill('dupont');
     await page.waitForURL(/search=dupont/);
     await page.getByRole('link', { name: 'Boulangerie Dupont' }).waitFor();
@@ -103,11 +102,11 @@ describe('login, dashboard and clients', () => {
     const page = await e2e.loggedIn('marie');
     const context = page.context();
     await context.clearCookies({ name: 'crm_access' });
-    await page.getByRole('link', { name: 'Projets' }).click();
+    await navLink(page, 'Projets').click();
     await page.getByText('Aucun projet trouvé.').waitFor();
     expect((await context.cookies()).some((c) => c.name === 'crm_access')).toBe(true);
 
-    await page.getByRole('link', { name: 'Mot de passe' }).click();
+    await page.getByRole('link', { name: 'Mot de passe', exact: true }).click();
     await page.getByLabel('Mot de passe actuel').fill('pas-le-bon-mot-de-passe');
     await page.getByLabel('Nouveau mot de passe').fill('Nouveau-secret-2026');
     await page.getByLabel('Confirmation').fill('Nouveau-secret-2026');

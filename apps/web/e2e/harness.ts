@@ -112,3 +112,6 @@ export async function center(page: Page, selector: string): Promise<{ x: number;
 }
 
 export const isoDay = (offsetDays = 0) => new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
+
+/** A link of the main navigation (page content may have links with the same words). */
+export const navLink = (page: Page, name: string) => page.getByRole('navigation', { name: 'Navigation principale' }).getByRole('link', { name, exact: true });

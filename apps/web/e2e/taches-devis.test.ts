@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { center, isoDay, mouseDrag, SHOTS, startE2E, type E2E } from './harness';
+import { center, isoDay, mouseDrag, SHOTS, startE2E, type E2E, navLink } from './harness';
 
 let e2e: E2E;
 let api: Awaited<ReturnType<E2E['api']>>;
@@ -31,7 +31,7 @@ const serverTitles = async (statut: string) =>
 describe('task board', () => {
   it('moves a task to « En cours » with the mouse and completes another with « Terminer »', async () => {
     const page = await e2e.loggedIn('marie');
-    await page.getByRole('link', { name: 'Tâches' }).click();
+    await navLink(page, 'Tâches').click();
     await page.getByRole('heading', { name: 'Tableau des tâches' }).waitFor();
     await page.getByRole('link', { name: 'Préparer la démo' }).waitFor();
     await mouseDrag(
@@ -134,7 +134,7 @@ describe('devis editor', () => {
 describe('rapports', () => {
   it('shows the pipeline report and exports it as CSV', async () => {
     const page = await e2e.loggedIn('marie');
-    await page.getByRole('link', { name: 'Rapports' }).click();
+    await navLink(page, 'Rapports').click();
     await page.getByRole('heading', { name: 'Pipeline par étape' }).waitFor();
     await page.getByRole('cell', { name: 'Prospect' }).waitFor();
     const [csv] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Exporter en CSV' }).click()]);

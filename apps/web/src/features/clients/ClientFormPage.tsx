@@ -1,13 +1,13 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import { useNavigate, useParams } from 'react-router-dom';
+import { useAfterSave } from '../../lib/useAfterSave';
 import { useTRPC, type RouterOutputs } from '../../lib/trpc';
 import { fieldErrorsOf } from '../../lib/errors';
 import { idOrNull, str, useFormValues } from '../../lib/useForm';
 import { Field } from '../../components/Field';
 import { FormShell } from '../../components/FormShell';
 import { PageHeader } from '../../components/PageHeader';
-import { QueryState } from '../../components/Status';
-import { useNotify } from '../../components/Notifications';
+import { EditOrCreate } from '../../components/EditOrCreate';
 import { useUserOptions } from '../users/useUsers';
 
 type Client = RouterOutputs['clients']['get'];
@@ -16,11 +16,10 @@ export function ClientFormPage() {
   const { id } = useParams();
   const trpc = useTRPC();
   const client = useQuery({ ...trpc.clients.get.queryOptions({ id: Number(id) }), enabled: !!id });
-  if (!id) return <ClientForm />;
   return (
-    <QueryState query={client}>
-      <ClientForm key={client.data?.id} client={client.data} />
-    </QueryState>
+    <EditOrCreate id={id} query={client}>
+      {(d) => <ClientForm key={d?.id} client={d} />}
+    </EditOrCreate>
   );
 }
 
@@ -28,9 +27,7 @@ const SHOWN = ['nom', 'societe', 'email', 'telephone', 'categorie', 'responsable
 
 function ClientForm({ client }: { client?: Client }) {
   const trpc = useTRPC();
-  const queryClient = useQueryClient();
   const navigate = useNavigate();
-  const notify = useNotify();
   const users = useUserOptions();
   const { values, bind } = useFormValues({
     nom: str(client?.nom),
@@ -41,12 +38,11 @@ function ClientForm({ client }: { client?: Client }) {
     responsable: str(client?.responsable),
     notes: str(client?.notes),
   });
-  const done = (saved: { id: number }) => {
-    void queryClient.invalidateQueries({ queryKey: trpc.clients.pathKey() });
-    void queryClient.invalidateQueries({ queryKey: trpc.dashboard.pathKey() });
-    notify(client ? 'Client enregistré.' : 'Client créé.');
-    navigate(`/clients/${saved.id}`);
-  };
+  const done = useAfterSave({
+    invalidate: [trpc.clients.pathKey(), trpc.dashboard.pathKey()],
+    message: client ? 'Client enregistré.' : 'Client créé.',
+    to: (saved) => `/clients/${saved.id}`,
+  });
   const create = useMutation(trpc.clients.create.mutationOptions({ onSuccess: done }));
   const update = useMutation(trpc.clients.update.mutationOptions({ onSuccess: done }));
   const mutation = client ? update : create;

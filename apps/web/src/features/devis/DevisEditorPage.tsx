@@ -1,7 +1,8 @@
 import { useState } from 'react';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Link, useNavigate, useParams, useSearchParams } from 'react-router-dom';
+import { useMutation, useQuery } from '@tanstack/react-query';
+import { Link, useParams, useSearchParams } from 'react-router-dom';
 import { DEFAULT_TVA, LABELS, type DevisLigneIn, type DevisStatut } from '@crm/shared';
+import { useAfterSave } from '../../lib/useAfterSave';
 import { useTRPC } from '../../lib/trpc';
 import { fieldErrorsOf } from '../../lib/errors';
 import { formatCents, formatDateTime, parseDecimal } from '../../lib/format';
@@ -9,10 +10,9 @@ import { str } from '../../lib/useForm';
 import { Field } from '../../components/Field';
 import { FormShell } from '../../components/FormShell';
 import { PageHeader } from '../../components/PageHeader';
-import { QueryState } from '../../components/Status';
+import { EditOrCreate } from '../../components/EditOrCreate';
 import { OptionsSelect } from '../../components/OptionsSelect';
 import { labelOptions } from '../../components/ListToolbar';
-import { useNotify } from '../../components/Notifications';
 import { DevisStatutBadge } from '../../components/badges';
 import { useOpportuniteOptions } from '../opportunites/useOpportuniteOptions';
 import { LignesEditor } from './LignesEditor';
@@ -24,11 +24,10 @@ export function DevisEditorPage() {
   const { id } = useParams();
   const trpc = useTRPC();
   const devis = useQuery({ ...trpc.devis.get.queryOptions({ id: Number(id) }), enabled: !!id });
-  if (!id) return <DevisEditor />;
   return (
-    <QueryState query={devis}>
-      <DevisEditor key={`${devis.data?.id}-${devis.data?.dateModification}`} devis={devis.data} />
-    </QueryState>
+    <EditOrCreate id={id} query={devis}>
+      {(d) => <DevisEditor key={`${d?.id}-${d?.dateModification}`} devis={d} />}
+    </EditOrCreate>
   );
 }
 
@@ -36,9 +35,6 @@ const SHOWN = ['opportunite', 'statut', 'contenu', 'montant'];
 
 function DevisEditor({ devis }: { devis?: DevisRow }) {
   const trpc = useTRPC();
-  const queryClient = useQueryClient();
-  const navigate = useNavigate();
-  const notify = useNotify();
   const [params] = useSearchParams();
   const opportunites = useOpportuniteOptions();
   const [opportunite, setOpportunite] = useState(str(devis?.opportunite ?? params.get('opportunite')));
@@ -49,13 +45,11 @@ function DevisEditor({ devis }: { devis?: DevisRow }) {
   const [localErrors, setLocalErrors] = useState<Record<string, string[]>>({});
   const readOnly = devis?.statut === 'accepte' || devis?.statut === 'refuse';
 
-  const done = (saved: { id: number }) => {
-    void queryClient.invalidateQueries({ queryKey: trpc.devis.pathKey() });
-    void queryClient.invalidateQueries({ queryKey: trpc.opportunites.pathKey() });
-    void queryClient.invalidateQueries({ queryKey: trpc.dashboard.pathKey() });
-    notify(devis ? 'Devis enregistré.' : 'Devis créé.');
-    if (!devis) navigate(`/devis/${saved.id}`, { replace: true });
-  };
+  const done = useAfterSave({
+    invalidate: [trpc.devis.pathKey(), trpc.opportunites.pathKey(), trpc.dashboard.pathKey()],
+    message: devis ? 'Devis enregistré.' : 'Devis créé.',
+    to: (saved) => (devis ? null : `/devis/${saved.id}`),
+  });
   const create = useMutation(trpc.devis.create.mutationOptions({ onSuccess: done }));
   const patch = useMutation(trpc.devis.patch.mutationOptions({ onSuccess: done }));
   const mutation = devis ? patch : create;

@@ -1,7 +1,8 @@
 import { useState } from 'react';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import { useNavigate, useParams, useSearchParams } from 'react-router-dom';
 import { LABELS, type Etape, type Resultat } from '@crm/shared';
+import { useAfterSave } from '../../lib/useAfterSave';
 import { useTRPC, type RouterOutputs } from '../../lib/trpc';
 import { fieldErrorsOf } from '../../lib/errors';
 import { parseDecimal } from '../../lib/format';
@@ -9,10 +10,9 @@ import { idOrNull, orNull, str, useFormValues } from '../../lib/useForm';
 import { Field } from '../../components/Field';
 import { FormShell } from '../../components/FormShell';
 import { PageHeader } from '../../components/PageHeader';
-import { QueryState } from '../../components/Status';
+import { EditOrCreate } from '../../components/EditOrCreate';
 import { OptionsSelect } from '../../components/OptionsSelect';
 import { labelOptions } from '../../components/ListToolbar';
-import { useNotify } from '../../components/Notifications';
 import { useClientOptions } from '../clients/useClientOptions';
 import { useUserOptions } from '../users/useUsers';
 
@@ -23,19 +23,16 @@ export function OpportuniteFormPage() {
   const { id } = useParams();
   const trpc = useTRPC();
   const opp = useQuery({ ...trpc.opportunites.get.queryOptions({ id: Number(id) }), enabled: !!id });
-  if (!id) return <OpportuniteForm />;
   return (
-    <QueryState query={opp}>
-      <OpportuniteForm key={opp.data?.id} opp={opp.data} />
-    </QueryState>
+    <EditOrCreate id={id} query={opp}>
+      {(d) => <OpportuniteForm key={d?.id} opp={d} />}
+    </EditOrCreate>
   );
 }
 
 function OpportuniteForm({ opp }: { opp?: Opportunite }) {
   const trpc = useTRPC();
-  const queryClient = useQueryClient();
   const navigate = useNavigate();
-  const notify = useNotify();
   const [params] = useSearchParams();
   const clients = useClientOptions();
   const users = useUserOptions();
@@ -52,13 +49,11 @@ function OpportuniteForm({ opp }: { opp?: Opportunite }) {
     dateConclusionEstimee: str(opp?.dateConclusionEstimee),
     notes: str(opp?.notes),
   });
-  const done = (saved: { id: number }) => {
-    void queryClient.invalidateQueries({ queryKey: trpc.opportunites.pathKey() });
-    void queryClient.invalidateQueries({ queryKey: trpc.clients.get.pathKey() });
-    void queryClient.invalidateQueries({ queryKey: trpc.dashboard.pathKey() });
-    notify(opp ? 'Opportunité enregistrée.' : 'Opportunité créée.');
-    navigate(`/opportunites/${saved.id}`);
-  };
+  const done = useAfterSave({
+    invalidate: [trpc.opportunites.pathKey(), trpc.clients.get.pathKey(), trpc.dashboard.pathKey()],
+    message: opp ? 'Opportunité enregistrée.' : 'Opportunité créée.',
+    to: (saved) => `/opportunites/${saved.id}`,
+  });
   const create = useMutation(trpc.opportunites.create.mutationOptions({ onSuccess: done }));
   const patch = useMutation(trpc.opportunites.patch.mutationOptions({ onSuccess: done }));
   const mutation = opp ? patch : create;

@@ -1,7 +1,8 @@
 import { useState } from 'react';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import { useNavigate, useParams, useSearchParams } from 'react-router-dom';
 import { LABELS, type ProjetStatut } from '@crm/shared';
+import { useAfterSave } from '../../lib/useAfterSave';
 import { useTRPC, type RouterOutputs } from '../../lib/trpc';
 import { fieldErrorsOf } from '../../lib/errors';
 import { parseDecimal } from '../../lib/format';
@@ -9,10 +10,9 @@ import { orNull, str, useFormValues } from '../../lib/useForm';
 import { Field } from '../../components/Field';
 import { FormShell } from '../../components/FormShell';
 import { PageHeader } from '../../components/PageHeader';
-import { QueryState } from '../../components/Status';
+import { EditOrCreate } from '../../components/EditOrCreate';
 import { OptionsSelect } from '../../components/OptionsSelect';
 import { labelOptions } from '../../components/ListToolbar';
-import { useNotify } from '../../components/Notifications';
 import { useClientOptions } from '../clients/useClientOptions';
 
 type Projet = RouterOutputs['projets']['get'];
@@ -22,19 +22,16 @@ export function ProjetFormPage() {
   const { id } = useParams();
   const trpc = useTRPC();
   const projet = useQuery({ ...trpc.projets.get.queryOptions({ id: Number(id) }), enabled: !!id });
-  if (!id) return <ProjetForm />;
   return (
-    <QueryState query={projet}>
-      <ProjetForm key={projet.data?.id} projet={projet.data} />
-    </QueryState>
+    <EditOrCreate id={id} query={projet}>
+      {(d) => <ProjetForm key={d?.id} projet={d} />}
+    </EditOrCreate>
   );
 }
 
 function ProjetForm({ projet }: { projet?: Projet }) {
   const trpc = useTRPC();
-  const queryClient = useQueryClient();
   const navigate = useNavigate();
-  const notify = useNotify();
   const [params] = useSearchParams();
   const clients = useClientOptions();
   const [localErrors, setLocalErrors] = useState<Record<string, string[]>>({});
@@ -47,13 +44,11 @@ function ProjetForm({ projet }: { projet?: Projet }) {
     budget: projet?.budget == null ? '' : String(projet.budget).replace('.', ','),
     client: str(projet?.client ?? params.get('client')),
   });
-  const done = (saved: { id: number }) => {
-    void queryClient.invalidateQueries({ queryKey: trpc.projets.pathKey() });
-    void queryClient.invalidateQueries({ queryKey: trpc.clients.pathKey() });
-    void queryClient.invalidateQueries({ queryKey: trpc.dashboard.pathKey() });
-    notify(projet ? 'Projet enregistré.' : 'Projet créé.');
-    navigate(`/projets/${saved.id}`);
-  };
+  const done = useAfterSave({
+    invalidate: [trpc.projets.pathKey(), trpc.clients.pathKey(), trpc.dashboard.pathKey()],
+    message: projet ? 'Projet enregistré.' : 'Projet créé.',
+    to: (saved) => `/projets/${saved.id}`,
+  });
   const create = useMutation(trpc.projets.create.mutationOptions({ onSuccess: done }));
   const update = useMutation(trpc.projets.update.mutationOptions({ onSuccess: done }));
   const mutation = projet ? update : create;

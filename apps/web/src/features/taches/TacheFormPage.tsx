@@ -1,6 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useNavigate, useParams, useSearchParams } from 'react-router-dom';
 import { LABELS, type TachePriorite, type TacheStatut } from '@crm/shared';
+import { useAfterSave } from '../../lib/useAfterSave';
 import { useTRPC, useTRPCClient, type RouterOutputs } from '../../lib/trpc';
 import { fieldErrorsOf } from '../../lib/errors';
 import { formatDateTime } from '../../lib/format';
@@ -8,10 +9,9 @@ import { idOrNull, str, useFormValues } from '../../lib/useForm';
 import { Field } from '../../components/Field';
 import { FormShell } from '../../components/FormShell';
 import { PageHeader } from '../../components/PageHeader';
-import { QueryState } from '../../components/Status';
+import { EditOrCreate } from '../../components/EditOrCreate';
 import { OptionsSelect } from '../../components/OptionsSelect';
 import { labelOptions } from '../../components/ListToolbar';
-import { useNotify } from '../../components/Notifications';
 import { DeleteButton } from '../../components/DeleteButton';
 import { RetardBadge } from '../../components/badges';
 import { useClientOptions } from '../clients/useClientOptions';
@@ -27,11 +27,10 @@ export function TacheFormPage() {
   const { id } = useParams();
   const trpc = useTRPC();
   const tache = useQuery({ ...trpc.taches.get.queryOptions({ id: Number(id) }), enabled: !!id });
-  if (!id) return <TacheForm />;
   return (
-    <QueryState query={tache}>
-      <TacheForm key={`${tache.data?.id}-${tache.data?.dateModification}`} tache={tache.data} />
-    </QueryState>
+    <EditOrCreate id={id} query={tache}>
+      {(d) => <TacheForm key={`${d?.id}-${d?.dateModification}`} tache={d} />}
+    </EditOrCreate>
   );
 }
 
@@ -40,7 +39,6 @@ function TacheForm({ tache }: { tache?: Tache }) {
   const client = useTRPCClient();
   const queryClient = useQueryClient();
   const navigate = useNavigate();
-  const notify = useNotify();
   const [params] = useSearchParams();
   const { values, bind, set } = useFormValues({
     titre: str(tache?.titre),
@@ -55,12 +53,11 @@ function TacheForm({ tache }: { tache?: Tache }) {
   const clients = useClientOptions();
   const projets = useProjetOptions(Number(values.client) || undefined);
   const users = useUserOptions();
-  const done = (saved: { id: number }) => {
-    void queryClient.invalidateQueries({ queryKey: trpc.taches.pathKey() });
-    void queryClient.invalidateQueries({ queryKey: trpc.dashboard.pathKey() });
-    notify(tache ? 'Tâche enregistrée.' : 'Tâche créée.');
-    navigate(tache ? '/taches' : `/taches/${saved.id}`);
-  };
+  const done = useAfterSave({
+    invalidate: [trpc.taches.pathKey(), trpc.dashboard.pathKey()],
+    message: tache ? 'Tâche enregistrée.' : 'Tâche créée.',
+    to: (saved) => tache ? '/taches' : `/taches/${saved.id}`,
+  });
   const create = useMutation(trpc.taches.create.mutationOptions({ onSuccess: done }));
   const patch = useMutation(trpc.taches.patch.mutationOptions({ onSuccess: done }));
   const mutation = tache ? patch : create;

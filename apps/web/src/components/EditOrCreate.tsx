@@ -1,0 +1,16 @@
+import type { ReactNode } from 'react';
+import { QueryState } from './Status';
+
+/** A form page: empty for a new object (no id), or once the object to edit has loaded. */
+export function EditOrCreate<T>({
+  id,
+  query,
+  children,
+}: {
+  id: string | undefined;
+  query: { isPending: boolean; error: unknown; data?: T };
+  children: (data: T | undefined) => ReactNode;
+}) {
+  if (!id) return <>{children(undefined)}</>;
+  return <QueryState query={query}>{query.data !== undefined && children(query.data)}</QueryState>;
+}
