@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/min';
 
 /** Error messages are keys of MESSAGES (see messages.ts); the API translates them. */
-export const id = z.number({ error: 'err.integer' }).int('err.integer').positive('err.integer');
+// Ids are PostgreSQL `integer`s: anything above is a clean 400, never a database range error.
+export const id = z.number({ error: 'err.integer' }).int('err.integer').positive('err.integer').max(2_147_483_647, 'err.integer');
 export const idParam = z.object({ id });
 
 /**

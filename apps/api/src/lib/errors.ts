@@ -34,6 +34,10 @@ export function fromDatabaseError(err: unknown): ApiError | null {
   if (!e || typeof e.code !== 'string') return null;
   const constraint = e.constraint ?? '';
   switch (e.code) {
+    // Concurrent writers: a deadlock victim or a serialization failure is the caller's cue to retry.
+    case '40P01':
+    case '40001':
+      return conflict();
     case '23505':
       if (constraint.startsWith('clients_email')) return conflict('error.email_taken', { email: ['error.email_taken'] });
       if (constraint.startsWith('users_username')) return conflict('error.username_taken', { username: ['error.username_taken'] });
