@@ -6,7 +6,8 @@
  * Environment: BENCH_DATABASE_URL (default crm_bench on the tests' server, dropped and recreated),
  * BENCH_SKIP_SEED=1 (reuse it), BENCH_DURATION (s, default 10), BENCH_CONNECTIONS (default 10),
  * BENCH_INSTANCES (default 1), BENCH_REDIS_URL (default redis://127.0.0.1:6379 when reachable; '' for none),
- * BENCH_ONLY (comma-separated scenario names).
+ * BENCH_ONLY (comma-separated scenario names), BENCH_PROFILE=dir (CPU profile of each measured run, one instance),
+ * BENCH_NODE_ARGS (extra node flags of the API process).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
@@ -175,7 +176,9 @@ async function main() {
       }
       await load(baseUrl, s.token, s, { duration: 3, connections });
       const before = await stats(child);
+      if (env.BENCH_PROFILE) child.send({ type: 'profile-start' });
       const r = await load(baseUrl, s.token, s, { duration, connections });
+      if (env.BENCH_PROFILE) child.send({ type: 'profile-stop', name: s.name });
       const after = await stats(child);
       const sqlPerReq = r.requests ? (after.statements - before.statements) / r.requests : 0;
       const rssMb = Math.round(after.rss / 1048576);

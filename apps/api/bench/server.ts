@@ -33,11 +33,31 @@ async function startInstance(port: number): Promise<{ port: number; stats: () =>
     } };
 }
 
+/** BENCH_PROFILE=dir: a CPU profile of the measured part of each scenario (single instance only). */
+async function profiler(dir: string) {
+  const { Session } = await import('node:inspector/promises');
+  const fs = await import('node:fs');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  return {
+    start: () => session.post('Profiler.start'),
+    stop: async (name: string) => {
+      const { profile } = await session.post('Profiler.stop');
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(`${dir}/${name}.cpuprofile`, JSON.stringify(profile));
+    },
+  };
+}
+
 async function main() {
   if (instances === 1) {
     const inst = await startInstance(0);
-    process.on('message', (m: any) => {
+    const prof = process.env.BENCH_PROFILE ? await profiler(process.env.BENCH_PROFILE) : undefined;
+    process.on('message', async (m: any) => {
       if (m?.type === 'stats') process.send!({ type: 'stats', ...inst.stats() });
+      if (m?.type === 'profile-start') await prof?.start();
+      if (m?.type === 'profile-stop') await prof?.stop(m.name);
     });
     process.send!({ type: 'ready', port: inst.port });
     return;
