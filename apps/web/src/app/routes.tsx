@@ -2,6 +2,7 @@ import { lazy } from 'react';
 import { createBrowserRouter, Navigate } from 'react-router-dom';
 import { Layout } from './Layout';
 import { NotFoundPage } from './NotFoundPage';
+import { RouteError } from './RouteError';
 import { RequireAuth } from '../features/auth/RequireAuth';
 import { LoginPage } from '../features/auth/LoginPage';
 
@@ -27,9 +28,10 @@ const RapportsPage = lazy(() => import('../features/rapports/RapportsPage').then
 
 export function makeRouter() {
   return createBrowserRouter([
-    { path: '/login', element: <LoginPage /> },
+    { path: '/login', element: <LoginPage />, errorElement: <RouteError /> },
     {
       element: <RequireAuth />,
+      errorElement: <RouteError />,
       children: [
         {
           element: <Layout />,

@@ -1,6 +1,10 @@
-import type { ReactNode } from 'react';
+import { useEffect, type ReactNode } from 'react';
 
 export function PageHeader({ title, subtitle, actions }: { title: ReactNode; subtitle?: ReactNode; actions?: ReactNode }) {
+  // The tab title names the page too (history, screen readers, many open tabs).
+  useEffect(() => {
+    if (typeof title === 'string') document.title = `${title} · CRM`;
+  }, [title]);
   return (
     <header className="page-header">
       <div>

@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useNavigate, useSearchParams } from 'react-router-dom';
 import { useTRPC } from '../../lib/trpc';
@@ -13,6 +13,9 @@ export function LoginPage() {
   const [params] = useSearchParams();
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
+  useEffect(() => {
+    document.title = 'Connexion · CRM';
+  }, []);
   const login = useMutation(
     trpc.auth.login.mutationOptions({
       onSuccess: (res) => {

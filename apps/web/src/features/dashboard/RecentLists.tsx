@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router-dom';
 import { LABELS } from '@crm/shared';
@@ -11,7 +11,8 @@ import { TerminerButton } from '../taches/TerminerButton';
 export function RecentLists() {
   const trpc = useTRPC();
   const opps = useQuery(trpc.dashboard.opportunitesActives.queryOptions({ limit: 6 }));
-  const taches = useQuery(trpc.dashboard.tachesAVenir.queryOptions({ limit: 6 }));
+  const [mine, setMine] = useState(false);
+  const taches = useQuery(trpc.dashboard.tachesAVenir.queryOptions({ limit: 6, ...(mine ? { mine: 'true' as const } : {}) }));
   const clients = useQuery(trpc.dashboard.clientsRecents.queryOptions({ limit: 5 }));
   const projets = useQuery(trpc.dashboard.projetsRecents.queryOptions({ limit: 5 }));
   return (
@@ -29,7 +30,18 @@ export function RecentLists() {
           </li>
         ))}
       </Panel>
-      <Panel title="Tâches à venir" link="/taches/tableau" query={taches} empty="Aucune tâche à venir.">
+      <Panel
+        title="Tâches à venir"
+        link={mine ? '/taches/tableau?assigneA=me' : '/taches/tableau'}
+        query={taches}
+        empty="Aucune tâche à venir."
+        extra={
+          <label className="checkbox small">
+            <input type="checkbox" checked={mine} onChange={(e) => setMine(e.target.checked)} />
+            Mes tâches
+          </label>
+        }
+      >
         {taches.data?.map((t) => (
           <li key={t.id}>
             <div>
@@ -76,8 +88,10 @@ function Panel({
   link,
   query,
   empty,
+  extra,
   children,
 }: {
+  extra?: ReactNode;
   title: string;
   link: string;
   query: { isPending: boolean; error: unknown; data?: unknown[] };
@@ -88,6 +102,7 @@ function Panel({
     <section className="card">
       <div className="card-header">
         <h2>{title}</h2>
+        {extra}
         <Link to={link} className="small">
           Tout voir
         </Link>
