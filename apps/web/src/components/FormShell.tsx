@@ -13,9 +13,12 @@ export function FormShell({
   submitLabel = 'Enregistrer',
   onCancel,
   wide,
+  readOnly,
   children,
 }: {
   wide?: boolean;
+  /** Nothing to save (e.g. an accepted devis): no buttons. */
+  readOnly?: boolean;
   onSubmit: () => void;
   error: unknown;
   shownFields: string[];
@@ -45,16 +48,18 @@ export function FormShell({
         </div>
       )}
       {children}
-      <div className="form-actions">
-        {onCancel && (
-          <button type="button" className="btn btn--ghost" onClick={onCancel}>
-            Annuler
+      {!readOnly && (
+        <div className="form-actions">
+          {onCancel && (
+            <button type="button" className="btn btn--ghost" onClick={onCancel}>
+              Annuler
+            </button>
+          )}
+          <button type="submit" className="btn btn--primary" disabled={busy}>
+            {busy ? 'Enregistrement…' : submitLabel}
           </button>
-        )}
-        <button type="submit" className="btn btn--primary" disabled={busy}>
-          {busy ? 'Enregistrement…' : submitLabel}
-        </button>
-      </div>
+        </div>
+      )}
     </form>
   );
 }

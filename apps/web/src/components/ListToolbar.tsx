@@ -1,15 +1,21 @@
 import { useEffect, useId, useState, type InputHTMLAttributes, type ReactNode } from 'react';
 
-/** Search box that updates the URL after a short pause in typing. */
-export function SearchInput({ value, onChange, placeholder = 'Rechercher…' }: { value: string; onChange: (v: string) => void; placeholder?: string }) {
+/** Keeps what is typed locally and reports it after a short pause, so the URL (and the query) follow without a request per keystroke. */
+function useDebounced(value: string, onChange: (v: string) => void, delay = 300) {
   const [text, setText] = useState(value);
   useEffect(() => setText(value), [value]);
   useEffect(() => {
     if (text === value) return;
-    const t = setTimeout(() => onChange(text), 300);
+    const t = setTimeout(() => onChange(text), delay);
     return () => clearTimeout(t);
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [text]);
+  return [text, setText] as const;
+}
+
+/** Search box that updates the URL after a short pause in typing. */
+export function SearchInput({ value, onChange, placeholder = 'Rechercher…' }: { value: string; onChange: (v: string) => void; placeholder?: string }) {
+  const [text, setText] = useDebounced(value, onChange);
   return (
     <label className="search">
       <span className="sr-only">Rechercher</span>
@@ -57,10 +63,11 @@ export function TextFilter({
   ...input
 }: { label: string; value: string; onChange: (v: string) => void; narrow?: boolean } & Omit<InputHTMLAttributes<HTMLInputElement>, 'value' | 'onChange'>) {
   const id = useId();
+  const [text, setText] = useDebounced(value, onChange);
   return (
     <div className={`filter${narrow ? ' filter--narrow' : ''}`}>
       <label htmlFor={id}>{label}</label>
-      <input id={id} {...input} value={value} onChange={(e) => onChange(e.target.value)} />
+      <input id={id} {...input} value={text} onChange={(e) => setText(e.target.value)} />
     </div>
   );
 }

@@ -1,25 +1,22 @@
-import { useEffect, useMemo, useState, type KeyboardEventHandler, type PointerEventHandler, type ReactNode } from 'react';
+import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import {
   closestCorners,
   DndContext,
   DragOverlay,
   KeyboardSensor,
   PointerSensor,
-  useDroppable,
   useSensor,
   useSensors,
-  type Announcements,
   type DragEndEvent,
   type DragOverEvent,
   type DragStartEvent,
   type UniqueIdentifier,
 } from '@dnd-kit/core';
-import { SortableContext, sortableKeyboardCoordinates, useSortable, verticalListSortingStrategy } from '@dnd-kit/sortable';
-import { CSS } from '@dnd-kit/utilities';
+import { sortableKeyboardCoordinates } from '@dnd-kit/sortable';
 import { diffMove, findCard, moveCard, type Board, type BoardCard, type Move } from './boardLogic';
+import { frenchAnnouncements, INSTRUCTIONS } from './announcements';
+import { BoardColumn, COLUMN_PREFIX, SortableCard } from './BoardParts';
 
-const COLUMN_PREFIX = 'col:';
-const columnId = (k: string) => `${COLUMN_PREFIX}${k}`;
 const isColumnId = (id: UniqueIdentifier): id is string => typeof id === 'string' && id.startsWith(COLUMN_PREFIX);
 
 interface Props<K extends string, T extends BoardCard> {
@@ -121,72 +118,5 @@ export function SortableBoard<K extends string, T extends BoardCard>(props: Prop
       </div>
       <DragOverlay>{activeCard ? <div className="board-card board-card--overlay">{props.renderCard(activeCard)}</div> : null}</DragOverlay>
     </DndContext>
-  );
-}
-
-const INSTRUCTIONS =
-  'Pour déplacer une carte, appuyez sur Espace ou Entrée, utilisez les flèches pour la déplacer dans la colonne ou vers une autre colonne, puis Espace ou Entrée pour la déposer, ou Échap pour annuler.';
-
-function frenchAnnouncements<K extends string, T extends BoardCard>(board: Board<K, T>, columnLabel: (k: K) => string, title: (c: T) => string): Announcements {
-  const describe = (id: UniqueIdentifier) => {
-    const at = findCard(board, Number(id));
-    if (!at) return '';
-    const card = board[at.column][at.index];
-    return `${title(card)}, colonne ${columnLabel(at.column)}, position ${at.index + 1} sur ${board[at.column].length}`;
-  };
-  return {
-    onDragStart: ({ active }) => `Carte saisie : ${describe(active.id)}.`,
-    onDragOver: ({ active }) => `Carte déplacée : ${describe(active.id)}.`,
-    onDragEnd: ({ active }) => `Carte déposée : ${describe(active.id)}.`,
-    onDragCancel: () => 'Déplacement annulé.',
-  };
-}
-
-function BoardColumn({ id, title, cards, footer, children }: { id: string; title: string; cards: BoardCard[]; footer?: ReactNode; children: ReactNode }) {
-  const { setNodeRef, isOver } = useDroppable({ id: columnId(id) });
-  return (
-    <section className={`board-column${isOver ? ' board-column--over' : ''}`} aria-label={title} data-column={id}>
-      <header className="board-column-header">
-        <h2>{title}</h2>
-        <span className="count" aria-label={`${cards.length} carte${cards.length > 1 ? 's' : ''}`}>
-          {cards.length}
-        </span>
-      </header>
-      {footer}
-      <SortableContext id={columnId(id)} items={cards.map((c) => c.id)} strategy={verticalListSortingStrategy}>
-        <ul ref={setNodeRef} className="board-cards">
-          {children}
-          {cards.length === 0 && <li className="board-empty">Déposez une carte ici</li>}
-        </ul>
-      </SortableContext>
-    </section>
-  );
-}
-
-function SortableCard({ id, title, children }: { id: number; title: string; children: ReactNode }) {
-  const { attributes, listeners, setNodeRef, setActivatorNodeRef, transform, transition, isDragging } = useSortable({ id });
-  // The whole card follows the mouse; the keyboard drags from the handle, a real button, so that
-  // links and buttons inside the card stay ordinary controls.
-  return (
-    <li
-      ref={setNodeRef}
-      className={`board-card${isDragging ? ' board-card--dragging' : ''}`}
-      style={{ transform: CSS.Transform.toString(transform), transition }}
-      data-card-id={id}
-      onPointerDown={listeners?.onPointerDown as PointerEventHandler | undefined}
-    >
-      <button
-        type="button"
-        ref={setActivatorNodeRef}
-        className="drag-handle"
-        {...attributes}
-        aria-roledescription="poignée de déplacement"
-        aria-label={`Déplacer « ${title} »`}
-        onKeyDown={listeners?.onKeyDown as KeyboardEventHandler | undefined}
-      >
-        <span aria-hidden="true">⠿</span>
-      </button>
-      {children}
-    </li>
   );
 }

@@ -100,7 +100,7 @@ function DevisEditor({ devis }: { devis?: DevisRow }) {
           Ce devis est {LABELS.devisStatut[devis!.statut].toLowerCase()} : il ne peut plus être modifié. Créez une nouvelle version pour le retravailler.
         </div>
       )}
-      <FormShell onSubmit={submit} error={mutation.error} shownFields={SHOWN} busy={mutation.isPending} submitLabel={devis ? 'Enregistrer' : 'Créer le devis'} wide>
+      <FormShell onSubmit={submit} error={mutation.error} shownFields={SHOWN} busy={mutation.isPending} submitLabel={devis ? 'Enregistrer' : 'Créer le devis'} wide readOnly={readOnly}>
         <fieldset disabled={readOnly} className="plain">
           <div className="grid-2">
             <Field label="Opportunité" errors={errors.opportunite} required>
