@@ -75,7 +75,8 @@ export async function startE2E(): Promise<E2E> {
       };
     },
     async loggedIn(username) {
-      const context = await browser.newContext({ locale: 'fr-FR', timezoneId: 'Europe/Paris', viewport: { width: 1440, height: 900 } });
+      // English browser on purpose: the SPA must still get French messages from the API.
+      const context = await browser.newContext({ locale: 'en-US', timezoneId: 'Europe/Paris', viewport: { width: 1440, height: 900 } });
       const page = await context.newPage();
       page.setDefaultTimeout(10_000);
       await page.goto(`${base}/login`);

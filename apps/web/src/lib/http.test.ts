@@ -15,12 +15,13 @@ describe('apiFetch', () => {
   });
   afterEach(() => vi.unstubAllGlobals());
 
-  it('sends cookies and the CSRF header', async () => {
+  it('sends cookies, the CSRF header and asks for French messages', async () => {
     fetchMock.mockResolvedValueOnce(json(200));
     await apiFetch('/trpc/clients.list', { method: 'POST' });
     const [, init] = fetchMock.mock.calls[0];
     expect(init.credentials).toBe('include');
     expect(new Headers(init.headers).get('X-CSRFToken')).toBe('tok1');
+    expect(new Headers(init.headers).get('Accept-Language')).toBe('fr');
   });
 
   it('on 401 refreshes once, then retries with the new CSRF token', async () => {

@@ -17,6 +17,8 @@ export function readCookie(name: string, cookieString = typeof document === 'und
 
 export function withCsrf(init: RequestInit = {}): RequestInit {
   const headers = new Headers(init.headers);
+  // The UI is French whatever the browser's language: ask for French error messages.
+  if (!headers.has('Accept-Language')) headers.set('Accept-Language', 'fr');
   const token = readCookie(CSRF_COOKIE);
   if (token) headers.set('X-CSRFToken', token);
   return { ...init, headers, credentials: 'include' };
