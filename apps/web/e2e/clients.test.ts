@@ -44,6 +44,7 @@ describe('login, dashboard and clients', () => {
     const describedBy = (await phone.getAttribute('aria-describedby'))!.split(' ')[0];
     expect(await page.locator(`[id="${describedBy}"]`).textContent()).toBe('Numéro de téléphone invalide.');
     expect(await page.getByRole('alert').first().textContent()).toContain('corrigez les champs');
+    expect(await phone.evaluate((el) => el === document.activeElement)).toBe(true);
     await page.screenshot({ path: `${SHOTS}/crm-client-form-error.png`, fullPage: true });
 
     await phone.fill('01 23 45 67 89');

@@ -1,4 +1,4 @@
-import type { FormEvent, ReactNode } from 'react';
+import { useEffect, useRef, type FormEvent, type ReactNode } from 'react';
 import { errorInfo } from '../lib/errors';
 
 /**
@@ -28,13 +28,18 @@ export function FormShell({
   children: ReactNode;
 }) {
   const info = errorInfo(error);
+  const form = useRef<HTMLFormElement>(null);
+  // After a refused submit, take the user to the first field to fix.
+  useEffect(() => {
+    if (error) form.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+  }, [error]);
   const other = info ? Object.entries(info.fieldErrors).filter(([f]) => !shownFields.includes(f)) : [];
   const submit = (e: FormEvent) => {
     e.preventDefault();
     onSubmit();
   };
   return (
-    <form className={`card form${wide ? ' form--wide' : ''}`} onSubmit={submit} noValidate>
+    <form ref={form} className={`card form${wide ? ' form--wide' : ''}`} onSubmit={submit} noValidate>
       {info && (
         <div className="alert alert--error" role="alert">
           <p>{info.code === 'BAD_REQUEST' ? 'Le formulaire contient des erreurs : corrigez les champs signalés.' : info.message}</p>
