@@ -6,6 +6,7 @@ beforeAll(async () => {
   e2e = await startE2E();
   await e2e.user('marie', 'manager');
   await e2e.user('paul', 'commercial');
+  await e2e.user('alice', 'admin');
 });
 afterAll(() => e2e?.close());
 
@@ -125,5 +126,25 @@ describe('login, dashboard and clients', () => {
     await page.goto(`${e2e.base}/clients`);
     await page.waitForURL(/\/login\?next=%2Fclients/);
     await context.close();
+  });
+
+  it('lets an admin create a team member who can then log in', async () => {
+    const page = await e2e.loggedIn('alice');
+    await page.getByRole('link', { name: 'Équipe', exact: true }).click();
+    await page.getByRole('button', { name: '+ Nouvel utilisateur' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Nouvel utilisateur' });
+    await dialog.getByLabel('Prénom').fill('Léa');
+    await dialog.getByLabel("Nom d'utilisateur").fill('lea');
+    await dialog.getByLabel('Mot de passe').fill('court');
+    await dialog.getByRole('button', { name: 'Enregistrer' }).click();
+    await dialog.getByText('Le mot de passe doit contenir au moins 10 caractères.').waitFor();
+    await dialog.getByLabel('Mot de passe').fill(PASSWORD);
+    await dialog.getByRole('button', { name: 'Enregistrer' }).click();
+    await page.getByRole('cell', { name: 'lea', exact: true }).waitFor();
+    await page.context().close();
+    const lea = await e2e.loggedIn('lea');
+    await lea.getByRole('heading', { name: 'Bonjour Léa' }).waitFor();
+    expect(await lea.getByRole('link', { name: 'Équipe', exact: true }).count()).toBe(0);
+    await lea.context().close();
   });
 });

@@ -77,6 +77,11 @@ export function Layout() {
           </div>
         </div>
         <div className="sidebar-actions">
+          {user.role === 'admin' && (
+            <NavLink to="/equipe" className="nav-link small">
+              Équipe
+            </NavLink>
+          )}
           <NavLink to="/compte/mot-de-passe" className="nav-link small">
             Mot de passe
           </NavLink>

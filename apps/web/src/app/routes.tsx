@@ -24,6 +24,7 @@ const TacheFormPage = lazy(() => import('../features/taches/TacheFormPage').then
 const TaskBoardPage = lazy(() => import('../features/taches/TaskBoardPage').then((m) => ({ default: m.TaskBoardPage })));
 const DevisListPage = lazy(() => import('../features/devis/DevisListPage').then((m) => ({ default: m.DevisListPage })));
 const DevisEditorPage = lazy(() => import('../features/devis/DevisEditorPage').then((m) => ({ default: m.DevisEditorPage })));
+const UsersPage = lazy(() => import('../features/users/UsersPage').then((m) => ({ default: m.UsersPage })));
 const RapportsPage = lazy(() => import('../features/rapports/RapportsPage').then((m) => ({ default: m.RapportsPage })));
 
 export function makeRouter() {
@@ -59,6 +60,7 @@ export function makeRouter() {
             { path: 'devis/:id', element: <DevisEditorPage /> },
             { path: 'rapports', element: <RapportsPage /> },
             { path: 'compte/mot-de-passe', element: <ChangePasswordPage /> },
+            { path: 'equipe', element: <UsersPage /> },
             { path: 'accueil', element: <Navigate to="/" replace /> },
             { path: '*', element: <NotFoundPage /> },
           ],
