@@ -52,7 +52,7 @@ export function load(baseUrl: string, token: string, s: Scenario, opts: { durati
         if (err) return reject(err);
         resolve({
           requests: r.requests.total,
-          reqPerSec: Math.round(r.requests.average),
+          reqPerSec: r.requests.average >= 10 ? Math.round(r.requests.average) : Number((r.requests.total / r.duration).toFixed(2)),
           p50: r.latency.p50,
           p99: r.latency.p99,
           non2xx: r.non2xx,

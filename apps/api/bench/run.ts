@@ -191,9 +191,9 @@ async function main() {
       }
       console.log(
         `${s.name.padEnd(24)} ${String(r.reqPerSec).padStart(6)} req/s  p50 ${String(r.p50).padStart(3)} ms  p99 ${String(r.p99).padStart(3)} ms  ` +
-          `${sqlPerReq.toFixed(2)} SQL/req  API CPU ${cpuMsPerReq.toFixed(2)} ms/req  RSS ${rssMb} MB${r.non2xx || r.errors ? `  (non-2xx ${r.non2xx}, errors ${r.errors})` : ''}`,
+          `${sqlPerReq.toFixed(2)} SQL/req  API CPU ${cpuMsPerReq.toFixed(2)} ms/req  RSS ${rssMb} MB${s.connections ? `  (${s.connections} connections)` : ''}${r.non2xx || r.errors ? `  (non-2xx ${r.non2xx}, errors ${r.errors})` : ''}`,
       );
-      console.log(`BENCH ${JSON.stringify({ scenario: s.name, reqPerSec: r.reqPerSec, p50: r.p50, p99: r.p99, sqlPerReq: Number(sqlPerReq.toFixed(2)), cpuMsPerReq: Number(cpuMsPerReq.toFixed(3)), rssMb, requests: r.requests, non2xx: r.non2xx, errors: r.errors, instances, connections, duration, redis: Boolean(redisUrl) })}`);
+      console.log(`BENCH ${JSON.stringify({ scenario: s.name, reqPerSec: r.reqPerSec, p50: r.p50, p99: r.p99, sqlPerReq: Number(sqlPerReq.toFixed(2)), cpuMsPerReq: Number(cpuMsPerReq.toFixed(3)), rssMb, requests: r.requests, non2xx: r.non2xx, errors: r.errors, instances, connections: s.connections ?? connections, duration, redis: Boolean(redisUrl) })}`);
     }
     if (has('/dashboard/stats/', 'get')) {
       await uncached('dashboard-stats-uncached', '/api/dashboard/stats/', admin);
