@@ -37,6 +37,19 @@ export function LignesEditor({
       </td>
     );
   };
+  const addButton = !readOnly && (
+    <button type="button" className="btn btn--ghost" onClick={() => onChange([...lignes, newLigne()])}>
+      + Ajouter une ligne
+    </button>
+  );
+  if (lignes.length === 0) {
+    return (
+      <div className="lignes-empty">
+        <p className="muted">Aucune ligne : le devis porte sur un montant global.</p>
+        {addButton}
+      </div>
+    );
+  }
   return (
     <div className="table-wrap">
       <table className="table lignes">
@@ -87,11 +100,7 @@ export function LignesEditor({
           })}
         </tbody>
       </table>
-      {!readOnly && (
-        <button type="button" className="btn btn--ghost" onClick={() => onChange([...lignes, newLigne()])}>
-          + Ajouter une ligne
-        </button>
-      )}
+      {addButton}
     </div>
   );
 }
