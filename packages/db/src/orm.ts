@@ -5,6 +5,7 @@ import { Migrator } from '@mikro-orm/migrations';
 import { allEntities } from './entities/index.js';
 import { Migration20261125000000_init } from './migrations/Migration20261125000000_init.js';
 import { Migration20261125120000_devis_search } from './migrations/Migration20261125120000_devis_search.js';
+import { Migration20261125140000_open_opportunites_idx } from './migrations/Migration20261125140000_open_opportunites_idx.js';
 
 // `date` columns stay 'YYYY-MM-DD' strings (no timezone shift through JS Date).
 pg.types.setTypeParser(1082, (v: string) => v);
@@ -12,6 +13,7 @@ pg.types.setTypeParser(1082, (v: string) => v);
 export const migrationsList = [
   { name: 'Migration20261125000000_init', class: Migration20261125000000_init },
   { name: 'Migration20261125120000_devis_search', class: Migration20261125120000_devis_search },
+  { name: 'Migration20261125140000_open_opportunites_idx', class: Migration20261125140000_open_opportunites_idx },
 ];
 
 export interface OrmOptions {
