@@ -4,7 +4,7 @@
  *   CRM_URL=http://127.0.0.1:3000 CRM_USERNAME=admin CRM_PASSWORD='…' \
  *     pnpm --filter @crm/client exec tsx examples/list-clients.ts dupont
  */
-import { createCrmClient, isCrmError } from '../src/index.js';
+import { CrmApiError, createCrmClient, isCrmError } from '../src/index.js';
 
 const crm = createCrmClient({ baseUrl: process.env.CRM_URL ?? 'http://127.0.0.1:3000' });
 
@@ -17,6 +17,7 @@ try {
   await crm.logout();
 } catch (err) {
   if (isCrmError(err)) console.error(`${err.data?.httpStatus} ${err.data?.code}: ${err.message}`, err.data?.fieldErrors ?? {});
+  else if (err instanceof CrmApiError) console.error(`${err.status} ${err.code}: ${err.message}`);
   else console.error(err);
   process.exitCode = 1;
 }
