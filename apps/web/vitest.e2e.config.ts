@@ -10,5 +10,7 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 1,
     fileParallelism: false,
+    // The server answers in milliseconds here, but a loaded CI machine can take seconds.
+    expect: { poll: { timeout: 10_000, interval: 100 } },
   },
 });
