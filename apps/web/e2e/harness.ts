@@ -79,6 +79,7 @@ export async function startE2E(): Promise<E2E> {
       const context = await browser.newContext({ locale: 'en-US', timezoneId: 'Europe/Paris', viewport: { width: 1440, height: 900 } });
       const page = await context.newPage();
       page.setDefaultTimeout(10_000);
+      if (process.env.E2E_CONSOLE) page.on('console', (m) => m.type() === 'error' || m.type() === 'warning' ? console.log(`[browser ${m.type()}] ${m.text()}`) : undefined);
       await page.goto(`${base}/login`);
       await page.getByLabel("Nom d'utilisateur ou e-mail").fill(username);
       await page.getByLabel('Mot de passe').fill(PASSWORD);
