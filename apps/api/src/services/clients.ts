@@ -20,6 +20,9 @@ const SELECT = `
          ${ISO_UTC('c.date_creation')} as date_creation, ${ISO_UTC('c.date_modification')} as date_modification
   from clients c left join users u on u.id = c.responsable_id`;
 
+/** The page with the total number of matching rows on each row (computed before limit/offset). */
+const SELECT_WITH_TOTAL = SELECT.replace(/^\s*select /, 'select count(*) over ()::int as total_count, ');
+
 type Row = Record<string, any>;
 
 function toOut(r: Row): ClientOut {
@@ -50,15 +53,20 @@ export async function listClients(em: EntityManager, user: AuthUser, input: List
   if (input.categorie !== undefined) where.add('c.categorie = ?', input.categorie);
   if (input.responsable !== undefined) where.add('c.responsable_id = ?', input.responsable);
   const offset = (input.page - 1) * input.pageSize;
+  const order = orderBy(input.ordering, ORDER_COLUMNS, 'c.date_creation desc, c.id desc');
+  const countSql = `select count(*)::int as n from clients c ${where}`;
+  const exactCount = async () => (await sqlOne<{ n: number }>(em, countSql, where.params))!.n;
+  if (input.search) {
+    // A search matches few rows: the count rides along with the page, one statement (a second
+    // one only for a page past the end).
+    const rows = await sql(em, `${SELECT_WITH_TOTAL} ${where} ${order} limit ? offset ?`, [...where.params, input.pageSize, offset]);
+    const count = rows.length ? rows[0].total_count : offset === 0 ? 0 : await exactCount();
+    return { count, page: input.page, pageSize: input.pageSize, results: rows.map(toOut) };
+  }
   // Two statements whatever the page size: the count and the page (users joined, no N+1); the
   // count of a big list comes from the count cache (see CountCache) most of the time.
-  const countSql = `select count(*)::int as n from clients c ${where}`;
-  const count = await countRows(em, 'clients', `${countSql}|${JSON.stringify(where.params)}`, async () => (await sqlOne<{ n: number }>(em, countSql, where.params))!.n);
-  const rows = count > offset
-    ? await sql(em, `${SELECT} ${where} ${orderBy(input.ordering, ORDER_COLUMNS, 'c.date_creation desc, c.id desc')} limit ? offset ?`, [
-        ...where.params, input.pageSize, offset,
-      ])
-    : [];
+  const count = await countRows(em, 'clients', `${countSql}|${JSON.stringify(where.params)}`, exactCount);
+  const rows = count > offset ? await sql(em, `${SELECT} ${where} ${order} limit ? offset ?`, [...where.params, input.pageSize, offset]) : [];
   return { count, page: input.page, pageSize: input.pageSize, results: rows.map(toOut) };
 }
 
