@@ -5,6 +5,7 @@ import { useTRPC, type RouterOutputs } from '../../lib/trpc';
 import { fieldErrorsOf } from '../../lib/errors';
 import { idOrNull, str, useFormValues } from '../../lib/useForm';
 import { Field } from '../../components/Field';
+import { OptionsSelect, withCurrent } from '../../components/OptionsSelect';
 import { FormShell } from '../../components/FormShell';
 import { PageHeader } from '../../components/PageHeader';
 import { EditOrCreate } from '../../components/EditOrCreate';
@@ -84,14 +85,12 @@ function ClientForm({ client }: { client?: Client }) {
           </Field>
           <Field label="Responsable" errors={errors.responsable}>
             {(p) => (
-              <select {...p} {...bind('responsable')}>
-                <option value="">{client ? '— Aucun —' : 'Moi (par défaut)'}</option>
-                {users.map(([v, l]) => (
-                  <option key={v} value={v}>
-                    {l}
-                  </option>
-                ))}
-              </select>
+              <OptionsSelect
+                {...p}
+                {...bind('responsable')}
+                options={withCurrent(users, values.responsable, client?.responsableNom)}
+                empty={client ? '— Aucun —' : 'Moi (par défaut)'}
+              />
             )}
           </Field>
         </div>

@@ -11,7 +11,7 @@ import { Field } from '../../components/Field';
 import { FormShell } from '../../components/FormShell';
 import { PageHeader } from '../../components/PageHeader';
 import { EditOrCreate } from '../../components/EditOrCreate';
-import { OptionsSelect } from '../../components/OptionsSelect';
+import { OptionsSelect, withCurrent } from '../../components/OptionsSelect';
 import { labelOptions } from '../../components/ListToolbar';
 import { DevisStatutBadge } from '../../components/badges';
 import { useOpportuniteOptions } from '../opportunites/useOpportuniteOptions';
@@ -105,7 +105,7 @@ function DevisEditor({ devis }: { devis?: DevisRow }) {
           <div className="grid-2">
             <Field label="Opportunité" errors={errors.opportunite} required>
               {(p) => (
-                <OptionsSelect {...p} value={opportunite} disabled={!!devis} onChange={(e) => setOpportunite(e.target.value)} options={opportunites} empty="— Choisir une opportunité —" />
+                <OptionsSelect {...p} value={opportunite} disabled={!!devis} onChange={(e) => setOpportunite(e.target.value)} options={withCurrent(opportunites, opportunite, devis?.opportuniteNom)} empty="— Choisir une opportunité —" />
               )}
             </Field>
             <Field label="Statut" errors={errors.statut}>

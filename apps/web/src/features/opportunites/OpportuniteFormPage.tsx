@@ -11,7 +11,7 @@ import { Field } from '../../components/Field';
 import { FormShell } from '../../components/FormShell';
 import { PageHeader } from '../../components/PageHeader';
 import { EditOrCreate } from '../../components/EditOrCreate';
-import { OptionsSelect } from '../../components/OptionsSelect';
+import { OptionsSelect, withCurrent } from '../../components/OptionsSelect';
 import { labelOptions } from '../../components/ListToolbar';
 import { useClientOptions } from '../clients/useClientOptions';
 import { useUserOptions } from '../users/useUsers';
@@ -93,7 +93,7 @@ function OpportuniteForm({ opp }: { opp?: Opportunite }) {
             {(p) => <input {...p} {...bind('nom')} maxLength={200} />}
           </Field>
           <Field label="Client" errors={errors.client} required>
-            {(p) => <OptionsSelect {...p} {...bind('client')} options={clients} empty="— Choisir un client —" />}
+            {(p) => <OptionsSelect {...p} {...bind('client')} options={withCurrent(clients, values.client, opp?.clientNom)} empty="— Choisir un client —" />}
           </Field>
           <Field label="Montant (€ HT)" errors={errors.montant}>
             {(p) => <input {...p} {...bind('montant')} inputMode="decimal" placeholder="0,00" />}
@@ -118,7 +118,7 @@ function OpportuniteForm({ opp }: { opp?: Opportunite }) {
             {(p) => <input {...p} {...bind('dateConclusionEstimee')} type="date" />}
           </Field>
           <Field label="Responsable" errors={errors.responsable}>
-            {(p) => <OptionsSelect {...p} {...bind('responsable')} options={users} empty={opp ? '— Aucun —' : 'Moi (par défaut)'} />}
+            {(p) => <OptionsSelect {...p} {...bind('responsable')} options={withCurrent(users, values.responsable, opp?.responsableNom)} empty={opp ? '— Aucun —' : 'Moi (par défaut)'} />}
           </Field>
         </div>
         <Field label="Notes" errors={errors.notes}>

@@ -11,7 +11,7 @@ import { Field } from '../../components/Field';
 import { FormShell } from '../../components/FormShell';
 import { PageHeader } from '../../components/PageHeader';
 import { EditOrCreate } from '../../components/EditOrCreate';
-import { OptionsSelect } from '../../components/OptionsSelect';
+import { OptionsSelect, withCurrent } from '../../components/OptionsSelect';
 import { labelOptions } from '../../components/ListToolbar';
 import { useClientOptions } from '../clients/useClientOptions';
 
@@ -81,7 +81,7 @@ function ProjetForm({ projet }: { projet?: Projet }) {
             {(p) => <input {...p} {...bind('titre')} maxLength={200} />}
           </Field>
           <Field label="Client" errors={errors.client} required>
-            {(p) => <OptionsSelect {...p} {...bind('client')} options={clients} empty="— Choisir un client —" />}
+            {(p) => <OptionsSelect {...p} {...bind('client')} options={withCurrent(clients, values.client, projet?.clientNom)} empty="— Choisir un client —" />}
           </Field>
           <Field label="Statut" errors={errors.statut}>
             {(p) => <OptionsSelect {...p} {...bind('statut')} options={labelOptions(LABELS.projetStatut)} />}

@@ -10,7 +10,7 @@ import { Field } from '../../components/Field';
 import { FormShell } from '../../components/FormShell';
 import { PageHeader } from '../../components/PageHeader';
 import { EditOrCreate } from '../../components/EditOrCreate';
-import { OptionsSelect } from '../../components/OptionsSelect';
+import { OptionsSelect, withCurrent } from '../../components/OptionsSelect';
 import { labelOptions } from '../../components/ListToolbar';
 import { DeleteButton } from '../../components/DeleteButton';
 import { RetardBadge } from '../../components/badges';
@@ -114,7 +114,7 @@ function TacheForm({ tache }: { tache?: Tache }) {
             {(p) => <OptionsSelect {...p} {...bind('statut')} options={labelOptions(LABELS.tacheStatut)} />}
           </Field>
           <Field label="Assignée à" errors={errors.assigneA}>
-            {(p) => <OptionsSelect {...p} {...bind('assigneA')} options={users} empty="— Personne —" />}
+            {(p) => <OptionsSelect {...p} {...bind('assigneA')} options={withCurrent(users, values.assigneA, tache?.assigneANom)} empty="— Personne —" />}
           </Field>
           <Field label="Client" errors={errors.client}>
             {(p) => (
@@ -125,13 +125,13 @@ function TacheForm({ tache }: { tache?: Tache }) {
                   set('client', e.target.value);
                   set('projet', '');
                 }}
-                options={clients}
+                options={withCurrent(clients, values.client, tache?.clientNom)}
                 empty="— Aucun —"
               />
             )}
           </Field>
           <Field label="Projet" errors={errors.projet}>
-            {(p) => <OptionsSelect {...p} {...bind('projet')} options={projets} empty="— Aucun —" />}
+            {(p) => <OptionsSelect {...p} {...bind('projet')} options={withCurrent(projets, values.projet, tache?.projetTitre)} empty="— Aucun —" />}
           </Field>
         </div>
         <Field label="Description" errors={errors.description}>
