@@ -1,10 +1,12 @@
 import type { EntityManager } from '@crm/db';
 import type { ClientOut, DashboardPerformance, DashboardStats, OpportuniteOut, ProjetOut, TacheOut } from '@crm/shared';
 import type { AuthUser } from '../auth/sessions.js';
-import { day, iso, money, sql, sqlOne, today, Where } from '../lib/db.js';
+import { money, sql, sqlOne, today, Where } from '../lib/db.js';
 import { listClients } from './clients.js';
 import { listProjets } from './projets.js';
-import { userName, type Row } from './listing.js';
+import { type Row } from './listing.js';
+import { OPPORTUNITE_RESOURCE } from './opportunites.js';
+import { TACHE_RESOURCE } from './taches.js';
 import { scopeByClient, scopeTaches, seesAll } from './visibility.js';
 
 /**
@@ -83,37 +85,11 @@ export async function opportunitesActives(em: EntityManager, user: AuthUser, lim
   const where = scopeByClient(new Where().add(`o.etape <> 'conclusion'`), user);
   const rows = await sql(
     em,
-    `select o.id, o.nom, o.client_id, c.nom as client_nom, o.responsable_id, ${userName('u')} as responsable_nom,
-            o.montant, o.probabilite, o.etape, o.resultat, o.motif_perte, o.position, o.date_conclusion_estimee, o.notes,
-            ${VALEUR_PONDEREE_SQL('o')} as valeur_ponderee,
-            (select d.id from devis d where d.opportunite_id = o.id and d.statut <> 'refuse' order by d.version desc limit 1) as devis_actif,
-            o.date_creation, o.date_modification
-       from opportunites o join clients c on c.id = o.client_id left join users u on u.id = o.responsable_id ${where}
+    `select ${OPPORTUNITE_RESOURCE.columns} ${OPPORTUNITE_RESOURCE.from} ${where}
       order by o.date_conclusion_estimee asc nulls last, o.id asc limit ?`,
     [...where.params, limit],
   );
-  return rows.map(
-    (r: Row): OpportuniteOut => ({
-      id: r.id,
-      nom: r.nom,
-      client: r.client_id,
-      clientNom: r.client_nom,
-      responsable: r.responsable_id,
-      responsableNom: r.responsable_id === null ? null : r.responsable_nom,
-      montant: money(r.montant),
-      probabilite: r.probabilite,
-      etape: r.etape,
-      resultat: r.resultat,
-      motifPerte: r.motif_perte,
-      position: r.position,
-      dateConclusionEstimee: day(r.date_conclusion_estimee),
-      notes: r.notes,
-      valeurPonderee: money(r.valeur_ponderee),
-      devisActif: r.devis_actif ?? null,
-      dateCreation: iso(r.date_creation)!,
-      dateModification: iso(r.date_modification)!,
-    }),
-  );
+  return rows.map(OPPORTUNITE_RESOURCE.map);
 }
 
 /** Not terminee, due today or later, soonest first; `mine` keeps the caller's own. */
@@ -122,36 +98,11 @@ export async function tachesAVenir(em: EntityManager, user: AuthUser, limit: num
   if (mine) where.add('t.assigne_a_id = ?', user.id);
   const rows = await sql(
     em,
-    `select t.id, t.titre, t.description, t.assigne_a_id, ${userName('u')} as assigne_nom, t.client_id, c.nom as client_nom,
-            t.projet_id, p.titre as projet_titre, t.priorite, t.date_echeance, t.statut, t.position, t.date_terminee,
-            t.date_creation, t.date_modification
-       from taches t left join clients c on c.id = t.client_id left join projets p on p.id = t.projet_id
-            left join users u on u.id = t.assigne_a_id ${where}
+    `select ${TACHE_RESOURCE.columns} ${TACHE_RESOURCE.from} ${where}
       order by t.date_echeance asc, t.id asc limit ?`,
     [...where.params, limit],
   );
-  return rows.map(
-    (r: Row): TacheOut => ({
-      id: r.id,
-      titre: r.titre,
-      description: r.description,
-      assigneA: r.assigne_a_id,
-      assigneANom: r.assigne_a_id === null ? null : r.assigne_nom,
-      client: r.client_id,
-      clientNom: r.client_nom ?? null,
-      projet: r.projet_id,
-      projetTitre: r.projet_titre ?? null,
-      priorite: r.priorite,
-      dateEcheance: day(r.date_echeance)!,
-      statut: r.statut,
-      position: r.position,
-      // Due today or later: never late.
-      enRetard: false,
-      dateTerminee: iso(r.date_terminee),
-      dateCreation: iso(r.date_creation)!,
-      dateModification: iso(r.date_modification)!,
-    }),
-  );
+  return rows.map(TACHE_RESOURCE.map);
 }
 
 /**
