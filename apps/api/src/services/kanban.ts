@@ -19,8 +19,9 @@ const END = 2_147_483_647;
 /**
  * Locks the given columns for the rest of the transaction. Every position writer goes through
  * here: a transaction-scoped advisory lock per column, always taken in the same (sorted) order so
- * two moves between the same columns never deadlock, serializes writers even on an empty column
- * (row locks alone cannot stop two inserts); then the columns' rows are locked too.
+ * two moves between the same columns never deadlock; it serializes writers even on an empty
+ * column (row locks alone cannot stop two inserts). The rows themselves are not locked up front:
+ * a move only touches the cards between its old and new places, locked by the updates themselves.
  */
 export async function lockColumns(em: EntityManager, board: Board, values: string[]): Promise<void> {
   const keys = [...new Set(values)].sort();
@@ -28,43 +29,44 @@ export async function lockColumns(em: EntityManager, board: Board, values: strin
   const marks = keys.map(() => '?').join(', ');
   await sql(em, `select pg_advisory_xact_lock(hashtext(k)) from unnest(array[${marks}]::text[]) with ordinality as x(k, n) order by n`,
     keys.map((k) => `${board.table}:${k}`));
-  await sql(em, `select id from ${board.table} where ${board.column} in (${marks}) order by id for update`, keys);
 }
 
 /**
- * Puts card `id` (already stored in column `value`) at index `position` of that column — the end
- * when `position` is undefined or past the end — and renumbers the other cards 0..n-1 around it,
- * in one statement. With `id` null it only closes gaps (after a card left or was deleted).
- * Only rows whose position changes are written.
+ * Puts card `id` (already stored in column `value`, out of the column's numbering: new, or its
+ * old place closed with `closeGap`) at index `position` of that column — the end when `position`
+ * is undefined or past the end. Only the cards at or after that index move (one statement), so a
+ * move costs the distance it travels, not the column's size.
  */
-export async function placeInColumn(em: EntityManager, board: Board, value: string, id: number | null, position?: number): Promise<void> {
+export async function placeInColumn(em: EntityManager, board: Board, value: string, id: number, position?: number): Promise<void> {
   const { table, column } = board;
-  const moving = id ?? 0;
   await sql(
     em,
-    `with ranked as (
-       select id, (row_number() over (order by position, id) - 1)::int as r from ${table} where ${column} = ? and id <> ?
-     ), target as (
-       select least(?::int, (select count(*)::int from ranked)) as p
-     ), wanted as (
-       select ranked.id, case when ranked.r >= target.p then ranked.r + 1 else ranked.r end as pos from ranked, target
-       union all
-       select ?::int, target.p from target where ?::int > 0
+    `with target as (
+       select least(?::int, coalesce((select max(position) + 1 from ${table} where ${column} = ? and id <> ?), 0)) as p
      )
-     update ${table} t set position = wanted.pos from wanted where t.id = wanted.id and t.position <> wanted.pos`,
-    [value, moving, Math.min(position ?? END, END), moving, moving],
+     update ${table} t set position = case when t.id = ? then target.p else t.position + 1 end
+       from target
+      where t.${column} = ? and (t.id = ? or (t.id <> ? and t.position >= target.p))`,
+    [Math.min(position ?? END, END), value, id, id, value, id, id],
   );
+}
+
+/** Closes the place a card left (moved out, moved within, or deleted): the cards after it move up one. */
+export async function closeGap(em: EntityManager, board: Board, value: string, position: number, exceptId = 0): Promise<void> {
+  await sql(em, `update ${board.table} set position = position - 1 where ${board.column} = ? and position > ? and id <> ?`, [value, position, exceptId]);
 }
 
 /**
  * Locks the source and target columns of a move of card `id`, read unlocked as being in column
- * `from`. If another transaction moved the card meanwhile, the caller's transaction is rolled
- * back (409 `error.card_moved`) and `retryMoves` runs it again on fresh data.
+ * `from`, and returns the card's position as locked. If another transaction moved the card
+ * meanwhile, the caller's transaction is rolled back (409 `error.card_moved`) and `retryMoves`
+ * runs it again on fresh data.
  */
-export async function lockMove(em: EntityManager, board: Board, id: number, from: string, to: string): Promise<void> {
+export async function lockMove(em: EntityManager, board: Board, id: number, from: string, to: string): Promise<number> {
   await lockColumns(em, board, [from, to]);
-  const now = await sqlOne(em, `select ${board.column} as v from ${board.table} where id = ?`, [id]);
+  const now = await sqlOne(em, `select ${board.column} as v, position from ${board.table} where id = ?`, [id]);
   if (now?.v !== from) throw conflict('error.card_moved');
+  return now.position;
 }
 
 /** PostgreSQL aborted the transaction to break a lock cycle (possible with writers outside these helpers). */

@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import type { AuthUser } from '../auth/sessions.js';
 import { conflict, fieldError, notFound } from '../lib/errors.js';
 import { day, decimal, iso, money, sql, sqlOne, Where } from '../lib/db.js';
-import { lockColumns, lockMove, OPPORTUNITE_BOARD, placeInColumn, retryMoves } from './kanban.js';
+import { closeGap, lockColumns, lockMove, OPPORTUNITE_BOARD, placeInColumn, retryMoves } from './kanban.js';
 import { addSearch, getResource, listResource, userName, type Resource, type Row } from './listing.js';
 import { resolveRefs, visibleParent } from './refs.js';
 import { scopeByClient } from './visibility.js';
@@ -171,7 +171,7 @@ async function writeOpportunite(
       users: { responsable: responsableChanged ? input.responsable : undefined },
     });
 
-    if (moved) await lockMove(tem, OPPORTUNITE_BOARD, id, cur.etape, etape);
+    const oldPosition = moved ? await lockMove(tem, OPPORTUNITE_BOARD, id, cur.etape, etape) : 0;
     const o = await tem.findOneOrFail(Opportunite, id);
     const { position: _position, montant, resultat: _r, motifPerte: _m, ...rest } = input;
     for (const [k, v] of Object.entries(rest)) if (v !== undefined) (o as any)[k] = v;
@@ -182,8 +182,8 @@ async function writeOpportunite(
     o.dateModification = new Date();
     await tem.flush();
     if (moved) {
+      await closeGap(tem, OPPORTUNITE_BOARD, cur.etape, oldPosition, id);
       await placeInColumn(tem, OPPORTUNITE_BOARD, etape, id, input.position);
-      if (stageChanged) await placeInColumn(tem, OPPORTUNITE_BOARD, cur.etape, null);
     }
   }));
   return getOpportunite(em, user, id);
@@ -213,8 +213,8 @@ export async function deleteOpportunite(em: EntityManager, user: AuthUser, id: n
     if (!cur) throw notFound();
     if (cur.has_devis) throw conflict('error.opportunite_has_devis');
     await lockColumns(tem, OPPORTUNITE_BOARD, [cur.etape]);
-    const gone = await sql(tem, 'delete from opportunites where id = ? and etape = ? returning id', [id, cur.etape]);
+    const gone = await sql(tem, 'delete from opportunites where id = ? and etape = ? returning position', [id, cur.etape]);
     if (!gone.length) throw conflict('error.card_moved');
-    await placeInColumn(tem, OPPORTUNITE_BOARD, cur.etape, null);
+    await closeGap(tem, OPPORTUNITE_BOARD, cur.etape, gone[0].position);
   }));
 }

@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import type { AuthUser } from '../auth/sessions.js';
 import { conflict, fieldError, notFound } from '../lib/errors.js';
 import { day, iso, sql, sqlOne, today, Where } from '../lib/db.js';
-import { lockColumns, lockMove, placeInColumn, retryMoves, TACHE_BOARD } from './kanban.js';
+import { closeGap, lockColumns, lockMove, placeInColumn, retryMoves, TACHE_BOARD } from './kanban.js';
 import { addSearch, getResource, listResource, userName, type Resource, type Row } from './listing.js';
 import { resolveRefs, visibleParent } from './refs.js';
 import { scopeTaches } from './visibility.js';
@@ -162,7 +162,7 @@ export async function updateTache(em: EntityManager, user: AuthUser, id: number,
     });
     const client = clientOfTache(input.client, projet, refs.projet, cur.client_id);
 
-    if (moved) await lockMove(tem, TACHE_BOARD, id, cur.statut, statut);
+    const oldPosition = moved ? await lockMove(tem, TACHE_BOARD, id, cur.statut, statut) : 0;
     const tache = await tem.findOneOrFail(Tache, id);
     const { position: _position, client: _client, ...rest } = input;
     for (const [k, v] of Object.entries(rest)) if (v !== undefined) (tache as any)[k] = v;
@@ -171,8 +171,8 @@ export async function updateTache(em: EntityManager, user: AuthUser, id: number,
     tache.dateModification = new Date();
     await tem.flush();
     if (moved) {
+      await closeGap(tem, TACHE_BOARD, cur.statut, oldPosition, id);
       await placeInColumn(tem, TACHE_BOARD, statut, id, input.position);
-      if (statutChanged) await placeInColumn(tem, TACHE_BOARD, cur.statut, null);
     }
   }));
   return getTache(em, user, id, false);
@@ -192,8 +192,8 @@ export async function deleteTache(em: EntityManager, user: AuthUser, id: number)
     const cur = await sqlOne(tem, `select t.statut ${FROM} ${where}`, where.params);
     if (!cur) throw notFound();
     await lockColumns(tem, TACHE_BOARD, [cur.statut]);
-    const gone = await sql(tem, 'delete from taches where id = ? and statut = ? returning id', [id, cur.statut]);
+    const gone = await sql(tem, 'delete from taches where id = ? and statut = ? returning position', [id, cur.statut]);
     if (!gone.length) throw conflict('error.card_moved');
-    await placeInColumn(tem, TACHE_BOARD, cur.statut, null);
+    await closeGap(tem, TACHE_BOARD, cur.statut, gone[0].position);
   }));
 }
