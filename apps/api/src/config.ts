@@ -5,6 +5,8 @@ export interface AppConfig {
   host: string;
   databaseUrl?: string;
   redisUrl?: string;
+  /** Prefix of every Redis key and channel, so several deployments (or test runs) can share one Redis. */
+  redisPrefix: string;
   jwtSecret: string;
   /** `Secure` cookies everywhere except development and tests. */
   secureCookies: boolean;
@@ -26,6 +28,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     host: env.HOST ?? '127.0.0.1',
     databaseUrl: env.DATABASE_URL || undefined,
     redisUrl: env.REDIS_URL || undefined,
+    redisPrefix: env.REDIS_PREFIX ?? 'crm:',
     jwtSecret,
     secureCookies: env.COOKIE_SECURE ? env.COOKIE_SECURE === 'true' : !dev,
     accessTtlSeconds: 15 * 60,

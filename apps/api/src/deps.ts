@@ -32,7 +32,8 @@ export interface AppDeps {
 /** A validated session is trusted this long at most, even if an invalidation were lost. */
 export const SESSION_CACHE_TTL_MS = 15_000;
 const SESSION_CACHE_MAX = 50_000;
-export const INVALIDATION_CHANNEL = 'crm:invalidate';
+/** Channel (after the configured Redis prefix) on which revocations and count invalidations travel. */
+export const INVALIDATION_CHANNEL = 'invalidate';
 
 type Invalidation = { sessions: string[] } | { users: number[] } | { counts: string[] };
 
@@ -46,11 +47,15 @@ class InvalidationBus {
   healthy = false;
   private readonly subscribed: Promise<void>;
 
+  private readonly channel: string;
+
   constructor(
     private readonly redis: Redis,
+    prefix: string,
     private readonly onMessage: (m: Invalidation) => void,
     private readonly onReset: () => void,
   ) {
+    this.channel = `${prefix}${INVALIDATION_CHANNEL}`;
     this.sub = redis.duplicate({ maxRetriesPerRequest: null });
     this.sub.on('message', (_channel: string, text: string) => {
       try {
@@ -67,7 +72,7 @@ class InvalidationBus {
     this.sub.on('reconnecting', down);
     this.sub.on('error', () => {});
     const subscribe = () =>
-      this.sub.subscribe(INVALIDATION_CHANNEL).then(() => {
+      this.sub.subscribe(this.channel).then(() => {
         // Anything cached before (re)subscribing may have missed a message.
         this.onReset();
         this.healthy = true;
@@ -83,7 +88,7 @@ class InvalidationBus {
 
   async publish(m: Invalidation): Promise<void> {
     try {
-      await this.redis.publish(INVALIDATION_CHANNEL, JSON.stringify(m));
+      await this.redis.publish(this.channel, JSON.stringify(m));
     } catch (err) {
       // The database change is committed; other instances drop the entry after SESSION_CACHE_TTL_MS at most,
       // and an instance whose subscription is down does not use its cache at all.
@@ -254,7 +259,7 @@ export function createDeps(orm: MikroORM, config: AppConfig): AppDeps {
   const redis = config.redisUrl ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 }) : undefined;
   const sessions = new SessionStore(config.refreshTtlSeconds);
   const loginLimiter: FailureLimiter = redis
-    ? new RedisFailureLimiter(redis, config.loginMaxFailures, config.loginWindowSeconds)
+    ? new RedisFailureLimiter(redis, config.loginMaxFailures, config.loginWindowSeconds, `${config.redisPrefix}login-fail:`)
     : new MemoryFailureLimiter(config.loginMaxFailures, config.loginWindowSeconds);
 
   const countCaches = { clients: new CountCache() };
@@ -265,6 +270,7 @@ export function createDeps(orm: MikroORM, config: AppConfig): AppDeps {
   if (redis) {
     bus = new InvalidationBus(
       redis,
+      config.redisPrefix,
       (m) => {
         if ('sessions' in m) cached?.evictSessions(m.sessions);
         if ('users' in m) cached?.evictUsers(m.users);

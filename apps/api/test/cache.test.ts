@@ -7,7 +7,7 @@ import { startTestApp, type TestApp } from './helpers.js';
 
 /** Redis database reserved for these tests, so that other suites' writes do not bump our version. */
 const REDIS_URL = 'redis://127.0.0.1:6379/7';
-const fakeDeps = (extra: Partial<AppDeps> = {}) => ({ ...extra }) as AppDeps;
+const fakeDeps = (extra: Partial<AppDeps> = {}) => ({ config: { redisPrefix: 'crm:' }, ...extra }) as unknown as AppDeps;
 
 describe('in-process answer cache', () => {
   it('serves a hit until the data version is bumped', async () => {

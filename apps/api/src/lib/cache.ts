@@ -22,8 +22,6 @@ export interface AnswerCache {
 
 export const CACHE_TTL_SECONDS = 30;
 const MEMORY_MAX_ENTRIES = 2000;
-const REDIS_PREFIX = 'crm:cache:';
-const REDIS_VERSION_KEY = `${REDIS_PREFIX}version`;
 
 /**
  * Concurrent misses of one key at one data version share a single computation (no stampede on
@@ -85,17 +83,23 @@ class MemoryAnswerCache implements AnswerCache {
 
 class RedisAnswerCache implements AnswerCache {
   private readonly flights = new SingleFlight();
+  private readonly prefix: string;
+  private readonly versionKey: string;
   constructor(
     private readonly redis: Redis,
+    redisPrefix: string,
     private readonly ttlSeconds: number,
     private readonly log: (err: unknown) => void,
-  ) {}
+  ) {
+    this.prefix = `${redisPrefix}cache:`;
+    this.versionKey = `${this.prefix}version`;
+  }
 
   async getOrCompute<T>(key: string, compute: () => Promise<T>): Promise<T> {
     let fullKey: string | undefined;
     try {
-      const version = (await this.redis.get(REDIS_VERSION_KEY)) ?? '0';
-      fullKey = `${REDIS_PREFIX}v${version}:${key}`;
+      const version = (await this.redis.get(this.versionKey)) ?? '0';
+      fullKey = `${this.prefix}v${version}:${key}`;
       const hit = await this.redis.get(fullKey);
       if (hit !== null) return JSON.parse(hit) as T;
     } catch (err) {
@@ -116,7 +120,7 @@ class RedisAnswerCache implements AnswerCache {
 
   async bumpDataVersion(): Promise<void> {
     try {
-      await this.redis.incr(REDIS_VERSION_KEY);
+      await this.redis.incr(this.versionKey);
     } catch (err) {
       this.log(err);
     }
@@ -141,7 +145,7 @@ export function answerCache(deps: AppDeps): AnswerCache {
   if (!cache) {
     const ttl = Number(process.env.CACHE_TTL_SECONDS ?? CACHE_TTL_SECONDS);
     cache = deps.redis
-      ? new RedisAnswerCache(deps.redis, Math.max(1, ttl), throttledWarning('answer cache: Redis unavailable, answering without cache'))
+      ? new RedisAnswerCache(deps.redis, deps.config.redisPrefix, Math.max(1, ttl), throttledWarning('answer cache: Redis unavailable, answering without cache'))
       : new MemoryAnswerCache(ttl * 1000);
     caches.set(deps, cache);
   }
