@@ -26,12 +26,12 @@ export interface E2E {
 }
 
 /** The real API on a throw-away database, serving the built SPA, plus a headless chromium. */
-export async function startE2E(): Promise<E2E> {
+export async function startE2E(opts: { env?: Record<string, string> } = {}): Promise<E2E> {
   if (!fs.existsSync(path.join(WEB_DIST, 'index.html'))) throw new Error('apps/web/dist is missing: run `vite build` first');
   const db = await createTestDatabase('crm_e2e');
   const app = await createApp({
     databaseUrl: db.url,
-    env: { NODE_ENV: 'test', JWT_SECRET: 'e2e-secret-that-is-long-enough-0123456789abcdef' },
+    env: { NODE_ENV: 'test', JWT_SECRET: 'e2e-secret-that-is-long-enough-0123456789abcdef', ...opts.env },
     config: { secureCookies: false },
     webDist: WEB_DIST,
   });
