@@ -6,6 +6,7 @@ import { allEntities } from './entities/index.js';
 import { Migration20261125000000_init } from './migrations/Migration20261125000000_init.js';
 import { Migration20261125120000_devis_search } from './migrations/Migration20261125120000_devis_search.js';
 import { Migration20261125140000_open_opportunites_idx } from './migrations/Migration20261125140000_open_opportunites_idx.js';
+import { Migration20261125150000_dashboard_perf } from './migrations/Migration20261125150000_dashboard_perf.js';
 
 // `date` columns stay 'YYYY-MM-DD' strings (no timezone shift through JS Date).
 pg.types.setTypeParser(1082, (v: string) => v);
@@ -14,6 +15,7 @@ export const migrationsList = [
   { name: 'Migration20261125000000_init', class: Migration20261125000000_init },
   { name: 'Migration20261125120000_devis_search', class: Migration20261125120000_devis_search },
   { name: 'Migration20261125140000_open_opportunites_idx', class: Migration20261125140000_open_opportunites_idx },
+  { name: 'Migration20261125150000_dashboard_perf', class: Migration20261125150000_dashboard_perf },
 ];
 
 export interface OrmOptions {
