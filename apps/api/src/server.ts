@@ -70,7 +70,7 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
     if (/^\/(api|trpc)(\/|\?|$)/.test(request.url)) reply.header('cache-control', 'no-store');
   });
 
-  app.addHook('onSend', async (request, reply, payload) => {
+  app.addHook('onSend', async (_request, reply, payload) => {
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) if (!reply.hasHeader(k)) reply.header(k, v);
     if (deps.config.secureCookies) reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
     return payload;

@@ -5,7 +5,8 @@ import { clientCreateInput, clientListInput, clientPatchInput } from '@crm/share
 import type { z } from 'zod';
 import type { AuthUser } from '../auth/sessions.js';
 import { conflict, forbidden, notFound } from '../lib/errors.js';
-import { countCacheOf, countRows, ISO_UTC, money, orderBy, searchPattern, sql, sqlOne, Where } from '../lib/db.js';
+import { countCacheOf, countRows, ISO_UTC, money, orderBy, sql, sqlOne, Where } from '../lib/db.js';
+import { addSearch } from './listing.js';
 import { scopeByClient, seesAll } from './visibility.js';
 
 type ListInput = z.infer<typeof clientListInput>;
@@ -43,8 +44,7 @@ function toOut(r: Row): ClientOut {
 
 /** Adds the accent/case-insensitive search on nom, societe, email (matches the trigram index). */
 export function clientSearch(where: Where, search: string | undefined, alias = 'c'): Where {
-  if (search) where.add(`crm_fold(${alias}.nom || ' ' || ${alias}.societe || ' ' || coalesce(${alias}.email, '')) like crm_fold(?)`, searchPattern(search));
-  return where;
+  return addSearch(where, search, `${alias}.nom || ' ' || ${alias}.societe || ' ' || coalesce(${alias}.email, '')`);
 }
 
 export async function listClients(em: EntityManager, user: AuthUser, input: ListInput): Promise<Page<ClientOut>> {

@@ -5,7 +5,8 @@ import { userCreateInput, userListInput, userPatchInput } from '@crm/shared';
 import type { z } from 'zod';
 import { hashPassword } from '../auth/passwords.js';
 import { conflict, fieldError, notFound } from '../lib/errors.js';
-import { iso, searchPattern, sql, sqlOne, Where } from '../lib/db.js';
+import { iso, sql, sqlOne, Where } from '../lib/db.js';
+import { addSearch } from './listing.js';
 
 export const USER_COLUMNS = `u.id, u.username, u.email, u.first_name, u.last_name, u.role, u.departement, u.telephone, u.is_active, u.date_creation`;
 
@@ -34,9 +35,7 @@ export async function getUser(em: EntityManager, id: number): Promise<UserOut> {
 
 export async function listUsers(em: EntityManager, input: z.infer<typeof userListInput>): Promise<Page<UserOut>> {
   const where = new Where();
-  if (input.search) {
-    where.add(`crm_fold(u.username || ' ' || u.first_name || ' ' || u.last_name || ' ' || u.email) like crm_fold(?)`, searchPattern(input.search));
-  }
+  addSearch(where, input.search, `u.username || ' ' || u.first_name || ' ' || u.last_name || ' ' || u.email`);
   if (input.isActive) where.add('u.is_active = ?', input.isActive === 'true');
   const offset = (input.page - 1) * input.pageSize;
   const [c] = await sql<{ n: number }>(em, `select count(*)::int as n from users u ${where}`, where.params);
