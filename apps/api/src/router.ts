@@ -10,6 +10,10 @@ import { devisActionsRouter } from './routers/devisActions.js';
 import { dashboardRouter } from './routers/dashboard.js';
 import { rapportsRouter } from './routers/rapports.js';
 import { healthRouter } from './routers/health.js';
+import { contactsRouter } from './routers/contacts.js';
+import { activitesRouter } from './routers/activites.js';
+import { timelineRouter } from './routers/timeline.js';
+import { notificationsRouter } from './routers/notifications.js';
 
 export const appRouter = router({
   auth: authRouter,
@@ -22,6 +26,10 @@ export const appRouter = router({
   dashboard: dashboardRouter,
   rapports: rapportsRouter,
   health: healthRouter,
+  contacts: contactsRouter,
+  activites: activitesRouter,
+  timeline: timelineRouter,
+  notifications: notificationsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -10,3 +10,8 @@ export * from './users.js';
 export * from './auth.js';
 export * from './dashboard.js';
 export * from './rapports.js';
+export * from './choicesMemory.js';
+export * from './contacts.js';
+export * from './activites.js';
+export * from './timeline.js';
+export * from './notifications.js';

@@ -2,6 +2,8 @@
  * Error messages of the API, by key, in French (default) and English. Zod schemas carry keys
  * (`err.*`) as their messages; the API's error formatter turns them into the caller's language.
  */
+import { MEMORY_MESSAGES } from './messagesMemory.js';
+
 export type Lang = 'fr' | 'en';
 
 export const MESSAGES = {
@@ -57,6 +59,7 @@ export const MESSAGES = {
     'err.limit': 'limit doit être un entier entre 1 et 50.',
     'error.mail_failed': "L'envoi de l'e-mail a échoué ; le devis n'a pas été modifié. Réessayez plus tard.",
     'error.devis_envoi_statut': 'Un devis accepté ou refusé ne peut plus être envoyé.',
+    ...MEMORY_MESSAGES.fr,
   },
   en: {
     'err.required': 'This field is required.',
@@ -110,6 +113,7 @@ export const MESSAGES = {
     'err.limit': 'limit must be an integer between 1 and 50.',
     'error.mail_failed': 'Sending the e-mail failed; the quote was not changed. Try again later.',
     'error.devis_envoi_statut': 'An accepted or refused quote can no longer be sent.',
+    ...MEMORY_MESSAGES.en,
   },
 } as const;
 

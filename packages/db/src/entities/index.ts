@@ -6,6 +6,8 @@ export { Opportunite } from './Opportunite.js';
 export { Tache } from './Tache.js';
 export { Devis, type DevisLigne } from './Devis.js';
 export { AuditLog } from './AuditLog.js';
+export { Contact } from './Contact.js';
+export { Activite } from './Activite.js';
 
 import { User } from './User.js';
 import { Session, RefreshToken } from './Session.js';
@@ -15,5 +17,7 @@ import { Opportunite } from './Opportunite.js';
 import { Tache } from './Tache.js';
 import { Devis } from './Devis.js';
 import { AuditLog } from './AuditLog.js';
+import { Contact } from './Contact.js';
+import { Activite } from './Activite.js';
 
-export const allEntities = [User, Session, RefreshToken, Client, Projet, Opportunite, Tache, Devis, AuditLog];
+export const allEntities = [User, Session, RefreshToken, Client, Projet, Opportunite, Tache, Devis, AuditLog, Contact, Activite];
