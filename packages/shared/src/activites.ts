@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ACTIVITE_TYPES } from './choicesMemory.js';
+import { userIdOrMe } from './taches.js';
 import { choice, id, isoDate, optionalText, orderingParam, paginationQuery, partialOf, requiredText, timestamp } from './common.js';
 
 export const ACTIVITE_ORDERING = ['date', 'dateCreation', 'type'] as const;
@@ -31,7 +32,7 @@ export const activiteListFilters = {
   contact: id.optional(),
   opportunite: id.optional(),
   projet: id.optional(),
-  auteur: z.union([id, z.literal('me')], { error: 'err.integer' }).optional(),
+  auteur: userIdOrMe.optional(),
   dateApres: isoDate.optional(),
   dateAvant: isoDate.optional(),
 };

@@ -25,7 +25,7 @@ export const notificationsRouter = router({
 
   toutLu: authedProcedure
     .meta({ openapi: { method: 'POST', path: '/notifications/tout-lu/', tags, summary: 'Marquer toutes mes notifications comme lues' } })
-    .input(z.object({}))
+    .input(z.object({}).optional())
     .output(toutLuOutput)
     .mutation(({ ctx }) => markAllRead(ctx.em, ctx.user)),
 });
