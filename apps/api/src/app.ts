@@ -6,6 +6,7 @@ import { loadConfig, type AppConfig } from './config.js';
 import { createDeps, type AppDeps } from './deps.js';
 import { buildServer, type ServerPlugin } from './server.js';
 import { featurePlugins } from './plugins.js';
+import { startEcheancesSchedule } from './jobs/schedule.js';
 
 export interface App {
   app: FastifyInstance;
@@ -25,6 +26,8 @@ export async function createApp(options: {
   webDist?: string;
   plugins?: ServerPlugin[];
   poolMax?: number;
+  /** Run the scheduled jobs (due/overdue notices) in this process (`pnpm start`; tests call them directly). */
+  jobs?: boolean;
 }): Promise<App> {
   const config = loadConfig(options.env ?? process.env, { databaseUrl: options.databaseUrl, ...options.config });
   const orm = await initOrm({ databaseUrl: options.databaseUrl, poolMax: options.poolMax });
@@ -35,11 +38,13 @@ export async function createApp(options: {
     webDist: options.webDist,
     plugins: [...featurePlugins, ...(options.plugins ?? [])],
   });
+  const stopJobs = options.jobs ? startEcheancesSchedule(orm, app.log) : () => {};
   return {
     app,
     deps,
     orm,
     async close() {
+      stopJobs();
       await app.close();
       await deps.close();
       await orm.close(true);

@@ -1,6 +1,7 @@
 import type { ServerPlugin } from './server.js';
 import { devisPdfRoute } from './routers/devisActions.js';
 import { rapportExportRoute } from './routers/rapports.js';
+import { notificationsFluxRoute } from './routes/notificationsFlux.js';
 
-/** Plain Fastify routes of feature modules (file downloads: devis PDF, report exports). */
-export const featurePlugins: ServerPlugin[] = [devisPdfRoute, rapportExportRoute];
+/** Plain Fastify routes of feature modules (file downloads: devis PDF, report exports; the notifications' event stream). */
+export const featurePlugins: ServerPlugin[] = [devisPdfRoute, rapportExportRoute, notificationsFluxRoute];

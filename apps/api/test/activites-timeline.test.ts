@@ -1,3 +1,4 @@
+import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type RestClient, type TestApp } from './helpers.js';
 
@@ -129,11 +130,11 @@ describe('timeline', () => {
     let next: string | null = null;
     let pages = 0;
     do {
-      const q = next ? `&cursor=${next}` : '';
-      const { result, statements } = await t.countSql(() => alice.get(`/clients/${c}/timeline/?pageSize=4${q}`));
+      const q: string = next ? `&cursor=${next}` : '';
+      const { result, statements } = await t.countSql((): Promise<LightMyRequestResponse> => alice.get(`/clients/${c}/timeline/?pageSize=4${q}`));
       expect(result.statusCode).toBe(200);
       expect(statements.filter((s) => /evenements/.test(s)).length).toBe(1);
-      const body = result.json();
+      const body: { results: any[]; next: string | null } = result.json();
       seen.push(...body.results.map((r: any) => `${r.kind}:${r.id}`));
       next = body.next;
       pages++;

@@ -33,6 +33,9 @@ export async function userNames(em: EntityManager, ids: (number | null | undefin
 }
 const nameOr = (names: Map<number, string>, id: number | null | undefined) => (id == null ? 'personne' : (names.get(id) ?? `#${id}`));
 
+/** 'YYYY-MM-DD' (or a Date) → 'JJ/MM/AAAA'. */
+export const formatDateFr = (d: string | Date): string => (typeof d === 'string' ? d : d.toISOString()).slice(0, 10).split('-').reverse().join('/');
+
 const euros = new Intl.NumberFormat('fr-FR', { style: 'currency', currency: 'EUR' });
 export const formatEuros = (n: number): string => euros.format(n).replace(/\u202f|\u00a0/g, ' ');
 

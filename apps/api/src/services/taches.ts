@@ -10,7 +10,7 @@ import { closeGap, lockColumns, lockMove, placeInColumn, retryMoves, TACHE_BOARD
 import { addSearch, getResource, listResource, userName, type Resource, type Row } from './listing.js';
 import { resolveRefs, visibleParent } from './refs.js';
 import { scopeTaches } from './visibility.js';
-import { recordEvent, resumes, userNames } from './evenements.js';
+import { formatDateFr, recordEvent, resumes, userNames } from './evenements.js';
 import { notify } from './notifications.js';
 
 type ListInput = z.infer<typeof tacheListInput>;
@@ -209,7 +209,7 @@ async function recordTacheChanges(
       user: assigne,
       actor: user.id,
       type: 'tache_assignee',
-      message: `Tâche « ${t.titre} » vous a été assignée (échéance ${day(t.dateEcheance)})`,
+      message: `Tâche « ${t.titre} » vous a été assignée (échéance ${formatDateFr(t.dateEcheance)})`,
       lien: `/taches/${t.id}`,
     });
   }
