@@ -13,7 +13,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BENCH_PASSWORD, COMMERCIAUX, ETAPES, SIZES, freshBenchDatabase, seedBenchDatabase, surname } from './seed.js';
+import { BENCH_PASSWORD, COMMERCIAUX, ETAPES, SIZES, TIMELINE_CLIENT, freshBenchDatabase, seedBenchDatabase, surname } from './seed.js';
 import { load, type Scenario } from './load.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -115,6 +115,19 @@ async function main() {
         path: '/api/dashboard/stats/',
         token: admin,
         skip: has('/dashboard/stats/', 'get') ? undefined : 'GET /api/dashboard/stats/ does not exist yet',
+      },
+      {
+        name: 'timeline-client-10k',
+        // A client with 10 000 timeline items: the first page, or a page deep in its history (a cursor
+        // at a random instant of the last 2 years; format of services/timeline.ts).
+        path: () => {
+          if (Math.random() < 0.5) return `/api/clients/${TIMELINE_CLIENT}/timeline/?pageSize=25`;
+          const at = new Date(Date.now() - Math.random() * 2 * 365 * 86_400_000).toISOString().replace('Z', '000Z');
+          const cursor = Buffer.from(JSON.stringify([at, 0, 2_000_000_000])).toString('base64url');
+          return `/api/clients/${TIMELINE_CLIENT}/timeline/?pageSize=25&cursor=${cursor}`;
+        },
+        token: admin,
+        skip: has('/clients/{id}/timeline/', 'get') ? undefined : 'GET /api/clients/{id}/timeline/ does not exist yet',
       },
       {
         name: 'kanban-move',
