@@ -1,5 +1,7 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EntityManager } from '@crm/db';
+import { DEMO_PASSWORD, seedDemo } from '../src/cli/seed-demo.js';
 import { startTestApp, type RestClient, type TestApp } from './helpers.js';
 
 let t: TestApp;
@@ -161,5 +163,28 @@ describe('timeline', () => {
     expect((await alice.post(`/opportunites/${oppA}/avancer-etape/`, {})).statusCode).toBe(400);
     const after = await t.sql('select count(*)::int as n from evenements');
     expect(after[0].n - before[0].n).toBe(2);
+  });
+});
+
+describe('demo data', () => {
+  it('pnpm seed-demo gives contacts, activities and a believable timeline (past dates, newest first)', async () => {
+    const demo = await startTestApp();
+    try {
+      expect(await seedDemo(demo.orm.em.fork() as EntityManager)).toEqual({ created: true });
+      const paul = await demo.as('paul', DEMO_PASSWORD);
+      const clients = (await paul.get('/clients/?search=boulangerie')).json();
+      const id = clients.results[0].id;
+      const contacts = (await paul.get(`/clients/${id}/contacts/`)).json();
+      expect(contacts.results[0]).toMatchObject({ nomComplet: 'Sophie Dupont', principal: true });
+      const page = (await paul.get(`/clients/${id}/timeline/?pageSize=100`)).json();
+      const kinds = new Set(page.results.map((r: any) => r.kind));
+      expect(kinds).toEqual(new Set(['activite', 'evenement']));
+      const dates = page.results.map((r: any) => Date.parse(r.date));
+      expect(dates).toEqual([...dates].sort((a, b) => b - a));
+      expect(Date.now() - dates.at(-1)).toBeGreaterThan(7 * 86_400_000);
+      expect((await paul.get('/notifications/')).json().count).toBeGreaterThan(0);
+    } finally {
+      await demo.close();
+    }
   });
 });

@@ -51,6 +51,15 @@ const NOTIFIED = { consulte: 'devis_consulte', accepte: 'devis_accepte', refuse:
  * the devis' owner (the opportunity's responsable, else the client's), unless they did it.
  */
 export async function devisStatutChanged(em: EntityManager, devisId: number, statut: DevisStatut, actor: number | null): Promise<void> {
+  if (statut === 'envoye') {
+    // Marked as sent by hand (sent outside the CRM): on the timeline, nobody to tell.
+    const d = await devisInfo(em, devisId);
+    await recordEvent(em, {
+      type: 'devis_envoye', client: d.client_id, opportunite: d.opportunite_id, auteur: actor,
+      resume: resumes.devisMarqueEnvoye(d.version), donnees: { devis: devisId, version: d.version },
+    });
+    return;
+  }
   if (statut !== 'consulte' && statut !== 'accepte' && statut !== 'refuse') return;
   const d = await devisInfo(em, devisId);
   const resume = resumes.devisStatut(d.version, statut);

@@ -50,6 +50,7 @@ export const resumes = {
   perdue: (nom: string, motif: string) => `Opportunité « ${nom} » perdue${motif ? ` (motif : ${motif})` : ''}`,
   devisCree: (version: number, opportunite: string, montant: number) => `Devis v${version} créé pour « ${opportunite} » (${formatEuros(montant)} HT)`,
   devisEnvoye: (version: number, destinataire: string) => `Devis v${version} envoyé à ${destinataire}`,
+  devisMarqueEnvoye: (version: number) => `Devis v${version} marqué comme envoyé`,
   devisStatut: (version: number, statut: 'consulte' | 'accepte' | 'refuse') =>
     `Devis v${version} ${({ consulte: 'consulté par le client', accepte: 'accepté', refuse: 'refusé' } as const)[statut]}`,
   tacheCreee: (titre: string) => `Tâche « ${titre} » créée`,
