@@ -109,3 +109,27 @@ describe('devis addressed to a contact', () => {
     expect(cleared.json()).toMatchObject({ contact: null, contactNom: null });
   });
 });
+
+describe('OpenAPI document', () => {
+  it('documents contacts, activities, timelines and notifications (with the SSE stream)', async () => {
+    const doc = (await t.anonymous().get('/openapi.json')).json();
+    for (const [p, methods] of Object.entries({
+      '/contacts/': ['get', 'post'],
+      '/contacts/{id}/': ['get', 'put', 'patch', 'delete'],
+      '/clients/{id}/contacts/': ['get', 'post'],
+      '/activites/': ['get', 'post'],
+      '/activites/{id}/': ['get', 'put', 'patch', 'delete'],
+      '/clients/{id}/timeline/': ['get'],
+      '/opportunites/{id}/timeline/': ['get'],
+      '/notifications/': ['get'],
+      '/notifications/{id}/lue/': ['post'],
+      '/notifications/tout-lu/': ['post'],
+      '/notifications/flux/': ['get'],
+    })) {
+      for (const m of methods) expect(doc.paths[p]?.[m], `${m.toUpperCase()} ${p}`).toBeDefined();
+    }
+    expect(Object.keys(doc.paths['/notifications/flux/'].get.responses[200].content)).toEqual(['text/event-stream']);
+    const params = doc.paths['/clients/{id}/timeline/'].get.parameters.map((x: any) => x.name).sort();
+    expect(params).toEqual(['cursor', 'id', 'pageSize']);
+  });
+});

@@ -51,7 +51,7 @@ export function NotificationBell() {
         aria-controls={panelId}
         onClick={() => setOpen((v) => !v)}
       >
-        <span aria-hidden="true">🔔</span> Notifications
+        Notifications
         <span className={`notif-count${count ? ' notif-count--on' : ''}`} aria-live="polite">
           {count}
           <span className="sr-only"> non lue{count > 1 ? 's' : ''}</span>
