@@ -1,3 +1,5 @@
+import type { AddressInfo } from 'node:net';
+import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type RestClient, type TestApp } from './helpers.js';
 
@@ -9,8 +11,25 @@ let clientA: number; // alice's
 let clientA2: number; // alice's
 let clientB: number; // bob's
 
+/** Envelope recipients of the mails a real SMTP server received. */
+const received: string[][] = [];
+let smtp: SMTPServer;
+
 beforeAll(async () => {
-  t = await startTestApp();
+  smtp = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    logger: false,
+    onData(stream, session, cb) {
+      stream.resume();
+      stream.on('end', () => {
+        received.push(session.envelope.rcptTo.map((r) => r.address));
+        cb();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
+  t = await startTestApp({ env: { SMTP_HOST: '127.0.0.1', SMTP_PORT: String((smtp.server.address() as AddressInfo).port) } });
   await t.user('admin', 'admin');
   await t.user('alice', 'commercial');
   await t.user('bob', 'commercial');
@@ -19,7 +38,10 @@ beforeAll(async () => {
   clientA2 = (await alice.post('/clients/', { nom: 'Pharmacie du Centre' })).json().id;
   clientB = (await bob.post('/clients/', { nom: 'Hôtel Bellevue' })).json().id;
 });
-afterAll(async () => t?.close());
+afterAll(async () => {
+  await t?.close();
+  await new Promise<void>((resolve) => (smtp ? smtp.close(() => resolve()) : resolve()));
+});
 
 describe('contacts', () => {
   it('creates with normalized phone and e-mail; nom required; bad phone/email → 400', async () => {
@@ -107,6 +129,22 @@ describe('devis addressed to a contact', () => {
     expect((await alice.patch(`/devis/${ok.json().id}/`, { contact: elsewhere.id })).statusCode).toBe(400);
     const cleared = await alice.patch(`/devis/${ok.json().id}/`, { contact: null });
     expect(cleared.json()).toMatchObject({ contact: null, contactNom: null });
+  });
+
+  it('envoyer mails the devis’ contact, else the client’s address; the timeline says to whom', async () => {
+    const opp = (await alice.post('/opportunites/', { nom: 'Escalier', client: clientA, montant: 900 })).json();
+    const dest = (await alice.post('/contacts/', { client: clientA, prenom: 'Paul', nom: 'Roux', email: 'paul.roux@roux.fr' })).json();
+    const toContact = (await alice.post('/devis/', { opportunite: opp.id, montant: 900, contact: dest.id })).json();
+    const toClient = (await alice.post('/devis/', { opportunite: opp.id, montant: 950 })).json();
+    const before = received.length;
+    expect((await alice.post(`/devis/${toContact.id}/envoyer/`)).statusCode).toBe(200);
+    expect((await alice.post(`/devis/${toClient.id}/envoyer/`)).statusCode).toBe(200);
+    await expect.poll(() => received.length, { timeout: 10_000 }).toBe(before + 2);
+    expect(received.slice(before).flat().sort()).toEqual(['contact@roux.fr', 'paul.roux@roux.fr']);
+    const timeline = (await alice.get(`/opportunites/${opp.id}/timeline/`)).json();
+    expect(timeline.results.filter((r: any) => r.type === 'devis_envoye').map((r: any) => r.resume).sort()).toEqual([
+      'Devis v1 envoyé à paul.roux@roux.fr', 'Devis v2 envoyé à contact@roux.fr',
+    ]);
   });
 });
 
