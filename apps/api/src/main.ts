@@ -11,7 +11,6 @@ async function main() {
     logger: { level: config.logLevel },
     webDist: process.env.WEB_DIST ?? DEFAULT_WEB_DIST,
     poolMax: Number(process.env.DB_POOL_MAX ?? 10),
-    jobs: true,
   });
   const shutdown = async () => {
     await close();

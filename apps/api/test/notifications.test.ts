@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../src/app.js';
-import { notifierEcheances } from '../src/jobs/echeances.js';
+import { echeancesJob, notifierEcheances } from '../src/jobs/echeances.js';
 import type { EntityManager } from '@crm/db';
 import { startTestApp, type RestClient, type TestApp } from './helpers.js';
 
@@ -116,6 +116,14 @@ describe('due today / overdue notices', () => {
     // The next day, "Aujourd’hui" becomes overdue: one more notice, once.
     expect(await notifierEcheances(t.orm.em.fork() as EntityManager, dayOffset(1))).toBe(2); // overdue + "Demain" due
     expect(await notifierEcheances(t.orm.em.fork() as EntityManager, dayOffset(1))).toBe(0);
+  });
+
+  it('runs as a pg-boss cron job (one enqueue per tick across instances)', async () => {
+    const [schedule] = await t.sql(`select name, cron from pgboss.schedule where name = 'notifications.echeances'`);
+    expect(schedule).toMatchObject({ cron: '*/15 * * * *' });
+    await manager.post('/taches/', { titre: 'Par le job', client: clientA, assigneA: aliceId, priorite: 'basse', dateEcheance: dayOffset(0) });
+    await echeancesJob.run({}, { id: 'x', name: echeancesJob.name, retryCount: 0, retryLimit: 0 }, t.deps);
+    expect((await unread(alice)).results.map((n: any) => n.message)).toContain(`Tâche « Par le job » à faire aujourd'hui`);
   });
 });
 

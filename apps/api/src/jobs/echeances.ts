@@ -1,6 +1,8 @@
 import type { EntityManager } from '@crm/db';
 import { sql, today as todayUtc } from '../lib/db.js';
 import { signal } from '../services/notifications.js';
+import type { AppDeps } from '../deps.js';
+import { defineJob } from './queue.js';
 
 /** Overdue notices look back this many days (a tâche overdue for longer was already told, or predates the feature). */
 const RETARD_WINDOW_DAYS = 7;
@@ -31,3 +33,22 @@ export async function notifierEcheances(em: EntityManager, day: string = todayUt
   signal(em, rows.map((r) => r.user_id));
   return rows.length;
 }
+
+declare module './queue.js' {
+  interface JobTypes {
+    'notifications.echeances': Record<string, never>;
+  }
+}
+
+/**
+ * Every 15 minutes (pg-boss cron: one enqueue per tick across all instances, one worker runs it).
+ * The unique keys make a rerun (retry, two ticks on one day) write nothing twice.
+ */
+export const echeancesJob = defineJob<'notifications.echeances', AppDeps>({
+  name: 'notifications.echeances',
+  cron: '*/15 * * * *',
+  retryLimit: 2,
+  async run(_data, _job, deps) {
+    await (deps.orm.em.fork() as EntityManager).transactional((tem) => notifierEcheances(tem));
+  },
+});
