@@ -168,23 +168,19 @@ describe('timeline', () => {
 
 describe('demo data', () => {
   it('pnpm seed-demo gives contacts, activities and a believable timeline (past dates, newest first)', async () => {
-    const demo = await startTestApp();
-    try {
-      expect(await seedDemo(demo.orm.em.fork() as EntityManager)).toEqual({ created: true });
-      const paul = await demo.as('paul', DEMO_PASSWORD);
-      const clients = (await paul.get('/clients/?search=boulangerie')).json();
-      const id = clients.results[0].id;
-      const contacts = (await paul.get(`/clients/${id}/contacts/`)).json();
-      expect(contacts.results[0]).toMatchObject({ nomComplet: 'Sophie Dupont', principal: true });
-      const page = (await paul.get(`/clients/${id}/timeline/?pageSize=100`)).json();
-      const kinds = new Set(page.results.map((r: any) => r.kind));
-      expect(kinds).toEqual(new Set(['activite', 'evenement']));
-      const dates = page.results.map((r: any) => Date.parse(r.date));
-      expect(dates).toEqual([...dates].sort((a, b) => b - a));
-      expect(Date.now() - dates.at(-1)).toBeGreaterThan(7 * 86_400_000);
-      expect((await paul.get('/notifications/')).json().count).toBeGreaterThan(0);
-    } finally {
-      await demo.close();
-    }
+    // On this test's database (the demo users and clients are new to it): no second app to start.
+    expect(await seedDemo(t.orm.em.fork() as EntityManager)).toEqual({ created: true });
+    const paul = await t.as('paul', DEMO_PASSWORD);
+    const clients = (await paul.get('/clients/?search=boulangerie')).json();
+    const id = clients.results[0].id;
+    const contacts = (await paul.get(`/clients/${id}/contacts/`)).json();
+    expect(contacts.results[0]).toMatchObject({ nomComplet: 'Sophie Dupont', principal: true });
+    const page = (await paul.get(`/clients/${id}/timeline/?pageSize=100`)).json();
+    const kinds = new Set(page.results.map((r: any) => r.kind));
+    expect(kinds).toEqual(new Set(['activite', 'evenement']));
+    const dates = page.results.map((r: any) => Date.parse(r.date));
+    expect(dates).toEqual([...dates].sort((a, b) => b - a));
+    expect(Date.now() - dates.at(-1)).toBeGreaterThan(7 * 86_400_000);
+    expect((await paul.get('/notifications/')).json().count).toBeGreaterThan(0);
   });
 });
