@@ -208,6 +208,28 @@ async function main() {
       );
       console.log(`BENCH ${JSON.stringify({ scenario: s.name, reqPerSec: r.reqPerSec, p50: r.p50, p99: r.p99, sqlPerReq: Number(sqlPerReq.toFixed(2)), cpuMsPerReq: Number(cpuMsPerReq.toFixed(3)), rssMb, requests: r.requests, non2xx: r.non2xx, errors: r.errors, instances, connections: s.connections ?? connections, duration, redis: Boolean(redisUrl) })}`);
     }
+    // One request at a time (no queueing behind the other connections): the latency of a page itself.
+    const sequential = async (name: string, path: () => string, token: string, samples = 200) => {
+      if (only && !only.has(name)) return;
+      const times: number[] = [];
+      const before = await stats(child);
+      for (let i = 0; i < samples + 10; i++) {
+        const t0 = performance.now();
+        const res = await fetch(`${baseUrl}${path()}`, { headers: { authorization: `Bearer ${token}` } });
+        await res.arrayBuffer();
+        if (res.status !== 200) throw new Error(`${name}: HTTP ${res.status}`);
+        if (i >= 10) times.push(performance.now() - t0);
+      }
+      const after = await stats(child);
+      times.sort((x, y) => x - y);
+      const pct = (p: number) => Number(times[Math.min(times.length - 1, Math.floor((p / 100) * times.length))].toFixed(1));
+      const sqlPerReq = (after.statements - before.statements) / (samples + 10);
+      console.log(`${name.padEnd(24)}   sequential: p50 ${pct(50)} ms  p99 ${pct(99)} ms  ${sqlPerReq.toFixed(2)} SQL/req  (${samples} samples)`);
+      console.log(`BENCH ${JSON.stringify({ scenario: name, p50: pct(50), p99: pct(99), sqlPerReq: Number(sqlPerReq.toFixed(2)), samples })}`);
+    };
+    const timeline = scenarios.find((s) => s.name === 'timeline-client-10k');
+    if (timeline && !timeline.skip) await sequential('timeline-client-10k-sequential', timeline.path as () => string, admin);
+
     if (has('/dashboard/stats/', 'get')) {
       await uncached('dashboard-stats-uncached', '/api/dashboard/stats/', admin);
       await uncached('dashboard-stats-uncached-commercial', '/api/dashboard/stats/', commercial);
