@@ -53,6 +53,13 @@ describe('the CRM’s memory', () => {
     await page.getByRole('button', { name: 'Tout marquer comme lu' }).click();
     await expect.poll(() => counter.textContent()).toMatch(/^0/);
 
+    // The opportunité page: moving the stage shows up in its history without reload.
+    const opp = await paulApi('POST', '/opportunites/', { nom: 'Caisses', client: client.id, montant: 8400 });
+    await page.goto(`${e2e.base}/opportunites/${opp.id}`);
+    await page.getByText('Opportunité « Caisses » créée (8 400,00 €)').waitFor();
+    await page.getByRole('button', { name: /Avancer l'étape/ }).click();
+    await page.getByText('« Caisses » : Prospect → Qualification').waitFor();
+
     // Phone width: the page still fits.
     await page.setViewportSize({ width: 390, height: 844 });
     await page.keyboard.press('Escape');

@@ -1,4 +1,4 @@
-import { useRef, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
 import { MEMORY_LABELS, type ActiviteType } from '@crm/shared';
 import { useTRPC, type RouterOutputs } from '../../lib/trpc';
@@ -22,6 +22,15 @@ export function Timeline({ parent, id, clientId }: { parent: 'client' | 'opportu
   const proc = parent === 'client' ? trpc.timeline.client : trpc.timeline.opportunite;
   const query = useInfiniteQuery(proc.infiniteQueryOptions({ id, pageSize: 20 }, { getNextPageParam: (last) => last.next ?? undefined }));
   const items = query.data?.pages.flatMap((p) => p.results) ?? [];
+  // Any successful change made in the app (stage moved, devis sent, tâche done…) may have added an
+  // event: the history refreshes itself instead of waiting for the next focus.
+  useEffect(
+    () =>
+      queryClient.getMutationCache().subscribe((e) => {
+        if (e.type === 'updated' && e.action.type === 'success') void queryClient.invalidateQueries({ queryKey: trpc.timeline.pathKey() });
+      }),
+    [queryClient, trpc],
+  );
 
   const [type, setType] = useState<ActiviteType | null>(null);
   const [sujet, setSujet] = useState('');
@@ -33,7 +42,6 @@ export function Timeline({ parent, id, clientId }: { parent: 'client' | 'opportu
         setType(null);
         setSujet('');
         setContenu('');
-        void queryClient.invalidateQueries({ queryKey: trpc.timeline.pathKey() });
         void queryClient.invalidateQueries({ queryKey: trpc.activites.pathKey() });
       },
     }),
