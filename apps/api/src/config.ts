@@ -14,6 +14,9 @@ export interface AppConfig {
   refreshTtlSeconds: number;
   loginMaxFailures: number;
   loginWindowSeconds: number;
+  /** Token-bucket request limits per minute: per API key, and per user for session callers. */
+  rateLimitKeyPerMinute: number;
+  rateLimitUserPerMinute: number;
   smtp: { host: string; port: number; secure: boolean; user?: string; pass?: string; from: string };
   webDist?: string;
   logLevel: string;
@@ -35,6 +38,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     refreshTtlSeconds: 7 * 24 * 3600,
     loginMaxFailures: 5,
     loginWindowSeconds: 15 * 60,
+    rateLimitKeyPerMinute: Number(env.RATE_LIMIT_KEY_PER_MINUTE ?? 600),
+    rateLimitUserPerMinute: Number(env.RATE_LIMIT_USER_PER_MINUTE ?? 1200),
     smtp: {
       host: env.SMTP_HOST ?? '127.0.0.1',
       port: Number(env.SMTP_PORT ?? 1025),

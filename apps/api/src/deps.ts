@@ -6,6 +6,7 @@ import { TokenService, type AccessClaims } from './auth/tokens.js';
 import { SessionStore, type AuthUser } from './auth/sessions.js';
 import { MemoryFailureLimiter, RedisFailureLimiter, type FailureLimiter } from './auth/rateLimit.js';
 import { CountCache, registerCountCaches } from './lib/db.js';
+import { MemoryRequestLimiter, RedisRequestLimiter, type RequestLimiter } from './auth/requestLimiter.js';
 
 /** Session validation on every authenticated request. */
 export interface SessionValidator {
@@ -25,6 +26,8 @@ export interface AppDeps {
   /** Exact counts of big lists, cached briefly and invalidated on writes (see CountCache). */
   countCaches: { clients: CountCache };
   loginLimiter: FailureLimiter;
+  /** Request rate limits of API keys and users (token buckets). */
+  requestLimiter: RequestLimiter;
   redis?: Redis;
   close(): Promise<void>;
 }
@@ -299,6 +302,7 @@ export function createDeps(orm: MikroORM, config: AppConfig): AppDeps {
     sessionCache,
     countCaches,
     loginLimiter,
+    requestLimiter: redis ? new RedisRequestLimiter(redis, config.redisPrefix) : new MemoryRequestLimiter(),
     redis,
     async close() {
       bus?.close();

@@ -57,6 +57,13 @@ export const MESSAGES = {
     'err.limit': 'limit doit être un entier entre 1 et 50.',
     'error.mail_failed': "L'envoi de l'e-mail a échoué ; le devis n'a pas été modifié. Réessayez plus tard.",
     'error.devis_envoi_statut': 'Un devis accepté ou refusé ne peut plus être envoyé.',
+    'err.scope': 'Portée invalide : « famille:lecture » ou « famille:ecriture » (famille connue ou *).',
+    'err.datetime': 'Horodatage invalide (ISO 8601, par exemple 2027-01-31T18:00:00Z).',
+    'err.expire_passe': "La date d'expiration doit être dans le futur.",
+    'error.api_key_scope': "Cette clé d'API n'a pas la portée nécessaire pour cette action.",
+    'error.api_key_not_allowed': "Cette action n'est pas accessible avec une clé d'API.",
+    'error.api_keys_self_service_off': "Seul un administrateur peut créer des clés d'API.",
+    'error.rate_limited': 'Trop de requêtes. Réessayez dans quelques instants.',
   },
   en: {
     'err.required': 'This field is required.',
@@ -110,6 +117,13 @@ export const MESSAGES = {
     'err.limit': 'limit must be an integer between 1 and 50.',
     'error.mail_failed': 'Sending the e-mail failed; the quote was not changed. Try again later.',
     'error.devis_envoi_statut': 'An accepted or refused quote can no longer be sent.',
+    'err.scope': 'Invalid scope: "family:lecture" or "family:ecriture" (a known family or *).',
+    'err.datetime': 'Invalid timestamp (ISO 8601, e.g. 2027-01-31T18:00:00Z).',
+    'err.expire_passe': 'The expiry must be in the future.',
+    'error.api_key_scope': 'This API key does not have the scope this action needs.',
+    'error.api_key_not_allowed': 'This action is not available with an API key.',
+    'error.api_keys_self_service_off': 'Only an administrator can create API keys.',
+    'error.rate_limited': 'Too many requests. Try again in a moment.',
   },
 } as const;
 
