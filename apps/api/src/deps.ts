@@ -7,6 +7,8 @@ import { SessionStore, type AuthUser } from './auth/sessions.js';
 import { MemoryFailureLimiter, RedisFailureLimiter, type FailureLimiter } from './auth/rateLimit.js';
 import { CountCache, registerCountCaches } from './lib/db.js';
 import { MemoryRequestLimiter, RedisRequestLimiter, type RequestLimiter } from './auth/requestLimiter.js';
+import { JobQueue, registerJobQueue, type AnyJobDefinition } from './jobs/queue.js';
+import { jobDefinitions } from './jobs/index.js';
 
 /** Session validation on every authenticated request. */
 export interface SessionValidator {
@@ -29,6 +31,8 @@ export interface AppDeps {
   /** Request rate limits of API keys and users (token buckets). */
   requestLimiter: RequestLimiter;
   redis?: Redis;
+  /** Background jobs (pg-boss); `start()` is called by createApp / the worker. */
+  jobs: JobQueue<AppDeps>;
   close(): Promise<void>;
 }
 
@@ -258,7 +262,7 @@ function watchEntityWrites(orm: MikroORM, onUsers: (ids: number[]) => Promise<vo
   } as any);
 }
 
-export function createDeps(orm: MikroORM, config: AppConfig): AppDeps {
+export function createDeps(orm: MikroORM, config: AppConfig, jobs: AnyJobDefinition<AppDeps>[] = jobDefinitions): AppDeps {
   const redis = config.redisUrl ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 }) : undefined;
   const sessions = new SessionStore(config.refreshTtlSeconds);
   const loginLimiter: FailureLimiter = redis
@@ -294,7 +298,7 @@ export function createDeps(orm: MikroORM, config: AppConfig): AppDeps {
     () => countCaches.clients.invalidate(),
   );
 
-  return {
+  const deps: AppDeps = {
     orm,
     config,
     tokens: new VerifiedTokenCache(config.jwtSecret, config.accessTtlSeconds),
@@ -304,9 +308,13 @@ export function createDeps(orm: MikroORM, config: AppConfig): AppDeps {
     loginLimiter,
     requestLimiter: redis ? new RedisRequestLimiter(redis, config.redisPrefix) : new MemoryRequestLimiter(),
     redis,
+    jobs: new JobQueue<AppDeps>(orm, config.jobs, jobs, () => deps),
     async close() {
+      await deps.jobs.stop();
       bus?.close();
       redis?.disconnect();
     },
   };
+  registerJobQueue(orm, deps.jobs);
+  return deps;
 }
