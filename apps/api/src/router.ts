@@ -12,6 +12,7 @@ import { rapportsRouter } from './routers/rapports.js';
 import { healthRouter } from './routers/health.js';
 import { clesApiRouter } from './routers/clesApi.js';
 import { calendrierRouter } from './routers/calendrier.js';
+import { webhooksRouter } from './routers/webhooks.js';
 
 export const appRouter = router({
   auth: authRouter,
@@ -26,6 +27,7 @@ export const appRouter = router({
   health: healthRouter,
   clesApi: clesApiRouter,
   calendrier: calendrierRouter,
+  webhooks: webhooksRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -11,6 +11,7 @@ import type { AuthUser } from './auth/sessions.js';
 import { isApiKey, validateApiKey } from './auth/apiKeys.js';
 import { audit } from './services/audit.js';
 import { answerCache } from './lib/cache.js';
+import { emitForProcedure, stateBefore, webhookFamily } from './services/webhookEvents.js';
 
 export const ACCESS_COOKIE = 'crm_access';
 export const REFRESH_COOKIE = 'crm_refresh';
@@ -239,6 +240,31 @@ function isDeletion(path: string, meta: OpenApiMeta | undefined): boolean {
   return meta?.openapi?.method === 'DELETE' || /\.delete$/.test(path);
 }
 
+const ROLLBACK = Symbol('rollback');
+
+/**
+ * Mutations of resources with webhook events (clients, projets, opportunités, tâches, devis) run in
+ * one transaction with the events they produce (a DRF `ATOMIC_REQUESTS` for these procedures): the
+ * webhook outbox rows are written by the same transaction as the change, or not at all. Services'
+ * own transactions become savepoints inside it.
+ */
+const webhookEvents = t.middleware(async ({ ctx, next, path, type, getRawInput }) => {
+  if (type !== 'mutation' || !webhookFamily(path)) return next();
+  const input = await getRawInput().catch(() => undefined);
+  let outcome: Awaited<ReturnType<typeof next>> | undefined;
+  try {
+    await ctx.em.transactional(async (tem) => {
+      const before = await stateBefore(tem as EntityManager, path, input);
+      outcome = await next({ ctx: { em: tem as EntityManager } });
+      if (!outcome.ok) throw ROLLBACK;
+      await emitForProcedure(tem as EntityManager, path, input, outcome.data, before);
+    });
+  } catch (err) {
+    if (err !== ROLLBACK) throw err;
+  }
+  return outcome!;
+});
+
 export const authedProcedure = publicProcedure
   .use(async ({ ctx, next, path, type }) => {
     const auth = await authenticate(ctx, procedureNeed(path, type));
@@ -266,7 +292,8 @@ export const authedProcedure = publicProcedure
       }
     }
     return result;
-  });
+  })
+  .use(webhookEvents);
 
 export function roleProcedure(...roles: Role[]) {
   return authedProcedure.use(({ ctx, next }) => {

@@ -64,6 +64,9 @@ export const MESSAGES = {
     'error.api_key_not_allowed': "Cette action n'est pas accessible avec une clé d'API.",
     'error.api_keys_self_service_off': "Seul un administrateur peut créer des clés d'API.",
     'error.rate_limited': 'Trop de requêtes. Réessayez dans quelques instants.',
+    'err.url': 'Adresse invalide (URL complète attendue, par exemple https://exemple.fr/crochet).',
+    'err.webhook_https': "L'adresse doit être en https.",
+    'err.webhook_prive': 'Adresse refusée : les adresses locales ou privées ne sont pas autorisées.',
   },
   en: {
     'err.required': 'This field is required.',
@@ -124,6 +127,9 @@ export const MESSAGES = {
     'error.api_key_not_allowed': 'This action is not available with an API key.',
     'error.api_keys_self_service_off': 'Only an administrator can create API keys.',
     'error.rate_limited': 'Too many requests. Try again in a moment.',
+    'err.url': 'Invalid address (a full URL is expected, e.g. https://example.com/hook).',
+    'err.webhook_https': 'The address must use https.',
+    'err.webhook_prive': 'Address refused: local or private addresses are not allowed.',
   },
 } as const;
 

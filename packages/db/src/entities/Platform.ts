@@ -44,3 +44,46 @@ export const Setting = defineEntity({
   },
 });
 export type Setting = InferEntity<typeof Setting>;
+
+/** A webhook subscription (admin): events POSTed to `url`, signed with `secret` (Standard Webhooks). */
+export const Webhook = defineEntity({
+  name: 'Webhook',
+  tableName: 'webhooks',
+  properties: {
+    id: p.integer().primary(),
+    url: p.string().length(2000),
+    description: p.string().length(200).default(''),
+    evenements: p.array(),
+    secret: p.string().length(100),
+    actif: p.boolean().default(true),
+    echecsConsecutifs: p.integer().default(0),
+    desactiveLe: p.datetime().nullable(),
+    creePar: () => p.manyToOne(User).mapToPk(),
+    dateCreation: p.datetime().onCreate(() => new Date()),
+    dateModification: p.datetime().onCreate(() => new Date()),
+  },
+});
+export type Webhook = InferEntity<typeof Webhook>;
+
+/** One message to one webhook and its delivery state (the delivery log). */
+export const WebhookDelivery = defineEntity({
+  name: 'WebhookDelivery',
+  tableName: 'webhook_livraisons',
+  properties: {
+    id: p.bigint('number').primary(),
+    webhook: () => p.manyToOne(Webhook).mapToPk().deleteRule('cascade'),
+    messageId: p.string().length(40),
+    evenement: p.string().length(60),
+    cle: p.string().length(60),
+    payload: p.json<Record<string, unknown>>(),
+    statut: p.string().length(12).default('en_attente'),
+    tentatives: p.integer().default(0),
+    codeHttp: p.integer().nullable(),
+    derniereErreur: p.string().length(500).default(''),
+    prochainEssai: p.datetime().onCreate(() => new Date()),
+    verrou: p.datetime().nullable(),
+    dateLivraison: p.datetime().nullable(),
+    dateCreation: p.datetime().onCreate(() => new Date()),
+  },
+});
+export type WebhookDelivery = InferEntity<typeof WebhookDelivery>;
