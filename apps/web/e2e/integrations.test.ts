@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startE2E, type E2E } from './harness';
 
@@ -8,7 +10,7 @@ import { startE2E, type E2E } from './harness';
  */
 let e2e: E2E;
 beforeAll(async () => {
-  e2e = await startE2E();
+  e2e = await startE2E({ env: { WEBHOOKS_ALLOW_PRIVATE: 'true', JOBS_POLL_SECONDS: '0.5' } });
   await e2e.user('alice', 'admin');
   await e2e.user('paul', 'commercial');
   const paul = await e2e.api('paul');
@@ -64,5 +66,44 @@ describe('Intégrations', () => {
     const ics = await (await fetch(url)).text();
     expect(ics).toContain('SUMMARY:Tâche : Relancer le devis');
     await page.context().close();
+  });
+
+  it('subscribes a webhook, shows its delivery log with the status code, and replays a delivery', async () => {
+    const got: { id: string; type: string }[] = [];
+    const receiver = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        got.push({ id: String(req.headers['webhook-id']), type: JSON.parse(body).type });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/crm`;
+    try {
+      const page = await e2e.loggedIn('alice');
+      await page.goto(`${e2e.base}/integrations`);
+      await page.getByRole('button', { name: '+ Nouveau webhook' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Nouveau webhook' });
+      await dialog.getByLabel(/^Adresse/).fill(url);
+      await dialog.getByLabel('client.created').check();
+      await dialog.getByRole('button', { name: 'Créer le webhook' }).click();
+      const secret = await page.getByRole('dialog', { name: 'Webhook créé' }).getByLabel('Secret de signature').inputValue();
+      expect(secret).toMatch(/^whsec_/);
+      await page.getByRole('dialog', { name: 'Webhook créé' }).getByRole('button', { name: 'Fermer', exact: true }).last().click();
+
+      const alice = await e2e.api('alice');
+      await alice('POST', '/clients/', { nom: 'Nouveau client pour le webhook' });
+      await expect.poll(() => got.length, { timeout: 15_000 }).toBe(1);
+      await page.getByRole('button', { name: `Journal de ${url}` }).click();
+      const log = page.getByRole('dialog', { name: `Journal de ${url}` });
+      await expect.poll(() => log.getByRole('row').nth(1).textContent()).toMatch(/client\.createdLivré204/);
+      await log.getByRole('button', { name: /Rejouer la livraison/ }).first().click();
+      await expect.poll(() => got.length, { timeout: 15_000 }).toBe(2);
+      expect(got[1].id).toBe(got[0].id);
+      await page.context().close();
+    } finally {
+      receiver.close();
+    }
   });
 });

@@ -13,18 +13,21 @@ import { useNotify } from '../../components/Notifications';
 import { useCurrentUser } from '../auth/currentUser';
 import { ApiKeyCreateDialog, SecretDialog } from './ApiKeyDialogs';
 import { describeScopes } from './scopes';
+import { WebhooksSection } from './WebhooksSection';
 
 type KeyRow = RouterOutputs['clesApi']['list']['results'][number];
 
 /**
  * « Intégrations »: API keys (admins: every key, acting as any user; others: their own, when an
- * admin allows it) and each user's calendar feed URL.
+ * admin allows it), webhooks (admins) and each user's calendar feed URL.
  */
 export function IntegrationsPage() {
+  const me = useCurrentUser();
   return (
     <>
-      <PageHeader title="Intégrations" subtitle="Clés d'API pour vos outils, et votre agenda." />
+      <PageHeader title="Intégrations" subtitle="Clés d'API et webhooks pour vos outils, et votre agenda." />
       <ApiKeysSection />
+      {me.role === 'admin' && <WebhooksSection />}
       <CalendarSection />
     </>
   );
