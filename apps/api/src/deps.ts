@@ -7,6 +7,7 @@ import { SessionStore, type AuthUser } from './auth/sessions.js';
 import { MemoryFailureLimiter, RedisFailureLimiter, type FailureLimiter } from './auth/rateLimit.js';
 import { CountCache, registerCountCaches } from './lib/db.js';
 import { registerUserEventHub, UserEventHub } from './lib/userEvents.js';
+import { MemoryRequestLimiter, RedisRequestLimiter, type RequestLimiter } from './auth/requestLimiter.js';
 import { JobQueue, registerJobQueue, type AnyJobDefinition } from './jobs/queue.js';
 import { jobDefinitions } from './jobs/index.js';
 
@@ -30,6 +31,8 @@ export interface AppDeps {
   loginLimiter: FailureLimiter;
   /** Notification signals to the Server-Sent Events streams (through Redis across instances). */
   userEvents: UserEventHub;
+  /** Request rate limits of API keys and users (token buckets). */
+  requestLimiter: RequestLimiter;
   redis?: Redis;
   /** Background jobs (pg-boss); `start()` is called by createApp / the worker. */
   jobs: JobQueue<AppDeps>;
@@ -316,6 +319,7 @@ export function createDeps(orm: MikroORM, config: AppConfig, jobs: AnyJobDefinit
     countCaches,
     loginLimiter,
     userEvents,
+    requestLimiter: redis ? new RedisRequestLimiter(redis, config.redisPrefix) : new MemoryRequestLimiter(),
     redis,
     jobs: new JobQueue<AppDeps>(orm, config.jobs, jobs, () => deps),
     async close() {

@@ -12,15 +12,18 @@ import { rapportsRouter } from './routers/rapports.js';
 import { healthRouter } from './routers/health.js';
 import { contactsRouter } from './routers/contacts.js';
 import { activitesRouter } from './routers/activites.js';
-import { timelineRouter } from './routers/timeline.js';
+import { clientTimelineRouter, opportuniteTimelineRouter } from './routers/timeline.js';
 import { notificationsRouter } from './routers/notifications.js';
+import { clesApiRouter } from './routers/clesApi.js';
+import { calendrierRouter } from './routers/calendrier.js';
+import { webhooksRouter } from './routers/webhooks.js';
 
 export const appRouter = router({
   auth: authRouter,
   users: usersRouter,
-  clients: clientsRouter,
+  clients: mergeRouters(clientsRouter, clientTimelineRouter),
   projets: projetsRouter,
-  opportunites: opportunitesRouter,
+  opportunites: mergeRouters(opportunitesRouter, opportuniteTimelineRouter),
   taches: tachesRouter,
   devis: mergeRouters(devisRouter, devisActionsRouter),
   dashboard: dashboardRouter,
@@ -28,8 +31,10 @@ export const appRouter = router({
   health: healthRouter,
   contacts: contactsRouter,
   activites: activitesRouter,
-  timeline: timelineRouter,
   notifications: notificationsRouter,
+  clesApi: clesApiRouter,
+  calendrier: calendrierRouter,
+  webhooks: webhooksRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -6,9 +6,7 @@ import { choice, id, isoDate, optionalText, orderingParam, paginationQuery, part
 export const ACTIVITE_ORDERING = ['date', 'dateCreation', 'type'] as const;
 
 /** An ISO 8601 timestamp (with `Z` or an offset); stored as timestamptz, answered in UTC. */
-export const timestampInput = z
-  .string({ error: 'err.timestamp' })
-  .refine((s) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$/.test(s) && !Number.isNaN(Date.parse(s)), 'err.timestamp');
+export const timestampInput = z.iso.datetime({ offset: true, error: 'err.datetime' });
 
 export const activiteFields = {
   type: choice(ACTIVITE_TYPES),

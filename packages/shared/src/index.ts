@@ -15,3 +15,5 @@ export * from './contacts.js';
 export * from './activites.js';
 export * from './timeline.js';
 export * from './notifications.js';
+export * from './platform.js';
+export * from './webhooks.js';

@@ -1,7 +1,6 @@
 /** Messages of contacts, activities, timelines and notifications (merged into MESSAGES). */
 export const MEMORY_MESSAGES = {
   fr: {
-    'err.timestamp': 'Horodatage invalide (ISO 8601, par exemple 2026-12-06T14:30:00Z).',
     'err.cursor': 'Curseur de pagination invalide.',
     'err.contact_client': "Ce contact n'appartient pas au client.",
     'err.opportunite_client': "Cette opportunité n'appartient pas au client.",
@@ -10,7 +9,6 @@ export const MEMORY_MESSAGES = {
     'error.activite_auteur': "Seul l'auteur, un manager ou un administrateur peut modifier ou supprimer cette activité.",
   },
   en: {
-    'err.timestamp': 'Invalid timestamp (ISO 8601, e.g. 2026-12-06T14:30:00Z).',
     'err.cursor': 'Invalid pagination cursor.',
     'err.contact_client': 'This contact does not belong to the client.',
     'err.opportunite_client': 'This opportunity does not belong to the client.',

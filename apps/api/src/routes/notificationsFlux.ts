@@ -22,7 +22,7 @@ export const notificationsFluxRoute: ServerPlugin = (app, deps, { createContext,
 
   app.get('/api/notifications/flux/', async (req, reply) => {
     const ctx = createContext({ req, res: reply });
-    const { user } = await authenticate(ctx);
+    const { user } = await authenticate(ctx, { family: 'notifications', access: 'lecture' });
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, {
@@ -79,7 +79,7 @@ export const notificationsFluxRoute: ServerPlugin = (app, deps, { createContext,
         'Réponse `text/event-stream` : un événement `nonLues` (`data: {"nonLues": 3}`) à la connexion puis à chaque changement ' +
         '(nouvelle notification, lecture), sur toutes les instances de l’API (Redis). Commentaire `: ping` toutes les 25 s. ' +
         'Le flux se ferme à l’expiration du jeton d’accès (15 min) ; le navigateur se reconnecte avec son cookie. ' +
-        'Authentification par le cookie de session ou `Authorization: Bearer`.',
+        'Authentification par le cookie de session ou `Authorization: Bearer` (jeton ou clé d’API de portée `notifications:lecture`).',
       operationId: 'notifications-flux',
       security: [{ bearerAuth: [] }],
       responses: {

@@ -6,6 +6,7 @@ export { Opportunite } from './Opportunite.js';
 export { Tache } from './Tache.js';
 export { Devis, type DevisLigne } from './Devis.js';
 export { AuditLog } from './AuditLog.js';
+export { ApiKey, CalendarFeed, Setting, Webhook, WebhookDelivery } from './Platform.js';
 export { Contact } from './Contact.js';
 export { Activite } from './Activite.js';
 
@@ -17,7 +18,10 @@ import { Opportunite } from './Opportunite.js';
 import { Tache } from './Tache.js';
 import { Devis } from './Devis.js';
 import { AuditLog } from './AuditLog.js';
+import { ApiKey, CalendarFeed, Setting, Webhook, WebhookDelivery } from './Platform.js';
 import { Contact } from './Contact.js';
 import { Activite } from './Activite.js';
 
-export const allEntities = [User, Session, RefreshToken, Client, Projet, Opportunite, Tache, Devis, AuditLog, Contact, Activite];
+export const allEntities = [
+  User, Session, RefreshToken, Client, Projet, Opportunite, Tache, Devis, AuditLog, ApiKey, CalendarFeed, Setting, Webhook, WebhookDelivery, Contact, Activite,
+];

@@ -8,7 +8,7 @@ import { Field } from '../../components/Field';
 import { EmptyState, ErrorAlert, QueryState } from '../../components/Status';
 import './timeline.css';
 
-type Item = RouterOutputs['timeline']['client']['results'][number];
+type Item = RouterOutputs['clients']['timeline']['results'][number];
 const QUICK_TYPES: ActiviteType[] = ['note', 'appel', 'reunion'];
 const ICONS: Record<string, string> = { note: '✎', appel: '☎', reunion: '◎', email: '✉', autre: '•' };
 
@@ -19,7 +19,7 @@ const ICONS: Record<string, string> = { note: '✎', appel: '☎', reunion: '◎
 export function Timeline({ parent, id, clientId }: { parent: 'client' | 'opportunite'; id: number; clientId: number }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const proc = parent === 'client' ? trpc.timeline.client : trpc.timeline.opportunite;
+  const proc = parent === 'client' ? trpc.clients.timeline : trpc.opportunites.timeline;
   const query = useInfiniteQuery(proc.infiniteQueryOptions({ id, pageSize: 20 }, { getNextPageParam: (last) => last.next ?? undefined }));
   const items = query.data?.pages.flatMap((p) => p.results) ?? [];
   // Any successful change made in the app (stage moved, devis sent, tâche done…) may have added an
@@ -27,7 +27,9 @@ export function Timeline({ parent, id, clientId }: { parent: 'client' | 'opportu
   useEffect(
     () =>
       queryClient.getMutationCache().subscribe((e) => {
-        if (e.type === 'updated' && e.action.type === 'success') void queryClient.invalidateQueries({ queryKey: trpc.timeline.pathKey() });
+        if (e.type !== 'updated' || e.action.type !== 'success') return;
+        void queryClient.invalidateQueries({ queryKey: trpc.clients.timeline.pathKey() });
+        void queryClient.invalidateQueries({ queryKey: trpc.opportunites.timeline.pathKey() });
       }),
     [queryClient, trpc],
   );
