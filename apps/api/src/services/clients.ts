@@ -4,7 +4,7 @@ import type { ClientDetailOut, ClientOut, Page } from '@crm/shared';
 import { clientCreateInput, clientListInput, clientPatchInput } from '@crm/shared';
 import type { z } from 'zod';
 import type { AuthUser } from '../auth/sessions.js';
-import { conflict, forbidden, notFound } from '../lib/errors.js';
+import { conflict, fieldError, forbidden, notFound } from '../lib/errors.js';
 import { countCacheOf, countRows, ISO_UTC, money, orderBy, sql, sqlOne, Where } from '../lib/db.js';
 import { addSearch } from './listing.js';
 import { scopeByClient, seesAll } from './visibility.js';
@@ -99,9 +99,15 @@ export async function getClient(em: EntityManager, user: AuthUser, id: number): 
   };
 }
 
-/** A commercial may only own their clients; admins and managers may assign anyone. */
+/**
+ * A commercial may only own their clients; admins and managers may assign anyone. A commercial
+ * clearing `responsable` would lose sight of the client the moment it is saved (a committed write
+ * answered by a 404): refused up front as a validation error of that field.
+ */
 function checkResponsable(user: AuthUser, responsable: number | null | undefined): void {
-  if (responsable !== undefined && responsable !== null && responsable !== user.id && !seesAll(user)) throw forbidden();
+  if (seesAll(user) || responsable === undefined || responsable === user.id) return;
+  if (responsable === null) throw fieldError('responsable', 'err.responsable_keep');
+  throw forbidden();
 }
 
 export async function createClient(em: EntityManager, user: AuthUser, input: CreateInput): Promise<ClientDetailOut> {

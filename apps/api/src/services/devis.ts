@@ -5,7 +5,7 @@ import { computeDevisTotals, DEFAULT_TVA, devisCreateInput, devisListInput, devi
 import type { z } from 'zod';
 import type { AuthUser } from '../auth/sessions.js';
 import { conflict, fieldError, notFound } from '../lib/errors.js';
-import { centsToDecimal, iso, money, sql, sqlOne, toCents, Where } from '../lib/db.js';
+import { centsToDecimal, iso, lockRow, money, sql, sqlOne, toCents, Where } from '../lib/db.js';
 import { addSearch, getResource, listResource, type Resource, type Row } from './listing.js';
 import { resolveRefs, visibleParent } from './refs.js';
 import { scopeByClient } from './visibility.js';
@@ -130,7 +130,8 @@ export async function createDevis(em: EntityManager, user: AuthUser, input: Crea
 export async function updateDevis(em: EntityManager, user: AuthUser, id: number, input: PatchInput): Promise<DevisOut> {
   await em.transactional(async (tem) => {
     const where = scopeByClient(new Where().add('d.id = ?', id), user);
-    const cur = await sqlOne(tem, `select d.statut, d.opportunite_id, d.lignes, d.montant ${FROM} ${where} for update of d`, where.params);
+    if (!(await lockRow(tem, 'devis', id))) throw notFound();
+    const cur = await sqlOne(tem, `select d.statut, d.opportunite_id, d.lignes, d.montant ${FROM} ${where}`, where.params);
     if (!cur) throw notFound();
     if (READ_ONLY.has(cur.statut)) throw conflict('error.devis_readonly');
     const opportuniteChanged = input.opportunite !== undefined && input.opportunite !== cur.opportunite_id;
