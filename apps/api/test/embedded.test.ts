@@ -146,12 +146,14 @@ describe('pnpm start and its embedded PostgreSQL', () => {
   const crashPreload = path.join(tmp, 'crash-on-usr2.mjs');
 
   /** `src/main.ts` as `pnpm start` runs it, on the temp data directory; resolves once it serves. */
-  async function startMain(extraNodeOptions = ''): Promise<{ child: ChildProcess; output: () => string; exited: Promise<number | null> }> {
+  async function startMain(extraNodeOptions = '', viaPnpm = false): Promise<{ child: ChildProcess; output: () => string; exited: Promise<number | null> }> {
     const env: NodeJS.ProcessEnv = { ...process.env, EMBEDDED_PG_DIR: dataDir, EMBEDDED_PG_PORT: String(port), PORT: String(await freePort()), HOST: '127.0.0.1', LOG_LEVEL: 'warn', BACKUP_SCHEDULE: 'off' };
     delete env.DATABASE_URL;
     delete env.REDIS_URL;
     env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} ${extraNodeOptions}`.trim();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: API_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = viaPnpm
+      ? spawn('pnpm', ['--filter', '@crm/api', 'start'], { cwd: API_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: API_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout!.on('data', (d) => (out += d));
     child.stderr!.on('data', (d) => (out += d));
@@ -164,12 +166,14 @@ describe('pnpm start and its embedded PostgreSQL', () => {
     return { child, output: () => out, exited };
   }
 
-  it('SIGTERM stops the API and its PostgreSQL', async () => {
-    const { child, exited } = await startMain();
+  it('SIGTERM to `pnpm … start` stops the API and its PostgreSQL (the script execs node, so the signal reaches it)', async () => {
+    const { child, exited } = await startMain('', true);
     const pid = postmasterPid();
+    const api = Number(fs.readFileSync(`${dataDir}.owner`, 'utf8'));
     expect(alive(pid)).toBe(true);
     child.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    await exited;
+    expect(await waitFor(() => !alive(api))).toBe(true);
     expect(alive(pid)).toBe(false);
     expect(fs.existsSync(path.join(dataDir, 'postmaster.pid'))).toBe(false);
   }, 120_000);
