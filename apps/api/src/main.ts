@@ -15,6 +15,8 @@ async function main() {
   const shutdown = async (code: number) => {
     if (exiting) return;
     exiting = true;
+    // Never hang on the way out (e.g. the database already gone): exit anyway after a while.
+    setTimeout(() => process.exit(code), 15_000).unref();
     await app?.close().catch((err) => console.error(err));
     await db.stop().catch((err) => console.error(err));
     process.exit(code);
