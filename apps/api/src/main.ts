@@ -1,6 +1,7 @@
 import { createApp, DEFAULT_WEB_DIST, type App } from './app.js';
 import { loadConfig } from './config.js';
 import { resolveDatabase } from './database.js';
+import { backupSchedule } from './jobs/backup.js';
 
 /**
  * `pnpm start`: the API and the built SPA on one port (DATABASE_URL or embedded PostgreSQL).
@@ -35,6 +36,8 @@ async function main() {
       logger: { level: config.logLevel },
       webDist: process.env.WEB_DIST ?? DEFAULT_WEB_DIST,
       poolMax: Number(process.env.DB_POOL_MAX ?? 10),
+      // A daily backup by default for the embedded database (BACKUP_SCHEDULE to change, `off` for none).
+      config: { backup: { ...config.backup, schedule: backupSchedule(config.backup, db.embedded) } },
     });
     await app.app.listen({ port: config.port, host: config.host });
   } catch (err) {
