@@ -61,8 +61,7 @@ export async function backupDatabase(opts: { url: string; dir: string; keep?: nu
   const client = new pg.Client({ connectionString: opts.url });
   await client.connect();
   try {
-    const serverVersion = (await client.query<{ v: string }>('show server_version')).rows[0].v;
-    const serverMajor = Math.floor(Number((await client.query<{ n: string }>('show server_version_num')).rows[0].n) / 10000);
+    const { serverVersion, serverMajor } = await serverInfo(client);
     const pgDump = opts.method === 'logical' ? null : await findPgTool('pg_dump', serverMajor, opts.pgBin);
     if (opts.method === 'pg_dump' && !pgDump) throw new Error(`no pg_dump of PostgreSQL ${serverMajor} found (set BACKUP_PG_BIN)`);
     const method: BackupMethod = pgDump ? 'pg_dump' : 'logical';
@@ -115,7 +114,7 @@ export async function restoreDatabase(opts: { url: string; file: string; pgBin?:
     fs.readSync(fd, head, 0, 5, 0);
     fs.closeSync(fd);
     if (head.toString('latin1') === 'PGDMP') {
-      const serverMajor = Math.floor(Number((await client.query<{ n: string }>('show server_version_num')).rows[0].n) / 10000);
+      const { serverMajor } = await serverInfo(client);
       const pgRestore = await findPgTool('pg_restore', serverMajor, opts.pgBin);
       if (!pgRestore) throw new Error(`no pg_restore of PostgreSQL ${serverMajor} found to read this pg_dump backup (set BACKUP_PG_BIN)`);
       await runTool(pgRestore, ['--no-owner', '--no-privileges', '--exit-on-error', '--single-transaction', opts.file], opts.url);
@@ -336,6 +335,13 @@ async function resetSequences(client: pg.Client): Promise<void> {
 }
 
 // ————— pg_dump / pg_restore —————
+
+async function serverInfo(client: pg.Client): Promise<{ serverVersion: string; serverMajor: number }> {
+  const { rows } = await client.query<{ v: string; major: number }>(
+    `select current_setting('server_version') as v, current_setting('server_version_num')::int / 10000 as major`,
+  );
+  return { serverVersion: rows[0].v, serverMajor: rows[0].major };
+}
 
 /** A pg_dump/pg_restore whose major version is `major`: BACKUP_PG_BIN, PATH, then the usual install folders. */
 async function findPgTool(tool: 'pg_dump' | 'pg_restore', major: number, pgBin?: string): Promise<string | null> {
