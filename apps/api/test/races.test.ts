@@ -150,6 +150,25 @@ describe('a commercial releasing their own client', () => {
   });
 });
 
+describe('a commercial’s edit racing with the client’s reassignment', () => {
+  it('is either applied (200) or refused (404) with nothing written — never written then 404', async () => {
+    const bob = await t.user('bob', 'commercial');
+    const client = (await alice.send('POST', '/clients/', { nom: 'Quincaillerie Vidal' })).json.id;
+    const writtenThen404: number[] = [];
+    for (let round = 0; round < 20; round++) {
+      await t.sql('update clients set responsable_id = ? where id = ?', [alice.userId, client]);
+      const [edit] = await Promise.all([
+        alice.send('PATCH', `/clients/${client}/`, { notes: `tour ${round}` }),
+        admin.send('PATCH', `/clients/${client}/`, { responsable: bob }),
+      ]);
+      const [row] = await t.sql('select notes from clients where id = ?', [client]);
+      if (edit.status === 404 && row.notes === `tour ${round}`) writtenThen404.push(round);
+      else expect([200, 404]).toContain(edit.status);
+    }
+    expect(writtenThen404).toEqual([]);
+  });
+});
+
 describe('usernames and e-mails share one login namespace', () => {
   it('a username equal to another user’s e-mail (any case) is 409 on username', async () => {
     await t.user('claire', 'commercial', { email: 'claire.dumas@example.fr' });

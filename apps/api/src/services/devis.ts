@@ -128,7 +128,8 @@ export async function createDevis(em: EntityManager, user: AuthUser, input: Crea
 
 /** PUT and PATCH; 409 on an accepte/refuse devis. Moving it to another opportunity gives it that one's next version. */
 export async function updateDevis(em: EntityManager, user: AuthUser, id: number, input: PatchInput): Promise<DevisOut> {
-  await em.transactional(async (tem) => {
+  // Answered from inside the transaction, under the lock (never a committed write answered 404).
+  return em.transactional(async (tem) => {
     const where = scopeByClient(new Where().add('d.id = ?', id), user);
     if (!(await lockRow(tem, 'devis', id))) throw notFound();
     const cur = await sqlOne(tem, `select d.statut, d.opportunite_id, d.lignes, d.montant ${FROM} ${where}`, where.params);
@@ -151,8 +152,8 @@ export async function updateDevis(em: EntityManager, user: AuthUser, id: number,
     devis.montantTva = amounts.montantTva;
     devis.dateModification = new Date();
     await tem.flush();
+    return getDevis(tem, user, id);
   });
-  return getDevis(em, user, id);
 }
 
 /** `POST /devis/{id}/nouvelle-version/`: a new brouillon copying montant, contenu and lignes, next version. */

@@ -102,7 +102,9 @@ export async function createProjet(em: EntityManager, user: AuthUser, input: Cre
 
 /** PUT (every field) and PATCH (some): rules are checked on the stored values merged with the input. */
 export async function updateProjet(em: EntityManager, user: AuthUser, id: number, input: PatchInput): Promise<ProjetOut> {
-  await em.transactional(async (tem) => {
+  // The answer is read inside the transaction, under the lock: a concurrent change cannot make a
+  // committed write answer 404.
+  return em.transactional(async (tem) => {
     const where = scopeByClient(new Where().add('p.id = ?', id), user);
     if (!(await lockRow(tem, 'projets', id))) throw notFound();
     const current = await sqlOne(tem, `select p.client_id, p.devis_associe_id, p.date_debut, p.date_fin ${FROM} ${where}`, where.params);
@@ -130,8 +132,8 @@ export async function updateProjet(em: EntityManager, user: AuthUser, id: number
     if (budget !== undefined) projet.budget = budget === null ? null : decimal(budget);
     projet.dateModification = new Date();
     await tem.flush();
+    return getProjet(tem, user, id);
   });
-  return getProjet(em, user, id);
 }
 
 /** DELETE (admin/manager): 409 while taches still hang off the projet. */
