@@ -76,15 +76,17 @@ export async function backupDatabase(opts: { url: string; dir: string; keep?: nu
       if (pgDump) {
         const snapshot = (await client.query<{ s: string }>('select pg_export_snapshot() as s')).rows[0].s;
         const dump = runPgDump(pgDump, opts.url, snapshot, partial);
+        dump.catch(() => {}); // awaited below, after the summaries computed meanwhile on the same snapshot
         summaries = await summarize(client, tables);
         await dump;
+        fs.chmodSync(partial, 0o600);
       } else {
         summaries = await writeLogical(client, tables, base, partial);
       }
       await client.query('commit');
       const manifest: BackupManifest = { ...base, tables: summaries };
       const manifestFile = file.replace(/\.(dump|copy\.gz)$/, '.json');
-      fs.writeFileSync(manifestFile, `${JSON.stringify(manifest, null, 2)}\n`);
+      fs.writeFileSync(manifestFile, `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });
       fs.renameSync(partial, file);
       return { file, manifestFile, manifest, removed: applyRetention(opts.dir, opts.keep ?? 14) };
     } catch (err) {
@@ -238,7 +240,8 @@ async function summarize(client: pg.Client, tables: TableInfo[]): Promise<Record
 
 async function writeLogical(client: pg.Client, tables: TableInfo[], header: object, file: string): Promise<Record<string, TableSummary>> {
   const gz = zlib.createGzip({ level: 6 });
-  const written = pipeline(gz, fs.createWriteStream(file, { flags: 'wx' }));
+  // Owner-only: a backup holds password hashes and secrets.
+  const written = pipeline(gz, fs.createWriteStream(file, { flags: 'wx', mode: 0o600 }));
   const write = async (s: string) => {
     if (!gz.write(s)) await once(gz, 'drain');
   };
