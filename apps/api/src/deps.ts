@@ -1,11 +1,13 @@
-import type { MikroORM } from '@crm/db';
+import { DatabaseProbe, type MikroORM } from '@crm/db';
 import type { EntityManager } from '@crm/db';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { AppConfig } from './config.js';
 import { TokenService, type AccessClaims } from './auth/tokens.js';
 import { SessionStore, type AuthUser } from './auth/sessions.js';
 import { MemoryFailureLimiter, RedisFailureLimiter, type FailureLimiter } from './auth/rateLimit.js';
 import { CountCache, registerCountCaches } from './lib/db.js';
+import { createRedisClient, warnOncePerOutage } from './lib/redis.js';
+import { DatabaseGuard } from './lib/dbGuard.js';
 
 /** Session validation on every authenticated request. */
 export interface SessionValidator {
@@ -25,6 +27,8 @@ export interface AppDeps {
   /** Exact counts of big lists, cached briefly and invalidated on writes (see CountCache). */
   countCaches: { clients: CountCache };
   loginLimiter: FailureLimiter;
+  /** Admission to the database (backpressure, breaker) and its health probe. */
+  db: DatabaseGuard;
   redis?: Redis;
   close(): Promise<void>;
 }
@@ -48,6 +52,7 @@ class InvalidationBus {
   private readonly subscribed: Promise<void>;
 
   private readonly channel: string;
+  private readonly warn: (err: unknown) => void;
 
   constructor(
     private readonly redis: Redis,
@@ -71,6 +76,7 @@ class InvalidationBus {
     this.sub.on('close', down);
     this.sub.on('reconnecting', down);
     this.sub.on('error', () => {});
+    this.warn = warnOncePerOutage(redis, 'invalidation not published (Redis unavailable); other instances bypass their caches meanwhile');
     const subscribe = () =>
       this.sub.subscribe(this.channel).then(() => {
         // Anything cached before (re)subscribing may have missed a message.
@@ -92,7 +98,7 @@ class InvalidationBus {
     } catch (err) {
       // The database change is committed; other instances drop the entry after SESSION_CACHE_TTL_MS at most,
       // and an instance whose subscription is down does not use its cache at all.
-      console.warn('invalidation not published (Redis unavailable)', err);
+      this.warn(err);
     }
   }
 
@@ -256,11 +262,14 @@ function watchEntityWrites(orm: MikroORM, onUsers: (ids: number[]) => Promise<vo
 }
 
 export function createDeps(orm: MikroORM, config: AppConfig): AppDeps {
-  const redis = config.redisUrl ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 }) : undefined;
+  const redis = config.redisUrl ? createRedisClient(config.redisUrl) : undefined;
   const sessions = new SessionStore(config.refreshTtlSeconds);
   const loginLimiter: FailureLimiter = redis
-    ? new RedisFailureLimiter(redis, config.loginMaxFailures, config.loginWindowSeconds, `${config.redisPrefix}login-fail:`)
-    : new MemoryFailureLimiter(config.loginMaxFailures, config.loginWindowSeconds);
+    ? new RedisFailureLimiter(redis, config.loginWindowSeconds, `${config.redisPrefix}login-fail:`)
+    : new MemoryFailureLimiter(config.loginWindowSeconds);
+  // Two connections of the pool stay free for logins and refreshes when slow requests fill the rest.
+  const reserved = Math.max(0, Math.min(2, config.dbPoolMax - 1));
+  const db = new DatabaseGuard(new DatabaseProbe(config.databaseUrl ?? '', 2_000), config.dbPoolMax - reserved, config.dbQueueTimeoutMs);
 
   const countCaches = { clients: new CountCache() };
   registerCountCaches(orm.em as EntityManager, countCaches);
@@ -299,10 +308,12 @@ export function createDeps(orm: MikroORM, config: AppConfig): AppDeps {
     sessionCache,
     countCaches,
     loginLimiter,
+    db,
     redis,
     async close() {
       bus?.close();
       redis?.disconnect();
+      await db.close();
     },
   };
 }

@@ -10,7 +10,6 @@ async function main() {
     databaseUrl: db.url,
     logger: { level: config.logLevel },
     webDist: process.env.WEB_DIST ?? DEFAULT_WEB_DIST,
-    poolMax: Number(process.env.DB_POOL_MAX ?? 10),
   });
   const shutdown = async () => {
     await close();

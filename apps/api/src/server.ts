@@ -47,7 +47,9 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
   const app = Fastify({
     logger: opts.logger ?? false,
     bodyLimit: 1_000_000,
-    trustProxy: process.env.TRUST_PROXY === 'true',
+    // A hop count or proxy list, never "trust everything": the client IP is then the right-most
+    // X-Forwarded-For address not added by a trusted proxy, which a client cannot forge.
+    trustProxy: trustedHops(deps.config.trustProxy),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
   });
 
@@ -147,6 +149,11 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
     app.setNotFoundHandler(notFound);
   }
   return app;
+}
+
+/** Fastify's `trustProxy` for a hop count: the socket peer and the next n-1 addresses to its left are proxies. */
+function trustedHops(trust: false | number | string[]): boolean | string[] | ((addr: string, hop: number) => boolean) {
+  return typeof trust === 'number' ? (_addr: string, hop: number) => hop < trust : trust;
 }
 
 function notFound(request: { headers: Record<string, any> }, reply: any) {

@@ -2,4 +2,5 @@ export * from './entities/index.js';
 export { initOrm, migrate, ormConfig, migrationsList, MikroORM, type OrmOptions } from './orm.js';
 export type { EntityManager } from '@mikro-orm/postgresql';
 export { startEmbeddedPostgres } from './embedded.js';
+export { DatabaseProbe } from './probe.js';
 export { createTestDatabase, TEST_ADMIN_URL } from './testing.js';

@@ -57,6 +57,12 @@ export const MESSAGES = {
     'err.limit': 'limit doit être un entier entre 1 et 50.',
     'error.mail_failed': "L'envoi de l'e-mail a échoué ; le devis n'a pas été modifié. Réessayez plus tard.",
     'error.devis_envoi_statut': 'Un devis accepté ou refusé ne peut plus être envoyé.',
+    'error.unavailable': 'Service momentanément indisponible. Réessayez dans quelques secondes.',
+    'error.payload_too_large': 'Le corps de la requête est trop volumineux (1 Mo au plus).',
+    'error.uri_too_long': "L'adresse demandée est trop longue.",
+    'error.headers_too_large': 'Les en-têtes de la requête sont trop volumineux.',
+    'error.too_deep': 'Données JSON trop imbriquées.',
+    'err.total_too_large': 'Total trop élevé : il dépasse 999 999 999 999,99.',
   },
   en: {
     'err.required': 'This field is required.',
@@ -110,6 +116,12 @@ export const MESSAGES = {
     'err.limit': 'limit must be an integer between 1 and 50.',
     'error.mail_failed': 'Sending the e-mail failed; the quote was not changed. Try again later.',
     'error.devis_envoi_statut': 'An accepted or refused quote can no longer be sent.',
+    'error.unavailable': 'Service temporarily unavailable. Try again in a few seconds.',
+    'error.payload_too_large': 'The request body is too large (1 MB at most).',
+    'error.uri_too_long': 'The requested URI is too long.',
+    'error.headers_too_large': 'The request headers are too large.',
+    'error.too_deep': 'JSON data nested too deeply.',
+    'err.total_too_large': 'Total too large: it exceeds 999,999,999,999.99.',
   },
 } as const;
 
