@@ -112,7 +112,7 @@ export class RedisFailureLimiter implements FailureLimiter {
       this.warned = false;
       return out;
     } catch (err) {
-      if (!this.warned) console.warn('login rate limit: Redis unavailable, limiting in process meanwhile', err);
+      if (!this.warned) console.warn('login rate limit: Redis unavailable, limiting in process meanwhile:', err instanceof Error ? err.message : err);
       this.warned = true;
       return local();
     }
