@@ -12,6 +12,7 @@ import { registerOpenApiRoutes } from './lib/openapiAdapter.js';
 import { buildOpenApiDocument, DOCS_HTML, DOCS_INIT_JS } from './lib/openapiDoc.js';
 import { langFromHeader, translate } from './lib/i18n.js';
 import { ApiError, fromDatabaseError } from './lib/errors.js';
+import { jsonTooDeep } from './lib/jsonDepth.js';
 import { TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 
@@ -57,6 +58,7 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
     const text = String(body ?? '');
     if (text.trim() === '') return done(null, {});
+    if (jsonTooDeep(text)) return done(new ApiError('BAD_REQUEST', 'error.too_deep'), undefined);
     try {
       done(null, JSON.parse(text));
     } catch {
@@ -70,6 +72,9 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
   // adapter later rewrites request.url to the path below /api).
   app.addHook('onRequest', async (request, reply) => {
     if (/^\/(api|trpc)(\/|\?|$)/.test(request.url)) reply.header('cache-control', 'no-store');
+    // tRPC queries carry their JSON input in the query string: same nesting limit as bodies.
+    const input = (request.query as Record<string, unknown> | undefined)?.input;
+    if (request.url.startsWith('/trpc') && typeof input === 'string' && jsonTooDeep(input)) throw new ApiError('BAD_REQUEST', 'error.too_deep');
   });
 
   app.addHook('onSend', async (_request, reply, payload) => {

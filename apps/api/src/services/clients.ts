@@ -5,6 +5,7 @@ import { clientCreateInput, clientListInput, clientPatchInput } from '@crm/share
 import type { z } from 'zod';
 import type { AuthUser } from '../auth/sessions.js';
 import { conflict, forbidden, notFound } from '../lib/errors.js';
+import { resolveRefs } from './refs.js';
 import { countCacheOf, countRows, ISO_UTC, money, orderBy, sql, sqlOne, Where } from '../lib/db.js';
 import { addSearch } from './listing.js';
 import { scopeByClient, seesAll } from './visibility.js';
@@ -99,13 +100,18 @@ export async function getClient(em: EntityManager, user: AuthUser, id: number): 
   };
 }
 
-/** A commercial may only own their clients; admins and managers may assign anyone. */
-function checkResponsable(user: AuthUser, responsable: number | null | undefined): void {
-  if (responsable !== undefined && responsable !== null && responsable !== user.id && !seesAll(user)) throw forbidden();
+/**
+ * A commercial may only own their clients; admins and managers may assign anyone. Existence comes
+ * first: a user id that names nobody is a 400 on `responsable` for everyone, as for an admin.
+ */
+async function checkResponsable(em: EntityManager, user: AuthUser, responsable: number | null | undefined): Promise<void> {
+  if (responsable === undefined || responsable === null || responsable === user.id || seesAll(user)) return;
+  await resolveRefs(em, user, { users: { responsable } });
+  throw forbidden();
 }
 
 export async function createClient(em: EntityManager, user: AuthUser, input: CreateInput): Promise<ClientDetailOut> {
-  checkResponsable(user, input.responsable);
+  await checkResponsable(em, user, input.responsable);
   const client = em.create(Client, {
     nom: input.nom,
     societe: input.societe,
@@ -121,7 +127,7 @@ export async function createClient(em: EntityManager, user: AuthUser, input: Cre
 
 export async function updateClient(em: EntityManager, user: AuthUser, id: number, input: PatchInput): Promise<ClientDetailOut> {
   await assertClientVisible(em, user, id);
-  checkResponsable(user, input.responsable);
+  await checkResponsable(em, user, input.responsable);
   const client = await em.findOneOrFail(Client, id);
   const { responsable, ...rest } = input;
   for (const [k, v] of Object.entries(rest)) if (v !== undefined) (client as any)[k] = v;
