@@ -70,6 +70,23 @@ function boundQueries(conn: any, timeoutMs: number, unbounded: { on: boolean }):
   };
 }
 
+/**
+ * Each migration first lifts the server-side statement bound for the rest of the migration
+ * transaction (`set local`): index builds on big tables may legitimately run long.
+ */
+function withoutStatementTimeout(cls: any): any {
+  return class extends cls {
+    async up() {
+      await (this as any).execute('set local statement_timeout = 0');
+      return super.up();
+    }
+    async down() {
+      await (this as any).execute('set local statement_timeout = 0');
+      return super.down();
+    }
+  };
+}
+
 export function ormConfig({ databaseUrl, poolMax = 10, debug = false, statementTimeoutMs = 0, acquireTimeoutMs = 5_000 }: OrmOptions): Options {
   const unbounded = { on: false };
   const bounded = statementTimeoutMs > 0;
@@ -79,7 +96,13 @@ export function ormConfig({ databaseUrl, poolMax = 10, debug = false, statementT
     entities: allEntities,
     extensions: [Migrator],
     discovery: { warnWhenNoEntities: true },
-    migrations: { migrationsList, transactional: true, allOrNothing: true, snapshot: false, silent: true },
+    migrations: {
+      migrationsList: migrationsList.map((m) => ({ name: m.name, class: withoutStatementTimeout(m.class) })),
+      transactional: true,
+      allOrNothing: true,
+      snapshot: false,
+      silent: true,
+    },
     // Short timeouts so that a database outage answers fast (health 503, requests 500) instead of
     // queueing requests for knex's 60 s default; the pool reconnects by itself when it is back.
     pool: {
@@ -115,11 +138,7 @@ export async function migrate(orm: MikroORM): Promise<void> {
   const unbounded = unboundedWhile.get(orm.config) ?? { on: false };
   unbounded.on = true;
   try {
-    const conn = orm.em.getConnection();
-    await conn.transactional(async (trx) => {
-      await conn.execute('set local statement_timeout = 0', [], 'run', trx);
-      await orm.getMigrator().up({ transaction: trx });
-    });
+    await orm.getMigrator().up();
   } finally {
     unbounded.on = false;
   }
