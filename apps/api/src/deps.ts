@@ -8,6 +8,8 @@ import { MemoryFailureLimiter, RedisFailureLimiter, type FailureLimiter } from '
 import { CountCache, registerCountCaches } from './lib/db.js';
 import { createRedisClient, warnOncePerOutage } from './lib/redis.js';
 import { DatabaseGuard } from './lib/dbGuard.js';
+import { JobQueue, registerJobQueue, type AnyJobDefinition } from './jobs/queue.js';
+import { jobDefinitions } from './jobs/index.js';
 
 /** Session validation on every authenticated request. */
 export interface SessionValidator {
@@ -30,6 +32,8 @@ export interface AppDeps {
   /** Admission to the database (backpressure, breaker) and its health probe. */
   db: DatabaseGuard;
   redis?: Redis;
+  /** Background jobs (pg-boss); `start()` is called by createApp / the worker. */
+  jobs: JobQueue<AppDeps>;
   close(): Promise<void>;
 }
 
@@ -261,7 +265,7 @@ function watchEntityWrites(orm: MikroORM, onUsers: (ids: number[]) => Promise<vo
   } as any);
 }
 
-export function createDeps(orm: MikroORM, config: AppConfig): AppDeps {
+export function createDeps(orm: MikroORM, config: AppConfig, jobs: AnyJobDefinition<AppDeps>[] = jobDefinitions): AppDeps {
   const redis = config.redisUrl ? createRedisClient(config.redisUrl) : undefined;
   const sessions = new SessionStore(config.refreshTtlSeconds);
   const loginLimiter: FailureLimiter = redis
@@ -300,7 +304,7 @@ export function createDeps(orm: MikroORM, config: AppConfig): AppDeps {
     () => countCaches.clients.invalidate(),
   );
 
-  return {
+  const deps: AppDeps = {
     orm,
     config,
     tokens: new VerifiedTokenCache(config.jwtSecret, config.accessTtlSeconds),
@@ -310,10 +314,14 @@ export function createDeps(orm: MikroORM, config: AppConfig): AppDeps {
     loginLimiter,
     db,
     redis,
+    jobs: new JobQueue<AppDeps>(orm, config.jobs, jobs, () => deps),
     async close() {
+      await deps.jobs.stop();
       bus?.close();
       redis?.disconnect();
       await db.close();
     },
   };
+  registerJobQueue(orm, deps.jobs);
+  return deps;
 }

@@ -4,3 +4,4 @@ export type { EntityManager } from '@mikro-orm/postgresql';
 export { startEmbeddedPostgres } from './embedded.js';
 export { DatabaseProbe } from './probe.js';
 export { createTestDatabase, TEST_ADMIN_URL } from './testing.js';
+export { JOBS_SCHEMA } from './migrations/Migration20261206010000_pgboss.js';
