@@ -93,6 +93,7 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
     const lang = langFromHeader(request.headers['accept-language']);
     // Plain routes (file downloads…) get the same mapping of caller-caused database errors as procedures.
     const err = error instanceof TRPCError ? error : fromDatabaseError(error);
+    if (err?.code === 'SERVICE_UNAVAILABLE' && !(error instanceof TRPCError)) deps.db.suspect();
     const status = err ? getHTTPStatusCodeFromError(err) : ((error as any).statusCode ?? 500);
     if (status >= 500) request.log.error({ err: error }, 'request failed');
     const body = err ? contractError(err, lang) : httpErrorBody(status, lang);
