@@ -48,11 +48,16 @@ type Invalidation = { sessions: string[] } | { users: number[] } | { counts: str
 /**
  * Redis pub/sub between API instances: each instance subscribes (on its own connection) and drops
  * what the others invalidate. `healthy` is false while the subscription is not live (startup,
- * Redis down, reconnecting): messages may be missed then, so the caches are bypassed and emptied.
+ * Redis down, reconnecting) or the command connection is not ready (a partition is detected there
+ * first, by a command timeout, while an idle subscription notices nothing): messages may be missed
+ * then, so the caches are bypassed, and emptied when Redis is back.
  */
 class InvalidationBus {
   private readonly sub: Redis;
-  healthy = false;
+  private live = false;
+  get healthy(): boolean {
+    return this.live && this.redis.status === 'ready';
+  }
   private readonly subscribed: Promise<void>;
 
   private readonly channel: string;
@@ -74,9 +79,10 @@ class InvalidationBus {
       }
     });
     const down = () => {
-      this.healthy = false;
+      this.live = false;
       this.onReset();
     };
+    redis.on('ready', () => this.onReset());
     this.sub.on('close', down);
     this.sub.on('reconnecting', down);
     this.sub.on('error', () => {});
@@ -85,7 +91,7 @@ class InvalidationBus {
       this.sub.subscribe(this.channel).then(() => {
         // Anything cached before (re)subscribing may have missed a message.
         this.onReset();
-        this.healthy = true;
+        this.live = true;
       });
     let resolveReady!: () => void;
     this.subscribed = new Promise((resolve) => (resolveReady = resolve));
