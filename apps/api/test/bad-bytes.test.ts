@@ -10,6 +10,7 @@ let admin: RestClient;
 let paul: RestClient;
 let clientId: number;
 let opportuniteId: number;
+let devisId: number;
 
 beforeAll(async () => {
   t = await startTestApp();
@@ -19,6 +20,7 @@ beforeAll(async () => {
   paul = await t.as('paul');
   clientId = (await paul.post('/clients/', { nom: 'Acme' })).json().id;
   opportuniteId = (await paul.post('/opportunites/', { nom: 'Affaire', client: clientId, montant: 100 })).json().id;
+  devisId = (await paul.post('/devis/', { opportunite: opportuniteId, montant: 50 })).json().id;
 });
 afterAll(async () => t?.close());
 
@@ -73,6 +75,11 @@ describe('ids have one spelling: canonical positive decimal integers', () => {
     expectContract(res, res.statusCode);
   });
 
+  it.each(['0x1', '1e0', '1.0', '01', '0b1'])('GET /api/devis/%s/pdf/ (a plain route) → 400, never the PDF', async (spelling) => {
+    expect(devisId).toBe(1);
+    expectContract(await paul.get(`/devis/${spelling}/pdf/`), 400);
+  });
+
   it.each(['0x1', '1e0', '1.0', '01', '0b1'])('?client=%s filter → 400 naming the filter', async (spelling) => {
     const body = expectContract(await paul.get(`/projets/?client=${spelling}`), 400);
     expect(Object.keys(body.fieldErrors)).toEqual(['client']);
@@ -81,6 +88,7 @@ describe('ids have one spelling: canonical positive decimal integers', () => {
   it('the canonical spelling works', async () => {
     expect((await paul.get(`/clients/${clientId}/`)).statusCode).toBe(200);
     expect((await paul.get(`/projets/?client=${clientId}`)).statusCode).toBe(200);
+    expect((await paul.get(`/devis/${devisId}/pdf/`)).statusCode).toBe(200);
     expect((await paul.get(`/opportunites/?montantMin=10.5`)).statusCode).toBe(200);
   });
 });
