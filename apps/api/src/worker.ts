@@ -9,8 +9,8 @@ import { createDeps } from './deps.js';
  */
 async function main() {
   const base = loadConfig();
-  const config = { ...base, jobs: { ...base.jobs, workers: true } };
   const db = await resolveDatabase();
+  const config = { ...base, databaseUrl: db.url, jobs: { ...base.jobs, workers: true } };
   const orm = await initOrm({ databaseUrl: db.url, poolMax: config.jobs.poolMax + 2 });
   await migrate(orm);
   const deps = createDeps(orm, config);
