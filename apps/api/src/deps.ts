@@ -8,6 +8,7 @@ import { MemoryFailureLimiter, RedisFailureLimiter, type FailureLimiter } from '
 import { CountCache, registerCountCaches } from './lib/db.js';
 import { createRedisClient, warnOncePerOutage } from './lib/redis.js';
 import { DatabaseGuard } from './lib/dbGuard.js';
+import { MemoryRequestLimiter, RedisRequestLimiter, type RequestLimiter } from './auth/requestLimiter.js';
 import { JobQueue, registerJobQueue, type AnyJobDefinition } from './jobs/queue.js';
 import { jobDefinitions } from './jobs/index.js';
 
@@ -31,6 +32,8 @@ export interface AppDeps {
   loginLimiter: FailureLimiter;
   /** Admission to the database (backpressure, breaker) and its health probe. */
   db: DatabaseGuard;
+  /** Request rate limits of API keys and users (token buckets). */
+  requestLimiter: RequestLimiter;
   redis?: Redis;
   /** Background jobs (pg-boss); `start()` is called by createApp / the worker. */
   jobs: JobQueue<AppDeps>;
@@ -319,6 +322,7 @@ export function createDeps(orm: MikroORM, config: AppConfig, jobs: AnyJobDefinit
     countCaches,
     loginLimiter,
     db,
+    requestLimiter: redis ? new RedisRequestLimiter(redis, config.redisPrefix) : new MemoryRequestLimiter(),
     redis,
     jobs: new JobQueue<AppDeps>(orm, config.jobs, jobs, () => deps),
     async close() {

@@ -52,7 +52,9 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
     // A hop count or proxy list, never "trust everything": the client IP is then the right-most
     // X-Forwarded-For address not added by a trusted proxy, which a client cannot forge.
     trustProxy: trustedHops(deps.config.trustProxy),
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // The tRPC batch path (`clients.get,clients.get,…`) is one route parameter: long enough for a batch
+    // the typed client sends (it splits batches to keep URLs under 2 000 characters).
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 2_000 },
     // Requests Node cannot parse (431, malformed) and URLs Fastify cannot route (bad percent-encoding,
     // over-long parameters) are answered in the contract shape too.
     clientErrorHandler: answerClientError,
