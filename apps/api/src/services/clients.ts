@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import type { AuthUser } from '../auth/sessions.js';
 import { conflict, forbidden, notFound } from '../lib/errors.js';
 import { countCacheOf, countRows, ISO_UTC, money, orderBy, sql, sqlOne, Where } from '../lib/db.js';
-import { addSearch } from './listing.js';
+import { addSearch, type Resource } from './listing.js';
 import { scopeByClient, seesAll } from './visibility.js';
 
 type ListInput = z.infer<typeof clientListInput>;
@@ -15,11 +15,12 @@ type PatchInput = Omit<z.infer<typeof clientPatchInput>, 'id'>;
 
 const ORDER_COLUMNS = { nom: 'c.nom', societe: 'c.societe', dateCreation: 'c.date_creation', dateModification: 'c.date_modification' };
 
-const SELECT = `
-  select c.id, c.nom, c.societe, c.email, c.telephone, c.notes, c.categorie, c.responsable_id,
+const COLUMNS = `c.id, c.nom, c.societe, c.email, c.telephone, c.notes, c.categorie, c.responsable_id,
          coalesce(nullif(btrim(u.first_name || ' ' || u.last_name), ''), u.username) as responsable_nom,
-         ${ISO_UTC('c.date_creation')} as date_creation, ${ISO_UTC('c.date_modification')} as date_modification
-  from clients c left join users u on u.id = c.responsable_id`;
+         ${ISO_UTC('c.date_creation')} as date_creation, ${ISO_UTC('c.date_modification')} as date_modification`;
+const FROM = 'from clients c left join users u on u.id = c.responsable_id';
+const SELECT = `select ${COLUMNS} ${FROM}`;
+const DEFAULT_ORDER = 'c.date_creation desc, c.id desc';
 
 /** The page with the total number of matching rows on each row (computed before limit/offset). */
 const SELECT_WITH_TOTAL = SELECT.replace(/^\s*select /, 'select count(*) over ()::int as total_count, ');
@@ -47,13 +48,22 @@ export function clientSearch(where: Where, search: string | undefined, alias = '
   return addSearch(where, search, `${alias}.nom || ' ' || ${alias}.societe || ' ' || coalesce(${alias}.email, '')`);
 }
 
-export async function listClients(em: EntityManager, user: AuthUser, input: ListInput): Promise<Page<ClientOut>> {
+/** The list's filters, search and visibility (its pages and its export). */
+export function clientFilters(user: AuthUser, input: Omit<ListInput, 'page' | 'pageSize'>): Where {
   const where = scopeByClient(new Where(), user);
   clientSearch(where, input.search);
   if (input.categorie !== undefined) where.add('c.categorie = ?', input.categorie);
   if (input.responsable !== undefined) where.add('c.responsable_id = ?', input.responsable);
+  return where;
+}
+
+/** How clients are read (the list's export streams every page of it). */
+export const CLIENT_RESOURCE: Resource<ClientOut> = { from: FROM, columns: COLUMNS, orderColumns: ORDER_COLUMNS, defaultOrder: DEFAULT_ORDER, map: toOut };
+
+export async function listClients(em: EntityManager, user: AuthUser, input: ListInput): Promise<Page<ClientOut>> {
+  const where = clientFilters(user, input);
   const offset = (input.page - 1) * input.pageSize;
-  const order = orderBy(input.ordering, ORDER_COLUMNS, 'c.date_creation desc, c.id desc');
+  const order = orderBy(input.ordering, ORDER_COLUMNS, DEFAULT_ORDER);
   const countSql = `select count(*)::int as n from clients c ${where}`;
   const exactCount = async () => (await sqlOne<{ n: number }>(em, countSql, where.params))!.n;
   if (input.search) {
