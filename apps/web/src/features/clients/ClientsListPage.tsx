@@ -4,6 +4,7 @@ import { useTRPC, type RouterOutputs } from '../../lib/trpc';
 import { compact, toId, useListParams } from '../../lib/useListParams';
 import { formatDate } from '../../lib/format';
 import { PageHeader } from '../../components/PageHeader';
+import { ExportButton } from '../../components/ExportButton';
 import { ListToolbar, SearchInput, SelectFilter, TextFilter } from '../../components/ListToolbar';
 import type { Column } from '../../components/DataTable';
 import { countLabel, ListResults, PAGE_SIZE } from '../../components/ListResults';
@@ -26,10 +27,9 @@ export function ClientsListPage() {
   const trpc = useTRPC();
   const { values, page, set } = useListParams(['categorie', 'responsable'] as const, { ordering: 'nom' });
   const users = useUserOptions();
+  const input = compact({ page, pageSize: PAGE_SIZE, search: values.search, ordering: values.ordering as never, categorie: values.categorie, responsable: toId(values.responsable) });
   const list = useQuery({
-    ...trpc.clients.list.queryOptions(
-      compact({ page, pageSize: PAGE_SIZE, search: values.search, ordering: values.ordering as never, categorie: values.categorie, responsable: toId(values.responsable) }),
-    ),
+    ...trpc.clients.list.queryOptions(input),
     placeholderData: keepPreviousData,
   });
   return (
@@ -38,9 +38,12 @@ export function ClientsListPage() {
         title="Clients"
         subtitle={countLabel(list.data, 'client', 'clients')}
         actions={
-          <Link className="btn btn--primary" to="/clients/nouveau">
-            + Nouveau client
-          </Link>
+          <>
+            <ExportButton path="/clients/" params={input} />
+            <Link className="btn btn--primary" to="/clients/nouveau">
+              + Nouveau client
+            </Link>
+          </>
         }
       />
       <ListToolbar>

@@ -5,6 +5,7 @@ import { useTRPC } from '../../lib/trpc';
 import { compact, toId, useListParams } from '../../lib/useListParams';
 import { parseDecimal } from '../../lib/format';
 import { PageHeader } from '../../components/PageHeader';
+import { ExportButton } from '../../components/ExportButton';
 import { labelOptions, ListToolbar, SearchInput, SelectFilter, TextFilter } from '../../components/ListToolbar';
 import { countLabel, ListResults, PAGE_SIZE } from '../../components/ListResults';
 import { useClientOptions } from '../clients/useClientOptions';
@@ -23,9 +24,7 @@ export function OpportunitesListPage() {
   });
   const clients = useClientOptions();
   const users = useUserOptions();
-  const list = useQuery({
-    ...trpc.opportunites.list.queryOptions(
-      compact({
+  const input = compact({
         page,
         pageSize: PAGE_SIZE,
         search: values.search,
@@ -36,8 +35,9 @@ export function OpportunitesListPage() {
         responsable: toId(values.responsable),
         montantMin: amount(values.montantMin),
         montantMax: amount(values.montantMax),
-      }),
-    ),
+      });
+  const list = useQuery({
+    ...trpc.opportunites.list.queryOptions(input),
     placeholderData: keepPreviousData,
   });
   return (
@@ -47,6 +47,7 @@ export function OpportunitesListPage() {
         subtitle={countLabel(list.data, 'opportunité', 'opportunités')}
         actions={
           <>
+            <ExportButton path="/opportunites/" params={input} />
             <Link className="btn btn--ghost" to="/opportunites/pipeline">
               Vue pipeline
             </Link>

@@ -4,6 +4,7 @@ import { LABELS } from '@crm/shared';
 import { useTRPC } from '../../lib/trpc';
 import { compact, toId, useListParams } from '../../lib/useListParams';
 import { PageHeader } from '../../components/PageHeader';
+import { ExportButton } from '../../components/ExportButton';
 import { labelOptions, ListToolbar, SearchInput, SelectFilter } from '../../components/ListToolbar';
 import { countLabel, ListResults, PAGE_SIZE } from '../../components/ListResults';
 import { useClientOptions } from '../clients/useClientOptions';
@@ -18,9 +19,7 @@ export function ProjetsListPage() {
   const trpc = useTRPC();
   const { values, page, set } = useListParams(['statut', 'client', 'enRetard'] as const, { ordering: '-dateCreation' });
   const clients = useClientOptions();
-  const list = useQuery({
-    ...trpc.projets.list.queryOptions(
-      compact({
+  const input = compact({
         page,
         pageSize: PAGE_SIZE,
         search: values.search,
@@ -28,8 +27,9 @@ export function ProjetsListPage() {
         statut: values.statut as never,
         client: toId(values.client),
         enRetard: values.enRetard as never,
-      }),
-    ),
+      });
+  const list = useQuery({
+    ...trpc.projets.list.queryOptions(input),
     placeholderData: keepPreviousData,
   });
   return (
@@ -38,9 +38,12 @@ export function ProjetsListPage() {
         title="Projets"
         subtitle={countLabel(list.data, 'projet', 'projets')}
         actions={
-          <Link className="btn btn--primary" to={`/projets/nouveau${values.client ? `?client=${values.client}` : ''}`}>
-            + Nouveau projet
-          </Link>
+          <>
+            <ExportButton path="/projets/" params={input} />
+            <Link className="btn btn--primary" to={`/projets/nouveau${values.client ? `?client=${values.client}` : ''}`}>
+              + Nouveau projet
+            </Link>
+          </>
         }
       />
       <ListToolbar>

@@ -4,6 +4,7 @@ import { LABELS } from '@crm/shared';
 import { useTRPC } from '../../lib/trpc';
 import { compact, toId, useListParams } from '../../lib/useListParams';
 import { PageHeader } from '../../components/PageHeader';
+import { ExportButton } from '../../components/ExportButton';
 import { labelOptions, ListToolbar, SearchInput, SelectFilter, TextFilter } from '../../components/ListToolbar';
 import { countLabel, ListResults, PAGE_SIZE } from '../../components/ListResults';
 import { useClientOptions } from '../clients/useClientOptions';
@@ -17,9 +18,7 @@ export function TachesListPage() {
   });
   const clients = useClientOptions();
   const users: [string, string][] = [['me', 'Moi'], ...useUserOptions()];
-  const list = useQuery({
-    ...trpc.taches.list.queryOptions(
-      compact({
+  const input = compact({
         page,
         pageSize: PAGE_SIZE,
         search: values.search,
@@ -32,8 +31,9 @@ export function TachesListPage() {
         enRetard: values.enRetard as never,
         echeanceApres: values.echeanceApres,
         echeanceAvant: values.echeanceAvant,
-      }),
-    ),
+      });
+  const list = useQuery({
+    ...trpc.taches.list.queryOptions(input),
     placeholderData: keepPreviousData,
   });
   return (
@@ -43,6 +43,7 @@ export function TachesListPage() {
         subtitle={countLabel(list.data, 'tâche', 'tâches')}
         actions={
           <>
+            <ExportButton path="/taches/" params={input} />
             <Link className="btn btn--ghost" to="/taches/tableau">
               Vue tableau
             </Link>
