@@ -11,6 +11,7 @@ import { dashboardRouter } from './routers/dashboard.js';
 import { rapportsRouter } from './routers/rapports.js';
 import { healthRouter } from './routers/health.js';
 import { rechercheRouter } from './routers/recherche.js';
+import { lotsRouter } from './routers/lots.js';
 
 export const appRouter = router({
   auth: authRouter,
@@ -24,6 +25,7 @@ export const appRouter = router({
   rapports: rapportsRouter,
   health: healthRouter,
   recherche: rechercheRouter,
+  lots: lotsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -11,3 +11,4 @@ export * from './auth.js';
 export * from './dashboard.js';
 export * from './rapports.js';
 export * from './recherche.js';
+export * from './lots.js';

@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import type { AuthUser } from '../auth/sessions.js';
 import { conflict, forbidden, notFound } from '../lib/errors.js';
 import { countCacheOf, countRows, ISO_UTC, money, orderBy, sql, sqlOne, Where } from '../lib/db.js';
+import { idArray } from './kanban.js';
 import { addSearch, type Resource } from './listing.js';
 import { scopeByClient, seesAll } from './visibility.js';
 
@@ -142,6 +143,22 @@ export async function updateClient(em: EntityManager, user: AuthUser, id: number
 }
 
 /**
+ * Deletes clients with everything hanging off them (cascade), inside the caller's transaction:
+ * taches, projets, devis, opportunites, then the clients. Set-based (single and bulk deletes).
+ */
+export async function purgeClients(tem: EntityManager, ids: number[]): Promise<void> {
+  const arr = idArray(ids);
+  await sql(tem, `delete from taches where client_id = any(?::int[]) or projet_id in (select id from projets where client_id = any(?::int[]))`, [arr, arr]);
+  await sql(tem, `update projets set devis_associe_id = null where client_id = any(?::int[])`, [arr]);
+  await sql(tem, `delete from projets where client_id = any(?::int[])`, [arr]);
+  await sql(tem, `update projets set devis_associe_id = null where devis_associe_id in
+    (select d.id from devis d join opportunites o on o.id = d.opportunite_id where o.client_id = any(?::int[]))`, [arr]);
+  await sql(tem, `delete from devis where opportunite_id in (select id from opportunites where client_id = any(?::int[]))`, [arr]);
+  await sql(tem, `delete from opportunites where client_id = any(?::int[])`, [arr]);
+  await sql(tem, `delete from clients where id = any(?::int[])`, [arr]);
+}
+
+/**
  * Deletes a client. With children (projets, opportunites, taches) → 409, unless `cascade`
  * (admin only) removes them all in one transaction.
  */
@@ -155,17 +172,9 @@ export async function deleteClient(em: EntityManager, user: AuthUser, id: number
             + (select count(*) from taches where client_id = ?) as n`,
       [id, id, id],
     );
-    if (Number(c.n) > 0) {
-      if (!cascade) throw conflict('error.client_has_children');
-      await sql(tem, `delete from taches where client_id = ? or projet_id in (select id from projets where client_id = ?)`, [id, id]);
-      await sql(tem, `update projets set devis_associe_id = null where client_id = ?`, [id]);
-      await sql(tem, `delete from projets where client_id = ?`, [id]);
-      await sql(tem, `update projets set devis_associe_id = null where devis_associe_id in
-        (select d.id from devis d join opportunites o on o.id = d.opportunite_id where o.client_id = ?)`, [id]);
-      await sql(tem, `delete from devis where opportunite_id in (select id from opportunites where client_id = ?)`, [id]);
-      await sql(tem, `delete from opportunites where client_id = ?`, [id]);
-    }
-    await sql(tem, `delete from clients where id = ?`, [id]);
+    if (Number(c.n) === 0) await sql(tem, 'delete from clients where id = ?', [id]);
+    else if (!cascade) throw conflict('error.client_has_children');
+    else await purgeClients(tem, [id]);
   });
   // Raw SQL (no entity events): the cached big-list counts are stale now that it is committed.
   countCacheOf(em, 'clients')?.invalidate();
