@@ -1,10 +1,12 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router-dom';
 import { LABELS } from '@crm/shared';
-import { useTRPC } from '../../lib/trpc';
+import { useTRPC, useTRPCClient } from '../../lib/trpc';
 import { compact, toId, useListParams } from '../../lib/useListParams';
 import { PageHeader } from '../../components/PageHeader';
 import { ExportButton } from '../../components/ExportButton';
+import { BulkBar, useSelection, type BulkAction } from '../../components/BulkBar';
+import { useCurrentUser } from '../auth/currentUser';
 import { labelOptions, ListToolbar, SearchInput, SelectFilter, TextFilter } from '../../components/ListToolbar';
 import { countLabel, ListResults, PAGE_SIZE } from '../../components/ListResults';
 import { useClientOptions } from '../clients/useClientOptions';
@@ -36,6 +38,17 @@ export function TachesListPage() {
     ...trpc.taches.list.queryOptions(input),
     placeholderData: keepPreviousData,
   });
+  const trpcClient = useTRPCClient();
+  const me = useCurrentUser();
+  const staff = me.role !== 'commercial';
+  const userChoices = useUserOptions();
+  const bulk = useSelection(JSON.stringify({ ...input, page: undefined }));
+  const bulkActions: BulkAction[] = [
+    { action: 'reassigner', label: 'Réassigner', field: { name: 'assigneA', label: 'Assignée à', options: userChoices, asNumber: true } },
+    { action: 'changer_statut', label: 'Changer le statut', field: { name: 'statut', label: 'Statut', options: labelOptions(LABELS.tacheStatut) } },
+    { action: 'changer_priorite', label: 'Changer la priorité', field: { name: 'priorite', label: 'Priorité', options: labelOptions(LABELS.tachePriorite) } },
+    ...(staff ? [{ action: 'supprimer', label: 'Supprimer', danger: true }] : []),
+  ];
   return (
     <>
       <PageHeader
@@ -72,7 +85,8 @@ export function TachesListPage() {
         <TextFilter label="Échéance après" type="date" value={values.echeanceApres} onChange={(echeanceApres) => set({ echeanceApres })} />
         <TextFilter label="Échéance avant" type="date" value={values.echeanceAvant} onChange={(echeanceAvant) => set({ echeanceAvant })} />
       </ListToolbar>
-      <ListResults query={list} caption="Liste des tâches" columns={TACHE_COLUMNS} empty="Aucune tâche trouvée." ordering={values.ordering} page={page} set={set} />
+      <BulkBar total={list.data?.count ?? 0} state={bulk} filtres={input} actions={bulkActions} run={(body) => trpcClient.lots.taches.mutate(body as never)} />
+      <ListResults selection={bulk.selection} query={list} caption="Liste des tâches" columns={TACHE_COLUMNS} empty="Aucune tâche trouvée." ordering={values.ordering} page={page} set={set} />
     </>
   );
 }
