@@ -147,8 +147,8 @@ export async function lotClients(em: EntityManager, ctx: Ctx, input: z.infer<typ
       }
     }
   });
-  // Raw SQL (no entity events): the cached big-list counts are stale now that it is committed.
-  if (input.action === 'supprimer' && out.modifies) countCacheOf(em, 'clients')?.invalidate();
+  // Raw SQL (no entity events): the cached big-list counts (per responsable, per scope) are stale now that it is committed.
+  if (input.action !== 'ajouter_tache' && out.modifies) countCacheOf(em, 'clients')?.invalidate();
   return out;
 }
 
