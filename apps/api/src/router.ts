@@ -12,6 +12,9 @@ import { rapportsRouter } from './routers/rapports.js';
 import { healthRouter } from './routers/health.js';
 import { rechercheRouter } from './routers/recherche.js';
 import { lotsRouter } from './routers/lots.js';
+import { clesApiRouter } from './routers/clesApi.js';
+import { calendrierRouter } from './routers/calendrier.js';
+import { webhooksRouter } from './routers/webhooks.js';
 
 export const appRouter = router({
   auth: authRouter,
@@ -26,6 +29,9 @@ export const appRouter = router({
   health: healthRouter,
   recherche: rechercheRouter,
   lots: lotsRouter,
+  clesApi: clesApiRouter,
+  calendrier: calendrierRouter,
+  webhooks: webhooksRouter,
 });
 
 export type AppRouter = typeof appRouter;

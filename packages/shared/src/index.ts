@@ -12,3 +12,5 @@ export * from './dashboard.js';
 export * from './rapports.js';
 export * from './recherche.js';
 export * from './lots.js';
+export * from './platform.js';
+export * from './webhooks.js';
