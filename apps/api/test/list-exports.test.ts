@@ -95,6 +95,17 @@ describe('list exports', () => {
     expect((await t.anonymous().get('/clients/export/?format=csv')).statusCode).toBe(401);
   });
 
+  it("API keys: an export needs read access to the rows' family", async () => {
+    const res = await admin.post('/cles-api/', { nom: 'Export', scopes: ['taches:lecture'], user: aliceId });
+    expect(res.statusCode, res.body).toBe(201);
+    const bearer = { authorization: `Bearer ${res.json().secret}` };
+    expect((await t.anonymous().get('/taches/export/?format=csv', bearer)).statusCode).toBe(200);
+    expect((await t.anonymous().get(`/clients/${aliceClient}/taches/export/?format=csv`, bearer)).statusCode).toBe(200);
+    const denied = await t.anonymous().get('/clients/export/?format=csv', bearer);
+    expect(denied.statusCode).toBe(403);
+    expect(denied.json().code).toBe('FORBIDDEN');
+  });
+
   it('is described in the OpenAPI document', async () => {
     const doc = (await admin.get('/openapi.json')).json();
     expect(doc.paths['/clients/export/'].get.parameters.map((p: any) => p.name)).toEqual(expect.arrayContaining(['format', 'search', 'ordering', 'categorie']));

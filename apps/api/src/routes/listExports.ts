@@ -25,7 +25,8 @@ export const listExportRoutes: ServerPlugin = (app, _deps, { createContext, open
 function registerExport(app: Parameters<ServerPlugin>[0], spec: ListExport, createContext: Parameters<ServerPlugin>[2]['createContext']): void {
   app.get(`/api${spec.path.replace('{id}', ':id')}export/`, async (req, reply) => {
     const ctx = createContext({ req, res: reply });
-    const { user } = await authenticate(ctx);
+    // API keys need read access to the exported rows' family; an export costs like the report exports.
+    const { user } = await authenticate(ctx, { family: spec.family, access: 'lecture', cost: 10 });
     const { page: _page, pageSize: _pageSize, format: _format, ...query } = (req.query ?? {}) as Record<string, unknown>;
     const { format } = parseOr400(formatQuery, req.query ?? {});
     const parentId = spec.path.includes('{id}') ? parseOr400(idParam, { id: Number((req.params as { id: string }).id) }).id : undefined;

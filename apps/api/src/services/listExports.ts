@@ -29,6 +29,8 @@ const stamp = (iso: string | null) => (iso ? `${iso.slice(0, 10)} ${iso.slice(11
 
 interface ExportKind<T> {
   titre: string;
+  /** API-key scope family of the rows (`clients:lecture`…). */
+  family: string;
   resource: Resource<T>;
   colonnes: ReportColumn[];
   row: (o: T) => Record<string, Cell>;
@@ -36,6 +38,7 @@ interface ExportKind<T> {
 
 const CLIENTS: ExportKind<ClientOut> = {
   titre: 'Clients',
+  family: 'clients',
   resource: CLIENT_RESOURCE,
   colonnes: [
     col('id', 'N°', 'int', 0.5), col('nom', 'Nom', 'text', 2), col('societe', 'Société', 'text', 2), col('email', 'E-mail', 'text', 2),
@@ -50,6 +53,7 @@ const CLIENTS: ExportKind<ClientOut> = {
 
 const PROJETS: ExportKind<ProjetOut> = {
   titre: 'Projets',
+  family: 'projets',
   resource: PROJET_RESOURCE,
   colonnes: [
     col('id', 'N°', 'int', 0.5), col('titre', 'Titre', 'text', 2), col('client', 'Client', 'text', 2), col('statut', 'Statut'), col('dateDebut', 'Début'),
@@ -64,6 +68,7 @@ const PROJETS: ExportKind<ProjetOut> = {
 
 const OPPORTUNITES: ExportKind<OpportuniteOut> = {
   titre: 'Opportunités',
+  family: 'opportunites',
   resource: OPPORTUNITE_RESOURCE,
   colonnes: [
     col('id', 'N°', 'int', 0.5), col('nom', 'Nom', 'text', 2), col('client', 'Client', 'text', 2), col('responsable', 'Responsable', 'text', 1.5),
@@ -80,6 +85,7 @@ const OPPORTUNITES: ExportKind<OpportuniteOut> = {
 
 const TACHES: ExportKind<TacheOut> = {
   titre: 'Tâches',
+  family: 'taches',
   resource: TACHE_RESOURCE,
   colonnes: [
     col('id', 'N°', 'int', 0.5), col('titre', 'Titre', 'text', 2), col('client', 'Client', 'text', 1.5), col('projet', 'Projet', 'text', 1.5),
@@ -95,6 +101,7 @@ const TACHES: ExportKind<TacheOut> = {
 
 const DEVIS: ExportKind<DevisOut> = {
   titre: 'Devis',
+  family: 'devis',
   resource: DEVIS_RESOURCE,
   colonnes: [
     col('id', 'N°', 'int', 0.5), col('opportunite', 'Opportunité', 'text', 2), col('client', 'Client', 'text', 2), col('version', 'Version', 'int', 0.6),
@@ -109,6 +116,7 @@ const DEVIS: ExportKind<DevisOut> = {
 
 const USERS: ExportKind<UserOut> = {
   titre: 'Utilisateurs',
+  family: 'users',
   resource: USER_RESOURCE,
   colonnes: [
     col('id', 'N°', 'int', 0.5), col('username', "Nom d'utilisateur", 'text', 1.5), col('firstName', 'Prénom'), col('lastName', 'Nom'),
@@ -129,6 +137,7 @@ export interface ListExport {
   /** File name stem: `clients` → `clients-2026-12-06.csv`. */
   fichier: string;
   titre: string;
+  family: string;
   input: z.ZodObject;
   colonnes: ReportColumn[];
   /** The rows' query: filters and, for a sub-list, the parent's visibility check. */
@@ -141,6 +150,7 @@ function exportOf<T>(kind: ExportKind<T>, path: string, fichier: string, input: 
     path,
     fichier,
     titre: kind.titre,
+    family: kind.family,
     input,
     colonnes: kind.colonnes,
     query,
