@@ -106,4 +106,10 @@ describe('bulk actions', () => {
     const left = await t.sql(`select (select count(*)::int from clients where id in (?, ?)) as c, (select count(*)::int from taches where client_id in (?, ?)) as t`, [a1, a2, a1, a2]);
     expect(left).toEqual([{ c: 0, t: 0 }]);
   });
+
+  it('each resource has its POST …/lot/ in the OpenAPI document; global search too', async () => {
+    const doc = (await admin.get('/openapi.json')).json();
+    for (const r of ['clients', 'opportunites', 'projets', 'taches']) expect(doc.paths[`/${r}/lot/`]?.post, r).toBeDefined();
+    expect(doc.paths['/recherche/'].get.parameters.map((p: any) => p.name)).toEqual(expect.arrayContaining(['q', 'limite']));
+  });
 });
