@@ -14,6 +14,8 @@ import { contactsRouter } from './routers/contacts.js';
 import { activitesRouter } from './routers/activites.js';
 import { clientTimelineRouter, opportuniteTimelineRouter } from './routers/timeline.js';
 import { notificationsRouter } from './routers/notifications.js';
+import { rechercheRouter } from './routers/recherche.js';
+import { lotsRouter } from './routers/lots.js';
 import { clesApiRouter } from './routers/clesApi.js';
 import { calendrierRouter } from './routers/calendrier.js';
 import { webhooksRouter } from './routers/webhooks.js';
@@ -32,6 +34,8 @@ export const appRouter = router({
   contacts: contactsRouter,
   activites: activitesRouter,
   notifications: notificationsRouter,
+  recherche: rechercheRouter,
+  lots: lotsRouter,
   clesApi: clesApiRouter,
   calendrier: calendrierRouter,
   webhooks: webhooksRouter,

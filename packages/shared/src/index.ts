@@ -15,5 +15,7 @@ export * from './contacts.js';
 export * from './activites.js';
 export * from './timeline.js';
 export * from './notifications.js';
+export * from './recherche.js';
+export * from './lots.js';
 export * from './platform.js';
 export * from './webhooks.js';

@@ -6,6 +6,7 @@ import { useTRPC } from '../lib/trpc';
 import { displayName, useCurrentUser } from '../features/auth/currentUser';
 import { Loading } from '../components/Status';
 import { NotificationBell } from '../features/notifications/NotificationBell';
+import { SearchLauncher } from '../features/recherche/SearchLauncher';
 
 /** `match`: the section a link stands for (list, board, detail and form pages). */
 const NAV: { to: string; label: string; icon: string; match: RegExp }[] = [
@@ -50,6 +51,7 @@ export function Layout() {
           </span>
           CRM
         </div>
+        <SearchLauncher pages={NAV} />
         <nav aria-label="Navigation principale">
           <ul>
             {NAV.map((n) => (
