@@ -3,7 +3,8 @@ import { useNavigate, useParams } from 'react-router-dom';
 import { useAfterSave } from '../../lib/useAfterSave';
 import { useTRPC, type RouterOutputs } from '../../lib/trpc';
 import { fieldErrorsOf } from '../../lib/errors';
-import { idOrNull, str, useFormValues } from '../../lib/useForm';
+import { idOrNull, str } from '../../lib/useForm';
+import { usePageForm } from '../../lib/usePageForm';
 import { Field } from '../../components/Field';
 import { OptionsSelect, withCurrent } from '../../components/OptionsSelect';
 import { FormShell } from '../../components/FormShell';
@@ -30,7 +31,7 @@ function ClientForm({ client }: { client?: Client }) {
   const trpc = useTRPC();
   const navigate = useNavigate();
   const users = useUserOptions();
-  const { values, bind } = useFormValues({
+  const { values, bind, markSaved, status } = usePageForm({
     nom: str(client?.nom),
     societe: str(client?.societe),
     email: str(client?.email),
@@ -40,6 +41,7 @@ function ClientForm({ client }: { client?: Client }) {
     notes: str(client?.notes),
   });
   const done = useAfterSave({
+    onSaved: markSaved,
     invalidate: [trpc.clients.pathKey(), trpc.dashboard.pathKey()],
     message: client ? 'Client enregistré.' : 'Client créé.',
     to: (saved) => `/clients/${saved.id}`,
@@ -66,6 +68,7 @@ function ClientForm({ client }: { client?: Client }) {
   return (
     <>
       <PageHeader title={client ? `Modifier ${client.nom}` : 'Nouveau client'} />
+      {status}
       <FormShell onSubmit={submit} error={mutation.error} shownFields={SHOWN} busy={mutation.isPending} onCancel={() => navigate(-1)}>
         <div className="grid-2">
           <Field label="Nom" errors={errors.nom} required>

@@ -6,7 +6,8 @@ import { useAfterSave } from '../../lib/useAfterSave';
 import { useTRPC, type RouterOutputs } from '../../lib/trpc';
 import { fieldErrorsOf } from '../../lib/errors';
 import { parseDecimal } from '../../lib/format';
-import { idOrNull, orNull, str, useFormValues } from '../../lib/useForm';
+import { idOrNull, orNull, str } from '../../lib/useForm';
+import { usePageForm } from '../../lib/usePageForm';
 import { Field } from '../../components/Field';
 import { FormShell } from '../../components/FormShell';
 import { PageHeader } from '../../components/PageHeader';
@@ -37,7 +38,7 @@ function OpportuniteForm({ opp }: { opp?: Opportunite }) {
   const clients = useClientOptions();
   const users = useUserOptions();
   const [localErrors, setLocalErrors] = useState<Record<string, string[]>>({});
-  const { values, bind } = useFormValues({
+  const { values, bind, markSaved, status } = usePageForm({
     nom: str(opp?.nom),
     client: str(opp?.client ?? params.get('client')),
     responsable: str(opp?.responsable),
@@ -50,6 +51,7 @@ function OpportuniteForm({ opp }: { opp?: Opportunite }) {
     notes: str(opp?.notes),
   });
   const done = useAfterSave({
+    onSaved: markSaved,
     invalidate: [trpc.opportunites.pathKey(), trpc.clients.get.pathKey(), trpc.dashboard.pathKey()],
     message: opp ? 'Opportunité enregistrée.' : 'Opportunité créée.',
     to: (saved) => `/opportunites/${saved.id}`,
@@ -87,6 +89,7 @@ function OpportuniteForm({ opp }: { opp?: Opportunite }) {
   return (
     <>
       <PageHeader title={opp ? `Modifier ${opp.nom}` : 'Nouvelle opportunité'} />
+      {status}
       <FormShell onSubmit={submit} error={mutation.error} shownFields={SHOWN} busy={mutation.isPending} onCancel={() => navigate(-1)}>
         <div className="grid-2">
           <Field label="Nom" errors={errors.nom} required>

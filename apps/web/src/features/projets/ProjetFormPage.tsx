@@ -6,7 +6,8 @@ import { useAfterSave } from '../../lib/useAfterSave';
 import { useTRPC, type RouterOutputs } from '../../lib/trpc';
 import { fieldErrorsOf } from '../../lib/errors';
 import { parseDecimal } from '../../lib/format';
-import { orNull, str, useFormValues } from '../../lib/useForm';
+import { orNull, str } from '../../lib/useForm';
+import { usePageForm } from '../../lib/usePageForm';
 import { Field } from '../../components/Field';
 import { FormShell } from '../../components/FormShell';
 import { PageHeader } from '../../components/PageHeader';
@@ -35,7 +36,7 @@ function ProjetForm({ projet }: { projet?: Projet }) {
   const [params] = useSearchParams();
   const clients = useClientOptions();
   const [localErrors, setLocalErrors] = useState<Record<string, string[]>>({});
-  const { values, bind } = useFormValues({
+  const { values, bind, markSaved, status } = usePageForm({
     titre: str(projet?.titre),
     description: str(projet?.description),
     statut: projet?.statut ?? 'a_faire',
@@ -45,6 +46,7 @@ function ProjetForm({ projet }: { projet?: Projet }) {
     client: str(projet?.client ?? params.get('client')),
   });
   const done = useAfterSave({
+    onSaved: markSaved,
     invalidate: [trpc.projets.pathKey(), trpc.clients.pathKey(), trpc.dashboard.pathKey()],
     message: projet ? 'Projet enregistré.' : 'Projet créé.',
     to: (saved) => `/projets/${saved.id}`,
@@ -75,6 +77,7 @@ function ProjetForm({ projet }: { projet?: Projet }) {
   return (
     <>
       <PageHeader title={projet ? `Modifier ${projet.titre}` : 'Nouveau projet'} />
+      {status}
       <FormShell onSubmit={submit} error={mutation.error} shownFields={SHOWN} busy={mutation.isPending} onCancel={() => navigate(-1)}>
         <div className="grid-2">
           <Field label="Titre" errors={errors.titre} required>

@@ -5,7 +5,8 @@ import { useAfterSave } from '../../lib/useAfterSave';
 import { useTRPC, useTRPCClient, type RouterOutputs } from '../../lib/trpc';
 import { fieldErrorsOf } from '../../lib/errors';
 import { formatDateTime } from '../../lib/format';
-import { idOrNull, str, useFormValues } from '../../lib/useForm';
+import { idOrNull, str } from '../../lib/useForm';
+import { usePageForm } from '../../lib/usePageForm';
 import { Field } from '../../components/Field';
 import { FormShell } from '../../components/FormShell';
 import { PageHeader } from '../../components/PageHeader';
@@ -40,7 +41,7 @@ function TacheForm({ tache }: { tache?: Tache }) {
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   const [params] = useSearchParams();
-  const { values, bind, set } = useFormValues({
+  const { values, bind, set, markSaved, status } = usePageForm({
     titre: str(tache?.titre),
     description: str(tache?.description),
     assigneA: str(tache?.assigneA),
@@ -54,6 +55,7 @@ function TacheForm({ tache }: { tache?: Tache }) {
   const projets = useProjetOptions(Number(values.client) || undefined);
   const users = useUserOptions();
   const done = useAfterSave({
+    onSaved: markSaved,
     invalidate: [trpc.taches.pathKey(), trpc.dashboard.pathKey()],
     message: tache ? 'Tâche enregistrée.' : 'Tâche créée.',
     to: (saved) => tache ? '/taches' : `/taches/${saved.id}`,
@@ -92,6 +94,7 @@ function TacheForm({ tache }: { tache?: Tache }) {
                 onDelete={() => client.taches.delete.mutate({ id: tache.id })}
                 onDone={() => {
                   void queryClient.invalidateQueries({ queryKey: trpc.taches.pathKey() });
+                  markSaved();
                   navigate('/taches');
                 }}
               />
@@ -99,6 +102,7 @@ function TacheForm({ tache }: { tache?: Tache }) {
           )
         }
       />
+      {status}
       <FormShell onSubmit={submit} error={mutation.error} shownFields={SHOWN} busy={mutation.isPending} onCancel={() => navigate(-1)}>
         <div className="grid-2">
           <Field label="Titre" errors={errors.titre} required>
