@@ -9,6 +9,7 @@ import { formatCents, formatDateTime, parseDecimal } from '../../lib/format';
 import { str } from '../../lib/useForm';
 import { Field } from '../../components/Field';
 import { FormShell } from '../../components/FormShell';
+import { useUnsavedChanges } from '../../components/UnsavedChanges';
 import { PageHeader } from '../../components/PageHeader';
 import { EditOrCreate } from '../../components/EditOrCreate';
 import { OptionsSelect, withCurrent } from '../../components/OptionsSelect';
@@ -44,8 +45,12 @@ function DevisEditor({ devis }: { devis?: DevisRow }) {
   const [lignes, setLignes] = useState<LigneDraft[]>(() => (devis ? (devis.lignes ?? []).map(draftOf) : [newLigne()]));
   const [localErrors, setLocalErrors] = useState<Record<string, string[]>>({});
   const readOnly = devis?.statut === 'accepte' || devis?.statut === 'refuse';
+  const snapshot = JSON.stringify({ opportunite, statut, contenu, montant, lignes });
+  const [pristine] = useState(snapshot);
+  const guard = useUnsavedChanges(!readOnly && snapshot !== pristine);
 
   const done = useAfterSave({
+    onSaved: guard.disarm,
     invalidate: [trpc.devis.pathKey(), trpc.opportunites.pathKey(), trpc.dashboard.pathKey()],
     message: devis ? 'Devis enregistré.' : 'Devis créé.',
     to: (saved) => (devis ? null : `/devis/${saved.id}`),
@@ -95,6 +100,7 @@ function DevisEditor({ devis }: { devis?: DevisRow }) {
         }
         actions={devis && <DevisActions devis={devis} />}
       />
+      {guard.dialog}
       {readOnly && (
         <div className="alert alert--info" role="status">
           Ce devis est {LABELS.devisStatut[devis!.statut].toLowerCase()} : il ne peut plus être modifié. Créez une nouvelle version pour le retravailler.

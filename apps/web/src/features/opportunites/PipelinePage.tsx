@@ -8,6 +8,7 @@ import { PageHeader } from '../../components/PageHeader';
 import { ErrorAlert, Loading } from '../../components/Status';
 import { SelectFilter } from '../../components/ListToolbar';
 import { SortableBoard } from '../board/SortableBoard';
+import { focusCard } from '../board/BoardParts';
 import { useBoardMove } from '../board/useBoardMove';
 import type { Move } from '../board/boardLogic';
 import { useBoardQueries } from '../board/useBoardQueries';
@@ -104,6 +105,7 @@ export function PipelinePage() {
       {pending && pendingCard && (
         <ConclusionDialog
           nom={pendingCard.nom}
+          returnFocus={() => focusCard(pending.id)}
           onClose={() => setPending(null)}
           onConfirm={(c) => {
             move(pending, c);
