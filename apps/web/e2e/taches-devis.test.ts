@@ -81,7 +81,8 @@ describe('devis editor', () => {
     await page.goto(`${e2e.base}/opportunites/${oppId}`);
     await page.getByRole('link', { name: '+ Nouveau devis' }).click();
     await page.getByRole('heading', { name: 'Nouveau devis' }).waitFor();
-    await expect.poll(() => page.getByLabel('Opportunité').inputValue()).toBe(String(oppId));
+    // The opportunité came in the URL: the picker shows its name.
+    await expect.poll(() => page.getByRole('combobox', { name: 'Opportunité' }).inputValue()).toBe('Rénovation accueil — Hôtel du Lac');
 
     await page.getByLabel('Désignation (ligne 1)').fill('Mobilier d’accueil');
     await page.getByLabel('Quantité (ligne 1)').fill('2');

@@ -6,11 +6,10 @@ import { fieldErrorsOf } from '../../lib/errors';
 import { idOrNull, str } from '../../lib/useForm';
 import { usePageForm } from '../../lib/usePageForm';
 import { Field } from '../../components/Field';
-import { OptionsSelect, withCurrent } from '../../components/OptionsSelect';
 import { FormShell } from '../../components/FormShell';
 import { PageHeader } from '../../components/PageHeader';
 import { EditOrCreate } from '../../components/EditOrCreate';
-import { useUserOptions } from '../users/useUsers';
+import { RecordPicker } from '../pickers/RecordPicker';
 
 type Client = RouterOutputs['clients']['get'];
 
@@ -30,8 +29,7 @@ const SHOWN = ['nom', 'societe', 'email', 'telephone', 'categorie', 'responsable
 function ClientForm({ client }: { client?: Client }) {
   const trpc = useTRPC();
   const navigate = useNavigate();
-  const users = useUserOptions();
-  const { values, bind, markSaved, status } = usePageForm({
+  const { values, bind, set, markSaved, status } = usePageForm({
     nom: str(client?.nom),
     societe: str(client?.societe),
     email: str(client?.email),
@@ -88,11 +86,13 @@ function ClientForm({ client }: { client?: Client }) {
           </Field>
           <Field label="Responsable" errors={errors.responsable}>
             {(p) => (
-              <OptionsSelect
+              <RecordPicker
                 {...p}
-                {...bind('responsable')}
-                options={withCurrent(users, values.responsable, client?.responsableNom)}
-                empty={client ? '— Aucun —' : 'Moi (par défaut)'}
+                kind="user"
+                value={values.responsable}
+                onChange={(v) => set('responsable', v)}
+                knownLabel={client?.responsableNom}
+                emptyLabel={client ? '— Aucun —' : 'Moi (par défaut)'}
               />
             )}
           </Field>

@@ -8,7 +8,7 @@ import { ListToolbar, SearchInput, SelectFilter, TextFilter } from '../../compon
 import type { Column } from '../../components/DataTable';
 import { countLabel, ListResults, PAGE_SIZE } from '../../components/ListResults';
 import { EmptyState } from '../../components/Status';
-import { useUserOptions } from '../users/useUsers';
+import { PickerFilter } from '../pickers/RecordPicker';
 
 type Row = RouterOutputs['clients']['list']['results'][number];
 
@@ -25,7 +25,6 @@ const COLUMNS: Column<Row>[] = [
 export function ClientsListPage() {
   const trpc = useTRPC();
   const { values, page, set } = useListParams(['categorie', 'responsable'] as const, { ordering: 'nom' });
-  const users = useUserOptions();
   const list = useQuery({
     ...trpc.clients.list.queryOptions(
       compact({ page, pageSize: PAGE_SIZE, search: values.search, ordering: values.ordering as never, categorie: values.categorie, responsable: toId(values.responsable) }),
@@ -46,7 +45,7 @@ export function ClientsListPage() {
       <ListToolbar>
         <SearchInput value={values.search} onChange={(search) => set({ search })} placeholder="Nom, société, e-mail…" />
         <TextFilter label="Catégorie" value={values.categorie} onChange={(categorie) => set({ categorie })} placeholder="ex. PME" />
-        <SelectFilter label="Responsable" value={values.responsable} onChange={(responsable) => set({ responsable })} options={users} />
+        <PickerFilter kind="user" label="Responsable" value={values.responsable} onChange={(responsable) => set({ responsable })} />
       </ListToolbar>
       <ListResults query={list} caption="Liste des clients" columns={COLUMNS} empty={<EmptyState title="Aucun client trouvé.">
             <Link to="/clients/nouveau">Créer un client</Link>

@@ -12,14 +12,14 @@ import { FormShell } from '../../components/FormShell';
 import { useUnsavedChanges } from '../../components/UnsavedChanges';
 import { PageHeader } from '../../components/PageHeader';
 import { EditOrCreate } from '../../components/EditOrCreate';
-import { OptionsSelect, withCurrent } from '../../components/OptionsSelect';
+import { OptionsSelect } from '../../components/OptionsSelect';
 import { labelOptions } from '../../components/ListToolbar';
 import { DevisStatutBadge } from '../../components/badges';
-import { useOpportuniteOptions } from '../opportunites/useOpportuniteOptions';
 import { LignesEditor } from './LignesEditor';
 import { DevisActions } from './DevisActions';
 import { draftOf, draftTotals, newLigne, parseLigne, type LigneDraft } from './lignes';
 import type { DevisRow } from './columns';
+import { RecordPicker } from '../pickers/RecordPicker';
 
 export function DevisEditorPage() {
   const { id } = useParams();
@@ -37,7 +37,6 @@ const SHOWN = ['opportunite', 'statut', 'contenu', 'montant'];
 function DevisEditor({ devis }: { devis?: DevisRow }) {
   const trpc = useTRPC();
   const [params] = useSearchParams();
-  const opportunites = useOpportuniteOptions();
   const [opportunite, setOpportunite] = useState(str(devis?.opportunite ?? params.get('opportunite')));
   const [statut, setStatut] = useState<DevisStatut>(devis?.statut ?? 'brouillon');
   const [contenu, setContenu] = useState(str(devis?.contenu));
@@ -111,7 +110,7 @@ function DevisEditor({ devis }: { devis?: DevisRow }) {
           <div className="grid-2">
             <Field label="Opportunité" errors={errors.opportunite} required>
               {(p) => (
-                <OptionsSelect {...p} value={opportunite} disabled={!!devis} onChange={(e) => setOpportunite(e.target.value)} options={withCurrent(opportunites, opportunite, devis?.opportuniteNom)} empty="— Choisir une opportunité —" />
+                <RecordPicker {...p} kind="opportunite" value={opportunite} disabled={!!devis} onChange={setOpportunite} knownLabel={devis?.opportuniteNom} emptyLabel="— Choisir une opportunité —" />
               )}
             </Field>
             <Field label="Statut" errors={errors.statut}>

@@ -12,10 +12,9 @@ import { Field } from '../../components/Field';
 import { FormShell } from '../../components/FormShell';
 import { PageHeader } from '../../components/PageHeader';
 import { EditOrCreate } from '../../components/EditOrCreate';
-import { OptionsSelect, withCurrent } from '../../components/OptionsSelect';
+import { OptionsSelect } from '../../components/OptionsSelect';
 import { labelOptions } from '../../components/ListToolbar';
-import { useClientOptions } from '../clients/useClientOptions';
-import { useUserOptions } from '../users/useUsers';
+import { RecordPicker } from '../pickers/RecordPicker';
 
 type Opportunite = RouterOutputs['opportunites']['get'];
 const SHOWN = ['nom', 'client', 'responsable', 'montant', 'probabilite', 'etape', 'resultat', 'motifPerte', 'dateConclusionEstimee', 'notes'];
@@ -35,10 +34,8 @@ function OpportuniteForm({ opp }: { opp?: Opportunite }) {
   const trpc = useTRPC();
   const navigate = useNavigate();
   const [params] = useSearchParams();
-  const clients = useClientOptions();
-  const users = useUserOptions();
   const [localErrors, setLocalErrors] = useState<Record<string, string[]>>({});
-  const { values, bind, markSaved, status } = usePageForm({
+  const { values, bind, set, markSaved, status } = usePageForm({
     nom: str(opp?.nom),
     client: str(opp?.client ?? params.get('client')),
     responsable: str(opp?.responsable),
@@ -96,7 +93,7 @@ function OpportuniteForm({ opp }: { opp?: Opportunite }) {
             {(p) => <input {...p} {...bind('nom')} maxLength={200} />}
           </Field>
           <Field label="Client" errors={errors.client} required>
-            {(p) => <OptionsSelect {...p} {...bind('client')} options={withCurrent(clients, values.client, opp?.clientNom)} empty="— Choisir un client —" />}
+            {(p) => <RecordPicker {...p} kind="client" value={values.client} onChange={(v) => set('client', v)} knownLabel={opp?.clientNom} emptyLabel="— Choisir un client —" />}
           </Field>
           <Field label="Montant (€ HT)" errors={errors.montant}>
             {(p) => <input {...p} {...bind('montant')} inputMode="decimal" placeholder="0,00" />}
@@ -121,7 +118,7 @@ function OpportuniteForm({ opp }: { opp?: Opportunite }) {
             {(p) => <input {...p} {...bind('dateConclusionEstimee')} type="date" />}
           </Field>
           <Field label="Responsable" errors={errors.responsable}>
-            {(p) => <OptionsSelect {...p} {...bind('responsable')} options={withCurrent(users, values.responsable, opp?.responsableNom)} empty={opp ? '— Aucun —' : 'Moi (par défaut)'} />}
+            {(p) => <RecordPicker {...p} kind="user" value={values.responsable} onChange={(v) => set('responsable', v)} knownLabel={opp?.responsableNom} emptyLabel={opp ? '— Aucun —' : 'Moi (par défaut)'} />}
           </Field>
         </div>
         <Field label="Notes" errors={errors.notes}>

@@ -7,9 +7,8 @@ import { parseDecimal } from '../../lib/format';
 import { PageHeader } from '../../components/PageHeader';
 import { labelOptions, ListToolbar, SearchInput, SelectFilter, TextFilter } from '../../components/ListToolbar';
 import { countLabel, ListResults, PAGE_SIZE } from '../../components/ListResults';
-import { useClientOptions } from '../clients/useClientOptions';
-import { useUserOptions } from '../users/useUsers';
 import { OPPORTUNITE_COLUMNS } from './columns';
+import { PickerFilter } from '../pickers/RecordPicker';
 
 const amount = (s: string) => {
   const n = parseDecimal(s);
@@ -21,8 +20,6 @@ export function OpportunitesListPage() {
   const { values, page, set } = useListParams(['etape', 'client', 'responsable', 'resultat', 'montantMin', 'montantMax'] as const, {
     ordering: '-dateCreation',
   });
-  const clients = useClientOptions();
-  const users = useUserOptions();
   const list = useQuery({
     ...trpc.opportunites.list.queryOptions(
       compact({
@@ -60,8 +57,8 @@ export function OpportunitesListPage() {
         <SearchInput value={values.search} onChange={(search) => set({ search })} placeholder="Nom, notes…" />
         <SelectFilter label="Étape" value={values.etape} onChange={(etape) => set({ etape })} options={labelOptions(LABELS.etape)} allLabel="Toutes" />
         <SelectFilter label="Résultat" value={values.resultat} onChange={(resultat) => set({ resultat })} options={labelOptions(LABELS.resultat)} />
-        <SelectFilter label="Client" value={values.client} onChange={(client) => set({ client })} options={clients} />
-        <SelectFilter label="Responsable" value={values.responsable} onChange={(responsable) => set({ responsable })} options={users} />
+        <PickerFilter kind="client" label="Client" value={values.client} onChange={(client) => set({ client })} />
+        <PickerFilter kind="user" label="Responsable" value={values.responsable} onChange={(responsable) => set({ responsable })} />
         <TextFilter label="Montant min" narrow inputMode="decimal" value={values.montantMin} onChange={(montantMin) => set({ montantMin })} />
         <TextFilter label="Montant max" narrow inputMode="decimal" value={values.montantMax} onChange={(montantMax) => set({ montantMax })} />
       </ListToolbar>

@@ -12,9 +12,9 @@ import { Field } from '../../components/Field';
 import { FormShell } from '../../components/FormShell';
 import { PageHeader } from '../../components/PageHeader';
 import { EditOrCreate } from '../../components/EditOrCreate';
-import { OptionsSelect, withCurrent } from '../../components/OptionsSelect';
+import { OptionsSelect } from '../../components/OptionsSelect';
 import { labelOptions } from '../../components/ListToolbar';
-import { useClientOptions } from '../clients/useClientOptions';
+import { RecordPicker } from '../pickers/RecordPicker';
 
 type Projet = RouterOutputs['projets']['get'];
 const SHOWN = ['titre', 'description', 'statut', 'dateDebut', 'dateFin', 'budget', 'client'];
@@ -34,9 +34,8 @@ function ProjetForm({ projet }: { projet?: Projet }) {
   const trpc = useTRPC();
   const navigate = useNavigate();
   const [params] = useSearchParams();
-  const clients = useClientOptions();
   const [localErrors, setLocalErrors] = useState<Record<string, string[]>>({});
-  const { values, bind, markSaved, status } = usePageForm({
+  const { values, bind, set, markSaved, status } = usePageForm({
     titre: str(projet?.titre),
     description: str(projet?.description),
     statut: projet?.statut ?? 'a_faire',
@@ -84,7 +83,7 @@ function ProjetForm({ projet }: { projet?: Projet }) {
             {(p) => <input {...p} {...bind('titre')} maxLength={200} />}
           </Field>
           <Field label="Client" errors={errors.client} required>
-            {(p) => <OptionsSelect {...p} {...bind('client')} options={withCurrent(clients, values.client, projet?.clientNom)} empty="— Choisir un client —" />}
+            {(p) => <RecordPicker {...p} kind="client" value={values.client} onChange={(v) => set('client', v)} knownLabel={projet?.clientNom} emptyLabel="— Choisir un client —" />}
           </Field>
           <Field label="Statut" errors={errors.statut}>
             {(p) => <OptionsSelect {...p} {...bind('statut')} options={labelOptions(LABELS.projetStatut)} />}

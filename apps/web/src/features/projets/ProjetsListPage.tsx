@@ -6,8 +6,8 @@ import { compact, toId, useListParams } from '../../lib/useListParams';
 import { PageHeader } from '../../components/PageHeader';
 import { labelOptions, ListToolbar, SearchInput, SelectFilter } from '../../components/ListToolbar';
 import { countLabel, ListResults, PAGE_SIZE } from '../../components/ListResults';
-import { useClientOptions } from '../clients/useClientOptions';
 import { PROJET_COLUMNS } from './columns';
+import { PickerFilter } from '../pickers/RecordPicker';
 
 const RETARD: [string, string][] = [
   ['true', 'En retard'],
@@ -17,7 +17,6 @@ const RETARD: [string, string][] = [
 export function ProjetsListPage() {
   const trpc = useTRPC();
   const { values, page, set } = useListParams(['statut', 'client', 'enRetard'] as const, { ordering: '-dateCreation' });
-  const clients = useClientOptions();
   const list = useQuery({
     ...trpc.projets.list.queryOptions(
       compact({
@@ -46,7 +45,7 @@ export function ProjetsListPage() {
       <ListToolbar>
         <SearchInput value={values.search} onChange={(search) => set({ search })} placeholder="Titre, description…" />
         <SelectFilter label="Statut" value={values.statut} onChange={(statut) => set({ statut })} options={labelOptions(LABELS.projetStatut)} />
-        <SelectFilter label="Client" value={values.client} onChange={(client) => set({ client })} options={clients} />
+        <PickerFilter kind="client" label="Client" value={values.client} onChange={(client) => set({ client })} />
         <SelectFilter label="Échéance" value={values.enRetard} onChange={(enRetard) => set({ enRetard })} options={RETARD} />
       </ListToolbar>
       <ListResults query={list} caption="Liste des projets" columns={PROJET_COLUMNS} empty="Aucun projet trouvé." ordering={values.ordering} page={page} set={set} />

@@ -6,17 +6,15 @@ import { compact, toId, useListParams } from '../../lib/useListParams';
 import { PageHeader } from '../../components/PageHeader';
 import { labelOptions, ListToolbar, SearchInput, SelectFilter, TextFilter } from '../../components/ListToolbar';
 import { countLabel, ListResults, PAGE_SIZE } from '../../components/ListResults';
-import { useClientOptions } from '../clients/useClientOptions';
-import { useUserOptions } from '../users/useUsers';
 import { TACHE_COLUMNS } from './columns';
+import { PickerFilter } from '../pickers/RecordPicker';
+import { ME } from '../pickers/sources';
 
 export function TachesListPage() {
   const trpc = useTRPC();
   const { values, page, set } = useListParams(['statut', 'priorite', 'assigneA', 'client', 'projet', 'enRetard', 'echeanceApres', 'echeanceAvant'] as const, {
     ordering: 'dateEcheance',
   });
-  const clients = useClientOptions();
-  const users: [string, string][] = [['me', 'Moi'], ...useUserOptions()];
   const list = useQuery({
     ...trpc.taches.list.queryOptions(
       compact({
@@ -56,8 +54,8 @@ export function TachesListPage() {
         <SearchInput value={values.search} onChange={(search) => set({ search })} placeholder="Titre, description…" />
         <SelectFilter label="Statut" value={values.statut} onChange={(statut) => set({ statut })} options={labelOptions(LABELS.tacheStatut)} />
         <SelectFilter label="Priorité" value={values.priorite} onChange={(priorite) => set({ priorite })} options={labelOptions(LABELS.tachePriorite)} allLabel="Toutes" />
-        <SelectFilter label="Assignée à" value={values.assigneA} onChange={(assigneA) => set({ assigneA })} options={users} />
-        <SelectFilter label="Client" value={values.client} onChange={(client) => set({ client })} options={clients} />
+        <PickerFilter kind="user" label="Assignée à" value={values.assigneA} onChange={(assigneA) => set({ assigneA })} extra={ME} />
+        <PickerFilter kind="client" label="Client" value={values.client} onChange={(client) => set({ client })} />
         <SelectFilter
           label="Retard"
           value={values.enRetard}
