@@ -15,7 +15,7 @@ beforeAll(async () => {
   const rows = await e2e.app.orm.em
     .getConnection()
     .execute(`insert into clients (nom, societe) select 'Client ' || lpad(i::text, 4, '0'), 'Société ' || i from generate_series(1, 1000) i returning id`);
-  lastId = Math.max(...rows.map((r: { id: number }) => r.id));
+  lastId = Math.max(...rows.map((r) => Number(r.id)));
   page = await e2e.loggedIn('marie');
 });
 afterAll(() => e2e?.close());

@@ -49,7 +49,9 @@ export function RecordPicker({ kind, value, onChange, emptyLabel, extra = [], kn
   const term = useDebounced(text ?? '', 200);
   const inputRef = useRef<HTMLInputElement>(null);
 
-  const extraLabel = extra.find(([v]) => v === value)?.[1];
+  // The option just chosen names itself while its record's label is (re)fetched.
+  const [picked, setPicked] = useState<PickerOption | null>(null);
+  const extraLabel = extra.find(([v]) => v === value)?.[1] ?? (picked?.value === value ? picked.label : undefined);
   const numericId = /^\d+$/.test(value) ? Number(value) : 0;
   const label = useQuery({ ...labelQuery(trpc, kind, numericId), enabled: numericId > 0 && !knownLabel && !extraLabel, staleTime: 5 * 60_000 });
   const chosenLabel = value === '' ? '' : (extraLabel ?? knownLabel ?? label.data ?? (label.isError ? `n° ${value}` : '…'));
@@ -69,6 +71,7 @@ export function RecordPicker({ kind, value, onChange, emptyLabel, extra = [], kn
     setText(null);
   };
   const choose = (o: PickerOption) => {
+    setPicked(o);
     onChange(o.value);
     close();
   };
