@@ -7,7 +7,7 @@ import { displayName, useCurrentUser } from '../features/auth/currentUser';
 import { Loading } from '../components/Status';
 
 /** `match`: the section a link stands for (list, board, detail and form pages). */
-const NAV: { to: string; label: string; icon: string; match: RegExp }[] = [
+export const NAV: { to: string; label: string; icon: string; match: RegExp }[] = [
   { to: '/', label: 'Tableau de bord', icon: '◧', match: /^\/$/ },
   { to: '/clients', label: 'Clients', icon: '◉', match: /^\/clients/ },
   { to: '/projets', label: 'Projets', icon: '▤', match: /^\/projets/ },

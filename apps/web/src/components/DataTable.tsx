@@ -20,7 +20,10 @@ export function DataTable<T extends { id: number }>({
   rows,
   ordering = '',
   onOrdering,
+  stale,
 }: {
+  /** Rows of the previous search, shown while the new one loads. */
+  stale?: boolean;
   caption: string;
   columns: Column<T>[];
   rows: T[];
@@ -28,7 +31,7 @@ export function DataTable<T extends { id: number }>({
   onOrdering?: (o: string) => void;
 }) {
   return (
-    <div className="table-wrap">
+    <div className={`table-wrap${stale ? ' table-wrap--stale' : ''}`} aria-busy={stale || undefined}>
       <table className="table">
         <caption className="sr-only">{caption}</caption>
         <thead>

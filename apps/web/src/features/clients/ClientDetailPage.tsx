@@ -16,7 +16,7 @@ export function ClientDetailPage() {
   const client = useQuery(trpc.clients.get.queryOptions({ id }));
   const c = client.data;
   return (
-    <QueryState query={client}>
+    <QueryState query={client} notFound={{ to: '/clients', label: 'Retour aux clients' }}>
       {c && (
         <>
           <PageHeader

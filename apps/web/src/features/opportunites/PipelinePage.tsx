@@ -5,7 +5,7 @@ import { useTRPC, useTRPCClient } from '../../lib/trpc';
 import { formatMoney } from '../../lib/format';
 import { toId } from '../../lib/useListParams';
 import { PageHeader } from '../../components/PageHeader';
-import { ErrorAlert, Loading } from '../../components/Status';
+import { Loading, RetryAlert } from '../../components/Status';
 import { SortableBoard } from '../board/SortableBoard';
 import { focusCard } from '../board/BoardParts';
 import { useBoardMove } from '../board/useBoardMove';
@@ -79,7 +79,7 @@ export function PipelinePage() {
         />
       </div>
       {error ? (
-        <ErrorAlert error={error} />
+        <RetryAlert error={error} />
       ) : !loaded ? (
         <Loading />
       ) : (

@@ -4,7 +4,7 @@ import { LABELS, TACHE_STATUTS, type TacheStatut } from '@crm/shared';
 import { useTRPC, useTRPCClient } from '../../lib/trpc';
 import { formatDate } from '../../lib/format';
 import { PageHeader } from '../../components/PageHeader';
-import { ErrorAlert, Loading } from '../../components/Status';
+import { Loading, RetryAlert } from '../../components/Status';
 import { SelectFilter } from '../../components/ListToolbar';
 import { PrioriteBadge, RetardBadge } from '../../components/badges';
 import { SortableBoard } from '../board/SortableBoard';
@@ -61,7 +61,7 @@ export function TaskBoardPage() {
         <PickerFilter kind="user" label="Assignée à" value={assigneA} onChange={(v) => setParams(v ? { assigneA: v } : {}, { replace: true })} extra={ME} allLabel="Tout le monde" />
       </div>
       {error ? (
-        <ErrorAlert error={error} />
+        <RetryAlert error={error} />
       ) : !loaded ? (
         <Loading />
       ) : (
