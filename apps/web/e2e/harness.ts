@@ -117,3 +117,6 @@ export const isoDay = (offsetDays = 0) => new Date(Date.now() + offsetDays * 86_
 
 /** A link of the main navigation (page content may have links with the same words). */
 export const navLink = (page: Page, name: string) => page.getByRole('navigation', { name: 'Navigation principale' }).getByRole('link', { name, exact: true });
+
+/** Text with Intl's (narrow) no-break spaces as plain spaces: amounts keep them so they never wrap. */
+export const plain = (s: string | null): string => (s ?? '').replace(/[\u202f\u00a0]/g, ' ');

@@ -59,7 +59,7 @@ export function DataTable<T extends { id: number }>({
           {rows.map((r) => (
             <tr key={r.id}>
               {columns.map((c) => (
-                <td key={c.header} className={c.className}>
+                <td key={c.header} className={c.className} data-label={c.header}>
                   {c.render(r)}
                 </td>
               ))}

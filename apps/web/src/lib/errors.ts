@@ -11,6 +11,7 @@ export const OFFLINE_MESSAGE = 'Vous êtes hors ligne. Vérifiez votre connexion
 const UNREACHABLE_MESSAGE = 'Le serveur est injoignable. Vérifiez votre connexion, puis réessayez.';
 const UNAVAILABLE_MESSAGE = 'Le serveur est momentanément indisponible. Réessayez dans un instant.';
 
+const NETWORK_ERROR = /failed to fetch|networkerror|network error|load failed/i;
 const offline = () => typeof navigator !== 'undefined' && navigator.onLine === false;
 
 export function errorInfo(error: unknown): ApiErrorInfo | null {
@@ -21,13 +22,15 @@ export function errorInfo(error: unknown): ApiErrorInfo | null {
   }
   // No API error shape: the request never reached the API (network down) or something else answered
   // (a proxy's HTML error page, a truncated body). Never show the parser's English message.
-  if (error instanceof Error) return { code: 'NETWORK', message: transportMessage(error), fieldErrors: {} };
+  if (error instanceof TRPCClientError) return { code: 'NETWORK', message: transportMessage(error), fieldErrors: {} };
+  // Our own errors carry a French message; fetch's TypeError does not.
+  if (error instanceof Error) return { code: 'CLIENT', message: NETWORK_ERROR.test(error.message) ? transportMessage(error) : error.message, fieldErrors: {} };
   return { code: 'CLIENT', message: 'Erreur inattendue.', fieldErrors: {} };
 }
 
 function transportMessage(error: Error): string {
   if (offline()) return OFFLINE_MESSAGE;
-  return /failed to fetch|networkerror|network|load failed/i.test(error.message) ? UNREACHABLE_MESSAGE : UNAVAILABLE_MESSAGE;
+  return NETWORK_ERROR.test(error.message) ? UNREACHABLE_MESSAGE : UNAVAILABLE_MESSAGE;
 }
 
 export const errorMessage = (error: unknown): string => errorInfo(error)?.message ?? '';

@@ -2,7 +2,7 @@ import { useQuery, keepPreviousData } from '@tanstack/react-query';
 import { Link } from 'react-router-dom';
 import { useTRPC, type RouterOutputs } from '../../lib/trpc';
 import { compact, toId, useListParams } from '../../lib/useListParams';
-import { formatDate } from '../../lib/format';
+import { formatDate, formatPhone } from '../../lib/format';
 import { PageHeader } from '../../components/PageHeader';
 import { ListToolbar, SearchInput, SelectFilter, TextFilter } from '../../components/ListToolbar';
 import type { Column } from '../../components/DataTable';
@@ -16,7 +16,7 @@ const COLUMNS: Column<Row>[] = [
   { header: 'Nom', sort: 'nom', render: (c) => <Link to={`/clients/${c.id}`}>{c.nom}</Link> },
   { header: 'Société', sort: 'societe', render: (c) => c.societe || '—' },
   { header: 'E-mail', render: (c) => (c.email ? <a href={`mailto:${c.email}`}>{c.email}</a> : '—') },
-  { header: 'Téléphone', render: (c) => c.telephone || '—' },
+  { header: 'Téléphone', render: (c) => (c.telephone ? <a href={`tel:${c.telephone}`}>{formatPhone(c.telephone)}</a> : '—') },
   { header: 'Catégorie', render: (c) => c.categorie || '—' },
   { header: 'Responsable', render: (c) => c.responsableNom ?? '—' },
   { header: 'Créé le', sort: 'dateCreation', render: (c) => formatDate(c.dateCreation) },
