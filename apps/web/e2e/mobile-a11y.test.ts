@@ -98,4 +98,5 @@ describe('phones and accessibility', () => {
     expect(await amount.textContent()).not.toMatch(/\d \d/); // no breakable space inside the number
     await page.context().close();
   });
+
 });

@@ -1,4 +1,4 @@
-import { useEffect, useRef, type KeyboardEventHandler, type PointerEventHandler, type ReactNode } from 'react';
+import { useEffect, useRef, type KeyboardEventHandler, type MouseEventHandler, type ReactNode, type TouchEventHandler } from 'react';
 import { useDroppable } from '@dnd-kit/core';
 import { SortableContext, useSortable, verticalListSortingStrategy } from '@dnd-kit/sortable';
 import { CSS } from '@dnd-kit/utilities';
@@ -53,7 +53,8 @@ export function SortableCard({ id, title, children }: { id: number; title: strin
       className={`board-card${isDragging ? ' board-card--dragging' : ''}`}
       style={{ transform: CSS.Transform.toString(transform), transition }}
       data-card-id={id}
-      onPointerDown={listeners?.onPointerDown as PointerEventHandler | undefined}
+      onMouseDown={listeners?.onMouseDown as MouseEventHandler | undefined}
+      onTouchStart={listeners?.onTouchStart as TouchEventHandler | undefined}
     >
       <button
         type="button"
