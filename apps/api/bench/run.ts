@@ -8,6 +8,8 @@
  * BENCH_INSTANCES (default 1), BENCH_REDIS_URL (default redis://127.0.0.1:6379 when reachable; '' for none),
  * BENCH_ONLY (comma-separated scenario names), BENCH_PROFILE=dir (CPU profile of each measured run, one instance),
  * BENCH_NODE_ARGS (extra node flags of the API process).
+ * The list matrix (scenario name `matrix`, see matrix.ts): BENCH_CELL_DURATION (s per cell, default 1, after
+ * BENCH_CELL_WARMUP s, default 0.5), BENCH_MATRIX=regex (only the cells whose name matches), BENCH_MATRIX_OUT=file (JSON).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
@@ -15,6 +17,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BENCH_PASSWORD, COMMERCIAUX, ETAPES, SIZES, freshBenchDatabase, seedBenchDatabase, surname } from './seed.js';
 import { load, type Scenario } from './load.js';
+import { matrixCells, P99_TARGET_MS } from './matrix.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const env = process.env;
@@ -195,6 +198,7 @@ async function main() {
       );
       console.log(`BENCH ${JSON.stringify({ scenario: s.name, reqPerSec: r.reqPerSec, p50: r.p50, p99: r.p99, sqlPerReq: Number(sqlPerReq.toFixed(2)), cpuMsPerReq: Number(cpuMsPerReq.toFixed(3)), rssMb, requests: r.requests, non2xx: r.non2xx, errors: r.errors, instances, connections: s.connections ?? connections, duration, redis: Boolean(redisUrl) })}`);
     }
+    if (!only || only.has('matrix')) await runMatrix(baseUrl, { admin, commercial }, child);
     if (has('/dashboard/stats/', 'get')) {
       await uncached('dashboard-stats-uncached', '/api/dashboard/stats/', admin);
       await uncached('dashboard-stats-uncached-commercial', '/api/dashboard/stats/', commercial);
@@ -204,6 +208,55 @@ async function main() {
   }
   console.log(`bench done in ${Math.round((Date.now() - started) / 1000)} s`);
   process.exit(0);
+}
+
+/** Every list cell at BENCH_CONNECTIONS connections; flags p99 above the target, then the worst cells. */
+async function runMatrix(baseUrl: string, tokens: { admin: string; commercial: string }, child: ChildProcess) {
+  const cellDuration = Number(env.BENCH_CELL_DURATION ?? 1);
+  const warmup = Number(env.BENCH_CELL_WARMUP ?? 0.5);
+  const filter = env.BENCH_MATRIX ? new RegExp(env.BENCH_MATRIX) : undefined;
+  const cells = matrixCells(tokens).filter((c) => !filter || filter.test(c.name));
+  console.log(`matrix: ${cells.length} cells, ${connections} connections, ${cellDuration} s per cell after ${warmup} s warm-up; ! = p99 > ${P99_TARGET_MS} ms`);
+  const out: Array<Record<string, unknown>> = [];
+  // Requests abandoned by autocannon at the end of a slow run still queue in the API: one
+  // sequential request waits for them (so they do not slow the next run) and times one request alone.
+  const alone = async (c: (typeof cells)[number]) => {
+    const t0 = performance.now();
+    const res = await fetch(`${baseUrl}${typeof c.path === 'string' ? c.path : c.path()}`, {
+      headers: { authorization: `Bearer ${c.token}` },
+      signal: AbortSignal.timeout(120_000),
+    });
+    await res.arrayBuffer();
+    return { status: res.status, ms: Math.round(performance.now() - t0) };
+  };
+  for (const c of cells) {
+    if (warmup > 0) {
+      await load(baseUrl, c.token, c, { duration: warmup, connections });
+      await alone(c);
+    }
+    const before = await stats(child);
+    const r = await load(baseUrl, c.token, c, { duration: cellDuration, connections });
+    const after = await stats(child);
+    const drain = await alone(c);
+    const seqMs = drain.ms;
+    const sqlPerReq = r.requests ? (after.statements - before.statements) / r.requests : 0;
+    const slow = !r.requests || r.p99 > P99_TARGET_MS || r.non2xx > 0 || r.errors > 0 || drain.status !== 200;
+    console.log(
+      `${slow ? '!' : ' '} ${c.name.padEnd(58)} ${String(r.reqPerSec).padStart(7)} req/s  p50 ${r.requests ? String(r.p50).padStart(5) : '    -'} ms  ` +
+        `p99 ${r.requests ? String(r.p99).padStart(5) : `>${cellDuration * 1000}`.padStart(5)} ms  alone ${String(seqMs).padStart(5)} ms  ${sqlPerReq.toFixed(1)} SQL/req` +
+        `${r.non2xx || r.errors ? `  (non-2xx ${r.non2xx}, errors ${r.errors})` : ''}`,
+    );
+    out.push({ cell: c.name, list: c.list, kind: c.kind, role: c.role, reqPerSec: r.reqPerSec, p50: r.requests ? r.p50 : null, p99: r.requests ? r.p99 : cellDuration * 1000, aloneMs: seqMs, status: drain.status, sqlPerReq: Number(sqlPerReq.toFixed(2)), non2xx: r.non2xx, errors: r.errors, slow });
+  }
+  const flagged = out.filter((c) => c.slow);
+  const worst = [...out].sort((a, b) => Number(b.p99) - Number(a.p99)).slice(0, 10);
+  console.log(`matrix: ${flagged.length}/${out.length} cells over p99 ${P99_TARGET_MS} ms (or with errors); worst p99:`);
+  for (const c of worst) console.log(`    ${String(c.cell).padEnd(58)} p99 ${c.p99} ms  ${c.reqPerSec} req/s`);
+  console.log(`BENCH ${JSON.stringify({ scenario: 'matrix', cells: out.length, flagged: flagged.length, worst: worst.map((c) => ({ cell: c.cell, p99: c.p99 })) })}`);
+  if (env.BENCH_MATRIX_OUT) {
+    const fs = await import('node:fs');
+    fs.writeFileSync(env.BENCH_MATRIX_OUT, `${JSON.stringify({ date: new Date().toISOString(), connections, cellDuration, cells: out }, null, 1)}\n`);
+  }
 }
 
 main().catch((err) => {

@@ -124,6 +124,24 @@ export class Where {
   toString(): string {
     return this.parts.length ? `where ${this.parts.join(' and ')}` : '';
   }
+  /** Clauses with another form that no index can serve (same meaning, same params): see `unindexed()`. */
+  private readonly plain = new Map<number, string>();
+  /** Adds `clause`, remembering `plainForm` (same params) for `unindexed()`. */
+  addWithPlainForm(clause: string, plainForm: string, ...params: unknown[]): this {
+    this.plain.set(this.parts.length, plainForm);
+    return this.add(clause, ...params);
+  }
+  get hasPlainForms(): boolean {
+    return this.plain.size > 0;
+  }
+  /**
+   * The same `where` with the plain forms: a search matching many rows is then read by walking the
+   * ordering's index and testing each row (a few dozen rows for a page), instead of the planner
+   * collecting every match through the trigram index and sorting them.
+   */
+  unindexed(): string {
+    return this.parts.length ? `where ${this.parts.map((p, i) => this.plain.get(i) ?? p).join(' and ')}` : '';
+  }
 }
 
 /** `?ordering=-field` → SQL order by, through a whitelist of columns; always ends on id for stable pages. */

@@ -5,8 +5,8 @@ import { clientCreateInput, clientListInput, clientPatchInput } from '@crm/share
 import type { z } from 'zod';
 import type { AuthUser } from '../auth/sessions.js';
 import { conflict, forbidden, notFound } from '../lib/errors.js';
-import { countCacheOf, countRows, ISO_UTC, money, orderBy, sql, sqlOne, Where } from '../lib/db.js';
-import { addSearch } from './listing.js';
+import { countCacheOf, ISO_UTC, money, orderBy, sql, sqlOne, Where } from '../lib/db.js';
+import { addSearch, runList } from './listing.js';
 import { scopeByClient, seesAll } from './visibility.js';
 
 type ListInput = z.infer<typeof clientListInput>;
@@ -15,14 +15,11 @@ type PatchInput = Omit<z.infer<typeof clientPatchInput>, 'id'>;
 
 const ORDER_COLUMNS = { nom: 'c.nom', societe: 'c.societe', dateCreation: 'c.date_creation', dateModification: 'c.date_modification' };
 
-const SELECT = `
-  select c.id, c.nom, c.societe, c.email, c.telephone, c.notes, c.categorie, c.responsable_id,
+const COLUMNS = `c.id, c.nom, c.societe, c.email, c.telephone, c.notes, c.categorie, c.responsable_id,
          coalesce(nullif(btrim(u.first_name || ' ' || u.last_name), ''), u.username) as responsable_nom,
-         ${ISO_UTC('c.date_creation')} as date_creation, ${ISO_UTC('c.date_modification')} as date_modification
-  from clients c left join users u on u.id = c.responsable_id`;
-
-/** The page with the total number of matching rows on each row (computed before limit/offset). */
-const SELECT_WITH_TOTAL = SELECT.replace(/^\s*select /, 'select count(*) over ()::int as total_count, ');
+         ${ISO_UTC('c.date_creation')} as date_creation, ${ISO_UTC('c.date_modification')} as date_modification`;
+const FROM = 'from clients c left join users u on u.id = c.responsable_id';
+const SELECT = `select ${COLUMNS} ${FROM}`;
 
 type Row = Record<string, any>;
 
@@ -52,22 +49,20 @@ export async function listClients(em: EntityManager, user: AuthUser, input: List
   clientSearch(where, input.search);
   if (input.categorie !== undefined) where.add('c.categorie = ?', input.categorie);
   if (input.responsable !== undefined) where.add('c.responsable_id = ?', input.responsable);
-  const offset = (input.page - 1) * input.pageSize;
-  const order = orderBy(input.ordering, ORDER_COLUMNS, 'c.date_creation desc, c.id desc');
-  const countSql = `select count(*)::int as n from clients c ${where}`;
-  const exactCount = async () => (await sqlOne<{ n: number }>(em, countSql, where.params))!.n;
-  if (input.search) {
-    // A search matches few rows: the count rides along with the page, one statement (a second
-    // one only for a page past the end).
-    const rows = await sql(em, `${SELECT_WITH_TOTAL} ${where} ${order} limit ? offset ?`, [...where.params, input.pageSize, offset]);
-    const count = rows.length ? rows[0].total_count : offset === 0 ? 0 : await exactCount();
-    return { count, page: input.page, pageSize: input.pageSize, results: rows.map(toOut) };
-  }
-  // Two statements whatever the page size: the count and the page (users joined, no N+1); the
-  // count of a big list comes from the count cache (see CountCache) most of the time.
-  const count = await countRows(em, 'clients', `${countSql}|${JSON.stringify(where.params)}`, exactCount);
-  const rows = count > offset ? await sql(em, `${SELECT} ${where} ${order} limit ? offset ?`, [...where.params, input.pageSize, offset]) : [];
-  return { count, page: input.page, pageSize: input.pageSize, results: rows.map(toOut) };
+  // Two statements whatever the page size: the count (a big one from the count cache, see
+  // CountCache) and the page, users joined (no N+1).
+  return runList(em, {
+    from: FROM,
+    countFrom: 'from clients c',
+    alias: 'c',
+    table: 'clients',
+    columns: COLUMNS,
+    where,
+    order: orderBy(input.ordering, ORDER_COLUMNS, 'c.date_creation desc, c.id desc'),
+    page: input.page,
+    pageSize: input.pageSize,
+    map: toOut,
+  });
 }
 
 /** Throws 404 unless the client exists and the user may see it. */

@@ -5,7 +5,7 @@ import { computeDevisTotals, DEFAULT_TVA, devisCreateInput, devisListInput, devi
 import type { z } from 'zod';
 import type { AuthUser } from '../auth/sessions.js';
 import { conflict, fieldError, notFound } from '../lib/errors.js';
-import { centsToDecimal, iso, money, sql, sqlOne, toCents, Where } from '../lib/db.js';
+import { countCacheOf, centsToDecimal, iso, money, sql, sqlOne, toCents, Where } from '../lib/db.js';
 import { addSearch, getResource, listResource, type Resource, type Row } from './listing.js';
 import { resolveRefs, visibleParent } from './refs.js';
 import { scopeByClient } from './visibility.js';
@@ -53,6 +53,8 @@ function filters(user: AuthUser, input: ListInput): Where {
 /** How devis are read: one statement per page, every summary joined. Exported for other read paths (dashboard). */
 export const DEVIS_RESOURCE: Resource<DevisOut> = {
   from: FROM,
+  alias: 'd',
+  table: 'devis',
   columns: COLUMNS,
   orderColumns: ORDER_COLUMNS,
   defaultOrder: 'd.date_creation desc, d.id desc',
@@ -179,5 +181,7 @@ export async function nouvelleVersion(em: EntityManager, user: AuthUser, id: num
 export async function deleteDevis(em: EntityManager, user: AuthUser, id: number): Promise<void> {
   const where = scopeByClient(new Where().add('d.id = ?', id), user);
   const gone = await sql(em, `delete from devis where id = (select d.id ${FROM} ${where}) returning id`, where.params);
+  // Raw SQL (no entity events): cached list counts are stale now that it is committed.
+  countCacheOf(em, 'devis')?.invalidate();
   if (!gone.length) throw notFound();
 }
