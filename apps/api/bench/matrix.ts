@@ -29,6 +29,8 @@ interface ListDef {
   path: (role: Role) => string;
   filters: Array<[string, (role: Role) => string | number]>;
   orderings: string[];
+  /** Not paginated (column aggregates): the base cell sends no page parameters. */
+  aggregate?: boolean;
   /** Search terms: common fragment (many rows), rare (a handful), one letter. */
   search?: { common: () => string; rare: () => string; letter: () => string };
 }
@@ -105,6 +107,22 @@ const LISTS: ListDef[] = [
     search: { common: () => 'commercial', rare: () => `commercial${rand(9)}`, letter: () => 'c' },
   },
   {
+    name: 'opportunites/colonnes',
+    path: () => '/api/opportunites/colonnes/',
+    aggregate: true,
+    filters: [['responsable', () => '3'], ['montantMin', () => '45000']],
+    orderings: [],
+    search: { common: () => `opportunite ${rand(9)}`, rare: () => `opportunite ${100000 + rand(99999)}`, letter: () => 'o' },
+  },
+  {
+    name: 'taches/colonnes',
+    path: () => '/api/taches/colonnes/',
+    aggregate: true,
+    filters: [['assigneA', () => 'me'], ['priorite', () => 'urgente']],
+    orderings: [],
+    search: { common: () => `tache ${rand(9)}`, rare: () => `tache ${100000 + rand(199999)}`, letter: () => 't' },
+  },
+  {
     name: 'clients/{id}/projets',
     path: (role) => `/api/clients/${clientId(role)}/projets/`,
     filters: [['statut', () => 'en_cours']],
@@ -150,7 +168,7 @@ export function matrixCells(tokens: Record<Role, string>): Array<Cell & { token:
           token: tokens[role],
           path: () => `${l.path(role)}?${query()}`,
         });
-      add('base', '-', () => 'page=1&pageSize=25');
+      add('base', '-', () => (l.aggregate ? '' : 'page=1&pageSize=25'));
       for (const [f, v] of l.filters) {
         const label = `${f}=${f === 'enRetard' || f === 'assigneA' ? v(role) : '…'}`;
         add('filter', label, () => `${f}=${encodeURIComponent(String(v(role)))}`);

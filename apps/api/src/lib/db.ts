@@ -131,6 +131,11 @@ export class Where {
     this.plain.set(this.parts.length, plainForm);
     return this.add(clause, ...params);
   }
+  /**
+   * Set when a clause cannot use any index (a search term too short for trigrams): counting then
+   * reads every row, so even a small count is worth caching until the next write.
+   */
+  scans = false;
   get hasPlainForms(): boolean {
     return this.plain.size > 0;
   }
@@ -175,7 +180,8 @@ export class CountCache {
     private readonly maxEntries = 1000,
   ) {}
 
-  async count(key: string, compute: () => Promise<number>): Promise<number> {
+  /** `always`: keep the count even when small (its computation scans the table, see `Where.scans`). */
+  async count(key: string, compute: () => Promise<number>, always = false): Promise<number> {
     const hit = this.entries.get(key);
     if (hit && hit.expiresAt > Date.now()) return hit.n;
     const running = this.inflight.get(key);
@@ -185,7 +191,7 @@ export class CountCache {
       (n) => {
         if (this.generation === generation) {
           this.inflight.delete(key);
-          if (n >= this.threshold) {
+          if (n >= this.threshold || always) {
             if (this.entries.size >= this.maxEntries) this.entries.clear();
             this.entries.set(key, { n, expiresAt: Date.now() + this.ttlMs });
           }
@@ -228,11 +234,11 @@ export function registerCountCaches(em: EntityManager, caches: Record<string, Co
  * `select count(*)` through the ORM's count cache for `table` when one is registered, else exact
  * every time. `key` must name everything the count depends on (the where clause and its params).
  */
-export async function countRows(em: EntityManager, table: string, key: string, compute: () => Promise<number>): Promise<number> {
+export async function countRows(em: EntityManager, table: string, key: string, compute: () => Promise<number>, always = false): Promise<number> {
   const cache = countCaches.get(em.config)?.[table];
   // Inside a transaction the count must see the transaction's own writes.
   if (!cache || em.isInTransaction()) return compute();
-  return cache.count(key, compute);
+  return cache.count(key, compute, always);
 }
 
 export function countCacheOf(em: EntityManager, table: string): CountCache | undefined {

@@ -15,7 +15,10 @@ export const userName = (alias: string) =>
  * when the term matches many rows (see runList).
  */
 export function addSearch(where: Where, search: string | undefined, textExpr: string): Where {
-  if (search) where.addWithPlainForm(`crm_fold(${textExpr}) like crm_fold(?)`, `(crm_fold(${textExpr}) || '') like crm_fold(?)`, searchPattern(search));
+  if (!search) return where;
+  where.addWithPlainForm(`crm_fold(${textExpr}) like crm_fold(?)`, `(crm_fold(${textExpr}) || '') like crm_fold(?)`, searchPattern(search));
+  // Fewer than 3 characters make no trigram: no index can find the matches.
+  if ([...search].length < 3) where.scans = true;
   return where;
 }
 
@@ -74,14 +77,14 @@ export async function runList<T>(em: EntityManager, spec: ListSpec<T>): Promise<
   } else {
     const text = `select count(*)::int as n ${countFrom} ${spec.where}`;
     count = await countRows(em, spec.table, `${text}|${JSON.stringify(spec.where.params)}`, async () =>
-      (await sql<{ n: number }>(em, text, spec.where.params))[0].n);
+      (await sql<{ n: number }>(em, text, spec.where.params))[0].n, spec.where.scans);
   }
   if (count <= offset) return { count, page: spec.page, pageSize: spec.pageSize, results: [] };
   const page = [spec.pageSize, offset];
   let rows: Row[];
   if (!spec.where.hasPlainForms) {
     rows = await sql(em, `select ${spec.columns} ${spec.from} ${spec.where} ${spec.order} limit ? offset ?`, [...spec.where.params, ...page]);
-  } else if (count <= SEARCH_COLLECT_MAX) {
+  } else if (count <= SEARCH_COLLECT_MAX && !spec.where.scans) {
     rows = await sql(
       em,
       `with m as materialized (select ${spec.alias}.id ${countFrom} ${spec.where})

@@ -22,6 +22,9 @@ with r as (
 update ${table} t set position = r.rn * greatest(1, least(1024, 2147483647 / (r.n + 1)))
 from r where r.id = t.id and t.position is distinct from r.rn * greatest(1, least(1024, 2147483647 / (r.n + 1)));`);
     }
+    // The (column, position) uniques are deferred: check them now, or the pending checks forbid the
+    // CREATE INDEX below in the same transaction.
+    this.addSql('set constraints all immediate;');
     const indexes = [
       'create index clients_societe_idx on clients (societe, id)',
       'create index clients_date_modification_idx on clients (date_modification, id)',

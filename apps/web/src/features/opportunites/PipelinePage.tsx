@@ -9,7 +9,7 @@ import { ErrorAlert, Loading } from '../../components/Status';
 import { SelectFilter } from '../../components/ListToolbar';
 import { SortableBoard } from '../board/SortableBoard';
 import { useBoardMove } from '../board/useBoardMove';
-import type { Move } from '../board/boardLogic';
+import { placementOf, type Move } from '../board/boardLogic';
 import { useBoardQueries } from '../board/useBoardQueries';
 import { useUserOptions } from '../users/useUsers';
 import { ConclusionDialog, type Conclusion } from './ConclusionDialog';
@@ -40,7 +40,7 @@ export function PipelinePage() {
       client.opportunites.patch.mutate({
         id: m.id,
         etape: m.to,
-        position: m.toIndex,
+        ...placementOf(m),
         ...(m.to === 'conclusion' ? (conclusion ?? {}) : m.from === 'conclusion' ? { resultat: null } : {}),
       }),
     alsoInvalidate: [trpc.dashboard.pathKey(), trpc.opportunites.get.pathKey(), trpc.clients.get.pathKey()],
