@@ -8,6 +8,7 @@ import { Migration20261125120000_devis_search } from './migrations/Migration2026
 import { Migration20261125140000_open_opportunites_idx } from './migrations/Migration20261125140000_open_opportunites_idx.js';
 import { Migration20261125150000_dashboard_perf } from './migrations/Migration20261125150000_dashboard_perf.js';
 import { Migration20261206040000_sparse_positions_list_indexes } from './migrations/Migration20261206040000_sparse_positions_list_indexes.js';
+import { Migration20261206041000_search_columns } from './migrations/Migration20261206041000_search_columns.js';
 
 // `date` columns stay 'YYYY-MM-DD' strings (no timezone shift through JS Date).
 pg.types.setTypeParser(1082, (v: string) => v);
@@ -18,6 +19,7 @@ export const migrationsList = [
   { name: 'Migration20261125140000_open_opportunites_idx', class: Migration20261125140000_open_opportunites_idx },
   { name: 'Migration20261125150000_dashboard_perf', class: Migration20261125150000_dashboard_perf },
   { name: 'Migration20261206040000_sparse_positions_list_indexes', class: Migration20261206040000_sparse_positions_list_indexes },
+  { name: 'Migration20261206041000_search_columns', class: Migration20261206041000_search_columns },
 ];
 
 export interface OrmOptions {

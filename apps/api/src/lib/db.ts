@@ -116,19 +116,22 @@ export const today = (): string => new Date().toISOString().slice(0, 10);
 export class Where {
   readonly parts: string[] = [];
   readonly params: unknown[] = [];
+  /** How many params each part took (to rebuild the params of `unindexed()`). */
+  private readonly counts: number[] = [];
   add(clause: string, ...params: unknown[]): this {
     this.parts.push(clause);
     this.params.push(...params);
+    this.counts.push(params.length);
     return this;
   }
   toString(): string {
     return this.parts.length ? `where ${this.parts.join(' and ')}` : '';
   }
-  /** Clauses with another form that no index can serve (same meaning, same params): see `unindexed()`. */
-  private readonly plain = new Map<number, string>();
-  /** Adds `clause`, remembering `plainForm` (same params) for `unindexed()`. */
-  addWithPlainForm(clause: string, plainForm: string, ...params: unknown[]): this {
-    this.plain.set(this.parts.length, plainForm);
+  /** Clauses with another form that no index can serve (same meaning, own params): see `unindexed()`. */
+  private readonly plain = new Map<number, { clause: string; params: unknown[] }>();
+  /** Adds `clause` with its params, remembering `plainForm` and its params for `unindexed()`. */
+  addWithPlainForm(clause: string, params: unknown[], plainForm: string, plainParams: unknown[]): this {
+    this.plain.set(this.parts.length, { clause: plainForm, params: plainParams });
     return this.add(clause, ...params);
   }
   /**
@@ -144,8 +147,17 @@ export class Where {
    * ordering's index and testing each row (a few dozen rows for a page), instead of the planner
    * collecting every match through the trigram index and sorting them.
    */
-  unindexed(): string {
-    return this.parts.length ? `where ${this.parts.map((p, i) => this.plain.get(i) ?? p).join(' and ')}` : '';
+  unindexed(): { text: string; params: unknown[] } {
+    const params: unknown[] = [];
+    let at = 0;
+    const parts = this.parts.map((p, i) => {
+      const own = this.params.slice(at, at + this.counts[i]);
+      at += this.counts[i];
+      const alt = this.plain.get(i);
+      params.push(...(alt ? alt.params : own));
+      return alt ? alt.clause : p;
+    });
+    return { text: parts.length ? `where ${parts.join(' and ')}` : '', params };
   }
 }
 

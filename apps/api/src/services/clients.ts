@@ -41,7 +41,7 @@ function toOut(r: Row): ClientOut {
 
 /** Adds the accent/case-insensitive search on nom, societe, email (matches the trigram index). */
 export function clientSearch(where: Where, search: string | undefined, alias = 'c'): Where {
-  return addSearch(where, search, `${alias}.nom || ' ' || ${alias}.societe || ' ' || coalesce(${alias}.email, '')`);
+  return addSearch(where, search, `${alias}.recherche`);
 }
 
 export async function listClients(em: EntityManager, user: AuthUser, input: ListInput): Promise<Page<ClientOut>> {

@@ -44,7 +44,7 @@ function toOut(r: Row): DevisOut {
 
 function filters(user: AuthUser, input: ListInput): Where {
   const where = scopeByClient(new Where(), user);
-  addSearch(where, input.search, 'd.contenu');
+  addSearch(where, input.search, 'd.recherche');
   if (input.statut !== undefined) where.add('d.statut = ?', input.statut);
   if (input.opportunite !== undefined) where.add('d.opportunite_id = ?', input.opportunite);
   return where;

@@ -10,13 +10,15 @@ export const userName = (alias: string) =>
   `coalesce(nullif(btrim(${alias}.first_name || ' ' || ${alias}.last_name), ''), ${alias}.username)`;
 
 /**
- * Accent/case-insensitive `?search=` on the given SQL text expression (matches the trigram indexes;
- * `%` and `_` are literal). Its plain form (`|| ''` hides it from the index) is what a list uses
- * when the term matches many rows (see runList).
+ * Accent/case-insensitive `?search=` on `folded`, an already folded text (a table's `recherche`
+ * column, or `crm_fold(…)` of a small table's fields); `%` and `_` are literal. Its plain form is
+ * what a list uses when the term matches many rows (see runList).
  */
-export function addSearch(where: Where, search: string | undefined, textExpr: string): Where {
+export function addSearch(where: Where, search: string | undefined, folded: string): Where {
   if (!search) return where;
-  where.addWithPlainForm(`crm_fold(${textExpr}) like crm_fold(?)`, `(crm_fold(${textExpr}) || '') like crm_fold(?)`, searchPattern(search));
+  // The plain form is a substring test PostgreSQL estimates as matching many rows, so it walks the
+  // ordering's index (LIMIT stops it early) instead of scanning and sorting everything.
+  where.addWithPlainForm(`${folded} like crm_fold(?)`, [searchPattern(search)], `strpos(${folded}, crm_fold(?)) > 0`, [search]);
   // Fewer than 3 characters make no trigram: no index can find the matches.
   if ([...search].length < 3) where.scans = true;
   return where;
@@ -92,7 +94,8 @@ export async function runList<T>(em: EntityManager, spec: ListSpec<T>): Promise<
       [...spec.where.params, ...page],
     );
   } else {
-    rows = await sql(em, `select ${spec.columns} ${spec.from} ${spec.where.unindexed()} ${spec.order} limit ? offset ?`, [...spec.where.params, ...page]);
+    const plain = spec.where.unindexed();
+    rows = await sql(em, `select ${spec.columns} ${spec.from} ${plain.text} ${spec.order} limit ? offset ?`, [...plain.params, ...page]);
   }
   return { count, page: spec.page, pageSize: spec.pageSize, results: rows.map(spec.map) };
 }

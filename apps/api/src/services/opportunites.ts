@@ -59,7 +59,7 @@ function toOut(r: Row): OpportuniteOut {
 
 export function opportuniteFilters(user: AuthUser, input: Omit<ListInput, 'page' | 'pageSize' | 'ordering'>): Where {
   const where = scopeByClientId(new Where(), user, 'o.client_id');
-  addSearch(where, input.search, `o.nom || ' ' || o.notes`);
+  addSearch(where, input.search, 'o.recherche');
   if (input.etape !== undefined) where.add('o.etape = ?', input.etape);
   if (input.client !== undefined) where.add('o.client_id = ?', input.client);
   if (input.responsable !== undefined) where.add('o.responsable_id = ?', input.responsable);

@@ -45,7 +45,7 @@ const EN_RETARD = `(p.date_fin < ?::date and p.statut <> 'termine')`;
 
 function filters(user: AuthUser, input: ListInput): Where {
   const where = scopeByClientId(new Where(), user, 'p.client_id');
-  addSearch(where, input.search, `p.titre || ' ' || p.description`);
+  addSearch(where, input.search, 'p.recherche');
   if (input.statut !== undefined) where.add('p.statut = ?', input.statut);
   if (input.client !== undefined) where.add('p.client_id = ?', input.client);
   if (input.enRetard === true) where.add(EN_RETARD, today());

@@ -51,7 +51,7 @@ const EN_RETARD = `(t.date_echeance < ?::date and t.statut <> 'terminee')`;
 
 export function tacheFilters(user: AuthUser, input: Omit<ListInput, 'page' | 'pageSize' | 'ordering'>): Where {
   const where = scopeTaches(new Where(), user);
-  addSearch(where, input.search, `t.titre || ' ' || t.description`);
+  addSearch(where, input.search, 't.recherche');
   if (input.statut !== undefined) where.add('t.statut = ?', input.statut);
   if (input.priorite !== undefined) where.add('t.priorite = ?', input.priorite);
   if (input.assigneA !== undefined) where.add('t.assigne_a_id = ?', input.assigneA === 'me' ? user.id : input.assigneA);

@@ -35,7 +35,7 @@ export async function getUser(em: EntityManager, id: number): Promise<UserOut> {
 
 export async function listUsers(em: EntityManager, input: z.infer<typeof userListInput>): Promise<Page<UserOut>> {
   const where = new Where();
-  addSearch(where, input.search, `u.username || ' ' || u.first_name || ' ' || u.last_name || ' ' || u.email`);
+  addSearch(where, input.search, `crm_fold(u.username || ' ' || u.first_name || ' ' || u.last_name || ' ' || u.email)`);
   if (input.isActive) where.add('u.is_active = ?', input.isActive === 'true');
   const offset = (input.page - 1) * input.pageSize;
   const [c] = await sql<{ n: number }>(em, `select count(*)::int as n from users u ${where}`, where.params);
