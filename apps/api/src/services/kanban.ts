@@ -143,6 +143,45 @@ export async function lockMove(em: EntityManager, board: Board, id: number, from
   return now.position;
 }
 
+/** Tail of the queue of each column key in this process (see `serializeMoves`). */
+const queues = new Map<string, Promise<void>>();
+
+async function acquire(key: string): Promise<() => void> {
+  const prev = queues.get(key) ?? Promise.resolve();
+  let release!: () => void;
+  const mine = new Promise<void>((r) => (release = r));
+  const tail = prev.then(() => mine);
+  queues.set(key, tail);
+  await prev;
+  return () => {
+    release();
+    if (queues.get(key) === tail) queues.delete(key);
+  };
+}
+
+/**
+ * Runs `fn` (a move's transaction) after the other moves of this process touching the same
+ * columns: writers of one column wait here, in memory, instead of each holding a pool connection
+ * while PostgreSQL makes it wait for the column's advisory lock (50 drops into one column would
+ * otherwise exhaust the pool and time out). The advisory locks still serialize instances.
+ * `target` gives the destination column from the card's current one (undefined: the same).
+ */
+export async function serializeMoves<T>(em: EntityManager, board: Board, id: number, target: (current: string) => string | undefined, fn: () => Promise<T>): Promise<T> {
+  const row = await sqlOne<{ v: string }>(em, `select ${board.column} as v from ${board.table} where id = ?`, [id]);
+  return serializeColumns(board, row ? [row.v, target(row.v) ?? row.v] : [], fn);
+}
+
+/** `fn` after this process's other writers of those columns (sorted keys: no cycle). */
+export async function serializeColumns<T>(board: Board, values: string[], fn: () => Promise<T>): Promise<T> {
+  const releases: Array<() => void> = [];
+  try {
+    for (const v of [...new Set(values)].sort()) releases.push(await acquire(`${board.table}:${v}`));
+    return await fn();
+  } finally {
+    for (const r of releases.reverse()) r();
+  }
+}
+
 /** PostgreSQL aborted the transaction to break a lock cycle (possible with writers outside these helpers). */
 const isDeadlock = (err: unknown): boolean => (err as { code?: string } | null)?.code === '40P01';
 
