@@ -288,7 +288,8 @@ describe('errors never leak', () => {
 });
 
 describe('authentication required everywhere under /api', () => {
-  const PUBLIC = new Set(['/auth/login/', '/auth/refresh/', '/health/']);
+  // The calendar feed is authorised by its secret URL (contract, Extensions), like the public devis pages.
+  const PUBLIC = new Set(['/auth/login/', '/auth/refresh/', '/health/', '/calendrier/{token}.ics']);
 
   it('every REST path of /api/openapi.json answers 401 without credentials, except the public ones', async () => {
     const doc = (await inject('GET', '/api/openapi.json')).json();
@@ -316,6 +317,8 @@ describe('authentication required everywhere under /api', () => {
     expect((await inject('GET', '/api/docs/')).statusCode).toBe(200);
     expect((await inject('POST', '/api/auth/login/', { body: {} })).statusCode).toBe(400);
     expect((await inject('POST', '/api/auth/refresh/', { body: {} })).statusCode).toBe(401);
+    // Unknown calendar token: 404, nothing to see.
+    expect((await inject('GET', '/api/calendrier/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.ics')).statusCode).toBe(404);
   });
 
   it('every tRPC procedure answers 401 without credentials, except login, refresh and health', async () => {

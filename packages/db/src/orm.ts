@@ -7,8 +7,11 @@ import { Migration20261125000000_init } from './migrations/Migration202611250000
 import { Migration20261125120000_devis_search } from './migrations/Migration20261125120000_devis_search.js';
 import { Migration20261125140000_open_opportunites_idx } from './migrations/Migration20261125140000_open_opportunites_idx.js';
 import { Migration20261125150000_dashboard_perf } from './migrations/Migration20261125150000_dashboard_perf.js';
+import { Migration20261206010000_pgboss } from './migrations/Migration20261206010000_pgboss.js';
 import { Migration20261206040000_sparse_positions_list_indexes } from './migrations/Migration20261206040000_sparse_positions_list_indexes.js';
 import { Migration20261206041000_search_columns } from './migrations/Migration20261206041000_search_columns.js';
+import { Migration20261206090000_platform } from './migrations/Migration20261206090000_platform.js';
+import { Migration20261206090100_webhooks } from './migrations/Migration20261206090100_webhooks.js';
 
 // `date` columns stay 'YYYY-MM-DD' strings (no timezone shift through JS Date).
 pg.types.setTypeParser(1082, (v: string) => v);
@@ -18,8 +21,11 @@ export const migrationsList = [
   { name: 'Migration20261125120000_devis_search', class: Migration20261125120000_devis_search },
   { name: 'Migration20261125140000_open_opportunites_idx', class: Migration20261125140000_open_opportunites_idx },
   { name: 'Migration20261125150000_dashboard_perf', class: Migration20261125150000_dashboard_perf },
+  { name: 'Migration20261206010000_pgboss', class: Migration20261206010000_pgboss },
   { name: 'Migration20261206040000_sparse_positions_list_indexes', class: Migration20261206040000_sparse_positions_list_indexes },
   { name: 'Migration20261206041000_search_columns', class: Migration20261206041000_search_columns },
+  { name: 'Migration20261206090000_platform', class: Migration20261206090000_platform },
+  { name: 'Migration20261206090100_webhooks', class: Migration20261206090100_webhooks },
 ];
 
 export interface OrmOptions {
