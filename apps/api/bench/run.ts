@@ -208,12 +208,18 @@ async function main() {
     if (!only || only.has('matrix')) {
       const baseline = env.BENCH_BASELINE ? await startServer(databaseUrl, redisUrl, path.join(path.resolve(env.BENCH_BASELINE), 'bench', 'server.ts')) : undefined;
       try {
-        await runMatrix(baseUrl, { admin, commercial }, child, baseline && { baseUrl: `http://127.0.0.1:${baseline.port}`, child: baseline.child });
+        // Access tokens live 15 minutes; a long matrix logs in again every 10.
+        let tokens = { admin, commercial, at: Date.now() };
+        const fresh = async () => {
+          if (Date.now() - tokens.at > 600_000) tokens = { admin: await login(baseUrl, 'admin'), commercial: await login(baseUrl, 'commercial1'), at: Date.now() };
+          return tokens;
+        };
+        await runMatrix(baseUrl, fresh, child, baseline && { baseUrl: `http://127.0.0.1:${baseline.port}`, child: baseline.child });
       } finally {
         baseline?.child.kill('SIGTERM');
       }
     }
-    if (!only || only.has('moves')) await runMoves(baseUrl, admin, databaseUrl, redisUrl);
+    if (!only || only.has('moves')) await runMoves(baseUrl, await login(baseUrl, 'admin'), databaseUrl, redisUrl);
     if (has('/dashboard/stats/', 'get')) {
       await uncached('dashboard-stats-uncached', '/api/dashboard/stats/', admin);
       await uncached('dashboard-stats-uncached-commercial', '/api/dashboard/stats/', commercial);
@@ -251,11 +257,16 @@ async function runMoves(baseUrl: string, admin: string, databaseUrl: string, red
 }
 
 /** Every list cell at BENCH_CONNECTIONS connections; flags p99 above the target, then the worst cells. */
-async function runMatrix(baseUrl: string, tokens: { admin: string; commercial: string }, child: ChildProcess, baseline?: { baseUrl: string; child: ChildProcess }) {
+async function runMatrix(
+  baseUrl: string,
+  tokens: () => Promise<{ admin: string; commercial: string }>,
+  child: ChildProcess,
+  baseline?: { baseUrl: string; child: ChildProcess },
+) {
   const cellDuration = Number(env.BENCH_CELL_DURATION ?? 1);
   const warmup = Number(env.BENCH_CELL_WARMUP ?? 0.5);
   const filter = env.BENCH_MATRIX ? new RegExp(env.BENCH_MATRIX) : undefined;
-  const cells = matrixCells(tokens).filter((c) => !filter || filter.test(c.name));
+  const cells = matrixCells(await tokens()).filter((c) => !filter || filter.test(c.name));
   console.log(`matrix: ${cells.length} cells, ${connections} connections, ${cellDuration} s per cell after ${warmup} s warm-up; ! = p99 > ${P99_TARGET_MS} ms`);
   const out: Array<Record<string, unknown>> = [];
   // Requests abandoned by autocannon at the end of a slow run still queue in the API: one
@@ -289,6 +300,7 @@ async function runMatrix(baseUrl: string, tokens: { admin: string; commercial: s
     return { reqPerSec: r.reqPerSec, p50: r.requests ? r.p50 : null, p99: r.requests ? r.p99 : cellDuration * 1000, aloneMs: seqMs, status: drain.status, sqlPerReq: Number(sqlPerReq.toFixed(2)), non2xx: r.non2xx, errors: r.errors, slow };
   };
   for (const c of cells) {
+    c.token = (await tokens())[c.role];
     const base = baseline ? await measure(baseline.baseUrl, baseline.child, c, 'before ') : undefined;
     const now = await measure(baseUrl, child, c, baseline ? 'after  ' : '');
     out.push({ cell: c.name, list: c.list, kind: c.kind, role: c.role, ...now, ...(base ? { before: base } : {}) });
