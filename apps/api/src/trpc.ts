@@ -12,6 +12,7 @@ import { isApiKey, validateApiKey } from './auth/apiKeys.js';
 import { audit } from './services/audit.js';
 import { answerCache } from './lib/cache.js';
 import { emitForProcedure, stateBefore, webhookFamily } from './services/webhookEvents.js';
+import { boardWriteOf } from './services/kanban.js';
 
 export const ACCESS_COOKIE = 'crm_access';
 export const REFRESH_COOKIE = 'crm_refresh';
@@ -259,6 +260,17 @@ const webhookEvents = t.middleware(async ({ ctx, next, path, type, getRawInput }
   return outcome!;
 });
 
+/**
+ * Kanban moves of one column wait in memory behind this process's other moves there, before the
+ * request's transaction (and its pool connection) starts: 50 drops into one column would otherwise
+ * hold every connection while PostgreSQL's column lock lets one through at a time.
+ */
+const boardMoves = t.middleware(async ({ ctx, next, path, type, getRawInput }) => {
+  if (type !== 'mutation') return next();
+  const queued = boardWriteOf(ctx.em, path, await getRawInput().catch(() => undefined));
+  return queued ? queued(() => next()) : next();
+});
+
 export const authedProcedure = publicProcedure
   .use(async ({ ctx, next, path, type }) => {
     const auth = await authenticate(ctx, procedureNeed(path, type));
@@ -287,6 +299,7 @@ export const authedProcedure = publicProcedure
     }
     return result;
   })
+  .use(boardMoves)
   .use(webhookEvents);
 
 export function roleProcedure(...roles: Role[]) {

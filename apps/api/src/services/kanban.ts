@@ -1,4 +1,5 @@
 import type { EntityManager } from '@crm/db';
+import { nextEtape, type Etape } from '@crm/shared';
 import { ApiError, badRequest, conflict } from '../lib/errors.js';
 import { sql, sqlOne } from '../lib/db.js';
 
@@ -180,6 +181,28 @@ export async function serializeColumns<T>(board: Board, values: string[], fn: ()
   } finally {
     for (const r of releases.reverse()) r();
   }
+}
+
+/**
+ * The board writes of a mutation (procedure path and raw input), queued with `serializeMoves` /
+ * `serializeColumns` by a tRPC middleware before any transaction of the request starts (a request
+ * must not hold a pool connection while it waits its turn). Null when the mutation moves no card.
+ */
+export function boardWriteOf(em: EntityManager, path: string, raw: unknown): (<T>(fn: () => Promise<T>) => Promise<T>) | null {
+  const input = (raw ?? {}) as Record<string, unknown>;
+  const [family, name] = path.split('.');
+  const board = family === 'opportunites' ? OPPORTUNITE_BOARD : family === 'taches' ? TACHE_BOARD : null;
+  if (!board) return null;
+  const target = input[board.column];
+  const column = typeof target === 'string' ? target : undefined;
+  if (name === 'create') return (fn) => serializeColumns(board, [column ?? (board === OPPORTUNITE_BOARD ? 'prospect' : 'a_faire')], fn);
+  const id = Number(input.id);
+  if (!Number.isSafeInteger(id) || id < 1 || id > MAX_KEY) return null;
+  if (name === 'avancerEtape' && board === OPPORTUNITE_BOARD) return (fn) => serializeMoves(em, board, id, (v) => nextEtape(v as Etape) ?? undefined, fn);
+  if (name === 'complete' && board === TACHE_BOARD) return (fn) => serializeMoves(em, board, id, () => 'terminee', fn);
+  const moves = column !== undefined || ['avant', 'apres', 'position'].some((k) => input[k] !== undefined);
+  if ((name === 'patch' || name === 'update') && moves) return (fn) => serializeMoves(em, board, id, () => column, fn);
+  return null;
 }
 
 /** PostgreSQL aborted the transaction to break a lock cycle (possible with writers outside these helpers). */

@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import type { AuthUser } from '../auth/sessions.js';
 import { conflict, fieldError, notFound } from '../lib/errors.js';
 import { countCacheOf, day, decimal, iso, money, sql, sqlOne, Where } from '../lib/db.js';
-import { hasPlacement, lockColumns, lockMove, OPPORTUNITE_BOARD, placeCard, retryMoves, serializeColumns, serializeMoves } from './kanban.js';
+import { hasPlacement, lockColumns, lockMove, OPPORTUNITE_BOARD, placeCard, retryMoves } from './kanban.js';
 import { addSearch, getResource, listResource, userName, type Resource, type Row } from './listing.js';
 import { resolveRefs, visibleParent } from './refs.js';
 import { scopeByClient, scopeByClientId, seesAll } from './visibility.js';
@@ -111,7 +111,7 @@ export async function createOpportunite(em: EntityManager, user: AuthUser, input
   const responsable = input.responsable === undefined ? user.id : input.responsable;
   await resolveRefs(em, user, { client: input.client, users: { responsable: responsable === user.id ? undefined : responsable } });
   hasPlacement(input);
-  const id = await retryMoves(() => serializeColumns(OPPORTUNITE_BOARD, [input.etape], () => em.transactional(async (tem) => {
+  const id = await retryMoves(() => em.transactional(async (tem) => {
     await lockColumns(tem, OPPORTUNITE_BOARD, [input.etape]);
     // At the end of its column unless a placement is given.
     const position = await placeCard(tem, OPPORTUNITE_BOARD, input.etape, 0, input, null, visibleCards(user));
@@ -130,7 +130,7 @@ export async function createOpportunite(em: EntityManager, user: AuthUser, input
     });
     await tem.flush();
     return o.id;
-  })));
+  }));
   return getOpportunite(em, user, id);
 }
 
@@ -145,8 +145,7 @@ function visibleCards(user: AuthUser): { sql: string; params: unknown[] } | null
  * columns locked, the card takes a free key between its new neighbours (see placeCard).
  */
 export async function updateOpportunite(em: EntityManager, user: AuthUser, id: number, input: PatchInput): Promise<OpportuniteOut> {
-  const moves = input.etape !== undefined || input.avant !== undefined || input.apres !== undefined || input.position !== undefined;
-  return writeOpportunite(em, user, id, () => input, moves ? () => input.etape : undefined);
+  return writeOpportunite(em, user, id, () => input);
 }
 
 /**
@@ -158,12 +157,8 @@ async function writeOpportunite(
   user: AuthUser,
   id: number,
   change: (cur: { etape: Etape }) => PatchInput,
-  /** For a move: its target column from the current one (queued behind this process's moves there, see serializeMoves). */
-  target?: (current: Etape) => Etape | undefined,
 ): Promise<OpportuniteOut> {
-  const inQueue = <T>(fn: () => Promise<T>) =>
-    target ? serializeMoves(em, OPPORTUNITE_BOARD, id, (v) => target(v as Etape), fn) : fn();
-  await retryMoves(() => inQueue(() => em.transactional(async (tem) => {
+  await retryMoves(() => em.transactional(async (tem) => {
     const where = scopeByClient(new Where().add('o.id = ?', id), user);
     const cur = await sqlOne(tem, `select o.etape, o.resultat, o.motif_perte, o.client_id, o.responsable_id ${FROM} ${where}`, where.params);
     if (!cur) throw notFound();
@@ -200,7 +195,7 @@ async function writeOpportunite(
     if (position !== undefined) o.position = position;
     o.dateModification = new Date();
     await tem.flush();
-  })));
+  }));
   return getOpportunite(em, user, id);
 }
 
@@ -217,7 +212,7 @@ export async function avancerEtape(
     if (next !== 'conclusion') return { etape: next };
     if (!input.resultat) throw fieldError('resultat', 'err.resultat_required');
     return { etape: next, resultat: input.resultat, motifPerte: input.motifPerte ?? '' };
-  }, (current) => nextEtape(current) ?? undefined);
+  });
 }
 
 /** DELETE (admin/manager): 409 while devis hang off it. Keys are sparse: the column keeps its gap. */

@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import type { AuthUser } from '../auth/sessions.js';
 import { conflict, fieldError, notFound } from '../lib/errors.js';
 import { countCacheOf, day, iso, sql, sqlOne, today, Where } from '../lib/db.js';
-import { hasPlacement, lockColumns, lockMove, placeCard, retryMoves, serializeColumns, serializeMoves, TACHE_BOARD } from './kanban.js';
+import { hasPlacement, lockColumns, lockMove, placeCard, retryMoves, TACHE_BOARD } from './kanban.js';
 import { addSearch, getResource, listResource, userName, type Resource, type Row } from './listing.js';
 import { resolveRefs, visibleParent } from './refs.js';
 import { scopeTaches, seesAll } from './visibility.js';
@@ -121,7 +121,7 @@ export async function createTache(em: EntityManager, user: AuthUser, input: Crea
   });
   const client = clientOfTache(input.client, input.projet, refs.projet, null);
   hasPlacement(input);
-  const id = await retryMoves(() => serializeColumns(TACHE_BOARD, [input.statut], () => em.transactional(async (tem) => {
+  const id = await retryMoves(() => em.transactional(async (tem) => {
     await lockColumns(tem, TACHE_BOARD, [input.statut]);
     const position = await placeCard(tem, TACHE_BOARD, input.statut, 0, input, null, visibleCards(user));
     const tache = tem.create(Tache, {
@@ -138,7 +138,7 @@ export async function createTache(em: EntityManager, user: AuthUser, input: Crea
     });
     await tem.flush();
     return tache.id;
-  })));
+  }));
   return getTache(em, user, id, false);
 }
 
@@ -156,10 +156,7 @@ function visibleCards(user: AuthUser): { sql: string; params: unknown[] } | null
  * clears it.
  */
 export async function updateTache(em: EntityManager, user: AuthUser, id: number, input: PatchInput): Promise<TacheOut> {
-  const moves = input.statut !== undefined || input.avant !== undefined || input.apres !== undefined || input.position !== undefined;
-  // A move waits behind this process's other moves of those columns (see serializeMoves).
-  const inQueue = <T>(fn: () => Promise<T>) => (moves ? serializeMoves(em, TACHE_BOARD, id, () => input.statut, fn) : fn());
-  await retryMoves(() => inQueue(() => em.transactional(async (tem) => {
+  await retryMoves(() => em.transactional(async (tem) => {
     const where = scopeTaches(new Where().add('t.id = ?', id), user);
     const cur = await sqlOne(tem, `select t.statut, t.client_id, t.projet_id, t.assigne_a_id ${FROM} ${where}`, where.params);
     if (!cur) throw notFound();
@@ -190,7 +187,7 @@ export async function updateTache(em: EntityManager, user: AuthUser, id: number,
     if (position !== undefined) tache.position = position;
     tache.dateModification = new Date();
     await tem.flush();
-  })));
+  }));
   return getTache(em, user, id, false);
 }
 
