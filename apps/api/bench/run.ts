@@ -58,6 +58,9 @@ function startServer(databaseUrl: string, redisUrl: string | undefined, script =
       BENCH_INSTANCES: String(instances),
       REDIS_URL: redisUrl ?? '',
       JWT_SECRET: 'bench-secret-that-is-long-enough-0123456789',
+      // The bench is one user sending thousands of requests a minute: lift the per-caller limits.
+      RATE_LIMIT_USER_PER_MINUTE: env.RATE_LIMIT_USER_PER_MINUTE ?? '100000000',
+      RATE_LIMIT_KEY_PER_MINUTE: env.RATE_LIMIT_KEY_PER_MINUTE ?? '100000000',
     },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
