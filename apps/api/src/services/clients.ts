@@ -4,9 +4,11 @@ import type { ClientDetailOut, ClientOut, Page } from '@crm/shared';
 import { clientCreateInput, clientListInput, clientPatchInput } from '@crm/shared';
 import type { z } from 'zod';
 import type { AuthUser } from '../auth/sessions.js';
-import { conflict, forbidden, notFound } from '../lib/errors.js';
-import { countCacheOf, ISO_UTC, money, orderBy, sql, sqlOne, Where } from '../lib/db.js';
-import { addSearch, runList } from './listing.js';
+import { conflict, fieldError, forbidden, notFound } from '../lib/errors.js';
+import { resolveRefs } from './refs.js';
+import { countCacheOf, ISO_UTC, lockRow, money, orderBy, sql, sqlOne, Where } from '../lib/db.js';
+import { idArray } from './kanban.js';
+import { addSearch, runList, type Resource } from './listing.js';
 import { scopeByClient, seesAll } from './visibility.js';
 
 type ListInput = z.infer<typeof clientListInput>;
@@ -20,6 +22,7 @@ const COLUMNS = `c.id, c.nom, c.societe, c.email, c.telephone, c.notes, c.catego
          ${ISO_UTC('c.date_creation')} as date_creation, ${ISO_UTC('c.date_modification')} as date_modification`;
 const FROM = 'from clients c left join users u on u.id = c.responsable_id';
 const SELECT = `select ${COLUMNS} ${FROM}`;
+const DEFAULT_ORDER = 'c.date_creation desc, c.id desc';
 
 type Row = Record<string, any>;
 
@@ -44,24 +47,36 @@ export function clientSearch(where: Where, search: string | undefined, alias = '
   return addSearch(where, search, `${alias}.recherche`);
 }
 
-export async function listClients(em: EntityManager, user: AuthUser, input: ListInput): Promise<Page<ClientOut>> {
+/** The list's filters, search and visibility (its pages and its export). */
+export function clientFilters(user: AuthUser, input: Omit<ListInput, 'page' | 'pageSize'>): Where {
   const where = scopeByClient(new Where(), user);
   clientSearch(where, input.search);
   if (input.categorie !== undefined) where.add('c.categorie = ?', input.categorie);
   if (input.responsable !== undefined) where.add('c.responsable_id = ?', input.responsable);
+  return where;
+}
+
+/** How clients are read (the list's export streams every page of it). */
+export const CLIENT_RESOURCE: Resource<ClientOut> = {
+  from: FROM,
+  countFrom: 'from clients c',
+  alias: 'c',
+  table: 'clients',
+  columns: COLUMNS,
+  orderColumns: ORDER_COLUMNS,
+  defaultOrder: DEFAULT_ORDER,
+  map: toOut,
+};
+
+export async function listClients(em: EntityManager, user: AuthUser, input: ListInput): Promise<Page<ClientOut>> {
   // Two statements whatever the page size: the count (a big one from the count cache, see
   // CountCache) and the page, users joined (no N+1).
   return runList(em, {
-    from: FROM,
-    countFrom: 'from clients c',
-    alias: 'c',
-    table: 'clients',
-    columns: COLUMNS,
-    where,
-    order: orderBy(input.ordering, ORDER_COLUMNS, 'c.date_creation desc, c.id desc'),
+    ...CLIENT_RESOURCE,
+    where: clientFilters(user, input),
+    order: orderBy(input.ordering, ORDER_COLUMNS, DEFAULT_ORDER),
     page: input.page,
     pageSize: input.pageSize,
-    map: toOut,
   });
 }
 
@@ -94,13 +109,21 @@ export async function getClient(em: EntityManager, user: AuthUser, id: number): 
   };
 }
 
-/** A commercial may only own their clients; admins and managers may assign anyone. */
-function checkResponsable(user: AuthUser, responsable: number | null | undefined): void {
-  if (responsable !== undefined && responsable !== null && responsable !== user.id && !seesAll(user)) throw forbidden();
+/**
+ * A commercial may only own their clients; admins and managers may assign anyone. A commercial
+ * clearing `responsable` would lose sight of the client the moment it is saved (a committed write
+ * answered by a 404): refused up front as a validation error of that field. Existence comes before
+ * permission: a user id that names nobody is a 400 on `responsable` for everyone, as for an admin.
+ */
+async function checkResponsable(em: EntityManager, user: AuthUser, responsable: number | null | undefined): Promise<void> {
+  if (seesAll(user) || responsable === undefined || responsable === user.id) return;
+  if (responsable === null) throw fieldError('responsable', 'err.responsable_keep');
+  await resolveRefs(em, user, { users: { responsable } });
+  throw forbidden();
 }
 
 export async function createClient(em: EntityManager, user: AuthUser, input: CreateInput): Promise<ClientDetailOut> {
-  checkResponsable(user, input.responsable);
+  await checkResponsable(em, user, input.responsable);
   const client = em.create(Client, {
     nom: input.nom,
     societe: input.societe,
@@ -114,16 +137,40 @@ export async function createClient(em: EntityManager, user: AuthUser, input: Cre
   return getClient(em, user, client.id);
 }
 
+/**
+ * The row is locked before the visibility check and the answer read before commit: a concurrent
+ * reassignment of the client waits, so the caller's edit is either applied and answered, or
+ * refused (404) with nothing written — never written, then answered 404.
+ */
 export async function updateClient(em: EntityManager, user: AuthUser, id: number, input: PatchInput): Promise<ClientDetailOut> {
-  await assertClientVisible(em, user, id);
-  checkResponsable(user, input.responsable);
-  const client = await em.findOneOrFail(Client, id);
-  const { responsable, ...rest } = input;
-  for (const [k, v] of Object.entries(rest)) if (v !== undefined) (client as any)[k] = v;
-  if (responsable !== undefined) client.responsable = responsable;
-  client.dateModification = new Date();
-  await em.flush();
-  return getClient(em, user, id);
+  await checkResponsable(em, user, input.responsable);
+  return em.transactional(async (tem) => {
+    if (!(await lockRow(tem, 'clients', id))) throw notFound();
+    await assertClientVisible(tem, user, id);
+    const client = await tem.findOneOrFail(Client, id);
+    const { responsable, ...rest } = input;
+    for (const [k, v] of Object.entries(rest)) if (v !== undefined) (client as any)[k] = v;
+    if (responsable !== undefined) client.responsable = responsable;
+    client.dateModification = new Date();
+    await tem.flush();
+    return getClient(tem, user, id);
+  });
+}
+
+/**
+ * Deletes clients with everything hanging off them (cascade), inside the caller's transaction:
+ * taches, projets, devis, opportunites, then the clients. Set-based (single and bulk deletes).
+ */
+export async function purgeClients(tem: EntityManager, ids: number[]): Promise<void> {
+  const arr = idArray(ids);
+  await sql(tem, `delete from taches where client_id = any(?::int[]) or projet_id in (select id from projets where client_id = any(?::int[]))`, [arr, arr]);
+  await sql(tem, `update projets set devis_associe_id = null where client_id = any(?::int[])`, [arr]);
+  await sql(tem, `delete from projets where client_id = any(?::int[])`, [arr]);
+  await sql(tem, `update projets set devis_associe_id = null where devis_associe_id in
+    (select d.id from devis d join opportunites o on o.id = d.opportunite_id where o.client_id = any(?::int[]))`, [arr]);
+  await sql(tem, `delete from devis where opportunite_id in (select id from opportunites where client_id = any(?::int[]))`, [arr]);
+  await sql(tem, `delete from opportunites where client_id = any(?::int[])`, [arr]);
+  await sql(tem, `delete from clients where id = any(?::int[])`, [arr]);
 }
 
 /**
@@ -140,17 +187,9 @@ export async function deleteClient(em: EntityManager, user: AuthUser, id: number
             + (select count(*) from taches where client_id = ?) as n`,
       [id, id, id],
     );
-    if (Number(c.n) > 0) {
-      if (!cascade) throw conflict('error.client_has_children');
-      await sql(tem, `delete from taches where client_id = ? or projet_id in (select id from projets where client_id = ?)`, [id, id]);
-      await sql(tem, `update projets set devis_associe_id = null where client_id = ?`, [id]);
-      await sql(tem, `delete from projets where client_id = ?`, [id]);
-      await sql(tem, `update projets set devis_associe_id = null where devis_associe_id in
-        (select d.id from devis d join opportunites o on o.id = d.opportunite_id where o.client_id = ?)`, [id]);
-      await sql(tem, `delete from devis where opportunite_id in (select id from opportunites where client_id = ?)`, [id]);
-      await sql(tem, `delete from opportunites where client_id = ?`, [id]);
-    }
-    await sql(tem, `delete from clients where id = ?`, [id]);
+    if (Number(c.n) === 0) await sql(tem, 'delete from clients where id = ?', [id]);
+    else if (!cascade) throw conflict('error.client_has_children');
+    else await purgeClients(tem, [id]);
   });
   // Raw SQL (no entity events): the cached big-list counts are stale now that it is committed.
   countCacheOf(em, 'clients')?.invalidate();

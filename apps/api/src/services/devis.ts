@@ -5,7 +5,7 @@ import { computeDevisTotals, DEFAULT_TVA, devisCreateInput, devisListInput, devi
 import type { z } from 'zod';
 import type { AuthUser } from '../auth/sessions.js';
 import { conflict, fieldError, notFound } from '../lib/errors.js';
-import { countCacheOf, centsToDecimal, iso, money, sql, sqlOne, toCents, Where } from '../lib/db.js';
+import { countCacheOf, centsToDecimal, iso, lockRow, money, sql, sqlOne, toCents, Where } from '../lib/db.js';
 import { addSearch, getResource, listResource, type Resource, type Row } from './listing.js';
 import { resolveRefs, visibleParent } from './refs.js';
 import { scopeByClient } from './visibility.js';
@@ -42,7 +42,8 @@ function toOut(r: Row): DevisOut {
   };
 }
 
-function filters(user: AuthUser, input: ListInput): Where {
+/** The list's filters, search and visibility (its pages and its export). */
+export function devisFilters(user: AuthUser, input: ListInput): Where {
   const where = scopeByClient(new Where(), user);
   addSearch(where, input.search, 'd.recherche');
   if (input.statut !== undefined) where.add('d.statut = ?', input.statut);
@@ -62,13 +63,18 @@ export const DEVIS_RESOURCE: Resource<DevisOut> = {
 };
 
 export function listDevis(em: EntityManager, user: AuthUser, input: ListInput): Promise<Page<DevisOut>> {
-  return listResource(em, DEVIS_RESOURCE, input, filters(user, input));
+  return listResource(em, DEVIS_RESOURCE, input, devisFilters(user, input));
 }
 
 /** `GET /opportunites/{id}/devis/`: 404 when the opportunity is not visible. */
 export function listDevisOfOpportunite(em: EntityManager, user: AuthUser, opportuniteId: number, input: ListInput): Promise<Page<DevisOut>> {
-  const where = filters(user, input).add('d.opportunite_id = ?', opportuniteId);
-  return listResource(em, DEVIS_RESOURCE, input, where, visibleParent(user, 'opportunite', opportuniteId));
+  const q = devisOfOpportunite(user, opportuniteId, input);
+  return listResource(em, DEVIS_RESOURCE, input, q.where, q.parent);
+}
+
+/** The sub-list's filters and its parent check (pages and export). */
+export function devisOfOpportunite(user: AuthUser, opportuniteId: number, input: ListInput) {
+  return { where: devisFilters(user, input).add('d.opportunite_id = ?', opportuniteId), parent: visibleParent(user, 'opportunite', opportuniteId) };
 }
 
 export async function getDevis(em: EntityManager, user: AuthUser, id: number): Promise<DevisOut> {
@@ -130,9 +136,11 @@ export async function createDevis(em: EntityManager, user: AuthUser, input: Crea
 
 /** PUT and PATCH; 409 on an accepte/refuse devis. Moving it to another opportunity gives it that one's next version. */
 export async function updateDevis(em: EntityManager, user: AuthUser, id: number, input: PatchInput): Promise<DevisOut> {
-  await em.transactional(async (tem) => {
+  // Answered from inside the transaction, under the lock (never a committed write answered 404).
+  return em.transactional(async (tem) => {
     const where = scopeByClient(new Where().add('d.id = ?', id), user);
-    const cur = await sqlOne(tem, `select d.statut, d.opportunite_id, d.lignes, d.montant ${FROM} ${where} for update of d`, where.params);
+    if (!(await lockRow(tem, 'devis', id))) throw notFound();
+    const cur = await sqlOne(tem, `select d.statut, d.opportunite_id, d.lignes, d.montant ${FROM} ${where}`, where.params);
     if (!cur) throw notFound();
     if (READ_ONLY.has(cur.statut)) throw conflict('error.devis_readonly');
     const opportuniteChanged = input.opportunite !== undefined && input.opportunite !== cur.opportunite_id;
@@ -152,8 +160,8 @@ export async function updateDevis(em: EntityManager, user: AuthUser, id: number,
     devis.montantTva = amounts.montantTva;
     devis.dateModification = new Date();
     await tem.flush();
+    return getDevis(tem, user, id);
   });
-  return getDevis(em, user, id);
 }
 
 /** `POST /devis/{id}/nouvelle-version/`: a new brouillon copying montant, contenu and lignes, next version. */

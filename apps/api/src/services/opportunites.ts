@@ -57,6 +57,7 @@ function toOut(r: Row): OpportuniteOut {
   };
 }
 
+/** The list's filters, search and visibility (its pages, its export and the column totals). */
 export function opportuniteFilters(user: AuthUser, input: Omit<ListInput, 'page' | 'pageSize' | 'ordering'>): Where {
   const where = scopeByClientId(new Where(), user, 'o.client_id');
   addSearch(where, input.search, 'o.recherche');
@@ -87,8 +88,13 @@ export function listOpportunites(em: EntityManager, user: AuthUser, input: ListI
 
 /** `GET /clients/{id}/opportunites/`: 404 when the client is not visible. */
 export function listOpportunitesOfClient(em: EntityManager, user: AuthUser, clientId: number, input: ListInput): Promise<Page<OpportuniteOut>> {
-  const where = opportuniteFilters(user, input).add('o.client_id = ?', clientId);
-  return listResource(em, OPPORTUNITE_RESOURCE, input, where, visibleParent(user, 'client', clientId));
+  const q = opportunitesOfClient(user, clientId, input);
+  return listResource(em, OPPORTUNITE_RESOURCE, input, q.where, q.parent);
+}
+
+/** The sub-list's filters and its parent check (pages and export). */
+export function opportunitesOfClient(user: AuthUser, clientId: number, input: ListInput) {
+  return { where: opportuniteFilters(user, input).add('o.client_id = ?', clientId), parent: visibleParent(user, 'client', clientId) };
 }
 
 export async function getOpportunite(em: EntityManager, user: AuthUser, id: number): Promise<OpportuniteOut> {

@@ -1,11 +1,12 @@
 import type { EntityManager } from '@crm/db';
 import { Projet } from '@crm/db';
 import type { Page, ProjetOut } from '@crm/shared';
-import { dateFinAfterDebut, projetCreateInput, projetListInput, projetPatchInput } from '@crm/shared';
+import { dateFinAfterDebut, projetCreateInput, projetListInput, projetPatchInput, TACHE_STATUTS } from '@crm/shared';
 import type { z } from 'zod';
 import type { AuthUser } from '../auth/sessions.js';
 import { conflict, fieldError, notFound } from '../lib/errors.js';
-import { countCacheOf, day, decimal, iso, moneyOrNull, sql, sqlOne, today, Where } from '../lib/db.js';
+import { countCacheOf, day, decimal, iso, lockRow, moneyOrNull, sql, sqlOne, today, Where } from '../lib/db.js';
+import { lockColumns, TACHE_BOARD } from './kanban.js';
 import { addSearch, daysBetween, getResource, listResource, type Resource, type Row } from './listing.js';
 import { resolveRefs, visibleParent } from './refs.js';
 import { scopeByClient, scopeByClientId } from './visibility.js';
@@ -43,7 +44,8 @@ function toOut(r: Row): ProjetOut {
 /** `enRetard` as SQL: dateFin passed and not termine (same rule as toOut). */
 const EN_RETARD = `(p.date_fin < ?::date and p.statut <> 'termine')`;
 
-function filters(user: AuthUser, input: ListInput): Where {
+/** The list's filters, search and visibility (its pages and its export). */
+export function projetFilters(user: AuthUser, input: ListInput): Where {
   const where = scopeByClientId(new Where(), user, 'p.client_id');
   addSearch(where, input.search, 'p.recherche');
   if (input.statut !== undefined) where.add('p.statut = ?', input.statut);
@@ -66,13 +68,18 @@ export const PROJET_RESOURCE: Resource<ProjetOut> = {
 };
 
 export function listProjets(em: EntityManager, user: AuthUser, input: ListInput): Promise<Page<ProjetOut>> {
-  return listResource(em, PROJET_RESOURCE, input, filters(user, input));
+  return listResource(em, PROJET_RESOURCE, input, projetFilters(user, input));
 }
 
 /** `GET /clients/{id}/projets/`: 404 when the client is not visible. */
 export function listProjetsOfClient(em: EntityManager, user: AuthUser, clientId: number, input: ListInput): Promise<Page<ProjetOut>> {
-  const where = filters(user, input).add('p.client_id = ?', clientId);
-  return listResource(em, PROJET_RESOURCE, input, where, visibleParent(user, 'client', clientId));
+  const q = projetsOfClient(user, clientId, input);
+  return listResource(em, PROJET_RESOURCE, input, q.where, q.parent);
+}
+
+/** The sub-list's filters and its parent check (pages and export). */
+export function projetsOfClient(user: AuthUser, clientId: number, input: ListInput) {
+  return { where: projetFilters(user, input).add('p.client_id = ?', clientId), parent: visibleParent(user, 'client', clientId) };
 }
 
 export async function getProjet(em: EntityManager, user: AuthUser, id: number): Promise<ProjetOut> {
@@ -104,9 +111,12 @@ export async function createProjet(em: EntityManager, user: AuthUser, input: Cre
 
 /** PUT (every field) and PATCH (some): rules are checked on the stored values merged with the input. */
 export async function updateProjet(em: EntityManager, user: AuthUser, id: number, input: PatchInput): Promise<ProjetOut> {
-  await em.transactional(async (tem) => {
+  // The answer is read inside the transaction, under the lock: a concurrent change cannot make a
+  // committed write answer 404.
+  return em.transactional(async (tem) => {
     const where = scopeByClient(new Where().add('p.id = ?', id), user);
-    const current = await sqlOne(tem, `select p.client_id, p.devis_associe_id, p.date_debut, p.date_fin ${FROM} ${where} for update of p`, where.params);
+    if (!(await lockRow(tem, 'projets', id))) throw notFound();
+    const current = await sqlOne(tem, `select p.client_id, p.devis_associe_id, p.date_debut, p.date_fin ${FROM} ${where}`, where.params);
     if (!current) throw notFound();
     const client: number = input.client ?? current.client_id;
     const devisAssocie: number | null = input.devisAssocie !== undefined ? input.devisAssocie : current.devis_associe_id;
@@ -121,20 +131,18 @@ export async function updateProjet(em: EntityManager, user: AuthUser, id: number
     });
     checkDevisClient(refs.devisAssocie, client);
 
+    // The projet's taches follow it to its new client (a trigger updates them with the projet row).
+    // Every tache position writer is held off first, in the board's lock order (projet, then
+    // columns, then rows), so the update of the taches cannot deadlock with a move.
+    if (clientChanged) await lockColumns(tem, TACHE_BOARD, [...TACHE_STATUTS]);
     const projet = await tem.findOneOrFail(Projet, id);
     const { budget, ...rest } = input;
     for (const [k, v] of Object.entries(rest)) if (v !== undefined) (projet as any)[k] = v;
     if (budget !== undefined) projet.budget = budget === null ? null : decimal(budget);
     projet.dateModification = new Date();
     await tem.flush();
-    // A projet's taches belong to the projet's client: they follow it to its new client.
-    if (clientChanged) {
-      // Rows locked in id order, like the task board does, so the two never wait on each other in a cycle.
-      await sql(tem, 'select id from taches where projet_id = ? order by id for update', [id]);
-      await sql(tem, 'update taches set client_id = ?, date_modification = now() where projet_id = ?', [client, id]);
-    }
+    return getProjet(tem, user, id);
   });
-  return getProjet(em, user, id);
 }
 
 /** DELETE (admin/manager): 409 while taches still hang off the projet. */

@@ -49,6 +49,7 @@ function toOut(r: Row): TacheOut {
 
 const EN_RETARD = `(t.date_echeance < ?::date and t.statut <> 'terminee')`;
 
+/** The list's filters, search and visibility (its pages, its export and the column totals). */
 export function tacheFilters(user: AuthUser, input: Omit<ListInput, 'page' | 'pageSize' | 'ordering'>): Where {
   const where = scopeTaches(new Where(), user);
   addSearch(where, input.search, 't.recherche');
@@ -82,14 +83,24 @@ export function listTaches(em: EntityManager, user: AuthUser, input: ListInput):
 
 /** `GET /projets/{id}/taches/`: 404 when the projet is not visible. */
 export function listTachesOfProjet(em: EntityManager, user: AuthUser, projetId: number, input: ListInput): Promise<Page<TacheOut>> {
-  const where = tacheFilters(user, input).add('t.projet_id = ?', projetId);
-  return listResource(em, TACHE_RESOURCE, input, where, visibleParent(user, 'projet', projetId));
+  const q = tachesOfProjet(user, projetId, input);
+  return listResource(em, TACHE_RESOURCE, input, q.where, q.parent);
+}
+
+/** The sub-list's filters and its parent check (pages and export). */
+export function tachesOfProjet(user: AuthUser, projetId: number, input: ListInput) {
+  return { where: tacheFilters(user, input).add('t.projet_id = ?', projetId), parent: visibleParent(user, 'projet', projetId) };
 }
 
 /** `GET /clients/{id}/taches/`: 404 when the client is not visible. */
 export function listTachesOfClient(em: EntityManager, user: AuthUser, clientId: number, input: ListInput): Promise<Page<TacheOut>> {
-  const where = tacheFilters(user, input).add('t.client_id = ?', clientId);
-  return listResource(em, TACHE_RESOURCE, input, where, visibleParent(user, 'client', clientId));
+  const q = tachesOfClient(user, clientId, input);
+  return listResource(em, TACHE_RESOURCE, input, q.where, q.parent);
+}
+
+/** The sub-list's filters and its parent check (pages and export). */
+export function tachesOfClient(user: AuthUser, clientId: number, input: ListInput) {
+  return { where: tacheFilters(user, input).add('t.client_id = ?', clientId), parent: visibleParent(user, 'client', clientId) };
 }
 
 /**
@@ -112,6 +123,21 @@ function clientOfTache(inputClient: number | null | undefined, projet: number | 
   return projetClient;
 }
 
+/**
+ * Share-locks the projets a tache write involves (its current one when `tacheId` is given, and
+ * `projets`) before anything else, so the write waits for a projet changing client and then reads
+ * the committed client (the database trigger that copies it locks the projet too; taking it first
+ * keeps one lock order — projet, board columns, tache rows — with updateProjet, so no deadlock).
+ */
+async function lockProjets(em: EntityManager, projets: (number | null | undefined)[], tacheId?: number): Promise<void> {
+  const ids = projets.filter((p): p is number => typeof p === 'number');
+  if (!ids.length && tacheId === undefined) return;
+  // An array literal (knex would expand a JS array into a list); bigint so that an out-of-range id
+  // is simply not found here and reported on its field by resolveRefs.
+  await sql(em, `select id from projets where id = any(?::bigint[]) or id = (select projet_id from taches where id = ?) order by id for share`,
+    [`{${ids.join(',')}}`, tacheId ?? 0]);
+}
+
 export async function createTache(em: EntityManager, user: AuthUser, input: CreateInput): Promise<TacheOut> {
   const assigneA = input.assigneA === undefined ? user.id : input.assigneA;
   const refs = await resolveRefs(em, user, {
@@ -122,6 +148,7 @@ export async function createTache(em: EntityManager, user: AuthUser, input: Crea
   const client = clientOfTache(input.client, input.projet, refs.projet, null);
   hasPlacement(input);
   const id = await retryMoves(() => em.transactional(async (tem) => {
+    await lockProjets(tem, [input.projet]);
     await lockColumns(tem, TACHE_BOARD, [input.statut]);
     const position = await placeCard(tem, TACHE_BOARD, input.statut, 0, input, null, visibleCards(user));
     const tache = tem.create(Tache, {
@@ -157,6 +184,7 @@ function visibleCards(user: AuthUser): { sql: string; params: unknown[] } | null
  */
 export async function updateTache(em: EntityManager, user: AuthUser, id: number, input: PatchInput): Promise<TacheOut> {
   await retryMoves(() => em.transactional(async (tem) => {
+    await lockProjets(tem, [input.projet], id);
     const where = scopeTaches(new Where().add('t.id = ?', id), user);
     const cur = await sqlOne(tem, `select t.statut, t.client_id, t.projet_id, t.assigne_a_id ${FROM} ${where}`, where.params);
     if (!cur) throw notFound();

@@ -10,6 +10,8 @@ import { Migration } from '@mikro-orm/migrations';
  * - Every ordering of the contract has a (column, id) index (the lists end every order on id), and
  *   the ranked `-priorite` of tâches an expression index on the same rank as the API's ORDER BY.
  * - Column aggregates of the boards (`colonnes`) read covering indexes (index-only scans).
+ * - The lists search the folded `recherche` column (Migration20261206080000_recherche): the
+ *   trigram indexes on the crm_fold() expressions are dropped.
  */
 export class Migration20261206040000_sparse_positions_list_indexes extends Migration {
   override async up(): Promise<void> {
@@ -42,15 +44,14 @@ from r where r.id = t.id and t.position is distinct from r.rn * greatest(1, leas
       'create index opportunites_position_idx on opportunites (position, id)',
       'create index opportunites_colonnes_idx on opportunites (etape) include (montant_centimes, probabilite, resultat, client_id)',
       `create index taches_priorite_idx on taches ((case priorite when 'basse' then 1 when 'moyenne' then 2 when 'haute' then 3 when 'urgente' then 4 end), id)`,
-      'create index taches_date_creation_idx on taches (date_creation, id)',
       'create index taches_position_idx on taches (position, id)',
       'create index taches_colonnes_idx on taches (statut) include (date_echeance, assigne_a_id, client_id)',
-      'create index devis_date_creation_idx on devis (date_creation, id)',
       'create index devis_montant_idx on devis (montant, id)',
       'create index devis_version_idx on devis (version, id)',
       'create index devis_opportunite_idx on devis (opportunite_id) include (statut)',
     ];
     for (const i of indexes) this.addSql(`${i};`);
+    for (const t of ['clients', 'projets', 'opportunites', 'taches', 'devis']) this.addSql(`drop index if exists ${t}_search_trgm;`);
   }
 
   override async down(): Promise<void> {
@@ -58,7 +59,7 @@ from r where r.id = t.id and t.position is distinct from r.rn * greatest(1, leas
       'clients_societe_idx', 'clients_date_modification_idx', 'clients_categorie_date_idx', 'projets_titre_idx', 'projets_date_debut_idx',
       'projets_date_fin_order_idx', 'projets_budget_idx', 'projets_statut_date_idx', 'opportunites_nom_idx', 'opportunites_montant_idx',
       'opportunites_probabilite_idx', 'opportunites_date_conclusion_estimee_idx', 'opportunites_position_idx', 'opportunites_colonnes_idx',
-      'taches_priorite_idx', 'taches_date_creation_idx', 'taches_position_idx', 'taches_colonnes_idx', 'devis_date_creation_idx',
+      'taches_priorite_idx', 'taches_position_idx', 'taches_colonnes_idx',
       'devis_montant_idx', 'devis_version_idx', 'devis_opportunite_idx',
     ]) this.addSql(`drop index if exists ${i};`);
     this.addSql('create index if not exists clients_categorie_idx on clients (categorie);');
