@@ -176,7 +176,18 @@ const databaseAdmission = t.middleware(({ ctx, next, path }) => {
   return ctx.deps.db.run(() => next(), path.startsWith('auth.'));
 });
 
-export const publicProcedure = t.procedure.use(errorMapping).use(databaseAdmission).use(invalidateCachedAnswers);
+/**
+ * Kanban moves of one column wait in memory behind this process's other moves there, before the
+ * request's admission to the database and its transaction (a pool connection) start: 50 drops into one column would otherwise
+ * hold every connection while PostgreSQL's column lock lets one through at a time.
+ */
+const boardMoves = t.middleware(async ({ ctx, next, path, type, getRawInput }) => {
+  if (type !== 'mutation') return next();
+  const queued = boardWriteOf(ctx.em, path, await getRawInput().catch(() => undefined));
+  return queued ? queued(() => next()) : next();
+});
+
+export const publicProcedure = t.procedure.use(errorMapping).use(boardMoves).use(databaseAdmission).use(invalidateCachedAnswers);
 
 function bearerToken(req: FastifyRequest): string | undefined {
   const h = req.headers.authorization;
@@ -271,17 +282,6 @@ const webhookEvents = t.middleware(async ({ ctx, next, path, type, getRawInput }
   return outcome!;
 });
 
-/**
- * Kanban moves of one column wait in memory behind this process's other moves there, before the
- * request's transaction (and its pool connection) starts: 50 drops into one column would otherwise
- * hold every connection while PostgreSQL's column lock lets one through at a time.
- */
-const boardMoves = t.middleware(async ({ ctx, next, path, type, getRawInput }) => {
-  if (type !== 'mutation') return next();
-  const queued = boardWriteOf(ctx.em, path, await getRawInput().catch(() => undefined));
-  return queued ? queued(() => next()) : next();
-});
-
 export const authedProcedure = publicProcedure
   .use(async ({ ctx, next, path, type }) => {
     const auth = await authenticate(ctx, procedureNeed(path, type));
@@ -310,7 +310,6 @@ export const authedProcedure = publicProcedure
     }
     return result;
   })
-  .use(boardMoves)
   .use(webhookEvents);
 
 export function roleProcedure(...roles: Role[]) {
