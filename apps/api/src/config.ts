@@ -18,7 +18,11 @@ export interface AppConfig {
   refreshTtlSeconds: number;
   loginMaxFailures: number;
   loginWindowSeconds: number;
-  smtp: { host: string; port: number; secure: boolean; user?: string; pass?: string; from: string };
+  /** Outgoing mail: without SMTP_HOST, mails go to the local mailbox (`.eml` files under dataDir + the « Courriels » page). */
+  smtp: { host?: string; port: number; secure: boolean; user?: string; pass?: string; from: string; timeoutSeconds: number };
+  mail: { retryBaseSeconds: number };
+  /** Public address of the app, for links in e-mails (PUBLIC_URL, default http://HOST:PORT). */
+  publicUrl: string;
   webDist?: string;
   logLevel: string;
   /** Local files of the app (e.g. the local mailbox): DATA_DIR, default `<repo>/.data`. */
@@ -54,13 +58,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     loginMaxFailures: 5,
     loginWindowSeconds: 15 * 60,
     smtp: {
-      host: env.SMTP_HOST ?? '127.0.0.1',
-      port: Number(env.SMTP_PORT ?? 1025),
+      host: env.SMTP_HOST || undefined,
+      port: Number(env.SMTP_PORT ?? (env.SMTP_SECURE === 'true' ? 465 : 587)),
       secure: env.SMTP_SECURE === 'true',
       user: env.SMTP_USER,
       pass: env.SMTP_PASS,
       from: env.SMTP_FROM ?? 'CRM <no-reply@crm.local>',
+      timeoutSeconds: Number(env.SMTP_TIMEOUT_SECONDS ?? 30),
     },
+    mail: { retryBaseSeconds: Number(env.MAIL_RETRY_SECONDS ?? 30) },
+    publicUrl: (env.PUBLIC_URL ?? `http://${env.HOST ?? '127.0.0.1'}:${env.PORT ?? 3000}`).replace(/\/+$/, ''),
     webDist: env.WEB_DIST,
     logLevel: env.LOG_LEVEL ?? (dev ? 'info' : 'warn'),
     dataDir: path.resolve(env.DATA_DIR ?? path.join(REPO_ROOT, '.data')),

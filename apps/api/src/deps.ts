@@ -6,8 +6,8 @@ import { TokenService, type AccessClaims } from './auth/tokens.js';
 import { SessionStore, type AuthUser } from './auth/sessions.js';
 import { MemoryFailureLimiter, RedisFailureLimiter, type FailureLimiter } from './auth/rateLimit.js';
 import { CountCache, registerCountCaches } from './lib/db.js';
-import { JobQueue, registerJobQueue, type AnyJobDefinition } from './jobs/queue.js';
-import { jobDefinitions } from './jobs/index.js';
+import { JobQueue, registerJobQueue } from './jobs/queue.js';
+import { jobDefinitions, resolveJobs, type JobEntry } from './jobs/index.js';
 
 /** Session validation on every authenticated request. */
 export interface SessionValidator {
@@ -259,7 +259,7 @@ function watchEntityWrites(orm: MikroORM, onUsers: (ids: number[]) => Promise<vo
   } as any);
 }
 
-export function createDeps(orm: MikroORM, config: AppConfig, jobs: AnyJobDefinition<AppDeps>[] = jobDefinitions): AppDeps {
+export function createDeps(orm: MikroORM, config: AppConfig, jobs: JobEntry[] = jobDefinitions): AppDeps {
   const redis = config.redisUrl ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 }) : undefined;
   const sessions = new SessionStore(config.refreshTtlSeconds);
   const loginLimiter: FailureLimiter = redis
@@ -304,7 +304,7 @@ export function createDeps(orm: MikroORM, config: AppConfig, jobs: AnyJobDefinit
     countCaches,
     loginLimiter,
     redis,
-    jobs: new JobQueue<AppDeps>(orm, config.jobs, jobs, () => deps),
+    jobs: new JobQueue<AppDeps>(orm, config.jobs, resolveJobs(jobs, config), () => deps),
     async close() {
       await deps.jobs.stop();
       bus?.close();

@@ -10,6 +10,7 @@ import { devisActionsRouter } from './routers/devisActions.js';
 import { dashboardRouter } from './routers/dashboard.js';
 import { rapportsRouter } from './routers/rapports.js';
 import { healthRouter } from './routers/health.js';
+import { courrielsRouter } from './routers/courriels.js';
 
 export const appRouter = router({
   auth: authRouter,
@@ -22,6 +23,7 @@ export const appRouter = router({
   dashboard: dashboardRouter,
   rapports: rapportsRouter,
   health: healthRouter,
+  courriels: courrielsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -10,3 +10,4 @@ export * from './users.js';
 export * from './auth.js';
 export * from './dashboard.js';
 export * from './rapports.js';
+export * from './courriels.js';
