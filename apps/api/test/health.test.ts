@@ -3,50 +3,13 @@
  * /api/health/ answer 503 within a bounded time and requests fail with a contract-shaped 500 (no
  * stack, no SQL); an unresponsive database too (connect/acquire timeouts in packages/db orm.ts); restarting it brings /api/health/ back to 200 without restarting the app.
  */
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '@crm/db';
 import { createApp, type App } from '../src/app.js';
 import { hashPassword } from '../src/auth/passwords.js';
 import { sql } from '../src/lib/db.js';
 import { PASSWORD } from './helpers.js';
-
-/** Forwards every connection to `target`; `stop()` closes the port and cuts live connections. */
-class TcpProxy {
-  private server?: net.Server;
-  private readonly sockets = new Set<net.Socket>();
-  port = 0;
-  constructor(private readonly target: { host: string; port: number }) {}
-
-  /** `blackhole`: accepts connections and never answers (a hung network rather than a refused port). */
-  async start(mode: 'forward' | 'blackhole' = 'forward'): Promise<void> {
-    this.server = net.createServer((client) => {
-      if (mode === 'blackhole') {
-        this.sockets.add(client);
-        client.on('error', () => client.destroy());
-        return;
-      }
-      const upstream = net.connect(this.target);
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
-        s.on('error', () => s.destroy());
-      }
-      client.pipe(upstream).pipe(client);
-      client.on('close', () => upstream.destroy());
-      upstream.on('close', () => client.destroy());
-    });
-    await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
-    this.port = (this.server.address() as net.AddressInfo).port;
-  }
-
-  async stop(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    this.sockets.clear();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-    this.server = undefined;
-  }
-}
+import { TcpProxy } from './tcp-proxy.js';
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
 let proxy: TcpProxy;

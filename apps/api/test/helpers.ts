@@ -48,13 +48,14 @@ function restClient(app: App, token?: string): RestClient {
   };
 }
 
-export async function startTestApp(opts: { env?: Record<string, string>; plugins?: ServerPlugin[] } = {}): Promise<TestApp> {
+export async function startTestApp(opts: { env?: Record<string, string>; plugins?: ServerPlugin[]; poolMax?: number } = {}): Promise<TestApp> {
   const db = await createTestDatabase();
   const app = await createApp({
     databaseUrl: db.url,
     env: { NODE_ENV: 'test', JWT_SECRET: 'test-secret-that-is-long-enough-0123456789', ...opts.env },
     config: { secureCookies: false },
     plugins: opts.plugins,
+    poolMax: opts.poolMax,
   });
   const knex = app.orm.em.getConnection().getKnex();
   const t: TestApp = {

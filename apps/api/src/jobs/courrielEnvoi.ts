@@ -22,8 +22,8 @@ import { defineJob } from './queue.js';
 export const MAX_TENTATIVES = 6;
 const BACKOFF_CAP_SECONDS = 3600;
 
-/** Longest an attempt can take (nodemailer timeouts: connection, greeting, then socket idle per step) plus margin. */
-export const leaseSeconds = (smtp: AppConfig['smtp']) => smtp.timeoutSeconds * 4 + 5;
+/** Longest an attempt can take (connection, greeting, then socket idle per step, each SMTP_TIMEOUT_SECONDS) plus margin. */
+export const leaseSeconds = (smtp: AppConfig['smtp']) => smtp.timeoutSeconds * 3 + 2;
 
 export function retryDelaySeconds(config: AppConfig['mail'], tentatives: number): number {
   return Math.min(BACKOFF_CAP_SECONDS, config.retryBaseSeconds * 2 ** Math.max(0, tentatives - 1));
@@ -48,9 +48,9 @@ export function courrielEnvoiJob(config: AppConfig) {
     concurrency: 2,
     // pg-boss retries only jobs whose worker died or that found the mail busy; mail errors are
     // handled below (own backoff, visible on the row).
-    retryLimit: 5,
-    retryDelay: lease,
-    expireInSeconds: lease + 10,
+    retryLimit: 10,
+    retryDelay: 2,
+    expireInSeconds: lease + 3,
     async run({ courrielId: id }, _job, deps) {
       const em = deps.orm.em.fork();
       const claimed = await claimCourriel(em, id, lease);
