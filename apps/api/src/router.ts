@@ -11,6 +11,7 @@ import { dashboardRouter } from './routers/dashboard.js';
 import { rapportsRouter } from './routers/rapports.js';
 import { healthRouter } from './routers/health.js';
 import { courrielsRouter } from './routers/courriels.js';
+import { entrepriseRouter } from './routers/entreprise.js';
 
 export const appRouter = router({
   auth: authRouter,
@@ -24,6 +25,7 @@ export const appRouter = router({
   rapports: rapportsRouter,
   health: healthRouter,
   courriels: courrielsRouter,
+  entreprise: entrepriseRouter,
 });
 
 export type AppRouter = typeof appRouter;

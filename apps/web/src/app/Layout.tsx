@@ -82,6 +82,11 @@ export function Layout() {
               Équipe
             </NavLink>
           )}
+          {user.role === 'admin' && (
+            <NavLink to="/courriels" className="nav-link small">
+              Courriels
+            </NavLink>
+          )}
           <NavLink to="/compte/mot-de-passe" className="nav-link small">
             Mot de passe
           </NavLink>
