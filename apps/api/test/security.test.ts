@@ -288,7 +288,8 @@ describe('errors never leak', () => {
 });
 
 describe('authentication required everywhere under /api', () => {
-  const PUBLIC = new Set(['/auth/login/', '/auth/refresh/', '/health/']);
+  // The public devis pages are authorised by their token (devis-public.test.ts checks them).
+  const PUBLIC = new Set(['/auth/login/', '/auth/refresh/', '/health/', '/public/devis/{token}/', '/public/devis/{token}/pdf/', '/public/devis/{token}/accepter/', '/public/devis/{token}/refuser/']);
 
   it('every REST path of /api/openapi.json answers 401 without credentials, except the public ones', async () => {
     const doc = (await inject('GET', '/api/openapi.json')).json();
