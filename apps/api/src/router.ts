@@ -12,6 +12,9 @@ import { rapportsRouter } from './routers/rapports.js';
 import { healthRouter } from './routers/health.js';
 import { courrielsRouter } from './routers/courriels.js';
 import { entrepriseRouter } from './routers/entreprise.js';
+import { clesApiRouter } from './routers/clesApi.js';
+import { calendrierRouter } from './routers/calendrier.js';
+import { webhooksRouter } from './routers/webhooks.js';
 
 export const appRouter = router({
   auth: authRouter,
@@ -26,6 +29,9 @@ export const appRouter = router({
   health: healthRouter,
   courriels: courrielsRouter,
   entreprise: entrepriseRouter,
+  clesApi: clesApiRouter,
+  calendrier: calendrierRouter,
+  webhooks: webhooksRouter,
 });
 
 export type AppRouter = typeof appRouter;

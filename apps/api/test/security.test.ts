@@ -288,8 +288,8 @@ describe('errors never leak', () => {
 });
 
 describe('authentication required everywhere under /api', () => {
-  // The public devis pages are authorised by their token (devis-public.test.ts checks them).
-  const PUBLIC = new Set(['/auth/login/', '/auth/refresh/', '/health/', '/public/devis/{token}/', '/public/devis/{token}/pdf/', '/public/devis/{token}/accepter/', '/public/devis/{token}/refuser/']);
+  // Authorised by their secret token (contract): the calendar feed and the public devis pages (devis-public.test.ts).
+  const PUBLIC = new Set(['/auth/login/', '/auth/refresh/', '/health/', '/calendrier/{token}.ics', '/public/devis/{token}/', '/public/devis/{token}/pdf/', '/public/devis/{token}/accepter/', '/public/devis/{token}/refuser/']);
 
   it('every REST path of /api/openapi.json answers 401 without credentials, except the public ones', async () => {
     const doc = (await inject('GET', '/api/openapi.json')).json();
@@ -317,6 +317,8 @@ describe('authentication required everywhere under /api', () => {
     expect((await inject('GET', '/api/docs/')).statusCode).toBe(200);
     expect((await inject('POST', '/api/auth/login/', { body: {} })).statusCode).toBe(400);
     expect((await inject('POST', '/api/auth/refresh/', { body: {} })).statusCode).toBe(401);
+    // Unknown calendar token: 404, nothing to see.
+    expect((await inject('GET', '/api/calendrier/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.ics')).statusCode).toBe(404);
   });
 
   it('every tRPC procedure answers 401 without credentials, except login, refresh and health', async () => {

@@ -11,3 +11,5 @@ export * from './auth.js';
 export * from './dashboard.js';
 export * from './rapports.js';
 export * from './courriels.js';
+export * from './platform.js';
+export * from './webhooks.js';

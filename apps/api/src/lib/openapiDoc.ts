@@ -17,7 +17,7 @@ export function buildOpenApiDocument(router: AnyRouter, extraPaths: Record<strin
     securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
   }) as Record<string, any>;
   const paths: Record<string, any> = {};
-  for (const [p, item] of Object.entries({ ...doc.paths, ...extraPaths })) paths[p.endsWith('/') ? p : `${p}/`] = item;
+  for (const [p, item] of Object.entries({ ...doc.paths, ...extraPaths })) paths[p.endsWith('/') || /\.[a-z]+$/.test(p) ? p : `${p}/`] = item; // file paths (.ics) keep no slash
   doc.paths = paths;
   doc.components ??= {};
   doc.components.schemas = {

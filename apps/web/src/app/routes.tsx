@@ -26,6 +26,7 @@ const DevisListPage = lazy(() => import('../features/devis/DevisListPage').then(
 const DevisEditorPage = lazy(() => import('../features/devis/DevisEditorPage').then((m) => ({ default: m.DevisEditorPage })));
 const UsersPage = lazy(() => import('../features/users/UsersPage').then((m) => ({ default: m.UsersPage })));
 const CourrielsPage = lazy(() => import('../features/courriels/CourrielsPage').then((m) => ({ default: m.CourrielsPage })));
+const IntegrationsPage = lazy(() => import('../features/integrations/IntegrationsPage').then((m) => ({ default: m.IntegrationsPage })));
 const RapportsPage = lazy(() => import('../features/rapports/RapportsPage').then((m) => ({ default: m.RapportsPage })));
 
 export function makeRouter() {
@@ -63,6 +64,7 @@ export function makeRouter() {
             { path: 'compte/mot-de-passe', element: <ChangePasswordPage /> },
             { path: 'equipe', element: <UsersPage /> },
             { path: 'courriels', element: <CourrielsPage /> },
+            { path: 'integrations', element: <IntegrationsPage /> },
             { path: 'accueil', element: <Navigate to="/" replace /> },
             { path: '*', element: <NotFoundPage /> },
           ],
