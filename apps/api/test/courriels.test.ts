@@ -52,6 +52,11 @@ describe('configuration', () => {
     expect(loadConfig({}).smtp.host).toBeUndefined();
     expect(loadConfig({ SMTP_HOST: 'smtp.example.fr' }).smtp).toMatchObject({ host: 'smtp.example.fr', port: 587 });
   });
+
+  it('GET /api/entreprise/ tells the SPA the seller on devis is still the placeholder (COMPANY_* unset); 401 anonymous', async () => {
+    expect((await alice.get('/entreprise/')).json()).toMatchObject({ nom: 'CRM', aConfigurer: true });
+    expect((await t.anonymous().get('/entreprise/')).statusCode).toBe(401);
+  });
 });
 
 describe('local mailbox (no SMTP_HOST)', () => {

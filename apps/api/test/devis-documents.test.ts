@@ -134,6 +134,10 @@ describe('GET /api/devis/{id}/pdf/', () => {
     expect((await admin.get(`/devis/${ids.d1}/pdf`)).statusCode).toBe(200);
   });
 
+  it('the seller is configured (COMPANY_*): no warning for the SPA', async () => {
+    expect((await alice.get('/entreprise/')).json()).toMatchObject({ nom: 'Atelier Numérique', aConfigurer: false });
+  });
+
   it('is documented in /api/openapi.json', async () => {
     const doc = (await t.anonymous().get('/openapi.json')).json();
     expect(doc.paths['/devis/{id}/pdf/'].get.responses['200'].content['application/pdf']).toBeDefined();

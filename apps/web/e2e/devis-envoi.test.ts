@@ -65,6 +65,8 @@ describe('devis sending', () => {
     const page = await e2e.loggedIn('marie');
     await page.goto(`${e2e.base}/devis/${devisId}`);
     await page.getByRole('heading', { name: /^Devis D\d{4}-\d{5} v1$/ }).waitFor();
+    // COMPANY_* is not set here: the page warns before anything is sent with the placeholder seller.
+    await page.getByText('Les coordonnées de votre entreprise sur les devis sont encore celles par défaut', { exact: false }).waitFor();
     await page.getByRole('button', { name: 'Envoyer au client' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Envoyer', exact: true }).click();
     await page.getByText('Devis envoyé : l’e-mail part au client en arrière-plan.').waitFor();
