@@ -53,7 +53,7 @@ export interface JobsConfig {
   pollingIntervalSeconds: number;
   /** How often expired (e.g. killed mid-job) jobs are failed and retried, and old ones archived. */
   maintenanceIntervalSeconds: number;
-  /** PostgreSQL connections of the queue (on top of DB_POOL_MAX). */
+  /** Pool size of `pnpm worker` (minus 2); the queue itself uses the process's ORM pool. */
   poolMax: number;
 }
 
