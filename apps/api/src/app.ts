@@ -6,7 +6,7 @@ import { loadConfig, type AppConfig } from './config.js';
 import { createDeps, type AppDeps } from './deps.js';
 import { buildServer, type ServerPlugin } from './server.js';
 import { featurePlugins } from './plugins.js';
-import type { JobEntry } from './jobs/index.js';
+import type { AnyJobDefinition } from './jobs/queue.js';
 
 export interface App {
   app: FastifyInstance;
@@ -27,7 +27,7 @@ export async function createApp(options: {
   plugins?: ServerPlugin[];
   poolMax?: number;
   /** Background job definitions (default: jobs/index.ts). */
-  jobs?: JobEntry[];
+  jobs?: AnyJobDefinition<AppDeps>[];
 }): Promise<App> {
   const config = loadConfig(options.env ?? process.env, { databaseUrl: options.databaseUrl, ...options.config });
   const orm = await initOrm({ databaseUrl: options.databaseUrl, poolMax: options.poolMax });

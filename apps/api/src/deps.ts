@@ -7,8 +7,8 @@ import { SessionStore, type AuthUser } from './auth/sessions.js';
 import { MemoryFailureLimiter, RedisFailureLimiter, type FailureLimiter } from './auth/rateLimit.js';
 import { CountCache, registerCountCaches } from './lib/db.js';
 import { MemoryRequestLimiter, RedisRequestLimiter, type RequestLimiter } from './auth/requestLimiter.js';
-import { JobQueue, registerJobQueue } from './jobs/queue.js';
-import { jobDefinitions, resolveJobs, type JobEntry } from './jobs/index.js';
+import { JobQueue, registerJobQueue, type AnyJobDefinition } from './jobs/queue.js';
+import { jobsFor } from './jobs/index.js';
 
 /** Session validation on every authenticated request. */
 export interface SessionValidator {
@@ -262,7 +262,7 @@ function watchEntityWrites(orm: MikroORM, onUsers: (ids: number[]) => Promise<vo
   } as any);
 }
 
-export function createDeps(orm: MikroORM, config: AppConfig, jobs: JobEntry[] = jobDefinitions): AppDeps {
+export function createDeps(orm: MikroORM, config: AppConfig, jobs: AnyJobDefinition<AppDeps>[] = jobsFor(config)): AppDeps {
   const redis = config.redisUrl ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 }) : undefined;
   const sessions = new SessionStore(config.refreshTtlSeconds);
   const loginLimiter: FailureLimiter = redis
@@ -308,7 +308,7 @@ export function createDeps(orm: MikroORM, config: AppConfig, jobs: JobEntry[] = 
     loginLimiter,
     requestLimiter: redis ? new RedisRequestLimiter(redis, config.redisPrefix) : new MemoryRequestLimiter(),
     redis,
-    jobs: new JobQueue<AppDeps>(orm, config.jobs, resolveJobs(jobs, config), () => deps),
+    jobs: new JobQueue<AppDeps>(orm, config.jobs, jobs, () => deps),
     async close() {
       await deps.jobs.stop();
       bus?.close();

@@ -48,8 +48,10 @@ function restClient(app: App, token?: string): RestClient {
   };
 }
 
-export async function startTestApp(opts: { env?: Record<string, string>; plugins?: ServerPlugin[]; poolMax?: number } = {}): Promise<TestApp> {
-  const db = await createTestDatabase();
+export async function startTestApp(
+  opts: { env?: Record<string, string>; plugins?: ServerPlugin[]; /** A database made by the test (another server); dropped on close. */ database?: { url: string; drop: () => Promise<void> }; poolMax?: number } = {},
+): Promise<TestApp> {
+  const db = opts.database ?? (await createTestDatabase());
   const app = await createApp({
     databaseUrl: db.url,
     env: { NODE_ENV: 'test', JWT_SECRET: 'test-secret-that-is-long-enough-0123456789', ...opts.env },
