@@ -99,16 +99,17 @@ describe('outbox with a hanging SMTP server', () => {
 
     await proxy.stop();
     await proxy.start('forward');
+    // Retries back off (1, 2, 4… s): on a loaded machine the hang may have lasted several attempts.
     const rows = await until('all delivered', async () => {
       const r = await courriels(ids);
       return r.length === 6 && r.every((c) => c.statut === 'envoye') && r;
-    });
+    }, 60_000);
     await new Promise((r) => setTimeout(r, 1500));
     expect(received).toHaveLength(6);
     expect(new Set(received.map((m) => m.messageId)).size).toBe(6);
     expect(received.map((m) => m.messageId).sort()).toEqual(rows.map((c: any) => c.message_id).sort());
     expect(rows.every((c: any) => c.tentatives >= 1)).toBe(true);
-  });
+  }, 90_000);
 
   it('a worker killed in the middle of an attempt: another worker delivers the mail, exactly once', async () => {
     await t.deps.jobs.stop(); // this API now only enqueues
