@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SMTPServer } from 'smtp-server';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { startTestApp, type RestClient, type TestApp } from './helpers.js';
-import { TcpProxy } from './tcp-proxy.js';
+import { TcpProxy } from './tcpProxy.js';
 
 let t: TestApp;
 let smtp: SMTPServer;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { COURRIEL_STATUTS, DEVIS_STATUTS } from './choices.js';
-import { choice, hasAtMostTwoDecimals, id, money, optionalText, paginationQuery, partialOf, positiveMoney, requiredText, timestamp } from './common.js';
+import { choice, hasAtMostTwoDecimals, id, MAX_MONEY_CENTS, money, optionalText, paginationQuery, partialOf, positiveMoney, requiredText, timestamp } from './common.js';
 
 export const DEVIS_ORDERING = ['dateCreation', 'montant', 'version'] as const;
 /** VAT rate applied to a devis without lines (French standard rate). */
@@ -26,9 +26,15 @@ export const devisFields = {
 const needsMontant = (v: { montant?: number; lignes?: DevisLigneIn[] | null }, ctx: z.RefinementCtx) => {
   if (v.montant === undefined && !v.lignes?.length) ctx.addIssue({ code: 'custom', path: ['montant'], message: 'err.required' });
 };
-export const devisCreateInput = z.object(devisFields).superRefine(needsMontant);
-export const devisUpdateInput = z.object({ id, ...devisFields }).superRefine(needsMontant);
-export const devisPatchInput = z.object({ id, ...partialOf(devisFields) });
+/** Lines whose total (or its VAT) would not fit numeric(14,2): a 400 on `lignes`, not a database error. */
+const totalsFit = (v: { lignes?: DevisLigneIn[] | null }, ctx: z.RefinementCtx) => {
+  if (!v.lignes?.length) return;
+  const { montantCents, tvaCents } = computeDevisTotals(v.lignes);
+  if (montantCents > MAX_MONEY_CENTS || tvaCents > MAX_MONEY_CENTS) ctx.addIssue({ code: 'custom', path: ['lignes'], message: 'err.total_too_large' });
+};
+export const devisCreateInput = z.object(devisFields).superRefine(needsMontant).superRefine(totalsFit);
+export const devisUpdateInput = z.object({ id, ...devisFields }).superRefine(needsMontant).superRefine(totalsFit);
+export const devisPatchInput = z.object({ id, ...partialOf(devisFields) }).superRefine(totalsFit);
 
 export const devisListFilters = {
   statut: choice(DEVIS_STATUTS).optional(),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ROLES } from './choices.js';
-import { choice, email, optionalText, paginationQuery, partialOf, phone, requiredText, id, timestamp } from './common.js';
+import { choice, email, optionalText, orderingParam, paginationQuery, partialOf, phone, requiredText, id, timestamp } from './common.js';
 
 export const passwordSchema = z
   .string({ error: 'err.required' })
@@ -24,7 +24,9 @@ const notUsername = (v: { username?: string; password?: string }, ctx: z.Refinem
 };
 export const userCreateInput = z.object({ ...userFields, password: passwordSchema }).superRefine(notUsername);
 export const userPatchInput = z.object({ id, ...partialOf(userFields), password: passwordSchema.optional() });
-export const userListInput = z.object({ ...paginationQuery, isActive: z.enum(['true', 'false']).optional() });
+/** `role` orders by rank: admin, manager, commercial. */
+export const USER_ORDERING = ['username', 'lastName', 'dateCreation', 'role'] as const;
+export const userListInput = z.object({ ...paginationQuery, ordering: orderingParam(USER_ORDERING), isActive: z.enum(['true', 'false']).optional() });
 
 export const userOutput = z.object({
   id: z.number().int(),

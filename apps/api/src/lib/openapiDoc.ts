@@ -26,7 +26,7 @@ export function buildOpenApiDocument(router: AnyRouter, extraPaths: Record<strin
       type: 'object',
       required: ['code', 'message', 'fieldErrors'],
       properties: {
-        code: { type: 'string', enum: ['BAD_REQUEST', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'TOO_MANY_REQUESTS', 'INTERNAL_SERVER_ERROR'] },
+        code: { type: 'string', enum: ['BAD_REQUEST', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'TOO_MANY_REQUESTS', 'INTERNAL_SERVER_ERROR', 'SERVICE_UNAVAILABLE'] },
         message: { type: 'string' },
         fieldErrors: { type: 'object', additionalProperties: { type: 'array', items: { type: 'string' } } },
       },

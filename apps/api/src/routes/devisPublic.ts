@@ -27,8 +27,8 @@ const base = (token: string) => `/api/public/devis/${token}/`;
 
 export const devisPublicRoutes: ServerPlugin = async (app, deps, { createContext, openApi }) => {
   const limiter: FailureLimiter = deps.redis
-    ? new RedisFailureLimiter(deps.redis, PUBLIC_DEVIS_MAX, PUBLIC_DEVIS_WINDOW_SECONDS, `${deps.config.redisPrefix}public-devis:`)
-    : new MemoryFailureLimiter(PUBLIC_DEVIS_MAX, PUBLIC_DEVIS_WINDOW_SECONDS);
+    ? new RedisFailureLimiter(deps.redis, PUBLIC_DEVIS_WINDOW_SECONDS, `${deps.config.redisPrefix}public-devis:`)
+    : new MemoryFailureLimiter(PUBLIC_DEVIS_WINDOW_SECONDS);
 
   await app.register(async (scope) => {
     // The page's forms post url-encoded bodies (only on these routes).
@@ -37,7 +37,7 @@ export const devisPublicRoutes: ServerPlugin = async (app, deps, { createContext
     });
 
     scope.addHook('onRequest', async (req, reply) => {
-      const { retryAfter } = await limiter.attempt([`ip:${req.ip}`]);
+      const { retryAfter } = await limiter.attempt([{ key: `ip:${req.ip}`, max: PUBLIC_DEVIS_MAX }]);
       if (retryAfter > 0) {
         throw new ApiError('TOO_MANY_REQUESTS', 'error.too_many_requests', undefined, { 'retry-after': String(retryAfter) });
       }
