@@ -3,7 +3,8 @@ import { devisPdfRoute } from './routers/devisActions.js';
 import { rapportExportRoute } from './routers/rapports.js';
 import { courrielPiecesRoute } from './routes/courrielPieces.js';
 import { devisPublicRoutes } from './routes/devisPublic.js';
+import { listExportRoutes } from './routes/listExports.js';
 import { calendarFeedRoute } from './routes/calendar.js';
 
-/** Plain Fastify routes of feature modules (file downloads: devis PDF, report exports, mail attachments; the public devis page; the calendar feed). */
-export const featurePlugins: ServerPlugin[] = [devisPdfRoute, rapportExportRoute, courrielPiecesRoute, devisPublicRoutes, calendarFeedRoute];
+/** Plain Fastify routes of feature modules (file downloads: devis PDF, report and list exports, mail attachments, calendar feed; the public devis page). */
+export const featurePlugins: ServerPlugin[] = [devisPdfRoute, rapportExportRoute, courrielPiecesRoute, devisPublicRoutes, calendarFeedRoute, listExportRoutes];

@@ -12,6 +12,8 @@ import { rapportsRouter } from './routers/rapports.js';
 import { healthRouter } from './routers/health.js';
 import { courrielsRouter } from './routers/courriels.js';
 import { entrepriseRouter } from './routers/entreprise.js';
+import { rechercheRouter } from './routers/recherche.js';
+import { lotsRouter } from './routers/lots.js';
 import { clesApiRouter } from './routers/clesApi.js';
 import { calendrierRouter } from './routers/calendrier.js';
 import { webhooksRouter } from './routers/webhooks.js';
@@ -29,6 +31,8 @@ export const appRouter = router({
   health: healthRouter,
   courriels: courrielsRouter,
   entreprise: entrepriseRouter,
+  recherche: rechercheRouter,
+  lots: lotsRouter,
   clesApi: clesApiRouter,
   calendrier: calendrierRouter,
   webhooks: webhooksRouter,

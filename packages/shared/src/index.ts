@@ -11,5 +11,7 @@ export * from './auth.js';
 export * from './dashboard.js';
 export * from './rapports.js';
 export * from './courriels.js';
+export * from './recherche.js';
+export * from './lots.js';
 export * from './platform.js';
 export * from './webhooks.js';

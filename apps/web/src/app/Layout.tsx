@@ -5,6 +5,7 @@ import { LABELS } from '@crm/shared';
 import { useTRPC } from '../lib/trpc';
 import { displayName, useCurrentUser } from '../features/auth/currentUser';
 import { Loading } from '../components/Status';
+import { SearchLauncher } from '../features/recherche/SearchLauncher';
 
 /** `match`: the section a link stands for (list, board, detail and form pages). */
 const NAV: { to: string; label: string; icon: string; match: RegExp }[] = [
@@ -49,6 +50,7 @@ export function Layout() {
           </span>
           CRM
         </div>
+        <SearchLauncher pages={NAV} />
         <nav aria-label="Navigation principale">
           <ul>
             {NAV.map((n) => (

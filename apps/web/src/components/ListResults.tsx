@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import { DataTable, type Column } from './DataTable';
+import { DataTable, type Column, type Selection } from './DataTable';
 import { Pagination } from './Pagination';
 import { EmptyState, QueryState } from './Status';
 
@@ -18,6 +18,7 @@ export function ListResults<T extends { id: number }>({
   ordering,
   page,
   set,
+  selection,
 }: {
   query: { isPending: boolean; error: unknown; data?: { count: number; results: T[] } };
   caption: string;
@@ -26,10 +27,12 @@ export function ListResults<T extends { id: number }>({
   ordering: string;
   page: number;
   set: (patch: { ordering?: string; page?: number }) => void;
+  /** Bulk actions: selectable rows. */
+  selection?: Selection;
 }) {
   return (
     <QueryState query={query} isEmpty={query.data?.results.length === 0} empty={typeof empty === 'string' ? <EmptyState title={empty} /> : empty}>
-      <DataTable caption={caption} columns={columns} rows={query.data?.results ?? []} ordering={ordering} onOrdering={(o) => set({ ordering: o })} />
+      <DataTable caption={caption} columns={columns} rows={query.data?.results ?? []} ordering={ordering} onOrdering={(o) => set({ ordering: o })} selection={selection} />
       <Pagination page={page} pageSize={PAGE_SIZE} count={query.data?.count ?? 0} onPage={(p) => set({ page: p })} />
     </QueryState>
   );

@@ -4,6 +4,7 @@ import { LABELS } from '@crm/shared';
 import { useTRPC } from '../../lib/trpc';
 import { compact, toId, useListParams } from '../../lib/useListParams';
 import { PageHeader } from '../../components/PageHeader';
+import { ExportButton } from '../../components/ExportButton';
 import { labelOptions, ListToolbar, SearchInput, SelectFilter } from '../../components/ListToolbar';
 import { countLabel, ListResults, PAGE_SIZE } from '../../components/ListResults';
 import { useOpportuniteOptions } from '../opportunites/useOpportuniteOptions';
@@ -13,10 +14,9 @@ export function DevisListPage() {
   const trpc = useTRPC();
   const { values, page, set } = useListParams(['statut', 'opportunite'] as const, { ordering: '-dateCreation' });
   const opportunites = useOpportuniteOptions();
+  const input = compact({ page, pageSize: PAGE_SIZE, search: values.search, ordering: values.ordering, statut: values.statut as never, opportunite: toId(values.opportunite) });
   const list = useQuery({
-    ...trpc.devis.list.queryOptions(
-      compact({ page, pageSize: PAGE_SIZE, search: values.search, ordering: values.ordering, statut: values.statut as never, opportunite: toId(values.opportunite) }),
-    ),
+    ...trpc.devis.list.queryOptions(input),
     placeholderData: keepPreviousData,
   });
   return (
@@ -25,9 +25,12 @@ export function DevisListPage() {
         title="Devis"
         subtitle={countLabel(list.data, 'devis', 'devis')}
         actions={
-          <Link className="btn btn--primary" to={`/devis/nouveau${values.opportunite ? `?opportunite=${values.opportunite}` : ''}`}>
-            + Nouveau devis
-          </Link>
+          <>
+            <ExportButton path="/devis/" params={input} />
+            <Link className="btn btn--primary" to={`/devis/nouveau${values.opportunite ? `?opportunite=${values.opportunite}` : ''}`}>
+              + Nouveau devis
+            </Link>
+          </>
         }
       />
       <ListToolbar>

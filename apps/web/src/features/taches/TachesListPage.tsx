@@ -1,9 +1,12 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router-dom';
 import { LABELS } from '@crm/shared';
-import { useTRPC } from '../../lib/trpc';
+import { useTRPC, useTRPCClient } from '../../lib/trpc';
 import { compact, toId, useListParams } from '../../lib/useListParams';
 import { PageHeader } from '../../components/PageHeader';
+import { ExportButton } from '../../components/ExportButton';
+import { BulkBar, useSelection, type BulkAction } from '../../components/BulkBar';
+import { useCurrentUser } from '../auth/currentUser';
 import { labelOptions, ListToolbar, SearchInput, SelectFilter, TextFilter } from '../../components/ListToolbar';
 import { countLabel, ListResults, PAGE_SIZE } from '../../components/ListResults';
 import { useClientOptions } from '../clients/useClientOptions';
@@ -17,9 +20,7 @@ export function TachesListPage() {
   });
   const clients = useClientOptions();
   const users: [string, string][] = [['me', 'Moi'], ...useUserOptions()];
-  const list = useQuery({
-    ...trpc.taches.list.queryOptions(
-      compact({
+  const input = compact({
         page,
         pageSize: PAGE_SIZE,
         search: values.search,
@@ -32,10 +33,22 @@ export function TachesListPage() {
         enRetard: values.enRetard as never,
         echeanceApres: values.echeanceApres,
         echeanceAvant: values.echeanceAvant,
-      }),
-    ),
+      });
+  const list = useQuery({
+    ...trpc.taches.list.queryOptions(input),
     placeholderData: keepPreviousData,
   });
+  const trpcClient = useTRPCClient();
+  const me = useCurrentUser();
+  const staff = me.role !== 'commercial';
+  const userChoices = useUserOptions();
+  const bulk = useSelection(JSON.stringify({ ...input, page: undefined }));
+  const bulkActions: BulkAction[] = [
+    { action: 'reassigner', label: 'Réassigner', field: { name: 'assigneA', label: 'Assignée à', options: userChoices, asNumber: true } },
+    { action: 'changer_statut', label: 'Changer le statut', field: { name: 'statut', label: 'Statut', options: labelOptions(LABELS.tacheStatut) } },
+    { action: 'changer_priorite', label: 'Changer la priorité', field: { name: 'priorite', label: 'Priorité', options: labelOptions(LABELS.tachePriorite) } },
+    ...(staff ? [{ action: 'supprimer', label: 'Supprimer', danger: true }] : []),
+  ];
   return (
     <>
       <PageHeader
@@ -43,6 +56,7 @@ export function TachesListPage() {
         subtitle={countLabel(list.data, 'tâche', 'tâches')}
         actions={
           <>
+            <ExportButton path="/taches/" params={input} />
             <Link className="btn btn--ghost" to="/taches/tableau">
               Vue tableau
             </Link>
@@ -71,7 +85,8 @@ export function TachesListPage() {
         <TextFilter label="Échéance après" type="date" value={values.echeanceApres} onChange={(echeanceApres) => set({ echeanceApres })} />
         <TextFilter label="Échéance avant" type="date" value={values.echeanceAvant} onChange={(echeanceAvant) => set({ echeanceAvant })} />
       </ListToolbar>
-      <ListResults query={list} caption="Liste des tâches" columns={TACHE_COLUMNS} empty="Aucune tâche trouvée." ordering={values.ordering} page={page} set={set} />
+      <BulkBar total={list.data?.count ?? 0} state={bulk} filtres={input} actions={bulkActions} run={(body) => trpcClient.lots.taches.mutate(body as never)} />
+      <ListResults selection={bulk.selection} query={list} caption="Liste des tâches" columns={TACHE_COLUMNS} empty="Aucune tâche trouvée." ordering={values.ordering} page={page} set={set} />
     </>
   );
 }
