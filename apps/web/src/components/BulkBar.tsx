@@ -3,6 +3,8 @@ import { useQueryClient } from '@tanstack/react-query';
 import { LABELS, type LotOut } from '@crm/shared';
 import { fullErrorMessage } from '../lib/errors';
 import type { Selection } from './DataTable';
+import { RecordPicker } from '../features/pickers/RecordPicker';
+import type { PickerKind } from '../features/pickers/sources';
 import { ConfirmDialog } from './Modal';
 import { useNotify } from './Notifications';
 
@@ -10,7 +12,8 @@ import { useNotify } from './Notifications';
 export interface BulkAction {
   action: string;
   label: string;
-  field?: { name: string; label: string; options: [string, string][]; asNumber?: boolean };
+  /** The value to set: a choice among `options`, or a record found with a searchable picker (`picker`). */
+  field?: { name: string; label: string; options?: [string, string][]; picker?: PickerKind; asNumber?: boolean };
   tache?: boolean;
   /** Deletion: asks for confirmation. */
   danger?: boolean;
@@ -125,14 +128,24 @@ export function BulkBar({
         {current?.field && (
           <>
             <label htmlFor={`${ids}-value`}>{current.field.label}</label>
-            <select id={`${ids}-value`} value={value} onChange={(e) => setValue(e.target.value)}>
-              <option value="">{current.field.asNumber ? 'Personne' : 'Choisir…'}</option>
-              {current.field.options.map(([v, l]) => (
-                <option key={v} value={v}>
-                  {l}
-                </option>
-              ))}
-            </select>
+            {current.field.picker ? (
+              <RecordPicker
+                id={`${ids}-value`}
+                kind={current.field.picker}
+                value={value}
+                onChange={setValue}
+                emptyLabel={current.field.asNumber ? 'Personne' : undefined}
+              />
+            ) : (
+              <select id={`${ids}-value`} value={value} onChange={(e) => setValue(e.target.value)}>
+                <option value="">{current.field.asNumber ? 'Personne' : 'Choisir…'}</option>
+                {(current.field.options ?? []).map(([v, l]) => (
+                  <option key={v} value={v}>
+                    {l}
+                  </option>
+                ))}
+              </select>
+            )}
           </>
         )}
         {current?.tache && (

@@ -27,7 +27,10 @@ export function DataTable<T extends { id: number }>({
   ordering = '',
   onOrdering,
   selection,
+  stale,
 }: {
+  /** Rows of the previous search, shown while the new one loads. */
+  stale?: boolean;
   caption: string;
   columns: Column<T>[];
   rows: T[];
@@ -38,7 +41,7 @@ export function DataTable<T extends { id: number }>({
   const pageIds = rows.map((r) => r.id);
   const allOnPage = selection !== undefined && pageIds.length > 0 && pageIds.every((id) => selection.selected.has(id));
   return (
-    <div className="table-wrap">
+    <div className={`table-wrap${stale ? ' table-wrap--stale' : ''}`} aria-busy={stale || undefined}>
       <table className="table">
         <caption className="sr-only">{caption}</caption>
         <thead>
@@ -81,7 +84,7 @@ export function DataTable<T extends { id: number }>({
                 </td>
               )}
               {columns.map((c) => (
-                <td key={c.header} className={c.className}>
+                <td key={c.header} className={c.className} data-label={c.header}>
                   {c.render(r)}
                 </td>
               ))}

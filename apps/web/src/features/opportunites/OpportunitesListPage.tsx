@@ -10,9 +10,8 @@ import { BulkBar, useSelection, type BulkAction } from '../../components/BulkBar
 import { useCurrentUser } from '../auth/currentUser';
 import { labelOptions, ListToolbar, SearchInput, SelectFilter, TextFilter } from '../../components/ListToolbar';
 import { countLabel, ListResults, PAGE_SIZE } from '../../components/ListResults';
-import { useClientOptions } from '../clients/useClientOptions';
-import { useUserOptions } from '../users/useUsers';
 import { OPPORTUNITE_COLUMNS } from './columns';
+import { PickerFilter } from '../pickers/RecordPicker';
 
 const amount = (s: string) => {
   const n = parseDecimal(s);
@@ -24,8 +23,6 @@ export function OpportunitesListPage() {
   const { values, page, set } = useListParams(['etape', 'client', 'responsable', 'resultat', 'montantMin', 'montantMax'] as const, {
     ordering: '-dateCreation',
   });
-  const clients = useClientOptions();
-  const users = useUserOptions();
   const input = compact({
         page,
         pageSize: PAGE_SIZE,
@@ -45,10 +42,9 @@ export function OpportunitesListPage() {
   const trpcClient = useTRPCClient();
   const me = useCurrentUser();
   const staff = me.role !== 'commercial';
-  const userChoices = useUserOptions();
   const bulk = useSelection(JSON.stringify({ ...input, page: undefined }));
   const bulkActions: BulkAction[] = [
-    { action: 'reassigner', label: 'Changer de responsable', field: { name: 'responsable', label: 'Responsable', options: userChoices } },
+    { action: 'reassigner', label: 'Changer de responsable', field: { name: 'responsable', label: 'Responsable', picker: 'user' } },
     { action: 'changer_etape', label: "Changer l'étape", field: { name: 'etape', label: 'Étape', options: labelOptions(LABELS.etape).filter(([v]) => v !== 'conclusion') } },
     { action: 'ajouter_tache', label: 'Ajouter une tâche à chacune', tache: true },
     ...(staff ? [{ action: 'supprimer', label: 'Supprimer', danger: true }] : []),
@@ -74,8 +70,8 @@ export function OpportunitesListPage() {
         <SearchInput value={values.search} onChange={(search) => set({ search })} placeholder="Nom, notes…" />
         <SelectFilter label="Étape" value={values.etape} onChange={(etape) => set({ etape })} options={labelOptions(LABELS.etape)} allLabel="Toutes" />
         <SelectFilter label="Résultat" value={values.resultat} onChange={(resultat) => set({ resultat })} options={labelOptions(LABELS.resultat)} />
-        <SelectFilter label="Client" value={values.client} onChange={(client) => set({ client })} options={clients} />
-        <SelectFilter label="Responsable" value={values.responsable} onChange={(responsable) => set({ responsable })} options={users} />
+        <PickerFilter kind="client" label="Client" value={values.client} onChange={(client) => set({ client })} />
+        <PickerFilter kind="user" label="Responsable" value={values.responsable} onChange={(responsable) => set({ responsable })} />
         <TextFilter label="Montant min" narrow inputMode="decimal" value={values.montantMin} onChange={(montantMin) => set({ montantMin })} />
         <TextFilter label="Montant max" narrow inputMode="decimal" value={values.montantMax} onChange={(montantMax) => set({ montantMax })} />
       </ListToolbar>

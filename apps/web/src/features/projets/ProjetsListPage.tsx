@@ -9,8 +9,8 @@ import { BulkBar, useSelection, type BulkAction } from '../../components/BulkBar
 import { useCurrentUser } from '../auth/currentUser';
 import { labelOptions, ListToolbar, SearchInput, SelectFilter } from '../../components/ListToolbar';
 import { countLabel, ListResults, PAGE_SIZE } from '../../components/ListResults';
-import { useClientOptions } from '../clients/useClientOptions';
 import { PROJET_COLUMNS } from './columns';
+import { PickerFilter } from '../pickers/RecordPicker';
 
 const RETARD: [string, string][] = [
   ['true', 'En retard'],
@@ -20,7 +20,6 @@ const RETARD: [string, string][] = [
 export function ProjetsListPage() {
   const trpc = useTRPC();
   const { values, page, set } = useListParams(['statut', 'client', 'enRetard'] as const, { ordering: '-dateCreation' });
-  const clients = useClientOptions();
   const input = compact({
         page,
         pageSize: PAGE_SIZE,
@@ -60,7 +59,7 @@ export function ProjetsListPage() {
       <ListToolbar>
         <SearchInput value={values.search} onChange={(search) => set({ search })} placeholder="Titre, description…" />
         <SelectFilter label="Statut" value={values.statut} onChange={(statut) => set({ statut })} options={labelOptions(LABELS.projetStatut)} />
-        <SelectFilter label="Client" value={values.client} onChange={(client) => set({ client })} options={clients} />
+        <PickerFilter kind="client" label="Client" value={values.client} onChange={(client) => set({ client })} />
         <SelectFilter label="Échéance" value={values.enRetard} onChange={(enRetard) => set({ enRetard })} options={RETARD} />
       </ListToolbar>
       <BulkBar total={list.data?.count ?? 0} state={bulk} filtres={input} actions={bulkActions} run={(body) => trpcClient.lots.projets.mutate(body as never)} />

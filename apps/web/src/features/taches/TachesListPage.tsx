@@ -9,17 +9,15 @@ import { BulkBar, useSelection, type BulkAction } from '../../components/BulkBar
 import { useCurrentUser } from '../auth/currentUser';
 import { labelOptions, ListToolbar, SearchInput, SelectFilter, TextFilter } from '../../components/ListToolbar';
 import { countLabel, ListResults, PAGE_SIZE } from '../../components/ListResults';
-import { useClientOptions } from '../clients/useClientOptions';
-import { useUserOptions } from '../users/useUsers';
 import { TACHE_COLUMNS } from './columns';
+import { PickerFilter } from '../pickers/RecordPicker';
+import { ME } from '../pickers/sources';
 
 export function TachesListPage() {
   const trpc = useTRPC();
   const { values, page, set } = useListParams(['statut', 'priorite', 'assigneA', 'client', 'projet', 'enRetard', 'echeanceApres', 'echeanceAvant'] as const, {
     ordering: 'dateEcheance',
   });
-  const clients = useClientOptions();
-  const users: [string, string][] = [['me', 'Moi'], ...useUserOptions()];
   const input = compact({
         page,
         pageSize: PAGE_SIZE,
@@ -41,10 +39,9 @@ export function TachesListPage() {
   const trpcClient = useTRPCClient();
   const me = useCurrentUser();
   const staff = me.role !== 'commercial';
-  const userChoices = useUserOptions();
   const bulk = useSelection(JSON.stringify({ ...input, page: undefined }));
   const bulkActions: BulkAction[] = [
-    { action: 'reassigner', label: 'Réassigner', field: { name: 'assigneA', label: 'Assignée à', options: userChoices, asNumber: true } },
+    { action: 'reassigner', label: 'Réassigner', field: { name: 'assigneA', label: 'Assignée à', picker: 'user', asNumber: true } },
     { action: 'changer_statut', label: 'Changer le statut', field: { name: 'statut', label: 'Statut', options: labelOptions(LABELS.tacheStatut) } },
     { action: 'changer_priorite', label: 'Changer la priorité', field: { name: 'priorite', label: 'Priorité', options: labelOptions(LABELS.tachePriorite) } },
     ...(staff ? [{ action: 'supprimer', label: 'Supprimer', danger: true }] : []),
@@ -70,8 +67,8 @@ export function TachesListPage() {
         <SearchInput value={values.search} onChange={(search) => set({ search })} placeholder="Titre, description…" />
         <SelectFilter label="Statut" value={values.statut} onChange={(statut) => set({ statut })} options={labelOptions(LABELS.tacheStatut)} />
         <SelectFilter label="Priorité" value={values.priorite} onChange={(priorite) => set({ priorite })} options={labelOptions(LABELS.tachePriorite)} allLabel="Toutes" />
-        <SelectFilter label="Assignée à" value={values.assigneA} onChange={(assigneA) => set({ assigneA })} options={users} />
-        <SelectFilter label="Client" value={values.client} onChange={(client) => set({ client })} options={clients} />
+        <PickerFilter kind="user" label="Assignée à" value={values.assigneA} onChange={(assigneA) => set({ assigneA })} extra={ME} />
+        <PickerFilter kind="client" label="Client" value={values.client} onChange={(client) => set({ client })} />
         <SelectFilter
           label="Retard"
           value={values.enRetard}

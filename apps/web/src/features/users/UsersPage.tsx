@@ -33,7 +33,7 @@ export function UsersPage() {
   const patch = useMutation(
     trpc.users.patch.mutationOptions({
       onSuccess: (u) => {
-        notify(u.isActive ? `${displayName(u)} est réactivé.` : `${displayName(u)} est désactivé : ses sessions sont fermées.`);
+        notify(u.isActive ? `Le compte de ${displayName(u)} est réactivé.` : `Le compte de ${displayName(u)} est désactivé : ses sessions sont fermées.`);
         void queryClient.invalidateQueries({ queryKey: trpc.users.pathKey() });
       },
       onError: (e) => notify(fullErrorMessage(e), 'error'),
