@@ -12,6 +12,10 @@ import { rapportsRouter } from './routers/rapports.js';
 import { healthRouter } from './routers/health.js';
 import { courrielsRouter } from './routers/courriels.js';
 import { entrepriseRouter } from './routers/entreprise.js';
+import { contactsRouter } from './routers/contacts.js';
+import { activitesRouter } from './routers/activites.js';
+import { clientTimelineRouter, opportuniteTimelineRouter } from './routers/timeline.js';
+import { notificationsRouter } from './routers/notifications.js';
 import { rechercheRouter } from './routers/recherche.js';
 import { lotsRouter } from './routers/lots.js';
 import { clesApiRouter } from './routers/clesApi.js';
@@ -21,9 +25,9 @@ import { webhooksRouter } from './routers/webhooks.js';
 export const appRouter = router({
   auth: authRouter,
   users: usersRouter,
-  clients: clientsRouter,
+  clients: mergeRouters(clientsRouter, clientTimelineRouter),
   projets: projetsRouter,
-  opportunites: opportunitesRouter,
+  opportunites: mergeRouters(opportunitesRouter, opportuniteTimelineRouter),
   taches: tachesRouter,
   devis: mergeRouters(devisRouter, devisActionsRouter),
   dashboard: dashboardRouter,
@@ -31,6 +35,9 @@ export const appRouter = router({
   health: healthRouter,
   courriels: courrielsRouter,
   entreprise: entrepriseRouter,
+  contacts: contactsRouter,
+  activites: activitesRouter,
+  notifications: notificationsRouter,
   recherche: rechercheRouter,
   lots: lotsRouter,
   clesApi: clesApiRouter,

@@ -2,6 +2,11 @@ import { z } from 'zod';
 import { TACHE_PRIORITES, TACHE_STATUTS } from './choices.js';
 import { choice, id, isoDate, optionalText, orderingParam, paginationQuery, partialOf, queryBool, requiredText, timestamp } from './common.js';
 
+/** Query filter: `me` or a user id; a query string is text, so the id is parsed here (the REST adapter only coerces plain numbers). */
+export const userIdOrMe = z
+  .preprocess((v) => (typeof v === 'number' ? String(v) : v), z.string({ error: 'err.integer' }).regex(/^(me|[1-9]\d{0,9})$/, 'err.integer'))
+  .transform((v): 'me' | number => (v === 'me' ? 'me' : Number(v)));
+
 export const TACHE_ORDERING = ['dateEcheance', 'priorite', 'dateCreation', 'position'] as const;
 
 export const tacheFields = {
@@ -23,11 +28,7 @@ export const tachePatchInput = z.object({ id, ...partialOf(tacheFields) });
 export const tacheListFilters = {
   statut: choice(TACHE_STATUTS).optional(),
   priorite: choice(TACHE_PRIORITES).optional(),
-  /** `me` or a user id; a query string is text, so the id is parsed here (the REST adapter only coerces plain numbers). */
-  assigneA: z
-    .preprocess((v) => (typeof v === 'number' ? String(v) : v), z.string({ error: 'err.integer' }).regex(/^(me|[1-9]\d{0,9})$/, 'err.integer'))
-    .transform((v): 'me' | number => (v === 'me' ? 'me' : Number(v)))
-    .optional(),
+  assigneA: userIdOrMe.optional(),
   client: id.optional(),
   projet: id.optional(),
   echeanceAvant: isoDate.optional(),
