@@ -29,6 +29,7 @@ export const NOTIFICATION_TYPES = [
   'devis_accepte',
   'devis_refuse',
   'client_attribue',
+  'webhook_desactive',
 ] as const;
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 
