@@ -20,6 +20,11 @@ export interface AppConfig {
   loginMaxFailures: number;
   loginMaxFailuresPerIp: number;
   loginWindowSeconds: number;
+  /** Outgoing mail: without SMTP_HOST, mails go to the local mailbox (`.eml` files under dataDir + the « Courriels » page). */
+  smtp: { host?: string; port: number; secure: boolean; user?: string; pass?: string; from: string; timeoutSeconds: number };
+  mail: { retryBaseSeconds: number };
+  /** Public address of the app, for links in e-mails (PUBLIC_URL, default http://HOST:PORT). */
+  publicUrl: string;
   /**
    * Which proxies to believe about the client IP (`X-Forwarded-For`): `false` (none), a number of
    * trusted hops in front of the API, or a list of proxy addresses/CIDRs. `TRUST_PROXY=true` means
@@ -35,7 +40,6 @@ export interface AppConfig {
   rateLimitKeyPerMinute: number;
   rateLimitUserPerMinute: number;
   webhooks: WebhooksConfig;
-  smtp: { host: string; port: number; secure: boolean; user?: string; pass?: string; from: string };
   webDist?: string;
   logLevel: string;
   /** Local files of the app (e.g. the local mailbox): DATA_DIR, default `<repo>/.data`. */
@@ -93,7 +97,7 @@ export interface JobsConfig {
   pollingIntervalSeconds: number;
   /** How often expired (e.g. killed mid-job) jobs are failed and retried, and old ones archived. */
   maintenanceIntervalSeconds: number;
-  /** PostgreSQL connections of the queue (on top of DB_POOL_MAX). */
+  /** Pool size of `pnpm worker` (minus 2); the queue itself uses the process's ORM pool. */
   poolMax: number;
 }
 
@@ -124,13 +128,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       timeoutMs: Number(env.WEBHOOK_TIMEOUT_MS ?? 10_000),
     },
     smtp: {
-      host: env.SMTP_HOST ?? '127.0.0.1',
-      port: Number(env.SMTP_PORT ?? 1025),
+      host: env.SMTP_HOST || undefined,
+      port: Number(env.SMTP_PORT ?? (env.SMTP_SECURE === 'true' ? 465 : 587)),
       secure: env.SMTP_SECURE === 'true',
       user: env.SMTP_USER,
       pass: env.SMTP_PASS,
       from: env.SMTP_FROM ?? 'CRM <no-reply@crm.local>',
+      timeoutSeconds: Number(env.SMTP_TIMEOUT_SECONDS ?? 30),
     },
+    mail: { retryBaseSeconds: Number(env.MAIL_RETRY_SECONDS ?? 30) },
+    publicUrl: (env.PUBLIC_URL ?? `http://${env.HOST ?? '127.0.0.1'}:${env.PORT ?? 3000}`).replace(/\/+$/, ''),
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
     dbPoolMax: Math.max(1, positiveInt(env.DB_POOL_MAX, 10)),
     dbStatementTimeoutMs: positiveInt(env.DB_STATEMENT_TIMEOUT_MS, 10_000),

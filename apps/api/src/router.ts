@@ -10,6 +10,8 @@ import { devisActionsRouter } from './routers/devisActions.js';
 import { dashboardRouter } from './routers/dashboard.js';
 import { rapportsRouter } from './routers/rapports.js';
 import { healthRouter } from './routers/health.js';
+import { courrielsRouter } from './routers/courriels.js';
+import { entrepriseRouter } from './routers/entreprise.js';
 import { contactsRouter } from './routers/contacts.js';
 import { activitesRouter } from './routers/activites.js';
 import { clientTimelineRouter, opportuniteTimelineRouter } from './routers/timeline.js';
@@ -31,6 +33,8 @@ export const appRouter = router({
   dashboard: dashboardRouter,
   rapports: rapportsRouter,
   health: healthRouter,
+  courriels: courrielsRouter,
+  entreprise: entrepriseRouter,
   contacts: contactsRouter,
   activites: activitesRouter,
   notifications: notificationsRouter,

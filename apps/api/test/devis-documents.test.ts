@@ -53,7 +53,12 @@ beforeAll(async () => {
   process.env.COMPANY_ADDRESS = '12 rue des Lilas | 69003 Lyon';
   process.env.COMPANY_CONTACT = '04 72 00 00 00 — contact@atelier-numerique.fr';
   process.env.COMPANY_LEGAL = 'SAS au capital de 10 000 € — SIRET 123 456 789 00012';
-  t = await startTestApp({ env: { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(port), SMTP_FROM: 'Ventes <ventes@crm.test>' } });
+  t = await startTestApp({
+    env: {
+      SMTP_HOST: '127.0.0.1', SMTP_PORT: String(port), SMTP_FROM: 'Ventes <ventes@crm.test>',
+      SMTP_TIMEOUT_SECONDS: '2', MAIL_RETRY_SECONDS: '1', JOBS_POLL_SECONDS: '0.5', PUBLIC_URL: 'https://crm.example.fr',
+    },
+  });
   await t.user('admin', 'admin');
   aliceId = await t.user('alice', 'commercial');
   const bobId = await t.user('bob', 'commercial');
@@ -129,6 +134,10 @@ describe('GET /api/devis/{id}/pdf/', () => {
     expect((await admin.get(`/devis/${ids.d1}/pdf`)).statusCode).toBe(200);
   });
 
+  it('the seller is configured (COMPANY_*): no warning for the SPA', async () => {
+    expect((await alice.get('/entreprise/')).json()).toMatchObject({ nom: 'Atelier Numérique', aConfigurer: false });
+  });
+
   it('is documented in /api/openapi.json', async () => {
     const doc = (await t.anonymous().get('/openapi.json')).json();
     expect(doc.paths['/devis/{id}/pdf/'].get.responses['200'].content['application/pdf']).toBeDefined();
@@ -136,8 +145,19 @@ describe('GET /api/devis/{id}/pdf/', () => {
   });
 });
 
+/** The devis' latest outbox mail once it reached `statut` (the worker delivers in the background). */
+async function courriel(devisId: number, statut: string, timeoutMs = 15_000) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const [row] = await t.sql(`select statut, tentatives, derniere_erreur from courriels where devis_id = ? order by id desc limit 1`, [devisId]);
+    if (row?.statut === statut) return row;
+    if (Date.now() > end) throw new Error(`courriel of devis ${devisId}: ${JSON.stringify(row)}, expected ${statut}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 describe('POST /api/devis/{id}/envoyer/', () => {
-  it('mails the PDF to the client, marks the devis envoye with dateEnvoi, audits, returns the devis', async () => {
+  it('answers at once with the devis envoye and its mail en_attente; the worker then mails the PDF with the public link', async () => {
     const before = Date.now();
     const res = await alice.post(`/devis/${ids.d1}/envoyer/`);
     expect(res.statusCode).toBe(200);
@@ -145,27 +165,29 @@ describe('POST /api/devis/{id}/envoyer/', () => {
     expect(body).toMatchObject({
       id: ids.d1, opportunite: ids.o1, client: ids.c1, clientNom: 'Hélène Dupré', statut: 'envoye', version: 1,
       montant: 1671.5, montantTva: 305.3, montantTtc: 1976.8, lignes: LIGNES,
+      courriel: { statut: 'en_attente', tentatives: 0, derniereErreur: null },
     });
+    expect(body.numero).toMatch(/^D\d{4}-\d{5}$/);
     expect(Date.parse(body.dateEnvoi)).toBeGreaterThanOrEqual(before - 1000);
     expect(body.dateEnvoi).toMatch(/Z$/);
 
+    await courriel(ids.d1, 'envoye');
+    expect((await alice.get(`/devis/${ids.d1}/`)).json().courriel).toEqual({ statut: 'envoye', tentatives: 1, derniereErreur: null });
     expect(received).toHaveLength(1);
     const mail = received[0];
     expect((mail.to as any).value.map((a: any) => a.address)).toEqual(['helene@creme-coeur.fr']);
     expect(mail.from?.value[0].address).toBe('ventes@crm.test');
-    expect(mail.subject).toMatch(/^Devis D\d{4}-\d{5} \(version 1\) — Atelier Numérique$/);
-    expect(mail.text?.replace(/\s+/g, ' ')).toContain('1 976,80 €');
+    expect(mail.subject).toBe(`Devis ${body.numero} (version 1) — Atelier Numérique`);
+    expect(mail.messageId).toMatch(/@crm\.test>?$/);
+    const text = mail.text?.replace(/\s+/g, ' ') ?? '';
+    expect(text).toContain('1 976,80 €');
+    expect(text).toMatch(/https:\/\/crm\.example\.fr\/api\/public\/devis\/[A-Za-z0-9_-]{43}\//);
     expect(mail.attachments).toHaveLength(1);
     const att = mail.attachments[0];
     expect(att.contentType).toBe('application/pdf');
-    expect(att.filename).toMatch(/^devis-D\d{4}-\d{5}-v1\.pdf$/);
-    expect(att.content.subarray(0, 4).toString()).toBe('%PDF');
-    const text = pdfText(att.content);
-    expect(text).toContain('Hélène Dupré');
-    expect(text).toContain('1 671,50 €');
-    expect(text).toContain('305,30 €');
-    expect(text).toContain('1 976,80 €');
-    expect(text).toContain('Envoyé');
+    expect(att.filename).toBe(`devis-${body.numero}-v1.pdf`);
+    const pdf = pdfText(att.content);
+    for (const s of ['Hélène Dupré', '1 671,50 €', '305,30 €', '1 976,80 €', 'Envoyé', body.numero]) expect(pdf, s).toContain(s);
 
     const [row] = await t.sql(`select statut, date_envoi from devis where id = ?`, [ids.d1]);
     expect(row.statut).toBe('envoye');
@@ -175,13 +197,15 @@ describe('POST /api/devis/{id}/envoyer/', () => {
     expect(audits[0]).toMatchObject({ user_id: aliceId, details: { to: 'helene@creme-coeur.fr', version: 1 } });
   });
 
-  it('may send again a devis already sent (new dateEnvoi)', async () => {
+  it('may send again a devis already sent (a new mail)', async () => {
     const res = await alice.post(`/devis/${ids.d1}/envoyer/`, {});
     expect(res.statusCode).toBe(200);
+    expect(res.json().courriel.statut).toBe('en_attente');
+    await courriel(ids.d1, 'envoye');
     expect(received).toHaveLength(1);
   });
 
-  it('client without e-mail → 400 naming client, nothing sent, no change', async () => {
+  it('client without e-mail → 400 naming client, nothing queued, no change', async () => {
     const res = await alice.post(`/devis/${ids.dNoMail}/envoyer/`);
     expect(res.statusCode).toBe(400);
     expect(res.json()).toEqual({
@@ -189,52 +213,63 @@ describe('POST /api/devis/{id}/envoyer/', () => {
     });
     const en = await alice.post(`/devis/${ids.dNoMail}/envoyer/`, undefined, { 'accept-language': 'en' });
     expect(en.json().message).toBe('The client has no e-mail address.');
-    expect(received).toHaveLength(0);
+    expect(await t.sql(`select 1 from courriels where devis_id = ?`, [ids.dNoMail])).toHaveLength(0);
     const [row] = await t.sql(`select statut, date_envoi from devis where id = ?`, [ids.dNoMail]);
     expect(row).toEqual({ statut: 'brouillon', date_envoi: null });
   });
 
-  it('accepte or refuse → 409, nothing sent', async () => {
+  it('accepte or refuse → 409, nothing queued', async () => {
     for (const id of [ids.dAccepte, ids.dRefuse]) {
       const res = await alice.post(`/devis/${id}/envoyer/`);
       expect(res.statusCode).toBe(409);
       expect(res.json()).toMatchObject({ code: 'CONFLICT', message: 'Un devis accepté ou refusé ne peut plus être envoyé.' });
+      expect(await t.sql(`select 1 from courriels where devis_id = ?`, [id])).toHaveLength(0);
     }
-    expect(received).toHaveLength(0);
   });
 
-  it('SMTP rejects the recipient → 500 contract error without details, devis unchanged, failure audited', async () => {
+  it('SMTP rejects the recipient for good (550) → envoyer still 200; the mail ends echec at once, visible on the devis, sender told', async () => {
     const res = await alice.post(`/devis/${ids.dRefusMail}/envoyer/`);
-    expect(res.statusCode).toBe(500);
-    expect(res.json()).toEqual({
-      code: 'INTERNAL_SERVER_ERROR', message: "L'envoi de l'e-mail a échoué ; le devis n'a pas été modifié. Réessayez plus tard.", fieldErrors: {},
-    });
-    expect(res.body).not.toMatch(/550|Mailbox|at .*\.ts/);
-    const [row] = await t.sql(`select statut, date_envoi from devis where id = ?`, [ids.dRefusMail]);
-    expect(row).toEqual({ statut: 'brouillon', date_envoi: null });
-    expect(await t.sql(`select 1 from audit_log where action = 'devis.envoye' and entity_id = ?`, [ids.dRefusMail])).toHaveLength(0);
-    expect(await t.sql(`select 1 from audit_log where action = 'devis.envoi_echec' and entity_id = ?`, [ids.dRefusMail])).toHaveLength(1);
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ statut: 'envoye', courriel: { statut: 'en_attente' } });
+    const row = await courriel(ids.dRefusMail, 'echec');
+    expect(row.tentatives).toBe(1);
+    const detail = (await alice.get(`/devis/${ids.dRefusMail}/`)).json();
+    expect(detail.courriel).toMatchObject({ statut: 'echec', tentatives: 1 });
+    expect(detail.courriel.derniereErreur).toMatch(/550|unavailable|rejected/i);
+    const told = await t.sql(`select user_id from audit_log where action = 'courriel.echec' and entity_id = ?`, [ids.dRefusMail]);
+    expect(told).toEqual([{ user_id: aliceId }]);
+    expect(received).toHaveLength(0);
   });
 
   it('denies: 401 anonymous, 404 for a devis the commercial may not see or that does not exist', async () => {
     expect((await t.anonymous().post(`/devis/${ids.d1}/envoyer/`)).statusCode).toBe(401);
     expect((await alice.post(`/devis/${ids.dBob}/envoyer/`)).statusCode).toBe(404);
     expect((await admin.post('/devis/999999/envoyer/')).statusCode).toBe(404);
-    expect(received).toHaveLength(0);
+    expect(await t.sql(`select 1 from courriels where devis_id = ?`, [ids.dBob])).toHaveLength(0);
   });
 
   it('is a mutation: the dashboard sees the new devisEnAttente at once', async () => {
     const before = (await bob.get('/dashboard/stats/')).json().devisEnAttente;
     expect((await bob.post(`/devis/${ids.dBob}/envoyer/`)).statusCode).toBe(200);
     expect((await bob.get('/dashboard/stats/')).json().devisEnAttente).toBe(before + 1);
+    await courriel(ids.dBob, 'envoye');
   });
 
-  it('SMTP server down → the same 500, devis unchanged', async () => {
+  it('SMTP server down → envoyer still 200; the mail stays en_attente with its error and a next attempt', async () => {
     await new Promise<void>((resolve) => smtp.close(() => resolve()));
     const res = await admin.post(`/devis/${ids.dSansLignes}/envoyer/`);
-    expect(res.statusCode).toBe(500);
-    expect(res.json().code).toBe('INTERNAL_SERVER_ERROR');
-    const [row] = await t.sql(`select statut from devis where id = ?`, [ids.dSansLignes]);
-    expect(row.statut).toBe('consulte');
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ statut: 'envoye', courriel: { statut: 'en_attente', tentatives: 0 } });
+    const end = Date.now() + 15_000;
+    let row: any;
+    do {
+      await new Promise((r) => setTimeout(r, 100));
+      [row] = await t.sql(`select statut, tentatives, derniere_erreur, prochaine_tentative from courriels where devis_id = ?`, [ids.dSansLignes]);
+    } while (!row.derniere_erreur && Date.now() < end);
+    expect(row).toMatchObject({ statut: 'en_attente' });
+    expect(row.tentatives).toBeGreaterThanOrEqual(1);
+    expect(row.derniere_erreur).toMatch(/ECONNREFUSED|connect/i);
+    expect(row.prochaine_tentative).not.toBeNull();
+    expect((await admin.get(`/devis/${ids.dSansLignes}/`)).json().courriel.derniereErreur).toMatch(/ECONNREFUSED|connect/i);
   });
 });

@@ -103,11 +103,12 @@ describe('versions', () => {
     const o = await newOpp('Nouvelle version');
     const lignes = [{ designation: 'Étagère chêne', quantite: 2, prixUnitaire: 149.9, tauxTva: 20 }];
     const v1 = (await alice.post('/devis/', { opportunite: o, lignes, contenu: 'Première proposition' })).json();
-    await alice.patch(`/devis/${v1.id}/`, { statut: 'refuse' });
+    expect((await manager.patch(`/devis/${v1.id}/`, { statut: 'refuse' })).statusCode).toBe(200);
     const res = await alice.post(`/devis/${v1.id}/nouvelle-version/`);
     expect(res.statusCode).toBe(201);
     expect(res.json()).toMatchObject({
       opportunite: o, version: 2, statut: 'brouillon', montant: 299.8, montantTva: 59.96, montantTtc: 359.76, contenu: 'Première proposition', lignes,
+      numero: v1.numero,
     });
     expect(res.json().id).not.toBe(v1.id);
     const v3 = await alice.post(`/devis/${v1.id}/nouvelle-version/`, {});
@@ -132,10 +133,26 @@ describe('updates and read-only states', () => {
     expect((await alice.put(`/devis/${d.id}/`, { opportunite: oppA })).json().fieldErrors.montant).toBeDefined();
   });
 
+  it('a commercial may not create or set a devis accepte/refuse (400 on statut); a manager or admin may', async () => {
+    for (const statut of ['accepte', 'refuse']) {
+      const created = await alice.post('/devis/', { opportunite: oppA, montant: 10, statut });
+      expect(created.statusCode).toBe(400);
+      expect(created.json()).toMatchObject({ code: 'BAD_REQUEST', fieldErrors: { statut: [expect.stringContaining('Seul le client')] } });
+      const d = (await alice.post('/devis/', { opportunite: oppA, montant: 10, statut: 'envoye' })).json();
+      const patched = await alice.patch(`/devis/${d.id}/`, { statut });
+      expect(patched.statusCode).toBe(400);
+      expect(patched.json().fieldErrors).toHaveProperty('statut');
+      expect((await alice.put(`/devis/${d.id}/`, { opportunite: oppA, montant: 10, statut })).statusCode).toBe(400);
+      expect((await alice.get(`/devis/${d.id}/`)).json().statut).toBe('envoye');
+      expect((await manager.post('/devis/', { opportunite: oppA, montant: 10, statut })).statusCode).toBe(201);
+      expect((await admin.patch(`/devis/${d.id}/`, { statut })).json().statut).toBe(statut);
+    }
+  });
+
   it('an accepte or refuse devis is read-only: PUT/PATCH → 409', async () => {
     for (const statut of ['accepte', 'refuse']) {
       const d = (await alice.post('/devis/', { opportunite: oppA, montant: 10 })).json();
-      expect((await alice.patch(`/devis/${d.id}/`, { statut })).statusCode).toBe(200);
+      expect((await manager.patch(`/devis/${d.id}/`, { statut })).statusCode).toBe(200);
       const patch = await alice.patch(`/devis/${d.id}/`, { contenu: 'modifié' });
       expect(patch.statusCode).toBe(409);
       expect(patch.json()).toMatchObject({ code: 'CONFLICT', message: 'Un devis accepté ou refusé ne peut plus être modifié.' });

@@ -49,7 +49,7 @@ function restClient(app: App, token?: string): RestClient {
 }
 
 export async function startTestApp(
-  opts: { env?: Record<string, string>; plugins?: ServerPlugin[]; /** A database made by the test (another server); dropped on close. */ database?: { url: string; drop: () => Promise<void> } } = {},
+  opts: { env?: Record<string, string>; plugins?: ServerPlugin[]; /** A database made by the test (another server); dropped on close. */ database?: { url: string; drop: () => Promise<void> }; poolMax?: number } = {},
 ): Promise<TestApp> {
   const db = opts.database ?? (await createTestDatabase());
   const app = await createApp({
@@ -57,6 +57,7 @@ export async function startTestApp(
     env: { NODE_ENV: 'test', JWT_SECRET: 'test-secret-that-is-long-enough-0123456789', ...opts.env },
     config: { secureCookies: false },
     plugins: opts.plugins,
+    poolMax: opts.poolMax,
   });
   const knex = app.orm.em.getConnection().getKnex();
   const t: TestApp = {

@@ -288,8 +288,8 @@ describe('errors never leak', () => {
 });
 
 describe('authentication required everywhere under /api', () => {
-  // The calendar feed is authorised by its secret URL (contract, Extensions), like the public devis pages.
-  const PUBLIC = new Set(['/auth/login/', '/auth/refresh/', '/health/', '/calendrier/{token}.ics']);
+  // Authorised by their secret token (contract): the calendar feed and the public devis pages (devis-public.test.ts).
+  const PUBLIC = new Set(['/auth/login/', '/auth/refresh/', '/health/', '/calendrier/{token}.ics', '/public/devis/{token}/', '/public/devis/{token}/pdf/', '/public/devis/{token}/accepter/', '/public/devis/{token}/refuser/']);
 
   it('every REST path of /api/openapi.json answers 401 without credentials, except the public ones', async () => {
     const doc = (await inject('GET', '/api/openapi.json')).json();

@@ -100,7 +100,7 @@ describe('devis editor', () => {
     await page.screenshot({ path: `${SHOTS}/crm-devis.png`, fullPage: true });
 
     await page.getByRole('button', { name: 'Créer le devis' }).click();
-    await page.getByRole('heading', { name: /Devis n° \d+ — version 1/ }).waitFor();
+    await page.getByRole('heading', { name: /^Devis D\d{4}-\d{5} v1$/ }).waitFor();
     const id = Number(/\/devis\/(\d+)/.exec(page.url())![1]);
     const saved = await api('GET', `/devis/${id}/`);
     expect([saved.montant, saved.montantTva, saved.montantTtc]).toEqual([2589, 505.8, 3094.8]);
@@ -113,7 +113,7 @@ describe('devis editor', () => {
     expect((await import('node:fs')).readFileSync((await pdf.path())!).subarray(0, 5).toString()).toBe('%PDF-');
 
     await page.getByRole('button', { name: 'Nouvelle version' }).click();
-    await page.getByRole('heading', { name: /version 2/ }).waitFor();
+    await page.getByRole('heading', { name: /^Devis D\d{4}-\d{5} v2$/ }).waitFor();
     expect(await page.getByTestId('total-ht').textContent().then(plain)).toBe('2 589,00 €');
     await page.context().close();
   });

@@ -6,6 +6,7 @@ export const ETAPES = ['prospect', 'qualification', 'proposition', 'negociation'
 export const RESULTATS = ['gagnee', 'perdue'] as const;
 export const DEVIS_STATUTS = ['brouillon', 'envoye', 'consulte', 'accepte', 'refuse'] as const;
 export const ROLES = ['admin', 'manager', 'commercial'] as const;
+export const COURRIEL_STATUTS = ['en_attente', 'envoye', 'echec'] as const;
 
 export type ProjetStatut = (typeof PROJET_STATUTS)[number];
 export type TacheStatut = (typeof TACHE_STATUTS)[number];
@@ -14,6 +15,7 @@ export type Etape = (typeof ETAPES)[number];
 export type Resultat = (typeof RESULTATS)[number];
 export type DevisStatut = (typeof DEVIS_STATUTS)[number];
 export type Role = (typeof ROLES)[number];
+export type CourrielStatut = (typeof COURRIEL_STATUTS)[number];
 
 export const LABELS = {
   projetStatut: { a_faire: 'À faire', en_cours: 'En cours', termine: 'Terminé' },
@@ -29,6 +31,7 @@ export const LABELS = {
   resultat: { gagnee: 'Gagnée', perdue: 'Perdue' },
   devisStatut: { brouillon: 'Brouillon', envoye: 'Envoyé', consulte: 'Consulté', accepte: 'Accepté', refuse: 'Refusé' },
   role: { admin: 'Administrateur', manager: 'Manager', commercial: 'Commercial' },
+  courrielStatut: { en_attente: 'En attente', envoye: 'Envoyé', echec: 'Échec' },
 } as const satisfies Record<string, Record<string, string>>;
 
 /** Next stage of the pipeline, or null at `conclusion`. */

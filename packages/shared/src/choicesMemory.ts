@@ -30,6 +30,7 @@ export const NOTIFICATION_TYPES = [
   'devis_refuse',
   'client_attribue',
   'webhook_desactive',
+  'courriel_echec',
 ] as const;
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEVIS_STATUTS } from './choices.js';
+import { COURRIEL_STATUTS, DEVIS_STATUTS } from './choices.js';
 import { choice, hasAtMostTwoDecimals, id, MAX_MONEY_CENTS, money, optionalText, paginationQuery, partialOf, positiveMoney, requiredText, timestamp } from './common.js';
 
 export const DEVIS_ORDERING = ['dateCreation', 'montant', 'version'] as const;
@@ -50,8 +50,16 @@ export const devisListInput = z.object({
 /** `GET /opportunites/{id}/devis/`: the same filters, under a parent opportunity. */
 export const devisSubListInput = devisListInput.extend({ id });
 
+/** Delivery of the devis' latest e-mail (outbox), or null when it was never sent. */
+export const courrielSuivi = z.object({
+  statut: z.enum(COURRIEL_STATUTS),
+  tentatives: z.number().int(),
+  derniereErreur: z.string().nullable(),
+});
+
 export const devisOutput = z.object({
   id: z.number().int(),
+  numero: z.string().describe('D<année>-<5 chiffres>, commun aux versions (affiché « D2026-00007 v3 »)'),
   opportunite: z.number().int(),
   opportuniteNom: z.string(),
   client: z.number().int(),
@@ -66,6 +74,10 @@ export const devisOutput = z.object({
   contact: z.number().int().nullable(),
   contactNom: z.string().nullable(),
   dateEnvoi: timestamp.nullable(),
+  dateConsultation: timestamp.nullable(),
+  dateReponse: timestamp.nullable(),
+  signataire: z.string().nullable(),
+  courriel: courrielSuivi.nullable(),
   dateCreation: timestamp,
   dateModification: timestamp,
 });

@@ -10,6 +10,7 @@ export * from './users.js';
 export * from './auth.js';
 export * from './dashboard.js';
 export * from './rapports.js';
+export * from './courriels.js';
 export * from './choicesMemory.js';
 export * from './contacts.js';
 export * from './activites.js';

@@ -99,7 +99,8 @@ export async function seedDemo(em: EntityManager): Promise<{ created: boolean }>
         { designation: 'Paramétrage', quantite: 5, prixUnitaire: 520, tauxTva: 20 },
       ],
     });
-    await updateDevis(tem, paul, devisGed, { statut: 'refuse' });
+    // Final answers come from the client's public page or a manager (here: marie records them).
+    await updateDevis(tem, marie, devisGed, { statut: 'refuse' });
     const devisGed2 = (await nouvelleVersion(tem, paul, devisGed)).id;
     await updateDevis(tem, paul, devisGed2, { contenu: 'Version 2 : paiement en trois fois, numérisation planifiée sur deux mois.', statut: 'envoye' });
     await devis(julie, { opportunite: wifi, montant: 6800, contenu: 'Bornes Wi-Fi 6, portail captif, maintenance un an.' });
@@ -110,7 +111,7 @@ export async function seedDemo(em: EntityManager): Promise<{ created: boolean }>
         { designation: 'Abonnement trunk SIP (an)', quantite: 1, prixUnitaire: 3688, tauxTva: 20 },
       ],
     });
-    await updateDevis(tem, paul, devisTel, { statut: 'accepte' });
+    await updateDevis(tem, marie, devisTel, { statut: 'accepte' });
     await devis(paul, {
       opportunite: balance, contenu: 'Balances homologuées, étiquetage.',
       lignes: [{ designation: 'Balance connectée', quantite: 2, prixUnitaire: 1175.25, tauxTva: 20 }],

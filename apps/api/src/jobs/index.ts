@@ -1,6 +1,7 @@
 import type { AppConfig } from '../config.js';
 import type { AppDeps } from '../deps.js';
 import { backupJob } from './backup.js';
+import { courrielEnvoiJob } from './courrielEnvoi.js';
 import type { AnyJobDefinition } from './queue.js';
 import { echeancesJob } from './echeances.js';
 import { deliverWebhook } from './webhooks.js';
@@ -8,7 +9,11 @@ import { deliverWebhook } from './webhooks.js';
 /** Every background job (a module per job in this folder, `defineJob`); handlers get the app's dependencies. */
 export const jobDefinitions: AnyJobDefinition<AppDeps>[] = [deliverWebhook as AnyJobDefinition<AppDeps>, echeancesJob as AnyJobDefinition<AppDeps>];
 
-/** The jobs of this configuration: every job, plus the scheduled backup when it has a schedule. */
+/**
+ * The jobs of this configuration: every job, mail delivery (its timeouts follow the SMTP settings),
+ * plus the scheduled backup when it has a schedule.
+ */
 export function jobsFor(config: AppConfig): AnyJobDefinition<AppDeps>[] {
-  return config.backup.schedule ? [...jobDefinitions, backupJob(config.backup.schedule) as AnyJobDefinition<AppDeps>] : jobDefinitions;
+  const jobs = [...jobDefinitions, courrielEnvoiJob(config) as AnyJobDefinition<AppDeps>];
+  return config.backup.schedule ? [...jobs, backupJob(config.backup.schedule) as AnyJobDefinition<AppDeps>] : jobs;
 }

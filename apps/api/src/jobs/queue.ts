@@ -81,7 +81,8 @@ function rootTransaction(em: EntityManager): any {
 }
 
 export class JobQueue<C> {
-  readonly boss: PgBoss;
+  /** The pg-boss instance (a fresh one after each stop(): a stopped one does not resume its maintenance). */
+  boss: PgBoss;
   private readonly db: PgBoss.Db;
   private readonly definitions = new Map<string, AnyJobDefinition<C>>();
   private readonly workerIds = new Map<string, string[]>();
@@ -101,22 +102,27 @@ export class JobQueue<C> {
       this.definitions.set(d.name, d);
     }
     this.db = poolDb(orm);
-    this.boss = new PgBoss({
-      db: this.db,
-      schema: JOBS_SCHEMA,
-      // Maintenance (expiring jobs of dead workers, archiving) and cron only where workers run.
-      supervise: config.workers,
-      schedule: config.workers && definitions.some((d) => d.cron),
-      maintenanceIntervalSeconds: config.maintenanceIntervalSeconds,
-      migrate: true,
-    });
-    this.boss.on('error', onError);
+    this.boss = this.makeBoss();
     orm.em.getEventManager().registerSubscriber({
       afterTransactionCommit: ({ transaction }: { transaction?: object }) => this.flushWakes(transaction),
       afterTransactionRollback: ({ transaction }: { transaction?: object }) => {
         if (transaction) this.pendingWakes.delete(transaction);
       },
     } as any);
+  }
+
+  private makeBoss(): PgBoss {
+    const boss = new PgBoss({
+      db: this.db,
+      schema: JOBS_SCHEMA,
+      // Maintenance (expiring jobs of dead workers, archiving) and cron only where workers run.
+      supervise: this.config.workers,
+      schedule: this.config.workers && [...this.definitions.values()].some((d) => d.cron),
+      maintenanceIntervalSeconds: this.config.maintenanceIntervalSeconds,
+      migrate: true,
+    });
+    boss.on('error', this.onError);
+    return boss;
   }
 
   /** Starts pg-boss (version check), and the workers and cron schedules when `config.workers`. */
@@ -127,6 +133,9 @@ export class JobQueue<C> {
 
   private async doStart(): Promise<void> {
     await this.boss.start();
+    // Every queue exists before the first enqueue. Creating one is DDL on pg-boss's partitioned job
+    // table: done inside business transactions it could deadlock with another transaction's insert.
+    for (const name of this.definitions.keys()) await this.ensureQueue(name);
     if (!this.config.workers) return;
     for (const def of this.definitions.values()) {
       const ids: string[] = [];
@@ -144,7 +153,6 @@ export class JobQueue<C> {
       }
       this.workerIds.set(def.name, ids);
       if (def.cron) {
-        await this.ensureQueue(def.name);
         await this.boss.schedule(def.name, def.cron, {}, this.policyOptions(def));
       }
     }
@@ -174,14 +182,9 @@ export class JobQueue<C> {
         }
       : this.db;
     const send = () => this.boss.send(name, data as object, { ...this.policyOptions(def), ...options, db });
-    let id = await send();
-    if (!id) {
-      // pg-boss inserts nothing for a queue that does not exist yet: create it (on the same
-      // connection, so it commits or rolls back with the job) and send again. Once per database.
-      await db.executeSql(`select ${JOBS_SCHEMA}.create_queue($1, $2)`, [name, { policy: 'standard' }]);
-      id = await send();
-    }
-    if (!id) throw new Error(`job ${name} not enqueued`);
+    const id = await send();
+    // pg-boss inserts nothing for a queue that does not exist: start() creates them all.
+    if (!id) throw new Error(`job ${name} not enqueued (queue missing: JobQueue.start() creates it)`);
     const root = rootTransaction(em);
     if (root) {
       let names = this.pendingWakes.get(root);
@@ -198,6 +201,8 @@ export class JobQueue<C> {
     if (!this.started) return;
     await this.started.catch(() => {});
     await this.boss.stop({ graceful: true, wait: true, timeout: timeoutMs, close: false });
+    this.workerIds.clear();
+    this.boss = this.makeBoss();
     this.started = null;
   }
 
@@ -206,7 +211,7 @@ export class JobQueue<C> {
     return Object.fromEntries(Object.entries({ retryLimit, retryDelay, retryBackoff, expireInSeconds }).filter(([, v]) => v !== undefined));
   }
 
-  /** pg-boss queues are a row + a partition table, made on first use (a test database that never enqueues pays nothing). */
+  /** A pg-boss queue is a row + a partition table: created once per database (a no-op statement afterwards). */
   private ensureQueue(name: string): Promise<void> {
     return this.boss.createQueue(name);
   }

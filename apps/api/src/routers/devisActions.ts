@@ -16,13 +16,15 @@ export const devisActionsRouter = router({
         tags,
         summary: 'Envoyer un devis au client',
         description:
-          "Génère le PDF, l'envoie par e-mail à l'adresse du client, passe le devis à `envoye` avec `dateEnvoi`. " +
-          "Client sans e-mail → 400 ; devis accepté ou refusé → 409 ; échec SMTP → 500 sans changement d'état.",
+          "Passe le devis à `envoye` avec `dateEnvoi` et dépose dans la boîte d'envoi (même transaction) l'e-mail au client, " +
+          'avec le PDF et le lien de la page publique du devis ; répond aussitôt. La livraison se fait en tâche de fond ' +
+          "(nouvelles tentatives espacées) ; `courriel` indique son état (`en_attente`, `envoye`, `echec`). " +
+          'Client sans e-mail → 400 ; devis accepté ou refusé → 409.',
       },
     })
     .input(idParam)
     .output(devisOutput)
-    .mutation(({ ctx, input }) => envoyerDevis(ctx.em, ctx.user, input.id, ctx.deps.config.smtp, { ip: ctx.ip })),
+    .mutation(({ ctx, input }) => envoyerDevis(ctx.em, ctx.user, input.id, ctx.deps.config, { ip: ctx.ip })),
 });
 
 const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });

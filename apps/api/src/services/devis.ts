@@ -8,7 +8,7 @@ import { conflict, fieldError, notFound } from '../lib/errors.js';
 import { countCacheOf, centsToDecimal, iso, lockRow, money, sql, sqlOne, toCents, Where } from '../lib/db.js';
 import { addSearch, getResource, listResource, type Resource, type Row } from './listing.js';
 import { resolveRefs, visibleParent } from './refs.js';
-import { scopeByClient } from './visibility.js';
+import { scopeByClient, seesAll } from './visibility.js';
 import { contactName } from './contacts.js';
 import { devisStatutChanged, recordDevisCree } from './devisEvents.js';
 
@@ -18,17 +18,28 @@ type PatchInput = Omit<z.infer<typeof devisPatchInput>, 'id'>;
 
 const ORDER_COLUMNS = { dateCreation: 'd.date_creation', montant: 'd.montant', version: 'd.version' };
 const FROM = 'from devis d join opportunites o on o.id = d.opportunite_id join clients c on c.id = o.client_id';
+/** The devis' latest e-mail (outbox): at most one row per devis, so count(*) is unchanged. */
+const LATEST_COURRIEL = `left join lateral (select m.statut, m.tentatives, m.derniere_erreur from courriels m
+  where m.devis_id = d.id order by m.id desc limit 1) m on true`;
 /** Reads add the recipient contact (a to-one join: counts stay counts of devis). */
 const FROM_READ = `${FROM} left join contacts k on k.id = d.contact_id`;
-const COLUMNS = `d.id, d.opportunite_id, o.nom as opportunite_nom, o.client_id, c.nom as client_nom, d.montant, d.montant_tva,
-  d.montant + d.montant_tva as montant_ttc, d.statut, d.version, d.contenu, d.lignes, d.contact_id, ${contactName('k')} as contact_nom, d.date_envoi, d.date_creation, d.date_modification`;
+const COLUMNS = `d.id, d.numero, d.opportunite_id, o.nom as opportunite_nom, o.client_id, c.nom as client_nom, d.montant, d.montant_tva,
+  d.montant + d.montant_tva as montant_ttc, d.statut, d.version, d.contenu, d.lignes, d.contact_id, ${contactName('k')} as contact_nom, d.date_envoi,
+  d.date_consultation, d.date_reponse, d.signataire, m.statut as courriel_statut, m.tentatives as courriel_tentatives,
+  m.derniere_erreur as courriel_erreur, d.date_creation, d.date_modification`;
 
 /** An accepted or refused devis is read-only. */
 const READ_ONLY = new Set(['accepte', 'refuse']);
 
+/** `accepte`/`refuse` come from the client's answer on the public page, or from a manager/admin — never a commercial. */
+function checkStatutAllowed(user: AuthUser, statut: string | undefined): void {
+  if (statut && READ_ONLY.has(statut) && !seesAll(user)) throw fieldError('statut', 'err.devis_statut_reponse');
+}
+
 function toOut(r: Row): DevisOut {
   return {
     id: r.id,
+    numero: r.numero,
     opportunite: r.opportunite_id,
     opportuniteNom: r.opportunite_nom,
     client: r.client_id,
@@ -43,6 +54,12 @@ function toOut(r: Row): DevisOut {
     contact: r.contact_id,
     contactNom: r.contact_id === null ? null : r.contact_nom,
     dateEnvoi: iso(r.date_envoi),
+    dateConsultation: iso(r.date_consultation),
+    dateReponse: iso(r.date_reponse),
+    signataire: r.signataire,
+    courriel: r.courriel_statut
+      ? { statut: r.courriel_statut, tentatives: r.courriel_tentatives, derniereErreur: r.courriel_erreur }
+      : null,
     dateCreation: iso(r.date_creation)!,
     dateModification: iso(r.date_modification)!,
   };
@@ -59,7 +76,9 @@ export function devisFilters(user: AuthUser, input: ListInput): Where {
 
 /** How devis are read: one statement per page, every summary joined. Exported for other read paths (dashboard). */
 export const DEVIS_RESOURCE: Resource<DevisOut> = {
-  from: FROM_READ,
+  from: `${FROM_READ} ${LATEST_COURRIEL}`,
+  // Devis filters and visibility name the opportunité and the client: counted over those joins only.
+  countFrom: FROM,
   alias: 'd',
   table: 'devis',
   columns: COLUMNS,
@@ -127,6 +146,7 @@ function checkContact(refs: { opportunite?: number; contact?: number }, contact:
 }
 
 export async function createDevis(em: EntityManager, user: AuthUser, input: CreateInput): Promise<DevisOut> {
+  checkStatutAllowed(user, input.statut);
   const refs = await resolveRefs(em, user, { opportunite: input.opportunite, contact: input.contact });
   checkContact(refs, input.contact, undefined);
   const lignes = normalizeLignes(input.lignes);
@@ -151,6 +171,7 @@ export async function createDevis(em: EntityManager, user: AuthUser, input: Crea
 
 /** PUT and PATCH; 409 on an accepte/refuse devis. Moving it to another opportunity gives it that one's next version. */
 export async function updateDevis(em: EntityManager, user: AuthUser, id: number, input: PatchInput): Promise<DevisOut> {
+  checkStatutAllowed(user, input.statut);
   // Answered from inside the transaction, under the lock (never a committed write answered 404).
   return em.transactional(async (tem) => {
     const where = scopeByClient(new Where().add('d.id = ?', id), user);
@@ -170,8 +191,11 @@ export async function updateDevis(em: EntityManager, user: AuthUser, id: number,
 
     const devis = await tem.findOneOrFail(Devis, id);
     if (opportuniteChanged) {
-      devis.opportunite = input.opportunite!;
-      devis.version = await nextVersion(tem, input.opportunite!);
+      // It joins the other opportunity's lineage: its number (or a new one) and its next version.
+      const version = await nextVersion(tem, input.opportunite!);
+      const [n] = await sql<{ numero: string }>(tem, 'select devis_numero_pour(?, now()) as numero', [input.opportunite]);
+      await sql(tem, 'update devis set opportunite_id = ?, version = ?, numero = ? where id = ?', [input.opportunite, version, n.numero, id]);
+      await tem.refresh(devis);
     }
     if (input.statut !== undefined) devis.statut = input.statut;
     if (input.contenu !== undefined) devis.contenu = input.contenu;

@@ -4,7 +4,8 @@ import type { AuthUser } from '../auth/sessions.js';
 import type { AppConfig } from '../config.js';
 import { ApiError, conflict, notFound } from '../lib/errors.js';
 import { iso, sql, sqlOne, Where } from '../lib/db.js';
-import { MailSendError, sendMail } from '../lib/mail.js';
+import { queueCourriel } from './courriels/outbox.js';
+import { createPublicLink, VALIDITE_JOURS } from './devisLiens.js';
 import {
   COLORS, createPdf, drawTable, ensureSpace, finishPdf, FONT, FONT_BOLD, formatDate, formatLongDate, formatMoney, formatQuantity, formatRate,
 } from '../lib/pdf.js';
@@ -29,8 +30,9 @@ export function companyInfo(env: NodeJS.ProcessEnv = process.env) {
   };
 }
 
-/** How long a devis stays valid, shown on the document. */
-const VALIDITE_JOURS = 30;
+
+/** Last day (YYYY-MM-DD) the devis may be accepted. */
+export const dateValidite = (dateCreation: string): string => new Date(Date.parse(dateCreation) + VALIDITE_JOURS * 86_400_000).toISOString().slice(0, 10);
 
 export interface DevisDocument {
   id: number;
@@ -48,18 +50,19 @@ export interface DevisDocument {
   /** The client's contact the devis is addressed to (`Devis.contact`), if any. */
   destinataire: { nom: string; email: string | null } | null;
   dateEnvoi: string | null;
+  dateReponse: string | null;
+  signataire: string | null;
+  motifRefus: string | null;
   dateCreation: string;
   dateModification: string;
 }
 
 const toCentsExact = (v: string | number) => Math.round(Number(v) * 100);
 
-/** "D2026-00012": year of creation and id, stable for the devis (the version is printed beside it). */
-export const devisNumero = (id: number, dateCreation: string) => `D${dateCreation.slice(0, 4)}-${String(id).padStart(5, '0')}`;
 export const devisFilename = (doc: Pick<DevisDocument, 'numero' | 'version'>) => `devis-${doc.numero}-v${doc.version}.pdf`;
 
 const DOCUMENT_SELECT = `
-  select d.id, d.version, d.statut, d.montant, d.montant_tva, d.contenu, d.lignes, d.date_envoi, d.date_creation, d.date_modification,
+  select d.id, d.numero, d.version, d.statut, d.date_reponse, d.signataire, d.motif_refus, d.montant, d.montant_tva, d.contenu, d.lignes, d.date_envoi, d.date_creation, d.date_modification,
          o.id as opportunite_id, o.nom as opportunite_nom,
          c.id as client_id, c.nom as client_nom, c.societe as client_societe, c.email as client_email, c.telephone as client_telephone,
          coalesce(nullif(btrim(u.first_name || ' ' || u.last_name), ''), u.username) as contact_nom, u.email as contact_email,
@@ -74,7 +77,7 @@ function toDocument(r: Record<string, any>): DevisDocument {
   const dateCreation = iso(r.date_creation)!;
   return {
     id: r.id,
-    numero: devisNumero(r.id, dateCreation),
+    numero: r.numero,
     version: r.version,
     statut: r.statut,
     montantCents: toCentsExact(r.montant),
@@ -87,6 +90,9 @@ function toDocument(r: Record<string, any>): DevisDocument {
     contact: r.contact_nom ? { nom: r.contact_nom, email: r.contact_email ?? '' } : null,
     destinataire: r.destinataire_id ? { nom: r.destinataire_nom, email: r.destinataire_email } : null,
     dateEnvoi: iso(r.date_envoi),
+    dateReponse: iso(r.date_reponse),
+    signataire: r.signataire,
+    motifRefus: r.motif_refus,
     dateCreation,
     dateModification: iso(r.date_modification)!,
   };
@@ -104,6 +110,15 @@ export function devisRecipient(doc: Pick<DevisDocument, 'destinataire' | 'client
 /** The devis with its client, if the user may see it (else 404). `forUpdate` locks the devis row. */
 export async function loadDevisDocument(em: EntityManager, user: AuthUser, id: number, forUpdate = false): Promise<DevisDocument> {
   const where = scopeByClient(new Where().add('d.id = ?', id), user);
+  return loadDocument(em, where, forUpdate);
+}
+
+/** The same without a user: for the public page, whose token already names the devis. */
+export function loadDevisDocumentById(em: EntityManager, id: number, forUpdate = false): Promise<DevisDocument> {
+  return loadDocument(em, new Where().add('d.id = ?', id), forUpdate);
+}
+
+async function loadDocument(em: EntityManager, where: Where, forUpdate: boolean): Promise<DevisDocument> {
   const row = await sqlOne(em, `${DOCUMENT_SELECT} ${where}${forUpdate ? ' for update of d' : ''}`, where.params);
   if (!row) throw notFound();
   return toDocument(row);
@@ -140,7 +155,7 @@ export async function renderDevisPdf(doc: DevisDocument, now = new Date()): Prom
   const rightW = width * 0.45;
   pdf.font(FONT_BOLD).fontSize(24).fillColor(COLORS.accent).text('DEVIS', rightX, top, { width: rightW, align: 'right' });
   pdf.font(FONT).fontSize(9.5).fillColor(COLORS.text);
-  const validite = new Date(Date.parse(doc.dateCreation) + VALIDITE_JOURS * 86_400_000);
+  const validite = dateValidite(doc.dateCreation);
   const identity: [string, string][] = [
     ['N°', doc.numero],
     ['Version', String(doc.version)],
@@ -222,6 +237,8 @@ export async function renderDevisPdf(doc: DevisDocument, now = new Date()): Prom
     pdf.font(FONT).fontSize(9.5).fillColor(COLORS.text).text(doc.contenu, { width, align: 'left', lineGap: 2 });
   }
 
+  if (doc.statut === 'accepte' || doc.statut === 'refuse') drawAnswer(pdf, doc, left, width);
+
   pdf.moveDown(1.5);
   ensureSpace(pdf, 70);
   pdf.font(FONT).fontSize(8.5).fillColor(COLORS.muted).text(
@@ -233,7 +250,29 @@ export async function renderDevisPdf(doc: DevisDocument, now = new Date()): Prom
   return finishPdf(pdf, footer);
 }
 
-function mailBody(doc: DevisDocument, company: string, salutation: string): { text: string; html: string } {
+/** The client's online answer, as recorded from the public page: who, when, and (accepted) the « Bon pour accord ». */
+function drawAnswer(pdf: ReturnType<typeof createPdf>, doc: DevisDocument, left: number, width: number): void {
+  pdf.moveDown(1.5);
+  ensureSpace(pdf, 80);
+  const accepted = doc.statut === 'accepte';
+  const y = pdf.y;
+  const lines = accepted
+    ? [
+        `Accepté en ligne le ${doc.dateReponse ? formatDate(doc.dateReponse) : '—'} par ${doc.signataire ?? '—'}`,
+        '« Bon pour accord » coché par le signataire sur la page du devis.',
+      ]
+    : [`Refusé le ${doc.dateReponse ? formatDate(doc.dateReponse) : '—'}${doc.signataire ? ` par ${doc.signataire}` : ''}`, doc.motifRefus ? `Motif : ${doc.motifRefus}` : ''].filter(Boolean);
+  const h = 30 + 14 * lines.length;
+  pdf.roundedRect(left, y, width, h, 4).lineWidth(1.2).strokeColor(accepted ? COLORS.primary : COLORS.muted).stroke();
+  pdf.font(FONT_BOLD).fontSize(10.5).fillColor(accepted ? COLORS.primary : COLORS.text)
+    .text(accepted ? 'BON POUR ACCORD — ACCEPTATION DU CLIENT' : 'RÉPONSE DU CLIENT', left + 12, y + 9, { width: width - 24 });
+  pdf.font(FONT).fontSize(9.5).fillColor(COLORS.text);
+  for (const l of lines) pdf.text(l, left + 12, pdf.y + 2, { width: width - 24 });
+  pdf.x = left;
+  pdf.y = y + h;
+}
+
+function mailBody(doc: DevisDocument, company: string, salutation: string, lien: string): { text: string; html: string } {
   const ttc = formatMoney((doc.montantCents + doc.tvaCents) / 100);
   const ht = formatMoney(doc.montantCents / 100);
   const signature = doc.contact ? `${doc.contact.nom}\n${company}` : company;
@@ -241,68 +280,67 @@ function mailBody(doc: DevisDocument, company: string, salutation: string): { te
     `Bonjour ${salutation},\n\n` +
     `Veuillez trouver ci-joint notre devis ${doc.numero} (version ${doc.version}) pour « ${doc.opportuniteNom} », ` +
     `d'un montant de ${ht} HT, soit ${ttc} TTC.\n\n` +
+    `Vous pouvez le consulter et y répondre en ligne (accepter ou refuser) jusqu'au ${formatDate(dateValidite(doc.dateCreation))} :\n${lien}\n\n` +
     `Nous restons à votre disposition pour toute question.\n\nCordialement,\n${signature}\n`;
   const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
   const html = `<p>Bonjour ${esc(salutation)},</p>
 <p>Veuillez trouver ci-joint notre devis <strong>${esc(doc.numero)}</strong> (version ${doc.version}) pour « ${esc(doc.opportuniteNom)} »,
 d'un montant de <strong>${esc(ht)} HT</strong>, soit <strong>${esc(ttc)} TTC</strong>.</p>
+<p><a href="${esc(lien)}">Consulter le devis et y répondre en ligne</a> (jusqu'au ${esc(formatDate(dateValidite(doc.dateCreation)))}).</p>
 <p>Nous restons à votre disposition pour toute question.</p>
 <p>Cordialement,<br>${signature.split('\n').map(esc).join('<br>')}</p>`;
   return { text, html };
 }
 
 /**
- * Sends the devis to the client: renders the PDF, marks it `envoye` with `dateEnvoi`, audits, and
- * mails it — in one transaction, mail last, so an SMTP failure rolls everything back (no state
- * change) and answers a clear error. The devis row is locked while sending (no double send race).
+ * Sends the devis to the client: marks it `envoye` with `dateEnvoi`, creates its public link,
+ * renders the PDF and writes the mail into the outbox with its delivery job — one transaction,
+ * no network: the answer comes at once, the mail goes out in the background (with retries), and
+ * `courriel` on the devis tells how it went. The devis row is locked meanwhile (no double send race).
  */
-export async function envoyerDevis(
-  em: EntityManager,
-  user: AuthUser,
-  id: number,
-  smtp: AppConfig['smtp'],
-  meta: { ip?: string } = {},
-): Promise<DevisOut> {
+export async function envoyerDevis(em: EntityManager, user: AuthUser, id: number, config: AppConfig, meta: { ip?: string } = {}): Promise<DevisOut> {
   const company = companyInfo().nom;
-  let recipient = '';
-  try {
-    return await em.transactional(async (tem) => {
-      const current = await loadDevisDocument(tem, user, id, true);
-      if (current.statut === 'accepte' || current.statut === 'refuse') throw conflict('error.devis_envoi_statut');
-      const to = devisRecipient(current);
-      if (!to) throw new ApiError('BAD_REQUEST', 'err.client_email_missing', { client: ['err.client_email_missing'] });
-      recipient = to.email;
+  return em.transactional(async (tem) => {
+    const current = await loadDevisDocument(tem, user, id, true);
+    if (current.statut === 'accepte' || current.statut === 'refuse') throw conflict('error.devis_envoi_statut');
+    const to = devisRecipient(current);
+    if (!to) throw new ApiError('BAD_REQUEST', 'err.client_email_missing', { client: ['err.client_email_missing'] });
+    const recipient = to.email;
 
-      const [updated] = await sql(
-        tem,
-        `update devis set statut = 'envoye', date_envoi = now(), date_modification = now() where id = ? returning date_envoi, date_modification`,
-        [id],
-      );
-      const doc: DevisDocument = { ...current, statut: 'envoye', dateEnvoi: iso(updated.date_envoi), dateModification: iso(updated.date_modification)! };
-      const pdf = await renderDevisPdf(doc);
-      await audit(tem, {
-        userId: user.id,
-        action: 'devis.envoye',
-        entity: 'devis',
-        entityId: id,
-        details: { to: recipient, version: doc.version, montantTtc: (doc.montantCents + doc.tvaCents) / 100 },
-        ip: meta.ip,
-      });
-      await recordDevisEnvoye(tem, user.id, id, recipient);
-      await sendMail(smtp, {
+    const [updated] = await sql(
+      tem,
+      `update devis set statut = 'envoye', date_envoi = now(), date_modification = now() where id = ? returning date_envoi, date_modification`,
+      [id],
+    );
+    const doc: DevisDocument = { ...current, statut: 'envoye', dateEnvoi: iso(updated.date_envoi), dateModification: iso(updated.date_modification)! };
+    const token = await createPublicLink(tem, id);
+    await recordDevisEnvoye(tem, user.id, id, recipient);
+    const pdf = await renderDevisPdf(doc);
+    await queueCourriel(
+      tem,
+      {
         to: recipient,
         replyTo: doc.contact?.email || undefined,
         subject: `Devis ${doc.numero} (version ${doc.version}) — ${company}`,
-        ...mailBody(doc, company, to.nom),
+        ...mailBody(doc, company, to.nom, `${config.publicUrl}/api/public/devis/${token}/`),
         attachments: [{ filename: devisFilename(doc), content: pdf, contentType: 'application/pdf' }],
-      });
-      // The answer is the devis detail, exactly as GET /api/devis/{id}/ gives it.
-      return getDevis(tem, user, id);
+        devisId: id,
+        expediteurId: user.id,
+      },
+      mailDomain(config.smtp.from),
+    );
+    await audit(tem, {
+      userId: user.id,
+      action: 'devis.envoye',
+      entity: 'devis',
+      entityId: id,
+      details: { to: recipient, version: doc.version, montantTtc: (doc.montantCents + doc.tvaCents) / 100 },
+      ip: meta.ip,
     });
-  } catch (err) {
-    if (!(err instanceof MailSendError)) throw err;
-    // The transaction is rolled back; keep a trace of the failed attempt.
-    await audit(em, { userId: user.id, action: 'devis.envoi_echec', entity: 'devis', entityId: id, details: { to: recipient, error: err.message.slice(0, 300) }, ip: meta.ip });
-    throw Object.assign(new ApiError('INTERNAL_SERVER_ERROR', 'error.mail_failed'), { cause: err });
-  }
+    // The answer is the devis detail, exactly as GET /api/devis/{id}/ gives it (with `courriel` en_attente).
+    return getDevis(tem, user, id);
+  });
 }
+
+/** Domain of the sender address, for our Message-IDs. */
+const mailDomain = (from: string): string => /@([^>\s]+)/.exec(from)?.[1] ?? 'crm.local';

@@ -11,6 +11,7 @@ import { sql, sqlOne, Where } from '../lib/db.js';
 import { SECRET_PREFIX, urlRefusal } from '../lib/webhookHttp.js';
 import { audit } from './audit.js';
 import { addSearch, getResource, listResource, type Resource, type Row } from './listing.js';
+import { DEVIS_RESOURCE } from './devis.js';
 
 /**
  * Webhook subscriptions (`/api/webhooks/`, admin) and the webhook outbox.
@@ -165,6 +166,15 @@ async function resumeDeliveries(em: EntityManager, webhookId: number): Promise<v
     [webhookId],
   );
   for (const r of rows) await enqueue(em, 'webhook.livrer', { livraisonId: Number(r.id) });
+}
+
+/**
+ * A devis' state changed outside any user's request (the client's answer on the public page):
+ * its webhook event, with the devis' REST detail as any admin reads it.
+ */
+export async function emitDevisEvent(em: EntityManager, event: 'devis.consulte' | 'devis.accepte' | 'devis.refuse', devisId: number): Promise<void> {
+  const detail = await getResource(em, DEVIS_RESOURCE, new Where().add('d.id = ?', devisId));
+  await emitWebhookEvent(em, event, `devis:${devisId}`, detail);
 }
 
 /**

@@ -94,6 +94,11 @@ export function Layout() {
               Équipe
             </NavLink>
           )}
+          {user.role === 'admin' && (
+            <NavLink to="/courriels" className="nav-link small">
+              Courriels
+            </NavLink>
+          )}
           <NavLink to="/integrations" className="nav-link small">
             Intégrations
           </NavLink>

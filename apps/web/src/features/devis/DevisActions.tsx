@@ -26,7 +26,7 @@ export function DevisActions({ devis }: { devis: DevisRow }) {
     trpc.devis.envoyer.mutationOptions({
       onSuccess: () => {
         setConfirmSend(false);
-        notify('Devis envoyé au client.');
+        notify('Devis envoyé : l’e-mail part au client en arrière-plan.');
         refresh();
       },
     }),
@@ -49,7 +49,7 @@ export function DevisActions({ devis }: { devis: DevisRow }) {
         href={pdfUrl}
         onClick={(e) => {
           e.preventDefault();
-          downloadFile(pdfUrl, `devis-${devis.id}-v${devis.version}.pdf`).catch((err) => notify(downloadErrorMessage(err), 'error'));
+          downloadFile(pdfUrl, `devis-${devis.numero}-v${devis.version}.pdf`).catch((err) => notify(downloadErrorMessage(err), 'error'));
         }}
       >
         Télécharger le PDF
@@ -63,7 +63,7 @@ export function DevisActions({ devis }: { devis: DevisRow }) {
         Nouvelle version
       </button>
       <DeleteButton
-        what={`le devis n° ${devis.id}`}
+        what={`le devis ${devis.numero} v${devis.version}`}
         onDelete={() => client.devis.delete.mutate({ id: devis.id })}
         onDone={() => {
           refresh();
@@ -73,7 +73,7 @@ export function DevisActions({ devis }: { devis: DevisRow }) {
       {confirmSend && (
         <ConfirmDialog
           title="Envoyer le devis"
-          message={`Le PDF du devis sera envoyé par e-mail à ${devis.clientNom}. Continuer ?`}
+          message={`Le PDF du devis et le lien pour l’accepter en ligne seront envoyés par e-mail à ${devis.clientNom}. Continuer ?`}
           confirmLabel="Envoyer"
           danger={false}
           busy={envoyer.isPending}

@@ -19,6 +19,8 @@ import { LignesEditor } from './LignesEditor';
 import { DevisActions } from './DevisActions';
 import { draftOf, draftTotals, newLigne, parseLigne, type LigneDraft } from './lignes';
 import type { DevisRow } from './columns';
+import { CourrielSuivi } from '../courriels/CourrielStatut';
+import { EntrepriseAConfigurer } from '../courriels/EntrepriseAConfigurer';
 import { RecordPicker } from '../pickers/RecordPicker';
 
 export function DevisEditorPage() {
@@ -88,17 +90,26 @@ function DevisEditor({ devis }: { devis?: DevisRow }) {
   return (
     <>
       <PageHeader
-        title={devis ? `Devis n° ${devis.id} — version ${devis.version}` : 'Nouveau devis'}
+        title={devis ? `Devis ${devis.numero} v${devis.version}` : 'Nouveau devis'}
         subtitle={
           devis && (
             <>
               <DevisStatutBadge value={devis.statut} /> <Link to={`/opportunites/${devis.opportunite}`}>{devis.opportuniteNom}</Link> · {devis.clientNom}
               {devis.dateEnvoi && <> · envoyé le {formatDateTime(devis.dateEnvoi)}</>}
+              {devis.dateConsultation && <> · consulté le {formatDateTime(devis.dateConsultation)}</>}
+              {devis.dateReponse && (
+                <>
+                  {' '}· {devis.statut === 'accepte' ? 'accepté' : 'répondu'} le {formatDateTime(devis.dateReponse)}
+                  {devis.signataire && <> par {devis.signataire}</>}
+                </>
+              )}
             </>
           )
         }
         actions={devis && <DevisActions devis={devis} />}
       />
+      {devis && <CourrielSuivi courriel={devis.courriel} />}
+      <EntrepriseAConfigurer />
       {guard.dialog}
       {readOnly && (
         <div className="alert alert--info" role="status">

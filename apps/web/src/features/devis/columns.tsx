@@ -7,7 +7,7 @@ import { DevisStatutBadge } from '../../components/badges';
 export type DevisRow = RouterOutputs['devis']['list']['results'][number];
 
 export const DEVIS_COLUMNS: Column<DevisRow>[] = [
-  { header: 'Devis', render: (d) => <Link to={`/devis/${d.id}`}>{`Devis n° ${d.id} — v${d.version}`}</Link>, sort: 'version' },
+  { header: 'Devis', render: (d) => <Link to={`/devis/${d.id}`}>{`${d.numero} v${d.version}`}</Link>, sort: 'version' },
   { header: 'Opportunité', render: (d) => <Link to={`/opportunites/${d.opportunite}`}>{d.opportuniteNom}</Link> },
   { header: 'Client', render: (d) => <Link to={`/clients/${d.client}`}>{d.clientNom}</Link> },
   { header: 'Statut', render: (d) => <DevisStatutBadge value={d.statut} /> },
