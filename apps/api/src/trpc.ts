@@ -10,6 +10,7 @@ import { langFromHeader, translate, zodFieldErrors, type Lang } from './lib/i18n
 import type { AuthUser } from './auth/sessions.js';
 import { audit } from './services/audit.js';
 import { answerCache } from './lib/cache.js';
+import type { ErrorCode, RestMeta } from './lib/restMeta.js';
 
 export const ACCESS_COOKIE = 'crm_access';
 export const REFRESH_COOKIE = 'crm_refresh';
@@ -57,7 +58,7 @@ export function createContextFactory(deps: AppDeps) {
 }
 
 /** The contract's error fields, computed once per error for both tRPC and REST answers. */
-export function contractError(error: TRPCError, lang: Lang): { code: string; message: string; fieldErrors: Record<string, string[]> } {
+export function contractError(error: TRPCError, lang: Lang): { code: ErrorCode; message: string; fieldErrors: Record<string, string[]> } {
   if (error.cause instanceof ZodError) {
     return { code: 'BAD_REQUEST', message: translate(lang, 'error.validation'), fieldErrors: zodFieldErrors(lang, error.cause.issues) };
   }
@@ -89,9 +90,12 @@ export function contractError(error: TRPCError, lang: Lang): { code: string; mes
   }
 }
 
+/** Procedure meta: trpc-to-openapi's `openapi` plus what the REST answer is (lib/restMeta.ts). */
+export type ProcedureMeta = OpenApiMeta<RestMeta>;
+
 const t = initTRPC
   .context<Context>()
-  .meta<OpenApiMeta>()
+  .meta<ProcedureMeta>()
   .create({
     errorFormatter({ shape, error, ctx }) {
       const c = contractError(error, ctx?.lang ?? 'fr');
@@ -130,7 +134,14 @@ const invalidateCachedAnswers = t.middleware(async ({ ctx, next, type, path }) =
   return result;
 });
 
-export const publicProcedure = t.procedure.use(errorMapping).use(invalidateCachedAnswers);
+/** The REST status of a success is the one the procedure declares in its meta (the document says the same). */
+const successStatus = t.middleware(async ({ ctx, next, meta }) => {
+  const result = await next();
+  if (result.ok && meta?.successStatus && ctx.response.status === undefined) ctx.response.status = meta.successStatus;
+  return result;
+});
+
+export const publicProcedure = t.procedure.use(errorMapping).use(invalidateCachedAnswers).use(successStatus);
 
 function bearerToken(req: FastifyRequest): string | undefined {
   const h = req.headers.authorization;
@@ -169,7 +180,7 @@ export function checkCsrf(ctx: Context, sessionId: string): void {
 }
 
 /** A procedure that deletes a domain object: REST `DELETE` or a tRPC procedure named `*.delete`. */
-function isDeletion(path: string, meta: OpenApiMeta | undefined): boolean {
+function isDeletion(path: string, meta: ProcedureMeta | undefined): boolean {
   return meta?.openapi?.method === 'DELETE' || /\.delete$/.test(path);
 }
 

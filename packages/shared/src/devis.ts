@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DEVIS_STATUTS } from './choices.js';
-import { choice, hasAtMostTwoDecimals, id, money, optionalText, paginationQuery, partialOf, positiveMoney, requiredText, timestamp } from './common.js';
+import { choice, hasAtMostTwoDecimals, id, idOut, money, optionalText, orderingParam, paginationQuery, partialOf, positiveMoney, requiredText, timestamp } from './common.js';
 
 export const DEVIS_ORDERING = ['dateCreation', 'montant', 'version'] as const;
 /** VAT rate applied to a devis without lines (French standard rate). */
@@ -12,7 +12,7 @@ export const devisLigne = z.object({
     .refine((n) => Math.abs(n * 1000 - Math.round(n * 1000)) < 1e-6, 'err.invalid'),
   prixUnitaire: money,
   tauxTva: z.number({ error: 'err.invalid' }).min(0, 'err.invalid').max(100, 'err.invalid').refine(hasAtMostTwoDecimals, 'err.invalid'),
-});
+}).meta({ id: 'DevisLigne', description: 'Ligne de devis (montants hors taxes, taux de TVA en %)', examples: [{ designation: 'Maquettes', quantite: 3, prixUnitaire: 450, tauxTva: 20 }] });
 export type DevisLigneIn = z.infer<typeof devisLigne>;
 
 export const devisFields = {
@@ -26,29 +26,32 @@ export const devisFields = {
 const needsMontant = (v: { montant?: number; lignes?: DevisLigneIn[] | null }, ctx: z.RefinementCtx) => {
   if (v.montant === undefined && !v.lignes?.length) ctx.addIssue({ code: 'custom', path: ['montant'], message: 'err.required' });
 };
-export const devisCreateInput = z.object(devisFields).superRefine(needsMontant);
-export const devisUpdateInput = z.object({ id, ...devisFields }).superRefine(needsMontant);
-export const devisPatchInput = z.object({ id, ...partialOf(devisFields) });
+export const devisCreateInput = z
+  .object(devisFields)
+  .superRefine(needsMontant)
+  .meta({ id: 'DevisCreate', description: 'Nouveau devis : `montant` obligatoire sans `lignes`, calculé avec' });
+export const devisUpdateInput = z.object({ id, ...devisFields }).superRefine(needsMontant).meta({ id: 'DevisUpdate', description: 'Devis complet (PUT)' });
+export const devisPatchInput = z.object({ id, ...partialOf(devisFields) }).meta({ id: 'DevisPatch', description: 'Champs du devis à modifier (PATCH)' });
 
 export const devisListFilters = {
-  statut: choice(DEVIS_STATUTS).optional(),
-  opportunite: id.optional(),
+  statut: choice(DEVIS_STATUTS).describe('Statut exact').optional(),
+  opportunite: id.describe("Id de l'opportunité").optional(),
 };
 export const devisListInput = z.object({
   ...paginationQuery,
-  ordering: z.enum(DEVIS_ORDERING.flatMap((f) => [f, `-${f}`]) as [string, ...string[]], { error: 'err.ordering' }).optional(),
+  ordering: orderingParam(DEVIS_ORDERING),
   ...devisListFilters,
 });
 /** `GET /opportunites/{id}/devis/`: the same filters, under a parent opportunity. */
 export const devisSubListInput = devisListInput.extend({ id });
 
 export const devisOutput = z.object({
-  id: z.number().int(),
-  opportunite: z.number().int(),
+  id: idOut,
+  opportunite: idOut,
   opportuniteNom: z.string(),
-  client: z.number().int(),
+  client: idOut,
   clientNom: z.string(),
-  montant: z.number(),
+  montant: z.number().gt(0).describe('Montant hors taxes'),
   montantTva: z.number(),
   montantTtc: z.number(),
   statut: z.enum(DEVIS_STATUTS),
@@ -58,6 +61,14 @@ export const devisOutput = z.object({
   dateEnvoi: timestamp.nullable(),
   dateCreation: timestamp,
   dateModification: timestamp,
+}).meta({
+  id: 'Devis',
+  description: 'Devis (une version)',
+  examples: [{
+    id: 5, opportunite: 31, opportuniteNom: 'Site vitrine', client: 12, clientNom: 'Dupont', montant: 1350, montantTva: 270, montantTtc: 1620,
+    statut: 'brouillon', version: 1, contenu: 'Refonte du site vitrine', lignes: [{ designation: 'Maquettes', quantite: 3, prixUnitaire: 450, tauxTva: 20 }],
+    dateEnvoi: null, dateCreation: '2026-03-01T10:00:00Z', dateModification: '2026-03-01T10:00:00Z',
+  }],
 });
 export type DevisOut = z.infer<typeof devisOutput>;
 

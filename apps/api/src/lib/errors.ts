@@ -8,6 +8,7 @@ type Code = 'BAD_REQUEST' | 'UNAUTHORIZED' | 'FORBIDDEN' | 'NOT_FOUND' | 'CONFLI
  * optional per-field message keys. Anything else that escapes a procedure becomes a bare 500.
  */
 export class ApiError extends TRPCError {
+  declare readonly code: Code;
   readonly messageKey: MessageKey;
   readonly fieldErrorKeys?: Record<string, MessageKey[]>;
   readonly headers?: Record<string, string>;

@@ -58,7 +58,11 @@ async function sessionToEnd(ctx: Context): Promise<{ sessionId: string; userId: 
 
 export const authRouter = router({
   login: publicProcedure
-    .meta({ openapi: { method: 'POST', path: '/auth/login/', tags, protect: false, summary: 'Connexion (jetons JWT + cookies httpOnly)' } })
+    .meta({ openapi: { method: 'POST', path: '/auth/login/', tags, protect: false, summary: 'Connexion (jetons JWT + cookies httpOnly)' },
+      errors: {
+        401: 'Identifiants invalides ou compte désactivé',
+        429: "Trop d'échecs pour ce nom d'utilisateur (5) ou cette adresse IP (30) en 15 minutes, même avec le bon mot de passe",
+      } })
     .input(loginInput)
     .output(loginOutput)
     .mutation(async ({ ctx, input }) => {
@@ -95,7 +99,11 @@ export const authRouter = router({
     }),
 
   refresh: publicProcedure
-    .meta({ openapi: { method: 'POST', path: '/auth/refresh/', tags, protect: false, summary: 'Rafraîchissement du jeton (usage unique)' } })
+    .meta({ openapi: { method: 'POST', path: '/auth/refresh/', tags, protect: false, summary: 'Rafraîchissement du jeton (usage unique)' },
+      errors: {
+        401: 'Jeton absent, invalide, expiré ou déjà utilisé (un jeton réutilisé révoque toute la session)',
+        403: 'Échec CSRF (rafraîchissement par cookie sans en-tête X-CSRFToken)',
+      } })
     .input(refreshInput)
     .output(refreshOutput)
     .mutation(async ({ ctx, input }) => {
@@ -119,7 +127,7 @@ export const authRouter = router({
     }),
 
   logout: publicProcedure
-    .meta({ openapi: { method: 'POST', path: '/auth/logout/', tags, summary: 'Déconnexion (session révoquée)' } })
+    .meta({ openapi: { method: 'POST', path: '/auth/logout/', tags, summary: 'Déconnexion (session révoquée)' }, successStatus: 204 })
     .input(z.object({}).optional())
     .output(z.void())
     .mutation(async ({ ctx }) => {
@@ -128,7 +136,6 @@ export const authRouter = router({
       await ctx.deps.sessionCache.invalidate([sessionId]);
       await audit(ctx.em, { userId, action: 'logout', details: { sessionId: sessionId.slice(0, 8) }, ip: ctx.ip });
       clearAuthCookies(ctx);
-      ctx.response.status = 204;
     }),
 
   user: authedProcedure
@@ -138,7 +145,9 @@ export const authRouter = router({
     .query(({ ctx }) => getUser(ctx.em, ctx.user.id)),
 
   changePassword: authedProcedure
-    .meta({ openapi: { method: 'PUT', path: '/auth/password/change/', tags, summary: 'Changement de mot de passe (autres sessions révoquées)' } })
+    .meta({ openapi: { method: 'PUT', path: '/auth/password/change/', tags, summary: 'Changement de mot de passe (autres sessions révoquées)' },
+      successStatus: 204,
+      errors: { 429: "Trop d'essais du mot de passe actuel" } })
     .input(passwordChangeInput)
     .output(z.void())
     .mutation(async ({ ctx, input }) => {
@@ -157,6 +166,5 @@ export const authRouter = router({
       const revoked = await ctx.deps.sessions.revokeUser(ctx.em, ctx.user.id, 'password_change', ctx.sessionId);
       await ctx.deps.sessionCache.invalidate(revoked);
       await audit(ctx.em, { userId: ctx.user.id, action: 'password_change', details: { revokedSessions: revoked.length }, ip: ctx.ip });
-      ctx.response.status = 204;
     }),
 });

@@ -3,7 +3,8 @@ import { publicProcedure, router } from '../trpc.js';
 
 export const healthRouter = router({
   check: publicProcedure
-    .meta({ openapi: { method: 'GET', path: '/health/', tags: ['health'], protect: false, summary: 'État du service et de la base (503 si la base est injoignable)' } })
+    .meta({ openapi: { method: 'GET', path: '/health/', tags: ['health'], protect: false, summary: 'État du service et de la base (503 si la base est injoignable)' },
+      sameBodyStatuses: { 503: 'Base de données injoignable (réponse en 3 secondes au plus)' } })
     .input(z.object({}).optional())
     .output(z.object({ status: z.enum(['ok', 'error']), database: z.enum(['ok', 'error']) }))
     .query(async ({ ctx }) => {
