@@ -6,10 +6,10 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '@crm/db';
-import { createApp, type App } from '../src/app.js';
+import type { App } from '../src/app.js';
 import { hashPassword } from '../src/auth/passwords.js';
 import { sql } from '../src/lib/db.js';
-import { PASSWORD } from './helpers.js';
+import { createApp, PASSWORD } from './helpers.js';
 
 /** Forwards every connection to `target`; `stop()` closes the port and cuts live connections. */
 class TcpProxy {
