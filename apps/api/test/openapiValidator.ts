@@ -20,7 +20,7 @@ type Json = Record<string, any>;
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => void;
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'];
 
-class DocumentValidator {
+export class DocumentValidator {
   private readonly ajv = new Ajv2020({ strict: false, validateSchema: false, allErrors: false, inlineRefs: false });
   private readonly validators = new Map<string, ValidateFunction>();
   private readonly routes: { re: RegExp; template: string }[];

@@ -138,6 +138,7 @@ export function buildOpenApiDocument(router: AnyRouter, extraPaths: Record<strin
   const procedures = proceduresByOperation(router);
   const schemas: Json = doc.components?.schemas ?? {};
   const usedResponses = new Set<number>();
+  const requestBodies: Json = {};
   const paths: Json = {};
   for (const [rawPath, item] of Object.entries({ ...doc.paths, ...extraPaths, ...DOCUMENTATION_PATHS } as Json)) {
     const path = withSlash(rawPath);
@@ -146,7 +147,7 @@ export function buildOpenApiDocument(router: AnyRouter, extraPaths: Record<strin
       const op = item[method];
       if (!op) continue;
       const info = procedures.get(operationKey(method, path));
-      paths[path][method] = completeOperation(op, method, path, info, schemas, usedResponses);
+      paths[path][method] = completeOperation(op, method, path, info, requestBodies, usedResponses);
     }
   }
 
@@ -187,6 +188,7 @@ export function buildOpenApiDocument(router: AnyRouter, extraPaths: Record<strin
     paths,
     components: {
       schemas: Object.fromEntries(Object.entries(schemas).sort(([a], [b]) => a.localeCompare(b))),
+      requestBodies: Object.fromEntries(Object.entries(requestBodies).sort(([a], [b]) => a.localeCompare(b))),
       responses: Object.fromEntries([...usedResponses].sort().map((s) => [ERROR_RESPONSES[s].name, errorResponse(s)])),
       securitySchemes: SECURITY_SCHEMES,
     },
@@ -216,15 +218,16 @@ function completeOperation(
   method: string,
   path: string,
   info: ProcedureInfo | undefined,
-  schemas: Json,
+  requestBodies: Json,
   usedResponses: Set<number>,
 ): Json {
   const { public: isPublicPlain, successStatus: plainStatus, errors: plainErrors, sameBodyStatuses: plainSame, ...op } = raw as PlainOperation;
   const meta: RestMeta = info?.meta ?? { successStatus: plainStatus, errors: plainErrors, sameBodyStatuses: plainSame };
   const isPublic = info ? info.meta.openapi?.protect === false : isPublicPlain === true;
   const hasBody = BODY_METHODS.has(method);
+  const writes = hasBody || method === 'delete';
 
-  op.security = isPublic ? [] : hasBody ? [{ bearerAuth: [] }, { cookieAuth: [], csrfToken: [] }] : [{ bearerAuth: [] }, { cookieAuth: [] }];
+  op.security = isPublic ? [] : writes ? [{ bearerAuth: [] }, { cookieAuth: [], csrfToken: [] }] : [{ bearerAuth: [] }, { cookieAuth: [] }];
 
   // Parameters: the zod description becomes the parameter's.
   const parameters: Json[] = op.parameters ?? [];
@@ -235,20 +238,18 @@ function completeOperation(
   if (parameters.length) op.parameters = parameters;
   else delete op.parameters;
 
-  // Request body: named after the input schema's id; optional when `{}` is acceptable (no required field).
-  const bodyContent = op.requestBody?.content?.['application/json'];
-  if (bodyContent?.schema) {
-    const schema = bodyContent.schema;
-    if (info?.inputId && !schema.$ref) {
-      if (schemas[info.inputId] && JSON.stringify(schemas[info.inputId]) !== JSON.stringify(schema)) {
-        throw new Error(`OpenAPI: two different request bodies named ${info.inputId}`);
-      }
-      schemas[info.inputId] = schema;
-      bodyContent.schema = { $ref: `#/components/schemas/${info.inputId}` };
-    }
-    const required = (schemas[info?.inputId ?? ''] ?? schema).required;
+  // Request body: optional when `{}` is acceptable (no required field); named after the input
+  // schema's id, as a request body component (generators then keep defaulted fields optional).
+  const schema = op.requestBody?.content?.['application/json']?.schema;
+  if (schema) {
+    const required = schema.required;
     op.requestBody.required = Array.isArray(required) && required.length > 0;
-    if (!op.requestBody.required) op.requestBody.description ??= 'Corps facultatif';
+    op.requestBody.description ??= schema.description ?? (op.requestBody.required ? 'Corps JSON' : 'Corps facultatif');
+    if (info?.inputId) {
+      if (requestBodies[info.inputId]) throw new Error(`OpenAPI: two request bodies named ${info.inputId}`);
+      requestBodies[info.inputId] = op.requestBody;
+      op.requestBody = { $ref: `#/components/requestBodies/${info.inputId}` };
+    }
   }
 
   // Success: the declared status (trpc-to-openapi always writes 200).
@@ -285,7 +286,7 @@ function completeOperation(
   for (const status of [...errors.keys()].sort()) {
     if (responses[status]) continue;
     const reason = errors.get(status);
-    usedResponses.add(status);
+    if (!reason) usedResponses.add(status);
     responses[status] = reason ? { ...errorResponse(status), description: reason } : { $ref: `#/components/responses/${ERROR_RESPONSES[status].name}` };
   }
   op.responses = responses;
