@@ -6,6 +6,7 @@ import { loadConfig, type AppConfig } from './config.js';
 import { createDeps, type AppDeps } from './deps.js';
 import { buildServer, type ServerPlugin } from './server.js';
 import { featurePlugins } from './plugins.js';
+import type { AnyJobDefinition } from './jobs/queue.js';
 
 export interface App {
   app: FastifyInstance;
@@ -25,16 +26,20 @@ export async function createApp(options: {
   webDist?: string;
   plugins?: ServerPlugin[];
   poolMax?: number;
+  /** Background job definitions (default: jobs/index.ts). */
+  jobs?: AnyJobDefinition<AppDeps>[];
 }): Promise<App> {
   const config = loadConfig(options.env ?? process.env, { databaseUrl: options.databaseUrl, ...options.config });
   const orm = await initOrm({ databaseUrl: options.databaseUrl, poolMax: options.poolMax });
   await migrate(orm);
-  const deps = createDeps(orm, config);
+  const deps = createDeps(orm, config, options.jobs);
   const app = await buildServer(deps, {
     logger: options.logger,
     webDist: options.webDist,
     plugins: [...featurePlugins, ...(options.plugins ?? [])],
   });
+  // Workers in this process unless JOBS_WORKERS=false (then `pnpm worker` runs them).
+  await deps.jobs.start();
   return {
     app,
     deps,

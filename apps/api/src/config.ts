@@ -1,4 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
 export interface AppConfig {
   port: number;
@@ -17,6 +21,20 @@ export interface AppConfig {
   smtp: { host: string; port: number; secure: boolean; user?: string; pass?: string; from: string };
   webDist?: string;
   logLevel: string;
+  /** Local files of the app (e.g. the local mailbox): DATA_DIR, default `<repo>/.data`. */
+  dataDir: string;
+  jobs: JobsConfig;
+}
+
+export interface JobsConfig {
+  /** Run the queue's workers in this process (JOBS_WORKERS, default true); false: only enqueue (see `pnpm worker`). */
+  workers: boolean;
+  /** How often an idle worker looks for jobs enqueued by other processes (its own are picked at once). */
+  pollingIntervalSeconds: number;
+  /** How often expired (e.g. killed mid-job) jobs are failed and retried, and old ones archived. */
+  maintenanceIntervalSeconds: number;
+  /** PostgreSQL connections of the queue (on top of DB_POOL_MAX). */
+  poolMax: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<AppConfig> = {}): AppConfig {
@@ -45,6 +63,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     },
     webDist: env.WEB_DIST,
     logLevel: env.LOG_LEVEL ?? (dev ? 'info' : 'warn'),
+    dataDir: path.resolve(env.DATA_DIR ?? path.join(REPO_ROOT, '.data')),
+    jobs: {
+      workers: env.JOBS_WORKERS !== 'false',
+      pollingIntervalSeconds: Number(env.JOBS_POLL_SECONDS ?? 2),
+      maintenanceIntervalSeconds: Number(env.JOBS_MAINTENANCE_SECONDS ?? 60),
+      poolMax: Number(env.JOBS_POOL_MAX ?? 3),
+    },
     ...overrides,
   };
 }

@@ -6,6 +6,8 @@ import { TokenService, type AccessClaims } from './auth/tokens.js';
 import { SessionStore, type AuthUser } from './auth/sessions.js';
 import { MemoryFailureLimiter, RedisFailureLimiter, type FailureLimiter } from './auth/rateLimit.js';
 import { CountCache, registerCountCaches } from './lib/db.js';
+import { JobQueue, registerJobQueue, type AnyJobDefinition } from './jobs/queue.js';
+import { jobDefinitions } from './jobs/index.js';
 
 /** Session validation on every authenticated request. */
 export interface SessionValidator {
@@ -26,6 +28,8 @@ export interface AppDeps {
   countCaches: { clients: CountCache };
   loginLimiter: FailureLimiter;
   redis?: Redis;
+  /** Background jobs (pg-boss); `start()` is called by createApp / the worker. */
+  jobs: JobQueue<AppDeps>;
   close(): Promise<void>;
 }
 
@@ -255,7 +259,7 @@ function watchEntityWrites(orm: MikroORM, onUsers: (ids: number[]) => Promise<vo
   } as any);
 }
 
-export function createDeps(orm: MikroORM, config: AppConfig): AppDeps {
+export function createDeps(orm: MikroORM, config: AppConfig, jobs: AnyJobDefinition<AppDeps>[] = jobDefinitions): AppDeps {
   const redis = config.redisUrl ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 }) : undefined;
   const sessions = new SessionStore(config.refreshTtlSeconds);
   const loginLimiter: FailureLimiter = redis
@@ -291,7 +295,7 @@ export function createDeps(orm: MikroORM, config: AppConfig): AppDeps {
     () => countCaches.clients.invalidate(),
   );
 
-  return {
+  const deps: AppDeps = {
     orm,
     config,
     tokens: new VerifiedTokenCache(config.jwtSecret, config.accessTtlSeconds),
@@ -300,9 +304,13 @@ export function createDeps(orm: MikroORM, config: AppConfig): AppDeps {
     countCaches,
     loginLimiter,
     redis,
+    jobs: new JobQueue<AppDeps>(orm, config.jobs, jobs, () => deps),
     async close() {
+      await deps.jobs.stop();
       bus?.close();
       redis?.disconnect();
     },
   };
+  registerJobQueue(orm, deps.jobs);
+  return deps;
 }

@@ -3,3 +3,4 @@ export { initOrm, migrate, ormConfig, migrationsList, MikroORM, type OrmOptions 
 export type { EntityManager } from '@mikro-orm/postgresql';
 export { startEmbeddedPostgres } from './embedded.js';
 export { createTestDatabase, TEST_ADMIN_URL } from './testing.js';
+export { JOBS_SCHEMA } from './migrations/Migration20261206010000_pgboss.js';

@@ -7,6 +7,7 @@ import { Migration20261125000000_init } from './migrations/Migration202611250000
 import { Migration20261125120000_devis_search } from './migrations/Migration20261125120000_devis_search.js';
 import { Migration20261125140000_open_opportunites_idx } from './migrations/Migration20261125140000_open_opportunites_idx.js';
 import { Migration20261125150000_dashboard_perf } from './migrations/Migration20261125150000_dashboard_perf.js';
+import { Migration20261206010000_pgboss } from './migrations/Migration20261206010000_pgboss.js';
 
 // `date` columns stay 'YYYY-MM-DD' strings (no timezone shift through JS Date).
 pg.types.setTypeParser(1082, (v: string) => v);
@@ -16,6 +17,7 @@ export const migrationsList = [
   { name: 'Migration20261125120000_devis_search', class: Migration20261125120000_devis_search },
   { name: 'Migration20261125140000_open_opportunites_idx', class: Migration20261125140000_open_opportunites_idx },
   { name: 'Migration20261125150000_dashboard_perf', class: Migration20261125150000_dashboard_perf },
+  { name: 'Migration20261206010000_pgboss', class: Migration20261206010000_pgboss },
 ];
 
 export interface OrmOptions {

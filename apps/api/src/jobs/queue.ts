@@ -1,0 +1,238 @@
+import PgBoss from 'pg-boss';
+import { JOBS_SCHEMA, type EntityManager, type MikroORM } from '@crm/db';
+import type { JobsConfig } from '../config.js';
+
+/**
+ * The background job queue: pg-boss 10 in the app's own database (schema `pgboss`, created by
+ * migration), on the ORM's connection pool (no second pool, same timeouts and outage behaviour).
+ *
+ * - `enqueue(em, name, data)` inserts the job on `em`'s connection: inside `em.transactional(...)`
+ *   it is part of the business transaction (committed with it, gone if it rolls back).
+ * - Job modules describe themselves with `defineJob` and are listed in `jobs/index.ts`; each job
+ *   name's payload type is declared by augmenting `JobTypes`:
+ *     declare module './queue.js' { interface JobTypes { 'courriel.envoyer': { courrielId: number } } }
+ * - Workers run in the API process by default (JOBS_WORKERS=false: enqueue only) and in
+ *   `pnpm worker`; pg-boss hands each job to one worker (SKIP LOCKED), so any number of processes
+ *   share the queue. A job still active after `expireInSeconds` (its worker died) is retried.
+ * - `cron` jobs are enqueued by pg-boss's scheduler once per tick whatever the number of instances.
+ */
+
+// biome-ignore lint/suspicious/noEmptyInterface: filled by module augmentation in each job module
+export interface JobTypes {}
+export type JobName = keyof JobTypes & string;
+type JobData<N extends string> = N extends keyof JobTypes ? JobTypes[N] : never;
+
+export interface JobInfo {
+  id: string;
+  name: string;
+  /** 0 on the first attempt. */
+  retryCount: number;
+  retryLimit: number;
+}
+
+export interface JobPolicy {
+  /** Attempts after the first one (default 2). */
+  retryLimit?: number;
+  /** Seconds before the first retry (default 0); doubled each time with `retryBackoff`. */
+  retryDelay?: number;
+  retryBackoff?: boolean;
+  /** A job still running after this long counts as failed (its worker was killed): default 15 min. */
+  expireInSeconds?: number;
+}
+
+export interface JobDefinition<N extends string, C> extends JobPolicy {
+  name: N;
+  /** Throwing fails the attempt (retried per the policy). */
+  run(data: JobData<N>, job: JobInfo, ctx: C): Promise<void>;
+  /** Jobs of this name run in parallel per process (default 1). */
+  concurrency?: number;
+  /** Cron expression (UTC): pg-boss enqueues `{}` once per tick across all instances. */
+  cron?: string;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: a list of definitions of different job names
+export type AnyJobDefinition<C> = JobDefinition<string, C>;
+
+export const defineJob = <N extends JobName, C>(def: JobDefinition<N, C>): JobDefinition<N, C> => def;
+
+type Knex = ReturnType<ReturnType<EntityManager['getConnection']>['getKnex']>;
+type PgConnection = { query(text: string, values?: unknown[]): Promise<{ rows: any[] }> };
+
+/** One statement on a connection of the ORM's pool (not counted as a request's SQL). */
+function poolDb(orm: MikroORM): PgBoss.Db {
+  const client = (orm.em.getConnection().getKnex() as Knex).client as any;
+  return {
+    async executeSql(text, values) {
+      const conn = (await client.acquireConnection()) as PgConnection;
+      try {
+        return await conn.query(text, values);
+      } finally {
+        await client.releaseConnection(conn);
+      }
+    },
+  };
+}
+
+/** The root knex transaction of `em`, if it is in one (savepoints commit with their root). */
+function rootTransaction(em: EntityManager): any {
+  let trx = em.getTransactionContext() as any;
+  while (trx?.outerTx) trx = trx.outerTx;
+  return trx;
+}
+
+export class JobQueue<C> {
+  readonly boss: PgBoss;
+  private readonly db: PgBoss.Db;
+  private readonly definitions = new Map<string, AnyJobDefinition<C>>();
+  private readonly workerIds = new Map<string, string[]>();
+  /** Job names enqueued in a still-open transaction: local workers are woken once it commits. */
+  private readonly pendingWakes = new WeakMap<object, Set<string>>();
+  private started: Promise<void> | null = null;
+
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly config: JobsConfig,
+    definitions: AnyJobDefinition<C>[],
+    private readonly context: () => C,
+    private readonly onError: (err: unknown) => void = (err) => console.error('job queue:', err),
+  ) {
+    for (const d of definitions) {
+      if (this.definitions.has(d.name)) throw new Error(`job ${d.name} defined twice`);
+      this.definitions.set(d.name, d);
+    }
+    this.db = poolDb(orm);
+    this.boss = new PgBoss({
+      db: this.db,
+      schema: JOBS_SCHEMA,
+      // Maintenance (expiring jobs of dead workers, archiving) and cron only where workers run.
+      supervise: config.workers,
+      schedule: config.workers && definitions.some((d) => d.cron),
+      maintenanceIntervalSeconds: config.maintenanceIntervalSeconds,
+      migrate: true,
+    });
+    this.boss.on('error', onError);
+    orm.em.getEventManager().registerSubscriber({
+      afterTransactionCommit: ({ transaction }: { transaction?: object }) => this.flushWakes(transaction),
+      afterTransactionRollback: ({ transaction }: { transaction?: object }) => {
+        if (transaction) this.pendingWakes.delete(transaction);
+      },
+    } as any);
+  }
+
+  /** Starts pg-boss (version check), and the workers and cron schedules when `config.workers`. */
+  start(): Promise<void> {
+    this.started ??= this.doStart();
+    return this.started;
+  }
+
+  private async doStart(): Promise<void> {
+    await this.boss.start();
+    if (!this.config.workers) return;
+    for (const def of this.definitions.values()) {
+      const ids: string[] = [];
+      for (let i = 0; i < (def.concurrency ?? 1); i++) {
+        ids.push(
+          await this.boss.work<any>(
+            def.name,
+            { pollingIntervalSeconds: this.config.pollingIntervalSeconds, batchSize: 1, includeMetadata: true },
+            async ([job]) => {
+              const info: JobInfo = { id: job.id, name: job.name, retryCount: job.retryCount, retryLimit: job.retryLimit };
+              await def.run(job.data as never, info, this.context());
+            },
+          ),
+        );
+      }
+      this.workerIds.set(def.name, ids);
+      if (def.cron) {
+        await this.ensureQueue(def.name);
+        await this.boss.schedule(def.name, def.cron, {}, this.policyOptions(def));
+      }
+    }
+  }
+
+  /**
+   * Adds a job. On `em`'s transaction when it is in one: the job exists only if that transaction
+   * commits, and this process's workers are woken at commit (others find it within their polling
+   * interval). Returns the job id.
+   */
+  async enqueue<N extends JobName>(em: EntityManager, name: N, data: JobTypes[N], options: JobPolicy & { startAfter?: Date } = {}): Promise<string> {
+    const def = this.definitions.get(name);
+    if (!def) throw new Error(`unknown job ${name}`);
+    const trx = em.getTransactionContext() as any;
+    const db: PgBoss.Db = trx
+      ? {
+          executeSql: async (text, values) => {
+            const conn = (await trx.client.acquireConnection()) as PgConnection;
+            // Counted like the request's other statements (tests' countSql, bench).
+            em.getConnection().getKnex().client.emit('query', { sql: text, bindings: values });
+            try {
+              return await conn.query(text, values);
+            } catch (err) {
+              throw em.getDriver().convertException(err as Error);
+            }
+          },
+        }
+      : this.db;
+    const send = () => this.boss.send(name, data as object, { ...this.policyOptions(def), ...options, db });
+    let id = await send();
+    if (!id) {
+      // pg-boss inserts nothing for a queue that does not exist yet: create it (on the same
+      // connection, so it commits or rolls back with the job) and send again. Once per database.
+      await db.executeSql(`select ${JOBS_SCHEMA}.create_queue($1, $2)`, [name, { policy: 'standard' }]);
+      id = await send();
+    }
+    if (!id) throw new Error(`job ${name} not enqueued`);
+    const root = rootTransaction(em);
+    if (root) {
+      let names = this.pendingWakes.get(root);
+      if (!names) this.pendingWakes.set(root, (names = new Set()));
+      names.add(name);
+    } else {
+      this.wake(name);
+    }
+    return id;
+  }
+
+  /** Stops fetching, waits up to `timeoutMs` for running jobs (then they expire and are retried elsewhere). */
+  async stop(timeoutMs = 10_000): Promise<void> {
+    if (!this.started) return;
+    await this.started.catch(() => {});
+    await this.boss.stop({ graceful: true, wait: true, timeout: timeoutMs, close: false });
+    this.started = null;
+  }
+
+  private policyOptions(def: JobPolicy): PgBoss.SendOptions {
+    const { retryLimit, retryDelay, retryBackoff, expireInSeconds } = def;
+    return Object.fromEntries(Object.entries({ retryLimit, retryDelay, retryBackoff, expireInSeconds }).filter(([, v]) => v !== undefined));
+  }
+
+  /** pg-boss queues are a row + a partition table, made on first use (a test database that never enqueues pays nothing). */
+  private ensureQueue(name: string): Promise<void> {
+    return this.boss.createQueue(name);
+  }
+
+  private flushWakes(transaction: object | undefined): void {
+    const names = transaction && this.pendingWakes.get(transaction);
+    if (!names) return;
+    this.pendingWakes.delete(transaction);
+    for (const name of names) this.wake(name);
+  }
+
+  private wake(name: string): void {
+    for (const id of this.workerIds.get(name) ?? []) this.boss.notifyWorker(id);
+  }
+}
+
+/** Per-ORM registry so services can enqueue with only their EntityManager (forks share the config). */
+const queues = new WeakMap<object, JobQueue<unknown>>();
+
+export function registerJobQueue(orm: MikroORM, queue: JobQueue<any>): void {
+  queues.set(orm.config, queue);
+}
+
+/** `enqueue(em, 'courriel.envoyer', { courrielId })` from a service, inside its transaction. */
+export function enqueue<N extends JobName>(em: EntityManager, name: N, data: JobTypes[N], options?: JobPolicy & { startAfter?: Date }): Promise<string> {
+  const queue = queues.get(em.config);
+  if (!queue) throw new Error('no job queue for this ORM');
+  return queue.enqueue(em, name, data, options);
+}
