@@ -17,7 +17,7 @@ export interface ResponseCheck {
 }
 
 type Json = Record<string, any>;
-const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => void;
+const addFormats = addFormatsModule as unknown as (ajv: Ajv2020, formats: string[]) => void;
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'];
 
 export class DocumentValidator {
@@ -27,7 +27,7 @@ export class DocumentValidator {
   private readonly base: string;
 
   constructor(private readonly doc: Json) {
-    addFormats(this.ajv);
+    addFormats(this.ajv, ['date', 'date-time', 'email', 'uri']);
     this.ajv.addSchema({ ...doc, $id: 'openapi' });
     this.base = '/api';
     // Literal segments win over parameters (`/opportunites/colonnes/` before `/opportunites/{id}/`).

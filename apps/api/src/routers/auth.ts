@@ -35,6 +35,11 @@ function clearAuthCookies(ctx: Context): void {
   ctx.reply.clearCookie(CSRF_COOKIE, base);
 }
 
+/** Documented on login and refresh: the SPA's cookies come with the tokens. */
+const sessionCookies = z.object({
+  'Set-Cookie': z.string().describe('`crm_access` (httpOnly), `crm_refresh` (httpOnly, Path=/api/auth/) et `csrftoken` (lisible, à renvoyer en X-CSRFToken)'),
+});
+
 const tooManyRequests = (retryAfter: number) =>
   new ApiError('TOO_MANY_REQUESTS', 'error.too_many_requests', undefined, { 'Retry-After': String(retryAfter) });
 
@@ -58,7 +63,7 @@ async function sessionToEnd(ctx: Context): Promise<{ sessionId: string; userId: 
 
 export const authRouter = router({
   login: publicProcedure
-    .meta({ openapi: { method: 'POST', path: '/auth/login/', tags, protect: false, summary: 'Connexion (jetons JWT + cookies httpOnly)' },
+    .meta({ openapi: { method: 'POST', path: '/auth/login/', tags, protect: false, summary: 'Connexion (jetons JWT + cookies httpOnly)', responseHeaders: sessionCookies },
       errors: {
         401: 'Identifiants invalides ou compte désactivé',
         429: "Trop d'échecs pour ce nom d'utilisateur (5) ou cette adresse IP (30) en 15 minutes, même avec le bon mot de passe",
@@ -99,7 +104,7 @@ export const authRouter = router({
     }),
 
   refresh: publicProcedure
-    .meta({ openapi: { method: 'POST', path: '/auth/refresh/', tags, protect: false, summary: 'Rafraîchissement du jeton (usage unique)' },
+    .meta({ openapi: { method: 'POST', path: '/auth/refresh/', tags, protect: false, summary: 'Rafraîchissement du jeton (usage unique)', responseHeaders: sessionCookies },
       errors: {
         401: 'Jeton absent, invalide, expiré ou déjà utilisé (un jeton réutilisé révoque toute la session)',
         403: 'Échec CSRF (rafraîchissement par cookie sans en-tête X-CSRFToken)',
