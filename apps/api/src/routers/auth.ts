@@ -63,7 +63,12 @@ async function sessionToEnd(ctx: Context): Promise<{ sessionId: string; userId: 
 
 export const authRouter = router({
   login: publicProcedure
-    .meta({ openapi: { method: 'POST', path: '/auth/login/', tags, protect: false, summary: 'Connexion (jetons JWT + cookies httpOnly)', responseHeaders: sessionCookies },
+    .meta({ openapi: { method: 'POST', path: '/auth/login/', tags, protect: false, summary: 'Connexion (jetons JWT + cookies httpOnly)',
+        description:
+          "Nom d'utilisateur ou e-mail et mot de passe. Répond `{ access, refresh, user }` et pose les cookies de la SPA. " +
+          "Même réponse 401 pour un utilisateur inconnu, un mauvais mot de passe ou un compte désactivé. Après 5 échecs pour un " +
+          'nom ou 30 pour une adresse IP en 15 minutes : 429 avec `Retry-After`, même avec le bon mot de passe.',
+        responseHeaders: sessionCookies },
       errors: {
         401: 'Identifiants invalides ou compte désactivé',
         429: "Trop d'échecs pour ce nom d'utilisateur (5) ou cette adresse IP (30) en 15 minutes, même avec le bon mot de passe",
@@ -104,7 +109,11 @@ export const authRouter = router({
     }),
 
   refresh: publicProcedure
-    .meta({ openapi: { method: 'POST', path: '/auth/refresh/', tags, protect: false, summary: 'Rafraîchissement du jeton (usage unique)', responseHeaders: sessionCookies },
+    .meta({ openapi: { method: 'POST', path: '/auth/refresh/', tags, protect: false, summary: 'Rafraîchissement du jeton (usage unique)',
+        description:
+          '`{ "refresh" }` dans le corps, ou sans corps avec le cookie de rafraîchissement (et l’en-tête X-CSRFToken). ' +
+          'Répond une nouvelle paire ; l’ancien jeton de rafraîchissement est retiré, et le présenter de nouveau révoque toute la session.',
+        responseHeaders: sessionCookies },
       errors: {
         401: 'Jeton absent, invalide, expiré ou déjà utilisé (un jeton réutilisé révoque toute la session)',
         403: 'Échec CSRF (rafraîchissement par cookie sans en-tête X-CSRFToken)',
@@ -132,7 +141,7 @@ export const authRouter = router({
     }),
 
   logout: publicProcedure
-    .meta({ openapi: { method: 'POST', path: '/auth/logout/', tags, summary: 'Déconnexion (session révoquée)' }, successStatus: 204 })
+    .meta({ openapi: { method: 'POST', path: '/auth/logout/', tags, summary: 'Déconnexion (session révoquée)', description: 'La session est révoquée à l’instant (ses jetons d’accès sont refusés aussitôt) et les cookies effacés. Répond 204, sans corps.' }, successStatus: 204 })
     .input(z.object({}).optional())
     .output(z.void())
     .mutation(async ({ ctx }) => {
@@ -150,7 +159,7 @@ export const authRouter = router({
     .query(({ ctx }) => getUser(ctx.em, ctx.user.id)),
 
   changePassword: authedProcedure
-    .meta({ openapi: { method: 'PUT', path: '/auth/password/change/', tags, summary: 'Changement de mot de passe (autres sessions révoquées)' },
+    .meta({ openapi: { method: 'PUT', path: '/auth/password/change/', tags, summary: 'Changement de mot de passe (autres sessions révoquées)', description: 'Mauvais mot de passe actuel : 400 sur `oldPassword`. Les autres sessions de l’utilisateur sont révoquées ; la session courante reste valable. Répond 204, sans corps.' },
       successStatus: 204,
       errors: { 429: "Trop d'essais du mot de passe actuel" } })
     .input(passwordChangeInput)
