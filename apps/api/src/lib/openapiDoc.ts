@@ -53,6 +53,7 @@ const ERROR_RESPONSES: Record<number, { name: string; description: string; code:
   404: { name: 'NotFound', description: 'Objet inexistant ou non visible par l’appelant', code: 'NOT_FOUND' },
   409: { name: 'Conflict', description: 'Conflit avec l’état actuel (modification concurrente : recharger et réessayer)', code: 'CONFLICT' },
   413: { name: 'PayloadTooLarge', description: 'Corps de requête trop volumineux (1 Mo au plus)', code: 'PAYLOAD_TOO_LARGE' },
+  414: { name: 'UriTooLong', description: 'Adresse (chemin et paramètres) trop longue', code: 'URI_TOO_LONG' },
   415: { name: 'UnsupportedMediaType', description: 'Type de contenu non pris en charge (JSON attendu)', code: 'UNSUPPORTED_MEDIA_TYPE' },
   429: { name: 'TooManyRequests', description: 'Trop de requêtes : réessayer après le délai de `Retry-After`', code: 'TOO_MANY_REQUESTS' },
   500: { name: 'InternalServerError', description: 'Erreur interne (jamais de trace ni de SQL)', code: 'INTERNAL_SERVER_ERROR' },
