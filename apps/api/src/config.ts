@@ -18,12 +18,28 @@ export interface AppConfig {
   refreshTtlSeconds: number;
   loginMaxFailures: number;
   loginWindowSeconds: number;
+  /** Token-bucket request limits per minute: per API key, and per user for session callers. */
+  rateLimitKeyPerMinute: number;
+  rateLimitUserPerMinute: number;
+  webhooks: WebhooksConfig;
   smtp: { host: string; port: number; secure: boolean; user?: string; pass?: string; from: string };
   webDist?: string;
   logLevel: string;
   /** Local files of the app (e.g. the local mailbox): DATA_DIR, default `<repo>/.data`. */
   dataDir: string;
   jobs: JobsConfig;
+}
+
+export interface WebhooksConfig {
+  /** http:// and private/loopback targets (WEBHOOKS_ALLOW_PRIVATE=true, never in production): local receivers in development and tests. */
+  allowPrivate: boolean;
+  /** First retry after this many seconds, doubling, at most an hour apart (WEBHOOK_RETRY_BASE_SECONDS, default 10). */
+  retryBaseSeconds: number;
+  /** A message is retried this long before it is marked failed (24 h). */
+  maxAgeSeconds: number;
+  /** Consecutive failed attempts after which the webhook is disabled (WEBHOOK_DISABLE_AFTER_FAILURES, default 30 ≈ a day of retries). */
+  disableAfterFailures: number;
+  timeoutMs: number;
 }
 
 export interface JobsConfig {
@@ -53,6 +69,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     refreshTtlSeconds: 7 * 24 * 3600,
     loginMaxFailures: 5,
     loginWindowSeconds: 15 * 60,
+    rateLimitKeyPerMinute: Number(env.RATE_LIMIT_KEY_PER_MINUTE ?? 600),
+    rateLimitUserPerMinute: Number(env.RATE_LIMIT_USER_PER_MINUTE ?? 1200),
+    webhooks: {
+      allowPrivate: dev && env.WEBHOOKS_ALLOW_PRIVATE === 'true',
+      retryBaseSeconds: Number(env.WEBHOOK_RETRY_BASE_SECONDS ?? 10),
+      maxAgeSeconds: 24 * 3600,
+      disableAfterFailures: Number(env.WEBHOOK_DISABLE_AFTER_FAILURES ?? 30),
+      timeoutMs: Number(env.WEBHOOK_TIMEOUT_MS ?? 10_000),
+    },
     smtp: {
       host: env.SMTP_HOST ?? '127.0.0.1',
       port: Number(env.SMTP_PORT ?? 1025),

@@ -6,6 +6,7 @@ import { TokenService, type AccessClaims } from './auth/tokens.js';
 import { SessionStore, type AuthUser } from './auth/sessions.js';
 import { MemoryFailureLimiter, RedisFailureLimiter, type FailureLimiter } from './auth/rateLimit.js';
 import { CountCache, registerCountCaches } from './lib/db.js';
+import { MemoryRequestLimiter, RedisRequestLimiter, type RequestLimiter } from './auth/requestLimiter.js';
 import { JobQueue, registerJobQueue, type AnyJobDefinition } from './jobs/queue.js';
 import { jobDefinitions } from './jobs/index.js';
 
@@ -27,6 +28,8 @@ export interface AppDeps {
   /** Exact counts of big lists, cached briefly and invalidated on writes (see CountCache). */
   countCaches: { clients: CountCache };
   loginLimiter: FailureLimiter;
+  /** Request rate limits of API keys and users (token buckets). */
+  requestLimiter: RequestLimiter;
   redis?: Redis;
   /** Background jobs (pg-boss); `start()` is called by createApp / the worker. */
   jobs: JobQueue<AppDeps>;
@@ -303,6 +306,7 @@ export function createDeps(orm: MikroORM, config: AppConfig, jobs: AnyJobDefinit
     sessionCache,
     countCaches,
     loginLimiter,
+    requestLimiter: redis ? new RedisRequestLimiter(redis, config.redisPrefix) : new MemoryRequestLimiter(),
     redis,
     jobs: new JobQueue<AppDeps>(orm, config.jobs, jobs, () => deps),
     async close() {

@@ -10,6 +10,9 @@ import { devisActionsRouter } from './routers/devisActions.js';
 import { dashboardRouter } from './routers/dashboard.js';
 import { rapportsRouter } from './routers/rapports.js';
 import { healthRouter } from './routers/health.js';
+import { clesApiRouter } from './routers/clesApi.js';
+import { calendrierRouter } from './routers/calendrier.js';
+import { webhooksRouter } from './routers/webhooks.js';
 
 export const appRouter = router({
   auth: authRouter,
@@ -22,6 +25,9 @@ export const appRouter = router({
   dashboard: dashboardRouter,
   rapports: rapportsRouter,
   health: healthRouter,
+  clesApi: clesApiRouter,
+  calendrier: calendrierRouter,
+  webhooks: webhooksRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -52,7 +52,9 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
     logger: opts.logger ?? false,
     bodyLimit: 1_000_000,
     trustProxy: process.env.TRUST_PROXY === 'true',
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // The tRPC batch path (`clients.get,clients.get,…`) is one route parameter: long enough for a batch
+    // the typed client sends (it splits batches to keep URLs under 2 000 characters).
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 2_000 },
   });
 
   // An empty JSON body is `{}` (bodiless POSTs); malformed JSON is a contract 400.

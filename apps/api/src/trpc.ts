@@ -3,14 +3,16 @@ import type { OpenApiMeta } from 'trpc-to-openapi';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { EntityManager } from '@crm/db';
 import { ZodError } from 'zod';
-import type { Role } from '@crm/shared';
+import { API_KEY_FAMILIES, scopesAllow, type ApiKeyAccess, type Role } from '@crm/shared';
 import type { AppDeps } from './deps.js';
 import { ApiError, forbidden, fromDatabaseError, unauthorized } from './lib/errors.js';
 import { langFromHeader, translate, zodFieldErrors, type Lang } from './lib/i18n.js';
 import type { AuthUser } from './auth/sessions.js';
+import { isApiKey, validateApiKey } from './auth/apiKeys.js';
 import { audit } from './services/audit.js';
 import { answerCache } from './lib/cache.js';
 import type { ErrorCode, RestMeta } from './lib/restMeta.js';
+import { emitForProcedure, stateBefore, webhookFamily } from './services/webhookEvents.js';
 
 export const ACCESS_COOKIE = 'crm_access';
 export const REFRESH_COOKIE = 'crm_refresh';
@@ -37,7 +39,39 @@ export interface Context {
 export interface AuthedContext extends Context {
   user: AuthUser;
   sessionId: string;
-  authVia: 'bearer' | 'cookie';
+  authVia: AuthVia;
+  /** Set when the caller is an API key (acting as `user`). */
+  apiKey?: { id: number; scopes: string[] };
+}
+
+export type AuthVia = 'bearer' | 'cookie' | 'apikey';
+
+/**
+ * What a request needs from an API key: the resource family (first segment of the procedure's
+ * path) and read or write access, and how many rate-limit tokens it costs. Without a need, API
+ * keys are refused (account management, and any route that did not say what it needs).
+ */
+export interface AccessNeed {
+  family: string;
+  access: ApiKeyAccess;
+  cost?: number;
+}
+
+/** Heavier endpoints take more of the caller's rate-limit bucket. */
+function requestCost(path: string): number {
+  if (/(^|\.)export/.test(path) || path.startsWith('imports.')) return 10;
+  if (path.startsWith('recherche.')) return 3;
+  return 1;
+}
+
+/** The need of a tRPC procedure: its family and `lecture` for queries, `ecriture` for mutations. */
+export function procedureNeed(path: string, type: string): AccessNeed | undefined {
+  const family = path.split('.')[0];
+  const cost = requestCost(path);
+  // Who the key acts as is readable with any key; the rest of `auth` (sessions, password) is not for keys.
+  if (path === 'auth.user') return { family: '*', access: 'lecture', cost };
+  if (!(API_KEY_FAMILIES as readonly string[]).includes(family)) return undefined;
+  return { family, access: type === 'mutation' ? 'ecriture' : 'lecture', cost };
 }
 
 export function createContextFactory(deps: AppDeps) {
@@ -152,9 +186,25 @@ function bearerToken(req: FastifyRequest): string | undefined {
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-/** Authenticates by Bearer token (third parties) or httpOnly cookie (SPA, with CSRF double submit). */
-export async function authenticate(ctx: Context): Promise<{ user: AuthUser; sessionId: string; authVia: 'bearer' | 'cookie' }> {
+/**
+ * Authenticates by API key (`Bearer crm_…`, within its scopes), Bearer JWT (third parties) or
+ * httpOnly cookie (SPA, with CSRF double submit), then takes the request from the caller's rate
+ * limit (per key, or per user for sessions): 429 with `Retry-After` when the bucket is empty, and
+ * `RateLimit-*` headers on every answer.
+ */
+export async function authenticate(
+  ctx: Context,
+  need?: AccessNeed,
+): Promise<{ user: AuthUser; sessionId: string; authVia: AuthVia; apiKey?: { id: number; scopes: string[] } }> {
   const bearer = bearerToken(ctx.req);
+  if (bearer && isApiKey(bearer)) {
+    const auth = await validateApiKey(ctx.em, bearer, ctx.ip);
+    if (!auth) throw unauthorized('error.token_invalid');
+    if (!need) throw new ApiError('FORBIDDEN', 'error.api_key_not_allowed');
+    if (need.family !== '*' && !scopesAllow(auth.key.scopes, need.family, need.access)) throw new ApiError('FORBIDDEN', 'error.api_key_scope');
+    await limitRate(ctx, `key:${auth.key.id}`, ctx.deps.config.rateLimitKeyPerMinute, need.cost ?? 1);
+    return { user: auth.user, sessionId: `cle:${auth.key.id}`, authVia: 'apikey', apiKey: auth.key };
+  }
   const cookie = ctx.req.cookies?.[ACCESS_COOKIE];
   const token = bearer ?? cookie;
   if (!token) throw unauthorized();
@@ -164,7 +214,24 @@ export async function authenticate(ctx: Context): Promise<{ user: AuthUser; sess
   if (!user || String(user.id) !== claims.sub) throw unauthorized('error.token_invalid');
   const authVia = bearer ? 'bearer' : 'cookie';
   if (authVia === 'cookie') checkCsrf(ctx, claims.sid);
+  await limitRate(ctx, `user:${user.id}`, ctx.deps.config.rateLimitUserPerMinute, need?.cost ?? 1);
   return { user, sessionId: claims.sid, authVia };
+}
+
+async function limitRate(ctx: Context, key: string, capacity: number, cost: number): Promise<void> {
+  const d = await ctx.deps.requestLimiter.take(key, capacity, cost);
+  const headers: Record<string, string> = {
+    'ratelimit-limit': String(d.limit),
+    'ratelimit-remaining': String(d.remaining),
+    'ratelimit-reset': String(d.resetSeconds),
+    'ratelimit-policy': `${capacity};w=60`,
+  };
+  // On the reply itself: procedures (tRPC and REST) and plain routes (downloads) alike.
+  for (const [k, v] of Object.entries(headers)) ctx.reply.header(k, v);
+  if (!d.allowed) {
+    ctx.reply.header('retry-after', String(d.retryAfter));
+    throw new ApiError('TOO_MANY_REQUESTS', 'error.rate_limited', undefined, { 'retry-after': String(d.retryAfter) });
+  }
 }
 
 /**
@@ -184,9 +251,28 @@ function isDeletion(path: string, meta: ProcedureMeta | undefined): boolean {
   return meta?.openapi?.method === 'DELETE' || /\.delete$/.test(path);
 }
 
+/**
+ * Mutations of resources with webhook events (clients, projets, opportunités, tâches, devis) run in
+ * one transaction with the events they produce: the webhook outbox rows are written by the same
+ * transaction as the change, or not at all. Services' own transactions become savepoints inside it
+ * (rolled back on their errors as before); a failed call emits nothing, and what it deliberately
+ * wrote outside its own transaction (an audit of the failure) is kept, as before.
+ */
+const webhookEvents = t.middleware(async ({ ctx, next, path, type, getRawInput }) => {
+  if (type !== 'mutation' || !webhookFamily(path)) return next();
+  const input = await getRawInput().catch(() => undefined);
+  let outcome: Awaited<ReturnType<typeof next>> | undefined;
+  await ctx.em.transactional(async (tem) => {
+    const before = await stateBefore(tem as EntityManager, path, input);
+    outcome = await next({ ctx: { em: tem as EntityManager } });
+    if (outcome.ok) await emitForProcedure(tem as EntityManager, path, input, outcome.data, before);
+  });
+  return outcome!;
+});
+
 export const authedProcedure = publicProcedure
-  .use(async ({ ctx, next }) => {
-    const auth = await authenticate(ctx);
+  .use(async ({ ctx, next, path, type }) => {
+    const auth = await authenticate(ctx, procedureNeed(path, type));
     return next({ ctx: { ...auth } });
   })
   // Every successful deletion is audited here, once for all routers (they need not remember to).
@@ -211,7 +297,8 @@ export const authedProcedure = publicProcedure
       }
     }
     return result;
-  });
+  })
+  .use(webhookEvents);
 
 export function roleProcedure(...roles: Role[]) {
   return authedProcedure.use(({ ctx, next }) => {

@@ -288,8 +288,9 @@ describe('errors never leak', () => {
 });
 
 describe('authentication required everywhere under /api', () => {
-  // The contract's public paths; the public devis pages join them (authorised by their token).
-  const PUBLIC = new Set(['/auth/login/', '/auth/refresh/', '/health/', '/openapi.json', '/docs/']);
+  // The contract's public paths; the calendar feed and the public devis pages are authorised by
+  // their secret URL (contract, Extensions).
+  const PUBLIC = new Set(['/auth/login/', '/auth/refresh/', '/health/', '/openapi.json', '/docs/', '/calendrier/{token}.ics']);
   const isPublicPath = (rel: string) => PUBLIC.has(rel) || rel.startsWith('/public/devis/');
 
   it('every REST path of /api/openapi.json answers 401 without credentials, except the public ones', async () => {
@@ -322,6 +323,8 @@ describe('authentication required everywhere under /api', () => {
     expect((await inject('GET', '/api/docs/')).statusCode).toBe(200);
     expect((await inject('POST', '/api/auth/login/', { body: {} })).statusCode).toBe(400);
     expect((await inject('POST', '/api/auth/refresh/', { body: {} })).statusCode).toBe(401);
+    // Unknown calendar token: 404, nothing to see.
+    expect((await inject('GET', '/api/calendrier/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.ics')).statusCode).toBe(404);
   });
 
   it('every tRPC procedure answers 401 without credentials, except login, refresh and health', async () => {

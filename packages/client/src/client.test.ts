@@ -2,16 +2,18 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 // The API's own test harness: a real PostgreSQL database per test file.
 import { PASSWORD, startTestApp, type TestApp } from '../../../apps/api/test/helpers.js';
-import { CrmApiError, createCrmClient, isCrmError, type CrmClient } from './index.js';
+import { CrmApiError, createCrmClient, crmErrorOf, isCrmError, type CrmClient } from './index.js';
 
 let t: TestApp;
 let baseUrl: string;
 
 beforeAll(async () => {
-  t = await startTestApp();
+  // Users get 600 requests a minute (the retry test fills that bucket); keys are not limited here.
+  t = await startTestApp({ env: { RATE_LIMIT_USER_PER_MINUTE: '600', RATE_LIMIT_KEY_PER_MINUTE: '100000' } });
   await t.app.listen({ port: 0, host: '127.0.0.1' });
   baseUrl = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
   await t.user('alice', 'commercial');
+  await t.user('root', 'admin');
 });
 afterAll(async () => t?.close());
 
@@ -107,5 +109,49 @@ describe('@crm/client against a real API', () => {
     const bad = await rejection(createCrmClient({ baseUrl }).login('alice', 'wrong-password-123'));
     expect(bad).toBeInstanceOf(CrmApiError);
     expect(bad).toMatchObject({ status: 401, code: 'UNAUTHORIZED' });
+  });
+
+  it('works with an API key at any parallelism: 1 000 calls at once, batches split under the URL limit', async () => {
+    const admin = await t.as('root');
+    const { secret } = (await admin.post('/cles-api/', { nom: 'Client typé', scopes: ['clients:ecriture'] })).json();
+    const urls: string[] = [];
+    const statuses: number[] = [];
+    const recordingFetch: typeof fetch = async (input, init) => {
+      urls.push(String(input));
+      const res = await fetch(input, init);
+      statuses.push(res.status);
+      return res;
+    };
+    const viaKey = createCrmClient({ baseUrl, apiKey: secret, fetch: recordingFetch });
+    const created = await viaKey.clients.create.mutate({ nom: 'Créé avec une clé' });
+    const answers = await Promise.all(Array.from({ length: 1000 }, () => viaKey.clients.get.query({ id: created.id })));
+    expect(answers.every((a) => a.nom === 'Créé avec une clé')).toBe(true);
+    expect(statuses.every((s) => s === 200)).toBe(true);
+    expect(Math.max(...urls.map((u) => u.length))).toBeLessThanOrEqual(2000);
+    // Outside its scopes: a typed 403.
+    const denied = await rejection(viaKey.projets.list.query({}));
+    expect(crmErrorOf(denied)).toMatchObject({ status: 403, code: 'FORBIDDEN' });
+  });
+
+  it('retries calls refused by the rate limit after Retry-After, so a burst above the limit still succeeds', async () => {
+    await t.user('bob', 'commercial');
+    let refusals = 0;
+    const countingFetch: typeof fetch = async (input, init) => {
+      const res = await fetch(input, init);
+      if (res.headers.get('retry-after')) refusals++;
+      return res;
+    };
+    const bob = createCrmClient({ baseUrl, fetch: countingFetch });
+    await bob.login('bob', PASSWORD);
+    const pages = await Promise.all(Array.from({ length: 620 }, () => bob.clients.list.query({ pageSize: 1 })));
+    expect(pages).toHaveLength(620);
+    expect(refusals).toBeGreaterThan(0);
+    // Without retries the same burst fails with a typed 429.
+    const noRetry = createCrmClient({ baseUrl, retries: 0 });
+    noRetry.setTokens(bob.tokens());
+    const results = await Promise.allSettled(Array.from({ length: 50 }, () => noRetry.clients.list.query({ pageSize: 1 })));
+    const failed = results.filter((r) => r.status === 'rejected') as PromiseRejectedResult[];
+    expect(failed.length).toBeGreaterThan(0);
+    expect(crmErrorOf(failed[0].reason)).toMatchObject({ status: 429, code: 'TOO_MANY_REQUESTS' });
   });
 });

@@ -1,5 +1,6 @@
-import { createTRPCClient, httpBatchLink, TRPCClientError, type TRPCClient } from '@trpc/client';
+import { createTRPCClient, httpBatchLink, TRPCClientError, type TRPCClient, type TRPCLink } from '@trpc/client';
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
+import { observable } from '@trpc/server/observable';
 // Type only: consumers get every procedure's input and output types, no server code is bundled.
 import type { AppRouter } from '@crm/api/router';
 
@@ -18,6 +19,15 @@ export interface CrmClientOptions {
   baseUrl: string;
   /** An access token to start with (a refresh token may be given with `setTokens`). */
   token?: string;
+  /**
+   * An API key (`crm_…`, created in « Intégrations »): sent as `Authorization: Bearer`, never
+   * refreshed. Takes precedence over tokens.
+   */
+  apiKey?: string;
+  /** How many times a call refused with 429 (or a query with 503) is retried after `Retry-After`. Default 4. */
+  retries?: number;
+  /** Longest wait honoured for one retry, in ms (default 30 s); a longer `Retry-After` fails the call. */
+  maxRetryDelayMs?: number;
   /** Defaults to the global `fetch`. */
   fetch?: typeof fetch;
   /** Language of error messages: `fr` (default) or `en`. */
@@ -51,6 +61,69 @@ export function isCrmError(err: unknown): err is CrmError {
   return err instanceof TRPCClientError;
 }
 
+/**
+ * Any error of this client as the contract's body plus the HTTP status: procedure errors
+ * (`CrmError`), REST helper errors (`CrmApiError`), and network failures (status 0,
+ * `NETWORK_ERROR`). Lets a caller handle every failure with one `switch (e.code)`.
+ */
+export function crmErrorOf(err: unknown): CrmErrorBody & { status: number } {
+  if (err instanceof CrmApiError) return { status: err.status, code: err.code, message: err.message, fieldErrors: err.fieldErrors };
+  if (isCrmError(err) && err.data) {
+    return { status: err.data.httpStatus, code: err.data.code, message: err.message, fieldErrors: err.data.fieldErrors ?? {} };
+  }
+  return { status: 0, code: 'NETWORK_ERROR', message: err instanceof Error ? err.message : String(err), fieldErrors: {} };
+}
+
+/**
+ * Batched GETs carry their inputs in the URL: past this length a batch is split (servers and
+ * proxies refuse long URLs with 414), so any number of parallel calls works.
+ */
+export const MAX_URL_LENGTH = 2_000;
+
+/** Seconds of a `Retry-After` header (delta-seconds or HTTP date) in ms, or undefined. */
+function retryAfterMs(header: string | null | undefined): number | undefined {
+  if (!header) return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+/**
+ * Retries a call refused for load: 429 (the rate limit refuses before running anything, so any
+ * call may be sent again) and, for queries only (idempotent), 503. Waits what `Retry-After` says
+ * (else 0.5 s, 1 s, 2 s…), at most `maxDelayMs` per wait.
+ */
+function retryOnLoadLink(retries: number, maxDelayMs: number): TRPCLink<AppRouter> {
+  return () =>
+    ({ op, next }) =>
+      observable((observer) => {
+        let attempt = 0;
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        let sub: { unsubscribe(): void } | undefined;
+        const run = () => {
+          sub = next(op).subscribe({
+            next: (v) => observer.next(v),
+            complete: () => observer.complete(),
+            error: (err) => {
+              const status = err.data?.httpStatus;
+              const retryable = status === 429 || (status === 503 && op.type === 'query');
+              const meta = err.meta as { response?: { headers?: { get(name: string): string | null } } } | undefined;
+              const wait = retryAfterMs(meta?.response?.headers?.get('retry-after')) ?? 500 * 2 ** attempt;
+              if (!retryable || attempt >= retries || wait > maxDelayMs) return observer.error(err);
+              attempt++;
+              timer = setTimeout(run, wait);
+            },
+          });
+        };
+        run();
+        return () => {
+          clearTimeout(timer);
+          sub?.unsubscribe();
+        };
+      });
+}
+
 export interface CrmHelpers {
   /** Logs in over REST (`POST /api/auth/login/`), keeps the access/refresh pair, returns the user. */
   login(username: string, password: string): Promise<CrmUser>;
@@ -66,9 +139,11 @@ export interface CrmHelpers {
 export type CrmClient = TRPCClient<AppRouter> & CrmHelpers;
 
 /**
- * A typed client of the CRM API: every procedure over tRPC (`${baseUrl}/trpc`, batched), with the
- * Bearer access token. When a call is refused with 401 and a refresh token is known, the pair is
- * refreshed once (one refresh at a time: refresh tokens are single use) and the call retried.
+ * A typed client of the CRM API: every procedure over tRPC (`${baseUrl}/trpc`, batched, batches
+ * split to keep URLs short), with an API key or the Bearer access token. When a call is refused
+ * with 401 and a refresh token is known, the pair is refreshed once (one refresh at a time: refresh
+ * tokens are single use) and the call retried; calls refused for load (429, 503) are retried after
+ * `Retry-After`.
  */
 export function createCrmClient(options: CrmClientOptions): CrmClient {
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
@@ -81,9 +156,10 @@ export function createCrmClient(options: CrmClientOptions): CrmClient {
     options.onTokens?.(t);
   };
 
+  const bearer = () => options.apiKey ?? tokens?.access;
   const headers = (withAuth = true): Record<string, string> => ({
     ...(options.lang ? { 'accept-language': options.lang } : {}),
-    ...(withAuth && tokens ? { authorization: `Bearer ${tokens.access}` } : {}),
+    ...(withAuth && bearer() ? { authorization: `Bearer ${bearer()}` } : {}),
   });
 
   async function rest<T>(path: string, body: unknown, auth = false): Promise<{ status: number; data: T }> {
@@ -121,14 +197,17 @@ export function createCrmClient(options: CrmClientOptions): CrmClient {
     const send = () => fetchImpl(url, { ...init, headers: { ...(init?.headers as Record<string, string>), ...headers() } });
     const sentWith = tokens?.access;
     const res = await send();
-    if (res.status !== 401 || !tokens?.refresh) return res;
+    if (res.status !== 401 || options.apiKey || !tokens?.refresh) return res;
     // Another call may have refreshed already while this one was in flight.
     const fresh = tokens.access !== sentWith || (await refresh());
     return fresh ? send() : res;
   };
 
   const trpc = createTRPCClient<AppRouter>({
-    links: [httpBatchLink({ url: `${baseUrl}/trpc`, fetch: authedFetch as typeof fetch })],
+    links: [
+      retryOnLoadLink(options.retries ?? 4, options.maxRetryDelayMs ?? 30_000),
+      httpBatchLink({ url: `${baseUrl}/trpc`, fetch: authedFetch as typeof fetch, maxURLLength: MAX_URL_LENGTH, maxItems: 100 }),
+    ],
   });
 
   const helpers: CrmHelpers = {

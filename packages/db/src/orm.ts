@@ -8,6 +8,8 @@ import { Migration20261125120000_devis_search } from './migrations/Migration2026
 import { Migration20261125140000_open_opportunites_idx } from './migrations/Migration20261125140000_open_opportunites_idx.js';
 import { Migration20261125150000_dashboard_perf } from './migrations/Migration20261125150000_dashboard_perf.js';
 import { Migration20261206010000_pgboss } from './migrations/Migration20261206010000_pgboss.js';
+import { Migration20261206090000_platform } from './migrations/Migration20261206090000_platform.js';
+import { Migration20261206090100_webhooks } from './migrations/Migration20261206090100_webhooks.js';
 
 // `date` columns stay 'YYYY-MM-DD' strings (no timezone shift through JS Date).
 pg.types.setTypeParser(1082, (v: string) => v);
@@ -18,6 +20,8 @@ export const migrationsList = [
   { name: 'Migration20261125140000_open_opportunites_idx', class: Migration20261125140000_open_opportunites_idx },
   { name: 'Migration20261125150000_dashboard_perf', class: Migration20261125150000_dashboard_perf },
   { name: 'Migration20261206010000_pgboss', class: Migration20261206010000_pgboss },
+  { name: 'Migration20261206090000_platform', class: Migration20261206090000_platform },
+  { name: 'Migration20261206090100_webhooks', class: Migration20261206090100_webhooks },
 ];
 
 export interface OrmOptions {

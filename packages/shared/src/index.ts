@@ -10,3 +10,5 @@ export * from './users.js';
 export * from './auth.js';
 export * from './dashboard.js';
 export * from './rapports.js';
+export * from './platform.js';
+export * from './webhooks.js';

@@ -30,7 +30,7 @@ export const devisActionsRouter = router({
 export const devisPdfRoute: ServerPlugin = (app, _deps, { createContext, openApi }) => {
   app.get('/api/devis/:id/pdf/', async (req, reply) => {
     const ctx = createContext({ req, res: reply });
-    const { user } = await authenticate(ctx);
+    const { user } = await authenticate(ctx, { family: 'devis', access: 'lecture' });
     const { id } = parseOr400(idParam, { id: Number((req.params as { id: string }).id) });
     const doc = await loadDevisDocument(ctx.em, user, id);
     const pdf = await renderDevisPdf(doc);

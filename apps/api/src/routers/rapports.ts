@@ -64,7 +64,7 @@ export const rapportExportRoute: ServerPlugin = (app, deps, { createContext, ope
   app.post('/api/rapports/export/', async (req, reply) => {
     const ctx = createContext({ req, res: reply });
     // Cookie-authenticated POSTs need the CSRF header: authenticate() checks it.
-    const { user } = await authenticate(ctx);
+    const { user } = await authenticate(ctx, { family: 'rapports', access: 'lecture', cost: 10 });
     const body = parseOr400(rapportExportInput, req.body ?? {});
     const filtres = parseOr400(RAPPORT_INPUTS[body.rapport], asQueryForm(body.filtres), 'filtres') as RapportFiltres<Rapport>;
     const data = await rapportData(deps, ctx.em, user, body.rapport, filtres);

@@ -82,6 +82,9 @@ export function Layout() {
               Équipe
             </NavLink>
           )}
+          <NavLink to="/integrations" className="nav-link small">
+            Intégrations
+          </NavLink>
           <NavLink to="/compte/mot-de-passe" className="nav-link small">
             Mot de passe
           </NavLink>

@@ -25,6 +25,7 @@ const TaskBoardPage = lazy(() => import('../features/taches/TaskBoardPage').then
 const DevisListPage = lazy(() => import('../features/devis/DevisListPage').then((m) => ({ default: m.DevisListPage })));
 const DevisEditorPage = lazy(() => import('../features/devis/DevisEditorPage').then((m) => ({ default: m.DevisEditorPage })));
 const UsersPage = lazy(() => import('../features/users/UsersPage').then((m) => ({ default: m.UsersPage })));
+const IntegrationsPage = lazy(() => import('../features/integrations/IntegrationsPage').then((m) => ({ default: m.IntegrationsPage })));
 const RapportsPage = lazy(() => import('../features/rapports/RapportsPage').then((m) => ({ default: m.RapportsPage })));
 
 export function makeRouter() {
@@ -61,6 +62,7 @@ export function makeRouter() {
             { path: 'rapports', element: <RapportsPage /> },
             { path: 'compte/mot-de-passe', element: <ChangePasswordPage /> },
             { path: 'equipe', element: <UsersPage /> },
+            { path: 'integrations', element: <IntegrationsPage /> },
             { path: 'accueil', element: <Navigate to="/" replace /> },
             { path: '*', element: <NotFoundPage /> },
           ],

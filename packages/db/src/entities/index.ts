@@ -6,6 +6,7 @@ export { Opportunite } from './Opportunite.js';
 export { Tache } from './Tache.js';
 export { Devis, type DevisLigne } from './Devis.js';
 export { AuditLog } from './AuditLog.js';
+export { ApiKey, CalendarFeed, Setting, Webhook, WebhookDelivery } from './Platform.js';
 
 import { User } from './User.js';
 import { Session, RefreshToken } from './Session.js';
@@ -15,5 +16,6 @@ import { Opportunite } from './Opportunite.js';
 import { Tache } from './Tache.js';
 import { Devis } from './Devis.js';
 import { AuditLog } from './AuditLog.js';
+import { ApiKey, CalendarFeed, Setting, Webhook, WebhookDelivery } from './Platform.js';
 
-export const allEntities = [User, Session, RefreshToken, Client, Projet, Opportunite, Tache, Devis, AuditLog];
+export const allEntities = [User, Session, RefreshToken, Client, Projet, Opportunite, Tache, Devis, AuditLog, ApiKey, CalendarFeed, Setting, Webhook, WebhookDelivery];

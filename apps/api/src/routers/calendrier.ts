@@ -1,0 +1,39 @@
+import { calendarFeedOutput, calendarFeedStatus } from '@crm/shared';
+import { z } from 'zod';
+import { authedProcedure, router } from '../trpc.js';
+import { calendarStatus, createCalendarFeed, revokeCalendarFeed } from '../services/calendar.js';
+
+const tags = ['calendrier'];
+
+// The feed itself is a plain route (routes/calendar.ts); these manage the caller's own secret URL.
+export const calendrierRouter = router({
+  statut: authedProcedure
+    .meta({ openapi: { method: 'GET', path: '/calendrier/jeton/', tags, summary: 'Mon flux de calendrier : actif ou non' } })
+    .input(z.object({}))
+    .output(calendarFeedStatus)
+    .query(({ ctx }) => calendarStatus(ctx.em, ctx.user)),
+
+  creer: authedProcedure
+    .meta({
+      openapi: {
+        method: 'POST', path: '/calendrier/jeton/', tags, summary: 'Créer (ou renouveler) mon URL de calendrier',
+        description: "Renvoie l'URL secrète une seule fois ; la précédente cesse de fonctionner.",
+      },
+    })
+    .input(z.object({}))
+    .output(calendarFeedOutput)
+    .mutation(async ({ ctx }) => {
+      const feed = await createCalendarFeed(ctx.em, ctx.user, ctx.ip);
+      ctx.response.status = 201;
+      return feed;
+    }),
+
+  revoquer: authedProcedure
+    .meta({ openapi: { method: 'DELETE', path: '/calendrier/jeton/', tags, summary: 'Révoquer mon URL de calendrier' } })
+    .input(z.object({}))
+    .output(z.void())
+    .mutation(async ({ ctx }) => {
+      await revokeCalendarFeed(ctx.em, ctx.user, ctx.ip);
+      ctx.response.status = 204;
+    }),
+});
