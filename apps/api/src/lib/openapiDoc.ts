@@ -40,6 +40,9 @@ export const TAGS: Record<string, string> = {
   dashboard: 'Tableau de bord, limité à ce que l’appelant voit',
   rapports: 'Rapports agrégés et exports CSV, Excel, PDF',
   health: 'État du service (sonde des répartiteurs de charge)',
+  'cles-api': 'Clés d’API (`crm_…`) : création, portées, révocation',
+  webhooks: 'Webhooks : abonnements signés (Standard Webhooks), journal des livraisons, rejeu (admin)',
+  calendrier: 'Flux iCalendar personnel (URL secrète) des tâches et conclusions prévues',
   documentation: 'Ce document et son visualiseur',
 };
 
@@ -55,10 +58,23 @@ const ERROR_RESPONSES: Record<number, { name: string; description: string; code:
   413: { name: 'PayloadTooLarge', description: 'Corps de requête trop volumineux (1 Mo au plus)', code: 'PAYLOAD_TOO_LARGE' },
   414: { name: 'UriTooLong', description: 'Adresse (chemin et paramètres) trop longue', code: 'URI_TOO_LONG' },
   415: { name: 'UnsupportedMediaType', description: 'Type de contenu non pris en charge (JSON attendu)', code: 'UNSUPPORTED_MEDIA_TYPE' },
-  429: { name: 'TooManyRequests', description: 'Trop de requêtes : réessayer après le délai de `Retry-After`', code: 'TOO_MANY_REQUESTS' },
+  429: {
+    name: 'TooManyRequests',
+    description: 'Trop de requêtes (limite par clé d’API ou par utilisateur) : réessayer après le délai de `Retry-After`',
+    code: 'TOO_MANY_REQUESTS',
+  },
   500: { name: 'InternalServerError', description: 'Erreur interne (jamais de trace ni de SQL)', code: 'INTERNAL_SERVER_ERROR' },
   503: { name: 'ServiceUnavailable', description: 'Service indisponible', code: 'SERVICE_UNAVAILABLE' },
 };
+
+/** Sent on every authenticated answer (the caller's rate limit, draft-ietf-httpapi-ratelimit-headers). */
+const RATE_LIMIT_HEADERS: Json = {
+  'RateLimit-Limit': { description: 'Requêtes permises par minute', schema: { type: 'string', pattern: '^[0-9]+$' } },
+  'RateLimit-Remaining': { description: 'Requêtes restantes dans la fenêtre', schema: { type: 'string', pattern: '^[0-9]+$' } },
+  'RateLimit-Reset': { description: 'Secondes avant que la réserve soit pleine', schema: { type: 'string', pattern: '^[0-9]+$' } },
+  'RateLimit-Policy': { description: 'Politique : `<capacité>;w=60`', schema: { type: 'string' } },
+};
+const rateLimitHeaderRefs = Object.fromEntries(Object.keys(RATE_LIMIT_HEADERS).map((h) => [h, { $ref: `#/components/headers/${h}` }]));
 
 const SUCCESS_DESCRIPTIONS: Record<number, string> = { 200: 'Succès', 201: 'Créé', 204: 'Fait, sans contenu' };
 
@@ -191,6 +207,7 @@ export function buildOpenApiDocument(router: AnyRouter, extraPaths: Record<strin
       schemas: Object.fromEntries(Object.entries(schemas).sort(([a], [b]) => a.localeCompare(b))),
       requestBodies: Object.fromEntries(Object.entries(requestBodies).sort(([a], [b]) => a.localeCompare(b))),
       responses: Object.fromEntries([...usedResponses].sort().map((s) => [ERROR_RESPONSES[s].name, errorResponse(s)])),
+      headers: RATE_LIMIT_HEADERS,
       securitySchemes: SECURITY_SCHEMES,
     },
   };
@@ -224,7 +241,7 @@ function completeOperation(
 ): Json {
   const { public: isPublicPlain, successStatus: plainStatus, errors: plainErrors, sameBodyStatuses: plainSame, ...op } = raw as PlainOperation;
   const meta: RestMeta = info?.meta ?? { successStatus: plainStatus, errors: plainErrors, sameBodyStatuses: plainSame };
-  const isPublic = info ? info.meta.openapi?.protect === false : isPublicPlain === true;
+  const isPublic = info ? info.meta.openapi?.protect === false : isPublicPlain === true || (Array.isArray(op.security) && op.security.length === 0);
   const hasBody = BODY_METHODS.has(method);
   const writes = hasBody || method === 'delete';
 
@@ -261,6 +278,7 @@ function completeOperation(
   if (ok) {
     const description = info?.meta.openapi?.successDescription ?? (info ? SUCCESS_DESCRIPTIONS[success] : ok.description);
     responses[success] = success === 204 ? { description } : { ...ok, description };
+    if (!isPublic) responses[success].headers = { ...rateLimitHeaderRefs, ...(responses[success].headers ?? {}) };
     if (!responses[success].headers) delete responses[success].headers;
     for (const [status, d] of Object.entries(meta.sameBodyStatuses ?? {})) responses[status] = { ...responses[success], description: d };
   }
@@ -282,6 +300,8 @@ function completeOperation(
     errors.set(413, undefined);
     errors.set(415, undefined);
   }
+  // Every authenticated request is taken from its caller's rate limit (per API key or per user).
+  if (!isPublic) errors.set(429, undefined);
   errors.set(500, undefined);
   for (const [s, d] of declaredErrors(meta.errors as DeclaredErrors | undefined)) errors.set(s, d);
   for (const status of [...errors.keys()].sort()) {
