@@ -114,8 +114,10 @@ describe('webhooks', () => {
     // Not subscribed: opportunite.updated was not sent.
     expect(receiver.received.some((r) => r.type === 'opportunite.updated')).toBe(false);
 
-    const log = (await admin.get(`/webhooks/${hookId}/livraisons/`)).json();
-    expect(log.results[0]).toMatchObject({ statut: 'livre', codeHttp: 200, tentatives: 1 });
+    // The receiver answered; the outcome is recorded right after.
+    const latest = async () => (await admin.get(`/webhooks/${hookId}/livraisons/`)).json().results[0];
+    await until(async () => (await latest()).statut !== 'en_cours');
+    expect(await latest()).toMatchObject({ statut: 'livre', codeHttp: 200, tentatives: 1 });
   });
 
   it('emits nothing for a change that is refused or rolled back, and is admin only', async () => {
