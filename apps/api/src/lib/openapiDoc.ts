@@ -8,10 +8,12 @@
  *   successStatus: 201 | 204, errors: { 409: 'quand…' } })`. `successStatus` is also what the
  *   server answers (trpc.ts sets it from the meta: never set `ctx.response.status` for it).
  *   Public operations say `protect: false` in `openapi` (they get `security: []`).
- * - Derived for you, do not declare: 400 (parameters or body), 401 and 403 (authenticated
- *   operations), 404 (path parameters), 409 (authenticated writes: concurrent change), 413 and
- *   415 (request body), 500. Declare 409 with its reason, 429 (rate limits), 503, and 401/403 on
- *   public operations. The error body is always `#/components/schemas/Error`.
+ * - Derived for you, do not declare: 400 (parameters or body), 401, 403 and 429 with `Retry-After`
+ *   (authenticated operations: scopes, CSRF, rate limit), 404 (path parameters), 409
+ *   (authenticated writes: concurrent change), 413 and 415 (request body), 500; `RateLimit-*`
+ *   headers on authenticated successes. Declare 409 with its reason, 429 on public operations
+ *   with a limit, 503, and 401/403 on public operations; a reason (`errors: { 409: '…' }`)
+ *   replaces the generic description. The error body is always `#/components/schemas/Error`.
  * - Plain Fastify route (files, HTML): `openApi('/things/{id}/pdf/', { get: { summary, description,
  *   tags, parameters, responses: { 200: … }, errors: [404], public?: true } })` in its ServerPlugin;
  *   the same derivations apply.

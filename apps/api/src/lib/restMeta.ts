@@ -33,9 +33,8 @@ export interface RestMeta {
   /** HTTP status of a successful REST answer (default 200). A 204 answer has no body. */
   successStatus?: 200 | 201 | 204;
   /**
-   * Error statuses this operation can answer that are not derived from its shape. Derived for
-   * every operation: 400 (parameters or body), 401 and 403 (authenticated), 404 (path parameters),
-   * 413 and 415 (request body), 500. Declare here 409, 429, 503, and 401/403 on public operations.
+   * Error statuses this operation can answer that are not derived from its shape (see the top of
+   * openapiDoc.ts for the derived ones), or derived ones with a specific reason.
    */
   errors?: DeclaredErrors;
   /** Other statuses answered with the success body (health: 503 with the same report). */
