@@ -28,6 +28,37 @@ export interface AppConfig {
   /** Local files of the app (e.g. the local mailbox): DATA_DIR, default `<repo>/.data`. */
   dataDir: string;
   jobs: JobsConfig;
+  backup: BackupConfig;
+}
+
+export interface BackupConfig {
+  /**
+   * Cron (UTC) of the scheduled backup (BACKUP_SCHEDULE); null: none (`off`); undefined (unset):
+   * the default, daily at 03:00 for the embedded database only (see jobs/backup.ts).
+   */
+  schedule: string | null | undefined;
+  /** Where backups are written (BACKUP_DIR, default `<DATA_DIR>/backups`). */
+  dir: string;
+  /** How many backups are kept, the newest (BACKUP_KEEP, default 14). */
+  keep: number;
+  /** Folder of a pg_dump/pg_restore matching the server's major version, when not on PATH (BACKUP_PG_BIN). */
+  pgBin?: string;
+  /** The directory the command was typed in (pnpm runs scripts in the package folder): relative paths of `pnpm restore FILE`. */
+  cwd: string;
+}
+
+const dataDirOf = (env: NodeJS.ProcessEnv) => path.resolve(env.DATA_DIR ?? path.join(REPO_ROOT, '.data'));
+
+/** The backup settings alone (the backup/restore commands need no JWT secret). */
+export function loadBackupConfig(env: NodeJS.ProcessEnv = process.env): BackupConfig {
+  const schedule = env.BACKUP_SCHEDULE?.trim();
+  return {
+    schedule: schedule === undefined || schedule === '' ? undefined : schedule === 'off' ? null : schedule,
+    dir: path.resolve(env.BACKUP_DIR ?? path.join(dataDirOf(env), 'backups')),
+    keep: Math.max(1, Number(env.BACKUP_KEEP ?? 14) || 14),
+    pgBin: env.BACKUP_PG_BIN || undefined,
+    cwd: env.INIT_CWD ?? process.cwd(),
+  };
 }
 
 export interface WebhooksConfig {
@@ -88,13 +119,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     },
     webDist: env.WEB_DIST,
     logLevel: env.LOG_LEVEL ?? (dev ? 'info' : 'warn'),
-    dataDir: path.resolve(env.DATA_DIR ?? path.join(REPO_ROOT, '.data')),
+    dataDir: dataDirOf(env),
     jobs: {
       workers: env.JOBS_WORKERS !== 'false',
       pollingIntervalSeconds: Number(env.JOBS_POLL_SECONDS ?? 2),
       maintenanceIntervalSeconds: Number(env.JOBS_MAINTENANCE_SECONDS ?? 60),
       poolMax: Number(env.JOBS_POOL_MAX ?? 3),
     },
+    backup: loadBackupConfig(env),
     ...overrides,
   };
 }

@@ -8,7 +8,7 @@ import { MemoryFailureLimiter, RedisFailureLimiter, type FailureLimiter } from '
 import { CountCache, registerCountCaches } from './lib/db.js';
 import { MemoryRequestLimiter, RedisRequestLimiter, type RequestLimiter } from './auth/requestLimiter.js';
 import { JobQueue, registerJobQueue, type AnyJobDefinition } from './jobs/queue.js';
-import { jobDefinitions } from './jobs/index.js';
+import { jobsFor } from './jobs/index.js';
 
 /** Session validation on every authenticated request. */
 export interface SessionValidator {
@@ -262,7 +262,7 @@ function watchEntityWrites(orm: MikroORM, onUsers: (ids: number[]) => Promise<vo
   } as any);
 }
 
-export function createDeps(orm: MikroORM, config: AppConfig, jobs: AnyJobDefinition<AppDeps>[] = jobDefinitions): AppDeps {
+export function createDeps(orm: MikroORM, config: AppConfig, jobs: AnyJobDefinition<AppDeps>[] = jobsFor(config)): AppDeps {
   const redis = config.redisUrl ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 }) : undefined;
   const sessions = new SessionStore(config.refreshTtlSeconds);
   const loginLimiter: FailureLimiter = redis

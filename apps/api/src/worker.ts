@@ -2,6 +2,7 @@ import { initOrm, migrate } from '@crm/db';
 import { loadConfig } from './config.js';
 import { resolveDatabase } from './database.js';
 import { createDeps } from './deps.js';
+import { backupSchedule } from './jobs/backup.js';
 
 /**
  * `pnpm worker`: only the background job workers (mail delivery, scheduled jobs), no HTTP. Run
@@ -9,8 +10,8 @@ import { createDeps } from './deps.js';
  */
 async function main() {
   const base = loadConfig();
-  const config = { ...base, jobs: { ...base.jobs, workers: true } };
   const db = await resolveDatabase();
+  const config = { ...base, databaseUrl: db.url, jobs: { ...base.jobs, workers: true }, backup: { ...base.backup, schedule: backupSchedule(base.backup, db.embedded) } };
   const orm = await initOrm({ databaseUrl: db.url, poolMax: config.jobs.poolMax + 2 });
   await migrate(orm);
   const deps = createDeps(orm, config);

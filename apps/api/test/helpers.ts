@@ -56,8 +56,10 @@ export async function createApp(options: Parameters<typeof createUncheckedApp>[0
   return app;
 }
 
-export async function startTestApp(opts: { env?: Record<string, string>; plugins?: ServerPlugin[] } = {}): Promise<TestApp> {
-  const db = await createTestDatabase();
+export async function startTestApp(
+  opts: { env?: Record<string, string>; plugins?: ServerPlugin[]; /** A database made by the test (another server); dropped on close. */ database?: { url: string; drop: () => Promise<void> } } = {},
+): Promise<TestApp> {
+  const db = opts.database ?? (await createTestDatabase());
   const app = await createApp({
     databaseUrl: db.url,
     env: { NODE_ENV: 'test', JWT_SECRET: 'test-secret-that-is-long-enough-0123456789', ...opts.env },

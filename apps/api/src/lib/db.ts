@@ -86,6 +86,16 @@ export async function sqlOne<T = Record<string, any>>(em: EntityManager, text: s
   return rows[0];
 }
 
+/**
+ * Locks row `id` of `table` for the rest of the transaction; false when there is none. By primary
+ * key alone on purpose: a `for update` over a join re-checks the join after waiting with the other
+ * tables' rows as first read, so a row whose parent was just changed by the transaction we waited
+ * for would vanish (a spurious 404). Read the row (and check visibility) in a later statement.
+ */
+export async function lockRow(em: EntityManager, table: 'projets' | 'devis' | 'opportunites' | 'clients' | 'taches' | 'users', id: number): Promise<boolean> {
+  return (await sql(em, `select id from ${table} where id = ? for update`, [id])).length > 0;
+}
+
 /** numeric(14,2) comes back as a string: exact to the cent, returned as a JSON number. */
 export const money = (v: string | number | null | undefined): number => (v === null || v === undefined ? 0 : Number(v));
 export const moneyOrNull = (v: string | number | null | undefined): number | null => (v === null || v === undefined ? null : Number(v));

@@ -4,8 +4,8 @@ import type { ClientDetailOut, ClientOut, Page } from '@crm/shared';
 import { clientCreateInput, clientListInput, clientPatchInput } from '@crm/shared';
 import type { z } from 'zod';
 import type { AuthUser } from '../auth/sessions.js';
-import { conflict, forbidden, notFound } from '../lib/errors.js';
-import { countCacheOf, countRows, ISO_UTC, money, orderBy, sql, sqlOne, Where } from '../lib/db.js';
+import { conflict, fieldError, forbidden, notFound } from '../lib/errors.js';
+import { countCacheOf, countRows, ISO_UTC, lockRow, money, orderBy, sql, sqlOne, Where } from '../lib/db.js';
 import { addSearch } from './listing.js';
 import { scopeByClient, seesAll } from './visibility.js';
 
@@ -99,9 +99,15 @@ export async function getClient(em: EntityManager, user: AuthUser, id: number): 
   };
 }
 
-/** A commercial may only own their clients; admins and managers may assign anyone. */
+/**
+ * A commercial may only own their clients; admins and managers may assign anyone. A commercial
+ * clearing `responsable` would lose sight of the client the moment it is saved (a committed write
+ * answered by a 404): refused up front as a validation error of that field.
+ */
 function checkResponsable(user: AuthUser, responsable: number | null | undefined): void {
-  if (responsable !== undefined && responsable !== null && responsable !== user.id && !seesAll(user)) throw forbidden();
+  if (seesAll(user) || responsable === undefined || responsable === user.id) return;
+  if (responsable === null) throw fieldError('responsable', 'err.responsable_keep');
+  throw forbidden();
 }
 
 export async function createClient(em: EntityManager, user: AuthUser, input: CreateInput): Promise<ClientDetailOut> {
@@ -119,16 +125,24 @@ export async function createClient(em: EntityManager, user: AuthUser, input: Cre
   return getClient(em, user, client.id);
 }
 
+/**
+ * The row is locked before the visibility check and the answer read before commit: a concurrent
+ * reassignment of the client waits, so the caller's edit is either applied and answered, or
+ * refused (404) with nothing written — never written, then answered 404.
+ */
 export async function updateClient(em: EntityManager, user: AuthUser, id: number, input: PatchInput): Promise<ClientDetailOut> {
-  await assertClientVisible(em, user, id);
   checkResponsable(user, input.responsable);
-  const client = await em.findOneOrFail(Client, id);
-  const { responsable, ...rest } = input;
-  for (const [k, v] of Object.entries(rest)) if (v !== undefined) (client as any)[k] = v;
-  if (responsable !== undefined) client.responsable = responsable;
-  client.dateModification = new Date();
-  await em.flush();
-  return getClient(em, user, id);
+  return em.transactional(async (tem) => {
+    if (!(await lockRow(tem, 'clients', id))) throw notFound();
+    await assertClientVisible(tem, user, id);
+    const client = await tem.findOneOrFail(Client, id);
+    const { responsable, ...rest } = input;
+    for (const [k, v] of Object.entries(rest)) if (v !== undefined) (client as any)[k] = v;
+    if (responsable !== undefined) client.responsable = responsable;
+    client.dateModification = new Date();
+    await tem.flush();
+    return getClient(tem, user, id);
+  });
 }
 
 /**

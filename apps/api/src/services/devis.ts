@@ -5,7 +5,7 @@ import { computeDevisTotals, DEFAULT_TVA, devisCreateInput, devisListInput, devi
 import type { z } from 'zod';
 import type { AuthUser } from '../auth/sessions.js';
 import { conflict, fieldError, notFound } from '../lib/errors.js';
-import { centsToDecimal, iso, money, sql, sqlOne, toCents, Where } from '../lib/db.js';
+import { centsToDecimal, iso, lockRow, money, sql, sqlOne, toCents, Where } from '../lib/db.js';
 import { addSearch, getResource, listResource, type Resource, type Row } from './listing.js';
 import { resolveRefs, visibleParent } from './refs.js';
 import { scopeByClient } from './visibility.js';
@@ -128,9 +128,11 @@ export async function createDevis(em: EntityManager, user: AuthUser, input: Crea
 
 /** PUT and PATCH; 409 on an accepte/refuse devis. Moving it to another opportunity gives it that one's next version. */
 export async function updateDevis(em: EntityManager, user: AuthUser, id: number, input: PatchInput): Promise<DevisOut> {
-  await em.transactional(async (tem) => {
+  // Answered from inside the transaction, under the lock (never a committed write answered 404).
+  return em.transactional(async (tem) => {
     const where = scopeByClient(new Where().add('d.id = ?', id), user);
-    const cur = await sqlOne(tem, `select d.statut, d.opportunite_id, d.lignes, d.montant ${FROM} ${where} for update of d`, where.params);
+    if (!(await lockRow(tem, 'devis', id))) throw notFound();
+    const cur = await sqlOne(tem, `select d.statut, d.opportunite_id, d.lignes, d.montant ${FROM} ${where}`, where.params);
     if (!cur) throw notFound();
     if (READ_ONLY.has(cur.statut)) throw conflict('error.devis_readonly');
     const opportuniteChanged = input.opportunite !== undefined && input.opportunite !== cur.opportunite_id;
@@ -150,8 +152,8 @@ export async function updateDevis(em: EntityManager, user: AuthUser, id: number,
     devis.montantTva = amounts.montantTva;
     devis.dateModification = new Date();
     await tem.flush();
+    return getDevis(tem, user, id);
   });
-  return getDevis(em, user, id);
 }
 
 /** `POST /devis/{id}/nouvelle-version/`: a new brouillon copying montant, contenu and lignes, next version. */

@@ -1,11 +1,12 @@
 import type { EntityManager } from '@crm/db';
 import { Projet } from '@crm/db';
 import type { Page, ProjetOut } from '@crm/shared';
-import { dateFinAfterDebut, projetCreateInput, projetListInput, projetPatchInput } from '@crm/shared';
+import { dateFinAfterDebut, projetCreateInput, projetListInput, projetPatchInput, TACHE_STATUTS } from '@crm/shared';
 import type { z } from 'zod';
 import type { AuthUser } from '../auth/sessions.js';
 import { conflict, fieldError, notFound } from '../lib/errors.js';
-import { day, decimal, iso, moneyOrNull, sql, sqlOne, today, Where } from '../lib/db.js';
+import { day, decimal, iso, lockRow, moneyOrNull, sql, sqlOne, today, Where } from '../lib/db.js';
+import { lockColumns, TACHE_BOARD } from './kanban.js';
 import { addSearch, daysBetween, getResource, listResource, type Resource, type Row } from './listing.js';
 import { resolveRefs, visibleParent } from './refs.js';
 import { scopeByClient } from './visibility.js';
@@ -101,9 +102,12 @@ export async function createProjet(em: EntityManager, user: AuthUser, input: Cre
 
 /** PUT (every field) and PATCH (some): rules are checked on the stored values merged with the input. */
 export async function updateProjet(em: EntityManager, user: AuthUser, id: number, input: PatchInput): Promise<ProjetOut> {
-  await em.transactional(async (tem) => {
+  // The answer is read inside the transaction, under the lock: a concurrent change cannot make a
+  // committed write answer 404.
+  return em.transactional(async (tem) => {
     const where = scopeByClient(new Where().add('p.id = ?', id), user);
-    const current = await sqlOne(tem, `select p.client_id, p.devis_associe_id, p.date_debut, p.date_fin ${FROM} ${where} for update of p`, where.params);
+    if (!(await lockRow(tem, 'projets', id))) throw notFound();
+    const current = await sqlOne(tem, `select p.client_id, p.devis_associe_id, p.date_debut, p.date_fin ${FROM} ${where}`, where.params);
     if (!current) throw notFound();
     const client: number = input.client ?? current.client_id;
     const devisAssocie: number | null = input.devisAssocie !== undefined ? input.devisAssocie : current.devis_associe_id;
@@ -118,20 +122,18 @@ export async function updateProjet(em: EntityManager, user: AuthUser, id: number
     });
     checkDevisClient(refs.devisAssocie, client);
 
+    // The projet's taches follow it to its new client (a trigger updates them with the projet row).
+    // Every tache position writer is held off first, in the board's lock order (projet, then
+    // columns, then rows), so the update of the taches cannot deadlock with a move.
+    if (clientChanged) await lockColumns(tem, TACHE_BOARD, [...TACHE_STATUTS]);
     const projet = await tem.findOneOrFail(Projet, id);
     const { budget, ...rest } = input;
     for (const [k, v] of Object.entries(rest)) if (v !== undefined) (projet as any)[k] = v;
     if (budget !== undefined) projet.budget = budget === null ? null : decimal(budget);
     projet.dateModification = new Date();
     await tem.flush();
-    // A projet's taches belong to the projet's client: they follow it to its new client.
-    if (clientChanged) {
-      // Rows locked in id order, like the task board does, so the two never wait on each other in a cycle.
-      await sql(tem, 'select id from taches where projet_id = ? order by id for update', [id]);
-      await sql(tem, 'update taches set client_id = ?, date_modification = now() where projet_id = ?', [client, id]);
-    }
+    return getProjet(tem, user, id);
   });
-  return getProjet(em, user, id);
 }
 
 /** DELETE (admin/manager): 409 while taches still hang off the projet. */

@@ -109,6 +109,21 @@ function clientOfTache(inputClient: number | null | undefined, projet: number | 
   return projetClient;
 }
 
+/**
+ * Share-locks the projets a tache write involves (its current one when `tacheId` is given, and
+ * `projets`) before anything else, so the write waits for a projet changing client and then reads
+ * the committed client (the database trigger that copies it locks the projet too; taking it first
+ * keeps one lock order — projet, board columns, tache rows — with updateProjet, so no deadlock).
+ */
+async function lockProjets(em: EntityManager, projets: (number | null | undefined)[], tacheId?: number): Promise<void> {
+  const ids = projets.filter((p): p is number => typeof p === 'number');
+  if (!ids.length && tacheId === undefined) return;
+  // An array literal (knex would expand a JS array into a list); bigint so that an out-of-range id
+  // is simply not found here and reported on its field by resolveRefs.
+  await sql(em, `select id from projets where id = any(?::bigint[]) or id = (select projet_id from taches where id = ?) order by id for share`,
+    [`{${ids.join(',')}}`, tacheId ?? 0]);
+}
+
 export async function createTache(em: EntityManager, user: AuthUser, input: CreateInput): Promise<TacheOut> {
   const assigneA = input.assigneA === undefined ? user.id : input.assigneA;
   const refs = await resolveRefs(em, user, {
@@ -118,6 +133,7 @@ export async function createTache(em: EntityManager, user: AuthUser, input: Crea
   });
   const client = clientOfTache(input.client, input.projet, refs.projet, null);
   const id = await em.transactional(async (tem) => {
+    await lockProjets(tem, [input.projet]);
     await lockColumns(tem, TACHE_BOARD, [input.statut]);
     const tache = tem.create(Tache, {
       titre: input.titre,
@@ -145,6 +161,7 @@ export async function createTache(em: EntityManager, user: AuthUser, input: Crea
  */
 export async function updateTache(em: EntityManager, user: AuthUser, id: number, input: PatchInput): Promise<TacheOut> {
   await retryMoves(() => em.transactional(async (tem) => {
+    await lockProjets(tem, [input.projet], id);
     const where = scopeTaches(new Where().add('t.id = ?', id), user);
     const cur = await sqlOne(tem, `select t.statut, t.client_id, t.projet_id, t.assigne_a_id ${FROM} ${where}`, where.params);
     if (!cur) throw notFound();

@@ -67,22 +67,26 @@ export async function patchUser(
   id: number,
   input: Omit<z.infer<typeof userPatchInput>, 'id'>,
 ): Promise<{ user: UserOut; revokeSessions: boolean }> {
-  const user = await em.findOne(User, id);
-  if (!user) throw notFound();
   const { password, ...rest } = input;
-  // Someone must always be able to manage users: the last active admin stays an active admin.
-  const losesAdmin = user.role === 'admin' && user.isActive && (rest.isActive === false || (rest.role !== undefined && rest.role !== 'admin'));
-  if (losesAdmin) {
-    const [other] = await sql<{ n: number }>(em, `select count(*)::int as n from users where role = 'admin' and is_active and id <> ?`, [id]);
-    if (other.n === 0) throw conflict('error.last_admin');
-  }
-  const username = rest.username ?? user.username;
-  if (password && password.toLowerCase() === username.toLowerCase()) throw fieldError('password', 'err.password_username');
-  // Role changes need no revocation: every request reads the role from the session's user row.
-  const revokeSessions = (rest.isActive === false && user.isActive) || !!password;
-  for (const [k, v] of Object.entries(rest)) if (v !== undefined) (user as any)[k] = v;
-  if (password) user.passwordHash = await hashPassword(password);
-  user.dateModification = new Date();
-  await em.flush();
+  const passwordHash = password ? await hashPassword(password) : undefined;
+  const revokeSessions = await em.transactional(async (tem) => {
+    const demotes = rest.isActive === false || (rest.role !== undefined && rest.role !== 'admin');
+    // Someone must always be able to manage users: the last active admin stays an active admin.
+    // The active admins are locked before counting, so two admins demoting each other at once
+    // queue up and the second one sees the first one's change (and gets the 409).
+    const admins = demotes ? await sql<{ id: number }>(tem, `select id from users where role = 'admin' and is_active order by id for update`) : [];
+    const user = await tem.findOne(User, id);
+    if (!user) throw notFound();
+    if (demotes && admins.some((a) => a.id === id) && !admins.some((a) => a.id !== id)) throw conflict('error.last_admin');
+    const username = rest.username ?? user.username;
+    if (password && password.toLowerCase() === username.toLowerCase()) throw fieldError('password', 'err.password_username');
+    // Role changes need no revocation: every request reads the role from the session's user row.
+    const revoke = (rest.isActive === false && user.isActive) || !!password;
+    for (const [k, v] of Object.entries(rest)) if (v !== undefined) (user as any)[k] = v;
+    if (passwordHash) user.passwordHash = passwordHash;
+    user.dateModification = new Date();
+    await tem.flush();
+    return revoke;
+  });
   return { user: await getUser(em, id), revokeSessions };
 }
