@@ -29,8 +29,18 @@ export async function createApp(options: {
   /** Background job definitions (default: jobs/index.ts). */
   jobs?: AnyJobDefinition<AppDeps>[];
 }): Promise<App> {
-  const config = loadConfig(options.env ?? process.env, { databaseUrl: options.databaseUrl, ...options.config });
-  const orm = await initOrm({ databaseUrl: options.databaseUrl, poolMax: options.poolMax });
+  const config = loadConfig(options.env ?? process.env, {
+    databaseUrl: options.databaseUrl,
+    ...(options.poolMax ? { dbPoolMax: options.poolMax } : {}),
+    ...options.config,
+  });
+  const orm = await initOrm({
+    databaseUrl: options.databaseUrl,
+    poolMax: options.poolMax ?? config.dbPoolMax,
+    statementTimeoutMs: config.dbStatementTimeoutMs,
+    // The admission line (DatabaseGuard) bounds the wait first; this is the pool's own backstop.
+    acquireTimeoutMs: config.dbQueueTimeoutMs + 1_000,
+  });
   await migrate(orm);
   const deps = createDeps(orm, config, options.jobs);
   const app = await buildServer(deps, {

@@ -16,8 +16,21 @@ export interface AppConfig {
   secureCookies: boolean;
   accessTtlSeconds: number;
   refreshTtlSeconds: number;
+  /** Failed logins allowed per username, and per client IP (an office shares one), within the window. */
   loginMaxFailures: number;
+  loginMaxFailuresPerIp: number;
   loginWindowSeconds: number;
+  /**
+   * Which proxies to believe about the client IP (`X-Forwarded-For`): `false` (none), a number of
+   * trusted hops in front of the API, or a list of proxy addresses/CIDRs. `TRUST_PROXY=true` means
+   * one hop (one load balancer): the client cannot choose its IP by sending its own header.
+   */
+  trustProxy: false | number | string[];
+  /** PostgreSQL connections per instance; `dbStatementTimeoutMs` bounds every statement (0: none). */
+  dbPoolMax: number;
+  dbStatementTimeoutMs: number;
+  /** Longest wait for a database connection before answering 503 with Retry-After. */
+  dbQueueTimeoutMs: number;
   /** Token-bucket request limits per minute: per API key, and per user for session callers. */
   rateLimitKeyPerMinute: number;
   rateLimitUserPerMinute: number;
@@ -99,6 +112,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     accessTtlSeconds: 15 * 60,
     refreshTtlSeconds: 7 * 24 * 3600,
     loginMaxFailures: 5,
+    loginMaxFailuresPerIp: 30,
     loginWindowSeconds: 15 * 60,
     rateLimitKeyPerMinute: Number(env.RATE_LIMIT_KEY_PER_MINUTE ?? 600),
     rateLimitUserPerMinute: Number(env.RATE_LIMIT_USER_PER_MINUTE ?? 1200),
@@ -117,6 +131,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       pass: env.SMTP_PASS,
       from: env.SMTP_FROM ?? 'CRM <no-reply@crm.local>',
     },
+    trustProxy: parseTrustProxy(env.TRUST_PROXY),
+    dbPoolMax: Math.max(1, positiveInt(env.DB_POOL_MAX, 10)),
+    dbStatementTimeoutMs: positiveInt(env.DB_STATEMENT_TIMEOUT_MS, 10_000),
+    dbQueueTimeoutMs: positiveInt(env.DB_QUEUE_TIMEOUT_MS, 4_000),
     webDist: env.WEB_DIST,
     logLevel: env.LOG_LEVEL ?? (dev ? 'info' : 'warn'),
     dataDir: dataDirOf(env),
@@ -129,4 +147,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     backup: loadBackupConfig(env),
     ...overrides,
   };
+}
+
+function positiveInt(text: string | undefined, fallback: number): number {
+  const n = Number(text);
+  return text !== undefined && text !== '' && Number.isInteger(n) && n >= 0 ? n : fallback;
+}
+
+/** `false`/unset, `true` (= 1 hop), a hop count, or a comma-separated list of proxy addresses/CIDRs. */
+export function parseTrustProxy(text: string | undefined): false | number | string[] {
+  const v = (text ?? '').trim();
+  if (v === '' || v === 'false' || v === '0') return false;
+  if (v === 'true') return 1;
+  if (/^\d+$/.test(v)) return Number(v);
+  return v.split(',').map((s) => s.trim()).filter(Boolean);
 }

@@ -1,11 +1,13 @@
-import type { MikroORM } from '@crm/db';
+import { DatabaseProbe, type MikroORM } from '@crm/db';
 import type { EntityManager } from '@crm/db';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { AppConfig } from './config.js';
 import { TokenService, type AccessClaims } from './auth/tokens.js';
 import { SessionStore, type AuthUser } from './auth/sessions.js';
 import { MemoryFailureLimiter, RedisFailureLimiter, type FailureLimiter } from './auth/rateLimit.js';
 import { CountCache, registerCountCaches } from './lib/db.js';
+import { createRedisClient, warnOncePerOutage } from './lib/redis.js';
+import { DatabaseGuard } from './lib/dbGuard.js';
 import { MemoryRequestLimiter, RedisRequestLimiter, type RequestLimiter } from './auth/requestLimiter.js';
 import { JobQueue, registerJobQueue, type AnyJobDefinition } from './jobs/queue.js';
 import { jobsFor } from './jobs/index.js';
@@ -28,6 +30,8 @@ export interface AppDeps {
   /** Exact counts of big lists, cached briefly and invalidated on writes (see CountCache). */
   countCaches: { clients: CountCache };
   loginLimiter: FailureLimiter;
+  /** Admission to the database (backpressure, breaker) and its health probe. */
+  db: DatabaseGuard;
   /** Request rate limits of API keys and users (token buckets). */
   requestLimiter: RequestLimiter;
   redis?: Redis;
@@ -47,14 +51,20 @@ type Invalidation = { sessions: string[] } | { users: number[] } | { counts: str
 /**
  * Redis pub/sub between API instances: each instance subscribes (on its own connection) and drops
  * what the others invalidate. `healthy` is false while the subscription is not live (startup,
- * Redis down, reconnecting): messages may be missed then, so the caches are bypassed and emptied.
+ * Redis down, reconnecting) or the command connection is not ready (a partition is detected there
+ * first, by a command timeout, while an idle subscription notices nothing): messages may be missed
+ * then, so the caches are bypassed, and emptied when Redis is back.
  */
 class InvalidationBus {
   private readonly sub: Redis;
-  healthy = false;
+  private live = false;
+  get healthy(): boolean {
+    return this.live && this.redis.status === 'ready';
+  }
   private readonly subscribed: Promise<void>;
 
   private readonly channel: string;
+  private readonly warn: (err: unknown) => void;
 
   constructor(
     private readonly redis: Redis,
@@ -72,17 +82,19 @@ class InvalidationBus {
       }
     });
     const down = () => {
-      this.healthy = false;
+      this.live = false;
       this.onReset();
     };
+    redis.on('ready', () => this.onReset());
     this.sub.on('close', down);
     this.sub.on('reconnecting', down);
     this.sub.on('error', () => {});
+    this.warn = warnOncePerOutage(redis, 'invalidation not published (Redis unavailable); other instances bypass their caches meanwhile');
     const subscribe = () =>
       this.sub.subscribe(this.channel).then(() => {
         // Anything cached before (re)subscribing may have missed a message.
         this.onReset();
-        this.healthy = true;
+        this.live = true;
       });
     let resolveReady!: () => void;
     this.subscribed = new Promise((resolve) => (resolveReady = resolve));
@@ -99,7 +111,7 @@ class InvalidationBus {
     } catch (err) {
       // The database change is committed; other instances drop the entry after SESSION_CACHE_TTL_MS at most,
       // and an instance whose subscription is down does not use its cache at all.
-      console.warn('invalidation not published (Redis unavailable)', err);
+      this.warn(err);
     }
   }
 
@@ -263,11 +275,14 @@ function watchEntityWrites(orm: MikroORM, onUsers: (ids: number[]) => Promise<vo
 }
 
 export function createDeps(orm: MikroORM, config: AppConfig, jobs: AnyJobDefinition<AppDeps>[] = jobsFor(config)): AppDeps {
-  const redis = config.redisUrl ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 }) : undefined;
+  const redis = config.redisUrl ? createRedisClient(config.redisUrl) : undefined;
   const sessions = new SessionStore(config.refreshTtlSeconds);
   const loginLimiter: FailureLimiter = redis
-    ? new RedisFailureLimiter(redis, config.loginMaxFailures, config.loginWindowSeconds, `${config.redisPrefix}login-fail:`)
-    : new MemoryFailureLimiter(config.loginMaxFailures, config.loginWindowSeconds);
+    ? new RedisFailureLimiter(redis, config.loginWindowSeconds, `${config.redisPrefix}login-fail:`)
+    : new MemoryFailureLimiter(config.loginWindowSeconds);
+  // Two connections of the pool stay free for logins and refreshes when slow requests fill the rest.
+  const reserved = Math.max(0, Math.min(2, config.dbPoolMax - 1));
+  const db = new DatabaseGuard(new DatabaseProbe(config.databaseUrl ?? '', 2_000), config.dbPoolMax - reserved, config.dbQueueTimeoutMs);
 
   const countCaches = { clients: new CountCache() };
   registerCountCaches(orm.em as EntityManager, countCaches);
@@ -306,6 +321,7 @@ export function createDeps(orm: MikroORM, config: AppConfig, jobs: AnyJobDefinit
     sessionCache,
     countCaches,
     loginLimiter,
+    db,
     requestLimiter: redis ? new RedisRequestLimiter(redis, config.redisPrefix) : new MemoryRequestLimiter(),
     redis,
     jobs: new JobQueue<AppDeps>(orm, config.jobs, jobs, () => deps),
@@ -313,6 +329,7 @@ export function createDeps(orm: MikroORM, config: AppConfig, jobs: AnyJobDefinit
       await deps.jobs.stop();
       bus?.close();
       redis?.disconnect();
+      await db.close();
     },
   };
   registerJobQueue(orm, deps.jobs);

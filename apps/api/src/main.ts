@@ -35,7 +35,6 @@ async function main() {
       databaseUrl: db.url,
       logger: { level: config.logLevel },
       webDist: process.env.WEB_DIST ?? DEFAULT_WEB_DIST,
-      poolMax: Number(process.env.DB_POOL_MAX ?? 10),
       // A daily backup by default for the embedded database (BACKUP_SCHEDULE to change, `off` for none).
       config: { backup: { ...config.backup, schedule: backupSchedule(config.backup, db.embedded) } },
     });

@@ -12,6 +12,8 @@ import { registerOpenApiRoutes } from './lib/openapiAdapter.js';
 import { buildOpenApiDocument, DOCS_HTML, DOCS_INIT_JS, serversFor, type PlainOperation } from './lib/openapiDoc.js';
 import { langFromHeader, translate } from './lib/i18n.js';
 import { ApiError, fromDatabaseError } from './lib/errors.js';
+import { jsonTooDeep } from './lib/jsonDepth.js';
+import { answerClientError, httpErrorBody, MAX_URL_LENGTH } from './lib/httpErrors.js';
 import { TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 
@@ -51,16 +53,23 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
   const app = Fastify({
     logger: opts.logger ?? false,
     bodyLimit: 1_000_000,
-    trustProxy: process.env.TRUST_PROXY === 'true',
+    // A hop count or proxy list, never "trust everything": the client IP is then the right-most
+    // X-Forwarded-For address not added by a trusted proxy, which a client cannot forge.
+    trustProxy: trustedHops(deps.config.trustProxy),
     // The tRPC batch path (`clients.get,clients.get,…`) is one route parameter: long enough for a batch
     // the typed client sends (it splits batches to keep URLs under 2 000 characters).
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 2_000 },
+    // Requests Node cannot parse (431, malformed) and URLs Fastify cannot route (bad percent-encoding,
+    // over-long parameters) are answered in the contract shape too.
+    clientErrorHandler: answerClientError,
+    frameworkErrors: (_error, request, reply) => sendHttpError(request, reply, 400),
   });
 
   // An empty JSON body is `{}` (bodiless POSTs); malformed JSON is a contract 400.
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
     const text = String(body ?? '');
     if (text.trim() === '') return done(null, {});
+    if (jsonTooDeep(text)) return done(new ApiError('BAD_REQUEST', 'error.too_deep'), undefined);
     try {
       done(null, JSON.parse(text));
     } catch {
@@ -73,7 +82,11 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
   // API answers are per user: never stored by browsers or shared caches. Set on request (the REST
   // adapter later rewrites request.url to the path below /api).
   app.addHook('onRequest', async (request, reply) => {
+    if (request.url.length > MAX_URL_LENGTH) return sendHttpError(request, reply, 414);
     if (/^\/(api|trpc)(\/|\?|$)/.test(request.url)) reply.header('cache-control', 'no-store');
+    // tRPC queries carry their JSON input in the query string: same nesting limit as bodies.
+    const input = (request.query as Record<string, unknown> | undefined)?.input;
+    if (request.url.startsWith('/trpc') && typeof input === 'string' && jsonTooDeep(input)) throw new ApiError('BAD_REQUEST', 'error.too_deep');
   });
 
   app.addHook('onSend', async (_request, reply, payload) => {
@@ -86,15 +99,11 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
     const lang = langFromHeader(request.headers['accept-language']);
     // Plain routes (file downloads…) get the same mapping of caller-caused database errors as procedures.
     const err = error instanceof TRPCError ? error : fromDatabaseError(error);
+    if (err?.code === 'SERVICE_UNAVAILABLE' && !(error instanceof TRPCError)) deps.db.suspect();
     const status = err ? getHTTPStatusCodeFromError(err) : ((error as any).statusCode ?? 500);
     if (status >= 500) request.log.error({ err: error }, 'request failed');
-    const body = err
-      ? contractError(err, lang)
-      : {
-          code: status === 413 ? 'PAYLOAD_TOO_LARGE' : status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : status < 500 ? 'BAD_REQUEST' : 'INTERNAL_SERVER_ERROR',
-          message: translate(lang, status < 500 ? 'error.bad_request' : 'error.internal'),
-          fieldErrors: {},
-        };
+    const body = err ? contractError(err, lang) : httpErrorBody(status, lang);
+    if (err instanceof ApiError && err.headers) void reply.headers(err.headers);
     void reply.code(status).header('content-type', 'application/json; charset=utf-8').send(JSON.stringify(body));
   });
 
@@ -135,11 +144,20 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
   app.get('/api/docs/static/init.js', async (_req, reply) => reply.type('application/javascript').send(DOCS_INIT_JS));
   app.get('/api/docs/static/:file', async (req, reply) => {
     const file = (req.params as { file: string }).file;
-    if (!/^swagger-ui(-bundle)?\.(css|js)$/.test(file)) return reply.code(404).send();
+    if (!/^swagger-ui(-bundle)?\.(css|js)$/.test(file)) return notFound(req, reply);
     return reply.type(file.endsWith('.css') ? 'text/css' : 'application/javascript').send(fs.createReadStream(path.join(swaggerDir, file)));
   });
 
-  registerOpenApiRoutes(app, { router: appRouter, prefix: '/api', createContext });
+  registerOpenApiRoutes(app, {
+    router: appRouter,
+    prefix: '/api',
+    createContext,
+    plainRoutes: () => ({
+      ...Object.fromEntries(Object.entries(extraOpenApiPaths).map(([p, item]) => [p, Object.keys(item)])),
+      '/openapi.json': ['GET'],
+      '/docs/': ['GET'],
+    }),
+  });
 
   const webDist = opts.webDist;
   if (webDist && fs.existsSync(path.join(webDist, 'index.html'))) {
@@ -157,10 +175,16 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
   return app;
 }
 
+/** Fastify's `trustProxy` for a hop count: the socket peer and the next n-1 addresses to its left are proxies. */
+function trustedHops(trust: false | number | string[]): boolean | string[] | ((addr: string, hop: number) => boolean) {
+  return typeof trust === 'number' ? (_addr: string, hop: number) => hop < trust : trust;
+}
+
 function notFound(request: { headers: Record<string, any> }, reply: any) {
+  return sendHttpError(request, reply, 404);
+}
+
+function sendHttpError(request: { headers: Record<string, any> }, reply: any, status: number) {
   const lang = langFromHeader(request.headers['accept-language']);
-  return reply
-    .code(404)
-    .header('content-type', 'application/json; charset=utf-8')
-    .send(JSON.stringify({ code: 'NOT_FOUND', message: translate(lang, 'error.not_found'), fieldErrors: {} }));
+  return reply.code(status).header('content-type', 'application/json; charset=utf-8').send(JSON.stringify(httpErrorBody(status, lang)));
 }

@@ -151,6 +151,7 @@ const errorMapping = t.middleware(async ({ ctx, next, path }) => {
   const result = await next();
   if (!result.ok) {
     const mapped = fromDatabaseError(result.error.cause);
+    if (mapped?.code === 'SERVICE_UNAVAILABLE') ctx.deps.db.suspect();
     if (mapped) throw mapped;
     if (result.error.code === 'INTERNAL_SERVER_ERROR') ctx.req.log.error({ err: result.error.cause ?? result.error, path }, 'procedure failed');
     if (result.error instanceof ApiError && result.error.headers) Object.assign(ctx.response.headers, result.error.headers);
@@ -168,6 +169,16 @@ const invalidateCachedAnswers = t.middleware(async ({ ctx, next, type, path }) =
   return result;
 });
 
+/**
+ * Every procedure but health goes through the database's admission (see DatabaseGuard): bounded
+ * wait then 503 when the pool is saturated, 503 at once while the database is down. Session
+ * procedures (login, refresh, logout…) are cheap and must stay served: they skip the line.
+ */
+const databaseAdmission = t.middleware(({ ctx, next, path }) => {
+  if (path.startsWith('health.')) return next();
+  return ctx.deps.db.run(() => next(), path.startsWith('auth.'));
+});
+
 /** The REST status of a success is the one the procedure declares in its meta (the document says the same). */
 const successStatus = t.middleware(async ({ ctx, next, meta }) => {
   const result = await next();
@@ -175,7 +186,7 @@ const successStatus = t.middleware(async ({ ctx, next, meta }) => {
   return result;
 });
 
-export const publicProcedure = t.procedure.use(errorMapping).use(invalidateCachedAnswers).use(successStatus);
+export const publicProcedure = t.procedure.use(errorMapping).use(databaseAdmission).use(invalidateCachedAnswers).use(successStatus);
 
 function bearerToken(req: FastifyRequest): string | undefined {
   const h = req.headers.authorization;

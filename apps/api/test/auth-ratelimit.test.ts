@@ -5,7 +5,7 @@ import { PASSWORD, startTestApp, type TestApp } from './helpers.js';
 import { MemoryFailureLimiter, RedisFailureLimiter } from '../src/auth/rateLimit.js';
 
 /**
- * Login rate limit: after 5 failures for one username or one IP within 15 minutes → 429 with
+ * Login rate limit: after 5 failures for one username or 30 from one IP within 15 minutes → 429 with
  * Retry-After, even with the right password. In memory without Redis; shared by every instance
  * through Redis when REDIS_URL is set. Names and IPs are unique per run so that parallel test
  * files and earlier runs never share a Redis key.
@@ -79,11 +79,24 @@ describe('in-memory limiter (no REDIS_URL)', () => {
     expect429(await login(t, name, PASSWORD, uniqueIp()));
   });
 
-  it('5 failures from one IP (any usernames) → that IP gets 429 even for a good login; other IPs are unaffected', async () => {
+  it('an office behind one IP survives one person’s typos: 5 failures of one user leave the others logging in', async () => {
+    const ip = uniqueIp();
+    const [typo, colleague] = [uniqueName('typo'), uniqueName('colleague')];
+    await t.user(typo);
+    await t.user(colleague);
+    for (let i = 0; i < 5; i++) expect((await login(t, typo, `wrong-${i}`, ip)).statusCode).toBe(401);
+    expect429(await login(t, typo, PASSWORD, ip));
+    expect((await login(t, colleague, PASSWORD, ip)).statusCode).toBe(200);
+  });
+
+  it('30 failures from one IP (any usernames) → that IP gets 429 even for a good login; other IPs are unaffected', async () => {
     const ip = uniqueIp();
     const good = uniqueName('good');
     await t.user(good);
-    for (let i = 0; i < 5; i++) expect((await login(t, uniqueName('ghost'), 'x', ip)).statusCode).toBe(401);
+    for (let i = 0; i < 29; i++) expect((await login(t, uniqueName('ghost'), 'x', ip)).statusCode).toBe(401);
+    // A success in between does not erase the IP's failures.
+    expect((await login(t, good, PASSWORD, ip)).statusCode).toBe(200);
+    expect((await login(t, uniqueName('ghost'), 'x', ip)).statusCode).toBe(401);
     expect429(await login(t, good, PASSWORD, ip));
     expect((await login(t, good, PASSWORD, uniqueIp())).statusCode).toBe(200);
   });
@@ -113,11 +126,11 @@ describe('in-memory limiter (no REDIS_URL)', () => {
   });
 
   it('the window slides: failures older than 15 minutes no longer count', async () => {
-    const limiter = new MemoryFailureLimiter(5, 1);
-    for (let i = 0; i < 5; i++) expect((await limiter.attempt(['k'])).retryAfter).toBe(0);
-    expect((await limiter.attempt(['k'])).retryAfter).toBe(1);
+    const limiter = new MemoryFailureLimiter(1);
+    for (let i = 0; i < 5; i++) expect((await limiter.attempt([{ key: 'k', max: 5 }])).retryAfter).toBe(0);
+    expect((await limiter.attempt([{ key: 'k', max: 5 }])).retryAfter).toBe(1);
     await new Promise((r) => setTimeout(r, 1100));
-    expect((await limiter.attempt(['k'])).retryAfter).toBe(0);
+    expect((await limiter.attempt([{ key: 'k', max: 5 }])).retryAfter).toBe(0);
   });
 });
 
@@ -161,10 +174,10 @@ describe('Redis limiter shared by two API instances (REDIS_URL)', () => {
     touched.push(`ip:${ip}`);
     const good = uniqueName('goodredis');
     await b.user(good);
-    for (let i = 0; i < 5; i++) {
+    for (let i = 0; i < 30; i++) {
       const ghost = uniqueName('ghost');
       touched.push(`u:${ghost}`);
-      expect((await login(a, ghost, 'x', ip)).statusCode).toBe(401);
+      expect((await login(i % 2 ? a : b, ghost, 'x', ip)).statusCode).toBe(401);
     }
     expect429(await login(b, good, PASSWORD, ip));
     expect((await login(b, good, PASSWORD, uniqueIp())).statusCode).toBe(200);
@@ -195,17 +208,17 @@ describe('Redis limiter shared by two API instances (REDIS_URL)', () => {
 
   it('while Redis is unreachable, logins are still limited (in process) instead of failing', async () => {
     const down = new Redis('redis://127.0.0.1:1', { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
-    const limiter = new RedisFailureLimiter(down, 2, 60, `crm:test:${run}:`);
+    const limiter = new RedisFailureLimiter(down, 60, `crm:test:${run}:`);
     const warn = console.warn;
     console.warn = () => {};
     try {
-      expect((await limiter.attempt(['k'])).retryAfter).toBe(0);
-      const { ticket } = await limiter.attempt(['k']);
-      expect((await limiter.attempt(['k'])).retryAfter).toBeGreaterThan(0);
+      expect((await limiter.attempt([{ key: 'k', max: 2 }])).retryAfter).toBe(0);
+      const { ticket } = await limiter.attempt([{ key: 'k', max: 2 }]);
+      expect((await limiter.attempt([{ key: 'k', max: 2 }])).retryAfter).toBeGreaterThan(0);
       await limiter.forgive(['k'], ticket);
-      expect((await limiter.attempt(['k'])).retryAfter).toBe(0);
+      expect((await limiter.attempt([{ key: 'k', max: 2 }])).retryAfter).toBe(0);
       await limiter.reset('k');
-      expect((await limiter.attempt(['k'])).retryAfter).toBe(0);
+      expect((await limiter.attempt([{ key: 'k', max: 2 }])).retryAfter).toBe(0);
     } finally {
       console.warn = warn;
       down.disconnect();
@@ -213,14 +226,66 @@ describe('Redis limiter shared by two API instances (REDIS_URL)', () => {
   });
 
   it('the window slides in Redis too (short window, own key prefix)', async () => {
-    const limiter = new RedisFailureLimiter(redis, 2, 1, `crm:test:${run}:`);
-    expect((await limiter.attempt(['w'])).retryAfter).toBe(0);
-    expect((await limiter.attempt(['w'])).retryAfter).toBe(0);
-    expect((await limiter.attempt(['w'])).retryAfter).toBe(1);
+    const limiter = new RedisFailureLimiter(redis, 1, `crm:test:${run}:`);
+    expect((await limiter.attempt([{ key: 'w', max: 2 }])).retryAfter).toBe(0);
+    expect((await limiter.attempt([{ key: 'w', max: 2 }])).retryAfter).toBe(0);
+    expect((await limiter.attempt([{ key: 'w', max: 2 }])).retryAfter).toBe(1);
     await new Promise((r) => setTimeout(r, 1100));
-    const { retryAfter, ticket } = await limiter.attempt(['w']);
+    const { retryAfter, ticket } = await limiter.attempt([{ key: 'w', max: 2 }]);
     expect(retryAfter).toBe(0);
     await limiter.forgive(['w'], ticket);
     expect(await redis.zcard(`crm:test:${run}:w`)).toBe(0);
+  });
+});
+
+describe('behind proxies (TRUST_PROXY): the client IP cannot be chosen by the client', () => {
+  let oneHop: TestApp;
+  let listed: TestApp;
+  beforeAll(async () => {
+    [oneHop, listed] = await Promise.all([
+      startTestApp({ env: { TRUST_PROXY: '1' } }),
+      startTestApp({ env: { TRUST_PROXY: '10.9.0.1, 10.9.0.2' } }),
+    ]);
+  });
+  afterAll(async () => Promise.all([oneHop?.close(), listed?.close()]));
+
+  const viaProxy = (t: TestApp, username: string, password: string, socketIp: string, forwardedFor: string) =>
+    t.app.inject({
+      method: 'POST',
+      url: '/api/auth/login/',
+      remoteAddress: socketIp,
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': forwardedFor },
+      payload: JSON.stringify({ username, password }),
+    });
+  const lastFailureIp = async (t: TestApp, username: string) =>
+    (await t.sql(`select ip from audit_log where action = 'login_failed' and details->>'username' = ? order by id desc limit 1`, [username]))[0]?.ip;
+
+  it('one trusted hop: rotating the left part of X-Forwarded-For does not escape the per-IP limit', async () => {
+    const client = uniqueIp();
+    const good = uniqueName('office');
+    await oneHop.user(good);
+    for (let i = 0; i < 30; i++) {
+      const res = await viaProxy(oneHop, uniqueName('ghost'), 'x', '192.168.50.1', `203.0.113.${i}, ${client}`);
+      expect(res.statusCode).toBe(401);
+    }
+    expect429(await viaProxy(oneHop, good, PASSWORD, '192.168.50.1', `198.51.100.7, ${client}`));
+    // Another client behind the same proxy is unaffected.
+    expect((await viaProxy(oneHop, good, PASSWORD, '192.168.50.1', uniqueIp())).statusCode).toBe(200);
+  });
+
+  it('one trusted hop: the address the proxy saw is the client IP (audited)', async () => {
+    const name = uniqueName('seen');
+    await viaProxy(oneHop, name, 'x', '192.168.50.1', '1.1.1.1, 203.0.113.99');
+    expect(await lastFailureIp(oneHop, name)).toBe('203.0.113.99');
+  });
+
+  it('a list of proxies: the right-most address not added by a listed proxy', async () => {
+    const name = uniqueName('listed');
+    await viaProxy(listed, name, 'x', '10.9.0.1', '6.6.6.6, 203.0.113.5, 10.9.0.2');
+    expect(await lastFailureIp(listed, name)).toBe('203.0.113.5');
+    // Not from a listed proxy: its header is ignored.
+    const direct = uniqueName('direct');
+    await viaProxy(listed, direct, 'x', '198.51.100.20', '6.6.6.6');
+    expect(await lastFailureIp(listed, direct)).toBe('198.51.100.20');
   });
 });

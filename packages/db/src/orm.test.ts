@@ -42,3 +42,27 @@ describe('schema constraints', () => {
     ).rejects.toThrow(/projets_dates_order/);
   });
 });
+
+describe('statement bound', () => {
+  it('statementTimeoutMs cancels a statement that runs longer (57014) and the pool stays usable; a bounded one-connection ORM still migrates', async () => {
+    const db = await createTestDatabase('crm_dbtimeout');
+    const bounded = await initOrm({ databaseUrl: db.url, poolMax: 1, statementTimeoutMs: 300 });
+    try {
+      await migrate(bounded);
+      const conn = bounded.em.getConnection();
+      await expect(conn.execute('select pg_sleep(1)')).rejects.toMatchObject({ code: '57014' });
+      const [row] = await conn.execute('select 1 as one');
+      expect(row.one).toBe(1);
+      // What every migration starts with: the rest of its transaction is unbounded.
+      await conn.transactional(async (trx) => {
+        await conn.execute('set local statement_timeout = 0', [], 'run', trx);
+        await conn.execute('select pg_sleep(0.5)', [], 'all', trx);
+      });
+      const [after] = await conn.execute('show statement_timeout');
+      expect(after.statement_timeout).toBe('300ms');
+    } finally {
+      await bounded.close(true);
+      await db.drop();
+    }
+  });
+});

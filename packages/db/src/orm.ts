@@ -32,34 +32,126 @@ export interface OrmOptions {
   databaseUrl: string;
   poolMax?: number;
   debug?: boolean;
+  /**
+   * Bound on every statement (server-side `statement_timeout`), and on the wait for any answer
+   * (client side, a little longer: a database that stopped answering without closing the
+   * connection — a network partition — never sends the cancellation). 0 (default, CLIs and seeds):
+   * unbounded. Migrations always run unbounded.
+   */
+  statementTimeoutMs?: number;
+  /** Longest wait for a free pooled connection (knex acquire timeout). */
+  acquireTimeoutMs?: number;
 }
 
-export function ormConfig({ databaseUrl, poolMax = 10, debug = false }: OrmOptions): Options {
-  return {
+/** Per-ORM switch (keyed by its config object) lifting the client-side bound while migrating. */
+const unboundedWhile = new WeakMap<object, { on: boolean }>();
+
+/** Extra wait on the client side after the server-side statement timeout, before the connection is deemed dead. */
+const CLIENT_GRACE_MS = 1_000;
+
+/**
+ * Client-side bound of every query on a pooled pg connection. A connection whose query went
+ * unanswered is destroyed (not returned to the pool): pg leaves the unanswered query on it, so any
+ * later query would queue behind it; knex sees the socket end and drops the connection, and the
+ * pool opens fresh ones once the database answers again.
+ */
+function boundQueries(conn: any, timeoutMs: number, unbounded: { on: boolean }): void {
+  const query = conn.query.bind(conn);
+  const kill = (err: unknown) => {
+    if (err instanceof Error && err.message === 'Query read timeout') {
+      conn.__knex__disposed = err;
+      conn.connection?.stream?.destroy();
+    }
+  };
+  conn.query = (config: any, values?: any, callback?: any) => {
+    if (unbounded.on || typeof config !== 'object' || config === null || typeof config.submit === 'function') return query(config, values, callback);
+    const bounded = { ...config, query_timeout: timeoutMs };
+    const cb = typeof values === 'function' ? values : callback;
+    if (cb) {
+      const wrapped = (err: unknown, res: unknown) => {
+        if (err) kill(err);
+        cb(err, res);
+      };
+      return typeof values === 'function' ? query(bounded, wrapped) : query(bounded, values, wrapped);
+    }
+    const out = query(bounded, values);
+    out?.catch?.(kill);
+    return out;
+  };
+}
+
+/**
+ * Each migration first lifts the server-side statement bound for the rest of the migration
+ * transaction (`set local`): index builds on big tables may legitimately run long.
+ */
+function withoutStatementTimeout(cls: any): any {
+  return class extends cls {
+    async up() {
+      await (this as any).execute('set local statement_timeout = 0');
+      return super.up();
+    }
+    async down() {
+      await (this as any).execute('set local statement_timeout = 0');
+      return super.down();
+    }
+  };
+}
+
+export function ormConfig({ databaseUrl, poolMax = 10, debug = false, statementTimeoutMs = 0, acquireTimeoutMs = 5_000 }: OrmOptions): Options {
+  const unbounded = { on: false };
+  const bounded = statementTimeoutMs > 0;
+  const options: Options = {
     driver: PostgreSqlDriver,
     clientUrl: databaseUrl,
     entities: allEntities,
     extensions: [Migrator],
     discovery: { warnWhenNoEntities: true },
-    migrations: { migrationsList, transactional: true, allOrNothing: true, snapshot: false, silent: true },
+    migrations: {
+      migrationsList: migrationsList.map((m) => ({ name: m.name, class: withoutStatementTimeout(m.class) })),
+      transactional: true,
+      allOrNothing: true,
+      snapshot: false,
+      silent: true,
+    },
     // Short timeouts so that a database outage answers fast (health 503, requests 500) instead of
     // queueing requests for knex's 60 s default; the pool reconnects by itself when it is back.
-    pool: { min: 0, max: poolMax, idleTimeoutMillis: 30_000, acquireTimeoutMillis: 5_000, createTimeoutMillis: 3_000 },
-    driverOptions: { connection: { connectionTimeoutMillis: 3_000, keepAlive: true } },
+    pool: {
+      min: 0,
+      max: poolMax,
+      idleTimeoutMillis: 30_000,
+      acquireTimeoutMillis: acquireTimeoutMs,
+      createTimeoutMillis: 3_000,
+      ...(bounded ? { afterCreate: (conn: any, done: (err: Error | null, conn: any) => void) => (boundQueries(conn, statementTimeoutMs + CLIENT_GRACE_MS, unbounded), done(null, conn)) } : {}),
+    },
+    driverOptions: { connection: { connectionTimeoutMillis: 3_000, keepAlive: true, ...(bounded ? { statement_timeout: statementTimeoutMs } : {}) } },
     // Numeric columns come back as strings; the API converts money exactly (cents).
     forceUtcTimezone: true,
     debug,
     allowGlobalContext: false,
   };
+  unboundedWhile.set(options, unbounded);
+  return options;
 }
 
 export async function initOrm(opts: OrmOptions): Promise<MikroORM> {
-  return MikroORM.init(ormConfig(opts));
+  const options = ormConfig(opts);
+  const orm = await MikroORM.init(options);
+  unboundedWhile.set(orm.config, unboundedWhile.get(options)!);
+  return orm;
 }
 
-/** Applies pending migrations; safe to call at every start. */
+/**
+ * Applies pending migrations; safe to call at every start. They may legitimately run long (index
+ * builds on big tables): no statement timeout, server or client side, while they run.
+ */
 export async function migrate(orm: MikroORM): Promise<void> {
-  await orm.getMigrator().up();
+  const unbounded = unboundedWhile.get(orm.config) ?? { on: false };
+  unbounded.on = true;
+  try {
+    await orm.getMigrator().up();
+  } finally {
+    unbounded.on = false;
+  }
 }
 
 export { MikroORM };

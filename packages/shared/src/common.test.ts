@@ -16,6 +16,9 @@ describe('shared schemas', () => {
   it('rejects more than 2 decimals and a dateFin before dateDebut', () => {
     expect(money.safeParse(1.005).success).toBe(false);
     expect(money.safeParse(1.05).success).toBe(true);
+    // However close to 2 decimals, more is refused, never rounded.
+    expect(money.safeParse(12.34999999999).success).toBe(false);
+    for (const ok of [0.1, 0.3, 12.34, 19.99, 999_999_999_999.99]) expect(money.safeParse(ok).success).toBe(true);
     const r = projetCreateInput.safeParse({ titre: 't', client: 1, dateDebut: '2026-02-01', dateFin: '2026-01-31' });
     expect(r.success).toBe(false);
     expect(r.error!.issues[0].path).toEqual(['dateFin']);

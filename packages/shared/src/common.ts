@@ -21,7 +21,13 @@ export const count = z.number().int().min(0);
  * by PostgreSQL (text cannot hold it) and the others only serve to hide content; user text drops them.
  */
 const CONTROL_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F]/g;
-export const stripControlChars = (s: string): string => s.replace(CONTROL_CHARS, '');
+/**
+ * Invisible format characters: zero-width space/joiners, word joiner, BOM, soft hyphen, and the
+ * bidirectional embeddings, overrides and isolates (U+202A–202E, U+2066–2069), which can make a
+ * name display differently from what it is (« Trojan Source » spoofing). Dropped from user text.
+ */
+const INVISIBLE_CHARS = /[\u00AD\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/g;
+export const stripControlChars = (s: string): string => s.replace(CONTROL_CHARS, '').replace(INVISIBLE_CHARS, '');
 /** A string schema whose value is sanitized before any other check (trim, length…). */
 export const cleanString = (params?: Parameters<typeof z.string>[0]) => z.string(params).overwrite(stripControlChars);
 
@@ -34,13 +40,19 @@ export const isoDate = z
   .string({ error: 'err.date' })
   .meta({ format: 'date', examples: ['2026-03-31'] })
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'err.date')
+  // Year 0 does not exist in PostgreSQL (1 BC precedes AD 1): from 0001 on.
   .refine((s) => {
+    if (s < '0001') return false;
     const d = new Date(`${s}T00:00:00Z`);
     return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
   }, 'err.date');
 
 /** Money: JSON number, >= 0, at most 2 decimals; kept exact as integer cents server-side. */
-export const hasAtMostTwoDecimals = (n: number) => Math.abs(n * 100 - Math.round(n * 100)) < 1e-6;
+// Exact: the number must be the double nearest to some value with 2 decimals (what JSON `12.34`
+// parses to); `12.34999999999` is not, however close, and is refused rather than rounded.
+export const hasAtMostTwoDecimals = (n: number) => Number.isFinite(n) && Math.round(n * 100) / 100 === n;
+/** numeric(14,2): the largest amount a money column holds, in cents. */
+export const MAX_MONEY_CENTS = 99_999_999_999_999;
 export const money = z
   .number({ error: 'err.money' })
   .nonnegative('err.money')

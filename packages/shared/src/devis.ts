@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DEVIS_STATUTS } from './choices.js';
-import { choice, hasAtMostTwoDecimals, id, idOut, money, optionalText, orderingParam, paginationQuery, partialOf, positiveMoney, requiredText, timestamp } from './common.js';
+import { choice, hasAtMostTwoDecimals, id, idOut, MAX_MONEY_CENTS, money, optionalText, orderingParam, paginationQuery, partialOf, positiveMoney, requiredText, timestamp } from './common.js';
 
 export const DEVIS_ORDERING = ['dateCreation', 'montant', 'version'] as const;
 /** VAT rate applied to a devis without lines (French standard rate). */
@@ -26,12 +26,26 @@ export const devisFields = {
 const needsMontant = (v: { montant?: number; lignes?: DevisLigneIn[] | null }, ctx: z.RefinementCtx) => {
   if (v.montant === undefined && !v.lignes?.length) ctx.addIssue({ code: 'custom', path: ['montant'], message: 'err.required' });
 };
+/** Lines whose total (or its VAT) would not fit numeric(14,2): a 400 on `lignes`, not a database error. */
+const totalsFit = (v: { lignes?: DevisLigneIn[] | null }, ctx: z.RefinementCtx) => {
+  if (!v.lignes?.length) return;
+  const { montantCents, tvaCents } = computeDevisTotals(v.lignes);
+  if (montantCents > MAX_MONEY_CENTS || tvaCents > MAX_MONEY_CENTS) ctx.addIssue({ code: 'custom', path: ['lignes'], message: 'err.total_too_large' });
+};
 export const devisCreateInput = z
   .object(devisFields)
   .superRefine(needsMontant)
+  .superRefine(totalsFit)
   .meta({ id: 'DevisCreate', description: 'Nouveau devis : `montant` obligatoire sans `lignes`, calculé avec' });
-export const devisUpdateInput = z.object({ id, ...devisFields }).superRefine(needsMontant).meta({ id: 'DevisUpdate', description: 'Devis complet (PUT)' });
-export const devisPatchInput = z.object({ id, ...partialOf(devisFields) }).meta({ id: 'DevisPatch', description: 'Champs du devis à modifier (PATCH)' });
+export const devisUpdateInput = z
+  .object({ id, ...devisFields })
+  .superRefine(needsMontant)
+  .superRefine(totalsFit)
+  .meta({ id: 'DevisUpdate', description: 'Devis complet (PUT)' });
+export const devisPatchInput = z
+  .object({ id, ...partialOf(devisFields) })
+  .superRefine(totalsFit)
+  .meta({ id: 'DevisPatch', description: 'Champs du devis à modifier (PATCH)' });
 
 export const devisListFilters = {
   statut: choice(DEVIS_STATUTS).describe('Statut exact').optional(),

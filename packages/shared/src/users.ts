@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ROLES } from './choices.js';
-import { choice, email, optionalText, paginationQuery, partialOf, phone, requiredText, id, idOut, timestamp } from './common.js';
+import { choice, email, optionalText, orderingParam, paginationQuery, partialOf, phone, requiredText, id, idOut, timestamp } from './common.js';
 
 export const passwordSchema = z
   .string({ error: 'err.required' })
@@ -29,8 +29,11 @@ export const userCreateInput = z
 export const userPatchInput = z
   .object({ id, ...partialOf(userFields), password: passwordSchema.optional() })
   .meta({ id: 'UserPatch', description: "Champs de l'utilisateur à modifier ; isActive: false le désactive et révoque ses sessions" });
+/** `role` orders by rank: admin, manager, commercial. */
+export const USER_ORDERING = ['username', 'lastName', 'dateCreation', 'role'] as const;
 export const userListInput = z.object({
   ...paginationQuery,
+  ordering: orderingParam(USER_ORDERING),
   isActive: z
     .enum(['true', 'false'])
     .meta({ override: { type: 'boolean', enum: undefined }, description: 'Actifs (true) ou désactivés (false) seulement' })

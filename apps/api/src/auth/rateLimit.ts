@@ -1,7 +1,13 @@
 import type { Redis } from 'ioredis';
 
+/** A counter and its own limit: a username allows few failures, an office's shared IP many more. */
+export interface LimitKey {
+  key: string;
+  max: number;
+}
+
 /**
- * Login failure limiter: at most `max` failures per key (username, user id, client IP) within a
+ * Login failure limiter: at most `max` failures per key (username, client IP) within a
  * sliding window. An attempt is counted *before* the password is checked and forgiven when it
  * succeeds, so a burst of parallel guesses cannot slip past the limit while the hashes are verified.
  * Shared through Redis when configured, so every API instance sees the same counts.
@@ -11,7 +17,7 @@ export interface FailureLimiter {
    * Records one attempt on every key at once. Returns `retryAfter` 0 and a ticket naming the
    * attempt, or the seconds to wait when a key is already at the limit (nothing is recorded then).
    */
-  attempt(keys: string[]): Promise<{ retryAfter: number; ticket: string }>;
+  attempt(keys: LimitKey[]): Promise<{ retryAfter: number; ticket: string }>;
   /** The attempt succeeded: it no longer counts as a failure on these keys. */
   forgive(keys: string[], ticket: string): Promise<void>;
   /** Forgets every failure of a key (a successful login clears its username's failures). */
@@ -23,7 +29,7 @@ const toSeconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 
 export class MemoryFailureLimiter implements FailureLimiter {
   private readonly hits = new Map<string, { at: number; ticket: string }[]>();
-  constructor(private readonly max: number, private readonly windowSeconds: number) {}
+  constructor(private readonly windowSeconds: number) {}
 
   private recent(key: string, now: number) {
     const cutoff = now - this.windowSeconds * 1000;
@@ -33,17 +39,17 @@ export class MemoryFailureLimiter implements FailureLimiter {
     return list;
   }
 
-  async attempt(keys: string[]): Promise<{ retryAfter: number; ticket: string }> {
+  async attempt(keys: LimitKey[]): Promise<{ retryAfter: number; ticket: string }> {
     const now = Date.now();
     if (this.hits.size > 10_000) for (const k of [...this.hits.keys()]) this.recent(k, now);
     let waitMs = 0;
-    for (const key of keys) {
+    for (const { key, max } of keys) {
       const list = this.recent(key, now);
-      if (list.length >= this.max) waitMs = Math.max(waitMs, list[list.length - this.max].at + this.windowSeconds * 1000 - now);
+      if (list.length >= max) waitMs = Math.max(waitMs, list[list.length - max].at + this.windowSeconds * 1000 - now);
     }
     const ticket = ticketId();
     if (waitMs > 0) return { retryAfter: toSeconds(waitMs), ticket };
-    for (const key of keys) this.hits.set(key, [...(this.hits.get(key) ?? []), { at: now, ticket }]);
+    for (const { key } of keys) this.hits.set(key, [...(this.hits.get(key) ?? []), { at: now, ticket }]);
     return { retryAfter: 0, ticket };
   }
 
@@ -68,9 +74,9 @@ const ATTEMPT_SCRIPT = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local window = tonumber(ARGV[1])
-local max = tonumber(ARGV[2])
 local wait = 0
-for _, k in ipairs(KEYS) do
+for i, k in ipairs(KEYS) do
+  local max = tonumber(ARGV[2 + i])
   redis.call('ZREMRANGEBYSCORE', k, '-inf', now - window)
   local n = redis.call('ZCARD', k)
   if n >= max then
@@ -81,7 +87,7 @@ for _, k in ipairs(KEYS) do
 end
 if wait > 0 then return wait end
 for _, k in ipairs(KEYS) do
-  redis.call('ZADD', k, now, ARGV[3])
+  redis.call('ZADD', k, now, ARGV[2])
   redis.call('PEXPIRE', k, window)
 end
 return 0
@@ -94,11 +100,10 @@ export class RedisFailureLimiter implements FailureLimiter {
 
   constructor(
     private readonly redis: Redis,
-    private readonly max: number,
     private readonly windowSeconds: number,
     private readonly prefix = 'crm:login-fail:',
   ) {
-    this.fallback = new MemoryFailureLimiter(max, windowSeconds);
+    this.fallback = new MemoryFailureLimiter(windowSeconds);
   }
 
   private async orFallback<T>(shared: () => Promise<T>, local: () => Promise<T>): Promise<T> {
@@ -107,18 +112,25 @@ export class RedisFailureLimiter implements FailureLimiter {
       this.warned = false;
       return out;
     } catch (err) {
-      if (!this.warned) console.warn('login rate limit: Redis unavailable, limiting in process meanwhile', err);
+      if (!this.warned) console.warn('login rate limit: Redis unavailable, limiting in process meanwhile:', err instanceof Error ? err.message : err);
       this.warned = true;
       return local();
     }
   }
 
-  async attempt(keys: string[]): Promise<{ retryAfter: number; ticket: string }> {
+  async attempt(keys: LimitKey[]): Promise<{ retryAfter: number; ticket: string }> {
     const ticket = ticketId();
     return this.orFallback(
       async () => {
         const waitMs = Number(
-          await this.redis.eval(ATTEMPT_SCRIPT, keys.length, ...keys.map((k) => this.prefix + k), this.windowSeconds * 1000, this.max, ticket),
+          await this.redis.eval(
+            ATTEMPT_SCRIPT,
+            keys.length,
+            ...keys.map((k) => this.prefix + k.key),
+            this.windowSeconds * 1000,
+            ticket,
+            ...keys.map((k) => k.max),
+          ),
         );
         return { retryAfter: waitMs > 0 ? toSeconds(waitMs) : 0, ticket };
       },

@@ -93,6 +93,9 @@ class RedisAnswerCache implements AnswerCache {
   ) {
     this.prefix = `${redisPrefix}cache:`;
     this.versionKey = `${this.prefix}version`;
+    // Writes made while Redis was unreachable could not bump the version: answers cached before
+    // the outage may be stale, so a (re)connection starts a new version.
+    redis.on('ready', () => void this.bumpDataVersion());
   }
 
   async getOrCompute<T>(key: string, compute: () => Promise<T>): Promise<T> {

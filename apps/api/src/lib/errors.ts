@@ -1,7 +1,8 @@
 import { TRPCError } from '@trpc/server';
 import type { MessageKey } from '@crm/shared';
 
-type Code = 'BAD_REQUEST' | 'UNAUTHORIZED' | 'FORBIDDEN' | 'NOT_FOUND' | 'CONFLICT' | 'TOO_MANY_REQUESTS' | 'INTERNAL_SERVER_ERROR';
+type Code =
+  | 'BAD_REQUEST' | 'UNAUTHORIZED' | 'FORBIDDEN' | 'NOT_FOUND' | 'CONFLICT' | 'TOO_MANY_REQUESTS' | 'INTERNAL_SERVER_ERROR' | 'SERVICE_UNAVAILABLE';
 
 /**
  * An error the API means to send: a contract code, a message key (translated per request), and
@@ -29,8 +30,31 @@ export const badRequest = (fields: Record<string, MessageKey[]>, key: MessageKey
   new ApiError('BAD_REQUEST', key, fields);
 export const fieldError = (field: string, key: MessageKey) => badRequest({ [field]: [key] });
 
+/** Seconds a client is told to wait when the database cannot serve it now. */
+export const UNAVAILABLE_RETRY_AFTER_SECONDS = 2;
+export const unavailable = () =>
+  new ApiError('SERVICE_UNAVAILABLE', 'error.unavailable', undefined, { 'Retry-After': String(UNAVAILABLE_RETRY_AFTER_SECONDS) });
+
+// Connection refused/reset/lost, connect or answer timeouts, statement timeout (57014), server
+// shutting down or refusing connections (57P0x, 53300), connection exceptions (08xxx).
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', '57014', '57P01', '57P02', '57P03', '53300']);
+const UNAVAILABLE_MESSAGE = /Query read timeout|Connection terminated|timeout exceeded when trying to connect|Timeout acquiring a connection|Connection ended unexpectedly|Client has encountered a connection error/;
+
+/**
+ * The database did not serve the request in time or could not be reached: not the caller's fault
+ * nor a bug, a 503 with Retry-After. Looks through the ORM's wrapping (`cause`, `previous`).
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  for (let e = err as any, depth = 0; e && depth < 4; e = e.cause ?? e.previous, depth++) {
+    if (typeof e.code === 'string' && (UNAVAILABLE_CODES.has(e.code) || (e.code.startsWith('08') && e.code !== '08P01'))) return true;
+    if (e.name === 'KnexTimeoutError' || UNAVAILABLE_MESSAGE.test(String(e.message ?? ''))) return true;
+  }
+  return false;
+}
+
 /** PostgreSQL errors that are the caller's fault map to 4xx; see https://www.postgresql.org/docs/current/errcodes-appendix.html */
 export function fromDatabaseError(err: unknown): ApiError | null {
+  if (isDatabaseUnavailable(err)) return unavailable();
   const e = err as { code?: string; constraint?: string; detail?: string; message?: string };
   if (!e || typeof e.code !== 'string') return null;
   const constraint = e.constraint ?? '';

@@ -10,7 +10,8 @@
  *   Public operations say `protect: false` in `openapi` (they get `security: []`).
  * - Derived for you, do not declare: 400 (parameters or body), 401, 403 and 429 with `Retry-After`
  *   (authenticated operations: scopes, CSRF, rate limit), 404 (path parameters), 409
- *   (authenticated writes: concurrent change), 413 and 415 (request body), 500; `RateLimit-*`
+ *   (authenticated writes: concurrent change), 413 and 415 (request body), 414 and 500, 503 with
+ *   `Retry-After` (database down or saturated; not health nor the documentation); `RateLimit-*`
  *   headers on authenticated successes. Declare 409 with its reason, 429 on public operations
  *   with a limit, 503, and 401/403 on public operations; a reason (`errors: { 409: '…' }`)
  *   replaces the generic description. The error body is always `#/components/schemas/Error`.
@@ -66,7 +67,11 @@ const ERROR_RESPONSES: Record<number, { name: string; description: string; code:
     code: 'TOO_MANY_REQUESTS',
   },
   500: { name: 'InternalServerError', description: 'Erreur interne (jamais de trace ni de SQL)', code: 'INTERNAL_SERVER_ERROR' },
-  503: { name: 'ServiceUnavailable', description: 'Service indisponible', code: 'SERVICE_UNAVAILABLE' },
+  503: {
+    name: 'ServiceUnavailable',
+    description: 'Base de données injoignable ou saturée : réessayer après le délai de `Retry-After`',
+    code: 'SERVICE_UNAVAILABLE',
+  },
 };
 
 /** Sent on every authenticated answer (the caller's rate limit, draft-ietf-httpapi-ratelimit-headers). */
@@ -304,6 +309,9 @@ function completeOperation(
   }
   // Every authenticated request is taken from its caller's rate limit (per API key or per user).
   if (!isPublic) errors.set(429, undefined);
+  // Any URL can be too long; anything that needs the database answers 503 when it is down or saturated.
+  errors.set(414, undefined);
+  if (!op.tags?.includes('documentation') && !meta.sameBodyStatuses?.[503]) errors.set(503, undefined);
   errors.set(500, undefined);
   for (const [s, d] of declaredErrors(meta.errors as DeclaredErrors | undefined)) errors.set(s, d);
   for (const status of [...errors.keys()].sort()) {
@@ -324,7 +332,7 @@ function errorResponse(status: number): Json {
   if (!r || ERROR_STATUS[r.code] !== status) throw new Error(`OpenAPI: no error response for status ${status}`);
   return {
     description: r.description,
-    ...(status === 429
+    ...(status === 429 || status === 503
       ? {
           headers: {
             'Retry-After': { required: true, description: 'Secondes à attendre avant de réessayer', schema: { type: 'string', pattern: '^[0-9]+$' } },

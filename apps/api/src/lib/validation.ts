@@ -12,3 +12,10 @@ export function parseOr400<T extends z.ZodType>(schema: T, value: unknown, prefi
   const issues = prefix ? parsed.error.issues.map((i) => ({ ...i, path: [prefix, ...i.path] })) : parsed.error.issues;
   throw new TRPCError({ code: 'BAD_REQUEST', cause: new ZodRealError(issues) });
 }
+
+/**
+ * A path segment as an id: canonical positive decimal only (`12`), so that `0x10`, `1e1`, `1.0`,
+ * `012` or ` 12` do not name object 16, 10 or 12 (each id has one spelling, as in the REST adapter).
+ * Anything else is NaN, which the id schema refuses (400).
+ */
+export const pathId = (segment: string): number => (/^[1-9]\d{0,15}$/.test(segment) ? Number(segment) : Number.NaN);

@@ -86,7 +86,11 @@ export const authRouter = router({
       // budget) and per IP.
       const userKeys = [...new Set([`u:${input.username.toLowerCase()}`, ...(row ? [`u:${String(row.username).toLowerCase()}`] : [])])];
       const ipKey = `ip:${ctx.ip}`;
-      const { retryAfter, ticket } = await ctx.deps.loginLimiter.attempt([...userKeys, ipKey]);
+      const { loginMaxFailures, loginMaxFailuresPerIp } = ctx.deps.config;
+      const { retryAfter, ticket } = await ctx.deps.loginLimiter.attempt([
+        ...userKeys.map((key) => ({ key, max: loginMaxFailures })),
+        { key: ipKey, max: loginMaxFailuresPerIp },
+      ]);
       if (retryAfter > 0) throw tooManyRequests(retryAfter);
       const ok = row ? await verifyPassword(row.password_hash, input.password) : await dummyVerify(input.password);
       if (!row || !ok || !row.is_active) {
@@ -167,7 +171,7 @@ export const authRouter = router({
     .mutation(async ({ ctx, input }) => {
       // Guessing the current password with a stolen access token is limited like logins.
       const limitKeys = [`pwd:${ctx.user.id}`];
-      const { retryAfter, ticket } = await ctx.deps.loginLimiter.attempt(limitKeys);
+      const { retryAfter, ticket } = await ctx.deps.loginLimiter.attempt([{ key: limitKeys[0], max: ctx.deps.config.loginMaxFailures }]);
       if (retryAfter > 0) throw tooManyRequests(retryAfter);
       const row = await sqlOne<{ password_hash: string; username: string }>(ctx.em, `select password_hash, username from users where id = ?`, [ctx.user.id]);
       if (!row || !(await verifyPassword(row.password_hash, input.oldPassword))) {

@@ -1,7 +1,7 @@
 import { devisOutput, idParam } from '@crm/shared';
 import type { ServerPlugin } from '../server.js';
 import { authenticate, authedProcedure, router } from '../trpc.js';
-import { parseOr400 } from '../lib/validation.js';
+import { parseOr400, pathId } from '../lib/validation.js';
 import { devisFilename, envoyerDevis, loadDevisDocument, renderDevisPdf } from '../services/devisDocuments.js';
 
 const tags = ['devis'];
@@ -31,7 +31,7 @@ export const devisPdfRoute: ServerPlugin = (app, _deps, { createContext, openApi
   app.get('/api/devis/:id/pdf/', async (req, reply) => {
     const ctx = createContext({ req, res: reply });
     const { user } = await authenticate(ctx, { family: 'devis', access: 'lecture' });
-    const { id } = parseOr400(idParam, { id: Number((req.params as { id: string }).id) });
+    const { id } = parseOr400(idParam, { id: pathId((req.params as { id: string }).id) });
     const doc = await loadDevisDocument(ctx.em, user, id);
     const pdf = await renderDevisPdf(doc);
     return reply

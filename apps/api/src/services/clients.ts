@@ -5,6 +5,7 @@ import { clientCreateInput, clientListInput, clientPatchInput } from '@crm/share
 import type { z } from 'zod';
 import type { AuthUser } from '../auth/sessions.js';
 import { conflict, fieldError, forbidden, notFound } from '../lib/errors.js';
+import { resolveRefs } from './refs.js';
 import { countCacheOf, countRows, ISO_UTC, lockRow, money, orderBy, sql, sqlOne, Where } from '../lib/db.js';
 import { addSearch } from './listing.js';
 import { scopeByClient, seesAll } from './visibility.js';
@@ -102,16 +103,18 @@ export async function getClient(em: EntityManager, user: AuthUser, id: number): 
 /**
  * A commercial may only own their clients; admins and managers may assign anyone. A commercial
  * clearing `responsable` would lose sight of the client the moment it is saved (a committed write
- * answered by a 404): refused up front as a validation error of that field.
+ * answered by a 404): refused up front as a validation error of that field. Existence comes before
+ * permission: a user id that names nobody is a 400 on `responsable` for everyone, as for an admin.
  */
-function checkResponsable(user: AuthUser, responsable: number | null | undefined): void {
+async function checkResponsable(em: EntityManager, user: AuthUser, responsable: number | null | undefined): Promise<void> {
   if (seesAll(user) || responsable === undefined || responsable === user.id) return;
   if (responsable === null) throw fieldError('responsable', 'err.responsable_keep');
+  await resolveRefs(em, user, { users: { responsable } });
   throw forbidden();
 }
 
 export async function createClient(em: EntityManager, user: AuthUser, input: CreateInput): Promise<ClientDetailOut> {
-  checkResponsable(user, input.responsable);
+  await checkResponsable(em, user, input.responsable);
   const client = em.create(Client, {
     nom: input.nom,
     societe: input.societe,
@@ -131,7 +134,7 @@ export async function createClient(em: EntityManager, user: AuthUser, input: Cre
  * refused (404) with nothing written — never written, then answered 404.
  */
 export async function updateClient(em: EntityManager, user: AuthUser, id: number, input: PatchInput): Promise<ClientDetailOut> {
-  checkResponsable(user, input.responsable);
+  await checkResponsable(em, user, input.responsable);
   return em.transactional(async (tem) => {
     if (!(await lockRow(tem, 'clients', id))) throw notFound();
     await assertClientVisible(tem, user, id);

@@ -5,7 +5,7 @@ import { userCreateInput, userListInput, userPatchInput } from '@crm/shared';
 import type { z } from 'zod';
 import { hashPassword } from '../auth/passwords.js';
 import { conflict, fieldError, notFound } from '../lib/errors.js';
-import { iso, sql, sqlOne, Where } from '../lib/db.js';
+import { iso, orderBy, sql, sqlOne, Where } from '../lib/db.js';
 import { addSearch } from './listing.js';
 
 export const USER_COLUMNS = `u.id, u.username, u.email, u.first_name, u.last_name, u.role, u.departement, u.telephone, u.is_active, u.date_creation`;
@@ -33,6 +33,13 @@ export async function getUser(em: EntityManager, id: number): Promise<UserOut> {
   return userOut(row);
 }
 
+const USER_ORDER_COLUMNS: Record<string, string> = {
+  username: 'u.username',
+  lastName: 'u.last_name',
+  dateCreation: 'u.date_creation',
+  role: `case u.role when 'admin' then 0 when 'manager' then 1 else 2 end`,
+};
+
 export async function listUsers(em: EntityManager, input: z.infer<typeof userListInput>): Promise<Page<UserOut>> {
   const where = new Where();
   addSearch(where, input.search, `u.username || ' ' || u.first_name || ' ' || u.last_name || ' ' || u.email`);
@@ -40,7 +47,11 @@ export async function listUsers(em: EntityManager, input: z.infer<typeof userLis
   const offset = (input.page - 1) * input.pageSize;
   const [c] = await sql<{ n: number }>(em, `select count(*)::int as n from users u ${where}`, where.params);
   const rows = c.n > offset
-    ? await sql(em, `select ${USER_COLUMNS} from users u ${where} order by u.username, u.id limit ? offset ?`, [...where.params, input.pageSize, offset])
+    ? await sql(em, `select ${USER_COLUMNS} from users u ${where} ${orderBy(input.ordering, USER_ORDER_COLUMNS, 'u.username, u.id')} limit ? offset ?`, [
+        ...where.params,
+        input.pageSize,
+        offset,
+      ])
     : [];
   return { count: c.n, page: input.page, pageSize: input.pageSize, results: rows.map(userOut) };
 }
