@@ -25,6 +25,14 @@ const only = env.BENCH_ONLY ? new Set(env.BENCH_ONLY.split(',')) : undefined;
 
 const rand = (n: number) => 1 + Math.floor(Math.random() * n);
 
+/** What someone types in the global search: a surname's start, a whole surname, or a devis number. */
+function rechercheQuery(): string {
+  const r = Math.random();
+  if (r < 0.1) return String(rand(SIZES.devis));
+  const name = surname(rand(SIZES.clients)).normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
+  return r < 0.4 ? name : name.slice(0, 3 + Math.floor(Math.random() * 7));
+}
+
 function reachable(url: string): Promise<boolean> {
   const u = new URL(url);
   return new Promise((resolve) => {
@@ -108,6 +116,20 @@ async function main() {
             ? `/api/clients/?search=${encodeURIComponent(surname(rand(SIZES.clients)).normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase())}`
             : `/api/clients/?search=contact${rand(SIZES.clients)}%40`,
         token: admin,
+      },
+      {
+        name: 'recherche',
+        // Global search as typed in the palette: a surname's first 3 to 9 letters (accents and case
+        // dropped), a full surname, or a devis number.
+        path: () => `/api/recherche/?q=${encodeURIComponent(rechercheQuery())}`,
+        token: admin,
+        skip: has('/recherche/', 'get') ? undefined : 'GET /api/recherche/ does not exist yet',
+      },
+      {
+        name: 'recherche-commercial',
+        path: () => `/api/recherche/?q=${encodeURIComponent(rechercheQuery())}`,
+        token: commercial,
+        skip: has('/recherche/', 'get') ? undefined : 'GET /api/recherche/ does not exist yet',
       },
       { name: 'client-detail', path: () => `/api/clients/${rand(SIZES.clients)}/`, token: admin },
       {

@@ -10,6 +10,8 @@ import { devisActionsRouter } from './routers/devisActions.js';
 import { dashboardRouter } from './routers/dashboard.js';
 import { rapportsRouter } from './routers/rapports.js';
 import { healthRouter } from './routers/health.js';
+import { rechercheRouter } from './routers/recherche.js';
+import { lotsRouter } from './routers/lots.js';
 import { clesApiRouter } from './routers/clesApi.js';
 import { calendrierRouter } from './routers/calendrier.js';
 import { webhooksRouter } from './routers/webhooks.js';
@@ -25,6 +27,8 @@ export const appRouter = router({
   dashboard: dashboardRouter,
   rapports: rapportsRouter,
   health: healthRouter,
+  recherche: rechercheRouter,
+  lots: lotsRouter,
   clesApi: clesApiRouter,
   calendrier: calendrierRouter,
   webhooks: webhooksRouter,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PASSWORD, SHOTS, startE2E, type E2E, navLink } from './harness';
+import { PASSWORD, SHOTS, startE2E, type E2E, navLink, plain } from './harness';
 
 let e2e: E2E;
 beforeAll(async () => {
@@ -51,10 +51,11 @@ describe('login, dashboard and clients', () => {
     await phone.fill('01 23 45 67 89');
     await page.getByRole('button', { name: 'Enregistrer' }).click();
     await page.getByRole('heading', { name: 'Boulangerie Dupont', level: 1 }).waitFor();
-    expect(await page.getByText('+33123456789').count()).toBe(1);
+    // Stored in E.164, shown in French national form, a tap-to-call link.
+    expect(await page.getByRole('link', { name: '01 23 45 67 89' }).getAttribute('href')).toBe('tel:+33123456789');
     await page.getByText('Aucun projet pour ce client.').waitFor();
     // Computed values of the detail, formatted in French.
-    expect(await page.locator('.stat', { hasText: 'Valeur client' }).textContent()).toContain('0,00 €');
+    expect(await page.locator('.stat', { hasText: 'Valeur client' }).textContent().then(plain)).toContain('0,00 €');
 
     // The list shows it, and search is kept in the URL.
     await navLink(page, 'Clients').click();
@@ -92,7 +93,7 @@ describe('login, dashboard and clients', () => {
     await api('POST', '/opportunites/', { nom: 'Entretien flotte', client: c.id, montant: 1234.5, probabilite: 50 });
     const page = await e2e.loggedIn('marie');
     await page.locator('.stat', { hasText: 'Pipeline' }).waitFor();
-    await expect.poll(() => page.locator('.stat', { hasText: 'Pipeline' }).textContent()).toContain('1 234,50 €');
+    await expect.poll(() => page.locator('.stat', { hasText: 'Pipeline' }).textContent().then(plain)).toContain('1 234,50 €');
     await page.locator('canvas').first().waitFor();
     expect(await page.locator('canvas').count()).toBe(2);
     await page.getByRole('link', { name: 'Entretien flotte' }).waitFor();

@@ -26,14 +26,15 @@ export interface E2E {
 }
 
 /** The real API on a throw-away database, serving the built SPA, plus a headless chromium. */
-export async function startE2E(opts: { env?: Record<string, string> } = {}): Promise<E2E> {
-  if (!fs.existsSync(path.join(WEB_DIST, 'index.html'))) throw new Error('apps/web/dist is missing: run `vite build` first');
+export async function startE2E(opts: { env?: Record<string, string>; webDist?: string } = {}): Promise<E2E> {
+  const webDist = opts.webDist ?? WEB_DIST;
+  if (!fs.existsSync(path.join(webDist, 'index.html'))) throw new Error(`${webDist} is missing: run \`vite build\` first`);
   const db = await createTestDatabase('crm_e2e');
   const app = await createApp({
     databaseUrl: db.url,
     env: { NODE_ENV: 'test', JWT_SECRET: 'e2e-secret-that-is-long-enough-0123456789abcdef', ...opts.env },
     config: { secureCookies: false },
-    webDist: WEB_DIST,
+    webDist,
   });
   await app.app.listen({ port: 0, host: '127.0.0.1' });
   const base = `http://127.0.0.1:${(app.app.server.address() as AddressInfo).port}`;
@@ -117,3 +118,6 @@ export const isoDay = (offsetDays = 0) => new Date(Date.now() + offsetDays * 86_
 
 /** A link of the main navigation (page content may have links with the same words). */
 export const navLink = (page: Page, name: string) => page.getByRole('navigation', { name: 'Navigation principale' }).getByRole('link', { name, exact: true });
+
+/** Text with Intl's (narrow) no-break spaces as plain spaces: amounts keep them so they never wrap. */
+export const plain = (s: string | null): string => (s ?? '').replace(/[\u202f\u00a0]/g, ' ');

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { center, isoDay, mouseDrag, SHOTS, startE2E, type E2E, navLink } from './harness';
+import { center, isoDay, mouseDrag, SHOTS, startE2E, type E2E, navLink, plain } from './harness';
 
 let e2e: E2E;
 let api: Awaited<ReturnType<E2E['api']>>;
@@ -81,21 +81,22 @@ describe('devis editor', () => {
     await page.goto(`${e2e.base}/opportunites/${oppId}`);
     await page.getByRole('link', { name: '+ Nouveau devis' }).click();
     await page.getByRole('heading', { name: 'Nouveau devis' }).waitFor();
-    await expect.poll(() => page.getByLabel('Opportunité').inputValue()).toBe(String(oppId));
+    // The opportunité came in the URL: the picker shows its name.
+    await expect.poll(() => page.getByRole('combobox', { name: 'Opportunité' }).inputValue()).toBe('Rénovation accueil — Hôtel du Lac');
 
     await page.getByLabel('Désignation (ligne 1)').fill('Mobilier d’accueil');
     await page.getByLabel('Quantité (ligne 1)').fill('2');
     await page.getByLabel('Prix unitaire HT (ligne 1)').fill('1 234,50');
-    await expect.poll(() => page.getByTestId('total-ht').textContent()).toBe('2 469,00 €');
+    await expect.poll(() => page.getByTestId('total-ht').textContent().then(plain)).toBe('2 469,00 €');
     await page.getByRole('button', { name: '+ Ajouter une ligne' }).click();
     await page.getByLabel('Désignation (ligne 2)').fill('Pose');
     await page.getByLabel('Quantité (ligne 2)').fill('1,5');
     await page.getByLabel('Prix unitaire HT (ligne 2)').fill('80');
     await page.getByLabel('TVA (ligne 2)').fill('10');
     // 2 469,00 + 120,00 HT; TVA 493,80 + 12,00
-    await expect.poll(() => page.getByTestId('total-ht').textContent()).toBe('2 589,00 €');
-    expect(await page.getByTestId('total-tva').textContent()).toBe('505,80 €');
-    expect(await page.getByTestId('total-ttc').textContent()).toBe('3 094,80 €');
+    await expect.poll(() => page.getByTestId('total-ht').textContent().then(plain)).toBe('2 589,00 €');
+    expect(await page.getByTestId('total-tva').textContent().then(plain)).toBe('505,80 €');
+    expect(await page.getByTestId('total-ttc').textContent().then(plain)).toBe('3 094,80 €');
     await page.screenshot({ path: `${SHOTS}/crm-devis.png`, fullPage: true });
 
     await page.getByRole('button', { name: 'Créer le devis' }).click();
@@ -104,7 +105,7 @@ describe('devis editor', () => {
     const saved = await api('GET', `/devis/${id}/`);
     expect([saved.montant, saved.montantTva, saved.montantTtc]).toEqual([2589, 505.8, 3094.8]);
     await page.reload();
-    await expect.poll(() => page.getByTestId('total-ttc').textContent()).toBe('3 094,80 €');
+    await expect.poll(() => page.getByTestId('total-ttc').textContent().then(plain)).toBe('3 094,80 €');
     expect(await page.getByRole('link', { name: 'Télécharger le PDF' }).getAttribute('href')).toBe(`/api/devis/${id}/pdf/`);
 
     const [pdf] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Télécharger le PDF' }).click()]);
@@ -113,7 +114,7 @@ describe('devis editor', () => {
 
     await page.getByRole('button', { name: 'Nouvelle version' }).click();
     await page.getByRole('heading', { name: /version 2/ }).waitFor();
-    expect(await page.getByTestId('total-ht').textContent()).toBe('2 589,00 €');
+    expect(await page.getByTestId('total-ht').textContent().then(plain)).toBe('2 589,00 €');
     await page.context().close();
   });
 

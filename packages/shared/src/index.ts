@@ -10,5 +10,7 @@ export * from './users.js';
 export * from './auth.js';
 export * from './dashboard.js';
 export * from './rapports.js';
+export * from './recherche.js';
+export * from './lots.js';
 export * from './platform.js';
 export * from './webhooks.js';

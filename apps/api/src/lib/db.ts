@@ -81,6 +81,40 @@ function numberPlaceholders(text: string): string | null {
   return out;
 }
 
+/**
+ * All rows of a plain `select`, in batches through a server-side cursor (exports of whole lists:
+ * memory stays at one batch whatever the number of rows). Runs on its own pooled connection, in a
+ * read-only transaction (one consistent snapshot); stopping the iteration early (client gone)
+ * closes the cursor and gives the connection back.
+ */
+export async function* streamRows<T = Record<string, any>>(em: EntityManager, text: string, params: unknown[], batchSize = 1000): AsyncGenerator<T[]> {
+  const numbered = readOnlyText(text, params);
+  if (numbered === null) throw new Error('streamRows: a plain select with scalar parameters is expected');
+  const knex = em.getConnection().getKnex() as any;
+  const client = knex.client;
+  const conn = await client.acquireConnection();
+  const run = (q: string, values: unknown[] = []) => {
+    client.emit('query', { __knexUid: conn.__knexUid, method: 'raw', sql: q, bindings: values });
+    return conn.query({ text: q, values });
+  };
+  let open = false;
+  try {
+    await run('begin transaction isolation level repeatable read, read only');
+    open = true;
+    await run(`declare crm_stream no scroll cursor for ${numbered}`, params);
+    for (;;) {
+      const res = await run(`fetch ${Math.trunc(batchSize)} from crm_stream`);
+      if (res.rows.length) yield res.rows as T[];
+      if (res.rows.length < batchSize) break;
+    }
+  } catch (err) {
+    throw em.getDriver().convertException(err as Error);
+  } finally {
+    if (open) await conn.query('rollback').catch(() => undefined);
+    await client.releaseConnection(conn);
+  }
+}
+
 export async function sqlOne<T = Record<string, any>>(em: EntityManager, text: string, params: unknown[] = []): Promise<T | undefined> {
   const rows = await sql<T>(em, text, params);
   return rows[0];

@@ -68,16 +68,23 @@ function csvCell(value: Cell, type: CellType): string {
 
 const csvLabel = (c: ReportColumn) => (c.type === 'ratio' ? `${c.label} (%)` : c.label);
 
+/** The header line of a CSV table (no line break). */
+export const csvHeaderLine = (colonnes: ReportColumn[]): string => colonnes.map((c) => csvCell(csvLabel(c), 'text')).join(';');
+/** One CSV data line (no line break). */
+export const csvLine = (colonnes: ReportColumn[], row: Record<string, Cell>): string => colonnes.map((c) => csvCell(row[c.key], c.type)).join(';');
+/** Byte order mark: French Excel reads the file as UTF-8. */
+export const CSV_BOM = '\uFEFF';
+
 export function toCsv(doc: ReportDocument): Buffer {
   const lines: string[] = [];
   const sections = doc.tables.length > 1;
   for (const table of doc.tables) {
     if (sections) lines.push(csvCell(table.titre, 'text'));
-    lines.push(table.colonnes.map((c) => csvCell(csvLabel(c), 'text')).join(';'));
-    for (const row of table.lignes) lines.push(table.colonnes.map((c) => csvCell(row[c.key], c.type)).join(';'));
+    lines.push(csvHeaderLine(table.colonnes));
+    for (const row of table.lignes) lines.push(csvLine(table.colonnes, row));
     if (sections) lines.push('');
   }
-  return Buffer.from(`\uFEFF${lines.join('\r\n')}\r\n`, 'utf8');
+  return Buffer.from(`${CSV_BOM}${lines.join('\r\n')}\r\n`, 'utf8');
 }
 
 // --- XLSX: one sheet per table, typed cells with number formats -------------------------------
@@ -97,6 +104,24 @@ function sheetName(title: string, used: Set<string>): string {
   return name;
 }
 
+/** Sheet columns: header, key, width by weight, number format by type. */
+export const xlsxColumns = (colonnes: ReportColumn[]) =>
+  colonnes.map((c) => ({
+    header: c.label,
+    key: c.key,
+    width: Math.max(12, Math.min(45, (c.weight ?? 1) * 14, c.label.length + 4)),
+    style: XLSX_FORMATS[c.type] ? { numFmt: XLSX_FORMATS[c.type] } : {},
+  }));
+
+/** A row's values by column key (text stays text: ExcelJS never turns a string into a formula). */
+export const xlsxRow = (colonnes: ReportColumn[], row: Record<string, Cell>) => Object.fromEntries(colonnes.map((c) => [c.key, row[c.key] ?? null]));
+
+export function styleXlsxHeader(header: ExcelJS.Row): void {
+  header.font = { bold: true, color: { argb: 'FFFFFFFF' } };
+  header.fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: `FF${COLORS.primary.slice(1).toUpperCase()}` } };
+  header.alignment = { vertical: 'middle' };
+}
+
 export async function toXlsx(doc: ReportDocument): Promise<Buffer> {
   const wb = new ExcelJS.Workbook();
   wb.creator = 'CRM';
@@ -105,19 +130,9 @@ export async function toXlsx(doc: ReportDocument): Promise<Buffer> {
   const used = new Set<string>();
   for (const table of doc.tables) {
     const ws = wb.addWorksheet(sheetName(table.titre, used), { views: [{ state: 'frozen', ySplit: 1 }] });
-    ws.columns = table.colonnes.map((c) => ({
-      header: c.label,
-      key: c.key,
-      width: Math.max(12, Math.min(45, (c.weight ?? 1) * 14, c.label.length + 4)),
-      style: XLSX_FORMATS[c.type] ? { numFmt: XLSX_FORMATS[c.type] } : {},
-    }));
-    for (const row of table.lignes) {
-      ws.addRow(Object.fromEntries(table.colonnes.map((c) => [c.key, row[c.key] ?? null])));
-    }
-    const header = ws.getRow(1);
-    header.font = { bold: true, color: { argb: 'FFFFFFFF' } };
-    header.fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: `FF${COLORS.primary.slice(1).toUpperCase()}` } };
-    header.alignment = { vertical: 'middle' };
+    ws.columns = xlsxColumns(table.colonnes);
+    for (const row of table.lignes) ws.addRow(xlsxRow(table.colonnes, row));
+    styleXlsxHeader(ws.getRow(1));
     if (table.avecTotal && table.lignes.length) ws.getRow(table.lignes.length + 1).font = { bold: true };
     if (table.lignes.length) ws.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: table.colonnes.length } };
   }

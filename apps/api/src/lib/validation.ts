@@ -19,3 +19,28 @@ export function parseOr400<T extends z.ZodType>(schema: T, value: unknown, prefi
  * Anything else is NaN, which the id schema refuses (400).
  */
 export const pathId = (segment: string): number => (/^[1-9]\d{0,15}$/.test(segment) ? Number(segment) : Number.NaN);
+
+/** The zod type under optional/default/nullable wrappers. */
+function baseType(t: any): string | undefined {
+  let cur = t;
+  for (let i = 0; i < 10 && cur?._zod?.def; i++) {
+    const def = cur._zod.def;
+    if (def.innerType) cur = def.innerType;
+    else if (def.type === 'pipe' && def.in) cur = def.in;
+    else return def.type;
+  }
+  return cur?._zod?.def?.type;
+}
+
+/**
+ * A query string read by a plain route like the REST adapter reads it for procedures: numbers
+ * converted where the schema wants numbers (so `?responsable=3` means the same everywhere).
+ */
+export function queryValues(schema: z.ZodObject, query: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...query };
+  for (const [key, shape] of Object.entries(schema.shape)) {
+    const v = out[key];
+    if (typeof v === 'string' && baseType(shape) === 'number' && v.trim() !== '' && !Number.isNaN(Number(v))) out[key] = Number(v);
+  }
+  return out;
+}

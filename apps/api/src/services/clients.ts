@@ -7,7 +7,8 @@ import type { AuthUser } from '../auth/sessions.js';
 import { conflict, fieldError, forbidden, notFound } from '../lib/errors.js';
 import { resolveRefs } from './refs.js';
 import { countCacheOf, countRows, ISO_UTC, lockRow, money, orderBy, sql, sqlOne, Where } from '../lib/db.js';
-import { addSearch } from './listing.js';
+import { idArray } from './kanban.js';
+import { addSearch, type Resource } from './listing.js';
 import { scopeByClient, seesAll } from './visibility.js';
 
 type ListInput = z.infer<typeof clientListInput>;
@@ -16,11 +17,12 @@ type PatchInput = Omit<z.infer<typeof clientPatchInput>, 'id'>;
 
 const ORDER_COLUMNS = { nom: 'c.nom', societe: 'c.societe', dateCreation: 'c.date_creation', dateModification: 'c.date_modification' };
 
-const SELECT = `
-  select c.id, c.nom, c.societe, c.email, c.telephone, c.notes, c.categorie, c.responsable_id,
+const COLUMNS = `c.id, c.nom, c.societe, c.email, c.telephone, c.notes, c.categorie, c.responsable_id,
          coalesce(nullif(btrim(u.first_name || ' ' || u.last_name), ''), u.username) as responsable_nom,
-         ${ISO_UTC('c.date_creation')} as date_creation, ${ISO_UTC('c.date_modification')} as date_modification
-  from clients c left join users u on u.id = c.responsable_id`;
+         ${ISO_UTC('c.date_creation')} as date_creation, ${ISO_UTC('c.date_modification')} as date_modification`;
+const FROM = 'from clients c left join users u on u.id = c.responsable_id';
+const SELECT = `select ${COLUMNS} ${FROM}`;
+const DEFAULT_ORDER = 'c.date_creation desc, c.id desc';
 
 /** The page with the total number of matching rows on each row (computed before limit/offset). */
 const SELECT_WITH_TOTAL = SELECT.replace(/^\s*select /, 'select count(*) over ()::int as total_count, ');
@@ -48,13 +50,22 @@ export function clientSearch(where: Where, search: string | undefined, alias = '
   return addSearch(where, search, `${alias}.nom || ' ' || ${alias}.societe || ' ' || coalesce(${alias}.email, '')`);
 }
 
-export async function listClients(em: EntityManager, user: AuthUser, input: ListInput): Promise<Page<ClientOut>> {
+/** The list's filters, search and visibility (its pages and its export). */
+export function clientFilters(user: AuthUser, input: Omit<ListInput, 'page' | 'pageSize'>): Where {
   const where = scopeByClient(new Where(), user);
   clientSearch(where, input.search);
   if (input.categorie !== undefined) where.add('c.categorie = ?', input.categorie);
   if (input.responsable !== undefined) where.add('c.responsable_id = ?', input.responsable);
+  return where;
+}
+
+/** How clients are read (the list's export streams every page of it). */
+export const CLIENT_RESOURCE: Resource<ClientOut> = { from: FROM, columns: COLUMNS, orderColumns: ORDER_COLUMNS, defaultOrder: DEFAULT_ORDER, map: toOut };
+
+export async function listClients(em: EntityManager, user: AuthUser, input: ListInput): Promise<Page<ClientOut>> {
+  const where = clientFilters(user, input);
   const offset = (input.page - 1) * input.pageSize;
-  const order = orderBy(input.ordering, ORDER_COLUMNS, 'c.date_creation desc, c.id desc');
+  const order = orderBy(input.ordering, ORDER_COLUMNS, DEFAULT_ORDER);
   const countSql = `select count(*)::int as n from clients c ${where}`;
   const exactCount = async () => (await sqlOne<{ n: number }>(em, countSql, where.params))!.n;
   if (input.search) {
@@ -149,6 +160,22 @@ export async function updateClient(em: EntityManager, user: AuthUser, id: number
 }
 
 /**
+ * Deletes clients with everything hanging off them (cascade), inside the caller's transaction:
+ * taches, projets, devis, opportunites, then the clients. Set-based (single and bulk deletes).
+ */
+export async function purgeClients(tem: EntityManager, ids: number[]): Promise<void> {
+  const arr = idArray(ids);
+  await sql(tem, `delete from taches where client_id = any(?::int[]) or projet_id in (select id from projets where client_id = any(?::int[]))`, [arr, arr]);
+  await sql(tem, `update projets set devis_associe_id = null where client_id = any(?::int[])`, [arr]);
+  await sql(tem, `delete from projets where client_id = any(?::int[])`, [arr]);
+  await sql(tem, `update projets set devis_associe_id = null where devis_associe_id in
+    (select d.id from devis d join opportunites o on o.id = d.opportunite_id where o.client_id = any(?::int[]))`, [arr]);
+  await sql(tem, `delete from devis where opportunite_id in (select id from opportunites where client_id = any(?::int[]))`, [arr]);
+  await sql(tem, `delete from opportunites where client_id = any(?::int[])`, [arr]);
+  await sql(tem, `delete from clients where id = any(?::int[])`, [arr]);
+}
+
+/**
  * Deletes a client. With children (projets, opportunites, taches) → 409, unless `cascade`
  * (admin only) removes them all in one transaction.
  */
@@ -162,17 +189,9 @@ export async function deleteClient(em: EntityManager, user: AuthUser, id: number
             + (select count(*) from taches where client_id = ?) as n`,
       [id, id, id],
     );
-    if (Number(c.n) > 0) {
-      if (!cascade) throw conflict('error.client_has_children');
-      await sql(tem, `delete from taches where client_id = ? or projet_id in (select id from projets where client_id = ?)`, [id, id]);
-      await sql(tem, `update projets set devis_associe_id = null where client_id = ?`, [id]);
-      await sql(tem, `delete from projets where client_id = ?`, [id]);
-      await sql(tem, `update projets set devis_associe_id = null where devis_associe_id in
-        (select d.id from devis d join opportunites o on o.id = d.opportunite_id where o.client_id = ?)`, [id]);
-      await sql(tem, `delete from devis where opportunite_id in (select id from opportunites where client_id = ?)`, [id]);
-      await sql(tem, `delete from opportunites where client_id = ?`, [id]);
-    }
-    await sql(tem, `delete from clients where id = ?`, [id]);
+    if (Number(c.n) === 0) await sql(tem, 'delete from clients where id = ?', [id]);
+    else if (!cascade) throw conflict('error.client_has_children');
+    else await purgeClients(tem, [id]);
   });
   // Raw SQL (no entity events): the cached big-list counts are stale now that it is committed.
   countCacheOf(em, 'clients')?.invalidate();

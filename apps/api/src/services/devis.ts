@@ -42,7 +42,8 @@ function toOut(r: Row): DevisOut {
   };
 }
 
-function filters(user: AuthUser, input: ListInput): Where {
+/** The list's filters, search and visibility (its pages and its export). */
+export function devisFilters(user: AuthUser, input: ListInput): Where {
   const where = scopeByClient(new Where(), user);
   addSearch(where, input.search, 'd.contenu');
   if (input.statut !== undefined) where.add('d.statut = ?', input.statut);
@@ -60,13 +61,18 @@ export const DEVIS_RESOURCE: Resource<DevisOut> = {
 };
 
 export function listDevis(em: EntityManager, user: AuthUser, input: ListInput): Promise<Page<DevisOut>> {
-  return listResource(em, DEVIS_RESOURCE, input, filters(user, input));
+  return listResource(em, DEVIS_RESOURCE, input, devisFilters(user, input));
 }
 
 /** `GET /opportunites/{id}/devis/`: 404 when the opportunity is not visible. */
 export function listDevisOfOpportunite(em: EntityManager, user: AuthUser, opportuniteId: number, input: ListInput): Promise<Page<DevisOut>> {
-  const where = filters(user, input).add('d.opportunite_id = ?', opportuniteId);
-  return listResource(em, DEVIS_RESOURCE, input, where, visibleParent(user, 'opportunite', opportuniteId));
+  const q = devisOfOpportunite(user, opportuniteId, input);
+  return listResource(em, DEVIS_RESOURCE, input, q.where, q.parent);
+}
+
+/** The sub-list's filters and its parent check (pages and export). */
+export function devisOfOpportunite(user: AuthUser, opportuniteId: number, input: ListInput) {
+  return { where: devisFilters(user, input).add('d.opportunite_id = ?', opportuniteId), parent: visibleParent(user, 'opportunite', opportuniteId) };
 }
 
 export async function getDevis(em: EntityManager, user: AuthUser, id: number): Promise<DevisOut> {

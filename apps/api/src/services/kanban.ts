@@ -86,3 +86,38 @@ export async function retryMoves<T>(fn: () => Promise<T>, attempts = 5): Promise
     }
   }
 }
+
+/** Postgres array literal of ids (one bound parameter, `= any(?::int[])`, whatever the count). */
+export const idArray = (ids: number[]): string => `{${ids.map((n) => Math.trunc(n)).join(',')}}`;
+
+/** Renumbers the given columns contiguously from 0, in their current order (after bulk moves or deletions). */
+export async function renumberColumns(em: EntityManager, board: Board, values: string[]): Promise<void> {
+  if (!values.length) return;
+  const { table, column } = board;
+  await sql(em, `update ${table} t set position = r.rn - 1
+    from (select id, row_number() over (partition by ${column} order by position, id) as rn from ${table} where ${column} = any(?::text[])) r
+    where t.id = r.id and t.position <> r.rn - 1`, [`{${values.map((v) => `"${v}"`).join(',')}}`]);
+}
+
+/**
+ * Bulk move (bulk actions): the cards not already in column `target` go to its end, in their
+ * previous order, with `extraSet` applied to them; the columns they left are renumbered. Every
+ * column involved is locked first (same order as single moves). Returns the ids moved.
+ */
+export async function moveManyToColumn(em: EntityManager, board: Board, ids: number[], target: string, extraSet = '', extraParams: unknown[] = []): Promise<number[]> {
+  const { table, column } = board;
+  const arr = idArray(ids);
+  const sources = (await sql<{ v: string }>(em, `select distinct ${column} as v from ${table} where id = any(?::int[]) and ${column} <> ?`, [arr, target])).map((r) => r.v);
+  if (!sources.length) return [];
+  await lockColumns(em, board, [...sources, target]);
+  const moved = await sql<{ id: number }>(
+    em,
+    `with m as (select id, row_number() over (order by ${column}, position, id) as rn from ${table} where id = any(?::int[]) and ${column} <> ?),
+          base as (select coalesce(max(position) + 1, 0) as p from ${table} where ${column} = ?)
+     update ${table} t set ${column} = ?, position = base.p + m.rn - 1, date_modification = now()${extraSet ? `, ${extraSet}` : ''}
+       from m, base where t.id = m.id returning t.id`,
+    [arr, target, target, target, ...extraParams],
+  );
+  await renumberColumns(em, board, sources);
+  return moved.map((r) => r.id);
+}

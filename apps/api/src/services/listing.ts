@@ -1,7 +1,7 @@
 import type { EntityManager } from '@crm/db';
 import type { Page } from '@crm/shared';
 import { notFound } from '../lib/errors.js';
-import { orderBy, searchPattern, sql, sqlOne, type Where } from '../lib/db.js';
+import { orderBy, searchPattern, sql, sqlOne, streamRows, type Where } from '../lib/db.js';
 
 export type Row = Record<string, any>;
 
@@ -94,4 +94,15 @@ export async function getResource<T>(em: EntityManager, resource: Resource<T>, w
   const row = await sqlOne(em, `select ${resource.columns} ${resource.from} ${where}`, where.params);
   if (!row) throw notFound();
   return resource.map(row);
+}
+
+/**
+ * Every row of a list (all pages), in the order of its pages, as batches of mapped rows: the same
+ * joins, filters, search, ordering and mapping as `listResource`, through a server-side cursor.
+ */
+export async function* streamResource<T>(em: EntityManager, resource: Resource<T>, ordering: string | undefined, where: Where): AsyncGenerator<T[]> {
+  const order = orderBy(ordering, resource.orderColumns, resource.defaultOrder);
+  for await (const rows of streamRows(em, `select ${resource.columns} ${resource.from} ${where} ${order}`, where.params)) {
+    yield rows.map(resource.map);
+  }
 }

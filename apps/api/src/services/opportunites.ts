@@ -57,7 +57,8 @@ function toOut(r: Row): OpportuniteOut {
   };
 }
 
-function filters(user: AuthUser, input: ListInput): Where {
+/** The list's filters, search and visibility (its pages and its export). */
+export function opportuniteFilters(user: AuthUser, input: ListInput): Where {
   const where = scopeByClient(new Where(), user);
   addSearch(where, input.search, `o.nom || ' ' || o.notes`);
   if (input.etape !== undefined) where.add('o.etape = ?', input.etape);
@@ -79,13 +80,18 @@ export const OPPORTUNITE_RESOURCE: Resource<OpportuniteOut> = {
 };
 
 export function listOpportunites(em: EntityManager, user: AuthUser, input: ListInput): Promise<Page<OpportuniteOut>> {
-  return listResource(em, OPPORTUNITE_RESOURCE, input, filters(user, input));
+  return listResource(em, OPPORTUNITE_RESOURCE, input, opportuniteFilters(user, input));
 }
 
 /** `GET /clients/{id}/opportunites/`: 404 when the client is not visible. */
 export function listOpportunitesOfClient(em: EntityManager, user: AuthUser, clientId: number, input: ListInput): Promise<Page<OpportuniteOut>> {
-  const where = filters(user, input).add('o.client_id = ?', clientId);
-  return listResource(em, OPPORTUNITE_RESOURCE, input, where, visibleParent(user, 'client', clientId));
+  const q = opportunitesOfClient(user, clientId, input);
+  return listResource(em, OPPORTUNITE_RESOURCE, input, q.where, q.parent);
+}
+
+/** The sub-list's filters and its parent check (pages and export). */
+export function opportunitesOfClient(user: AuthUser, clientId: number, input: ListInput) {
+  return { where: opportuniteFilters(user, input).add('o.client_id = ?', clientId), parent: visibleParent(user, 'client', clientId) };
 }
 
 export async function getOpportunite(em: EntityManager, user: AuthUser, id: number): Promise<OpportuniteOut> {

@@ -44,7 +44,8 @@ function toOut(r: Row): ProjetOut {
 /** `enRetard` as SQL: dateFin passed and not termine (same rule as toOut). */
 const EN_RETARD = `(p.date_fin < ?::date and p.statut <> 'termine')`;
 
-function filters(user: AuthUser, input: ListInput): Where {
+/** The list's filters, search and visibility (its pages and its export). */
+export function projetFilters(user: AuthUser, input: ListInput): Where {
   const where = scopeByClient(new Where(), user);
   addSearch(where, input.search, `p.titre || ' ' || p.description`);
   if (input.statut !== undefined) where.add('p.statut = ?', input.statut);
@@ -64,13 +65,18 @@ export const PROJET_RESOURCE: Resource<ProjetOut> = {
 };
 
 export function listProjets(em: EntityManager, user: AuthUser, input: ListInput): Promise<Page<ProjetOut>> {
-  return listResource(em, PROJET_RESOURCE, input, filters(user, input));
+  return listResource(em, PROJET_RESOURCE, input, projetFilters(user, input));
 }
 
 /** `GET /clients/{id}/projets/`: 404 when the client is not visible. */
 export function listProjetsOfClient(em: EntityManager, user: AuthUser, clientId: number, input: ListInput): Promise<Page<ProjetOut>> {
-  const where = filters(user, input).add('p.client_id = ?', clientId);
-  return listResource(em, PROJET_RESOURCE, input, where, visibleParent(user, 'client', clientId));
+  const q = projetsOfClient(user, clientId, input);
+  return listResource(em, PROJET_RESOURCE, input, q.where, q.parent);
+}
+
+/** The sub-list's filters and its parent check (pages and export). */
+export function projetsOfClient(user: AuthUser, clientId: number, input: ListInput) {
+  return { where: projetFilters(user, input).add('p.client_id = ?', clientId), parent: visibleParent(user, 'client', clientId) };
 }
 
 export async function getProjet(em: EntityManager, user: AuthUser, id: number): Promise<ProjetOut> {

@@ -49,7 +49,8 @@ function toOut(r: Row): TacheOut {
 
 const EN_RETARD = `(t.date_echeance < ?::date and t.statut <> 'terminee')`;
 
-function filters(user: AuthUser, input: ListInput): Where {
+/** The list's filters, search and visibility (its pages and its export). */
+export function tacheFilters(user: AuthUser, input: ListInput): Where {
   const where = scopeTaches(new Where(), user);
   addSearch(where, input.search, `t.titre || ' ' || t.description`);
   if (input.statut !== undefined) where.add('t.statut = ?', input.statut);
@@ -74,19 +75,29 @@ export const TACHE_RESOURCE: Resource<TacheOut> = {
 };
 
 export function listTaches(em: EntityManager, user: AuthUser, input: ListInput): Promise<Page<TacheOut>> {
-  return listResource(em, TACHE_RESOURCE, input, filters(user, input));
+  return listResource(em, TACHE_RESOURCE, input, tacheFilters(user, input));
 }
 
 /** `GET /projets/{id}/taches/`: 404 when the projet is not visible. */
 export function listTachesOfProjet(em: EntityManager, user: AuthUser, projetId: number, input: ListInput): Promise<Page<TacheOut>> {
-  const where = filters(user, input).add('t.projet_id = ?', projetId);
-  return listResource(em, TACHE_RESOURCE, input, where, visibleParent(user, 'projet', projetId));
+  const q = tachesOfProjet(user, projetId, input);
+  return listResource(em, TACHE_RESOURCE, input, q.where, q.parent);
+}
+
+/** The sub-list's filters and its parent check (pages and export). */
+export function tachesOfProjet(user: AuthUser, projetId: number, input: ListInput) {
+  return { where: tacheFilters(user, input).add('t.projet_id = ?', projetId), parent: visibleParent(user, 'projet', projetId) };
 }
 
 /** `GET /clients/{id}/taches/`: 404 when the client is not visible. */
 export function listTachesOfClient(em: EntityManager, user: AuthUser, clientId: number, input: ListInput): Promise<Page<TacheOut>> {
-  const where = filters(user, input).add('t.client_id = ?', clientId);
-  return listResource(em, TACHE_RESOURCE, input, where, visibleParent(user, 'client', clientId));
+  const q = tachesOfClient(user, clientId, input);
+  return listResource(em, TACHE_RESOURCE, input, q.where, q.parent);
+}
+
+/** The sub-list's filters and its parent check (pages and export). */
+export function tachesOfClient(user: AuthUser, clientId: number, input: ListInput) {
+  return { where: tacheFilters(user, input).add('t.client_id = ?', clientId), parent: visibleParent(user, 'client', clientId) };
 }
 
 /**

@@ -6,7 +6,7 @@ import type { z } from 'zod';
 import { hashPassword } from '../auth/passwords.js';
 import { conflict, fieldError, notFound } from '../lib/errors.js';
 import { iso, orderBy, sql, sqlOne, Where } from '../lib/db.js';
-import { addSearch } from './listing.js';
+import { addSearch, type Resource } from './listing.js';
 
 export const USER_COLUMNS = `u.id, u.username, u.email, u.first_name, u.last_name, u.role, u.departement, u.telephone, u.is_active, u.date_creation`;
 
@@ -40,10 +40,25 @@ const USER_ORDER_COLUMNS: Record<string, string> = {
   role: `case u.role when 'admin' then 0 when 'manager' then 1 else 2 end`,
 };
 
-export async function listUsers(em: EntityManager, input: z.infer<typeof userListInput>): Promise<Page<UserOut>> {
+/** The list's filters and search (its pages and its export). */
+export function userFilters(input: Omit<z.infer<typeof userListInput>, 'page' | 'pageSize'>): Where {
   const where = new Where();
   addSearch(where, input.search, `u.username || ' ' || u.first_name || ' ' || u.last_name || ' ' || u.email`);
   if (input.isActive) where.add('u.is_active = ?', input.isActive === 'true');
+  return where;
+}
+
+/** How users are read (the list's export streams every page of it, in the same order). */
+export const USER_RESOURCE: Resource<UserOut> = {
+  from: 'from users u',
+  columns: USER_COLUMNS,
+  orderColumns: USER_ORDER_COLUMNS,
+  defaultOrder: 'u.username, u.id',
+  map: userOut,
+};
+
+export async function listUsers(em: EntityManager, input: z.infer<typeof userListInput>): Promise<Page<UserOut>> {
+  const where = userFilters(input);
   const offset = (input.page - 1) * input.pageSize;
   const [c] = await sql<{ n: number }>(em, `select count(*)::int as n from users u ${where}`, where.params);
   const rows = c.n > offset

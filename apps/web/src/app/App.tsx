@@ -13,11 +13,12 @@ export function App() {
   const [router] = useState(() => {
     const r = makeRouter();
     // A 401 that survived the refresh: the session is over (expired, revoked, logged out elsewhere).
-    setSessionLostHandler(() => {
+    // The page's form drafts stay in sessionStorage and come back after the login.
+    setSessionLostHandler(({ expired }) => {
       const { pathname, search } = r.state.location;
       if (pathname === '/login') return;
       queryClient.clear();
-      void r.navigate(`/login?next=${encodeURIComponent(pathname + search)}`, { replace: true });
+      void r.navigate(`/login?next=${encodeURIComponent(pathname + search)}${expired ? '&session=expiree' : ''}`, { replace: true });
     });
     return r;
   });

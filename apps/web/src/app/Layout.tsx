@@ -1,13 +1,14 @@
-import { Suspense, useEffect } from 'react';
+import { Suspense, useEffect, useState } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { NavLink, Outlet, useLocation, useNavigate } from 'react-router-dom';
 import { LABELS } from '@crm/shared';
 import { useTRPC } from '../lib/trpc';
 import { displayName, useCurrentUser } from '../features/auth/currentUser';
 import { Loading } from '../components/Status';
+import { SearchLauncher } from '../features/recherche/SearchLauncher';
 
 /** `match`: the section a link stands for (list, board, detail and form pages). */
-const NAV: { to: string; label: string; icon: string; match: RegExp }[] = [
+export const NAV: { to: string; label: string; icon: string; match: RegExp }[] = [
   { to: '/', label: 'Tableau de bord', icon: '◧', match: /^\/$/ },
   { to: '/clients', label: 'Clients', icon: '◉', match: /^\/clients/ },
   { to: '/projets', label: 'Projets', icon: '▤', match: /^\/projets/ },
@@ -32,6 +33,9 @@ export function Layout() {
       },
     }),
   );
+  // Phones: the navigation folds behind a « Menu » button and folds back after each navigation.
+  const [menuOpen, setMenuOpen] = useState(false);
+  useEffect(() => setMenuOpen(false), [location.pathname]);
   // Move focus to the new page's heading so screen readers announce navigation.
   useEffect(() => {
     document.querySelector<HTMLElement>('main h1')?.focus?.();
@@ -42,14 +46,20 @@ export function Layout() {
       <a href="#contenu" className="skip-link">
         Aller au contenu
       </a>
-      <aside className="sidebar">
-        <div className="brand">
-          <span className="brand-mark" aria-hidden="true">
-            C
-          </span>
-          CRM
+      <aside className={`sidebar${menuOpen ? ' sidebar--open' : ''}`}>
+        <div className="sidebar-top">
+          <div className="brand">
+            <span className="brand-mark" aria-hidden="true">
+              C
+            </span>
+            CRM
+          </div>
+          <button type="button" className="menu-toggle" aria-expanded={menuOpen} aria-controls="menu-principal" onClick={() => setMenuOpen((o) => !o)}>
+            <span aria-hidden="true">☰</span> Menu
+          </button>
         </div>
-        <nav aria-label="Navigation principale">
+        <SearchLauncher pages={NAV} />
+        <nav aria-label="Navigation principale" id="menu-principal">
           <ul>
             {NAV.map((n) => (
               <li key={n.to}>

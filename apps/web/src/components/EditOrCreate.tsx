@@ -5,12 +5,14 @@ import { QueryState } from './Status';
 export function EditOrCreate<T>({
   id,
   query,
+  notFound,
   children,
 }: {
+  notFound?: { to: string; label: string };
   id: string | undefined;
-  query: { isPending: boolean; error: unknown; data?: T };
+  query: { isPending: boolean; error: unknown; data?: T; refetch?: () => unknown };
   children: (data: T | undefined) => ReactNode;
 }) {
   if (!id) return <>{children(undefined)}</>;
-  return <QueryState query={query}>{query.data !== undefined && children(query.data)}</QueryState>;
+  return <QueryState query={query} notFound={notFound ?? { to: '/', label: 'Tableau de bord' }}>{query.data !== undefined && children(query.data)}</QueryState>;
 }

@@ -1,21 +1,82 @@
 import { useEffect, useId, useRef, type ReactNode } from 'react';
 
-/** Accessible modal: labelled dialog, focus moved inside, Escape closes, focus restored on close. */
-export function Modal({ title, onClose, wide, children }: { title: string; onClose: () => void; wide?: boolean; children: ReactNode }) {
+const FOCUSABLE = 'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
+
+/** A radio of a group that has a checked one: Tab goes to the checked radio only. */
+const unselectedRadio = (el: HTMLElement) =>
+  el instanceof HTMLInputElement && el.type === 'radio' && !el.checked && !!el.form?.querySelector(`input[type="radio"][name="${CSS.escape(el.name)}"]:checked`);
+
+/** Tab and Shift+Tab cycle inside the dialog: the page behind is inert for the keyboard too. */
+function trapTab(e: KeyboardEvent, dialog: HTMLElement): void {
+  const items = [...dialog.querySelectorAll<HTMLElement>(FOCUSABLE)].filter((el) => (el.offsetParent !== null || el === document.activeElement) && !unselectedRadio(el));
+  if (items.length === 0) return e.preventDefault();
+  const first = items[0];
+  const last = items[items.length - 1];
+  const active = document.activeElement;
+  const inside = dialog.contains(active) && active !== dialog;
+  if (e.shiftKey && (active === first || !inside)) {
+    e.preventDefault();
+    last.focus();
+  } else if (!e.shiftKey && (active === last || !inside)) {
+    e.preventDefault();
+    first.focus();
+  }
+}
+
+/**
+ * Accessible modal: labelled dialog, focus moved inside and kept there (Tab wraps), Escape closes,
+ * focus restored on close — to where it was, or where `returnFocus` puts it (e.g. a board card
+ * that moved while the dialog was open).
+ */
+export function Modal({
+  title,
+  onClose,
+  wide,
+  returnFocus,
+  children,
+}: {
+  title: string;
+  onClose: () => void;
+  wide?: boolean;
+  returnFocus?: () => void;
+  children: ReactNode;
+}) {
   const titleId = useId();
   const ref = useRef<HTMLDivElement>(null);
   const close = useRef(onClose);
   close.current = onClose;
-  // Once per opening: focus inside, Escape closes, focus goes back where it was.
+  const restore = useRef(returnFocus);
+  restore.current = returnFocus;
+  // Once per opening: focus inside and kept inside (Tab wraps; focus moved behind the dialog by
+  // other code, e.g. a drag library restoring it, comes back), Escape closes, focus goes back.
   useEffect(() => {
     const previous = document.activeElement as HTMLElement | null;
-    const first = ref.current?.querySelector<HTMLElement>('input, select, textarea, button:not(.modal-close)');
-    (first ?? ref.current)?.focus();
-    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && close.current();
+    const dialog = ref.current;
+    const firstField = () => dialog?.querySelector<HTMLElement>('input:checked, input:not([type="radio"]), select, textarea, button:not(.modal-close)') ?? dialog;
+    firstField()?.focus();
+    const topmost = () => {
+      const open = document.querySelectorAll('[role="dialog"][aria-modal="true"]');
+      return open[open.length - 1] === dialog;
+    };
+    const onKey = (e: KeyboardEvent) => {
+      if (!topmost()) return;
+      if (e.key === 'Escape') {
+        e.preventDefault();
+        close.current();
+      } else if (e.key === 'Tab' && dialog) {
+        trapTab(e, dialog);
+      }
+    };
+    const onFocusIn = (e: FocusEvent) => {
+      if (dialog && topmost() && e.target instanceof Node && !dialog.contains(e.target)) firstField()?.focus();
+    };
     document.addEventListener('keydown', onKey);
+    document.addEventListener('focusin', onFocusIn);
     return () => {
       document.removeEventListener('keydown', onKey);
-      previous?.focus?.();
+      document.removeEventListener('focusin', onFocusIn);
+      if (restore.current) restore.current();
+      else previous?.focus?.();
     };
   }, []);
   return (

@@ -17,12 +17,3 @@ export function OptionsSelect({
     </select>
   );
 }
-
-/**
- * Pickers list the first 100 choices; the value being edited (or passed in the URL) must stay
- * visible and selected even when it is not among them.
- */
-export function withCurrent(options: [string, string][], value: string, label: string | null | undefined): [string, string][] {
-  if (!value || options.some(([v]) => v === value)) return options;
-  return [[value, label || `n° ${value}`], ...options];
-}

@@ -6,15 +6,23 @@ const date = new Intl.DateTimeFormat('fr-FR', { day: 'numeric', month: 'short', 
 const dateTime = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'medium', timeStyle: 'short' });
 const month = new Intl.DateTimeFormat('fr-FR', { month: 'short', year: '2-digit', timeZone: 'UTC' });
 
-/** Intl uses narrow no-break spaces; plain spaces read the same and keep tests/copy-paste simple. */
-const plainSpaces = (s: string) => s.replace(/[\u202f\u00a0]/g, ' ');
-
-export const formatMoney = (n: number | null | undefined): string => (n == null ? '—' : plainSpaces(money.format(n)));
+// Intl's narrow no-break spaces are kept on purpose: an amount never wraps inside a number.
+export const formatMoney = (n: number | null | undefined): string => (n == null ? '—' : money.format(n));
 export const formatCents = (cents: number): string => formatMoney(cents / 100);
-export const formatNumber = (n: number | null | undefined): string => (n == null ? '—' : plainSpaces(number.format(n)));
+export const formatNumber = (n: number | null | undefined): string => (n == null ? '—' : number.format(n));
+
+/** « 1 gagnée », « 2 gagnées », « 0 gagnée » (French: singular below 2). */
+export const plural = (n: number, one: string, many: string): string => `${formatNumber(n)}\u00a0${Math.abs(n) >= 2 ? many : one}`;
+
+/** A French number in E.164 (+33…) shown in national form, « 01 23 45 67 89 »; others as given. */
+export function formatPhone(e164: string): string {
+  const m = /^\+33([1-9]\d{8})$/.exec(e164.replace(/\s/g, ''));
+  if (!m) return e164;
+  return `0${m[1]}`.replace(/(\d{2})(?=\d)/g, '$1\u00a0');
+}
 /** `ratio` in 0..1 (tauxConversion); a value above 1 is read as already in percent. */
 export const formatPercent = (ratio: number | null | undefined): string =>
-  ratio == null ? '—' : plainSpaces(percent.format(ratio > 1 ? ratio / 100 : ratio));
+  ratio == null ? '—' : percent.format(ratio > 1 ? ratio / 100 : ratio);
 
 /** `YYYY-MM-DD` (calendar date, no time zone shift) or an ISO timestamp. */
 export function formatDate(value: string | null | undefined): string {
@@ -22,6 +30,8 @@ export function formatDate(value: string | null | undefined): string {
   const d = /^\d{4}-\d{2}-\d{2}$/.test(value) ? new Date(`${value}T00:00:00Z`) : new Date(value);
   return Number.isNaN(d.getTime()) ? value : date.format(d);
 }
+/** Dates and times may wrap between their words: plain spaces. */
+const plainSpaces = (s: string) => s.replace(/[\u202f\u00a0]/g, ' ');
 export function formatDateTime(value: string | null | undefined): string {
   if (!value) return '—';
   const d = new Date(value);

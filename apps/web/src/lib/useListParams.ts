@@ -21,8 +21,10 @@ export function useListParams<K extends string>(keys: readonly K[], defaults: Pa
   const set = useCallback(
     (patch: Partial<Record<K | 'search' | 'ordering' | 'page', string | number>>) => {
       setSearchParams(
-        (prev) => {
-          const next = new URLSearchParams(prev);
+        () => {
+          // From the URL as it is now, not as it was when this callback was made: a debounced search
+          // that lands just after a filter change must keep that filter (and the reverse).
+          const next = new URLSearchParams(window.location.search);
           for (const [k, v] of Object.entries(patch)) {
             if (v === '' || v == null) next.delete(k);
             else next.set(k, String(v));

@@ -39,6 +39,11 @@ export function LoginPage() {
         </div>
         <h1>Connexion</h1>
         <p className="muted">Accédez à vos clients, opportunités et tâches.</p>
+        {params.get('session') === 'expiree' && !login.error && (
+          <div className="alert alert--info" role="status">
+            Votre session a expiré. Reconnectez-vous pour reprendre là où vous en étiez : votre saisie en cours est conservée.
+          </div>
+        )}
         <ErrorAlert error={login.error} />
         <Field label="Nom d'utilisateur ou e-mail" errors={errors.username}>
           {(p) => <input {...p} name="username" autoComplete="username" value={username} onChange={(e) => setUsername(e.target.value)} />}

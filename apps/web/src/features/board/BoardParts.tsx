@@ -1,4 +1,4 @@
-import type { KeyboardEventHandler, PointerEventHandler, ReactNode } from 'react';
+import { useEffect, useRef, type KeyboardEventHandler, type MouseEventHandler, type ReactNode, type TouchEventHandler } from 'react';
 import { useDroppable } from '@dnd-kit/core';
 import { SortableContext, useSortable, verticalListSortingStrategy } from '@dnd-kit/sortable';
 import { CSS } from '@dnd-kit/utilities';
@@ -28,8 +28,23 @@ export function BoardColumn({ id, title, cards, footer, children }: { id: string
   );
 }
 
+let focusOnMount: { id: number; until: number } | null = null;
+
+/**
+ * Puts the keyboard focus on a card's drag handle: now if it is on screen, and again when the card
+ * mounts in its new column (a move re-creates it there) within the next two seconds.
+ */
+export function focusCard(id: number): void {
+  focusOnMount = { id, until: Date.now() + 2000 };
+  document.querySelector<HTMLElement>(`[data-card-id="${id}"] .drag-handle`)?.focus();
+}
+
 export function SortableCard({ id, title, children }: { id: number; title: string; children: ReactNode }) {
   const { attributes, listeners, setNodeRef, setActivatorNodeRef, transform, transition, isDragging } = useSortable({ id });
+  const handle = useRef<HTMLButtonElement | null>(null);
+  useEffect(() => {
+    if (focusOnMount?.id === id && focusOnMount.until > Date.now()) handle.current?.focus();
+  }, [id]);
   // The whole card follows the mouse; the keyboard drags from the handle, a real button, so that
   // links and buttons inside the card stay ordinary controls.
   return (
@@ -38,11 +53,15 @@ export function SortableCard({ id, title, children }: { id: number; title: strin
       className={`board-card${isDragging ? ' board-card--dragging' : ''}`}
       style={{ transform: CSS.Transform.toString(transform), transition }}
       data-card-id={id}
-      onPointerDown={listeners?.onPointerDown as PointerEventHandler | undefined}
+      onMouseDown={listeners?.onMouseDown as MouseEventHandler | undefined}
+      onTouchStart={listeners?.onTouchStart as TouchEventHandler | undefined}
     >
       <button
         type="button"
-        ref={setActivatorNodeRef}
+        ref={(el) => {
+          handle.current = el;
+          setActivatorNodeRef(el);
+        }}
         className="drag-handle"
         {...attributes}
         aria-roledescription="poignée de déplacement"

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { useTRPC, useTRPCClient } from '../../lib/trpc';
-import { formatDateTime, formatMoney } from '../../lib/format';
+import { formatDateTime, formatMoney, formatPhone } from '../../lib/format';
 import { PageHeader } from '../../components/PageHeader';
 import { DetailList, StatCard } from '../../components/DetailList';
 import { QueryState } from '../../components/Status';
@@ -16,7 +16,7 @@ export function ClientDetailPage() {
   const client = useQuery(trpc.clients.get.queryOptions({ id }));
   const c = client.data;
   return (
-    <QueryState query={client}>
+    <QueryState query={client} notFound={{ to: '/clients', label: 'Retour aux clients' }}>
       {c && (
         <>
           <PageHeader
@@ -42,7 +42,7 @@ export function ClientDetailPage() {
             <DetailList
               items={[
                 ['E-mail', c.email ? <a href={`mailto:${c.email}`}>{c.email}</a> : ''],
-                ['Téléphone', c.telephone ? <a href={`tel:${c.telephone}`}>{c.telephone}</a> : ''],
+                ['Téléphone', c.telephone ? <a href={`tel:${c.telephone}`}>{formatPhone(c.telephone)}</a> : ''],
                 ['Catégorie', c.categorie],
                 ['Responsable', c.responsableNom],
                 ['Créé le', formatDateTime(c.dateCreation)],

@@ -3,13 +3,13 @@ import { useNavigate, useParams } from 'react-router-dom';
 import { useAfterSave } from '../../lib/useAfterSave';
 import { useTRPC, type RouterOutputs } from '../../lib/trpc';
 import { fieldErrorsOf } from '../../lib/errors';
-import { idOrNull, str, useFormValues } from '../../lib/useForm';
+import { idOrNull, str } from '../../lib/useForm';
+import { usePageForm } from '../../lib/usePageForm';
 import { Field } from '../../components/Field';
-import { OptionsSelect, withCurrent } from '../../components/OptionsSelect';
 import { FormShell } from '../../components/FormShell';
 import { PageHeader } from '../../components/PageHeader';
 import { EditOrCreate } from '../../components/EditOrCreate';
-import { useUserOptions } from '../users/useUsers';
+import { RecordPicker } from '../pickers/RecordPicker';
 
 type Client = RouterOutputs['clients']['get'];
 
@@ -29,8 +29,7 @@ const SHOWN = ['nom', 'societe', 'email', 'telephone', 'categorie', 'responsable
 function ClientForm({ client }: { client?: Client }) {
   const trpc = useTRPC();
   const navigate = useNavigate();
-  const users = useUserOptions();
-  const { values, bind } = useFormValues({
+  const { values, bind, set, markSaved, status } = usePageForm({
     nom: str(client?.nom),
     societe: str(client?.societe),
     email: str(client?.email),
@@ -40,6 +39,7 @@ function ClientForm({ client }: { client?: Client }) {
     notes: str(client?.notes),
   });
   const done = useAfterSave({
+    onSaved: markSaved,
     invalidate: [trpc.clients.pathKey(), trpc.dashboard.pathKey()],
     message: client ? 'Client enregistré.' : 'Client créé.',
     to: (saved) => `/clients/${saved.id}`,
@@ -66,6 +66,7 @@ function ClientForm({ client }: { client?: Client }) {
   return (
     <>
       <PageHeader title={client ? `Modifier ${client.nom}` : 'Nouveau client'} />
+      {status}
       <FormShell onSubmit={submit} error={mutation.error} shownFields={SHOWN} busy={mutation.isPending} onCancel={() => navigate(-1)}>
         <div className="grid-2">
           <Field label="Nom" errors={errors.nom} required>
@@ -85,11 +86,13 @@ function ClientForm({ client }: { client?: Client }) {
           </Field>
           <Field label="Responsable" errors={errors.responsable}>
             {(p) => (
-              <OptionsSelect
+              <RecordPicker
                 {...p}
-                {...bind('responsable')}
-                options={withCurrent(users, values.responsable, client?.responsableNom)}
-                empty={client ? '— Aucun —' : 'Moi (par défaut)'}
+                kind="user"
+                value={values.responsable}
+                onChange={(v) => set('responsable', v)}
+                knownLabel={client?.responsableNom}
+                emptyLabel={client ? '— Aucun —' : 'Moi (par défaut)'}
               />
             )}
           </Field>

@@ -1,7 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router-dom';
 import { useTRPC } from '../../lib/trpc';
-import { formatMoney, formatPercent } from '../../lib/format';
+import { formatMoney, formatPercent, plural } from '../../lib/format';
 import { PageHeader } from '../../components/PageHeader';
 import { StatCard } from '../../components/DetailList';
 import { QueryState } from '../../components/Status';
@@ -36,7 +36,7 @@ export function DashboardPage() {
               <StatCard
                 label="Taux de conversion"
                 value={formatPercent(perf.data.tauxConversion)}
-                hint={`${perf.data.nbGagnees} gagnées · ${perf.data.nbPerdues} perdues · cycle ${perf.data.cycleVenteMoyenJours.toLocaleString('fr-FR')} j`}
+                hint={`${plural(perf.data.nbGagnees, 'gagnée', 'gagnées')} · ${plural(perf.data.nbPerdues, 'perdue', 'perdues')} · cycle ${perf.data.cycleVenteMoyenJours.toLocaleString('fr-FR')} j`}
                 tone="success"
               />
             )}

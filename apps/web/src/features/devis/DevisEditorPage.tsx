@@ -9,16 +9,17 @@ import { formatCents, formatDateTime, parseDecimal } from '../../lib/format';
 import { str } from '../../lib/useForm';
 import { Field } from '../../components/Field';
 import { FormShell } from '../../components/FormShell';
+import { useUnsavedChanges } from '../../components/UnsavedChanges';
 import { PageHeader } from '../../components/PageHeader';
 import { EditOrCreate } from '../../components/EditOrCreate';
-import { OptionsSelect, withCurrent } from '../../components/OptionsSelect';
+import { OptionsSelect } from '../../components/OptionsSelect';
 import { labelOptions } from '../../components/ListToolbar';
 import { DevisStatutBadge } from '../../components/badges';
-import { useOpportuniteOptions } from '../opportunites/useOpportuniteOptions';
 import { LignesEditor } from './LignesEditor';
 import { DevisActions } from './DevisActions';
 import { draftOf, draftTotals, newLigne, parseLigne, type LigneDraft } from './lignes';
 import type { DevisRow } from './columns';
+import { RecordPicker } from '../pickers/RecordPicker';
 
 export function DevisEditorPage() {
   const { id } = useParams();
@@ -36,7 +37,6 @@ const SHOWN = ['opportunite', 'statut', 'contenu', 'montant'];
 function DevisEditor({ devis }: { devis?: DevisRow }) {
   const trpc = useTRPC();
   const [params] = useSearchParams();
-  const opportunites = useOpportuniteOptions();
   const [opportunite, setOpportunite] = useState(str(devis?.opportunite ?? params.get('opportunite')));
   const [statut, setStatut] = useState<DevisStatut>(devis?.statut ?? 'brouillon');
   const [contenu, setContenu] = useState(str(devis?.contenu));
@@ -44,8 +44,12 @@ function DevisEditor({ devis }: { devis?: DevisRow }) {
   const [lignes, setLignes] = useState<LigneDraft[]>(() => (devis ? (devis.lignes ?? []).map(draftOf) : [newLigne()]));
   const [localErrors, setLocalErrors] = useState<Record<string, string[]>>({});
   const readOnly = devis?.statut === 'accepte' || devis?.statut === 'refuse';
+  const snapshot = JSON.stringify({ opportunite, statut, contenu, montant, lignes });
+  const [pristine] = useState(snapshot);
+  const guard = useUnsavedChanges(!readOnly && snapshot !== pristine);
 
   const done = useAfterSave({
+    onSaved: guard.disarm,
     invalidate: [trpc.devis.pathKey(), trpc.opportunites.pathKey(), trpc.dashboard.pathKey()],
     message: devis ? 'Devis enregistré.' : 'Devis créé.',
     to: (saved) => (devis ? null : `/devis/${saved.id}`),
@@ -95,6 +99,7 @@ function DevisEditor({ devis }: { devis?: DevisRow }) {
         }
         actions={devis && <DevisActions devis={devis} />}
       />
+      {guard.dialog}
       {readOnly && (
         <div className="alert alert--info" role="status">
           Ce devis est {LABELS.devisStatut[devis!.statut].toLowerCase()} : il ne peut plus être modifié. Créez une nouvelle version pour le retravailler.
@@ -105,7 +110,7 @@ function DevisEditor({ devis }: { devis?: DevisRow }) {
           <div className="grid-2">
             <Field label="Opportunité" errors={errors.opportunite} required>
               {(p) => (
-                <OptionsSelect {...p} value={opportunite} disabled={!!devis} onChange={(e) => setOpportunite(e.target.value)} options={withCurrent(opportunites, opportunite, devis?.opportuniteNom)} empty="— Choisir une opportunité —" />
+                <RecordPicker {...p} kind="opportunite" value={opportunite} disabled={!!devis} onChange={setOpportunite} knownLabel={devis?.opportuniteNom} emptyLabel="— Choisir une opportunité —" />
               )}
             </Field>
             <Field label="Statut" errors={errors.statut}>

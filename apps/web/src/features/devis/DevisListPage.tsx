@@ -4,19 +4,18 @@ import { LABELS } from '@crm/shared';
 import { useTRPC } from '../../lib/trpc';
 import { compact, toId, useListParams } from '../../lib/useListParams';
 import { PageHeader } from '../../components/PageHeader';
+import { ExportButton } from '../../components/ExportButton';
 import { labelOptions, ListToolbar, SearchInput, SelectFilter } from '../../components/ListToolbar';
 import { countLabel, ListResults, PAGE_SIZE } from '../../components/ListResults';
-import { useOpportuniteOptions } from '../opportunites/useOpportuniteOptions';
 import { DEVIS_COLUMNS } from './columns';
+import { PickerFilter } from '../pickers/RecordPicker';
 
 export function DevisListPage() {
   const trpc = useTRPC();
   const { values, page, set } = useListParams(['statut', 'opportunite'] as const, { ordering: '-dateCreation' });
-  const opportunites = useOpportuniteOptions();
+  const input = compact({ page, pageSize: PAGE_SIZE, search: values.search, ordering: values.ordering, statut: values.statut as never, opportunite: toId(values.opportunite) });
   const list = useQuery({
-    ...trpc.devis.list.queryOptions(
-      compact({ page, pageSize: PAGE_SIZE, search: values.search, ordering: values.ordering, statut: values.statut as never, opportunite: toId(values.opportunite) }),
-    ),
+    ...trpc.devis.list.queryOptions(input),
     placeholderData: keepPreviousData,
   });
   return (
@@ -25,15 +24,18 @@ export function DevisListPage() {
         title="Devis"
         subtitle={countLabel(list.data, 'devis', 'devis')}
         actions={
-          <Link className="btn btn--primary" to={`/devis/nouveau${values.opportunite ? `?opportunite=${values.opportunite}` : ''}`}>
-            + Nouveau devis
-          </Link>
+          <>
+            <ExportButton path="/devis/" params={input} />
+            <Link className="btn btn--primary" to={`/devis/nouveau${values.opportunite ? `?opportunite=${values.opportunite}` : ''}`}>
+              + Nouveau devis
+            </Link>
+          </>
         }
       />
       <ListToolbar>
         <SearchInput value={values.search} onChange={(search) => set({ search })} placeholder="Contenu…" />
         <SelectFilter label="Statut" value={values.statut} onChange={(statut) => set({ statut })} options={labelOptions(LABELS.devisStatut)} />
-        <SelectFilter label="Opportunité" value={values.opportunite} onChange={(opportunite) => set({ opportunite })} options={opportunites} allLabel="Toutes" />
+        <PickerFilter kind="opportunite" label="Opportunité" value={values.opportunite} onChange={(opportunite) => set({ opportunite })} allLabel="Toutes" />
       </ListToolbar>
       <ListResults query={list} caption="Liste des devis" columns={DEVIS_COLUMNS} empty="Aucun devis trouvé." ordering={values.ordering} page={page} set={set} />
     </>

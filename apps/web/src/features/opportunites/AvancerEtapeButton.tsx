@@ -4,6 +4,7 @@ import { LABELS, nextEtape, type Etape } from '@crm/shared';
 import { useTRPC } from '../../lib/trpc';
 import { fullErrorMessage } from '../../lib/errors';
 import { useNotify } from '../../components/Notifications';
+import { focusCard } from '../board/BoardParts';
 import { ConclusionDialog, type Conclusion } from './ConclusionDialog';
 
 /** "Avancer l'étape": to the next stage; to `conclusion` after asking won or lost. */
@@ -41,7 +42,7 @@ export function AvancerEtapeButton({ id, nom, etape, small }: { id: number; nom:
         Avancer l'étape
         <span className="sr-only"> de « {nom} »</span> →
       </button>
-      {asking && <ConclusionDialog nom={nom} onConfirm={go} onClose={() => setAsking(false)} />}
+      {asking && <ConclusionDialog nom={nom} onConfirm={go} onClose={() => setAsking(false)} returnFocus={() => focusCard(id)} />}
     </>
   );
 }

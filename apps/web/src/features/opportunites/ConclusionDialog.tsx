@@ -8,12 +8,33 @@ export interface Conclusion {
 }
 
 /** Passing to `conclusion` needs an outcome: won, or lost with an optional reason. */
-export function ConclusionDialog({ nom, onConfirm, onClose }: { nom: string; onConfirm: (c: Conclusion) => void; onClose: () => void }) {
+/**
+ * Keyboard: arrows choose the outcome, Enter concludes (except in the reason's text area, where it
+ * starts a new line), Escape cancels. `returnFocus`: where focus goes once it closes.
+ */
+export function ConclusionDialog({
+  nom,
+  onConfirm,
+  onClose,
+  returnFocus,
+}: {
+  nom: string;
+  onConfirm: (c: Conclusion) => void;
+  onClose: () => void;
+  returnFocus?: () => void;
+}) {
   const [resultat, setResultat] = useState<Resultat>('gagnee');
   const [motif, setMotif] = useState('');
   return (
-    <Modal title={`Conclure « ${nom} »`} onClose={onClose}>
+    <Modal title={`Conclure « ${nom} »`} onClose={onClose} returnFocus={returnFocus}>
       <form
+        onKeyDown={(e) => {
+          const t = e.target as HTMLElement;
+          if (e.key === 'Enter' && t instanceof HTMLInputElement && t.type === 'radio') {
+            e.preventDefault();
+            e.currentTarget.requestSubmit();
+          }
+        }}
         onSubmit={(e) => {
           e.preventDefault();
           onConfirm(resultat === 'perdue' ? { resultat, motifPerte: motif.trim() } : { resultat });

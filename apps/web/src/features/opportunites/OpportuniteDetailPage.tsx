@@ -21,7 +21,7 @@ export function OpportuniteDetailPage() {
   const devis = useQuery(trpc.devis.list.queryOptions({ opportunite: id, ordering: '-version', pageSize: 50 }));
   const o = opp.data;
   return (
-    <QueryState query={opp}>
+    <QueryState query={opp} notFound={{ to: '/opportunites', label: 'Retour aux opportunités' }}>
       {o && (
         <>
           <PageHeader

@@ -6,15 +6,15 @@ import { useAfterSave } from '../../lib/useAfterSave';
 import { useTRPC, type RouterOutputs } from '../../lib/trpc';
 import { fieldErrorsOf } from '../../lib/errors';
 import { parseDecimal } from '../../lib/format';
-import { idOrNull, orNull, str, useFormValues } from '../../lib/useForm';
+import { idOrNull, orNull, str } from '../../lib/useForm';
+import { usePageForm } from '../../lib/usePageForm';
 import { Field } from '../../components/Field';
 import { FormShell } from '../../components/FormShell';
 import { PageHeader } from '../../components/PageHeader';
 import { EditOrCreate } from '../../components/EditOrCreate';
-import { OptionsSelect, withCurrent } from '../../components/OptionsSelect';
+import { OptionsSelect } from '../../components/OptionsSelect';
 import { labelOptions } from '../../components/ListToolbar';
-import { useClientOptions } from '../clients/useClientOptions';
-import { useUserOptions } from '../users/useUsers';
+import { RecordPicker } from '../pickers/RecordPicker';
 
 type Opportunite = RouterOutputs['opportunites']['get'];
 const SHOWN = ['nom', 'client', 'responsable', 'montant', 'probabilite', 'etape', 'resultat', 'motifPerte', 'dateConclusionEstimee', 'notes'];
@@ -34,10 +34,8 @@ function OpportuniteForm({ opp }: { opp?: Opportunite }) {
   const trpc = useTRPC();
   const navigate = useNavigate();
   const [params] = useSearchParams();
-  const clients = useClientOptions();
-  const users = useUserOptions();
   const [localErrors, setLocalErrors] = useState<Record<string, string[]>>({});
-  const { values, bind } = useFormValues({
+  const { values, bind, set, markSaved, status } = usePageForm({
     nom: str(opp?.nom),
     client: str(opp?.client ?? params.get('client')),
     responsable: str(opp?.responsable),
@@ -50,6 +48,7 @@ function OpportuniteForm({ opp }: { opp?: Opportunite }) {
     notes: str(opp?.notes),
   });
   const done = useAfterSave({
+    onSaved: markSaved,
     invalidate: [trpc.opportunites.pathKey(), trpc.clients.get.pathKey(), trpc.dashboard.pathKey()],
     message: opp ? 'Opportunité enregistrée.' : 'Opportunité créée.',
     to: (saved) => `/opportunites/${saved.id}`,
@@ -87,13 +86,14 @@ function OpportuniteForm({ opp }: { opp?: Opportunite }) {
   return (
     <>
       <PageHeader title={opp ? `Modifier ${opp.nom}` : 'Nouvelle opportunité'} />
+      {status}
       <FormShell onSubmit={submit} error={mutation.error} shownFields={SHOWN} busy={mutation.isPending} onCancel={() => navigate(-1)}>
         <div className="grid-2">
           <Field label="Nom" errors={errors.nom} required>
             {(p) => <input {...p} {...bind('nom')} maxLength={200} />}
           </Field>
           <Field label="Client" errors={errors.client} required>
-            {(p) => <OptionsSelect {...p} {...bind('client')} options={withCurrent(clients, values.client, opp?.clientNom)} empty="— Choisir un client —" />}
+            {(p) => <RecordPicker {...p} kind="client" value={values.client} onChange={(v) => set('client', v)} knownLabel={opp?.clientNom} emptyLabel="— Choisir un client —" />}
           </Field>
           <Field label="Montant (€ HT)" errors={errors.montant}>
             {(p) => <input {...p} {...bind('montant')} inputMode="decimal" placeholder="0,00" />}
@@ -118,7 +118,7 @@ function OpportuniteForm({ opp }: { opp?: Opportunite }) {
             {(p) => <input {...p} {...bind('dateConclusionEstimee')} type="date" />}
           </Field>
           <Field label="Responsable" errors={errors.responsable}>
-            {(p) => <OptionsSelect {...p} {...bind('responsable')} options={withCurrent(users, values.responsable, opp?.responsableNom)} empty={opp ? '— Aucun —' : 'Moi (par défaut)'} />}
+            {(p) => <RecordPicker {...p} kind="user" value={values.responsable} onChange={(v) => set('responsable', v)} knownLabel={opp?.responsableNom} emptyLabel={opp ? '— Aucun —' : 'Moi (par défaut)'} />}
           </Field>
         </div>
         <Field label="Notes" errors={errors.notes}>

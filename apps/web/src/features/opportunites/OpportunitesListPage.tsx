@@ -1,15 +1,17 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router-dom';
 import { LABELS } from '@crm/shared';
-import { useTRPC } from '../../lib/trpc';
+import { useTRPC, useTRPCClient } from '../../lib/trpc';
 import { compact, toId, useListParams } from '../../lib/useListParams';
 import { parseDecimal } from '../../lib/format';
 import { PageHeader } from '../../components/PageHeader';
+import { ExportButton } from '../../components/ExportButton';
+import { BulkBar, useSelection, type BulkAction } from '../../components/BulkBar';
+import { useCurrentUser } from '../auth/currentUser';
 import { labelOptions, ListToolbar, SearchInput, SelectFilter, TextFilter } from '../../components/ListToolbar';
 import { countLabel, ListResults, PAGE_SIZE } from '../../components/ListResults';
-import { useClientOptions } from '../clients/useClientOptions';
-import { useUserOptions } from '../users/useUsers';
 import { OPPORTUNITE_COLUMNS } from './columns';
+import { PickerFilter } from '../pickers/RecordPicker';
 
 const amount = (s: string) => {
   const n = parseDecimal(s);
@@ -21,11 +23,7 @@ export function OpportunitesListPage() {
   const { values, page, set } = useListParams(['etape', 'client', 'responsable', 'resultat', 'montantMin', 'montantMax'] as const, {
     ordering: '-dateCreation',
   });
-  const clients = useClientOptions();
-  const users = useUserOptions();
-  const list = useQuery({
-    ...trpc.opportunites.list.queryOptions(
-      compact({
+  const input = compact({
         page,
         pageSize: PAGE_SIZE,
         search: values.search,
@@ -36,10 +34,21 @@ export function OpportunitesListPage() {
         responsable: toId(values.responsable),
         montantMin: amount(values.montantMin),
         montantMax: amount(values.montantMax),
-      }),
-    ),
+      });
+  const list = useQuery({
+    ...trpc.opportunites.list.queryOptions(input),
     placeholderData: keepPreviousData,
   });
+  const trpcClient = useTRPCClient();
+  const me = useCurrentUser();
+  const staff = me.role !== 'commercial';
+  const bulk = useSelection(JSON.stringify({ ...input, page: undefined }));
+  const bulkActions: BulkAction[] = [
+    { action: 'reassigner', label: 'Changer de responsable', field: { name: 'responsable', label: 'Responsable', picker: 'user' } },
+    { action: 'changer_etape', label: "Changer l'étape", field: { name: 'etape', label: 'Étape', options: labelOptions(LABELS.etape).filter(([v]) => v !== 'conclusion') } },
+    { action: 'ajouter_tache', label: 'Ajouter une tâche à chacune', tache: true },
+    ...(staff ? [{ action: 'supprimer', label: 'Supprimer', danger: true }] : []),
+  ];
   return (
     <>
       <PageHeader
@@ -47,6 +56,7 @@ export function OpportunitesListPage() {
         subtitle={countLabel(list.data, 'opportunité', 'opportunités')}
         actions={
           <>
+            <ExportButton path="/opportunites/" params={input} />
             <Link className="btn btn--ghost" to="/opportunites/pipeline">
               Vue pipeline
             </Link>
@@ -60,12 +70,13 @@ export function OpportunitesListPage() {
         <SearchInput value={values.search} onChange={(search) => set({ search })} placeholder="Nom, notes…" />
         <SelectFilter label="Étape" value={values.etape} onChange={(etape) => set({ etape })} options={labelOptions(LABELS.etape)} allLabel="Toutes" />
         <SelectFilter label="Résultat" value={values.resultat} onChange={(resultat) => set({ resultat })} options={labelOptions(LABELS.resultat)} />
-        <SelectFilter label="Client" value={values.client} onChange={(client) => set({ client })} options={clients} />
-        <SelectFilter label="Responsable" value={values.responsable} onChange={(responsable) => set({ responsable })} options={users} />
+        <PickerFilter kind="client" label="Client" value={values.client} onChange={(client) => set({ client })} />
+        <PickerFilter kind="user" label="Responsable" value={values.responsable} onChange={(responsable) => set({ responsable })} />
         <TextFilter label="Montant min" narrow inputMode="decimal" value={values.montantMin} onChange={(montantMin) => set({ montantMin })} />
         <TextFilter label="Montant max" narrow inputMode="decimal" value={values.montantMax} onChange={(montantMax) => set({ montantMax })} />
       </ListToolbar>
-      <ListResults query={list} caption="Liste des opportunités" columns={OPPORTUNITE_COLUMNS} empty="Aucune opportunité trouvée." ordering={values.ordering} page={page} set={set} />
+      <BulkBar total={list.data?.count ?? 0} state={bulk} filtres={input} actions={bulkActions} run={(body) => trpcClient.lots.opportunites.mutate(body as never)} />
+      <ListResults selection={bulk.selection} query={list} caption="Liste des opportunités" columns={OPPORTUNITE_COLUMNS} empty="Aucune opportunité trouvée." ordering={values.ordering} page={page} set={set} />
     </>
   );
 }

@@ -5,16 +5,16 @@ import { useTRPC, useTRPCClient } from '../../lib/trpc';
 import { formatMoney } from '../../lib/format';
 import { toId } from '../../lib/useListParams';
 import { PageHeader } from '../../components/PageHeader';
-import { ErrorAlert, Loading } from '../../components/Status';
-import { SelectFilter } from '../../components/ListToolbar';
+import { Loading, RetryAlert } from '../../components/Status';
 import { SortableBoard } from '../board/SortableBoard';
+import { focusCard } from '../board/BoardParts';
 import { useBoardMove } from '../board/useBoardMove';
 import type { Move } from '../board/boardLogic';
 import { useBoardQueries } from '../board/useBoardQueries';
-import { useUserOptions } from '../users/useUsers';
 import { ConclusionDialog, type Conclusion } from './ConclusionDialog';
 import { OpportuniteCard } from './OpportuniteCard';
 import type { OpportuniteRow } from './columns';
+import { PickerFilter } from '../pickers/RecordPicker';
 
 const setEtape = (o: OpportuniteRow, etape: Etape): OpportuniteRow => ({ ...o, etape, resultat: etape === 'conclusion' ? o.resultat : null });
 
@@ -23,7 +23,6 @@ export function PipelinePage() {
   const client = useTRPCClient();
   const [params, setParams] = useSearchParams();
   const responsable = toId(params.get('responsable') ?? '');
-  const users = useUserOptions();
   const inputOf = useCallback(
     (etape: Etape) => ({ etape, ordering: 'position' as const, pageSize: 100, ...(responsable ? { responsable } : {}) }),
     [responsable],
@@ -72,15 +71,15 @@ export function PipelinePage() {
         }
       />
       <div className="toolbar">
-        <SelectFilter
+        <PickerFilter
+          kind="user"
           label="Responsable"
           value={params.get('responsable') ?? ''}
           onChange={(v) => setParams(v ? { responsable: v } : {}, { replace: true })}
-          options={users}
         />
       </div>
       {error ? (
-        <ErrorAlert error={error} />
+        <RetryAlert error={error} />
       ) : !loaded ? (
         <Loading />
       ) : (
@@ -104,6 +103,7 @@ export function PipelinePage() {
       {pending && pendingCard && (
         <ConclusionDialog
           nom={pendingCard.nom}
+          returnFocus={() => focusCard(pending.id)}
           onClose={() => setPending(null)}
           onConfirm={(c) => {
             move(pending, c);

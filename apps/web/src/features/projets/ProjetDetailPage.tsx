@@ -20,7 +20,7 @@ export function ProjetDetailPage() {
   const taches = useQuery(trpc.taches.list.queryOptions({ projet: id, pageSize: 50, ordering: 'dateEcheance' }));
   const p = projet.data;
   return (
-    <QueryState query={projet}>
+    <QueryState query={projet} notFound={{ to: '/projets', label: 'Retour aux projets' }}>
       {p && (
         <>
           <PageHeader

@@ -6,14 +6,15 @@ import { useAfterSave } from '../../lib/useAfterSave';
 import { useTRPC, type RouterOutputs } from '../../lib/trpc';
 import { fieldErrorsOf } from '../../lib/errors';
 import { parseDecimal } from '../../lib/format';
-import { orNull, str, useFormValues } from '../../lib/useForm';
+import { orNull, str } from '../../lib/useForm';
+import { usePageForm } from '../../lib/usePageForm';
 import { Field } from '../../components/Field';
 import { FormShell } from '../../components/FormShell';
 import { PageHeader } from '../../components/PageHeader';
 import { EditOrCreate } from '../../components/EditOrCreate';
-import { OptionsSelect, withCurrent } from '../../components/OptionsSelect';
+import { OptionsSelect } from '../../components/OptionsSelect';
 import { labelOptions } from '../../components/ListToolbar';
-import { useClientOptions } from '../clients/useClientOptions';
+import { RecordPicker } from '../pickers/RecordPicker';
 
 type Projet = RouterOutputs['projets']['get'];
 const SHOWN = ['titre', 'description', 'statut', 'dateDebut', 'dateFin', 'budget', 'client'];
@@ -33,9 +34,8 @@ function ProjetForm({ projet }: { projet?: Projet }) {
   const trpc = useTRPC();
   const navigate = useNavigate();
   const [params] = useSearchParams();
-  const clients = useClientOptions();
   const [localErrors, setLocalErrors] = useState<Record<string, string[]>>({});
-  const { values, bind } = useFormValues({
+  const { values, bind, set, markSaved, status } = usePageForm({
     titre: str(projet?.titre),
     description: str(projet?.description),
     statut: projet?.statut ?? 'a_faire',
@@ -45,6 +45,7 @@ function ProjetForm({ projet }: { projet?: Projet }) {
     client: str(projet?.client ?? params.get('client')),
   });
   const done = useAfterSave({
+    onSaved: markSaved,
     invalidate: [trpc.projets.pathKey(), trpc.clients.pathKey(), trpc.dashboard.pathKey()],
     message: projet ? 'Projet enregistré.' : 'Projet créé.',
     to: (saved) => `/projets/${saved.id}`,
@@ -75,13 +76,14 @@ function ProjetForm({ projet }: { projet?: Projet }) {
   return (
     <>
       <PageHeader title={projet ? `Modifier ${projet.titre}` : 'Nouveau projet'} />
+      {status}
       <FormShell onSubmit={submit} error={mutation.error} shownFields={SHOWN} busy={mutation.isPending} onCancel={() => navigate(-1)}>
         <div className="grid-2">
           <Field label="Titre" errors={errors.titre} required>
             {(p) => <input {...p} {...bind('titre')} maxLength={200} />}
           </Field>
           <Field label="Client" errors={errors.client} required>
-            {(p) => <OptionsSelect {...p} {...bind('client')} options={withCurrent(clients, values.client, projet?.clientNom)} empty="— Choisir un client —" />}
+            {(p) => <RecordPicker {...p} kind="client" value={values.client} onChange={(v) => set('client', v)} knownLabel={projet?.clientNom} emptyLabel="— Choisir un client —" />}
           </Field>
           <Field label="Statut" errors={errors.statut}>
             {(p) => <OptionsSelect {...p} {...bind('statut')} options={labelOptions(LABELS.projetStatut)} />}

@@ -1,7 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { LABELS } from '@crm/shared';
 import { useTRPC, type RouterOutputs } from '../../lib/trpc';
-import { formatMoney, formatMonth, formatNumber, formatPercent } from '../../lib/format';
+import { formatMoney, formatMonth, formatNumber, formatPercent, plural } from '../../lib/format';
 import { BarChart, COLORS, euroAxis } from '../../components/charts';
 import { StatCard } from '../../components/DetailList';
 import { EmptyState, QueryState } from '../../components/Status';
@@ -110,7 +110,7 @@ function OpportunitesReport({ r }: { r: Out['opportunites'] }) {
         <StatCard label="Opportunités" value={r.total} />
         <StatCard label="Montant total" value={formatMoney(r.montantTotal)} />
         <StatCard label="Pondéré (ouvertes)" value={formatMoney(r.montantPondere)} />
-        <StatCard label="Conversion" value={formatPercent(r.tauxConversion)} hint={`${r.gagnees} gagnées · ${r.perdues} perdues`} tone="success" />
+        <StatCard label="Conversion" value={formatPercent(r.tauxConversion)} hint={`${plural(r.gagnees, 'gagnée', 'gagnées')} · ${plural(r.perdues, 'perdue', 'perdues')}`} tone="success" />
         <StatCard label="Montant gagné" value={formatMoney(r.montantGagne)} tone="success" />
       </section>
       <SimpleTable

@@ -5,9 +5,8 @@ import { downloadErrorMessage, downloadFile } from '../../lib/download';
 import { PageHeader } from '../../components/PageHeader';
 import { ListToolbar, SelectFilter, TextFilter } from '../../components/ListToolbar';
 import { useNotify } from '../../components/Notifications';
-import { useClientOptions } from '../clients/useClientOptions';
-import { useUserOptions } from '../users/useUsers';
 import { RapportView } from './RapportView';
+import { PickerFilter } from '../pickers/RecordPicker';
 
 const FORMATS: [ExportFormat, string][] = [
   ['csv', 'CSV'],
@@ -29,8 +28,6 @@ export function RapportsPage() {
     rapport: 'pipeline',
   });
   const rapport = (RAPPORTS as readonly string[]).includes(values.rapport) ? (values.rapport as Rapport) : 'pipeline';
-  const clients = useClientOptions();
-  const users = useUserOptions();
   const notify = useNotify();
   const [exporting, setExporting] = useState<ExportFormat | null>(null);
   const allowed = FILTERS[rapport];
@@ -91,9 +88,9 @@ export function RapportsPage() {
         {allowed.includes('etape') && (
           <SelectFilter label="Étape" value={values.etape} onChange={(etape) => set({ etape })} options={ETAPES.map((e) => [e, LABELS.etape[e]])} allLabel="Toutes" />
         )}
-        {allowed.includes('client') && <SelectFilter label="Client" value={values.client} onChange={(client) => set({ client })} options={clients} />}
+        {allowed.includes('client') && <PickerFilter kind="client" label="Client" value={values.client} onChange={(client) => set({ client })} />}
         {allowed.includes('responsable') && (
-          <SelectFilter label="Responsable" value={values.responsable} onChange={(responsable) => set({ responsable })} options={users} />
+          <PickerFilter kind="user" label="Responsable" value={values.responsable} onChange={(responsable) => set({ responsable })} />
         )}
       </ListToolbar>
       <RapportView rapport={rapport} filtres={filtres} />

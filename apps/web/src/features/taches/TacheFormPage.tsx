@@ -5,19 +5,18 @@ import { useAfterSave } from '../../lib/useAfterSave';
 import { useTRPC, useTRPCClient, type RouterOutputs } from '../../lib/trpc';
 import { fieldErrorsOf } from '../../lib/errors';
 import { formatDateTime } from '../../lib/format';
-import { idOrNull, str, useFormValues } from '../../lib/useForm';
+import { idOrNull, str } from '../../lib/useForm';
+import { usePageForm } from '../../lib/usePageForm';
 import { Field } from '../../components/Field';
 import { FormShell } from '../../components/FormShell';
 import { PageHeader } from '../../components/PageHeader';
 import { EditOrCreate } from '../../components/EditOrCreate';
-import { OptionsSelect, withCurrent } from '../../components/OptionsSelect';
+import { OptionsSelect } from '../../components/OptionsSelect';
 import { labelOptions } from '../../components/ListToolbar';
 import { DeleteButton } from '../../components/DeleteButton';
 import { RetardBadge } from '../../components/badges';
-import { useClientOptions } from '../clients/useClientOptions';
-import { useProjetOptions } from '../projets/useProjetOptions';
-import { useUserOptions } from '../users/useUsers';
 import { TerminerButton } from './TerminerButton';
+import { RecordPicker } from '../pickers/RecordPicker';
 
 type Tache = RouterOutputs['taches']['get'];
 const SHOWN = ['titre', 'description', 'assigneA', 'client', 'projet', 'priorite', 'dateEcheance', 'statut'];
@@ -40,7 +39,7 @@ function TacheForm({ tache }: { tache?: Tache }) {
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   const [params] = useSearchParams();
-  const { values, bind, set } = useFormValues({
+  const { values, bind, set, markSaved, status } = usePageForm({
     titre: str(tache?.titre),
     description: str(tache?.description),
     assigneA: str(tache?.assigneA),
@@ -50,10 +49,8 @@ function TacheForm({ tache }: { tache?: Tache }) {
     dateEcheance: str(tache?.dateEcheance),
     statut: tache?.statut ?? 'a_faire',
   });
-  const clients = useClientOptions();
-  const projets = useProjetOptions(Number(values.client) || undefined);
-  const users = useUserOptions();
   const done = useAfterSave({
+    onSaved: markSaved,
     invalidate: [trpc.taches.pathKey(), trpc.dashboard.pathKey()],
     message: tache ? 'Tâche enregistrée.' : 'Tâche créée.',
     to: (saved) => tache ? '/taches' : `/taches/${saved.id}`,
@@ -92,6 +89,7 @@ function TacheForm({ tache }: { tache?: Tache }) {
                 onDelete={() => client.taches.delete.mutate({ id: tache.id })}
                 onDone={() => {
                   void queryClient.invalidateQueries({ queryKey: trpc.taches.pathKey() });
+                  markSaved();
                   navigate('/taches');
                 }}
               />
@@ -99,6 +97,7 @@ function TacheForm({ tache }: { tache?: Tache }) {
           )
         }
       />
+      {status}
       <FormShell onSubmit={submit} error={mutation.error} shownFields={SHOWN} busy={mutation.isPending} onCancel={() => navigate(-1)}>
         <div className="grid-2">
           <Field label="Titre" errors={errors.titre} required>
@@ -114,24 +113,25 @@ function TacheForm({ tache }: { tache?: Tache }) {
             {(p) => <OptionsSelect {...p} {...bind('statut')} options={labelOptions(LABELS.tacheStatut)} />}
           </Field>
           <Field label="Assignée à" errors={errors.assigneA}>
-            {(p) => <OptionsSelect {...p} {...bind('assigneA')} options={withCurrent(users, values.assigneA, tache?.assigneANom)} empty="— Personne —" />}
+            {(p) => <RecordPicker {...p} kind="user" value={values.assigneA} onChange={(v) => set('assigneA', v)} knownLabel={tache?.assigneANom} emptyLabel="— Personne —" />}
           </Field>
           <Field label="Client" errors={errors.client}>
             {(p) => (
-              <OptionsSelect
+              <RecordPicker
                 {...p}
-                {...bind('client')}
-                onChange={(e) => {
-                  set('client', e.target.value);
-                  set('projet', '');
+                kind="client"
+                value={values.client}
+                onChange={(v) => {
+                  set('client', v);
+                  if (v !== values.client) set('projet', '');
                 }}
-                options={withCurrent(clients, values.client, tache?.clientNom)}
-                empty="— Aucun —"
+                knownLabel={values.client === str(tache?.client) ? tache?.clientNom : undefined}
+                emptyLabel="— Aucun —"
               />
             )}
           </Field>
           <Field label="Projet" errors={errors.projet}>
-            {(p) => <OptionsSelect {...p} {...bind('projet')} options={withCurrent(projets, values.projet, tache?.projetTitre)} empty="— Aucun —" />}
+            {(p) => <RecordPicker {...p} kind="projet" value={values.projet} onChange={(v) => set('projet', v)} scope={{ client: Number(values.client) || undefined }} knownLabel={values.projet === str(tache?.projet) ? tache?.projetTitre : undefined} emptyLabel="— Aucun —" />}
           </Field>
         </div>
         <Field label="Description" errors={errors.description}>

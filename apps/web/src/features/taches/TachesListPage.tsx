@@ -1,25 +1,24 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router-dom';
 import { LABELS } from '@crm/shared';
-import { useTRPC } from '../../lib/trpc';
+import { useTRPC, useTRPCClient } from '../../lib/trpc';
 import { compact, toId, useListParams } from '../../lib/useListParams';
 import { PageHeader } from '../../components/PageHeader';
+import { ExportButton } from '../../components/ExportButton';
+import { BulkBar, useSelection, type BulkAction } from '../../components/BulkBar';
+import { useCurrentUser } from '../auth/currentUser';
 import { labelOptions, ListToolbar, SearchInput, SelectFilter, TextFilter } from '../../components/ListToolbar';
 import { countLabel, ListResults, PAGE_SIZE } from '../../components/ListResults';
-import { useClientOptions } from '../clients/useClientOptions';
-import { useUserOptions } from '../users/useUsers';
 import { TACHE_COLUMNS } from './columns';
+import { PickerFilter } from '../pickers/RecordPicker';
+import { ME } from '../pickers/sources';
 
 export function TachesListPage() {
   const trpc = useTRPC();
   const { values, page, set } = useListParams(['statut', 'priorite', 'assigneA', 'client', 'projet', 'enRetard', 'echeanceApres', 'echeanceAvant'] as const, {
     ordering: 'dateEcheance',
   });
-  const clients = useClientOptions();
-  const users: [string, string][] = [['me', 'Moi'], ...useUserOptions()];
-  const list = useQuery({
-    ...trpc.taches.list.queryOptions(
-      compact({
+  const input = compact({
         page,
         pageSize: PAGE_SIZE,
         search: values.search,
@@ -32,10 +31,21 @@ export function TachesListPage() {
         enRetard: values.enRetard as never,
         echeanceApres: values.echeanceApres,
         echeanceAvant: values.echeanceAvant,
-      }),
-    ),
+      });
+  const list = useQuery({
+    ...trpc.taches.list.queryOptions(input),
     placeholderData: keepPreviousData,
   });
+  const trpcClient = useTRPCClient();
+  const me = useCurrentUser();
+  const staff = me.role !== 'commercial';
+  const bulk = useSelection(JSON.stringify({ ...input, page: undefined }));
+  const bulkActions: BulkAction[] = [
+    { action: 'reassigner', label: 'Réassigner', field: { name: 'assigneA', label: 'Assignée à', picker: 'user', asNumber: true } },
+    { action: 'changer_statut', label: 'Changer le statut', field: { name: 'statut', label: 'Statut', options: labelOptions(LABELS.tacheStatut) } },
+    { action: 'changer_priorite', label: 'Changer la priorité', field: { name: 'priorite', label: 'Priorité', options: labelOptions(LABELS.tachePriorite) } },
+    ...(staff ? [{ action: 'supprimer', label: 'Supprimer', danger: true }] : []),
+  ];
   return (
     <>
       <PageHeader
@@ -43,6 +53,7 @@ export function TachesListPage() {
         subtitle={countLabel(list.data, 'tâche', 'tâches')}
         actions={
           <>
+            <ExportButton path="/taches/" params={input} />
             <Link className="btn btn--ghost" to="/taches/tableau">
               Vue tableau
             </Link>
@@ -56,8 +67,8 @@ export function TachesListPage() {
         <SearchInput value={values.search} onChange={(search) => set({ search })} placeholder="Titre, description…" />
         <SelectFilter label="Statut" value={values.statut} onChange={(statut) => set({ statut })} options={labelOptions(LABELS.tacheStatut)} />
         <SelectFilter label="Priorité" value={values.priorite} onChange={(priorite) => set({ priorite })} options={labelOptions(LABELS.tachePriorite)} allLabel="Toutes" />
-        <SelectFilter label="Assignée à" value={values.assigneA} onChange={(assigneA) => set({ assigneA })} options={users} />
-        <SelectFilter label="Client" value={values.client} onChange={(client) => set({ client })} options={clients} />
+        <PickerFilter kind="user" label="Assignée à" value={values.assigneA} onChange={(assigneA) => set({ assigneA })} extra={ME} />
+        <PickerFilter kind="client" label="Client" value={values.client} onChange={(client) => set({ client })} />
         <SelectFilter
           label="Retard"
           value={values.enRetard}
@@ -71,7 +82,8 @@ export function TachesListPage() {
         <TextFilter label="Échéance après" type="date" value={values.echeanceApres} onChange={(echeanceApres) => set({ echeanceApres })} />
         <TextFilter label="Échéance avant" type="date" value={values.echeanceAvant} onChange={(echeanceAvant) => set({ echeanceAvant })} />
       </ListToolbar>
-      <ListResults query={list} caption="Liste des tâches" columns={TACHE_COLUMNS} empty="Aucune tâche trouvée." ordering={values.ordering} page={page} set={set} />
+      <BulkBar total={list.data?.count ?? 0} state={bulk} filtres={input} actions={bulkActions} run={(body) => trpcClient.lots.taches.mutate(body as never)} />
+      <ListResults selection={bulk.selection} query={list} caption="Liste des tâches" columns={TACHE_COLUMNS} empty="Aucune tâche trouvée." ordering={values.ordering} page={page} set={set} />
     </>
   );
 }

@@ -4,15 +4,16 @@ import { LABELS, TACHE_STATUTS, type TacheStatut } from '@crm/shared';
 import { useTRPC, useTRPCClient } from '../../lib/trpc';
 import { formatDate } from '../../lib/format';
 import { PageHeader } from '../../components/PageHeader';
-import { ErrorAlert, Loading } from '../../components/Status';
+import { Loading, RetryAlert } from '../../components/Status';
 import { SelectFilter } from '../../components/ListToolbar';
 import { PrioriteBadge, RetardBadge } from '../../components/badges';
 import { SortableBoard } from '../board/SortableBoard';
 import { useBoardMove } from '../board/useBoardMove';
 import { useBoardQueries } from '../board/useBoardQueries';
-import { useUserOptions } from '../users/useUsers';
 import { TerminerButton } from './TerminerButton';
 import type { TacheRow } from './columns';
+import { PickerFilter } from '../pickers/RecordPicker';
+import { ME } from '../pickers/sources';
 
 const setStatut = (t: TacheRow, statut: TacheStatut): TacheRow => ({ ...t, statut, enRetard: statut === 'terminee' ? false : t.enRetard });
 
@@ -21,7 +22,6 @@ export function TaskBoardPage() {
   const client = useTRPCClient();
   const [params, setParams] = useSearchParams();
   const assigneA = params.get('assigneA') ?? '';
-  const users: [string, string][] = [['me', 'Moi'], ...useUserOptions()];
   const inputOf = useCallback(
     (statut: TacheStatut) => ({
       statut,
@@ -58,10 +58,10 @@ export function TaskBoardPage() {
         }
       />
       <div className="toolbar">
-        <SelectFilter label="Assignée à" value={assigneA} onChange={(v) => setParams(v ? { assigneA: v } : {}, { replace: true })} options={users} allLabel="Tout le monde" />
+        <PickerFilter kind="user" label="Assignée à" value={assigneA} onChange={(v) => setParams(v ? { assigneA: v } : {}, { replace: true })} extra={ME} allLabel="Tout le monde" />
       </div>
       {error ? (
-        <ErrorAlert error={error} />
+        <RetryAlert error={error} />
       ) : !loaded ? (
         <Loading />
       ) : (

@@ -6,6 +6,7 @@ import { fullErrorMessage } from '../../lib/errors';
 import { formatDate } from '../../lib/format';
 import { useListParams } from '../../lib/useListParams';
 import { PageHeader } from '../../components/PageHeader';
+import { ExportButton } from '../../components/ExportButton';
 import { ListToolbar, SearchInput, SelectFilter } from '../../components/ListToolbar';
 import { countLabel, ListResults, PAGE_SIZE } from '../../components/ListResults';
 import type { Column } from '../../components/DataTable';
@@ -24,14 +25,15 @@ export function UsersPage() {
   const notify = useNotify();
   const { values, page, set } = useListParams(['isActive'] as const);
   const [editing, setEditing] = useState<UserRow | 'new' | null>(null);
+  const input = { page, pageSize: PAGE_SIZE, ...(values.search ? { search: values.search } : {}), ...(values.isActive ? { isActive: values.isActive as 'true' | 'false' } : {}) };
   const list = useQuery({
-    ...trpc.users.list.queryOptions({ page, pageSize: PAGE_SIZE, ...(values.search ? { search: values.search } : {}), ...(values.isActive ? { isActive: values.isActive as 'true' | 'false' } : {}) }),
+    ...trpc.users.list.queryOptions(input),
     placeholderData: keepPreviousData,
   });
   const patch = useMutation(
     trpc.users.patch.mutationOptions({
       onSuccess: (u) => {
-        notify(u.isActive ? `${displayName(u)} est réactivé.` : `${displayName(u)} est désactivé : ses sessions sont fermées.`);
+        notify(u.isActive ? `Le compte de ${displayName(u)} est réactivé.` : `Le compte de ${displayName(u)} est désactivé : ses sessions sont fermées.`);
         void queryClient.invalidateQueries({ queryKey: trpc.users.pathKey() });
       },
       onError: (e) => notify(fullErrorMessage(e), 'error'),
@@ -69,9 +71,12 @@ export function UsersPage() {
         title="Équipe"
         subtitle={countLabel(list.data, 'utilisateur', 'utilisateurs')}
         actions={
-          <button type="button" className="btn btn--primary" onClick={() => setEditing('new')}>
-            + Nouvel utilisateur
-          </button>
+          <>
+            <ExportButton path="/users/" params={input} />
+            <button type="button" className="btn btn--primary" onClick={() => setEditing('new')}>
+              + Nouvel utilisateur
+            </button>
+          </>
         }
       />
       <ListToolbar>

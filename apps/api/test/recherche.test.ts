@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type RestClient, type TestApp } from './helpers.js';
+
+let t: TestApp;
+let admin: RestClient;
+let alice: RestClient; // commercial
+let bob: RestClient; // commercial
+let lefevre: number; // alice's
+let dupont: number; // bob's
+let devisId: number;
+
+const q = (c: RestClient, text: string, extra = '') => c.get(`/recherche/?q=${encodeURIComponent(text)}${extra}`);
+const group = (body: any, type: string) => body.groupes.find((g: any) => g.type === type)?.resultats ?? [];
+
+beforeAll(async () => {
+  t = await startTestApp();
+  await t.user('admin', 'admin');
+  await t.user('alice', 'commercial');
+  await t.user('bob', 'commercial');
+  [admin, alice, bob] = await Promise.all([t.as('admin'), t.as('alice'), t.as('bob')]);
+  lefevre = (await alice.post('/clients/', { nom: 'Lefèvre Hélène', societe: 'Boulangerie Lefèvre', email: 'helene@lefevre.fr' })).json().id;
+  await alice.post('/clients/', { nom: 'Garage Morlef', societe: 'Morlef SARL' });
+  dupont = (await bob.post('/clients/', { nom: 'Dupont Lefranc', societe: 'Secret Industrie' })).json().id;
+  const opp = (await alice.post('/opportunites/', { nom: 'Fournitures Lefèvre', client: lefevre, montant: 1200, probabilite: 50 })).json().id;
+  await bob.post('/opportunites/', { nom: 'Contrat secret Dupont', client: dupont, montant: 500, probabilite: 10 });
+  await alice.post('/projets/', { titre: 'Vitrine boulangerie', description: 'Pour Lefèvre', client: lefevre });
+  await alice.post('/taches/', { titre: 'Rappeler Hélène', client: lefevre, priorite: 'haute', dateEcheance: '2027-01-15' });
+  await bob.post('/taches/', { titre: 'Rappeler Dupont (secret)', client: dupont, priorite: 'basse', dateEcheance: '2027-01-15' });
+  devisId = (await admin.post('/devis/', { opportunite: opp, montant: 990, contenu: 'Pains spéciaux pour la vitrine' })).json().id;
+});
+afterAll(async () => t?.close());
+
+describe('GET /api/recherche/', () => {
+  it('finds across types, accent- and case-insensitive, by prefix (« lef » finds Lefèvre), grouped by type', async () => {
+    const res = await q(admin, 'lef');
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body.q).toBe('lef');
+    expect(body.groupes.map((g: any) => g.type)).toEqual(['clients', 'opportunites', 'projets', 'taches', 'devis']);
+    expect(body.groupes[0].libelle).toBe('Clients');
+    // Relevance: name starts with it, then a word starts with it, then it is inside a word.
+    expect(group(body, 'clients').map((h: any) => h.titre)).toEqual(['Lefèvre Hélène', 'Dupont Lefranc', 'Garage Morlef']);
+    expect(group(body, 'clients')[0]).toMatchObject({ id: lefevre, sousTitre: 'Boulangerie Lefèvre · helene@lefevre.fr' });
+    expect(group(body, 'clients')[0].date).toMatch(/Z$/);
+    expect(group(body, 'opportunites')[0]).toMatchObject({ titre: 'Fournitures Lefèvre', sousTitre: 'Lefèvre Hélène · Prospect' });
+    expect(group(body, 'projets').map((h: any) => h.titre)).toEqual(['Vitrine boulangerie']);
+    // Accents and case folded on both sides; every word must appear.
+    expect(group((await q(admin, 'HÉLÈNE rappe')).json(), 'taches').map((h: any) => h.titre)).toEqual(['Rappeler Hélène']);
+    expect(group((await q(admin, 'helene lefevre')).json(), 'clients').map((h: any) => h.id)).toEqual([lefevre]);
+    expect(group((await q(admin, 'spéciaux')).json(), 'devis')).toEqual([
+      expect.objectContaining({ id: devisId, titre: `Devis n° ${devisId} v1`, sousTitre: 'Fournitures Lefèvre · Lefèvre Hélène · Brouillon' }),
+    ]);
+  });
+
+  it('newest first inside a tier, at most `limite` per type', async () => {
+    const ids: number[] = [];
+    for (const n of [1, 2, 3]) ids.push((await alice.post('/clients/', { nom: `Zébulon ${n}` })).json().id);
+    await t.sql(`update clients set date_creation = now() - (id || ' minutes')::interval where id in (?, ?, ?)`, ids);
+    const hits = group((await q(admin, 'zeb', '&limite=2')).json(), 'clients');
+    expect(hits.map((h: any) => h.id)).toEqual([ids[0], ids[1]]);
+    expect((await q(admin, 'zeb', '&limite=21')).statusCode).toBe(400);
+  });
+
+  it('devis by number; short queries look up numbers only; wildcards are plain text', async () => {
+    expect(group((await q(admin, String(devisId))).json(), 'devis').map((h: any) => h.id)).toEqual([devisId]);
+    expect(group((await q(admin, `D${devisId}`)).json(), 'devis').map((h: any) => h.id)).toEqual([devisId]);
+    expect((await q(admin, 'le')).json().groupes).toEqual([]);
+    const wild = (await q(admin, '%%%')).json();
+    expect(wild.groupes.every((g: any) => g.resultats.length === 0)).toBe(true);
+    expect((await q(admin, "l'e'f\\")).statusCode).toBe(200);
+  });
+
+  it('a commercial only finds what they may see', async () => {
+    const body = (await q(alice, 'secret')).json();
+    expect(body.groupes.flatMap((g: any) => g.resultats)).toEqual([]);
+    const dup = (await q(alice, 'dupont')).json();
+    expect(dup.groupes.flatMap((g: any) => g.resultats)).toEqual([]);
+    // Bob sees his own, including the tâche assigned to him.
+    const bobs = (await q(bob, 'secret')).json();
+    expect(group(bobs, 'clients').map((h: any) => h.id)).toEqual([dupont]);
+    expect(group(bobs, 'opportunites')).toHaveLength(1);
+    expect(group(bobs, 'taches')).toHaveLength(1);
+    expect(group((await q(alice, 'lef')).json(), 'clients').map((h: any) => h.titre)).toEqual(['Lefèvre Hélène', 'Garage Morlef']);
+  });
+
+  it('validates q, needs authentication, and runs a fixed number of statements', async () => {
+    const missing = await admin.get('/recherche/');
+    expect(missing.statusCode).toBe(400);
+    expect(Object.keys(missing.json().fieldErrors)).toEqual(['q']);
+    expect((await q(admin, 'x'.repeat(101))).statusCode).toBe(400);
+    expect((await t.anonymous().get('/recherche/?q=lef')).statusCode).toBe(401);
+    const { statements } = await t.countSql(() => q(admin, 'lef'));
+    const searches = statements.filter((s) => s.includes('union all') || s.includes('hits'));
+    expect(searches.length).toBeLessThanOrEqual(2);
+  });
+});
