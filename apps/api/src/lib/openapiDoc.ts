@@ -46,6 +46,7 @@ export const TAGS: Record<string, string> = {
   'cles-api': 'Clés d’API (`crm_…`) : création, portées, révocation',
   webhooks: 'Webhooks : abonnements signés (Standard Webhooks), journal des livraisons, rejeu (admin)',
   calendrier: 'Flux iCalendar personnel (URL secrète) des tâches et conclusions prévues',
+  recherche: 'Recherche globale, regroupée par type',
   documentation: 'Ce document et son visualiseur',
 };
 
