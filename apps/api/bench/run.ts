@@ -13,7 +13,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BENCH_PASSWORD, COMMERCIAUX, ETAPES, SIZES, freshBenchDatabase, seedBenchDatabase, surname } from './seed.js';
+import { BENCH_PASSWORD, COMMERCIAUX, ETAPES, SIZES, TIMELINE_CLIENT, freshBenchDatabase, seedBenchDatabase, surname } from './seed.js';
 import { load, type Scenario } from './load.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -139,6 +139,19 @@ async function main() {
         skip: has('/dashboard/stats/', 'get') ? undefined : 'GET /api/dashboard/stats/ does not exist yet',
       },
       {
+        name: 'timeline-client-10k',
+        // A client with 10 000 timeline items: the first page, or a page deep in its history (a cursor
+        // at a random instant of the last 2 years; format of services/timeline.ts).
+        path: () => {
+          if (Math.random() < 0.5) return `/api/clients/${TIMELINE_CLIENT}/timeline/?pageSize=25`;
+          const at = new Date(Date.now() - Math.random() * 2 * 365 * 86_400_000).toISOString().replace('Z', '000Z');
+          const cursor = Buffer.from(JSON.stringify([at, 0, 2_000_000_000])).toString('base64url');
+          return `/api/clients/${TIMELINE_CLIENT}/timeline/?pageSize=25&cursor=${cursor}`;
+        },
+        token: admin,
+        skip: has('/clients/{id}/timeline/', 'get') ? undefined : 'GET /api/clients/{id}/timeline/ does not exist yet',
+      },
+      {
         name: 'kanban-move',
         method: 'PATCH',
         // Opportunités not at `conclusion` (moving there needs a resultat): ids with id % 5 != 4.
@@ -217,6 +230,28 @@ async function main() {
       );
       console.log(`BENCH ${JSON.stringify({ scenario: s.name, reqPerSec: r.reqPerSec, p50: r.p50, p99: r.p99, sqlPerReq: Number(sqlPerReq.toFixed(2)), cpuMsPerReq: Number(cpuMsPerReq.toFixed(3)), rssMb, requests: r.requests, non2xx: r.non2xx, errors: r.errors, instances, connections: s.connections ?? connections, duration, redis: Boolean(redisUrl) })}`);
     }
+    // One request at a time (no queueing behind the other connections): the latency of a page itself.
+    const sequential = async (name: string, path: () => string, token: string, samples = 200) => {
+      if (only && !only.has(name)) return;
+      const times: number[] = [];
+      const before = await stats(child);
+      for (let i = 0; i < samples + 10; i++) {
+        const t0 = performance.now();
+        const res = await fetch(`${baseUrl}${path()}`, { headers: { authorization: `Bearer ${token}` } });
+        await res.arrayBuffer();
+        if (res.status !== 200) throw new Error(`${name}: HTTP ${res.status}`);
+        if (i >= 10) times.push(performance.now() - t0);
+      }
+      const after = await stats(child);
+      times.sort((x, y) => x - y);
+      const pct = (p: number) => Number(times[Math.min(times.length - 1, Math.floor((p / 100) * times.length))].toFixed(1));
+      const sqlPerReq = (after.statements - before.statements) / (samples + 10);
+      console.log(`${name.padEnd(24)}   sequential: p50 ${pct(50)} ms  p99 ${pct(99)} ms  ${sqlPerReq.toFixed(2)} SQL/req  (${samples} samples)`);
+      console.log(`BENCH ${JSON.stringify({ scenario: name, p50: pct(50), p99: pct(99), sqlPerReq: Number(sqlPerReq.toFixed(2)), samples })}`);
+    };
+    const timeline = scenarios.find((s) => s.name === 'timeline-client-10k');
+    if (timeline && !timeline.skip) await sequential('timeline-client-10k-sequential', timeline.path as () => string, admin);
+
     if (has('/dashboard/stats/', 'get')) {
       await uncached('dashboard-stats-uncached', '/api/dashboard/stats/', admin);
       await uncached('dashboard-stats-uncached-commercial', '/api/dashboard/stats/', commercial);

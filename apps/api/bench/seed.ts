@@ -43,6 +43,10 @@ export async function freshBenchDatabase(env: NodeJS.ProcessEnv = process.env): 
  * clients, 20k projets, 200k opportunités, 20k devis, 300k tâches. Secondary indexes are dropped
  * during the load and rebuilt afterwards (from their own definitions), then the tables analyzed.
  */
+/** The client whose timeline `timeline-client-10k` reads (10 000 events and activities). */
+export const TIMELINE_CLIENT = 1;
+export const TIMELINE_ITEMS = 10_000;
+
 export async function seedBenchDatabase(databaseUrl: string, log: (s: string) => void = console.log): Promise<void> {
   const orm = await initOrm({ databaseUrl, poolMax: 1 });
   try {
@@ -110,6 +114,18 @@ export async function seedBenchDatabase(databaseUrl: string, log: (s: string) =>
       from (select g, 1 + (g * 3) % ${SIZES.clients} as c, (array['a_faire','en_cours','terminee'])[1 + g % 3] as s
             from generate_series(1, ${SIZES.taches}) g) x`);
     for (const t of tables) await run('', `select setval(pg_get_serial_sequence('${t}', 'id'), (select max(id) from ${t}))`);
+    // Timelines: every client's creation event, and client ${TIMELINE_CLIENT} with ${TIMELINE_ITEMS} items (4 events for 1 activity).
+    await run(`evenements ${SIZES.clients}`, `insert into evenements (type, client_id, auteur_id, date, resume)
+      select 'client_cree', g, ${responsable('g')}, now() - (g || ' minutes')::interval, 'Client créé' from generate_series(1, ${SIZES.clients}) g`);
+    await run(`timeline of client ${TIMELINE_CLIENT}: ${TIMELINE_ITEMS} items`, `with e as (
+        insert into evenements (type, client_id, opportunite_id, auteur_id, date, resume, donnees)
+        select 'opportunite_etape', ${TIMELINE_CLIENT}, ${TIMELINE_CLIENT}, 1, now() - (g * 97 || ' minutes')::interval,
+          '« Opportunité ${TIMELINE_CLIENT} » : Prospect → Qualification', '{"de":"prospect","vers":"qualification"}'::jsonb
+        from generate_series(1, ${(TIMELINE_ITEMS * 4) / 5}) g returning 1)
+      insert into activites (type, sujet, contenu, date, auteur_id, client_id, opportunite_id)
+      select (array['note','appel','reunion','email','autre'])[1 + g % 5], 'Échange ' || g, '**Compte rendu** de l''échange ' || g,
+        now() - (g * 389 || ' minutes')::interval, 1, ${TIMELINE_CLIENT}, ${TIMELINE_CLIENT}
+      from generate_series(1, ${TIMELINE_ITEMS / 5}) g`);
     const t0 = performance.now();
     for (const i of indexes) await run('', i.indexdef);
     log(`  ${indexes.length} secondary indexes rebuilt (${Math.round(performance.now() - t0)} ms)`);

@@ -6,6 +6,7 @@ import { TokenService, type AccessClaims } from './auth/tokens.js';
 import { SessionStore, type AuthUser } from './auth/sessions.js';
 import { MemoryFailureLimiter, RedisFailureLimiter, type FailureLimiter } from './auth/rateLimit.js';
 import { CountCache, registerCountCaches } from './lib/db.js';
+import { registerUserEventHub, UserEventHub } from './lib/userEvents.js';
 import { createRedisClient, warnOncePerOutage } from './lib/redis.js';
 import { DatabaseGuard } from './lib/dbGuard.js';
 import { MemoryRequestLimiter, RedisRequestLimiter, type RequestLimiter } from './auth/requestLimiter.js';
@@ -30,6 +31,8 @@ export interface AppDeps {
   /** Exact counts of big lists, cached briefly and invalidated on writes (see CountCache). */
   countCaches: { clients: CountCache };
   loginLimiter: FailureLimiter;
+  /** Notification signals to the Server-Sent Events streams (through Redis across instances). */
+  userEvents: UserEventHub;
   /** Admission to the database (backpressure, breaker) and its health probe. */
   db: DatabaseGuard;
   /** Request rate limits of API keys and users (token buckets). */
@@ -46,7 +49,7 @@ const SESSION_CACHE_MAX = 50_000;
 /** Channel (after the configured Redis prefix) on which revocations and count invalidations travel. */
 export const INVALIDATION_CHANNEL = 'invalidate';
 
-type Invalidation = { sessions: string[] } | { users: number[] } | { counts: string[] };
+type Invalidation = { sessions: string[] } | { users: number[] } | { counts: string[] } | { notifications: number[] };
 
 /**
  * Redis pub/sub between API instances: each instance subscribes (on its own connection) and drops
@@ -105,13 +108,15 @@ class InvalidationBus {
     return this.subscribed;
   }
 
-  async publish(m: Invalidation): Promise<void> {
+  async publish(m: Invalidation): Promise<boolean> {
     try {
       await this.redis.publish(this.channel, JSON.stringify(m));
+      return true;
     } catch (err) {
       // The database change is committed; other instances drop the entry after SESSION_CACHE_TTL_MS at most,
       // and an instance whose subscription is down does not use its cache at all.
       this.warn(err);
+      return false;
     }
   }
 
@@ -287,6 +292,9 @@ export function createDeps(orm: MikroORM, config: AppConfig, jobs: AnyJobDefinit
   const countCaches = { clients: new CountCache() };
   registerCountCaches(orm.em as EntityManager, countCaches);
 
+  const userEvents = new UserEventHub();
+  registerUserEventHub(orm.em as EntityManager, userEvents);
+
   let cached: CachedSessionValidator | undefined;
   let bus: InvalidationBus | undefined;
   if (redis) {
@@ -297,6 +305,7 @@ export function createDeps(orm: MikroORM, config: AppConfig, jobs: AnyJobDefinit
         if ('sessions' in m) cached?.evictSessions(m.sessions);
         if ('users' in m) cached?.evictUsers(m.users);
         if ('counts' in m) for (const t of m.counts) countCaches[t as keyof typeof countCaches]?.invalidateLocal();
+        if ('notifications' in m) userEvents.deliverLocal(m.notifications);
       },
       () => {
         cached?.clear();
@@ -305,6 +314,9 @@ export function createDeps(orm: MikroORM, config: AppConfig, jobs: AnyJobDefinit
     );
     cached = new CachedSessionValidator(sessions, bus);
     for (const [table, c] of Object.entries(countCaches)) c.onInvalidate = () => void bus!.publish({ counts: [table] });
+    // Through Redis every instance (this one included) tells its open streams; while the
+    // subscription is down the signal stays local (the SPA's polling covers the others).
+    userEvents.remote = async (ids) => bus!.healthy && (await bus!.publish({ notifications: ids }));
   }
   const sessionCache: SessionValidator = cached ?? new DatabaseSessionValidator(sessions);
   watchEntityWrites(
@@ -321,6 +333,7 @@ export function createDeps(orm: MikroORM, config: AppConfig, jobs: AnyJobDefinit
     sessionCache,
     countCaches,
     loginLimiter,
+    userEvents,
     db,
     requestLimiter: redis ? new RedisRequestLimiter(redis, config.redisPrefix) : new MemoryRequestLimiter(),
     redis,

@@ -10,6 +10,10 @@ import { devisActionsRouter } from './routers/devisActions.js';
 import { dashboardRouter } from './routers/dashboard.js';
 import { rapportsRouter } from './routers/rapports.js';
 import { healthRouter } from './routers/health.js';
+import { contactsRouter } from './routers/contacts.js';
+import { activitesRouter } from './routers/activites.js';
+import { clientTimelineRouter, opportuniteTimelineRouter } from './routers/timeline.js';
+import { notificationsRouter } from './routers/notifications.js';
 import { rechercheRouter } from './routers/recherche.js';
 import { lotsRouter } from './routers/lots.js';
 import { clesApiRouter } from './routers/clesApi.js';
@@ -19,14 +23,17 @@ import { webhooksRouter } from './routers/webhooks.js';
 export const appRouter = router({
   auth: authRouter,
   users: usersRouter,
-  clients: clientsRouter,
+  clients: mergeRouters(clientsRouter, clientTimelineRouter),
   projets: projetsRouter,
-  opportunites: opportunitesRouter,
+  opportunites: mergeRouters(opportunitesRouter, opportuniteTimelineRouter),
   taches: tachesRouter,
   devis: mergeRouters(devisRouter, devisActionsRouter),
   dashboard: dashboardRouter,
   rapports: rapportsRouter,
   health: healthRouter,
+  contacts: contactsRouter,
+  activites: activitesRouter,
+  notifications: notificationsRouter,
   recherche: rechercheRouter,
   lots: lotsRouter,
   clesApi: clesApiRouter,

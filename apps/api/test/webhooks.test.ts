@@ -176,6 +176,10 @@ describe('webhooks', () => {
     const [pending] = (await admin.get(`/webhooks/${hookId}/livraisons/?statut=en_attente`)).json().results;
     expect(pending).toMatchObject({ codeHttp: 302, derniereErreur: 'HTTP 302', evenement: 'client.created' });
     expect(await t.sql(`select action from audit_log where action = 'webhook.desactive'`)).toHaveLength(1);
+    // The admins are told in the app.
+    const notices = (await admin.get('/notifications/?nonLues=true')).json().results.filter((n: any) => n.type === 'webhook_desactive');
+    expect(notices).toHaveLength(1);
+    expect(notices[0]).toMatchObject({ lien: '/integrations', message: expect.stringContaining(receiver.url) });
     // Re-enabled: the waiting message goes out.
     receiver.status = 200;
     expect((await admin.patch(`/webhooks/${hookId}/`, { actif: true })).json()).toMatchObject({ actif: true, echecsConsecutifs: 0 });

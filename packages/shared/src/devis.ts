@@ -21,6 +21,8 @@ export const devisFields = {
   statut: choice(DEVIS_STATUTS).default('brouillon'),
   contenu: optionalText().default(''),
   lignes: z.array(devisLigne).max(500).nullable().optional(),
+  /** Recipient of `envoyer`: a contact of the devis' client (else the client's own address). */
+  contact: id.nullable().optional(),
 };
 /** Without lines, montant is required; with lines it is computed. */
 const needsMontant = (v: { montant?: number; lignes?: DevisLigneIn[] | null }, ctx: z.RefinementCtx) => {
@@ -72,6 +74,8 @@ export const devisOutput = z.object({
   version: z.number().int(),
   contenu: z.string(),
   lignes: z.array(devisLigne).nullable(),
+  contact: z.number().int().nullable(),
+  contactNom: z.string().nullable(),
   dateEnvoi: timestamp.nullable(),
   dateCreation: timestamp,
   dateModification: timestamp,

@@ -2,6 +2,8 @@
  * Error messages of the API, by key, in French (default) and English. Zod schemas carry keys
  * (`err.*`) as their messages; the API's error formatter turns them into the caller's language.
  */
+import { MEMORY_MESSAGES } from './messagesMemory.js';
+
 export type Lang = 'fr' | 'en';
 
 export const MESSAGES = {
@@ -76,6 +78,7 @@ export const MESSAGES = {
     'err.url': 'Adresse invalide (URL complète attendue, par exemple https://exemple.fr/crochet).',
     'err.webhook_https': "L'adresse doit être en https.",
     'err.webhook_prive': 'Adresse refusée : les adresses locales ou privées ne sont pas autorisées.',
+    ...MEMORY_MESSAGES.fr,
   },
   en: {
     'err.required': 'This field is required.',
@@ -148,6 +151,7 @@ export const MESSAGES = {
     'err.url': 'Invalid address (a full URL is expected, e.g. https://example.com/hook).',
     'err.webhook_https': 'The address must use https.',
     'err.webhook_prive': 'Address refused: local or private addresses are not allowed.',
+    ...MEMORY_MESSAGES.en,
   },
 } as const;
 

@@ -2,6 +2,11 @@ import { z } from 'zod';
 import { TACHE_PRIORITES, TACHE_STATUTS } from './choices.js';
 import { choice, id, idOut, isoDate, optionalText, orderingParam, paginationQuery, partialOf, queryBool, requiredText, timestamp } from './common.js';
 
+/** Query filter: `me` or a user id; a query string is text, so the id is parsed here (the REST adapter only coerces plain numbers). */
+export const userIdOrMe = z
+  .preprocess((v) => (typeof v === 'number' ? String(v) : v), z.string({ error: 'err.integer' }).regex(/^(me|[1-9]\d{0,9})$/, 'err.integer'))
+  .transform((v): 'me' | number => (v === 'me' ? 'me' : Number(v)));
+
 export const TACHE_ORDERING = ['dateEcheance', 'priorite', 'dateCreation', 'position'] as const;
 
 export const tacheFields = {
@@ -25,12 +30,10 @@ export const tachePatchInput = z
 export const tacheListFilters = {
   statut: choice(TACHE_STATUTS).describe('Statut exact').optional(),
   priorite: choice(TACHE_PRIORITES).describe('Priorité exacte').optional(),
-  /** `me` or a user id; a query string is text, so the id is parsed here (the REST adapter only coerces plain numbers). */
-  assigneA: z
-    .preprocess((v) => (typeof v === 'number' ? String(v) : v), z.string({ error: 'err.integer' }).regex(/^(me|[1-9]\d{0,9})$/, 'err.integer'))
-    .transform((v): 'me' | number => (v === 'me' ? 'me' : Number(v)))
+  assigneA: userIdOrMe
     .meta({ override: { type: undefined, pattern: undefined, oneOf: [{ type: 'integer', minimum: 1, maximum: 2_147_483_647 }, { type: 'string', const: 'me' }] } })
-    .describe("Id de l'utilisateur assigné, ou `me` pour l'appelant").optional(),
+    .describe("Id de l'utilisateur assigné, ou `me` pour l'appelant")
+    .optional(),
   client: id.describe('Id du client').optional(),
   projet: id.describe('Id du projet').optional(),
   echeanceAvant: isoDate.describe('Échéance au plus tard ce jour (inclus)').optional(),

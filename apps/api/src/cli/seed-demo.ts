@@ -1,7 +1,7 @@
 import { pathToFileURL } from 'node:url';
 import { initOrm, migrate, type EntityManager } from '@crm/db';
 import {
-  clientCreateInput, devisCreateInput, opportuniteCreateInput, projetCreateInput, tacheCreateInput, type Role,
+  activiteCreateInput, clientCreateInput, contactCreateInput, devisCreateInput, opportuniteCreateInput, projetCreateInput, tacheCreateInput, type Role,
 } from '@crm/shared';
 import type { z } from 'zod';
 import { resolveDatabase } from '../database.js';
@@ -13,6 +13,8 @@ import { createProjet } from '../services/projets.js';
 import { avancerEtape, createOpportunite } from '../services/opportunites.js';
 import { completeTache, createTache } from '../services/taches.js';
 import { createDevis, nouvelleVersion, updateDevis } from '../services/devis.js';
+import { createContact } from '../services/contacts.js';
+import { createActivite } from '../services/activites.js';
 
 /**
  * Demo data for a first look at the CRM:  pnpm seed-demo
@@ -35,6 +37,7 @@ export async function seedDemo(em: EntityManager): Promise<{ created: boolean }>
   if (existing.length) return { created: false };
 
   await em.transactional(async (tem) => {
+    const [firstEvent] = await sql<{ m: number }>(tem, 'select coalesce(max(id), 0) as m from evenements');
     const hash = await hashPassword(DEMO_PASSWORD);
     const users: Record<string, AuthUser> = {};
     for (const u of DEMO_USERS) {
@@ -51,6 +54,17 @@ export async function seedDemo(em: EntityManager): Promise<{ created: boolean }>
     const hotel = await client({ nom: 'Hôtel Bellevue', societe: 'SAS Bellevue Hôtellerie', email: 'direction@hotel-bellevue.fr', telephone: '02 40 12 34 56', categorie: 'Hôtellerie', responsable: julie.id, notes: 'Rénovation prévue au printemps.' });
     const mairie = await client({ nom: 'Mairie de Saint-Aubin', societe: 'Commune de Saint-Aubin', email: 'dgs@saint-aubin.fr', telephone: '02 23 45 67 89', categorie: 'Collectivité', responsable: marie.id });
     const fromagerie = await client({ nom: 'Fromagerie Blanc', societe: 'Blanc Affineurs', email: 'commandes@fromagerie-blanc.fr', telephone: '04 76 21 30 40', categorie: 'Artisan', responsable: paul.id });
+
+    const contact = async (by: AuthUser, input: z.input<typeof contactCreateInput>) => (await createContact(tem, by, contactCreateInput.parse(input))).id;
+    const sophie = await contact(paul, { client: boulangerie, prenom: 'Sophie', nom: 'Dupont', fonction: 'Gérante', email: 'sophie.dupont@boulangerie-dupont.fr', telephone: '06 12 45 78 90', principal: true });
+    await contact(paul, { client: boulangerie, prenom: 'Karim', nom: 'Benali', fonction: 'Responsable boutique Oberkampf', telephone: '06 33 21 54 87' });
+    const lefevre = await contact(julie, { client: garage, prenom: 'Thierry', nom: 'Lefèvre', fonction: 'Dirigeant', email: 'thierry@garage-lefevre.fr', telephone: '06 71 82 93 04', principal: true });
+    await contact(julie, { client: garage, prenom: 'Nadia', nom: 'Roussel', fonction: "Chef d'atelier", email: 'atelier@garage-lefevre.fr' });
+    const moreau = await contact(paul, { client: cabinet, prenom: 'Claire', nom: 'Moreau', fonction: 'Associée', email: 'c.moreau@moreau-avocats.fr', telephone: '01 53 77 20 01', principal: true });
+    await contact(paul, { client: cabinet, prenom: 'Julien', nom: 'Petit', fonction: 'Office manager', email: 'j.petit@moreau-avocats.fr' });
+    const bellevue = await contact(julie, { client: hotel, prenom: 'Isabelle', nom: 'Garnier', fonction: 'Directrice', email: 'i.garnier@hotel-bellevue.fr', telephone: '06 45 56 67 78', principal: true });
+    await contact(marie, { client: mairie, prenom: 'Philippe', nom: 'Rousseau', fonction: 'Directeur général des services', email: 'dgs@saint-aubin.fr', principal: true });
+    await contact(paul, { client: fromagerie, prenom: 'Antoine', nom: 'Blanc', fonction: 'Affineur', telephone: '06 88 77 66 55', principal: true });
 
     const opp = async (by: AuthUser, input: z.input<typeof opportuniteCreateInput>) => (await createOpportunite(tem, by, opportuniteCreateInput.parse(input))).id;
     const caisses = await opp(paul, { nom: 'Caisses enregistreuses (3 boutiques)', client: boulangerie, montant: 8400, probabilite: 60, etape: 'proposition', dateConclusionEstimee: day(20), notes: 'Compatibles NF525.' });
@@ -69,7 +83,7 @@ export async function seedDemo(em: EntityManager): Promise<{ created: boolean }>
 
     const devis = async (by: AuthUser, input: z.input<typeof devisCreateInput>) => (await createDevis(tem, by, devisCreateInput.parse(input))).id;
     const devisCaisses = await devis(paul, {
-      opportunite: caisses, contenu: 'Fourniture, installation et formation du personnel.',
+      opportunite: caisses, contact: sophie, contenu: 'Fourniture, installation et formation du personnel.',
       lignes: [
         { designation: 'Caisse tactile 15" NF525', quantite: 3, prixUnitaire: 1890, tauxTva: 20 },
         { designation: 'Imprimante tickets', quantite: 3, prixUnitaire: 249.9, tauxTva: 20 },
@@ -78,7 +92,7 @@ export async function seedDemo(em: EntityManager): Promise<{ created: boolean }>
     });
     await updateDevis(tem, paul, devisCaisses, { statut: 'envoye' });
     const devisGed = await devis(paul, {
-      opportunite: ged, contenu: 'Licences, reprise des archives et accompagnement.',
+      opportunite: ged, contact: moreau, contenu: 'Licences, reprise des archives et accompagnement.',
       lignes: [
         { designation: 'Licence GED (utilisateur/an)', quantite: 12, prixUnitaire: 540, tauxTva: 20 },
         { designation: 'Numérisation des archives (lot)', quantite: 1, prixUnitaire: 9800, tauxTva: 20 },
@@ -123,6 +137,23 @@ export async function seedDemo(em: EntityManager): Promise<{ created: boolean }>
     await tache(marie, { titre: 'Revue du pipeline', priorite: 'haute', dateEcheance: day(3), assigneA: marie.id });
     await tache(marie, { titre: 'Répondre à l’appel d’offres tablettes', client: mairie, priorite: 'urgente', dateEcheance: day(14), assigneA: julie.id });
     await tache(marie, { titre: 'Point mensuel avec Paul', priorite: 'basse', dateEcheance: day(8), assigneA: paul.id });
+
+    // What was said, when: activities dated in the past weeks.
+    const activite = async (by: AuthUser, daysAgo: number, input: z.input<typeof activiteCreateInput>) =>
+      createActivite(tem, by, activiteCreateInput.parse({ ...input, date: new Date(Date.now() - daysAgo * 86_400_000).toISOString() }));
+    await activite(paul, 21, { type: 'appel', sujet: 'Premier contact', client: boulangerie, contact: sophie, contenu: 'Trois boutiques, caisses vieillissantes. Souhaite une **solution NF525** avant la fin du trimestre.' });
+    await activite(paul, 14, { type: 'reunion', sujet: 'Visite de la boutique Oberkampf', client: boulangerie, opportunite: caisses, contenu: '- 2 postes en boutique\n- 1 poste au laboratoire\n- Formation souhaitée un lundi (jour de fermeture)' });
+    await activite(paul, 3, { type: 'email', sujet: 'Envoi du devis caisses', client: boulangerie, contact: sophie, opportunite: caisses, contenu: 'Devis transmis ; relance prévue en fin de semaine.' });
+    await activite(paul, 9, { type: 'reunion', sujet: 'Démo GED au comité des associés', client: cabinet, contact: moreau, opportunite: ged, contenu: 'Bon accueil. Objection sur le prix de la numérisation : proposer un **paiement en trois fois**.' });
+    await activite(paul, 2, { type: 'note', sujet: 'Retour sur la version 2', client: cabinet, opportunite: ged, contenu: 'Claire Moreau confirme une décision sous dix jours.' });
+    await activite(julie, 12, { type: 'appel', sujet: 'Besoin Wi-Fi', client: hotel, contact: bellevue, opportunite: wifi, contenu: 'Plaintes des clients sur la couverture au 3e étage.' });
+    await activite(julie, 6, { type: 'appel', sujet: 'Perte du contrat de maintenance', client: garage, contact: lefevre, contenu: 'Le concurrent est 20 % moins cher. Garder le contact pour le diagnostic atelier.' });
+    await activite(marie, 5, { type: 'note', sujet: 'Appel d’offres tablettes', client: mairie, contenu: 'Publication attendue sur le profil acheteur de la commune.' });
+
+    // Everything above happened "now": spread the events it recorded over the past weeks, in the
+    // same order, so the timelines read like a real history (activities keep their own dates).
+    await sql(tem, `update evenements set date = now() - ((select max(id) from evenements) - id) * interval '9 hours' - interval '1 hour'
+      where id > ?`, [firstEvent.m]);
   });
   return { created: true };
 }

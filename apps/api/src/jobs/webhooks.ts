@@ -3,6 +3,7 @@ import type { AppDeps } from '../deps.js';
 import { sql, sqlOne } from '../lib/db.js';
 import { postWebhook, signWebhook, WebhookHttpError } from '../lib/webhookHttp.js';
 import { audit } from '../services/audit.js';
+import { notify } from '../services/notifications.js';
 import { defineJob, enqueue } from './queue.js';
 
 declare module './queue.js' {
@@ -21,7 +22,8 @@ declare module './queue.js' {
  * 2. POST it, signed (Standard Webhooks), SSRF-checked, no redirects, with a timeout;
  * 3. record the outcome: delivered, or retried later with exponential backoff (base × 2^n, at most
  *    an hour apart) for 24 h, then failed; then enqueue the record's next waiting message. After
- *    `disableAfterFailures` consecutive failed attempts the webhook is disabled and audited.
+ *    `disableAfterFailures` consecutive failed attempts the webhook is disabled, audited, and every
+ *    active admin is notified in the app.
  *
  * At least once: a worker killed mid-send leaves the row `en_cours`; the job expires, pg-boss runs
  * it again and the stale claim (older than a minute) is taken over — the receiver may then see a
@@ -123,6 +125,16 @@ export const deliverWebhook = defineJob({
       );
       if (w && !w.actif && w.echecs_consecutifs === config.disableAfterFailures) {
         await audit(tem, { action: 'webhook.desactive', entity: 'webhook', entityId: msg.webhook_id, details: { echecs: w.echecs_consecutifs, derniereErreur: error } });
+        // Every active admin is told in the app (webhooks are theirs to repair and re-enable).
+        const admins = await sql<{ id: number }>(tem, `select id from users where role = 'admin' and is_active`);
+        for (const a of admins) {
+          await notify(tem, {
+            user: a.id,
+            type: 'webhook_desactive',
+            message: `Webhook désactivé après ${w.echecs_consecutifs} échecs consécutifs : ${msg.url} (${error})`.slice(0, 500),
+            lien: '/integrations',
+          });
+        }
       }
     });
   },

@@ -65,6 +65,7 @@ export function fromDatabaseError(err: unknown): ApiError | null {
       return conflict();
     case '23505':
       if (constraint.startsWith('clients_email')) return conflict('error.email_taken', { email: ['error.email_taken'] });
+      if (constraint.startsWith('contacts_email')) return conflict('error.contact_email_taken', { email: ['error.contact_email_taken'] });
       if (constraint.startsWith('users_username')) return conflict('error.username_taken', { username: ['error.username_taken'] });
       if (constraint.startsWith('users_email')) return conflict('error.email_taken', { email: ['error.email_taken'] });
       return conflict();
@@ -105,6 +106,8 @@ const FIELD_BY_COLUMN: Record<string, string> = {
   assigne_a_id: 'assigneA',
   responsable_id: 'responsable',
   devis_associe_id: 'devisAssocie',
+  contact_id: 'contact',
+  auteur_id: 'auteur',
 };
 function snakeToField(col: string): string {
   return FIELD_BY_COLUMN[col] ?? col.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());

@@ -10,6 +10,8 @@ import { countCacheOf, countRows, ISO_UTC, lockRow, money, orderBy, sql, sqlOne,
 import { idArray } from './kanban.js';
 import { addSearch, type Resource } from './listing.js';
 import { scopeByClient, seesAll } from './visibility.js';
+import { recordEvent, resumes, userNames } from './evenements.js';
+import { notify } from './notifications.js';
 
 type ListInput = z.infer<typeof clientListInput>;
 type CreateInput = z.infer<typeof clientCreateInput>;
@@ -126,17 +128,28 @@ async function checkResponsable(em: EntityManager, user: AuthUser, responsable: 
 
 export async function createClient(em: EntityManager, user: AuthUser, input: CreateInput): Promise<ClientDetailOut> {
   await checkResponsable(em, user, input.responsable);
-  const client = em.create(Client, {
-    nom: input.nom,
-    societe: input.societe,
-    email: input.email,
-    telephone: input.telephone,
-    notes: input.notes,
-    categorie: input.categorie,
-    responsable: input.responsable === undefined ? user.id : input.responsable,
+  const responsable = input.responsable === undefined ? user.id : input.responsable;
+  const id = await em.transactional(async (tem) => {
+    const client = tem.create(Client, {
+      nom: input.nom,
+      societe: input.societe,
+      email: input.email,
+      telephone: input.telephone,
+      notes: input.notes,
+      categorie: input.categorie,
+      responsable,
+    });
+    await tem.flush();
+    await recordEvent(tem, { type: 'client_cree', client: client.id, auteur: user.id, resume: resumes.clientCree(client.nom) });
+    await notifyClientAttribue(tem, user, client.id, client.nom, responsable);
+    return client.id;
   });
-  await em.flush();
-  return getClient(em, user, client.id);
+  return getClient(em, user, id);
+}
+
+/** "A client is handed to you": to its new responsable, unless they did it themselves. */
+function notifyClientAttribue(em: EntityManager, user: AuthUser, id: number, nom: string, responsable: number | null): Promise<void> {
+  return notify(em, { user: responsable, actor: user.id, type: 'client_attribue', message: `Le client « ${nom} » vous a été attribué`, lien: `/clients/${id}` });
 }
 
 /**
@@ -151,10 +164,22 @@ export async function updateClient(em: EntityManager, user: AuthUser, id: number
     await assertClientVisible(tem, user, id);
     const client = await tem.findOneOrFail(Client, id);
     const { responsable, ...rest } = input;
+    const before = client.responsable ?? null;
     for (const [k, v] of Object.entries(rest)) if (v !== undefined) (client as any)[k] = v;
     if (responsable !== undefined) client.responsable = responsable;
     client.dateModification = new Date();
     await tem.flush();
+    if (responsable !== undefined && responsable !== before) {
+      const names = await userNames(tem, [before, responsable]);
+      await recordEvent(tem, {
+        type: 'client_responsable',
+        client: id,
+        auteur: user.id,
+        resume: resumes.responsable(names, before, responsable),
+        donnees: { de: before, vers: responsable },
+      });
+      await notifyClientAttribue(tem, user, id, client.nom, responsable);
+    }
     return getClient(tem, user, id);
   });
 }

@@ -9,6 +9,8 @@ import { centsToDecimal, iso, lockRow, money, sql, sqlOne, toCents, Where } from
 import { addSearch, getResource, listResource, type Resource, type Row } from './listing.js';
 import { resolveRefs, visibleParent } from './refs.js';
 import { scopeByClient } from './visibility.js';
+import { contactName } from './contacts.js';
+import { devisStatutChanged, recordDevisCree } from './devisEvents.js';
 
 type ListInput = z.infer<typeof devisListInput>;
 type CreateInput = z.infer<typeof devisCreateInput>;
@@ -16,8 +18,10 @@ type PatchInput = Omit<z.infer<typeof devisPatchInput>, 'id'>;
 
 const ORDER_COLUMNS = { dateCreation: 'd.date_creation', montant: 'd.montant', version: 'd.version' };
 const FROM = 'from devis d join opportunites o on o.id = d.opportunite_id join clients c on c.id = o.client_id';
+/** Reads add the recipient contact (a to-one join: counts stay counts of devis). */
+const FROM_READ = `${FROM} left join contacts k on k.id = d.contact_id`;
 const COLUMNS = `d.id, d.opportunite_id, o.nom as opportunite_nom, o.client_id, c.nom as client_nom, d.montant, d.montant_tva,
-  d.montant + d.montant_tva as montant_ttc, d.statut, d.version, d.contenu, d.lignes, d.date_envoi, d.date_creation, d.date_modification`;
+  d.montant + d.montant_tva as montant_ttc, d.statut, d.version, d.contenu, d.lignes, d.contact_id, ${contactName('k')} as contact_nom, d.date_envoi, d.date_creation, d.date_modification`;
 
 /** An accepted or refused devis is read-only. */
 const READ_ONLY = new Set(['accepte', 'refuse']);
@@ -36,6 +40,8 @@ function toOut(r: Row): DevisOut {
     version: r.version,
     contenu: r.contenu,
     lignes: r.lignes ?? null,
+    contact: r.contact_id,
+    contactNom: r.contact_id === null ? null : r.contact_nom,
     dateEnvoi: iso(r.date_envoi),
     dateCreation: iso(r.date_creation)!,
     dateModification: iso(r.date_modification)!,
@@ -53,7 +59,7 @@ export function devisFilters(user: AuthUser, input: ListInput): Where {
 
 /** How devis are read: one statement per page, every summary joined. Exported for other read paths (dashboard). */
 export const DEVIS_RESOURCE: Resource<DevisOut> = {
-  from: FROM,
+  from: FROM_READ,
   columns: COLUMNS,
   orderColumns: ORDER_COLUMNS,
   defaultOrder: 'd.date_creation desc, d.id desc',
@@ -113,8 +119,14 @@ async function nextVersion(em: EntityManager, opportuniteId: number): Promise<nu
 
 const normalizeLignes = (lignes: DevisLigneIn[] | null | undefined): DevisLigneIn[] | null => (lignes?.length ? lignes : null);
 
+/** The recipient contact must be a contact of the devis' client (400 on `contact`). */
+function checkContact(refs: { opportunite?: number; contact?: number }, contact: number | null | undefined, client: number | undefined): void {
+  if (contact != null && refs.contact !== (client ?? refs.opportunite)) throw fieldError('contact', 'err.contact_client');
+}
+
 export async function createDevis(em: EntityManager, user: AuthUser, input: CreateInput): Promise<DevisOut> {
-  await resolveRefs(em, user, { opportunite: input.opportunite });
+  const refs = await resolveRefs(em, user, { opportunite: input.opportunite, contact: input.contact });
+  checkContact(refs, input.contact, undefined);
   const lignes = normalizeLignes(input.lignes);
   const amounts = devisAmounts(lignes, input.montant);
   const id = await em.transactional(async (tem) => {
@@ -125,8 +137,11 @@ export async function createDevis(em: EntityManager, user: AuthUser, input: Crea
       version: await nextVersion(tem, input.opportunite),
       contenu: input.contenu,
       lignes,
+      contact: input.contact ?? null,
     });
     await tem.flush();
+    await recordDevisCree(tem, user, devis.id);
+    if (input.statut !== 'brouillon') await devisStatutChanged(tem, devis.id, input.statut, user.id);
     return devis.id;
   });
   return getDevis(em, user, id);
@@ -138,11 +153,16 @@ export async function updateDevis(em: EntityManager, user: AuthUser, id: number,
   return em.transactional(async (tem) => {
     const where = scopeByClient(new Where().add('d.id = ?', id), user);
     if (!(await lockRow(tem, 'devis', id))) throw notFound();
-    const cur = await sqlOne(tem, `select d.statut, d.opportunite_id, d.lignes, d.montant ${FROM} ${where}`, where.params);
+    const cur = await sqlOne(tem, `select d.statut, d.opportunite_id, o.client_id, d.contact_id, d.lignes, d.montant ${FROM} ${where}`, where.params);
     if (!cur) throw notFound();
     if (READ_ONLY.has(cur.statut)) throw conflict('error.devis_readonly');
     const opportuniteChanged = input.opportunite !== undefined && input.opportunite !== cur.opportunite_id;
-    if (opportuniteChanged) await resolveRefs(tem, user, { opportunite: input.opportunite });
+    const contact: number | null = input.contact !== undefined ? input.contact : cur.contact_id;
+    const contactChanged = contact !== cur.contact_id;
+    if (opportuniteChanged || contactChanged) {
+      const refs = await resolveRefs(tem, user, { opportunite: opportuniteChanged ? input.opportunite : undefined, contact });
+      checkContact(refs, contact, opportuniteChanged ? refs.opportunite : cur.client_id);
+    }
     const lignes = input.lignes !== undefined ? normalizeLignes(input.lignes) : (cur.lignes as DevisLigneIn[] | null);
     const amounts = devisAmounts(lignes, input.montant ?? money(cur.montant));
 
@@ -153,11 +173,13 @@ export async function updateDevis(em: EntityManager, user: AuthUser, id: number,
     }
     if (input.statut !== undefined) devis.statut = input.statut;
     if (input.contenu !== undefined) devis.contenu = input.contenu;
+    devis.contact = contact;
     devis.lignes = lignes;
     devis.montant = amounts.montant;
     devis.montantTva = amounts.montantTva;
     devis.dateModification = new Date();
     await tem.flush();
+    if (input.statut !== undefined && input.statut !== cur.statut) await devisStatutChanged(tem, id, input.statut, user.id);
     return getDevis(tem, user, id);
   });
 }
@@ -166,7 +188,7 @@ export async function updateDevis(em: EntityManager, user: AuthUser, id: number,
 export async function nouvelleVersion(em: EntityManager, user: AuthUser, id: number): Promise<DevisOut> {
   const newId = await em.transactional(async (tem) => {
     const where = scopeByClient(new Where().add('d.id = ?', id), user);
-    const cur = await sqlOne(tem, `select d.opportunite_id, d.montant, d.montant_tva, d.contenu, d.lignes ${FROM} ${where}`, where.params);
+    const cur = await sqlOne(tem, `select d.opportunite_id, d.montant, d.montant_tva, d.contenu, d.lignes, d.contact_id ${FROM} ${where}`, where.params);
     if (!cur) throw notFound();
     const copy = tem.create(Devis, {
       opportunite: cur.opportunite_id,
@@ -176,8 +198,10 @@ export async function nouvelleVersion(em: EntityManager, user: AuthUser, id: num
       version: await nextVersion(tem, cur.opportunite_id),
       contenu: cur.contenu,
       lignes: cur.lignes,
+      contact: cur.contact_id,
     });
     await tem.flush();
+    await recordDevisCree(tem, user, copy.id);
     return copy.id;
   });
   return getDevis(em, user, newId);

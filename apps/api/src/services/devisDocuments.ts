@@ -10,6 +10,7 @@ import {
 } from '../lib/pdf.js';
 import { audit } from './audit.js';
 import { getDevis } from './devis.js';
+import { recordDevisEnvoye } from './devisEvents.js';
 import { scopeByClient } from './visibility.js';
 
 /**
@@ -44,6 +45,8 @@ export interface DevisDocument {
   opportuniteNom: string;
   client: { id: number; nom: string; societe: string; email: string | null; telephone: string };
   contact: { nom: string; email: string } | null;
+  /** The client's contact the devis is addressed to (`Devis.contact`), if any. */
+  destinataire: { nom: string; email: string | null } | null;
   dateEnvoi: string | null;
   dateCreation: string;
   dateModification: string;
@@ -59,11 +62,13 @@ const DOCUMENT_SELECT = `
   select d.id, d.version, d.statut, d.montant, d.montant_tva, d.contenu, d.lignes, d.date_envoi, d.date_creation, d.date_modification,
          o.id as opportunite_id, o.nom as opportunite_nom,
          c.id as client_id, c.nom as client_nom, c.societe as client_societe, c.email as client_email, c.telephone as client_telephone,
-         coalesce(nullif(btrim(u.first_name || ' ' || u.last_name), ''), u.username) as contact_nom, u.email as contact_email
+         coalesce(nullif(btrim(u.first_name || ' ' || u.last_name), ''), u.username) as contact_nom, u.email as contact_email,
+         k.id as destinataire_id, btrim(k.prenom || ' ' || k.nom) as destinataire_nom, k.email as destinataire_email
     from devis d
     join opportunites o on o.id = d.opportunite_id
     join clients c on c.id = o.client_id
-    left join users u on u.id = coalesce(o.responsable_id, c.responsable_id)`;
+    left join users u on u.id = coalesce(o.responsable_id, c.responsable_id)
+    left join contacts k on k.id = d.contact_id`;
 
 function toDocument(r: Record<string, any>): DevisDocument {
   const dateCreation = iso(r.date_creation)!;
@@ -80,10 +85,20 @@ function toDocument(r: Record<string, any>): DevisDocument {
     opportuniteNom: r.opportunite_nom,
     client: { id: r.client_id, nom: r.client_nom, societe: r.client_societe, email: r.client_email, telephone: r.client_telephone },
     contact: r.contact_nom ? { nom: r.contact_nom, email: r.contact_email ?? '' } : null,
+    destinataire: r.destinataire_id ? { nom: r.destinataire_nom, email: r.destinataire_email } : null,
     dateEnvoi: iso(r.date_envoi),
     dateCreation,
     dateModification: iso(r.date_modification)!,
   };
+}
+
+/**
+ * Who `envoyer` mails: the devis' contact when it has an address, else the client's address
+ * (null: nobody to send to).
+ */
+export function devisRecipient(doc: Pick<DevisDocument, 'destinataire' | 'client'>): { nom: string; email: string } | null {
+  if (doc.destinataire?.email) return { nom: doc.destinataire.nom, email: doc.destinataire.email };
+  return doc.client.email ? { nom: doc.client.nom, email: doc.client.email } : null;
 }
 
 /** The devis with its client, if the user may see it (else 404). `forUpdate` locks the devis row. */
@@ -218,17 +233,17 @@ export async function renderDevisPdf(doc: DevisDocument, now = new Date()): Prom
   return finishPdf(pdf, footer);
 }
 
-function mailBody(doc: DevisDocument, company: string): { text: string; html: string } {
+function mailBody(doc: DevisDocument, company: string, salutation: string): { text: string; html: string } {
   const ttc = formatMoney((doc.montantCents + doc.tvaCents) / 100);
   const ht = formatMoney(doc.montantCents / 100);
   const signature = doc.contact ? `${doc.contact.nom}\n${company}` : company;
   const text =
-    `Bonjour ${doc.client.nom},\n\n` +
+    `Bonjour ${salutation},\n\n` +
     `Veuillez trouver ci-joint notre devis ${doc.numero} (version ${doc.version}) pour « ${doc.opportuniteNom} », ` +
     `d'un montant de ${ht} HT, soit ${ttc} TTC.\n\n` +
     `Nous restons à votre disposition pour toute question.\n\nCordialement,\n${signature}\n`;
   const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-  const html = `<p>Bonjour ${esc(doc.client.nom)},</p>
+  const html = `<p>Bonjour ${esc(salutation)},</p>
 <p>Veuillez trouver ci-joint notre devis <strong>${esc(doc.numero)}</strong> (version ${doc.version}) pour « ${esc(doc.opportuniteNom)} »,
 d'un montant de <strong>${esc(ht)} HT</strong>, soit <strong>${esc(ttc)} TTC</strong>.</p>
 <p>Nous restons à votre disposition pour toute question.</p>
@@ -254,8 +269,9 @@ export async function envoyerDevis(
     return await em.transactional(async (tem) => {
       const current = await loadDevisDocument(tem, user, id, true);
       if (current.statut === 'accepte' || current.statut === 'refuse') throw conflict('error.devis_envoi_statut');
-      if (!current.client.email) throw new ApiError('BAD_REQUEST', 'err.client_email_missing', { client: ['err.client_email_missing'] });
-      recipient = current.client.email;
+      const to = devisRecipient(current);
+      if (!to) throw new ApiError('BAD_REQUEST', 'err.client_email_missing', { client: ['err.client_email_missing'] });
+      recipient = to.email;
 
       const [updated] = await sql(
         tem,
@@ -272,11 +288,12 @@ export async function envoyerDevis(
         details: { to: recipient, version: doc.version, montantTtc: (doc.montantCents + doc.tvaCents) / 100 },
         ip: meta.ip,
       });
+      await recordDevisEnvoye(tem, user.id, id, recipient);
       await sendMail(smtp, {
         to: recipient,
         replyTo: doc.contact?.email || undefined,
         subject: `Devis ${doc.numero} (version ${doc.version}) — ${company}`,
-        ...mailBody(doc, company),
+        ...mailBody(doc, company, to.nom),
         attachments: [{ filename: devisFilename(doc), content: pdf, contentType: 'application/pdf' }],
       });
       // The answer is the devis detail, exactly as GET /api/devis/{id}/ gives it.

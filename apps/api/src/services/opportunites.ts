@@ -10,6 +10,7 @@ import { closeGap, lockColumns, lockMove, OPPORTUNITE_BOARD, placeInColumn, retr
 import { addSearch, getResource, listResource, userName, type Resource, type Row } from './listing.js';
 import { resolveRefs, visibleParent } from './refs.js';
 import { scopeByClient } from './visibility.js';
+import { recordEvent, resumes, userNames } from './evenements.js';
 
 type ListInput = z.infer<typeof opportuniteListInput>;
 type CreateInput = z.infer<typeof opportuniteCreateInput>;
@@ -131,6 +132,10 @@ export async function createOpportunite(em: EntityManager, user: AuthUser, input
     await tem.flush();
     // At the end of its column unless a position is given; the others make room.
     await placeInColumn(tem, OPPORTUNITE_BOARD, input.etape, o.id, input.position);
+    await recordEvent(tem, {
+      type: 'opportunite_creee', client: input.client, opportunite: o.id, auteur: user.id,
+      resume: resumes.opportuniteCreee(input.nom, input.montant), donnees: { etape: input.etape },
+    });
     return o.id;
   });
   return getOpportunite(em, user, id);
@@ -191,8 +196,36 @@ async function writeOpportunite(
       await closeGap(tem, OPPORTUNITE_BOARD, cur.etape, oldPosition, id);
       await placeInColumn(tem, OPPORTUNITE_BOARD, etape, id, input.position);
     }
+    await recordOpportuniteChanges(tem, user, o, cur as { etape: Etape; responsable_id: number | null });
   }));
   return getOpportunite(em, user, id);
+}
+
+/** Timeline events of a write: stage change (won/lost at conclusion), responsable change. */
+async function recordOpportuniteChanges(
+  em: EntityManager,
+  user: AuthUser,
+  o: { id: number; nom: string; client: number; etape: string; resultat?: string | null; motifPerte: string; responsable?: number | null },
+  before: { etape: Etape; responsable_id: number | null },
+): Promise<void> {
+  const base = { client: o.client, opportunite: o.id, auteur: user.id };
+  const etape = o.etape as Etape;
+  if (etape !== before.etape) {
+    const donnees = { de: before.etape, vers: etape, resultat: o.resultat ?? null };
+    if (etape === 'conclusion' && o.resultat === 'gagnee') await recordEvent(em, { ...base, type: 'opportunite_gagnee', resume: resumes.gagnee(o.nom), donnees });
+    else if (etape === 'conclusion') await recordEvent(em, { ...base, type: 'opportunite_perdue', resume: resumes.perdue(o.nom, o.motifPerte), donnees });
+    else await recordEvent(em, { ...base, type: 'opportunite_etape', resume: resumes.etape(o.nom, before.etape, etape), donnees });
+  }
+  const responsable = o.responsable ?? null;
+  if (responsable !== before.responsable_id) {
+    const names = await userNames(em, [before.responsable_id, responsable]);
+    await recordEvent(em, {
+      ...base,
+      type: 'opportunite_responsable',
+      resume: `« ${o.nom} » — ${resumes.responsable(names, before.responsable_id, responsable)}`,
+      donnees: { de: before.responsable_id, vers: responsable },
+    });
+  }
 }
 
 /** Next stage of the pipeline (end of its column); to conclusion with a result; 409 at conclusion. */

@@ -11,6 +11,7 @@ export interface RefRequest {
   projet?: number | null;
   opportunite?: number | null;
   devisAssocie?: number | null;
+  contact?: number | null;
   /** User fields (`assigneA`, `responsable`): the user must exist and be active. */
   users?: Record<string, number | null | undefined>;
 }
@@ -21,6 +22,7 @@ export interface ResolvedRefs {
   projet?: number;
   opportunite?: number;
   devisAssocie?: number;
+  contact?: number;
 }
 
 const MAX_INT4 = 2_147_483_647;
@@ -31,6 +33,7 @@ const BY_ID = {
   projet: 'select p.client_id from projets p join clients c on c.id = p.client_id where p.id = ?',
   opportunite: 'select o.client_id from opportunites o join clients c on c.id = o.client_id where o.id = ?',
   devis: 'select o.client_id from devis d join opportunites o on o.id = d.opportunite_id join clients c on c.id = o.client_id where d.id = ?',
+  contact: 'select k.client_id from contacts k join clients c on c.id = k.client_id where k.id = ?',
 } as const;
 
 /** SQL (with params) returning a row when the parent of a sub-list exists and the caller may see it. */
@@ -63,6 +66,7 @@ export async function resolveRefs(em: EntityManager, user: AuthUser, req: RefReq
   ask('projet', req.projet, BY_ID.projet, true);
   ask('opportunite', req.opportunite, BY_ID.opportunite, true);
   ask('devisAssocie', req.devisAssocie, BY_ID.devis, true);
+  ask('contact', req.contact, BY_ID.contact, true);
   for (const [field, value] of Object.entries(req.users ?? {})) ask(field, value, 'select u.id from users u where u.id = ? and u.is_active', false);
 
   const row = columns.length ? await sqlOne<Record<string, number | null>>(em, `select ${columns.join(', ')}`, params) : {};

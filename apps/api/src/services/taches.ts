@@ -10,6 +10,8 @@ import { closeGap, lockColumns, lockMove, placeInColumn, retryMoves, TACHE_BOARD
 import { addSearch, getResource, listResource, userName, type Resource, type Row } from './listing.js';
 import { resolveRefs, visibleParent } from './refs.js';
 import { scopeTaches } from './visibility.js';
+import { formatDateFr, recordEvent, resumes, userNames } from './evenements.js';
+import { notify } from './notifications.js';
 
 type ListInput = z.infer<typeof tacheListInput>;
 type CreateInput = z.infer<typeof tacheCreateInput>;
@@ -160,6 +162,7 @@ export async function createTache(em: EntityManager, user: AuthUser, input: Crea
     });
     await tem.flush();
     await placeInColumn(tem, TACHE_BOARD, input.statut, tache.id, input.position);
+    await recordTacheChanges(tem, user, tache, { statut: null, assigne_a_id: null });
     return tache.id;
   });
   return getTache(em, user, id, false);
@@ -202,8 +205,42 @@ export async function updateTache(em: EntityManager, user: AuthUser, id: number,
       await closeGap(tem, TACHE_BOARD, cur.statut, oldPosition, id);
       await placeInColumn(tem, TACHE_BOARD, statut, id, input.position);
     }
+    await recordTacheChanges(tem, user, tache, cur as { statut: TacheStatut; assigne_a_id: number | null });
   }));
   return getTache(em, user, id, false);
+}
+
+/**
+ * Timeline events (tâches of a client: created, completed, reassigned) and the "assigned to you"
+ * notification. `before.statut` null means the tâche was just created.
+ */
+async function recordTacheChanges(
+  em: EntityManager,
+  user: AuthUser,
+  t: { id: number; titre: string; client?: number | null; statut: string; assigneA?: number | null; dateEcheance: string | Date },
+  before: { statut: TacheStatut | null; assigne_a_id: number | null },
+): Promise<void> {
+  const created = before.statut === null;
+  const assigne = t.assigneA ?? null;
+  const assigneChanged = !created && assigne !== before.assigne_a_id;
+  if (t.client != null) {
+    const base = { client: t.client, auteur: user.id, donnees: { tache: t.id } };
+    if (created) await recordEvent(em, { ...base, type: 'tache_creee', resume: resumes.tacheCreee(t.titre) });
+    if (t.statut === 'terminee' && before.statut !== 'terminee') await recordEvent(em, { ...base, type: 'tache_terminee', resume: resumes.tacheTerminee(t.titre) });
+    if (assigneChanged) {
+      const names = await userNames(em, [assigne]);
+      await recordEvent(em, { ...base, type: 'tache_assignee', resume: resumes.tacheAssignee(names, t.titre, assigne), donnees: { tache: t.id, de: before.assigne_a_id, vers: assigne } });
+    }
+  }
+  if ((created || assigneChanged) && t.statut !== 'terminee') {
+    await notify(em, {
+      user: assigne,
+      actor: user.id,
+      type: 'tache_assignee',
+      message: `Tâche « ${t.titre} » vous a été assignée (échéance ${formatDateFr(t.dateEcheance)})`,
+      lien: `/taches/${t.id}`,
+    });
+  }
 }
 
 /** `PATCH /taches/{id}/complete/`: idempotent; a second call keeps the first dateTerminee. */

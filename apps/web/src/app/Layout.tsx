@@ -5,6 +5,7 @@ import { LABELS } from '@crm/shared';
 import { useTRPC } from '../lib/trpc';
 import { displayName, useCurrentUser } from '../features/auth/currentUser';
 import { Loading } from '../components/Status';
+import { NotificationBell } from '../features/notifications/NotificationBell';
 import { SearchLauncher } from '../features/recherche/SearchLauncher';
 
 /** `match`: the section a link stands for (list, board, detail and form pages). */
@@ -86,6 +87,7 @@ export function Layout() {
             <div className="muted small">{LABELS.role[user.role]}</div>
           </div>
         </div>
+        <NotificationBell />
         <div className="sidebar-actions">
           {user.role === 'admin' && (
             <NavLink to="/equipe" className="nav-link small">

@@ -1,6 +1,7 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 import { timestamps } from './common.js';
 import { Opportunite } from './Opportunite.js';
+import { Contact } from './Contact.js';
 
 export interface DevisLigne {
   designation: string;
@@ -21,6 +22,7 @@ export const Devis = defineEntity({
     version: p.integer(),
     contenu: p.text().default(''),
     lignes: p.json<DevisLigne[]>().nullable(),
+    contact: () => p.manyToOne(Contact).fieldName('contact_id').mapToPk().nullable(),
     dateEnvoi: p.datetime().fieldName('date_envoi').nullable(),
     ...timestamps,
   },

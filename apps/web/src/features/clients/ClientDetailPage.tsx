@@ -9,6 +9,8 @@ import { QueryState } from '../../components/Status';
 import { DeleteButton } from '../../components/DeleteButton';
 import { useCurrentUser } from '../auth/currentUser';
 import { ClientSubLists } from './ClientSubLists';
+import { ClientContacts } from '../contacts/ClientContacts';
+import { Timeline } from '../timeline/Timeline';
 
 export function ClientDetailPage() {
   const id = Number(useParams().id);
@@ -56,6 +58,8 @@ export function ClientDetailPage() {
               </>
             )}
           </section>
+          <ClientContacts clientId={c.id} />
+          <Timeline parent="client" id={c.id} clientId={c.id} />
           <ClientSubLists clientId={c.id} />
         </>
       )}

@@ -10,6 +10,7 @@ import { DeleteButton } from '../../components/DeleteButton';
 import { EtapeBadge } from '../../components/badges';
 import { DEVIS_COLUMNS } from '../devis/columns';
 import { AvancerEtapeButton } from './AvancerEtapeButton';
+import { Timeline } from '../timeline/Timeline';
 
 export function OpportuniteDetailPage() {
   const id = Number(useParams().id);
@@ -82,6 +83,7 @@ export function OpportuniteDetailPage() {
               <DataTable caption="Devis de l'opportunité" columns={DEVIS_COLUMNS.filter((c) => c.header !== 'Opportunité')} rows={devis.data?.results ?? []} />
             </QueryState>
           </section>
+          <Timeline parent="opportunite" id={o.id} clientId={o.client} />
         </>
       )}
     </QueryState>

@@ -1,0 +1,82 @@
+import type { EntityManager } from '@crm/db';
+import type { NotificationOut, NotificationType, Page } from '@crm/shared';
+import type { AuthUser } from '../auth/sessions.js';
+import { ISO_UTC, sql, sqlOne, Where } from '../lib/db.js';
+import { notFound } from '../lib/errors.js';
+import { afterCommit, userEventHubOf } from '../lib/userEvents.js';
+import type { Row } from './listing.js';
+
+/**
+ * In-app notifications. `notify` writes one inside the caller's transaction (pass the
+ * transaction's EntityManager) and, once committed, signals the user's open streams (SSE) on
+ * every instance. Nobody is told about their own action.
+ */
+export interface NotificationInput {
+  user: number | null | undefined;
+  type: NotificationType;
+  message: string;
+  /** SPA path of what it is about (`/taches/12`). */
+  lien: string;
+  /** The user whose action caused it: not notified of it. */
+  actor?: number | null;
+}
+
+export async function notify(em: EntityManager, n: NotificationInput): Promise<void> {
+  if (n.user == null || n.user === n.actor) return;
+  await sql(em, 'insert into notifications (user_id, type, message, lien) values (?, ?, ?, ?)', [n.user, n.type, n.message, n.lien]);
+  signal(em, [n.user]);
+}
+
+/** Tells the users' open streams (after commit) that their notifications changed. */
+export function signal(em: EntityManager, userIds: number[]): void {
+  const hub = userEventHubOf(em);
+  if (hub && userIds.length) afterCommit(em, () => void hub.publish(userIds));
+}
+
+const COLUMNS = `n.id, n.type, n.message, n.lien, n.date_lecture is not null as lue, ${ISO_UTC('n.date_creation')} as date_creation,
+  ${ISO_UTC('n.date_lecture')} as date_lecture`;
+
+function toOut(r: Row): NotificationOut {
+  return { id: Number(r.id), type: r.type, message: r.message, lien: r.lien, lue: r.lue, dateCreation: r.date_creation, dateLecture: r.date_lecture };
+}
+
+/** The caller's own notifications, newest first; two statements (count, page) whatever the page size. */
+export async function listNotifications(
+  em: EntityManager,
+  user: AuthUser,
+  input: { page: number; pageSize: number; nonLues?: boolean },
+): Promise<Page<NotificationOut>> {
+  const where = new Where().add('n.user_id = ?', user.id);
+  if (input.nonLues === true) where.add('n.date_lecture is null');
+  if (input.nonLues === false) where.add('n.date_lecture is not null');
+  const offset = (input.page - 1) * input.pageSize;
+  const [{ n }] = await sql<{ n: number }>(em, `select count(*)::int as n from notifications n ${where}`, where.params);
+  const rows = n > offset
+    ? await sql(em, `select ${COLUMNS} from notifications n ${where} order by n.id desc limit ? offset ?`, [...where.params, input.pageSize, offset])
+    : [];
+  return { count: n, page: input.page, pageSize: input.pageSize, results: rows.map(toOut) };
+}
+
+export async function countUnread(em: EntityManager, userId: number): Promise<number> {
+  const row = await sqlOne<{ n: number }>(em, 'select count(*)::int as n from notifications where user_id = ? and date_lecture is null', [userId]);
+  return row!.n;
+}
+
+/** `POST /notifications/{id}/lue/`: idempotent (the first reading date stays); another user's → 404. */
+export async function markRead(em: EntityManager, user: AuthUser, id: number): Promise<NotificationOut> {
+  const rows = await sql(
+    em,
+    `update notifications n set date_lecture = coalesce(n.date_lecture, now()) where n.id = ? and n.user_id = ? returning ${COLUMNS}`,
+    [id, user.id],
+  );
+  if (!rows.length) throw notFound();
+  signal(em, [user.id]);
+  return toOut(rows[0]);
+}
+
+/** `POST /notifications/tout-lu/`: every unread notification of the caller, in one statement. */
+export async function markAllRead(em: EntityManager, user: AuthUser): Promise<{ marquees: number; nonLues: number }> {
+  const rows = await sql(em, 'update notifications set date_lecture = now() where user_id = ? and date_lecture is null returning id', [user.id]);
+  signal(em, [user.id]);
+  return { marquees: rows.length, nonLues: 0 };
+}
