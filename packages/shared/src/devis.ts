@@ -84,7 +84,7 @@ export const devisOutput = z.object({
   description: 'Devis (une version)',
   examples: [{
     id: 5, opportunite: 31, opportuniteNom: 'Site vitrine', client: 12, clientNom: 'Dupont', montant: 1350, montantTva: 270, montantTtc: 1620,
-    statut: 'brouillon', version: 1, contenu: 'Refonte du site vitrine', lignes: [{ designation: 'Maquettes', quantite: 3, prixUnitaire: 450, tauxTva: 20 }],
+    statut: 'brouillon', version: 1, contenu: 'Refonte du site vitrine', contact: null, contactNom: null, lignes: [{ designation: 'Maquettes', quantite: 3, prixUnitaire: 450, tauxTva: 20 }],
     dateEnvoi: null, dateCreation: '2026-03-01T10:00:00Z', dateModification: '2026-03-01T10:00:00Z',
   }],
 });

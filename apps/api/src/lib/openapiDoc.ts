@@ -47,6 +47,10 @@ export const TAGS: Record<string, string> = {
   webhooks: 'Webhooks : abonnements signés (Standard Webhooks), journal des livraisons, rejeu (admin)',
   calendrier: 'Flux iCalendar personnel (URL secrète) des tâches et conclusions prévues',
   recherche: 'Recherche globale, regroupée par type',
+  contacts: 'Contacts (personnes) des clients, visibles comme leur client',
+  activites: 'Activités : notes, appels, réunions, e-mails liés à un client',
+  timeline: 'Historique d’un client ou d’une opportunité, le plus récent d’abord (pagination par curseur)',
+  notifications: 'Notifications de l’utilisateur (et leur flux Server-Sent Events)',
   documentation: 'Ce document et son visualiseur',
 };
 
