@@ -8,13 +8,23 @@
  * BENCH_INSTANCES (default 1), BENCH_REDIS_URL (default redis://127.0.0.1:6379 when reachable; '' for none),
  * BENCH_ONLY (comma-separated scenario names), BENCH_PROFILE=dir (CPU profile of each measured run, one instance),
  * BENCH_NODE_ARGS (extra node flags of the API process).
+ * The list matrix (scenario name `matrix`, see matrix.ts): BENCH_CELL_DURATION (s per cell, default 1, after
+ * BENCH_CELL_WARMUP s, default 0.5), BENCH_MATRIX=regex (only the cells whose name matches), BENCH_MATRIX_OUT=file (JSON).
+ * Kanban moves (scenario `moves`, see moves.ts; a second API on a `<name>_small` database with 100-card columns):
+ * BENCH_TOP_MOVES (per column size, default 300), BENCH_MOVES (random moves counted for rows written, default 10000).
+ * BENCH_SCALE multiplies the seeded rows (10: 1M clients, 2M opportunités, 3M tâches).
+ * BENCH_BASELINE=dir: the `apps/api` folder of another checkout (e.g. `git archive` of an older commit, with this
+ * one's node_modules linked): its API runs on the same database and each matrix cell is measured on it and then on
+ * this code, back to back, so that both see the same load of a shared machine.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BENCH_PASSWORD, COMMERCIAUX, ETAPES, SIZES, TIMELINE_CLIENT, freshBenchDatabase, seedBenchDatabase, surname } from './seed.js';
+import { BENCH_PASSWORD, COMMERCIAUX, ETAPES, SIZES, TIMELINE_CLIENT, benchDatabaseUrl, freshBenchDatabase, seedBenchDatabase, sizesFor, surname } from './seed.js';
+import { randomMoves, topMoves } from './moves.js';
 import { load, type Scenario } from './load.js';
+import { matrixCells, P99_TARGET_MS } from './matrix.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const env = process.env;
@@ -47,8 +57,8 @@ function reachable(url: string): Promise<boolean> {
   });
 }
 
-function startServer(databaseUrl: string, redisUrl: string | undefined): Promise<{ child: ChildProcess; port: number }> {
-  const child = fork(path.join(here, 'server.ts'), [], {
+function startServer(databaseUrl: string, redisUrl: string | undefined, script = path.join(here, 'server.ts')): Promise<{ child: ChildProcess; port: number }> {
+  const child = fork(script, [], {
     execArgv: ['--import', 'tsx', ...(env.BENCH_NODE_ARGS ? env.BENCH_NODE_ARGS.split(' ') : [])],
     env: {
       ...env,
@@ -56,6 +66,9 @@ function startServer(databaseUrl: string, redisUrl: string | undefined): Promise
       BENCH_INSTANCES: String(instances),
       REDIS_URL: redisUrl ?? '',
       JWT_SECRET: 'bench-secret-that-is-long-enough-0123456789',
+      // The bench is one user sending thousands of requests a minute: lift the per-caller limits.
+      RATE_LIMIT_USER_PER_MINUTE: env.RATE_LIMIT_USER_PER_MINUTE ?? '100000000',
+      RATE_LIMIT_KEY_PER_MINUTE: env.RATE_LIMIT_KEY_PER_MINUTE ?? '100000000',
     },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -86,7 +99,7 @@ async function main() {
   const started = Date.now();
   let databaseUrl: string;
   if (env.BENCH_SKIP_SEED === '1') {
-    databaseUrl = env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/crm_bench';
+    databaseUrl = benchDatabaseUrl(env);
   } else {
     databaseUrl = await freshBenchDatabase(env);
     console.log(`seeding ${new URL(databaseUrl).pathname.slice(1)}: ${JSON.stringify(SIZES)}, ${COMMERCIAUX} commerciaux`);
@@ -252,6 +265,21 @@ async function main() {
     const timeline = scenarios.find((s) => s.name === 'timeline-client-10k');
     if (timeline && !timeline.skip) await sequential('timeline-client-10k-sequential', timeline.path as () => string, admin);
 
+    if (!only || only.has('matrix')) {
+      const baseline = env.BENCH_BASELINE ? await startServer(databaseUrl, redisUrl, path.join(path.resolve(env.BENCH_BASELINE), 'bench', 'server.ts')) : undefined;
+      try {
+        // Access tokens live 15 minutes; a long matrix logs in again every 10.
+        let tokens = { admin, commercial, at: Date.now() };
+        const fresh = async () => {
+          if (Date.now() - tokens.at > 600_000) tokens = { admin: await login(baseUrl, 'admin'), commercial: await login(baseUrl, 'commercial1'), at: Date.now() };
+          return tokens;
+        };
+        await runMatrix(baseUrl, fresh, child, baseline && { baseUrl: `http://127.0.0.1:${baseline.port}`, child: baseline.child });
+      } finally {
+        baseline?.child.kill('SIGTERM');
+      }
+    }
+    if (!only || only.has('moves')) await runMoves(baseUrl, await login(baseUrl, 'admin'), databaseUrl, redisUrl);
     if (has('/dashboard/stats/', 'get')) {
       await uncached('dashboard-stats-uncached', '/api/dashboard/stats/', admin);
       await uncached('dashboard-stats-uncached-commercial', '/api/dashboard/stats/', commercial);
@@ -261,6 +289,91 @@ async function main() {
   }
   console.log(`bench done in ${Math.round((Date.now() - started) / 1000)} s`);
   process.exit(0);
+}
+
+/** The same top-of-column move in a 40 000-card and a 100-card column, then rows written per random move. */
+async function runMoves(baseUrl: string, admin: string, databaseUrl: string, redisUrl: string | undefined) {
+  const smallUrl = await freshBenchDatabase(env, '_small');
+  const smallSizes = sizesFor(0.0025);
+  await seedBenchDatabase(smallUrl, () => {}, smallSizes);
+  const small = await startServer(smallUrl, redisUrl);
+  try {
+    const smallBase = `http://127.0.0.1:${small.port}`;
+    const perColumn = (n: number) => Math.round(n / 5);
+    const big = { label: `${perColumn(SIZES.opportunites)}-card column`, baseUrl, token: admin, opportunites: SIZES.opportunites };
+    const little = { label: `${perColumn(smallSizes.opportunites)}-card column`, baseUrl: smallBase, token: await login(smallBase, 'admin'), opportunites: smallSizes.opportunites };
+    const top = await topMoves([big, little], Number(env.BENCH_TOP_MOVES ?? 300));
+    const ratio = top[big.label].p50 / top[little.label].p50;
+    for (const [label, r] of Object.entries(top)) {
+      console.log(`move to top, ${label.padEnd(20)} p50 ${r.p50} ms  p99 ${r.p99} ms  (sequential, batches alternating with the other column${r.errors ? `, ${r.errors} errors` : ''})`);
+    }
+    console.log(`move p50 ratio big/small ${ratio.toFixed(2)} (target ≤ 1.5; big p50 target ≤ 5 ms)`);
+    const random = await randomMoves(big, databaseUrl, Number(env.BENCH_MOVES ?? 10_000));
+    console.log(`random moves: ${random.rowsPerMove} rows written per move (target ≤ 3), p50 ${random.p50} ms  p99 ${random.p99} ms, ${random.seconds} s, errors ${random.errors}`);
+    console.log(`BENCH ${JSON.stringify({ scenario: 'moves', top, ratio: Number(ratio.toFixed(2)), random })}`);
+  } finally {
+    small.child.kill('SIGTERM');
+  }
+}
+
+/** Every list cell at BENCH_CONNECTIONS connections; flags p99 above the target, then the worst cells. */
+async function runMatrix(
+  baseUrl: string,
+  tokens: () => Promise<{ admin: string; commercial: string }>,
+  child: ChildProcess,
+  baseline?: { baseUrl: string; child: ChildProcess },
+) {
+  const cellDuration = Number(env.BENCH_CELL_DURATION ?? 1);
+  const warmup = Number(env.BENCH_CELL_WARMUP ?? 0.5);
+  const filter = env.BENCH_MATRIX ? new RegExp(env.BENCH_MATRIX) : undefined;
+  const cells = matrixCells(await tokens()).filter((c) => !filter || filter.test(c.name));
+  console.log(`matrix: ${cells.length} cells, ${connections} connections, ${cellDuration} s per cell after ${warmup} s warm-up; ! = p99 > ${P99_TARGET_MS} ms`);
+  const out: Array<Record<string, unknown>> = [];
+  // Requests abandoned by autocannon at the end of a slow run still queue in the API: one
+  // sequential request waits for them (so they do not slow the next run) and times one request alone.
+  const alone = async (url: string, c: (typeof cells)[number]) => {
+    const t0 = performance.now();
+    const res = await fetch(`${url}${typeof c.path === 'string' ? c.path : c.path()}`, {
+      headers: { authorization: `Bearer ${c.token}` },
+      signal: AbortSignal.timeout(120_000),
+    });
+    await res.arrayBuffer();
+    return { status: res.status, ms: Math.round(performance.now() - t0) };
+  };
+  const measure = async (url: string, server: ChildProcess, c: (typeof cells)[number], tag: string) => {
+    if (warmup > 0) {
+      await load(url, c.token, c, { duration: warmup, connections });
+      await alone(url, c);
+    }
+    const before = await stats(server);
+    const r = await load(url, c.token, c, { duration: cellDuration, connections });
+    const after = await stats(server);
+    const drain = await alone(url, c);
+    const seqMs = drain.ms;
+    const sqlPerReq = r.requests ? (after.statements - before.statements) / r.requests : 0;
+    const slow = !r.requests || r.p99 > P99_TARGET_MS || r.non2xx > 0 || r.errors > 0 || drain.status !== 200;
+    console.log(
+      `${slow ? '!' : ' '} ${tag}${c.name.padEnd(58)} ${String(r.reqPerSec).padStart(7)} req/s  p50 ${r.requests ? String(r.p50).padStart(5) : '    -'} ms  ` +
+        `p99 ${r.requests ? String(r.p99).padStart(5) : `>${cellDuration * 1000}`.padStart(5)} ms  alone ${String(seqMs).padStart(5)} ms  ${sqlPerReq.toFixed(1)} SQL/req` +
+        `${r.non2xx || r.errors ? `  (non-2xx ${r.non2xx}, errors ${r.errors})` : ''}`,
+    );
+    return { reqPerSec: r.reqPerSec, p50: r.requests ? r.p50 : null, p99: r.requests ? r.p99 : cellDuration * 1000, aloneMs: seqMs, status: drain.status, sqlPerReq: Number(sqlPerReq.toFixed(2)), non2xx: r.non2xx, errors: r.errors, slow };
+  };
+  for (const c of cells) {
+    c.token = (await tokens())[c.role];
+    const base = baseline ? await measure(baseline.baseUrl, baseline.child, c, 'before ') : undefined;
+    const now = await measure(baseUrl, child, c, baseline ? 'after  ' : '');
+    out.push({ cell: c.name, list: c.list, kind: c.kind, role: c.role, ...now, ...(base ? { before: base } : {}) });
+  }
+  const flagged = out.filter((c) => c.slow);
+  const worst = [...out].sort((a, b) => Number(b.p99) - Number(a.p99)).slice(0, 10);
+  console.log(`matrix: ${flagged.length}/${out.length} cells over p99 ${P99_TARGET_MS} ms (or with errors); worst p99:`);
+  for (const c of worst) console.log(`    ${String(c.cell).padEnd(58)} p99 ${c.p99} ms  ${c.reqPerSec} req/s`);
+  console.log(`BENCH ${JSON.stringify({ scenario: 'matrix', cells: out.length, flagged: flagged.length, worst: worst.map((c) => ({ cell: c.cell, p99: c.p99 })) })}`);
+  if (env.BENCH_MATRIX_OUT) {
+    const fs = await import('node:fs');
+    fs.writeFileSync(env.BENCH_MATRIX_OUT, `${JSON.stringify({ date: new Date().toISOString(), connections, cellDuration, cells: out }, null, 1)}\n`);
+  }
 }
 
 main().catch((err) => {

@@ -3,7 +3,13 @@ import { hashPassword } from '../src/auth/passwords.js';
 
 export const BENCH_PASSWORD = 'Bench-password-2026';
 export const COMMERCIAUX = 10;
-export const SIZES = { clients: 100_000, projets: 20_000, opportunites: 200_000, devis: 20_000, taches: 300_000 };
+/** Row counts at scale 1; BENCH_SCALE multiplies them (10: 1M clients, 2M opportunités, 3M tâches). */
+export const sizesFor = (scale: number) => {
+  const n = (x: number) => Math.max(10, Math.round(x * scale));
+  return { clients: n(100_000), projets: n(20_000), opportunites: n(200_000), devis: n(20_000), taches: n(300_000) };
+};
+export type Sizes = ReturnType<typeof sizesFor>;
+export const SIZES = sizesFor(Number(process.env.BENCH_SCALE ?? 1));
 /** Syllables of the generated surnames: ~8,000 distinct names, so a surname search matches a handful of clients. */
 export const SYLLABES = ['ber', 'lan', 'mor', 'du', 'pin', 'ger', 'val', 'roux', 'cha', 'mar', 'tel', 'lef', 'vré', 'gi', 'rard', 'bou', 'chet', 'fon', 'taî', 'ne'];
 export const PRENOMS = ['Hélène', 'Zoé', 'Jérôme', 'François', 'Camille', 'Noël', 'Agnès', 'Benoît', 'Chloé', 'Loïc', 'Inès'];
@@ -16,13 +22,16 @@ export const surname = (g: number): string => {
 const sqlArray = (words: string[]) => `array[${words.map((w) => `'${w.replace(/'/g, "''")}'`).join(', ')}]`;
 export const ETAPES = ['prospect', 'qualification', 'proposition', 'negociation', 'conclusion'] as const;
 
-/** BENCH_DATABASE_URL, or a `crm_bench` database beside the tests' admin URL, dropped and recreated. */
-export async function freshBenchDatabase(env: NodeJS.ProcessEnv = process.env): Promise<string> {
-  const url = new URL(env.BENCH_DATABASE_URL ?? (() => {
-    const u = new URL(TEST_ADMIN_URL);
-    u.pathname = '/crm_bench';
-    return u.toString();
-  })());
+/** BENCH_DATABASE_URL, or a `crm_bench` database beside the tests' admin URL (its name + suffix). */
+export function benchDatabaseUrl(env: NodeJS.ProcessEnv = process.env, suffix = ''): string {
+  const u = new URL(env.BENCH_DATABASE_URL ?? TEST_ADMIN_URL.replace(/\/[^/]*$/, '/crm_bench'));
+  u.pathname += suffix;
+  return u.toString();
+}
+
+/** The bench database (see benchDatabaseUrl), dropped and recreated. */
+export async function freshBenchDatabase(env: NodeJS.ProcessEnv = process.env, suffix = ''): Promise<string> {
+  const url = new URL(benchDatabaseUrl(env, suffix));
   const name = decodeURIComponent(url.pathname.slice(1));
   if (!/^[A-Za-z0-9_]+$/.test(name)) throw new Error(`unexpected bench database name ${name}`);
   const adminUrl = new URL(url);
@@ -47,7 +56,7 @@ export async function freshBenchDatabase(env: NodeJS.ProcessEnv = process.env): 
 export const TIMELINE_CLIENT = 1;
 export const TIMELINE_ITEMS = 10_000;
 
-export async function seedBenchDatabase(databaseUrl: string, log: (s: string) => void = console.log): Promise<void> {
+export async function seedBenchDatabase(databaseUrl: string, log: (s: string) => void = console.log, sizes: Sizes = SIZES): Promise<void> {
   const orm = await initOrm({ databaseUrl, poolMax: 1 });
   try {
     await migrate(orm);
@@ -81,7 +90,7 @@ export async function seedBenchDatabase(databaseUrl: string, log: (s: string) =>
     // Commercial k has id 2 + k (admin 1, manager 2): clients spread round-robin among them.
     const responsable = (expr: string) => `(3 + (${expr}) % ${COMMERCIAUX})`;
     const n = SYLLABES.length;
-    await run(`clients ${SIZES.clients}`, `insert into clients (id, nom, societe, email, telephone, notes, categorie, responsable_id, date_creation, date_modification)
+    await run(`clients ${sizes.clients}`, `insert into clients (id, nom, societe, email, telephone, notes, categorie, responsable_id, date_creation, date_modification)
       select g, upper(left(sn, 1)) || substr(sn, 2) || ' ' || (${sqlArray(PRENOMS)})[1 + g % ${PRENOMS.length}],
         'Société ' || (g % 5000) || (array[' SARL',' SAS',' & Fils',' Industrie'])[1 + g % 4],
         'contact' || g || '@client' || (g % 997) || '.example.fr',
@@ -89,30 +98,30 @@ export async function seedBenchDatabase(databaseUrl: string, log: (s: string) =>
         (array['PME','VIP','Grand compte','Startup',''])[1 + g % 5], ${responsable('g')},
         now() - (g || ' minutes')::interval, now() - (g || ' seconds')::interval
       from (select g, syl[1 + g % ${n}] || syl[1 + (g / ${n}) % ${n}] || syl[1 + (g / ${n * n}) % ${n}] as sn
-            from generate_series(1, ${SIZES.clients}) g, (select ${sqlArray(SYLLABES)} as syl) words) x`);
-    await run(`projets ${SIZES.projets}`, `insert into projets (id, titre, description, statut, date_debut, date_fin, budget, client_id, date_creation)
+            from generate_series(1, ${sizes.clients}) g, (select ${sqlArray(SYLLABES)} as syl) words) x`);
+    await run(`projets ${sizes.projets}`, `insert into projets (id, titre, description, statut, date_debut, date_fin, budget, client_id, date_creation)
       select g, 'Projet ' || g, 'Description du projet ' || g, (array['a_faire','en_cours','termine'])[1 + g % 3],
-        current_date - (g % 300), current_date - (g % 300) + 30 + g % 90, (g % 500) * 100, 1 + (g * 7) % ${SIZES.clients},
+        current_date - (g % 300), current_date - (g % 300) + 30 + g % 90, (g % 500) * 100, 1 + (g * 7) % ${sizes.clients},
         now() - (g || ' minutes')::interval
-      from generate_series(1, ${SIZES.projets}) g`);
-    // Positions are contiguous from 0 in each kanban column (etape cycles with g % 5), as the board keeps them.
-    await run(`opportunites ${SIZES.opportunites}`, `insert into opportunites (id, nom, client_id, responsable_id, montant, probabilite, etape, resultat, position,
+      from generate_series(1, ${sizes.projets}) g`);
+    // Sparse kanban keys, 1024 apart in each column (etape cycles with g % 5), as the board gives them.
+    await run(`opportunites ${sizes.opportunites}`, `insert into opportunites (id, nom, client_id, responsable_id, montant, probabilite, etape, resultat, position,
         date_conclusion_estimee, date_conclusion, notes, date_creation)
       select g, 'Opportunité ' || g, c, ${responsable('c')}, (g % 1000) * 50 + 0.5, (g * 13) % 101, e,
-        case when e = 'conclusion' then (case when g % 3 = 0 then 'perdue' else 'gagnee' end) end, (g - 1) / 5,
+        case when e = 'conclusion' then (case when g % 3 = 0 then 'perdue' else 'gagnee' end) end, (g - 1) / 5 * 1024,
         current_date + (g % 180), case when e = 'conclusion' then now() - (g % 365 || ' days')::interval end,
         'Notes ' || g, now() - (g || ' minutes')::interval
-      from (select g, 1 + (g - 1) % ${SIZES.clients} as c, (array['prospect','qualification','proposition','negociation','conclusion'])[1 + g % 5] as e
-            from generate_series(1, ${SIZES.opportunites}) g) s`);
-    await run(`devis ${SIZES.devis}`, `insert into devis (id, opportunite_id, montant, montant_tva, statut, version, contenu)
+      from (select g, 1 + (g - 1) % ${sizes.clients} as c, (array['prospect','qualification','proposition','negociation','conclusion'])[1 + g % 5] as e
+            from generate_series(1, ${sizes.opportunites}) g) s`);
+    await run(`devis ${sizes.devis}`, `insert into devis (id, opportunite_id, montant, montant_tva, statut, version, contenu)
       select g, g, 1000 + g % 9000, round((1000 + g % 9000) * 0.2, 2), (array['brouillon','envoye','consulte','accepte','refuse'])[1 + g % 5], 1, 'Devis ' || g
-      from generate_series(1, ${SIZES.devis}) g`);
-    await run(`taches ${SIZES.taches}`, `insert into taches (id, titre, description, assigne_a_id, client_id, projet_id, priorite, date_echeance, statut, position, date_terminee)
+      from generate_series(1, ${sizes.devis}) g`);
+    await run(`taches ${sizes.taches}`, `insert into taches (id, titre, description, assigne_a_id, client_id, projet_id, priorite, date_echeance, statut, position, date_terminee)
       select g, 'Tâche ' || g, 'À faire pour le client ' || c, ${responsable('c')}, c, null,
-        (array['basse','moyenne','haute','urgente'])[1 + g % 4], current_date + (g % 200) - 100, s, (g - 1) / 3,
+        (array['basse','moyenne','haute','urgente'])[1 + g % 4], current_date + (g % 200) - 100, s, (g - 1) / 3 * 1024,
         case when s = 'terminee' then now() end
-      from (select g, 1 + (g * 3) % ${SIZES.clients} as c, (array['a_faire','en_cours','terminee'])[1 + g % 3] as s
-            from generate_series(1, ${SIZES.taches}) g) x`);
+      from (select g, 1 + (g * 3) % ${sizes.clients} as c, (array['a_faire','en_cours','terminee'])[1 + g % 3] as s
+            from generate_series(1, ${sizes.taches}) g) x`);
     for (const t of tables) await run('', `select setval(pg_get_serial_sequence('${t}', 'id'), (select max(id) from ${t}))`);
     // Timelines: every client's creation event, and client ${TIMELINE_CLIENT} with ${TIMELINE_ITEMS} items (4 events for 1 activity).
     await run(`evenements ${SIZES.clients}`, `insert into evenements (type, client_id, auteur_id, date, resume)

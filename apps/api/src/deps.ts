@@ -29,7 +29,11 @@ export interface AppDeps {
   sessions: SessionStore;
   sessionCache: SessionValidator;
   /** Exact counts of big lists, cached briefly and invalidated on writes (see CountCache). */
-  countCaches: { clients: CountCache };
+  /**
+   * Exact counts of big lists, per table, cached briefly. One cache behind every table: a write to
+   * any listed entity drops them all (a commercial's counts of every list depend on clients).
+   */
+  countCaches: Record<'clients' | 'projets' | 'opportunites' | 'taches' | 'devis', CountCache>;
   loginLimiter: FailureLimiter;
   /** Notification signals to the Server-Sent Events streams (through Redis across instances). */
   userEvents: UserEventHub;
@@ -245,10 +249,13 @@ class DatabaseSessionValidator implements SessionValidator {
 
 /**
  * Entity writes (through the unit of work) that make cached data stale: a changed User (role,
- * status…) drops their cached sessions; any Client write drops the cached client counts. Dropped
- * when the flush starts and again once it is committed (a concurrent read in between may have
- * cached the old state).
+ * status…) drops their cached sessions; any write of a listed entity drops the cached list counts.
+ * Dropped when the flush starts and again once it is committed (a concurrent read in between may
+ * have cached the old state). Raw-SQL deletes drop the counts themselves (`countCacheOf`).
  */
+/** Entities whose writes change list counts. */
+const LISTED_ENTITIES = new Set(['Client', 'Projet', 'Opportunite', 'Tache', 'Devis']);
+
 function watchEntityWrites(orm: MikroORM, onUsers: (ids: number[]) => Promise<void>, onClients: () => void): void {
   const pendingUsers = new Set<number>();
   let pendingClients = false;
@@ -260,7 +267,7 @@ function watchEntityWrites(orm: MikroORM, onUsers: (ids: number[]) => Promise<vo
     onFlush({ uow }: { uow: any }) {
       for (const cs of uow.getChangeSets() as Array<{ name: string; type: string; entity: any }>) {
         if (cs.name === 'User' && cs.type !== 'create' && cs.entity?.id) pendingUsers.add(cs.entity.id);
-        if (cs.name === 'Client') pendingClients = true;
+        if (LISTED_ENTITIES.has(cs.name)) pendingClients = true;
       }
       return fire();
     },
@@ -289,7 +296,8 @@ export function createDeps(orm: MikroORM, config: AppConfig, jobs: AnyJobDefinit
   const reserved = Math.max(0, Math.min(2, config.dbPoolMax - 1));
   const db = new DatabaseGuard(new DatabaseProbe(config.databaseUrl ?? '', 2_000), config.dbPoolMax - reserved, config.dbQueueTimeoutMs);
 
-  const countCaches = { clients: new CountCache() };
+  const counts = new CountCache();
+  const countCaches = { clients: counts, projets: counts, opportunites: counts, taches: counts, devis: counts };
   registerCountCaches(orm.em as EntityManager, countCaches);
 
   const userEvents = new UserEventHub();
@@ -309,11 +317,11 @@ export function createDeps(orm: MikroORM, config: AppConfig, jobs: AnyJobDefinit
       },
       () => {
         cached?.clear();
-        for (const c of Object.values(countCaches)) c.invalidateLocal();
+        counts.invalidateLocal();
       },
     );
     cached = new CachedSessionValidator(sessions, bus);
-    for (const [table, c] of Object.entries(countCaches)) c.onInvalidate = () => void bus!.publish({ counts: [table] });
+    counts.onInvalidate = () => void bus!.publish({ counts: ['clients'] });
     // Through Redis every instance (this one included) tells its open streams; while the
     // subscription is down the signal stays local (the SPA's polling covers the others).
     userEvents.remote = async (ids) => bus!.healthy && (await bus!.publish({ notifications: ids }));

@@ -186,7 +186,7 @@ describe('visibility, permissions, list', () => {
     expect(await montants('search=ETAGERE')).toEqual([300]);
     expect(await montants('search=presentoir')).toEqual([200]);
     // the search has a trigram index wherever the other resources have theirs (pg_trgm installed)
-    const idx = await t.sql(`select indexname from pg_indexes where indexname in ('devis_search_trgm', 'projets_search_trgm') order by 1`);
+    const idx = await t.sql(`select indexname from pg_indexes where indexname in ('devis_recherche_trgm', 'projets_recherche_trgm') order by 1`);
     expect(idx.length === 0 || idx.length === 2).toBe(true);
     expect((await alice.get('/devis/?statut=signe')).statusCode).toBe(400);
     expect((await alice.get('/devis/?ordering=contenu')).statusCode).toBe(400);

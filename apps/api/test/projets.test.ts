@@ -225,7 +225,7 @@ describe('projets list: filters, search, ordering, sub-lists, SQL count', () => 
     const p = (await create(alice, { titre: 'Beaucoup de tâches', client: c })).json().id;
     for (let i = 0; i < 30; i++) {
       await t.sql(`insert into taches (titre, client_id, projet_id, priorite, date_echeance, position) values (?, ?, ?, 'basse', ?, ?)`, [
-        `T${i}`, c, p, dayOffset(i), 1000 + i,
+        `T${i}`, c, p, dayOffset(i), 1_000_000 + i, // keys far from those the API gives (sparse, 1024 apart)
       ]);
     }
     const tSmall = await t.countSql(() => alice.get(`/projets/${p}/taches/?pageSize=2`));

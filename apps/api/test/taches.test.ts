@@ -35,15 +35,16 @@ afterAll(async () => t?.close());
 const create = (c: RestClient, body: Record<string, unknown>) =>
   c.post('/taches/', { titre: 'Tâche', priorite: 'moyenne', dateEcheance: dayOffset(7), ...body });
 
-/** Titles of a board column in position order (the positions must be exactly 0..n-1). */
+/** Titles of a board column in position order (keys strictly increasing: unique and ordered, not necessarily contiguous). */
 async function column(statut: string): Promise<string[]> {
   const res = (await manager.get(`/taches/?statut=${statut}&ordering=position&pageSize=100`)).json();
-  expect(res.results.map((x: any) => x.position)).toEqual(res.results.map((_: unknown, i: number) => i));
+  const keys: number[] = res.results.map((x: any) => x.position);
+  for (let i = 1; i < keys.length; i++) expect(keys[i], `${statut} keys ${keys}`).toBeGreaterThan(keys[i - 1]);
   return res.results.map((x: any) => x.titre);
 }
-async function expectContiguous(): Promise<void> {
-  const rows = await t.sql(`select statut, array_agg(position order by position) as p from taches group by statut`);
-  for (const r of rows) expect(r.p, r.statut).toEqual(r.p.map((_: unknown, i: number) => i));
+async function expectUniqueKeys(): Promise<void> {
+  const [row] = await t.sql(`select count(*)::int as dup from (select statut, position from taches group by 1, 2 having count(*) > 1) x`);
+  expect(row.dup).toBe(0);
 }
 
 describe('taches CRUD', () => {
@@ -130,29 +131,39 @@ describe('complete, enRetard and the task board', () => {
     expect(reopened.json()).toMatchObject({ statut: 'en_cours', dateTerminee: null, enRetard: true });
     expect((await bob.patch(`/taches/${x.id}/complete/`)).statusCode).toBe(404);
     expect((await t.anonymous().patch(`/taches/${x.id}/complete/`)).statusCode).toBe(401);
-    await expectContiguous();
+    await expectUniqueKeys();
   });
 
-  it('moves cards within and across statut columns; positions stay unique and contiguous', async () => {
+  it('moves cards within and across statut columns with avant / apres / position; keys stay unique and ordered', async () => {
     // a fresh column for this test: en_cours only holds 'À finir' so far
     const ids: Record<string, number> = {};
     for (const titre of ['P', 'Q', 'R']) ids[titre] = (await create(alice, { titre, client: clientA2, statut: 'en_cours' })).json().id;
     expect(await column('en_cours')).toEqual(['À finir', 'P', 'Q', 'R']);
     ids.S = (await create(alice, { titre: 'S', client: clientA2, statut: 'en_cours', position: 0 })).json().id;
     expect(await column('en_cours')).toEqual(['S', 'À finir', 'P', 'Q', 'R']);
-    await alice.patch(`/taches/${ids.S}/`, { position: 4 });
+    await alice.patch(`/taches/${ids.S}/`, { apres: ids.R });
     expect(await column('en_cours')).toEqual(['À finir', 'P', 'Q', 'R', 'S']);
     const before = await column('a_faire');
-    const across = await alice.patch(`/taches/${ids.Q}/`, { statut: 'a_faire', position: 1 });
-    expect(across.json()).toMatchObject({ statut: 'a_faire', position: 1 });
+    const first = (await manager.get('/taches/?statut=a_faire&ordering=position&pageSize=1')).json().results[0];
+    const across = await alice.patch(`/taches/${ids.Q}/`, { statut: 'a_faire', apres: first.id });
+    expect(across.json()).toMatchObject({ statut: 'a_faire' });
     expect(await column('a_faire')).toEqual([before[0], 'Q', ...before.slice(1)]);
     expect(await column('en_cours')).toEqual(['À finir', 'P', 'R', 'S']);
+    await alice.patch(`/taches/${ids.R}/`, { avant: ids.P });
+    expect(await column('en_cours')).toEqual(['À finir', 'R', 'P', 'S']);
     expect((await manager.delete(`/taches/${ids.P}/`)).statusCode).toBe(204);
     expect(await column('en_cours')).toEqual(['À finir', 'R', 'S']);
-    await expectContiguous();
+    // A card of another column, one alice cannot see, or the card itself: 400 on the field.
+    const bobs = (await create(bob, { titre: 'Chez Bob', client: clientB, statut: 'en_cours' })).json().id;
+    for (const [body, field] of [[{ avant: first.id }, 'avant'], [{ apres: bobs }, 'apres'], [{ avant: ids.S }, 'avant']] as const) {
+      const res = await alice.patch(`/taches/${ids.S}/`, body);
+      expect(res.statusCode, JSON.stringify(body)).toBe(400);
+      expect(Object.keys(res.json().fieldErrors)).toEqual([field]);
+    }
+    await expectUniqueKeys();
   });
 
-  it('concurrent creates, moves and completions keep every column unique and contiguous', async () => {
+  it('concurrent creates, moves and completions keep every column unique and ordered', async () => {
     const created = await Promise.all(
       Array.from({ length: 10 }, (_, i) => create(alice, { titre: `C${i}`, client: clientA2, statut: i % 2 ? 'a_faire' : 'en_cours', position: i % 3 })),
     );
@@ -165,7 +176,7 @@ describe('complete, enRetard and the task board', () => {
       ]),
     );
     expect(ops.map((r) => r.statusCode)).toEqual(ops.map(() => 200));
-    await expectContiguous();
+    await expectUniqueKeys();
   });
 });
 

@@ -102,3 +102,34 @@ describe('opportunities kanban', () => {
     expect(await serverColumn('qualification')).toContain('Maintenance annuelle');
   });
 });
+
+describe('opportunities kanban as a commercial (only their cards of a column are shown)', () => {
+  let paul: Page;
+  const paulColumn = async () => (await paul.locator('section[data-column="negociation"] .card-title').allTextContents()).map((s) => s.trim());
+
+  it("lands a reordered card between its shown neighbours, whatever the colleague's cards around them", async () => {
+    const paulId = await e2e.user('paul', 'commercial');
+    const julieId = await e2e.user('julie', 'commercial');
+    const mine = await api('POST', '/clients/', { nom: 'Client de Paul', responsable: paulId });
+    const theirs = await api('POST', '/clients/', { nom: 'Client de Julie', responsable: julieId });
+    // Server order of the column: Julie's two cards first, then Paul's three.
+    for (const [nom, client] of [['J1', theirs.id], ['J2', theirs.id], ['P1', mine.id], ['P2', mine.id], ['P3', mine.id]] as const) {
+      await api('POST', '/opportunites/', { nom, client, etape: 'negociation' });
+    }
+    paul = await e2e.loggedIn('paul');
+    await paul.goto(`${e2e.base}/opportunites/pipeline`);
+    await paul.locator('section[data-column="negociation"]').getByRole('link', { name: 'P3' }).waitFor();
+    expect(await paulColumn()).toEqual(['P1', 'P2', 'P3']);
+    // Keyboard: P3 one place up, between P1 and P2 as Paul sees them.
+    await paul.getByRole('button', { name: 'Déplacer « P3 »' }).focus();
+    await paul.keyboard.press('Space');
+    await paul.waitForTimeout(200);
+    await paul.keyboard.press('ArrowUp');
+    await paul.waitForTimeout(300);
+    await paul.keyboard.press('Space');
+    await expect.poll(() => serverColumn('negociation')).toEqual(['J1', 'J2', 'P1', 'P3', 'P2']);
+    await paul.reload();
+    await paul.locator('section[data-column="negociation"]').getByRole('link', { name: 'P3' }).waitFor();
+    expect(await paulColumn()).toEqual(['P1', 'P3', 'P2']);
+  });
+});

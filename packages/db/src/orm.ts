@@ -10,6 +10,7 @@ import { Migration20261125150000_dashboard_perf } from './migrations/Migration20
 import { Migration20261206010000_pgboss } from './migrations/Migration20261206010000_pgboss.js';
 import { Migration20261206030000_integrity } from './migrations/Migration20261206030000_integrity.js';
 import { Migration20261206031000_fold_any_locale } from './migrations/Migration20261206031000_fold_any_locale.js';
+import { Migration20261206040000_sparse_positions_list_indexes } from './migrations/Migration20261206040000_sparse_positions_list_indexes.js';
 import { Migration20261206060000_memory } from './migrations/Migration20261206060000_memory.js';
 import { Migration20261206080000_recherche } from './migrations/Migration20261206080000_recherche.js';
 import { Migration20261206090000_platform } from './migrations/Migration20261206090000_platform.js';
@@ -26,6 +27,7 @@ export const migrationsList = [
   { name: 'Migration20261206010000_pgboss', class: Migration20261206010000_pgboss },
   { name: 'Migration20261206030000_integrity', class: Migration20261206030000_integrity },
   { name: 'Migration20261206031000_fold_any_locale', class: Migration20261206031000_fold_any_locale },
+  { name: 'Migration20261206040000_sparse_positions_list_indexes', class: Migration20261206040000_sparse_positions_list_indexes },
   { name: 'Migration20261206060000_memory', class: Migration20261206060000_memory },
   { name: 'Migration20261206080000_recherche', class: Migration20261206080000_recherche },
   { name: 'Migration20261206090000_platform', class: Migration20261206090000_platform },

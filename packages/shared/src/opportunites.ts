@@ -20,6 +20,9 @@ export const opportuniteFields = {
   resultat: choice(RESULTATS).nullable().default(null),
   motifPerte: optionalText().default(''),
   position: z.number({ error: 'err.integer' }).int('err.integer').min(0, 'err.integer').optional(),
+  /** Kanban placement (with position, one of): just before / just after that card of the target column. */
+  avant: id.optional(),
+  apres: id.optional(),
   dateConclusionEstimee: isoDate.nullable().default(null),
   notes: optionalText().default(''),
 };
@@ -81,3 +84,17 @@ export const opportuniteOutput = z.object({
   }],
 });
 export type OpportuniteOut = z.infer<typeof opportuniteOutput>;
+
+/** `GET /opportunites/colonnes/`: the list's search and filters. */
+export const opportuniteColonnesInput = z.object({ search: paginationQuery.search, ...opportuniteListFilters });
+const resultatTotal = z.object({ nombre: z.number().int(), montant: z.number() });
+/** Per stage (every stage, pipeline order): montantPondere of open deals; conclusion split into gagnees / perdues. */
+export const opportuniteColonneOutput = z.object({
+  etape: z.enum(ETAPES),
+  nombre: z.number().int(),
+  montant: z.number(),
+  montantPondere: z.number(),
+  gagnees: resultatTotal.optional(),
+  perdues: resultatTotal.optional(),
+});
+export type OpportuniteColonneOut = z.infer<typeof opportuniteColonneOutput>;

@@ -20,6 +20,9 @@ export const tacheFields = {
   dateEcheance: isoDate,
   statut: choice(TACHE_STATUTS).default('a_faire'),
   position: z.number({ error: 'err.integer' }).int('err.integer').min(0, 'err.integer').optional(),
+  /** Kanban placement (with position, one of): just before / just after that card of the target column. */
+  avant: id.optional(),
+  apres: id.optional(),
 };
 export const tacheCreateInput = z.object(tacheFields).meta({ id: 'TacheCreate', description: 'Nouvelle tâche' });
 export const tacheUpdateInput = z.object({ id, ...tacheFields }).meta({ id: 'TacheUpdate', description: 'Tâche complète (PUT)' });
@@ -72,3 +75,9 @@ export const tacheOutput = z.object({
   }],
 });
 export type TacheOut = z.infer<typeof tacheOutput>;
+
+/** `GET /taches/colonnes/`: the list's search and filters. */
+export const tacheColonnesInput = z.object({ search: paginationQuery.search, ...tacheListFilters });
+/** Per statut (every statut, board order). */
+export const tacheColonneOutput = z.object({ statut: z.enum(TACHE_STATUTS), nombre: z.number().int(), enRetard: z.number().int() });
+export type TacheColonneOut = z.infer<typeof tacheColonneOutput>;

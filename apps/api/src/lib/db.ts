@@ -160,13 +160,48 @@ export const today = (): string => new Date().toISOString().slice(0, 10);
 export class Where {
   readonly parts: string[] = [];
   readonly params: unknown[] = [];
+  /** How many params each part took (to rebuild the params of `unindexed()`). */
+  private readonly counts: number[] = [];
   add(clause: string, ...params: unknown[]): this {
     this.parts.push(clause);
     this.params.push(...params);
+    this.counts.push(params.length);
     return this;
   }
   toString(): string {
     return this.parts.length ? `where ${this.parts.join(' and ')}` : '';
+  }
+  /** Clauses with another form that no index can serve (same meaning, own params): see `unindexed()`. */
+  private readonly plain = new Map<number, { clause: string; params: unknown[] }>();
+  /** Adds `clause` with its params, remembering `plainForm` and its params for `unindexed()`. */
+  addWithPlainForm(clause: string, params: unknown[], plainForm: string, plainParams: unknown[]): this {
+    this.plain.set(this.parts.length, { clause: plainForm, params: plainParams });
+    return this.add(clause, ...params);
+  }
+  /**
+   * Set when a clause cannot use any index (a search term too short for trigrams): counting then
+   * reads every row, so even a small count is worth caching until the next write.
+   */
+  scans = false;
+  get hasPlainForms(): boolean {
+    return this.plain.size > 0;
+  }
+  /**
+   * The same `where` with the plain forms: a search matching many rows is then read by walking the
+   * ordering's index and testing each row (a few dozen rows for a page), instead of the planner
+   * collecting every match through the trigram index and sorting them.
+   */
+  unindexed(): { text: string; params: unknown[] } {
+    const params: unknown[] = [];
+    let at = 0;
+    const parts = this.parts.map((p, i) => {
+      const own = this.params.slice(at, at + this.counts[i]);
+      at += this.counts[i];
+      const alt = this.plain.get(i);
+      params.push(...(alt ? alt.params : own));
+      return alt ? alt.clause : p;
+    });
+    return { text: parts.length ? `where ${parts.join(' and ')}` : '', params };
   }
 }
 
@@ -201,7 +236,8 @@ export class CountCache {
     private readonly maxEntries = 1000,
   ) {}
 
-  async count(key: string, compute: () => Promise<number>): Promise<number> {
+  /** `always`: keep the count even when small (its computation scans the table, see `Where.scans`). */
+  async count(key: string, compute: () => Promise<number>, always = false): Promise<number> {
     const hit = this.entries.get(key);
     if (hit && hit.expiresAt > Date.now()) return hit.n;
     const running = this.inflight.get(key);
@@ -211,7 +247,7 @@ export class CountCache {
       (n) => {
         if (this.generation === generation) {
           this.inflight.delete(key);
-          if (n >= this.threshold) {
+          if (n >= this.threshold || always) {
             if (this.entries.size >= this.maxEntries) this.entries.clear();
             this.entries.set(key, { n, expiresAt: Date.now() + this.ttlMs });
           }
@@ -254,11 +290,11 @@ export function registerCountCaches(em: EntityManager, caches: Record<string, Co
  * `select count(*)` through the ORM's count cache for `table` when one is registered, else exact
  * every time. `key` must name everything the count depends on (the where clause and its params).
  */
-export async function countRows(em: EntityManager, table: string, key: string, compute: () => Promise<number>): Promise<number> {
+export async function countRows(em: EntityManager, table: string, key: string, compute: () => Promise<number>, always = false): Promise<number> {
   const cache = countCaches.get(em.config)?.[table];
   // Inside a transaction the count must see the transaction's own writes.
   if (!cache || em.isInTransaction()) return compute();
-  return cache.count(key, compute);
+  return cache.count(key, compute, always);
 }
 
 export function countCacheOf(em: EntityManager, table: string): CountCache | undefined {

@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import {
-  avancerEtapeInput, idParam, opportuniteCreateInput, opportuniteListInput, opportuniteOutput, opportunitePatchInput,
+  avancerEtapeInput, idParam, opportuniteColonneOutput, opportuniteColonnesInput, opportuniteCreateInput, opportuniteListInput, opportuniteOutput, opportunitePatchInput,
   opportuniteSubListInput, opportuniteUpdateInput, paginated,
 } from '@crm/shared';
 import { authedProcedure, router, staffProcedure } from '../trpc.js';
+import { cachedForUser } from '../lib/cache.js';
+import { opportuniteColonnes } from '../services/colonnes.js';
 import {
   avancerEtape, createOpportunite, deleteOpportunite, getOpportunite, listOpportunites, listOpportunitesOfClient, updateOpportunite,
 } from '../services/opportunites.js';
@@ -16,6 +18,14 @@ export const opportunitesRouter = router({
     .input(opportuniteListInput)
     .output(paginated(opportuniteOutput))
     .query(({ ctx, input }) => listOpportunites(ctx.em, ctx.user, input)),
+
+  // Before `{id}/` so that the REST adapter never reads `colonnes` as an id.
+  colonnes: authedProcedure
+    .meta({ openapi: { method: 'GET', path: '/opportunites/colonnes/', tags, summary: 'Totaux par colonne du pipeline (mêmes filtres que la liste)' } })
+    .input(opportuniteColonnesInput)
+    .output(z.array(opportuniteColonneOutput))
+    .query(({ ctx, input }) =>
+      cachedForUser(ctx.deps, ctx.user, 'opportunites.colonnes', input, () => opportuniteColonnes(ctx.em, ctx.user, input))),
 
   byClient: authedProcedure
     .meta({ openapi: { method: 'GET', path: '/clients/{id}/opportunites/', tags: ['clients', ...tags], summary: "Liste des opportunités d'un client" } })

@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import {
-  idParam, paginated, tacheCreateInput, tacheListInput, tacheOutput, tachePatchInput, tacheSubListInput, tacheUpdateInput,
+  idParam, paginated, tacheColonneOutput, tacheColonnesInput, tacheCreateInput, tacheListInput, tacheOutput, tachePatchInput, tacheSubListInput, tacheUpdateInput,
 } from '@crm/shared';
 import { authedProcedure, router, staffProcedure } from '../trpc.js';
+import { cachedForUser } from '../lib/cache.js';
+import { tacheColonnes } from '../services/colonnes.js';
 import {
   completeTache, createTache, deleteTache, getTache, listTaches, listTachesOfClient, listTachesOfProjet, updateTache,
 } from '../services/taches.js';
@@ -15,6 +17,17 @@ export const tachesRouter = router({
     .input(tacheListInput)
     .output(paginated(tacheOutput))
     .query(({ ctx, input }) => listTaches(ctx.em, ctx.user, input)),
+
+  // Before `{id}/` so that the REST adapter never reads `colonnes` as an id.
+  colonnes: authedProcedure
+    .meta({ openapi: { method: 'GET', path: '/taches/colonnes/', tags, summary: 'Totaux par colonne du tableau des tâches (mêmes filtres que la liste)' } })
+    .input(tacheColonnesInput)
+    .output(z.array(tacheColonneOutput))
+    .query(({ ctx, input }) => {
+      // `assigneA=me` depends on who asks, not only on their visibility scope.
+      const params = { ...input, assigneA: input.assigneA === 'me' ? ctx.user.id : input.assigneA };
+      return cachedForUser(ctx.deps, ctx.user, 'taches.colonnes', params, () => tacheColonnes(ctx.em, ctx.user, input));
+    }),
 
   byProjet: authedProcedure
     .meta({ openapi: { method: 'GET', path: '/projets/{id}/taches/', tags: ['projets', ...tags], summary: "Liste des tâches d'un projet" } })

@@ -47,6 +47,8 @@ function toOut(r: Row): ActiviteOut {
 
 export const ACTIVITE_RESOURCE: Resource<ActiviteOut> = {
   from: FROM,
+  alias: 'a',
+  table: 'activites',
   columns: COLUMNS,
   orderColumns: { date: 'a.date', dateCreation: 'a.date_creation', type: 'a.type' },
   defaultOrder: 'a.date desc, a.id desc',
@@ -55,7 +57,7 @@ export const ACTIVITE_RESOURCE: Resource<ActiviteOut> = {
 
 function filters(user: AuthUser, input: ListInput): Where {
   const where = scopeByClient(new Where(), user);
-  addSearch(where, input.search, `a.sujet || ' ' || a.contenu`);
+  addSearch(where, input.search, `crm_fold(a.sujet || ' ' || a.contenu)`);
   if (input.type !== undefined) where.add('a.type = ?', input.type);
   if (input.client !== undefined) where.add('a.client_id = ?', input.client);
   if (input.contact !== undefined) where.add('a.contact_id = ?', input.contact);

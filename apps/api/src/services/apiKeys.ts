@@ -18,6 +18,8 @@ const SELF_SERVICE = 'cles_api.libre_service';
 
 const keyResource: Resource<ApiKeyOut> = {
   from: `from cles_api k join users u on u.id = k.user_id`,
+  alias: 'k',
+  table: 'cles_api',
   columns: `k.id, k.nom, k.prefixe, k.scopes, k.user_id, ${userName('u')} as user_nom, k.cree_par_id, k.expire_le, k.derniere_utilisation,
     k.derniere_ip, k.revoquee_le, k.date_creation,
     (k.revoquee_le is null and (k.expire_le is null or k.expire_le > now()) and u.is_active) as active`,
@@ -62,7 +64,7 @@ export async function setApiKeySettings(em: EntityManager, user: AuthUser, input
 
 export function listApiKeys(em: EntityManager, user: AuthUser, input: z.infer<typeof apiKeyListInput>): Promise<Page<ApiKeyOut>> {
   const where = scoped(new Where(), user);
-  addSearch(where, input.search, `k.nom || ' ' || k.prefixe`);
+  addSearch(where, input.search, `crm_fold(k.nom || ' ' || k.prefixe)`);
   if (input.actives === 'true') where.add('k.revoquee_le is null and (k.expire_le is null or k.expire_le > now())');
   if (input.actives === 'false') where.add('(k.revoquee_le is not null or k.expire_le <= now())');
   return listResource(em, keyResource, input, where);

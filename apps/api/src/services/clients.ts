@@ -6,9 +6,9 @@ import type { z } from 'zod';
 import type { AuthUser } from '../auth/sessions.js';
 import { conflict, fieldError, forbidden, notFound } from '../lib/errors.js';
 import { resolveRefs } from './refs.js';
-import { countCacheOf, countRows, ISO_UTC, lockRow, money, orderBy, sql, sqlOne, Where } from '../lib/db.js';
+import { countCacheOf, ISO_UTC, lockRow, money, orderBy, sql, sqlOne, Where } from '../lib/db.js';
 import { idArray } from './kanban.js';
-import { addSearch, type Resource } from './listing.js';
+import { addSearch, runList, type Resource } from './listing.js';
 import { scopeByClient, seesAll } from './visibility.js';
 import { recordEvent, resumes, userNames } from './evenements.js';
 import { notify } from './notifications.js';
@@ -25,9 +25,6 @@ const COLUMNS = `c.id, c.nom, c.societe, c.email, c.telephone, c.notes, c.catego
 const FROM = 'from clients c left join users u on u.id = c.responsable_id';
 const SELECT = `select ${COLUMNS} ${FROM}`;
 const DEFAULT_ORDER = 'c.date_creation desc, c.id desc';
-
-/** The page with the total number of matching rows on each row (computed before limit/offset). */
-const SELECT_WITH_TOTAL = SELECT.replace(/^\s*select /, 'select count(*) over ()::int as total_count, ');
 
 type Row = Record<string, any>;
 
@@ -49,7 +46,7 @@ function toOut(r: Row): ClientOut {
 
 /** Adds the accent/case-insensitive search on nom, societe, email (matches the trigram index). */
 export function clientSearch(where: Where, search: string | undefined, alias = 'c'): Where {
-  return addSearch(where, search, `${alias}.nom || ' ' || ${alias}.societe || ' ' || coalesce(${alias}.email, '')`);
+  return addSearch(where, search, `${alias}.recherche`);
 }
 
 /** The list's filters, search and visibility (its pages and its export). */
@@ -62,26 +59,27 @@ export function clientFilters(user: AuthUser, input: Omit<ListInput, 'page' | 'p
 }
 
 /** How clients are read (the list's export streams every page of it). */
-export const CLIENT_RESOURCE: Resource<ClientOut> = { from: FROM, columns: COLUMNS, orderColumns: ORDER_COLUMNS, defaultOrder: DEFAULT_ORDER, map: toOut };
+export const CLIENT_RESOURCE: Resource<ClientOut> = {
+  from: FROM,
+  countFrom: 'from clients c',
+  alias: 'c',
+  table: 'clients',
+  columns: COLUMNS,
+  orderColumns: ORDER_COLUMNS,
+  defaultOrder: DEFAULT_ORDER,
+  map: toOut,
+};
 
 export async function listClients(em: EntityManager, user: AuthUser, input: ListInput): Promise<Page<ClientOut>> {
-  const where = clientFilters(user, input);
-  const offset = (input.page - 1) * input.pageSize;
-  const order = orderBy(input.ordering, ORDER_COLUMNS, DEFAULT_ORDER);
-  const countSql = `select count(*)::int as n from clients c ${where}`;
-  const exactCount = async () => (await sqlOne<{ n: number }>(em, countSql, where.params))!.n;
-  if (input.search) {
-    // A search matches few rows: the count rides along with the page, one statement (a second
-    // one only for a page past the end).
-    const rows = await sql(em, `${SELECT_WITH_TOTAL} ${where} ${order} limit ? offset ?`, [...where.params, input.pageSize, offset]);
-    const count = rows.length ? rows[0].total_count : offset === 0 ? 0 : await exactCount();
-    return { count, page: input.page, pageSize: input.pageSize, results: rows.map(toOut) };
-  }
-  // Two statements whatever the page size: the count and the page (users joined, no N+1); the
-  // count of a big list comes from the count cache (see CountCache) most of the time.
-  const count = await countRows(em, 'clients', `${countSql}|${JSON.stringify(where.params)}`, exactCount);
-  const rows = count > offset ? await sql(em, `${SELECT} ${where} ${order} limit ? offset ?`, [...where.params, input.pageSize, offset]) : [];
-  return { count, page: input.page, pageSize: input.pageSize, results: rows.map(toOut) };
+  // Two statements whatever the page size: the count (a big one from the count cache, see
+  // CountCache) and the page, users joined (no N+1).
+  return runList(em, {
+    ...CLIENT_RESOURCE,
+    where: clientFilters(user, input),
+    order: orderBy(input.ordering, ORDER_COLUMNS, DEFAULT_ORDER),
+    page: input.page,
+    pageSize: input.pageSize,
+  });
 }
 
 /** Throws 404 unless the client exists and the user may see it. */

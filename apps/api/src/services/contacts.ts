@@ -41,6 +41,8 @@ function toOut(r: Row): ContactOut {
 
 export const CONTACT_RESOURCE: Resource<ContactOut> = {
   from: FROM,
+  alias: 'k',
+  table: 'contacts',
   columns: COLUMNS,
   orderColumns: { nom: 'crm_fold(k.nom)', prenom: 'crm_fold(k.prenom)', dateCreation: 'k.date_creation' },
   // The main contact first, then by name.
@@ -50,7 +52,7 @@ export const CONTACT_RESOURCE: Resource<ContactOut> = {
 
 /** `?search=` on first name, last name and e-mail (matches the trigram index). */
 export function contactSearch(where: Where, search: string | undefined, alias = 'k'): Where {
-  return addSearch(where, search, `${alias}.prenom || ' ' || ${alias}.nom || ' ' || coalesce(${alias}.email, '')`);
+  return addSearch(where, search, `crm_fold(${alias}.prenom || ' ' || ${alias}.nom || ' ' || coalesce(${alias}.email, ''))`);
 }
 
 function filters(user: AuthUser, input: ListInput): Where {

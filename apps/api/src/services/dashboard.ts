@@ -34,7 +34,7 @@ export const VALEUR_PONDEREE_SQL = (o: string) => `round(${o}.montant * ${o}.pro
  * `montant * 100`): round(m * p / 100) half away from zero, exactly `VALEUR_PONDEREE_SQL` × 100
  * since montant >= 0 and 0 <= probabilite <= 100 (check constraints), in bigint arithmetic.
  */
-const VALEUR_PONDEREE_CENTIMES_SQL = (o: string) => `(${o}.montant_centimes * ${o}.probabilite + 50) / 100`;
+export const VALEUR_PONDEREE_CENTIMES_SQL = (o: string) => `(${o}.montant_centimes * ${o}.probabilite + 50) / 100`;
 
 /**
  * A select-list item that keeps its statement in one backend process: `set_config` is PARALLEL

@@ -5,7 +5,7 @@ import { computeDevisTotals, DEFAULT_TVA, devisCreateInput, devisListInput, devi
 import type { z } from 'zod';
 import type { AuthUser } from '../auth/sessions.js';
 import { conflict, fieldError, notFound } from '../lib/errors.js';
-import { centsToDecimal, iso, lockRow, money, sql, sqlOne, toCents, Where } from '../lib/db.js';
+import { countCacheOf, centsToDecimal, iso, lockRow, money, sql, sqlOne, toCents, Where } from '../lib/db.js';
 import { addSearch, getResource, listResource, type Resource, type Row } from './listing.js';
 import { resolveRefs, visibleParent } from './refs.js';
 import { scopeByClient } from './visibility.js';
@@ -51,7 +51,7 @@ function toOut(r: Row): DevisOut {
 /** The list's filters, search and visibility (its pages and its export). */
 export function devisFilters(user: AuthUser, input: ListInput): Where {
   const where = scopeByClient(new Where(), user);
-  addSearch(where, input.search, 'd.contenu');
+  addSearch(where, input.search, 'd.recherche');
   if (input.statut !== undefined) where.add('d.statut = ?', input.statut);
   if (input.opportunite !== undefined) where.add('d.opportunite_id = ?', input.opportunite);
   return where;
@@ -60,6 +60,8 @@ export function devisFilters(user: AuthUser, input: ListInput): Where {
 /** How devis are read: one statement per page, every summary joined. Exported for other read paths (dashboard). */
 export const DEVIS_RESOURCE: Resource<DevisOut> = {
   from: FROM_READ,
+  alias: 'd',
+  table: 'devis',
   columns: COLUMNS,
   orderColumns: ORDER_COLUMNS,
   defaultOrder: 'd.date_creation desc, d.id desc',
@@ -211,5 +213,7 @@ export async function nouvelleVersion(em: EntityManager, user: AuthUser, id: num
 export async function deleteDevis(em: EntityManager, user: AuthUser, id: number): Promise<void> {
   const where = scopeByClient(new Where().add('d.id = ?', id), user);
   const gone = await sql(em, `delete from devis where id = (select d.id ${FROM} ${where}) returning id`, where.params);
+  // Raw SQL (no entity events): cached list counts are stale now that it is committed.
+  countCacheOf(em, 'devis')?.invalidate();
   if (!gone.length) throw notFound();
 }

@@ -1,11 +1,14 @@
 import type { EntityManager } from '@crm/db';
-import { ApiError, conflict } from '../lib/errors.js';
+import { nextEtape, type Etape } from '@crm/shared';
+import { ApiError, badRequest, conflict } from '../lib/errors.js';
 import { sql, sqlOne } from '../lib/db.js';
 
 /**
  * Boards whose cards carry a `position` inside a column: the opportunity pipeline (column = etape)
- * and the task board (column = statut). The database has a deferred unique (column, position);
- * these helpers keep every column's positions contiguous from 0, inside the caller's transaction.
+ * and the task board (column = statut). `position` is a sparse sort key (contract): unique and
+ * ordered per column (deferred unique (column, position)), not contiguous. A move takes a key
+ * between its new neighbours, so it writes the moved card only; when the neighbours' keys are
+ * adjacent, a small window of the following cards is spread out again (never the whole column).
  */
 export interface Board {
   table: 'opportunites' | 'taches';
@@ -14,14 +17,31 @@ export interface Board {
 export const OPPORTUNITE_BOARD: Board = { table: 'opportunites', column: 'etape' };
 export const TACHE_BOARD: Board = { table: 'taches', column: 'statut' };
 
-const END = 2_147_483_647;
+/** Spacing of keys given at the end of a column and by a renumbered window. */
+export const POSITION_GAP = 1024;
+const MAX_KEY = 2_147_483_647;
+/** A renumbered window leaves at least this spacing (so the next moves there are free again). */
+const MIN_SPREAD = 64;
+
+/** Where the card goes: `avant`/`apres` another card of the target column, before the first key ≥ `position`, or the end. */
+export interface Placement {
+  avant?: number;
+  apres?: number;
+  position?: number;
+}
+
+/** One placement at most (contract: "one of"); 400 on the extra field otherwise. */
+export function hasPlacement(p: Placement): boolean {
+  const given = (['avant', 'apres', 'position'] as const).filter((k) => p[k] !== undefined);
+  if (given.length > 1) throw badRequest({ [given[1]]: ['err.placement_unique'] });
+  return given.length === 1;
+}
 
 /**
  * Locks the given columns for the rest of the transaction. Every position writer goes through
  * here: a transaction-scoped advisory lock per column, always taken in the same (sorted) order so
  * two moves between the same columns never deadlock; it serializes writers even on an empty
- * column (row locks alone cannot stop two inserts). The rows themselves are not locked up front:
- * a move only touches the cards between its old and new places, locked by the updates themselves.
+ * column (row locks alone cannot stop two inserts).
  */
 export async function lockColumns(em: EntityManager, board: Board, values: string[]): Promise<void> {
   const keys = [...new Set(values)].sort();
@@ -32,41 +52,157 @@ export async function lockColumns(em: EntityManager, board: Board, values: strin
 }
 
 /**
- * Puts card `id` (already stored in column `value`, out of the column's numbering: new, or its
- * old place closed with `closeGap`) at index `position` of that column — the end when `position`
- * is undefined or past the end. Only the cards at or after that index move (one statement), so a
- * move costs the distance it travels, not the column's size.
+ * The key card `id` takes in column `value` (under that column's lock), for the caller to store
+ * with the card's other changes. `current` is the card's key when it is already in that column
+ * (it keeps it when it already sits at the asked place). `visible` restricts the cards that
+ * `avant`/`apres` may name to those the caller sees (SQL on alias `x`, with its params).
+ * One statement reads both neighbours; only an exhausted gap costs a renumbering of a few cards.
  */
-export async function placeInColumn(em: EntityManager, board: Board, value: string, id: number, position?: number): Promise<void> {
+export async function placeCard(
+  em: EntityManager,
+  board: Board,
+  value: string,
+  id: number,
+  placement: Placement,
+  current: number | null,
+  visible: { sql: string; params: unknown[] } | null,
+): Promise<number> {
   const { table, column } = board;
-  await sql(
-    em,
-    `with target as (
-       select least(?::int, coalesce((select max(position) + 1 from ${table} where ${column} = ? and id <> ?), 0)) as p
-     )
-     update ${table} t set position = case when t.id = ? then target.p else t.position + 1 end
-       from target
-      where t.${column} = ? and (t.id = ? or (t.id <> ? and t.position >= target.p))`,
-    [Math.min(position ?? END, END), value, id, id, value, id, id],
-  );
+  const others = `${table} n where n.${column} = ? and n.id <> ?`;
+  let lo: number | null;
+  let hi: number | null;
+  if (placement.avant !== undefined || placement.apres !== undefined) {
+    const field = placement.avant !== undefined ? 'avant' : 'apres';
+    const ref = (placement.avant ?? placement.apres)!;
+    if (ref === id) throw badRequest({ [field]: ['err.placement_soi'] });
+    const seen = visible ? `and ${visible.sql}` : '';
+    const near = field === 'avant'
+      ? `(select max(n.position) from ${others} and n.position < r.position)`
+      : `(select min(n.position) from ${others} and n.position > r.position)`;
+    const row = await sqlOne<{ k: number; near: number | null }>(
+      em,
+      `select r.position as k, ${near} as near from ${table} r where r.id = ? and r.${column} = ? and exists (select 1 from ${table} x where x.id = r.id ${seen})`,
+      [value, id, ref, value, ...(visible?.params ?? [])],
+    );
+    if (!row) throw badRequest({ [field]: ['err.placement_carte'] });
+    [lo, hi] = field === 'avant' ? [row.near, row.k] : [row.k, row.near];
+  } else {
+    // Before the first other card whose key is ≥ position (0 = top); the end when there is none.
+    const row = await sqlOne<{ hi: number | null; lo: number | null }>(
+      em,
+      `select h.hi, (select max(n.position) from ${others} and (h.hi is null or n.position < h.hi)) as lo
+         from (select (select min(n.position) from ${others} and n.position >= ?) as hi) h`,
+      [value, id, value, id, Math.min(placement.position ?? MAX_KEY, MAX_KEY)],
+    );
+    hi = placement.position === undefined ? null : row!.hi;
+    lo = row!.lo;
+  }
+  // Already there: nothing to write.
+  if (current !== null && (lo === null || current > lo) && (hi === null || current < hi)) return current;
+  const from = lo ?? -1;
+  if (hi === null && from + 1 <= MAX_KEY - POSITION_GAP) return from + POSITION_GAP;
+  const to = hi ?? MAX_KEY + 1;
+  if (to - from >= 2) return from + Math.floor((to - from) / 2);
+  return respread(em, board, value, id, from);
 }
 
-/** Closes the place a card left (moved out, moved within, or deleted): the cards after it move up one. */
-export async function closeGap(em: EntityManager, board: Board, value: string, position: number, exceptId = 0): Promise<void> {
-  await sql(em, `update ${board.table} set position = position - 1 where ${board.column} = ? and position > ? and id <> ?`, [value, position, exceptId]);
+/**
+ * No key is free between `from` and the next card: the cards after `from` are spread out again
+ * over a window that grows (8, 32, 128… cards) until its span leaves MIN_SPREAD between keys;
+ * the moved card gets the first slot. Writes that window only (the unique check is deferred).
+ */
+async function respread(em: EntityManager, board: Board, value: string, id: number, from: number): Promise<number> {
+  const { table, column } = board;
+  for (let w = 8; ; w *= 4) {
+    const rows = await sql<{ id: number; position: number }>(
+      em,
+      `select n.id, n.position from ${table} n where n.${column} = ? and n.id <> ? and n.position > ? order by n.position limit ?`,
+      [value, id, from, w + 1],
+    );
+    const bound = rows.length > w ? rows[w].position : MAX_KEY + 1;
+    const moved = rows.slice(0, w);
+    const step = Math.floor((bound - from) / (moved.length + 2));
+    if (step < MIN_SPREAD && rows.length > w) continue;
+    if (step < 1) throw new Error(`${table}: column ${value} has no room left`);
+    const ids = moved.map((r) => r.id);
+    const keys = moved.map((_, i) => from + step * (i + 2));
+    await sql(em, `update ${table} t set position = v.k from unnest(?::int[], ?::int[]) as v(id, k) where t.id = v.id`,
+      [`{${ids.join(',')}}`, `{${keys.join(',')}}`]);
+    return from + step;
+  }
 }
 
 /**
  * Locks the source and target columns of a move of card `id`, read unlocked as being in column
- * `from`, and returns the card's position as locked. If another transaction moved the card
- * meanwhile, the caller's transaction is rolled back (409 `error.card_moved`) and `retryMoves`
- * runs it again on fresh data.
+ * `from`, and returns the card's key as locked. If another transaction moved the card meanwhile,
+ * the caller's transaction is rolled back (409 `error.card_moved`) and `retryMoves` runs it again.
  */
 export async function lockMove(em: EntityManager, board: Board, id: number, from: string, to: string): Promise<number> {
   await lockColumns(em, board, [from, to]);
   const now = await sqlOne(em, `select ${board.column} as v, position from ${board.table} where id = ?`, [id]);
   if (now?.v !== from) throw conflict('error.card_moved');
   return now.position;
+}
+
+/** Tail of the queue of each column key in this process (see `serializeMoves`). */
+const queues = new Map<string, Promise<void>>();
+
+async function acquire(key: string): Promise<() => void> {
+  const prev = queues.get(key) ?? Promise.resolve();
+  let release!: () => void;
+  const mine = new Promise<void>((r) => (release = r));
+  const tail = prev.then(() => mine);
+  queues.set(key, tail);
+  await prev;
+  return () => {
+    release();
+    if (queues.get(key) === tail) queues.delete(key);
+  };
+}
+
+/**
+ * Runs `fn` (a move's transaction) after the other moves of this process touching the same
+ * columns: writers of one column wait here, in memory, instead of each holding a pool connection
+ * while PostgreSQL makes it wait for the column's advisory lock (50 drops into one column would
+ * otherwise exhaust the pool and time out). The advisory locks still serialize instances.
+ * `target` gives the destination column from the card's current one (undefined: the same).
+ */
+export async function serializeMoves<T>(em: EntityManager, board: Board, id: number, target: (current: string) => string | undefined, fn: () => Promise<T>): Promise<T> {
+  const row = await sqlOne<{ v: string }>(em, `select ${board.column} as v from ${board.table} where id = ?`, [id]);
+  return serializeColumns(board, row ? [row.v, target(row.v) ?? row.v] : [], fn);
+}
+
+/** `fn` after this process's other writers of those columns (sorted keys: no cycle). */
+export async function serializeColumns<T>(board: Board, values: string[], fn: () => Promise<T>): Promise<T> {
+  const releases: Array<() => void> = [];
+  try {
+    for (const v of [...new Set(values)].sort()) releases.push(await acquire(`${board.table}:${v}`));
+    return await fn();
+  } finally {
+    for (const r of releases.reverse()) r();
+  }
+}
+
+/**
+ * The board writes of a mutation (procedure path and raw input), queued with `serializeMoves` /
+ * `serializeColumns` by a tRPC middleware before any transaction of the request starts (a request
+ * must not hold a pool connection while it waits its turn). Null when the mutation moves no card.
+ */
+export function boardWriteOf(em: EntityManager, path: string, raw: unknown): (<T>(fn: () => Promise<T>) => Promise<T>) | null {
+  const input = (raw ?? {}) as Record<string, unknown>;
+  const [family, name] = path.split('.');
+  const board = family === 'opportunites' ? OPPORTUNITE_BOARD : family === 'taches' ? TACHE_BOARD : null;
+  if (!board) return null;
+  const target = input[board.column];
+  const column = typeof target === 'string' ? target : undefined;
+  if (name === 'create') return (fn) => serializeColumns(board, [column ?? (board === OPPORTUNITE_BOARD ? 'prospect' : 'a_faire')], fn);
+  const id = Number(input.id);
+  if (!Number.isSafeInteger(id) || id < 1 || id > MAX_KEY) return null;
+  if (name === 'avancerEtape' && board === OPPORTUNITE_BOARD) return (fn) => serializeMoves(em, board, id, (v) => nextEtape(v as Etape) ?? undefined, fn);
+  if (name === 'complete' && board === TACHE_BOARD) return (fn) => serializeMoves(em, board, id, () => 'terminee', fn);
+  const moves = column !== undefined || ['avant', 'apres', 'position'].some((k) => input[k] !== undefined);
+  if ((name === 'patch' || name === 'update') && moves) return (fn) => serializeMoves(em, board, id, () => column, fn);
+  return null;
 }
 
 /** PostgreSQL aborted the transaction to break a lock cycle (possible with writers outside these helpers). */

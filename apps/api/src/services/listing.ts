@@ -1,7 +1,7 @@
 import type { EntityManager } from '@crm/db';
 import type { Page } from '@crm/shared';
 import { notFound } from '../lib/errors.js';
-import { orderBy, searchPattern, sql, sqlOne, streamRows, type Where } from '../lib/db.js';
+import { countRows, orderBy, searchPattern, sql, sqlOne, streamRows, type Where } from '../lib/db.js';
 
 export type Row = Record<string, any>;
 
@@ -9,15 +9,40 @@ export type Row = Record<string, any>;
 export const userName = (alias: string) =>
   `coalesce(nullif(btrim(${alias}.first_name || ' ' || ${alias}.last_name), ''), ${alias}.username)`;
 
-/** Accent/case-insensitive `?search=` on the given SQL text expression (matches the trigram indexes). */
-export function addSearch(where: Where, search: string | undefined, textExpr: string): Where {
-  if (search) where.add(`crm_fold(${textExpr}) like crm_fold(?)`, searchPattern(search));
+/**
+ * Accent/case-insensitive `?search=` on `folded`, an already folded text (a table's `recherche`
+ * column, or `crm_fold(…)` of a small table's fields); `%` and `_` are literal. Its plain form is
+ * what a list uses when the term matches many rows (see runList).
+ */
+export function addSearch(where: Where, search: string | undefined, folded: string): Where {
+  if (!search) return where;
+  // The plain form is a substring test PostgreSQL estimates as matching many rows, so it walks the
+  // ordering's index (LIMIT stops it early) instead of scanning and sorting everything.
+  where.addWithPlainForm(`${folded} like crm_fold(?)`, [searchPattern(search)], `strpos(${folded}, crm_fold(?)) > 0`, [search]);
+  // Fewer than 3 characters make no trigram: no index can find the matches.
+  if ([...search].length < 3) where.scans = true;
   return where;
 }
+
+/**
+ * A search matching at most this many rows is read through the trigram index (all matches, then
+ * sorted); above it, the page walks the ordering's index testing each row: at most
+ * pageSize × rows / matches rows for the first pages.
+ */
+export const SEARCH_COLLECT_MAX = 2000;
 
 export interface ListSpec<T> {
   /** `from … join …` (to-one joins only, so that count(*) counts the main rows). */
   from: string;
+  /**
+   * The count's `from` when `where` only names the main table (alias `alias`): the joins, needed
+   * for the page's columns only, are then left out of the count.
+   */
+  countFrom?: string;
+  /** Alias of the main table (for the search's collected ids). */
+  alias: string;
+  /** The table whose count cache holds this list's big counts (see CountCache). */
+  table: string;
   /** The select list, without `select`. */
   columns: string;
   where: Where;
@@ -35,23 +60,44 @@ export interface ListSpec<T> {
 
 /**
  * One paginated list in two SQL statements whatever the page size: the count (with the parent
- * check of sub-lists) and the page, with every embedded summary joined (no N+1).
+ * check of sub-lists; a big count from the count cache) and the page, with every embedded summary
+ * joined (no N+1). The count is known before the page is read, so a search picks its plan from
+ * it: few matches are collected through the trigram index, many are found walking the order.
  */
 export async function runList<T>(em: EntityManager, spec: ListSpec<T>): Promise<Page<T>> {
   const offset = (spec.page - 1) * spec.pageSize;
-  const parentColumn = spec.parent ? `, exists(${spec.parent.sql}) as parent_ok` : '';
-  const [countRow] = await sql<{ n: number; parent_ok?: boolean }>(
-    em,
-    `select count(*)::int as n${parentColumn} ${spec.from} ${spec.where}`,
-    [...(spec.parent?.params ?? []), ...spec.where.params],
-  );
-  if (spec.parent && !countRow.parent_ok) throw notFound();
-  const rows = countRow.n > offset
-    ? await sql(em, `select ${spec.columns} ${spec.from} ${spec.where} ${spec.order} limit ? offset ?`, [
-        ...spec.where.params, spec.pageSize, offset,
-      ])
-    : [];
-  return { count: countRow.n, page: spec.page, pageSize: spec.pageSize, results: rows.map(spec.map) };
+  const countFrom = spec.countFrom ?? spec.from;
+  let count: number;
+  if (spec.parent) {
+    const [row] = await sql<{ n: number; parent_ok: boolean }>(
+      em,
+      `select count(*)::int as n, exists(${spec.parent.sql}) as parent_ok ${countFrom} ${spec.where}`,
+      [...spec.parent.params, ...spec.where.params],
+    );
+    if (!row.parent_ok) throw notFound();
+    count = row.n;
+  } else {
+    const text = `select count(*)::int as n ${countFrom} ${spec.where}`;
+    count = await countRows(em, spec.table, `${text}|${JSON.stringify(spec.where.params)}`, async () =>
+      (await sql<{ n: number }>(em, text, spec.where.params))[0].n, spec.where.scans);
+  }
+  if (count <= offset) return { count, page: spec.page, pageSize: spec.pageSize, results: [] };
+  const page = [spec.pageSize, offset];
+  let rows: Row[];
+  if (!spec.where.hasPlainForms) {
+    rows = await sql(em, `select ${spec.columns} ${spec.from} ${spec.where} ${spec.order} limit ? offset ?`, [...spec.where.params, ...page]);
+  } else if (count <= SEARCH_COLLECT_MAX && !spec.where.scans) {
+    rows = await sql(
+      em,
+      `with m as materialized (select ${spec.alias}.id ${countFrom} ${spec.where})
+       select ${spec.columns} ${spec.from} where ${spec.alias}.id in (select id from m) ${spec.order} limit ? offset ?`,
+      [...spec.where.params, ...page],
+    );
+  } else {
+    const plain = spec.where.unindexed();
+    rows = await sql(em, `select ${spec.columns} ${spec.from} ${plain.text} ${spec.order} limit ? offset ?`, [...plain.params, ...page]);
+  }
+  return { count, page: spec.page, pageSize: spec.pageSize, results: rows.map(spec.map) };
 }
 
 /** Whole days from `from` to `to` (YYYY-MM-DD), or null when either is missing. */
@@ -63,6 +109,10 @@ export function daysBetween(from: string | null, to: string | null): number | nu
 /** How a resource is read: its joins, columns, allowed orderings and row mapping. */
 export interface Resource<T> {
   from: string;
+  /** See ListSpec. */
+  countFrom?: string;
+  alias: string;
+  table: string;
   columns: string;
   orderColumns: Record<string, string>;
   defaultOrder: string;
@@ -79,6 +129,9 @@ export function listResource<T>(
 ): Promise<Page<T>> {
   return runList(em, {
     from: resource.from,
+    countFrom: resource.countFrom,
+    alias: resource.alias,
+    table: resource.table,
     columns: resource.columns,
     where,
     order: orderBy(input.ordering, resource.orderColumns, resource.defaultOrder),

@@ -5,11 +5,11 @@ import { nextEtape, opportuniteCreateInput, opportuniteListInput, opportunitePat
 import type { z } from 'zod';
 import type { AuthUser } from '../auth/sessions.js';
 import { conflict, fieldError, notFound } from '../lib/errors.js';
-import { day, decimal, iso, money, sql, sqlOne, Where } from '../lib/db.js';
-import { closeGap, lockColumns, lockMove, OPPORTUNITE_BOARD, placeInColumn, retryMoves } from './kanban.js';
+import { countCacheOf, day, decimal, iso, money, sql, sqlOne, Where } from '../lib/db.js';
+import { hasPlacement, lockColumns, lockMove, OPPORTUNITE_BOARD, placeCard, retryMoves } from './kanban.js';
 import { addSearch, getResource, listResource, userName, type Resource, type Row } from './listing.js';
 import { resolveRefs, visibleParent } from './refs.js';
-import { scopeByClient } from './visibility.js';
+import { scopeByClient, scopeByClientId, seesAll } from './visibility.js';
 import { recordEvent, resumes, userNames } from './evenements.js';
 
 type ListInput = z.infer<typeof opportuniteListInput>;
@@ -58,10 +58,10 @@ function toOut(r: Row): OpportuniteOut {
   };
 }
 
-/** The list's filters, search and visibility (its pages and its export). */
-export function opportuniteFilters(user: AuthUser, input: ListInput): Where {
-  const where = scopeByClient(new Where(), user);
-  addSearch(where, input.search, `o.nom || ' ' || o.notes`);
+/** The list's filters, search and visibility (its pages, its export and the column totals). */
+export function opportuniteFilters(user: AuthUser, input: Omit<ListInput, 'page' | 'pageSize' | 'ordering'>): Where {
+  const where = scopeByClientId(new Where(), user, 'o.client_id');
+  addSearch(where, input.search, 'o.recherche');
   if (input.etape !== undefined) where.add('o.etape = ?', input.etape);
   if (input.client !== undefined) where.add('o.client_id = ?', input.client);
   if (input.responsable !== undefined) where.add('o.responsable_id = ?', input.responsable);
@@ -74,6 +74,9 @@ export function opportuniteFilters(user: AuthUser, input: ListInput): Where {
 /** How opportunites are read: one statement per page, every summary joined. Exported for other read paths (dashboard). */
 export const OPPORTUNITE_RESOURCE: Resource<OpportuniteOut> = {
   from: FROM,
+  countFrom: 'from opportunites o',
+  alias: 'o',
+  table: 'opportunites',
   columns: COLUMNS,
   orderColumns: ORDER_COLUMNS,
   defaultOrder: 'o.date_creation desc, o.id desc',
@@ -114,8 +117,11 @@ export async function createOpportunite(em: EntityManager, user: AuthUser, input
   const outcome = stageOutcome(input.etape, input.resultat, input.motifPerte);
   const responsable = input.responsable === undefined ? user.id : input.responsable;
   await resolveRefs(em, user, { client: input.client, users: { responsable: responsable === user.id ? undefined : responsable } });
-  const id = await em.transactional(async (tem) => {
+  hasPlacement(input);
+  const id = await retryMoves(() => em.transactional(async (tem) => {
     await lockColumns(tem, OPPORTUNITE_BOARD, [input.etape]);
+    // At the end of its column unless a placement is given.
+    const position = await placeCard(tem, OPPORTUNITE_BOARD, input.etape, 0, input, null, visibleCards(user));
     const o = tem.create(Opportunite, {
       nom: input.nom,
       client: input.client,
@@ -124,27 +130,30 @@ export async function createOpportunite(em: EntityManager, user: AuthUser, input
       probabilite: input.probabilite,
       etape: input.etape,
       ...outcome,
-      position: 0,
+      position,
       dateConclusionEstimee: input.dateConclusionEstimee,
       dateConclusion: input.etape === 'conclusion' ? new Date() : null,
       notes: input.notes,
     });
     await tem.flush();
-    // At the end of its column unless a position is given; the others make room.
-    await placeInColumn(tem, OPPORTUNITE_BOARD, input.etape, o.id, input.position);
     await recordEvent(tem, {
       type: 'opportunite_creee', client: input.client, opportunite: o.id, auteur: user.id,
       resume: resumes.opportuniteCreee(input.nom, input.montant), donnees: { etape: input.etape },
     });
     return o.id;
-  });
+  }));
   return getOpportunite(em, user, id);
 }
 
+/** `avant`/`apres` may only name cards the caller sees (SQL on alias `x`). */
+function visibleCards(user: AuthUser): { sql: string; params: unknown[] } | null {
+  return seesAll(user) ? null : { sql: 'x.client_id in (select id from clients where responsable_id = ?)', params: [user.id] };
+}
+
 /**
- * PUT and PATCH, including kanban moves: a change of `etape` and/or a `position` moves the card
- * to that place of the target column. In one transaction, with both columns locked, the card is
- * placed and both columns renumbered so positions stay unique and contiguous from 0.
+ * PUT and PATCH, including kanban moves: a change of `etape` and/or a placement (`avant`, `apres`,
+ * `position`) moves the card to that place of the target column: in one transaction with both
+ * columns locked, the card takes a free key between its new neighbours (see placeCard).
  */
 export async function updateOpportunite(em: EntityManager, user: AuthUser, id: number, input: PatchInput): Promise<OpportuniteOut> {
   return writeOpportunite(em, user, id, () => input);
@@ -167,7 +176,7 @@ async function writeOpportunite(
     const input = change(cur as { etape: Etape });
     const etape: Etape = input.etape ?? cur.etape;
     const stageChanged = etape !== cur.etape;
-    const moved = stageChanged || input.position !== undefined;
+    const moved = hasPlacement(input) || stageChanged;
     // Leaving conclusion clears the outcome; staying there keeps it unless the input changes it.
     const keep = etape === cur.etape;
     const outcome = stageOutcome(
@@ -182,20 +191,21 @@ async function writeOpportunite(
       users: { responsable: responsableChanged ? input.responsable : undefined },
     });
 
-    const oldPosition = moved ? await lockMove(tem, OPPORTUNITE_BOARD, id, cur.etape, etape) : 0;
+    let position: number | undefined;
+    if (moved) {
+      const oldPosition = await lockMove(tem, OPPORTUNITE_BOARD, id, cur.etape, etape);
+      position = await placeCard(tem, OPPORTUNITE_BOARD, etape, id, input, stageChanged ? null : oldPosition, visibleCards(user));
+    }
     const o = await tem.findOneOrFail(Opportunite, id);
-    const { position: _position, montant, resultat: _r, motifPerte: _m, ...rest } = input;
+    const { position: _position, avant: _avant, apres: _apres, montant, resultat: _r, motifPerte: _m, ...rest } = input;
     for (const [k, v] of Object.entries(rest)) if (v !== undefined) (o as any)[k] = v;
     if (montant !== undefined) o.montant = decimal(montant);
     o.resultat = outcome.resultat;
     o.motifPerte = outcome.motifPerte;
     if (stageChanged) o.dateConclusion = etape === 'conclusion' ? new Date() : null;
+    if (position !== undefined) o.position = position;
     o.dateModification = new Date();
     await tem.flush();
-    if (moved) {
-      await closeGap(tem, OPPORTUNITE_BOARD, cur.etape, oldPosition, id);
-      await placeInColumn(tem, OPPORTUNITE_BOARD, etape, id, input.position);
-    }
     await recordOpportuniteChanges(tem, user, o, cur as { etape: Etape; responsable_id: number | null });
   }));
   return getOpportunite(em, user, id);
@@ -244,16 +254,13 @@ export async function avancerEtape(
   });
 }
 
-/** DELETE (admin/manager): 409 while devis hang off it; its column closes the gap. */
+/** DELETE (admin/manager): 409 while devis hang off it. Keys are sparse: the column keeps its gap. */
 export async function deleteOpportunite(em: EntityManager, user: AuthUser, id: number): Promise<void> {
-  await retryMoves(() => em.transactional(async (tem) => {
-    const where = scopeByClient(new Where().add('o.id = ?', id), user);
-    const cur = await sqlOne(tem, `select o.etape, exists(select 1 from devis d where d.opportunite_id = o.id) as has_devis ${FROM} ${where}`, where.params);
-    if (!cur) throw notFound();
-    if (cur.has_devis) throw conflict('error.opportunite_has_devis');
-    await lockColumns(tem, OPPORTUNITE_BOARD, [cur.etape]);
-    const gone = await sql(tem, 'delete from opportunites where id = ? and etape = ? returning position', [id, cur.etape]);
-    if (!gone.length) throw conflict('error.card_moved');
-    await closeGap(tem, OPPORTUNITE_BOARD, cur.etape, gone[0].position);
-  }));
+  const where = scopeByClient(new Where().add('o.id = ?', id), user);
+  const cur = await sqlOne(em, `select exists(select 1 from devis d where d.opportunite_id = o.id) as has_devis ${FROM} ${where}`, where.params);
+  if (!cur) throw notFound();
+  if (cur.has_devis) throw conflict('error.opportunite_has_devis');
+  await sql(em, 'delete from opportunites where id = ?', [id]);
+  // Raw SQL (no entity events): cached list counts are stale now that it is committed.
+  countCacheOf(em, 'opportunites')?.invalidate();
 }

@@ -5,11 +5,11 @@ import { dateFinAfterDebut, projetCreateInput, projetListInput, projetPatchInput
 import type { z } from 'zod';
 import type { AuthUser } from '../auth/sessions.js';
 import { conflict, fieldError, notFound } from '../lib/errors.js';
-import { day, decimal, iso, lockRow, moneyOrNull, sql, sqlOne, today, Where } from '../lib/db.js';
+import { countCacheOf, day, decimal, iso, lockRow, moneyOrNull, sql, sqlOne, today, Where } from '../lib/db.js';
 import { lockColumns, TACHE_BOARD } from './kanban.js';
 import { addSearch, daysBetween, getResource, listResource, type Resource, type Row } from './listing.js';
 import { resolveRefs, visibleParent } from './refs.js';
-import { scopeByClient } from './visibility.js';
+import { scopeByClient, scopeByClientId } from './visibility.js';
 
 type ListInput = z.infer<typeof projetListInput>;
 type CreateInput = z.infer<typeof projetCreateInput>;
@@ -46,8 +46,8 @@ const EN_RETARD = `(p.date_fin < ?::date and p.statut <> 'termine')`;
 
 /** The list's filters, search and visibility (its pages and its export). */
 export function projetFilters(user: AuthUser, input: ListInput): Where {
-  const where = scopeByClient(new Where(), user);
-  addSearch(where, input.search, `p.titre || ' ' || p.description`);
+  const where = scopeByClientId(new Where(), user, 'p.client_id');
+  addSearch(where, input.search, 'p.recherche');
   if (input.statut !== undefined) where.add('p.statut = ?', input.statut);
   if (input.client !== undefined) where.add('p.client_id = ?', input.client);
   if (input.enRetard === true) where.add(EN_RETARD, today());
@@ -58,6 +58,9 @@ export function projetFilters(user: AuthUser, input: ListInput): Where {
 /** How projets are read: one statement per page, every summary joined. Exported for other read paths (dashboard). */
 export const PROJET_RESOURCE: Resource<ProjetOut> = {
   from: FROM,
+  countFrom: 'from projets p',
+  alias: 'p',
+  table: 'projets',
   columns: COLUMNS,
   orderColumns: ORDER_COLUMNS,
   defaultOrder: 'p.date_creation desc, p.id desc',
@@ -149,4 +152,6 @@ export async function deleteProjet(em: EntityManager, user: AuthUser, id: number
   if (!row) throw notFound();
   if (row.has_taches) throw conflict('error.projet_has_taches');
   await sql(em, 'delete from projets where id = ?', [id]);
+  // Raw SQL (no entity events): cached list counts are stale now that it is committed.
+  countCacheOf(em, 'projets')?.invalidate();
 }

@@ -5,11 +5,11 @@ import { tacheCreateInput, tacheListInput, tachePatchInput } from '@crm/shared';
 import type { z } from 'zod';
 import type { AuthUser } from '../auth/sessions.js';
 import { conflict, fieldError, notFound } from '../lib/errors.js';
-import { day, iso, sql, sqlOne, today, Where } from '../lib/db.js';
-import { closeGap, lockColumns, lockMove, placeInColumn, retryMoves, TACHE_BOARD } from './kanban.js';
+import { countCacheOf, day, iso, sql, sqlOne, today, Where } from '../lib/db.js';
+import { hasPlacement, lockColumns, lockMove, placeCard, retryMoves, TACHE_BOARD } from './kanban.js';
 import { addSearch, getResource, listResource, userName, type Resource, type Row } from './listing.js';
 import { resolveRefs, visibleParent } from './refs.js';
-import { scopeTaches } from './visibility.js';
+import { scopeTaches, seesAll } from './visibility.js';
 import { formatDateFr, recordEvent, resumes, userNames } from './evenements.js';
 import { notify } from './notifications.js';
 
@@ -51,10 +51,10 @@ function toOut(r: Row): TacheOut {
 
 const EN_RETARD = `(t.date_echeance < ?::date and t.statut <> 'terminee')`;
 
-/** The list's filters, search and visibility (its pages and its export). */
-export function tacheFilters(user: AuthUser, input: ListInput): Where {
+/** The list's filters, search and visibility (its pages, its export and the column totals). */
+export function tacheFilters(user: AuthUser, input: Omit<ListInput, 'page' | 'pageSize' | 'ordering'>): Where {
   const where = scopeTaches(new Where(), user);
-  addSearch(where, input.search, `t.titre || ' ' || t.description`);
+  addSearch(where, input.search, 't.recherche');
   if (input.statut !== undefined) where.add('t.statut = ?', input.statut);
   if (input.priorite !== undefined) where.add('t.priorite = ?', input.priorite);
   if (input.assigneA !== undefined) where.add('t.assigne_a_id = ?', input.assigneA === 'me' ? user.id : input.assigneA);
@@ -70,6 +70,9 @@ export function tacheFilters(user: AuthUser, input: ListInput): Where {
 /** How taches are read: one statement per page, every summary joined. Exported for other read paths (dashboard). */
 export const TACHE_RESOURCE: Resource<TacheOut> = {
   from: FROM,
+  countFrom: 'from taches t',
+  alias: 't',
+  table: 'taches',
   columns: COLUMNS,
   orderColumns: ORDER_COLUMNS,
   defaultOrder: 't.date_echeance asc, t.id asc',
@@ -145,9 +148,11 @@ export async function createTache(em: EntityManager, user: AuthUser, input: Crea
     users: { assigneA: assigneA === user.id ? undefined : assigneA },
   });
   const client = clientOfTache(input.client, input.projet, refs.projet, null);
-  const id = await em.transactional(async (tem) => {
+  hasPlacement(input);
+  const id = await retryMoves(() => em.transactional(async (tem) => {
     await lockProjets(tem, [input.projet]);
     await lockColumns(tem, TACHE_BOARD, [input.statut]);
+    const position = await placeCard(tem, TACHE_BOARD, input.statut, 0, input, null, visibleCards(user));
     const tache = tem.create(Tache, {
       titre: input.titre,
       description: input.description,
@@ -157,21 +162,28 @@ export async function createTache(em: EntityManager, user: AuthUser, input: Crea
       priorite: input.priorite,
       dateEcheance: input.dateEcheance,
       statut: input.statut,
-      position: 0,
+      position,
       dateTerminee: input.statut === 'terminee' ? new Date() : null,
     });
     await tem.flush();
-    await placeInColumn(tem, TACHE_BOARD, input.statut, tache.id, input.position);
     await recordTacheChanges(tem, user, tache, { statut: null, assigne_a_id: null });
     return tache.id;
-  });
+  }));
   return getTache(em, user, id, false);
 }
 
+/** `avant`/`apres` may only name cards the caller sees (SQL on alias `x`). */
+function visibleCards(user: AuthUser): { sql: string; params: unknown[] } | null {
+  if (seesAll(user)) return null;
+  const where = scopeTaches(new Where(), user, 'x');
+  return { sql: where.parts.join(' and '), params: where.params };
+}
+
 /**
- * PUT, PATCH and task-board moves: a change of `statut` and/or a `position` moves the card inside
- * one transaction with both columns locked, keeping positions unique and contiguous. Reaching
- * `terminee` stamps dateTerminee; leaving it clears it.
+ * PUT, PATCH and task-board moves: a change of `statut` and/or a placement (`avant`, `apres`,
+ * `position`) moves the card inside one transaction with both columns locked; it takes a free key
+ * between its new neighbours (see placeCard). Reaching `terminee` stamps dateTerminee; leaving it
+ * clears it.
  */
 export async function updateTache(em: EntityManager, user: AuthUser, id: number, input: PatchInput): Promise<TacheOut> {
   await retryMoves(() => em.transactional(async (tem) => {
@@ -181,7 +193,7 @@ export async function updateTache(em: EntityManager, user: AuthUser, id: number,
     if (!cur) throw notFound();
     const statut: TacheStatut = input.statut ?? cur.statut;
     const statutChanged = statut !== cur.statut;
-    const moved = statutChanged || input.position !== undefined;
+    const moved = hasPlacement(input) || statutChanged;
     const projet: number | null = input.projet !== undefined ? input.projet : cur.projet_id;
     const clientInputChanged = input.client !== undefined && input.client !== cur.client_id;
     const projetChanged = projet !== cur.projet_id;
@@ -193,18 +205,19 @@ export async function updateTache(em: EntityManager, user: AuthUser, id: number,
     });
     const client = clientOfTache(input.client, projet, refs.projet, cur.client_id);
 
-    const oldPosition = moved ? await lockMove(tem, TACHE_BOARD, id, cur.statut, statut) : 0;
+    let position: number | undefined;
+    if (moved) {
+      const oldPosition = await lockMove(tem, TACHE_BOARD, id, cur.statut, statut);
+      position = await placeCard(tem, TACHE_BOARD, statut, id, input, statutChanged ? null : oldPosition, visibleCards(user));
+    }
     const tache = await tem.findOneOrFail(Tache, id);
-    const { position: _position, client: _client, ...rest } = input;
+    const { position: _position, avant: _avant, apres: _apres, client: _client, ...rest } = input;
     for (const [k, v] of Object.entries(rest)) if (v !== undefined) (tache as any)[k] = v;
     tache.client = client;
     if (statutChanged) tache.dateTerminee = statut === 'terminee' ? new Date() : null;
+    if (position !== undefined) tache.position = position;
     tache.dateModification = new Date();
     await tem.flush();
-    if (moved) {
-      await closeGap(tem, TACHE_BOARD, cur.statut, oldPosition, id);
-      await placeInColumn(tem, TACHE_BOARD, statut, id, input.position);
-    }
     await recordTacheChanges(tem, user, tache, cur as { statut: TacheStatut; assigne_a_id: number | null });
   }));
   return getTache(em, user, id, false);
@@ -250,15 +263,11 @@ export async function completeTache(em: EntityManager, user: AuthUser, id: numbe
   return updateTache(em, user, id, { statut: 'terminee' });
 }
 
-/** DELETE (admin/manager); its column closes the gap. */
+/** DELETE (admin/manager). Keys are sparse: the column keeps its gap. */
 export async function deleteTache(em: EntityManager, user: AuthUser, id: number): Promise<void> {
-  await retryMoves(() => em.transactional(async (tem) => {
-    const where = scopeTaches(new Where().add('t.id = ?', id), user);
-    const cur = await sqlOne(tem, `select t.statut ${FROM} ${where}`, where.params);
-    if (!cur) throw notFound();
-    await lockColumns(tem, TACHE_BOARD, [cur.statut]);
-    const gone = await sql(tem, 'delete from taches where id = ? and statut = ? returning position', [id, cur.statut]);
-    if (!gone.length) throw conflict('error.card_moved');
-    await closeGap(tem, TACHE_BOARD, cur.statut, gone[0].position);
-  }));
+  const where = scopeTaches(new Where().add('t.id = ?', id), user);
+  const gone = await sql(em, `delete from taches t ${where} returning t.id`, where.params);
+  // Raw SQL (no entity events): cached list counts are stale now that it is committed.
+  countCacheOf(em, 'taches')?.invalidate();
+  if (!gone.length) throw notFound();
 }

@@ -43,7 +43,7 @@ const USER_ORDER_COLUMNS: Record<string, string> = {
 /** The list's filters and search (its pages and its export). */
 export function userFilters(input: Omit<z.infer<typeof userListInput>, 'page' | 'pageSize'>): Where {
   const where = new Where();
-  addSearch(where, input.search, `u.username || ' ' || u.first_name || ' ' || u.last_name || ' ' || u.email`);
+  addSearch(where, input.search, `crm_fold(u.username || ' ' || u.first_name || ' ' || u.last_name || ' ' || u.email)`);
   if (input.isActive) where.add('u.is_active = ?', input.isActive === 'true');
   return where;
 }
@@ -51,6 +51,8 @@ export function userFilters(input: Omit<z.infer<typeof userListInput>, 'page' | 
 /** How users are read (the list's export streams every page of it, in the same order). */
 export const USER_RESOURCE: Resource<UserOut> = {
   from: 'from users u',
+  alias: 'u',
+  table: 'users',
   columns: USER_COLUMNS,
   orderColumns: USER_ORDER_COLUMNS,
   defaultOrder: 'u.username, u.id',

@@ -24,6 +24,8 @@ const iso = (d: unknown) => (d ? new Date(d as string).toISOString() : null);
 
 const webhookResource: Resource<WebhookOut> = {
   from: 'from webhooks w',
+  alias: 'w',
+  table: 'webhooks',
   columns: 'w.id, w.url, w.description, w.evenements, w.secret, w.actif, w.echecs_consecutifs, w.desactive_le, w.date_creation',
   orderColumns: { dateCreation: 'w.date_creation', url: 'w.url' },
   defaultOrder: 'w.date_creation desc, w.id desc',
@@ -42,6 +44,8 @@ const webhookResource: Resource<WebhookOut> = {
 
 const deliveryResource: Resource<WebhookDeliveryOut> = {
   from: 'from webhook_livraisons l',
+  alias: 'l',
+  table: 'webhook_livraisons',
   columns: `l.id, l.webhook_id, l.message_id, l.evenement, l.statut, l.tentatives, l.code_http, l.derniere_erreur, l.prochain_essai,
     l.date_livraison, l.date_creation, l.payload`,
   orderColumns: { dateCreation: 'l.id' },
@@ -71,7 +75,7 @@ function checkUrl(url: string | undefined, config: WebhooksConfig): void {
 }
 
 export function listWebhooks(em: EntityManager, input: z.infer<typeof webhookListInput>): Promise<Page<WebhookOut>> {
-  const where = addSearch(new Where(), input.search, `w.url || ' ' || w.description`);
+  const where = addSearch(new Where(), input.search, `crm_fold(w.url || ' ' || w.description)`);
   return listResource(em, webhookResource, input, where);
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyMoveToColumn, diffMove, findCard, groupBoard, moveCard, type Board } from './boardLogic';
+import { applyMoveToColumn, diffMove, findCard, groupBoard, moveCard, placementOf, type Board } from './boardLogic';
 
 type Col = 'a' | 'b';
 interface Card {
@@ -45,9 +45,22 @@ describe('diffMove', () => {
   const before: Board<Col, Card> = { a: [card(1, 'a', 0), card(2, 'a', 1)], b: [] };
   it('describes where a card went, or null when it did not move', () => {
     expect(diffMove(before, moveCard(before, 1, 'b', 0, setCol), 1)).toEqual({ id: 1, from: 'a', to: 'b', fromIndex: 0, toIndex: 0 });
-    expect(diffMove(before, moveCard(before, 1, 'a', 1, setCol), 1)).toEqual({ id: 1, from: 'a', to: 'a', fromIndex: 0, toIndex: 1 });
+    expect(diffMove(before, moveCard(before, 1, 'a', 1, setCol), 1)).toEqual({ id: 1, from: 'a', to: 'a', fromIndex: 0, toIndex: 1, apres: 2 });
     expect(diffMove(before, before, 1)).toBeNull();
     expect(findCard(before, 2)).toEqual({ column: 'a', index: 1 });
+  });
+});
+
+describe('placement against the shown neighbour', () => {
+  // Sparse server keys: the board shows only some cards of a column (filters, a commercial's scope).
+  const shown: Board<Col, Card> = { a: [card(1, 'a', 1024), card(2, 'a', 5120), card(3, 'a', 9216)], b: [card(4, 'b', 2048)] };
+  it('is just before the next shown card, else just after the previous one, else none (end of column)', () => {
+    const up = diffMove(shown, moveCard(shown, 3, 'a', 0, setCol), 3)!;
+    expect(placementOf(up)).toEqual({ avant: 1 });
+    const across = diffMove(shown, moveCard(shown, 2, 'b', 1, setCol), 2)!;
+    expect(placementOf(across)).toEqual({ apres: 4 });
+    const intoEmpty = diffMove({ a: shown.a, b: [] }, moveCard({ a: shown.a, b: [] }, 2, 'b', 0, setCol), 2)!;
+    expect(placementOf(intoEmpty)).toEqual({});
   });
 });
 

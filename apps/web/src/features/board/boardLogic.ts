@@ -13,8 +13,22 @@ export interface Move<K extends string> {
   from: K;
   to: K;
   fromIndex: number;
-  /** Final index of the card in the target column (what the API receives as `position`). */
+  /** Final index of the card in the target column, among the cards shown (optimistic update). */
   toIndex: number;
+  /**
+   * The shown card the moved one now sits just before (else just after): the server places it
+   * against that neighbour, so a filtered board (only some of a column's cards shown) lands where
+   * the card was dropped. Neither when the target column shows no other card (end of column).
+   */
+  avant?: number;
+  apres?: number;
+}
+
+/** The API's placement fields of a move: `avant` / `apres` its shown neighbour. */
+export function placementOf<K extends string>(move: Move<K>): { avant: number } | { apres: number } | Record<string, never> {
+  if (move.avant !== undefined) return { avant: move.avant };
+  if (move.apres !== undefined) return { apres: move.apres };
+  return {};
 }
 
 /** Groups cards by column (unknown columns dropped), each column ordered by position then id. */
@@ -60,7 +74,9 @@ export function diffMove<K extends string, T extends BoardCard>(before: Board<K,
   const a = findCard(before, id);
   const b = findCard(after, id);
   if (!a || !b || (a.column === b.column && a.index === b.index)) return null;
-  return { id, from: a.column, to: b.column, fromIndex: a.index, toIndex: b.index };
+  const next = after[b.column][b.index + 1];
+  const prev = after[b.column][b.index - 1];
+  return { id, from: a.column, to: b.column, fromIndex: a.index, toIndex: b.index, ...(next ? { avant: next.id } : prev ? { apres: prev.id } : {}) };
 }
 
 /** Applies a move to a page of results of one column's list query (cache update). */

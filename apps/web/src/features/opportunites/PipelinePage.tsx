@@ -9,7 +9,7 @@ import { Loading, RetryAlert } from '../../components/Status';
 import { SortableBoard } from '../board/SortableBoard';
 import { focusCard } from '../board/BoardParts';
 import { useBoardMove } from '../board/useBoardMove';
-import type { Move } from '../board/boardLogic';
+import { placementOf, type Move } from '../board/boardLogic';
 import { useBoardQueries } from '../board/useBoardQueries';
 import { ConclusionDialog, type Conclusion } from './ConclusionDialog';
 import { OpportuniteCard } from './OpportuniteCard';
@@ -39,7 +39,7 @@ export function PipelinePage() {
       client.opportunites.patch.mutate({
         id: m.id,
         etape: m.to,
-        position: m.toIndex,
+        ...placementOf(m),
         ...(m.to === 'conclusion' ? (conclusion ?? {}) : m.from === 'conclusion' ? { resultat: null } : {}),
       }),
     alsoInvalidate: [trpc.dashboard.pathKey(), trpc.opportunites.get.pathKey(), trpc.clients.get.pathKey()],

@@ -10,6 +10,7 @@ import { PrioriteBadge, RetardBadge } from '../../components/badges';
 import { SortableBoard } from '../board/SortableBoard';
 import { useBoardMove } from '../board/useBoardMove';
 import { useBoardQueries } from '../board/useBoardQueries';
+import { placementOf } from '../board/boardLogic';
 import { TerminerButton } from './TerminerButton';
 import type { TacheRow } from './columns';
 import { PickerFilter } from '../pickers/RecordPicker';
@@ -37,7 +38,7 @@ export function TaskBoardPage() {
     columns: TACHE_STATUTS,
     queryKeyOf: (s) => trpc.taches.list.queryKey(inputOf(s)),
     setColumn: setStatut,
-    send: (m) => client.taches.patch.mutate({ id: m.id, statut: m.to, position: m.toIndex }),
+    send: (m) => client.taches.patch.mutate({ id: m.id, statut: m.to, ...placementOf(m) }),
     alsoInvalidate: [trpc.dashboard.pathKey(), trpc.taches.get.pathKey()],
   });
 
