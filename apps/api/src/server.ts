@@ -9,7 +9,7 @@ import { appRouter } from './router.js';
 import { createContextFactory, contractError, type Context } from './trpc.js';
 import type { AppDeps } from './deps.js';
 import { registerOpenApiRoutes } from './lib/openapiAdapter.js';
-import { buildOpenApiDocument, DOCS_HTML, DOCS_INIT_JS } from './lib/openapiDoc.js';
+import { buildOpenApiDocument, DOCS_HTML, DOCS_INIT_JS, serversFor, type PlainOperation } from './lib/openapiDoc.js';
 import { langFromHeader, translate } from './lib/i18n.js';
 import { ApiError, fromDatabaseError } from './lib/errors.js';
 import { jsonTooDeep } from './lib/jsonDepth.js';
@@ -19,12 +19,16 @@ import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 
 /**
  * A feature's plain Fastify routes (file downloads are not JSON, so they are not tRPC procedures).
- * `openApi` adds their description to /api/openapi.json (path relative to /api, e.g. '/devis/{id}/pdf/').
+ * `openApi` adds their description to /api/openapi.json (path relative to /api, e.g. '/devis/{id}/pdf/';
+ * what to declare: see the top of lib/openapiDoc.ts).
  */
 export type ServerPlugin = (
   app: FastifyInstance,
   deps: AppDeps,
-  helpers: { createContext: (o: { req: any; res: any }) => Context; openApi: (path: string, item: Record<string, any>) => void },
+  helpers: {
+    createContext: (o: { req: any; res: any }) => Context;
+    openApi: (path: string, item: Partial<Record<'get' | 'post' | 'put' | 'patch' | 'delete', PlainOperation>>) => void;
+  },
 ) => void | Promise<void>;
 
 export interface ServerOptions {
@@ -122,16 +126,18 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
     },
   });
 
-  const extraOpenApiPaths: Record<string, any> = {};
-  const openApi = (p: string, item: Record<string, any>) => {
+  const extraOpenApiPaths: Record<string, Record<string, PlainOperation>> = {};
+  const openApi = (p: string, item: Record<string, PlainOperation>) => {
     extraOpenApiPaths[p] = { ...(extraOpenApiPaths[p] ?? {}), ...item };
   };
   for (const plugin of opts.plugins ?? []) await plugin(app, deps, { createContext, openApi });
 
   let openApiDoc: Record<string, any> | undefined;
-  app.get('/api/openapi.json', async (_req, reply) => {
+  app.get('/api/openapi.json', async (req, reply) => {
     openApiDoc ??= buildOpenApiDocument(appRouter, extraOpenApiPaths);
-    return reply.header('content-type', 'application/json; charset=utf-8').send(JSON.stringify(openApiDoc));
+    // The first server is the absolute address this document was fetched from, usable as is by generated clients.
+    const doc = { ...openApiDoc, servers: serversFor(`${req.protocol}://${req.host}`) };
+    return reply.header('content-type', 'application/json; charset=utf-8').send(JSON.stringify(doc));
   });
   const swaggerDir = path.dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
   app.get('/api/docs/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(DOCS_HTML));

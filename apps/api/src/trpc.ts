@@ -11,6 +11,7 @@ import type { AuthUser } from './auth/sessions.js';
 import { isApiKey, validateApiKey } from './auth/apiKeys.js';
 import { audit } from './services/audit.js';
 import { answerCache } from './lib/cache.js';
+import type { ErrorCode, RestMeta } from './lib/restMeta.js';
 import { emitForProcedure, stateBefore, webhookFamily } from './services/webhookEvents.js';
 import { boardWriteOf } from './services/kanban.js';
 
@@ -92,7 +93,7 @@ export function createContextFactory(deps: AppDeps) {
 }
 
 /** The contract's error fields, computed once per error for both tRPC and REST answers. */
-export function contractError(error: TRPCError, lang: Lang): { code: string; message: string; fieldErrors: Record<string, string[]> } {
+export function contractError(error: TRPCError, lang: Lang): { code: ErrorCode; message: string; fieldErrors: Record<string, string[]> } {
   if (error.cause instanceof ZodError) {
     return { code: 'BAD_REQUEST', message: translate(lang, 'error.validation'), fieldErrors: zodFieldErrors(lang, error.cause.issues) };
   }
@@ -124,9 +125,12 @@ export function contractError(error: TRPCError, lang: Lang): { code: string; mes
   }
 }
 
+/** Procedure meta: trpc-to-openapi's `openapi` plus what the REST answer is (lib/restMeta.ts). */
+export type ProcedureMeta = OpenApiMeta<RestMeta>;
+
 const t = initTRPC
   .context<Context>()
-  .meta<OpenApiMeta>()
+  .meta<ProcedureMeta>()
   .create({
     errorFormatter({ shape, error, ctx }) {
       const c = contractError(error, ctx?.lang ?? 'fr');
@@ -176,6 +180,13 @@ const databaseAdmission = t.middleware(({ ctx, next, path }) => {
   return ctx.deps.db.run(() => next(), path.startsWith('auth.'));
 });
 
+/** The REST status of a success is the one the procedure declares in its meta (the document says the same). */
+const successStatus = t.middleware(async ({ ctx, next, meta }) => {
+  const result = await next();
+  if (result.ok && meta?.successStatus && ctx.response.status === undefined) ctx.response.status = meta.successStatus;
+  return result;
+});
+
 /**
  * Kanban moves of one column wait in memory behind this process's other moves there, before the
  * request's admission to the database and its transaction (a pool connection) start: 50 drops into one column would otherwise
@@ -187,7 +198,7 @@ const boardMoves = t.middleware(async ({ ctx, next, path, type, getRawInput }) =
   return queued ? queued(() => next()) : next();
 });
 
-export const publicProcedure = t.procedure.use(errorMapping).use(boardMoves).use(databaseAdmission).use(invalidateCachedAnswers);
+export const publicProcedure = t.procedure.use(errorMapping).use(boardMoves).use(databaseAdmission).use(invalidateCachedAnswers).use(successStatus);
 
 function bearerToken(req: FastifyRequest): string | undefined {
   const h = req.headers.authorization;
@@ -259,7 +270,7 @@ export function checkCsrf(ctx: Context, sessionId: string): void {
 }
 
 /** A procedure that deletes a domain object: REST `DELETE` or a tRPC procedure named `*.delete`. */
-function isDeletion(path: string, meta: OpenApiMeta | undefined): boolean {
+function isDeletion(path: string, meta: ProcedureMeta | undefined): boolean {
   return meta?.openapi?.method === 'DELETE' || /\.delete$/.test(path);
 }
 

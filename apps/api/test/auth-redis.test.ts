@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { decodeJwt } from 'jose';
-import { createApp, type App } from '../src/app.js';
-import { PASSWORD, startTestApp, type TestApp } from './helpers.js';
+import type { App } from '../src/app.js';
+import { createApp, PASSWORD, startTestApp, type TestApp } from './helpers.js';
 
 /**
  * Revocation with REDIS_URL set, where validated sessions may be cached in process: two API

@@ -1,9 +1,9 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, type App } from '../src/app.js';
+import type { App } from '../src/app.js';
 import type { AppDeps } from '../src/deps.js';
 import { answerCache, CACHE_TTL_SECONDS, paramsKey } from '../src/lib/cache.js';
-import { startTestApp, type TestApp } from './helpers.js';
+import { createApp, startTestApp, type TestApp } from './helpers.js';
 
 /** Redis database reserved for these tests, so that other suites' writes do not bump our version. */
 const REDIS_URL = 'redis://127.0.0.1:6379/7';

@@ -7,10 +7,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '@crm/db';
-import { createApp, type App } from '../src/app.js';
+import type { App } from '../src/app.js';
 import { hashPassword } from '../src/auth/passwords.js';
 import { sql } from '../src/lib/db.js';
-import { PASSWORD } from './helpers.js';
+import { createApp, PASSWORD } from './helpers.js';
 import { TcpProxy } from './tcpProxy.js';
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;

@@ -1,9 +1,10 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { createTestDatabase } from '@crm/db';
-import { createApp, type App } from '../src/app.js';
+import { createApp as createUncheckedApp, type App } from '../src/app.js';
 import { hashPassword } from '../src/auth/passwords.js';
 import { sql } from '../src/lib/db.js';
 import type { ServerPlugin } from '../src/server.js';
+import { validateRestAnswers } from './openapiValidator.js';
 
 export const PASSWORD = 'Secret-pass-2026';
 
@@ -46,6 +47,13 @@ function restClient(app: App, token?: string): RestClient {
     patch: send('PATCH'),
     delete: (path, headers) => send('DELETE')(path, undefined, headers),
   };
+}
+
+/** createApp whose REST answers (`app.inject`) are checked against its OpenAPI document. */
+export async function createApp(options: Parameters<typeof createUncheckedApp>[0]): Promise<App> {
+  const app = await createUncheckedApp(options);
+  validateRestAnswers(app.app);
+  return app;
 }
 
 export async function startTestApp(

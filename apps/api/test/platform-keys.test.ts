@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, type App } from '../src/app.js';
-import { startTestApp, type TestApp, type RestClient } from './helpers.js';
+import type { App } from '../src/app.js';
+import { createApp, startTestApp, type TestApp, type RestClient } from './helpers.js';
 
 /**
  * API keys (`/api/cles-api/`, `Authorization: Bearer crm_…`): secret shown once and stored hashed,

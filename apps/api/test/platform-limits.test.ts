@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, type App } from '../src/app.js';
-import { startTestApp, type TestApp, type RestClient } from './helpers.js';
+import type { App } from '../src/app.js';
+import { createApp, startTestApp, type TestApp, type RestClient } from './helpers.js';
 
 /**
  * Request rate limits: a token bucket per API key and per user, shared through Redis between

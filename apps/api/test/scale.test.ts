@@ -7,10 +7,10 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '@crm/db';
-import { createApp, type App } from '../src/app.js';
+import type { App } from '../src/app.js';
 import { hashPassword } from '../src/auth/passwords.js';
 import { sql } from '../src/lib/db.js';
-import { PASSWORD } from './helpers.js';
+import { createApp, PASSWORD } from './helpers.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const env = { NODE_ENV: 'test', JWT_SECRET: 'scale-test-secret-that-is-long-enough-0123', REDIS_URL };

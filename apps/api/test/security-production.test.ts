@@ -3,11 +3,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createTestDatabase } from '@crm/db';
-import { createApp, type App } from '../src/app.js';
+import type { App } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { hashPassword } from '../src/auth/passwords.js';
 import { sql } from '../src/lib/db.js';
-import { PASSWORD } from './helpers.js';
+import { createApp, PASSWORD } from './helpers.js';
 
 /**
  * The API as deployed: NODE_ENV=production (Secure cookies, HSTS) serving the built SPA, whose

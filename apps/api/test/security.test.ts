@@ -288,8 +288,10 @@ describe('errors never leak', () => {
 });
 
 describe('authentication required everywhere under /api', () => {
-  // Authorised by their secret token (contract): the calendar feed and the public devis pages (devis-public.test.ts).
-  const PUBLIC = new Set(['/auth/login/', '/auth/refresh/', '/health/', '/calendrier/{token}.ics', '/public/devis/{token}/', '/public/devis/{token}/pdf/', '/public/devis/{token}/accepter/', '/public/devis/{token}/refuser/']);
+  // The contract's public paths; the calendar feed and the public devis pages are authorised by
+  // their secret URL (contract, Extensions).
+  const PUBLIC = new Set(['/auth/login/', '/auth/refresh/', '/health/', '/openapi.json', '/docs/', '/calendrier/{token}.ics']);
+  const isPublicPath = (rel: string) => PUBLIC.has(rel) || rel.startsWith('/public/devis/');
 
   it('every REST path of /api/openapi.json answers 401 without credentials, except the public ones', async () => {
     const doc = (await inject('GET', '/api/openapi.json')).json();
@@ -298,7 +300,11 @@ describe('authentication required everywhere under /api', () => {
     for (const [path, item] of Object.entries<Record<string, unknown>>(doc.paths)) {
       const rel = path.replace(/^\/api/, '');
       for (const method of ['get', 'post', 'put', 'patch', 'delete']) {
-        if (!item[method] || PUBLIC.has(rel)) continue;
+        const op = item[method] as { security?: unknown[] } | undefined;
+        if (!op) continue;
+        // The document declares exactly the contract's public operations public (`security: []`).
+        if ((op.security?.length === 0) !== isPublicPath(rel)) wrong.push(`${method.toUpperCase()} ${rel}: security ${JSON.stringify(op.security)}`);
+        if (isPublicPath(rel)) continue;
         const url = `/api${rel.replace(/\{[^}]+\}/g, '1')}`;
         const res = await inject(method.toUpperCase(), url, { body: ['post', 'put', 'patch'].includes(method) ? {} : undefined });
         checked.push(`${method} ${rel}`);

@@ -25,14 +25,14 @@ export const activiteUpdateInput = z.object({ id, ...activiteFields });
 export const activitePatchInput = z.object({ id, ...partialOf(activiteFields) });
 
 export const activiteListFilters = {
-  type: choice(ACTIVITE_TYPES).optional(),
-  client: id.optional(),
-  contact: id.optional(),
-  opportunite: id.optional(),
-  projet: id.optional(),
-  auteur: userIdOrMe.optional(),
-  dateApres: isoDate.optional(),
-  dateAvant: isoDate.optional(),
+  type: choice(ACTIVITE_TYPES).describe('Type exact').optional(),
+  client: id.describe('Id du client').optional(),
+  contact: id.describe('Id du contact').optional(),
+  opportunite: id.describe("Id de l'opportunité").optional(),
+  projet: id.describe('Id du projet').optional(),
+  auteur: userIdOrMe.describe("Id de l'auteur, ou `me`").optional(),
+  dateApres: isoDate.describe('À partir de ce jour (inclus)').optional(),
+  dateAvant: isoDate.describe("Jusqu'à ce jour (inclus)").optional(),
 };
 export const activiteListInput = z.object({ ...paginationQuery, ordering: orderingParam(ACTIVITE_ORDERING), ...activiteListFilters });
 

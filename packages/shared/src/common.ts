@@ -3,8 +3,18 @@ import { parsePhoneNumberFromString } from 'libphonenumber-js/min';
 
 /** Error messages are keys of MESSAGES (see messages.ts); the API translates them. */
 // Ids are PostgreSQL `integer`s: anything above is a clean 400, never a database range error.
-export const id = z.number({ error: 'err.integer' }).int('err.integer').positive('err.integer').max(2_147_483_647, 'err.integer');
+// `min(1)` rather than `positive()`: the OpenAPI document then says `minimum: 1`, as integrators expect of ids.
+export const id = z
+  .number({ error: 'err.integer' })
+  .int('err.integer')
+  .min(1, 'err.integer')
+  .max(2_147_483_647, 'err.integer')
+  .meta({ description: 'Identifiant (entier positif)', examples: [12] });
 export const idParam = z.object({ id });
+/** An id in an answer (server-made, so no input messages needed). */
+export const idOut = z.number().int().min(1).max(2_147_483_647);
+/** A count or other non-negative integer in an answer. */
+export const count = z.number().int().min(0);
 
 /**
  * C0 control characters other than tab, newline and carriage return. NUL in particular is refused
@@ -28,6 +38,7 @@ export const optionalText = (max?: number) =>
 
 export const isoDate = z
   .string({ error: 'err.date' })
+  .meta({ format: 'date', examples: ['2026-03-31'] })
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'err.date')
   // Year 0 does not exist in PostgreSQL (1 BC precedes AD 1): from 0001 on.
   .refine((s) => {
@@ -47,7 +58,12 @@ export const money = z
   .nonnegative('err.money')
   .max(999_999_999_999.99, 'err.money')
   .refine(hasAtMostTwoDecimals, 'err.money');
-export const positiveMoney = money.refine((n) => n > 0, 'err.money_positive');
+/** Strictly positive money (`exclusiveMinimum: 0` in the OpenAPI document). */
+export const positiveMoney = z
+  .number({ error: 'err.money' })
+  .gt(0, 'err.money_positive')
+  .max(999_999_999_999.99, 'err.money')
+  .refine(hasAtMostTwoDecimals, 'err.money');
 
 /** Phone numbers are stored in E.164; French national forms (`01 23 45 67 89`) are accepted. */
 export function normalizePhone(input: string): string | null {
@@ -73,25 +89,48 @@ export const email = z.string({ error: 'err.email' }).trim().toLowerCase().max(2
 export const choice = <T extends readonly [string, ...string[]]>(values: T) => z.enum(values, { error: 'err.choice' });
 
 /** Query-string boolean: `true` / `false` only (z.coerce.boolean would read "false" as true). */
-export const queryBool = z.enum(['true', 'false'], { error: 'err.boolean' }).transform((v) => v === 'true');
+// Documented as a boolean: in a query string `true` / `false` is exactly how a client serializes one.
+export const queryBool = z
+  .enum(['true', 'false'], { error: 'err.boolean' })
+  .transform((v) => v === 'true')
+  .meta({ override: { type: 'boolean', enum: undefined } });
 
-export const timestamp = z.string().describe('ISO 8601 UTC timestamp');
+export const timestamp = z.string().meta({ format: 'date-time', description: 'Horodatage ISO 8601 en UTC', examples: ['2026-03-31T09:30:00Z'] });
 
 export const paginationQuery = {
-  page: z.number({ error: 'err.integer' }).int('err.integer').min(1, 'err.integer').default(1),
-  pageSize: z.number({ error: 'err.page_size' }).int('err.page_size').min(1, 'err.page_size').max(100, 'err.page_size').default(25),
-  search: cleanString().trim().max(200, 'err.too_long').optional(),
+  page: z.number({ error: 'err.integer' }).int('err.integer').min(1, 'err.integer').default(1).describe('Numéro de page, à partir de 1'),
+  pageSize: z
+    .number({ error: 'err.page_size' })
+    .int('err.page_size')
+    .min(1, 'err.page_size')
+    .max(100, 'err.page_size')
+    .default(25)
+    .describe('Taille de page (25 par défaut, 100 au plus ; au-delà : 400)'),
+  search: cleanString().trim().max(200, 'err.too_long').describe('Recherche insensible à la casse et aux accents sur les champs texte').optional(),
 };
 
 /** `?ordering=field` or `-field`, restricted to the resource's allowed fields. */
 export function orderingParam<T extends readonly [string, ...string[]]>(fields: T) {
   const allowed = fields.flatMap((f) => [f, `-${f}`]) as [string, ...string[]];
-  return z.enum(allowed, { error: 'err.ordering' }).optional();
+  return z
+    .enum(allowed, { error: 'err.ordering' })
+    .describe(`Tri : ${fields.join(', ')} ; préfixe \`-\` pour l'ordre décroissant`)
+    .optional();
 }
 
+// One page schema per item schema: a component id may be registered only once.
+const pages = new WeakMap<z.ZodType, z.ZodType>();
+/** A paginated answer; named `<Item>Page` in the OpenAPI document when the item has an id. */
 export function paginated<T extends z.ZodType>(item: T) {
-  return z.object({ count: z.number().int(), page: z.number().int(), pageSize: z.number().int(), results: z.array(item) });
+  const cached = pages.get(item);
+  if (cached) return cached as ReturnType<typeof page<T>>;
+  const itemId = item.meta()?.id;
+  const schema = itemId ? page(item).meta({ id: `${itemId}Page`, description: `Page de résultats (${itemId})` }) : page(item);
+  pages.set(item, schema);
+  return schema;
 }
+const page = <T extends z.ZodType>(item: T) =>
+  z.object({ count, page: z.number().int().min(1), pageSize: z.number().int().min(1).max(100), results: z.array(item) });
 export interface Page<T> {
   count: number;
   page: number;

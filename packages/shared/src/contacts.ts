@@ -28,7 +28,7 @@ export const contactOfClientCreateInput = z.object({ id, ...contactOfClientField
 
 export const contactListFilters = {
   client: id.optional(),
-  principal: queryBool.optional(),
+  principal: queryBool.describe('Seulement le contact principal (true) ou les autres (false)').optional(),
 };
 export const contactListInput = z.object({ ...paginationQuery, ordering: orderingParam(CONTACT_ORDERING), ...contactListFilters });
 export const contactSubListInput = contactListInput.extend({ id });

@@ -18,9 +18,10 @@ export const dashboardLimitInput = z.object({
     .int('err.limit')
     .min(1, 'err.limit')
     .max(DASHBOARD_LIMIT_MAX, 'err.limit')
-    .default(DASHBOARD_LIMIT_DEFAULT),
+    .default(DASHBOARD_LIMIT_DEFAULT)
+    .describe('Nombre de résultats (5 par défaut, 50 au plus)'),
 });
-export const tachesAVenirInput = dashboardLimitInput.extend({ mine: queryBool.optional() });
+export const tachesAVenirInput = dashboardLimitInput.extend({ mine: queryBool.describe("Seulement les tâches assignées à l'appelant").optional() });
 
 export const dashboardStatsOutput = z.object({
   totalClients: z.number().int(),

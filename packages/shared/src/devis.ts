@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { COURRIEL_STATUTS, DEVIS_STATUTS } from './choices.js';
-import { choice, hasAtMostTwoDecimals, id, MAX_MONEY_CENTS, money, optionalText, paginationQuery, partialOf, positiveMoney, requiredText, timestamp } from './common.js';
+import { choice, hasAtMostTwoDecimals, id, idOut, MAX_MONEY_CENTS, money, optionalText, orderingParam, paginationQuery, partialOf, positiveMoney, requiredText, timestamp } from './common.js';
 
 export const DEVIS_ORDERING = ['dateCreation', 'montant', 'version'] as const;
 /** VAT rate applied to a devis without lines (French standard rate). */
@@ -12,7 +12,7 @@ export const devisLigne = z.object({
     .refine((n) => Math.abs(n * 1000 - Math.round(n * 1000)) < 1e-6, 'err.invalid'),
   prixUnitaire: money,
   tauxTva: z.number({ error: 'err.invalid' }).min(0, 'err.invalid').max(100, 'err.invalid').refine(hasAtMostTwoDecimals, 'err.invalid'),
-});
+}).meta({ id: 'DevisLigne', description: 'Ligne de devis (montants hors taxes, taux de TVA en %)', examples: [{ designation: 'Maquettes', quantite: 3, prixUnitaire: 450, tauxTva: 20 }] });
 export type DevisLigneIn = z.infer<typeof devisLigne>;
 
 export const devisFields = {
@@ -34,17 +34,28 @@ const totalsFit = (v: { lignes?: DevisLigneIn[] | null }, ctx: z.RefinementCtx) 
   const { montantCents, tvaCents } = computeDevisTotals(v.lignes);
   if (montantCents > MAX_MONEY_CENTS || tvaCents > MAX_MONEY_CENTS) ctx.addIssue({ code: 'custom', path: ['lignes'], message: 'err.total_too_large' });
 };
-export const devisCreateInput = z.object(devisFields).superRefine(needsMontant).superRefine(totalsFit);
-export const devisUpdateInput = z.object({ id, ...devisFields }).superRefine(needsMontant).superRefine(totalsFit);
-export const devisPatchInput = z.object({ id, ...partialOf(devisFields) }).superRefine(totalsFit);
+export const devisCreateInput = z
+  .object(devisFields)
+  .superRefine(needsMontant)
+  .superRefine(totalsFit)
+  .meta({ id: 'DevisCreate', description: 'Nouveau devis : `montant` obligatoire sans `lignes`, calculé avec' });
+export const devisUpdateInput = z
+  .object({ id, ...devisFields })
+  .superRefine(needsMontant)
+  .superRefine(totalsFit)
+  .meta({ id: 'DevisUpdate', description: 'Devis complet (PUT)' });
+export const devisPatchInput = z
+  .object({ id, ...partialOf(devisFields) })
+  .superRefine(totalsFit)
+  .meta({ id: 'DevisPatch', description: 'Champs du devis à modifier (PATCH)' });
 
 export const devisListFilters = {
-  statut: choice(DEVIS_STATUTS).optional(),
-  opportunite: id.optional(),
+  statut: choice(DEVIS_STATUTS).describe('Statut exact').optional(),
+  opportunite: id.describe("Id de l'opportunité").optional(),
 };
 export const devisListInput = z.object({
   ...paginationQuery,
-  ordering: z.enum(DEVIS_ORDERING.flatMap((f) => [f, `-${f}`]) as [string, ...string[]], { error: 'err.ordering' }).optional(),
+  ordering: orderingParam(DEVIS_ORDERING),
   ...devisListFilters,
 });
 /** `GET /opportunites/{id}/devis/`: the same filters, under a parent opportunity. */
@@ -58,13 +69,13 @@ export const courrielSuivi = z.object({
 });
 
 export const devisOutput = z.object({
-  id: z.number().int(),
+  id: idOut,
   numero: z.string().describe('D<année>-<5 chiffres>, commun aux versions (affiché « D2026-00007 v3 »)'),
-  opportunite: z.number().int(),
+  opportunite: idOut,
   opportuniteNom: z.string(),
-  client: z.number().int(),
+  client: idOut,
   clientNom: z.string(),
-  montant: z.number(),
+  montant: z.number().gt(0).describe('Montant hors taxes'),
   montantTva: z.number(),
   montantTtc: z.number(),
   statut: z.enum(DEVIS_STATUTS),
@@ -80,6 +91,15 @@ export const devisOutput = z.object({
   courriel: courrielSuivi.nullable(),
   dateCreation: timestamp,
   dateModification: timestamp,
+}).meta({
+  id: 'Devis',
+  description: 'Devis (une version)',
+  examples: [{
+    id: 5, opportunite: 31, opportuniteNom: 'Site vitrine', client: 12, clientNom: 'Dupont', montant: 1350, montantTva: 270, montantTtc: 1620,
+    statut: 'brouillon', version: 1, numero: 'D2026-00005', contenu: 'Refonte du site vitrine', contact: null, contactNom: null,
+    lignes: [{ designation: 'Maquettes', quantite: 3, prixUnitaire: 450, tauxTva: 20 }], dateEnvoi: null, dateConsultation: null, dateReponse: null,
+    signataire: null, courriel: null, dateCreation: '2026-03-01T10:00:00Z', dateModification: '2026-03-01T10:00:00Z',
+  }],
 });
 export type DevisOut = z.infer<typeof devisOutput>;
 

@@ -5,7 +5,7 @@ import { id, paginationQuery, queryBool, timestamp } from './common.js';
 export const notificationListInput = z.object({
   page: paginationQuery.page,
   pageSize: paginationQuery.pageSize,
-  nonLues: queryBool.optional(),
+  nonLues: queryBool.describe('Seulement les notifications non lues').optional(),
 });
 
 export const notificationOutput = z.object({

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ETAPES, RESULTATS } from './choices.js';
-import { choice, id, isoDate, money, optionalText, orderingParam, paginationQuery, partialOf, requiredText, timestamp } from './common.js';
+import { choice, id, idOut, isoDate, money, optionalText, orderingParam, paginationQuery, partialOf, requiredText, timestamp } from './common.js';
 
 export const OPPORTUNITE_ORDERING = ['nom', 'montant', 'probabilite', 'dateConclusionEstimee', 'dateCreation', 'position'] as const;
 
@@ -26,22 +26,26 @@ export const opportuniteFields = {
   dateConclusionEstimee: isoDate.nullable().default(null),
   notes: optionalText().default(''),
 };
-export const opportuniteCreateInput = z.object(opportuniteFields);
-export const opportuniteUpdateInput = z.object({ id, ...opportuniteFields });
-export const opportunitePatchInput = z.object({ id, ...partialOf(opportuniteFields) });
-export const avancerEtapeInput = z.object({
-  id,
-  resultat: choice(RESULTATS).optional(),
-  motifPerte: optionalText().optional(),
-});
+export const opportuniteCreateInput = z.object(opportuniteFields).meta({ id: 'OpportuniteCreate', description: 'Nouvelle opportunité' });
+export const opportuniteUpdateInput = z.object({ id, ...opportuniteFields }).meta({ id: 'OpportuniteUpdate', description: 'Opportunité complète (PUT)' });
+export const opportunitePatchInput = z
+  .object({ id, ...partialOf(opportuniteFields) })
+  .meta({ id: 'OpportunitePatch', description: "Champs de l'opportunité à modifier (PATCH) ; déplacement kanban par etape et position" });
+export const avancerEtapeInput = z
+  .object({
+    id,
+    resultat: choice(RESULTATS).describe('Obligatoire pour passer à `conclusion`').optional(),
+    motifPerte: optionalText().describe('Motif de la perte (résultat `perdue`)').optional(),
+  })
+  .meta({ id: 'AvancerEtape', description: 'Corps facultatif, sauf pour passer à `conclusion`' });
 
 export const opportuniteListFilters = {
-  etape: choice(ETAPES).optional(),
-  client: id.optional(),
-  responsable: id.optional(),
-  resultat: choice(RESULTATS).optional(),
-  montantMin: money.optional(),
-  montantMax: money.optional(),
+  etape: choice(ETAPES).describe('Étape exacte').optional(),
+  client: id.describe('Id du client').optional(),
+  responsable: id.describe('Id du commercial responsable').optional(),
+  resultat: choice(RESULTATS).describe('Résultat (à la conclusion)').optional(),
+  montantMin: money.describe('Montant minimal (inclus)').optional(),
+  montantMax: money.describe('Montant maximal (inclus)').optional(),
 };
 export const opportuniteListInput = z.object({
   ...paginationQuery,
@@ -52,11 +56,11 @@ export const opportuniteListInput = z.object({
 export const opportuniteSubListInput = opportuniteListInput.extend({ id });
 
 export const opportuniteOutput = z.object({
-  id: z.number().int(),
+  id: idOut,
   nom: z.string(),
-  client: z.number().int(),
+  client: idOut,
   clientNom: z.string(),
-  responsable: z.number().int().nullable(),
+  responsable: idOut.nullable(),
   responsableNom: z.string().nullable(),
   montant: z.number(),
   probabilite: z.number().int(),
@@ -64,12 +68,20 @@ export const opportuniteOutput = z.object({
   resultat: z.enum(RESULTATS).nullable(),
   motifPerte: z.string(),
   position: z.number().int(),
-  dateConclusionEstimee: z.string().nullable(),
+  dateConclusionEstimee: isoDate.nullable(),
   notes: z.string(),
-  valeurPonderee: z.number(),
-  devisActif: z.number().int().nullable(),
+  valeurPonderee: z.number().describe('montant × probabilite / 100'),
+  devisActif: idOut.nullable().describe("Id de la version la plus récente non refusée du devis, ou null"),
   dateCreation: timestamp,
   dateModification: timestamp,
+}).meta({
+  id: 'Opportunite',
+  description: 'Opportunité commerciale (carte du kanban)',
+  examples: [{
+    id: 31, nom: 'Site vitrine', client: 12, clientNom: 'Dupont', responsable: 3, responsableNom: 'Paul Martin', montant: 8000,
+    probabilite: 40, etape: 'proposition', resultat: null, motifPerte: '', position: 2000, dateConclusionEstimee: '2026-05-15', notes: '',
+    valeurPonderee: 3200, devisActif: 5, dateCreation: '2026-02-10T09:00:00Z', dateModification: '2026-03-01T16:45:00Z',
+  }],
 });
 export type OpportuniteOut = z.infer<typeof opportuniteOutput>;
 

@@ -44,10 +44,16 @@ export const apiKeyCreateInput = z.object({
   expireLe: z.iso.datetime({ offset: true, error: 'err.datetime' }).nullable().optional(),
   /** The user the key acts as (admins only; others create keys for themselves). Defaults to the caller. */
   user: id.optional(),
-});
+}).meta({ id: 'ApiKeyCreate', description: "Nouvelle clé d'API" });
 export type ApiKeyCreateIn = z.infer<typeof apiKeyCreateInput>;
 
-export const apiKeyListInput = z.object({ ...paginationQuery, actives: z.enum(['true', 'false'], { error: 'err.boolean' }).optional() });
+export const apiKeyListInput = z.object({
+  ...paginationQuery,
+  actives: z
+    .enum(['true', 'false'], { error: 'err.boolean' })
+    .meta({ override: { type: 'boolean', enum: undefined }, description: 'Seulement les clés actives (true) ou révoquées/expirées (false)' })
+    .optional(),
+});
 
 export const apiKeyOutput = z.object({
   id: z.number().int(),
@@ -63,10 +69,19 @@ export const apiKeyOutput = z.object({
   revoqueeLe: timestamp.nullable(),
   active: z.boolean(),
   dateCreation: timestamp,
-});
+}).meta({ id: 'ApiKey', description: "Clé d'API (sans son secret)", examples: [apiKeyExample()] });
 export type ApiKeyOut = z.infer<typeof apiKeyOutput>;
 /** The creation answer: the only time the secret is shown. */
-export const apiKeyCreatedOutput = apiKeyOutput.extend({ secret: z.string() });
+export const apiKeyCreatedOutput = apiKeyOutput
+  .extend({ secret: z.string() })
+  .meta({ id: 'ApiKeyCreated', description: "Clé d'API créée : le secret n'est montré qu'une fois", examples: [{ ...apiKeyExample(), secret: 'crm_3kq7x2…' }] });
+function apiKeyExample() {
+  return {
+    id: 4, nom: 'ERP', prefixe: 'crm_3kq7x2', scopes: ['clients:lecture', 'devis:ecriture'], user: 3, userNom: 'Paul Martin', creePar: 1,
+    expireLe: null, derniereUtilisation: '2026-03-02T08:00:00Z', derniereIp: '203.0.113.7', revoqueeLe: null, active: true,
+    dateCreation: '2026-03-01T09:00:00Z',
+  };
+}
 
 export const apiKeySettings = z.object({
   /** Whether non-admin users may create keys acting as themselves. */

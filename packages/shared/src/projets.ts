@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { PROJET_STATUTS } from './choices.js';
-import { choice, id, isoDate, money, optionalText, orderingParam, paginationQuery, partialOf, queryBool, requiredText, timestamp } from './common.js';
+import { choice, id, idOut, isoDate, money, optionalText, orderingParam, paginationQuery, partialOf, queryBool, requiredText, timestamp } from './common.js';
 
 export const PROJET_ORDERING = ['titre', 'dateDebut', 'dateFin', 'budget', 'dateCreation'] as const;
 
@@ -23,33 +23,41 @@ const checkDates = (v: { dateDebut?: string | null; dateFin?: string | null }, c
   if (!dateFinAfterDebut(v.dateDebut, v.dateFin)) ctx.addIssue({ code: 'custom', path: ['dateFin'], message: 'err.date_fin_order' });
 };
 
-export const projetCreateInput = z.object(projetFields).superRefine(checkDates);
-export const projetUpdateInput = z.object({ id, ...projetFields }).superRefine(checkDates);
-export const projetPatchInput = z.object({ id, ...partialOf(projetFields) });
+export const projetCreateInput = z.object(projetFields).superRefine(checkDates).meta({ id: 'ProjetCreate', description: 'Nouveau projet' });
+export const projetUpdateInput = z.object({ id, ...projetFields }).superRefine(checkDates).meta({ id: 'ProjetUpdate', description: 'Projet complet (PUT)' });
+export const projetPatchInput = z.object({ id, ...partialOf(projetFields) }).meta({ id: 'ProjetPatch', description: 'Champs du projet à modifier (PATCH)' });
 
 export const projetListFilters = {
-  statut: choice(PROJET_STATUTS).optional(),
-  client: id.optional(),
-  enRetard: queryBool.optional(),
+  statut: choice(PROJET_STATUTS).describe('Statut exact').optional(),
+  client: id.describe('Id du client').optional(),
+  enRetard: queryBool.describe('En retard (dateFin passée, non terminé)').optional(),
 };
 export const projetListInput = z.object({ ...paginationQuery, ordering: orderingParam(PROJET_ORDERING), ...projetListFilters });
 /** `GET /clients/{id}/projets/`: the same filters, under a parent client. */
 export const projetSubListInput = projetListInput.extend({ id });
 
 export const projetOutput = z.object({
-  id: z.number().int(),
+  id: idOut,
   titre: z.string(),
   description: z.string(),
   statut: z.enum(PROJET_STATUTS),
-  dateDebut: z.string().nullable(),
-  dateFin: z.string().nullable(),
+  dateDebut: isoDate.nullable(),
+  dateFin: isoDate.nullable(),
   budget: z.number().nullable(),
-  devisAssocie: z.number().int().nullable(),
-  client: z.number().int(),
+  devisAssocie: idOut.nullable(),
+  client: idOut,
   clientNom: z.string(),
-  duree: z.number().int().nullable(),
+  duree: z.number().int().nullable().describe('Jours de dateDebut à dateFin'),
   enRetard: z.boolean(),
   dateCreation: timestamp,
   dateModification: timestamp,
+}).meta({
+  id: 'Projet',
+  description: 'Projet',
+  examples: [{
+    id: 7, titre: 'Refonte du site', description: '', statut: 'en_cours', dateDebut: '2026-02-01', dateFin: '2026-04-30', budget: 12000,
+    devisAssocie: null, client: 12, clientNom: 'Dupont', duree: 88, enRetard: false, dateCreation: '2026-01-20T09:00:00Z',
+    dateModification: '2026-02-02T14:00:00Z',
+  }],
 });
 export type ProjetOut = z.infer<typeof projetOutput>;

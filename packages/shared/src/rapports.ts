@@ -21,7 +21,10 @@ export const RAPPORT_LABELS: Record<Rapport, string> = {
 };
 
 /** dateDebut / dateFin: inclusive calendar dates (UTC) on dateCreation. */
-const periode = { dateDebut: isoDate.optional(), dateFin: isoDate.optional() };
+const periode = {
+  dateDebut: isoDate.describe('Créés à partir de ce jour (inclus)').optional(),
+  dateFin: isoDate.describe("Créés jusqu'à ce jour (inclus)").optional(),
+};
 const periodeOrder = (v: { dateDebut?: string; dateFin?: string }, ctx: z.RefinementCtx) => {
   if (v.dateDebut && v.dateFin && v.dateFin < v.dateDebut) ctx.addIssue({ code: 'custom', path: ['dateFin'], message: 'err.date_fin_order' });
 };
@@ -31,7 +34,7 @@ export const rapportProjetsInput = z.object({ ...periode, ...projetListFilters }
 export const rapportOpportunitesInput = z.object({ ...periode, ...opportuniteListFilters }).superRefine(periodeOrder);
 export const rapportPipelineInput = rapportOpportunitesInput;
 export const rapportPerformancesInput = z
-  .object({ ...periode, client: id.optional(), responsable: id.optional() })
+  .object({ ...periode, client: id.describe('Id du client').optional(), responsable: id.describe('Id du commercial').optional() })
   .superRefine(periodeOrder);
 
 export const RAPPORT_INPUTS = {

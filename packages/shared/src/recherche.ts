@@ -18,8 +18,8 @@ export const RECHERCHE_LABELS: Record<RechercheType, string> = {
 export const RECHERCHE_MIN_LENGTH = 3;
 
 export const rechercheInput = z.object({
-  q: cleanString({ error: 'err.required' }).trim().min(1, 'err.blank').max(100, 'err.too_long'),
-  limite: z.number({ error: 'err.integer' }).int('err.integer').min(1, 'err.integer').max(20, 'err.integer').default(5),
+  q: cleanString({ error: 'err.required' }).trim().min(1, 'err.blank').max(100, 'err.too_long').describe('Texte cherché (insensible à la casse et aux accents)'),
+  limite: z.number({ error: 'err.integer' }).int('err.integer').min(1, 'err.integer').max(20, 'err.integer').default(5).describe('Résultats par type (5 par défaut, 20 au plus)'),
 });
 
 export const rechercheHit = z.object({

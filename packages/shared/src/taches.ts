@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { TACHE_PRIORITES, TACHE_STATUTS } from './choices.js';
-import { choice, id, isoDate, optionalText, orderingParam, paginationQuery, partialOf, queryBool, requiredText, timestamp } from './common.js';
+import { choice, id, idOut, isoDate, optionalText, orderingParam, paginationQuery, partialOf, queryBool, requiredText, timestamp } from './common.js';
 
 /** Query filter: `me` or a user id; a query string is text, so the id is parsed here (the REST adapter only coerces plain numbers). */
 export const userIdOrMe = z
@@ -24,42 +24,55 @@ export const tacheFields = {
   avant: id.optional(),
   apres: id.optional(),
 };
-export const tacheCreateInput = z.object(tacheFields);
-export const tacheUpdateInput = z.object({ id, ...tacheFields });
-export const tachePatchInput = z.object({ id, ...partialOf(tacheFields) });
+export const tacheCreateInput = z.object(tacheFields).meta({ id: 'TacheCreate', description: 'Nouvelle tâche' });
+export const tacheUpdateInput = z.object({ id, ...tacheFields }).meta({ id: 'TacheUpdate', description: 'Tâche complète (PUT)' });
+export const tachePatchInput = z
+  .object({ id, ...partialOf(tacheFields) })
+  .meta({ id: 'TachePatch', description: 'Champs de la tâche à modifier (PATCH) ; réassignation ; déplacement (statut, position)' });
 
 export const tacheListFilters = {
-  statut: choice(TACHE_STATUTS).optional(),
-  priorite: choice(TACHE_PRIORITES).optional(),
-  assigneA: userIdOrMe.optional(),
-  client: id.optional(),
-  projet: id.optional(),
-  echeanceAvant: isoDate.optional(),
-  echeanceApres: isoDate.optional(),
-  enRetard: queryBool.optional(),
+  statut: choice(TACHE_STATUTS).describe('Statut exact').optional(),
+  priorite: choice(TACHE_PRIORITES).describe('Priorité exacte').optional(),
+  assigneA: userIdOrMe
+    .meta({ override: { type: undefined, pattern: undefined, oneOf: [{ type: 'integer', minimum: 1, maximum: 2_147_483_647 }, { type: 'string', const: 'me' }] } })
+    .describe("Id de l'utilisateur assigné, ou `me` pour l'appelant")
+    .optional(),
+  client: id.describe('Id du client').optional(),
+  projet: id.describe('Id du projet').optional(),
+  echeanceAvant: isoDate.describe('Échéance au plus tard ce jour (inclus)').optional(),
+  echeanceApres: isoDate.describe('Échéance au plus tôt ce jour (inclus)').optional(),
+  enRetard: queryBool.describe('En retard (échéance passée, non terminée)').optional(),
 };
 export const tacheListInput = z.object({ ...paginationQuery, ordering: orderingParam(TACHE_ORDERING), ...tacheListFilters });
 /** `GET /projets/{id}/taches/` and `GET /clients/{id}/taches/`: the same filters, under a parent. */
 export const tacheSubListInput = tacheListInput.extend({ id });
 
 export const tacheOutput = z.object({
-  id: z.number().int(),
+  id: idOut,
   titre: z.string(),
   description: z.string(),
-  assigneA: z.number().int().nullable(),
+  assigneA: idOut.nullable(),
   assigneANom: z.string().nullable(),
-  client: z.number().int().nullable(),
+  client: idOut.nullable(),
   clientNom: z.string().nullable(),
-  projet: z.number().int().nullable(),
+  projet: idOut.nullable(),
   projetTitre: z.string().nullable(),
   priorite: z.enum(TACHE_PRIORITES),
-  dateEcheance: z.string(),
+  dateEcheance: isoDate,
   statut: z.enum(TACHE_STATUTS),
   position: z.number().int(),
   enRetard: z.boolean(),
   dateTerminee: timestamp.nullable(),
   dateCreation: timestamp,
   dateModification: timestamp,
+}).meta({
+  id: 'Tache',
+  description: 'Tâche (carte du tableau des tâches)',
+  examples: [{
+    id: 88, titre: 'Rappeler M. Dupont', description: '', assigneA: 3, assigneANom: 'Paul Martin', client: 12, clientNom: 'Dupont', projet: null,
+    projetTitre: null, priorite: 'haute', dateEcheance: '2026-03-20', statut: 'a_faire', position: 1000, enRetard: false, dateTerminee: null,
+    dateCreation: '2026-03-10T08:00:00Z', dateModification: '2026-03-10T08:00:00Z',
+  }],
 });
 export type TacheOut = z.infer<typeof tacheOutput>;
 

@@ -9,6 +9,7 @@ type Code =
  * optional per-field message keys. Anything else that escapes a procedure becomes a bare 500.
  */
 export class ApiError extends TRPCError {
+  declare readonly code: Code;
   readonly messageKey: MessageKey;
   readonly fieldErrorKeys?: Record<string, MessageKey[]>;
   readonly headers?: Record<string, string>;

@@ -22,16 +22,16 @@ export const activitesRouter = router({
   create: authedProcedure
     .meta({
       openapi: {
-        method: 'POST', path: '/activites/', tags, summary: "Création d'une activité (note, appel, réunion, e-mail, autre)", successDescription: 'Créé (201)',
+        method: 'POST', path: '/activites/', tags, summary: "Création d'une activité (note, appel, réunion, e-mail, autre)",
         description: "`auteur` est l'utilisateur connecté. `contact`, `opportunite` et `projet` doivent appartenir au `client` (sinon 400 sur le champ). " +
           '`contenu` est du texte ou du Markdown ; `contenuHtml` en donne le rendu, HTML brut toujours échappé.',
       },
+      successStatus: 201,
     })
     .input(activiteCreateInput)
     .output(activiteOutput)
     .mutation(async ({ ctx, input }) => {
       const out = await createActivite(ctx.em, ctx.user, input);
-      ctx.response.status = 201;
       return out;
     }),
 
@@ -48,11 +48,10 @@ export const activitesRouter = router({
     .mutation(({ ctx, input: { id, ...rest } }) => updateActivite(ctx.em, ctx.user, id, rest)),
 
   delete: authedProcedure
-    .meta({ openapi: { method: 'DELETE', path: '/activites/{id}/', tags, summary: "Suppression d'une activité", description: AUTHOR_RULE } })
+    .meta({ openapi: { method: 'DELETE', path: '/activites/{id}/', tags, summary: "Suppression d'une activité", description: AUTHOR_RULE }, successStatus: 204 })
     .input(idParam)
     .output(z.void())
     .mutation(async ({ ctx, input }) => {
       await deleteActivite(ctx.em, ctx.user, input.id);
-      ctx.response.status = 204;
     }),
 });

@@ -35,6 +35,11 @@ function clearAuthCookies(ctx: Context): void {
   ctx.reply.clearCookie(CSRF_COOKIE, base);
 }
 
+/** Documented on login and refresh: the SPA's cookies come with the tokens. */
+const sessionCookies = z.object({
+  'Set-Cookie': z.string().describe('`crm_access` (httpOnly), `crm_refresh` (httpOnly, Path=/api/auth/) et `csrftoken` (lisible, à renvoyer en X-CSRFToken)'),
+});
+
 const tooManyRequests = (retryAfter: number) =>
   new ApiError('TOO_MANY_REQUESTS', 'error.too_many_requests', undefined, { 'Retry-After': String(retryAfter) });
 
@@ -58,7 +63,16 @@ async function sessionToEnd(ctx: Context): Promise<{ sessionId: string; userId: 
 
 export const authRouter = router({
   login: publicProcedure
-    .meta({ openapi: { method: 'POST', path: '/auth/login/', tags, protect: false, summary: 'Connexion (jetons JWT + cookies httpOnly)' } })
+    .meta({ openapi: { method: 'POST', path: '/auth/login/', tags, protect: false, summary: 'Connexion (jetons JWT + cookies httpOnly)',
+        description:
+          "Nom d'utilisateur ou e-mail et mot de passe. Répond `{ access, refresh, user }` et pose les cookies de la SPA. " +
+          "Même réponse 401 pour un utilisateur inconnu, un mauvais mot de passe ou un compte désactivé. Après 5 échecs pour un " +
+          'nom ou 30 pour une adresse IP en 15 minutes : 429 avec `Retry-After`, même avec le bon mot de passe.',
+        responseHeaders: sessionCookies },
+      errors: {
+        401: 'Identifiants invalides ou compte désactivé',
+        429: "Trop d'échecs pour ce nom d'utilisateur (5) ou cette adresse IP (30) en 15 minutes, même avec le bon mot de passe",
+      } })
     .input(loginInput)
     .output(loginOutput)
     .mutation(async ({ ctx, input }) => {
@@ -99,7 +113,15 @@ export const authRouter = router({
     }),
 
   refresh: publicProcedure
-    .meta({ openapi: { method: 'POST', path: '/auth/refresh/', tags, protect: false, summary: 'Rafraîchissement du jeton (usage unique)' } })
+    .meta({ openapi: { method: 'POST', path: '/auth/refresh/', tags, protect: false, summary: 'Rafraîchissement du jeton (usage unique)',
+        description:
+          '`{ "refresh" }` dans le corps, ou sans corps avec le cookie de rafraîchissement (et l’en-tête X-CSRFToken). ' +
+          'Répond une nouvelle paire ; l’ancien jeton de rafraîchissement est retiré, et le présenter de nouveau révoque toute la session.',
+        responseHeaders: sessionCookies },
+      errors: {
+        401: 'Jeton absent, invalide, expiré ou déjà utilisé (un jeton réutilisé révoque toute la session)',
+        403: 'Échec CSRF (rafraîchissement par cookie sans en-tête X-CSRFToken)',
+      } })
     .input(refreshInput)
     .output(refreshOutput)
     .mutation(async ({ ctx, input }) => {
@@ -123,7 +145,7 @@ export const authRouter = router({
     }),
 
   logout: publicProcedure
-    .meta({ openapi: { method: 'POST', path: '/auth/logout/', tags, summary: 'Déconnexion (session révoquée)' } })
+    .meta({ openapi: { method: 'POST', path: '/auth/logout/', tags, summary: 'Déconnexion (session révoquée)', description: 'La session est révoquée à l’instant (ses jetons d’accès sont refusés aussitôt) et les cookies effacés. Répond 204, sans corps.' }, successStatus: 204 })
     .input(z.object({}).optional())
     .output(z.void())
     .mutation(async ({ ctx }) => {
@@ -132,7 +154,6 @@ export const authRouter = router({
       await ctx.deps.sessionCache.invalidate([sessionId]);
       await audit(ctx.em, { userId, action: 'logout', details: { sessionId: sessionId.slice(0, 8) }, ip: ctx.ip });
       clearAuthCookies(ctx);
-      ctx.response.status = 204;
     }),
 
   user: authedProcedure
@@ -142,7 +163,9 @@ export const authRouter = router({
     .query(({ ctx }) => getUser(ctx.em, ctx.user.id)),
 
   changePassword: authedProcedure
-    .meta({ openapi: { method: 'PUT', path: '/auth/password/change/', tags, summary: 'Changement de mot de passe (autres sessions révoquées)' } })
+    .meta({ openapi: { method: 'PUT', path: '/auth/password/change/', tags, summary: 'Changement de mot de passe (autres sessions révoquées)', description: 'Mauvais mot de passe actuel : 400 sur `oldPassword`. Les autres sessions de l’utilisateur sont révoquées ; la session courante reste valable. Répond 204, sans corps.' },
+      successStatus: 204,
+      errors: { 429: "Trop d'essais du mot de passe actuel" } })
     .input(passwordChangeInput)
     .output(z.void())
     .mutation(async ({ ctx, input }) => {
@@ -161,6 +184,5 @@ export const authRouter = router({
       const revoked = await ctx.deps.sessions.revokeUser(ctx.em, ctx.user.id, 'password_change', ctx.sessionId);
       await ctx.deps.sessionCache.invalidate(revoked);
       await audit(ctx.em, { userId: ctx.user.id, action: 'password_change', details: { revokedSessions: revoked.length }, ip: ctx.ip });
-      ctx.response.status = 204;
     }),
 });

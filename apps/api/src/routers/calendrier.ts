@@ -19,21 +19,20 @@ export const calendrierRouter = router({
         method: 'POST', path: '/calendrier/jeton/', tags, summary: 'Créer (ou renouveler) mon URL de calendrier',
         description: "Renvoie l'URL secrète une seule fois ; la précédente cesse de fonctionner.",
       },
+      successStatus: 201,
     })
     .input(z.object({}))
     .output(calendarFeedOutput)
     .mutation(async ({ ctx }) => {
       const feed = await createCalendarFeed(ctx.em, ctx.user, ctx.ip);
-      ctx.response.status = 201;
       return feed;
     }),
 
   revoquer: authedProcedure
-    .meta({ openapi: { method: 'DELETE', path: '/calendrier/jeton/', tags, summary: 'Révoquer mon URL de calendrier' } })
+    .meta({ openapi: { method: 'DELETE', path: '/calendrier/jeton/', tags, summary: 'Révoquer mon URL de calendrier' }, successStatus: 204 })
     .input(z.object({}))
     .output(z.void())
     .mutation(async ({ ctx }) => {
       await revokeCalendarFeed(ctx.em, ctx.user, ctx.ip);
-      ctx.response.status = 204;
     }),
 });

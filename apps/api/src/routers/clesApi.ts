@@ -45,21 +45,20 @@ export const clesApiRouter = router({
           '`famille:ecriture` (l’écriture inclut la lecture) ou `*:…`. Un admin peut choisir l’utilisateur au nom duquel la ' +
           'clé agit ; les autres utilisateurs créent des clés pour eux-mêmes si un admin l’autorise.',
       },
+      successStatus: 201,
     })
     .input(apiKeyCreateInput)
     .output(apiKeyCreatedOutput)
     .mutation(async ({ ctx, input }) => {
       const key = await createApiKey(ctx.em, ctx.user, input, ctx.ip);
-      ctx.response.status = 201;
       return key;
     }),
 
   delete: authedProcedure
-    .meta({ openapi: { method: 'DELETE', path: '/cles-api/{id}/', tags, summary: "Révocation d'une clé d'API (immédiate)" } })
+    .meta({ openapi: { method: 'DELETE', path: '/cles-api/{id}/', tags, summary: "Révocation d'une clé d'API (immédiate)" }, successStatus: 204 })
     .input(idParam)
     .output(z.void())
     .mutation(async ({ ctx, input }) => {
       await revokeApiKey(ctx.em, ctx.user, input.id);
-      ctx.response.status = 204;
     }),
 });

@@ -23,13 +23,13 @@ export const contactsRouter = router({
 
   createForClient: authedProcedure
     .meta({
-      openapi: { method: 'POST', path: '/clients/{id}/contacts/', tags: ['clients', ...tags], summary: "Ajout d'un contact à un client", successDescription: 'Créé (201)' },
+      openapi: { method: 'POST', path: '/clients/{id}/contacts/', tags: ['clients', ...tags], summary: "Ajout d'un contact à un client" },
+      successStatus: 201,
     })
     .input(contactOfClientCreateInput)
     .output(contactOutput)
     .mutation(async ({ ctx, input: { id, ...rest } }) => {
       const out = await createContact(ctx.em, ctx.user, { ...rest, client: id });
-      ctx.response.status = 201;
       return out;
     }),
 
@@ -42,15 +42,15 @@ export const contactsRouter = router({
   create: authedProcedure
     .meta({
       openapi: {
-        method: 'POST', path: '/contacts/', tags, summary: "Création d'un contact", successDescription: 'Créé (201)',
+        method: 'POST', path: '/contacts/', tags, summary: "Création d'un contact",
         description: 'E-mail unique par client (sans tenir compte de la casse) → 409 ; `principal: true` retire ce rôle au précédent contact principal du client.',
       },
+      successStatus: 201,
     })
     .input(contactCreateInput)
     .output(contactOutput)
     .mutation(async ({ ctx, input }) => {
       const out = await createContact(ctx.em, ctx.user, input);
-      ctx.response.status = 201;
       return out;
     }),
 
@@ -67,11 +67,10 @@ export const contactsRouter = router({
     .mutation(({ ctx, input: { id, ...rest } }) => updateContact(ctx.em, ctx.user, id, rest)),
 
   delete: staffProcedure
-    .meta({ openapi: { method: 'DELETE', path: '/contacts/{id}/', tags, summary: "Suppression d'un contact (admin, manager)" } })
+    .meta({ openapi: { method: 'DELETE', path: '/contacts/{id}/', tags, summary: "Suppression d'un contact (admin, manager)" }, successStatus: 204 })
     .input(idParam)
     .output(z.void())
     .mutation(async ({ ctx, input }) => {
       await deleteContact(ctx.em, ctx.user, input.id);
-      ctx.response.status = 204;
     }),
 });

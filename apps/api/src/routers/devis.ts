@@ -30,43 +30,40 @@ export const devisRouter = router({
     .query(({ ctx, input }) => getDevis(ctx.em, ctx.user, input.id)),
 
   create: authedProcedure
-    .meta({ openapi: { method: 'POST', path: '/devis/', tags, summary: "Création d'un devis (version suivante de l'opportunité)", successDescription: 'Créé (201)' } })
+    .meta({ openapi: { method: 'POST', path: '/devis/', tags, summary: "Création d'un devis (version suivante de l'opportunité)" }, successStatus: 201 })
     .input(devisCreateInput)
     .output(devisOutput)
     .mutation(async ({ ctx, input }) => {
       const out = await createDevis(ctx.em, ctx.user, input);
-      ctx.response.status = 201;
       return out;
     }),
 
   update: authedProcedure
-    .meta({ openapi: { method: 'PUT', path: '/devis/{id}/', tags, summary: "Mise à jour complète d'un devis (409 si accepté ou refusé)" } })
+    .meta({ openapi: { method: 'PUT', path: '/devis/{id}/', tags, summary: "Mise à jour complète d'un devis (409 si accepté ou refusé)" }, errors: { 409: 'Devis accepté ou refusé : lecture seule' } })
     .input(devisUpdateInput)
     .output(devisOutput)
     .mutation(({ ctx, input: { id, ...rest } }) => updateDevis(ctx.em, ctx.user, id, rest)),
 
   patch: authedProcedure
-    .meta({ openapi: { method: 'PATCH', path: '/devis/{id}/', tags, summary: "Mise à jour partielle d'un devis (409 si accepté ou refusé)" } })
+    .meta({ openapi: { method: 'PATCH', path: '/devis/{id}/', tags, summary: "Mise à jour partielle d'un devis (409 si accepté ou refusé)" }, errors: { 409: 'Devis accepté ou refusé : lecture seule' } })
     .input(devisPatchInput)
     .output(devisOutput)
     .mutation(({ ctx, input: { id, ...rest } }) => updateDevis(ctx.em, ctx.user, id, rest)),
 
   nouvelleVersion: authedProcedure
-    .meta({ openapi: { method: 'POST', path: '/devis/{id}/nouvelle-version/', tags, summary: "Créer une nouvelle version d'un devis", successDescription: 'Créé (201)' } })
+    .meta({ openapi: { method: 'POST', path: '/devis/{id}/nouvelle-version/', tags, summary: "Créer une nouvelle version d'un devis" }, successStatus: 201 })
     .input(idParam)
     .output(devisOutput)
     .mutation(async ({ ctx, input }) => {
       const out = await nouvelleVersion(ctx.em, ctx.user, input.id);
-      ctx.response.status = 201;
       return out;
     }),
 
   delete: staffProcedure
-    .meta({ openapi: { method: 'DELETE', path: '/devis/{id}/', tags, summary: "Suppression d'un devis (admin, manager)" } })
+    .meta({ openapi: { method: 'DELETE', path: '/devis/{id}/', tags, summary: "Suppression d'un devis (admin, manager)" }, successStatus: 204 })
     .input(idParam)
     .output(z.void())
     .mutation(async ({ ctx, input }) => {
       await deleteDevis(ctx.em, ctx.user, input.id);
-      ctx.response.status = 204;
     }),
 });

@@ -21,13 +21,12 @@ export const devisActionsRouter = router({
           "(nouvelles tentatives espacées) ; `courriel` indique son état (`en_attente`, `envoye`, `echec`). " +
           'Client sans e-mail → 400 ; devis accepté ou refusé → 409.',
       },
+      errors: { 409: 'Devis accepté ou refusé : il ne peut plus être envoyé' },
     })
     .input(idParam)
     .output(devisOutput)
     .mutation(({ ctx, input }) => envoyerDevis(ctx.em, ctx.user, input.id, ctx.deps.config, { ip: ctx.ip })),
 });
-
-const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
 
 /** GET /api/devis/{id}/pdf/: the devis as a PDF (not JSON, so a plain Fastify route). */
 export const devisPdfRoute: ServerPlugin = (app, _deps, { createContext, openApi }) => {
@@ -46,19 +45,17 @@ export const devisPdfRoute: ServerPlugin = (app, _deps, { createContext, openApi
     get: {
       tags,
       summary: 'PDF du devis',
+      description: 'Le devis rendu en PDF (A4, en français), avec ses lignes, sa TVA et son numéro. 404 si le devis n’existe pas ou n’est pas visible.',
       operationId: 'devis-pdf',
-      security: [{ bearerAuth: [] }],
-      parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'integer', minimum: 1 } }],
+      parameters: [{ name: 'id', in: 'path', required: true, description: 'Identifiant du devis', schema: { type: 'integer', minimum: 1, maximum: 2_147_483_647 } }],
       responses: {
         200: {
           description: 'Le devis en PDF (A4, en français)',
           headers: { 'Content-Disposition': { schema: { type: 'string' }, description: 'inline; filename="devis-D2026-00012-v1.pdf"' } },
           content: { 'application/pdf': { schema: { type: 'string', format: 'binary' } } },
         },
-        400: errorResponse('Identifiant invalide'),
-        401: errorResponse('Authentification requise'),
-        404: errorResponse('Devis introuvable ou non visible'),
       },
+      errors: { 404: 'Devis inexistant ou non visible' },
     },
   });
 };

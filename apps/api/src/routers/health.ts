@@ -12,6 +12,7 @@ export const healthRouter = router({
         protect: false,
         summary: 'État du service : 503 (en moins de 3 s) si la base est injoignable ; Redis en panne = service dégradé, toujours 200',
       },
+      sameBodyStatuses: { 503: 'Base de données injoignable (réponse en 3 secondes au plus)' },
     })
     .input(z.object({}).optional())
     .output(z.object({ status: z.enum(['ok', 'error']), database: z.enum(['ok', 'error']), redis: z.enum(['ok', 'down', 'off']) }))

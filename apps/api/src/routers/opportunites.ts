@@ -40,12 +40,11 @@ export const opportunitesRouter = router({
     .query(({ ctx, input }) => getOpportunite(ctx.em, ctx.user, input.id)),
 
   create: authedProcedure
-    .meta({ openapi: { method: 'POST', path: '/opportunites/', tags, summary: "Création d'une opportunité (en fin de colonne sauf position)", successDescription: 'Créé (201)' } })
+    .meta({ openapi: { method: 'POST', path: '/opportunites/', tags, summary: "Création d'une opportunité (en fin de colonne sauf position)" }, successStatus: 201 })
     .input(opportuniteCreateInput)
     .output(opportuniteOutput)
     .mutation(async ({ ctx, input }) => {
       const out = await createOpportunite(ctx.em, ctx.user, input);
-      ctx.response.status = 201;
       return out;
     }),
 
@@ -56,23 +55,23 @@ export const opportunitesRouter = router({
     .mutation(({ ctx, input: { id, ...rest } }) => updateOpportunite(ctx.em, ctx.user, id, rest)),
 
   patch: authedProcedure
-    .meta({ openapi: { method: 'PATCH', path: '/opportunites/{id}/', tags, summary: "Mise à jour partielle d'une opportunité ; déplacement kanban (etape, position)" } })
+    .meta({ openapi: { method: 'PATCH', path: '/opportunites/{id}/', tags, summary: "Mise à jour partielle d'une opportunité ; déplacement kanban (etape, position)" },
+      errors: { 409: 'Carte déplacée entre-temps par quelqu’un d’autre : recharger et réessayer' } })
     .input(opportunitePatchInput)
     .output(opportuniteOutput)
     .mutation(({ ctx, input: { id, ...rest } }) => updateOpportunite(ctx.em, ctx.user, id, rest)),
 
   avancerEtape: authedProcedure
-    .meta({ openapi: { method: 'POST', path: '/opportunites/{id}/avancer-etape/', tags, summary: "Avancer l'étape d'une opportunité" } })
+    .meta({ openapi: { method: 'POST', path: '/opportunites/{id}/avancer-etape/', tags, summary: "Avancer l'étape d'une opportunité" }, errors: { 409: 'Déjà à l’étape conclusion' } })
     .input(avancerEtapeInput)
     .output(opportuniteOutput)
     .mutation(({ ctx, input: { id, ...rest } }) => avancerEtape(ctx.em, ctx.user, id, rest)),
 
   delete: staffProcedure
-    .meta({ openapi: { method: 'DELETE', path: '/opportunites/{id}/', tags, summary: "Suppression d'une opportunité (admin, manager)" } })
+    .meta({ openapi: { method: 'DELETE', path: '/opportunites/{id}/', tags, summary: "Suppression d'une opportunité (admin, manager)" }, successStatus: 204, errors: { 409: 'L’opportunité a encore des devis' } })
     .input(idParam)
     .output(z.void())
     .mutation(async ({ ctx, input }) => {
       await deleteOpportunite(ctx.em, ctx.user, input.id);
-      ctx.response.status = 204;
     }),
 });

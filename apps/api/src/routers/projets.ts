@@ -27,12 +27,11 @@ export const projetsRouter = router({
     .query(({ ctx, input }) => getProjet(ctx.em, ctx.user, input.id)),
 
   create: authedProcedure
-    .meta({ openapi: { method: 'POST', path: '/projets/', tags, summary: "Création d'un projet", successDescription: 'Créé (201)' } })
+    .meta({ openapi: { method: 'POST', path: '/projets/', tags, summary: "Création d'un projet" }, successStatus: 201 })
     .input(projetCreateInput)
     .output(projetOutput)
     .mutation(async ({ ctx, input }) => {
       const out = await createProjet(ctx.em, ctx.user, input);
-      ctx.response.status = 201;
       return out;
     }),
 
@@ -49,11 +48,10 @@ export const projetsRouter = router({
     .mutation(({ ctx, input: { id, ...rest } }) => updateProjet(ctx.em, ctx.user, id, rest)),
 
   delete: staffProcedure
-    .meta({ openapi: { method: 'DELETE', path: '/projets/{id}/', tags, summary: "Suppression d'un projet (admin, manager)" } })
+    .meta({ openapi: { method: 'DELETE', path: '/projets/{id}/', tags, summary: "Suppression d'un projet (admin, manager)" }, successStatus: 204, errors: { 409: 'Le projet a encore des tâches' } })
     .input(idParam)
     .output(z.void())
     .mutation(async ({ ctx, input }) => {
       await deleteProjet(ctx.em, ctx.user, input.id);
-      ctx.response.status = 204;
     }),
 });

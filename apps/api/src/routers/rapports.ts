@@ -1,5 +1,5 @@
 import {
-  RAPPORT_INPUTS, rapportClientsOutput, rapportExportInput, rapportOpportunitesOutput, rapportPerformancesOutput, rapportPipelineOutput,
+  EXPORT_FORMATS, RAPPORT_INPUTS, RAPPORTS, rapportClientsOutput, rapportExportInput, rapportOpportunitesOutput, rapportPerformancesOutput, rapportPipelineOutput,
   rapportProjetsOutput, type Rapport, type RapportFiltres,
 } from '@crm/shared';
 import type { EntityManager } from '@crm/db';
@@ -59,8 +59,6 @@ export const rapportsRouter = router({
 const asQueryForm = (filtres: Record<string, unknown>) =>
   Object.fromEntries(Object.entries(filtres).map(([k, v]) => [k, typeof v === 'boolean' ? String(v) : v]));
 
-const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
-
 /** POST /api/rapports/export/: a report as a CSV, XLSX or PDF file (not JSON, so a plain Fastify route). */
 export const rapportExportRoute: ServerPlugin = (app, deps, { createContext, openApi }) => {
   app.post('/api/rapports/export/', async (req, reply) => {
@@ -85,7 +83,6 @@ export const rapportExportRoute: ServerPlugin = (app, deps, { createContext, ope
         'CSV : UTF-8 avec BOM, séparateur `;`, virgule décimale (Excel français). `filtres` : ceux du rapport choisi ' +
         '(dateDebut, dateFin et les filtres de la liste de la ressource).',
       operationId: 'rapports-export',
-      security: [{ bearerAuth: [] }],
       requestBody: {
         required: true,
         content: {
@@ -94,9 +91,14 @@ export const rapportExportRoute: ServerPlugin = (app, deps, { createContext, ope
               type: 'object',
               required: ['rapport', 'format'],
               properties: {
-                rapport: { type: 'string', enum: ['clients', 'projets', 'opportunites', 'pipeline', 'performances'] },
-                format: { type: 'string', enum: ['csv', 'xlsx', 'pdf'] },
-                filtres: { type: 'object', additionalProperties: true, example: { dateDebut: '2026-01-01', dateFin: '2026-03-31' } },
+                rapport: { type: 'string', enum: [...RAPPORTS], description: 'Le rapport à exporter' },
+                format: { type: 'string', enum: [...EXPORT_FORMATS], description: 'Format du fichier' },
+                filtres: {
+                  type: 'object',
+                  additionalProperties: true,
+                  description: 'Filtres du rapport (mêmes noms que ses paramètres de requête)',
+                  examples: [{ dateDebut: '2026-01-01', dateFin: '2026-03-31' }],
+                },
               },
             },
           },
@@ -108,10 +110,8 @@ export const rapportExportRoute: ServerPlugin = (app, deps, { createContext, ope
           headers: { 'Content-Disposition': { schema: { type: 'string' }, description: 'attachment; filename="rapport-pipeline-2026-11-25.csv"' } },
           content: Object.fromEntries(Object.values(EXPORT_CONTENT_TYPES).map((t) => [t, { schema: { type: 'string', format: 'binary' } }])),
         },
-        400: errorResponse('Corps invalide (rapport, format ou filtres)'),
-        401: errorResponse('Authentification requise'),
-        403: errorResponse('Échec CSRF (authentification par cookie)'),
       },
+      errors: { 400: 'Corps invalide (rapport, format ou filtres)' },
     },
   });
 };

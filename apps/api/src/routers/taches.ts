@@ -48,12 +48,11 @@ export const tachesRouter = router({
     .query(({ ctx, input }) => getTache(ctx.em, ctx.user, input.id)),
 
   create: authedProcedure
-    .meta({ openapi: { method: 'POST', path: '/taches/', tags, summary: "Création d'une tâche (assigneA par défaut : le créateur)", successDescription: 'Créé (201)' } })
+    .meta({ openapi: { method: 'POST', path: '/taches/', tags, summary: "Création d'une tâche (assigneA par défaut : le créateur)" }, successStatus: 201 })
     .input(tacheCreateInput)
     .output(tacheOutput)
     .mutation(async ({ ctx, input }) => {
       const out = await createTache(ctx.em, ctx.user, input);
-      ctx.response.status = 201;
       return out;
     }),
 
@@ -64,7 +63,8 @@ export const tachesRouter = router({
     .mutation(({ ctx, input: { id, ...rest } }) => updateTache(ctx.em, ctx.user, id, rest)),
 
   patch: authedProcedure
-    .meta({ openapi: { method: 'PATCH', path: '/taches/{id}/', tags, summary: "Mise à jour partielle d'une tâche ; réassignation ; déplacement (statut, position)" } })
+    .meta({ openapi: { method: 'PATCH', path: '/taches/{id}/', tags, summary: "Mise à jour partielle d'une tâche ; réassignation ; déplacement (statut, position)" },
+      errors: { 409: 'Carte déplacée entre-temps par quelqu’un d’autre : recharger et réessayer' } })
     .input(tachePatchInput)
     .output(tacheOutput)
     .mutation(({ ctx, input: { id, ...rest } }) => updateTache(ctx.em, ctx.user, id, rest)),
@@ -76,11 +76,10 @@ export const tachesRouter = router({
     .mutation(({ ctx, input }) => completeTache(ctx.em, ctx.user, input.id)),
 
   delete: staffProcedure
-    .meta({ openapi: { method: 'DELETE', path: '/taches/{id}/', tags, summary: "Suppression d'une tâche (admin, manager)" } })
+    .meta({ openapi: { method: 'DELETE', path: '/taches/{id}/', tags, summary: "Suppression d'une tâche (admin, manager)" }, successStatus: 204 })
     .input(idParam)
     .output(z.void())
     .mutation(async ({ ctx, input }) => {
       await deleteTache(ctx.em, ctx.user, input.id);
-      ctx.response.status = 204;
     }),
 });

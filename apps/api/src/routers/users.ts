@@ -19,18 +19,18 @@ export const usersRouter = router({
     .query(({ ctx, input }) => getUser(ctx.em, input.id)),
 
   create: adminProcedure
-    .meta({ openapi: { method: 'POST', path: '/users/', tags, summary: "Création d'un utilisateur (admin)" } })
+    .meta({ openapi: { method: 'POST', path: '/users/', tags, summary: "Création d'un utilisateur (admin)" }, successStatus: 201, errors: { 409: "Nom d'utilisateur ou e-mail déjà pris" } })
     .input(userCreateInput)
     .output(userOutput)
     .mutation(async ({ ctx, input }) => {
       const user = await createUser(ctx.em, input);
       await audit(ctx.em, { userId: ctx.user.id, action: 'user_create', entity: 'user', entityId: user.id, ip: ctx.ip });
-      ctx.response.status = 201;
       return user;
     }),
 
   patch: adminProcedure
-    .meta({ openapi: { method: 'PATCH', path: '/users/{id}/', tags, summary: "Modification / désactivation d'un utilisateur (admin)" } })
+    .meta({ openapi: { method: 'PATCH', path: '/users/{id}/', tags, summary: "Modification / désactivation d'un utilisateur (admin)" },
+      errors: { 409: "Nom d'utilisateur ou e-mail déjà pris ; dernier administrateur actif désactivé ou rétrogradé" } })
     .input(userPatchInput)
     .output(userOutput)
     .mutation(async ({ ctx, input: { id, ...rest } }) => {

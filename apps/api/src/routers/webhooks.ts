@@ -1,5 +1,5 @@
 import {
-  idParam, paginated, webhookCreateInput, webhookDeliveryListInput, webhookDeliveryOutput, webhookListInput, webhookOutput, webhookPatchInput,
+  id, idParam, paginated, webhookCreateInput, webhookDeliveryListInput, webhookDeliveryOutput, webhookListInput, webhookOutput, webhookPatchInput,
 } from '@crm/shared';
 import { z } from 'zod';
 import { adminProcedure, router } from '../trpc.js';
@@ -26,12 +26,11 @@ export const webhooksRouter = router({
     .query(({ ctx, input }) => getWebhook(ctx.em, input.id)),
 
   create: adminProcedure
-    .meta({ openapi: { method: 'POST', path: '/webhooks/', tags, summary: "Création d'un webhook (https ; adresses privées refusées)", description: EVENTS_DOC } })
+    .meta({ openapi: { method: 'POST', path: '/webhooks/', tags, summary: "Création d'un webhook (https ; adresses privées refusées)", description: EVENTS_DOC }, successStatus: 201 })
     .input(webhookCreateInput)
     .output(webhookOutput)
     .mutation(async ({ ctx, input }) => {
       const w = await createWebhook(ctx.em, ctx.user, input, ctx.deps.config.webhooks, ctx.ip);
-      ctx.response.status = 201;
       return w;
     }),
 
@@ -42,12 +41,11 @@ export const webhooksRouter = router({
     .mutation(({ ctx, input }) => patchWebhook(ctx.em, ctx.user, input, ctx.deps.config.webhooks, ctx.ip)),
 
   delete: adminProcedure
-    .meta({ openapi: { method: 'DELETE', path: '/webhooks/{id}/', tags, summary: "Suppression d'un webhook et de son journal" } })
+    .meta({ openapi: { method: 'DELETE', path: '/webhooks/{id}/', tags, summary: "Suppression d'un webhook et de son journal" }, successStatus: 204 })
     .input(idParam)
     .output(z.void())
     .mutation(async ({ ctx, input }) => {
       await deleteWebhook(ctx.em, input.id);
-      ctx.response.status = 204;
     }),
 
   livraisons: adminProcedure
@@ -62,12 +60,12 @@ export const webhooksRouter = router({
         method: 'POST', path: '/webhooks/{id}/livraisons/{livraison}/rejouer/', tags, summary: 'Rejouer une livraison',
         description: 'Renvoie le même message (même `webhook-id`), après les messages en attente du même objet.',
       },
+      successStatus: 201,
     })
-    .input(idParam.extend({ livraison: z.number({ error: 'err.integer' }).int('err.integer').positive('err.integer') }))
+    .input(idParam.extend({ livraison: id.describe('Identifiant de la livraison') }))
     .output(webhookDeliveryOutput)
     .mutation(async ({ ctx, input }) => {
       const d = await replayDelivery(ctx.em, ctx.user, input.id, input.livraison, ctx.ip);
-      ctx.response.status = 201;
       return d;
     }),
 });

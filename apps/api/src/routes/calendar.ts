@@ -24,12 +24,12 @@ export const calendarFeedRoute: ServerPlugin = (app, deps, { openApi }) => {
       summary: 'Flux iCalendar de mes tâches et conclusions prévues',
       description: "URL secrète à ajouter dans Google Agenda, Outlook ou Calendrier d'Apple (RFC 5545). Aucune autre authentification.",
       operationId: 'calendrier-flux',
-      security: [],
-      parameters: [{ name: 'token', in: 'path', required: true, schema: { type: 'string', pattern: '^[a-z2-7]{20,64}$' } }],
+      public: true,
+      parameters: [{ name: 'token', in: 'path', required: true, description: 'Jeton secret de l’URL', schema: { type: 'string', pattern: '^[a-z2-7]{20,64}$' } }],
       responses: {
         200: { description: 'Le calendrier', content: { 'text/calendar': { schema: { type: 'string' } } } },
-        404: { description: 'Jeton inconnu ou révoqué', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
       },
+      errors: { 404: 'Jeton inconnu ou révoqué' },
     },
   });
 };

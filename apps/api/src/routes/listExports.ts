@@ -66,7 +66,7 @@ function openApiOperation(spec: ListExport) {
     security: [{ bearerAuth: [] }],
     parameters: [
       ...(sub ? [{ name: 'id', in: 'path', required: true, schema: { type: 'integer', minimum: 1 } }] : []),
-      { name: 'format', in: 'query', required: true, schema: { type: 'string', enum: ['csv', 'xlsx'] } },
+      { name: 'format', in: 'query', required: true, description: 'Format du fichier : CSV (Excel français) ou XLSX', schema: { type: 'string', enum: ['csv', 'xlsx'] } },
       ...Object.keys(spec.input.shape)
         .filter((k) => k !== 'page' && k !== 'pageSize')
         .map((k) => ({ name: k, in: 'query', required: false, schema: { type: 'string' }, description: `Comme \`GET /api${spec.path}\`` })),
