@@ -5,8 +5,8 @@ import { choice, id, paginationQuery, timestamp } from './common.js';
 /** Outgoing e-mails (outbox), admin only: `GET /api/courriels/`, `GET /api/courriels/{id}/`. */
 export const courrielListInput = z.object({
   ...paginationQuery,
-  statut: choice(COURRIEL_STATUTS).optional(),
-  devis: id.optional(),
+  statut: choice(COURRIEL_STATUTS).describe('État de livraison : en_attente, envoye ou echec').optional(),
+  devis: id.describe('Seulement les courriels de ce devis').optional(),
 });
 
 export const courrielOutput = z.object({

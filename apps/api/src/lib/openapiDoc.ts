@@ -51,6 +51,8 @@ export const TAGS: Record<string, string> = {
   activites: 'Activités : notes, appels, réunions, e-mails liés à un client',
   timeline: 'Historique d’un client ou d’une opportunité, le plus récent d’abord (pagination par curseur)',
   notifications: 'Notifications de l’utilisateur (et leur flux Server-Sent Events)',
+  courriels: 'Courriels envoyés (boîte d’envoi) : état de livraison, contenu et pièces jointes (admin)',
+  'devis-public': 'Page publique d’un devis (lien reçu par e-mail, sans connexion) : consultation, PDF, acceptation ou refus',
   documentation: 'Ce document et son visualiseur',
 };
 
@@ -324,6 +326,14 @@ function completeOperation(
     const reason = errors.get(status);
     if (!reason) usedResponses.add(status);
     responses[status] = reason ? { ...errorResponse(status), description: reason } : { $ref: `#/components/responses/${ERROR_RESPONSES[status].name}` };
+  }
+  // A plain route may also answer an error in another media type (the public devis page's HTML
+  // 404 for browsers): those alternatives are kept beside the contract's JSON error.
+  for (const [status, resp] of Object.entries(generated as Json)) {
+    const extra = Object.entries((resp as Json).content ?? {}).filter(([type]) => type !== 'application/json');
+    if (Number(status) < 400 || !extra.length || !responses[status]) continue;
+    const base = responses[status].$ref ? errorResponse(Number(status)) : responses[status];
+    responses[status] = { ...base, content: { ...base.content, ...Object.fromEntries(extra) } };
   }
   op.responses = responses;
 

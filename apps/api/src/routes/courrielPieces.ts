@@ -34,7 +34,7 @@ export const courrielPiecesRoute: ServerPlugin = (app, _deps, { createContext, o
         { name: 'pj', in: 'path', required: true, schema: { type: 'integer', minimum: 1 } },
       ],
       responses: {
-        200: { description: 'Le fichier (par exemple le PDF du devis)', content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } },
+        200: { description: 'Le fichier (par exemple le PDF du devis)', content: { 'application/pdf': { schema: { type: 'string', format: 'binary' } }, 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } },
         400: errorResponse('Identifiant invalide'),
         401: errorResponse('Authentification requise'),
         403: errorResponse('Réservé aux administrateurs'),

@@ -91,24 +91,25 @@ export const devisPublicRoutes: ServerPlugin = async (app, deps, { createContext
     scope.post('/api/public/devis/:token/refuser/', answer('refuse'));
   });
 
-  const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
   const tokenParameter = { name: 'token', in: 'path', required: true, schema: { type: 'string' }, description: 'Jeton du lien reçu par e-mail' };
   const devisSchema = {
     type: 'object',
     properties: {
       numero: { type: 'string' }, version: { type: 'integer' }, statut: { type: 'string', enum: ['envoye', 'consulte', 'accepte', 'refuse'] },
-      objet: { type: 'string' }, client: { type: 'object' }, entreprise: { type: 'object' }, lignes: { type: 'array', nullable: true, items: { type: 'object' } },
+      objet: { type: 'string' }, client: { type: 'object' }, entreprise: { type: 'object' }, lignes: { type: ['array', 'null'], items: { type: 'object' } },
       contenu: { type: 'string' }, montant: { type: 'number' }, montantTva: { type: 'number' }, montantTtc: { type: 'number' },
-      dateCreation: { type: 'string' }, dateValidite: { type: 'string', format: 'date' }, dateReponse: { type: 'string', nullable: true },
-      signataire: { type: 'string', nullable: true }, pdf: { type: 'string' },
+      dateCreation: { type: 'string' }, dateValidite: { type: 'string', format: 'date' }, dateReponse: { type: ['string', 'null'] },
+      signataire: { type: ['string', 'null'] }, pdf: { type: 'string' },
     },
   };
   const common = {
     tags: ['devis-public'],
-    security: [],
+    public: true,
     parameters: [tokenParameter],
+    errors: { 404: 'Lien inconnu, expiré ou caduc', 429: 'Trop de requêtes depuis cette adresse IP (en-tête Retry-After)' },
   };
-  const errors = { 404: errorResponse('Lien inconnu, expiré ou caduc'), 429: errorResponse('Trop de requêtes depuis cette adresse IP (en-tête Retry-After)') };
+  // Browsers (`Accept: text/html`) get a French page instead of the JSON error.
+  const errors = { 404: { description: 'Lien inconnu, expiré ou caduc', content: { 'text/html': { schema: { type: 'string' } } } } };
   openApi('/public/devis/{token}/', {
     get: {
       ...common, operationId: 'devis-public', summary: 'Devis public (sans connexion)',
@@ -123,14 +124,14 @@ export const devisPublicRoutes: ServerPlugin = async (app, deps, { createContext
     post: {
       ...common, operationId: 'devis-public-accepter', summary: 'Accepter le devis (nom du signataire, « Bon pour accord »)',
       requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['nom', 'bonPourAccord'], properties: { nom: { type: 'string', maxLength: 200 }, bonPourAccord: { type: 'boolean', enum: [true] } } } } } },
-      responses: { 200: { description: 'Devis accepté (date, signataire et IP enregistrés)', content: { 'application/json': { schema: devisSchema } } }, 400: errorResponse('Nom manquant ou « Bon pour accord » non coché'), ...errors },
+      responses: { 200: { description: 'Devis accepté (date, signataire et IP enregistrés)', content: { 'application/json': { schema: devisSchema } } }, ...errors },
     },
   });
   openApi('/public/devis/{token}/refuser/', {
     post: {
       ...common, operationId: 'devis-public-refuser', summary: 'Refuser le devis (motif facultatif)',
       requestBody: { required: false, content: { 'application/json': { schema: { type: 'object', properties: { motif: { type: 'string', maxLength: 2000 } } } } } },
-      responses: { 200: { description: 'Devis refusé', content: { 'application/json': { schema: devisSchema } } }, 400: errorResponse('Motif invalide'), ...errors },
+      responses: { 200: { description: 'Devis refusé', content: { 'application/json': { schema: devisSchema } } }, ...errors },
     },
   });
 };
