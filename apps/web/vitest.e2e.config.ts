@@ -8,8 +8,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
-    maxWorkers: 1,
-    fileParallelism: false,
+    // Two files at once (each its own API, database and chromium): the suite's wall time on 2 cores.
+    maxWorkers: 2,
     // The server answers in milliseconds here, but a loaded CI machine can take seconds.
     expect: { poll: { timeout: 10_000, interval: 100 } },
   },
