@@ -142,6 +142,8 @@ export const centsToDecimal = (cents: number): string => {
 export const toCents = (n: number): number => Math.round(n * 100);
 export const decimal = (n: number): string => centsToDecimal(toCents(n));
 
+/** A PostgreSQL `text[]` literal of distinct codes (scopes, event names: no commas or quotes), for `?::text[]`. */
+export const textArray = (values: readonly string[]): string => `{${[...new Set(values)].join(',')}}`;
 export const iso = (d: Date | string | null | undefined): string | null =>
   d === null || d === undefined ? null : (d instanceof Date ? d : new Date(d)).toISOString();
 /**

@@ -5,7 +5,7 @@ import type { apiKeyListInput } from '@crm/shared';
 import type { AuthUser } from '../auth/sessions.js';
 import { newApiKeySecret } from '../auth/apiKeys.js';
 import { ApiError, fieldError, notFound } from '../lib/errors.js';
-import { sql, sqlOne, Where } from '../lib/db.js';
+import { iso, sql, sqlOne, textArray, Where } from '../lib/db.js';
 import { addSearch, getResource, listResource, userName, type Resource, type Row } from './listing.js';
 import { audit } from './audit.js';
 
@@ -33,12 +33,12 @@ const keyResource: Resource<ApiKeyOut> = {
     user: r.user_id,
     userNom: r.user_nom,
     creePar: r.cree_par_id,
-    expireLe: r.expire_le ? new Date(r.expire_le).toISOString() : null,
-    derniereUtilisation: r.derniere_utilisation ? new Date(r.derniere_utilisation).toISOString() : null,
+    expireLe: iso(r.expire_le),
+    derniereUtilisation: iso(r.derniere_utilisation),
     derniereIp: r.derniere_ip,
-    revoqueeLe: r.revoquee_le ? new Date(r.revoquee_le).toISOString() : null,
+    revoqueeLe: iso(r.revoquee_le),
     active: r.active,
-    dateCreation: new Date(r.date_creation).toISOString(),
+    dateCreation: iso(r.date_creation)!,
   }),
 };
 
@@ -93,7 +93,7 @@ export async function createApiKey(
     const [row] = await sql<{ id: number }>(
       tem,
       `insert into cles_api (nom, prefixe, hash, scopes, user_id, cree_par_id, expire_le) values (?, ?, ?, ?::text[], ?, ?, ?) returning id`,
-      [input.nom, prefixe, hash, `{${[...new Set(input.scopes)].join(',')}}`, actingAs, user.id, input.expireLe ?? null],
+      [input.nom, prefixe, hash, textArray(input.scopes), actingAs, user.id, input.expireLe ?? null],
     );
     await audit(tem, { userId: user.id, action: 'cles_api.creation', entity: 'cles_api', entityId: row.id, details: { nom: input.nom, prefixe, scopes: input.scopes, user: actingAs }, ip });
     return row.id;

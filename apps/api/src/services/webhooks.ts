@@ -7,7 +7,7 @@ import type { AuthUser } from '../auth/sessions.js';
 import type { WebhooksConfig } from '../config.js';
 import { enqueue } from '../jobs/queue.js';
 import { fieldError, notFound } from '../lib/errors.js';
-import { sql, sqlOne, Where } from '../lib/db.js';
+import { iso, sql, sqlOne, textArray, Where } from '../lib/db.js';
 import { SECRET_PREFIX, urlRefusal } from '../lib/webhookHttp.js';
 import { audit } from './audit.js';
 import { addSearch, getResource, listResource, type Resource, type Row } from './listing.js';
@@ -21,8 +21,6 @@ import { DEVIS_RESOURCE } from './devis.js';
  * same transaction, so an event exists if and only if its change committed. Delivery itself
  * (jobs/webhooks.ts) happens outside any request, at least once, in order per record.
  */
-const iso = (d: unknown) => (d ? new Date(d as string).toISOString() : null);
-
 const webhookResource: Resource<WebhookOut> = {
   from: 'from webhooks w',
   alias: 'w',
@@ -94,7 +92,7 @@ export async function createWebhook(
     const rows = await sql<{ id: number }>(
       tem,
       `insert into webhooks (url, description, evenements, secret, actif, cree_par_id) values (?, ?, ?::text[], ?, ?, ?) returning id`,
-      [input.url, input.description, `{${[...new Set(input.evenements)].join(',')}}`, newSecret(), input.actif, user.id],
+      [input.url, input.description, textArray(input.evenements), newSecret(), input.actif, user.id],
     );
     await audit(tem, { userId: user.id, action: 'webhook.creation', entity: 'webhook', entityId: rows[0].id, details: { url: input.url }, ip });
     return rows;
@@ -117,7 +115,7 @@ export async function patchWebhook(
     const params: unknown[] = [];
     if (input.url !== undefined) set.push('url = ?') && params.push(input.url);
     if (input.description !== undefined) set.push('description = ?') && params.push(input.description);
-    if (input.evenements !== undefined) set.push('evenements = ?::text[]') && params.push(`{${[...new Set(input.evenements)].join(',')}}`);
+    if (input.evenements !== undefined) set.push('evenements = ?::text[]') && params.push(textArray(input.evenements));
     if (input.actif !== undefined) {
       set.push('actif = ?') && params.push(input.actif);
       if (input.actif) set.push('echecs_consecutifs = 0', 'desactive_le = null');
