@@ -124,8 +124,8 @@ export async function seedBenchDatabase(databaseUrl: string, log: (s: string) =>
             from generate_series(1, ${sizes.taches}) g) x`);
     for (const t of tables) await run('', `select setval(pg_get_serial_sequence('${t}', 'id'), (select max(id) from ${t}))`);
     // Timelines: every client's creation event, and client ${TIMELINE_CLIENT} with ${TIMELINE_ITEMS} items (4 events for 1 activity).
-    await run(`evenements ${SIZES.clients}`, `insert into evenements (type, client_id, auteur_id, date, resume)
-      select 'client_cree', g, ${responsable('g')}, now() - (g || ' minutes')::interval, 'Client créé' from generate_series(1, ${SIZES.clients}) g`);
+    await run(`evenements ${sizes.clients}`, `insert into evenements (type, client_id, auteur_id, date, resume)
+      select 'client_cree', g, ${responsable('g')}, now() - (g || ' minutes')::interval, 'Client créé' from generate_series(1, ${sizes.clients}) g`);
     await run(`timeline of client ${TIMELINE_CLIENT}: ${TIMELINE_ITEMS} items`, `with e as (
         insert into evenements (type, client_id, opportunite_id, auteur_id, date, resume, donnees)
         select 'opportunite_etape', ${TIMELINE_CLIENT}, ${TIMELINE_CLIENT}, 1, now() - (g * 97 || ' minutes')::interval,
