@@ -265,6 +265,12 @@ export class CountCache {
     return p;
   }
 
+  /** The cached count of `key`, if any (no computation). */
+  peek(key: string): number | undefined {
+    const hit = this.entries.get(key);
+    return hit && hit.expiresAt > Date.now() ? hit.n : undefined;
+  }
+
   /** Set by createDeps: tells the other instances (Redis pub/sub) to drop their counts too. */
   onInvalidate?: () => void;
 

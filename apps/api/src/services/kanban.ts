@@ -68,7 +68,14 @@ export async function placeCard(
   visible: { sql: string; params: unknown[] } | null,
 ): Promise<number> {
   const { table, column } = board;
-  const others = `${table} n where n.${column} = ? and n.id <> ?`;
+  // Each neighbour is one step along the index on (column, position) including id (migration
+  // Migration20261206170000_colonne_index): its bound is a row comparison on both keys, which only
+  // that index can serve, so PostgreSQL never walks the bare position index (kept for
+  // `?ordering=position`) through every other column's cards — 200 000 rows when this column's keys
+  // sat at the far end. Each subquery binds (column, card, column) then its own key.
+  const step = (op: '<' | '>' | '>=', key: string) =>
+    `(select n.position from ${table} n where n.${column} = ? and n.id <> ? and (n.${column}, n.position) ${op} (?::text, ${key})
+       order by n.${column} ${op === '<' ? 'desc' : 'asc'}, n.position ${op === '<' ? 'desc' : 'asc'} limit 1)`;
   let lo: number | null;
   let hi: number | null;
   if (placement.avant !== undefined || placement.apres !== undefined) {
@@ -76,13 +83,11 @@ export async function placeCard(
     const ref = (placement.avant ?? placement.apres)!;
     if (ref === id) throw badRequest({ [field]: ['err.placement_soi'] });
     const seen = visible ? `and ${visible.sql}` : '';
-    const near = field === 'avant'
-      ? `(select max(n.position) from ${others} and n.position < r.position)`
-      : `(select min(n.position) from ${others} and n.position > r.position)`;
+    const near = step(field === 'avant' ? '<' : '>', 'r.position');
     const row = await sqlOne<{ k: number; near: number | null }>(
       em,
       `select r.position as k, ${near} as near from ${table} r where r.id = ? and r.${column} = ? and exists (select 1 from ${table} x where x.id = r.id ${seen})`,
-      [value, id, ref, value, ...(visible?.params ?? [])],
+      [value, id, value, ref, value, ...(visible?.params ?? [])],
     );
     if (!row) throw badRequest({ [field]: ['err.placement_carte'] });
     [lo, hi] = field === 'avant' ? [row.near, row.k] : [row.k, row.near];
@@ -90,9 +95,8 @@ export async function placeCard(
     // Before the first other card whose key is ≥ position (0 = top); the end when there is none.
     const row = await sqlOne<{ hi: number | null; lo: number | null }>(
       em,
-      `select h.hi, (select max(n.position) from ${others} and (h.hi is null or n.position < h.hi)) as lo
-         from (select (select min(n.position) from ${others} and n.position >= ?) as hi) h`,
-      [value, id, value, id, Math.min(placement.position ?? MAX_KEY, MAX_KEY)],
+      `select h.hi, ${step('<', `coalesce(h.hi::bigint, ${MAX_KEY + 1})`)} as lo from (select ${step('>=', '?')} as hi) h`,
+      [value, id, value, value, id, value, Math.min(placement.position ?? MAX_KEY, MAX_KEY)],
     );
     hi = placement.position === undefined ? null : row!.hi;
     lo = row!.lo;
@@ -116,8 +120,8 @@ async function respread(em: EntityManager, board: Board, value: string, id: numb
   for (let w = 8; ; w *= 4) {
     const rows = await sql<{ id: number; position: number }>(
       em,
-      `select n.id, n.position from ${table} n where n.${column} = ? and n.id <> ? and n.position > ? order by n.position limit ?`,
-      [value, id, from, w + 1],
+      `select n.id, n.position from ${table} n where n.${column} = ? and n.id <> ? and (n.${column}, n.position) > (?::text, ?) order by n.${column}, n.position limit ?`,
+      [value, id, value, from, w + 1],
     );
     const bound = rows.length > w ? rows[w].position : MAX_KEY + 1;
     const moved = rows.slice(0, w);

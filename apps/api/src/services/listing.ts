@@ -1,7 +1,7 @@
 import type { EntityManager } from '@crm/db';
 import type { Page } from '@crm/shared';
 import { notFound } from '../lib/errors.js';
-import { countRows, orderBy, searchPattern, sql, sqlOne, streamRows, type Where } from '../lib/db.js';
+import { countCacheOf, countRows, orderBy, searchPattern, sql, sqlOne, streamRows, type Where } from '../lib/db.js';
 
 export type Row = Record<string, any>;
 
@@ -25,9 +25,12 @@ export function addSearch(where: Where, search: string | undefined, folded: stri
 }
 
 /**
- * A search matching at most this many rows is read through the trigram index (all matches, then
- * sorted); above it, the page walks the ordering's index testing each row: at most
- * pageSize × rows / matches rows for the first pages.
+ * A filtered list or search matching at most this many rows is read by collecting its matches
+ * through the filters' own indexes (trigram, foreign key, column, visibility), then sorting them;
+ * above it, the page walks the ordering's index testing each row: at most
+ * pageSize × rows / matches rows for the first pages. Both stay bounded whatever the term, the
+ * filter or the caller: a commercial's 14 « proposition » deals are collected, never looked for
+ * along 200 000 rows of the date index.
  */
 export const SEARCH_COLLECT_MAX = 2000;
 
@@ -58,15 +61,42 @@ export interface ListSpec<T> {
   parent?: { sql: string; params: unknown[] };
 }
 
+/** The page among collected matches (`m`, a CTE of ids), with their number when `withCount`. */
+const pageOfCollected = <T>(spec: ListSpec<T>, withCount = false) =>
+  `select ${spec.columns}${withCount ? ', (select count(*)::int from m) as crm_n' : ''} ${spec.from}
+    where ${spec.alias}.id in (select id from m) ${spec.order} limit ? offset ?`;
+
 /**
- * One paginated list in two SQL statements whatever the page size: the count (with the parent
- * check of sub-lists; a big count from the count cache) and the page, with every embedded summary
- * joined (no N+1). The count is known before the page is read, so a search picks its plan from
- * it: few matches are collected through the trigram index, many are found walking the order.
+ * One paginated list in at most two SQL statements whatever the page size, every embedded summary
+ * joined (no N+1):
+ * - a search (a trigram `like`) whose count is not known yet: ONE statement collects its matches
+ *   through the trigram index (at most SEARCH_COLLECT_MAX + 1), counts them and reads the page
+ *   among them, so a rare term costs one index scan, not one for the count and one for the page;
+ *   only a term matching more than that is counted (count cache) and paged walking the order;
+ * - otherwise the count (with the parent check of sub-lists; a big count from the count cache),
+ *   then the page: collected through the filters' indexes when the count is small, walking the
+ *   ordering's index when it is big.
  */
 export async function runList<T>(em: EntityManager, spec: ListSpec<T>): Promise<Page<T>> {
   const offset = (spec.page - 1) * spec.pageSize;
   const countFrom = spec.countFrom ?? spec.from;
+  const page = [spec.pageSize, offset];
+  const done = (count: number, rows: Row[]): Page<T> => ({ count, page: spec.page, pageSize: spec.pageSize, results: rows.map(spec.map) });
+  const countText = `select count(*)::int as n ${countFrom} ${spec.where}`;
+  const countKey = `${countText}|${JSON.stringify(spec.where.params)}`;
+
+  const searching = spec.where.hasPlainForms && !spec.where.scans;
+  if (searching && !spec.parent && (countCacheOf(em, spec.table)?.peek(countKey) ?? 0) <= SEARCH_COLLECT_MAX) {
+    const rows = await sql(
+      em,
+      `with m as materialized (select ${spec.alias}.id ${countFrom} ${spec.where} limit ${SEARCH_COLLECT_MAX + 1}) ${pageOfCollected(spec, true)}`,
+      [...spec.where.params, ...page],
+    );
+    // No row: no match at all on the first page; beyond it, the count is still to be read.
+    if (!rows.length && offset === 0) return done(0, []);
+    if (rows.length && rows[0].crm_n <= SEARCH_COLLECT_MAX) return done(rows[0].crm_n, rows);
+  }
+
   let count: number;
   if (spec.parent) {
     const [row] = await sql<{ n: number; parent_ok: boolean }>(
@@ -77,27 +107,49 @@ export async function runList<T>(em: EntityManager, spec: ListSpec<T>): Promise<
     if (!row.parent_ok) throw notFound();
     count = row.n;
   } else {
-    const text = `select count(*)::int as n ${countFrom} ${spec.where}`;
-    count = await countRows(em, spec.table, `${text}|${JSON.stringify(spec.where.params)}`, async () =>
-      (await sql<{ n: number }>(em, text, spec.where.params))[0].n, spec.where.scans);
+    count = await countRows(em, spec.table, countKey, async () => (await sql<{ n: number }>(em, countText, spec.where.params))[0].n, spec.where.scans);
   }
-  if (count <= offset) return { count, page: spec.page, pageSize: spec.pageSize, results: [] };
-  const page = [spec.pageSize, offset];
-  let rows: Row[];
-  if (!spec.where.hasPlainForms) {
-    rows = await sql(em, `select ${spec.columns} ${spec.from} ${spec.where} ${spec.order} limit ? offset ?`, [...spec.where.params, ...page]);
-  } else if (count <= SEARCH_COLLECT_MAX && !spec.where.scans) {
-    rows = await sql(
-      em,
-      `with m as materialized (select ${spec.alias}.id ${countFrom} ${spec.where})
-       select ${spec.columns} ${spec.from} where ${spec.alias}.id in (select id from m) ${spec.order} limit ? offset ?`,
-      [...spec.where.params, ...page],
-    );
+  if (count <= offset) return done(count, []);
+  const collect = () =>
+    sql(em, `with m as materialized (select ${spec.alias}.id ${countFrom} ${spec.where}) ${pageOfCollected(spec)}`, [...spec.where.params, ...page]);
+  if (spec.where.parts.length === 0) {
+    return done(count, await sql(em, `select ${spec.columns} ${spec.from} ${spec.order} limit ? offset ?`, page));
+  }
+  if (count <= SEARCH_COLLECT_MAX && !spec.where.scans) return done(count, await collect());
+  // Many matches: walk the ordering's index, but only so far (see boundedWalk); matches that the
+  // walk does not meet early (a filter or a caller whose rows sit at the far end of the order) are
+  // collected through the filters' indexes and sorted instead.
+  const filter = spec.where.hasPlainForms ? spec.where.unindexed() : { text: spec.where.toString(), params: spec.where.params };
+  // (A term too short for the trigram index has no index to collect through: walk all the way.)
+  const walk = spec.where.scans ? null : boundedWalk(spec, filter.text, offset);
+  if (walk) {
+    const rows = await sql(em, walk, [...filter.params, ...page]);
+    if (rows.length >= Math.min(spec.pageSize, count - offset)) return done(count, rows);
   } else {
-    const plain = spec.where.unindexed();
-    rows = await sql(em, `select ${spec.columns} ${spec.from} ${plain.text} ${spec.order} limit ? offset ?`, [...plain.params, ...page]);
+    return done(count, await sql(em, `select ${spec.columns} ${spec.from} ${filter.text} ${spec.order} limit ? offset ?`, [...filter.params, ...page]));
   }
-  return { count, page: spec.page, pageSize: spec.pageSize, results: rows.map(spec.map) };
+  return done(count, await collect());
+}
+
+/** A walk looks at most this many rows per row it must return (pages up to this one), and at least WALK_MIN. */
+const WALK_FACTOR = 40;
+const WALK_MIN = 2000;
+
+/**
+ * The page read by walking the ordering's index over the first rows of the main table only
+ * (`limit k` inside, filters and joins outside): when the filter keeps a fair share of the rows
+ * spread along the order (a commercial's tenth of the clients, a stage's fifth of the deals) the
+ * page is found within those rows, in the same few microseconds per row as an unbounded walk; when
+ * it does not, the page comes back short after k rows instead of after the whole table, and the
+ * caller collects the matches instead. Null when the ordering names a joined table.
+ */
+function boundedWalk<T>(spec: ListSpec<T>, whereText: string, offset: number): string | null {
+  const base = `from ${spec.table} ${spec.alias}`;
+  if (spec.from !== base && !spec.from.startsWith(`${base} `)) return null;
+  if ([...spec.order.matchAll(/\b([a-z_]\w*)\.[a-z_]/gi)].some((m) => m[1] !== spec.alias)) return null;
+  const k = Math.max(WALK_MIN, WALK_FACTOR * (offset + spec.pageSize));
+  return `select ${spec.columns} from (select * from ${spec.table} ${spec.alias} ${spec.order} limit ${k}) ${spec.alias}${spec.from.slice(base.length)}
+    ${whereText} ${spec.order} limit ? offset ?`;
 }
 
 /** Whole days from `from` to `to` (YYYY-MM-DD), or null when either is missing. */
