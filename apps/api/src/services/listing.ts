@@ -61,21 +61,40 @@ export interface ListSpec<T> {
   parent?: { sql: string; params: unknown[] };
 }
 
-/** The page among collected matches (`m`, a CTE of ids), with their number when `withCount`. */
-const pageOfCollected = <T>(spec: ListSpec<T>, withCount = false) =>
-  `select ${spec.columns}${withCount ? ', (select count(*)::int from m) as crm_n' : ''} ${spec.from}
-    where ${spec.alias}.id in (select id from m) ${spec.order} limit ? offset ?`;
+/** Whether every column the order names is the main table's (its page can be chosen before any join). */
+const ordersOnMainTable = <T>(spec: ListSpec<T>) => ![...spec.order.matchAll(/\b([a-z_]\w*)\.[a-z_]/gi)].some((m) => m[1] !== spec.alias);
 
 /**
- * One paginated list in at most two SQL statements whatever the page size, every embedded summary
+ * The page among the matches of `where`, collected through the filters' own indexes (a CTE, so
+ * PostgreSQL never plans it as a walk along the order), at most `max` of them, with their number
+ * when `withCount`. When the order names the main table only, the matches' rows are kept, the page
+ * is chosen among them, and only its rows are joined for their columns (a devis' latest e-mail is
+ * looked up for 25 devis, not for 2 000 matches).
+ */
+function collectedPage<T>(spec: ListSpec<T>, countFrom: string, opts: { max?: number; withCount?: boolean } = {}): string {
+  const limit = opts.max === undefined ? '' : ` limit ${opts.max}`;
+  const n = opts.withCount ? ', (select count(*)::int from m) as crm_n' : '';
+  if (ordersOnMainTable(spec)) {
+    return `with m as materialized (select ${spec.alias}.* ${countFrom} ${spec.where}${limit})
+      select ${spec.columns}${n} ${spec.from}
+       where ${spec.alias}.id in (select ${spec.alias}.id from m ${spec.alias} ${spec.order} limit ? offset ?) ${spec.order}`;
+  }
+  return `with m as materialized (select ${spec.alias}.id ${countFrom} ${spec.where}${limit})
+    select ${spec.columns}${n} ${spec.from} where ${spec.alias}.id in (select id from m) ${spec.order} limit ? offset ?`;
+}
+
+/**
+ * One paginated list in a small fixed number of SQL statements (one to three) whatever the page size, every embedded summary
  * joined (no N+1):
  * - a search (a trigram `like`) whose count is not known yet: ONE statement collects its matches
  *   through the trigram index (at most SEARCH_COLLECT_MAX + 1), counts them and reads the page
  *   among them, so a rare term costs one index scan, not one for the count and one for the page;
  *   only a term matching more than that is counted (count cache) and paged walking the order;
  * - otherwise the count (with the parent check of sub-lists; a big count from the count cache),
- *   then the page: collected through the filters' indexes when the count is small, walking the
- *   ordering's index when it is big.
+ *   then the page: a plain list walks its ordering's index; a filtered one with a handful of
+ *   matches collects them through the filters' indexes; with more, a bounded walk along the order,
+ *   and only when that comes back short (matches far along the order) a third statement collects
+ *   them (up to SEARCH_COLLECT_MAX) or walks on.
  */
 export async function runList<T>(em: EntityManager, spec: ListSpec<T>): Promise<Page<T>> {
   const offset = (spec.page - 1) * spec.pageSize;
@@ -89,7 +108,7 @@ export async function runList<T>(em: EntityManager, spec: ListSpec<T>): Promise<
   if (searching && !spec.parent && (countCacheOf(em, spec.table)?.peek(countKey) ?? 0) <= SEARCH_COLLECT_MAX) {
     const rows = await sql(
       em,
-      `with m as materialized (select ${spec.alias}.id ${countFrom} ${spec.where} limit ${SEARCH_COLLECT_MAX + 1}) ${pageOfCollected(spec, true)}`,
+      collectedPage(spec, countFrom, { max: SEARCH_COLLECT_MAX + 1, withCount: true }),
       [...spec.where.params, ...page],
     );
     // No row: no match at all on the first page; beyond it, the count is still to be read.
@@ -110,12 +129,14 @@ export async function runList<T>(em: EntityManager, spec: ListSpec<T>): Promise<
     count = await countRows(em, spec.table, countKey, async () => (await sql<{ n: number }>(em, countText, spec.where.params))[0].n, spec.where.scans);
   }
   if (count <= offset) return done(count, []);
-  const collect = () =>
-    sql(em, `with m as materialized (select ${spec.alias}.id ${countFrom} ${spec.where}) ${pageOfCollected(spec)}`, [...spec.where.params, ...page]);
+  const collect = () => sql(em, collectedPage(spec, countFrom), [...spec.where.params, ...page]);
   if (spec.where.parts.length === 0) {
     return done(count, await sql(em, `select ${spec.columns} ${spec.from} ${spec.order} limit ? offset ?`, page));
   }
-  if (count <= SEARCH_COLLECT_MAX && !spec.where.scans) return done(count, await collect());
+  // A handful of matches: collected at once. More: a bounded walk first (a filter keeping a fair
+  // share of rows spread along the order meets a page within a few hundred rows, cheaper than
+  // collecting thousands), collected only when the walk comes back short.
+  if (count <= COLLECT_AT_ONCE && !spec.where.scans) return done(count, await collect());
   // Many matches: walk the ordering's index, but only so far (see boundedWalk); matches that the
   // walk does not meet early (a filter or a caller whose rows sit at the far end of the order) are
   // collected through the filters' indexes and sorted instead.
@@ -125,11 +146,15 @@ export async function runList<T>(em: EntityManager, spec: ListSpec<T>): Promise<
   if (walk) {
     const rows = await sql(em, walk, [...filter.params, ...page]);
     if (rows.length >= Math.min(spec.pageSize, count - offset)) return done(count, rows);
-  } else {
-    return done(count, await sql(em, `select ${spec.columns} ${spec.from} ${filter.text} ${spec.order} limit ? offset ?`, [...filter.params, ...page]));
+    // Short: up to SEARCH_COLLECT_MAX matches are collected (cheap); beyond, collecting costs more
+    // than walking on (tens of thousands of rows to read and sort), so the walk goes all the way.
+    if (count <= SEARCH_COLLECT_MAX) return done(count, await collect());
   }
-  return done(count, await collect());
+  return done(count, await sql(em, `select ${spec.columns} ${spec.from} ${filter.text} ${spec.order} limit ? offset ?`, [...filter.params, ...page]));
 }
+
+/** Filtered results this small are collected through their indexes without trying a walk first. */
+const COLLECT_AT_ONCE = 200;
 
 /** A walk looks at most this many rows per row it must return (pages up to this one), and at least WALK_MIN. */
 const WALK_FACTOR = 40;
@@ -146,7 +171,7 @@ const WALK_MIN = 2000;
 function boundedWalk<T>(spec: ListSpec<T>, whereText: string, offset: number): string | null {
   const base = `from ${spec.table} ${spec.alias}`;
   if (spec.from !== base && !spec.from.startsWith(`${base} `)) return null;
-  if ([...spec.order.matchAll(/\b([a-z_]\w*)\.[a-z_]/gi)].some((m) => m[1] !== spec.alias)) return null;
+  if (!ordersOnMainTable(spec)) return null;
   const k = Math.max(WALK_MIN, WALK_FACTOR * (offset + spec.pageSize));
   return `select ${spec.columns} from (select * from ${spec.table} ${spec.alias} ${spec.order} limit ${k}) ${spec.alias}${spec.from.slice(base.length)}
     ${whereText} ${spec.order} limit ? offset ?`;
