@@ -46,6 +46,8 @@ export interface AppConfig {
   dataDir: string;
   jobs: JobsConfig;
   backup: BackupConfig;
+  /** The daily digest e-mail (services/resumeQuotidien.ts). */
+  digest: DigestConfig;
 }
 
 export interface BackupConfig {
@@ -76,6 +78,18 @@ export function loadBackupConfig(env: NodeJS.ProcessEnv = process.env): BackupCo
     pgBin: env.BACKUP_PG_BIN || undefined,
     cwd: env.INIT_CWD ?? process.cwd(),
   };
+}
+
+export interface DigestConfig {
+  /** Cron of the daily digest e-mail (DIGEST_SCHEDULE, default weekdays at 07:00; `off`: none). */
+  schedule: string | null;
+  /** Its time zone (DIGEST_TZ, default Europe/Paris). */
+  tz: string;
+}
+
+export function loadDigestConfig(env: NodeJS.ProcessEnv = process.env): DigestConfig {
+  const schedule = env.DIGEST_SCHEDULE?.trim();
+  return { schedule: schedule === 'off' ? null : schedule || '0 7 * * 1-5', tz: env.DIGEST_TZ?.trim() || 'Europe/Paris' };
 }
 
 export interface WebhooksConfig {
@@ -152,6 +166,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       poolMax: Number(env.JOBS_POOL_MAX ?? 3),
     },
     backup: loadBackupConfig(env),
+    digest: loadDigestConfig(env),
     ...overrides,
   };
 }

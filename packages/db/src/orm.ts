@@ -17,6 +17,7 @@ import { Migration20261206080000_recherche } from './migrations/Migration2026120
 import { Migration20261206090000_platform } from './migrations/Migration20261206090000_platform.js';
 import { Migration20261206090100_webhooks } from './migrations/Migration20261206090100_webhooks.js';
 import { Migration20261206170000_colonne_index } from './migrations/Migration20261206170000_colonne_index.js';
+import { Migration20261206171000_resumes_quotidiens } from './migrations/Migration20261206171000_resumes_quotidiens.js';
 
 // `date` columns stay 'YYYY-MM-DD' strings (no timezone shift through JS Date).
 pg.types.setTypeParser(1082, (v: string) => v);
@@ -36,6 +37,7 @@ export const migrationsList = [
   { name: 'Migration20261206090000_platform', class: Migration20261206090000_platform },
   { name: 'Migration20261206090100_webhooks', class: Migration20261206090100_webhooks },
   { name: 'Migration20261206170000_colonne_index', class: Migration20261206170000_colonne_index },
+  { name: 'Migration20261206171000_resumes_quotidiens', class: Migration20261206171000_resumes_quotidiens },
 ];
 
 export interface OrmOptions {

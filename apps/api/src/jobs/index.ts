@@ -4,6 +4,7 @@ import { backupJob } from './backup.js';
 import { courrielEnvoiJob } from './courrielEnvoi.js';
 import type { AnyJobDefinition } from './queue.js';
 import { echeancesJob } from './echeances.js';
+import { resumeQuotidienJob } from './resumeQuotidien.js';
 import { deliverWebhook } from './webhooks.js';
 
 /** Every background job (a module per job in this folder, `defineJob`); handlers get the app's dependencies. */
@@ -11,9 +12,11 @@ export const jobDefinitions: AnyJobDefinition<AppDeps>[] = [deliverWebhook as An
 
 /**
  * The jobs of this configuration: every job, mail delivery (its timeouts follow the SMTP settings),
- * plus the scheduled backup when it has a schedule.
+ * the daily digest unless switched off, plus the scheduled backup when it has a schedule.
  */
 export function jobsFor(config: AppConfig): AnyJobDefinition<AppDeps>[] {
   const jobs = [...jobDefinitions, courrielEnvoiJob(config) as AnyJobDefinition<AppDeps>];
+  const { schedule, tz } = config.digest;
+  if (schedule) jobs.push(resumeQuotidienJob({ schedule, tz }) as AnyJobDefinition<AppDeps>);
   return config.backup.schedule ? [...jobs, backupJob(config.backup.schedule) as AnyJobDefinition<AppDeps>] : jobs;
 }

@@ -46,8 +46,10 @@ export interface JobDefinition<N extends string, C> extends JobPolicy {
   run(data: JobData<N>, job: JobInfo, ctx: C): Promise<void>;
   /** Jobs of this name run in parallel per process (default 1). */
   concurrency?: number;
-  /** Cron expression (UTC): pg-boss enqueues `{}` once per tick across all instances. */
+  /** Cron expression (UTC unless `tz`): pg-boss enqueues `{}` once per tick across all instances. */
   cron?: string;
+  /** Time zone of `cron` (IANA name, e.g. Europe/Paris). */
+  tz?: string;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: a list of definitions of different job names
@@ -153,7 +155,7 @@ export class JobQueue<C> {
       }
       this.workerIds.set(def.name, ids);
       if (def.cron) {
-        await this.boss.schedule(def.name, def.cron, {}, this.policyOptions(def));
+        await this.boss.schedule(def.name, def.cron, {}, { ...this.policyOptions(def), ...(def.tz ? { tz: def.tz } : {}) });
       }
     }
   }
