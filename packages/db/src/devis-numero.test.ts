@@ -40,3 +40,17 @@ it('numbers existing devis per opportunity lineage and year, then continues with
   const [next] = await conn.execute(`insert into devis (opportunite_id, montant, version, date_creation) values (?, 10, 1, '2026-05-05T10:00:00Z') returning numero`, [await opp('N')]);
   expect(next.numero).toBe('D2026-00002');
 });
+
+it('keeps every digit past 99 999 devis in a year (D2026-100000, never a truncated D2026-10000)', async () => {
+  const conn = orm.em.getConnection();
+  await conn.execute(`update devis_compteurs set dernier = 99998 where annee = 2026`);
+  const [u] = await conn.execute(`select id from users limit 1`);
+  const [c] = await conn.execute(`insert into clients (nom, responsable_id) values ('Volume', ?) returning id`, [u.id]);
+  const numbers: string[] = [];
+  for (const nom of ['V1', 'V2', 'V3']) {
+    const [o] = await conn.execute(`insert into opportunites (nom, client_id, position) values (?, ?, (select coalesce(max(position), 0) + 1024 from opportunites)) returning id`, [nom, c.id]);
+    const [d] = await conn.execute(`insert into devis (opportunite_id, montant, version, date_creation) values (?, 10, 1, '2026-06-01T10:00:00Z') returning numero`, [o.id]);
+    numbers.push(d.numero);
+  }
+  expect(numbers).toEqual(['D2026-99999', 'D2026-100000', 'D2026-100001']);
+});

@@ -18,6 +18,7 @@ import { Migration20261206090000_platform } from './migrations/Migration20261206
 import { Migration20261206090100_webhooks } from './migrations/Migration20261206090100_webhooks.js';
 import { Migration20261206170000_colonne_index } from './migrations/Migration20261206170000_colonne_index.js';
 import { Migration20261206171000_resumes_quotidiens } from './migrations/Migration20261206171000_resumes_quotidiens.js';
+import { Migration20261206172000_devis_numero_digits } from './migrations/Migration20261206172000_devis_numero_digits.js';
 
 // `date` columns stay 'YYYY-MM-DD' strings (no timezone shift through JS Date).
 pg.types.setTypeParser(1082, (v: string) => v);
@@ -38,6 +39,7 @@ export const migrationsList = [
   { name: 'Migration20261206090100_webhooks', class: Migration20261206090100_webhooks },
   { name: 'Migration20261206170000_colonne_index', class: Migration20261206170000_colonne_index },
   { name: 'Migration20261206171000_resumes_quotidiens', class: Migration20261206171000_resumes_quotidiens },
+  { name: 'Migration20261206172000_devis_numero_digits', class: Migration20261206172000_devis_numero_digits },
 ];
 
 export interface OrmOptions {
