@@ -4,7 +4,8 @@ import type { FastifyInstance } from 'fastify';
 import { initOrm, migrate, type MikroORM } from '@crm/db';
 import { loadConfig, type AppConfig } from './config.js';
 import { createDeps, type AppDeps } from './deps.js';
-import { buildServer, type ServerPlugin } from './server.js';
+import type { ServerPlugin } from './routes/plugin.js';
+import { buildServer } from './server.js';
 import { featurePlugins } from './plugins.js';
 import type { AnyJobDefinition } from './jobs/queue.js';
 
@@ -29,7 +30,7 @@ export async function createApp(options: {
   /** Background job definitions (default: jobs/index.ts). */
   jobs?: AnyJobDefinition<AppDeps>[];
 }): Promise<App> {
-  const config = loadConfig(options.env ?? process.env, {
+  const config = loadConfig(options.env, {
     databaseUrl: options.databaseUrl,
     ...(options.poolMax ? { dbPoolMax: options.poolMax } : {}),
     ...options.config,

@@ -1,6 +1,7 @@
 import { apiKeyCreatedOutput, apiKeyCreateInput, apiKeyListInput, apiKeyOutput, apiKeySettings, idParam, paginated } from '@crm/shared';
 import { z } from 'zod';
-import { adminProcedure, authedProcedure, router } from '../trpc.js';
+import { router } from '../trpc/init.js';
+import { adminProcedure, authedProcedure } from '../trpc/procedures.js';
 import { apiKeySettings as readSettings, createApiKey, getApiKey, listApiKeys, revokeApiKey, setApiKeySettings } from '../services/apiKeys.js';
 
 const tags = ['cles-api'];

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import {
   clientCreateInput, clientDetailOutput, clientListInput, clientOutput, clientPatchInput, clientUpdateInput, idParam, paginated, queryBool,
 } from '@crm/shared';
-import { authedProcedure, router, staffProcedure } from '../trpc.js';
+import { router } from '../trpc/init.js';
+import { authedProcedure, staffProcedure } from '../trpc/procedures.js';
 import { createClient, deleteClient, getClient, listClients, updateClient } from '../services/clients.js';
 
 const tags = ['clients'];

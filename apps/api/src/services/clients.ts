@@ -6,9 +6,12 @@ import type { z } from 'zod';
 import type { AuthUser } from '../auth/sessions.js';
 import { conflict, fieldError, forbidden, notFound } from '../lib/errors.js';
 import { resolveRefs } from './refs.js';
-import { countCacheOf, ISO_UTC, lockRow, money, orderBy, sql, sqlOne, Where } from '../lib/db.js';
+import { lockRow, sql, sqlOne } from '../lib/sql/runner.js';
+import { ISO_UTC, money } from '../lib/sql/values.js';
+import { orderBy, Where } from '../lib/sql/where.js';
 import { idArray } from './kanban.js';
-import { addSearch, runList, type Resource } from './listing.js';
+import { addSearch, runList, userName, type Resource } from './listing.js';
+import { VALEUR_PONDEREE_SQL } from './valeurPonderee.js';
 import { scopeByClient, seesAll } from './visibility.js';
 import { recordEvent, resumes, userNames } from './evenements.js';
 import { notify } from './notifications.js';
@@ -20,7 +23,7 @@ type PatchInput = Omit<z.infer<typeof clientPatchInput>, 'id'>;
 const ORDER_COLUMNS = { nom: 'c.nom', societe: 'c.societe', dateCreation: 'c.date_creation', dateModification: 'c.date_modification' };
 
 const COLUMNS = `c.id, c.nom, c.societe, c.email, c.telephone, c.notes, c.categorie, c.responsable_id,
-         coalesce(nullif(btrim(u.first_name || ' ' || u.last_name), ''), u.username) as responsable_nom,
+         ${userName('u')} as responsable_nom,
          ${ISO_UTC('c.date_creation')} as date_creation, ${ISO_UTC('c.date_modification')} as date_modification`;
 const FROM = 'from clients c left join users u on u.id = c.responsable_id';
 const SELECT = `select ${COLUMNS} ${FROM}`;
@@ -95,7 +98,7 @@ export async function getClient(em: EntityManager, user: AuthUser, id: number): 
     em,
     `select x.*,
        (select coalesce(sum(o.montant), 0) from opportunites o where o.client_id = x.id and o.resultat = 'gagnee') as valeur_client,
-       (select coalesce(sum(round(o.montant * o.probabilite / 100.0, 2)), 0) from opportunites o where o.client_id = x.id and o.etape <> 'conclusion') as pipeline_pondere,
+       (select coalesce(sum(${VALEUR_PONDEREE_SQL('o')}), 0) from opportunites o where o.client_id = x.id and o.etape <> 'conclusion') as pipeline_pondere,
        (select count(*)::int from projets p where p.client_id = x.id and p.statut <> 'termine') as nb_projets_actifs,
        (select count(*)::int from opportunites o where o.client_id = x.id and o.etape <> 'conclusion') as nb_opportunites_actives
      from (${SELECT} ${where}) x`,
@@ -163,7 +166,7 @@ export async function updateClient(em: EntityManager, user: AuthUser, id: number
     const client = await tem.findOneOrFail(Client, id);
     const { responsable, ...rest } = input;
     const before = client.responsable ?? null;
-    for (const [k, v] of Object.entries(rest)) if (v !== undefined) (client as any)[k] = v;
+    tem.assign(client, rest, { ignoreUndefined: true });
     if (responsable !== undefined) client.responsable = responsable;
     client.dateModification = new Date();
     await tem.flush();
@@ -216,6 +219,4 @@ export async function deleteClient(em: EntityManager, user: AuthUser, id: number
     else if (!cascade) throw conflict('error.client_has_children');
     else await purgeClients(tem, [id]);
   });
-  // Raw SQL (no entity events): the cached big-list counts are stale now that it is committed.
-  countCacheOf(em, 'clients')?.invalidate();
 }

@@ -1,7 +1,9 @@
 import type { EntityManager } from '@crm/db';
 import type { Page } from '@crm/shared';
 import { notFound } from '../lib/errors.js';
-import { countRows, orderBy, searchPattern, sql, sqlOne, streamRows, type Where } from '../lib/db.js';
+import { countRows } from '../lib/countCache.js';
+import { sql, sqlOne, streamRows } from '../lib/sql/runner.js';
+import { orderBy, searchPattern, type Where } from '../lib/sql/where.js';
 
 export type Row = Record<string, any>;
 
@@ -41,7 +43,7 @@ export interface ListSpec<T> {
   countFrom?: string;
   /** Alias of the main table (for the search's collected ids). */
   alias: string;
-  /** The table whose count cache holds this list's big counts (see CountCache). */
+  /** The list's table (its big counts are cached until a write to a listed table: see CountCache). */
   table: string;
   /** The select list, without `select`. */
   columns: string;
@@ -78,7 +80,7 @@ export async function runList<T>(em: EntityManager, spec: ListSpec<T>): Promise<
     count = row.n;
   } else {
     const text = `select count(*)::int as n ${countFrom} ${spec.where}`;
-    count = await countRows(em, spec.table, `${text}|${JSON.stringify(spec.where.params)}`, async () =>
+    count = await countRows(em, `${text}|${JSON.stringify(spec.where.params)}`, async () =>
       (await sql<{ n: number }>(em, text, spec.where.params))[0].n, spec.where.scans);
   }
   if (count <= offset) return { count, page: spec.page, pageSize: spec.pageSize, results: [] };

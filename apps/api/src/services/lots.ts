@@ -2,7 +2,8 @@ import type { EntityManager } from '@crm/db';
 import type { clientLotInput, LotOut, opportuniteLotInput, projetLotInput, tacheLotInput } from '@crm/shared';
 import type { z } from 'zod';
 import type { AuthUser } from '../auth/sessions.js';
-import { countCacheOf, sql, Where } from '../lib/db.js';
+import { sql } from '../lib/sql/runner.js';
+import { Where } from '../lib/sql/where.js';
 import { fieldError, forbidden } from '../lib/errors.js';
 import { translate, type Lang } from '../lib/i18n.js';
 import { audit } from './audit.js';
@@ -147,8 +148,6 @@ export async function lotClients(em: EntityManager, ctx: Ctx, input: z.infer<typ
       }
     }
   });
-  // Raw SQL (no entity events): the cached big-list counts (per responsable, per scope) are stale now that it is committed.
-  if (input.action !== 'ajouter_tache' && out.modifies) countCacheOf(em, 'clients')?.invalidate();
   return out;
 }
 

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@crm/db';
 import type { WebhookEvent } from '@crm/shared';
-import { sqlOne } from '../lib/db.js';
+import { sqlOne } from '../lib/sql/runner.js';
 import { emitWebhookEvent } from './webhooks.js';
 
 /**

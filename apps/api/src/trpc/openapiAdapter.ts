@@ -2,10 +2,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { TRPCError } from '@trpc/server';
 import { createOpenApiNodeHttpHandler } from 'trpc-to-openapi';
 import type { AnyRouter } from '@trpc/server';
-import { contractError, type Context } from '../trpc.js';
-import { ApiError } from './errors.js';
-import { langFromHeader } from './i18n.js';
-import { httpErrorBody } from './httpErrors.js';
+import type { Context } from './context.js';
+import { contractError } from './contractError.js';
+import { ApiError } from '../lib/errors.js';
+import { langFromHeader } from '../lib/i18n.js';
+import { httpErrorBody } from '../lib/httpErrors.js';
 
 const ERROR_KEY = Symbol('trpcError');
 type ReqWithError = FastifyRequest & { [ERROR_KEY]?: TRPCError };

@@ -1,13 +1,11 @@
 import type { Redis } from 'ioredis';
-import type { AppDeps } from '../deps.js';
-import type { AuthUser } from '../auth/sessions.js';
-import { seesAll } from '../services/visibility.js';
 
 /**
  * Short-lived cache of read answers (dashboard, reports), per (endpoint, visibility scope, params).
  *
  * Invalidation is by a global *data version* that is part of every key: every successful tRPC
- * mutation bumps it (middleware in trpc.ts), so the next read misses and recomputes. With Redis
+ * committed write to the tables answers are made of bumps it (see DataChanges, wired in deps.ts), so
+ * the next read misses and recomputes. With Redis
  * (REDIS_URL) the version is a Redis counter, so a write on one instance invalidates all of them;
  * without Redis both the version and the entries live in this process.
  *
@@ -20,7 +18,6 @@ export interface AnswerCache {
   bumpDataVersion(): Promise<void>;
 }
 
-export const CACHE_TTL_SECONDS = 30;
 const MEMORY_MAX_ENTRIES = 2000;
 
 /**
@@ -140,24 +137,11 @@ function throttledWarning(message: string): (err: unknown) => void {
   };
 }
 
-/** One cache per AppDeps (deps.ts stays untouched): Redis-backed when `deps.redis` is set. */
-const caches = new WeakMap<AppDeps, AnswerCache>();
-
-export function answerCache(deps: AppDeps): AnswerCache {
-  let cache = caches.get(deps);
-  if (!cache) {
-    const ttl = Number(process.env.CACHE_TTL_SECONDS ?? CACHE_TTL_SECONDS);
-    cache = deps.redis
-      ? new RedisAnswerCache(deps.redis, deps.config.redisPrefix, Math.max(1, ttl), throttledWarning('answer cache: Redis unavailable, answering without cache'))
-      : new MemoryAnswerCache(ttl * 1000);
-    caches.set(deps, cache);
-  }
-  return cache;
-}
-
-/** The visibility scope part of a key: admins and managers share one, a commercial has their own. */
-export function visibilityScope(user: AuthUser): string {
-  return seesAll(user) ? 'all' : `user:${user.id}`;
+/** The app's answer cache (one per AppDeps): Redis-backed when `redis` is given. */
+export function createAnswerCache(options: { redis?: Redis; redisPrefix: string; ttlSeconds: number }): AnswerCache {
+  return options.redis
+    ? new RedisAnswerCache(options.redis, options.redisPrefix, Math.max(1, options.ttlSeconds), throttledWarning('answer cache: Redis unavailable, answering without cache'))
+    : new MemoryAnswerCache(options.ttlSeconds * 1000);
 }
 
 /** Stable key text for params (sorted keys, undefined dropped). */
@@ -166,13 +150,3 @@ export function paramsKey(params: Record<string, unknown>): string {
   return JSON.stringify(keys.map((k) => [k, params[k]]));
 }
 
-/** Caches `compute()` under (endpoint, the user's visibility scope, params). */
-export function cachedForUser<T>(
-  deps: AppDeps,
-  user: AuthUser,
-  endpoint: string,
-  params: Record<string, unknown>,
-  compute: () => Promise<T>,
-): Promise<T> {
-  return answerCache(deps).getOrCompute(`${endpoint}:${visibilityScope(user)}:${paramsKey(params)}`, compute);
-}
