@@ -3,7 +3,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { NavLink, Outlet, useLocation, useNavigate } from 'react-router-dom';
 import { LABELS } from '@crm/shared';
 import { useTRPC } from '../lib/trpc';
-import { displayName, useCurrentUser } from '../features/auth/currentUser';
+import { displayName, useCurrentUser } from '../lib/currentUser';
 import { Loading } from '../components/Status';
 import { NotificationBell } from '../features/notifications/NotificationBell';
 import { SearchLauncher } from '../features/recherche/SearchLauncher';

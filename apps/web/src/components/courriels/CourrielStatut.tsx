@@ -1,5 +1,5 @@
 import { LABELS, type CourrielStatut as Statut } from '@crm/shared';
-import { Badge } from '../../components/Badge';
+import { Badge } from '../Badge';
 
 const TONES: Record<Statut, string> = { en_attente: 'info', envoye: 'success', echec: 'danger' };
 

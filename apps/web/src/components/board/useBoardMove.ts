@@ -1,7 +1,7 @@
 import { useMutation, useQueryClient, type QueryKey } from '@tanstack/react-query';
 import type { Page } from '@crm/shared';
 import { fullErrorMessage } from '../../lib/errors';
-import { useNotify } from '../../components/Notifications';
+import { useNotify } from '../Notifications';
 import { applyMoveToColumn, type BoardCard, type Move } from './boardLogic';
 
 interface Options<K extends string, T extends BoardCard, X> {

@@ -1,8 +1,8 @@
 import { Link } from 'react-router-dom';
 import type { RouterOutputs } from '../../lib/trpc';
-import type { Column } from '../../components/DataTable';
+import type { Column } from '../DataTable';
 import { formatDate, formatMoney } from '../../lib/format';
-import { EtapeBadge } from '../../components/badges';
+import { EtapeBadge } from '../badges';
 
 export type OpportuniteRow = RouterOutputs['opportunites']['list']['results'][number];
 

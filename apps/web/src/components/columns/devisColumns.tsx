@@ -1,8 +1,8 @@
 import { Link } from 'react-router-dom';
 import type { RouterOutputs } from '../../lib/trpc';
-import type { Column } from '../../components/DataTable';
+import type { Column } from '../DataTable';
 import { formatDate, formatMoney } from '../../lib/format';
-import { DevisStatutBadge } from '../../components/badges';
+import { DevisStatutBadge } from '../badges';
 
 export type DevisRow = RouterOutputs['devis']['list']['results'][number];
 

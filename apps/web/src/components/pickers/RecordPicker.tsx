@@ -102,9 +102,9 @@ export function RecordPicker({ kind, value, onChange, emptyLabel, extra = [], kn
     }
   };
   const optionId = (i: number) => `${listId}-${i}`;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `optionId` is derived from a stable id; scrolling follows the open state and the active option only
   useEffect(() => {
     if (open) document.getElementById(optionId(activeIndex))?.scrollIntoView({ block: 'nearest' });
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [open, activeIndex]);
 
   return (

@@ -4,8 +4,8 @@ import { MEMORY_LABELS, type ActiviteType } from '@crm/shared';
 import { useTRPC, type RouterOutputs } from '../../lib/trpc';
 import { errorMessage, fieldErrorsOf } from '../../lib/errors';
 import { formatDateTime } from '../../lib/format';
-import { Field } from '../../components/Field';
-import { EmptyState, ErrorAlert, QueryState } from '../../components/Status';
+import { Field } from '../Field';
+import { EmptyState, ErrorAlert, QueryState } from '../Status';
 import './timeline.css';
 
 type Item = RouterOutputs['clients']['timeline']['results'][number];

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { act, render, renderHook, screen, waitFor } from '@testing-library/react';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import type { Page } from '@crm/shared';
-import { NotificationsProvider } from '../../components/Notifications';
+import { NotificationsProvider } from '../Notifications';
 import { useBoardMove } from './useBoardMove';
 
 type Col = 'a_faire' | 'en_cours';

@@ -1,8 +1,8 @@
 import { Link } from 'react-router-dom';
 import type { RouterOutputs } from '../../lib/trpc';
-import type { Column } from '../../components/DataTable';
+import type { Column } from '../DataTable';
 import { formatDate } from '../../lib/format';
-import { PrioriteBadge, RetardBadge, TacheStatutBadge } from '../../components/badges';
+import { PrioriteBadge, RetardBadge, TacheStatutBadge } from '../badges';
 
 export type TacheRow = RouterOutputs['taches']['list']['results'][number];
 

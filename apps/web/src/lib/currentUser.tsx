@@ -1,5 +1,6 @@
+import { isStaff } from '@crm/shared';
 import { createContext, useContext } from 'react';
-import type { RouterOutputs } from '../../lib/trpc';
+import type { RouterOutputs } from './trpc';
 
 export type CurrentUser = RouterOutputs['auth']['user'];
 
@@ -12,7 +13,7 @@ export function useCurrentUser(): CurrentUser {
 }
 
 /** DELETE is for admins and managers only (the API answers 403 to commerciaux). */
-export const canDelete = (user: Pick<CurrentUser, 'role'>): boolean => user.role === 'admin' || user.role === 'manager';
+export const canDelete = (user: Pick<CurrentUser, 'role'>): boolean => isStaff(user);
 
 export const displayName = (u: { firstName?: string; lastName?: string; username: string }): string =>
   [u.firstName, u.lastName].filter(Boolean).join(' ') || u.username;

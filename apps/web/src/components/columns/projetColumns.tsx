@@ -1,8 +1,8 @@
 import { Link } from 'react-router-dom';
 import type { RouterOutputs } from '../../lib/trpc';
-import type { Column } from '../../components/DataTable';
+import type { Column } from '../DataTable';
 import { formatDate, formatMoney } from '../../lib/format';
-import { ProjetStatutBadge, RetardBadge } from '../../components/badges';
+import { ProjetStatutBadge, RetardBadge } from '../badges';
 
 export type ProjetRow = RouterOutputs['projets']['list']['results'][number];
 

@@ -44,9 +44,9 @@ export function SortableBoard<K extends string, T extends BoardCard>(props: Prop
   const view = local ?? board;
 
   // A new server/cache state replaces the local one, except in the middle of a drag.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs when the board data changes, not when a drag starts or ends
   useEffect(() => {
     if (activeId === null) setLocal(null);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [board]);
 
   const sensors = useSensors(

@@ -1,7 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useTRPC } from '../../lib/trpc';
-import { fullErrorMessage } from '../../lib/errors';
-import { useNotify } from '../../components/Notifications';
+import { useTRPC } from '../lib/trpc';
+import { fullErrorMessage } from '../lib/errors';
+import { useNotify } from './Notifications';
 
 /** "Terminer": taches.complete (statut terminee, dateTerminee now; idempotent). */
 export function TerminerButton({ id, titre, small }: { id: number; titre: string; small?: boolean }) {

@@ -1,6 +1,6 @@
 import type { UseQueryOptions } from '@tanstack/react-query';
 import type { RouterOutputs, useTRPC } from '../../lib/trpc';
-import { displayName } from '../auth/currentUser';
+import { displayName } from '../../lib/currentUser';
 
 export type PickerKind = 'client' | 'projet' | 'opportunite' | 'user';
 export interface PickerOption {
