@@ -4,7 +4,8 @@ import {
 } from '@crm/shared';
 import { router } from '../trpc/init.js';
 import { authedProcedure, staffProcedure } from '../trpc/procedures.js';
-import { createClient, deleteClient, getClient, listClients, updateClient } from '../services/clients.js';
+import { createClient, deleteClient, updateClient } from '../services/clients.js';
+import { getClient, listClients } from '../services/clients/queries.js';
 
 const tags = ['clients'];
 

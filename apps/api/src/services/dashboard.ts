@@ -4,7 +4,7 @@ import type { AuthUser } from '../auth/sessions.js';
 import { sql, sqlOne } from '../lib/sql/runner.js';
 import { money, today } from '../lib/sql/values.js';
 import { Where } from '../lib/sql/where.js';
-import { listClients } from './clients.js';
+import { listClients } from './clients/queries.js';
 import { listProjets } from './projets.js';
 import { type Row } from './listing.js';
 import { OPPORTUNITE_RESOURCE } from './opportunites.js';

@@ -9,7 +9,7 @@ import { notFound } from '../lib/errors.js';
 import type { Cell, ReportColumn } from '../lib/exports.js';
 import { sqlOne } from '../lib/sql/runner.js';
 import { type Where } from '../lib/sql/where.js';
-import { CLIENT_RESOURCE, clientFilters } from './clients.js';
+import { CLIENT_RESOURCE, clientFilters } from './clients/queries.js';
 import { DEVIS_RESOURCE, devisFilters, devisOfOpportunite } from './devis.js';
 import { type Resource, streamResource } from './listing.js';
 import { OPPORTUNITE_RESOURCE, opportuniteFilters, opportunitesOfClient } from './opportunites.js';

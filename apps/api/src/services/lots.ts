@@ -7,7 +7,8 @@ import { Where } from '../lib/sql/where.js';
 import { fieldError, forbidden } from '../lib/errors.js';
 import { translate, type Lang } from '../lib/i18n.js';
 import { audit } from './audit.js';
-import { clientFilters, purgeClients } from './clients.js';
+import { purgeClients } from './clients.js';
+import { clientFilters } from './clients/queries.js';
 import { idArray, lockColumns, moveManyToColumn, OPPORTUNITE_BOARD, renumberColumns, retryMoves, TACHE_BOARD } from './kanban.js';
 import { opportuniteFilters } from './opportunites.js';
 import { projetFilters } from './projets.js';
@@ -130,7 +131,7 @@ export async function lotClients(em: EntityManager, ctx: Ctx, input: z.infer<typ
   }
   // A commercial may only own their clients (like a single update).
   if (input.action === 'reassigner' && !seesAll(ctx.user) && input.responsable !== ctx.user.id) throw forbidden();
-  const out = await runLot(em, TARGETS.clients, ctx, input, async (tem, ids) => {
+  return runLot(em, TARGETS.clients, ctx, input, async (tem, ids) => {
     switch (input.action) {
       case 'reassigner':
         await resolveRefs(tem, ctx.user, { users: { responsable: input.responsable } });
@@ -148,7 +149,6 @@ export async function lotClients(em: EntityManager, ctx: Ctx, input: z.infer<typ
       }
     }
   });
-  return out;
 }
 
 export function lotOpportunites(em: EntityManager, ctx: Ctx, input: z.infer<typeof opportuniteLotInput>): Promise<LotOut> {
