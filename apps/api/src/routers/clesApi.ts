@@ -6,7 +6,7 @@ import { apiKeySettings as readSettings, createApiKey, getApiKey, listApiKeys, r
 
 const tags = ['cles-api'];
 
-// API keys cannot manage API keys: `clesApi` is not a scope family (see procedureNeed in trpc.ts).
+// API keys cannot manage API keys: `clesApi` is not a scope family (see procedureNeed in trpc/accessNeed.ts).
 export const clesApiRouter = router({
   list: authedProcedure
     .meta({ openapi: { method: 'GET', path: '/cles-api/', tags, summary: "Clés d'API (toutes pour un admin, les siennes sinon)" } })
