@@ -7,6 +7,7 @@ import { createDeps, type AppDeps } from './deps.js';
 import type { ServerPlugin } from './routes/plugin.js';
 import { buildServer } from './server.js';
 import { featurePlugins } from './plugins.js';
+import { jobsFor } from './jobs/index.js';
 import type { AnyJobDefinition } from './jobs/queue.js';
 
 export interface App {
@@ -43,7 +44,7 @@ export async function createApp(options: {
     acquireTimeoutMs: config.dbQueueTimeoutMs + 1_000,
   });
   await migrate(orm);
-  const deps = createDeps(orm, config, options.jobs);
+  const deps = createDeps(orm, config, options.jobs ?? jobsFor(config));
   const app = await buildServer(deps, {
     logger: options.logger,
     webDist: options.webDist,

@@ -7,7 +7,6 @@ import { SessionStore } from './auth/sessions.js';
 import type { TokenService } from './auth/tokens.js';
 import { VerifiedTokenCache } from './auth/verifiedTokens.js';
 import type { AppConfig } from './config.js';
-import { jobsFor } from './jobs/index.js';
 import { JobQueue, registerJobQueue, type AnyJobDefinition } from './jobs/queue.js';
 import { createAnswerCache, type AnswerCache } from './lib/answerCache.js';
 import { attachCountCache, CountCache } from './lib/countCache.js';
@@ -54,8 +53,12 @@ export const ANSWER_TABLES: ReadonlySet<string> = new Set([...LISTED_TABLES, 'us
 
 const touches = (change: DataChange, tables: ReadonlySet<string>) => [...change.tables].some((t) => tables.has(t));
 
-/** The composition root: every long-lived object of the app, wired once. */
-export function createDeps(orm: MikroORM, config: AppConfig, jobs: AnyJobDefinition<AppDeps>[] = jobsFor(config)): AppDeps {
+/**
+ * The composition root: every long-lived object of the app, wired once. `jobs`: the background job
+ * definitions (jobs/index.ts's `jobsFor(config)`; the caller passes them, so that jobs, which use
+ * AppDeps, are not imported from here).
+ */
+export function createDeps(orm: MikroORM, config: AppConfig, jobs: AnyJobDefinition<AppDeps>[]): AppDeps {
   const redis = config.redisUrl ? createRedisClient(config.redisUrl) : undefined;
   const sessions = new SessionStore(config.refreshTtlSeconds);
   const loginLimiter: FailureLimiter = redis

@@ -22,7 +22,7 @@ export function userOut(r: Record<string, any>): UserOut {
     role: r.role,
     departement: r.departement,
     telephone: r.telephone,
-    isStaff: isStaff(r),
+    isStaff: isStaff({ role: r.role }),
     isAdmin: r.role === 'admin',
     isActive: r.is_active,
     dateCreation: iso(r.date_creation)!,

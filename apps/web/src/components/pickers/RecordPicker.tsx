@@ -138,6 +138,7 @@ export function RecordPicker({ kind, value, onChange, emptyLabel, extra = [], kn
       <ul id={listId} role="listbox" aria-label="Suggestions" className="picker-list" hidden={!open} aria-busy={searching || undefined}>
         {open &&
           options.map((o, i) => (
+            // biome-ignore lint/a11y/useKeyWithClickEvents: the combobox input handles the keyboard (aria-activedescendant)
             <li
               key={`${o.value}-${i}`}
               id={optionId(i)}
