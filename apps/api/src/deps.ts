@@ -16,8 +16,6 @@ import { createRedisClient } from './lib/redis.js';
 import { attachDataChanges, DataChanges, type DataChange } from './lib/sql/dataChanges.js';
 import { registerUserEventHub, UserEventHub } from './lib/userEvents.js';
 
-export type { SessionValidator } from './auth/sessionCache.js';
-
 export interface AppDeps {
   orm: MikroORM;
   config: AppConfig;
