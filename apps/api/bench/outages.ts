@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { createTestDatabase } from '@crm/db';
 import { createApp, type App } from '../src/app.js';
 import { hashPassword } from '../src/auth/passwords.js';
-import { sql } from '../src/lib/db.js';
+import { sql } from '../src/lib/sql/runner.js';
 import { TcpProxy } from '../test/tcpProxy.js';
 
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';

@@ -4,8 +4,10 @@ import type { FastifyInstance } from 'fastify';
 import { initOrm, migrate, type MikroORM } from '@crm/db';
 import { loadConfig, type AppConfig } from './config.js';
 import { createDeps, type AppDeps } from './deps.js';
-import { buildServer, type ServerPlugin } from './server.js';
+import type { ServerPlugin } from './routes/plugin.js';
+import { buildServer } from './server.js';
 import { featurePlugins } from './plugins.js';
+import { jobsFor } from './jobs/index.js';
 import type { AnyJobDefinition } from './jobs/queue.js';
 
 export interface App {
@@ -29,7 +31,7 @@ export async function createApp(options: {
   /** Background job definitions (default: jobs/index.ts). */
   jobs?: AnyJobDefinition<AppDeps>[];
 }): Promise<App> {
-  const config = loadConfig(options.env ?? process.env, {
+  const config = loadConfig(options.env, {
     databaseUrl: options.databaseUrl,
     ...(options.poolMax ? { dbPoolMax: options.poolMax } : {}),
     ...options.config,
@@ -42,7 +44,7 @@ export async function createApp(options: {
     acquireTimeoutMs: config.dbQueueTimeoutMs + 1_000,
   });
   await migrate(orm);
-  const deps = createDeps(orm, config, options.jobs);
+  const deps = createDeps(orm, config, options.jobs ?? jobsFor(config));
   const app = await buildServer(deps, {
     logger: options.logger,
     webDist: options.webDist,

@@ -48,6 +48,43 @@ export interface AppConfig {
   backup: BackupConfig;
   /** The daily digest e-mail (services/resumeQuotidien.ts). */
   digest: DigestConfig;
+  /** Lifetime of cached dashboard/report answers (CACHE_TTL_SECONDS, default 30); any write drops them at once. */
+  cacheTtlSeconds: number;
+  /** The issuing company printed on every devis (COMPANY_NAME, COMPANY_ADDRESS with `|` between lines, COMPANY_CONTACT, COMPANY_LEGAL). */
+  company: CompanyInfo;
+}
+
+export interface CompanyInfo {
+  nom: string;
+  adresse: string[];
+  contact: string;
+  mentions: string;
+}
+
+export const CACHE_TTL_SECONDS = 30;
+
+/** Which database to use (the commands that need no JWT secret read this alone): see database.ts. */
+export interface DatabaseSettings {
+  databaseUrl?: string;
+  /** The embedded PostgreSQL used without DATABASE_URL (EMBEDDED_PG_DIR, EMBEDDED_PG_PORT). */
+  embeddedPg: { dataDir: string; port: number };
+}
+
+export function loadDatabaseSettings(env: NodeJS.ProcessEnv = process.env): DatabaseSettings {
+  return {
+    databaseUrl: env.DATABASE_URL || undefined,
+    embeddedPg: { dataDir: env.EMBEDDED_PG_DIR ?? path.join(REPO_ROOT, '.data/pg'), port: Number(env.EMBEDDED_PG_PORT ?? 54329) },
+  };
+}
+
+/** The company part of the settings alone (read by the devis documents and the SPA's warning). */
+export function loadCompanyInfo(env: NodeJS.ProcessEnv = process.env): CompanyInfo {
+  return {
+    nom: env.COMPANY_NAME ?? 'CRM',
+    adresse: (env.COMPANY_ADDRESS ?? '').split('|').map((l) => l.trim()).filter(Boolean),
+    contact: env.COMPANY_CONTACT ?? '',
+    mentions: env.COMPANY_LEGAL ?? '',
+  };
 }
 
 export interface BackupConfig {
@@ -167,6 +204,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     },
     backup: loadBackupConfig(env),
     digest: loadDigestConfig(env),
+    cacheTtlSeconds: Number(env.CACHE_TTL_SECONDS ?? CACHE_TTL_SECONDS),
+    company: loadCompanyInfo(env),
     ...overrides,
   };
 }

@@ -34,7 +34,7 @@ async function main() {
     app = await createApp({
       databaseUrl: db.url,
       logger: { level: config.logLevel },
-      webDist: process.env.WEB_DIST ?? DEFAULT_WEB_DIST,
+      webDist: config.webDist ?? DEFAULT_WEB_DIST,
       // A daily backup by default for the embedded database (BACKUP_SCHEDULE to change, `off` for none).
       config: { backup: { ...config.backup, schedule: backupSchedule(config.backup, db.embedded) } },
     });

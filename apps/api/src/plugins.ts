@@ -1,11 +1,11 @@
-import type { ServerPlugin } from './server.js';
-import { devisPdfRoute } from './routers/devisActions.js';
-import { rapportExportRoute } from './routers/rapports.js';
+import { calendarFeedRoute } from './routes/calendar.js';
 import { courrielPiecesRoute } from './routes/courrielPieces.js';
+import { devisPdfRoute } from './routes/devisPdf.js';
 import { devisPublicRoutes } from './routes/devisPublic.js';
 import { listExportRoutes } from './routes/listExports.js';
-import { calendarFeedRoute } from './routes/calendar.js';
 import { notificationsFluxRoute } from './routes/notificationsFlux.js';
+import type { ServerPlugin } from './routes/plugin.js';
+import { rapportExportRoute } from './routes/rapportExport.js';
 
 /** Plain Fastify routes of feature modules (file downloads: devis PDF, report and list exports, mail attachments, calendar feed; the public devis page; the notifications' event stream). */
 export const featurePlugins: ServerPlugin[] = [devisPdfRoute, rapportExportRoute, courrielPiecesRoute, devisPublicRoutes, calendarFeedRoute, listExportRoutes, notificationsFluxRoute];

@@ -1,4 +1,4 @@
-import { mergeRouters, router } from './trpc.js';
+import { mergeRouters, router } from './trpc/init.js';
 import { authRouter } from './routers/auth.js';
 import { usersRouter } from './routers/users.js';
 import { clientsRouter } from './routers/clients.js';

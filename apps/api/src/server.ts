@@ -6,9 +6,11 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import { fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import { appRouter } from './router.js';
-import { createContextFactory, contractError, type Context } from './trpc.js';
+import { createContextFactory, type Context } from './trpc/context.js';
+import { contractError } from './trpc/contractError.js';
 import type { AppDeps } from './deps.js';
-import { registerOpenApiRoutes } from './lib/openapiAdapter.js';
+import type { ServerPlugin } from './routes/plugin.js';
+import { registerOpenApiRoutes } from './trpc/openapiAdapter.js';
 import { buildOpenApiDocument, DOCS_HTML, DOCS_INIT_JS, serversFor, type PlainOperation } from './lib/openapiDoc.js';
 import { langFromHeader, translate } from './lib/i18n.js';
 import { ApiError, fromDatabaseError } from './lib/errors.js';
@@ -16,20 +18,6 @@ import { jsonTooDeep } from './lib/jsonDepth.js';
 import { answerClientError, httpErrorBody, MAX_URL_LENGTH } from './lib/httpErrors.js';
 import { TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
-
-/**
- * A feature's plain Fastify routes (file downloads are not JSON, so they are not tRPC procedures).
- * `openApi` adds their description to /api/openapi.json (path relative to /api, e.g. '/devis/{id}/pdf/';
- * what to declare: see the top of lib/openapiDoc.ts).
- */
-export type ServerPlugin = (
-  app: FastifyInstance,
-  deps: AppDeps,
-  helpers: {
-    createContext: (o: { req: any; res: any }) => Context;
-    openApi: (path: string, item: Partial<Record<'get' | 'post' | 'put' | 'patch' | 'delete', PlainOperation>>) => void;
-  },
-) => void | Promise<void>;
 
 export interface ServerOptions {
   logger?: boolean | object;

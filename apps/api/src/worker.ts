@@ -3,6 +3,7 @@ import { loadConfig } from './config.js';
 import { resolveDatabase } from './database.js';
 import { createDeps } from './deps.js';
 import { backupSchedule } from './jobs/backup.js';
+import { jobsFor } from './jobs/index.js';
 
 /**
  * `pnpm worker`: only the background job workers (mail delivery, scheduled jobs), no HTTP. Run
@@ -14,7 +15,7 @@ async function main() {
   const config = { ...base, databaseUrl: db.url, jobs: { ...base.jobs, workers: true }, backup: { ...base.backup, schedule: backupSchedule(base.backup, db.embedded) } };
   const orm = await initOrm({ databaseUrl: db.url, poolMax: config.jobs.poolMax + 2 });
   await migrate(orm);
-  const deps = createDeps(orm, config);
+  const deps = createDeps(orm, config, jobsFor(config));
   await deps.jobs.start();
   const shutdown = async () => {
     await deps.close();

@@ -1,17 +1,17 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../src/app.js';
-import type { AppDeps } from '../src/deps.js';
-import { answerCache, CACHE_TTL_SECONDS, paramsKey } from '../src/lib/cache.js';
+import { CACHE_TTL_SECONDS } from '../src/config.js';
+import { createAnswerCache, paramsKey } from '../src/lib/answerCache.js';
 import { createApp, startTestApp, type TestApp } from './helpers.js';
 
 /** Redis database reserved for these tests, so that other suites' writes do not bump our version. */
 const REDIS_URL = 'redis://127.0.0.1:6379/7';
-const fakeDeps = (extra: Partial<AppDeps> = {}) => ({ config: { redisPrefix: 'crm:' }, ...extra }) as unknown as AppDeps;
+const memoryCache = () => createAnswerCache({ redisPrefix: 'crm:', ttlSeconds: CACHE_TTL_SECONDS });
 
 describe('in-process answer cache', () => {
   it('serves a hit until the data version is bumped', async () => {
-    const cache = answerCache(fakeDeps());
+    const cache = memoryCache();
     let computed = 0;
     const compute = async () => ++computed;
     expect(await cache.getOrCompute('k', compute)).toBe(1);
@@ -22,7 +22,7 @@ describe('in-process answer cache', () => {
   });
 
   it('does not keep an answer computed while a write happened', async () => {
-    const cache = answerCache(fakeDeps());
+    const cache = memoryCache();
     let computed = 0;
     const first = await cache.getOrCompute('k', async () => {
       await cache.bumpDataVersion(); // a mutation lands during the computation
@@ -33,7 +33,7 @@ describe('in-process answer cache', () => {
   });
 
   it('concurrent misses of one key share one computation', async () => {
-    const cache = answerCache(fakeDeps());
+    const cache = memoryCache();
     let computed = 0;
     const slow = async () => {
       computed++;
@@ -44,16 +44,14 @@ describe('in-process answer cache', () => {
     expect(computed).toBe(1);
   });
 
-  it('one cache per deps object; keys ignore param order and undefined', async () => {
-    expect(answerCache(fakeDeps())).not.toBe(answerCache(fakeDeps()));
-    const deps = fakeDeps();
-    expect(answerCache(deps)).toBe(answerCache(deps));
+  it('one cache per app (a plain member of its deps); keys ignore param order and undefined', async () => {
+    expect(memoryCache()).not.toBe(memoryCache());
     expect(paramsKey({ b: 1, a: 'x', c: undefined })).toBe(paramsKey({ a: 'x', b: 1 }));
   });
 
   it('answers without the cache when Redis is down', async () => {
     const redis = new Redis({ host: '127.0.0.1', port: 1, lazyConnect: true, enableOfflineQueue: false, retryStrategy: () => null });
-    const cache = answerCache(fakeDeps({ redis }));
+    const cache = createAnswerCache({ redis, redisPrefix: 'crm:', ttlSeconds: CACHE_TTL_SECONDS });
     expect(await cache.getOrCompute('k', async () => 42)).toBe(42);
     await expect(cache.bumpDataVersion()).resolves.toBeUndefined();
     redis.disconnect();
@@ -86,10 +84,11 @@ describe('Redis answer cache across two API instances', () => {
 
   it('a write on one instance invalidates the answers cached by the other', async () => {
     await a.sql(`insert into clients (nom) values ('Premier')`);
-    await answerCache(a.deps).bumpDataVersion();
+    await a.deps.answerCache.bumpDataVersion();
     const first = (await get(b, '/dashboard/stats/')).json();
-    // Cached in Redis: instance A answers from it without querying (only the session check).
-    await a.sql(`insert into clients (nom) values ('Invisible au cache')`);
+    // Cached in Redis: instance A answers from it without querying (only the session check). The
+    // row is written behind the app's back (not through its SQL runner, which would invalidate).
+    await a.orm.em.getConnection().execute(`insert into clients (nom) values ('Invisible au cache')`);
     const hit = await a.countSql(() => get(a, '/dashboard/stats/'));
     expect(hit.result.json()).toEqual(first);
     expect(hit.statements).toHaveLength(1);

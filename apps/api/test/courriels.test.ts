@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simpleParser } from 'mailparser';
 import { loadConfig } from '../src/config.js';
-import { sql } from '../src/lib/db.js';
+import { sql } from '../src/lib/sql/runner.js';
 import { startTestApp, type RestClient, type TestApp } from './helpers.js';
 import { pdfText } from './pdf-text.js';
 

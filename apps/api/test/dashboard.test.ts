@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { answerCache } from '../src/lib/cache.js';
 import { startTestApp, type RestClient, type TestApp } from './helpers.js';
 import { seedDashboardData } from './dashboard-fixtures.js';
 
@@ -155,7 +154,7 @@ describe('dashboard/performance', () => {
 describe('dashboard: SQL statements, cache, denials', () => {
   it('runs one statement per endpoint on a miss (three for stats/; plus the session check), none on a hit', async () => {
     const endpoints = ['stats/', 'opportunites-actives/?limit=7', 'taches-a-venir/?limit=7', 'performance/'];
-    await answerCache(t.deps).bumpDataVersion();
+    await t.deps.answerCache.bumpDataVersion();
     for (const e of endpoints) {
       const miss = await t.countSql(() => alice.get(`/dashboard/${e}`));
       expect(miss.result.statusCode, e).toBe(200);
@@ -175,7 +174,7 @@ describe('dashboard: SQL statements, cache, denials', () => {
     for (let i = 0; i < 40; i++) {
       await t.sql(`insert into projets (titre, client_id) values (?, ?)`, [`Bulk ${i}`, ids.A1]);
     }
-    await answerCache(t.deps).bumpDataVersion();
+    await t.deps.answerCache.bumpDataVersion();
     const big = await t.countSql(() => admin.get('/dashboard/projets-recents/?limit=50'));
     expect(big.result.json()).toHaveLength(43);
     expect(big.statements.length).toBe(3);

@@ -48,13 +48,13 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
   const port = (smtp.server.address() as AddressInfo).port;
-  // The company shown on devis comes from the process environment (COMPANY_NAME…).
-  process.env.COMPANY_NAME = 'Atelier Numérique';
-  process.env.COMPANY_ADDRESS = '12 rue des Lilas | 69003 Lyon';
-  process.env.COMPANY_CONTACT = '04 72 00 00 00 — contact@atelier-numerique.fr';
-  process.env.COMPANY_LEGAL = 'SAS au capital de 10 000 € — SIRET 123 456 789 00012';
   t = await startTestApp({
     env: {
+      // The company shown on devis comes from the settings (COMPANY_NAME…, read by config.ts).
+      COMPANY_NAME: 'Atelier Numérique',
+      COMPANY_ADDRESS: '12 rue des Lilas | 69003 Lyon',
+      COMPANY_CONTACT: '04 72 00 00 00 — contact@atelier-numerique.fr',
+      COMPANY_LEGAL: 'SAS au capital de 10 000 € — SIRET 123 456 789 00012',
       SMTP_HOST: '127.0.0.1', SMTP_PORT: String(port), SMTP_FROM: 'Ventes <ventes@crm.test>',
       SMTP_TIMEOUT_SECONDS: '2', MAIL_RETRY_SECONDS: '1', JOBS_POLL_SECONDS: '0.5', PUBLIC_URL: 'https://crm.example.fr',
     },

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '@crm/db';
 import type { App } from '../src/app.js';
 import { hashPassword } from '../src/auth/passwords.js';
-import { sql } from '../src/lib/db.js';
+import { sql } from '../src/lib/sql/runner.js';
 import { createApp, PASSWORD } from './helpers.js';
 import { TcpProxy } from './tcpProxy.js';
 

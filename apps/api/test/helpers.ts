@@ -2,8 +2,8 @@ import type { LightMyRequestResponse } from 'fastify';
 import { createTestDatabase } from '@crm/db';
 import { createApp as createUncheckedApp, type App } from '../src/app.js';
 import { hashPassword } from '../src/auth/passwords.js';
-import { sql } from '../src/lib/db.js';
-import type { ServerPlugin } from '../src/server.js';
+import { sql } from '../src/lib/sql/runner.js';
+import type { ServerPlugin } from '../src/routes/plugin.js';
 import { validateRestAnswers } from './openapiValidator.js';
 
 export const PASSWORD = 'Secret-pass-2026';

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, initOrm, migrate, type MikroORM } from '@crm/db';
 import { loadConfig, type JobsConfig } from '../src/config.js';
 import { defineJob, enqueue, JobQueue, registerJobQueue, type AnyJobDefinition } from '../src/jobs/queue.js';
-import { sql } from '../src/lib/db.js';
+import { sql } from '../src/lib/sql/runner.js';
 
 declare module '../src/jobs/queue.js' {
   interface JobTypes {

@@ -15,7 +15,7 @@ beforeAll(async () => {
   t = await startTestApp();
   await t.user('admin', 'admin');
   admin = await t.as('admin');
-  big = t.deps.countCaches.clients.threshold + 5;
+  big = t.deps.countCache.threshold + 5;
   await t.sql(`insert into clients (nom, societe) select 'Masse ' || g, case when g % 1000 = 0 then 'Rareté' else '' end from generate_series(1, ?) g`, [big]);
 });
 afterAll(async () => t?.close());

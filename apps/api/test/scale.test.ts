@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '@crm/db';
 import type { App } from '../src/app.js';
 import { hashPassword } from '../src/auth/passwords.js';
-import { sql } from '../src/lib/db.js';
+import { sql } from '../src/lib/sql/runner.js';
 import { createApp, PASSWORD } from './helpers.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -147,7 +147,7 @@ describe('two instances on one database and one Redis', () => {
   });
 
   it('big-list counts cached on B are dropped when A writes a client', async () => {
-    const cache = b.deps.countCaches.clients;
+    const cache = b.deps.countCache;
     const key = 'test-key';
     await cache.count(key, async () => cache.threshold + 1);
     expect(await cache.count(key, async () => -1)).toBe(cache.threshold + 1); // cached

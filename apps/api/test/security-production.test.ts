@@ -6,7 +6,7 @@ import { createTestDatabase } from '@crm/db';
 import type { App } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { hashPassword } from '../src/auth/passwords.js';
-import { sql } from '../src/lib/db.js';
+import { sql } from '../src/lib/sql/runner.js';
 import { createApp, PASSWORD } from './helpers.js';
 
 /**

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LightMyRequestResponse } from 'fastify';
 import { startTestApp, type RestClient, type TestApp } from './helpers.js';
-import type { ServerPlugin } from '../src/server.js';
+import type { ServerPlugin } from '../src/routes/plugin.js';
 import { appRouter } from '../src/router.js';
 
 /**

@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createTestDatabase } from '@crm/db';
-import { createApp, type App } from '../../api/src/app.js';
-import { hashPassword } from '../../api/src/auth/passwords.js';
+import { createApp, type App } from '@crm/api';
+import { hashPassword } from '@crm/api/passwords';
 
 export const PASSWORD = 'Motdepasse-e2e-2026';
 const here = path.dirname(fileURLToPath(import.meta.url));

@@ -1,4 +1,5 @@
 export * from './choices.js';
+export * from './roles.js';
 export * from './messages.js';
 export * from './common.js';
 export * from './clients.js';

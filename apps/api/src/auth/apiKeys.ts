@@ -1,7 +1,7 @@
 import type { EntityManager } from '@crm/db';
 import { API_KEY_PREFIX_LENGTH, type Role } from '@crm/shared';
 import { encodeBase32LowerCaseNoPadding } from '@oslojs/encoding';
-import { sql, sqlOne } from '../lib/db.js';
+import { sql, sqlOne } from '../lib/sql/runner.js';
 import { hashToken } from './tokens.js';
 import type { AuthUser } from './sessions.js';
 

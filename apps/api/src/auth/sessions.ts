@@ -1,5 +1,5 @@
 import type { EntityManager } from '@crm/db';
-import { sql, sqlOne } from '../lib/db.js';
+import { sql, sqlOne } from '../lib/sql/runner.js';
 import { hashToken, randomToken } from './tokens.js';
 import type { Role } from '@crm/shared';
 

@@ -3,7 +3,7 @@ import { initOrm, migrate } from '@crm/db';
 import { passwordSchema } from '@crm/shared';
 import { resolveDatabase } from '../database.js';
 import { hashPassword } from '../auth/passwords.js';
-import { sql } from '../lib/db.js';
+import { sql } from '../lib/sql/runner.js';
 
 /**
  * Creates (or resets the password of) an admin user:

@@ -7,7 +7,7 @@ import type { z } from 'zod';
 import { resolveDatabase } from '../database.js';
 import { hashPassword } from '../auth/passwords.js';
 import type { AuthUser } from '../auth/sessions.js';
-import { sql } from '../lib/db.js';
+import { sql } from '../lib/sql/runner.js';
 import { createClient } from '../services/clients.js';
 import { createProjet } from '../services/projets.js';
 import { avancerEtape, createOpportunite } from '../services/opportunites.js';

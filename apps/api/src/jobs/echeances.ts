@@ -1,5 +1,6 @@
 import type { EntityManager } from '@crm/db';
-import { sql, today as todayUtc } from '../lib/db.js';
+import { sql } from '../lib/sql/runner.js';
+import { today as todayUtc } from '../lib/sql/values.js';
 import { signal } from '../services/notifications.js';
 import type { AppDeps } from '../deps.js';
 import { defineJob } from './queue.js';

@@ -52,7 +52,7 @@ export interface JobDefinition<N extends string, C> extends JobPolicy {
   tz?: string;
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: a list of definitions of different job names
+/** A list of definitions of different job names. */
 export type AnyJobDefinition<C> = JobDefinition<string, C>;
 
 export const defineJob = <N extends JobName, C>(def: JobDefinition<N, C>): JobDefinition<N, C> => def;

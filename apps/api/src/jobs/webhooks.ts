@@ -1,6 +1,6 @@
 import type { EntityManager } from '@crm/db';
 import type { AppDeps } from '../deps.js';
-import { sql, sqlOne } from '../lib/db.js';
+import { sql, sqlOne } from '../lib/sql/runner.js';
 import { postWebhook, signWebhook, WebhookHttpError } from '../lib/webhookHttp.js';
 import { audit } from '../services/audit.js';
 import { notify } from '../services/notifications.js';

@@ -6,7 +6,7 @@
  * Adding an endpoint — what to declare so the document stays true:
  * - tRPC procedure: `.meta({ openapi: { method, path: '/things/{id}/', tags: ['things'], summary, description? },
  *   successStatus: 201 | 204, errors: { 409: 'quand…' } })`. `successStatus` is also what the
- *   server answers (trpc.ts sets it from the meta: never set `ctx.response.status` for it).
+ *   server answers (trpc/middlewares/successStatus.ts sets it from the meta: never set `ctx.response.status` for it).
  *   Public operations say `protect: false` in `openapi` (they get `security: []`).
  * - Derived for you, do not declare: 400 (parameters or body), 401, 403 and 429 with `Retry-After`
  *   (authenticated operations: scopes, CSRF, rate limit), 404 (path parameters), 409

@@ -1,7 +1,7 @@
 /**
  * What a REST operation answers, declared once beside the procedure (tRPC `.meta({...})`) or the
  * plain route (`openApi(path, { get: { ..., errors } })`). The runtime reads `successStatus` to
- * set the HTTP status (trpc.ts); the OpenAPI document (openapiDoc.ts) reads all of it; the test
+ * set the HTTP status (trpc/middlewares/successStatus.ts); the OpenAPI document (openapiDoc.ts) reads all of it; the test
  * suite checks every REST answer against the document. See the top of openapiDoc.ts.
  */
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { activiteCreateInput, activiteListInput, activiteOutput, activitePatchInput, activiteUpdateInput, idParam, paginated } from '@crm/shared';
-import { authedProcedure, router } from '../trpc.js';
+import { router } from '../trpc/init.js';
+import { authedProcedure } from '../trpc/procedures.js';
 import { createActivite, deleteActivite, getActivite, listActivites, updateActivite } from '../services/activites.js';
 
 const tags = ['activites'];

@@ -1,12 +1,15 @@
 import { z } from 'zod';
 import { loginInput, loginOutput, passwordChangeInput, refreshInput, refreshOutput, userOutput } from '@crm/shared';
-import {
-  ACCESS_COOKIE, CSRF_COOKIE, REFRESH_COOKIE, REFRESH_COOKIE_PATH, authedProcedure, authenticate, checkCsrf, publicProcedure, router, type Context,
-} from '../trpc.js';
+import { ACCESS_COOKIE, CSRF_COOKIE, REFRESH_COOKIE, REFRESH_COOKIE_PATH } from '../auth/cookies.js';
+import { authenticate } from '../trpc/authenticate.js';
+import type { Context } from '../trpc/context.js';
+import { checkCsrf } from '../trpc/csrf.js';
+import { router } from '../trpc/init.js';
+import { authedProcedure, publicProcedure } from '../trpc/procedures.js';
 import { ApiError, fieldError, unauthorized } from '../lib/errors.js';
-import { sql, sqlOne } from '../lib/db.js';
-import { dummyVerify, hashPassword, verifyPassword } from '../auth/passwords.js';
-import { getUser, USER_COLUMNS, userOut } from '../services/users.js';
+import { dummyVerify, verifyPassword } from '../auth/passwords.js';
+import { findLoginAccount, passwordOf, setPassword } from '../services/accounts.js';
+import { getUser } from '../services/users.js';
 import { audit } from '../services/audit.js';
 
 const tags = ['auth'];
@@ -76,15 +79,10 @@ export const authRouter = router({
     .input(loginInput)
     .output(loginOutput)
     .mutation(async ({ ctx, input }) => {
-      const row = await sqlOne(
-        ctx.em,
-        `select ${USER_COLUMNS}, u.password_hash from users u where lower(u.username) = lower(?) or (u.email <> '' and lower(u.email) = lower(?))
-         order by (lower(u.username) = lower(?)) desc limit 1`,
-        [input.username, input.username, input.username],
-      );
+      const account = await findLoginAccount(ctx.em, input.username);
       // Failures count per typed name, per account (its username: typing the e-mail spends the same
       // budget) and per IP.
-      const userKeys = [...new Set([`u:${input.username.toLowerCase()}`, ...(row ? [`u:${String(row.username).toLowerCase()}`] : [])])];
+      const userKeys = [...new Set([`u:${input.username.toLowerCase()}`, ...(account ? [`u:${account.user.username.toLowerCase()}`] : [])])];
       const ipKey = `ip:${ctx.ip}`;
       const { loginMaxFailures, loginMaxFailuresPerIp } = ctx.deps.config;
       const { retryAfter, ticket } = await ctx.deps.loginLimiter.attempt([
@@ -92,24 +90,24 @@ export const authRouter = router({
         { key: ipKey, max: loginMaxFailuresPerIp },
       ]);
       if (retryAfter > 0) throw tooManyRequests(retryAfter);
-      const ok = row ? await verifyPassword(row.password_hash, input.password) : await dummyVerify(input.password);
-      if (!row || !ok || !row.is_active) {
+      const ok = account ? await verifyPassword(account.passwordHash, input.password) : await dummyVerify(input.password);
+      if (!account || !ok || !account.isActive) {
         await audit(ctx.em, {
-          userId: row?.id ?? null, action: 'login_failed', details: { username: input.username.slice(0, 150), reason: !row ? 'unknown' : !ok ? 'password' : 'inactive' }, ip: ctx.ip,
+          userId: account?.user.id ?? null, action: 'login_failed', details: { username: input.username.slice(0, 150), reason: !account ? 'unknown' : !ok ? 'password' : 'inactive' }, ip: ctx.ip,
         });
         // Same answer for an unknown user, a wrong password and an inactive account.
         throw unauthorized('error.invalid_credentials');
       }
       for (const k of userKeys) await ctx.deps.loginLimiter.reset(k);
       await ctx.deps.loginLimiter.forgive([ipKey], ticket);
-      const { sessionId, refresh } = await ctx.deps.sessions.create(ctx.em, row.id, {
+      const { sessionId, refresh } = await ctx.deps.sessions.create(ctx.em, account.user.id, {
         ip: ctx.ip,
         userAgent: String(ctx.req.headers['user-agent'] ?? ''),
       });
-      const access = await ctx.deps.tokens.signAccess(row.id, sessionId);
+      const access = await ctx.deps.tokens.signAccess(account.user.id, sessionId);
       setAuthCookies(ctx, access, refresh, sessionId);
-      await audit(ctx.em, { userId: row.id, action: 'login', details: { sessionId: sessionId.slice(0, 8) }, ip: ctx.ip });
-      return { access, refresh, user: userOut(row) };
+      await audit(ctx.em, { userId: account.user.id, action: 'login', details: { sessionId: sessionId.slice(0, 8) }, ip: ctx.ip });
+      return { access, refresh, user: account.user };
     }),
 
   refresh: publicProcedure
@@ -173,14 +171,14 @@ export const authRouter = router({
       const limitKeys = [`pwd:${ctx.user.id}`];
       const { retryAfter, ticket } = await ctx.deps.loginLimiter.attempt([{ key: limitKeys[0], max: ctx.deps.config.loginMaxFailures }]);
       if (retryAfter > 0) throw tooManyRequests(retryAfter);
-      const row = await sqlOne<{ password_hash: string; username: string }>(ctx.em, `select password_hash, username from users where id = ?`, [ctx.user.id]);
+      const row = await passwordOf(ctx.em, ctx.user.id);
       if (!row || !(await verifyPassword(row.password_hash, input.oldPassword))) {
         await audit(ctx.em, { userId: ctx.user.id, action: 'password_change_failed', ip: ctx.ip });
         throw fieldError('oldPassword', 'err.password_wrong');
       }
       await ctx.deps.loginLimiter.forgive(limitKeys, ticket);
       if (input.newPassword.toLowerCase() === row.username.toLowerCase()) throw fieldError('newPassword', 'err.password_username');
-      await sql(ctx.em, `update users set password_hash = ?, date_modification = now() where id = ?`, [await hashPassword(input.newPassword), ctx.user.id]);
+      await setPassword(ctx.em, ctx.user.id, input.newPassword);
       const revoked = await ctx.deps.sessions.revokeUser(ctx.em, ctx.user.id, 'password_change', ctx.sessionId);
       await ctx.deps.sessionCache.invalidate(revoked);
       await audit(ctx.em, { userId: ctx.user.id, action: 'password_change', details: { revokedSessions: revoked.length }, ip: ctx.ip });

@@ -1,6 +1,7 @@
 import { calendarFeedOutput, calendarFeedStatus } from '@crm/shared';
 import { z } from 'zod';
-import { authedProcedure, router } from '../trpc.js';
+import { router } from '../trpc/init.js';
+import { authedProcedure } from '../trpc/procedures.js';
 import { calendarStatus, createCalendarFeed, revokeCalendarFeed } from '../services/calendar.js';
 
 const tags = ['calendrier'];

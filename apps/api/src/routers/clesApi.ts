@@ -1,11 +1,12 @@
 import { apiKeyCreatedOutput, apiKeyCreateInput, apiKeyListInput, apiKeyOutput, apiKeySettings, idParam, paginated } from '@crm/shared';
 import { z } from 'zod';
-import { adminProcedure, authedProcedure, router } from '../trpc.js';
+import { router } from '../trpc/init.js';
+import { adminProcedure, authedProcedure } from '../trpc/procedures.js';
 import { apiKeySettings as readSettings, createApiKey, getApiKey, listApiKeys, revokeApiKey, setApiKeySettings } from '../services/apiKeys.js';
 
 const tags = ['cles-api'];
 
-// API keys cannot manage API keys: `clesApi` is not a scope family (see procedureNeed in trpc.ts).
+// API keys cannot manage API keys: `clesApi` is not a scope family (see procedureNeed in trpc/accessNeed.ts).
 export const clesApiRouter = router({
   list: authedProcedure
     .meta({ openapi: { method: 'GET', path: '/cles-api/', tags, summary: "Clés d'API (toutes pour un admin, les siennes sinon)" } })

@@ -2,8 +2,10 @@ import { z } from 'zod';
 import {
   clientCreateInput, clientDetailOutput, clientListInput, clientOutput, clientPatchInput, clientUpdateInput, idParam, paginated, queryBool,
 } from '@crm/shared';
-import { authedProcedure, router, staffProcedure } from '../trpc.js';
-import { createClient, deleteClient, getClient, listClients, updateClient } from '../services/clients.js';
+import { router } from '../trpc/init.js';
+import { authedProcedure, staffProcedure } from '../trpc/procedures.js';
+import { createClient, deleteClient, updateClient } from '../services/clients.js';
+import { getClient, listClients } from '../services/clients/queries.js';
 
 const tags = ['clients'];
 

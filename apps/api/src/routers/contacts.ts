@@ -3,7 +3,8 @@ import {
   contactCreateInput, contactListInput, contactOfClientCreateInput, contactOutput, contactPatchInput, contactSubListInput, contactUpdateInput,
   idParam, paginated,
 } from '@crm/shared';
-import { authedProcedure, router, staffProcedure } from '../trpc.js';
+import { router } from '../trpc/init.js';
+import { authedProcedure, staffProcedure } from '../trpc/procedures.js';
 import { createContact, deleteContact, getContact, listContacts, listContactsOfClient, updateContact } from '../services/contacts.js';
 
 const tags = ['contacts'];

@@ -1,5 +1,6 @@
 import { courrielDetailOutput, courrielListInput, courrielOutput, idParam, paginated } from '@crm/shared';
-import { adminProcedure, router } from '../trpc.js';
+import { router } from '../trpc/init.js';
+import { adminProcedure } from '../trpc/procedures.js';
 import { getCourriel, listCourriels } from '../services/courriels/queries.js';
 
 const tags = ['courriels'];

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import {
   devisCreateInput, devisListInput, devisOutput, devisPatchInput, devisSubListInput, devisUpdateInput, idParam, paginated,
 } from '@crm/shared';
-import { authedProcedure, router, staffProcedure } from '../trpc.js';
+import { router } from '../trpc/init.js';
+import { authedProcedure, staffProcedure } from '../trpc/procedures.js';
 import {
   createDevis, deleteDevis, getDevis, listDevis, listDevisOfOpportunite, nouvelleVersion, updateDevis,
 } from '../services/devis.js';

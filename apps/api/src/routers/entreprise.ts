@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { authedProcedure, router } from '../trpc.js';
-import { companyInfo } from '../services/devisDocuments.js';
+import { router } from '../trpc/init.js';
+import { authedProcedure } from '../trpc/procedures.js';
 
 const entrepriseOutput = z.object({
   nom: z.string(),
@@ -16,8 +16,8 @@ export const entrepriseRouter = router({
     .meta({ openapi: { method: 'GET', path: '/entreprise/', tags: ['devis'], summary: 'Vendeur affiché sur les devis (COMPANY_*)' } })
     .input(z.object({}).optional())
     .output(entrepriseOutput)
-    .query(() => {
-      const c = companyInfo();
+    .query(({ ctx }) => {
+      const c = ctx.deps.config.company;
       return { ...c, aConfigurer: c.nom === 'CRM' || c.adresse.length === 0 || !c.mentions };
     }),
 });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { publicProcedure, router } from '../trpc.js';
+import { router } from '../trpc/init.js';
+import { publicProcedure } from '../trpc/procedures.js';
 import { redisHealth } from '../lib/redis.js';
 
 export const healthRouter = router({

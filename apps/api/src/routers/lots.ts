@@ -1,5 +1,6 @@
 import { clientLotInput, lotOutput, opportuniteLotInput, projetLotInput, tacheLotInput } from '@crm/shared';
-import { authedProcedure, router } from '../trpc.js';
+import { router } from '../trpc/init.js';
+import { authedProcedure } from '../trpc/procedures.js';
 import { lotClients, lotOpportunites, lotProjets, lotTaches } from '../services/lots.js';
 
 const DESCRIPTION =

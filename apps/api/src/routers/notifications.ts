@@ -1,6 +1,7 @@
 import { notificationIdInput, notificationListInput, notificationOutput, paginated, toutLuOutput } from '@crm/shared';
 import { z } from 'zod';
-import { authedProcedure, router } from '../trpc.js';
+import { router } from '../trpc/init.js';
+import { authedProcedure } from '../trpc/procedures.js';
 import { listNotifications, markAllRead, markRead } from '../services/notifications.js';
 
 const tags = ['notifications'];

@@ -3,8 +3,9 @@ import {
   avancerEtapeInput, idParam, opportuniteColonneOutput, opportuniteColonnesInput, opportuniteCreateInput, opportuniteListInput, opportuniteOutput, opportunitePatchInput,
   opportuniteSubListInput, opportuniteUpdateInput, paginated,
 } from '@crm/shared';
-import { authedProcedure, router, staffProcedure } from '../trpc.js';
-import { cachedForUser } from '../lib/cache.js';
+import { router } from '../trpc/init.js';
+import { authedProcedure, staffProcedure } from '../trpc/procedures.js';
+import { cachedForUser } from '../services/cachedAnswers.js';
 import { opportuniteColonnes } from '../services/colonnes.js';
 import {
   avancerEtape, createOpportunite, deleteOpportunite, getOpportunite, listOpportunites, listOpportunitesOfClient, updateOpportunite,
@@ -25,7 +26,7 @@ export const opportunitesRouter = router({
     .input(opportuniteColonnesInput)
     .output(z.array(opportuniteColonneOutput))
     .query(({ ctx, input }) =>
-      cachedForUser(ctx.deps, ctx.user, 'opportunites.colonnes', input, () => opportuniteColonnes(ctx.em, ctx.user, input))),
+      cachedForUser(ctx.deps.answerCache, ctx.user, 'opportunites.colonnes', input, () => opportuniteColonnes(ctx.em, ctx.user, input))),
 
   byClient: authedProcedure
     .meta({ openapi: { method: 'GET', path: '/clients/{id}/opportunites/', tags: ['clients', ...tags], summary: "Liste des opportunités d'un client" } })

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import {
   idParam, paginated, projetCreateInput, projetListInput, projetOutput, projetPatchInput, projetSubListInput, projetUpdateInput,
 } from '@crm/shared';
-import { authedProcedure, router, staffProcedure } from '../trpc.js';
+import { router } from '../trpc/init.js';
+import { authedProcedure, staffProcedure } from '../trpc/procedures.js';
 import { createProjet, deleteProjet, getProjet, listProjets, listProjetsOfClient, updateProjet } from '../services/projets.js';
 
 const tags = ['projets'];

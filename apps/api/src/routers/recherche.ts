@@ -1,5 +1,6 @@
 import { rechercheInput, rechercheOutput } from '@crm/shared';
-import { authedProcedure, router } from '../trpc.js';
+import { router } from '../trpc/init.js';
+import { authedProcedure } from '../trpc/procedures.js';
 import { recherche } from '../services/recherche.js';
 
 const tags = ['recherche'];

@@ -2,8 +2,9 @@ import { z } from 'zod';
 import {
   idParam, paginated, tacheColonneOutput, tacheColonnesInput, tacheCreateInput, tacheListInput, tacheOutput, tachePatchInput, tacheSubListInput, tacheUpdateInput,
 } from '@crm/shared';
-import { authedProcedure, router, staffProcedure } from '../trpc.js';
-import { cachedForUser } from '../lib/cache.js';
+import { router } from '../trpc/init.js';
+import { authedProcedure, staffProcedure } from '../trpc/procedures.js';
+import { cachedForUser } from '../services/cachedAnswers.js';
 import { tacheColonnes } from '../services/colonnes.js';
 import {
   completeTache, createTache, deleteTache, getTache, listTaches, listTachesOfClient, listTachesOfProjet, updateTache,
@@ -26,7 +27,7 @@ export const tachesRouter = router({
     .query(({ ctx, input }) => {
       // `assigneA=me` depends on who asks, not only on their visibility scope.
       const params = { ...input, assigneA: input.assigneA === 'me' ? ctx.user.id : input.assigneA };
-      return cachedForUser(ctx.deps, ctx.user, 'taches.colonnes', params, () => tacheColonnes(ctx.em, ctx.user, input));
+      return cachedForUser(ctx.deps.answerCache, ctx.user, 'taches.colonnes', params, () => tacheColonnes(ctx.em, ctx.user, input));
     }),
 
   byProjet: authedProcedure

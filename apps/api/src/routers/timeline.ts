@@ -1,5 +1,6 @@
 import { timelineInput, timelinePage } from '@crm/shared';
-import { authedProcedure, router } from '../trpc.js';
+import { router } from '../trpc/init.js';
+import { authedProcedure } from '../trpc/procedures.js';
 import { timeline } from '../services/timeline.js';
 
 const description =

@@ -1,5 +1,6 @@
 import { idParam, paginated, userCreateInput, userListInput, userOutput, userPatchInput } from '@crm/shared';
-import { adminProcedure, authedProcedure, router } from '../trpc.js';
+import { router } from '../trpc/init.js';
+import { adminProcedure, authedProcedure } from '../trpc/procedures.js';
 import { createUser, getUser, listUsers, patchUser } from '../services/users.js';
 import { audit } from '../services/audit.js';
 

@@ -2,7 +2,8 @@ import {
   id, idParam, paginated, webhookCreateInput, webhookDeliveryListInput, webhookDeliveryOutput, webhookListInput, webhookOutput, webhookPatchInput,
 } from '@crm/shared';
 import { z } from 'zod';
-import { adminProcedure, router } from '../trpc.js';
+import { router } from '../trpc/init.js';
+import { adminProcedure } from '../trpc/procedures.js';
 import { createWebhook, deleteWebhook, getWebhook, listDeliveries, listWebhooks, patchWebhook, replayDelivery } from '../services/webhooks.js';
 
 const tags = ['webhooks'];

@@ -1,4 +1,4 @@
-import type { ServerPlugin } from '../server.js';
+import type { ServerPlugin } from './plugin.js';
 import { notFound } from '../lib/errors.js';
 import { calendarFeed } from '../services/calendar.js';
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { id } from '@crm/shared';
-import type { ServerPlugin } from '../server.js';
-import { authenticate } from '../trpc.js';
+import type { ServerPlugin } from './plugin.js';
+import { authenticate } from '../trpc/authenticate.js';
 import { forbidden } from '../lib/errors.js';
 import { parseOr400 } from '../lib/validation.js';
 import { getPieceJointe } from '../services/courriels/queries.js';

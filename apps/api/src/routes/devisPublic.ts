@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { TRPCError } from '@trpc/server';
-import type { ServerPlugin } from '../server.js';
+import type { ServerPlugin } from './plugin.js';
 import { MemoryFailureLimiter, RedisFailureLimiter, type FailureLimiter } from '../auth/rateLimit.js';
 import { ApiError } from '../lib/errors.js';
 import { langFromHeader, translate } from '../lib/i18n.js';
@@ -52,7 +52,7 @@ export const devisPublicRoutes: ServerPlugin = async (app, deps, { createContext
         const ctx = createContext({ req, res: reply });
         const token = tokenOf(req);
         const lang = langFromHeader(req.headers['accept-language']);
-        const page = devisPage(await viewPublicDevis(ctx.em, token, req.ip), base(token), translate(lang, 'err.bon_pour_accord'));
+        const page = devisPage(await viewPublicDevis(ctx.em, deps.config.company, token, req.ip), base(token), translate(lang, 'err.bon_pour_accord'));
         return reply.code(400).type('text/html; charset=utf-8').send(page);
       }
       throw error; // the server's handler: contract shape
@@ -62,13 +62,13 @@ export const devisPublicRoutes: ServerPlugin = async (app, deps, { createContext
 
     scope.get('/api/public/devis/:token/', async (req, reply) => {
       const token = tokenOf(req);
-      const devis = await viewPublicDevis(em(req, reply), token, req.ip);
+      const devis = await viewPublicDevis(em(req, reply), deps.config.company, token, req.ip);
       if (wantsHtml(req)) return reply.type('text/html; charset=utf-8').send(devisPage(devis, base(token)));
       return reply.type('application/json; charset=utf-8').send(JSON.stringify(devis));
     });
 
     scope.get('/api/public/devis/:token/pdf/', async (req, reply) => {
-      const { pdf, filename } = await publicDevisPdf(em(req, reply), tokenOf(req));
+      const { pdf, filename } = await publicDevisPdf(em(req, reply), deps.config.company, tokenOf(req));
       return reply.header('content-type', 'application/pdf').header('content-disposition', `inline; filename="${filename}"`).send(pdf);
     });
 
@@ -79,10 +79,10 @@ export const devisPublicRoutes: ServerPlugin = async (app, deps, { createContext
       let devis;
       if (statut === 'accepte') {
         const input = parseOr400(accepterInput, form ? { nom: body.nom, bonPourAccord: body.bonPourAccord === 'true' || body.bonPourAccord === 'on' } : body);
-        devis = await answerPublicDevis(em(req, reply), token, { statut, nom: input.nom }, req.ip);
+        devis = await answerPublicDevis(em(req, reply), deps.config.company, token, { statut, nom: input.nom }, req.ip);
       } else {
         const input = parseOr400(refuserInput, form ? { motif: body.motif || undefined } : body);
-        devis = await answerPublicDevis(em(req, reply), token, { statut, motif: input.motif || undefined }, req.ip);
+        devis = await answerPublicDevis(em(req, reply), deps.config.company, token, { statut, motif: input.motif || undefined }, req.ip);
       }
       if (wantsHtml(req)) return reply.type('text/html; charset=utf-8').send(devisPage(devis, base(token)));
       return reply.type('application/json; charset=utf-8').send(JSON.stringify(devis));

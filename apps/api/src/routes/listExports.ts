@@ -1,8 +1,8 @@
 import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { idParam } from '@crm/shared';
-import type { ServerPlugin } from '../server.js';
-import { authenticate } from '../trpc.js';
+import type { ServerPlugin } from './plugin.js';
+import { authenticate } from '../trpc/authenticate.js';
 import { EXPORT_CONTENT_TYPES } from '../lib/exports.js';
 import { streamTable } from '../lib/tableStream.js';
 import { parseOr400, queryValues } from '../lib/validation.js';

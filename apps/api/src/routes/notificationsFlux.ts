@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
-import type { ServerPlugin } from '../server.js';
-import { authenticate } from '../trpc.js';
+import type { ServerPlugin } from './plugin.js';
+import { authenticate } from '../trpc/authenticate.js';
 import { countUnread } from '../services/notifications.js';
 
 const HEARTBEAT_MS = 25_000;

@@ -5,7 +5,9 @@ import { activiteCreateInput, activiteListInput, activitePatchInput } from '@crm
 import type { z } from 'zod';
 import type { AuthUser } from '../auth/sessions.js';
 import { ApiError, badRequest, notFound } from '../lib/errors.js';
-import { ISO_UTC, sql, sqlOne, Where } from '../lib/db.js';
+import { sql, sqlOne } from '../lib/sql/runner.js';
+import { ISO_UTC } from '../lib/sql/values.js';
+import { Where } from '../lib/sql/where.js';
 import { renderMarkdown } from '../lib/markdown.js';
 import { contactName } from './contacts.js';
 import { addSearch, getResource, listResource, userName, type Resource, type Row } from './listing.js';
@@ -129,7 +131,7 @@ export async function updateActivite(em: EntityManager, user: AuthUser, id: numb
     await checkLinks(tem, user, client, links, client !== cur.client_id);
     const a = await tem.findOneOrFail(Activite, id);
     const { date, ...rest } = input;
-    for (const [k, v] of Object.entries(rest)) if (v !== undefined) (a as any)[k] = v;
+    tem.assign(a, rest, { ignoreUndefined: true });
     if (date !== undefined) a.date = new Date(date);
     a.dateModification = new Date();
     await tem.flush();

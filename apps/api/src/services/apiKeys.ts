@@ -5,7 +5,9 @@ import type { apiKeyListInput } from '@crm/shared';
 import type { AuthUser } from '../auth/sessions.js';
 import { newApiKeySecret } from '../auth/apiKeys.js';
 import { ApiError, fieldError, notFound } from '../lib/errors.js';
-import { iso, sql, sqlOne, textArray, Where } from '../lib/db.js';
+import { sql, sqlOne } from '../lib/sql/runner.js';
+import { iso, textArray } from '../lib/sql/values.js';
+import { Where } from '../lib/sql/where.js';
 import { addSearch, getResource, listResource, userName, type Resource, type Row } from './listing.js';
 import { audit } from './audit.js';
 

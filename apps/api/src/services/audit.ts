@@ -1,5 +1,5 @@
 import type { EntityManager } from '@crm/db';
-import { sql } from '../lib/db.js';
+import { sql } from '../lib/sql/runner.js';
 
 /** Sensitive actions (logins, failures, revocations, deletions, user changes) go to audit_log. */
 export async function audit(

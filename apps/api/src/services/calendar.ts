@@ -1,7 +1,8 @@
 import type { EntityManager } from '@crm/db';
 import { LABELS } from '@crm/shared';
 import { hashToken, randomToken } from '../auth/tokens.js';
-import { day, sql, sqlOne } from '../lib/db.js';
+import { sql, sqlOne } from '../lib/sql/runner.js';
+import { day } from '../lib/sql/values.js';
 import { renderCalendar, type IcsEvent } from '../lib/ical.js';
 import type { AuthUser } from '../auth/sessions.js';
 import { audit } from './audit.js';

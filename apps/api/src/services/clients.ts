@@ -1,115 +1,19 @@
 import type { EntityManager } from '@crm/db';
 import { Client } from '@crm/db';
-import type { ClientDetailOut, ClientOut, Page } from '@crm/shared';
-import { clientCreateInput, clientListInput, clientPatchInput } from '@crm/shared';
+import type { ClientDetailOut, clientCreateInput, clientPatchInput } from '@crm/shared';
 import type { z } from 'zod';
 import type { AuthUser } from '../auth/sessions.js';
 import { conflict, fieldError, forbidden, notFound } from '../lib/errors.js';
 import { resolveRefs } from './refs.js';
-import { countCacheOf, ISO_UTC, lockRow, money, orderBy, sql, sqlOne, Where } from '../lib/db.js';
+import { lockRow, sql } from '../lib/sql/runner.js';
+import { assertClientVisible, getClient } from './clients/queries.js';
 import { idArray } from './kanban.js';
-import { addSearch, runList, type Resource } from './listing.js';
-import { scopeByClient, seesAll } from './visibility.js';
+import { seesAll } from './visibility.js';
 import { recordEvent, resumes, userNames } from './evenements.js';
 import { notify } from './notifications.js';
 
-type ListInput = z.infer<typeof clientListInput>;
 type CreateInput = z.infer<typeof clientCreateInput>;
 type PatchInput = Omit<z.infer<typeof clientPatchInput>, 'id'>;
-
-const ORDER_COLUMNS = { nom: 'c.nom', societe: 'c.societe', dateCreation: 'c.date_creation', dateModification: 'c.date_modification' };
-
-const COLUMNS = `c.id, c.nom, c.societe, c.email, c.telephone, c.notes, c.categorie, c.responsable_id,
-         coalesce(nullif(btrim(u.first_name || ' ' || u.last_name), ''), u.username) as responsable_nom,
-         ${ISO_UTC('c.date_creation')} as date_creation, ${ISO_UTC('c.date_modification')} as date_modification`;
-const FROM = 'from clients c left join users u on u.id = c.responsable_id';
-const SELECT = `select ${COLUMNS} ${FROM}`;
-const DEFAULT_ORDER = 'c.date_creation desc, c.id desc';
-
-type Row = Record<string, any>;
-
-function toOut(r: Row): ClientOut {
-  return {
-    id: r.id,
-    nom: r.nom,
-    societe: r.societe,
-    email: r.email,
-    telephone: r.telephone,
-    notes: r.notes,
-    categorie: r.categorie,
-    responsable: r.responsable_id,
-    responsableNom: r.responsable_nom ?? null,
-    dateCreation: r.date_creation,
-    dateModification: r.date_modification,
-  };
-}
-
-/** Adds the accent/case-insensitive search on nom, societe, email (matches the trigram index). */
-export function clientSearch(where: Where, search: string | undefined, alias = 'c'): Where {
-  return addSearch(where, search, `${alias}.recherche`);
-}
-
-/** The list's filters, search and visibility (its pages and its export). */
-export function clientFilters(user: AuthUser, input: Omit<ListInput, 'page' | 'pageSize'>): Where {
-  const where = scopeByClient(new Where(), user);
-  clientSearch(where, input.search);
-  if (input.categorie !== undefined) where.add('c.categorie = ?', input.categorie);
-  if (input.responsable !== undefined) where.add('c.responsable_id = ?', input.responsable);
-  return where;
-}
-
-/** How clients are read (the list's export streams every page of it). */
-export const CLIENT_RESOURCE: Resource<ClientOut> = {
-  from: FROM,
-  countFrom: 'from clients c',
-  alias: 'c',
-  table: 'clients',
-  columns: COLUMNS,
-  orderColumns: ORDER_COLUMNS,
-  defaultOrder: DEFAULT_ORDER,
-  map: toOut,
-};
-
-export async function listClients(em: EntityManager, user: AuthUser, input: ListInput): Promise<Page<ClientOut>> {
-  // Two statements whatever the page size: the count (a big one from the count cache, see
-  // CountCache) and the page, users joined (no N+1).
-  return runList(em, {
-    ...CLIENT_RESOURCE,
-    where: clientFilters(user, input),
-    order: orderBy(input.ordering, ORDER_COLUMNS, DEFAULT_ORDER),
-    page: input.page,
-    pageSize: input.pageSize,
-  });
-}
-
-/** Throws 404 unless the client exists and the user may see it. */
-export async function assertClientVisible(em: EntityManager, user: AuthUser, id: number): Promise<void> {
-  const where = scopeByClient(new Where().add('c.id = ?', id), user);
-  const row = await sqlOne(em, `select 1 from clients c ${where}`, where.params);
-  if (!row) throw notFound();
-}
-
-export async function getClient(em: EntityManager, user: AuthUser, id: number): Promise<ClientDetailOut> {
-  const where = scopeByClient(new Where().add('c.id = ?', id), user);
-  const row = await sqlOne(
-    em,
-    `select x.*,
-       (select coalesce(sum(o.montant), 0) from opportunites o where o.client_id = x.id and o.resultat = 'gagnee') as valeur_client,
-       (select coalesce(sum(round(o.montant * o.probabilite / 100.0, 2)), 0) from opportunites o where o.client_id = x.id and o.etape <> 'conclusion') as pipeline_pondere,
-       (select count(*)::int from projets p where p.client_id = x.id and p.statut <> 'termine') as nb_projets_actifs,
-       (select count(*)::int from opportunites o where o.client_id = x.id and o.etape <> 'conclusion') as nb_opportunites_actives
-     from (${SELECT} ${where}) x`,
-    where.params,
-  );
-  if (!row) throw notFound();
-  return {
-    ...toOut(row),
-    valeurClient: money(row.valeur_client),
-    pipelinePondere: money(row.pipeline_pondere),
-    nbProjetsActifs: row.nb_projets_actifs,
-    nbOpportunitesActives: row.nb_opportunites_actives,
-  };
-}
 
 /**
  * A commercial may only own their clients; admins and managers may assign anyone. A commercial
@@ -128,15 +32,7 @@ export async function createClient(em: EntityManager, user: AuthUser, input: Cre
   await checkResponsable(em, user, input.responsable);
   const responsable = input.responsable === undefined ? user.id : input.responsable;
   const id = await em.transactional(async (tem) => {
-    const client = tem.create(Client, {
-      nom: input.nom,
-      societe: input.societe,
-      email: input.email,
-      telephone: input.telephone,
-      notes: input.notes,
-      categorie: input.categorie,
-      responsable,
-    });
+    const client = tem.create(Client, { ...input, responsable });
     await tem.flush();
     await recordEvent(tem, { type: 'client_cree', client: client.id, auteur: user.id, resume: resumes.clientCree(client.nom) });
     await notifyClientAttribue(tem, user, client.id, client.nom, responsable);
@@ -163,7 +59,7 @@ export async function updateClient(em: EntityManager, user: AuthUser, id: number
     const client = await tem.findOneOrFail(Client, id);
     const { responsable, ...rest } = input;
     const before = client.responsable ?? null;
-    for (const [k, v] of Object.entries(rest)) if (v !== undefined) (client as any)[k] = v;
+    tem.assign(client, rest, { ignoreUndefined: true });
     if (responsable !== undefined) client.responsable = responsable;
     client.dateModification = new Date();
     await tem.flush();
@@ -216,6 +112,4 @@ export async function deleteClient(em: EntityManager, user: AuthUser, id: number
     else if (!cascade) throw conflict('error.client_has_children');
     else await purgeClients(tem, [id]);
   });
-  // Raw SQL (no entity events): the cached big-list counts are stale now that it is committed.
-  countCacheOf(em, 'clients')?.invalidate();
 }

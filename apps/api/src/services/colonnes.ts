@@ -2,8 +2,9 @@ import type { EntityManager } from '@crm/db';
 import type { OpportuniteColonneOut, TacheColonneOut } from '@crm/shared';
 import { ETAPES, TACHE_STATUTS } from '@crm/shared';
 import type { AuthUser } from '../auth/sessions.js';
-import { sql, today } from '../lib/db.js';
-import { VALEUR_PONDEREE_CENTIMES_SQL } from './dashboard.js';
+import { sql } from '../lib/sql/runner.js';
+import { today } from '../lib/sql/values.js';
+import { VALEUR_PONDEREE_CENTIMES_SQL } from './valeurPonderee.js';
 import { opportuniteFilters } from './opportunites.js';
 import { tacheFilters } from './taches.js';
 

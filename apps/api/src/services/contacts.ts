@@ -5,7 +5,9 @@ import { contactCreateInput, contactListInput, contactPatchInput } from '@crm/sh
 import type { z } from 'zod';
 import type { AuthUser } from '../auth/sessions.js';
 import { notFound } from '../lib/errors.js';
-import { ISO_UTC, sql, sqlOne, Where } from '../lib/db.js';
+import { sql, sqlOne } from '../lib/sql/runner.js';
+import { ISO_UTC } from '../lib/sql/values.js';
+import { Where } from '../lib/sql/where.js';
 import { addSearch, getResource, listResource, type Resource, type Row } from './listing.js';
 import { resolveRefs, visibleParent } from './refs.js';
 import { scopeByClient } from './visibility.js';
@@ -113,7 +115,7 @@ export async function updateContact(em: EntityManager, user: AuthUser, id: numbe
       await demoteOtherPrincipal(tem, client, id);
     }
     const contact = await tem.findOneOrFail(Contact, id);
-    for (const [k, v] of Object.entries(input)) if (v !== undefined) (contact as any)[k] = v;
+    tem.assign(contact, input, { ignoreUndefined: true });
     contact.dateModification = new Date();
     await tem.flush();
     if (clientChanged) await sql(tem, 'update devis set contact_id = null where contact_id = ?', [id]);

@@ -1,13 +1,16 @@
 import type { EntityManager } from '@crm/db';
 import type { ClientOut, DashboardPerformance, DashboardStats, OpportuniteOut, ProjetOut, TacheOut } from '@crm/shared';
 import type { AuthUser } from '../auth/sessions.js';
-import { money, sql, sqlOne, today, Where } from '../lib/db.js';
-import { listClients } from './clients.js';
+import { sql, sqlOne } from '../lib/sql/runner.js';
+import { money, today } from '../lib/sql/values.js';
+import { Where } from '../lib/sql/where.js';
+import { listClients } from './clients/queries.js';
 import { listProjets } from './projets.js';
 import { type Row } from './listing.js';
 import { OPPORTUNITE_RESOURCE } from './opportunites.js';
 import { TACHE_RESOURCE } from './taches.js';
-import { scopeByClient, scopeTaches, seesAll } from './visibility.js';
+import { VALEUR_PONDEREE_CENTIMES_SQL } from './valeurPonderee.js';
+import { scopeByClient, scopeByClientId, scopeTaches, seesAll, tachesScopeParts } from './visibility.js';
 
 /**
  * The dashboard, scoped to what the caller may see, computed in SQL: one statement per endpoint
@@ -25,16 +28,6 @@ export function tauxConversion(gagnees: number, perdues: number): number {
   const closed = gagnees + perdues;
   return closed === 0 ? 0 : Math.round((gagnees * 10_000) / closed) / 10_000;
 }
-
-/** Valeur pondérée of one opportunity in SQL, to the cent (as on the opportunity itself). */
-export const VALEUR_PONDEREE_SQL = (o: string) => `round(${o}.montant * ${o}.probabilite / 100.0, 2)`;
-
-/**
- * Weighted value of one opportunity in integer cents, from `montant_centimes` (generated column,
- * `montant * 100`): round(m * p / 100) half away from zero, exactly `VALEUR_PONDEREE_SQL` × 100
- * since montant >= 0 and 0 <= probabilite <= 100 (check constraints), in bigint arithmetic.
- */
-export const VALEUR_PONDEREE_CENTIMES_SQL = (o: string) => `(${o}.montant_centimes * ${o}.probabilite + 50) / 100`;
 
 /**
  * A select-list item that keeps its statement in one backend process: `set_config` is PARALLEL
@@ -105,23 +98,13 @@ async function opportunitesCounts(em: EntityManager, user: AuthUser): Promise<Ro
     );
   }
   const open = ` filter (where o.etape <> 'conclusion')`;
-  const where = scopeByClientIds(new Where(), user, 'o.client_id');
+  const where = scopeByClientId(new Where(), user, 'o.client_id', 'array');
   return sqlOne(
     em,
     `select ${ONE_PROCESS}, count(*)::int as total_opportunites, count(*)${open}::int as ouvertes, ${sums(open)}
        from opportunites o ${where}`,
     where.params,
   );
-}
-
-/**
- * The rows `scopeByClient` keeps (those of the clients the user is responsable of), as a test on the
- * table's own `client_id` against the array of those clients' ids: PostgreSQL then reads them with
- * an index-only scan of the `client_id` index instead of hashing the whole table against clients.
- */
-function scopeByClientIds(where: Where, user: AuthUser, clientIdColumn: string): Where {
-  if (!seesAll(user)) where.add(`${clientIdColumn} = any(array(select id from clients where responsable_id = ?))`, user.id);
-  return where;
 }
 
 /**
@@ -141,8 +124,7 @@ async function tachesCounts(em: EntityManager, user: AuthUser): Promise<Row | un
       [now],
     );
   }
-  const assigned = new Where().add('t.assigne_a_id = ?', user.id);
-  const onTheirClients = scopeByClientIds(new Where(), user, 't.client_id').add('t.assigne_a_id is distinct from ?', user.id);
+  const [assigned, onTheirClients] = tachesScopeParts(user);
   return sqlOne(
     em,
     `select ${ONE_PROCESS}, coalesce(sum(n), 0)::int as total_taches, coalesce(sum(en_retard), 0)::int as taches_en_retard from (

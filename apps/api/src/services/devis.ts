@@ -5,7 +5,9 @@ import { computeDevisTotals, DEFAULT_TVA, devisCreateInput, devisListInput, devi
 import type { z } from 'zod';
 import type { AuthUser } from '../auth/sessions.js';
 import { conflict, fieldError, notFound } from '../lib/errors.js';
-import { countCacheOf, centsToDecimal, iso, lockRow, money, sql, sqlOne, toCents, Where } from '../lib/db.js';
+import { lockRow, sql, sqlOne } from '../lib/sql/runner.js';
+import { centsToDecimal, iso, money, toCents } from '../lib/sql/values.js';
+import { Where } from '../lib/sql/where.js';
 import { addSearch, getResource, listResource, type Resource, type Row } from './listing.js';
 import { resolveRefs, visibleParent } from './refs.js';
 import { scopeByClient, seesAll } from './visibility.js';
@@ -237,7 +239,5 @@ export async function nouvelleVersion(em: EntityManager, user: AuthUser, id: num
 export async function deleteDevis(em: EntityManager, user: AuthUser, id: number): Promise<void> {
   const where = scopeByClient(new Where().add('d.id = ?', id), user);
   const gone = await sql(em, `delete from devis where id = (select d.id ${FROM} ${where}) returning id`, where.params);
-  // Raw SQL (no entity events): cached list counts are stale now that it is committed.
-  countCacheOf(em, 'devis')?.invalidate();
   if (!gone.length) throw notFound();
 }

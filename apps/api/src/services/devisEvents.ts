@@ -1,7 +1,8 @@
 import type { EntityManager } from '@crm/db';
 import type { DevisStatut } from '@crm/shared';
 import type { AuthUser } from '../auth/sessions.js';
-import { money, sqlOne } from '../lib/db.js';
+import { sqlOne } from '../lib/sql/runner.js';
+import { money } from '../lib/sql/values.js';
 import { recordEvent, resumes } from './evenements.js';
 import { notify } from './notifications.js';
 

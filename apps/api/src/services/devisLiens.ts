@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { EntityManager } from '@crm/db';
-import { sql, sqlOne } from '../lib/db.js';
+import { sql, sqlOne } from '../lib/sql/runner.js';
 
 /**
  * Public links of devis (the page a client opens from the e-mail). The token is 256 random bits;

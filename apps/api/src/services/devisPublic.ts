@@ -2,11 +2,14 @@ import type { EntityManager } from '@crm/db';
 import { z } from 'zod';
 import { optionalText, requiredText, type DevisLigneIn, type DevisStatut } from '@crm/shared';
 import { notFound } from '../lib/errors.js';
-import { iso, sql } from '../lib/db.js';
+import { sql } from '../lib/sql/runner.js';
+import { iso } from '../lib/sql/values.js';
 import { audit } from './audit.js';
 import { devisStatutChanged } from './devisEvents.js';
 import { emitDevisEvent } from './webhooks.js';
-import { companyInfo, dateValidite, loadDevisDocumentById, renderDevisPdf, type DevisDocument } from './devisDocuments.js';
+import type { CompanyInfo } from '../config.js';
+import { dateValidite, devisFilename, loadDevisDocumentById, type DevisDocument } from './devis/document.js';
+import { renderDevisPdf } from './devis/pdf.js';
 import { resolvePublicLink } from './devisLiens.js';
 
 /**
@@ -40,8 +43,7 @@ export interface PublicDevis {
   pdf: string;
 }
 
-function toPublic(doc: DevisDocument, token: string): PublicDevis {
-  const company = companyInfo();
+function toPublic(doc: DevisDocument, token: string, company: CompanyInfo): PublicDevis {
   return {
     numero: doc.numero,
     version: doc.version,
@@ -69,7 +71,7 @@ async function devisOf(em: EntityManager, token: string, forUpdate = false): Pro
 }
 
 /** GET: the devis; the first view of an `envoye` devis records `consulte` and `dateConsultation`. */
-export async function viewPublicDevis(em: EntityManager, token: string, ip: string): Promise<PublicDevis> {
+export async function viewPublicDevis(em: EntityManager, company: CompanyInfo, token: string, ip: string): Promise<PublicDevis> {
   return em.transactional(async (tem) => {
     const id = await devisOf(tem, token);
     const seen = await sql(
@@ -83,13 +85,13 @@ export async function viewPublicDevis(em: EntityManager, token: string, ip: stri
       await devisStatutChanged(tem, id, 'consulte', null);
       await emitDevisEvent(tem, 'devis.consulte', id);
     }
-    return toPublic(await loadDevisDocumentById(tem, id), token);
+    return toPublic(await loadDevisDocumentById(tem, id), token, company);
   });
 }
 
-export async function publicDevisPdf(em: EntityManager, token: string): Promise<{ pdf: Buffer; filename: string }> {
+export async function publicDevisPdf(em: EntityManager, company: CompanyInfo, token: string): Promise<{ pdf: Buffer; filename: string }> {
   const doc = await loadDevisDocumentById(em, await devisOf(em, token));
-  return { pdf: await renderDevisPdf(doc), filename: `devis-${doc.numero}-v${doc.version}.pdf` };
+  return { pdf: await renderDevisPdf(doc, company), filename: devisFilename(doc) };
 }
 
 /**
@@ -98,6 +100,7 @@ export async function publicDevisPdf(em: EntityManager, token: string): Promise<
  */
 export async function answerPublicDevis(
   em: EntityManager,
+  company: CompanyInfo,
   token: string,
   answer: { statut: 'accepte'; nom: string } | { statut: 'refuse'; motif?: string },
   ip: string,
@@ -124,6 +127,6 @@ export async function answerPublicDevis(
       details: { signataire: answer.statut === 'accepte' ? answer.nom : null, motif: answer.statut === 'refuse' ? (answer.motif ?? null) : null, dateReponse: iso(row.date_reponse) },
       ip,
     });
-    return toPublic(doc, token);
+    return toPublic(doc, token, company);
   });
 }

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@crm/db';
 import { LABELS, type Etape, type EvenementType } from '@crm/shared';
-import { sql } from '../lib/db.js';
+import { sql } from '../lib/sql/runner.js';
 import { userName } from './listing.js';
 
 /**

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@crm/db';
 import { nextEtape, type Etape } from '@crm/shared';
 import { ApiError, badRequest, conflict } from '../lib/errors.js';
-import { sql, sqlOne } from '../lib/db.js';
+import { sql, sqlOne } from '../lib/sql/runner.js';
 
 /**
  * Boards whose cards carry a `position` inside a column: the opportunity pipeline (column = etape)

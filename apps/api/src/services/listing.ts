@@ -1,7 +1,9 @@
 import type { EntityManager } from '@crm/db';
 import type { Page } from '@crm/shared';
 import { notFound } from '../lib/errors.js';
-import { countCacheOf, countRows, orderBy, searchPattern, sql, sqlOne, streamRows, type Where } from '../lib/db.js';
+import { countRows, peekCount } from '../lib/countCache.js';
+import { sql, sqlOne, streamRows } from '../lib/sql/runner.js';
+import { orderBy, searchPattern, type Where } from '../lib/sql/where.js';
 
 export type Row = Record<string, any>;
 
@@ -44,7 +46,7 @@ export interface ListSpec<T> {
   countFrom?: string;
   /** Alias of the main table (for the search's collected ids). */
   alias: string;
-  /** The table whose count cache holds this list's big counts (see CountCache). */
+  /** The list's table (its big counts are cached until a write to a listed table: see CountCache). */
   table: string;
   /** The select list, without `select`. */
   columns: string;
@@ -105,7 +107,7 @@ export async function runList<T>(em: EntityManager, spec: ListSpec<T>): Promise<
   const countKey = `${countText}|${JSON.stringify(spec.where.params)}`;
 
   const searching = spec.where.hasPlainForms && !spec.where.scans;
-  if (searching && !spec.parent && (countCacheOf(em, spec.table)?.peek(countKey) ?? 0) <= SEARCH_COLLECT_MAX) {
+  if (searching && !spec.parent && (peekCount(em, countKey) ?? 0) <= SEARCH_COLLECT_MAX) {
     const rows = await sql(
       em,
       collectedPage(spec, countFrom, { max: SEARCH_COLLECT_MAX + 1, withCount: true }),
@@ -126,7 +128,7 @@ export async function runList<T>(em: EntityManager, spec: ListSpec<T>): Promise<
     if (!row.parent_ok) throw notFound();
     count = row.n;
   } else {
-    count = await countRows(em, spec.table, countKey, async () => (await sql<{ n: number }>(em, countText, spec.where.params))[0].n, spec.where.scans);
+    count = await countRows(em, countKey, async () => (await sql<{ n: number }>(em, countText, spec.where.params))[0].n, spec.where.scans);
   }
   if (count <= offset) return done(count, []);
   const collect = () => sql(em, collectedPage(spec, countFrom), [...spec.where.params, ...page]);

@@ -2,11 +2,13 @@ import type { EntityManager } from '@crm/db';
 import type { clientLotInput, LotOut, opportuniteLotInput, projetLotInput, tacheLotInput } from '@crm/shared';
 import type { z } from 'zod';
 import type { AuthUser } from '../auth/sessions.js';
-import { countCacheOf, sql, Where } from '../lib/db.js';
+import { sql } from '../lib/sql/runner.js';
+import { Where } from '../lib/sql/where.js';
 import { fieldError, forbidden } from '../lib/errors.js';
 import { translate, type Lang } from '../lib/i18n.js';
 import { audit } from './audit.js';
-import { clientFilters, purgeClients } from './clients.js';
+import { purgeClients } from './clients.js';
+import { clientFilters } from './clients/queries.js';
 import { idArray, lockColumns, moveManyToColumn, OPPORTUNITE_BOARD, renumberColumns, retryMoves, TACHE_BOARD } from './kanban.js';
 import { opportuniteFilters } from './opportunites.js';
 import { projetFilters } from './projets.js';
@@ -129,7 +131,7 @@ export async function lotClients(em: EntityManager, ctx: Ctx, input: z.infer<typ
   }
   // A commercial may only own their clients (like a single update).
   if (input.action === 'reassigner' && !seesAll(ctx.user) && input.responsable !== ctx.user.id) throw forbidden();
-  const out = await runLot(em, TARGETS.clients, ctx, input, async (tem, ids) => {
+  return runLot(em, TARGETS.clients, ctx, input, async (tem, ids) => {
     switch (input.action) {
       case 'reassigner':
         await resolveRefs(tem, ctx.user, { users: { responsable: input.responsable } });
@@ -147,9 +149,6 @@ export async function lotClients(em: EntityManager, ctx: Ctx, input: z.infer<typ
       }
     }
   });
-  // Raw SQL (no entity events): the cached big-list counts (per responsable, per scope) are stale now that it is committed.
-  if (input.action !== 'ajouter_tache' && out.modifies) countCacheOf(em, 'clients')?.invalidate();
-  return out;
 }
 
 export function lotOpportunites(em: EntityManager, ctx: Ctx, input: z.infer<typeof opportuniteLotInput>): Promise<LotOut> {

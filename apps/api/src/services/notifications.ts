@@ -1,7 +1,9 @@
 import type { EntityManager } from '@crm/db';
 import type { NotificationOut, NotificationType, Page } from '@crm/shared';
 import type { AuthUser } from '../auth/sessions.js';
-import { ISO_UTC, sql, sqlOne, Where } from '../lib/db.js';
+import { sql, sqlOne } from '../lib/sql/runner.js';
+import { ISO_UTC } from '../lib/sql/values.js';
+import { Where } from '../lib/sql/where.js';
 import { notFound } from '../lib/errors.js';
 import { afterCommit, userEventHubOf } from '../lib/userEvents.js';
 import type { Row } from './listing.js';

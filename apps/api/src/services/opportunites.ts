@@ -5,10 +5,13 @@ import { nextEtape, opportuniteCreateInput, opportuniteListInput, opportunitePat
 import type { z } from 'zod';
 import type { AuthUser } from '../auth/sessions.js';
 import { conflict, fieldError, notFound } from '../lib/errors.js';
-import { countCacheOf, day, decimal, iso, money, sql, sqlOne, Where } from '../lib/db.js';
+import { sql, sqlOne } from '../lib/sql/runner.js';
+import { day, decimal, iso, money } from '../lib/sql/values.js';
+import { Where } from '../lib/sql/where.js';
 import { hasPlacement, lockColumns, lockMove, OPPORTUNITE_BOARD, placeCard, retryMoves } from './kanban.js';
 import { addSearch, getResource, listResource, userName, type Resource, type Row } from './listing.js';
 import { resolveRefs, visibleParent } from './refs.js';
+import { VALEUR_PONDEREE_SQL } from './valeurPonderee.js';
 import { scopeByClient, scopeByClientId, seesAll } from './visibility.js';
 import { recordEvent, resumes, userNames } from './evenements.js';
 
@@ -31,7 +34,7 @@ const FROM = 'from opportunites o join clients c on c.id = o.client_id left join
  */
 const COLUMNS = `o.id, o.nom, o.client_id, c.nom as client_nom, o.responsable_id, ${userName('u')} as responsable_nom,
   o.montant, o.probabilite, o.etape, o.resultat, o.motif_perte, o.position, o.date_conclusion_estimee, o.notes,
-  round(o.montant * o.probabilite / 100.0, 2) as valeur_ponderee,
+  ${VALEUR_PONDEREE_SQL('o')} as valeur_ponderee,
   (select d.id from devis d where d.opportunite_id = o.id and d.statut <> 'refuse' order by d.version desc limit 1) as devis_actif,
   o.date_creation, o.date_modification`;
 
@@ -147,7 +150,8 @@ export async function createOpportunite(em: EntityManager, user: AuthUser, input
 
 /** `avant`/`apres` may only name cards the caller sees (SQL on alias `x`). */
 function visibleCards(user: AuthUser): { sql: string; params: unknown[] } | null {
-  return seesAll(user) ? null : { sql: 'x.client_id in (select id from clients where responsable_id = ?)', params: [user.id] };
+  const where = scopeByClientId(new Where(), user, 'x.client_id');
+  return where.parts.length ? { sql: where.parts.join(' and '), params: where.params } : null;
 }
 
 /**
@@ -198,7 +202,7 @@ async function writeOpportunite(
     }
     const o = await tem.findOneOrFail(Opportunite, id);
     const { position: _position, avant: _avant, apres: _apres, montant, resultat: _r, motifPerte: _m, ...rest } = input;
-    for (const [k, v] of Object.entries(rest)) if (v !== undefined) (o as any)[k] = v;
+    tem.assign(o, rest, { ignoreUndefined: true });
     if (montant !== undefined) o.montant = decimal(montant);
     o.resultat = outcome.resultat;
     o.motifPerte = outcome.motifPerte;
@@ -261,6 +265,4 @@ export async function deleteOpportunite(em: EntityManager, user: AuthUser, id: n
   if (!cur) throw notFound();
   if (cur.has_devis) throw conflict('error.opportunite_has_devis');
   await sql(em, 'delete from opportunites where id = ?', [id]);
-  // Raw SQL (no entity events): cached list counts are stale now that it is committed.
-  countCacheOf(em, 'opportunites')?.invalidate();
 }

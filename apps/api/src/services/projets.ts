@@ -5,7 +5,9 @@ import { dateFinAfterDebut, projetCreateInput, projetListInput, projetPatchInput
 import type { z } from 'zod';
 import type { AuthUser } from '../auth/sessions.js';
 import { conflict, fieldError, notFound } from '../lib/errors.js';
-import { countCacheOf, day, decimal, iso, lockRow, moneyOrNull, sql, sqlOne, today, Where } from '../lib/db.js';
+import { lockRow, sql, sqlOne } from '../lib/sql/runner.js';
+import { day, decimal, iso, moneyOrNull, today } from '../lib/sql/values.js';
+import { Where } from '../lib/sql/where.js';
 import { lockColumns, TACHE_BOARD } from './kanban.js';
 import { addSearch, daysBetween, getResource, listResource, type Resource, type Row } from './listing.js';
 import { resolveRefs, visibleParent } from './refs.js';
@@ -137,7 +139,7 @@ export async function updateProjet(em: EntityManager, user: AuthUser, id: number
     if (clientChanged) await lockColumns(tem, TACHE_BOARD, [...TACHE_STATUTS]);
     const projet = await tem.findOneOrFail(Projet, id);
     const { budget, ...rest } = input;
-    for (const [k, v] of Object.entries(rest)) if (v !== undefined) (projet as any)[k] = v;
+    tem.assign(projet, rest, { ignoreUndefined: true });
     if (budget !== undefined) projet.budget = budget === null ? null : decimal(budget);
     projet.dateModification = new Date();
     await tem.flush();
@@ -152,6 +154,4 @@ export async function deleteProjet(em: EntityManager, user: AuthUser, id: number
   if (!row) throw notFound();
   if (row.has_taches) throw conflict('error.projet_has_taches');
   await sql(em, 'delete from projets where id = ?', [id]);
-  // Raw SQL (no entity events): cached list counts are stale now that it is committed.
-  countCacheOf(em, 'projets')?.invalidate();
 }

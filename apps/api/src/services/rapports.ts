@@ -4,9 +4,14 @@ import {
   type RapportPipeline, type RapportProjets,
 } from '@crm/shared';
 import type { AuthUser } from '../auth/sessions.js';
-import { money, sqlOne, today, Where } from '../lib/db.js';
-import { clientJoinFor, tauxConversion, VALEUR_PONDEREE_SQL } from './dashboard.js';
+import type { AnswerCache } from '../lib/answerCache.js';
+import { sqlOne } from '../lib/sql/runner.js';
+import { money, today } from '../lib/sql/values.js';
+import { Where } from '../lib/sql/where.js';
+import { clientJoinFor, tauxConversion } from './dashboard.js';
+import { cachedForUser } from './cachedAnswers.js';
 import { userName, type Row } from './listing.js';
+import { VALEUR_PONDEREE_SQL } from './valeurPonderee.js';
 import { scopeByClient, scopeTaches, seesAll } from './visibility.js';
 
 /**
@@ -261,3 +266,9 @@ export const RAPPORT_SERVICES: { [R in Rapport]: (em: EntityManager, user: AuthU
   pipeline: rapportPipeline,
   performances: rapportPerformances,
 };
+
+/** A report's data, cached per (report, visibility scope, filters) until the next write to its tables. */
+export function cachedRapport<R extends Rapport>(cache: AnswerCache, em: EntityManager, user: AuthUser, rapport: R, filtres: RapportFiltres<R>): Promise<RapportOutputs[R]> {
+  const compute = RAPPORT_SERVICES[rapport] as (em: EntityManager, user: AuthUser, f: RapportFiltres<R>) => Promise<RapportOutputs[R]>;
+  return cachedForUser(cache, user, `rapports.${rapport}`, filtres as Record<string, unknown>, () => compute(em, user, filtres));
+}

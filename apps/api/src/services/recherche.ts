@@ -3,7 +3,9 @@ import {
   LABELS, RECHERCHE_LABELS, RECHERCHE_MIN_LENGTH, type RechercheHit, type RechercheOut, type RechercheType,
 } from '@crm/shared';
 import type { AuthUser } from '../auth/sessions.js';
-import { ISO_UTC, sql, Where } from '../lib/db.js';
+import { sql } from '../lib/sql/runner.js';
+import { ISO_UTC } from '../lib/sql/values.js';
+import { Where } from '../lib/sql/where.js';
 import { formatDate } from '../lib/pdf.js';
 import type { Row } from './listing.js';
 import { scopeByClient, scopeTaches } from './visibility.js';

@@ -2,7 +2,7 @@ import type { EntityManager } from '@crm/db';
 import type { MessageKey } from '@crm/shared';
 import type { AuthUser } from '../auth/sessions.js';
 import { badRequest } from '../lib/errors.js';
-import { sqlOne } from '../lib/db.js';
+import { sqlOne } from '../lib/sql/runner.js';
 import { seesAll } from './visibility.js';
 
 /** Referenced objects of a write, by field name; null/undefined ones are not checked. */

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@crm/db';
 import { LABELS } from '@crm/shared';
 import { idArray } from './kanban.js';
-import { sql } from '../lib/db.js';
+import { sql } from '../lib/sql/runner.js';
 import { formatDate } from '../lib/pdf.js';
 import { queueCourriel } from './courriels/outbox.js';
 

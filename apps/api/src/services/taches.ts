@@ -5,7 +5,9 @@ import { tacheCreateInput, tacheListInput, tachePatchInput } from '@crm/shared';
 import type { z } from 'zod';
 import type { AuthUser } from '../auth/sessions.js';
 import { conflict, fieldError, notFound } from '../lib/errors.js';
-import { countCacheOf, day, iso, sql, sqlOne, today, Where } from '../lib/db.js';
+import { sql, sqlOne } from '../lib/sql/runner.js';
+import { day, iso, today } from '../lib/sql/values.js';
+import { Where } from '../lib/sql/where.js';
 import { hasPlacement, lockColumns, lockMove, placeCard, retryMoves, TACHE_BOARD } from './kanban.js';
 import { addSearch, getResource, listResource, userName, type Resource, type Row } from './listing.js';
 import { resolveRefs, visibleParent } from './refs.js';
@@ -212,7 +214,7 @@ export async function updateTache(em: EntityManager, user: AuthUser, id: number,
     }
     const tache = await tem.findOneOrFail(Tache, id);
     const { position: _position, avant: _avant, apres: _apres, client: _client, ...rest } = input;
-    for (const [k, v] of Object.entries(rest)) if (v !== undefined) (tache as any)[k] = v;
+    tem.assign(tache, rest, { ignoreUndefined: true });
     tache.client = client;
     if (statutChanged) tache.dateTerminee = statut === 'terminee' ? new Date() : null;
     if (position !== undefined) tache.position = position;
@@ -267,7 +269,5 @@ export async function completeTache(em: EntityManager, user: AuthUser, id: numbe
 export async function deleteTache(em: EntityManager, user: AuthUser, id: number): Promise<void> {
   const where = scopeTaches(new Where().add('t.id = ?', id), user);
   const gone = await sql(em, `delete from taches t ${where} returning t.id`, where.params);
-  // Raw SQL (no entity events): cached list counts are stale now that it is committed.
-  countCacheOf(em, 'taches')?.invalidate();
   if (!gone.length) throw notFound();
 }

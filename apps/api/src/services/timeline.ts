@@ -1,7 +1,8 @@
 import type { EntityManager } from '@crm/db';
 import { MEMORY_LABELS, type ActiviteType, type TimelineItem, type TimelinePage } from '@crm/shared';
 import type { AuthUser } from '../auth/sessions.js';
-import { ISO_UTC, sql } from '../lib/db.js';
+import { sql } from '../lib/sql/runner.js';
+import { ISO_UTC } from '../lib/sql/values.js';
 import { fieldError, notFound } from '../lib/errors.js';
 import { renderMarkdown } from '../lib/markdown.js';
 import { userName, type Row } from './listing.js';

@@ -1,11 +1,13 @@
 import type { EntityManager } from '@crm/db';
 import { User } from '@crm/db';
 import type { Page, UserOut } from '@crm/shared';
-import { userCreateInput, userListInput, userPatchInput } from '@crm/shared';
+import { isStaff, userCreateInput, userListInput, userPatchInput } from '@crm/shared';
 import type { z } from 'zod';
 import { hashPassword } from '../auth/passwords.js';
 import { conflict, fieldError, notFound } from '../lib/errors.js';
-import { iso, orderBy, sql, sqlOne, Where } from '../lib/db.js';
+import { sql, sqlOne } from '../lib/sql/runner.js';
+import { iso } from '../lib/sql/values.js';
+import { orderBy, Where } from '../lib/sql/where.js';
 import { addSearch, type Resource } from './listing.js';
 
 export const USER_COLUMNS = `u.id, u.username, u.email, u.first_name, u.last_name, u.role, u.departement, u.telephone, u.is_active, u.date_creation`;
@@ -20,7 +22,7 @@ export function userOut(r: Record<string, any>): UserOut {
     role: r.role,
     departement: r.departement,
     telephone: r.telephone,
-    isStaff: r.role === 'admin' || r.role === 'manager',
+    isStaff: isStaff({ role: r.role }),
     isAdmin: r.role === 'admin',
     isActive: r.is_active,
     dateCreation: iso(r.date_creation)!,
@@ -110,7 +112,7 @@ export async function patchUser(
     if (password && password.toLowerCase() === username.toLowerCase()) throw fieldError('password', 'err.password_username');
     // Role changes need no revocation: every request reads the role from the session's user row.
     const revoke = (rest.isActive === false && user.isActive) || !!password;
-    for (const [k, v] of Object.entries(rest)) if (v !== undefined) (user as any)[k] = v;
+    tem.assign(user, rest, { ignoreUndefined: true });
     if (passwordHash) user.passwordHash = passwordHash;
     user.dateModification = new Date();
     await tem.flush();

@@ -1,11 +1,11 @@
 import type { EntityManager } from '@crm/db';
 import type { WebhookEvent } from '@crm/shared';
-import { sqlOne } from '../lib/db.js';
+import { sqlOne } from '../lib/sql/runner.js';
 import { emitWebhookEvent } from './webhooks.js';
 
 /**
  * Which webhook events a successful procedure call produces. The tRPC layer runs the mutations of
- * these resources in one transaction with the events (trpc.ts, `webhookEvents`), so the delivery
+ * these resources in one transaction with the events (trpc/middlewares/webhookEvents.ts), so the delivery
  * rows commit or roll back with the change; `data` is the procedure's answer, i.e. the REST detail.
  */
 const SINGULAR: Record<string, string> = { clients: 'client', projets: 'projet', opportunites: 'opportunite', taches: 'tache', devis: 'devis' };

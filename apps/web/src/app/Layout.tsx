@@ -3,7 +3,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { NavLink, Outlet, useLocation, useNavigate } from 'react-router-dom';
 import { LABELS } from '@crm/shared';
 import { useTRPC } from '../lib/trpc';
-import { displayName, useCurrentUser } from '../features/auth/currentUser';
+import { displayName, useCurrentUser } from '../lib/currentUser';
 import { Loading } from '../components/Status';
 import { NotificationBell } from '../features/notifications/NotificationBell';
 import { SearchLauncher } from '../features/recherche/SearchLauncher';
@@ -36,8 +36,10 @@ export function Layout() {
   );
   // Phones: the navigation folds behind a « Menu » button and folds back after each navigation.
   const [menuOpen, setMenuOpen] = useState(false);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs on each navigation (the path changes), reading nothing of it
   useEffect(() => setMenuOpen(false), [location.pathname]);
   // Move focus to the new page's heading so screen readers announce navigation.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs on each navigation (the path changes), reading nothing of it
   useEffect(() => {
     document.querySelector<HTMLElement>('main h1')?.focus?.();
   }, [location.pathname]);

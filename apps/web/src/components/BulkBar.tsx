@@ -3,8 +3,8 @@ import { useQueryClient } from '@tanstack/react-query';
 import { LABELS, type LotOut } from '@crm/shared';
 import { fullErrorMessage } from '../lib/errors';
 import type { Selection } from './DataTable';
-import { RecordPicker } from '../features/pickers/RecordPicker';
-import type { PickerKind } from '../features/pickers/sources';
+import { RecordPicker } from './pickers/RecordPicker';
+import type { PickerKind } from './pickers/sources';
 import { ConfirmDialog } from './Modal';
 import { useNotify } from './Notifications';
 

@@ -1,6 +1,6 @@
 import { useState, type ReactNode } from 'react';
 import { useMutation } from '@tanstack/react-query';
-import { canDelete, useCurrentUser } from '../features/auth/currentUser';
+import { canDelete, useCurrentUser } from '../lib/currentUser';
 import { ConfirmDialog } from './Modal';
 import { ErrorAlert } from './Status';
 import { useNotify } from './Notifications';

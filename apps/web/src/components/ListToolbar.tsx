@@ -4,11 +4,11 @@ import { useEffect, useId, useState, type InputHTMLAttributes, type ReactNode } 
 function useDebounced(value: string, onChange: (v: string) => void, delay = 300) {
   const [text, setText] = useState(value);
   useEffect(() => setText(value), [value]);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: debounces typing only: a new `value` from the URL must not restart the timer
   useEffect(() => {
     if (text === value) return;
     const t = setTimeout(() => onChange(text), delay);
     return () => clearTimeout(t);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [text]);
   return [text, setText] as const;
 }

@@ -8,13 +8,13 @@ import { useSearchParams } from 'react-router-dom';
 export function useListParams<K extends string>(keys: readonly K[], defaults: Partial<Record<K | 'ordering', string>> = {}) {
   const [searchParams, setSearchParams] = useSearchParams();
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `keys` and `defaults` are fixed per list (often inline literals): only the URL changes the values
   const values = useMemo(() => {
     const out = {} as Record<K | 'search' | 'ordering', string>;
     for (const k of [...keys, 'search', 'ordering'] as (K | 'search' | 'ordering')[]) {
       out[k] = searchParams.get(k) ?? (defaults as Record<string, string>)[k] ?? '';
     }
     return out;
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [searchParams]);
   const page = Math.max(1, Number(searchParams.get('page')) || 1);
 

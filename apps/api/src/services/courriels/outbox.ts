@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@crm/db';
 import { enqueue } from '../../jobs/queue.js';
-import { sql, sqlOne } from '../../lib/db.js';
+import { sql, sqlOne } from '../../lib/sql/runner.js';
 import type { MailMessage } from '../../lib/mail.js';
 
 /**

@@ -2,7 +2,9 @@ import type { EntityManager } from '@crm/db';
 import type { CourrielDetailOut, CourrielOut, Page, courrielListInput } from '@crm/shared';
 import type { z } from 'zod';
 import { notFound } from '../../lib/errors.js';
-import { iso, sql, sqlOne, Where } from '../../lib/db.js';
+import { sql, sqlOne } from '../../lib/sql/runner.js';
+import { iso } from '../../lib/sql/values.js';
+import { Where } from '../../lib/sql/where.js';
 import { addSearch, listResource, userName, type Resource, type Row } from '../listing.js';
 
 /** The outbox as admins read it (`GET /api/courriels/`, detail, attachment download). */

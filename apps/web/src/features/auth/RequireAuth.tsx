@@ -4,7 +4,7 @@ import { useTRPC } from '../../lib/trpc';
 import { isUnauthorized } from '../../lib/errors';
 import { RetryAlert } from '../../components/Status';
 import { ShellPlaceholder } from '../../app/ShellPlaceholder';
-import { CurrentUserContext } from './currentUser';
+import { CurrentUserContext } from '../../lib/currentUser';
 
 /** Pages behind login: the current user comes from auth.user; a 401 (after refresh) leads to /login. */
 export function RequireAuth() {

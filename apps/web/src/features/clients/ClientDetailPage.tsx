@@ -7,10 +7,10 @@ import { PageHeader } from '../../components/PageHeader';
 import { DetailList, StatCard } from '../../components/DetailList';
 import { QueryState } from '../../components/Status';
 import { DeleteButton } from '../../components/DeleteButton';
-import { useCurrentUser } from '../auth/currentUser';
+import { useCurrentUser } from '../../lib/currentUser';
 import { ClientSubLists } from './ClientSubLists';
-import { ClientContacts } from '../contacts/ClientContacts';
-import { Timeline } from '../timeline/Timeline';
+import { ClientContacts } from './ClientContacts';
+import { Timeline } from '../../components/timeline/Timeline';
 
 export function ClientDetailPage() {
   const id = Number(useParams().id);

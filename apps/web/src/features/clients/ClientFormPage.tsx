@@ -9,7 +9,7 @@ import { Field } from '../../components/Field';
 import { FormShell } from '../../components/FormShell';
 import { PageHeader } from '../../components/PageHeader';
 import { EditOrCreate } from '../../components/EditOrCreate';
-import { RecordPicker } from '../pickers/RecordPicker';
+import { RecordPicker } from '../../components/pickers/RecordPicker';
 
 type Client = RouterOutputs['clients']['get'];
 

@@ -4,9 +4,9 @@ import { Link } from 'react-router-dom';
 import { useTRPC } from '../../lib/trpc';
 import { DataTable } from '../../components/DataTable';
 import { EmptyState, QueryState } from '../../components/Status';
-import { PROJET_COLUMNS } from '../projets/columns';
-import { OPPORTUNITE_COLUMNS } from '../opportunites/columns';
-import { TACHE_COLUMNS } from '../taches/columns';
+import { PROJET_COLUMNS } from '../../components/columns/projetColumns';
+import { OPPORTUNITE_COLUMNS } from '../../components/columns/opportuniteColumns';
+import { TACHE_COLUMNS } from '../../components/columns/tacheColumns';
 
 const PAGE = { page: 1, pageSize: 10 };
 

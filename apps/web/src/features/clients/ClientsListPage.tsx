@@ -6,12 +6,12 @@ import { formatDate, formatPhone } from '../../lib/format';
 import { PageHeader } from '../../components/PageHeader';
 import { ExportButton } from '../../components/ExportButton';
 import { BulkBar, useSelection, type BulkAction } from '../../components/BulkBar';
-import { useCurrentUser } from '../auth/currentUser';
+import { useCurrentUser } from '../../lib/currentUser';
 import { ListToolbar, SearchInput, TextFilter } from '../../components/ListToolbar';
 import type { Column } from '../../components/DataTable';
 import { countLabel, ListResults, PAGE_SIZE } from '../../components/ListResults';
 import { EmptyState } from '../../components/Status';
-import { PickerFilter } from '../pickers/RecordPicker';
+import { PickerFilter } from '../../components/pickers/RecordPicker';
 
 type Row = RouterOutputs['clients']['list']['results'][number];
 

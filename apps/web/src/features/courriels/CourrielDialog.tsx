@@ -6,7 +6,7 @@ import { Modal } from '../../components/Modal';
 import { QueryState } from '../../components/Status';
 import { DetailList } from '../../components/DetailList';
 import { useNotify } from '../../components/Notifications';
-import { CourrielStatutBadge } from './CourrielStatut';
+import { CourrielStatutBadge } from '../../components/courriels/CourrielStatut';
 
 /** One e-mail as sent: headers, text body and attachments (the devis PDF opens from here). */
 export function CourrielDialog({ id, onClose }: { id: number; onClose: () => void }) {

@@ -9,8 +9,8 @@ import { PageHeader } from '../../components/PageHeader';
 import { labelOptions, ListToolbar, SearchInput, SelectFilter } from '../../components/ListToolbar';
 import { countLabel, ListResults, PAGE_SIZE } from '../../components/ListResults';
 import type { Column } from '../../components/DataTable';
-import { useCurrentUser } from '../auth/currentUser';
-import { CourrielStatutBadge } from './CourrielStatut';
+import { useCurrentUser } from '../../lib/currentUser';
+import { CourrielStatutBadge } from '../../components/courriels/CourrielStatut';
 import { CourrielDialog } from './CourrielDialog';
 
 type CourrielRow = RouterOutputs['courriels']['list']['results'][number];

@@ -5,7 +5,7 @@ import { formatMoney, formatPercent, plural } from '../../lib/format';
 import { PageHeader } from '../../components/PageHeader';
 import { StatCard } from '../../components/DetailList';
 import { QueryState } from '../../components/Status';
-import { displayName, useCurrentUser } from '../auth/currentUser';
+import { displayName, useCurrentUser } from '../../lib/currentUser';
 import { PipelineChart, PerformanceChart } from './DashboardCharts';
 import { RecentLists } from './RecentLists';
 

@@ -6,7 +6,7 @@ import { useTRPC } from '../../lib/trpc';
 import { formatDate, formatMoney } from '../../lib/format';
 import { EmptyState, QueryState } from '../../components/Status';
 import { PrioriteBadge, ProjetStatutBadge, RetardBadge } from '../../components/badges';
-import { TerminerButton } from '../taches/TerminerButton';
+import { TerminerButton } from '../../components/TerminerButton';
 
 export function RecentLists() {
   const trpc = useTRPC();

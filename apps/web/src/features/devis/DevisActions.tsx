@@ -7,7 +7,7 @@ import { downloadErrorMessage, downloadFile } from '../../lib/download';
 import { useNotify } from '../../components/Notifications';
 import { DeleteButton } from '../../components/DeleteButton';
 import { ConfirmDialog } from '../../components/Modal';
-import type { DevisRow } from './columns';
+import type { DevisRow } from '../../components/columns/devisColumns';
 
 /** PDF, sending by e-mail, new version, delete — for a saved devis. */
 export function DevisActions({ devis }: { devis: DevisRow }) {

@@ -18,10 +18,10 @@ import { DevisStatutBadge } from '../../components/badges';
 import { LignesEditor } from './LignesEditor';
 import { DevisActions } from './DevisActions';
 import { draftOf, draftTotals, newLigne, parseLigne, type LigneDraft } from './lignes';
-import type { DevisRow } from './columns';
-import { CourrielSuivi } from '../courriels/CourrielStatut';
-import { EntrepriseAConfigurer } from '../courriels/EntrepriseAConfigurer';
-import { RecordPicker } from '../pickers/RecordPicker';
+import type { DevisRow } from '../../components/columns/devisColumns';
+import { CourrielSuivi } from '../../components/courriels/CourrielStatut';
+import { EntrepriseAConfigurer } from '../../components/courriels/EntrepriseAConfigurer';
+import { RecordPicker } from '../../components/pickers/RecordPicker';
 
 export function DevisEditorPage() {
   const { id } = useParams();

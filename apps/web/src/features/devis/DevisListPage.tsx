@@ -7,8 +7,8 @@ import { PageHeader } from '../../components/PageHeader';
 import { ExportButton } from '../../components/ExportButton';
 import { labelOptions, ListToolbar, SearchInput, SelectFilter } from '../../components/ListToolbar';
 import { countLabel, ListResults, PAGE_SIZE } from '../../components/ListResults';
-import { DEVIS_COLUMNS } from './columns';
-import { PickerFilter } from '../pickers/RecordPicker';
+import { DEVIS_COLUMNS } from '../../components/columns/devisColumns';
+import { PickerFilter } from '../../components/pickers/RecordPicker';
 
 export function DevisListPage() {
   const trpc = useTRPC();

@@ -7,7 +7,7 @@ import { Field } from '../../components/Field';
 import { FormShell } from '../../components/FormShell';
 import { Modal } from '../../components/Modal';
 import { OptionsSelect } from '../../components/OptionsSelect';
-import { displayName, useCurrentUser } from '../auth/currentUser';
+import { displayName, useCurrentUser } from '../../lib/currentUser';
 import { emptyScopes, FAMILY_LABELS, scopesOf, type ScopeChoice, type ScopeChoices } from './scopes';
 
 type CreatedKey = RouterOutputs['clesApi']['create'];

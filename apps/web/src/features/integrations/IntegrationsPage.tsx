@@ -10,7 +10,7 @@ import type { Column } from '../../components/DataTable';
 import { Badge } from '../../components/Badge';
 import { ConfirmDialog } from '../../components/Modal';
 import { useNotify } from '../../components/Notifications';
-import { useCurrentUser } from '../auth/currentUser';
+import { useCurrentUser } from '../../lib/currentUser';
 import { ApiKeyCreateDialog, SecretDialog } from './ApiKeyDialogs';
 import { describeScopes } from './scopes';
 import { WebhooksSection } from './WebhooksSection';

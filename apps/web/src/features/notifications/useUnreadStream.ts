@@ -8,6 +8,7 @@ import { useEffect, useState } from 'react';
  */
 export function useUnreadStream(onCount: (n: number) => void): { live: boolean } {
   const [live, setLive] = useState(false);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: opened once; `onCount` is read through the closure of the latest render on purpose, so the stream stays open
   useEffect(() => {
     if (typeof EventSource === 'undefined') return;
     const source = new EventSource('/api/notifications/flux/', { withCredentials: true });
@@ -26,8 +27,6 @@ export function useUnreadStream(onCount: (n: number) => void): { live: boolean }
       source.close();
       setLive(false);
     };
-    // onCount is read through the closure of the latest render on purpose: the stream stays open.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
   return { live };
 }

@@ -4,7 +4,7 @@ import { LABELS, nextEtape, type Etape } from '@crm/shared';
 import { useTRPC } from '../../lib/trpc';
 import { fullErrorMessage } from '../../lib/errors';
 import { useNotify } from '../../components/Notifications';
-import { focusCard } from '../board/BoardParts';
+import { focusCard } from '../../components/board/BoardParts';
 import { ConclusionDialog, type Conclusion } from './ConclusionDialog';
 
 /** "Avancer l'étape": to the next stage; to `conclusion` after asking won or lost. */

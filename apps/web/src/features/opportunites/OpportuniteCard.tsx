@@ -2,7 +2,7 @@ import { Link } from 'react-router-dom';
 import { formatDate, formatMoney } from '../../lib/format';
 import { EtapeBadge } from '../../components/badges';
 import { AvancerEtapeButton } from './AvancerEtapeButton';
-import type { OpportuniteRow } from './columns';
+import type { OpportuniteRow } from '../../components/columns/opportuniteColumns';
 
 export function OpportuniteCard({ o }: { o: OpportuniteRow }) {
   return (

@@ -8,9 +8,9 @@ import { DataTable } from '../../components/DataTable';
 import { EmptyState, QueryState } from '../../components/Status';
 import { DeleteButton } from '../../components/DeleteButton';
 import { EtapeBadge } from '../../components/badges';
-import { DEVIS_COLUMNS } from '../devis/columns';
+import { DEVIS_COLUMNS } from '../../components/columns/devisColumns';
 import { AvancerEtapeButton } from './AvancerEtapeButton';
-import { Timeline } from '../timeline/Timeline';
+import { Timeline } from '../../components/timeline/Timeline';
 
 export function OpportuniteDetailPage() {
   const id = Number(useParams().id);

@@ -14,7 +14,7 @@ import { PageHeader } from '../../components/PageHeader';
 import { EditOrCreate } from '../../components/EditOrCreate';
 import { OptionsSelect } from '../../components/OptionsSelect';
 import { labelOptions } from '../../components/ListToolbar';
-import { RecordPicker } from '../pickers/RecordPicker';
+import { RecordPicker } from '../../components/pickers/RecordPicker';
 
 type Opportunite = RouterOutputs['opportunites']['get'];
 const SHOWN = ['nom', 'client', 'responsable', 'montant', 'probabilite', 'etape', 'resultat', 'motifPerte', 'dateConclusionEstimee', 'notes'];

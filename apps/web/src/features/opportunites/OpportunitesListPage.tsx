@@ -7,11 +7,11 @@ import { parseDecimal } from '../../lib/format';
 import { PageHeader } from '../../components/PageHeader';
 import { ExportButton } from '../../components/ExportButton';
 import { BulkBar, useSelection, type BulkAction } from '../../components/BulkBar';
-import { useCurrentUser } from '../auth/currentUser';
+import { useCurrentUser } from '../../lib/currentUser';
 import { labelOptions, ListToolbar, SearchInput, SelectFilter, TextFilter } from '../../components/ListToolbar';
 import { countLabel, ListResults, PAGE_SIZE } from '../../components/ListResults';
-import { OPPORTUNITE_COLUMNS } from './columns';
-import { PickerFilter } from '../pickers/RecordPicker';
+import { OPPORTUNITE_COLUMNS } from '../../components/columns/opportuniteColumns';
+import { PickerFilter } from '../../components/pickers/RecordPicker';
 
 const amount = (s: string) => {
   const n = parseDecimal(s);

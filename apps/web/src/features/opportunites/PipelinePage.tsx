@@ -6,15 +6,15 @@ import { formatMoney } from '../../lib/format';
 import { toId } from '../../lib/useListParams';
 import { PageHeader } from '../../components/PageHeader';
 import { Loading, RetryAlert } from '../../components/Status';
-import { SortableBoard } from '../board/SortableBoard';
-import { focusCard } from '../board/BoardParts';
-import { useBoardMove } from '../board/useBoardMove';
-import { placementOf, type Move } from '../board/boardLogic';
-import { useBoardQueries } from '../board/useBoardQueries';
+import { SortableBoard } from '../../components/board/SortableBoard';
+import { focusCard } from '../../components/board/BoardParts';
+import { useBoardMove } from '../../components/board/useBoardMove';
+import { placementOf, type Move } from '../../components/board/boardLogic';
+import { useBoardQueries } from '../../components/board/useBoardQueries';
 import { ConclusionDialog, type Conclusion } from './ConclusionDialog';
 import { OpportuniteCard } from './OpportuniteCard';
-import type { OpportuniteRow } from './columns';
-import { PickerFilter } from '../pickers/RecordPicker';
+import type { OpportuniteRow } from '../../components/columns/opportuniteColumns';
+import { PickerFilter } from '../../components/pickers/RecordPicker';
 
 const setEtape = (o: OpportuniteRow, etape: Etape): OpportuniteRow => ({ ...o, etape, resultat: etape === 'conclusion' ? o.resultat : null });
 

@@ -8,7 +8,7 @@ import { DataTable } from '../../components/DataTable';
 import { EmptyState, QueryState } from '../../components/Status';
 import { DeleteButton } from '../../components/DeleteButton';
 import { ProjetStatutBadge, RetardBadge } from '../../components/badges';
-import { TACHE_COLUMNS } from '../taches/columns';
+import { TACHE_COLUMNS } from '../../components/columns/tacheColumns';
 
 export function ProjetDetailPage() {
   const id = Number(useParams().id);

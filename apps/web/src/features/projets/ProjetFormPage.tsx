@@ -14,7 +14,7 @@ import { PageHeader } from '../../components/PageHeader';
 import { EditOrCreate } from '../../components/EditOrCreate';
 import { OptionsSelect } from '../../components/OptionsSelect';
 import { labelOptions } from '../../components/ListToolbar';
-import { RecordPicker } from '../pickers/RecordPicker';
+import { RecordPicker } from '../../components/pickers/RecordPicker';
 
 type Projet = RouterOutputs['projets']['get'];
 const SHOWN = ['titre', 'description', 'statut', 'dateDebut', 'dateFin', 'budget', 'client'];

@@ -6,11 +6,11 @@ import { compact, toId, useListParams } from '../../lib/useListParams';
 import { PageHeader } from '../../components/PageHeader';
 import { ExportButton } from '../../components/ExportButton';
 import { BulkBar, useSelection, type BulkAction } from '../../components/BulkBar';
-import { useCurrentUser } from '../auth/currentUser';
+import { useCurrentUser } from '../../lib/currentUser';
 import { labelOptions, ListToolbar, SearchInput, SelectFilter } from '../../components/ListToolbar';
 import { countLabel, ListResults, PAGE_SIZE } from '../../components/ListResults';
-import { PROJET_COLUMNS } from './columns';
-import { PickerFilter } from '../pickers/RecordPicker';
+import { PROJET_COLUMNS } from '../../components/columns/projetColumns';
+import { PickerFilter } from '../../components/pickers/RecordPicker';
 
 const RETARD: [string, string][] = [
   ['true', 'En retard'],

@@ -6,7 +6,7 @@ import { PageHeader } from '../../components/PageHeader';
 import { ListToolbar, SelectFilter, TextFilter } from '../../components/ListToolbar';
 import { useNotify } from '../../components/Notifications';
 import { RapportView } from './RapportView';
-import { PickerFilter } from '../pickers/RecordPicker';
+import { PickerFilter } from '../../components/pickers/RecordPicker';
 
 const FORMATS: [ExportFormat, string][] = [
   ['csv', 'CSV'],

@@ -83,6 +83,7 @@ export function CommandPalette({ pages, onClose }: { pages: PaletteLink[]; onClo
 
   const items = groups.flatMap((g) => g.items);
   const current = Math.min(active, Math.max(items.length - 1, 0));
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new term or new results put the first item back as the active one
   useEffect(() => setActive(0), [text, search.data]);
   useEffect(() => {
     document.getElementById(`${listId}-${current}`)?.scrollIntoView?.({ block: 'nearest' });

@@ -15,8 +15,8 @@ import { OptionsSelect } from '../../components/OptionsSelect';
 import { labelOptions } from '../../components/ListToolbar';
 import { DeleteButton } from '../../components/DeleteButton';
 import { RetardBadge } from '../../components/badges';
-import { TerminerButton } from './TerminerButton';
-import { RecordPicker } from '../pickers/RecordPicker';
+import { TerminerButton } from '../../components/TerminerButton';
+import { RecordPicker } from '../../components/pickers/RecordPicker';
 
 type Tache = RouterOutputs['taches']['get'];
 const SHOWN = ['titre', 'description', 'assigneA', 'client', 'projet', 'priorite', 'dateEcheance', 'statut'];

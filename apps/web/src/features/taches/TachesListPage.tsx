@@ -6,12 +6,12 @@ import { compact, toId, useListParams } from '../../lib/useListParams';
 import { PageHeader } from '../../components/PageHeader';
 import { ExportButton } from '../../components/ExportButton';
 import { BulkBar, useSelection, type BulkAction } from '../../components/BulkBar';
-import { useCurrentUser } from '../auth/currentUser';
+import { useCurrentUser } from '../../lib/currentUser';
 import { labelOptions, ListToolbar, SearchInput, SelectFilter, TextFilter } from '../../components/ListToolbar';
 import { countLabel, ListResults, PAGE_SIZE } from '../../components/ListResults';
-import { TACHE_COLUMNS } from './columns';
-import { PickerFilter } from '../pickers/RecordPicker';
-import { ME } from '../pickers/sources';
+import { TACHE_COLUMNS } from '../../components/columns/tacheColumns';
+import { PickerFilter } from '../../components/pickers/RecordPicker';
+import { ME } from '../../components/pickers/sources';
 
 export function TachesListPage() {
   const trpc = useTRPC();

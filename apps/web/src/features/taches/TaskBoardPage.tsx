@@ -7,14 +7,14 @@ import { PageHeader } from '../../components/PageHeader';
 import { Loading, RetryAlert } from '../../components/Status';
 import { SelectFilter } from '../../components/ListToolbar';
 import { PrioriteBadge, RetardBadge } from '../../components/badges';
-import { SortableBoard } from '../board/SortableBoard';
-import { useBoardMove } from '../board/useBoardMove';
-import { useBoardQueries } from '../board/useBoardQueries';
-import { placementOf } from '../board/boardLogic';
-import { TerminerButton } from './TerminerButton';
-import type { TacheRow } from './columns';
-import { PickerFilter } from '../pickers/RecordPicker';
-import { ME } from '../pickers/sources';
+import { SortableBoard } from '../../components/board/SortableBoard';
+import { useBoardMove } from '../../components/board/useBoardMove';
+import { useBoardQueries } from '../../components/board/useBoardQueries';
+import { placementOf } from '../../components/board/boardLogic';
+import { TerminerButton } from '../../components/TerminerButton';
+import type { TacheRow } from '../../components/columns/tacheColumns';
+import { PickerFilter } from '../../components/pickers/RecordPicker';
+import { ME } from '../../components/pickers/sources';
 
 const setStatut = (t: TacheRow, statut: TacheStatut): TacheRow => ({ ...t, statut, enRetard: statut === 'terminee' ? false : t.enRetard });
 

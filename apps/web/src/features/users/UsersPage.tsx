@@ -12,7 +12,7 @@ import { countLabel, ListResults, PAGE_SIZE } from '../../components/ListResults
 import type { Column } from '../../components/DataTable';
 import { Badge } from '../../components/Badge';
 import { useNotify } from '../../components/Notifications';
-import { displayName, useCurrentUser } from '../auth/currentUser';
+import { displayName, useCurrentUser } from '../../lib/currentUser';
 import { UserFormDialog } from './UserFormDialog';
 
 type UserRow = RouterOutputs['users']['list']['results'][number];

@@ -1,0 +1,151 @@
+import type { EntityManager } from '@crm/db';
+import { dataChangesOf } from './dataChanges.js';
+
+/**
+ * Raw SQL through MikroORM's connection, inside the EntityManager's transaction when there is one.
+ * Reads use hand-written SQL (one statement per list page, joins instead of N+1); writes go
+ * through entities and the unit of work, or through here. Placeholders are `?`.
+ *
+ * A write statement (insert, update, delete) reports the tables it names to the app's data
+ * changes (see DataChanges), which drop the caches that depend on them once it is committed: no
+ * caller has to remember to.
+ */
+export async function sql<T = Record<string, any>>(em: EntityManager, text: string, params: unknown[] = []): Promise<T[]> {
+  const trx = em.getTransactionContext();
+  // (With the ORM's `debug` on, every statement keeps the ORM path so that it is logged.)
+  if (!trx && !em.config.get('debug')) {
+    const numbered = readOnlyText(text, params);
+    if (numbered !== null) return fastRead<T>(em, text, numbered, params);
+  }
+  const written = writtenTables(text);
+  const rows = await em.getConnection().execute<T[]>(text, params as any[], 'all', trx);
+  if (written) await dataChangesOf(em)?.written(written, trx);
+  return rows;
+}
+
+const WRITE_START = /^\s*(insert|update|delete|with|merge|truncate)\b/i;
+const WRITE_TARGET = /\b(?:insert\s+into|update|delete\s+from|merge\s+into|truncate(?:\s+table)?)\s+(?:only\s+)?"?([a-z_][a-z0-9_]*)"?/gi;
+
+/** Tables a write statement names (null for a read). Over-reports harmlessly (`for update of x` inside a `with`). */
+export function writtenTables(text: string): string[] | null {
+  if (!WRITE_START.test(text)) return null;
+  const tables = new Set<string>();
+  for (const m of text.matchAll(WRITE_TARGET)) tables.add(m[1].toLowerCase());
+  return tables.size ? [...tables] : null;
+}
+
+/**
+ * Hot-path reads skip MikroORM's and knex's query building (about half the client-side CPU of a
+ * query): a plain `select` outside any transaction, with scalar parameters only, runs on a
+ * connection of the same knex pool with `$n` placeholders. Everything else (writes, transactions,
+ * array or undefined bindings, `??`, quoted `?`) keeps the ORM path and its exact knex semantics.
+ * The knex `query` event is still emitted (statement counting in tests and `pnpm bench`), and
+ * errors are converted by the driver like the ORM path does.
+ */
+async function fastRead<T>(em: EntityManager, text: string, numbered: string, params: unknown[]): Promise<T[]> {
+  const knex = em.getConnection().getKnex() as any;
+  const client = knex.client;
+  const conn = await client.acquireConnection();
+  try {
+    client.emit('query', { __knexUid: conn.__knexUid, method: 'raw', sql: text, bindings: params });
+    const res = await conn.query({ text: numbered, values: params });
+    return res.rows as T[];
+  } catch (err) {
+    throw em.getDriver().convertException(err as Error);
+  } finally {
+    await client.releaseConnection(conn);
+  }
+}
+
+const numberedTexts = new Map<string, string | null>();
+
+/** `text` with `?` turned into `$1…$n` when it is a plain select the fast path may run, else null. */
+function readOnlyText(text: string, params: unknown[]): string | null {
+  for (const p of params) {
+    const t = typeof p;
+    if (!(p === null || t === 'string' || t === 'number' || t === 'boolean')) return null;
+  }
+  let numbered = numberedTexts.get(text);
+  if (numbered === undefined) {
+    numbered = numberPlaceholders(text);
+    if (numberedTexts.size > 5000) numberedTexts.clear();
+    numberedTexts.set(text, numbered);
+  }
+  if (numbered === null) return null;
+  // Same number of placeholders as parameters, or let knex report the mismatch its own way.
+  return numbered.split('$').length - 1 === params.length ? numbered : null;
+}
+
+function numberPlaceholders(text: string): string | null {
+  if (!/^\s*select\b/i.test(text) || /\bfor\s+(update|share|no\s+key|key)\b/i.test(text) || text.includes('$')) return null;
+  let out = '';
+  let n = 0;
+  let quote: string | null = null;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quote) {
+      if (c === '?') return null; // knex would not treat it as a binding either way: keep its path
+      if (c === quote) quote = null;
+      out += c;
+    } else if (c === "'" || c === '"') {
+      quote = c;
+      out += c;
+    } else if (c === '?') {
+      if (text[i + 1] === '?' || text[i - 1] === '\\') return null;
+      out += `$${++n}`;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+/**
+ * All rows of a plain `select`, in batches through a server-side cursor (exports of whole lists:
+ * memory stays at one batch whatever the number of rows). Runs on its own pooled connection, in a
+ * read-only transaction (one consistent snapshot); stopping the iteration early (client gone)
+ * closes the cursor and gives the connection back.
+ */
+export async function* streamRows<T = Record<string, any>>(em: EntityManager, text: string, params: unknown[], batchSize = 1000): AsyncGenerator<T[]> {
+  const numbered = readOnlyText(text, params);
+  if (numbered === null) throw new Error('streamRows: a plain select with scalar parameters is expected');
+  const knex = em.getConnection().getKnex() as any;
+  const client = knex.client;
+  const conn = await client.acquireConnection();
+  const run = (q: string, values: unknown[] = []) => {
+    client.emit('query', { __knexUid: conn.__knexUid, method: 'raw', sql: q, bindings: values });
+    return conn.query({ text: q, values });
+  };
+  let open = false;
+  try {
+    await run('begin transaction isolation level repeatable read, read only');
+    open = true;
+    await run(`declare crm_stream no scroll cursor for ${numbered}`, params);
+    for (;;) {
+      const res = await run(`fetch ${Math.trunc(batchSize)} from crm_stream`);
+      if (res.rows.length) yield res.rows as T[];
+      if (res.rows.length < batchSize) break;
+    }
+  } catch (err) {
+    throw em.getDriver().convertException(err as Error);
+  } finally {
+    if (open) await conn.query('rollback').catch(() => undefined);
+    await client.releaseConnection(conn);
+  }
+}
+
+export async function sqlOne<T = Record<string, any>>(em: EntityManager, text: string, params: unknown[] = []): Promise<T | undefined> {
+  const rows = await sql<T>(em, text, params);
+  return rows[0];
+}
+
+/**
+ * Locks row `id` of `table` for the rest of the transaction; false when there is none. By primary
+ * key alone on purpose: a `for update` over a join re-checks the join after waiting with the other
+ * tables' rows as first read, so a row whose parent was just changed by the transaction we waited
+ * for would vanish (a spurious 404). Read the row (and check visibility) in a later statement.
+ */
+export async function lockRow(em: EntityManager, table: 'projets' | 'devis' | 'opportunites' | 'clients' | 'taches' | 'users', id: number): Promise<boolean> {
+  return (await sql(em, `select id from ${table} where id = ? for update`, [id])).length > 0;
+}
+

@@ -1,0 +1,28 @@
+/** numeric(14,2) comes back as a string: exact to the cent, returned as a JSON number. */
+export const money = (v: string | number | null | undefined): number => (v === null || v === undefined ? 0 : Number(v));
+export const moneyOrNull = (v: string | number | null | undefined): number | null => (v === null || v === undefined ? null : Number(v));
+/** Integer cents → numeric literal string (exact). */
+export const centsToDecimal = (cents: number): string => {
+  const sign = cents < 0 ? '-' : '';
+  const a = Math.abs(Math.round(cents));
+  return `${sign}${Math.trunc(a / 100)}.${String(a % 100).padStart(2, '0')}`;
+};
+export const toCents = (n: number): number => Math.round(n * 100);
+export const decimal = (n: number): string => centsToDecimal(toCents(n));
+
+/** A PostgreSQL `text[]` literal of distinct codes (scopes, event names: no commas or quotes), for `?::text[]`. */
+export const textArray = (values: readonly string[]): string => `{${[...new Set(values)].join(',')}}`;
+export const iso = (d: Date | string | null | undefined): string | null =>
+  d === null || d === undefined ? null : (d instanceof Date ? d : new Date(d)).toISOString();
+/**
+ * A timestamptz formatted by PostgreSQL exactly like `Date.prototype.toISOString()` (UTC, milliseconds
+ * truncated, `Z`): list pages skip a Date parse and format per row.
+ */
+export const ISO_UTC = (column: string): string => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+/** `date` columns: pg returns 'YYYY-MM-DD' strings (type parser set in server start). */
+export const day = (d: Date | string | null | undefined): string | null =>
+  d === null || d === undefined ? null : typeof d === 'string' ? d.slice(0, 10) : d.toISOString().slice(0, 10);
+
+/** Today's date in UTC as YYYY-MM-DD (the contract's dates are calendar dates). */
+export const today = (): string => new Date().toISOString().slice(0, 10);
+

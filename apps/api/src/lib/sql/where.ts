@@ -1,0 +1,63 @@
+/** Builds `where` clauses with `?` params. */
+export class Where {
+  readonly parts: string[] = [];
+  readonly params: unknown[] = [];
+  /** How many params each part took (to rebuild the params of `unindexed()`). */
+  private readonly counts: number[] = [];
+  add(clause: string, ...params: unknown[]): this {
+    this.parts.push(clause);
+    this.params.push(...params);
+    this.counts.push(params.length);
+    return this;
+  }
+  toString(): string {
+    return this.parts.length ? `where ${this.parts.join(' and ')}` : '';
+  }
+  /** Clauses with another form that no index can serve (same meaning, own params): see `unindexed()`. */
+  private readonly plain = new Map<number, { clause: string; params: unknown[] }>();
+  /** Adds `clause` with its params, remembering `plainForm` and its params for `unindexed()`. */
+  addWithPlainForm(clause: string, params: unknown[], plainForm: string, plainParams: unknown[]): this {
+    this.plain.set(this.parts.length, { clause: plainForm, params: plainParams });
+    return this.add(clause, ...params);
+  }
+  /**
+   * Set when a clause cannot use any index (a search term too short for trigrams): counting then
+   * reads every row, so even a small count is worth caching until the next write.
+   */
+  scans = false;
+  get hasPlainForms(): boolean {
+    return this.plain.size > 0;
+  }
+  /**
+   * The same `where` with the plain forms: a search matching many rows is then read by walking the
+   * ordering's index and testing each row (a few dozen rows for a page), instead of the planner
+   * collecting every match through the trigram index and sorting them.
+   */
+  unindexed(): { text: string; params: unknown[] } {
+    const params: unknown[] = [];
+    let at = 0;
+    const parts = this.parts.map((p, i) => {
+      const own = this.params.slice(at, at + this.counts[i]);
+      at += this.counts[i];
+      const alt = this.plain.get(i);
+      params.push(...(alt ? alt.params : own));
+      return alt ? alt.clause : p;
+    });
+    return { text: parts.length ? `where ${parts.join(' and ')}` : '', params };
+  }
+}
+
+/** `?ordering=-field` → SQL order by, through a whitelist of columns; always ends on id for stable pages. */
+export function orderBy(ordering: string | undefined, columns: Record<string, string>, fallback: string): string {
+  if (!ordering) return `order by ${fallback}`;
+  const desc = ordering.startsWith('-');
+  const col = columns[desc ? ordering.slice(1) : ordering];
+  if (!col) return `order by ${fallback}`;
+  return `order by ${col} ${desc ? 'desc' : 'asc'}, id ${desc ? 'desc' : 'asc'}`;
+}
+
+/** Escapes LIKE wildcards and folds accents/case like crm_fold() in SQL. */
+export function searchPattern(search: string): string {
+  return `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
