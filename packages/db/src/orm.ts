@@ -16,6 +16,7 @@ import { Migration20261206060000_memory } from './migrations/Migration2026120606
 import { Migration20261206080000_recherche } from './migrations/Migration20261206080000_recherche.js';
 import { Migration20261206090000_platform } from './migrations/Migration20261206090000_platform.js';
 import { Migration20261206090100_webhooks } from './migrations/Migration20261206090100_webhooks.js';
+import { Migration20261206100000_imports } from './migrations/Migration20261206100000_imports.js';
 
 // `date` columns stay 'YYYY-MM-DD' strings (no timezone shift through JS Date).
 pg.types.setTypeParser(1082, (v: string) => v);
@@ -34,6 +35,7 @@ export const migrationsList = [
   { name: 'Migration20261206080000_recherche', class: Migration20261206080000_recherche },
   { name: 'Migration20261206090000_platform', class: Migration20261206090000_platform },
   { name: 'Migration20261206090100_webhooks', class: Migration20261206090100_webhooks },
+  { name: 'Migration20261206100000_imports', class: Migration20261206100000_imports },
 ];
 
 export interface OrmOptions {
