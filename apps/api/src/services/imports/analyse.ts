@@ -6,6 +6,7 @@ import {
 import type { z } from 'zod';
 import type { AuthUser } from '../../auth/sessions.js';
 import { sql } from '../../lib/db.js';
+import { intArrayLiteral, textArrayLiteral } from '../../lib/pgArrays.js';
 import { seesAll } from '../visibility.js';
 import { champsOf, crmFold, parseChoice, parseDateFr, parseDecimal } from './champs.js';
 
@@ -65,12 +66,6 @@ const CONTACT_FIELDS: Record<string, string> = { prenom: 'contactPrenom', nom: '
 
 const PG_INT_MAX = 2_147_483_647;
 const asId = (raw: string): number | null => (/^\d{1,10}$/.test(raw) && Number(raw) >= 1 && Number(raw) <= PG_INT_MAX ? Number(raw) : null);
-
-/** `{"…"}` literal of a text[] parameter (one bound value whatever the length); null elements as NULL. */
-export function textArrayLiteral(values: readonly (string | null)[]): string {
-  return `{${values.map((v) => (v === null ? 'NULL' : `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`)).join(',')}}`;
-}
-export const intArrayLiteral = (values: readonly (number | null)[]): string => `{${values.map((v) => (v === null ? 'NULL' : String(Math.trunc(v)))).join(',')}}`;
 
 function issueKey(issue: z.core.$ZodIssue): MessageKey {
   if (isMessageKey(issue.message)) return issue.message;

@@ -8,7 +8,8 @@ import { fromDatabaseError } from '../../lib/errors.js';
 import { resumes } from '../evenements.js';
 import { lockColumns, OPPORTUNITE_BOARD, POSITION_GAP, TACHE_BOARD, type Board } from '../kanban.js';
 import { notify } from '../notifications.js';
-import { analyseRows, intArrayLiteral, textArrayLiteral, type ContactValues, type PreparedRow } from './analyse.js';
+import { boolArrayLiteral, intArrayLiteral, textArrayLiteral } from '../../lib/pgArrays.js';
+import { analyseRows, type ContactValues, type PreparedRow } from './analyse.js';
 import { crmFold } from './champs.js';
 import { loadGrid, rejetsOf, type StoredRejets } from './index.js';
 
@@ -297,7 +298,7 @@ const WRITERS: Record<ImportRessource, Writer> = {
          select * from unnest(?::int[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::boolean[])`,
         [intArrayLiteral(chunk.map((x) => x.client)), textArrayLiteral(chunk.map((x) => x.c.prenom)), textArrayLiteral(chunk.map((x) => x.c.nom)),
           textArrayLiteral(chunk.map((x) => x.c.fonction)), textArrayLiteral(chunk.map((x) => x.c.email)), textArrayLiteral(chunk.map((x) => x.c.telephone)),
-          `{${chunk.map((x) => (x.principal ? 't' : 'f')).join(',')}}`],
+          boolArrayLiteral(chunk.map((x) => x.principal))],
       );
     }
     return plan.creates.length;
