@@ -105,8 +105,9 @@ export const importRoutes: ServerPlugin = async (app, _deps, { createContext, op
         },
       },
       successStatus: 201,
+      // Described under 200: the document moves it to `successStatus` and adds the rate-limit headers.
       responses: {
-        201: {
+        200: {
           description: 'Import créé (statut `pret`), avec sa correspondance proposée et son aperçu',
           headers: { Location: { schema: { type: 'string' }, description: 'Chemin de l’import' } },
           content: { 'application/json': { schema: { $ref: '#/components/schemas/Import' } } },

@@ -296,11 +296,12 @@ async function duplicatesInDatabase(em: EntityManager, user: AuthUser, ressource
   if (!rows.length) return out;
   const idx = intArrayLiteral(rows.map((r) => r.index));
   const all = seesAll(user);
-  let found: Array<{ i: number; cle: Doublon['cle']; id: number; visible: boolean }>;
+  type Found = { i: number; cle: Doublon['cle']; id: number; visible: boolean };
+  let found: Found[];
   if (ressource === 'clients') {
     const visible = all ? 'true' : 'c.responsable_id = ?';
     const vp = all ? [] : [user.id];
-    found = await sql(
+    found = await sql<Found>(
       em,
       `with k as (select * from unnest(?::int[], ?::text[], ?::text[], ?::text[]) as k(i, email, tel, cle))
        select k.i, 'email' as cle, c.id, ${visible} as visible from k join clients c on lower(c.email) = k.email where k.email is not null
@@ -321,7 +322,7 @@ async function duplicatesInDatabase(em: EntityManager, user: AuthUser, ressource
     );
   } else if (ressource === 'opportunites') {
     // The client was resolved among those the caller sees: its opportunités are visible too.
-    found = await sql(
+    found = await sql<Found>(
       em,
       `select k.i, 'nom' as cle, o.id, true as visible from unnest(?::int[], ?::int[], ?::text[]) as k(i, client, nom)
          join opportunites o on o.client_id = k.client and crm_fold(o.nom) = k.nom order by 1, 3`,
@@ -329,7 +330,7 @@ async function duplicatesInDatabase(em: EntityManager, user: AuthUser, ressource
     );
   } else {
     const scope = all ? '' : 'and (t.assigne_a_id = ? or t.client_id in (select id from clients where responsable_id = ?))';
-    found = await sql(
+    found = await sql<Found>(
       em,
       `select k.i, 'nom' as cle, t.id, true as visible from unnest(?::int[], ?::int[], ?::text[], ?::date[]) as k(i, client, titre, echeance)
          join taches t on t.date_echeance = k.echeance and (t.client_id = k.client or (t.client_id is null and k.client is null))
