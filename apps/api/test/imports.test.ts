@@ -372,6 +372,21 @@ describe('mapping, access and visibility', () => {
     expect((await t.anonymous().post(`/imports/${up.id}/valider/`, {})).statusCode).toBe(401);
   });
 
+  it('API keys: an upload needs `imports:ecriture` (403 with `imports:lecture`), reading needs `imports:lecture`', async () => {
+    const key = async (scopes: string[]) => (await admin.post('/cles-api/', { nom: `Import ${scopes.join(' ')}`, scopes, user: aliceId })).json().secret as string;
+    const lecture = await key(['imports:lecture']);
+    const ecriture = await key(['imports:ecriture']);
+    const other = await key(['clients:ecriture']);
+    const denied = await upload({ token: lecture } as RestClient, 'clients', { name: 'k.csv', bytes: csv('Nom\nCle\n') });
+    expect(denied.statusCode).toBe(403);
+    expect((await upload({ token: other } as RestClient, 'clients', { name: 'k.csv', bytes: csv('Nom\nCle\n') })).statusCode).toBe(403);
+    const ok = await upload({ token: ecriture } as RestClient, 'clients', { name: 'k.csv', bytes: csv('Nom\nCle\n') });
+    expect(ok.statusCode, ok.body).toBe(201);
+    expect(ok.json().creePar).toBe(aliceId);
+    const read = await t.app.inject({ method: 'GET', url: `/api/imports/${ok.json().id}/`, headers: { authorization: `Bearer ${lecture}` } });
+    expect(read.statusCode).toBe(200);
+  });
+
   it('a commercial cannot import records for someone else; an admin can name the responsable', async () => {
     const up = (await upload(alice, 'clients', { name: 'r.csv', bytes: csv('Nom;Responsable\nA moi;alice\nA bob;bob@example.fr\nPersonne;zorro\n') })).json();
     expect(up.apercu.map((l: any) => l.erreurs)).toEqual([
