@@ -6,7 +6,7 @@ import { Migration } from '@mikro-orm/migrations';
  *
  * - `imports`: one row per uploaded file. The file is decoded once at upload: its header row
  *   (`entetes`) and its data rows (`cellules`, text cells, jsonb) are kept, not the bytes, so the
- *   background job never parses the file again. `analyse` holds the preview (first rows with
+ *   background job never parses the file again. `bilan` (the analysis: ANALYSE is a reserved word) holds the preview (first rows with
  *   their errors as message keys, translated when read) and the counts of the last analysis;
  *   `rejets` the rejected rows (line number + error keys) for the downloadable report. The job
  *   writes its progress (`traites`) from another connection than its transaction, so it is
@@ -36,7 +36,7 @@ create table imports (
   mapping_propose jsonb not null,
   politique_doublons varchar(15) not null default 'ignorer' check (politique_doublons in ('ignorer', 'mettre_a_jour', 'creer')),
   mode varchar(15) not null default 'tout_ou_rien' check (mode in ('tout_ou_rien', 'valides')),
-  analyse jsonb not null default '{}'::jsonb,
+  bilan jsonb not null default '{}'::jsonb,
   total int not null default 0,
   traites int not null default 0,
   crees int not null default 0,

@@ -65,8 +65,17 @@ function decodeText(bytes: Buffer): { text: string; encodage: string } {
     return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes), encodage: 'utf-8' };
   } catch {
     for (const b of bytes) if (CP1252_UNDEFINED.has(b)) throw new ImportFileError('import.encodage');
-    return { text: new TextDecoder('windows-1252').decode(bytes), encodage: 'windows-1252' };
+    return { text: decodeCp1252(bytes), encodage: 'windows-1252' };
   }
+}
+
+/**
+ * Windows-1252: Latin-1 except 0x80–0x9F, which hold €, œ, Œ, curly quotes, dashes… (Node's
+ * TextDecoder, without full ICU, decodes them as C1 control characters, as Latin-1 does).
+ */
+const CP1252_HIGH = '€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008dŽ\u008f\u0090‘’“”•–—˜™š›œ\u009džŸ';
+function decodeCp1252(bytes: Buffer): string {
+  return bytes.toString('latin1').replace(/[\u0080-\u009f]/g, (c) => CP1252_HIGH[c.charCodeAt(0) - 0x80]);
 }
 
 function utf8(bytes: Buffer): string {

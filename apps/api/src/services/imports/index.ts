@@ -62,7 +62,7 @@ export async function createImport(
   const analysis = await analyseRows(em, user, ressource, file.lignes, mapping);
   const [row] = await sql<{ id: number }>(
     em,
-    `insert into imports (ressource, nom_fichier, format, encodage, separateur, cree_par_id, entetes, cellules, mapping, mapping_propose, analyse, total, rejets)
+    `insert into imports (ressource, nom_fichier, format, encodage, separateur, cree_par_id, entetes, cellules, mapping, mapping_propose, bilan, total, rejets)
      values (?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?::jsonb, ?::jsonb, ?::jsonb, ?, ?::jsonb) returning id`,
     [
       ressource, nomFichier.slice(0, 255), file.format, file.encodage, file.separateur, user.id,
@@ -74,7 +74,7 @@ export async function createImport(
 }
 
 const COLUMNS = `i.id, i.ressource, i.statut, i.nom_fichier, i.format, i.encodage, i.separateur, i.cree_par_id, i.entetes, i.mapping,
-  i.mapping_propose, i.politique_doublons, i.mode, i.analyse, i.total, i.traites, i.crees, i.mis_a_jour, i.ignores, i.rejetes,
+  i.mapping_propose, i.politique_doublons, i.mode, i.bilan, i.total, i.traites, i.crees, i.mis_a_jour, i.ignores, i.rejetes,
   i.erreur, i.date_creation, i.date_debut, i.date_fin, i.rejets is not null and jsonb_array_length(i.rejets) > 0 as a_rejets`;
 
 /** The import if the user may see it (its author, or an admin/manager); else 404. */
@@ -105,7 +105,7 @@ function toOut(r: Row, cells: string[][], lang: Lang): ImportOut {
   const ressource = r.ressource as ImportRessource;
   const entetes: string[] = r.entetes;
   const mapping: (string | null)[] = r.mapping;
-  const a: StoredAnalysis = r.analyse;
+  const a: StoredAnalysis = r.bilan;
   const problems = checkMapping(ressource, entetes.length, mapping);
   const tr = (errs: Record<string, MessageKey[]>) => Object.fromEntries(Object.entries(errs).map(([f, keys]) => [f, keys.map((k) => translate(lang, k))]));
   const statut = r.statut as ImportStatut;
@@ -167,7 +167,7 @@ export async function patchImport(em: EntityManager, user: AuthUser, id: number,
   const analysis = await analyseRows(em, user, row.ressource, await loadGrid(em, id), mapping);
   const updated = await sql(
     em,
-    `update imports set mapping = ?::jsonb, analyse = ?::jsonb, rejets = ?::jsonb where id = ? and statut = 'pret' returning id`,
+    `update imports set mapping = ?::jsonb, bilan = ?::jsonb, rejets = ?::jsonb where id = ? and statut = 'pret' returning id`,
     [JSON.stringify(mapping), JSON.stringify(storedAnalysis(analysis)), JSON.stringify(rejetsOf(analysis.rows)), id],
   );
   if (!updated.length) throw new ApiError('CONFLICT', 'import.deja_lance');
