@@ -5,9 +5,9 @@ import {
 } from '@crm/shared';
 import type { z } from 'zod';
 import type { AuthUser } from '../../auth/sessions.js';
-import { sql } from '../../lib/db.js';
 import { intArrayLiteral, textArrayLiteral } from '../../lib/pgArrays.js';
 import { seesAll } from '../visibility.js';
+import { bulkSql } from './bulk.js';
 import { champsOf, crmFold, parseChoice, parseDateFr, parseDecimal } from './champs.js';
 
 /**
@@ -94,10 +94,10 @@ async function lookups(em: EntityManager, user: AuthUser, champs: Map<string, nu
     }
     if (ids.size || names.size) {
       const scope = seesAll(user) ? '' : ' and c.responsable_id = ?';
-      const rows = await sql<{ id: number; cle: string; par_id: boolean }>(
+      const rows = await bulkSql<{ id: number; cle: string; par_id: boolean }>(
         em,
-        `select c.id, crm_fold(c.nom) as cle, c.id = any(?::int[]) as par_id from clients c
-          where (c.id = any(?::int[]) or crm_fold(c.nom) = any(?::text[]))${scope}`,
+        `select c.id, c.nom_plie as cle, c.id = any(?::int[]) as par_id from clients c
+          where (c.id = any(?::int[]) or c.nom_plie = any(?::text[]))${scope}`,
         [intArrayLiteral([...ids]), intArrayLiteral([...ids]), textArrayLiteral([...names]), ...(seesAll(user) ? [] : [user.id])],
       );
       for (const r of rows) {
@@ -116,7 +116,7 @@ async function lookups(em: EntityManager, user: AuthUser, champs: Map<string, nu
     if (keys.size) {
       const list = [...keys];
       const ids = list.map(asId).filter((n): n is number => n !== null);
-      const rows = await sql<{ id: number; username: string; email: string }>(
+      const rows = await bulkSql<{ id: number; username: string; email: string }>(
         em,
         `select id, lower(username) as username, lower(email) as email from users
           where is_active and (id = any(?::int[]) or lower(username) = any(?::text[]) or lower(email) = any(?::text[]))`,
@@ -301,20 +301,21 @@ async function duplicatesInDatabase(em: EntityManager, user: AuthUser, ressource
   if (ressource === 'clients') {
     const visible = all ? 'true' : 'c.responsable_id = ?';
     const vp = all ? [] : [user.id];
-    found = await sql<Found>(
+    found = await bulkSql<Found>(
       em,
-      `with k as (select * from unnest(?::int[], ?::text[], ?::text[], ?::text[]) as k(i, email, tel, cle))
+      `with k as (select * from unnest(?::int[], ?::text[], ?::text[], ?::text[], ?::text[]) as k(i, email, tel, nom, soc))
        select k.i, 'email' as cle, c.id, ${visible} as visible from k join clients c on lower(c.email) = k.email where k.email is not null
        union all
        select k.i, 'telephone', c.id, true from k join clients c on c.telephone = k.tel where k.tel is not null and c.telephone <> '' and ${visible}
        union all
-       select k.i, 'nom', c.id, true from k join clients c on c.cle_nom_societe = k.cle where ${visible}
+       select k.i, 'nom', c.id, true from k join clients c on c.nom_plie = k.nom and c.societe_plie = k.soc where ${visible}
        order by 1, 3`,
       [
         idx,
         textArrayLiteral(rows.map((r) => r.values.email ?? null)),
         textArrayLiteral(rows.map((r) => r.values.telephone || null)),
-        textArrayLiteral(rows.map((r) => `${crmFold(r.values.nom)}|${crmFold(r.values.societe ?? '')}`)),
+        textArrayLiteral(rows.map((r) => crmFold(r.values.nom))),
+        textArrayLiteral(rows.map((r) => crmFold(r.values.societe ?? ''))),
         ...vp,
         ...vp,
         ...vp,
@@ -322,7 +323,7 @@ async function duplicatesInDatabase(em: EntityManager, user: AuthUser, ressource
     );
   } else if (ressource === 'opportunites') {
     // The client was resolved among those the caller sees: its opportunités are visible too.
-    found = await sql<Found>(
+    found = await bulkSql<Found>(
       em,
       `select k.i, 'nom' as cle, o.id, true as visible from unnest(?::int[], ?::int[], ?::text[]) as k(i, client, nom)
          join opportunites o on o.client_id = k.client and crm_fold(o.nom) = k.nom order by 1, 3`,
@@ -330,7 +331,7 @@ async function duplicatesInDatabase(em: EntityManager, user: AuthUser, ressource
     );
   } else {
     const scope = all ? '' : 'and (t.assigne_a_id = ? or t.client_id in (select id from clients where responsable_id = ?))';
-    found = await sql<Found>(
+    found = await bulkSql<Found>(
       em,
       `select k.i, 'nom' as cle, t.id, true as visible from unnest(?::int[], ?::int[], ?::text[], ?::date[]) as k(i, client, titre, echeance)
          join taches t on t.date_echeance = k.echeance and (t.client_id = k.client or (t.client_id is null and k.client is null))

@@ -10,6 +10,7 @@ import { lockColumns, OPPORTUNITE_BOARD, POSITION_GAP, TACHE_BOARD, type Board }
 import { notify } from '../notifications.js';
 import { boolArrayLiteral, intArrayLiteral, textArrayLiteral } from '../../lib/pgArrays.js';
 import { analyseRows, type ContactValues, type PreparedRow } from './analyse.js';
+import { bulkSql } from './bulk.js';
 import { crmFold } from './champs.js';
 import { loadGrid, rejetsOf, type StoredRejets } from './index.js';
 
@@ -191,7 +192,7 @@ const batches = <T>(items: T[]): T[][] => {
 /** `n` new ids of a serial column, in one statement (the rows are then inserted with them, in any order). */
 async function newIds(tem: EntityManager, table: string, n: number): Promise<number[]> {
   if (!n) return [];
-  const rows = await sql<{ id: number }>(tem, `select nextval(pg_get_serial_sequence('${table}', 'id'))::int as id from generate_series(1, ?)`, [n]);
+  const rows = await bulkSql<{ id: number }>(tem, `select nextval(pg_get_serial_sequence('${table}', 'id'))::int as id from generate_series(1, ?)`, [n]);
   return rows.map((r) => r.id);
 }
 
@@ -232,7 +233,7 @@ async function endPositions(tem: EntityManager, board: Board, columns: string[])
 async function insertEvents(tem: EntityManager, user: AuthUser, type: string, importId: number, rows: Array<{ client: number | null; opportunite: number | null; resume: string }>): Promise<void> {
   const withClient = rows.filter((r) => r.client !== null);
   if (!withClient.length) return;
-  await sql(
+  await bulkSql(
     tem,
     `insert into evenements (type, client_id, opportunite_id, auteur_id, resume, donnees)
      select ?, x.client, x.opportunite, ?, x.resume, ?::jsonb from unnest(?::int[], ?::int[], ?::text[]) as x(client, opportunite, resume)`,
@@ -244,10 +245,10 @@ async function insertEvents(tem: EntityManager, user: AuthUser, type: string, im
 const WRITERS: Record<ImportRessource, Writer> = {
   async clients(tem, user, plan, progress, importId) {
     const ids = await newIds(tem, 'clients', plan.creates.length);
-    const contacts: Array<{ client: number; c: ContactValues; principal: boolean }> = [];
     for (const [k, chunk] of batches(plan.creates).entries()) {
+      const contacts: NewContact[] = [];
       const chunkIds = ids.slice(k * BATCH, k * BATCH + chunk.length);
-      await sql(
+      await bulkSql(
         tem,
         `insert into clients (id, nom, societe, email, telephone, notes, categorie, responsable_id)
          select * from unnest(?::int[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::int[])`,
@@ -256,12 +257,13 @@ const WRITERS: Record<ImportRessource, Writer> = {
       );
       await insertEvents(tem, user, 'client_cree', importId, chunk.map((o, i) => ({ client: chunkIds[i], opportunite: null, resume: `${resumes.clientCree(o.values.nom)} (import)` })));
       chunk.forEach((o, i) => uniqueContacts(o.contacts).forEach((c, j) => contacts.push({ client: chunkIds[i], c, principal: j === 0 })));
+      await insertContacts(tem, contacts);
       await progress.add(chunk.length);
     }
     const updates = [...plan.updates.entries()];
     for (const chunk of batches(updates)) {
       const ops = chunk.map(([, op]) => op);
-      await sql(
+      await bulkSql(
         tem,
         `update clients c set nom = coalesce(v.nom, c.nom), societe = coalesce(v.societe, c.societe), email = coalesce(v.email, c.email),
            telephone = coalesce(v.telephone, c.telephone), notes = coalesce(v.notes, c.notes), categorie = coalesce(v.categorie, c.categorie),
@@ -275,8 +277,9 @@ const WRITERS: Record<ImportRessource, Writer> = {
     }
     // Contacts of updated clients: attached unless the client already has them (same e-mail or name).
     const withContacts = updates.filter(([, op]) => op.contacts.length);
+    const contacts: NewContact[] = [];
     if (withContacts.length) {
-      const existing = await sql<{ client_id: number; email: string | null; nom: string; principal: boolean }>(
+      const existing = await bulkSql<{ client_id: number; email: string | null; nom: string; principal: boolean }>(
         tem,
         `select client_id, lower(email) as email, crm_fold(prenom || ' ' || nom) as nom, principal from contacts where client_id = any(?::int[])`,
         [intArrayLiteral(withContacts.map(([id]) => id))],
@@ -291,16 +294,7 @@ const WRITERS: Record<ImportRessource, Writer> = {
         }
       }
     }
-    for (const chunk of batches(contacts)) {
-      await sql(
-        tem,
-        `insert into contacts (client_id, prenom, nom, fonction, email, telephone, principal)
-         select * from unnest(?::int[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::boolean[])`,
-        [intArrayLiteral(chunk.map((x) => x.client)), textArrayLiteral(chunk.map((x) => x.c.prenom)), textArrayLiteral(chunk.map((x) => x.c.nom)),
-          textArrayLiteral(chunk.map((x) => x.c.fonction)), textArrayLiteral(chunk.map((x) => x.c.email)), textArrayLiteral(chunk.map((x) => x.c.telephone)),
-          boolArrayLiteral(chunk.map((x) => x.principal))],
-      );
-    }
+    for (const chunk of batches(contacts)) await insertContacts(tem, chunk);
     return plan.creates.length;
   },
 
@@ -309,7 +303,7 @@ const WRITERS: Record<ImportRessource, Writer> = {
     const ids = await newIds(tem, 'opportunites', plan.creates.length);
     for (const [k, chunk] of batches(plan.creates).entries()) {
       const chunkIds = ids.slice(k * BATCH, k * BATCH + chunk.length);
-      await sql(
+      await bulkSql(
         tem,
         `insert into opportunites (id, nom, client_id, responsable_id, montant, probabilite, etape, position, date_conclusion_estimee, notes)
          select * from unnest(?::int[], ?::text[], ?::int[], ?::int[], ?::numeric[], ?::int[], ?::text[], ?::int[], ?::date[], ?::text[])`,
@@ -325,7 +319,7 @@ const WRITERS: Record<ImportRessource, Writer> = {
     // An update changes the fields the file gives, never the stage (a move of the card).
     for (const chunk of batches([...plan.updates.entries()])) {
       const ops = chunk.map(([, op]) => op);
-      await sql(
+      await bulkSql(
         tem,
         `update opportunites o set nom = coalesce(v.nom, o.nom), montant = coalesce(v.montant::numeric, o.montant), probabilite = coalesce(v.probabilite, o.probabilite),
            date_conclusion_estimee = coalesce(v.date::date, o.date_conclusion_estimee), notes = coalesce(v.notes, o.notes),
@@ -346,7 +340,7 @@ const WRITERS: Record<ImportRessource, Writer> = {
     const ids = await newIds(tem, 'taches', plan.creates.length);
     for (const [k, chunk] of batches(plan.creates).entries()) {
       const chunkIds = ids.slice(k * BATCH, k * BATCH + chunk.length);
-      await sql(
+      await bulkSql(
         tem,
         `insert into taches (id, titre, description, assigne_a_id, client_id, priorite, date_echeance, statut, position, date_terminee)
          select x.id, x.titre, x.description, x.assigne, x.client, x.priorite, x.echeance, x.statut, x.position,
@@ -361,7 +355,7 @@ const WRITERS: Record<ImportRessource, Writer> = {
     }
     for (const chunk of batches([...plan.updates.entries()])) {
       const ops = chunk.map(([, op]) => op);
-      await sql(
+      await bulkSql(
         tem,
         `update taches t set titre = coalesce(v.titre, t.titre), description = coalesce(v.description, t.description),
            priorite = coalesce(v.priorite, t.priorite), assigne_a_id = coalesce(v.assigne, t.assigne_a_id), date_modification = now()
@@ -374,6 +368,24 @@ const WRITERS: Record<ImportRessource, Writer> = {
     return plan.creates.length;
   },
 };
+
+interface NewContact {
+  client: number;
+  c: ContactValues;
+  principal: boolean;
+}
+
+async function insertContacts(tem: EntityManager, contacts: NewContact[]): Promise<void> {
+  if (!contacts.length) return;
+  await bulkSql(
+    tem,
+    `insert into contacts (client_id, prenom, nom, fonction, email, telephone, principal)
+     select * from unnest(?::int[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::boolean[])`,
+    [intArrayLiteral(contacts.map((x) => x.client)), textArrayLiteral(contacts.map((x) => x.c.prenom)), textArrayLiteral(contacts.map((x) => x.c.nom)),
+      textArrayLiteral(contacts.map((x) => x.c.fonction)), textArrayLiteral(contacts.map((x) => x.c.email)), textArrayLiteral(contacts.map((x) => x.c.telephone)),
+      boolArrayLiteral(contacts.map((x) => x.principal))],
+  );
+}
 
 /** A client's contacts without repeats (same e-mail, or same folded first and last name). */
 function uniqueContacts(contacts: ContactValues[]): ContactValues[] {

@@ -25,7 +25,7 @@ type Row = Record<string, any>;
 
 /** What an analysis keeps for reading: the preview rows and the counts (error keys, translated when read). */
 export interface StoredAnalysis {
-  apercu: Array<{ ligne: number; erreurs: Record<string, MessageKey[]>; doublon: PreparedRow['doublon'] }>;
+  apercu: Array<{ ligne: number; cellules: string[]; erreurs: Record<string, MessageKey[]>; doublon: PreparedRow['doublon'] }>;
   lignes: number;
   valides: number;
   invalides: number;
@@ -36,9 +36,10 @@ export interface StoredAnalysis {
 /** Rejected rows: line number and error keys per field (cells are read from `cellules`). */
 export type StoredRejets = Array<{ ligne: number; erreurs: Record<string, MessageKey[]> }>;
 
-export function storedAnalysis(a: Analysis): StoredAnalysis {
+/** The preview keeps its rows' cells: reading an import (polled during the job) never reads the grid. */
+export function storedAnalysis(a: Analysis, grid: string[][]): StoredAnalysis {
   return {
-    apercu: a.rows.slice(0, IMPORT_APERCU_LIGNES).map((r) => ({ ligne: r.ligne, erreurs: r.erreurs, doublon: r.doublon })),
+    apercu: a.rows.slice(0, IMPORT_APERCU_LIGNES).map((r) => ({ ligne: r.ligne, cellules: grid[r.index], erreurs: r.erreurs, doublon: r.doublon })),
     lignes: a.rows.length,
     valides: a.valides,
     invalides: a.invalides,
@@ -63,11 +64,11 @@ export async function createImport(
   const [row] = await sql<{ id: number }>(
     em,
     `insert into imports (ressource, nom_fichier, format, encodage, separateur, cree_par_id, entetes, cellules, mapping, mapping_propose, bilan, total, rejets)
-     values (?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?::jsonb, ?::jsonb, ?::jsonb, ?, ?::jsonb) returning id`,
+     values (?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?::jsonb, ?::jsonb, ?::jsonb, ?, ?::jsonb) returning id`,
     [
       ressource, nomFichier.slice(0, 255), file.format, file.encodage, file.separateur, user.id,
       JSON.stringify(file.entetes), JSON.stringify(file.lignes), JSON.stringify(mapping), JSON.stringify(mapping),
-      JSON.stringify(storedAnalysis(analysis)), file.lignes.length, JSON.stringify(rejetsOf(analysis.rows)),
+      JSON.stringify(storedAnalysis(analysis, file.lignes)), file.lignes.length, JSON.stringify(rejetsOf(analysis.rows)),
     ],
   );
   return row.id;
@@ -75,7 +76,8 @@ export async function createImport(
 
 const COLUMNS = `i.id, i.ressource, i.statut, i.nom_fichier, i.format, i.encodage, i.separateur, i.cree_par_id, i.entetes, i.mapping,
   i.mapping_propose, i.politique_doublons, i.mode, i.bilan, i.total, i.traites, i.crees, i.mis_a_jour, i.ignores, i.rejetes,
-  i.erreur, i.date_creation, i.date_debut, i.date_fin, i.rejets is not null and jsonb_array_length(i.rejets) > 0 as a_rejets`;
+  i.erreur, i.date_creation, i.date_debut, i.date_fin,
+  case when i.statut in ('termine', 'echoue') then i.rejetes > 0 else coalesce((i.bilan ->> 'invalides')::int, 0) > 0 end as a_rejets`;
 
 /** The import if the user may see it (its author, or an admin/manager); else 404. */
 async function visibleImport(em: EntityManager, user: AuthUser, id: number, columns = COLUMNS, lock = ''): Promise<Row> {
@@ -86,22 +88,12 @@ async function visibleImport(em: EntityManager, user: AuthUser, id: number, colu
   return row;
 }
 
-/** Preview rows: their cells, read from the stored grid (only the first rows). */
-async function previewCells(em: EntityManager, id: number): Promise<string[][]> {
-  const row = await sqlOne<{ cellules: string[][] }>(
-    em,
-    `select coalesce(jsonb_path_query_array(cellules, '$[0 to ${IMPORT_APERCU_LIGNES - 1}]'), '[]'::jsonb) as cellules from imports where id = ?`,
-    [id],
-  );
-  return row?.cellules ?? [];
-}
-
 export async function getImport(em: EntityManager, user: AuthUser, id: number, lang: Lang): Promise<ImportOut> {
   const row = await visibleImport(em, user, id);
-  return toOut(row, await previewCells(em, id), lang);
+  return toOut(row, lang);
 }
 
-function toOut(r: Row, cells: string[][], lang: Lang): ImportOut {
+function toOut(r: Row, lang: Lang): ImportOut {
   const ressource = r.ressource as ImportRessource;
   const entetes: string[] = r.entetes;
   const mapping: (string | null)[] = r.mapping;
@@ -126,7 +118,7 @@ function toOut(r: Row, cells: string[][], lang: Lang): ImportOut {
       ...problems.manquants.map((l) => `${translate(lang, 'import.mapping_obligatoire')} : ${l}`),
       ...Object.values(problems.fieldErrors).flat().map((k) => translate(lang, k)),
     ],
-    apercu: (a.apercu ?? []).map((p, i) => ({ ligne: p.ligne, cellules: cells[i] ?? [], erreurs: tr(p.erreurs), doublon: p.doublon })),
+    apercu: (a.apercu ?? []).map((p) => ({ ligne: p.ligne, cellules: p.cellules ?? [], erreurs: tr(p.erreurs), doublon: p.doublon })),
     analyse: {
       lignes: a.lignes ?? total,
       valides: a.valides ?? 0,
@@ -155,8 +147,8 @@ function assertMapping(ressource: ImportRessource, width: number, mapping: (stri
 
 /** Loads the rows of an import (for a new analysis or the job). */
 export async function loadGrid(em: EntityManager, id: number): Promise<string[][]> {
-  const row = await sqlOne<{ cellules: string[][] }>(em, 'select cellules from imports where id = ?', [id]);
-  return row?.cellules ?? [];
+  const row = await sqlOne<{ cellules: string }>(em, 'select cellules from imports where id = ?', [id]);
+  return row ? (JSON.parse(row.cellules) as string[][]) : [];
 }
 
 /** `PATCH /imports/{id}/`: another mapping, analysed again (only before the import is started). */
@@ -164,11 +156,12 @@ export async function patchImport(em: EntityManager, user: AuthUser, id: number,
   const row = await visibleImport(em, user, id);
   if (row.statut !== 'pret') throw new ApiError('CONFLICT', 'import.deja_lance');
   assertMapping(row.ressource, row.entetes.length, mapping, false);
-  const analysis = await analyseRows(em, user, row.ressource, await loadGrid(em, id), mapping);
+  const grid = await loadGrid(em, id);
+  const analysis = await analyseRows(em, user, row.ressource, grid, mapping);
   const updated = await sql(
     em,
     `update imports set mapping = ?::jsonb, bilan = ?::jsonb, rejets = ?::jsonb where id = ? and statut = 'pret' returning id`,
-    [JSON.stringify(mapping), JSON.stringify(storedAnalysis(analysis)), JSON.stringify(rejetsOf(analysis.rows)), id],
+    [JSON.stringify(mapping), JSON.stringify(storedAnalysis(analysis, grid)), JSON.stringify(rejetsOf(analysis.rows)), id],
   );
   if (!updated.length) throw new ApiError('CONFLICT', 'import.deja_lance');
   return getImport(em, user, id, lang);
