@@ -328,10 +328,14 @@ function RejetsButton({ imp }: { imp: Import }) {
 /** While the job runs: the progress bar (polled); then the summary. */
 function Suivi({ imp }: { imp: Import }) {
   const heading = useRef<HTMLHeadingElement>(null);
+  const qc = useQueryClient();
   const done = FINAL.has(imp.statut);
   useEffect(() => {
-    if (done) heading.current?.focus();
-  }, [done]);
+    if (!done) return;
+    heading.current?.focus();
+    // The lists, boards and dashboard the user saw before the import are stale now.
+    if (imp.statut === 'termine') void qc.invalidateQueries();
+  }, [done, imp.statut, qc]);
   if (!done) {
     return (
       <section className="card" aria-labelledby="import-progress">
