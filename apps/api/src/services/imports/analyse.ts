@@ -236,7 +236,9 @@ function prepareRow(
     for (const issue of parsed.error.issues) {
       const field = String(issue.path[0] ?? 'nonFieldErrors');
       if (erreurs[field]) continue;
-      (erreurs[field] ??= []).push(issueKey(issue));
+      // An empty cell of a required field: « obligatoire », not the format the field expects.
+      const missing = issue.code === 'invalid_type' && input[field] === undefined;
+      (erreurs[field] ??= []).push(missing ? 'err.required' : issueKey(issue));
     }
   }
   // Rules of the single create beyond the schema: a result exists only at conclusion (none is imported).

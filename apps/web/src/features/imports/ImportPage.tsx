@@ -231,13 +231,15 @@ function Preparation({ imp }: { imp: Import }) {
                     const champ = mapping[c.index];
                     const errs = (champ && l.erreurs[champ]) || [];
                     return (
-                      <td key={c.index} className={errs.length ? 'import-cell--error' : undefined}>
-                        {l.cellules[c.index] || <span className="muted">—</span>}
-                        {errs.map((m) => (
-                          <span key={m} className="import-cell-error">
-                            {m}
-                          </span>
-                        ))}
+                      <td key={c.index} className={errs.length ? 'import-cell--error' : undefined} data-label={c.entete}>
+                        <span>
+                          {l.cellules[c.index] || <span className="muted">—</span>}
+                          {errs.map((m) => (
+                            <span key={m} className="import-cell-error">
+                              {m}
+                            </span>
+                          ))}
+                        </span>
                       </td>
                     );
                   })}
