@@ -21,6 +21,7 @@ import { lotsRouter } from './routers/lots.js';
 import { clesApiRouter } from './routers/clesApi.js';
 import { calendrierRouter } from './routers/calendrier.js';
 import { webhooksRouter } from './routers/webhooks.js';
+import { importsRouter } from './routers/imports.js';
 
 export const appRouter = router({
   auth: authRouter,
@@ -43,6 +44,7 @@ export const appRouter = router({
   clesApi: clesApiRouter,
   calendrier: calendrierRouter,
   webhooks: webhooksRouter,
+  imports: importsRouter,
 });
 
 export type AppRouter = typeof appRouter;

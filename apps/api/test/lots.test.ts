@@ -18,7 +18,9 @@ const positions = async (table: string, column: string) =>
 const ordered = (rows: { p: number[] }[]) => rows.every((r) => r.p.every((x, i) => i === 0 || x > r.p[i - 1]));
 
 beforeAll(async () => {
-  t = await startTestApp();
+  // No job workers: the webhook deliveries the actions enqueue stay in the outbox to be looked at
+  // (and no worker's statements mix with the counted ones).
+  t = await startTestApp({ env: { JOBS_WORKERS: 'false' } });
   await t.user('admin', 'admin');
   await t.user('manager', 'manager');
   aliceId = await t.user('alice', 'commercial');
@@ -112,5 +114,88 @@ describe('bulk actions', () => {
     const doc = (await admin.get('/openapi.json')).json();
     for (const r of ['clients', 'opportunites', 'projets', 'taches']) expect(doc.paths[`/${r}/lot/`]?.post, r).toBeDefined();
     expect(doc.paths['/recherche/'].get.parameters.map((p: any) => p.name)).toEqual(expect.arrayContaining(['q', 'limite']));
+  });
+});
+
+describe('bulk actions record what the single mutations record', () => {
+  let hook: number;
+  const deliveries = async (evenement: string) =>
+    t.sql<{ cle: string; payload: any }>(`select cle, payload from webhook_livraisons where webhook_id = ? and evenement = ? order by id`, [hook, evenement]);
+
+  beforeAll(async () => {
+    // A subscription to every event (its deliveries are looked at, not sent: the address is refused as private).
+    [{ id: hook }] = await t.sql<{ id: number }>(`insert into webhooks (url, evenements, secret, cree_par_id)
+      select 'https://127.0.0.1/crochet', array['client.updated', 'client.deleted', 'opportunite.updated', 'opportunite.etape_changed',
+        'tache.created', 'tache.updated', 'tache.completed', 'tache.deleted', 'projet.updated'], 'whsec_test', id from users where username = 'admin' returning id`);
+  });
+
+  it('reassigning clients: timeline, notices to the new responsable, client.updated per client (same transaction)', async () => {
+    const c1 = (await alice.post('/clients/', { nom: 'Evt Un' })).json().id;
+    const c2 = (await alice.post('/clients/', { nom: 'Evt Deux' })).json().id;
+    const res = await admin.post('/clients/lot/', { ids: [c1, c2], action: 'reassigner', responsable: bobId });
+    expect(res.json()).toMatchObject({ modifies: 2 });
+    const events = await t.sql(`select client_id, resume, donnees from evenements where type = 'client_responsable' and client_id in (?, ?) order by client_id`, [c1, c2]);
+    expect(events).toEqual([
+      { client_id: c1, resume: 'Responsable : alice Test → bob Test', donnees: { de: aliceId, vers: bobId } },
+      { client_id: c2, resume: 'Responsable : alice Test → bob Test', donnees: { de: aliceId, vers: bobId } },
+    ]);
+    const notices = await t.sql(`select message, lien from notifications where user_id = ? and type = 'client_attribue' order by id`, [bobId]);
+    expect(notices.slice(-2)).toEqual([
+      { message: 'Le client « Evt Un » vous a été attribué', lien: `/clients/${c1}` },
+      { message: 'Le client « Evt Deux » vous a été attribué', lien: `/clients/${c2}` },
+    ]);
+    const sent = await deliveries('client.updated');
+    expect(sent.map((d) => d.cle)).toEqual([`client:${c1}`, `client:${c2}`]);
+    expect(sent[0].payload).toMatchObject({ type: 'client.updated', data: { id: c1, nom: 'Evt Un', responsable: bobId } });
+    // Deletion: client.deleted with the id.
+    await admin.post('/clients/lot/', { ids: [c1, c2], action: 'supprimer' });
+    expect((await deliveries('client.deleted')).map((d) => d.payload.data)).toEqual([{ id: c1 }, { id: c2 }]);
+  });
+
+  it('moving opportunités and tâches, adding tâches: stage and completion events, etape_changed with the previous stage', async () => {
+    const c = (await alice.post('/clients/', { nom: 'Evt Trois' })).json().id;
+    const o1 = (await alice.post('/opportunites/', { nom: 'Evt O1', client: c })).json().id;
+    const o2 = (await alice.post('/opportunites/', { nom: 'Evt O2', client: c })).json().id;
+    await alice.post('/opportunites/lot/', { ids: [o1, o2], action: 'changer_etape', etape: 'conclusion', resultat: 'gagnee' });
+    expect(await t.sql(`select opportunite_id, type, resume from evenements where opportunite_id in (?, ?) and type <> 'opportunite_creee' order by opportunite_id`, [o1, o2])).toEqual([
+      { opportunite_id: o1, type: 'opportunite_gagnee', resume: 'Opportunité « Evt O1 » gagnée' },
+      { opportunite_id: o2, type: 'opportunite_gagnee', resume: 'Opportunité « Evt O2 » gagnée' },
+    ]);
+    const changed = await deliveries('opportunite.etape_changed');
+    expect(changed.map((d) => [d.cle, d.payload.previous, d.payload.data.etape])).toEqual([
+      [`opportunite:${o1}`, { etape: 'prospect' }, 'conclusion'],
+      [`opportunite:${o2}`, { etape: 'prospect' }, 'conclusion'],
+    ]);
+    expect((await deliveries('opportunite.updated')).map((d) => d.cle)).toEqual([`opportunite:${o1}`, `opportunite:${o2}`]);
+
+    await alice.post('/clients/lot/', { ids: [c], action: 'ajouter_tache', tache: { titre: 'Evt relance', priorite: 'haute', dateEcheance: '2027-03-01', assigneA: bobId } });
+    const [tache] = await t.sql<{ id: number }>(`select id from taches where titre = 'Evt relance'`);
+    expect((await deliveries('tache.created')).map((d) => d.cle)).toEqual([`tache:${tache.id}`]);
+    expect(await t.sql(`select type, resume from evenements where client_id = ? and type like 'tache%' order by id`, [c])).toEqual([
+      { type: 'tache_creee', resume: 'Tâche « Evt relance » créée' },
+    ]);
+    expect((await t.sql(`select message from notifications where user_id = ? and lien = ?`, [bobId, `/taches/${tache.id}`]))).toEqual([
+      { message: 'Tâche « Evt relance » vous a été assignée (échéance 01/03/2027)' },
+    ]);
+    await admin.post('/taches/lot/', { ids: [tache.id], action: 'changer_statut', statut: 'terminee' });
+    expect((await deliveries('tache.completed')).map((d) => d.cle)).toEqual([`tache:${tache.id}`]);
+    expect((await t.sql(`select resume from evenements where client_id = ? and type = 'tache_terminee'`, [c]))).toEqual([{ resume: 'Tâche « Evt relance » terminée' }]);
+  });
+
+  it('a fixed number of statements whatever the number of rows', async () => {
+    const c = (await alice.post('/clients/', { nom: 'Evt Quatre' })).json().id;
+    const mk = async (n: number) => {
+      const ids: number[] = [];
+      for (let i = 0; i < n; i++) ids.push((await alice.post('/taches/', { titre: `Evt T${i}`, client: c, priorite: 'basse', dateEcheance: '2027-01-01' })).json().id);
+      return ids;
+    };
+    const few = await mk(2);
+    const many = await mk(8);
+    const a = await t.countSql(() => admin.post('/taches/lot/', { ids: few, action: 'reassigner', assigneA: bobId }));
+    const b = await t.countSql(() => admin.post('/taches/lot/', { ids: many, action: 'reassigner', assigneA: bobId }));
+    expect(a.result.json().modifies).toBe(2);
+    expect(b.result.json().modifies).toBe(8);
+    expect(b.statements.length).toBe(a.statements.length);
+    expect((await deliveries('tache.updated')).filter((d) => many.includes(d.payload.data.id))).toHaveLength(8);
   });
 });

@@ -36,7 +36,7 @@ describe('GET /api/recherche/', () => {
     expect(res.statusCode).toBe(200);
     const body = res.json();
     expect(body.q).toBe('lef');
-    expect(body.groupes.map((g: any) => g.type)).toEqual(['clients', 'opportunites', 'projets', 'taches', 'devis']);
+    expect(body.groupes.map((g: any) => g.type)).toEqual(['clients', 'contacts', 'opportunites', 'projets', 'taches', 'devis']);
     expect(body.groupes[0].libelle).toBe('Clients');
     // Relevance: name starts with it, then a word starts with it, then it is inside a word.
     expect(group(body, 'clients').map((h: any) => h.titre)).toEqual(['Lefèvre Hélène', 'Dupont Lefranc', 'Garage Morlef']);
@@ -92,5 +92,21 @@ describe('GET /api/recherche/', () => {
     const { statements } = await t.countSql(() => q(admin, 'lef'));
     const searches = statements.filter((s) => s.includes('union all') || s.includes('hits'));
     expect(searches.length).toBeLessThanOrEqual(2);
+  });
+
+  it('finds contacts by name and e-mail, visible like their client, with their client to open', async () => {
+    const theo = (await alice.post(`/clients/${lefevre}/contacts/`, { prenom: 'Théo', nom: 'Lefort', email: 'theo@boulangerie.fr' })).json().id;
+    await bob.post(`/clients/${dupont}/contacts/`, { prenom: 'Théa', nom: 'Secrète', email: 'thea@cachee.fr' });
+    const hits = group((await q(alice, 'THEO')).json(), 'contacts');
+    expect(hits).toEqual([expect.objectContaining({ id: theo, titre: 'Théo Lefort', sousTitre: 'Lefèvre Hélène · theo@boulangerie.fr', client: lefevre })]);
+    expect(group((await q(alice, 'boulangerie.fr')).json(), 'contacts').map((h: any) => h.id)).toEqual([theo]);
+    // Bob's client's contact: invisible to alice, found by bob and the admin.
+    expect(group((await q(alice, 'secrete')).json(), 'contacts')).toEqual([]);
+    expect(group((await q(alice, 'cachee')).json(), 'contacts')).toEqual([]);
+    expect(group((await q(bob, 'secrète')).json(), 'contacts').map((h: any) => h.titre)).toEqual(['Théa Secrète']);
+    expect(group((await q(admin, 'the')).json(), 'contacts').map((h: any) => h.titre).sort()).toEqual(['Théa Secrète', 'Théo Lefort']);
+    // Index-backed: the contacts' folded text has the same word and trigram indexes as the other types.
+    const indexes = (await t.sql<{ indexname: string }>(`select indexname from pg_indexes where tablename = 'contacts' and indexname like 'contacts_recherche%' order by 1`)).map((r) => r.indexname);
+    expect(indexes).toEqual(['contacts_recherche_mots', 'contacts_recherche_trgm']);
   });
 });

@@ -45,6 +45,26 @@ describe('command palette (Ctrl+K)', () => {
     await page.context().close();
   });
 
+  it('finds contacts by name or e-mail; Enter opens their client', async () => {
+    const marie = await e2e.api('marie');
+    await marie('POST', `/clients/${lefevre}/contacts/`, { prenom: 'Théo', nom: 'Gérard', email: 'theo.gerard@boulangerie.fr' });
+    const page = await e2e.loggedIn('marie');
+    await page.keyboard.press('Control+k');
+    const dialog = page.getByRole('dialog', { name: 'Rechercher' });
+    await dialog.waitFor();
+    await page.keyboard.type('gerard');
+    const contacts = dialog.getByRole('group', { name: 'Contacts' });
+    await expect.poll(() => contacts.getByRole('option').allTextContents()).toEqual([expect.stringContaining('Théo Gérard')]);
+    expect(await contacts.getByRole('option').first().textContent()).toContain('Lefèvre Hélène');
+    // The only hit is active: Enter opens it.
+    const activeId = await dialog.getByRole('combobox').getAttribute('aria-activedescendant');
+    expect(await page.locator(`[id="${activeId}"]`).textContent()).toContain('Théo Gérard');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(new RegExp(`/clients/${lefevre}$`));
+    await page.getByRole('heading', { name: 'Lefèvre Hélène', level: 1 }).waitFor();
+    await page.context().close();
+  });
+
   it('header search box and quick actions: « Nouvelle tâche » opens the form; Escape closes; a commercial finds nothing of others', async () => {
     const page = await e2e.loggedIn('paul');
     await page.setViewportSize({ width: 390, height: 800 });

@@ -16,6 +16,7 @@ import { Migration20261206060000_memory } from './migrations/Migration2026120606
 import { Migration20261206080000_recherche } from './migrations/Migration20261206080000_recherche.js';
 import { Migration20261206090000_platform } from './migrations/Migration20261206090000_platform.js';
 import { Migration20261206090100_webhooks } from './migrations/Migration20261206090100_webhooks.js';
+import { Migration20261206100000_imports } from './migrations/Migration20261206100000_imports.js';
 import { Migration20261206170000_colonne_index } from './migrations/Migration20261206170000_colonne_index.js';
 import { Migration20261206171000_resumes_quotidiens } from './migrations/Migration20261206171000_resumes_quotidiens.js';
 import { Migration20261206172000_devis_numero_digits } from './migrations/Migration20261206172000_devis_numero_digits.js';
@@ -37,6 +38,7 @@ export const migrationsList = [
   { name: 'Migration20261206080000_recherche', class: Migration20261206080000_recherche },
   { name: 'Migration20261206090000_platform', class: Migration20261206090000_platform },
   { name: 'Migration20261206090100_webhooks', class: Migration20261206090100_webhooks },
+  { name: 'Migration20261206100000_imports', class: Migration20261206100000_imports },
   { name: 'Migration20261206170000_colonne_index', class: Migration20261206170000_colonne_index },
   { name: 'Migration20261206171000_resumes_quotidiens', class: Migration20261206171000_resumes_quotidiens },
   { name: 'Migration20261206172000_devis_numero_digits', class: Migration20261206172000_devis_numero_digits },

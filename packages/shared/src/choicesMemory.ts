@@ -31,6 +31,7 @@ export const NOTIFICATION_TYPES = [
   'client_attribue',
   'webhook_desactive',
   'courriel_echec',
+  'import_termine',
 ] as const;
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 
@@ -61,5 +62,6 @@ export const MEMORY_LABELS = {
     devis_accepte: 'Devis accepté',
     devis_refuse: 'Devis refusé',
     client_attribue: 'Client attribué',
+    import_termine: 'Import terminé',
   },
 } as const satisfies Record<string, Record<string, string>>;

@@ -21,3 +21,4 @@ export * from './recherche.js';
 export * from './lots.js';
 export * from './platform.js';
 export * from './webhooks.js';
+export * from './imports.js';

@@ -3,6 +3,7 @@
  * (`err.*`) as their messages; the API's error formatter turns them into the caller's language.
  */
 import { MEMORY_MESSAGES } from './messagesMemory.js';
+import { IMPORT_MESSAGES } from './messagesImports.js';
 
 export type Lang = 'fr' | 'en';
 
@@ -84,6 +85,7 @@ export const MESSAGES = {
     'err.webhook_https': "L'adresse doit être en https.",
     'err.webhook_prive': 'Adresse refusée : les adresses locales ou privées ne sont pas autorisées.',
     ...MEMORY_MESSAGES.fr,
+    ...IMPORT_MESSAGES.fr,
   },
   en: {
     'err.required': 'This field is required.',
@@ -162,6 +164,7 @@ export const MESSAGES = {
     'err.webhook_https': 'The address must use https.',
     'err.webhook_prive': 'Address refused: local or private addresses are not allowed.',
     ...MEMORY_MESSAGES.en,
+    ...IMPORT_MESSAGES.en,
   },
 } as const;
 

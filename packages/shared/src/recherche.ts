@@ -28,6 +28,8 @@ export const rechercheHit = z.object({
   sousTitre: z.string(),
   /** Creation timestamp (ISO 8601 UTC). */
   date: z.string(),
+  /** A contact's client (type `contacts`: the contact is shown on its client's page). */
+  client: z.number().int().optional().describe('Client du contact (résultats de type `contacts`)'),
 });
 export type RechercheHit = z.infer<typeof rechercheHit>;
 

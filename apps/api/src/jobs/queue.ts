@@ -198,6 +198,40 @@ export class JobQueue<C> {
     return id;
   }
 
+  /**
+   * Adds many jobs of one name in one statement (pg-boss `insert`), on `em`'s transaction like
+   * `enqueue`: set-based writers (bulk actions) enqueue one job per row without a round trip each.
+   */
+  async enqueueMany<N extends JobName>(em: EntityManager, name: N, data: JobTypes[N][]): Promise<void> {
+    if (!data.length) return;
+    const def = this.definitions.get(name);
+    if (!def) throw new Error(`unknown job ${name}`);
+    const policy = this.policyOptions(def) as Record<string, unknown>;
+    const trx = em.getTransactionContext() as any;
+    const db: PgBoss.Db | undefined = trx
+      ? {
+          executeSql: async (text, values) => {
+            const conn = (await trx.client.acquireConnection()) as PgConnection;
+            em.getConnection().getKnex().client.emit('query', { sql: text, bindings: values });
+            try {
+              return await conn.query(text, values);
+            } catch (err) {
+              throw em.getDriver().convertException(err as Error);
+            }
+          },
+        }
+      : undefined;
+    await this.boss.insert(data.map((d) => ({ name, data: d as object, ...policy })), db ? { db } : {});
+    const root = rootTransaction(em);
+    if (root) {
+      let names = this.pendingWakes.get(root);
+      if (!names) this.pendingWakes.set(root, (names = new Set()));
+      names.add(name);
+    } else {
+      this.wake(name);
+    }
+  }
+
   /** Stops fetching, waits up to `timeoutMs` for running jobs (then they expire and are retried elsewhere). */
   async stop(timeoutMs = 10_000): Promise<void> {
     if (!this.started) return;
@@ -242,4 +276,11 @@ export function enqueue<N extends JobName>(em: EntityManager, name: N, data: Job
   const queue = queues.get(em.config);
   if (!queue) throw new Error('no job queue for this ORM');
   return queue.enqueue(em, name, data, options);
+}
+
+/** `enqueueMany(em, 'webhook.livrer', [{ livraisonId }, …])`: one statement for all, inside the caller's transaction. */
+export function enqueueMany<N extends JobName>(em: EntityManager, name: N, data: JobTypes[N][]): Promise<void> {
+  const queue = queues.get(em.config);
+  if (!queue) throw new Error('no job queue for this ORM');
+  return queue.enqueueMany(em, name, data);
 }

@@ -49,6 +49,7 @@ export const TAGS: Record<string, string> = {
   recherche: 'Recherche globale, regroupée par type',
   contacts: 'Contacts (personnes) des clients, visibles comme leur client',
   activites: 'Activités : notes, appels, réunions, e-mails liés à un client',
+  imports: 'Imports de clients (et contacts), opportunités et tâches depuis un fichier CSV ou Excel',
   timeline: 'Historique d’un client ou d’une opportunité, le plus récent d’abord (pagination par curseur)',
   notifications: 'Notifications de l’utilisateur (et leur flux Server-Sent Events)',
   courriels: 'Courriels envoyés (boîte d’envoi) : état de livraison, contenu et pièces jointes (admin)',

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@crm/db';
 import { LABELS, type Etape, type EvenementType } from '@crm/shared';
 import { sql } from '../lib/sql/runner.js';
+import { intArrayLiteral, jsonArrayLiteral, textArrayLiteral } from '../lib/pgArrays.js';
 import { userName } from './listing.js';
 
 /**
@@ -57,3 +58,21 @@ export const resumes = {
   tacheTerminee: (titre: string) => `Tâche « ${titre} » terminée`,
   tacheAssignee: (names: Map<number, string>, titre: string, vers: number | null) => `Tâche « ${titre} » assignée à ${nameOr(names, vers)}`,
 };
+
+/** Many events in one statement (bulk actions, imports), inside the caller's transaction. */
+export async function recordEvents(em: EntityManager, events: EventRecord[]): Promise<void> {
+  if (!events.length) return;
+  await sql(
+    em,
+    `insert into evenements (type, client_id, opportunite_id, auteur_id, resume, donnees)
+     select * from unnest(?::text[], ?::int[], ?::int[], ?::int[], ?::text[], ?::jsonb[])`,
+    [
+      textArrayLiteral(events.map((e) => e.type)),
+      intArrayLiteral(events.map((e) => e.client)),
+      intArrayLiteral(events.map((e) => e.opportunite ?? null)),
+      intArrayLiteral(events.map((e) => e.auteur)),
+      textArrayLiteral(events.map((e) => e.resume)),
+      jsonArrayLiteral(events.map((e) => e.donnees ?? {})),
+    ],
+  );
+}

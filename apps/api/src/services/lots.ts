@@ -1,5 +1,5 @@
 import type { EntityManager } from '@crm/db';
-import type { clientLotInput, LotOut, opportuniteLotInput, projetLotInput, tacheLotInput } from '@crm/shared';
+import type { clientLotInput, Etape, LotOut, opportuniteLotInput, projetLotInput, tacheLotInput } from '@crm/shared';
 import type { z } from 'zod';
 import type { AuthUser } from '../auth/sessions.js';
 import { sql } from '../lib/sql/runner.js';
@@ -15,6 +15,9 @@ import { projetFilters } from './projets.js';
 import { resolveRefs } from './refs.js';
 import { tacheFilters } from './taches.js';
 import { scopeByClient, scopeTaches, seesAll } from './visibility.js';
+import {
+  clientsReassigned, emitDeleted, emitRows, opportunitesMoved, opportunitesReassigned, stateOf, TACHE_BEFORE_COLUMNS, tachesCreated, tachesMoved, tachesReassigned,
+} from './lotEvents.js';
 
 /**
  * Bulk actions (`POST /api/<resource>/lot/`). The targets are the given ids the caller may see
@@ -22,6 +25,8 @@ import { scopeByClient, scopeTaches, seesAll } from './visibility.js';
  * (visible by construction); they are locked, changed with set-based statements in ONE
  * transaction, and the action is audit-logged. The rules are the single-row ones: deletion by
  * admins and managers only (403), the same 409 dependencies (refused per row), cascade for admins.
+ * They record what the single mutations record — timeline events, notices, webhook events — set-based
+ * in the same transaction (lotEvents.ts).
  */
 
 type Refus = LotOut['refus'][number];
@@ -117,6 +122,7 @@ async function addTaches(tem: EntityManager, ctx: Ctx, tache: z.infer<typeof cli
     select ?, ?, ?, x.client_id, x.projet_id, ?, ?::date, 'a_faire',
            (select coalesce(max(position) + 1, 0) from taches where statut = 'a_faire') + row_number() over (order by x.id) - 1
     from (${select}) x returning id`, [tache.titre, tache.description, assigneA, tache.priorite, tache.dateEcheance, idArray(ids)]);
+  await tachesCreated(tem, ctx.user, ids$(rows));
   return ids$(rows);
 }
 
@@ -133,9 +139,13 @@ export async function lotClients(em: EntityManager, ctx: Ctx, input: z.infer<typ
   if (input.action === 'reassigner' && !seesAll(ctx.user) && input.responsable !== ctx.user.id) throw forbidden();
   return runLot(em, TARGETS.clients, ctx, input, async (tem, ids) => {
     switch (input.action) {
-      case 'reassigner':
+      case 'reassigner': {
         await resolveRefs(tem, ctx.user, { users: { responsable: input.responsable } });
-        return { changed: await setColumn(tem, 'clients', 'responsable_id', input.responsable, ids) };
+        const before = await stateOf<{ nom: string; responsable_id: number | null }>(tem, 'clients', 'nom, responsable_id', ids);
+        const changed = await setColumn(tem, 'clients', 'responsable_id', input.responsable, ids);
+        await clientsReassigned(tem, ctx.user, changed, before, input.responsable!);
+        return { changed };
+      }
       case 'ajouter_tache':
         // Tâches are not entities of the list: its IDs are the clients'.
         await addTaches(tem, ctx, input.tache!, 'select id, id as client_id, null::int as projet_id from clients where id = any(?::int[])', ids);
@@ -145,6 +155,7 @@ export async function lotClients(em: EntityManager, ctx: Ctx, input: z.infer<typ
           or exists (select 1 from opportunites where client_id = c.id) or exists (select 1 from taches where client_id = c.id))`, [idArray(ids)])));
         const gone = input.cascade ? ids : ids.filter((id) => !busy.has(id));
         if (gone.length) await purgeClients(tem, gone);
+        await emitDeleted(tem, 'client', gone);
         return { changed: gone, refus: input.cascade ? [] : [...busy].map(refusal(ctx, 'error.client_has_children')) };
       }
     }
@@ -159,14 +170,21 @@ export function lotOpportunites(em: EntityManager, ctx: Ctx, input: z.infer<type
   }
   return runLot(em, TARGETS.opportunites, ctx, input, async (tem, ids) => {
     switch (input.action) {
-      case 'reassigner':
+      case 'reassigner': {
         await resolveRefs(tem, ctx.user, { users: { responsable: input.responsable } });
-        return { changed: await setColumn(tem, 'opportunites', 'responsable_id', input.responsable, ids) };
+        const before = await stateOf<{ nom: string; client_id: number; responsable_id: number | null }>(tem, 'opportunites', 'nom, client_id, responsable_id', ids);
+        const changed = await setColumn(tem, 'opportunites', 'responsable_id', input.responsable, ids);
+        await opportunitesReassigned(tem, ctx.user, changed, before, input.responsable!);
+        return { changed };
+      }
       case 'changer_etape': {
         const conclusion = input.etape === 'conclusion';
         // Leaving or entering conclusion: the outcome and its date follow (as for a single move).
         const extra = conclusion ? `resultat = ?, motif_perte = '', date_conclusion = now()` : `resultat = null, motif_perte = '', date_conclusion = null`;
-        return { changed: await moveManyToColumn(tem, OPPORTUNITE_BOARD, ids, input.etape!, extra, conclusion ? [input.resultat] : []) };
+        const before = await stateOf<{ nom: string; client_id: number; etape: Etape }>(tem, 'opportunites', 'nom, client_id, etape', ids);
+        const moved = await moveManyToColumn(tem, OPPORTUNITE_BOARD, ids, input.etape!, extra, conclusion ? [input.resultat] : []);
+        await opportunitesMoved(tem, ctx.user, moved, before, input.etape!, conclusion ? (input.resultat ?? null) : null);
+        return { changed: moved };
       }
       case 'ajouter_tache':
         await addTaches(tem, ctx, input.tache!, 'select id, client_id, null::int as projet_id from opportunites where id = any(?::int[])', ids);
@@ -180,6 +198,7 @@ export function lotOpportunites(em: EntityManager, ctx: Ctx, input: z.infer<type
           await sql(tem, 'delete from opportunites where id = any(?::int[])', [idArray(gone)]);
           await renumberColumns(tem, OPPORTUNITE_BOARD, etapes);
         }
+        await emitDeleted(tem, 'opportunite', gone);
         return { changed: gone, refus: [...busy].map(refusal(ctx, 'error.opportunite_has_devis')) };
       }
     }
@@ -190,8 +209,11 @@ export function lotProjets(em: EntityManager, ctx: Ctx, input: z.infer<typeof pr
   if (input.action === 'supprimer') staffOnly(ctx.user);
   return runLot(em, TARGETS.projets, ctx, input, async (tem, ids) => {
     switch (input.action) {
-      case 'changer_statut':
-        return { changed: await setColumn(tem, 'projets', 'statut', input.statut, ids) };
+      case 'changer_statut': {
+        const changed = await setColumn(tem, 'projets', 'statut', input.statut, ids);
+        await emitRows(tem, 'projet', ['updated'], changed);
+        return { changed };
+      }
       case 'ajouter_tache':
         await addTaches(tem, ctx, input.tache!, 'select id, client_id, id as projet_id from projets where id = any(?::int[])', ids);
         return { changed: ids };
@@ -199,6 +221,7 @@ export function lotProjets(em: EntityManager, ctx: Ctx, input: z.infer<typeof pr
         const busy = new Set(ids$(await sql<{ id: number }>(tem, `select p.id from projets p where p.id = any(?::int[]) and exists (select 1 from taches t where t.projet_id = p.id)`, [idArray(ids)])));
         const gone = ids.filter((id) => !busy.has(id));
         if (gone.length) await sql(tem, 'delete from projets where id = any(?::int[])', [idArray(gone)]);
+        await emitDeleted(tem, 'projet', gone);
         return { changed: gone, refus: [...busy].map(refusal(ctx, 'error.projet_has_taches')) };
       }
     }
@@ -209,20 +232,31 @@ export function lotTaches(em: EntityManager, ctx: Ctx, input: z.infer<typeof tac
   if (input.action === 'supprimer') staffOnly(ctx.user);
   return runLot(em, TARGETS.taches, ctx, input, async (tem, ids) => {
     switch (input.action) {
-      case 'reassigner':
+      case 'reassigner': {
         await resolveRefs(tem, ctx.user, { users: { assigneA: input.assigneA } });
-        return { changed: await setColumn(tem, 'taches', 'assigne_a_id', input.assigneA, ids) };
-      case 'changer_priorite':
-        return { changed: await setColumn(tem, 'taches', 'priorite', input.priorite, ids) };
+        const before = await stateOf<any>(tem, 'taches', TACHE_BEFORE_COLUMNS, ids);
+        const changed = await setColumn(tem, 'taches', 'assigne_a_id', input.assigneA, ids);
+        await tachesReassigned(tem, ctx.user, changed, before, input.assigneA ?? null);
+        return { changed };
+      }
+      case 'changer_priorite': {
+        const changed = await setColumn(tem, 'taches', 'priorite', input.priorite, ids);
+        await emitRows(tem, 'tache', ['updated'], changed);
+        return { changed };
+      }
       case 'changer_statut': {
         const done = input.statut === 'terminee';
-        return { changed: await moveManyToColumn(tem, TACHE_BOARD, ids, input.statut!, `date_terminee = ${done ? 'now()' : 'null'}`) };
+        const before = await stateOf<any>(tem, 'taches', TACHE_BEFORE_COLUMNS, ids);
+        const moved = await moveManyToColumn(tem, TACHE_BOARD, ids, input.statut!, `date_terminee = ${done ? 'now()' : 'null'}`);
+        await tachesMoved(tem, ctx.user, moved, before, input.statut!);
+        return { changed: moved };
       }
       case 'supprimer': {
         const statuts = (await sql<{ v: string }>(tem, 'select distinct statut as v from taches where id = any(?::int[])', [idArray(ids)])).map((r) => r.v);
         await lockColumns(tem, TACHE_BOARD, statuts);
         await sql(tem, 'delete from taches where id = any(?::int[])', [idArray(ids)]);
         await renumberColumns(tem, TACHE_BOARD, statuts);
+        await emitDeleted(tem, 'tache', ids);
         return { changed: ids };
       }
     }

@@ -5,6 +5,7 @@ import { sql, sqlOne } from '../lib/sql/runner.js';
 import { ISO_UTC } from '../lib/sql/values.js';
 import { Where } from '../lib/sql/where.js';
 import { notFound } from '../lib/errors.js';
+import { intArrayLiteral, textArrayLiteral } from '../lib/pgArrays.js';
 import { afterCommit, userEventHubOf } from '../lib/userEvents.js';
 import type { Row } from './listing.js';
 
@@ -81,4 +82,17 @@ export async function markAllRead(em: EntityManager, user: AuthUser): Promise<{ 
   const rows = await sql(em, 'update notifications set date_lecture = now() where user_id = ? and date_lecture is null returning id', [user.id]);
   signal(em, [user.id]);
   return { marquees: rows.length, nonLues: 0 };
+}
+
+/** Many notices in one statement (bulk actions), in the caller's transaction; nobody is told about their own action. */
+export async function notifyMany(em: EntityManager, notices: NotificationInput[]): Promise<void> {
+  const kept = notices.filter((n) => n.user != null && n.user !== n.actor);
+  if (!kept.length) return;
+  await sql(em, 'insert into notifications (user_id, type, message, lien) select * from unnest(?::int[], ?::text[], ?::text[], ?::text[])', [
+    intArrayLiteral(kept.map((n) => n.user!)),
+    textArrayLiteral(kept.map((n) => n.type)),
+    textArrayLiteral(kept.map((n) => n.message)),
+    textArrayLiteral(kept.map((n) => n.lien)),
+  ]);
+  signal(em, [...new Set(kept.map((n) => n.user!))]);
 }

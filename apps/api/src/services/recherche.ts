@@ -28,14 +28,14 @@ interface Branch {
   /** `from … join …` with the main table aliased as in its list query. */
   from: string;
   alias: string;
-  /** SQL of the columns titre, s1, s2, code (text each). */
+  /** SQL of the columns titre, s1, s2, code (text each) and parent (int: a contact's client). */
   columns: string;
   created: string;
   /** The visibility scope. */
   scope: (where: Where, user: AuthUser) => Where;
   /** Devis are also found by number. */
   byNumber?: boolean;
-  map: (r: Row) => Pick<RechercheHit, 'titre' | 'sousTitre'>;
+  map: (r: Row) => Pick<RechercheHit, 'titre' | 'sousTitre' | 'client'>;
 }
 
 interface TextQuery {
@@ -53,16 +53,26 @@ const BRANCHES: Branch[] = [
     type: 'clients',
     from: 'from clients c',
     alias: 'c',
-    columns: `c.nom as titre, c.societe as s1, c.email as s2, null::text as code`,
+    columns: `c.nom as titre, c.societe as s1, c.email as s2, null::text as code, null::int as parent`,
     created: 'c.date_creation',
     scope: (where, user) => scopeByClient(where, user),
     map: (r) => ({ titre: r.titre, sousTitre: join(r.s1, r.s2) }),
   },
   {
+    // People of the clients the caller sees (visible like their client), by name and e-mail.
+    type: 'contacts',
+    from: 'from contacts k join clients c on c.id = k.client_id',
+    alias: 'k',
+    columns: `btrim(k.prenom || ' ' || k.nom) as titre, c.nom as s1, k.email as s2, null::text as code, k.client_id as parent`,
+    created: 'k.date_creation',
+    scope: (where, user) => scopeByClient(where, user),
+    map: (r) => ({ titre: r.titre, sousTitre: join(r.s1, r.s2), client: r.parent }),
+  },
+  {
     type: 'opportunites',
     from: 'from opportunites o join clients c on c.id = o.client_id',
     alias: 'o',
-    columns: `o.nom as titre, c.nom as s1, null::text as s2, o.etape::text as code`,
+    columns: `o.nom as titre, c.nom as s1, null::text as s2, o.etape::text as code, null::int as parent`,
     created: 'o.date_creation',
     scope: (where, user) => scopeByClient(where, user),
     map: (r) => ({ titre: r.titre, sousTitre: join(r.s1, LABELS.etape[r.code as keyof typeof LABELS.etape]) }),
@@ -71,7 +81,7 @@ const BRANCHES: Branch[] = [
     type: 'projets',
     from: 'from projets p join clients c on c.id = p.client_id',
     alias: 'p',
-    columns: `p.titre as titre, c.nom as s1, null::text as s2, p.statut::text as code`,
+    columns: `p.titre as titre, c.nom as s1, null::text as s2, p.statut::text as code, null::int as parent`,
     created: 'p.date_creation',
     scope: (where, user) => scopeByClient(where, user),
     map: (r) => ({ titre: r.titre, sousTitre: join(r.s1, LABELS.projetStatut[r.code as keyof typeof LABELS.projetStatut]) }),
@@ -80,7 +90,7 @@ const BRANCHES: Branch[] = [
     type: 'taches',
     from: 'from taches t left join clients c on c.id = t.client_id',
     alias: 't',
-    columns: `t.titre as titre, c.nom as s1, to_char(t.date_echeance, 'YYYY-MM-DD') as s2, t.statut::text as code`,
+    columns: `t.titre as titre, c.nom as s1, to_char(t.date_echeance, 'YYYY-MM-DD') as s2, t.statut::text as code, null::int as parent`,
     created: 't.date_creation',
     scope: (where, user) => scopeTaches(where, user),
     map: (r) => ({
@@ -92,7 +102,7 @@ const BRANCHES: Branch[] = [
     type: 'devis',
     from: 'from devis d join opportunites o on o.id = d.opportunite_id join clients c on c.id = o.client_id',
     alias: 'd',
-    columns: `'Devis n° ' || d.id || ' v' || d.version as titre, o.nom as s1, c.nom as s2, d.statut::text as code`,
+    columns: `'Devis n° ' || d.id || ' v' || d.version as titre, o.nom as s1, c.nom as s2, d.statut::text as code, null::int as parent`,
     created: 'd.date_creation',
     scope: (where, user) => scopeByClient(where, user),
     byNumber: true,

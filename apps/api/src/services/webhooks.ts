@@ -5,12 +5,13 @@ import type { z } from 'zod';
 import type { webhookCreateInput, webhookDeliveryListInput, webhookListInput, webhookPatchInput } from '@crm/shared';
 import type { AuthUser } from '../auth/sessions.js';
 import type { WebhooksConfig } from '../config.js';
-import { enqueue } from '../jobs/queue.js';
+import { enqueue, enqueueMany } from '../jobs/queue.js';
 import { fieldError, notFound } from '../lib/errors.js';
 import { sql, sqlOne } from '../lib/sql/runner.js';
 import { iso, textArray } from '../lib/sql/values.js';
 import { Where } from '../lib/sql/where.js';
 import { SECRET_PREFIX, urlRefusal } from '../lib/webhookHttp.js';
+import { jsonArrayLiteral, textArrayLiteral } from '../lib/pgArrays.js';
 import { audit } from './audit.js';
 import { addSearch, getResource, listResource, type Resource, type Row } from './listing.js';
 import { DEVIS_RESOURCE } from './devis.js';
@@ -198,4 +199,29 @@ export async function emitWebhookEvent(
     [event, cle, JSON.stringify(payload), event],
   );
   for (const r of rows) await enqueue(em, 'webhook.livrer', { livraisonId: Number(r.id) });
+}
+
+/**
+ * `event` for many records at once (bulk actions), in `em`'s transaction: the delivery rows of
+ * every record × subscription in one statement, in the records' order, and their jobs in one more.
+ */
+export async function emitWebhookEvents(
+  em: EntityManager,
+  event: WebhookEvent,
+  records: Array<{ cle: string; data: unknown; previous?: Record<string, unknown> }>,
+): Promise<void> {
+  if (!records.length) return;
+  const timestamp = new Date().toISOString();
+  const payloads = records.map((r) => ({ type: event, timestamp, data: r.data, ...(r.previous ? { previous: r.previous } : {}) }));
+  const rows = await sql<{ id: string }>(
+    em,
+    `insert into webhook_livraisons (webhook_id, message_id, evenement, cle, payload)
+     select w.id, 'msg_' || replace(gen_random_uuid()::text, '-', ''), ?, x.cle, x.payload
+       from unnest(?::text[], ?::jsonb[]) with ordinality as x(cle, payload, n) cross join webhooks w
+      where w.actif and w.evenements @> array[?]::text[]
+      order by x.n, w.id
+     returning id`,
+    [event, textArrayLiteral(records.map((r) => r.cle)), jsonArrayLiteral(payloads), event],
+  );
+  await enqueueMany(em, 'webhook.livrer', rows.map((r) => ({ livraisonId: Number(r.id) })));
 }

@@ -13,7 +13,8 @@ export interface AccessNeed {
 
 /** Heavier endpoints take more of the caller's rate-limit bucket. */
 function requestCost(path: string): number {
-  if (/(^|\.)export/.test(path) || path.startsWith('imports.')) return 10;
+  // Starting an import or analysing it again is heavy; following its progress (imports.get, polled) is not.
+  if (/(^|\.)export/.test(path) || path === 'imports.valider' || path === 'imports.patch') return 10;
   if (path.startsWith('recherche.')) return 3;
   return 1;
 }

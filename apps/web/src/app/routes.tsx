@@ -28,6 +28,8 @@ const UsersPage = lazy(() => import('../features/users/UsersPage').then((m) => (
 const CourrielsPage = lazy(() => import('../features/courriels/CourrielsPage').then((m) => ({ default: m.CourrielsPage })));
 const IntegrationsPage = lazy(() => import('../features/integrations/IntegrationsPage').then((m) => ({ default: m.IntegrationsPage })));
 const RapportsPage = lazy(() => import('../features/rapports/RapportsPage').then((m) => ({ default: m.RapportsPage })));
+const ImportUploadPage = lazy(() => import('../features/imports/ImportPage').then((m) => ({ default: m.ImportUploadPage })));
+const ImportPage = lazy(() => import('../features/imports/ImportPage').then((m) => ({ default: m.ImportPage })));
 
 export function makeRouter() {
   return createBrowserRouter([
@@ -61,6 +63,8 @@ export function makeRouter() {
             { path: 'devis/nouveau', element: <DevisEditorPage /> },
             { path: 'devis/:id', element: <DevisEditorPage /> },
             { path: 'rapports', element: <RapportsPage /> },
+            { path: 'imports/nouveau', element: <ImportUploadPage /> },
+            { path: 'imports/:id', element: <ImportPage /> },
             { path: 'compte/mot-de-passe', element: <ChangePasswordPage /> },
             { path: 'equipe', element: <UsersPage /> },
             { path: 'courriels', element: <CourrielsPage /> },

@@ -50,6 +50,9 @@ export function ClientsListPage() {
         actions={
           <>
             <ExportButton path="/clients/" params={input} />
+            <Link className="btn btn--ghost" to="/imports/nouveau?ressource=clients">
+              Importer
+            </Link>
             <Link className="btn btn--primary" to="/clients/nouveau">
               + Nouveau client
             </Link>

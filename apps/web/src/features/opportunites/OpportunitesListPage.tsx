@@ -57,6 +57,9 @@ export function OpportunitesListPage() {
         actions={
           <>
             <ExportButton path="/opportunites/" params={input} />
+            <Link className="btn btn--ghost" to="/imports/nouveau?ressource=opportunites">
+              Importer
+            </Link>
             <Link className="btn btn--ghost" to="/opportunites/pipeline">
               Vue pipeline
             </Link>

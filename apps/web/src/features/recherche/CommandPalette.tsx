@@ -23,7 +23,8 @@ interface Group {
 
 const DETAIL_PATH: Record<RechercheType, string> = {
   clients: '/clients/',
-  contacts: '/contacts/',
+  // A contact has no page of its own: it opens its client's page (its contacts are listed there).
+  contacts: '/clients/',
   opportunites: '/opportunites/',
   projets: '/projets/',
   taches: '/taches/',
@@ -74,7 +75,7 @@ export function CommandPalette({ pages, onClose }: { pages: PaletteLink[]; onClo
       for (const g of search.data.groupes) {
         out.push({
           title: g.libelle,
-          items: g.resultats.map((r) => ({ id: `${g.type}-${r.id}`, label: r.titre, hint: r.sousTitre, to: `${DETAIL_PATH[g.type]}${r.id}` })),
+          items: g.resultats.map((r) => ({ id: `${g.type}-${r.id}`, label: r.titre, hint: r.sousTitre, to: `${DETAIL_PATH[g.type]}${g.type === 'contacts' ? r.client : r.id}` })),
         });
       }
     }

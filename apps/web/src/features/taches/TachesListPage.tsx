@@ -54,6 +54,9 @@ export function TachesListPage() {
         actions={
           <>
             <ExportButton path="/taches/" params={input} />
+            <Link className="btn btn--ghost" to="/imports/nouveau?ressource=taches">
+              Importer
+            </Link>
             <Link className="btn btn--ghost" to="/taches/tableau">
               Vue tableau
             </Link>
