@@ -16,7 +16,8 @@ import {
 import { sortableKeyboardCoordinates } from '@dnd-kit/sortable';
 import { diffMove, findCard, moveCard, type Board, type BoardCard, type Move } from './boardLogic';
 import { frenchAnnouncements, INSTRUCTIONS } from './announcements';
-import { BoardColumn, COLUMN_PREFIX, SortableCard } from './BoardParts';
+import { BoardColumn, COLUMN_PREFIX, SortableCard, type ColumnHeader } from './BoardParts';
+import type { ColumnPaging } from './useBoardColumns';
 
 const isColumnId = (id: UniqueIdentifier): id is string => typeof id === 'string' && id.startsWith(COLUMN_PREFIX);
 
@@ -24,7 +25,10 @@ interface Props<K extends string, T extends BoardCard> {
   label: string;
   columns: readonly K[];
   columnLabel: (k: K) => string;
-  columnFooter?: (k: K, cards: T[]) => ReactNode;
+  /** The column's true count and totals (from the API, whatever is loaded), and its controls. */
+  columnHeader?: (k: K) => ColumnHeader;
+  /** Paged columns: whether more cards can be loaded, and how. */
+  paging?: (k: K) => ColumnPaging;
   board: Board<K, T>;
   setColumn: (card: T, column: K) => T;
   cardTitle: (card: T) => string;
@@ -110,7 +114,7 @@ export function SortableBoard<K extends string, T extends BoardCard>(props: Prop
     >
       <div className="board" role="region" aria-label={props.label}>
         {columns.map((k) => (
-          <BoardColumn key={k} id={k} title={columnLabel(k)} cards={view[k]} footer={props.columnFooter?.(k, view[k])}>
+          <BoardColumn key={k} id={k} title={columnLabel(k)} cards={view[k]} header={props.columnHeader?.(k)} paging={props.paging?.(k)}>
             {view[k].map((card) => (
               <SortableCard key={card.id} id={card.id} title={props.cardTitle(card)}>
                 {props.renderCard(card)}

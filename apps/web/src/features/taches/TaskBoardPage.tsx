@@ -1,15 +1,18 @@
-import { useCallback } from 'react';
+import { useState } from 'react';
+import { useQuery } from '@tanstack/react-query';
 import { Link, useSearchParams } from 'react-router-dom';
 import { LABELS, TACHE_STATUTS, type TacheStatut } from '@crm/shared';
 import { useTRPC, useTRPCClient } from '../../lib/trpc';
-import { formatDate } from '../../lib/format';
+import { formatDate, plural } from '../../lib/format';
 import { PageHeader } from '../../components/PageHeader';
 import { Loading, RetryAlert } from '../../components/Status';
 import { SelectFilter } from '../../components/ListToolbar';
 import { PrioriteBadge, RetardBadge } from '../../components/badges';
 import { SortableBoard } from '../board/SortableBoard';
+import type { ColumnHeader } from '../board/BoardParts';
 import { useBoardMove } from '../board/useBoardMove';
-import { useBoardQueries } from '../board/useBoardQueries';
+import { BOARD_PAGE_SIZE, useBoardColumns } from '../board/useBoardColumns';
+import { recentSince, RecentOnlyToggle } from '../board/RecentOnly';
 import { placementOf } from '../board/boardLogic';
 import { TerminerButton } from './TerminerButton';
 import type { TacheRow } from './columns';
@@ -23,23 +26,40 @@ export function TaskBoardPage() {
   const client = useTRPCClient();
   const [params, setParams] = useSearchParams();
   const assigneA = params.get('assigneA') ?? '';
-  const inputOf = useCallback(
-    (statut: TacheStatut) => ({
-      statut,
-      ordering: 'position' as const,
-      pageSize: 100,
-      ...(assigneA === 'me' ? { assigneA: 'me' as const } : /^\d+$/.test(assigneA) ? { assigneA: Number(assigneA) } : {}),
-    }),
-    [assigneA],
+  // Terminée shows the tasks finished in the last 30 days unless « Voir tout ».
+  const [allDone, setAllDone] = useState(false);
+  const [since] = useState(recentSince);
+  const filters = assigneA === 'me' ? { assigneA: 'me' as const } : /^\d+$/.test(assigneA) ? { assigneA: Number(assigneA) } : {};
+  const inputOf = (statut: TacheStatut, page: number) => ({
+    statut,
+    ordering: 'position' as const,
+    page,
+    pageSize: BOARD_PAGE_SIZE,
+    ...filters,
+    ...(statut === 'terminee' && !allDone ? { termineeApres: since } : {}),
+  });
+  const { board, loaded, error, paging, pageKeysOf } = useBoardColumns<TacheStatut, TacheRow>(
+    TACHE_STATUTS,
+    (s, page) => trpc.taches.list.queryOptions(inputOf(s, page)),
+    JSON.stringify([assigneA, allDone]),
   );
-  const { board, loaded, error } = useBoardQueries<TacheStatut, TacheRow>(TACHE_STATUTS, (s) => trpc.taches.list.queryOptions(inputOf(s)));
+  // Column headers: the API's totals with the board's filters (the closed column's own), never the loaded cards.
+  const totals = useQuery(trpc.taches.colonnes.queryOptions(filters));
+  const doneTotals = useQuery(trpc.taches.colonnes.queryOptions({ ...filters, statut: 'terminee', termineeApres: since }, { enabled: !allDone }));
+  const columnHeader = (s: TacheStatut): ColumnHeader => {
+    const t = (s === 'terminee' && !allDone ? doneTotals.data : totals.data)?.find((c) => c.statut === s);
+    return {
+      count: t?.nombre,
+      summary: s !== 'terminee' && t && t.enRetard > 0 ? <p className="column-total column-total--late">{plural(t.enRetard, 'en retard', 'en retard')}</p> : undefined,
+      tools: s === 'terminee' ? <RecentOnlyToggle all={allDone} onChange={setAllDone} /> : undefined,
+    };
+  };
   const { move } = useBoardMove<TacheStatut, TacheRow>({
     key: 'taches',
-    columns: TACHE_STATUTS,
-    queryKeyOf: (s) => trpc.taches.list.queryKey(inputOf(s)),
+    pageKeysOf,
     setColumn: setStatut,
     send: (m) => client.taches.patch.mutate({ id: m.id, statut: m.to, ...placementOf(m) }),
-    alsoInvalidate: [trpc.dashboard.pathKey(), trpc.taches.get.pathKey()],
+    alsoInvalidate: [trpc.taches.colonnes.pathKey(), trpc.dashboard.pathKey(), trpc.taches.get.pathKey()],
   });
 
   return (
@@ -70,6 +90,8 @@ export function TaskBoardPage() {
           label="Tableau des tâches"
           columns={TACHE_STATUTS}
           columnLabel={(s) => LABELS.tacheStatut[s]}
+          columnHeader={columnHeader}
+          paging={paging}
           board={board}
           setColumn={setStatut}
           cardTitle={(t) => t.titre}
