@@ -103,7 +103,13 @@ export function focusCard(id: number): void {
   document.querySelector<HTMLElement>(`[data-card-id="${id}"] .drag-handle`)?.focus();
 }
 
-export function SortableCard({ id, title, children }: { id: number; title: string; children: ReactNode }) {
+/** A card's checkbox for the board's bulk actions. */
+export interface CardSelect {
+  checked: boolean;
+  onChange: (on: boolean) => void;
+}
+
+export function SortableCard({ id, title, select, children }: { id: number; title: string; select?: CardSelect; children: ReactNode }) {
   const { attributes, listeners, setNodeRef, setActivatorNodeRef, transform, transition, isDragging } = useSortable({ id });
   const handle = useRef<HTMLButtonElement | null>(null);
   useEffect(() => {
@@ -114,7 +120,7 @@ export function SortableCard({ id, title, children }: { id: number; title: strin
   return (
     <li
       ref={setNodeRef}
-      className={`board-card${isDragging ? ' board-card--dragging' : ''}`}
+      className={`board-card${isDragging ? ' board-card--dragging' : ''}${select ? ' board-card--selectable' : ''}`}
       style={{ transform: CSS.Transform.toString(transform), transition }}
       data-card-id={id}
       onMouseDown={listeners?.onMouseDown as MouseEventHandler | undefined}
@@ -134,6 +140,15 @@ export function SortableCard({ id, title, children }: { id: number; title: strin
       >
         <span aria-hidden="true">⠿</span>
       </button>
+      {select && (
+        <input
+          type="checkbox"
+          className="card-select"
+          checked={select.checked}
+          onChange={(e) => select.onChange(e.target.checked)}
+          aria-label={`Sélectionner « ${title} »`}
+        />
+      )}
       {children}
     </li>
   );

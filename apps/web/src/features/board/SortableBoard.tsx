@@ -18,6 +18,7 @@ import { diffMove, findCard, moveCard, type Board, type BoardCard, type Move } f
 import { frenchAnnouncements, INSTRUCTIONS } from './announcements';
 import { BoardColumn, COLUMN_PREFIX, SortableCard, type ColumnHeader } from './BoardParts';
 import type { ColumnPaging } from './useBoardColumns';
+import type { Selection } from '../../components/DataTable';
 
 const isColumnId = (id: UniqueIdentifier): id is string => typeof id === 'string' && id.startsWith(COLUMN_PREFIX);
 
@@ -27,6 +28,8 @@ interface Props<K extends string, T extends BoardCard> {
   columnLabel: (k: K) => string;
   /** The column's true count and totals (from the API, whatever is loaded), and its controls. */
   columnHeader?: (k: K) => ColumnHeader;
+  /** Bulk actions: a checkbox on each card. */
+  selection?: Selection;
   /** Paged columns: whether more cards can be loaded, and how. */
   paging?: (k: K) => ColumnPaging;
   board: Board<K, T>;
@@ -116,7 +119,12 @@ export function SortableBoard<K extends string, T extends BoardCard>(props: Prop
         {columns.map((k) => (
           <BoardColumn key={k} id={k} title={columnLabel(k)} cards={view[k]} header={props.columnHeader?.(k)} paging={props.paging?.(k)}>
             {view[k].map((card) => (
-              <SortableCard key={card.id} id={card.id} title={props.cardTitle(card)}>
+              <SortableCard
+                key={card.id}
+                id={card.id}
+                title={props.cardTitle(card)}
+                select={props.selection && { checked: props.selection.selected.has(card.id), onChange: (on) => props.selection?.toggle([card.id], on) }}
+              >
                 {props.renderCard(card)}
               </SortableCard>
             ))}

@@ -17,6 +17,9 @@ import { ConclusionDialog, type Conclusion } from './ConclusionDialog';
 import { OpportuniteCard } from './OpportuniteCard';
 import type { OpportuniteRow } from './columns';
 import { PickerFilter } from '../pickers/RecordPicker';
+import { BulkBar, useSelection } from '../../components/BulkBar';
+import { useCurrentUser } from '../auth/currentUser';
+import { opportuniteBulkActions } from './bulkActions';
 
 const setEtape = (o: OpportuniteRow, etape: Etape): OpportuniteRow => ({ ...o, etape, resultat: etape === 'conclusion' ? o.resultat : null });
 
@@ -49,6 +52,9 @@ export function PipelinePage() {
   const totalOf = (e: Etape): OpportuniteColonneOut | undefined =>
     (e === 'conclusion' && !allConcluded ? closedTotals.data : totals.data)?.find((c) => c.etape === e);
   const [pending, setPending] = useState<Move<Etape> | null>(null);
+  // Bulk actions on the ticked cards (`POST /api/opportunites/lot/`).
+  const staff = useCurrentUser().role !== 'commercial';
+  const bulk = useSelection(JSON.stringify([responsable]));
 
   const { move } = useBoardMove<Etape, OpportuniteRow, Conclusion>({
     key: 'opportunites',
@@ -127,6 +133,13 @@ export function PipelinePage() {
           onChange={(v) => setParams(v ? { responsable: v } : {}, { replace: true })}
         />
       </div>
+      <BulkBar
+        total={bulk.selection.selected.size}
+        state={bulk}
+        filtres={{}}
+        actions={opportuniteBulkActions(staff)}
+        run={(body) => client.lots.opportunites.mutate(body as never)}
+      />
       {error ? (
         <RetryAlert error={error} />
       ) : !loaded ? (
@@ -138,6 +151,7 @@ export function PipelinePage() {
           columnLabel={(e) => LABELS.etape[e]}
           columnHeader={columnHeader}
           paging={paging}
+          selection={bulk.selection}
           board={board}
           setColumn={setEtape}
           cardTitle={(o) => o.nom}

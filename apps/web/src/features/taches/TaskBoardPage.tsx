@@ -18,6 +18,9 @@ import { TerminerButton } from './TerminerButton';
 import type { TacheRow } from './columns';
 import { PickerFilter } from '../pickers/RecordPicker';
 import { ME } from '../pickers/sources';
+import { BulkBar, useSelection } from '../../components/BulkBar';
+import { useCurrentUser } from '../auth/currentUser';
+import { tacheBulkActions } from './bulkActions';
 
 const setStatut = (t: TacheRow, statut: TacheStatut): TacheRow => ({ ...t, statut, enRetard: statut === 'terminee' ? false : t.enRetard });
 
@@ -54,6 +57,9 @@ export function TaskBoardPage() {
       tools: s === 'terminee' ? <RecentOnlyToggle all={allDone} onChange={setAllDone} /> : undefined,
     };
   };
+  // Bulk actions on the ticked cards (`POST /api/taches/lot/`).
+  const staff = useCurrentUser().role !== 'commercial';
+  const bulk = useSelection(assigneA);
   const { move } = useBoardMove<TacheStatut, TacheRow>({
     key: 'taches',
     pageKeysOf,
@@ -81,6 +87,13 @@ export function TaskBoardPage() {
       <div className="toolbar">
         <PickerFilter kind="user" label="Assignée à" value={assigneA} onChange={(v) => setParams(v ? { assigneA: v } : {}, { replace: true })} extra={ME} allLabel="Tout le monde" />
       </div>
+      <BulkBar
+        total={bulk.selection.selected.size}
+        state={bulk}
+        filtres={{}}
+        actions={tacheBulkActions(staff)}
+        run={(body) => client.lots.taches.mutate(body as never)}
+      />
       {error ? (
         <RetryAlert error={error} />
       ) : !loaded ? (
@@ -92,6 +105,7 @@ export function TaskBoardPage() {
           columnLabel={(s) => LABELS.tacheStatut[s]}
           columnHeader={columnHeader}
           paging={paging}
+          selection={bulk.selection}
           board={board}
           setColumn={setStatut}
           cardTitle={(t) => t.titre}
