@@ -160,6 +160,19 @@ describe('task board at volume', () => {
     await column(page, 'terminee').getByRole('button', { name: 'Voir tout' }).click();
     await column(page, 'terminee').getByRole('link', { name: 'Finie il y a deux mois' }).waitFor();
     expect(await column(page, 'terminee').locator('.count').textContent()).toBe('2');
+
+    // Bulk actions on ticked cards: the lists' `POST /api/taches/lot/`.
+    await page.getByRole('checkbox', { name: 'Sélectionner « Tâche 001 »' }).check();
+    await page.getByRole('checkbox', { name: 'Sélectionner « Tâche 002 »' }).check();
+    const bar = page.getByRole('region', { name: 'Actions groupées' });
+    expect(await bar.getByRole('status').textContent()).toContain('2 lignes sélectionnées');
+    await bar.getByLabel('Action').selectOption('changer_priorite');
+    await bar.getByLabel('Priorité').selectOption('urgente');
+    await bar.getByRole('button', { name: 'Appliquer' }).click();
+    await expect
+      .poll(async () => (await api('GET', '/taches/?priorite=urgente')).results.map((t: { titre: string }) => t.titre).sort())
+      .toEqual(['Tâche 001', 'Tâche 002']);
+    await bar.waitFor({ state: 'detached' });
     await page.context().close();
   });
 });
@@ -180,7 +193,7 @@ describe('touch drag on a phone', () => {
     const card = column(page, 'negociation').locator('[data-card-id]:has(.card-title:text-is("Tactile A"))');
     await card.waitFor();
     // Bring « Négociation » to the left of the screen: « Conclusion » shows at its right edge.
-    await board.evaluate((el) => {
+    await board.evaluate((el: HTMLElement) => {
       const col = el.querySelector('section[data-column="negociation"]') as HTMLElement;
       el.style.scrollSnapType = 'none';
       el.scrollLeft = col.offsetLeft - el.offsetLeft - 8;

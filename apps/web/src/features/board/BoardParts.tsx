@@ -56,15 +56,22 @@ export function BoardColumn({
     observer.observe(more.current);
     return () => observer.disconnect();
   }, [hasMore, loadingMore, cards.length]);
-  const count = header?.count ?? cards.length;
+  // With a header, the count is the API's (« … » until it comes), never the number of loaded cards.
+  const count = header ? header.count : cards.length;
   return (
     <section className={`board-column${isOver ? ' board-column--over' : ''}`} aria-label={title} data-column={id}>
       <header className="board-column-header">
         <div className="board-column-title">
           <h2>{title}</h2>
-          <span className="count" aria-label={`${formatNumber(count)} carte${count > 1 ? 's' : ''}`}>
-            {formatNumber(count)}
-          </span>
+          {count === undefined ? (
+            <span className="count" aria-label="Nombre de cartes en cours de calcul">
+              …
+            </span>
+          ) : (
+            <span className="count" aria-label={`${formatNumber(count)} carte${count > 1 ? 's' : ''}`}>
+              {formatNumber(count)}
+            </span>
+          )}
         </div>
         {header?.summary}
         {header?.tools}
@@ -82,7 +89,7 @@ export function BoardColumn({
           {hasMore && (
             <li ref={more} className="board-more">
               <button type="button" className="btn btn--ghost btn--small" disabled={loadingMore} onClick={loadMore}>
-                {loadingMore ? 'Chargement…' : `Afficher plus de cartes (encore ${formatNumber(Math.max(0, count - cards.length))})`}
+                {loadingMore ? 'Chargement…' : count === undefined ? 'Afficher plus de cartes' : `Afficher plus de cartes (encore ${formatNumber(Math.max(0, count - cards.length))})`}
               </button>
             </li>
           )}

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import {
   closestCorners,
   DndContext,
@@ -8,6 +8,7 @@ import {
   TouchSensor,
   useSensor,
   useSensors,
+  type CollisionDetection,
   type DragEndEvent,
   type DragOverEvent,
   type DragStartEvent,
@@ -71,6 +72,21 @@ export function SortableBoard<K extends string, T extends BoardCard>(props: Prop
     setLocal(board);
   };
 
+  // Once a card enters another column the layout shifts, and the collisions measured on it may
+  // point back to the old column, then to the new one…: an endless update loop (React error 185),
+  // seen with long scrolled columns. Until the next frame the card stays over itself.
+  const justChangedColumn = useRef(false);
+  useEffect(() => {
+    const frame = requestAnimationFrame(() => {
+      justChangedColumn.current = false;
+    });
+    return () => cancelAnimationFrame(frame);
+  }, [local]);
+  const collisionDetection: CollisionDetection = useCallback(
+    (args) => (justChangedColumn.current && args.active ? [{ id: args.active.id }] : closestCorners(args)),
+    [],
+  );
+
   const onDragOver = ({ active, over }: DragOverEvent) => {
     if (!over) return;
     setLocal((current) => {
@@ -78,6 +94,7 @@ export function SortableBoard<K extends string, T extends BoardCard>(props: Prop
       const from = findCard(b, Number(active.id));
       const to = columnOfTarget(b, over.id);
       if (!from || !to || from.column === to) return b;
+      justChangedColumn.current = true;
       const overIndex = isColumnId(over.id) ? b[to].length : b[to].findIndex((c) => c.id === Number(over.id));
       const translated = active.rect.current.translated;
       const below = translated && translated.top > over.rect.top + over.rect.height / 2;
@@ -108,7 +125,7 @@ export function SortableBoard<K extends string, T extends BoardCard>(props: Prop
   return (
     <DndContext
       sensors={sensors}
-      collisionDetection={closestCorners}
+      collisionDetection={collisionDetection}
       onDragStart={onDragStart}
       onDragOver={onDragOver}
       onDragEnd={finish}

@@ -45,7 +45,7 @@ export function useBoardColumns<K extends string, T extends BoardCard>(
   const loadMore = useCallback(
     (column: K, shown: number) =>
       setLoaded((cur) => {
-        const pages = cur.key === resetKey ? cur.pages : {};
+        const pages: Partial<Record<K, number>> = cur.key === resetKey ? cur.pages : {};
         if ((pages[column] ?? 1) !== shown) return cur;
         return { key: resetKey, pages: { ...pages, [column]: shown + 1 } };
       }),
