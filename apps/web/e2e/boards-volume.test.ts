@@ -178,7 +178,7 @@ describe('task board at volume', () => {
 });
 
 describe('touch drag on a phone', () => {
-  it('a long press then a slide moves a card to another column (real touch events), and « Avancer l’étape » still works', async () => {
+  it('a swipe scrolls a column, a long press then a slide moves a card to another column (real touch events), « Avancer l’étape » still works', async () => {
     for (const nom of ['Tactile A', 'Tactile B']) await api('POST', '/opportunites/', { nom, client: clientId, etape: 'negociation', montant: 10 });
     const context = await e2e.browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true, locale: 'fr-FR', timezoneId: 'Europe/Paris' });
     const page = await context.newPage();
@@ -192,6 +192,25 @@ describe('touch drag on a phone', () => {
     const board = page.locator('.board');
     const card = column(page, 'negociation').locator('[data-card-id]:has(.card-title:text-is("Tactile A"))');
     await card.waitFor();
+    const cdp = await page.context().newCDPSession(page);
+    const touch = (type: string, p?: { x: number; y: number }) =>
+      cdp.send('Input.dispatchTouchEvent', { type: type as 'touchStart', touchPoints: p ? [{ x: Math.round(p.x), y: Math.round(p.y), id: 1 }] : [] });
+
+    // A quick swipe up on the long « Prospect » column scrolls that column, it drags nothing.
+    const prospect = column(page, 'prospect').locator('.board-cards');
+    const before = await serverColumn('prospect');
+    const list = (await prospect.boundingBox())!;
+    const swipeFrom = { x: list.x + list.width / 2, y: Math.min(list.y + list.height - 40, 800) };
+    await touch('touchStart', swipeFrom);
+    for (let i = 1; i <= 10; i++) {
+      await touch('touchMove', { x: swipeFrom.x, y: swipeFrom.y - i * 30 });
+      await page.waitForTimeout(16);
+    }
+    await touch('touchEnd');
+    await expect.poll(() => prospect.evaluate((el) => el.scrollTop)).toBeGreaterThan(100);
+    expect(await page.evaluate(() => window.scrollY)).toBe(0);
+    expect(await serverColumn('prospect')).toEqual(before);
+
     // Bring « Négociation » to the left of the screen: « Conclusion » shows at its right edge.
     await board.evaluate((el: HTMLElement) => {
       const col = el.querySelector('section[data-column="negociation"]') as HTMLElement;
@@ -202,9 +221,6 @@ describe('touch drag on a phone', () => {
     const from = (await card.locator('.card-row').first().boundingBox())!;
     const start = { x: from.x + 40, y: from.y + from.height / 2 };
     const end = { x: 384, y: start.y + 60 };
-    const cdp = await page.context().newCDPSession(page);
-    const touch = (type: string, p?: { x: number; y: number }) =>
-      cdp.send('Input.dispatchTouchEvent', { type: type as 'touchStart', touchPoints: p ? [{ x: Math.round(p.x), y: Math.round(p.y), id: 1 }] : [] });
     await touch('touchStart', start);
     await page.waitForTimeout(450); // past the press delay
     for (let i = 1; i <= 15; i++) {
