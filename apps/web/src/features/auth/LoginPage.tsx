@@ -2,8 +2,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useNavigate, useSearchParams } from 'react-router-dom';
 import { useTRPC } from '../../lib/trpc';
-import { errorInfo, errorMessage, fieldErrorsOf } from '../../lib/errors';
-import { TRPCClientError } from '../../lib/trpc';
+import { fieldErrorsOf } from '../../lib/errors';
 import { Field } from '../../components/Field';
 import { ErrorAlert } from '../../components/Status';
 
@@ -28,7 +27,19 @@ export function LoginPage() {
     }),
   );
   const errors = fieldErrorsOf(login.error);
-  const limit = loginLimitMessage(login.error);
+  // The lockout's words (how long to wait, failures left) come from a small chunk loaded on the
+  // first failed login, so that the login page's first load stays as light as it was.
+  const [limit, setLimit] = useState<{ error: unknown; text: string | null } | null>(null);
+  useEffect(() => {
+    const error = login.error;
+    if (!error) return;
+    let live = true;
+    void import('./loginLimit').then((m) => live && setLimit({ error, text: m.loginLimitMessage(error) }));
+    return () => {
+      live = false;
+    };
+  }, [login.error]);
+  const limitText = limit && limit.error === login.error ? limit.text : null;
   const submit = (e: FormEvent) => {
     e.preventDefault();
     login.mutate({ username, password });
@@ -46,7 +57,7 @@ export function LoginPage() {
             Votre session a expiré. Reconnectez-vous pour reprendre là où vous en étiez : votre saisie en cours est conservée.
           </div>
         )}
-        {limit ? <ErrorAlert>{limit}</ErrorAlert> : <ErrorAlert error={login.error} />}
+        {limitText ? <ErrorAlert>{limitText}</ErrorAlert> : <ErrorAlert error={login.error} />}
         <Field label="Nom d'utilisateur ou e-mail" errors={errors.username}>
           {(p) => <input {...p} name="username" autoComplete="username" value={username} onChange={(e) => setUsername(e.target.value)} />}
         </Field>
@@ -63,31 +74,3 @@ export function LoginPage() {
   );
 }
 
-/** Past the last failures the API refuses logins for a while: how long, in French words. */
-export function waitText(seconds: number): string {
-  if (seconds < 60) return `${seconds} seconde${seconds > 1 ? 's' : ''}`;
-  const minutes = Math.ceil(seconds / 60);
-  return `${minutes} minute${minutes > 1 ? 's' : ''}`;
-}
-
-/**
- * The lockout, read from the answer's headers: 429 says how long to wait (`Retry-After`, seconds);
- * a failed login says how many failures remain (`RateLimit-Remaining`), worth a warning near the end.
- */
-function loginLimitMessage(error: unknown): string | null {
-  if (!(error instanceof TRPCClientError)) return null;
-  const headers = (error.meta?.response as Response | undefined)?.headers;
-  const code = errorInfo(error)?.code;
-  if (code === 'TOO_MANY_REQUESTS') {
-    const seconds = Number(headers?.get('retry-after'));
-    return Number.isFinite(seconds) && seconds > 0 ? `Trop de tentatives. Réessayez dans ${waitText(seconds)}.` : errorMessage(error);
-  }
-  const left = headers?.get('ratelimit-remaining');
-  if (code !== 'UNAUTHORIZED' || left == null || left === '' || Number(left) > 2) return null;
-  const n = Number(left);
-  const warning =
-    n === 0
-      ? 'Dernière tentative échouée : la connexion est maintenant bloquée pour quelques minutes.'
-      : `Il vous reste ${n} tentative${n > 1 ? 's' : ''} avant le blocage temporaire de la connexion.`;
-  return `${errorMessage(error)} ${warning}`;
-}
