@@ -155,7 +155,8 @@ describe('task board at volume', () => {
     expect(await column(page, 'a_faire').locator('[data-card-id]').count()).toBe(50);
     expect(await shownCards(page, 'terminee')).toEqual(['Finie cette semaine']);
     expect(await column(page, 'terminee').locator('.count').textContent()).toBe('1');
-    await column(page, 'a_faire').getByRole('button', { name: /Afficher plus de cartes/ }).click();
+    // The button is there for the keyboard (bringing it into sight may already load the page).
+    await column(page, 'a_faire').locator('.board-more button').press('Enter');
     await column(page, 'a_faire').getByRole('link', { name: 'Tâche 100' }).waitFor({ state: 'attached' });
     await column(page, 'terminee').getByRole('button', { name: 'Voir tout' }).click();
     await column(page, 'terminee').getByRole('link', { name: 'Finie il y a deux mois' }).waitFor();

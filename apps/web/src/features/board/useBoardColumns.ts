@@ -54,10 +54,10 @@ export function useBoardColumns<K extends string, T extends BoardCard>(
 
   const paging = (column: K): ColumnPaging => {
     const mine = plan.flatMap((p, i) => (p.column === column ? [queries[i]] : []));
-    const last = mine[mine.length - 1];
     const loadingMore = mine.slice(1).some((q) => q.isPending);
-    const count = last?.data?.count ?? mine.find((q) => q.data)?.data?.count ?? 0;
-    return { hasMore: !!last?.data && mine.length * BOARD_PAGE_SIZE < count, loadingMore, loadMore: () => loadMore(column, mine.length) };
+    const count = [...mine].reverse().find((q) => q.data)?.data?.count ?? 0;
+    // While the next page loads the column still has more (its button says « Chargement… »).
+    return { hasMore: loadingMore || mine.length * BOARD_PAGE_SIZE < count, loadingMore, loadMore: () => loadMore(column, mine.length) };
   };
 
   /** The query keys of a column's loaded pages, in order (optimistic moves, invalidation). */
