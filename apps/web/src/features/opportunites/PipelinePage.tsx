@@ -113,7 +113,7 @@ export function PipelinePage() {
     <>
       <PageHeader
         title="Pipeline des opportunités"
-        subtitle="Glissez les cartes d'une étape à l'autre (souris ou clavier)."
+        subtitle="Glissez les cartes d'une étape à l'autre (souris, appui long au doigt ou clavier)."
         actions={
           <>
             <Link className="btn btn--ghost" to="/opportunites">

@@ -72,7 +72,7 @@ export function TaskBoardPage() {
     <>
       <PageHeader
         title="Tableau des tâches"
-        subtitle="Glissez les tâches d'un statut à l'autre (souris ou clavier)."
+        subtitle="Glissez les tâches d'un statut à l'autre (souris, appui long au doigt ou clavier)."
         actions={
           <>
             <Link className="btn btn--ghost" to="/taches">
