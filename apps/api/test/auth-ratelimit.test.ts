@@ -62,6 +62,27 @@ describe('in-memory limiter (no REDIS_URL)', () => {
     expect(trpc.json().error.data.code).toBe('TOO_MANY_REQUESTS');
   });
 
+  it('each failed login says how many failures remain before the lockout (RateLimit-Remaining), for known and unknown names alike', async () => {
+    const name = uniqueName('countdown');
+    await t.user(name);
+    for (const who of [name, uniqueName('nobody')]) {
+      const left: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        const res = await login(t, who, 'nope', uniqueIp());
+        expect(res.statusCode).toBe(401);
+        left.push(String(res.headers['ratelimit-remaining']));
+      }
+      expect(left).toEqual(['4', '3', '2', '1', '0']);
+      const blocked = await login(t, who, PASSWORD, uniqueIp(), 'trpc');
+      expect429(blocked);
+      expect(blocked.headers['ratelimit-remaining']).toBe('0');
+    }
+    // The IP's budget counts too: the tightest one is told.
+    const ip = `192.168.${parseInt(run.slice(0, 2), 16)}.${parseInt(run.slice(2, 4), 16)}`;
+    for (let i = 0; i < 27; i++) await login(t, uniqueName('ghost'), 'x', ip);
+    expect((await login(t, uniqueName('fresh'), 'x', ip)).headers['ratelimit-remaining']).toBe('2');
+  });
+
   it('4 failures are still allowed, and a success clears the username’s failures', async () => {
     const name = uniqueName('almost');
     await t.user(name);
@@ -167,6 +188,16 @@ describe('Redis limiter shared by two API instances (REDIS_URL)', () => {
     const ttl = await redis.pttl(`crm:login-fail:u:${name}`);
     expect(ttl).toBeGreaterThan(14 * 60 * 1000);
     expect(ttl).toBeLessThanOrEqual(15 * 60 * 1000);
+  });
+
+  it('the failures left (RateLimit-Remaining) are counted across instances', async () => {
+    const name = uniqueName('leftredis');
+    touched.push(`u:${name}`);
+    await a.user(name);
+    const left: string[] = [];
+    for (let i = 0; i < 5; i++) left.push(String((await login(i % 2 ? a : b, name, 'wrong', uniqueIp())).headers['ratelimit-remaining']));
+    expect(left).toEqual(['4', '3', '2', '1', '0']);
+    expect((await login(a, name, PASSWORD, uniqueIp())).headers['ratelimit-remaining']).toBe('0');
   });
 
   it('the per-IP limit is shared too', async () => {

@@ -66,6 +66,8 @@ describe('OpenAPI document: statuses as served', () => {
     for (const [m, p] of [['post', '/auth/login/'], ['put', '/auth/password/change/']]) {
       expect(resolve(op(m, p).responses['429']).headers['Retry-After']).toMatchObject({ required: true });
     }
+    // A failed login tells the failures left before the lockout.
+    expect(resolve(op('post', '/auth/login/').responses['401']).headers['RateLimit-Remaining']).toMatchObject({ required: true });
   });
 
   it('the error code enum is every code the server sends; the adapter’s stale error.* schemas are gone', () => {
@@ -202,9 +204,9 @@ describe('the response validator', () => {
     expect(() => v.check({ method: 'POST', url: '/api/clients/', requestHeaders: auth, res: answer(201, { ...client, id: '12' }) })).toThrow(/body does not match/);
     expect(() => v.check({ method: 'POST', url: '/api/clients/', requestHeaders: {}, res: answer(201, client) })).toThrow(/without credentials/);
     const tooMany = { code: 'TOO_MANY_REQUESTS', message: 'Trop', fieldErrors: {} };
-    expect(() => v.check({ method: 'POST', url: '/api/auth/login/', requestHeaders: {}, res: answer(429, tooMany, { 'retry-after': '60' }) })).not.toThrow();
-    expect(() => v.check({ method: 'POST', url: '/api/auth/login/', requestHeaders: {}, res: answer(429, tooMany) })).toThrow(/Retry-After/);
-    expect(() => v.check({ method: 'POST', url: '/api/auth/login/', requestHeaders: {}, res: answer(429, { ...tooMany, code: 'CONFLICT' }, { 'retry-after': '6' }) })).toThrow(/body/);
+    expect(() => v.check({ method: 'POST', url: '/api/auth/login/', requestHeaders: {}, res: answer(429, tooMany, { 'retry-after': '60', 'ratelimit-remaining': '0' }) })).not.toThrow();
+    expect(() => v.check({ method: 'POST', url: '/api/auth/login/', requestHeaders: {}, res: answer(429, tooMany, { 'ratelimit-remaining': '0' }) })).toThrow(/Retry-After/);
+    expect(() => v.check({ method: 'POST', url: '/api/auth/login/', requestHeaders: {}, res: answer(429, { ...tooMany, code: 'CONFLICT' }, { 'retry-after': '6', 'ratelimit-remaining': '0' }) })).toThrow(/body/);
     expect(() => v.check({ method: 'DELETE', url: '/api/clients/3/', requestHeaders: auth, res: answer(204, {}) })).toThrow(/no body/);
     expect(() => v.check({ method: 'GET', url: '/api/nowhere/', requestHeaders: auth, res: answer(200, {}) })).toThrow(/does not describe/);
   });

@@ -27,7 +27,8 @@ export interface E2E {
 
 /** The real API on a throw-away database, serving the built SPA, plus a headless chromium. */
 export async function startE2E(opts: { env?: Record<string, string>; webDist?: string } = {}): Promise<E2E> {
-  const webDist = opts.webDist ?? WEB_DIST;
+  // E2E_WEB_DIST: another build of the SPA (e.g. main's, to see a new test fail there).
+  const webDist = opts.webDist ?? process.env.E2E_WEB_DIST ?? WEB_DIST;
   if (!fs.existsSync(path.join(webDist, 'index.html'))) throw new Error(`${webDist} is missing: run \`vite build\` first`);
   const db = await createTestDatabase('crm_e2e');
   const app = await createApp({

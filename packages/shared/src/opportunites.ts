@@ -46,6 +46,9 @@ export const opportuniteListFilters = {
   resultat: choice(RESULTATS).describe('Résultat (à la conclusion)').optional(),
   montantMin: money.describe('Montant minimal (inclus)').optional(),
   montantMax: money.describe('Montant maximal (inclus)').optional(),
+  conclusionApres: isoDate
+    .describe("Conclue au plus tôt ce jour (inclus, UTC) : passée à l'étape `conclusion` ce jour-là ou après ; les opportunités ouvertes sont exclues")
+    .optional(),
 };
 export const opportuniteListInput = z.object({
   ...paginationQuery,

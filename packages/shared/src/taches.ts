@@ -42,6 +42,7 @@ export const tacheListFilters = {
   echeanceAvant: isoDate.describe('Échéance au plus tard ce jour (inclus)').optional(),
   echeanceApres: isoDate.describe('Échéance au plus tôt ce jour (inclus)').optional(),
   enRetard: queryBool.describe('En retard (échéance passée, non terminée)').optional(),
+  termineeApres: isoDate.describe('Terminée au plus tôt ce jour (inclus, UTC : `dateTerminee`) ; les tâches non terminées sont exclues').optional(),
 };
 export const tacheListInput = z.object({ ...paginationQuery, ordering: orderingParam(TACHE_ORDERING), ...tacheListFilters });
 /** `GET /projets/{id}/taches/` and `GET /clients/{id}/taches/`: the same filters, under a parent. */

@@ -17,11 +17,21 @@ export interface FailureLimiter {
    * Records one attempt on every key at once. Returns `retryAfter` 0 and a ticket naming the
    * attempt, or the seconds to wait when a key is already at the limit (nothing is recorded then).
    */
-  attempt(keys: LimitKey[]): Promise<{ retryAfter: number; ticket: string }>;
+  attempt(keys: LimitKey[]): Promise<Attempt>;
   /** The attempt succeeded: it no longer counts as a failure on these keys. */
   forgive(keys: string[], ticket: string): Promise<void>;
   /** Forgets every failure of a key (a successful login clears its username's failures). */
   reset(key: string): Promise<void>;
+}
+
+/**
+ * `remaining`: how many more failures the tightest key allows after this attempt, were it to fail
+ * (0 when the next attempt will be refused); 0 when refused.
+ */
+export interface Attempt {
+  retryAfter: number;
+  ticket: string;
+  remaining: number;
 }
 
 const ticketId = () => `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`;
@@ -39,18 +49,20 @@ export class MemoryFailureLimiter implements FailureLimiter {
     return list;
   }
 
-  async attempt(keys: LimitKey[]): Promise<{ retryAfter: number; ticket: string }> {
+  async attempt(keys: LimitKey[]): Promise<Attempt> {
     const now = Date.now();
     if (this.hits.size > 10_000) for (const k of [...this.hits.keys()]) this.recent(k, now);
     let waitMs = 0;
+    let remaining = Infinity;
     for (const { key, max } of keys) {
       const list = this.recent(key, now);
       if (list.length >= max) waitMs = Math.max(waitMs, list[list.length - max].at + this.windowSeconds * 1000 - now);
+      remaining = Math.min(remaining, max - list.length - 1);
     }
     const ticket = ticketId();
-    if (waitMs > 0) return { retryAfter: toSeconds(waitMs), ticket };
+    if (waitMs > 0) return { retryAfter: toSeconds(waitMs), ticket, remaining: 0 };
     for (const { key } of keys) this.hits.set(key, [...(this.hits.get(key) ?? []), { at: now, ticket }]);
-    return { retryAfter: 0, ticket };
+    return { retryAfter: 0, ticket, remaining: Number.isFinite(remaining) ? Math.max(0, remaining) : 0 };
   }
 
   async forgive(keys: string[], ticket: string): Promise<void> {
@@ -75,6 +87,7 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local window = tonumber(ARGV[1])
 local wait = 0
+local remaining = -1
 for i, k in ipairs(KEYS) do
   local max = tonumber(ARGV[2 + i])
   redis.call('ZREMRANGEBYSCORE', k, '-inf', now - window)
@@ -84,13 +97,15 @@ for i, k in ipairs(KEYS) do
     local w = tonumber(oldest[2]) + window - now
     if w > wait then wait = w end
   end
+  if remaining < 0 or max - n - 1 < remaining then remaining = max - n - 1 end
 end
-if wait > 0 then return wait end
+if wait > 0 then return {wait, 0} end
 for _, k in ipairs(KEYS) do
   redis.call('ZADD', k, now, ARGV[2])
   redis.call('PEXPIRE', k, window)
 end
-return 0
+if remaining < 0 then remaining = 0 end
+return {0, remaining}
 `;
 
 export class RedisFailureLimiter implements FailureLimiter {
@@ -118,21 +133,20 @@ export class RedisFailureLimiter implements FailureLimiter {
     }
   }
 
-  async attempt(keys: LimitKey[]): Promise<{ retryAfter: number; ticket: string }> {
+  async attempt(keys: LimitKey[]): Promise<Attempt> {
     const ticket = ticketId();
     return this.orFallback(
       async () => {
-        const waitMs = Number(
-          await this.redis.eval(
-            ATTEMPT_SCRIPT,
-            keys.length,
-            ...keys.map((k) => this.prefix + k.key),
-            this.windowSeconds * 1000,
-            ticket,
-            ...keys.map((k) => k.max),
-          ),
-        );
-        return { retryAfter: waitMs > 0 ? toSeconds(waitMs) : 0, ticket };
+        const [wait, remaining] = (await this.redis.eval(
+          ATTEMPT_SCRIPT,
+          keys.length,
+          ...keys.map((k) => this.prefix + k.key),
+          this.windowSeconds * 1000,
+          ticket,
+          ...keys.map((k) => k.max),
+        )) as [number, number];
+        const waitMs = Number(wait);
+        return { retryAfter: waitMs > 0 ? toSeconds(waitMs) : 0, ticket, remaining: waitMs > 0 ? 0 : Number(remaining) };
       },
       () => this.fallback.attempt(keys),
     );

@@ -14,7 +14,8 @@
  *   `Retry-After` (database down or saturated; not health nor the documentation); `RateLimit-*`
  *   headers on authenticated successes. Declare 409 with its reason, 429 on public operations
  *   with a limit, 503, and 401/403 on public operations; a reason (`errors: { 409: '…' }`)
- *   replaces the generic description. The error body is always `#/components/schemas/Error`.
+ *   replaces the generic description; `{ description, headers }` also documents the headers
+ *   that answer carries (login's `RateLimit-Remaining`). The error body is always `#/components/schemas/Error`.
  * - Plain Fastify route (files, HTML): `openApi('/things/{id}/pdf/', { get: { summary, description,
  *   tags, parameters, responses: { 200: … }, errors: [404], public?: true } })` in its ServerPlugin;
  *   the same derivations apply.
@@ -24,7 +25,7 @@
  */
 import { generateOpenApiDocument } from 'trpc-to-openapi';
 import type { AnyRouter } from '@trpc/server';
-import { declaredErrors, ERROR_CODES, ERROR_STATUS, type DeclaredErrors, type ErrorCode, type RestMeta } from './restMeta.js';
+import { declaredErrors, ERROR_CODES, ERROR_STATUS, type DeclaredErrors, type ErrorCode, type ErrorReason, type RestMeta } from './restMeta.js';
 
 type Json = Record<string, any>;
 
@@ -302,7 +303,7 @@ function completeOperation(
   }
 
   // Errors: derived from the operation's shape, then the declared ones (with their reasons).
-  const errors = new Map<number, string | undefined>();
+  const errors = new Map<number, ErrorReason | undefined>();
   const hasParams = parameters.length > 0 || !!op.requestBody;
   if (hasParams || hasBody) errors.set(400, undefined);
   if (!isPublic) {
@@ -326,7 +327,12 @@ function completeOperation(
     if (responses[status]) continue;
     const reason = errors.get(status);
     if (!reason) usedResponses.add(status);
-    responses[status] = reason ? { ...errorResponse(status), description: reason } : { $ref: `#/components/responses/${ERROR_RESPONSES[status].name}` };
+    if (!reason) responses[status] = { $ref: `#/components/responses/${ERROR_RESPONSES[status].name}` };
+    else if (typeof reason === 'string') responses[status] = { ...errorResponse(status), description: reason };
+    else {
+      const base = errorResponse(status);
+      responses[status] = { ...base, description: reason.description, headers: { ...(base.headers ?? {}), ...reason.headers } };
+    }
   }
   // A plain route may also answer an error in another media type (the public devis page's HTML
   // 404 for browsers): those alternatives are kept beside the contract's JSON error.

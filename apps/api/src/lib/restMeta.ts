@@ -26,8 +26,10 @@ export type ErrorCode = keyof typeof ERROR_STATUS;
 export const ERROR_CODES = Object.keys(ERROR_STATUS) as ErrorCode[];
 export type ErrorStatus = (typeof ERROR_STATUS)[ErrorCode];
 
+/** A declared error's French "when", and the headers that answer carries (OpenAPI header objects), if any. */
+export type ErrorReason = string | { description: string; headers: Record<string, unknown> };
 /** Error statuses an operation declares beyond the derived ones, as a list or with a French "when". */
-export type DeclaredErrors = ErrorStatus[] | Partial<Record<ErrorStatus, string>>;
+export type DeclaredErrors = ErrorStatus[] | Partial<Record<ErrorStatus, ErrorReason>>;
 
 export interface RestMeta {
   /** HTTP status of a successful REST answer (default 200). A 204 answer has no body. */
@@ -41,8 +43,8 @@ export interface RestMeta {
   sameBodyStatuses?: Partial<Record<number, string>>;
 }
 
-export function declaredErrors(errors: DeclaredErrors | undefined): Map<number, string | undefined> {
-  const out = new Map<number, string | undefined>();
+export function declaredErrors(errors: DeclaredErrors | undefined): Map<number, ErrorReason | undefined> {
+  const out = new Map<number, ErrorReason | undefined>();
   if (Array.isArray(errors)) for (const s of errors) out.set(s, undefined);
   else for (const [s, d] of Object.entries(errors ?? {})) out.set(Number(s), d);
   return out;

@@ -44,7 +44,20 @@ const sessionCookies = z.object({
 });
 
 const tooManyRequests = (retryAfter: number) =>
-  new ApiError('TOO_MANY_REQUESTS', 'error.too_many_requests', undefined, { 'Retry-After': String(retryAfter) });
+  new ApiError('TOO_MANY_REQUESTS', 'error.too_many_requests', undefined, { 'Retry-After': String(retryAfter), 'RateLimit-Remaining': '0' });
+
+/**
+ * On a failed login: how many more failures are allowed before 429 (the tightest of the typed
+ * name's, the account's and the IP's budgets), so that a login form can warn before the lockout.
+ * The count is the same for an existing and an unknown name: it tells nothing about accounts.
+ */
+const remainingHeader = {
+  'RateLimit-Remaining': {
+    required: true,
+    description: 'Échecs encore permis avant le blocage (429) : le plus petit des budgets du nom, du compte et de l’adresse IP',
+    schema: { type: 'string', pattern: '^[0-9]+$' },
+  },
+};
 
 /** The session named by the access token, or, when it has expired, by the refresh cookie (logout must still work). */
 async function sessionToEnd(ctx: Context): Promise<{ sessionId: string; userId: number }> {
@@ -73,8 +86,11 @@ export const authRouter = router({
           'nom ou 30 pour une adresse IP en 15 minutes : 429 avec `Retry-After`, même avec le bon mot de passe.',
         responseHeaders: sessionCookies },
       errors: {
-        401: 'Identifiants invalides ou compte désactivé',
-        429: "Trop d'échecs pour ce nom d'utilisateur (5) ou cette adresse IP (30) en 15 minutes, même avec le bon mot de passe",
+        401: { description: 'Identifiants invalides ou compte désactivé ; `RateLimit-Remaining` : échecs encore permis avant le blocage', headers: remainingHeader },
+        429: {
+          description: "Trop d'échecs pour ce nom d'utilisateur (5) ou cette adresse IP (30) en 15 minutes, même avec le bon mot de passe",
+          headers: remainingHeader,
+        },
       } })
     .input(loginInput)
     .output(loginOutput)
@@ -85,7 +101,7 @@ export const authRouter = router({
       const userKeys = [...new Set([`u:${input.username.toLowerCase()}`, ...(account ? [`u:${account.user.username.toLowerCase()}`] : [])])];
       const ipKey = `ip:${ctx.ip}`;
       const { loginMaxFailures, loginMaxFailuresPerIp } = ctx.deps.config;
-      const { retryAfter, ticket } = await ctx.deps.loginLimiter.attempt([
+      const { retryAfter, ticket, remaining } = await ctx.deps.loginLimiter.attempt([
         ...userKeys.map((key) => ({ key, max: loginMaxFailures })),
         { key: ipKey, max: loginMaxFailuresPerIp },
       ]);
@@ -96,7 +112,7 @@ export const authRouter = router({
           userId: account?.user.id ?? null, action: 'login_failed', details: { username: input.username.slice(0, 150), reason: !account ? 'unknown' : !ok ? 'password' : 'inactive' }, ip: ctx.ip,
         });
         // Same answer for an unknown user, a wrong password and an inactive account.
-        throw unauthorized('error.invalid_credentials');
+        throw new ApiError('UNAUTHORIZED', 'error.invalid_credentials', undefined, { 'RateLimit-Remaining': String(remaining) });
       }
       for (const k of userKeys) await ctx.deps.loginLimiter.reset(k);
       await ctx.deps.loginLimiter.forgive([ipKey], ticket);

@@ -71,6 +71,11 @@ export function opportuniteFilters(user: AuthUser, input: Omit<ListInput, 'page'
   if (input.resultat !== undefined) where.add('o.resultat = ?', input.resultat);
   if (input.montantMin !== undefined) where.add('o.montant >= ?::numeric', decimal(input.montantMin));
   if (input.montantMax !== undefined) where.add('o.montant <= ?::numeric', decimal(input.montantMax));
+  // Concluded on or after that UTC day; a conclusion without a recorded date (imported data) counts
+  // at its last modification, as in the dashboard.
+  if (input.conclusionApres !== undefined) {
+    where.add(`o.etape = 'conclusion' and (coalesce(o.date_conclusion, o.date_modification) at time zone 'UTC') >= ?::date`, input.conclusionApres);
+  }
   return where;
 }
 

@@ -66,6 +66,7 @@ export function tacheFilters(user: AuthUser, input: Omit<ListInput, 'page' | 'pa
   if (input.echeanceApres !== undefined) where.add('t.date_echeance >= ?::date', input.echeanceApres);
   if (input.enRetard === true) where.add(EN_RETARD, today());
   if (input.enRetard === false) where.add(`not ${EN_RETARD}`, today());
+  if (input.termineeApres !== undefined) where.add(`(t.date_terminee at time zone 'UTC') >= ?::date`, input.termineeApres);
   return where;
 }
 

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import {
   closestCorners,
   DndContext,
@@ -8,6 +8,7 @@ import {
   TouchSensor,
   useSensor,
   useSensors,
+  type CollisionDetection,
   type DragEndEvent,
   type DragOverEvent,
   type DragStartEvent,
@@ -16,7 +17,9 @@ import {
 import { sortableKeyboardCoordinates } from '@dnd-kit/sortable';
 import { diffMove, findCard, moveCard, type Board, type BoardCard, type Move } from './boardLogic';
 import { frenchAnnouncements, INSTRUCTIONS } from './announcements';
-import { BoardColumn, COLUMN_PREFIX, SortableCard } from './BoardParts';
+import { BoardColumn, COLUMN_PREFIX, SortableCard, type ColumnHeader } from './BoardParts';
+import type { ColumnPaging } from './useBoardColumns';
+import type { Selection } from '../../components/DataTable';
 
 const isColumnId = (id: UniqueIdentifier): id is string => typeof id === 'string' && id.startsWith(COLUMN_PREFIX);
 
@@ -24,7 +27,12 @@ interface Props<K extends string, T extends BoardCard> {
   label: string;
   columns: readonly K[];
   columnLabel: (k: K) => string;
-  columnFooter?: (k: K, cards: T[]) => ReactNode;
+  /** The column's true count and totals (from the API, whatever is loaded), and its controls. */
+  columnHeader?: (k: K) => ColumnHeader;
+  /** Bulk actions: a checkbox on each card. */
+  selection?: Selection;
+  /** Paged columns: whether more cards can be loaded, and how. */
+  paging?: (k: K) => ColumnPaging;
   board: Board<K, T>;
   setColumn: (card: T, column: K) => T;
   cardTitle: (card: T) => string;
@@ -64,6 +72,22 @@ export function SortableBoard<K extends string, T extends BoardCard>(props: Prop
     setLocal(board);
   };
 
+  // Once a card enters another column the layout shifts, and the collisions measured on it may
+  // point back to the old column, then to the new one…: an endless update loop (React error 185),
+  // seen with long scrolled columns. Until the next frame the card stays over itself.
+  const justChangedColumn = useRef(false);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the flag is cleared one frame after each change of the local columns
+  useEffect(() => {
+    const frame = requestAnimationFrame(() => {
+      justChangedColumn.current = false;
+    });
+    return () => cancelAnimationFrame(frame);
+  }, [local]);
+  const collisionDetection: CollisionDetection = useCallback(
+    (args) => (justChangedColumn.current && args.active ? [{ id: args.active.id }] : closestCorners(args)),
+    [],
+  );
+
   const onDragOver = ({ active, over }: DragOverEvent) => {
     if (!over) return;
     setLocal((current) => {
@@ -71,6 +95,7 @@ export function SortableBoard<K extends string, T extends BoardCard>(props: Prop
       const from = findCard(b, Number(active.id));
       const to = columnOfTarget(b, over.id);
       if (!from || !to || from.column === to) return b;
+      justChangedColumn.current = true;
       const overIndex = isColumnId(over.id) ? b[to].length : b[to].findIndex((c) => c.id === Number(over.id));
       const translated = active.rect.current.translated;
       const below = translated && translated.top > over.rect.top + over.rect.height / 2;
@@ -101,7 +126,7 @@ export function SortableBoard<K extends string, T extends BoardCard>(props: Prop
   return (
     <DndContext
       sensors={sensors}
-      collisionDetection={closestCorners}
+      collisionDetection={collisionDetection}
       onDragStart={onDragStart}
       onDragOver={onDragOver}
       onDragEnd={finish}
@@ -110,9 +135,14 @@ export function SortableBoard<K extends string, T extends BoardCard>(props: Prop
     >
       <div className="board" role="region" aria-label={props.label}>
         {columns.map((k) => (
-          <BoardColumn key={k} id={k} title={columnLabel(k)} cards={view[k]} footer={props.columnFooter?.(k, view[k])}>
+          <BoardColumn key={k} id={k} title={columnLabel(k)} cards={view[k]} header={props.columnHeader?.(k)} paging={props.paging?.(k)}>
             {view[k].map((card) => (
-              <SortableCard key={card.id} id={card.id} title={props.cardTitle(card)}>
+              <SortableCard
+                key={card.id}
+                id={card.id}
+                title={props.cardTitle(card)}
+                select={props.selection && { checked: props.selection.selected.has(card.id), onChange: (on) => props.selection?.toggle([card.id], on) }}
+              >
                 {props.renderCard(card)}
               </SortableCard>
             ))}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyMoveToColumn, diffMove, findCard, groupBoard, moveCard, placementOf, type Board } from './boardLogic';
+import { applyMoveToColumn, applyMoveToPages, diffMove, findCard, groupBoard, joinPages, moveCard, placementOf, type Board } from './boardLogic';
 
 type Col = 'a' | 'b';
 interface Card {
@@ -72,5 +72,20 @@ describe('applyMoveToColumn (optimistic cache update of one column query)', () =
   });
   it('inserts it, with its new column, in the target page', () => {
     expect(applyMoveToColumn('b', [card(4, 'b', 0), card(5, 'b', 1)], move, moved, setCol)).toEqual([card(4, 'b', 0), card(2, 'b', 1), card(5, 'b', 2)]);
+  });
+});
+
+describe('paged columns', () => {
+  const move = { id: 2, from: 'a' as Col, to: 'b' as Col, fromIndex: 1, toIndex: 3, apres: 6 };
+  const moved = card(2, 'a', 1);
+  it('applyMoveToPages moves a card beyond the first page and keeps the page cuts', () => {
+    const source = applyMoveToPages('a', [[card(1, 'a', 0), moved], [card(3, 'a', 2)]], move, moved, setCol);
+    expect(source.map((p) => p.map((c) => c.id))).toEqual([[1, 3], []]);
+    const target = applyMoveToPages('b', [[card(4, 'b', 0), card(5, 'b', 1)], [card(6, 'b', 2), card(7, 'b', 3)]], move, moved, setCol);
+    expect(target.map((p) => p.map((c) => c.id))).toEqual([[4, 5], [6, 2, 7]]);
+    expect(target[1][1].col).toBe('b');
+  });
+  it('joinPages keeps the order and each card once', () => {
+    expect(joinPages([[card(1, 'a', 0), card(2, 'a', 1)], undefined, [card(2, 'a', 1), card(3, 'a', 2)]]).map((c) => c.id)).toEqual([1, 2, 3]);
   });
 });

@@ -93,3 +93,38 @@ export function applyMoveToColumn<K extends string, T extends BoardCard>(
   next.splice(Math.max(0, Math.min(move.toIndex, next.length)), 0, setColumn(moved, column));
   return next.map((c, i) => (c.position === i ? c : { ...c, position: i }));
 }
+
+/**
+ * Applies a move to a column shown as several loaded pages (one query each): the pages are read
+ * as one list, the move applied, and the list cut again at the same page lengths (the last page
+ * takes what is left), so that the cards keep their order whatever page they sit in.
+ */
+export function applyMoveToPages<K extends string, T extends BoardCard>(
+  column: K,
+  pages: T[][],
+  move: Move<K>,
+  moved: T,
+  setColumn: (card: T, column: K) => T,
+): T[][] {
+  const next = applyMoveToColumn(column, pages.flat(), move, moved, setColumn);
+  let from = 0;
+  return pages.map((page, i) => {
+    const part = i === pages.length - 1 ? next.slice(from) : next.slice(from, from + page.length);
+    from += page.length;
+    return part;
+  });
+}
+
+/** The cards of a column's loaded pages in order, each once (a card moved between two page loads may appear on both). */
+export function joinPages<T extends BoardCard>(pages: (T[] | undefined)[]): T[] {
+  const seen = new Set<number>();
+  const out: T[] = [];
+  for (const page of pages) {
+    for (const card of page ?? []) {
+      if (seen.has(card.id)) continue;
+      seen.add(card.id);
+      out.push(card);
+    }
+  }
+  return out;
+}

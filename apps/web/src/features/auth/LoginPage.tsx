@@ -27,6 +27,19 @@ export function LoginPage() {
     }),
   );
   const errors = fieldErrorsOf(login.error);
+  // The lockout's words (how long to wait, failures left) come from a small chunk loaded on the
+  // first failed login, so that the login page's first load stays as light as it was.
+  const [limit, setLimit] = useState<{ error: unknown; text: string | null } | null>(null);
+  useEffect(() => {
+    const error = login.error;
+    if (!error) return;
+    let live = true;
+    void import('./loginLimit').then((m) => live && setLimit({ error, text: m.loginLimitMessage(error) }));
+    return () => {
+      live = false;
+    };
+  }, [login.error]);
+  const limitText = limit && limit.error === login.error ? limit.text : null;
   const submit = (e: FormEvent) => {
     e.preventDefault();
     login.mutate({ username, password });
@@ -44,7 +57,7 @@ export function LoginPage() {
             Votre session a expiré. Reconnectez-vous pour reprendre là où vous en étiez : votre saisie en cours est conservée.
           </div>
         )}
-        <ErrorAlert error={login.error} />
+        {limitText ? <ErrorAlert>{limitText}</ErrorAlert> : <ErrorAlert error={login.error} />}
         <Field label="Nom d'utilisateur ou e-mail" errors={errors.username}>
           {(p) => <input {...p} name="username" autoComplete="username" value={username} onChange={(e) => setUsername(e.target.value)} />}
         </Field>
@@ -60,3 +73,4 @@ export function LoginPage() {
     </main>
   );
 }
+

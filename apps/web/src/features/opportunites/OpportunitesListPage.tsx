@@ -6,11 +6,12 @@ import { compact, toId, useListParams } from '../../lib/useListParams';
 import { parseDecimal } from '../../lib/format';
 import { PageHeader } from '../../components/PageHeader';
 import { ExportButton } from '../../components/ExportButton';
-import { BulkBar, useSelection, type BulkAction } from '../../components/BulkBar';
+import { BulkBar, useSelection } from '../../components/BulkBar';
 import { useCurrentUser } from '../../lib/currentUser';
 import { labelOptions, ListToolbar, SearchInput, SelectFilter, TextFilter } from '../../components/ListToolbar';
 import { countLabel, ListResults, PAGE_SIZE } from '../../components/ListResults';
 import { OPPORTUNITE_COLUMNS } from '../../components/columns/opportuniteColumns';
+import { opportuniteBulkActions } from './bulkActions';
 import { PickerFilter } from '../../components/pickers/RecordPicker';
 
 const amount = (s: string) => {
@@ -43,12 +44,7 @@ export function OpportunitesListPage() {
   const me = useCurrentUser();
   const staff = me.role !== 'commercial';
   const bulk = useSelection(JSON.stringify({ ...input, page: undefined }));
-  const bulkActions: BulkAction[] = [
-    { action: 'reassigner', label: 'Changer de responsable', field: { name: 'responsable', label: 'Responsable', picker: 'user' } },
-    { action: 'changer_etape', label: "Changer l'étape", field: { name: 'etape', label: 'Étape', options: labelOptions(LABELS.etape).filter(([v]) => v !== 'conclusion') } },
-    { action: 'ajouter_tache', label: 'Ajouter une tâche à chacune', tache: true },
-    ...(staff ? [{ action: 'supprimer', label: 'Supprimer', danger: true }] : []),
-  ];
+  const bulkActions = opportuniteBulkActions(staff);
   return (
     <>
       <PageHeader

@@ -1,20 +1,25 @@
-import { useCallback, useState } from 'react';
+import { useState } from 'react';
+import { useQuery } from '@tanstack/react-query';
 import { Link, useSearchParams } from 'react-router-dom';
-import { ETAPES, LABELS, type Etape } from '@crm/shared';
+import { ETAPES, LABELS, type Etape, type OpportuniteColonneOut } from '@crm/shared';
 import { useTRPC, useTRPCClient } from '../../lib/trpc';
-import { formatMoney } from '../../lib/format';
+import { formatMoney, plural } from '../../lib/format';
 import { toId } from '../../lib/useListParams';
 import { PageHeader } from '../../components/PageHeader';
 import { Loading, RetryAlert } from '../../components/Status';
 import { SortableBoard } from '../../components/board/SortableBoard';
-import { focusCard } from '../../components/board/BoardParts';
+import { focusCard, type ColumnHeader } from '../../components/board/BoardParts';
 import { useBoardMove } from '../../components/board/useBoardMove';
 import { placementOf, type Move } from '../../components/board/boardLogic';
-import { useBoardQueries } from '../../components/board/useBoardQueries';
+import { BOARD_PAGE_SIZE, useBoardColumns } from '../../components/board/useBoardColumns';
+import { recentSince, RecentOnlyToggle } from '../../components/board/RecentOnly';
 import { ConclusionDialog, type Conclusion } from './ConclusionDialog';
 import { OpportuniteCard } from './OpportuniteCard';
 import type { OpportuniteRow } from '../../components/columns/opportuniteColumns';
 import { PickerFilter } from '../../components/pickers/RecordPicker';
+import { BulkBar, useSelection } from '../../components/BulkBar';
+import { useCurrentUser } from '../../lib/currentUser';
+import { opportuniteBulkActions } from './bulkActions';
 
 const setEtape = (o: OpportuniteRow, etape: Etape): OpportuniteRow => ({ ...o, etape, resultat: etape === 'conclusion' ? o.resultat : null });
 
@@ -23,17 +28,37 @@ export function PipelinePage() {
   const client = useTRPCClient();
   const [params, setParams] = useSearchParams();
   const responsable = toId(params.get('responsable') ?? '');
-  const inputOf = useCallback(
-    (etape: Etape) => ({ etape, ordering: 'position' as const, pageSize: 100, ...(responsable ? { responsable } : {}) }),
-    [responsable],
+  // Conclusion shows the deals concluded in the last 30 days unless « Voir tout ».
+  const [allConcluded, setAllConcluded] = useState(false);
+  const [since] = useState(recentSince);
+  const filters = responsable ? { responsable } : {};
+  const closed = allConcluded ? {} : { conclusionApres: since };
+  const inputOf = (etape: Etape, page: number) => ({
+    etape,
+    ordering: 'position' as const,
+    page,
+    pageSize: BOARD_PAGE_SIZE,
+    ...filters,
+    ...(etape === 'conclusion' ? closed : {}),
+  });
+  const { board, loaded, error, paging, pageKeysOf } = useBoardColumns<Etape, OpportuniteRow>(
+    ETAPES,
+    (e, page) => trpc.opportunites.list.queryOptions(inputOf(e, page)),
+    JSON.stringify([responsable, allConcluded]),
   );
-  const { board, loaded, error } = useBoardQueries<Etape, OpportuniteRow>(ETAPES, (e) => trpc.opportunites.list.queryOptions(inputOf(e)));
+  // Column headers: the API's totals with the board's filters (the closed column's own), never the loaded cards.
+  const totals = useQuery(trpc.opportunites.colonnes.queryOptions(filters));
+  const closedTotals = useQuery(trpc.opportunites.colonnes.queryOptions({ ...filters, etape: 'conclusion', ...closed }, { enabled: !allConcluded }));
+  const totalOf = (e: Etape): OpportuniteColonneOut | undefined =>
+    (e === 'conclusion' && !allConcluded ? closedTotals.data : totals.data)?.find((c) => c.etape === e);
   const [pending, setPending] = useState<Move<Etape> | null>(null);
+  // Bulk actions on the ticked cards (`POST /api/opportunites/lot/`).
+  const staff = useCurrentUser().role !== 'commercial';
+  const bulk = useSelection(JSON.stringify([responsable]));
 
   const { move } = useBoardMove<Etape, OpportuniteRow, Conclusion>({
     key: 'opportunites',
-    columns: ETAPES,
-    queryKeyOf: (e) => trpc.opportunites.list.queryKey(inputOf(e)),
+    pageKeysOf,
     setColumn: setEtape,
     send: (m, conclusion) =>
       client.opportunites.patch.mutate({
@@ -42,8 +67,38 @@ export function PipelinePage() {
         ...placementOf(m),
         ...(m.to === 'conclusion' ? (conclusion ?? {}) : m.from === 'conclusion' ? { resultat: null } : {}),
       }),
-    alsoInvalidate: [trpc.dashboard.pathKey(), trpc.opportunites.get.pathKey(), trpc.clients.get.pathKey()],
+    alsoInvalidate: [trpc.opportunites.colonnes.pathKey(), trpc.dashboard.pathKey(), trpc.opportunites.get.pathKey(), trpc.clients.get.pathKey()],
   });
+
+  const columnHeader = (e: Etape): ColumnHeader => {
+    const t = totalOf(e);
+    if (e !== 'conclusion') {
+      return {
+        count: t?.nombre,
+        summary: (
+          <p className="column-total">
+            {t ? formatMoney(t.montant) : '…'}
+            <span className="muted">pondéré {t ? formatMoney(t.montantPondere) : '…'}</span>
+          </p>
+        ),
+      };
+    }
+    return {
+      count: t?.nombre,
+      summary: (
+        <p className="column-total">
+          {t ? formatMoney(t.montant) : '…'}
+          <span className="column-split column-split--gagnee">
+            {plural(t?.gagnees?.nombre ?? 0, 'gagnée', 'gagnées')} · {formatMoney(t?.gagnees?.montant ?? 0)}
+          </span>
+          <span className="column-split column-split--perdue">
+            {plural(t?.perdues?.nombre ?? 0, 'perdue', 'perdues')} · {formatMoney(t?.perdues?.montant ?? 0)}
+          </span>
+        </p>
+      ),
+      tools: <RecentOnlyToggle all={allConcluded} onChange={setAllConcluded} />,
+    };
+  };
 
   const onMove = (m: Move<Etape>) => {
     if (m.to === 'conclusion' && m.from !== 'conclusion') {
@@ -58,7 +113,7 @@ export function PipelinePage() {
     <>
       <PageHeader
         title="Pipeline des opportunités"
-        subtitle="Glissez les cartes d'une étape à l'autre (souris ou clavier)."
+        subtitle="Glissez les cartes d'une étape à l'autre (souris, appui long au doigt ou clavier)."
         actions={
           <>
             <Link className="btn btn--ghost" to="/opportunites">
@@ -78,6 +133,13 @@ export function PipelinePage() {
           onChange={(v) => setParams(v ? { responsable: v } : {}, { replace: true })}
         />
       </div>
+      <BulkBar
+        total={bulk.selection.selected.size}
+        state={bulk}
+        filtres={{}}
+        actions={opportuniteBulkActions(staff)}
+        run={(body) => client.lots.opportunites.mutate(body as never)}
+      />
       {error ? (
         <RetryAlert error={error} />
       ) : !loaded ? (
@@ -87,12 +149,9 @@ export function PipelinePage() {
           label="Pipeline des opportunités"
           columns={ETAPES}
           columnLabel={(e) => LABELS.etape[e]}
-          columnFooter={(_, cards) => (
-            <p className="column-total">
-              {formatMoney(cards.reduce((s, c) => s + c.montant, 0))}
-              <span className="muted">pondéré {formatMoney(cards.reduce((s, c) => s + c.valeurPonderee, 0))}</span>
-            </p>
-          )}
+          columnHeader={columnHeader}
+          paging={paging}
+          selection={bulk.selection}
           board={board}
           setColumn={setEtape}
           cardTitle={(o) => o.nom}

@@ -5,11 +5,12 @@ import { useTRPC, useTRPCClient } from '../../lib/trpc';
 import { compact, toId, useListParams } from '../../lib/useListParams';
 import { PageHeader } from '../../components/PageHeader';
 import { ExportButton } from '../../components/ExportButton';
-import { BulkBar, useSelection, type BulkAction } from '../../components/BulkBar';
+import { BulkBar, useSelection } from '../../components/BulkBar';
 import { useCurrentUser } from '../../lib/currentUser';
 import { labelOptions, ListToolbar, SearchInput, SelectFilter, TextFilter } from '../../components/ListToolbar';
 import { countLabel, ListResults, PAGE_SIZE } from '../../components/ListResults';
 import { TACHE_COLUMNS } from '../../components/columns/tacheColumns';
+import { tacheBulkActions } from './bulkActions';
 import { PickerFilter } from '../../components/pickers/RecordPicker';
 import { ME } from '../../components/pickers/sources';
 
@@ -40,12 +41,7 @@ export function TachesListPage() {
   const me = useCurrentUser();
   const staff = me.role !== 'commercial';
   const bulk = useSelection(JSON.stringify({ ...input, page: undefined }));
-  const bulkActions: BulkAction[] = [
-    { action: 'reassigner', label: 'Réassigner', field: { name: 'assigneA', label: 'Assignée à', picker: 'user', asNumber: true } },
-    { action: 'changer_statut', label: 'Changer le statut', field: { name: 'statut', label: 'Statut', options: labelOptions(LABELS.tacheStatut) } },
-    { action: 'changer_priorite', label: 'Changer la priorité', field: { name: 'priorite', label: 'Priorité', options: labelOptions(LABELS.tachePriorite) } },
-    ...(staff ? [{ action: 'supprimer', label: 'Supprimer', danger: true }] : []),
-  ];
+  const bulkActions = tacheBulkActions(staff);
   return (
     <>
       <PageHeader
