@@ -17,6 +17,7 @@ export * from './activites.js';
 export * from './timeline.js';
 export * from './notifications.js';
 export * from './recherche.js';
+export * from './rechercheChoices.js';
 export * from './lots.js';
 export * from './platform.js';
 export * from './webhooks.js';
