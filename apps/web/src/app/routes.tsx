@@ -37,6 +37,8 @@ const IntegrationsPage = lazyPage(() => import('../features/integrations/Integra
 const RapportsPage = lazyPage(() => import('../features/rapports/RapportsPage'), 'RapportsPage');
 
 export function makeRouter() {
+  // Opening the app elsewhere than on the login page: the frame's code comes beside the session check.
+  if (window.location.pathname !== '/login') Layout.preload();
   return createBrowserRouter([
     { path: '/login', element: <LoginPage />, errorElement: <RouteError /> },
     {
