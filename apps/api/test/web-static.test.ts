@@ -129,11 +129,15 @@ describe('hashed assets: pre-compressed by Accept-Encoding, cached for a year', 
   });
 
   it('the compressed copies are not files of the site', async () => {
-    for (const name of [`/${JS_NAME}.br`, `/${JS_NAME}.gz`, '/index.html.br']) {
+    for (const name of [`/${JS_NAME}.br`, `/${JS_NAME}.gz`]) {
       const res = await get(name, { 'accept-encoding': 'br' });
       expect(res.status, name).toBe(404);
       expect(res.headers['content-type']).toMatch(/application\/json/);
     }
+    // Outside assets/ an unknown path is a client-side route: the SPA, not the brotli bytes.
+    const res = await get('/index.html.br');
+    expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(decoded(res)).toBe(INDEX);
   });
 
   it('a chunk of a previous deploy is a 404 in the contract shape, not index.html', async () => {
