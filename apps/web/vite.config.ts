@@ -9,6 +9,7 @@ export default defineConfig({
     proxy: { '/api': 'http://127.0.0.1:3000', '/trpc': 'http://127.0.0.1:3000' },
   },
   // Chunks: one per page (routes.tsx) plus what pages share; Vite's default 500 kB warning stays on.
-  build: { outDir: 'dist', sourcemap: false },
+  // No modulepreload polyfill: every browser we support has <link rel=modulepreload> (one less script in the first load).
+  build: { outDir: 'dist', sourcemap: false, modulePreload: { polyfill: false } },
   test: { environment: 'happy-dom', include: ['src/**/*.test.{ts,tsx}'] },
 } as any);

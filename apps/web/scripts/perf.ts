@@ -89,7 +89,7 @@ async function main() {
       const files = [...scripts.keys()].map((p) => path.join(dist, p));
       const sum = (f: (file: string) => number) => files.reduce((s, file) => s + f(file), 0);
       const jsGzipKB = kB(sum((f) => compressedSize(f, 'gz')));
-      const budgetGzipKB = BUDGET_GZIP_KB[route] ?? '';
+      const budgetGzipKB: number | '' = route in BUDGET_GZIP_KB ? BUDGET_GZIP_KB[route] : '';
       rows.push({
         route,
         scripts: files.length,
