@@ -1,4 +1,5 @@
 import { Component, type ReactNode } from 'react';
+import { retryFailedImports } from './lazyPage';
 
 /** What browsers and Vite's preloader throw when a chunk cannot be fetched (offline, 404 after a deploy). */
 const CHUNK_ERROR = /dynamically imported module|Importing a module script failed|Unable to preload CSS|Loading (CSS )?chunk/i;
@@ -36,7 +37,14 @@ export class ChunkErrorBoundary extends Component<Props, State> {
     const { error } = this.state;
     if (!error) return this.props.children;
     if (!isChunkLoadError(error)) throw error;
-    const content = <ChunkLoadFailed onRetry={() => this.setState({ error: null })} />;
+    const content = (
+      <ChunkLoadFailed
+        onRetry={() => {
+          retryFailedImports();
+          this.setState({ error: null });
+        }}
+      />
+    );
     return this.props.frame ? this.props.frame(content) : content;
   }
 }
