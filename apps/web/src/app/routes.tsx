@@ -1,4 +1,4 @@
-import { Suspense } from 'react';
+import { isValidElement, Suspense, type ReactNode } from 'react';
 import { createBrowserRouter, Navigate, useLocation } from 'react-router-dom';
 import { NotFoundPage } from './NotFoundPage';
 import { RouteError } from './RouteError';
@@ -37,9 +37,7 @@ const IntegrationsPage = lazyPage(() => import('../features/integrations/Integra
 const RapportsPage = lazyPage(() => import('../features/rapports/RapportsPage'), 'RapportsPage');
 
 export function makeRouter() {
-  // Opening the app elsewhere than on the login page: the frame's code comes beside the session check.
-  if (window.location.pathname !== '/login') Layout.preload();
-  return createBrowserRouter([
+  const router = createBrowserRouter([
     { path: '/login', element: <LoginPage />, errorElement: <RouteError /> },
     {
       element: <RequireAuth />,
@@ -81,6 +79,19 @@ export function makeRouter() {
       ],
     },
   ]);
+  // The code of the page being opened (and of the frame around it) is fetched as soon as the URL is
+  // known, beside the session check and each other, rather than one after the other while rendering.
+  preloadMatched(router.state.matches);
+  router.subscribe((state) => preloadMatched(state.matches));
+  return router;
+}
+
+/** Route elements are `<Page />`: a lazyPage component (or LazyLayout) has a `preload`. */
+function preloadMatched(matches: { route: { element?: ReactNode } }[]) {
+  for (const { route } of matches) {
+    const component = isValidElement(route.element) ? (route.element.type as { preload?: () => void }) : undefined;
+    component?.preload?.();
+  }
 }
 
 /** Layout once its code is there; until then (or if it cannot load) the app frame alone. */
@@ -94,3 +105,5 @@ function LazyLayout() {
     </ChunkErrorBoundary>
   );
 }
+// The route's element is LazyLayout: preloading it is preloading Layout.
+LazyLayout.preload = Layout.preload;
