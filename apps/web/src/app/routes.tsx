@@ -1,19 +1,18 @@
 import { isValidElement, Suspense, type ReactNode } from 'react';
-import { createBrowserRouter, Navigate, useLocation } from 'react-router-dom';
+import { createBrowserRouter, Navigate } from 'react-router-dom';
 import { NotFoundPage } from './NotFoundPage';
 import { RouteError } from './RouteError';
-import { ShellPlaceholder } from './ShellPlaceholder';
-import { ChunkErrorBoundary } from './ChunkErrorBoundary';
 import { lazyPage } from './lazyPage';
-import { RequireAuth } from '../features/auth/RequireAuth';
+import { Loading } from '../components/Status';
 import { LoginPage } from '../features/auth/LoginPage';
 
-// The first load is the router, the data layer and the login page. The app's frame (Layout: menu,
-// search, notifications) and each page are chunks loaded on first visit, the frame drawn meanwhile
-// (ShellPlaceholder, then Layout's « Chargement… »): the login page loads no page of the app, the
-// dashboard only its own (chart.js); boards (@dnd-kit), the devis editor… only when opened.
-// lazyPage rather than React.lazy: after a failed load, « Réessayer » loads again.
-const Layout = lazyPage(() => import('./Layout'), 'Layout');
+// The first load is the router, the data layer and the login page. The signed-in frame (frame.tsx:
+// session check, then Layout with menu, search, notifications) and each page are chunks fetched
+// once the URL needs them (preloadMatched), the frame drawn meanwhile: the login page loads no page
+// of the app, the dashboard only its own (chart.js); boards (@dnd-kit), the devis editor… only when
+// opened. lazyPage rather than React.lazy: after a failed load, « Réessayer » loads again.
+const RequireAuth = lazyPage(() => import('./frame'), 'RequireAuth');
+const LazyLayout = lazyPage(() => import('./frame'), 'LazyLayout');
 const ChangePasswordPage = lazyPage(() => import('../features/auth/ChangePasswordPage'), 'ChangePasswordPage');
 const DashboardPage = lazyPage(() => import('../features/dashboard/DashboardPage'), 'DashboardPage');
 const ClientsListPage = lazyPage(() => import('../features/clients/ClientsListPage'), 'ClientsListPage');
@@ -40,7 +39,7 @@ export function makeRouter() {
   const router = createBrowserRouter([
     { path: '/login', element: <LoginPage />, errorElement: <RouteError /> },
     {
-      element: <RequireAuth />,
+      element: <SignedIn />,
       errorElement: <RouteError />,
       children: [
         {
@@ -86,7 +85,7 @@ export function makeRouter() {
   return router;
 }
 
-/** Route elements are `<Page />`: a lazyPage component (or LazyLayout) has a `preload`. */
+/** Route elements are `<Page />`: a lazyPage component (or SignedIn) has a `preload`. */
 function preloadMatched(matches: { route: { element?: ReactNode } }[]) {
   for (const { route } of matches) {
     const component = isValidElement(route.element) ? (route.element.type as { preload?: () => void }) : undefined;
@@ -94,16 +93,28 @@ function preloadMatched(matches: { route: { element?: ReactNode } }[]) {
   }
 }
 
-/** Layout once its code is there; until then (or if it cannot load) the app frame alone. */
-function LazyLayout() {
-  const { pathname } = useLocation();
+/** The signed-in part; until its code is there, the frame index.html paints (brand, « Chargement… »). */
+function SignedIn() {
   return (
-    <ChunkErrorBoundary resetKey={pathname} frame={(content) => <ShellPlaceholder>{content}</ShellPlaceholder>}>
-      <Suspense fallback={<ShellPlaceholder />}>
-        <Layout />
-      </Suspense>
-    </ChunkErrorBoundary>
+    <Suspense
+      fallback={
+        <div className="shell">
+          <aside className="sidebar">
+            <div className="brand">
+              <span className="brand-mark" aria-hidden="true">
+                C
+              </span>
+              CRM
+            </div>
+          </aside>
+          <main className="content">
+            <Loading />
+          </main>
+        </div>
+      }
+    >
+      <RequireAuth />
+    </Suspense>
   );
 }
-// The route's element is LazyLayout: preloading it is preloading Layout.
-LazyLayout.preload = Layout.preload;
+SignedIn.preload = RequireAuth.preload;
