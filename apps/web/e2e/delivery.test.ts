@@ -118,6 +118,23 @@ describe('each page loads its own code only, compressed and cached', () => {
   });
 });
 
+describe('pages that only show codes and labels load no schema library', () => {
+  it('the devis editor, the reports and the integrations: no zod, no phone metadata', async () => {
+    const page = await e2e.loggedIn('marie');
+    const loaded = record(page);
+    for (const [path, heading] of [['/devis/nouveau', 'Nouveau devis'], ['/rapports', 'Rapports'], ['/integrations', 'Intégrations']]) {
+      await page.goto(`${e2e.base}${path}`);
+      await page.getByRole('heading', { name: heading, level: 1 }).waitFor();
+      await settle(page);
+    }
+    const found = await present(loaded);
+    expect(found).toContain('the devis editor');
+    expect(found).not.toContain('zod');
+    expect(found).not.toContain('libphonenumber');
+    await page.context().close();
+  });
+});
+
 describe('a page whose code cannot load', () => {
   it('after a deploy removed its chunk (404): « Réessayer » in the frame, and it loads once the chunk is there', async () => {
     const page = await e2e.loggedIn('marie');

@@ -6,3 +6,6 @@
 export * from './choices.js';
 export * from './choicesMemory.js';
 export * from './rechercheChoices.js';
+export * from './rapportsChoices.js';
+export * from './integrationsChoices.js';
+export * from './devisTotals.js';
