@@ -3,7 +3,6 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import Fastify, { type FastifyInstance } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
-import fastifyStatic from '@fastify/static';
 import { fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import { appRouter } from './router.js';
 import { createContextFactory, type Context } from './trpc/context.js';
@@ -16,6 +15,7 @@ import { langFromHeader, translate } from './lib/i18n.js';
 import { ApiError, fromDatabaseError } from './lib/errors.js';
 import { jsonTooDeep } from './lib/jsonDepth.js';
 import { answerClientError, httpErrorBody, MAX_URL_LENGTH } from './lib/httpErrors.js';
+import { registerWebApp } from './routes/webApp.js';
 import { TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 
@@ -149,14 +149,7 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
 
   const webDist = opts.webDist;
   if (webDist && fs.existsSync(path.join(webDist, 'index.html'))) {
-    await app.register(fastifyStatic, { root: path.resolve(webDist), wildcard: false });
-    const indexHtml = fs.readFileSync(path.join(webDist, 'index.html'));
-    app.setNotFoundHandler((request, reply) => {
-      if (request.method === 'GET' && !request.url.startsWith('/api') && !request.url.startsWith('/trpc')) {
-        return reply.type('text/html; charset=utf-8').send(indexHtml);
-      }
-      return notFound(request, reply);
-    });
+    await registerWebApp(app, webDist, notFound);
   } else {
     app.setNotFoundHandler(notFound);
   }

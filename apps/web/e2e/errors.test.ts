@@ -62,7 +62,11 @@ describe('errors and slow networks', () => {
     await navLink(page, 'Rapports').click(); // its code was never loaded
     await page.getByText('Vous êtes hors ligne').waitFor();
     expect(await page.getByText('nouvelle version').count()).toBe(0);
+    // Inside the app frame, which stays usable; back online, « Réessayer » loads the page.
+    expect(await navLink(page, 'Clients').isVisible()).toBe(true);
     await page.context().setOffline(false);
+    await page.getByRole('button', { name: 'Réessayer' }).click();
+    await page.getByRole('heading', { name: 'Rapports', level: 1 }).waitFor();
   });
 
   it('a missing record gets a proper page with a way back', async () => {

@@ -1,10 +1,9 @@
 import { z } from 'zod';
 import { COURRIEL_STATUTS, DEVIS_STATUTS } from './choices.js';
+import { computeDevisTotals } from './devisTotals.js';
 import { choice, hasAtMostTwoDecimals, id, idOut, MAX_MONEY_CENTS, money, optionalText, orderingParam, paginationQuery, partialOf, positiveMoney, requiredText, timestamp } from './common.js';
 
 export const DEVIS_ORDERING = ['dateCreation', 'montant', 'version'] as const;
-/** VAT rate applied to a devis without lines (French standard rate). */
-export const DEFAULT_TVA = 20;
 
 export const devisLigne = z.object({
   designation: requiredText(300),
@@ -102,15 +101,3 @@ export const devisOutput = z.object({
   }],
 });
 export type DevisOut = z.infer<typeof devisOutput>;
-
-/** Totals in integer cents: montant = Σ quantite × prixUnitaire (HT), TVA rounded per line. */
-export function computeDevisTotals(lignes: DevisLigneIn[]): { montantCents: number; tvaCents: number } {
-  let montantCents = 0;
-  let tvaCents = 0;
-  for (const l of lignes) {
-    const lineCents = Math.round(l.quantite * Math.round(l.prixUnitaire * 100));
-    montantCents += lineCents;
-    tvaCents += Math.round((lineCents * Math.round(l.tauxTva * 100)) / 10_000);
-  }
-  return { montantCents, tvaCents };
-}

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { cleanString, id, paginationQuery, requiredText, timestamp } from './common.js';
+import { API_KEY_FAMILIES, type ApiKeyAccess } from './integrationsChoices.js';
 
 /**
  * Integrations: API keys and the calendar feed.
@@ -9,14 +10,6 @@ import { cleanString, id, paginationQuery, requiredText, timestamp } from './com
  * writes them (writing implies reading, as in most APIs), `*:lecture` / `*:ecriture` cover every
  * family. Account management (`auth`, `clesApi`, `calendrier`) is never reachable with a key.
  */
-export const API_KEY_FAMILIES = [
-  'clients', 'contacts', 'projets', 'opportunites', 'taches', 'devis', 'activites', 'users', 'dashboard', 'rapports',
-  'notifications', 'recherche', 'imports', 'webhooks', 'courriels',
-] as const;
-export type ApiKeyFamily = (typeof API_KEY_FAMILIES)[number];
-export const API_KEY_ACCESS = ['lecture', 'ecriture'] as const;
-export type ApiKeyAccess = (typeof API_KEY_ACCESS)[number];
-
 export const API_KEY_SCOPE = /^(\*|[a-z]+):(lecture|ecriture)$/;
 export const apiKeyScope = z
   .string({ error: 'err.scope' })

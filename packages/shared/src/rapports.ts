@@ -2,23 +2,11 @@ import { z } from 'zod';
 import { ETAPES, PROJET_STATUTS } from './choices.js';
 import { clientListFilters } from './clients.js';
 import { choice, id, isoDate } from './common.js';
+import { EXPORT_FORMATS, RAPPORTS, type Rapport } from './rapportsChoices.js';
 import { opportuniteListFilters } from './opportunites.js';
 import { projetListFilters } from './projets.js';
 
 /** Reports (contract, "Reports"): JSON aggregates scoped by role, and their CSV / XLSX / PDF exports. */
-
-export const RAPPORTS = ['clients', 'projets', 'opportunites', 'pipeline', 'performances'] as const;
-export type Rapport = (typeof RAPPORTS)[number];
-export const EXPORT_FORMATS = ['csv', 'xlsx', 'pdf'] as const;
-export type ExportFormat = (typeof EXPORT_FORMATS)[number];
-
-export const RAPPORT_LABELS: Record<Rapport, string> = {
-  clients: 'Rapport clients',
-  projets: 'Rapport projets',
-  opportunites: 'Rapport opportunités',
-  pipeline: 'Pipeline commercial',
-  performances: 'Performances commerciales',
-};
 
 /** dateDebut / dateFin: inclusive calendar dates (UTC) on dateCreation. */
 const periode = {

@@ -1,21 +1,8 @@
 import { z } from 'zod';
 import { cleanString } from './common.js';
+import { RECHERCHE_TYPES } from './rechercheChoices.js';
 
-/** Global search (`GET /api/recherche/?q=`): hits grouped by type, a few per type. */
-export const RECHERCHE_TYPES = ['clients', 'contacts', 'opportunites', 'projets', 'taches', 'devis'] as const;
-export type RechercheType = (typeof RECHERCHE_TYPES)[number];
-
-export const RECHERCHE_LABELS: Record<RechercheType, string> = {
-  clients: 'Clients',
-  contacts: 'Contacts',
-  opportunites: 'Opportunités',
-  projets: 'Projets',
-  taches: 'Tâches',
-  devis: 'Devis',
-};
-
-/** Below this many characters a text search would match nearly everything: only ids / numbers are looked up. */
-export const RECHERCHE_MIN_LENGTH = 3;
+/** Global search (`GET /api/recherche/?q=`): hits grouped by type, a few per type (codes and labels: rechercheChoices.ts). */
 
 export const rechercheInput = z.object({
   q: cleanString({ error: 'err.required' }).trim().min(1, 'err.blank').max(100, 'err.too_long').describe('Texte cherché (insensible à la casse et aux accents)'),

@@ -1,15 +1,6 @@
 import { z } from 'zod';
 import { cleanString, id, idOut, optionalText, paginationQuery, timestamp } from './common.js';
-
-/** Events a webhook can subscribe to (payload `data`: the record's REST detail, or `{ id }` when deleted). */
-export const WEBHOOK_EVENTS = [
-  'client.created', 'client.updated', 'client.deleted',
-  'projet.created', 'projet.updated', 'projet.deleted',
-  'opportunite.created', 'opportunite.updated', 'opportunite.deleted', 'opportunite.etape_changed',
-  'tache.created', 'tache.updated', 'tache.deleted', 'tache.completed',
-  'devis.created', 'devis.updated', 'devis.deleted', 'devis.envoye', 'devis.consulte', 'devis.accepte', 'devis.refuse',
-] as const;
-export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+import { WEBHOOK_EVENTS } from './integrationsChoices.js';
 
 export const WEBHOOK_DELIVERY_STATUTS = ['en_attente', 'en_cours', 'livre', 'echec'] as const;
 

@@ -1,24 +1,14 @@
 import { Suspense, useEffect, useState } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { NavLink, Outlet, useLocation, useNavigate } from 'react-router-dom';
-import { LABELS } from '@crm/shared';
+import { LABELS } from '@crm/shared/labels';
 import { useTRPC } from '../lib/trpc';
 import { displayName, useCurrentUser } from '../lib/currentUser';
 import { Loading } from '../components/Status';
 import { NotificationBell } from '../features/notifications/NotificationBell';
 import { SearchLauncher } from '../features/recherche/SearchLauncher';
-
-/** `match`: the section a link stands for (list, board, detail and form pages). */
-export const NAV: { to: string; label: string; icon: string; match: RegExp }[] = [
-  { to: '/', label: 'Tableau de bord', icon: '◧', match: /^\/$/ },
-  { to: '/clients', label: 'Clients', icon: '◉', match: /^\/clients/ },
-  { to: '/projets', label: 'Projets', icon: '▤', match: /^\/projets/ },
-  { to: '/opportunites/pipeline', label: 'Pipeline', icon: '▥', match: /^\/opportunites\/pipeline/ },
-  { to: '/opportunites', label: 'Opportunités', icon: '◆', match: /^\/opportunites(?!\/pipeline)/ },
-  { to: '/taches/tableau', label: 'Tâches', icon: '✓', match: /^\/taches/ },
-  { to: '/devis', label: 'Devis', icon: '€', match: /^\/devis/ },
-  { to: '/rapports', label: 'Rapports', icon: '▲', match: /^\/rapports/ },
-];
+import { ChunkErrorBoundary } from './ChunkErrorBoundary';
+import { NAV } from './nav';
 
 export function Layout() {
   const user = useCurrentUser();
@@ -113,9 +103,12 @@ export function Layout() {
         </div>
       </aside>
       <main id="contenu" className="content">
-        <Suspense fallback={<Loading />}>
-          <Outlet />
-        </Suspense>
+        {/* A page's code loads on first visit: the frame stays, « Chargement… » meanwhile, « Réessayer » if it fails. */}
+        <ChunkErrorBoundary resetKey={location.pathname}>
+          <Suspense fallback={<Loading />}>
+            <Outlet />
+          </Suspense>
+        </ChunkErrorBoundary>
       </main>
     </div>
   );

@@ -1,7 +1,7 @@
 import type { ReactNode } from 'react';
 import { Link } from 'react-router-dom';
 import { Loading } from '../components/Status';
-import { NAV } from './Layout';
+import { NAV } from './nav';
 
 /** The app's frame (brand, navigation) shown while the session is checked: never a blank page. */
 export function ShellPlaceholder({ children }: { children?: ReactNode }) {

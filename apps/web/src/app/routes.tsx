@@ -1,45 +1,51 @@
-import { lazy } from 'react';
+import { isValidElement, Suspense, type ReactNode } from 'react';
 import { createBrowserRouter, Navigate } from 'react-router-dom';
-import { Layout } from './Layout';
 import { NotFoundPage } from './NotFoundPage';
 import { RouteError } from './RouteError';
-import { RequireAuth } from '../features/auth/RequireAuth';
+import { lazyPage } from './lazyPage';
+import { Loading } from '../components/Status';
 import { LoginPage } from '../features/auth/LoginPage';
 
-// Feature pages load on first visit (Layout shows a spinner meanwhile): the login page stays light.
-const ChangePasswordPage = lazy(() => import('../features/auth/ChangePasswordPage').then((m) => ({ default: m.ChangePasswordPage })));
-const DashboardPage = lazy(() => import('../features/dashboard/DashboardPage').then((m) => ({ default: m.DashboardPage })));
-const ClientsListPage = lazy(() => import('../features/clients/ClientsListPage').then((m) => ({ default: m.ClientsListPage })));
-const ClientDetailPage = lazy(() => import('../features/clients/ClientDetailPage').then((m) => ({ default: m.ClientDetailPage })));
-const ClientFormPage = lazy(() => import('../features/clients/ClientFormPage').then((m) => ({ default: m.ClientFormPage })));
-const ProjetsListPage = lazy(() => import('../features/projets/ProjetsListPage').then((m) => ({ default: m.ProjetsListPage })));
-const ProjetDetailPage = lazy(() => import('../features/projets/ProjetDetailPage').then((m) => ({ default: m.ProjetDetailPage })));
-const ProjetFormPage = lazy(() => import('../features/projets/ProjetFormPage').then((m) => ({ default: m.ProjetFormPage })));
-const OpportunitesListPage = lazy(() => import('../features/opportunites/OpportunitesListPage').then((m) => ({ default: m.OpportunitesListPage })));
-const OpportuniteDetailPage = lazy(() => import('../features/opportunites/OpportuniteDetailPage').then((m) => ({ default: m.OpportuniteDetailPage })));
-const OpportuniteFormPage = lazy(() => import('../features/opportunites/OpportuniteFormPage').then((m) => ({ default: m.OpportuniteFormPage })));
-const PipelinePage = lazy(() => import('../features/opportunites/PipelinePage').then((m) => ({ default: m.PipelinePage })));
-const TachesListPage = lazy(() => import('../features/taches/TachesListPage').then((m) => ({ default: m.TachesListPage })));
-const TacheFormPage = lazy(() => import('../features/taches/TacheFormPage').then((m) => ({ default: m.TacheFormPage })));
-const TaskBoardPage = lazy(() => import('../features/taches/TaskBoardPage').then((m) => ({ default: m.TaskBoardPage })));
-const DevisListPage = lazy(() => import('../features/devis/DevisListPage').then((m) => ({ default: m.DevisListPage })));
-const DevisEditorPage = lazy(() => import('../features/devis/DevisEditorPage').then((m) => ({ default: m.DevisEditorPage })));
-const UsersPage = lazy(() => import('../features/users/UsersPage').then((m) => ({ default: m.UsersPage })));
-const CourrielsPage = lazy(() => import('../features/courriels/CourrielsPage').then((m) => ({ default: m.CourrielsPage })));
-const IntegrationsPage = lazy(() => import('../features/integrations/IntegrationsPage').then((m) => ({ default: m.IntegrationsPage })));
-const RapportsPage = lazy(() => import('../features/rapports/RapportsPage').then((m) => ({ default: m.RapportsPage })));
-const ImportUploadPage = lazy(() => import('../features/imports/ImportPage').then((m) => ({ default: m.ImportUploadPage })));
-const ImportPage = lazy(() => import('../features/imports/ImportPage').then((m) => ({ default: m.ImportPage })));
+// The first load is the router, the data layer and the login page. The signed-in frame (frame.tsx:
+// session check, then Layout with menu, search, notifications) and each page are chunks fetched
+// once the URL needs them (preloadMatched), the frame drawn meanwhile: the login page loads no page
+// of the app, the dashboard only its own (chart.js); boards (@dnd-kit), the devis editor… only when
+// opened. lazyPage rather than React.lazy: after a failed load, « Réessayer » loads again.
+const RequireAuth = lazyPage(() => import('./frame'), 'RequireAuth');
+const LazyLayout = lazyPage(() => import('./frame'), 'LazyLayout');
+const ChangePasswordPage = lazyPage(() => import('../features/auth/ChangePasswordPage'), 'ChangePasswordPage');
+const DashboardPage = lazyPage(() => import('../features/dashboard/DashboardPage'), 'DashboardPage');
+const ClientsListPage = lazyPage(() => import('../features/clients/ClientsListPage'), 'ClientsListPage');
+const ClientDetailPage = lazyPage(() => import('../features/clients/ClientDetailPage'), 'ClientDetailPage');
+const ClientFormPage = lazyPage(() => import('../features/clients/ClientFormPage'), 'ClientFormPage');
+const ProjetsListPage = lazyPage(() => import('../features/projets/ProjetsListPage'), 'ProjetsListPage');
+const ProjetDetailPage = lazyPage(() => import('../features/projets/ProjetDetailPage'), 'ProjetDetailPage');
+const ProjetFormPage = lazyPage(() => import('../features/projets/ProjetFormPage'), 'ProjetFormPage');
+const OpportunitesListPage = lazyPage(() => import('../features/opportunites/OpportunitesListPage'), 'OpportunitesListPage');
+const OpportuniteDetailPage = lazyPage(() => import('../features/opportunites/OpportuniteDetailPage'), 'OpportuniteDetailPage');
+const OpportuniteFormPage = lazyPage(() => import('../features/opportunites/OpportuniteFormPage'), 'OpportuniteFormPage');
+const PipelinePage = lazyPage(() => import('../features/opportunites/PipelinePage'), 'PipelinePage');
+const TachesListPage = lazyPage(() => import('../features/taches/TachesListPage'), 'TachesListPage');
+const TacheFormPage = lazyPage(() => import('../features/taches/TacheFormPage'), 'TacheFormPage');
+const TaskBoardPage = lazyPage(() => import('../features/taches/TaskBoardPage'), 'TaskBoardPage');
+const DevisListPage = lazyPage(() => import('../features/devis/DevisListPage'), 'DevisListPage');
+const DevisEditorPage = lazyPage(() => import('../features/devis/DevisEditorPage'), 'DevisEditorPage');
+const UsersPage = lazyPage(() => import('../features/users/UsersPage'), 'UsersPage');
+const CourrielsPage = lazyPage(() => import('../features/courriels/CourrielsPage'), 'CourrielsPage');
+const IntegrationsPage = lazyPage(() => import('../features/integrations/IntegrationsPage'), 'IntegrationsPage');
+const RapportsPage = lazyPage(() => import('../features/rapports/RapportsPage'), 'RapportsPage');
+const ImportUploadPage = lazyPage(() => import('../features/imports/ImportPage'), 'ImportUploadPage');
+const ImportPage = lazyPage(() => import('../features/imports/ImportPage'), 'ImportPage');
 
 export function makeRouter() {
-  return createBrowserRouter([
+  const router = createBrowserRouter([
     { path: '/login', element: <LoginPage />, errorElement: <RouteError /> },
     {
-      element: <RequireAuth />,
+      element: <SignedIn />,
       errorElement: <RouteError />,
       children: [
         {
-          element: <Layout />,
+          element: <LazyLayout />,
           children: [
             { index: true, element: <DashboardPage /> },
             { path: 'clients', element: <ClientsListPage /> },
@@ -76,4 +82,43 @@ export function makeRouter() {
       ],
     },
   ]);
+  // The code of the page being opened (and of the frame around it) is fetched as soon as the URL is
+  // known, beside the session check and each other, rather than one after the other while rendering.
+  preloadMatched(router.state.matches);
+  router.subscribe((state) => preloadMatched(state.matches));
+  return router;
 }
+
+/** Route elements are `<Page />`: a lazyPage component (or SignedIn) has a `preload`. */
+function preloadMatched(matches: { route: { element?: ReactNode } }[]) {
+  for (const { route } of matches) {
+    const component = isValidElement(route.element) ? (route.element.type as { preload?: () => void }) : undefined;
+    component?.preload?.();
+  }
+}
+
+/** The signed-in part; until its code is there, the frame index.html paints (brand, « Chargement… »). */
+function SignedIn() {
+  return (
+    <Suspense
+      fallback={
+        <div className="shell">
+          <aside className="sidebar">
+            <div className="brand">
+              <span className="brand-mark" aria-hidden="true">
+                C
+              </span>
+              CRM
+            </div>
+          </aside>
+          <main className="content">
+            <Loading />
+          </main>
+        </div>
+      }
+    >
+      <RequireAuth />
+    </Suspense>
+  );
+}
+SignedIn.preload = RequireAuth.preload;

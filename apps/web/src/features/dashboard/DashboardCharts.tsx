@@ -1,5 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
-import { LABELS } from '@crm/shared';
+import { LABELS } from '@crm/shared/labels';
 import { useTRPC, type RouterOutputs } from '../../lib/trpc';
 import { formatMoney, formatMonth } from '../../lib/format';
 import { BarChart, COLORS, euroAxis } from '../../components/charts';

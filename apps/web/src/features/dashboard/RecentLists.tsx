@@ -1,7 +1,7 @@
 import { useState, type ReactNode } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router-dom';
-import { LABELS } from '@crm/shared';
+import { LABELS } from '@crm/shared/labels';
 import { useTRPC } from '../../lib/trpc';
 import { formatDate, formatMoney } from '../../lib/format';
 import { EmptyState, QueryState } from '../../components/Status';

@@ -1,7 +1,8 @@
 import { useState } from 'react';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { Link, useParams, useSearchParams } from 'react-router-dom';
-import { DEFAULT_TVA, LABELS, type DevisLigneIn, type DevisStatut } from '@crm/shared';
+import { DEFAULT_TVA, LABELS } from '@crm/shared/labels';
+import type { DevisLigneIn, DevisStatut } from '@crm/shared';
 import { useAfterSave } from '../../lib/useAfterSave';
 import { useTRPC } from '../../lib/trpc';
 import { fieldErrorsOf } from '../../lib/errors';

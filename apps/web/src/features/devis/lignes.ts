@@ -1,4 +1,5 @@
-import { computeDevisTotals, DEFAULT_TVA, type DevisLigneIn } from '@crm/shared';
+import { computeDevisTotals, DEFAULT_TVA } from '@crm/shared/labels';
+import type { DevisLigneIn } from '@crm/shared';
 import { parseDecimal } from '../../lib/format';
 
 /** A devis line as typed in the editor (strings, French decimals). */

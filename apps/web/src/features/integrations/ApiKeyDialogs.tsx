@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { API_KEY_FAMILIES } from '@crm/shared';
+import { API_KEY_FAMILIES } from '@crm/shared/labels';
 import { useTRPC, type RouterOutputs } from '../../lib/trpc';
 import { fieldErrorsOf } from '../../lib/errors';
 import { Field } from '../../components/Field';

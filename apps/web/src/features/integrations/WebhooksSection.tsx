@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { WEBHOOK_EVENTS } from '@crm/shared';
+import { WEBHOOK_EVENTS } from '@crm/shared/labels';
 import { useTRPC, type RouterOutputs } from '../../lib/trpc';
 import { fieldErrorsOf, fullErrorMessage } from '../../lib/errors';
 import { formatDate } from '../../lib/format';

@@ -1,4 +1,4 @@
-import { API_KEY_FAMILIES, type ApiKeyAccess, type ApiKeyFamily } from '@crm/shared';
+import { API_KEY_FAMILIES, type ApiKeyAccess, type ApiKeyFamily } from '@crm/shared/labels';
 
 /** French names of the resource families an API key can be scoped to. */
 export const FAMILY_LABELS: Record<ApiKeyFamily, string> = {

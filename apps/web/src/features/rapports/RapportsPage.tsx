@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { ETAPES, LABELS, PROJET_STATUTS, RAPPORT_LABELS, RAPPORTS, type ExportFormat, type Rapport } from '@crm/shared';
+import { ETAPES, LABELS, PROJET_STATUTS, RAPPORT_LABELS, RAPPORTS, type ExportFormat, type Rapport } from '@crm/shared/labels';
 import { compact, toId, useListParams } from '../../lib/useListParams';
 import { downloadErrorMessage, downloadFile } from '../../lib/download';
 import { PageHeader } from '../../components/PageHeader';

@@ -1,7 +1,7 @@
 import { useEffect, useId, useMemo, useState } from 'react';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useNavigate } from 'react-router-dom';
-import { RECHERCHE_MIN_LENGTH, type RechercheType } from '@crm/shared';
+import { RECHERCHE_MIN_LENGTH, type RechercheType } from '@crm/shared/labels';
 import { useTRPC } from '../../lib/trpc';
 import { Modal } from '../../components/Modal';
 
