@@ -7,5 +7,7 @@ export default defineConfig({
     // Test files run in parallel workers, each on its own fresh database.
     pool: 'forks',
     maxWorkers: 2,
+    // One migrated template database per run; each file's database is a copy of it.
+    globalSetup: ['@crm/db/vitest-global-setup'],
   },
 });
