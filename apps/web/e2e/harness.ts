@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createTestDatabase } from '@crm/db';
-import { createApp, type App } from '../../api/src/app.js';
-import { hashPassword } from '../../api/src/auth/passwords.js';
+import { createApp, type App } from '@crm/api';
+import { hashPassword } from '@crm/api/testing';
 
 export const PASSWORD = 'Motdepasse-e2e-2026';
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -29,7 +29,7 @@ export interface E2E {
 export async function startE2E(opts: { env?: Record<string, string>; webDist?: string } = {}): Promise<E2E> {
   const webDist = opts.webDist ?? WEB_DIST;
   if (!fs.existsSync(path.join(webDist, 'index.html'))) throw new Error(`${webDist} is missing: run \`vite build\` first`);
-  const db = await createTestDatabase('crm_e2e');
+  const db = await createTestDatabase('crm_e2e', { template: true });
   const app = await createApp({
     databaseUrl: db.url,
     env: { NODE_ENV: 'test', JWT_SECRET: 'e2e-secret-that-is-long-enough-0123456789abcdef', ...opts.env },
