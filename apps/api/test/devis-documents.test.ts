@@ -30,6 +30,9 @@ async function devis(name: string, opportunite: string, statut: string, version:
   ids[name] = row.id;
 }
 
+const COMPANY_VARS = ['COMPANY_NAME', 'COMPANY_ADDRESS', 'COMPANY_CONTACT', 'COMPANY_LEGAL'] as const;
+const companyEnvBefore: Record<string, string | undefined> = {};
+
 beforeAll(async () => {
   smtp = new SMTPServer({
     authOptional: true,
@@ -48,7 +51,9 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
   const port = (smtp.server.address() as AddressInfo).port;
-  // The company shown on devis comes from the process environment (COMPANY_NAME…).
+  // The company shown on devis comes from the process environment (COMPANY_NAME…); put back in
+  // afterAll: other test files of the same worker expect the placeholder (COMPANY_* unset).
+  for (const name of COMPANY_VARS) companyEnvBefore[name] = process.env[name];
   process.env.COMPANY_NAME = 'Atelier Numérique';
   process.env.COMPANY_ADDRESS = '12 rue des Lilas | 69003 Lyon';
   process.env.COMPANY_CONTACT = '04 72 00 00 00 — contact@atelier-numerique.fr';
@@ -86,6 +91,10 @@ beforeAll(async () => {
   await devis('dSansLignes', 'o1', 'consulte', 4, { montant: '1000.00', montant_tva: '200.00', lignes: null, contenu: '' });
 });
 afterAll(async () => {
+  for (const name of COMPANY_VARS) {
+    if (companyEnvBefore[name] === undefined) delete process.env[name];
+    else process.env[name] = companyEnvBefore[name];
+  }
   await t?.close();
   await new Promise<void>((resolve) => (smtp ? smtp.close(() => resolve()) : resolve()));
 });
