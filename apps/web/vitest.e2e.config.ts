@@ -10,6 +10,11 @@ export default defineConfig({
     pool: 'forks',
     // Two files at once (each its own API, database and chromium): the suite's wall time on 2 cores.
     maxWorkers: 2,
+    // Files of a worker share one process (the API's modules load once per worker, not per file);
+    // each file still starts and closes its own API, database and chromium.
+    isolate: false,
+    // One migrated template database per run; each file's database is a copy of it.
+    globalSetup: ['@crm/db/vitest-global-setup'],
     // The server answers in milliseconds here, but a loaded CI machine can take seconds.
     expect: { poll: { timeout: 10_000, interval: 100 } },
   },

@@ -22,7 +22,7 @@ const get = (url: string, auth = true) =>
   app.app.inject({ method: 'GET', url, headers: auth ? { authorization: `Bearer ${token}` } : {} });
 
 beforeAll(async () => {
-  db = await createTestDatabase();
+  db = await createTestDatabase('crm_test', { template: true });
   proxy = TcpProxy.forUrl(db.url);
   await proxy.start();
   app = await createApp({

@@ -6,6 +6,9 @@ import { sql } from '../src/lib/sql/runner.js';
 import type { ServerPlugin } from '../src/routes/plugin.js';
 import { validateRestAnswers } from './openapiValidator.js';
 
+/** Package export `@crm/api/testing`: the API's test harness, for other packages' tests (client, web e2e). */
+export { hashPassword };
+
 export const PASSWORD = 'Secret-pass-2026';
 
 export interface TestApp extends App {
@@ -59,7 +62,7 @@ export async function createApp(options: Parameters<typeof createUncheckedApp>[0
 export async function startTestApp(
   opts: { env?: Record<string, string>; plugins?: ServerPlugin[]; /** A database made by the test (another server); dropped on close. */ database?: { url: string; drop: () => Promise<void> }; poolMax?: number } = {},
 ): Promise<TestApp> {
-  const db = opts.database ?? (await createTestDatabase());
+  const db = opts.database ?? (await createTestDatabase('crm_test', { template: true }));
   const app = await createApp({
     databaseUrl: db.url,
     env: { NODE_ENV: 'test', JWT_SECRET: 'test-secret-that-is-long-enough-0123456789', ...opts.env },

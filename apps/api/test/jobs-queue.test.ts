@@ -52,7 +52,7 @@ describe('job queue (pg-boss)', () => {
   const seen: Seen[] = [];
 
   beforeAll(async () => {
-    db = await createTestDatabase();
+    db = await createTestDatabase('crm_test', { template: true });
     orm = await initOrm({ databaseUrl: db.url, poolMax: 4 });
     await migrate(orm);
     queue = new JobQueue(orm, jobsConfig(true), definitions(seen, 'a'), () => ({}));

@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PASSWORD, startTestApp, type TestApp } from './helpers.js';
 
@@ -109,23 +110,41 @@ describe('parallel re-parenting never answers 404 for a visible object', () => {
 
 describe('the last active admin', () => {
   it('two admins demoting each other at once leave one active admin (one 409)', async () => {
-    for (let round = 0; round < 5; round++) {
-      await t.sql(`update users set role = 'admin', is_active = true where username in ('admin', 'admin2')`);
-      await t.sql(`update users set role = 'manager' where role = 'admin' and username not in ('admin', 'admin2')`);
-      const [a, b] = await Promise.all([
-        admin.send('PATCH', `/users/${admin2.userId}/`, round % 2 ? { isActive: false } : { role: 'manager' }),
-        admin2.send('PATCH', `/users/${admin.userId}/`, { role: 'commercial' }),
-      ]);
-      expect(statuses([a, b])).toEqual([200, 409]);
-      const [n] = await t.sql<{ n: number }>(`select count(*)::int as n from users where role = 'admin' and is_active`);
-      expect(n.n).toBe(1);
-      // A deactivation revokes the loser's sessions: log in again for the next round.
-      if (round % 2) {
+    // « At once »: both requests past authentication (which reads the role) before either
+    // commits. On a loaded machine one request can finish before the other starts (then the
+    // other is rightly 403), so the admins' rows are held locked by another transaction until
+    // both requests wait for them; they then run in turn, as truly simultaneous requests do.
+    const locker = new pg.Client({ connectionString: t.dbUrl });
+    await locker.connect();
+    const lockWaiters = async () =>
+      (await locker.query(`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`)).rows[0].n as number;
+    try {
+      for (let round = 0; round < 5; round++) {
         await t.sql(`update users set role = 'admin', is_active = true where username in ('admin', 'admin2')`);
-        [admin, admin2] = await Promise.all([login('admin'), login('admin2')]);
+        await t.sql(`update users set role = 'manager' where role = 'admin' and username not in ('admin', 'admin2')`);
+        await locker.query('begin');
+        await locker.query(`select id from users where username in ('admin', 'admin2') for update`);
+        let settled = false;
+        const both = Promise.all([
+          admin.send('PATCH', `/users/${admin2.userId}/`, round % 2 ? { isActive: false } : { role: 'manager' }),
+          admin2.send('PATCH', `/users/${admin.userId}/`, { role: 'commercial' }),
+        ]).finally(() => (settled = true));
+        for (const deadline = Date.now() + 15_000; !settled && Date.now() < deadline && (await lockWaiters()) < 2; ) await new Promise((r) => setTimeout(r, 20));
+        await locker.query('commit');
+        const [a, b] = await both;
+        expect(statuses([a, b])).toEqual([200, 409]);
+        const [n] = await t.sql<{ n: number }>(`select count(*)::int as n from users where role = 'admin' and is_active`);
+        expect(n.n).toBe(1);
+        // A deactivation revokes the loser's sessions: log in again for the next round.
+        if (round % 2) {
+          await t.sql(`update users set role = 'admin', is_active = true where username in ('admin', 'admin2')`);
+          [admin, admin2] = await Promise.all([login('admin'), login('admin2')]);
+        }
       }
+    } finally {
+      await locker.end();
+      await t.sql(`update users set role = 'admin', is_active = true where username in ('admin', 'admin2')`);
     }
-    await t.sql(`update users set role = 'admin', is_active = true where username in ('admin', 'admin2')`);
   });
 });
 

@@ -61,7 +61,7 @@ async function statementsOf<T>(app: App, fn: () => Promise<T>): Promise<{ result
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase();
+  db = await createTestDatabase('crm_test', { template: true });
   a = await createApp({ databaseUrl: db.url, env, config: { secureCookies: false } });
   b = await createApp({ databaseUrl: db.url, env, config: { secureCookies: false } });
   await Promise.all([a.deps.sessionCache.ready(), b.deps.sessionCache.ready()]);

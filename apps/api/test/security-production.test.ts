@@ -44,7 +44,7 @@ describe('production app with the SPA', () => {
     fs.writeFileSync(path.join(webDist, 'index.html'), '<!doctype html><html><body><div id="root"></div><script type="module" src="/assets/app.js"></script></body></html>');
     fs.mkdirSync(path.join(webDist, 'assets'));
     fs.writeFileSync(path.join(webDist, 'assets', 'app.js'), 'console.log(1)');
-    const db = await createTestDatabase();
+    const db = await createTestDatabase('crm_test', { template: true });
     drop = db.drop;
     app = await createApp({ databaseUrl: db.url, env: { NODE_ENV: 'production', JWT_SECRET: SECRET }, webDist });
     await sql(app.orm.em.fork(), `insert into users (username, email, password_hash, role) values ('prod', 'prod@example.fr', ?, 'admin')`, [

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { createTestDatabase } from '@crm/db';
 import { createApp, type App } from '@crm/api';
-import { hashPassword } from '@crm/api/passwords';
+import { hashPassword } from '@crm/api/testing';
 
 export const PASSWORD = 'Motdepasse-e2e-2026';
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -30,7 +30,7 @@ export async function startE2E(opts: { env?: Record<string, string>; webDist?: s
   // E2E_WEB_DIST: another build of the SPA (e.g. main's, to see a new test fail there).
   const webDist = opts.webDist ?? process.env.E2E_WEB_DIST ?? WEB_DIST;
   if (!fs.existsSync(path.join(webDist, 'index.html'))) throw new Error(`${webDist} is missing: run \`vite build\` first`);
-  const db = await createTestDatabase('crm_e2e');
+  const db = await createTestDatabase('crm_e2e', { template: true });
   const app = await createApp({
     databaseUrl: db.url,
     env: { NODE_ENV: 'test', JWT_SECRET: 'e2e-secret-that-is-long-enough-0123456789abcdef', ...opts.env },

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 // The API's own test harness: a real PostgreSQL database per test file.
-import { PASSWORD, startTestApp, type TestApp } from '../../../apps/api/test/helpers.js';
+import { PASSWORD, startTestApp, type TestApp } from '@crm/api/testing';
 import { CrmApiError, createCrmClient, crmErrorOf, isCrmError, type CrmClient } from './index.js';
 
 let t: TestApp;

@@ -9,7 +9,8 @@ import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
-import { initOrm, migrationsList } from './orm.js';
+import { initOrm } from './orm.js';
+import { migrationNames } from './migrationFiles.js';
 
 /**
  * Backups of the app's database, consistent (one snapshot) and compressed:
@@ -273,7 +274,7 @@ async function restoreLogical(client: pg.Client, url: string, file: string): Pro
   };
   if ((await next()) !== LOGICAL_MAGIC) throw new Error('not a CRM backup file');
   const header = JSON.parse(await next()) as Pick<BackupManifest, 'migrations'>;
-  const known = new Set(migrationsList.map((m) => m.name));
+  const known = new Set(migrationNames());
   const unknown = header.migrations.filter((m) => !known.has(m));
   if (unknown.length) throw new Error(`the backup comes from a newer version of the app (migrations ${unknown.join(', ')}): update the app first`);
 

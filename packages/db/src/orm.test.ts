@@ -6,7 +6,7 @@ let orm: MikroORM;
 let drop: () => Promise<void>;
 
 beforeAll(async () => {
-  const db = await createTestDatabase('crm_dbtest');
+  const db = await createTestDatabase('crm_dbtest', { template: true });
   drop = db.drop;
   orm = await initOrm({ databaseUrl: db.url });
   await migrate(orm);

@@ -3,46 +3,10 @@ import { MikroORM, type Options } from '@mikro-orm/postgresql';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import { allEntities } from './entities/index.js';
-import { Migration20261125000000_init } from './migrations/Migration20261125000000_init.js';
-import { Migration20261125120000_devis_search } from './migrations/Migration20261125120000_devis_search.js';
-import { Migration20261125140000_open_opportunites_idx } from './migrations/Migration20261125140000_open_opportunites_idx.js';
-import { Migration20261125150000_dashboard_perf } from './migrations/Migration20261125150000_dashboard_perf.js';
-import { Migration20261206010000_pgboss } from './migrations/Migration20261206010000_pgboss.js';
-import { Migration20261206011000_devis_envoi } from './migrations/Migration20261206011000_devis_envoi.js';
-import { Migration20261206030000_integrity } from './migrations/Migration20261206030000_integrity.js';
-import { Migration20261206031000_fold_any_locale } from './migrations/Migration20261206031000_fold_any_locale.js';
-import { Migration20261206040000_sparse_positions_list_indexes } from './migrations/Migration20261206040000_sparse_positions_list_indexes.js';
-import { Migration20261206060000_memory } from './migrations/Migration20261206060000_memory.js';
-import { Migration20261206080000_recherche } from './migrations/Migration20261206080000_recherche.js';
-import { Migration20261206090000_platform } from './migrations/Migration20261206090000_platform.js';
-import { Migration20261206090100_webhooks } from './migrations/Migration20261206090100_webhooks.js';
-import { Migration20261206100000_imports } from './migrations/Migration20261206100000_imports.js';
-import { Migration20261206170000_colonne_index } from './migrations/Migration20261206170000_colonne_index.js';
-import { Migration20261206171000_resumes_quotidiens } from './migrations/Migration20261206171000_resumes_quotidiens.js';
-import { Migration20261206172000_devis_numero_digits } from './migrations/Migration20261206172000_devis_numero_digits.js';
+import { loadMigrations } from './migrationFiles.js';
 
 // `date` columns stay 'YYYY-MM-DD' strings (no timezone shift through JS Date).
 pg.types.setTypeParser(1082, (v: string) => v);
-
-export const migrationsList = [
-  { name: 'Migration20261125000000_init', class: Migration20261125000000_init },
-  { name: 'Migration20261125120000_devis_search', class: Migration20261125120000_devis_search },
-  { name: 'Migration20261125140000_open_opportunites_idx', class: Migration20261125140000_open_opportunites_idx },
-  { name: 'Migration20261125150000_dashboard_perf', class: Migration20261125150000_dashboard_perf },
-  { name: 'Migration20261206010000_pgboss', class: Migration20261206010000_pgboss },
-  { name: 'Migration20261206011000_devis_envoi', class: Migration20261206011000_devis_envoi },
-  { name: 'Migration20261206030000_integrity', class: Migration20261206030000_integrity },
-  { name: 'Migration20261206031000_fold_any_locale', class: Migration20261206031000_fold_any_locale },
-  { name: 'Migration20261206040000_sparse_positions_list_indexes', class: Migration20261206040000_sparse_positions_list_indexes },
-  { name: 'Migration20261206060000_memory', class: Migration20261206060000_memory },
-  { name: 'Migration20261206080000_recherche', class: Migration20261206080000_recherche },
-  { name: 'Migration20261206090000_platform', class: Migration20261206090000_platform },
-  { name: 'Migration20261206090100_webhooks', class: Migration20261206090100_webhooks },
-  { name: 'Migration20261206100000_imports', class: Migration20261206100000_imports },
-  { name: 'Migration20261206170000_colonne_index', class: Migration20261206170000_colonne_index },
-  { name: 'Migration20261206171000_resumes_quotidiens', class: Migration20261206171000_resumes_quotidiens },
-  { name: 'Migration20261206172000_devis_numero_digits', class: Migration20261206172000_devis_numero_digits },
-];
 
 export interface OrmOptions {
   databaseUrl: string;
@@ -113,7 +77,9 @@ function withoutStatementTimeout(cls: any): any {
   };
 }
 
-export function ormConfig({ databaseUrl, poolMax = 10, debug = false, statementTimeoutMs = 0, acquireTimeoutMs = 5_000 }: OrmOptions): Options {
+/** MikroORM options; the migrations are the modules of `migrations/` (discovered, see migrationFiles.ts). */
+export async function ormConfig({ databaseUrl, poolMax = 10, debug = false, statementTimeoutMs = 0, acquireTimeoutMs = 5_000 }: OrmOptions): Promise<Options> {
+  const migrations = await loadMigrations();
   const unbounded = { on: false };
   const bounded = statementTimeoutMs > 0;
   const options: Options = {
@@ -123,7 +89,7 @@ export function ormConfig({ databaseUrl, poolMax = 10, debug = false, statementT
     extensions: [Migrator],
     discovery: { warnWhenNoEntities: true },
     migrations: {
-      migrationsList: migrationsList.map((m) => ({ name: m.name, class: withoutStatementTimeout(m.class) })),
+      migrationsList: migrations.map((m) => ({ name: m.name, class: withoutStatementTimeout(m.class) })),
       transactional: true,
       allOrNothing: true,
       snapshot: false,
@@ -150,7 +116,7 @@ export function ormConfig({ databaseUrl, poolMax = 10, debug = false, statementT
 }
 
 export async function initOrm(opts: OrmOptions): Promise<MikroORM> {
-  const options = ormConfig(opts);
+  const options = await ormConfig(opts);
   const orm = await MikroORM.init(options);
   unboundedWhile.set(orm.config, unboundedWhile.get(options)!);
   return orm;

@@ -16,7 +16,7 @@ export const Activite = defineEntity({
     contenu: p.text().default(''),
     date: p.datetime(),
     auteur: () => p.manyToOne(User).fieldName('auteur_id').mapToPk().nullable(),
-    client: () => p.manyToOne(Client).fieldName('client_id').mapToPk(),
+    client: () => p.manyToOne(Client).fieldName('client_id').mapToPk().deleteRule('cascade'),
     contact: () => p.manyToOne(Contact).fieldName('contact_id').mapToPk().nullable(),
     opportunite: () => p.manyToOne(Opportunite).fieldName('opportunite_id').mapToPk().nullable(),
     projet: () => p.manyToOne(Projet).fieldName('projet_id').mapToPk().nullable(),

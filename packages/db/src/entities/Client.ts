@@ -13,7 +13,7 @@ export const Client = defineEntity({
     telephone: p.string().length(20).default(''),
     notes: p.text().default(''),
     categorie: p.string().length(50).default(''),
-    responsable: () => p.manyToOne(User).fieldName('responsable_id').mapToPk().nullable(),
+    responsable: () => p.manyToOne(User).fieldName('responsable_id').mapToPk().nullable().deleteRule('no action'),
     ...timestamps,
   },
 });

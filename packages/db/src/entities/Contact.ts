@@ -7,7 +7,7 @@ export const Contact = defineEntity({
   tableName: 'contacts',
   properties: {
     id: p.integer().primary(),
-    client: () => p.manyToOne(Client).fieldName('client_id').mapToPk(),
+    client: () => p.manyToOne(Client).fieldName('client_id').mapToPk().deleteRule('cascade'),
     prenom: p.string().length(100).default(''),
     nom: p.string().length(100),
     fonction: p.string().length(100).default(''),

@@ -10,7 +10,7 @@ export const Opportunite = defineEntity({
     id: p.integer().primary(),
     nom: p.string().length(200),
     client: () => p.manyToOne(Client).fieldName('client_id').mapToPk(),
-    responsable: () => p.manyToOne(User).fieldName('responsable_id').mapToPk().nullable(),
+    responsable: () => p.manyToOne(User).fieldName('responsable_id').mapToPk().nullable().deleteRule('no action'),
     montant: p.decimal().precision(14).scale(2).default('0'),
     probabilite: p.smallint().default(0),
     etape: p.string().length(20).default('prospect'),

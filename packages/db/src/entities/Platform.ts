@@ -9,7 +9,7 @@ export const ApiKey = defineEntity({
     id: p.integer().primary(),
     nom: p.string().length(100),
     prefixe: p.string().length(16),
-    hash: p.string().length(64).unique(),
+    hash: p.string().length(64).columnType('char(64)').unique(),
     scopes: p.array(),
     user: () => p.manyToOne(User).mapToPk(),
     creePar: () => p.manyToOne(User).mapToPk(),
@@ -27,8 +27,8 @@ export const CalendarFeed = defineEntity({
   name: 'CalendarFeed',
   tableName: 'calendriers',
   properties: {
-    user: () => p.oneToOne(User).primary().mapToPk().owner(),
-    hash: p.string().length(64).unique(),
+    user: () => p.oneToOne(User).primary().mapToPk().owner().deleteRule('no action'),
+    hash: p.string().length(64).columnType('char(64)').unique(),
     dateCreation: p.datetime().onCreate(() => new Date()),
   },
 });

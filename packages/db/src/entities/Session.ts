@@ -7,7 +7,7 @@ export const Session = defineEntity({
   tableName: 'sessions',
   properties: {
     id: p.string().length(64).primary(),
-    user: () => p.manyToOne(User).fieldName('user_id').mapToPk(),
+    user: () => p.manyToOne(User).fieldName('user_id').mapToPk().deleteRule('cascade'),
     createdAt: p.datetime().fieldName('created_at').onCreate(() => new Date()),
     expiresAt: p.datetime().fieldName('expires_at'),
     revokedAt: p.datetime().fieldName('revoked_at').nullable(),
@@ -24,7 +24,7 @@ export const RefreshToken = defineEntity({
   tableName: 'refresh_tokens',
   properties: {
     tokenHash: p.string().length(64).primary().fieldName('token_hash'),
-    session: () => p.manyToOne(Session).fieldName('session_id').mapToPk(),
+    session: () => p.manyToOne(Session).fieldName('session_id').mapToPk().deleteRule('cascade'),
     createdAt: p.datetime().fieldName('created_at').onCreate(() => new Date()),
     expiresAt: p.datetime().fieldName('expires_at'),
     usedAt: p.datetime().fieldName('used_at').nullable(),
