@@ -15,27 +15,41 @@ const databaseUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0
 
 const child = fork(path.join(here, 'server.ts'), [], {
   execArgv: ['--import', 'tsx', ...(process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : [])],
-  env: { ...process.env, BENCH_APP_DATABASE_URL: databaseUrl, BENCH_INSTANCES: '1', REDIS_URL: '', JWT_SECRET: 'bench-secret-that-is-long-enough-0123456789' },
+  env: {
+    ...process.env,
+    BENCH_APP_DATABASE_URL: databaseUrl,
+    BENCH_INSTANCES: '1',
+    REDIS_URL: '',
+    JWT_SECRET: 'bench-secret-that-is-long-enough-0123456789',
+  },
   stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
 });
 const port = await new Promise<number>((resolve, reject) => {
   child.once('message', (m: any) => (m?.type === 'ready' ? resolve(m.port) : reject(new Error(String(m)))));
   child.once('exit', (code) => reject(new Error(`server exited (${code})`)));
 });
-const rss = () => new Promise<number>((resolve) => {
-  child.once('message', (m: any) => resolve(m.rss));
-  child.send({ type: 'stats' });
-});
+const rss = () =>
+  new Promise<number>((resolve) => {
+    child.once('message', (m: any) => resolve(m.rss));
+    child.send({ type: 'stats' });
+  });
 
 const base = `http://127.0.0.1:${port}`;
 const login = await fetch(`${base}/api/auth/login/`, {
-  method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: BENCH_PASSWORD }),
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ username: 'admin', password: BENCH_PASSWORD }),
 });
 const { access } = (await login.json()) as { access: string };
 
 try {
   console.log(`API RSS at rest: ${Math.round((await rss()) / 1e6)} MB`);
-  for (const url of ['/api/clients/export/?format=csv', '/api/clients/export/?format=xlsx', '/api/opportunites/export/?format=csv', '/api/taches/export/?format=xlsx']) {
+  for (const url of [
+    '/api/clients/export/?format=csv',
+    '/api/clients/export/?format=xlsx',
+    '/api/opportunites/export/?format=csv',
+    '/api/taches/export/?format=xlsx',
+  ]) {
     let peak = 0;
     let sampling = true;
     const sampler = (async () => {
@@ -55,8 +69,12 @@ try {
     sampling = false;
     await sampler;
     const rows = url.includes('csv') ? `${newlines - 1} rows` : 'xlsx';
-    console.log(`${url}: ${res.status}, ${rows}, ${(bytes / 1e6).toFixed(1)} MB in ${((performance.now() - t0) / 1000).toFixed(1)} s, API peak RSS ${Math.round(peak / 1e6)} MB`);
-    console.log(`EXPORT ${JSON.stringify({ url, status: res.status, bytes, seconds: Number(((performance.now() - t0) / 1000).toFixed(1)), peakRssMb: Math.round(peak / 1e6) })}`);
+    console.log(
+      `${url}: ${res.status}, ${rows}, ${(bytes / 1e6).toFixed(1)} MB in ${((performance.now() - t0) / 1000).toFixed(1)} s, API peak RSS ${Math.round(peak / 1e6)} MB`,
+    );
+    console.log(
+      `EXPORT ${JSON.stringify({ url, status: res.status, bytes, seconds: Number(((performance.now() - t0) / 1000).toFixed(1)), peakRssMb: Math.round(peak / 1e6) })}`,
+    );
   }
 } finally {
   child.kill();

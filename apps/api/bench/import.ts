@@ -26,14 +26,18 @@ try {
   for (let i = 1; i <= ROWS; i++) {
     const dup = i % 50 === 0 && i / 50 <= EXISTING;
     const phone = `06 ${String(10 + (i % 90)).padStart(2, '0')} ${String(i % 100).padStart(2, '0')} ${String(Math.floor(i / 100) % 100).padStart(2, '0')} ${String(i % 97).padStart(2, '0')}`;
-    lines.push(dup
-      ? `Existant ${i / 50};Société ${i / 50};existant${i / 50}@exemple.fr;;Mis à jour;import;;;`
-      : `Client ${i};Entreprise ${i % 700} SARL;client${i}@exemple.fr;${phone};PME;Importé le 06/12/2026;Prénom${i};Contact${i};contact${i}@exemple.fr`);
+    lines.push(
+      dup
+        ? `Existant ${i / 50};Société ${i / 50};existant${i / 50}@exemple.fr;;Mis à jour;import;;;`
+        : `Client ${i};Entreprise ${i % 700} SARL;client${i}@exemple.fr;${phone};PME;Importé le 06/12/2026;Prénom${i};Contact${i};contact${i}@exemple.fr`,
+    );
   }
   const csv = Buffer.from(`\uFEFF${lines.join('\r\n')}\r\n`, 'utf8');
   const body = Buffer.concat([
     Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="ressource"\r\n\r\nclients\r\n`),
-    Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="fichier"; filename="clients.csv"\r\nContent-Type: text/csv\r\n\r\n`),
+    Buffer.from(
+      `--${BOUNDARY}\r\nContent-Disposition: form-data; name="fichier"; filename="clients.csv"\r\nContent-Type: text/csv\r\n\r\n`,
+    ),
     csv,
     Buffer.from(`\r\n--${BOUNDARY}--\r\n`),
   ]);

@@ -21,7 +21,12 @@ export interface LoadResult {
 }
 
 /** One bounded autocannon run against `baseUrl` with a Bearer token. */
-export function load(baseUrl: string, token: string, s: Scenario, opts: { duration: number; connections: number }): Promise<LoadResult> {
+export function load(
+  baseUrl: string,
+  token: string,
+  s: Scenario,
+  opts: { duration: number; connections: number },
+): Promise<LoadResult> {
   const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: 'application/json' };
   if (s.body) headers['content-type'] = 'application/json';
   const dynamic = typeof s.path === 'function' || s.body;
@@ -52,7 +57,10 @@ export function load(baseUrl: string, token: string, s: Scenario, opts: { durati
         if (err) return reject(err);
         resolve({
           requests: r.requests.total,
-          reqPerSec: r.requests.average >= 10 ? Math.round(r.requests.average) : Number((r.requests.total / r.duration).toFixed(2)),
+          reqPerSec:
+            r.requests.average >= 10
+              ? Math.round(r.requests.average)
+              : Number((r.requests.total / r.duration).toFixed(2)),
           p50: r.latency.p50,
           p99: r.latency.p99,
           non2xx: r.non2xx,

@@ -19,7 +19,11 @@ export interface Cell extends Scenario {
 const rand = (n: number) => 1 + Math.floor(Math.random() * n);
 /** A random multiple of 10 up to n: commercial1 is responsable of clients 10, 20, … (seed: 3 + g % 10). */
 const tenth = (n: number) => 10 * rand(Math.floor(n / 10));
-const fold = (s: string) => s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
+const fold = (s: string) =>
+  s
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase();
 const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
 const pick = <T>(xs: readonly T[]) => xs[Math.floor(Math.random() * xs.length)];
 
@@ -45,7 +49,10 @@ const LISTS: ListDef[] = [
   {
     name: 'clients',
     path: () => '/api/clients/',
-    filters: [['categorie', () => 'VIP'], ['responsable', () => '3']],
+    filters: [
+      ['categorie', () => 'VIP'],
+      ['responsable', () => '3'],
+    ],
     orderings: ['nom', 'societe', 'dateCreation', 'dateModification'],
     search: {
       common: () => pick(['ber', 'lan', 'mor', 'val']),
@@ -56,9 +63,18 @@ const LISTS: ListDef[] = [
   {
     name: 'projets',
     path: () => '/api/projets/',
-    filters: [['statut', () => 'en_cours'], ['client', clientId], ['enRetard', () => 'true'], ['enRetard', () => 'false']],
+    filters: [
+      ['statut', () => 'en_cours'],
+      ['client', clientId],
+      ['enRetard', () => 'true'],
+      ['enRetard', () => 'false'],
+    ],
     orderings: ['titre', 'dateDebut', 'dateFin', 'budget', 'dateCreation'],
-    search: { common: () => `projet ${rand(9)}`, rare: () => `projet ${10000 + rand(9999)}`, letter: () => pick(['p', 'e', 'd']) },
+    search: {
+      common: () => `projet ${rand(9)}`,
+      rare: () => `projet ${10000 + rand(9999)}`,
+      letter: () => pick(['p', 'e', 'd']),
+    },
   },
   {
     name: 'opportunites',
@@ -72,7 +88,11 @@ const LISTS: ListDef[] = [
       ['montantMax', () => '2000'],
     ],
     orderings: ['nom', 'montant', 'probabilite', 'dateConclusionEstimee', 'dateCreation', 'position'],
-    search: { common: () => `opportunite ${rand(9)}`, rare: () => `opportunite ${100000 + rand(99999)}`, letter: () => pick(['o', 'e', 'n']) },
+    search: {
+      common: () => `opportunite ${rand(9)}`,
+      rare: () => `opportunite ${100000 + rand(99999)}`,
+      letter: () => pick(['o', 'e', 'n']),
+    },
   },
   {
     name: 'taches',
@@ -90,14 +110,25 @@ const LISTS: ListDef[] = [
       ['enRetard', () => 'false'],
     ],
     orderings: ['dateEcheance', 'priorite', 'dateCreation', 'position'],
-    search: { common: () => `tache ${rand(9)}`, rare: () => `tache ${100000 + rand(199999)}`, letter: () => pick(['t', 'a', 'c']) },
+    search: {
+      common: () => `tache ${rand(9)}`,
+      rare: () => `tache ${100000 + rand(199999)}`,
+      letter: () => pick(['t', 'a', 'c']),
+    },
   },
   {
     name: 'devis',
     path: () => '/api/devis/',
-    filters: [['statut', () => 'envoye'], ['opportunite', opportuniteId]],
+    filters: [
+      ['statut', () => 'envoye'],
+      ['opportunite', opportuniteId],
+    ],
     orderings: ['dateCreation', 'montant', 'version'],
-    search: { common: () => `devis ${rand(9)}`, rare: () => `devis ${10000 + rand(9999)}`, letter: () => pick(['d', 'e', 's']) },
+    search: {
+      common: () => `devis ${rand(9)}`,
+      rare: () => `devis ${10000 + rand(9999)}`,
+      letter: () => pick(['d', 'e', 's']),
+    },
   },
   {
     name: 'users',
@@ -110,15 +141,25 @@ const LISTS: ListDef[] = [
     name: 'opportunites/colonnes',
     path: () => '/api/opportunites/colonnes/',
     aggregate: true,
-    filters: [['responsable', () => '3'], ['montantMin', () => '45000']],
+    filters: [
+      ['responsable', () => '3'],
+      ['montantMin', () => '45000'],
+    ],
     orderings: [],
-    search: { common: () => `opportunite ${rand(9)}`, rare: () => `opportunite ${100000 + rand(99999)}`, letter: () => 'o' },
+    search: {
+      common: () => `opportunite ${rand(9)}`,
+      rare: () => `opportunite ${100000 + rand(99999)}`,
+      letter: () => 'o',
+    },
   },
   {
     name: 'taches/colonnes',
     path: () => '/api/taches/colonnes/',
     aggregate: true,
-    filters: [['assigneA', () => 'me'], ['priorite', () => 'urgente']],
+    filters: [
+      ['assigneA', () => 'me'],
+      ['priorite', () => 'urgente'],
+    ],
     orderings: [],
     search: { common: () => `tache ${rand(9)}`, rare: () => `tache ${100000 + rand(199999)}`, letter: () => 't' },
   },
@@ -173,7 +214,8 @@ export function matrixCells(tokens: Record<Role, string>): Array<Cell & { token:
         const label = `${f}=${f === 'enRetard' || f === 'assigneA' ? v(role) : '…'}`;
         add('filter', label, () => `${f}=${encodeURIComponent(String(v(role)))}`);
       }
-      for (const o of l.orderings) for (const dir of ['', '-']) add('ordering', `ordering=${dir}${o}`, () => `ordering=${dir}${o}`);
+      for (const o of l.orderings)
+        for (const dir of ['', '-']) add('ordering', `ordering=${dir}${o}`, () => `ordering=${dir}${o}`);
       if (l.search) {
         for (const k of ['common', 'rare', 'letter'] as const) {
           const term = l.search[k];

@@ -38,10 +38,15 @@ const pct = (xs: number[], p: number) => {
 };
 
 /** Moves to the top of `proposition`, one at a time, alternating batches between the targets. */
-export async function topMoves(targets: Target[], perTarget: number, batch = 25): Promise<Record<string, { p50: number; p99: number; errors: number }>> {
+export async function topMoves(
+  targets: Target[],
+  perTarget: number,
+  batch = 25,
+): Promise<Record<string, { p50: number; p99: number; errors: number }>> {
   const times = new Map(targets.map((t) => [t.label, [] as number[]]));
   const errors = new Map(targets.map((t) => [t.label, 0]));
-  for (const t of targets) for (let i = 0; i < 10; i++) await patch(t, movableId(t.opportunites), { etape: 'proposition', position: 0 }); // warm-up
+  for (const t of targets)
+    for (let i = 0; i < 10; i++) await patch(t, movableId(t.opportunites), { etape: 'proposition', position: 0 }); // warm-up
   for (let done = 0; done < perTarget; done += batch) {
     for (const t of targets) {
       for (let i = 0; i < batch; i++) {
@@ -51,15 +56,22 @@ export async function topMoves(targets: Target[], perTarget: number, batch = 25)
       }
     }
   }
-  return Object.fromEntries(targets.map((t) => [t.label, { p50: pct(times.get(t.label)!, 50), p99: pct(times.get(t.label)!, 99), errors: errors.get(t.label)! }]));
+  return Object.fromEntries(
+    targets.map((t) => [
+      t.label,
+      { p50: pct(times.get(t.label)!, 50), p99: pct(times.get(t.label)!, 99), errors: errors.get(t.label)! },
+    ]),
+  );
 }
 
 async function rowsWritten(databaseUrl: string): Promise<number> {
   const orm = await MikroORM.init({ ...ormConfig({ databaseUrl, poolMax: 1 }), extensions: [] });
   try {
-    const [r] = await orm.em.getConnection().execute<{ n: string }[]>(
-      `select n_tup_ins + n_tup_upd + n_tup_del as n from pg_stat_user_tables where relname = 'opportunites'`,
-    );
+    const [r] = await orm.em
+      .getConnection()
+      .execute<{ n: string }[]>(
+        `select n_tup_ins + n_tup_upd + n_tup_del as n from pg_stat_user_tables where relname = 'opportunites'`,
+      );
     return Number(r.n);
   } finally {
     await orm.close(true);
@@ -71,7 +83,12 @@ async function rowsWritten(databaseUrl: string): Promise<number> {
  * `connections` connections; rows of `opportunites` written per move as PostgreSQL counted them
  * (its statistics reach the shared counters within ~10 s of a backend going idle: we wait for them).
  */
-export async function randomMoves(t: Target, databaseUrl: string, count: number, connections = 4): Promise<{ rowsPerMove: number; p50: number; p99: number; errors: number; seconds: number }> {
+export async function randomMoves(
+  t: Target,
+  databaseUrl: string,
+  count: number,
+  connections = 4,
+): Promise<{ rowsPerMove: number; p50: number; p99: number; errors: number; seconds: number }> {
   const settle = () => new Promise((r) => setTimeout(r, 11_000));
   await settle();
   const before = await rowsWritten(databaseUrl);
@@ -84,7 +101,10 @@ export async function randomMoves(t: Target, databaseUrl: string, count: number,
     while (next++ < count) {
       const r = Math.random();
       const placement = r < 0.7 ? { position: Math.floor(Math.random() * maxKey) } : r < 0.85 ? { position: 0 } : {};
-      const res = await patch(t, movableId(t.opportunites), { etape: ETAPES[Math.floor(Math.random() * 4)], ...placement });
+      const res = await patch(t, movableId(t.opportunites), {
+        etape: ETAPES[Math.floor(Math.random() * 4)],
+        ...placement,
+      });
       times.push(res.ms);
       if (res.status !== 200) errors++;
     }
@@ -93,5 +113,11 @@ export async function randomMoves(t: Target, databaseUrl: string, count: number,
   const seconds = (performance.now() - started) / 1000;
   await settle();
   const after = await rowsWritten(databaseUrl);
-  return { rowsPerMove: Number(((after - before) / count).toFixed(3)), p50: pct(times, 50), p99: pct(times, 99), errors, seconds: Number(seconds.toFixed(1)) };
+  return {
+    rowsPerMove: Number(((after - before) / count).toFixed(3)),
+    p50: pct(times, 50),
+    p99: pct(times, 99),
+    errors,
+    seconds: Number(seconds.toFixed(1)),
+  };
 }

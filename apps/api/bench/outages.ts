@@ -19,8 +19,10 @@ const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const N = Number(process.env.OUTAGE_SAMPLES ?? 100);
 const PASSWORD = 'Bench-outage-2026';
 
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)];
-const fmt = (xs: number[]) => `p50 ${pct(xs, 50).toFixed(1).padStart(7)} ms  p99 ${pct(xs, 99).toFixed(1).padStart(7)} ms`;
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)];
+const fmt = (xs: number[]) =>
+  `p50 ${pct(xs, 50).toFixed(1).padStart(7)} ms  p99 ${pct(xs, 99).toFixed(1).padStart(7)} ms`;
 
 async function main() {
   const db = await createTestDatabase('crm_outage');
@@ -32,19 +34,35 @@ async function main() {
   const instance = (redisUrl: string) =>
     createApp({
       databaseUrl: pgProxy.urlFor(db.url),
-      env: { NODE_ENV: 'production', JWT_SECRET: 'outage-bench-secret-0123456789abcdef', REDIS_URL: redisUrl, REDIS_PREFIX: prefix, LOG_LEVEL: 'silent' },
+      env: {
+        NODE_ENV: 'production',
+        JWT_SECRET: 'outage-bench-secret-0123456789abcdef',
+        REDIS_URL: redisUrl,
+        REDIS_PREFIX: prefix,
+        LOG_LEVEL: 'silent',
+      },
       config: { secureCookies: false, dbStatementTimeoutMs: 2_000 },
     });
   const up = await instance(REDIS_URL);
   const faulty = await instance(redisProxy.urlFor(REDIS_URL));
   try {
     await Promise.all([up.deps.sessionCache.ready(), faulty.deps.sessionCache.ready()]);
-    await sql(up.orm.em.fork(), `insert into users (username, email, password_hash, role) values ('bench', 'bench@example.fr', ?, 'admin')`, [await hashPassword(PASSWORD)]);
-    const login = (app: App) => app.app.inject({ method: 'POST', url: '/api/auth/login/', payload: { username: 'bench', password: PASSWORD } });
+    await sql(
+      up.orm.em.fork(),
+      `insert into users (username, email, password_hash, role) values ('bench', 'bench@example.fr', ?, 'admin')`,
+      [await hashPassword(PASSWORD)],
+    );
+    const login = (app: App) =>
+      app.app.inject({ method: 'POST', url: '/api/auth/login/', payload: { username: 'bench', password: PASSWORD } });
     const token = (await login(up)).json().access as string;
     let n = 0;
     const write = (app: App) =>
-      app.app.inject({ method: 'POST', url: '/api/clients/', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, payload: JSON.stringify({ nom: `C${++n}` }) });
+      app.app.inject({
+        method: 'POST',
+        url: '/api/clients/',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        payload: JSON.stringify({ nom: `C${++n}` }),
+      });
     const timed = async (call: () => Promise<{ statusCode: number }>, expected: number, into: number[]) => {
       const t0 = performance.now();
       const res = await call();
@@ -53,7 +71,10 @@ async function main() {
     };
     const compare = async (label: string) => {
       for (let i = 0; i < 3; i++) await login(faulty); // warm-up (and the one command timeout that trips the breaker)
-      for (const [what, call, status] of [['login', login, 200], ['write', write, 201]] as const) {
+      for (const [what, call, status] of [
+        ['login', login, 200],
+        ['write', write, 201],
+      ] as const) {
         const normal: number[] = [];
         const degraded: number[] = [];
         for (let i = 0; i < N; i++) {
@@ -61,7 +82,9 @@ async function main() {
           await timed(() => call(faulty), status, degraded);
         }
         const ratio = pct(degraded, 99) / pct(normal, 99);
-        console.log(`${what} ${label.padEnd(26)} Redis up: ${fmt(normal)}   faulty: ${fmt(degraded)}   p99 ratio ${ratio.toFixed(2)}`);
+        console.log(
+          `${what} ${label.padEnd(26)} Redis up: ${fmt(normal)}   faulty: ${fmt(degraded)}   p99 ratio ${ratio.toFixed(2)}`,
+        );
       }
     };
 
@@ -81,7 +104,12 @@ async function main() {
     for (let i = 0; i < 5; i++) await timed(() => up.app.inject({ method: 'GET', url: '/api/health/' }), 503, health);
     console.log(`PostgreSQL partitioned: /api/health/ 503 in ${fmt(health)}`);
     const list: number[] = [];
-    for (let i = 0; i < 20; i++) await timed(() => up.app.inject({ method: 'GET', url: '/api/clients/', headers: { authorization: `Bearer ${token}` } }), 503, list);
+    for (let i = 0; i < 20; i++)
+      await timed(
+        () => up.app.inject({ method: 'GET', url: '/api/clients/', headers: { authorization: `Bearer ${token}` } }),
+        503,
+        list,
+      );
     console.log(`PostgreSQL partitioned: GET /api/clients/ 503 in ${fmt(list)} (breaker open after the probe)`);
     pgProxy.resume();
   } finally {

@@ -23,7 +23,18 @@ import { fork, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BENCH_PASSWORD, COMMERCIAUX, ETAPES, SIZES, TIMELINE_CLIENT, benchDatabaseUrl, freshBenchDatabase, seedBenchDatabase, sizesFor, surname } from './seed.js';
+import {
+  BENCH_PASSWORD,
+  COMMERCIAUX,
+  ETAPES,
+  SIZES,
+  TIMELINE_CLIENT,
+  benchDatabaseUrl,
+  freshBenchDatabase,
+  seedBenchDatabase,
+  sizesFor,
+  surname,
+} from './seed.js';
 import { randomMoves, topMoves } from './moves.js';
 import { load, type Scenario } from './load.js';
 import { matrixCells, P99_TARGET_MS } from './matrix.js';
@@ -41,7 +52,10 @@ const rand = (n: number) => 1 + Math.floor(Math.random() * n);
 function rechercheQuery(): string {
   const r = Math.random();
   if (r < 0.1) return String(rand(SIZES.devis));
-  const name = surname(rand(SIZES.clients)).normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
+  const name = surname(rand(SIZES.clients))
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase();
   return r < 0.4 ? name : name.slice(0, 3 + Math.floor(Math.random() * 7));
 }
 
@@ -59,7 +73,11 @@ function reachable(url: string): Promise<boolean> {
   });
 }
 
-function startServer(databaseUrl: string, redisUrl: string | undefined, script = path.join(here, 'server.ts')): Promise<{ child: ChildProcess; port: number }> {
+function startServer(
+  databaseUrl: string,
+  redisUrl: string | undefined,
+  script = path.join(here, 'server.ts'),
+): Promise<{ child: ChildProcess; port: number }> {
   const child = fork(script, [], {
     execArgv: ['--import', 'tsx', ...(env.BENCH_NODE_ARGS ? env.BENCH_NODE_ARGS.split(' ') : [])],
     env: {
@@ -75,7 +93,9 @@ function startServer(databaseUrl: string, redisUrl: string | undefined, script =
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   return new Promise((resolve, reject) => {
-    child.once('message', (m: any) => (m?.type === 'ready' ? resolve({ child, port: m.port }) : reject(new Error(String(m)))));
+    child.once('message', (m: any) =>
+      m?.type === 'ready' ? resolve({ child, port: m.port }) : reject(new Error(String(m))),
+    );
     child.once('exit', (code) => reject(new Error(`bench server exited (${code})`)));
   });
 }
@@ -104,7 +124,9 @@ async function main() {
     databaseUrl = benchDatabaseUrl(env);
   } else {
     databaseUrl = await freshBenchDatabase(env);
-    console.log(`seeding ${new URL(databaseUrl).pathname.slice(1)}: ${JSON.stringify(SIZES)}, ${COMMERCIAUX} commerciaux`);
+    console.log(
+      `seeding ${new URL(databaseUrl).pathname.slice(1)}: ${JSON.stringify(SIZES)}, ${COMMERCIAUX} commerciaux`,
+    );
     await seedBenchDatabase(databaseUrl);
   }
   const redisCandidate = env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -114,13 +136,19 @@ async function main() {
   try {
     const admin = await login(baseUrl, 'admin');
     const commercial = await login(baseUrl, 'commercial1');
-    const openapi = (await (await fetch(`${baseUrl}/api/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
+    const openapi = (await (await fetch(`${baseUrl}/api/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, unknown>>;
+    };
     const has = (p: string, method: string) => Boolean(openapi.paths[p]?.[method]);
 
     const scenarios: Array<Scenario & { token: string; skip?: string }> = [
       { name: 'clients-list', path: '/api/clients/?page=1&pageSize=25', token: admin },
       // The same procedure over tRPC (what the SPA and @crm/client use), without the REST adapter.
-      { name: 'clients-list-trpc', path: `/trpc/clients.list?input=${encodeURIComponent(JSON.stringify({ page: 1, pageSize: 25 }))}`, token: admin },
+      {
+        name: 'clients-list-trpc',
+        path: `/trpc/clients.list?input=${encodeURIComponent(JSON.stringify({ page: 1, pageSize: 25 }))}`,
+        token: admin,
+      },
       { name: 'clients-list-commercial', path: '/api/clients/?page=1&pageSize=25', token: commercial },
       { name: 'clients-list-page-40', path: '/api/clients/?page=40&pageSize=25&ordering=nom', token: admin },
       {
@@ -128,7 +156,12 @@ async function main() {
         // A surname typed without accents and in lower case (matches a handful of clients), or an e-mail.
         path: () =>
           Math.random() < 0.7
-            ? `/api/clients/?search=${encodeURIComponent(surname(rand(SIZES.clients)).normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase())}`
+            ? `/api/clients/?search=${encodeURIComponent(
+                surname(rand(SIZES.clients))
+                  .normalize('NFD')
+                  .replace(/[\u0300-\u036f]/g, '')
+                  .toLowerCase(),
+              )}`
             : `/api/clients/?search=contact${rand(SIZES.clients)}%40`,
         token: admin,
       },
@@ -210,13 +243,20 @@ async function main() {
         statements += after.statements - before.statements;
       }
       times.sort((x, y) => x - y);
-      const pct = (p: number) => Number(times[Math.min(times.length - 1, Math.floor((p / 100) * times.length))].toFixed(1));
+      const pct = (p: number) =>
+        Number(times[Math.min(times.length - 1, Math.floor((p / 100) * times.length))].toFixed(1));
       const sqlPerReq = statements / samples;
-      console.log(`${name.padEnd(24)}   sequential, after a write each time: p50 ${pct(50)} ms  p99 ${pct(99)} ms  ${sqlPerReq.toFixed(2)} SQL/req  (${samples} samples)`);
-      console.log(`BENCH ${JSON.stringify({ scenario: name, p50: pct(50), p99: pct(99), sqlPerReq: Number(sqlPerReq.toFixed(2)), samples })}`);
+      console.log(
+        `${name.padEnd(24)}   sequential, after a write each time: p50 ${pct(50)} ms  p99 ${pct(99)} ms  ${sqlPerReq.toFixed(2)} SQL/req  (${samples} samples)`,
+      );
+      console.log(
+        `BENCH ${JSON.stringify({ scenario: name, p50: pct(50), p99: pct(99), sqlPerReq: Number(sqlPerReq.toFixed(2)), samples })}`,
+      );
     };
 
-    console.log(`API: ${instances} instance(s), pool ${env.DB_POOL_MAX ?? 10}, Redis ${redisUrl ? 'on' : 'off'}; autocannon ${connections} connections, ${duration} s per scenario (after a 3 s warm-up)`);
+    console.log(
+      `API: ${instances} instance(s), pool ${env.DB_POOL_MAX ?? 10}, Redis ${redisUrl ? 'on' : 'off'}; autocannon ${connections} connections, ${duration} s per scenario (after a 3 s warm-up)`,
+    );
     for (const s of scenarios) {
       if (only && !only.has(s.name)) continue;
       if (s.skip) {
@@ -235,7 +275,9 @@ async function main() {
       // API CPU time per request: steadier than req/s when the machine is shared.
       const cpuMsPerReq = r.requests ? (after.cpuMicros - before.cpuMicros) / 1000 / r.requests : 0;
       if (!r.requests) {
-        console.log(`${s.name.padEnd(24)} no request completed in ${duration} s (non-2xx ${r.non2xx}, errors ${r.errors})`);
+        console.log(
+          `${s.name.padEnd(24)} no request completed in ${duration} s (non-2xx ${r.non2xx}, errors ${r.errors})`,
+        );
         console.log(`BENCH ${JSON.stringify({ scenario: s.name, requests: 0, non2xx: r.non2xx, errors: r.errors })}`);
         continue;
       }
@@ -243,7 +285,9 @@ async function main() {
         `${s.name.padEnd(24)} ${String(r.reqPerSec).padStart(6)} req/s  p50 ${String(r.p50).padStart(3)} ms  p99 ${String(r.p99).padStart(3)} ms  ` +
           `${sqlPerReq.toFixed(2)} SQL/req  API CPU ${cpuMsPerReq.toFixed(2)} ms/req  RSS ${rssMb} MB${s.connections ? `  (${s.connections} connections)` : ''}${r.non2xx || r.errors ? `  (non-2xx ${r.non2xx}, errors ${r.errors})` : ''}`,
       );
-      console.log(`BENCH ${JSON.stringify({ scenario: s.name, reqPerSec: r.reqPerSec, p50: r.p50, p99: r.p99, sqlPerReq: Number(sqlPerReq.toFixed(2)), cpuMsPerReq: Number(cpuMsPerReq.toFixed(3)), rssMb, requests: r.requests, non2xx: r.non2xx, errors: r.errors, instances, connections: s.connections ?? connections, duration, redis: Boolean(redisUrl) })}`);
+      console.log(
+        `BENCH ${JSON.stringify({ scenario: s.name, reqPerSec: r.reqPerSec, p50: r.p50, p99: r.p99, sqlPerReq: Number(sqlPerReq.toFixed(2)), cpuMsPerReq: Number(cpuMsPerReq.toFixed(3)), rssMb, requests: r.requests, non2xx: r.non2xx, errors: r.errors, instances, connections: s.connections ?? connections, duration, redis: Boolean(redisUrl) })}`,
+      );
     }
     // One request at a time (no queueing behind the other connections): the latency of a page itself.
     const sequential = async (name: string, path: () => string, token: string, samples = 200) => {
@@ -259,24 +303,42 @@ async function main() {
       }
       const after = await stats(child);
       times.sort((x, y) => x - y);
-      const pct = (p: number) => Number(times[Math.min(times.length - 1, Math.floor((p / 100) * times.length))].toFixed(1));
+      const pct = (p: number) =>
+        Number(times[Math.min(times.length - 1, Math.floor((p / 100) * times.length))].toFixed(1));
       const sqlPerReq = (after.statements - before.statements) / (samples + 10);
-      console.log(`${name.padEnd(24)}   sequential: p50 ${pct(50)} ms  p99 ${pct(99)} ms  ${sqlPerReq.toFixed(2)} SQL/req  (${samples} samples)`);
-      console.log(`BENCH ${JSON.stringify({ scenario: name, p50: pct(50), p99: pct(99), sqlPerReq: Number(sqlPerReq.toFixed(2)), samples })}`);
+      console.log(
+        `${name.padEnd(24)}   sequential: p50 ${pct(50)} ms  p99 ${pct(99)} ms  ${sqlPerReq.toFixed(2)} SQL/req  (${samples} samples)`,
+      );
+      console.log(
+        `BENCH ${JSON.stringify({ scenario: name, p50: pct(50), p99: pct(99), sqlPerReq: Number(sqlPerReq.toFixed(2)), samples })}`,
+      );
     };
     const timeline = scenarios.find((s) => s.name === 'timeline-client-10k');
-    if (timeline && !timeline.skip) await sequential('timeline-client-10k-sequential', timeline.path as () => string, admin);
+    if (timeline && !timeline.skip)
+      await sequential('timeline-client-10k-sequential', timeline.path as () => string, admin);
 
     if (!only || only.has('matrix')) {
-      const baseline = env.BENCH_BASELINE ? await startServer(databaseUrl, redisUrl, path.join(path.resolve(env.BENCH_BASELINE), 'bench', 'server.ts')) : undefined;
+      const baseline = env.BENCH_BASELINE
+        ? await startServer(databaseUrl, redisUrl, path.join(path.resolve(env.BENCH_BASELINE), 'bench', 'server.ts'))
+        : undefined;
       try {
         // Access tokens live 15 minutes; a long matrix logs in again every 10.
         let tokens = { admin, commercial, at: Date.now() };
         const fresh = async () => {
-          if (Date.now() - tokens.at > 600_000) tokens = { admin: await login(baseUrl, 'admin'), commercial: await login(baseUrl, 'commercial1'), at: Date.now() };
+          if (Date.now() - tokens.at > 600_000)
+            tokens = {
+              admin: await login(baseUrl, 'admin'),
+              commercial: await login(baseUrl, 'commercial1'),
+              at: Date.now(),
+            };
           return tokens;
         };
-        await runMatrix(baseUrl, fresh, child, baseline && { baseUrl: `http://127.0.0.1:${baseline.port}`, child: baseline.child });
+        await runMatrix(
+          baseUrl,
+          fresh,
+          child,
+          baseline && { baseUrl: `http://127.0.0.1:${baseline.port}`, child: baseline.child },
+        );
       } finally {
         baseline?.child.kill('SIGTERM');
       }
@@ -302,16 +364,30 @@ async function runMoves(baseUrl: string, admin: string, databaseUrl: string, red
   try {
     const smallBase = `http://127.0.0.1:${small.port}`;
     const perColumn = (n: number) => Math.round(n / 5);
-    const big = { label: `${perColumn(SIZES.opportunites)}-card column`, baseUrl, token: admin, opportunites: SIZES.opportunites };
-    const little = { label: `${perColumn(smallSizes.opportunites)}-card column`, baseUrl: smallBase, token: await login(smallBase, 'admin'), opportunites: smallSizes.opportunites };
+    const big = {
+      label: `${perColumn(SIZES.opportunites)}-card column`,
+      baseUrl,
+      token: admin,
+      opportunites: SIZES.opportunites,
+    };
+    const little = {
+      label: `${perColumn(smallSizes.opportunites)}-card column`,
+      baseUrl: smallBase,
+      token: await login(smallBase, 'admin'),
+      opportunites: smallSizes.opportunites,
+    };
     const top = await topMoves([big, little], Number(env.BENCH_TOP_MOVES ?? 300));
     const ratio = top[big.label].p50 / top[little.label].p50;
     for (const [label, r] of Object.entries(top)) {
-      console.log(`move to top, ${label.padEnd(20)} p50 ${r.p50} ms  p99 ${r.p99} ms  (sequential, batches alternating with the other column${r.errors ? `, ${r.errors} errors` : ''})`);
+      console.log(
+        `move to top, ${label.padEnd(20)} p50 ${r.p50} ms  p99 ${r.p99} ms  (sequential, batches alternating with the other column${r.errors ? `, ${r.errors} errors` : ''})`,
+      );
     }
     console.log(`move p50 ratio big/small ${ratio.toFixed(2)} (target ≤ 1.5; big p50 target ≤ 5 ms)`);
     const random = await randomMoves(big, databaseUrl, Number(env.BENCH_MOVES ?? 10_000));
-    console.log(`random moves: ${random.rowsPerMove} rows written per move (target ≤ 3), p50 ${random.p50} ms  p99 ${random.p99} ms, ${random.seconds} s, errors ${random.errors}`);
+    console.log(
+      `random moves: ${random.rowsPerMove} rows written per move (target ≤ 3), p50 ${random.p50} ms  p99 ${random.p99} ms, ${random.seconds} s, errors ${random.errors}`,
+    );
     console.log(`BENCH ${JSON.stringify({ scenario: 'moves', top, ratio: Number(ratio.toFixed(2)), random })}`);
   } finally {
     small.child.kill('SIGTERM');
@@ -329,7 +405,9 @@ async function runMatrix(
   const warmup = Number(env.BENCH_CELL_WARMUP ?? 0.5);
   const filter = env.BENCH_MATRIX ? new RegExp(env.BENCH_MATRIX) : undefined;
   const cells = matrixCells(await tokens()).filter((c) => !filter || filter.test(c.name));
-  console.log(`matrix: ${cells.length} cells, ${connections} connections, ${cellDuration} s per cell after ${warmup} s warm-up; ! = p99 > ${P99_TARGET_MS} ms`);
+  console.log(
+    `matrix: ${cells.length} cells, ${connections} connections, ${cellDuration} s per cell after ${warmup} s warm-up; ! = p99 > ${P99_TARGET_MS} ms`,
+  );
   const out: Array<Record<string, unknown>> = [];
   // Requests abandoned by autocannon at the end of a slow run still queue in the API: one
   // sequential request waits for them (so they do not slow the next run) and times one request alone.
@@ -359,7 +437,17 @@ async function runMatrix(
         `p99 ${r.requests ? String(r.p99).padStart(5) : `>${cellDuration * 1000}`.padStart(5)} ms  alone ${String(seqMs).padStart(5)} ms  ${sqlPerReq.toFixed(1)} SQL/req` +
         `${r.non2xx || r.errors ? `  (non-2xx ${r.non2xx}, errors ${r.errors})` : ''}`,
     );
-    return { reqPerSec: r.reqPerSec, p50: r.requests ? r.p50 : null, p99: r.requests ? r.p99 : cellDuration * 1000, aloneMs: seqMs, status: drain.status, sqlPerReq: Number(sqlPerReq.toFixed(2)), non2xx: r.non2xx, errors: r.errors, slow };
+    return {
+      reqPerSec: r.reqPerSec,
+      p50: r.requests ? r.p50 : null,
+      p99: r.requests ? r.p99 : cellDuration * 1000,
+      aloneMs: seqMs,
+      status: drain.status,
+      sqlPerReq: Number(sqlPerReq.toFixed(2)),
+      non2xx: r.non2xx,
+      errors: r.errors,
+      slow,
+    };
   };
   for (const c of cells) {
     c.token = (await tokens())[c.role];
@@ -369,12 +457,19 @@ async function runMatrix(
   }
   const flagged = out.filter((c) => c.slow);
   const worst = [...out].sort((a, b) => Number(b.p99) - Number(a.p99)).slice(0, 10);
-  console.log(`matrix: ${flagged.length}/${out.length} cells over p99 ${P99_TARGET_MS} ms (or with errors); worst p99:`);
+  console.log(
+    `matrix: ${flagged.length}/${out.length} cells over p99 ${P99_TARGET_MS} ms (or with errors); worst p99:`,
+  );
   for (const c of worst) console.log(`    ${String(c.cell).padEnd(58)} p99 ${c.p99} ms  ${c.reqPerSec} req/s`);
-  console.log(`BENCH ${JSON.stringify({ scenario: 'matrix', cells: out.length, flagged: flagged.length, worst: worst.map((c) => ({ cell: c.cell, p99: c.p99 })) })}`);
+  console.log(
+    `BENCH ${JSON.stringify({ scenario: 'matrix', cells: out.length, flagged: flagged.length, worst: worst.map((c) => ({ cell: c.cell, p99: c.p99 })) })}`,
+  );
   if (env.BENCH_MATRIX_OUT) {
     const fs = await import('node:fs');
-    fs.writeFileSync(env.BENCH_MATRIX_OUT, `${JSON.stringify({ date: new Date().toISOString(), connections, cellDuration, cells: out }, null, 1)}\n`);
+    fs.writeFileSync(
+      env.BENCH_MATRIX_OUT,
+      `${JSON.stringify({ date: new Date().toISOString(), connections, cellDuration, cells: out }, null, 1)}\n`,
+    );
   }
 }
 

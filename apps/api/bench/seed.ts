@@ -11,12 +11,46 @@ export const sizesFor = (scale: number) => {
 export type Sizes = ReturnType<typeof sizesFor>;
 export const SIZES = sizesFor(Number(process.env.BENCH_SCALE ?? 1));
 /** Syllables of the generated surnames: ~8,000 distinct names, so a surname search matches a handful of clients. */
-export const SYLLABES = ['ber', 'lan', 'mor', 'du', 'pin', 'ger', 'val', 'roux', 'cha', 'mar', 'tel', 'lef', 'vré', 'gi', 'rard', 'bou', 'chet', 'fon', 'taî', 'ne'];
-export const PRENOMS = ['Hélène', 'Zoé', 'Jérôme', 'François', 'Camille', 'Noël', 'Agnès', 'Benoît', 'Chloé', 'Loïc', 'Inès'];
+export const SYLLABES = [
+  'ber',
+  'lan',
+  'mor',
+  'du',
+  'pin',
+  'ger',
+  'val',
+  'roux',
+  'cha',
+  'mar',
+  'tel',
+  'lef',
+  'vré',
+  'gi',
+  'rard',
+  'bou',
+  'chet',
+  'fon',
+  'taî',
+  'ne',
+];
+export const PRENOMS = [
+  'Hélène',
+  'Zoé',
+  'Jérôme',
+  'François',
+  'Camille',
+  'Noël',
+  'Agnès',
+  'Benoît',
+  'Chloé',
+  'Loïc',
+  'Inès',
+];
 /** The surname of client `g`, as the seed SQL computes it (`nom` = surname + ' ' + first name). */
 export const surname = (g: number): string => {
   const s = SYLLABES;
-  const raw = s[g % s.length] + s[Math.floor(g / s.length) % s.length] + s[Math.floor(g / (s.length * s.length)) % s.length];
+  const raw =
+    s[g % s.length] + s[Math.floor(g / s.length) % s.length] + s[Math.floor(g / (s.length * s.length)) % s.length];
   return raw[0].toUpperCase() + raw.slice(1);
 };
 const sqlArray = (words: string[]) => `array[${words.map((w) => `'${w.replace(/'/g, "''")}'`).join(', ')}]`;
@@ -56,7 +90,11 @@ export async function freshBenchDatabase(env: NodeJS.ProcessEnv = process.env, s
 export const TIMELINE_CLIENT = 1;
 export const TIMELINE_ITEMS = 10_000;
 
-export async function seedBenchDatabase(databaseUrl: string, log: (s: string) => void = console.log, sizes: Sizes = SIZES): Promise<void> {
+export async function seedBenchDatabase(
+  databaseUrl: string,
+  log: (s: string) => void = console.log,
+  sizes: Sizes = SIZES,
+): Promise<void> {
   const orm = await initOrm({ databaseUrl, poolMax: 1 });
   try {
     await migrate(orm);
@@ -81,16 +119,22 @@ export async function seedBenchDatabase(databaseUrl: string, log: (s: string) =>
     for (const i of indexes) await run('', `drop index "${i.indexname}"`);
 
     const hash = await hashPassword(BENCH_PASSWORD);
-    await run('users', `insert into users (username, email, password_hash, first_name, last_name, role)
+    await run(
+      'users',
+      `insert into users (username, email, password_hash, first_name, last_name, role)
       select u.username, u.username || '@bench.example.fr', ?, initcap(u.username), 'Bench', u.role
       from (values ('admin', 'admin'), ('manager', 'manager')) u(username, role)
       union all
       select 'commercial' || g, 'commercial' || g || '@bench.example.fr', ?, 'Commercial', g::text, 'commercial'
-      from generate_series(1, ${COMMERCIAUX}) g`, [hash, hash]);
+      from generate_series(1, ${COMMERCIAUX}) g`,
+      [hash, hash],
+    );
     // Commercial k has id 2 + k (admin 1, manager 2): clients spread round-robin among them.
     const responsable = (expr: string) => `(3 + (${expr}) % ${COMMERCIAUX})`;
     const n = SYLLABES.length;
-    await run(`clients ${sizes.clients}`, `insert into clients (id, nom, societe, email, telephone, notes, categorie, responsable_id, date_creation, date_modification)
+    await run(
+      `clients ${sizes.clients}`,
+      `insert into clients (id, nom, societe, email, telephone, notes, categorie, responsable_id, date_creation, date_modification)
       select g, upper(left(sn, 1)) || substr(sn, 2) || ' ' || (${sqlArray(PRENOMS)})[1 + g % ${PRENOMS.length}],
         'Société ' || (g % 5000) || (array[' SARL',' SAS',' & Fils',' Industrie'])[1 + g % 4],
         'contact' || g || '@client' || (g % 997) || '.example.fr',
@@ -98,40 +142,62 @@ export async function seedBenchDatabase(databaseUrl: string, log: (s: string) =>
         (array['PME','VIP','Grand compte','Startup',''])[1 + g % 5], ${responsable('g')},
         now() - (g || ' minutes')::interval, now() - (g || ' seconds')::interval
       from (select g, syl[1 + g % ${n}] || syl[1 + (g / ${n}) % ${n}] || syl[1 + (g / ${n * n}) % ${n}] as sn
-            from generate_series(1, ${sizes.clients}) g, (select ${sqlArray(SYLLABES)} as syl) words) x`);
-    await run(`projets ${sizes.projets}`, `insert into projets (id, titre, description, statut, date_debut, date_fin, budget, client_id, date_creation)
+            from generate_series(1, ${sizes.clients}) g, (select ${sqlArray(SYLLABES)} as syl) words) x`,
+    );
+    await run(
+      `projets ${sizes.projets}`,
+      `insert into projets (id, titre, description, statut, date_debut, date_fin, budget, client_id, date_creation)
       select g, 'Projet ' || g, 'Description du projet ' || g, (array['a_faire','en_cours','termine'])[1 + g % 3],
         current_date - (g % 300), current_date - (g % 300) + 30 + g % 90, (g % 500) * 100, 1 + (g * 7) % ${sizes.clients},
         now() - (g || ' minutes')::interval
-      from generate_series(1, ${sizes.projets}) g`);
+      from generate_series(1, ${sizes.projets}) g`,
+    );
     // Sparse kanban keys, 1024 apart in each column (etape cycles with g % 5), as the board gives them.
-    await run(`opportunites ${sizes.opportunites}`, `insert into opportunites (id, nom, client_id, responsable_id, montant, probabilite, etape, resultat, position,
+    await run(
+      `opportunites ${sizes.opportunites}`,
+      `insert into opportunites (id, nom, client_id, responsable_id, montant, probabilite, etape, resultat, position,
         date_conclusion_estimee, date_conclusion, notes, date_creation)
       select g, 'Opportunité ' || g, c, ${responsable('c')}, (g % 1000) * 50 + 0.5, (g * 13) % 101, e,
         case when e = 'conclusion' then (case when g % 3 = 0 then 'perdue' else 'gagnee' end) end, (g - 1) / 5 * 1024,
         current_date + (g % 180), case when e = 'conclusion' then now() - (g % 365 || ' days')::interval end,
         'Notes ' || g, now() - (g || ' minutes')::interval
       from (select g, 1 + (g - 1) % ${sizes.clients} as c, (array['prospect','qualification','proposition','negociation','conclusion'])[1 + g % 5] as e
-            from generate_series(1, ${sizes.opportunites}) g) s`);
+            from generate_series(1, ${sizes.opportunites}) g) s`,
+    );
     // Numbered here (set-based): the numbering trigger looks up each devis' lineage, a scan per row
     // while the seed's secondary indexes are dropped (quadratic: 14 minutes for 200 000 devis).
-    await run(`devis ${sizes.devis}`, `insert into devis (id, opportunite_id, montant, montant_tva, statut, version, contenu, numero)
+    await run(
+      `devis ${sizes.devis}`,
+      `insert into devis (id, opportunite_id, montant, montant_tva, statut, version, contenu, numero)
       select g, g, 1000 + g % 9000, round((1000 + g % 9000) * 0.2, 2), (array['brouillon','envoye','consulte','accepte','refuse'])[1 + g % 5], 1, 'Devis ' || g,
         'D' || y.annee || '-' || lpad(g::text, greatest(5, length(g::text)), '0')
-      from generate_series(1, ${sizes.devis}) g, (select extract(year from now() at time zone 'Europe/Paris')::int as annee) y`);
-    await run('', `insert into devis_compteurs (annee, dernier) values (extract(year from now() at time zone 'Europe/Paris')::int, ${sizes.devis})
-      on conflict (annee) do update set dernier = excluded.dernier`);
-    await run(`taches ${sizes.taches}`, `insert into taches (id, titre, description, assigne_a_id, client_id, projet_id, priorite, date_echeance, statut, position, date_terminee)
+      from generate_series(1, ${sizes.devis}) g, (select extract(year from now() at time zone 'Europe/Paris')::int as annee) y`,
+    );
+    await run(
+      '',
+      `insert into devis_compteurs (annee, dernier) values (extract(year from now() at time zone 'Europe/Paris')::int, ${sizes.devis})
+      on conflict (annee) do update set dernier = excluded.dernier`,
+    );
+    await run(
+      `taches ${sizes.taches}`,
+      `insert into taches (id, titre, description, assigne_a_id, client_id, projet_id, priorite, date_echeance, statut, position, date_terminee)
       select g, 'Tâche ' || g, 'À faire pour le client ' || c, ${responsable('c')}, c, null,
         (array['basse','moyenne','haute','urgente'])[1 + g % 4], current_date + (g % 200) - 100, s, (g - 1) / 3 * 1024,
         case when s = 'terminee' then now() end
       from (select g, 1 + (g * 3) % ${sizes.clients} as c, (array['a_faire','en_cours','terminee'])[1 + g % 3] as s
-            from generate_series(1, ${sizes.taches}) g) x`);
-    for (const t of tables) await run('', `select setval(pg_get_serial_sequence('${t}', 'id'), (select max(id) from ${t}))`);
+            from generate_series(1, ${sizes.taches}) g) x`,
+    );
+    for (const t of tables)
+      await run('', `select setval(pg_get_serial_sequence('${t}', 'id'), (select max(id) from ${t}))`);
     // Timelines: every client's creation event, and client ${TIMELINE_CLIENT} with ${TIMELINE_ITEMS} items (4 events for 1 activity).
-    await run(`evenements ${sizes.clients}`, `insert into evenements (type, client_id, auteur_id, date, resume)
-      select 'client_cree', g, ${responsable('g')}, now() - (g || ' minutes')::interval, 'Client créé' from generate_series(1, ${sizes.clients}) g`);
-    await run(`timeline of client ${TIMELINE_CLIENT}: ${TIMELINE_ITEMS} items`, `with e as (
+    await run(
+      `evenements ${sizes.clients}`,
+      `insert into evenements (type, client_id, auteur_id, date, resume)
+      select 'client_cree', g, ${responsable('g')}, now() - (g || ' minutes')::interval, 'Client créé' from generate_series(1, ${sizes.clients}) g`,
+    );
+    await run(
+      `timeline of client ${TIMELINE_CLIENT}: ${TIMELINE_ITEMS} items`,
+      `with e as (
         insert into evenements (type, client_id, opportunite_id, auteur_id, date, resume, donnees)
         select 'opportunite_etape', ${TIMELINE_CLIENT}, ${TIMELINE_CLIENT}, 1, now() - (g * 97 || ' minutes')::interval,
           '« Opportunité ${TIMELINE_CLIENT} » : Prospect → Qualification', '{"de":"prospect","vers":"qualification"}'::jsonb
@@ -139,7 +205,8 @@ export async function seedBenchDatabase(databaseUrl: string, log: (s: string) =>
       insert into activites (type, sujet, contenu, date, auteur_id, client_id, opportunite_id)
       select (array['note','appel','reunion','email','autre'])[1 + g % 5], 'Échange ' || g, '**Compte rendu** de l''échange ' || g,
         now() - (g * 389 || ' minutes')::interval, 1, ${TIMELINE_CLIENT}, ${TIMELINE_CLIENT}
-      from generate_series(1, ${TIMELINE_ITEMS / 5}) g`);
+      from generate_series(1, ${TIMELINE_ITEMS / 5}) g`,
+    );
     const t0 = performance.now();
     for (const i of indexes) await run('', i.indexdef);
     log(`  ${indexes.length} secondary indexes rebuilt (${Math.round(performance.now() - t0)} ms)`);

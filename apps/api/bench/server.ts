@@ -12,7 +12,11 @@ const databaseUrl = process.env.BENCH_APP_DATABASE_URL!;
 const instances = Math.max(1, Number(process.env.BENCH_INSTANCES ?? 1));
 const poolMax = Number(process.env.DB_POOL_MAX ?? 10);
 
-interface Stats { statements: number; rss: number; cpuMicros: number }
+interface Stats {
+  statements: number;
+  rss: number;
+  cpuMicros: number;
+}
 
 async function startInstance(port: number): Promise<{ port: number; stats: () => Stats }> {
   const { app, orm } = await createApp({
@@ -22,15 +26,21 @@ async function startInstance(port: number): Promise<{ port: number; stats: () =>
     poolMax,
   });
   let statements = 0;
-  orm.em.getConnection().getKnex().on('query', () => {
-    statements++;
-  });
+  orm.em
+    .getConnection()
+    .getKnex()
+    .on('query', () => {
+      statements++;
+    });
   await app.listen({ port, host: '127.0.0.1' });
   const address = app.server.address();
-  return { port: typeof address === 'object' && address ? address.port : port, stats: () => {
+  return {
+    port: typeof address === 'object' && address ? address.port : port,
+    stats: () => {
       const cpu = process.cpuUsage();
       return { statements, rss: process.memoryUsage().rss, cpuMicros: cpu.user + cpu.system };
-    } };
+    },
+  };
 }
 
 /** BENCH_PROFILE=dir: a CPU profile of the measured part of each scenario (single instance only). */
@@ -65,14 +75,21 @@ async function main() {
   if (cluster.isPrimary) {
     const port = Number(process.env.BENCH_PORT ?? 0) || 30000 + Math.floor(Math.random() * 20000);
     const workers = Array.from({ length: instances }, () => cluster.fork({ BENCH_WORKER_PORT: String(port) }));
-    await Promise.all(workers.map((w) => new Promise<void>((resolve) => w.once('message', (m: any) => m?.type === 'ready' && resolve()))));
+    await Promise.all(
+      workers.map(
+        (w) => new Promise<void>((resolve) => w.once('message', (m: any) => m?.type === 'ready' && resolve())),
+      ),
+    );
     process.on('message', async (m: any) => {
       if (m?.type !== 'stats') return;
       const all = await Promise.all(
-        workers.map((w) => new Promise<Stats>((resolve) => {
-          w.once('message', (s: any) => resolve(s));
-          w.send({ type: 'stats' });
-        })),
+        workers.map(
+          (w) =>
+            new Promise<Stats>((resolve) => {
+              w.once('message', (s: any) => resolve(s));
+              w.send({ type: 'stats' });
+            }),
+        ),
       );
       process.send!({
         type: 'stats',

@@ -16,25 +16,44 @@ export async function session(baseUrl: string, username: string, password: strin
   if (!login.data) throw new Error(`login: ${login.response.status} ${login.error?.message}`);
   const headers = { Authorization: `Bearer ${login.data.access}` };
 
-  const list = await api.GET('/clients/', { params: { query: { page: 1, pageSize: 10, ordering: '-dateCreation' } }, headers });
+  const list = await api.GET('/clients/', {
+    params: { query: { page: 1, pageSize: 10, ordering: '-dateCreation' } },
+    headers,
+  });
   if (!list.data) throw new Error(`clients: ${list.error?.code}`);
   const before: number = list.data.count;
 
-  const created = await api.POST('/clients/', { body: { nom: 'Intégrateur SA', email: 'contact@integrateur.fr' }, headers });
+  const created = await api.POST('/clients/', {
+    body: { nom: 'Intégrateur SA', email: 'contact@integrateur.fr' },
+    headers,
+  });
   if (created.response.status !== 201 || !created.data) throw new Error(`create: ${created.error?.fieldErrors}`);
   const client = created.data;
 
-  const patched = await api.PATCH('/clients/{id}/', { params: { path: { id: client.id } }, body: { telephone: '01 23 45 67 89' }, headers });
+  const patched = await api.PATCH('/clients/{id}/', {
+    params: { path: { id: client.id } },
+    body: { telephone: '01 23 45 67 89' },
+    headers,
+  });
   if (!patched.data) throw new Error(`patch: ${patched.error?.message}`);
 
-  const opp = await api.POST('/opportunites/', { body: { nom: 'Site vitrine', client: client.id, montant: 8000, probabilite: 40 }, headers });
+  const opp = await api.POST('/opportunites/', {
+    body: { nom: 'Site vitrine', client: client.id, montant: 8000, probabilite: 40 },
+    headers,
+  });
   if (!opp.data) throw new Error(`opportunite: ${opp.error?.message}`);
   // No body needed before `conclusion`.
-  const advanced = await api.POST('/opportunites/{id}/avancer-etape/', { params: { path: { id: opp.data.id } }, headers });
+  const advanced = await api.POST('/opportunites/{id}/avancer-etape/', {
+    params: { path: { id: opp.data.id } },
+    headers,
+  });
   if (!advanced.data) throw new Error(`avancer-etape: ${advanced.error?.message}`);
 
   const devis = await api.POST('/devis/', {
-    body: { opportunite: opp.data.id, lignes: [{ designation: 'Maquettes', quantite: 3, prixUnitaire: 450, tauxTva: 20 }] },
+    body: {
+      opportunite: opp.data.id,
+      lignes: [{ designation: 'Maquettes', quantite: 3, prixUnitaire: 450, tauxTva: 20 }],
+    },
     headers,
   });
   if (!devis.data) throw new Error(`devis: ${devis.error?.message}`);

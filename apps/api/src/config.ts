@@ -21,7 +21,15 @@ export interface AppConfig {
   loginMaxFailuresPerIp: number;
   loginWindowSeconds: number;
   /** Outgoing mail: without SMTP_HOST, mails go to the local mailbox (`.eml` files under dataDir + the « Courriels » page). */
-  smtp: { host?: string; port: number; secure: boolean; user?: string; pass?: string; from: string; timeoutSeconds: number };
+  smtp: {
+    host?: string;
+    port: number;
+    secure: boolean;
+    user?: string;
+    pass?: string;
+    from: string;
+    timeoutSeconds: number;
+  };
   mail: { retryBaseSeconds: number };
   /** Public address of the app, for links in e-mails (PUBLIC_URL, default http://HOST:PORT). */
   publicUrl: string;
@@ -73,7 +81,10 @@ export interface DatabaseSettings {
 export function loadDatabaseSettings(env: NodeJS.ProcessEnv = process.env): DatabaseSettings {
   return {
     databaseUrl: env.DATABASE_URL || undefined,
-    embeddedPg: { dataDir: env.EMBEDDED_PG_DIR ?? path.join(REPO_ROOT, '.data/pg'), port: Number(env.EMBEDDED_PG_PORT ?? 54329) },
+    embeddedPg: {
+      dataDir: env.EMBEDDED_PG_DIR ?? path.join(REPO_ROOT, '.data/pg'),
+      port: Number(env.EMBEDDED_PG_PORT ?? 54329),
+    },
   };
 }
 
@@ -81,7 +92,10 @@ export function loadDatabaseSettings(env: NodeJS.ProcessEnv = process.env): Data
 export function loadCompanyInfo(env: NodeJS.ProcessEnv = process.env): CompanyInfo {
   return {
     nom: env.COMPANY_NAME ?? 'CRM',
-    adresse: (env.COMPANY_ADDRESS ?? '').split('|').map((l) => l.trim()).filter(Boolean),
+    adresse: (env.COMPANY_ADDRESS ?? '')
+      .split('|')
+      .map((l) => l.trim())
+      .filter(Boolean),
     contact: env.COMPANY_CONTACT ?? '',
     mentions: env.COMPANY_LEGAL ?? '',
   };
@@ -126,7 +140,10 @@ export interface DigestConfig {
 
 export function loadDigestConfig(env: NodeJS.ProcessEnv = process.env): DigestConfig {
   const schedule = env.DIGEST_SCHEDULE?.trim();
-  return { schedule: schedule === 'off' ? null : schedule || '0 7 * * 1-5', tz: env.DIGEST_TZ?.trim() || 'Europe/Paris' };
+  return {
+    schedule: schedule === 'off' ? null : schedule || '0 7 * * 1-5',
+    tz: env.DIGEST_TZ?.trim() || 'Europe/Paris',
+  };
 }
 
 export interface WebhooksConfig {
@@ -221,5 +238,8 @@ export function parseTrustProxy(text: string | undefined): false | number | stri
   if (v === '' || v === 'false' || v === '0') return false;
   if (v === 'true') return 1;
   if (/^\d+$/.test(v)) return Number(v);
-  return v.split(',').map((s) => s.trim()).filter(Boolean);
+  return v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }

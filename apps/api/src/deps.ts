@@ -64,7 +64,11 @@ export function createDeps(orm: MikroORM, config: AppConfig, jobs: AnyJobDefinit
     : new MemoryFailureLimiter(config.loginWindowSeconds);
   // Two connections of the pool stay free for logins and refreshes when slow requests fill the rest.
   const reserved = Math.max(0, Math.min(2, config.dbPoolMax - 1));
-  const db = new DatabaseGuard(new DatabaseProbe(config.databaseUrl ?? '', 2_000), config.dbPoolMax - reserved, config.dbQueueTimeoutMs);
+  const db = new DatabaseGuard(
+    new DatabaseProbe(config.databaseUrl ?? '', 2_000),
+    config.dbPoolMax - reserved,
+    config.dbQueueTimeoutMs,
+  );
 
   const countCache = new CountCache();
   attachCountCache(orm, countCache);

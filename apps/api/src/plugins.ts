@@ -9,4 +9,13 @@ import { rapportExportRoute } from './routes/rapportExport.js';
 import { importRoutes } from './routes/imports.js';
 
 /** Plain Fastify routes of feature modules (file downloads: devis PDF, report and list exports, mail attachments, calendar feed, rejected rows of an import; the public devis page; the notifications' event stream; file uploads of imports). */
-export const featurePlugins: ServerPlugin[] = [devisPdfRoute, rapportExportRoute, courrielPiecesRoute, devisPublicRoutes, calendarFeedRoute, listExportRoutes, notificationsFluxRoute, importRoutes];
+export const featurePlugins: ServerPlugin[] = [
+  devisPdfRoute,
+  rapportExportRoute,
+  courrielPiecesRoute,
+  devisPublicRoutes,
+  calendarFeedRoute,
+  listExportRoutes,
+  notificationsFluxRoute,
+  importRoutes,
+];

@@ -74,7 +74,8 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
     if (/^\/(api|trpc)(\/|\?|$)/.test(request.url)) reply.header('cache-control', 'no-store');
     // tRPC queries carry their JSON input in the query string: same nesting limit as bodies.
     const input = (request.query as Record<string, unknown> | undefined)?.input;
-    if (request.url.startsWith('/trpc') && typeof input === 'string' && jsonTooDeep(input)) throw new ApiError('BAD_REQUEST', 'error.too_deep');
+    if (request.url.startsWith('/trpc') && typeof input === 'string' && jsonTooDeep(input))
+      throw new ApiError('BAD_REQUEST', 'error.too_deep');
   });
 
   app.addHook('onSend', async (_request, reply, payload) => {
@@ -109,7 +110,8 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
         return { headers };
       },
       onError: ({ error, req }: any) => {
-        if (error.code === 'INTERNAL_SERVER_ERROR') req.log.error({ err: error.cause ?? error }, 'tRPC procedure failed');
+        if (error.code === 'INTERNAL_SERVER_ERROR')
+          req.log.error({ err: error.cause ?? error }, 'tRPC procedure failed');
       },
     },
   });
@@ -133,7 +135,9 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
   app.get('/api/docs/static/:file', async (req, reply) => {
     const file = (req.params as { file: string }).file;
     if (!/^swagger-ui(-bundle)?\.(css|js)$/.test(file)) return notFound(req, reply);
-    return reply.type(file.endsWith('.css') ? 'text/css' : 'application/javascript').send(fs.createReadStream(path.join(swaggerDir, file)));
+    return reply
+      .type(file.endsWith('.css') ? 'text/css' : 'application/javascript')
+      .send(fs.createReadStream(path.join(swaggerDir, file)));
   });
 
   registerOpenApiRoutes(app, {
@@ -167,5 +171,8 @@ function notFound(request: { headers: Record<string, any> }, reply: any) {
 
 function sendHttpError(request: { headers: Record<string, any> }, reply: any, status: number) {
   const lang = langFromHeader(request.headers['accept-language']);
-  return reply.code(status).header('content-type', 'application/json; charset=utf-8').send(JSON.stringify(httpErrorBody(status, lang)));
+  return reply
+    .code(status)
+    .header('content-type', 'application/json; charset=utf-8')
+    .send(JSON.stringify(httpErrorBody(status, lang)));
 }

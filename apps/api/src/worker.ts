@@ -12,7 +12,12 @@ import { jobsFor } from './jobs/index.js';
 async function main() {
   const base = loadConfig();
   const db = await resolveDatabase();
-  const config = { ...base, databaseUrl: db.url, jobs: { ...base.jobs, workers: true }, backup: { ...base.backup, schedule: backupSchedule(base.backup, db.embedded) } };
+  const config = {
+    ...base,
+    databaseUrl: db.url,
+    jobs: { ...base.jobs, workers: true },
+    backup: { ...base.backup, schedule: backupSchedule(base.backup, db.embedded) },
+  };
   const orm = await initOrm({ databaseUrl: db.url, poolMax: config.jobs.poolMax + 2 });
   await migrate(orm);
   const deps = createDeps(orm, config, jobsFor(config));

@@ -31,12 +31,23 @@ afterAll(async () => t?.close());
 describe('activites', () => {
   it('creates with the caller as auteur; Markdown rendered, raw HTML escaped', async () => {
     const res = await alice.post('/activites/', {
-      type: 'appel', sujet: 'Relance', client: clientA, opportunite: oppA, auteur: bobId,
+      type: 'appel',
+      sujet: 'Relance',
+      client: clientA,
+      opportunite: oppA,
+      auteur: bobId,
       contenu: '**Rappeler** jeudi <script>alert(1)</script> [x](javascript:alert(1)) [site](https://roux.fr)',
     });
     expect(res.statusCode).toBe(201);
     const a = res.json();
-    expect(a).toMatchObject({ type: 'appel', auteur: aliceId, auteurNom: 'alice Test', client: clientA, opportunite: oppA, opportuniteNom: 'Agencement atelier' });
+    expect(a).toMatchObject({
+      type: 'appel',
+      auteur: aliceId,
+      auteurNom: 'alice Test',
+      client: clientA,
+      opportunite: oppA,
+      opportuniteNom: 'Agencement atelier',
+    });
     expect(a.contenuHtml).toContain('<strong>Rappeler</strong>');
     expect(a.contenuHtml).not.toContain('<script');
     expect(a.contenuHtml).toContain('&lt;script&gt;');
@@ -50,17 +61,34 @@ describe('activites', () => {
     expect(bad.statusCode).toBe(400);
     expect(Object.keys(bad.json().fieldErrors).sort()).toEqual(['date', 'sujet', 'type']);
     const contactA2 = (await alice.post('/contacts/', { client: clientA2, nom: 'Ailleurs' })).json().id;
-    const wrong = await alice.post('/activites/', { type: 'note', sujet: 'x', client: clientA2, opportunite: oppA, contact: contactA2 });
+    const wrong = await alice.post('/activites/', {
+      type: 'note',
+      sujet: 'x',
+      client: clientA2,
+      opportunite: oppA,
+      contact: contactA2,
+    });
     expect(wrong.statusCode).toBe(400);
     expect(wrong.json().fieldErrors).toEqual({ opportunite: ["Cette opportunité n'appartient pas au client."] });
     const hidden = await alice.post('/activites/', { type: 'note', sujet: 'x', client: clientB });
     expect(hidden.json().fieldErrors).toEqual({ client: ["L'objet référencé n'existe pas."] });
-    const en = await alice.post('/activites/', { type: 'note', sujet: 'x', client: clientA2, opportunite: oppA }, { 'accept-language': 'en' });
+    const en = await alice.post(
+      '/activites/',
+      { type: 'note', sujet: 'x', client: clientA2, opportunite: oppA },
+      { 'accept-language': 'en' },
+    );
     expect(en.json().fieldErrors.opportunite).toEqual(['This opportunity does not belong to the client.']);
   });
 
   it('author, manager or admin may edit/delete; another commercial cannot even see it', async () => {
-    const a = (await alice.post('/activites/', { type: 'note', sujet: 'Note', client: clientA, date: '2026-11-02T09:30:00+01:00' })).json();
+    const a = (
+      await alice.post('/activites/', {
+        type: 'note',
+        sujet: 'Note',
+        client: clientA,
+        date: '2026-11-02T09:30:00+01:00',
+      })
+    ).json();
     expect(a.date).toBe('2026-11-02T08:30:00.000Z');
     expect((await bob.get(`/activites/${a.id}/`)).statusCode).toBe(404);
     expect((await bob.patch(`/activites/${a.id}/`, { sujet: 'x' })).statusCode).toBe(404);
@@ -78,10 +106,18 @@ describe('activites', () => {
   });
 
   it('list: filters, ordering, constant statements', async () => {
-    for (let i = 0; i < 5; i++) await alice.post('/activites/', { type: i % 2 ? 'appel' : 'email', sujet: `Suivi ${i}`, client: clientA2, date: `2026-10-0${i + 1}T10:00:00Z` });
+    for (let i = 0; i < 5; i++)
+      await alice.post('/activites/', {
+        type: i % 2 ? 'appel' : 'email',
+        sujet: `Suivi ${i}`,
+        client: clientA2,
+        date: `2026-10-0${i + 1}T10:00:00Z`,
+      });
     const appels = (await alice.get(`/activites/?client=${clientA2}&type=appel&ordering=date`)).json();
     expect(appels.results.map((a: any) => a.sujet)).toEqual(['Suivi 1', 'Suivi 3']);
-    expect((await alice.get(`/activites/?client=${clientA2}&dateApres=2026-10-02&dateAvant=2026-10-03`)).json().count).toBe(2);
+    expect(
+      (await alice.get(`/activites/?client=${clientA2}&dateApres=2026-10-02&dateAvant=2026-10-03`)).json().count,
+    ).toBe(2);
     expect((await alice.get('/activites/?auteur=me&search=suivi')).json().count).toBe(5);
     expect((await alice.get('/activites/?type=fax')).statusCode).toBe(400);
     for (const pageSize of [1, 50]) {
@@ -99,7 +135,9 @@ describe('timeline', () => {
     await alice.post('/activites/', { type: 'reunion', sujet: 'Visite du fournil', client: c, opportunite: o });
     const d = (await alice.post('/devis/', { opportunite: o, montant: 8000 })).json().id;
     await manager.patch(`/devis/${d}/`, { statut: 'accepte' });
-    const tache = (await alice.post('/taches/', { titre: 'Livrer', client: c, priorite: 'haute', dateEcheance: '2027-01-10' })).json().id;
+    const tache = (
+      await alice.post('/taches/', { titre: 'Livrer', client: c, priorite: 'haute', dateEcheance: '2027-01-10' })
+    ).json().id;
     await alice.patch(`/taches/${tache}/complete/`);
     await alice.patch(`/opportunites/${o}/`, { etape: 'conclusion', resultat: 'gagnee' });
 
@@ -116,24 +154,50 @@ describe('timeline', () => {
       'Opportunité « Four neuf » créée (8 000,00 €)',
       'Client « Boulangerie Lemoine » créé',
     ]);
-    expect(page.results[0]).toMatchObject({ kind: 'evenement', type: 'opportunite_gagnee', auteur: aliceId, auteurNom: 'alice Test', donnees: { de: 'qualification', vers: 'conclusion' } });
+    expect(page.results[0]).toMatchObject({
+      kind: 'evenement',
+      type: 'opportunite_gagnee',
+      auteur: aliceId,
+      auteurNom: 'alice Test',
+      donnees: { de: 'qualification', vers: 'conclusion' },
+    });
     expect(page.results[3]).toMatchObject({ type: 'devis_accepte', auteurNom: 'manager Test' });
-    expect(page.results[5]).toMatchObject({ kind: 'activite', type: 'reunion', sujet: 'Visite du fournil', donnees: null });
+    expect(page.results[5]).toMatchObject({
+      kind: 'activite',
+      type: 'reunion',
+      sujet: 'Visite du fournil',
+      donnees: null,
+    });
     const opp = (await alice.get(`/opportunites/${o}/timeline/`)).json();
-    expect(opp.results.map((r: any) => r.type)).toEqual(['opportunite_gagnee', 'devis_accepte', 'devis_cree', 'reunion', 'opportunite_etape', 'opportunite_creee']);
+    expect(opp.results.map((r: any) => r.type)).toEqual([
+      'opportunite_gagnee',
+      'devis_accepte',
+      'devis_cree',
+      'reunion',
+      'opportunite_etape',
+      'opportunite_creee',
+    ]);
   });
 
   it('cursor pagination: pages chain without gaps or repeats, ties on the same instant included; constant statements', async () => {
     const c = (await alice.post('/clients/', { nom: 'Garage Martin' })).json().id;
     const when = '2026-09-01T08:00:00.000Z';
-    await t.sql(`insert into evenements (type, client_id, auteur_id, date, resume) select 'client_cree', ?, ?, ?::timestamptz, 'e' || g from generate_series(1, 7) g`, [c, aliceId, when]);
-    await t.sql(`insert into activites (type, sujet, client_id, auteur_id, date) select 'note', 'a' || g, ?, ?, ?::timestamptz from generate_series(1, 6) g`, [c, aliceId, when]);
+    await t.sql(
+      `insert into evenements (type, client_id, auteur_id, date, resume) select 'client_cree', ?, ?, ?::timestamptz, 'e' || g from generate_series(1, 7) g`,
+      [c, aliceId, when],
+    );
+    await t.sql(
+      `insert into activites (type, sujet, client_id, auteur_id, date) select 'note', 'a' || g, ?, ?, ?::timestamptz from generate_series(1, 6) g`,
+      [c, aliceId, when],
+    );
     const seen: string[] = [];
     let next: string | null = null;
     let pages = 0;
     do {
       const q: string = next ? `&cursor=${next}` : '';
-      const { result, statements } = await t.countSql((): Promise<LightMyRequestResponse> => alice.get(`/clients/${c}/timeline/?pageSize=4${q}`));
+      const { result, statements } = await t.countSql(
+        (): Promise<LightMyRequestResponse> => alice.get(`/clients/${c}/timeline/?pageSize=4${q}`),
+      );
       expect(result.statusCode).toBe(200);
       expect(statements.filter((s) => /evenements/.test(s)).length).toBe(1);
       const body: { results: any[]; next: string | null } = result.json();

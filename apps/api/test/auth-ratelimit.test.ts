@@ -53,7 +53,11 @@ describe('in-memory limiter (no REDIS_URL)', () => {
     for (let i = 0; i < 5; i++) expect((await login(t, name, `wrong-${i}`, uniqueIp())).statusCode).toBe(401);
     const res = await login(t, name, PASSWORD, uniqueIp());
     expect429(res);
-    expect(res.json()).toEqual({ code: 'TOO_MANY_REQUESTS', message: 'Trop de tentatives. Réessayez plus tard.', fieldErrors: {} });
+    expect(res.json()).toEqual({
+      code: 'TOO_MANY_REQUESTS',
+      message: 'Trop de tentatives. Réessayez plus tard.',
+      fieldErrors: {},
+    });
     // The e-mail names the same account: blocked too.
     expect429(await login(t, `${name}@example.fr`, PASSWORD, uniqueIp()));
     // tRPC answers the same 429 with the header.
@@ -142,7 +146,10 @@ describe('in-memory limiter (no REDIS_URL)', () => {
     const name = uniqueName('audited');
     await t.user(name);
     for (let i = 0; i < 7; i++) await login(t, name, 'nope', uniqueIp());
-    const [row] = await t.sql(`select count(*)::int as n from audit_log where action = 'login_failed' and details->>'username' = ?`, [name]);
+    const [row] = await t.sql(
+      `select count(*)::int as n from audit_log where action = 'login_failed' and details->>'username' = ?`,
+      [name],
+    );
     expect(row.n).toBe(5);
   });
 
@@ -195,7 +202,8 @@ describe('Redis limiter shared by two API instances (REDIS_URL)', () => {
     touched.push(`u:${name}`);
     await a.user(name);
     const left: string[] = [];
-    for (let i = 0; i < 5; i++) left.push(String((await login(i % 2 ? a : b, name, 'wrong', uniqueIp())).headers['ratelimit-remaining']));
+    for (let i = 0; i < 5; i++)
+      left.push(String((await login(i % 2 ? a : b, name, 'wrong', uniqueIp())).headers['ratelimit-remaining']));
     expect(left).toEqual(['4', '3', '2', '1', '0']);
     expect((await login(a, name, PASSWORD, uniqueIp())).headers['ratelimit-remaining']).toBe('0');
   });
@@ -219,7 +227,9 @@ describe('Redis limiter shared by two API instances (REDIS_URL)', () => {
     touched.push(`u:${name}`);
     await a.user(name);
     await b.user(name);
-    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => login(i % 2 ? a : b, name, `guess-${i}`, uniqueIp())));
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => login(i % 2 ? a : b, name, `guess-${i}`, uniqueIp())),
+    );
     const codes = answers.map((r) => r.statusCode);
     expect(codes.filter((c) => c === 401).length).toBe(5);
     expect(codes.filter((c) => c === 429).length).toBe(15);
@@ -238,7 +248,12 @@ describe('Redis limiter shared by two API instances (REDIS_URL)', () => {
   });
 
   it('while Redis is unreachable, logins are still limited (in process) instead of failing', async () => {
-    const down = new Redis('redis://127.0.0.1:1', { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+    const down = new Redis('redis://127.0.0.1:1', {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      enableOfflineQueue: false,
+      retryStrategy: () => null,
+    });
     const limiter = new RedisFailureLimiter(down, 60, `crm:test:${run}:`);
     const warn = console.warn;
     console.warn = () => {};
@@ -289,7 +304,12 @@ describe('behind proxies (TRUST_PROXY): the client IP cannot be chosen by the cl
       payload: JSON.stringify({ username, password }),
     });
   const lastFailureIp = async (t: TestApp, username: string) =>
-    (await t.sql(`select ip from audit_log where action = 'login_failed' and details->>'username' = ? order by id desc limit 1`, [username]))[0]?.ip;
+    (
+      await t.sql(
+        `select ip from audit_log where action = 'login_failed' and details->>'username' = ? order by id desc limit 1`,
+        [username],
+      )
+    )[0]?.ip;
 
   it('one trusted hop: rotating the left part of X-Forwarded-For does not escape the per-IP limit', async () => {
     const client = uniqueIp();

@@ -37,7 +37,10 @@ function call(app: App, method: string, url: string, opts: { token?: string; bod
     method: method as any,
     url,
     remoteAddress: `10.${run[0]}.${run[1]}.${++ip % 250}`,
-    headers: { ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}), ...(opts.body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    headers: {
+      ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
+      ...(opts.body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
     payload: opts.body !== undefined ? JSON.stringify(opts.body) : undefined,
   });
 }
@@ -48,7 +51,8 @@ async function login(app: App, username: string, password = PASSWORD) {
 }
 /** Uses the token on both instances (so both may have cached the session), checks it works. */
 async function warm(token: string) {
-  for (const app of [a, b]) for (let i = 0; i < 2; i++) expect((await call(app, 'GET', '/api/auth/user/', { token })).statusCode).toBe(200);
+  for (const app of [a, b])
+    for (let i = 0; i < 2; i++) expect((await call(app, 'GET', '/api/auth/user/', { token })).statusCode).toBe(200);
 }
 async function expectRefusedEverywhere(token: string) {
   for (const app of [a, b]) expect((await call(app, 'GET', '/api/auth/user/', { token })).statusCode).toBe(401);
@@ -78,10 +82,14 @@ describe('two instances, one database, one Redis', () => {
     const other = await login(b, name('u3'));
     await warm(current.access);
     await warm(other.access);
-    const res = await call(a, 'PUT', '/api/auth/password/change/', { token: current.access, body: { oldPassword: PASSWORD, newPassword: 'Changed-pass-2026' } });
+    const res = await call(a, 'PUT', '/api/auth/password/change/', {
+      token: current.access,
+      body: { oldPassword: PASSWORD, newPassword: 'Changed-pass-2026' },
+    });
     expect(res.statusCode).toBe(204);
     await expectRefusedEverywhere(other.access);
-    for (const app of [a, b]) expect((await call(app, 'GET', '/api/auth/user/', { token: current.access })).statusCode).toBe(200);
+    for (const app of [a, b])
+      expect((await call(app, 'GET', '/api/auth/user/', { token: current.access })).statusCode).toBe(200);
   });
 
   it('deactivation by an admin on B → every session of the user is refused on A at once', async () => {
@@ -95,7 +103,9 @@ describe('two instances, one database, one Redis', () => {
     expect(res.statusCode).toBe(200);
     await expectRefusedEverywhere(s1.access);
     await expectRefusedEverywhere(s2.access);
-    expect((await call(a, 'POST', '/api/auth/login/', { body: { username: name('u4'), password: PASSWORD } })).statusCode).toBe(401);
+    expect(
+      (await call(a, 'POST', '/api/auth/login/', { body: { username: name('u4'), password: PASSWORD } })).statusCode,
+    ).toBe(401);
   });
 
   it('a role change by an admin applies on the other instance at once', async () => {
@@ -104,9 +114,12 @@ describe('two instances, one database, one Redis', () => {
     await warm(s.access);
     const admin = await login(b, name('admin'));
     const client = (await call(a, 'POST', '/api/clients/', { token: admin.access, body: { nom: 'Pour u5' } })).json();
-    expect((await call(b, 'PATCH', `/api/users/${id}/`, { token: admin.access, body: { role: 'commercial' } })).statusCode).toBe(200);
+    expect(
+      (await call(b, 'PATCH', `/api/users/${id}/`, { token: admin.access, body: { role: 'commercial' } })).statusCode,
+    ).toBe(200);
     // Now a commercial: may not delete (403), on either instance.
-    for (const app of [a, b]) expect((await call(app, 'DELETE', `/api/clients/${client.id}/`, { token: s.access })).statusCode).toBe(403);
+    for (const app of [a, b])
+      expect((await call(app, 'DELETE', `/api/clients/${client.id}/`, { token: s.access })).statusCode).toBe(403);
     expect(decodeJwt(s.access).sub).toBe(String(id));
     expect(adminId).toBeGreaterThan(0);
   });

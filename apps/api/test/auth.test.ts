@@ -10,7 +10,20 @@ import { PASSWORD, startTestApp, type TestApp } from './helpers.js';
 
 let t: TestApp;
 const JWT_SECRET = 'test-secret-that-is-long-enough-0123456789';
-const USER_FIELDS = ['dateCreation', 'departement', 'email', 'firstName', 'id', 'isActive', 'isAdmin', 'isStaff', 'lastName', 'role', 'telephone', 'username'];
+const USER_FIELDS = [
+  'dateCreation',
+  'departement',
+  'email',
+  'firstName',
+  'id',
+  'isActive',
+  'isAdmin',
+  'isStaff',
+  'lastName',
+  'role',
+  'telephone',
+  'username',
+];
 let ipCounter = 0;
 /** Each test logs in from its own address so failures here never reach the per-IP login limit. */
 const freshIp = () => `10.1.${Math.floor(++ipCounter / 250)}.${ipCounter % 250}`;
@@ -20,7 +33,11 @@ beforeAll(async () => {
 });
 afterAll(async () => t?.close());
 
-function request(method: string, url: string, opts: { body?: unknown; headers?: Record<string, string>; ip?: string } = {}) {
+function request(
+  method: string,
+  url: string,
+  opts: { body?: unknown; headers?: Record<string, string>; ip?: string } = {},
+) {
   return t.app.inject({
     method: method as any,
     url,
@@ -30,17 +47,24 @@ function request(method: string, url: string, opts: { body?: unknown; headers?: 
   });
 }
 
-const login = (username: string, password = PASSWORD, ip?: string) => request('POST', '/api/auth/login/', { body: { username, password }, ip });
+const login = (username: string, password = PASSWORD, ip?: string) =>
+  request('POST', '/api/auth/login/', { body: { username, password }, ip });
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 const me = (headers: Record<string, string>) => request('GET', '/api/auth/user/', { headers });
 
 function cookiesOf(res: LightMyRequestResponse): Record<string, string> {
   return Object.fromEntries(res.cookies.map((c) => [c.name, c.value]));
 }
-const cookieHeader = (cookies: Record<string, string>) => Object.entries(cookies).map(([k, v]) => `${k}=${v}`).join('; ');
+const cookieHeader = (cookies: Record<string, string>) =>
+  Object.entries(cookies)
+    .map(([k, v]) => `${k}=${v}`)
+    .join('; ');
 
 async function audits(action: string, userId?: number): Promise<any[]> {
-  return t.sql(`select * from audit_log where action = ? ${userId ? 'and user_id = ?' : ''} order by id`, userId ? [action, userId] : [action]);
+  return t.sql(
+    `select * from audit_log where action = ? ${userId ? 'and user_id = ?' : ''} order by id`,
+    userId ? [action, userId] : [action],
+  );
 }
 
 describe('login', () => {
@@ -56,7 +80,14 @@ describe('login', () => {
       const body = res.json();
       expect(Object.keys(body).sort()).toEqual(['access', 'refresh', 'user']);
       expect(Object.keys(body.user).sort()).toEqual(USER_FIELDS);
-      expect(body.user).toMatchObject({ id, username: 'claire', role: 'manager', isStaff: true, isAdmin: false, isActive: true });
+      expect(body.user).toMatchObject({
+        id,
+        username: 'claire',
+        role: 'manager',
+        isStaff: true,
+        isAdmin: false,
+        isActive: true,
+      });
       expect(body.user.dateCreation).toMatch(/^\d{4}-\d{2}-\d{2}T[\d:.]+Z$/);
       expect(res.body).not.toMatch(/argon2|password|hash/i);
     }
@@ -71,8 +102,20 @@ describe('login', () => {
   it('sets httpOnly SameSite=Lax cookies, a refresh cookie scoped to /api/auth/, a readable csrftoken, no Secure in tests', async () => {
     const res = await login('claire');
     const byName = Object.fromEntries(res.cookies.map((c) => [c.name, c]));
-    expect(byName.crm_access).toMatchObject({ value: res.json().access, path: '/', httpOnly: true, sameSite: 'Lax', maxAge: 900 });
-    expect(byName.crm_refresh).toMatchObject({ value: res.json().refresh, path: '/api/auth/', httpOnly: true, sameSite: 'Lax', maxAge: 7 * 24 * 3600 });
+    expect(byName.crm_access).toMatchObject({
+      value: res.json().access,
+      path: '/',
+      httpOnly: true,
+      sameSite: 'Lax',
+      maxAge: 900,
+    });
+    expect(byName.crm_refresh).toMatchObject({
+      value: res.json().refresh,
+      path: '/api/auth/',
+      httpOnly: true,
+      sameSite: 'Lax',
+      maxAge: 7 * 24 * 3600,
+    });
     expect(byName.csrftoken).toMatchObject({ path: '/', sameSite: 'Lax' });
     expect(byName.csrftoken.httpOnly).toBeFalsy();
     expect(byName.csrftoken.value.length).toBeGreaterThanOrEqual(32);
@@ -93,13 +136,21 @@ describe('login', () => {
 
   it('answers 401 with one identical message for a wrong password, an unknown user and an inactive user', async () => {
     await t.user('dormant', 'commercial', { isActive: false });
-    const answers = [await login('claire', 'wrong-password-123'), await login('nobody-here'), await login('dormant'), await login('claire.martin@example.fr', 'nope')];
+    const answers = [
+      await login('claire', 'wrong-password-123'),
+      await login('nobody-here'),
+      await login('dormant'),
+      await login('claire.martin@example.fr', 'nope'),
+    ];
     for (const res of answers) {
       expect(res.statusCode).toBe(401);
       expect(res.json()).toEqual({ code: 'UNAUTHORIZED', message: 'Identifiants invalides.', fieldErrors: {} });
       expect(res.cookies).toEqual([]);
     }
-    const en = await request('POST', '/api/auth/login/', { body: { username: 'claire', password: 'x' }, headers: { 'accept-language': 'en' } });
+    const en = await request('POST', '/api/auth/login/', {
+      body: { username: 'claire', password: 'x' },
+      headers: { 'accept-language': 'en' },
+    });
     expect(en.json()).toEqual({ code: 'UNAUTHORIZED', message: 'Invalid credentials.', fieldErrors: {} });
     const failed = await t.sql(`select user_id, details from audit_log where action = 'login_failed' order by id`);
     expect(failed.map((f) => f.details.username)).toEqual(expect.arrayContaining(['claire', 'nobody-here', 'dormant']));
@@ -109,7 +160,10 @@ describe('login', () => {
   it('validates the body: 400 naming the missing fields', async () => {
     const res = await request('POST', '/api/auth/login/', { body: {} });
     expect(res.statusCode).toBe(400);
-    expect(res.json()).toMatchObject({ code: 'BAD_REQUEST', fieldErrors: { username: ['Ce champ est obligatoire.'], password: ['Ce champ est obligatoire.'] } });
+    expect(res.json()).toMatchObject({
+      code: 'BAD_REQUEST',
+      fieldErrors: { username: ['Ce champ est obligatoire.'], password: ['Ce champ est obligatoire.'] },
+    });
   });
 });
 
@@ -124,7 +178,12 @@ describe('tokens that must be refused', () => {
     sid = decodeJwt(access).sid as string;
   });
   const sign = (claims: Record<string, unknown>, secret = key, exp: number | string = '15m', sub = String(id)) =>
-    new SignJWT({ sid, typ: 'access', ...claims }).setProtectedHeader({ alg: 'HS256' }).setSubject(sub).setIssuedAt().setExpirationTime(exp).sign(secret);
+    new SignJWT({ sid, typ: 'access', ...claims })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(sub)
+      .setIssuedAt()
+      .setExpirationTime(exp)
+      .sign(secret);
 
   async function expectRefused(token: string) {
     for (const res of [await me(bearer(token)), await me({ cookie: `crm_access=${token}` })]) {
@@ -239,7 +298,9 @@ describe('refresh', () => {
     });
     expect(withBody.statusCode).toBe(200);
     // Replaying the cookie that was just rotated revokes the session.
-    const replay = await request('POST', '/api/auth/refresh/', { headers: { cookie: cookieHeader(jar), 'x-csrftoken': jar.csrftoken } });
+    const replay = await request('POST', '/api/auth/refresh/', {
+      headers: { cookie: cookieHeader(jar), 'x-csrftoken': jar.csrftoken },
+    });
     expect(replay.statusCode).toBe(401);
     expect(replay.cookies.find((c) => c.name === 'crm_refresh')).toMatchObject({ value: '', path: '/api/auth/' });
     expect((await me({ cookie: `crm_access=${fresh.crm_access.value}` })).statusCode).toBe(401);
@@ -247,7 +308,10 @@ describe('refresh', () => {
 
   it('a cookie refresh without the CSRF header, or with a wrong one, is 403', async () => {
     const jar = cookiesOf(await login('rita'));
-    for (const headers of [{ cookie: cookieHeader(jar) }, { cookie: cookieHeader(jar), 'x-csrftoken': 'forged' }] as Record<string, string>[]) {
+    for (const headers of [
+      { cookie: cookieHeader(jar) },
+      { cookie: cookieHeader(jar), 'x-csrftoken': 'forged' },
+    ] as Record<string, string>[]) {
       const res = await request('POST', '/api/auth/refresh/', { headers });
       expect(res.statusCode).toBe(403);
       expect(res.json()).toEqual({ code: 'FORBIDDEN', message: 'Échec de la vérification CSRF.', fieldErrors: {} });
@@ -258,9 +322,14 @@ describe('refresh', () => {
 
   it('a refresh token does not outlive its session (7 days)', async () => {
     const first = (await login('rita')).json();
-    await t.sql(`update refresh_tokens set expires_at = now() - interval '1 second' where session_id = ?`, [decodeJwt(first.access).sid]);
+    await t.sql(`update refresh_tokens set expires_at = now() - interval '1 second' where session_id = ?`, [
+      decodeJwt(first.access).sid,
+    ]);
     expect((await request('POST', '/api/auth/refresh/', { body: { refresh: first.refresh } })).statusCode).toBe(401);
-    const [s] = await t.sql(`select extract(epoch from expires_at - created_at)::float as ttl from sessions where id = ?`, [decodeJwt(first.access).sid]);
+    const [s] = await t.sql(
+      `select extract(epoch from expires_at - created_at)::float as ttl from sessions where id = ?`,
+      [decodeJwt(first.access).sid],
+    );
     expect(Math.abs(s.ttl - 7 * 24 * 3600)).toBeLessThan(5);
   });
 });
@@ -299,14 +368,18 @@ describe('logout', () => {
   it('with only the refresh cookie left (access expired): still ends the session', async () => {
     const jar = cookiesOf(await login('lou'));
     const { crm_access: _expired, ...rest } = jar;
-    const res = await request('POST', '/api/auth/logout/', { headers: { cookie: cookieHeader(rest), 'x-csrftoken': jar.csrftoken } });
+    const res = await request('POST', '/api/auth/logout/', {
+      headers: { cookie: cookieHeader(rest), 'x-csrftoken': jar.csrftoken },
+    });
     expect(res.statusCode).toBe(204);
     expect((await me({ cookie: `crm_access=${jar.crm_access}` })).statusCode).toBe(401);
     expect((await request('POST', '/api/auth/refresh/', { body: { refresh: jar.crm_refresh } })).statusCode).toBe(401);
     // …and needs the CSRF header in that case too.
     const jar2 = cookiesOf(await login('lou'));
     const { crm_access: _a, ...rest2 } = jar2;
-    expect((await request('POST', '/api/auth/logout/', { headers: { cookie: cookieHeader(rest2) } })).statusCode).toBe(403);
+    expect((await request('POST', '/api/auth/logout/', { headers: { cookie: cookieHeader(rest2) } })).statusCode).toBe(
+      403,
+    );
   });
 
   it('the SPA may log in and out over tRPC too: same cookies, the REST refresh works with them, logout clears all three', async () => {
@@ -317,10 +390,15 @@ describe('logout', () => {
     expect(byName.crm_access).toMatchObject({ path: '/', httpOnly: true, sameSite: 'Lax' });
     expect(byName.crm_refresh).toMatchObject({ path: '/api/auth/', httpOnly: true, sameSite: 'Lax' });
     const jar = cookiesOf(res);
-    const refreshed = await request('POST', '/api/auth/refresh/', { headers: { cookie: cookieHeader(jar), 'x-csrftoken': jar.csrftoken } });
+    const refreshed = await request('POST', '/api/auth/refresh/', {
+      headers: { cookie: cookieHeader(jar), 'x-csrftoken': jar.csrftoken },
+    });
     expect(refreshed.statusCode).toBe(200);
     const access = refreshed.cookies.find((c) => c.name === 'crm_access')!.value;
-    const out = await request('POST', '/trpc/auth.logout', { body: {}, headers: { cookie: cookieHeader({ crm_access: access, csrftoken: jar.csrftoken }), 'x-csrftoken': jar.csrftoken } });
+    const out = await request('POST', '/trpc/auth.logout', {
+      body: {},
+      headers: { cookie: cookieHeader({ crm_access: access, csrftoken: jar.csrftoken }), 'x-csrftoken': jar.csrftoken },
+    });
     expect(out.statusCode).toBe(200);
     const cleared = Object.fromEntries(out.cookies.map((c) => [c.name, c]));
     expect(cleared.crm_refresh).toMatchObject({ value: '', path: '/api/auth/' });
@@ -372,23 +450,47 @@ describe('password change', () => {
     const { access } = (await login('pauline', 'Nouveau-secret-42')).json();
     const res = await change(access, { oldPassword: 'pas-le-bon-mot', newPassword: 'Encore-un-autre-1' });
     expect(res.statusCode).toBe(400);
-    expect(res.json()).toEqual({ code: 'BAD_REQUEST', message: 'Données invalides.', fieldErrors: { oldPassword: ['Mot de passe actuel incorrect.'] } });
-    const en = await change(access, { oldPassword: 'pas-le-bon-mot', newPassword: 'Encore-un-autre-1' }, { 'accept-language': 'en' });
+    expect(res.json()).toEqual({
+      code: 'BAD_REQUEST',
+      message: 'Données invalides.',
+      fieldErrors: { oldPassword: ['Mot de passe actuel incorrect.'] },
+    });
+    const en = await change(
+      access,
+      { oldPassword: 'pas-le-bon-mot', newPassword: 'Encore-un-autre-1' },
+      { 'accept-language': 'en' },
+    );
     expect(en.json().fieldErrors).toEqual({ oldPassword: ['Current password is incorrect.'] });
   });
 
   it('password rules: ≥ 10 characters, not all digits, not the username; French by default, English on request', async () => {
     const { access } = (await login('pauline', 'Nouveau-secret-42')).json();
     const cases: [string, string, string][] = [
-      ['court', 'Le mot de passe doit contenir au moins 10 caractères.', 'The password must be at least 10 characters long.'],
-      ['12345678901234', 'Le mot de passe ne peut pas être entièrement numérique.', 'The password cannot be entirely numeric.'],
-      ['PAULINE', 'Le mot de passe doit contenir au moins 10 caractères.', 'The password must be at least 10 characters long.'],
+      [
+        'court',
+        'Le mot de passe doit contenir au moins 10 caractères.',
+        'The password must be at least 10 characters long.',
+      ],
+      [
+        '12345678901234',
+        'Le mot de passe ne peut pas être entièrement numérique.',
+        'The password cannot be entirely numeric.',
+      ],
+      [
+        'PAULINE',
+        'Le mot de passe doit contenir au moins 10 caractères.',
+        'The password must be at least 10 characters long.',
+      ],
     ];
     for (const [pwd, fr, en] of cases) {
       const res = await change(access, { oldPassword: 'Nouveau-secret-42', newPassword: pwd });
       expect(res.statusCode, pwd).toBe(400);
       expect(res.json().fieldErrors.newPassword).toContain(fr);
-      const resEn = await change(access, { oldPassword: 'Nouveau-secret-42', newPassword: pwd }, { 'accept-language': 'en-GB,en;q=0.8' });
+      const resEn = await change(
+        access,
+        { oldPassword: 'Nouveau-secret-42', newPassword: pwd },
+        { 'accept-language': 'en-GB,en;q=0.8' },
+      );
       expect(resEn.json().fieldErrors.newPassword).toContain(en);
       expect(resEn.json().message).toBe('Invalid data.');
     }
@@ -397,8 +499,14 @@ describe('password change', () => {
     const { access: a2 } = (await login('longusername')).json();
     const same = await change(a2, { oldPassword: PASSWORD, newPassword: 'LongUserName' });
     expect(same.statusCode).toBe(400);
-    expect(same.json().fieldErrors).toEqual({ newPassword: ["Le mot de passe ne peut pas être égal au nom d'utilisateur."] });
-    const sameEn = await change(a2, { oldPassword: PASSWORD, newPassword: 'LongUserName' }, { 'accept-language': 'en' });
+    expect(same.json().fieldErrors).toEqual({
+      newPassword: ["Le mot de passe ne peut pas être égal au nom d'utilisateur."],
+    });
+    const sameEn = await change(
+      a2,
+      { oldPassword: PASSWORD, newPassword: 'LongUserName' },
+      { 'accept-language': 'en' },
+    );
     expect(sameEn.json().fieldErrors).toEqual({ newPassword: ['The password cannot be the same as the username.'] });
     // Nothing changed.
     expect((await login('pauline', 'Nouveau-secret-42')).statusCode).toBe(200);
@@ -407,17 +515,32 @@ describe('password change', () => {
   });
 
   it('requires authentication and, by cookie, the CSRF header', async () => {
-    expect((await request('PUT', '/api/auth/password/change/', { body: { oldPassword: 'x', newPassword: 'Abcdefghijk-1' } })).statusCode).toBe(401);
+    expect(
+      (await request('PUT', '/api/auth/password/change/', { body: { oldPassword: 'x', newPassword: 'Abcdefghijk-1' } }))
+        .statusCode,
+    ).toBe(401);
     const jar = cookiesOf(await login('pauline', 'Nouveau-secret-42'));
     const body = { oldPassword: 'Nouveau-secret-42', newPassword: 'Troisieme-secret-3' };
-    expect((await request('PUT', '/api/auth/password/change/', { body, headers: { cookie: cookieHeader(jar) } })).statusCode).toBe(403);
-    expect((await request('PUT', '/api/auth/password/change/', { body, headers: { cookie: cookieHeader(jar), 'x-csrftoken': jar.csrftoken } })).statusCode).toBe(204);
+    expect(
+      (await request('PUT', '/api/auth/password/change/', { body, headers: { cookie: cookieHeader(jar) } })).statusCode,
+    ).toBe(403);
+    expect(
+      (
+        await request('PUT', '/api/auth/password/change/', {
+          body,
+          headers: { cookie: cookieHeader(jar), 'x-csrftoken': jar.csrftoken },
+        })
+      ).statusCode,
+    ).toBe(204);
   });
 
   it('guessing the old password with a stolen token is rate limited like logins', async () => {
     await t.user('guessed');
     const { access } = (await login('guessed')).json();
-    for (let i = 0; i < 5; i++) expect((await change(access, { oldPassword: `guess-${i}-xxxxx`, newPassword: 'Whatever-pass-9' })).statusCode).toBe(400);
+    for (let i = 0; i < 5; i++)
+      expect(
+        (await change(access, { oldPassword: `guess-${i}-xxxxx`, newPassword: 'Whatever-pass-9' })).statusCode,
+      ).toBe(400);
     const blocked = await change(access, { oldPassword: PASSWORD, newPassword: 'Whatever-pass-9' });
     expect(blocked.statusCode).toBe(429);
     expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);

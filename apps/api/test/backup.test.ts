@@ -27,11 +27,16 @@ beforeAll(async () => {
   await t.user('admin', 'admin');
   const admin = await t.as('admin');
   // Text that COPY must escape (tab, newline, backslash), accents, NULLs, JSON, money.
-  const client = (await admin.post('/clients/', { nom: 'Élan « Bois »', notes: 'ligne 1\nligne\t2 \\ fin', email: 'elan@example.fr' })).json().id;
+  const client = (
+    await admin.post('/clients/', { nom: 'Élan « Bois »', notes: 'ligne 1\nligne\t2 \\ fin', email: 'elan@example.fr' })
+  ).json().id;
   await admin.post('/clients/', { nom: 'Sans e-mail' });
   const projet = (await admin.post('/projets/', { titre: 'Charpente', client, budget: 12500.3 })).json().id;
   const opp = (await admin.post('/opportunites/', { nom: 'Toiture', client, montant: 8000 })).json().id;
-  await admin.post('/devis/', { opportunite: opp, lignes: [{ designation: 'Pose', quantite: 2, prixUnitaire: 150.5, tauxTva: 20 }] });
+  await admin.post('/devis/', {
+    opportunite: opp,
+    lignes: [{ designation: 'Pose', quantite: 2, prixUnitaire: 150.5, tauxTva: 20 }],
+  });
   await admin.post('/taches/', { titre: 'Relancer', projet, dateEcheance: '2027-01-15', priorite: 'haute' });
 });
 afterAll(async () => {
@@ -56,7 +61,9 @@ describe('logical backup (the embedded PostgreSQL has no pg_dump)', () => {
     expect(path.basename(r.file)).toMatch(/^crm-\d{8}T\d{9}Z\.copy\.gz$/);
     expect(zlib.gunzipSync(fs.readFileSync(r.file)).toString('utf8').split('\n')[0]).toBe('CRM-LOGICAL-BACKUP 1');
     const manifest = JSON.parse(fs.readFileSync(r.manifestFile, 'utf8'));
-    expect(manifest.migrations.at(-1)).toBe((await t.sql('select name from mikro_orm_migrations order by id desc limit 1'))[0].name);
+    expect(manifest.migrations.at(-1)).toBe(
+      (await t.sql('select name from mikro_orm_migrations order by id desc limit 1'))[0].name,
+    );
     expect(manifest.tables).toEqual(await tableSummaries(t.dbUrl));
 
     const target = await emptyDatabase();
@@ -81,8 +88,11 @@ describe('logical backup (the embedded PostgreSQL has no pg_dump)', () => {
     const writer = (async () => {
       while (!stop) {
         n++;
-        await t.sql(`with c as (insert into clients (nom, responsable_id) values (?, null) returning id)
-          insert into projets (titre, client_id) select ?, id from c`, [`Paire ${n}`, `Paire ${n}`]);
+        await t.sql(
+          `with c as (insert into clients (nom, responsable_id) values (?, null) returning id)
+          insert into projets (titre, client_id) select ?, id from c`,
+          [`Paire ${n}`, `Paire ${n}`],
+        );
       }
     })();
     await new Promise((r) => setTimeout(r, 50));
@@ -93,7 +103,9 @@ describe('logical backup (the embedded PostgreSQL has no pg_dump)', () => {
     await restoreDatabase({ url: target, file: r.file });
     const { restoredApp } = await openApp(target);
     try {
-      const [pairs] = await restoredApp.sql(`select (select count(*)::int from clients where nom like 'Paire %') as c, (select count(*)::int from projets where titre like 'Paire %') as p`);
+      const [pairs] = await restoredApp.sql(
+        `select (select count(*)::int from clients where nom like 'Paire %') as c, (select count(*)::int from projets where titre like 'Paire %') as p`,
+      );
       expect(pairs.c).toBe(pairs.p);
       expect(pairs.c).toBe(r.manifest.tables['public.clients'].rows - 2);
       expect(n).toBeGreaterThan(pairs.c); // writes went on after the snapshot
@@ -120,9 +132,13 @@ describe('logical backup (the embedded PostgreSQL has no pg_dump)', () => {
   it('keeps the BACKUP_KEEP newest backups', async () => {
     const dir = path.join(tmp, 'retention');
     const files: string[] = [];
-    for (let i = 0; i < 3; i++) files.push((await backupDatabase({ url: t.dbUrl, dir, keep: 2, method: 'logical' })).file);
+    for (let i = 0; i < 3; i++)
+      files.push((await backupDatabase({ url: t.dbUrl, dir, keep: 2, method: 'logical' })).file);
     expect(fs.readdirSync(dir).sort()).toEqual(
-      files.slice(1).flatMap((f) => [path.basename(f), path.basename(f).replace('.copy.gz', '.json')]).sort(),
+      files
+        .slice(1)
+        .flatMap((f) => [path.basename(f), path.basename(f).replace('.copy.gz', '.json')])
+        .sort(),
     );
   });
 });
@@ -130,7 +146,10 @@ describe('logical backup (the embedded PostgreSQL has no pg_dump)', () => {
 describe('pnpm backup / pnpm restore', () => {
   const run = (script: string, args: string[], env: Record<string, string>) =>
     new Promise<{ code: number | null; out: string }>((resolve) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', `src/cli/${script}.ts`, ...args], { cwd: API_DIR, env: { ...process.env, ...env } });
+      const child = spawn(process.execPath, ['--import', 'tsx', `src/cli/${script}.ts`, ...args], {
+        cwd: API_DIR,
+        env: { ...process.env, ...env },
+      });
       let out = '';
       child.stdout.on('data', (d) => (out += d));
       child.stderr.on('data', (d) => (out += d));
@@ -143,7 +162,9 @@ describe('pnpm backup / pnpm restore', () => {
     expect(backup.code, backup.out).toBe(0);
     const file = fs.readdirSync(dir).find((f) => f.endsWith('.dump'))!;
     expect(fs.readFileSync(path.join(dir, file)).subarray(0, 5).toString('latin1')).toBe('PGDMP');
-    expect(JSON.parse(fs.readFileSync(path.join(dir, file.replace('.dump', '.json')), 'utf8')).tables).toEqual(await tableSummaries(t.dbUrl));
+    expect(JSON.parse(fs.readFileSync(path.join(dir, file.replace('.dump', '.json')), 'utf8')).tables).toEqual(
+      await tableSummaries(t.dbUrl),
+    );
 
     const target = new URL(t.dbUrl);
     const name = `${target.pathname.slice(1)}_r`;
@@ -174,7 +195,11 @@ describe('scheduled backups', () => {
     expect(row.cron).toBe('0 3 * * *');
     await enqueue(t.orm.em.fork(), 'backup.database', {});
     const dir = path.join(tmp, 'scheduled');
-    for (let i = 0; i < 200 && !(fs.existsSync(dir) && fs.readdirSync(dir).some((f) => /\.(dump|copy\.gz)$/.test(f))); i++) {
+    for (
+      let i = 0;
+      i < 200 && !(fs.existsSync(dir) && fs.readdirSync(dir).some((f) => /\.(dump|copy\.gz)$/.test(f)));
+      i++
+    ) {
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(fs.readdirSync(dir).filter((f) => /\.(dump|copy\.gz)$/.test(f))).toHaveLength(1);

@@ -40,7 +40,11 @@ describe('in-process answer cache', () => {
       await new Promise((r) => setTimeout(r, 20));
       return 'answer';
     };
-    expect(await Promise.all([1, 2, 3].map(() => cache.getOrCompute('k', slow)))).toEqual(['answer', 'answer', 'answer']);
+    expect(await Promise.all([1, 2, 3].map(() => cache.getOrCompute('k', slow)))).toEqual([
+      'answer',
+      'answer',
+      'answer',
+    ]);
     expect(computed).toBe(1);
   });
 
@@ -50,7 +54,13 @@ describe('in-process answer cache', () => {
   });
 
   it('answers without the cache when Redis is down', async () => {
-    const redis = new Redis({ host: '127.0.0.1', port: 1, lazyConnect: true, enableOfflineQueue: false, retryStrategy: () => null });
+    const redis = new Redis({
+      host: '127.0.0.1',
+      port: 1,
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      retryStrategy: () => null,
+    });
     const cache = createAnswerCache({ redis, redisPrefix: 'crm:', ttlSeconds: CACHE_TTL_SECONDS });
     expect(await cache.getOrCompute('k', async () => 42)).toBe(42);
     await expect(cache.bumpDataVersion()).resolves.toBeUndefined();
@@ -63,7 +73,8 @@ describe('Redis answer cache across two API instances', () => {
   let b: App;
   let redis: Redis;
   let token: string;
-  const get = (app: App, url: string) => app.app.inject({ method: 'GET', url: `/api${url}`, headers: { authorization: `Bearer ${token}` } });
+  const get = (app: App, url: string) =>
+    app.app.inject({ method: 'GET', url: `/api${url}`, headers: { authorization: `Bearer ${token}` } });
 
   beforeAll(async () => {
     a = await startTestApp({ env: { REDIS_URL } });
@@ -95,7 +106,10 @@ describe('Redis answer cache across two API instances', () => {
 
     const version = Number(await redis.get('crm:cache:version'));
     const created = await a.app.inject({
-      method: 'POST', url: '/api/clients/', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, payload: JSON.stringify({ nom: 'Créé par A' }),
+      method: 'POST',
+      url: '/api/clients/',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      payload: JSON.stringify({ nom: 'Créé par A' }),
     });
     expect(created.statusCode).toBe(201);
     expect(Number(await redis.get('crm:cache:version'))).toBe(version + 1);
@@ -121,7 +135,10 @@ describe('Redis answer cache across two API instances', () => {
   it('a failed mutation does not invalidate', async () => {
     const version = await redis.get('crm:cache:version');
     const bad = await a.app.inject({
-      method: 'POST', url: '/api/clients/', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, payload: JSON.stringify({}),
+      method: 'POST',
+      url: '/api/clients/',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      payload: JSON.stringify({}),
     });
     expect(bad.statusCode).toBe(400);
     expect(await redis.get('crm:cache:version')).toBe(version);

@@ -31,13 +31,30 @@ function events(ics: string) {
 describe('calendar feed', () => {
   it('publishes my tâches and expected closings, not other people’s, as valid iCalendar', async () => {
     const client = (await paul.post('/clients/', { nom: 'Boulangerie Lefèvre; Fils, et Cie' })).json();
-    const mine = (await paul.post('/taches/', {
-      titre: 'Rappeler M. Lefèvre', description: 'Ligne 1\nLigne 2, avec virgule; et point-virgule', priorite: 'haute',
-      dateEcheance: '2027-03-15', assigneA: paulId, client: client.id,
-    })).json();
-    await paul.post('/opportunites/', { nom: 'Four à pain — très longue désignation pour vérifier le pliage des lignes à 75 octets', client: client.id, montant: 12500.5, probabilite: 40, dateConclusionEstimee: '2027-04-01' });
+    const mine = (
+      await paul.post('/taches/', {
+        titre: 'Rappeler M. Lefèvre',
+        description: 'Ligne 1\nLigne 2, avec virgule; et point-virgule',
+        priorite: 'haute',
+        dateEcheance: '2027-03-15',
+        assigneA: paulId,
+        client: client.id,
+      })
+    ).json();
+    await paul.post('/opportunites/', {
+      nom: 'Four à pain — très longue désignation pour vérifier le pliage des lignes à 75 octets',
+      client: client.id,
+      montant: 12500.5,
+      probabilite: 40,
+      dateConclusionEstimee: '2027-04-01',
+    });
     const jClient = (await julie.post('/clients/', { nom: 'Client de Julie' })).json();
-    await julie.post('/taches/', { titre: 'Tâche de Julie', priorite: 'basse', dateEcheance: '2027-03-16', client: jClient.id });
+    await julie.post('/taches/', {
+      titre: 'Tâche de Julie',
+      priorite: 'basse',
+      dateEcheance: '2027-03-16',
+      client: jClient.id,
+    });
 
     const created = await paul.post('/calendrier/jeton/');
     expect(created.statusCode, created.body).toBe(201);
@@ -81,6 +98,11 @@ describe('calendar feed', () => {
     expect((await feed('/api/calendrier/pasunjeton.ics')).statusCode).toBe(404);
     expect((await t.anonymous().post('/calendrier/jeton/')).statusCode).toBe(401);
     const audit = await t.sql(`select action from audit_log where action like 'calendrier.%' order by id`);
-    expect(audit.map((a) => a.action)).toEqual(['calendrier.creation', 'calendrier.creation', 'calendrier.creation', 'calendrier.revocation']);
+    expect(audit.map((a) => a.action)).toEqual([
+      'calendrier.creation',
+      'calendrier.creation',
+      'calendrier.creation',
+      'calendrier.revocation',
+    ]);
   });
 });

@@ -21,11 +21,21 @@ afterAll(async () => t?.close());
 
 describe('clients CRUD over REST', () => {
   it('creates a client (201), normalizes the phone, defaults responsable to the creator', async () => {
-    const res = await alice.post('/clients/', { nom: 'Société Générale des Eaux', email: 'Contact@Eaux.FR', telephone: '01 23 45 67 89', categorie: 'PME' });
+    const res = await alice.post('/clients/', {
+      nom: 'Société Générale des Eaux',
+      email: 'Contact@Eaux.FR',
+      telephone: '01 23 45 67 89',
+      categorie: 'PME',
+    });
     expect(res.statusCode).toBe(201);
     expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
     const c = res.json();
-    expect(c).toMatchObject({ nom: 'Société Générale des Eaux', email: 'contact@eaux.fr', telephone: '+33123456789', responsable: aliceId });
+    expect(c).toMatchObject({
+      nom: 'Société Générale des Eaux',
+      email: 'contact@eaux.fr',
+      telephone: '+33123456789',
+      responsable: aliceId,
+    });
     expect(c.valeurClient).toBe(0);
     expect(c.dateCreation).toMatch(/^\d{4}-\d{2}-\d{2}T.*Z$/);
   });
@@ -95,7 +105,10 @@ describe('clients visibility and permissions', () => {
     expect((await manager.delete(`/clients/${parent.id}/`)).statusCode).toBe(409);
     expect((await manager.delete(`/clients/${parent.id}/?cascade=true`)).statusCode).toBe(403);
     expect((await admin.delete(`/clients/${parent.id}/?cascade=true`)).statusCode).toBe(204);
-    const [left] = await t.sql(`select (select count(*) from projets where client_id = ?)::int + (select count(*) from opportunites where client_id = ?)::int as n`, [parent.id, parent.id]);
+    const [left] = await t.sql(
+      `select (select count(*) from projets where client_id = ?)::int + (select count(*) from opportunites where client_id = ?)::int as n`,
+      [parent.id, parent.id],
+    );
     expect(left.n).toBe(0);
   });
 
@@ -118,7 +131,9 @@ describe('clients list: search, filters, ordering, pagination, SQL count', () =>
   });
 
   it('searches accent- and case-insensitively', async () => {
-    expect((await alice.get('/clients/?search=HELENE')).json().results.map((c: any) => c.nom)).toEqual(['Hélène Dupré']);
+    expect((await alice.get('/clients/?search=HELENE')).json().results.map((c: any) => c.nom)).toEqual([
+      'Hélène Dupré',
+    ]);
     expect((await alice.get('/clients/?search=coeur')).json().count).toBe(1);
     expect((await alice.get('/clients/?search=ebenist')).json().results[0].nom).toBe('Zoé Martin');
     expect((await alice.get('/clients/?search=nunez')).json().count).toBe(1);
@@ -150,7 +165,8 @@ describe('clients list: search, filters, ordering, pagination, SQL count', () =>
   });
 
   it('runs the same small number of SQL statements for 2 or 100 rows (no N+1)', async () => {
-    for (let i = 0; i < 30; i++) await t.sql(`insert into clients (nom, responsable_id) values (?, ?)`, [`Bulk ${i}`, aliceId]);
+    for (let i = 0; i < 30; i++)
+      await t.sql(`insert into clients (nom, responsable_id) values (?, ?)`, [`Bulk ${i}`, aliceId]);
     const small = await t.countSql(() => admin.get('/clients/?pageSize=2'));
     const big = await t.countSql(() => admin.get('/clients/?pageSize=100'));
     expect(big.result.json().results.length).toBeGreaterThan(30);

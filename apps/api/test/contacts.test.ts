@@ -29,7 +29,9 @@ beforeAll(async () => {
     },
   });
   await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
-  t = await startTestApp({ env: { SMTP_HOST: '127.0.0.1', SMTP_PORT: String((smtp.server.address() as AddressInfo).port) } });
+  t = await startTestApp({
+    env: { SMTP_HOST: '127.0.0.1', SMTP_PORT: String((smtp.server.address() as AddressInfo).port) },
+  });
   await t.user('admin', 'admin');
   await t.user('alice', 'commercial');
   await t.user('bob', 'commercial');
@@ -45,9 +47,23 @@ afterAll(async () => {
 
 describe('contacts', () => {
   it('creates with normalized phone and e-mail; nom required; bad phone/email → 400', async () => {
-    const res = await alice.post('/contacts/', { client: clientA, prenom: 'Léa', nom: 'Roux', fonction: 'Gérante', email: 'Lea@Roux.fr', telephone: '06 12 34 56 78' });
+    const res = await alice.post('/contacts/', {
+      client: clientA,
+      prenom: 'Léa',
+      nom: 'Roux',
+      fonction: 'Gérante',
+      email: 'Lea@Roux.fr',
+      telephone: '06 12 34 56 78',
+    });
     expect(res.statusCode).toBe(201);
-    expect(res.json()).toMatchObject({ client: clientA, clientNom: 'Menuiserie Roux', nomComplet: 'Léa Roux', email: 'lea@roux.fr', telephone: '+33612345678', principal: false });
+    expect(res.json()).toMatchObject({
+      client: clientA,
+      clientNom: 'Menuiserie Roux',
+      nomComplet: 'Léa Roux',
+      email: 'lea@roux.fr',
+      telephone: '+33612345678',
+      principal: false,
+    });
     const bad = await alice.post('/contacts/', { client: clientA, email: 'pas-un-email', telephone: '12' });
     expect(bad.statusCode).toBe(400);
     expect(Object.keys(bad.json().fieldErrors).sort()).toEqual(['email', 'nom', 'telephone']);
@@ -60,8 +76,13 @@ describe('contacts', () => {
     expect(first.json().client).toBe(clientA);
     const dup = await alice.post('/contacts/', { client: clientA, nom: 'Autre', email: 'J.Martin@Exemple.FR' });
     expect(dup.statusCode).toBe(409);
-    expect(dup.json()).toMatchObject({ code: 'CONFLICT', fieldErrors: { email: ['Un contact de ce client a déjà cette adresse e-mail.'] } });
-    expect((await alice.post('/contacts/', { client: clientA2, nom: 'Martin', email: 'j.martin@exemple.fr' })).statusCode).toBe(201);
+    expect(dup.json()).toMatchObject({
+      code: 'CONFLICT',
+      fieldErrors: { email: ['Un contact de ce client a déjà cette adresse e-mail.'] },
+    });
+    expect(
+      (await alice.post('/contacts/', { client: clientA2, nom: 'Martin', email: 'j.martin@exemple.fr' })).statusCode,
+    ).toBe(201);
     const other = (await alice.post('/contacts/', { client: clientA, nom: 'Sans email' })).json();
     expect((await alice.patch(`/contacts/${other.id}/`, { email: 'J.MARTIN@exemple.fr' })).statusCode).toBe(409);
   });
@@ -75,7 +96,9 @@ describe('contacts', () => {
     const list = (await alice.get(`/clients/${clientA2}/contacts/`)).json();
     expect(list.results.filter((c: any) => c.principal).map((c: any) => c.id)).toEqual([c1.id]);
     expect(list.results[0].id).toBe(c1.id); // main contact first
-    await expect(t.sql('update contacts set principal = true where client_id = ?', [clientA2])).rejects.toThrow(/contacts_principal_uniq/);
+    await expect(t.sql('update contacts set principal = true where client_id = ?', [clientA2])).rejects.toThrow(
+      /contacts_principal_uniq/,
+    );
   });
 
   it('list: search on name and e-mail (accent-insensitive), filters, ordering, pagination, 2 statements', async () => {
@@ -99,7 +122,9 @@ describe('contacts', () => {
   });
 
   it('a commercial never sees another one’s contacts: 404 on detail and sub-list, absent from lists, 400 on create, 403 on delete', async () => {
-    const bobs = (await bob.post('/contacts/', { client: clientB, nom: 'Bellevue', email: 'accueil@bellevue.fr' })).json();
+    const bobs = (
+      await bob.post('/contacts/', { client: clientB, nom: 'Bellevue', email: 'accueil@bellevue.fr' })
+    ).json();
     expect((await alice.get(`/contacts/${bobs.id}/`)).statusCode).toBe(404);
     expect((await alice.patch(`/contacts/${bobs.id}/`, { nom: 'x' })).statusCode).toBe(404);
     expect((await alice.get(`/clients/${clientB}/contacts/`)).statusCode).toBe(404);
@@ -118,7 +143,9 @@ describe('contacts', () => {
 describe('devis addressed to a contact', () => {
   it('contact must be a contact of the devis’ client (400 on contact); shown on the devis', async () => {
     const opp = (await alice.post('/opportunites/', { nom: 'Agencement', client: clientA, montant: 1000 })).json();
-    const mine = (await alice.post('/contacts/', { client: clientA, nom: 'Destinataire', email: 'dest@roux.fr' })).json();
+    const mine = (
+      await alice.post('/contacts/', { client: clientA, nom: 'Destinataire', email: 'dest@roux.fr' })
+    ).json();
     const elsewhere = (await alice.post('/contacts/', { client: clientA2, nom: 'Ailleurs' })).json();
     const wrong = await alice.post('/devis/', { opportunite: opp.id, montant: 100, contact: elsewhere.id });
     expect(wrong.statusCode).toBe(400);
@@ -133,7 +160,9 @@ describe('devis addressed to a contact', () => {
 
   it('envoyer mails the devis’ contact, else the client’s address; the timeline says to whom', async () => {
     const opp = (await alice.post('/opportunites/', { nom: 'Escalier', client: clientA, montant: 900 })).json();
-    const dest = (await alice.post('/contacts/', { client: clientA, prenom: 'Paul', nom: 'Roux', email: 'paul.roux@roux.fr' })).json();
+    const dest = (
+      await alice.post('/contacts/', { client: clientA, prenom: 'Paul', nom: 'Roux', email: 'paul.roux@roux.fr' })
+    ).json();
     const toContact = (await alice.post('/devis/', { opportunite: opp.id, montant: 900, contact: dest.id })).json();
     const toClient = (await alice.post('/devis/', { opportunite: opp.id, montant: 950 })).json();
     const before = received.length;
@@ -142,9 +171,12 @@ describe('devis addressed to a contact', () => {
     await expect.poll(() => received.length, { timeout: 10_000 }).toBe(before + 2);
     expect(received.slice(before).flat().sort()).toEqual(['contact@roux.fr', 'paul.roux@roux.fr']);
     const timeline = (await alice.get(`/opportunites/${opp.id}/timeline/`)).json();
-    expect(timeline.results.filter((r: any) => r.type === 'devis_envoye').map((r: any) => r.resume).sort()).toEqual([
-      'Devis v1 envoyé à paul.roux@roux.fr', 'Devis v2 envoyé à contact@roux.fr',
-    ]);
+    expect(
+      timeline.results
+        .filter((r: any) => r.type === 'devis_envoye')
+        .map((r: any) => r.resume)
+        .sort(),
+    ).toEqual(['Devis v1 envoyé à paul.roux@roux.fr', 'Devis v2 envoyé à contact@roux.fr']);
   });
 });
 

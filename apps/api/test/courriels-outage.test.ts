@@ -24,9 +24,18 @@ let alice: RestClient;
 let opportunite: number;
 const received: ParsedMail[] = [];
 const children: ChildProcess[] = [];
-const ENV = { SMTP_TIMEOUT_SECONDS: '1', MAIL_RETRY_SECONDS: '1', JOBS_POLL_SECONDS: '0.5', JOBS_MAINTENANCE_SECONDS: '1' };
+const ENV = {
+  SMTP_TIMEOUT_SECONDS: '1',
+  MAIL_RETRY_SECONDS: '1',
+  JOBS_POLL_SECONDS: '0.5',
+  JOBS_MAINTENANCE_SECONDS: '1',
+};
 
-async function until<T>(what: string, check: () => Promise<T | false | undefined | null>, timeoutMs = 30_000): Promise<T> {
+async function until<T>(
+  what: string,
+  check: () => Promise<T | false | undefined | null>,
+  timeoutMs = 30_000,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();
@@ -43,7 +52,10 @@ async function newDevis(n: number): Promise<number[]> {
 }
 
 const courriels = (devisIds: number[]) =>
-  t.sql(`select devis_id, statut, tentatives, envoi_phase, message_id from courriels where devis_id in (${devisIds.map(() => '?')}) order by id`, devisIds);
+  t.sql(
+    `select devis_id, statut, tentatives, envoi_phase, message_id from courriels where devis_id in (${devisIds.map(() => '?')}) order by id`,
+    devisIds,
+  );
 
 beforeAll(async () => {
   smtp = new SMTPServer({
@@ -81,11 +93,17 @@ describe('outbox with a hanging SMTP server', () => {
     const sent = await Promise.all(ids.map((id) => alice.post(`/devis/${id}/envoyer/`)));
     // Reported, not asserted (speed targets belong to the bench): 5 parallel sends, SMTP unreachable.
     console.log(`5 parallel envoyer with a hanging SMTP server: ${(performance.now() - t0).toFixed(0)} ms in all`);
-    expect(sent.map((r) => r.statusCode), sent.map((r) => r.body).join()).toEqual(ids.map(() => 200));
+    expect(
+      sent.map((r) => r.statusCode),
+      sent.map((r) => r.body).join(),
+    ).toEqual(ids.map(() => 200));
     expect(sent.map((r) => r.json().courriel.statut)).toEqual(ids.map(() => 'en_attente'));
 
     // Both delivery slots are stuck in an SMTP dialogue that never answers...
-    await until('two attempts hanging', async () => (await courriels(ids)).filter((c) => c.envoi_phase === 'connexion').length === 2);
+    await until(
+      'two attempts hanging',
+      async () => (await courriels(ids)).filter((c) => c.envoi_phase === 'connexion').length === 2,
+    );
     // ...yet requests (2 database connections in all) are served, including more sends.
     const t1 = performance.now();
     const others = await Promise.all([
@@ -94,16 +112,22 @@ describe('outbox with a hanging SMTP server', () => {
       alice.post(`/devis/${ids[0]}/envoyer/`),
     ]);
     expect(others.map((r) => r.statusCode)).toEqual(others.map(() => 200));
-    console.log(`10 requests while both delivery slots hang on SMTP (pool of 2 connections): ${(performance.now() - t1).toFixed(0)} ms in all`);
+    console.log(
+      `10 requests while both delivery slots hang on SMTP (pool of 2 connections): ${(performance.now() - t1).toFixed(0)} ms in all`,
+    );
     expect(received).toHaveLength(0);
 
     await proxy.stop();
     await proxy.start('forward');
     // Retries back off (1, 2, 4… s): on a loaded machine the hang may have lasted several attempts.
-    const rows = await until('all delivered', async () => {
-      const r = await courriels(ids);
-      return r.length === 6 && r.every((c) => c.statut === 'envoye') && r;
-    }, 60_000);
+    const rows = await until(
+      'all delivered',
+      async () => {
+        const r = await courriels(ids);
+        return r.length === 6 && r.every((c) => c.statut === 'envoye') && r;
+      },
+      60_000,
+    );
     await new Promise((r) => setTimeout(r, 1500));
     expect(received).toHaveLength(6);
     expect(new Set(received.map((m) => m.messageId)).size).toBe(6);
@@ -124,13 +148,25 @@ describe('outbox with a hanging SMTP server', () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
       cwd: path.resolve(__dirname, '..'),
       env: {
-        ...process.env, ...ENV, SMTP_TIMEOUT_SECONDS: '60', DATABASE_URL: t.dbUrl, SMTP_HOST: '127.0.0.1', SMTP_PORT: String(proxy.port),
-        NODE_ENV: 'test', JWT_SECRET: 'x'.repeat(40), DATA_DIR: dataDir, LOG_LEVEL: 'warn',
+        ...process.env,
+        ...ENV,
+        SMTP_TIMEOUT_SECONDS: '60',
+        DATABASE_URL: t.dbUrl,
+        SMTP_HOST: '127.0.0.1',
+        SMTP_PORT: String(proxy.port),
+        NODE_ENV: 'test',
+        JWT_SECRET: 'x'.repeat(40),
+        DATA_DIR: dataDir,
+        LOG_LEVEL: 'warn',
       },
       stdio: 'ignore',
     });
     children.push(child);
-    await until('the worker process is mid-attempt', async () => (await courriels([id]))[0]?.envoi_phase === 'connexion', 60_000);
+    await until(
+      'the worker process is mid-attempt',
+      async () => (await courriels([id]))[0]?.envoi_phase === 'connexion',
+      60_000,
+    );
     console.log('worker process mid-attempt, killing it');
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));

@@ -39,7 +39,8 @@ beforeAll(async () => {
   aliceId = await t.user('alice', 'commercial');
   await t.user('bob', 'commercial');
   [admin, manager, alice, bob] = await Promise.all([t.as('admin'), t.as('manager'), t.as('alice'), t.as('bob')]);
-  const client = (await alice.post('/clients/', { nom: 'Boulangerie Rivière', email: 'contact@boulangerie.fr' })).json().id;
+  const client = (await alice.post('/clients/', { nom: 'Boulangerie Rivière', email: 'contact@boulangerie.fr' })).json()
+    .id;
   opp = (await alice.post('/opportunites/', { nom: 'Four à pain', client })).json().id;
 });
 afterAll(async () => {
@@ -61,7 +62,12 @@ describe('configuration', () => {
 
 describe('local mailbox (no SMTP_HOST)', () => {
   it('envoyer → the mail is written as .eml under DATA_DIR and listed for admins with its PDF', async () => {
-    const d = (await alice.post('/devis/', { opportunite: opp, lignes: [{ designation: 'Four', quantite: 1, prixUnitaire: 4200, tauxTva: 20 }] })).json();
+    const d = (
+      await alice.post('/devis/', {
+        opportunite: opp,
+        lignes: [{ designation: 'Four', quantite: 1, prixUnitaire: 4200, tauxTva: 20 }],
+      })
+    ).json();
     const res = await alice.post(`/devis/${d.id}/envoyer/`);
     expect(res.statusCode).toBe(200);
     const [row] = await until('delivered', async () => {
@@ -69,7 +75,11 @@ describe('local mailbox (no SMTP_HOST)', () => {
       return r[0]?.statut === 'envoye' && r;
     });
     expect(row.tentatives).toBe(1);
-    expect((await alice.get(`/devis/${d.id}/`)).json().courriel).toEqual({ statut: 'envoye', tentatives: 1, derniereErreur: null });
+    expect((await alice.get(`/devis/${d.id}/`)).json().courriel).toEqual({
+      statut: 'envoye',
+      tentatives: 1,
+      derniereErreur: null,
+    });
 
     const eml = path.join(dataDir, 'courriels', `courriel-${row.id}.eml`);
     const mail = await simpleParser(fs.readFileSync(eml));
@@ -81,13 +91,33 @@ describe('local mailbox (no SMTP_HOST)', () => {
     const list = await admin.get(`/courriels/?devis=${d.id}`);
     expect(list.statusCode).toBe(200);
     expect(list.json()).toMatchObject({
-      count: 1, page: 1, pageSize: 25,
-      results: [{ id: row.id, destinataire: 'contact@boulangerie.fr', statut: 'envoye', tentatives: 1, devis: d.id, expediteur: aliceId, expediteurNom: 'alice Test' }],
+      count: 1,
+      page: 1,
+      pageSize: 25,
+      results: [
+        {
+          id: row.id,
+          destinataire: 'contact@boulangerie.fr',
+          statut: 'envoye',
+          tentatives: 1,
+          devis: d.id,
+          expediteur: aliceId,
+          expediteurNom: 'alice Test',
+        },
+      ],
     });
     const detail = (await admin.get(`/courriels/${row.id}/`)).json();
     expect(detail.corpsTexte).toContain('Boulangerie Rivière');
     expect(detail.corpsHtml).toContain('<a href="http://crm.test/api/public/devis/');
-    expect(detail.piecesJointes).toEqual([{ id: expect.any(Number), nom: `devis-${d.numero}-v1.pdf`, type: 'application/pdf', taille: expect.any(Number), url: expect.stringMatching(/^\/api\/courriels\/\d+\/pieces-jointes\/\d+\/$/) }]);
+    expect(detail.piecesJointes).toEqual([
+      {
+        id: expect.any(Number),
+        nom: `devis-${d.numero}-v1.pdf`,
+        type: 'application/pdf',
+        taille: expect.any(Number),
+        url: expect.stringMatching(/^\/api\/courriels\/\d+\/pieces-jointes\/\d+\/$/),
+      },
+    ]);
     const pdf = await admin.get(detail.piecesJointes[0].url.replace(/^\/api/, ''));
     expect(pdf.statusCode).toBe(200);
     expect(pdf.headers['content-type']).toBe('application/pdf');
@@ -97,7 +127,9 @@ describe('local mailbox (no SMTP_HOST)', () => {
   });
 
   it('the outbox is admin only: 401 anonymous, 403 manager and commercial (list, detail, attachment)', async () => {
-    const [m] = await t.sql(`select m.id, p.id as pj from courriels m join courriel_pieces_jointes p on p.courriel_id = m.id limit 1`);
+    const [m] = await t.sql(
+      `select m.id, p.id as pj from courriels m join courriel_pieces_jointes p on p.courriel_id = m.id limit 1`,
+    );
     expect((await t.anonymous().get('/courriels/')).statusCode).toBe(401);
     for (const c of [manager, alice]) {
       expect((await c.get('/courriels/')).statusCode).toBe(403);
@@ -136,10 +168,14 @@ describe('local mailbox (no SMTP_HOST)', () => {
       expect(row.derniere_erreur).toMatch(/peut-être été reçu/);
       expect(fs.existsSync(path.join(dataDir, 'courriels', `courriel-${m.id}.eml`))).toBe(false);
       expect((await alice.get(`/devis/${d.id}/`)).json().courriel).toMatchObject({ statut: 'echec', tentatives: 1 });
-      expect(await t.sql(`select user_id from audit_log where action = 'courriel.echec' and entity_id = ?`, [d.id])).toEqual([{ user_id: aliceId }]);
+      expect(
+        await t.sql(`select user_id from audit_log where action = 'courriel.echec' and entity_id = ?`, [d.id]),
+      ).toEqual([{ user_id: aliceId }]);
       // The sender is told in the app.
       const notices = (await alice.get('/notifications/?nonLues=true')).json().results;
-      expect(notices.filter((n: any) => n.type === 'courriel_echec')).toEqual([expect.objectContaining({ lien: `/devis/${d.id}` })]);
+      expect(notices.filter((n: any) => n.type === 'courriel_echec')).toEqual([
+        expect.objectContaining({ lien: `/devis/${d.id}` }),
+      ]);
     } finally {
       await t.deps.jobs.start();
     }
@@ -152,7 +188,10 @@ describe('numero', () => {
     const client = (await bob.post('/clients/', { nom: 'Série', email: 'serie@example.fr' })).json().id;
     const oppIds: number[] = [];
     for (let i = 0; i < 20; i++) oppIds.push((await bob.post('/opportunites/', { nom: `Lot ${i}`, client })).json().id);
-    const [{ n: before }] = await t.sql(`select coalesce(max(dernier), 0)::int as n from devis_compteurs where annee = ?`, [year]);
+    const [{ n: before }] = await t.sql(
+      `select coalesce(max(dernier), 0)::int as n from devis_compteurs where annee = ?`,
+      [year],
+    );
     // A create that rolls back gives its number back (the counter row is updated in the transaction).
     await expect(
       t.orm.em.fork().transactional(async (em) => {
@@ -160,10 +199,14 @@ describe('numero', () => {
         throw new Error('rolled back');
       }),
     ).rejects.toThrow('rolled back');
-    const created = await Promise.all(oppIds.map((o) => bob.post('/devis/', { opportunite: o, montant: 10, numero: 'D1999-00001' })));
+    const created = await Promise.all(
+      oppIds.map((o) => bob.post('/devis/', { opportunite: o, montant: 10, numero: 'D1999-00001' })),
+    );
     expect(created.map((r) => r.statusCode)).toEqual(oppIds.map(() => 201));
     const numeros = created.map((r) => r.json().numero).sort();
-    expect(numeros).toEqual(Array.from({ length: 20 }, (_, i) => `D${year}-${String(before + 1 + i).padStart(5, '0')}`));
+    expect(numeros).toEqual(
+      Array.from({ length: 20 }, (_, i) => `D${year}-${String(before + 1 + i).padStart(5, '0')}`),
+    );
 
     const first = created[0].json();
     const v2 = (await bob.post(`/devis/${first.id}/nouvelle-version/`)).json();

@@ -76,19 +76,42 @@ describe('dashboard lists', () => {
   it('projets-recents and clients-recents: newest first, scoped, ?limit=', async () => {
     const projets = (await admin.get('/dashboard/projets-recents/')).json();
     expect(projets.map((p: any) => p.titre)).toEqual(['Audit', 'Refonte', 'Site vitrine']);
-    expect(projets[1]).toMatchObject({ client: ids.A1, clientNom: 'Atelier Dupré', statut: 'en_cours', enRetard: true, duree: expect.any(Number) });
+    expect(projets[1]).toMatchObject({
+      client: ids.A1,
+      clientNom: 'Atelier Dupré',
+      statut: 'en_cours',
+      enRetard: true,
+      duree: expect.any(Number),
+    });
     expect(projets[2]).toMatchObject({ budget: 1500, enRetard: false, duree: null });
-    expect((await alice.get('/dashboard/projets-recents/')).json().map((p: any) => p.titre)).toEqual(['Refonte', 'Site vitrine']);
+    expect((await alice.get('/dashboard/projets-recents/')).json().map((p: any) => p.titre)).toEqual([
+      'Refonte',
+      'Site vitrine',
+    ]);
     expect((await admin.get('/dashboard/projets-recents/?limit=1')).json()).toHaveLength(1);
 
-    expect((await admin.get('/dashboard/clients-recents/')).json().map((c: any) => c.id)).toEqual([ids.Z1, ids.B1, ids.A2, ids.A1]);
-    expect((await alice.get('/dashboard/clients-recents/?limit=1')).json().map((c: any) => c.nom)).toEqual(['Boulangerie Émile']);
+    expect((await admin.get('/dashboard/clients-recents/')).json().map((c: any) => c.id)).toEqual([
+      ids.Z1,
+      ids.B1,
+      ids.A2,
+      ids.A1,
+    ]);
+    expect((await alice.get('/dashboard/clients-recents/?limit=1')).json().map((c: any) => c.nom)).toEqual([
+      'Boulangerie Émile',
+    ]);
   });
 
   it('opportunites-actives: open ones, soonest estimated close first, undated last, devisActif', async () => {
     const list = (await admin.get('/dashboard/opportunites-actives/')).json();
     expect(list.map((o: any) => o.nom)).toEqual(['oA2', 'oA1', 'oB1']);
-    expect(list[1]).toMatchObject({ montant: 1000.5, probabilite: 30, valeurPonderee: 300.15, devisActif: ids.d2, responsable: aliceId, responsableNom: 'alice Test' });
+    expect(list[1]).toMatchObject({
+      montant: 1000.5,
+      probabilite: 30,
+      valeurPonderee: 300.15,
+      devisActif: ids.d2,
+      responsable: aliceId,
+      responsableNom: 'alice Test',
+    });
     expect((await bob.get('/dashboard/opportunites-actives/')).json().map((o: any) => o.nom)).toEqual(['oB1']);
   });
 
@@ -99,7 +122,13 @@ describe('dashboard lists', () => {
     expect((await bob.get('/dashboard/taches-a-venir/?mine=true')).json().map((x: any) => x.titre)).toEqual(['t3']);
     expect((await admin.get('/dashboard/taches-a-venir/?mine=true')).json()).toEqual([]);
     const t1 = (await alice.get('/dashboard/taches-a-venir/?mine=true')).json()[0];
-    expect(t1).toMatchObject({ assigneA: aliceId, client: ids.A1, clientNom: 'Atelier Dupré', statut: 'a_faire', enRetard: false });
+    expect(t1).toMatchObject({
+      assigneA: aliceId,
+      client: ids.A1,
+      clientNom: 'Atelier Dupré',
+      statut: 'a_faire',
+      enRetard: false,
+    });
   });
 
   it('?limit= is 1..50: above, zero or not a number → 400 naming limit', async () => {
@@ -126,7 +155,13 @@ describe('dashboard/performance', () => {
   it('admin: conversion, won amount, mean sales cycle, 12 months oldest first', async () => {
     const perf = (await admin.get('/dashboard/performance/')).json();
     const m = months();
-    expect(perf).toMatchObject({ tauxConversion: 0.6, nbGagnees: 3, nbPerdues: 2, montantGagne: 15400, cycleVenteMoyenJours: 20 });
+    expect(perf).toMatchObject({
+      tauxConversion: 0.6,
+      nbGagnees: 3,
+      nbPerdues: 2,
+      montantGagne: 15400,
+      cycleVenteMoyenJours: 20,
+    });
     expect(perf.parMois.map((x: any) => x.mois)).toEqual(m);
     expect(perf.parMois[11]).toEqual({ mois: m[11], gagnees: 2, perdues: 0, montantGagne: 5400 });
     expect(perf.parMois[10]).toEqual({ mois: m[10], gagnees: 0, perdues: 1, montantGagne: 0 });
@@ -136,18 +171,36 @@ describe('dashboard/performance', () => {
 
   it('commercials see their own: alice 1/1, bob 2/1 (0.6667)', async () => {
     expect((await alice.get('/dashboard/performance/')).json()).toMatchObject({
-      tauxConversion: 0.5, nbGagnees: 1, nbPerdues: 1, montantGagne: 5000, cycleVenteMoyenJours: 30,
+      tauxConversion: 0.5,
+      nbGagnees: 1,
+      nbPerdues: 1,
+      montantGagne: 5000,
+      cycleVenteMoyenJours: 30,
     });
     expect((await bob.get('/dashboard/performance/')).json()).toMatchObject({
-      tauxConversion: 0.6667, nbGagnees: 2, nbPerdues: 1, montantGagne: 10400, cycleVenteMoyenJours: 15,
+      tauxConversion: 0.6667,
+      nbGagnees: 2,
+      nbPerdues: 1,
+      montantGagne: 10400,
+      cycleVenteMoyenJours: 15,
     });
   });
 
   it('tauxConversion is 0 and cycle 0 when nothing is closed', async () => {
     await t.user('carole', 'commercial');
     const carole = await t.as('carole');
-    expect((await carole.get('/dashboard/performance/')).json()).toMatchObject({ tauxConversion: 0, nbGagnees: 0, nbPerdues: 0, montantGagne: 0, cycleVenteMoyenJours: 0 });
-    expect((await carole.get('/dashboard/stats/')).json()).toMatchObject({ totalClients: 0, montantPipeline: 0, totalTaches: 0 });
+    expect((await carole.get('/dashboard/performance/')).json()).toMatchObject({
+      tauxConversion: 0,
+      nbGagnees: 0,
+      nbPerdues: 0,
+      montantGagne: 0,
+      cycleVenteMoyenJours: 0,
+    });
+    expect((await carole.get('/dashboard/stats/')).json()).toMatchObject({
+      totalClients: 0,
+      montantPipeline: 0,
+      totalTaches: 0,
+    });
   });
 });
 
@@ -190,7 +243,14 @@ describe('dashboard: SQL statements, cache, denials', () => {
   });
 
   it('requires authentication', async () => {
-    for (const e of ['stats/', 'projets-recents/', 'clients-recents/', 'opportunites-actives/', 'taches-a-venir/', 'performance/']) {
+    for (const e of [
+      'stats/',
+      'projets-recents/',
+      'clients-recents/',
+      'opportunites-actives/',
+      'taches-a-venir/',
+      'performance/',
+    ]) {
       const res = await t.anonymous().get(`/dashboard/${e}`);
       expect(res.statusCode, e).toBe(401);
       expect(res.json().code).toBe('UNAUTHORIZED');

@@ -107,7 +107,11 @@ describe('writtenTables', () => {
     expect(writtenTables(`insert into clients (nom) values (?)`)).toEqual(['clients']);
     expect(writtenTables(`  UPDATE projets set x = 1`)).toEqual(['projets']);
     expect(writtenTables(`delete from taches where id in (select id from projets)`)).toEqual(['taches']);
-    expect(writtenTables(`with gone as (delete from devis where id = ? returning id) update projets set devis_associe_id = null`)).toEqual(['devis', 'projets']);
+    expect(
+      writtenTables(
+        `with gone as (delete from devis where id = ? returning id) update projets set devis_associe_id = null`,
+      ),
+    ).toEqual(['devis', 'projets']);
     expect(writtenTables(`select id from clients for update`)).toBeNull();
     expect(writtenTables(`select 1`)).toBeNull();
   });

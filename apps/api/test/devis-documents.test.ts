@@ -22,10 +22,24 @@ const LIGNES = [
   { designation: 'Formation à l’outil (demi-journées)', quantite: 2.5, prixUnitaire: 80, tauxTva: 5.5 },
 ];
 
-async function devis(name: string, opportunite: string, statut: string, version: number, extra: Record<string, unknown> = {}) {
+async function devis(
+  name: string,
+  opportunite: string,
+  statut: string,
+  version: number,
+  extra: Record<string, unknown> = {},
+) {
   const [row] = await t.sql(
     `insert into devis (opportunite_id, montant, montant_tva, statut, version, contenu, lignes) values (?, ?, ?, ?, ?, ?, ?::jsonb) returning id`,
-    [ids[opportunite], extra.montant ?? '1671.50', extra.montant_tva ?? '305.30', statut, version, extra.contenu ?? 'Paiement à 30 jours fin de mois.\nDélai de réalisation : 6 semaines.', JSON.stringify(extra.lignes === undefined ? LIGNES : extra.lignes)],
+    [
+      ids[opportunite],
+      extra.montant ?? '1671.50',
+      extra.montant_tva ?? '305.30',
+      statut,
+      version,
+      extra.contenu ?? 'Paiement à 30 jours fin de mois.\nDélai de réalisation : 6 semaines.',
+      JSON.stringify(extra.lignes === undefined ? LIGNES : extra.lignes),
+    ],
   );
   ids[name] = row.id;
 }
@@ -36,7 +50,8 @@ beforeAll(async () => {
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
     onRcptTo(address, _session, cb) {
-      if (address.address.startsWith('refus')) return cb(Object.assign(new Error('Mailbox unavailable'), { responseCode: 550 }));
+      if (address.address.startsWith('refus'))
+        return cb(Object.assign(new Error('Mailbox unavailable'), { responseCode: 550 }));
       cb();
     },
     onData(stream, _session, cb) {
@@ -55,8 +70,13 @@ beforeAll(async () => {
       COMPANY_ADDRESS: '12 rue des Lilas | 69003 Lyon',
       COMPANY_CONTACT: '04 72 00 00 00 — contact@atelier-numerique.fr',
       COMPANY_LEGAL: 'SAS au capital de 10 000 € — SIRET 123 456 789 00012',
-      SMTP_HOST: '127.0.0.1', SMTP_PORT: String(port), SMTP_FROM: 'Ventes <ventes@crm.test>',
-      SMTP_TIMEOUT_SECONDS: '2', MAIL_RETRY_SECONDS: '1', JOBS_POLL_SECONDS: '0.5', PUBLIC_URL: 'https://crm.example.fr',
+      SMTP_HOST: '127.0.0.1',
+      SMTP_PORT: String(port),
+      SMTP_FROM: 'Ventes <ventes@crm.test>',
+      SMTP_TIMEOUT_SECONDS: '2',
+      MAIL_RETRY_SECONDS: '1',
+      JOBS_POLL_SECONDS: '0.5',
+      PUBLIC_URL: 'https://crm.example.fr',
     },
   });
   await t.user('admin', 'admin');
@@ -65,7 +85,10 @@ beforeAll(async () => {
   [admin, alice, bob] = await Promise.all([t.as('admin'), t.as('alice'), t.as('bob')]);
 
   const client = async (name: string, cols: Record<string, unknown>) => {
-    const [row] = await t.sql(`insert into clients (nom, societe, email, responsable_id) values (?, ?, ?, ?) returning id`, [cols.nom, cols.societe ?? '', cols.email ?? null, cols.responsable ?? aliceId]);
+    const [row] = await t.sql(
+      `insert into clients (nom, societe, email, responsable_id) values (?, ?, ?, ?) returning id`,
+      [cols.nom, cols.societe ?? '', cols.email ?? null, cols.responsable ?? aliceId],
+    );
     ids[name] = row.id;
   };
   await client('c1', { nom: 'Hélène Dupré', societe: 'Crème & Cœur SARL', email: 'helene@creme-coeur.fr' });
@@ -73,8 +96,16 @@ beforeAll(async () => {
   await client('c3', { nom: 'Refus Total', email: 'refus@blackhole.test' });
   await client('cb', { nom: 'Client de Bob', email: 'bob-client@example.fr', responsable: bobId });
   let pos = 0;
-  for (const [name, c] of [['o1', 'c1'], ['o2', 'c2'], ['o3', 'c3'], ['ob', 'cb']]) {
-    const [row] = await t.sql(`insert into opportunites (nom, client_id, responsable_id, montant, position) values (?, ?, ?, 1671.50, ?) returning id`, [`Refonte du site ${name}`, ids[c], aliceId, pos++]);
+  for (const [name, c] of [
+    ['o1', 'c1'],
+    ['o2', 'c2'],
+    ['o3', 'c3'],
+    ['ob', 'cb'],
+  ]) {
+    const [row] = await t.sql(
+      `insert into opportunites (nom, client_id, responsable_id, montant, position) values (?, ?, ?, 1671.50, ?) returning id`,
+      [`Refonte du site ${name}`, ids[c], aliceId, pos++],
+    );
     ids[name] = row.id;
   }
   await devis('d1', 'o1', 'brouillon', 1);
@@ -83,7 +114,12 @@ beforeAll(async () => {
   await devis('dAccepte', 'o1', 'accepte', 2);
   await devis('dRefuse', 'o1', 'refuse', 3);
   await devis('dBob', 'ob', 'brouillon', 1);
-  await devis('dSansLignes', 'o1', 'consulte', 4, { montant: '1000.00', montant_tva: '200.00', lignes: null, contenu: '' });
+  await devis('dSansLignes', 'o1', 'consulte', 4, {
+    montant: '1000.00',
+    montant_tva: '200.00',
+    lignes: null,
+    contenu: '',
+  });
 });
 afterAll(async () => {
   await t?.close();
@@ -103,10 +139,26 @@ describe('GET /api/devis/{id}/pdf/', () => {
     if (process.env.KEEP_PDF) fs.writeFileSync(process.env.KEEP_PDF, res.rawPayload);
     const text = pdfText(res.rawPayload);
     for (const s of [
-      'Atelier Numérique', 'DEVIS', 'Hélène Dupré', 'Crème & Cœur SARL', 'helene@creme-coeur.fr', 'Refonte du site o1',
-      'Désignation', 'Quantité', 'PU HT', 'TVA %', 'Total HT',
-      'Développement du site vitrine', '450,50 €', '1 351,50 €', '2,5', '5,5 %',
-      '1 671,50 €', '305,30 €', '1 976,80 €', 'Paiement à 30 jours fin de mois.',
+      'Atelier Numérique',
+      'DEVIS',
+      'Hélène Dupré',
+      'Crème & Cœur SARL',
+      'helene@creme-coeur.fr',
+      'Refonte du site o1',
+      'Désignation',
+      'Quantité',
+      'PU HT',
+      'TVA %',
+      'Total HT',
+      'Développement du site vitrine',
+      '450,50 €',
+      '1 351,50 €',
+      '2,5',
+      '5,5 %',
+      '1 671,50 €',
+      '305,30 €',
+      '1 976,80 €',
+      'Paiement à 30 jours fin de mois.',
     ]) {
       expect(text, s).toContain(s);
     }
@@ -149,7 +201,10 @@ describe('GET /api/devis/{id}/pdf/', () => {
 async function courriel(devisId: number, statut: string, timeoutMs = 15_000) {
   const end = Date.now() + timeoutMs;
   for (;;) {
-    const [row] = await t.sql(`select statut, tentatives, derniere_erreur from courriels where devis_id = ? order by id desc limit 1`, [devisId]);
+    const [row] = await t.sql(
+      `select statut, tentatives, derniere_erreur from courriels where devis_id = ? order by id desc limit 1`,
+      [devisId],
+    );
     if (row?.statut === statut) return row;
     if (Date.now() > end) throw new Error(`courriel of devis ${devisId}: ${JSON.stringify(row)}, expected ${statut}`);
     await new Promise((r) => setTimeout(r, 100));
@@ -163,8 +218,16 @@ describe('POST /api/devis/{id}/envoyer/', () => {
     expect(res.statusCode).toBe(200);
     const body = res.json();
     expect(body).toMatchObject({
-      id: ids.d1, opportunite: ids.o1, client: ids.c1, clientNom: 'Hélène Dupré', statut: 'envoye', version: 1,
-      montant: 1671.5, montantTva: 305.3, montantTtc: 1976.8, lignes: LIGNES,
+      id: ids.d1,
+      opportunite: ids.o1,
+      client: ids.c1,
+      clientNom: 'Hélène Dupré',
+      statut: 'envoye',
+      version: 1,
+      montant: 1671.5,
+      montantTva: 305.3,
+      montantTtc: 1976.8,
+      lignes: LIGNES,
       courriel: { statut: 'en_attente', tentatives: 0, derniereErreur: null },
     });
     expect(body.numero).toMatch(/^D\d{4}-\d{5}$/);
@@ -172,7 +235,11 @@ describe('POST /api/devis/{id}/envoyer/', () => {
     expect(body.dateEnvoi).toMatch(/Z$/);
 
     await courriel(ids.d1, 'envoye');
-    expect((await alice.get(`/devis/${ids.d1}/`)).json().courriel).toEqual({ statut: 'envoye', tentatives: 1, derniereErreur: null });
+    expect((await alice.get(`/devis/${ids.d1}/`)).json().courriel).toEqual({
+      statut: 'envoye',
+      tentatives: 1,
+      derniereErreur: null,
+    });
     expect(received).toHaveLength(1);
     const mail = received[0];
     expect((mail.to as any).value.map((a: any) => a.address)).toEqual(['helene@creme-coeur.fr']);
@@ -187,12 +254,16 @@ describe('POST /api/devis/{id}/envoyer/', () => {
     expect(att.contentType).toBe('application/pdf');
     expect(att.filename).toBe(`devis-${body.numero}-v1.pdf`);
     const pdf = pdfText(att.content);
-    for (const s of ['Hélène Dupré', '1 671,50 €', '305,30 €', '1 976,80 €', 'Envoyé', body.numero]) expect(pdf, s).toContain(s);
+    for (const s of ['Hélène Dupré', '1 671,50 €', '305,30 €', '1 976,80 €', 'Envoyé', body.numero])
+      expect(pdf, s).toContain(s);
 
     const [row] = await t.sql(`select statut, date_envoi from devis where id = ?`, [ids.d1]);
     expect(row.statut).toBe('envoye');
     expect(row.date_envoi).not.toBeNull();
-    const audits = await t.sql(`select user_id, details from audit_log where action = 'devis.envoye' and entity_id = ?`, [ids.d1]);
+    const audits = await t.sql(
+      `select user_id, details from audit_log where action = 'devis.envoye' and entity_id = ?`,
+      [ids.d1],
+    );
     expect(audits).toHaveLength(1);
     expect(audits[0]).toMatchObject({ user_id: aliceId, details: { to: 'helene@creme-coeur.fr', version: 1 } });
   });
@@ -209,7 +280,9 @@ describe('POST /api/devis/{id}/envoyer/', () => {
     const res = await alice.post(`/devis/${ids.dNoMail}/envoyer/`);
     expect(res.statusCode).toBe(400);
     expect(res.json()).toEqual({
-      code: 'BAD_REQUEST', message: "Le client n'a pas d'adresse e-mail.", fieldErrors: { client: ["Le client n'a pas d'adresse e-mail."] },
+      code: 'BAD_REQUEST',
+      message: "Le client n'a pas d'adresse e-mail.",
+      fieldErrors: { client: ["Le client n'a pas d'adresse e-mail."] },
     });
     const en = await alice.post(`/devis/${ids.dNoMail}/envoyer/`, undefined, { 'accept-language': 'en' });
     expect(en.json().message).toBe('The client has no e-mail address.');
@@ -222,7 +295,10 @@ describe('POST /api/devis/{id}/envoyer/', () => {
     for (const id of [ids.dAccepte, ids.dRefuse]) {
       const res = await alice.post(`/devis/${id}/envoyer/`);
       expect(res.statusCode).toBe(409);
-      expect(res.json()).toMatchObject({ code: 'CONFLICT', message: 'Un devis accepté ou refusé ne peut plus être envoyé.' });
+      expect(res.json()).toMatchObject({
+        code: 'CONFLICT',
+        message: 'Un devis accepté ou refusé ne peut plus être envoyé.',
+      });
       expect(await t.sql(`select 1 from courriels where devis_id = ?`, [id])).toHaveLength(0);
     }
   });
@@ -236,7 +312,9 @@ describe('POST /api/devis/{id}/envoyer/', () => {
     const detail = (await alice.get(`/devis/${ids.dRefusMail}/`)).json();
     expect(detail.courriel).toMatchObject({ statut: 'echec', tentatives: 1 });
     expect(detail.courriel.derniereErreur).toMatch(/550|unavailable|rejected/i);
-    const told = await t.sql(`select user_id from audit_log where action = 'courriel.echec' and entity_id = ?`, [ids.dRefusMail]);
+    const told = await t.sql(`select user_id from audit_log where action = 'courriel.echec' and entity_id = ?`, [
+      ids.dRefusMail,
+    ]);
     expect(told).toEqual([{ user_id: aliceId }]);
     expect(received).toHaveLength(0);
   });
@@ -264,12 +342,17 @@ describe('POST /api/devis/{id}/envoyer/', () => {
     let row: any;
     do {
       await new Promise((r) => setTimeout(r, 100));
-      [row] = await t.sql(`select statut, tentatives, derniere_erreur, prochaine_tentative from courriels where devis_id = ?`, [ids.dSansLignes]);
+      [row] = await t.sql(
+        `select statut, tentatives, derniere_erreur, prochaine_tentative from courriels where devis_id = ?`,
+        [ids.dSansLignes],
+      );
     } while (!row.derniere_erreur && Date.now() < end);
     expect(row).toMatchObject({ statut: 'en_attente' });
     expect(row.tentatives).toBeGreaterThanOrEqual(1);
     expect(row.derniere_erreur).toMatch(/ECONNREFUSED|connect/i);
     expect(row.prochaine_tentative).not.toBeNull();
-    expect((await admin.get(`/devis/${ids.dSansLignes}/`)).json().courriel.derniereErreur).toMatch(/ECONNREFUSED|connect/i);
+    expect((await admin.get(`/devis/${ids.dSansLignes}/`)).json().courriel.derniereErreur).toMatch(
+      /ECONNREFUSED|connect/i,
+    );
   });
 });

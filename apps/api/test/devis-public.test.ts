@@ -16,7 +16,12 @@ let n = 0;
 
 /** A devis sent to the client, and the token its mail carries. */
 async function sentDevis(extra: Record<string, unknown> = {}): Promise<{ id: number; numero: string; token: string }> {
-  const o = (await alice.post('/opportunites/', { nom: `Projet ${++n}`, client: (await alice.get(`/opportunites/${opp}/`)).json().client })).json().id;
+  const o = (
+    await alice.post('/opportunites/', {
+      nom: `Projet ${++n}`,
+      client: (await alice.get(`/opportunites/${opp}/`)).json().client,
+    })
+  ).json().id;
   const d = (await alice.post('/devis/', { opportunite: o, montant: 1000, contenu: 'Acompte 30 %', ...extra })).json();
   expect((await alice.post(`/devis/${d.id}/envoyer/`)).statusCode).toBe(200);
   const [m] = await t.sql(`select corps_texte from courriels where devis_id = ? order by id desc limit 1`, [d.id]);
@@ -25,9 +30,17 @@ async function sentDevis(extra: Record<string, unknown> = {}): Promise<{ id: num
 }
 
 /** Public requests from one client IP (the rate limit is per IP). */
-const pub = (method: 'GET' | 'POST', url: string, body?: unknown, headers: Record<string, string> = {}, ip = '203.0.113.7') =>
+const pub = (
+  method: 'GET' | 'POST',
+  url: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+  ip = '203.0.113.7',
+) =>
   t.app.inject({
-    method, url: `/api/public/devis/${url}`, remoteAddress: ip,
+    method,
+    url: `/api/public/devis/${url}`,
+    remoteAddress: ip,
     headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
     payload: body !== undefined ? JSON.stringify(body) : undefined,
   });
@@ -37,7 +50,9 @@ beforeAll(async () => {
   await t.user('alice', 'commercial');
   await t.user('manager', 'manager');
   [alice, manager] = await Promise.all([t.as('alice'), t.as('manager')]);
-  const client = (await alice.post('/clients/', { nom: 'Mme Leroy', societe: 'Leroy & Fils', email: 'leroy@example.fr' })).json().id;
+  const client = (
+    await alice.post('/clients/', { nom: 'Mme Leroy', societe: 'Leroy & Fils', email: 'leroy@example.fr' })
+  ).json().id;
   opp = (await alice.post('/opportunites/', { nom: 'Base', client })).json().id;
 });
 afterAll(async () => t?.close());
@@ -57,8 +72,16 @@ describe('public devis link', () => {
     const res = await pub('GET', `${token}/`);
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({
-      numero, version: 1, statut: 'consulte', objet: expect.stringMatching(/^Projet/), client: { nom: 'Mme Leroy', societe: 'Leroy & Fils' },
-      montant: 1000, montantTva: 200, montantTtc: 1200, contenu: 'Acompte 30 %', pdf: `/api/public/devis/${token}/pdf/`,
+      numero,
+      version: 1,
+      statut: 'consulte',
+      objet: expect.stringMatching(/^Projet/),
+      client: { nom: 'Mme Leroy', societe: 'Leroy & Fils' },
+      montant: 1000,
+      montantTva: 200,
+      montantTtc: 1200,
+      contenu: 'Acompte 30 %',
+      pdf: `/api/public/devis/${token}/pdf/`,
     });
     const first = (await alice.get(`/devis/${id}/`)).json();
     expect(first).toMatchObject({ statut: 'consulte' });
@@ -86,8 +109,13 @@ describe('public devis link', () => {
     const { id, token } = await sentDevis();
     const missing = await pub('POST', `${token}/accepter/`, { nom: 'Claire Leroy' });
     expect(missing.statusCode).toBe(400);
-    expect(missing.json()).toMatchObject({ code: 'BAD_REQUEST', fieldErrors: { bonPourAccord: ['Cochez « Bon pour accord » pour accepter le devis.'] } });
-    expect((await pub('POST', `${token}/accepter/`, { nom: ' ', bonPourAccord: true })).json().fieldErrors).toHaveProperty('nom');
+    expect(missing.json()).toMatchObject({
+      code: 'BAD_REQUEST',
+      fieldErrors: { bonPourAccord: ['Cochez « Bon pour accord » pour accepter le devis.'] },
+    });
+    expect(
+      (await pub('POST', `${token}/accepter/`, { nom: ' ', bonPourAccord: true })).json().fieldErrors,
+    ).toHaveProperty('nom');
     const ok = await pub('POST', `${token}/accepter/`, { nom: 'Claire Leroy', bonPourAccord: true });
     expect(ok.statusCode).toBe(200);
     expect(ok.json()).toMatchObject({ statut: 'accepte', signataire: 'Claire Leroy' });
@@ -98,12 +126,18 @@ describe('public devis link', () => {
     const text = pdfText((await alice.get(`/devis/${id}/pdf/`)).rawPayload);
     expect(text).toContain('BON POUR ACCORD');
     expect(text).toContain('Claire Leroy');
-    for (const [method, path] of [['GET', `${token}/`], ['GET', `${token}/pdf/`], ['POST', `${token}/refuser/`]] as const) {
+    for (const [method, path] of [
+      ['GET', `${token}/`],
+      ['GET', `${token}/pdf/`],
+      ['POST', `${token}/refuser/`],
+    ] as const) {
       const gone = await pub(method, path, method === 'POST' ? {} : undefined);
       expect(gone.statusCode).toBe(404);
       expect(gone.json()).toEqual({ code: 'NOT_FOUND', message: 'Ressource introuvable.', fieldErrors: {} });
     }
-    expect(await t.sql(`select 1 from audit_log where action = 'devis.accepte' and entity_id = ?`, [id])).toHaveLength(1);
+    expect(await t.sql(`select 1 from audit_log where action = 'devis.accepte' and entity_id = ?`, [id])).toHaveLength(
+      1,
+    );
     // The responsable is told in the app; the timeline shows the view and the answer; integrations get webhook rows.
     const notices = (await alice.get('/notifications/?nonLues=true')).json().results.map((n: any) => n.type);
     expect(notices).toEqual(expect.arrayContaining(['devis_accepte']));
@@ -112,13 +146,18 @@ describe('public devis link', () => {
   });
 
   it('the client’s view and answer are webhook events carrying the devis REST detail', async () => {
-    await t.sql(`insert into webhooks (url, evenements, secret, cree_par_id) values ('https://exemple.fr/crochet', '{devis.consulte,devis.accepte,devis.refuse}', 'whsec_eA==', ?)`, [
-      (await t.sql(`select id from users where username = 'manager'`))[0].id,
-    ]);
+    await t.sql(
+      `insert into webhooks (url, evenements, secret, cree_par_id) values ('https://exemple.fr/crochet', '{devis.consulte,devis.accepte,devis.refuse}', 'whsec_eA==', ?)`,
+      [(await t.sql(`select id from users where username = 'manager'`))[0].id],
+    );
     const { id, token } = await sentDevis();
     expect((await pub('GET', `${token}/`)).statusCode).toBe(200);
-    expect((await pub('POST', `${token}/accepter/`, { nom: 'Claire Leroy', bonPourAccord: true })).statusCode).toBe(200);
-    const rows = await t.sql(`select evenement, payload from webhook_livraisons where cle = ? order by id`, [`devis:${id}`]);
+    expect((await pub('POST', `${token}/accepter/`, { nom: 'Claire Leroy', bonPourAccord: true })).statusCode).toBe(
+      200,
+    );
+    const rows = await t.sql(`select evenement, payload from webhook_livraisons where cle = ? order by id`, [
+      `devis:${id}`,
+    ]);
     expect(rows.map((r) => r.evenement)).toEqual(['devis.consulte', 'devis.accepte']);
     expect(rows[1].payload.data).toEqual((await manager.get(`/devis/${id}/`)).json());
     await t.sql(`delete from webhooks`);
@@ -168,7 +207,8 @@ describe('public devis link', () => {
 
   it(`rate limited per IP (${PUBLIC_DEVIS_MAX} requests): then 429 with Retry-After; other IPs unaffected`, async () => {
     const ip = '198.51.100.9';
-    for (let i = 0; i < PUBLIC_DEVIS_MAX; i++) expect((await pub('GET', 'nope/', undefined, {}, ip)).statusCode).toBe(404);
+    for (let i = 0; i < PUBLIC_DEVIS_MAX; i++)
+      expect((await pub('GET', 'nope/', undefined, {}, ip)).statusCode).toBe(404);
     const limited = await pub('GET', 'nope/', undefined, {}, ip);
     expect(limited.statusCode).toBe(429);
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
@@ -188,7 +228,15 @@ describe('public devis link', () => {
 
   it('is documented in /api/openapi.json', async () => {
     const doc = (await t.anonymous().get('/openapi.json')).json();
-    for (const p of ['/public/devis/{token}/', '/public/devis/{token}/pdf/', '/public/devis/{token}/accepter/', '/public/devis/{token}/refuser/', '/courriels/', '/courriels/{id}/', '/courriels/{id}/pieces-jointes/{pj}/']) {
+    for (const p of [
+      '/public/devis/{token}/',
+      '/public/devis/{token}/pdf/',
+      '/public/devis/{token}/accepter/',
+      '/public/devis/{token}/refuser/',
+      '/courriels/',
+      '/courriels/{id}/',
+      '/courriels/{id}/pieces-jointes/{pj}/',
+    ]) {
       expect(doc.paths[p], p).toBeDefined();
     }
   });

@@ -24,15 +24,26 @@ beforeAll(async () => {
 });
 afterAll(async () => t?.close());
 
-const newOpp = async (nom: string) => (await alice.post('/opportunites/', { nom, client: clientA })).json().id as number;
+const newOpp = async (nom: string) =>
+  (await alice.post('/opportunites/', { nom, client: clientA })).json().id as number;
 
 describe('devis amounts (exact cents)', () => {
   it('without lines: montant as given, TVA at the default 20 %', async () => {
     const res = await alice.post('/devis/', { opportunite: oppA, montant: 100, contenu: 'Pose comprise' });
     expect(res.statusCode).toBe(201);
     expect(res.json()).toMatchObject({
-      opportunite: oppA, opportuniteNom: 'Rayonnages', client: clientA, clientNom: 'Librairie Martin',
-      montant: 100, montantTva: 20, montantTtc: 120, statut: 'brouillon', version: 1, contenu: 'Pose comprise', lignes: null, dateEnvoi: null,
+      opportunite: oppA,
+      opportuniteNom: 'Rayonnages',
+      client: clientA,
+      clientNom: 'Librairie Martin',
+      montant: 100,
+      montantTva: 20,
+      montantTtc: 120,
+      statut: 'brouillon',
+      version: 1,
+      contenu: 'Pose comprise',
+      lignes: null,
+      dateEnvoi: null,
     });
     const small = (await alice.post('/devis/', { opportunite: oppA, montant: 0.1 })).json();
     expect(small).toMatchObject({ montant: 0.1, montantTva: 0.02, montantTtc: 0.12, version: 2 });
@@ -47,13 +58,15 @@ describe('devis amounts (exact cents)', () => {
     });
     expect(res.statusCode).toBe(201);
     expect(res.json()).toMatchObject({ montant: 0.3, montantTva: 0.06, montantTtc: 0.36 });
-    const two = (await alice.post('/devis/', {
-      opportunite: o,
-      lignes: [
-        { designation: 'Vis', quantite: 3, prixUnitaire: 0.1, tauxTva: 20 },
-        { designation: 'Livre', quantite: 1.5, prixUnitaire: 19.99, tauxTva: 5.5 },
-      ],
-    })).json();
+    const two = (
+      await alice.post('/devis/', {
+        opportunite: o,
+        lignes: [
+          { designation: 'Vis', quantite: 3, prixUnitaire: 0.1, tauxTva: 20 },
+          { designation: 'Livre', quantite: 1.5, prixUnitaire: 19.99, tauxTva: 5.5 },
+        ],
+      })
+    ).json();
     // 0.30 + 29.99 (1.5 × 19.99 = 29.985 → 29.99); TVA 0.06 + 1.65
     expect(two).toMatchObject({ montant: 30.29, montantTva: 1.71, montantTtc: 32, version: 2 });
     expect(two.lignes).toHaveLength(2);
@@ -66,17 +79,35 @@ describe('devis amounts (exact cents)', () => {
     expect(none.statusCode).toBe(400);
     expect(none.json().fieldErrors.montant).toBeDefined();
     expect((await alice.post('/devis/', { opportunite: oppA, montant: 0 })).json().fieldErrors.montant).toBeDefined();
-    expect((await alice.post('/devis/', { opportunite: oppA, montant: 10.001 })).json().fieldErrors.montant).toBeDefined();
-    const zero = await alice.post('/devis/', { opportunite: oppA, lignes: [{ designation: 'Offert', quantite: 1, prixUnitaire: 0, tauxTva: 20 }] });
+    expect(
+      (await alice.post('/devis/', { opportunite: oppA, montant: 10.001 })).json().fieldErrors.montant,
+    ).toBeDefined();
+    const zero = await alice.post('/devis/', {
+      opportunite: oppA,
+      lignes: [{ designation: 'Offert', quantite: 1, prixUnitaire: 0, tauxTva: 20 }],
+    });
     expect(zero.statusCode).toBe(400);
     expect(zero.json().fieldErrors.montant).toEqual(['Le montant doit être strictement positif.']);
-    const badLine = await alice.post('/devis/', { opportunite: oppA, lignes: [{ designation: '', quantite: 0, prixUnitaire: 1, tauxTva: 120 }] });
+    const badLine = await alice.post('/devis/', {
+      opportunite: oppA,
+      lignes: [{ designation: '', quantite: 0, prixUnitaire: 1, tauxTva: 120 }],
+    });
     expect(badLine.statusCode).toBe(400);
-    expect(Object.keys(badLine.json().fieldErrors).sort()).toEqual(['lignes.0.designation', 'lignes.0.quantite', 'lignes.0.tauxTva']);
+    expect(Object.keys(badLine.json().fieldErrors).sort()).toEqual([
+      'lignes.0.designation',
+      'lignes.0.quantite',
+      'lignes.0.tauxTva',
+    ]);
     expect((await alice.post('/devis/', { montant: 10 })).json().fieldErrors.opportunite).toBeDefined();
-    expect((await alice.post('/devis/', { opportunite: 999999, montant: 10 })).json().fieldErrors).toEqual({ opportunite: ["L'objet référencé n'existe pas."] });
-    expect((await alice.post('/devis/', { opportunite: oppB, montant: 10 })).json().fieldErrors.opportunite).toBeDefined();
-    expect((await alice.post('/devis/', { opportunite: oppA, montant: 10, statut: 'signe' })).json().fieldErrors.statut).toBeDefined();
+    expect((await alice.post('/devis/', { opportunite: 999999, montant: 10 })).json().fieldErrors).toEqual({
+      opportunite: ["L'objet référencé n'existe pas."],
+    });
+    expect(
+      (await alice.post('/devis/', { opportunite: oppB, montant: 10 })).json().fieldErrors.opportunite,
+    ).toBeDefined();
+    expect(
+      (await alice.post('/devis/', { opportunite: oppA, montant: 10, statut: 'signe' })).json().fieldErrors.statut,
+    ).toBeDefined();
   });
 });
 
@@ -94,7 +125,9 @@ describe('versions', () => {
 
   it('concurrent creates on one opportunity get distinct consecutive versions', async () => {
     const o = await newOpp('Concurrence');
-    const res = await Promise.all(Array.from({ length: 10 }, (_, i) => alice.post('/devis/', { opportunite: o, montant: 10 + i })));
+    const res = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => alice.post('/devis/', { opportunite: o, montant: 10 + i })),
+    );
     expect(res.map((r) => r.statusCode)).toEqual(res.map(() => 201));
     expect(res.map((r) => r.json().version).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
   });
@@ -107,14 +140,25 @@ describe('versions', () => {
     const res = await alice.post(`/devis/${v1.id}/nouvelle-version/`);
     expect(res.statusCode).toBe(201);
     expect(res.json()).toMatchObject({
-      opportunite: o, version: 2, statut: 'brouillon', montant: 299.8, montantTva: 59.96, montantTtc: 359.76, contenu: 'Première proposition', lignes,
+      opportunite: o,
+      version: 2,
+      statut: 'brouillon',
+      montant: 299.8,
+      montantTva: 59.96,
+      montantTtc: 359.76,
+      contenu: 'Première proposition',
+      lignes,
       numero: v1.numero,
     });
     expect(res.json().id).not.toBe(v1.id);
     const v3 = await alice.post(`/devis/${v1.id}/nouvelle-version/`, {});
     expect(v3.json().version).toBe(3);
     const byOpp = (await alice.get(`/opportunites/${o}/devis/?ordering=-version`)).json();
-    expect(byOpp.results.map((d: any) => [d.version, d.statut])).toEqual([[3, 'brouillon'], [2, 'brouillon'], [1, 'refuse']]);
+    expect(byOpp.results.map((d: any) => [d.version, d.statut])).toEqual([
+      [3, 'brouillon'],
+      [2, 'brouillon'],
+      [1, 'refuse'],
+    ]);
     expect((await alice.get(`/opportunites/${o}/`)).json().devisActif).toBe(v3.json().id);
   });
 });
@@ -122,7 +166,9 @@ describe('versions', () => {
 describe('updates and read-only states', () => {
   it('PATCH recomputes amounts from lines, or from montant without lines; PUT replaces', async () => {
     const d = (await alice.post('/devis/', { opportunite: oppA, montant: 10 })).json();
-    const lines = await alice.patch(`/devis/${d.id}/`, { lignes: [{ designation: 'Heure', quantite: 7, prixUnitaire: 45, tauxTva: 10 }] });
+    const lines = await alice.patch(`/devis/${d.id}/`, {
+      lignes: [{ designation: 'Heure', quantite: 7, prixUnitaire: 45, tauxTva: 10 }],
+    });
     expect(lines.json()).toMatchObject({ montant: 315, montantTva: 31.5, montantTtc: 346.5 });
     expect((await alice.patch(`/devis/${d.id}/`, { montant: 1 })).json().montant).toBe(315); // the lines decide
     const noLines = await alice.patch(`/devis/${d.id}/`, { lignes: null, montant: 19.99 });
@@ -137,7 +183,10 @@ describe('updates and read-only states', () => {
     for (const statut of ['accepte', 'refuse']) {
       const created = await alice.post('/devis/', { opportunite: oppA, montant: 10, statut });
       expect(created.statusCode).toBe(400);
-      expect(created.json()).toMatchObject({ code: 'BAD_REQUEST', fieldErrors: { statut: [expect.stringContaining('Seul le client')] } });
+      expect(created.json()).toMatchObject({
+        code: 'BAD_REQUEST',
+        fieldErrors: { statut: [expect.stringContaining('Seul le client')] },
+      });
       const d = (await alice.post('/devis/', { opportunite: oppA, montant: 10, statut: 'envoye' })).json();
       const patched = await alice.patch(`/devis/${d.id}/`, { statut });
       expect(patched.statusCode).toBe(400);
@@ -155,7 +204,10 @@ describe('updates and read-only states', () => {
       expect((await manager.patch(`/devis/${d.id}/`, { statut })).statusCode).toBe(200);
       const patch = await alice.patch(`/devis/${d.id}/`, { contenu: 'modifié' });
       expect(patch.statusCode).toBe(409);
-      expect(patch.json()).toMatchObject({ code: 'CONFLICT', message: 'Un devis accepté ou refusé ne peut plus être modifié.' });
+      expect(patch.json()).toMatchObject({
+        code: 'CONFLICT',
+        message: 'Un devis accepté ou refusé ne peut plus être modifié.',
+      });
       expect((await alice.put(`/devis/${d.id}/`, { opportunite: oppA, montant: 5 })).statusCode).toBe(409);
       expect((await alice.patch(`/devis/${d.id}/`, { statut: 'brouillon' })).statusCode).toBe(409);
     }
@@ -177,7 +229,9 @@ describe('visibility, permissions, list', () => {
     expect((await manager.get(`/devis/${b.id}/`)).statusCode).toBe(200);
     // moving one's devis to an opportunity one may not see
     const mine = (await alice.post('/devis/', { opportunite: oppA, montant: 5 })).json();
-    expect((await alice.patch(`/devis/${mine.id}/`, { opportunite: oppB })).json().fieldErrors.opportunite).toBeDefined();
+    expect(
+      (await alice.patch(`/devis/${mine.id}/`, { opportunite: oppB })).json().fieldErrors.opportunite,
+    ).toBeDefined();
   });
 
   it('DELETE by a manager (204) unlinks the projet that pointed at it', async () => {
@@ -196,14 +250,17 @@ describe('visibility, permissions, list', () => {
     const d2 = (await alice.post('/devis/', { opportunite: o, montant: 100, contenu: 'Comptoir' })).json();
     await alice.post('/devis/', { opportunite: o, montant: 200, contenu: 'Présentoir' });
     await alice.patch(`/devis/${d2.id}/`, { statut: 'envoye' });
-    const montants = async (q: string) => (await alice.get(`/devis/?opportunite=${o}&${q}`)).json().results.map((d: any) => d.montant);
+    const montants = async (q: string) =>
+      (await alice.get(`/devis/?opportunite=${o}&${q}`)).json().results.map((d: any) => d.montant);
     expect(await montants('ordering=montant')).toEqual([100, 200, 300]);
     expect(await montants('ordering=-version')).toEqual([200, 100, 300]);
     expect(await montants('statut=envoye')).toEqual([100]);
     expect(await montants('search=ETAGERE')).toEqual([300]);
     expect(await montants('search=presentoir')).toEqual([200]);
     // the search has a trigram index wherever the other resources have theirs (pg_trgm installed)
-    const idx = await t.sql(`select indexname from pg_indexes where indexname in ('devis_recherche_trgm', 'projets_recherche_trgm') order by 1`);
+    const idx = await t.sql(
+      `select indexname from pg_indexes where indexname in ('devis_recherche_trgm', 'projets_recherche_trgm') order by 1`,
+    );
     expect(idx.length === 0 || idx.length === 2).toBe(true);
     expect((await alice.get('/devis/?statut=signe')).statusCode).toBe(400);
     expect((await alice.get('/devis/?ordering=contenu')).statusCode).toBe(400);
@@ -216,7 +273,10 @@ describe('visibility, permissions, list', () => {
     const o = await newOpp('Volume');
     for (let i = 0; i < 30; i++) {
       await t.sql(`insert into devis (opportunite_id, montant, version, lignes) values (?, ?, ?, ?::jsonb)`, [
-        o, 10 + i, i + 1, JSON.stringify([{ designation: 'x', quantite: 1, prixUnitaire: 10 + i, tauxTva: 20 }]),
+        o,
+        10 + i,
+        i + 1,
+        JSON.stringify([{ designation: 'x', quantite: 1, prixUnitaire: 10 + i, tauxTva: 20 }]),
       ]);
     }
     const small = await t.countSql(() => admin.get('/devis/?pageSize=2'));

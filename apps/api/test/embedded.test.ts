@@ -27,7 +27,8 @@ async function freePort(): Promise<number> {
   return p;
 }
 
-const postmasterPid = (): number => Number(fs.readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+const postmasterPid = (): number =>
+  Number(fs.readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -89,9 +90,9 @@ describe('search on the embedded PostgreSQL', () => {
   const CLIENTS = ['Élan Menuiserie', 'DÉMO Industries', 'Garage ŒILLET', 'Ñandú Café', 'Boulangerie Martin'];
   const SEARCHES: Record<string, string[]> = {
     elan: ['Élan Menuiserie'],
-    'ÉLAN': ['Élan Menuiserie'],
+    ÉLAN: ['Élan Menuiserie'],
     demo: ['DÉMO Industries'],
-    'Démo': ['DÉMO Industries'],
+    Démo: ['DÉMO Industries'],
     oeillet: ['Garage ŒILLET'],
     nandu: ['Ñandú Café'],
     CAFE: ['Ñandú Café'],
@@ -110,8 +111,14 @@ describe('search on the embedded PostgreSQL', () => {
       }
       const out: Record<string, { clients: string[]; projets: string[] }> = {};
       for (const q of Object.keys(SEARCHES)) {
-        const clients = (await admin.get(`/clients/?search=${encodeURIComponent(q)}`)).json().results.map((c: { nom: string }) => c.nom).sort();
-        const projets = (await admin.get(`/projets/?search=${encodeURIComponent(q)}`)).json().results.map((p: { titre: string }) => p.titre).sort();
+        const clients = (await admin.get(`/clients/?search=${encodeURIComponent(q)}`))
+          .json()
+          .results.map((c: { nom: string }) => c.nom)
+          .sort();
+        const projets = (await admin.get(`/projets/?search=${encodeURIComponent(q)}`))
+          .json()
+          .results.map((p: { titre: string }) => p.titre)
+          .sort();
         out[q] = { clients, projets };
       }
       return out;
@@ -120,12 +127,16 @@ describe('search on the embedded PostgreSQL', () => {
     }
   }
 
-  const expected = Object.fromEntries(Object.entries(SEARCHES).map(([q, noms]) => [q, { clients: noms, projets: noms.map((n) => `Chantier ${n}`) }]));
+  const expected = Object.fromEntries(
+    Object.entries(SEARCHES).map(([q, noms]) => [q, { clients: noms, projets: noms.map((n) => `Chantier ${n}`) }]),
+  );
 
   it('new data directories use the built-in C.UTF-8 locale (Unicode lower() without OS locales or ICU)', async () => {
     const c = new pg.Client({ connectionString: emb.url });
     await c.connect();
-    const { rows } = await c.query(`select datlocprovider, datlocale, lower('ÉLAN Œ') as l from pg_database where datname = 'crm'`);
+    const { rows } = await c.query(
+      `select datlocprovider, datlocale, lower('ÉLAN Œ') as l from pg_database where datname = 'crm'`,
+    );
     await c.end();
     expect(rows[0]).toEqual({ datlocprovider: 'b', datlocale: 'C.UTF-8', l: 'élan œ' });
   });
@@ -146,22 +157,35 @@ describe('pnpm start and its embedded PostgreSQL', () => {
   const crashPreload = path.join(tmp, 'crash-on-usr2.mjs');
 
   /** `src/main.ts` as `pnpm start` runs it, on the temp data directory; resolves once it serves. */
-  async function startMain(extraNodeOptions = '', viaPnpm = false, nodeArgs = ['src/main.ts']): Promise<{ child: ChildProcess; output: () => string; exited: Promise<number | null> }> {
-    const env: NodeJS.ProcessEnv = { ...process.env, EMBEDDED_PG_DIR: dataDir, EMBEDDED_PG_PORT: String(port), PORT: String(await freePort()), HOST: '127.0.0.1', LOG_LEVEL: 'warn', BACKUP_SCHEDULE: 'off' };
+  async function startMain(
+    extraNodeOptions = '',
+    viaPnpm = false,
+    nodeArgs = ['src/main.ts'],
+  ): Promise<{ child: ChildProcess; output: () => string; exited: Promise<number | null> }> {
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      EMBEDDED_PG_DIR: dataDir,
+      EMBEDDED_PG_PORT: String(port),
+      PORT: String(await freePort()),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      BACKUP_SCHEDULE: 'off',
+    };
     delete env.DATABASE_URL;
     delete env.REDIS_URL;
     env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} ${extraNodeOptions}`.trim();
     const child = viaPnpm
       ? spawn('pnpm', ['--filter', '@crm/api', 'start'], { cwd: API_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] })
-      : spawn(process.execPath, ['--import', 'tsx', ...nodeArgs], { cwd: API_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      : spawn(process.execPath, ['--import', 'tsx', ...nodeArgs], {
+          cwd: API_DIR,
+          env,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
     let out = '';
     child.stdout!.on('data', (d) => (out += d));
     child.stderr!.on('data', (d) => (out += d));
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-    const ready = await Promise.race([
-      waitFor(() => out.includes('CRM prêt'), 90_000),
-      exited.then(() => false),
-    ]);
+    const ready = await Promise.race([waitFor(() => out.includes('CRM prêt'), 90_000), exited.then(() => false)]);
     if (!ready) throw new Error(`main did not start:\n${out}`);
     return { child, output: () => out, exited };
   }
@@ -179,7 +203,10 @@ describe('pnpm start and its embedded PostgreSQL', () => {
   }, 120_000);
 
   it('a crash of the API stops its PostgreSQL too', async () => {
-    fs.writeFileSync(crashPreload, `process.on('SIGUSR2', () => setImmediate(() => { throw new Error('simulated crash'); }));\n`);
+    fs.writeFileSync(
+      crashPreload,
+      `process.on('SIGUSR2', () => setImmediate(() => { throw new Error('simulated crash'); }));\n`,
+    );
     const { child, exited, output } = await startMain(`--import ${crashPreload}`);
     const pid = postmasterPid();
     child.kill('SIGUSR2');

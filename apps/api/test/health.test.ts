@@ -31,10 +31,16 @@ beforeAll(async () => {
     // Short statement bound so that the partition test runs in seconds (default 10 s).
     config: { secureCookies: false, dbStatementTimeoutMs: 1_500 },
   });
-  await sql(app.orm.em.fork(), `insert into users (username, email, password_hash, role) values ('admin', 'admin@example.fr', ?, 'admin')`, [
-    await hashPassword(PASSWORD),
-  ]);
-  const login = await app.app.inject({ method: 'POST', url: '/api/auth/login/', payload: { username: 'admin', password: PASSWORD } });
+  await sql(
+    app.orm.em.fork(),
+    `insert into users (username, email, password_hash, role) values ('admin', 'admin@example.fr', ?, 'admin')`,
+    [await hashPassword(PASSWORD)],
+  );
+  const login = await app.app.inject({
+    method: 'POST',
+    url: '/api/auth/login/',
+    payload: { username: 'admin', password: PASSWORD },
+  });
   token = login.json().access;
 });
 
@@ -63,7 +69,11 @@ describe('GET /api/health/ and a database outage', () => {
     const res = await get('/api/clients/');
     expectUnavailable(res);
     // tRPC answers the same way.
-    const trpc = await app.app.inject({ method: 'GET', url: '/trpc/clients.list?input=%7B%7D', headers: { authorization: `Bearer ${token}` } });
+    const trpc = await app.app.inject({
+      method: 'GET',
+      url: '/trpc/clients.list?input=%7B%7D',
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(trpc.statusCode).toBe(503);
     expect(trpc.json().error.data.code).toBe('SERVICE_UNAVAILABLE');
     expect(trpc.body).not.toMatch(/ECONNREFUSED|select |\bat .*\.(ts|js):\d+|"stack"/i);
@@ -80,7 +90,9 @@ describe('GET /api/health/ and a database outage', () => {
 
   it('database back: health 200 again and requests served, without restarting the app', async () => {
     await proxy.start();
-    await expect.poll(async () => (await get('/api/health/', false)).statusCode, { timeout: 10_000, interval: 200 }).toBe(200);
+    await expect
+      .poll(async () => (await get('/api/health/', false)).statusCode, { timeout: 10_000, interval: 200 })
+      .toBe(200);
     expect((await get('/api/health/', false)).json()).toEqual({ status: 'ok', database: 'ok', redis: 'off' });
     expect((await get('/api/clients/')).statusCode).toBe(200);
   });
@@ -101,13 +113,29 @@ describe('GET /api/health/ and a database outage', () => {
     // The database is known to be down: no more waiting on dead connections.
     t0 = Date.now();
     expectUnavailable(await get('/api/clients/'));
-    expectUnavailable(await app.app.inject({ method: 'POST', url: '/api/auth/login/', payload: { username: 'admin', password: PASSWORD } }));
+    expectUnavailable(
+      await app.app.inject({
+        method: 'POST',
+        url: '/api/auth/login/',
+        payload: { username: 'admin', password: PASSWORD },
+      }),
+    );
     expect(Date.now() - t0).toBeLessThan(500);
 
     proxy.resume();
-    await expect.poll(async () => (await get('/api/health/', false)).statusCode, { timeout: 10_000, interval: 200 }).toBe(200);
+    await expect
+      .poll(async () => (await get('/api/health/', false)).statusCode, { timeout: 10_000, interval: 200 })
+      .toBe(200);
     expect((await get('/api/clients/')).statusCode).toBe(200);
-    expect((await app.app.inject({ method: 'POST', url: '/api/auth/login/', payload: { username: 'admin', password: PASSWORD } })).statusCode).toBe(200);
+    expect(
+      (
+        await app.app.inject({
+          method: 'POST',
+          url: '/api/auth/login/',
+          payload: { username: 'admin', password: PASSWORD },
+        })
+      ).statusCode,
+    ).toBe(200);
   });
 });
 

@@ -14,7 +14,11 @@ export const PASSWORD = 'Secret-pass-2026';
 export interface TestApp extends App {
   dbUrl: string;
   /** Creates a user directly in the database; returns its id. */
-  user(username: string, role?: 'admin' | 'manager' | 'commercial', extra?: { email?: string; isActive?: boolean }): Promise<number>;
+  user(
+    username: string,
+    role?: 'admin' | 'manager' | 'commercial',
+    extra?: { email?: string; isActive?: boolean },
+  ): Promise<number>;
   /** Logs in over REST; returns a Bearer client. */
   as(username: string, password?: string): Promise<RestClient>;
   anonymous(): RestClient;
@@ -35,13 +39,19 @@ export interface RestClient {
 }
 
 function restClient(app: App, token?: string): RestClient {
-  const send = (method: string) => (path: string, body?: unknown, headers: Record<string, string> = {}) =>
-    app.app.inject({
-      method: method as any,
-      url: `/api${path}`,
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
-      payload: body !== undefined ? JSON.stringify(body) : undefined,
-    });
+  const send =
+    (method: string) =>
+    (path: string, body?: unknown, headers: Record<string, string> = {}) =>
+      app.app.inject({
+        method: method as any,
+        url: `/api${path}`,
+        headers: {
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...headers,
+        },
+        payload: body !== undefined ? JSON.stringify(body) : undefined,
+      });
   return {
     token,
     get: (path, headers) => send('GET')(path, undefined, headers),
@@ -60,7 +70,12 @@ export async function createApp(options: Parameters<typeof createUncheckedApp>[0
 }
 
 export async function startTestApp(
-  opts: { env?: Record<string, string>; plugins?: ServerPlugin[]; /** A database made by the test (another server); dropped on close. */ database?: { url: string; drop: () => Promise<void> }; poolMax?: number } = {},
+  opts: {
+    env?: Record<string, string>;
+    plugins?: ServerPlugin[] /** A database made by the test (another server); dropped on close. */;
+    database?: { url: string; drop: () => Promise<void> };
+    poolMax?: number;
+  } = {},
 ): Promise<TestApp> {
   const db = opts.database ?? (await createTestDatabase('crm_test', { template: true }));
   const app = await createApp({
@@ -79,10 +94,20 @@ export async function startTestApp(
       await db.drop();
     },
     async user(username, role = 'commercial', extra = {}) {
-      const [row] = await sql(app.orm.em.fork(), `insert into users (username, email, password_hash, role, is_active, first_name, last_name)
-        values (?, ?, ?, ?, ?, ?, ?) returning id`, [
-        username, extra.email ?? `${username}@example.fr`, await hashPassword(PASSWORD), role, extra.isActive ?? true, username, 'Test',
-      ]);
+      const [row] = await sql(
+        app.orm.em.fork(),
+        `insert into users (username, email, password_hash, role, is_active, first_name, last_name)
+        values (?, ?, ?, ?, ?, ?, ?) returning id`,
+        [
+          username,
+          extra.email ?? `${username}@example.fr`,
+          await hashPassword(PASSWORD),
+          role,
+          extra.isActive ?? true,
+          username,
+          'Test',
+        ],
+      );
       return row.id;
     },
     async as(username, password = PASSWORD) {

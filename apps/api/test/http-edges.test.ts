@@ -104,7 +104,11 @@ describe('errors outside the router', () => {
     const health = await t.app.inject({ method: 'HEAD', url: '/api/health/' });
     expect(health.statusCode).toBe(200);
     expect(health.body).toBe('');
-    const list = await t.app.inject({ method: 'HEAD', url: '/api/clients/', headers: { authorization: `Bearer ${admin.token}` } });
+    const list = await t.app.inject({
+      method: 'HEAD',
+      url: '/api/clients/',
+      headers: { authorization: `Bearer ${admin.token}` },
+    });
     expect(list.statusCode).toBe(200);
     expect(list.body).toBe('');
     expect((await t.app.inject({ method: 'HEAD', url: '/api/clients/' })).statusCode).toBe(401);

@@ -25,21 +25,33 @@ function upload(
   headers: Record<string, string> = {},
 ): Promise<LightMyRequestResponse> {
   const parts: Buffer[] = [];
-  if (ressource !== null) parts.push(Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="ressource"\r\n\r\n${ressource}\r\n`));
+  if (ressource !== null)
+    parts.push(
+      Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="ressource"\r\n\r\n${ressource}\r\n`),
+    );
   if (file) {
-    parts.push(Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="fichier"; filename="${file.name}"\r\nContent-Type: ${file.type ?? 'text/csv'}\r\n\r\n`));
+    parts.push(
+      Buffer.from(
+        `--${BOUNDARY}\r\nContent-Disposition: form-data; name="fichier"; filename="${file.name}"\r\nContent-Type: ${file.type ?? 'text/csv'}\r\n\r\n`,
+      ),
+    );
     parts.push(file.bytes, Buffer.from('\r\n'));
   }
   parts.push(Buffer.from(`--${BOUNDARY}--\r\n`));
   return t.app.inject({
     method: 'POST',
     url: '/api/imports/',
-    headers: { ...(client?.token ? { authorization: `Bearer ${client.token}` } : {}), 'content-type': `multipart/form-data; boundary=${BOUNDARY}`, ...headers },
+    headers: {
+      ...(client?.token ? { authorization: `Bearer ${client.token}` } : {}),
+      'content-type': `multipart/form-data; boundary=${BOUNDARY}`,
+      ...headers,
+    },
     payload: Buffer.concat(parts),
   });
 }
 
-const csv = (text: string, bom = true) => Buffer.concat([bom ? Buffer.from([0xef, 0xbb, 0xbf]) : Buffer.alloc(0), Buffer.from(text, 'utf8')]);
+const csv = (text: string, bom = true) =>
+  Buffer.concat([bom ? Buffer.from([0xef, 0xbb, 0xbf]) : Buffer.alloc(0), Buffer.from(text, 'utf8')]);
 
 /** Polls the import until its job is done. */
 async function waitDone(client: RestClient, id: number): Promise<any> {
@@ -53,7 +65,13 @@ async function waitDone(client: RestClient, id: number): Promise<any> {
   throw new Error(`import ${id} did not finish`);
 }
 
-async function importFile(client: RestClient, ressource: string, text: string | Buffer, valider: Record<string, unknown> = {}, name = 'fichier.csv') {
+async function importFile(
+  client: RestClient,
+  ressource: string,
+  text: string | Buffer,
+  valider: Record<string, unknown> = {},
+  name = 'fichier.csv',
+) {
   const up = await upload(client, ressource, { name, bytes: typeof text === 'string' ? csv(text) : text });
   expect(up.statusCode, up.body).toBe(201);
   const id = up.json().id;
@@ -74,7 +92,7 @@ beforeAll(async () => {
 afterAll(async () => t?.close());
 
 describe('formats', () => {
-  it('CSV `;` UTF-8 with BOM, French headers: mapping proposed, preview with French errors, clients with their contacts created as the commercial\'s', async () => {
+  it("CSV `;` UTF-8 with BOM, French headers: mapping proposed, preview with French errors, clients with their contacts created as the commercial's", async () => {
     const text = [
       'Nom;Société;Courriel;Tél;Catégorie;Prénom du contact;Nom du contact;Fonction;Divers',
       'Durand;Acme SARL;contact@acme.fr;01 23 45 67 89;PME;Jeanne;Martin;Acheteuse;x',
@@ -84,8 +102,25 @@ describe('formats', () => {
     const up = await upload(alice, 'clients', { name: 'clients.csv', bytes: csv(text) });
     expect(up.statusCode, up.body).toBe(201);
     const imp = up.json();
-    expect(imp).toMatchObject({ ressource: 'clients', statut: 'pret', format: 'csv', encodage: 'utf-8', separateur: ';', creePar: aliceId });
-    expect(imp.colonnes.map((c: any) => c.champ)).toEqual(['nom', 'societe', 'email', 'telephone', 'categorie', 'contactPrenom', 'contactNom', 'contactFonction', null]);
+    expect(imp).toMatchObject({
+      ressource: 'clients',
+      statut: 'pret',
+      format: 'csv',
+      encodage: 'utf-8',
+      separateur: ';',
+      creePar: aliceId,
+    });
+    expect(imp.colonnes.map((c: any) => c.champ)).toEqual([
+      'nom',
+      'societe',
+      'email',
+      'telephone',
+      'categorie',
+      'contactPrenom',
+      'contactNom',
+      'contactFonction',
+      null,
+    ]);
     expect(imp.analyse).toMatchObject({ lignes: 3, valides: 2, invalides: 1 });
     expect(imp.apercu[1]).toMatchObject({ ligne: 3, erreurs: { email: ['Adresse e-mail invalide.'] } });
     expect(imp.apercu[2].cellules.slice(0, 2)).toEqual(['Dupont; fils', 'Dupont "et" Cie']);
@@ -97,13 +132,35 @@ describe('formats', () => {
     expect(v.statusCode, v.body).toBe(200);
     expect(['en_file', 'en_cours', 'termine']).toContain(v.json().statut);
     const done = await waitDone(alice, imp.id);
-    expect(done).toMatchObject({ statut: 'termine', resultat: { crees: 2, misAJour: 0, ignores: 0, rejetes: 1 }, progression: { faits: 3, total: 3, pourcentage: 100 } });
-    const clients = await t.sql(`select nom, societe, email, telephone, categorie, responsable_id from clients order by id`);
+    expect(done).toMatchObject({
+      statut: 'termine',
+      resultat: { crees: 2, misAJour: 0, ignores: 0, rejetes: 1 },
+      progression: { faits: 3, total: 3, pourcentage: 100 },
+    });
+    const clients = await t.sql(
+      `select nom, societe, email, telephone, categorie, responsable_id from clients order by id`,
+    );
     expect(clients).toEqual([
-      { nom: 'Durand', societe: 'Acme SARL', email: 'contact@acme.fr', telephone: '+33123456789', categorie: 'PME', responsable_id: aliceId },
-      { nom: 'Dupont; fils', societe: 'Dupont "et" Cie', email: 'dupont@example.fr', telephone: '', categorie: 'VIP', responsable_id: aliceId },
+      {
+        nom: 'Durand',
+        societe: 'Acme SARL',
+        email: 'contact@acme.fr',
+        telephone: '+33123456789',
+        categorie: 'PME',
+        responsable_id: aliceId,
+      },
+      {
+        nom: 'Dupont; fils',
+        societe: 'Dupont "et" Cie',
+        email: 'dupont@example.fr',
+        telephone: '',
+        categorie: 'VIP',
+        responsable_id: aliceId,
+      },
     ]);
-    const contacts = await t.sql(`select c.nom as client, k.prenom, k.nom, k.fonction, k.principal from contacts k join clients c on c.id = k.client_id order by k.id`);
+    const contacts = await t.sql(
+      `select c.nom as client, k.prenom, k.nom, k.fonction, k.principal from contacts k join clients c on c.id = k.client_id order by k.id`,
+    );
     expect(contacts).toEqual([
       { client: 'Durand', prenom: 'Jeanne', nom: 'Martin', fonction: 'Acheteuse', principal: true },
       { client: 'Dupont; fils', prenom: '', nom: 'Petit', fonction: '', principal: true },
@@ -122,16 +179,27 @@ describe('formats', () => {
     expect(report.statusCode).toBe(200);
     expect(report.headers['content-type']).toBe('text/csv; charset=utf-8');
     expect(report.headers['content-disposition']).toBe('attachment; filename="clients-rejets.csv"');
-    const lines = report.body.replace(/^\uFEFF/, '').trim().split('\r\n');
-    expect(lines[0]).toBe('Ligne;Nom;Société;Courriel;Tél;Catégorie;Prénom du contact;Nom du contact;Fonction;Divers;Erreurs');
+    const lines = report.body
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n');
+    expect(lines[0]).toBe(
+      'Ligne;Nom;Société;Courriel;Tél;Catégorie;Prénom du contact;Nom du contact;Fonction;Divers;Erreurs',
+    );
     expect(lines[1]).toBe('3;Lefèvre;Éts Lefèvre;pas-un-email;06 12 34 56 78;;;;;y;E-mail : Adresse e-mail invalide.');
     await t.sql('delete from evenements; delete from contacts; delete from clients; delete from notifications');
   });
 
   it('CSV `,` in Windows-1252 with English headers; tab and `|` delimiters sniffed', async () => {
-    const latin1 = Buffer.from('Name,Company,Email,Phone\r\nGaëlle Nérée,Société Générale,gaelle@sg.fr,+33 1 42 14 20 00\r\n', 'latin1');
+    const latin1 = Buffer.from(
+      'Name,Company,Email,Phone\r\nGaëlle Nérée,Société Générale,gaelle@sg.fr,+33 1 42 14 20 00\r\n',
+      'latin1',
+    );
     // « œ » and « € » are bytes 0x9C and 0x80 in Windows-1252 (not Latin-1).
-    const cp1252 = Buffer.concat([latin1, Buffer.from([0x43, 0x9c, 0x75, 0x72, 0x2c, 0x80, 0x20, 0x53, 0x41, 0x2c, 0x2c, 0x0d, 0x0a])]);
+    const cp1252 = Buffer.concat([
+      latin1,
+      Buffer.from([0x43, 0x9c, 0x75, 0x72, 0x2c, 0x80, 0x20, 0x53, 0x41, 0x2c, 0x2c, 0x0d, 0x0a]),
+    ]);
     const up = await upload(admin, 'clients', { name: 'export.csv', bytes: cp1252 });
     expect(up.statusCode, up.body).toBe(201);
     expect(up.json()).toMatchObject({ encodage: 'windows-1252', separateur: ',' });
@@ -140,8 +208,14 @@ describe('formats', () => {
       ['Gaëlle Nérée', 'Société Générale', 'gaelle@sg.fr', '+33 1 42 14 20 00'],
       ['Cœur', '€ SA', '', ''],
     ]);
-    for (const [sep, name] of [['\t', 'tab'], ['|', 'pipe']]) {
-      const res = await upload(admin, 'clients', { name: `${name}.txt`, bytes: csv(`Nom${sep}E-mail${sep}Notes\nA${sep}a@x.fr${sep}un, deux; trois\n`, false) });
+    for (const [sep, name] of [
+      ['\t', 'tab'],
+      ['|', 'pipe'],
+    ]) {
+      const res = await upload(admin, 'clients', {
+        name: `${name}.txt`,
+        bytes: csv(`Nom${sep}E-mail${sep}Notes\nA${sep}a@x.fr${sep}un, deux; trois\n`, false),
+      });
       expect(res.statusCode, res.body).toBe(201);
       expect(res.json()).toMatchObject({ separateur: sep, encodage: 'utf-8' });
       expect(res.json().apercu[0].cellules).toEqual(['A', 'a@x.fr', 'un, deux; trois']);
@@ -151,7 +225,9 @@ describe('formats', () => {
   it('opportunités: French decimals and dates, client by folded name or id, stage labels, sparse positions at the end of their columns', async () => {
     const acme = (await alice.post('/clients/', { nom: 'Acmé Industrie' })).json().id;
     const autre = (await alice.post('/clients/', { nom: 'Autre' })).json().id;
-    const existing = (await alice.post('/opportunites/', { nom: 'Déjà là', client: acme, etape: 'negociation' })).json();
+    const existing = (
+      await alice.post('/opportunites/', { nom: 'Déjà là', client: acme, etape: 'negociation' })
+    ).json();
     const text = [
       'Opportunité;Client;Montant;Probabilité;Étape;Date de conclusion',
       `Grosse affaire;ACME industrie;1 234,56;60 %;Négociation;31/12/2026`,
@@ -167,17 +243,40 @@ describe('formats', () => {
       etape: ['Valeur non autorisée.'],
     });
     expect(done.resultat).toEqual({ crees: 2, misAJour: 0, ignores: 0, rejetes: 1 });
-    const rows = await t.sql(`select nom, client_id, montant::text, probabilite, etape, position, date_conclusion_estimee, responsable_id from opportunites where id <> ? order by id`, [existing.id]);
+    const rows = await t.sql(
+      `select nom, client_id, montant::text, probabilite, etape, position, date_conclusion_estimee, responsable_id from opportunites where id <> ? order by id`,
+      [existing.id],
+    );
     expect(rows).toEqual([
-      { nom: 'Grosse affaire', client_id: acme, montant: '1234.56', probabilite: 60, etape: 'negociation', position: existing.position + 1024, date_conclusion_estimee: '2026-12-31', responsable_id: aliceId },
-      { nom: 'Petite', client_id: autre, montant: '12.50', probabilite: 10, etape: 'prospect', position: 1023, date_conclusion_estimee: '2027-01-15', responsable_id: aliceId },
+      {
+        nom: 'Grosse affaire',
+        client_id: acme,
+        montant: '1234.56',
+        probabilite: 60,
+        etape: 'negociation',
+        position: existing.position + 1024,
+        date_conclusion_estimee: '2026-12-31',
+        responsable_id: aliceId,
+      },
+      {
+        nom: 'Petite',
+        client_id: autre,
+        montant: '12.50',
+        probabilite: 10,
+        etape: 'prospect',
+        position: 1023,
+        date_conclusion_estimee: '2027-01-15',
+        responsable_id: aliceId,
+      },
     ]);
     // The board reads them at the end of their column.
-    const board = (await alice.get('/opportunites/?etape=negociation&ordering=position')).json().results.map((o: any) => o.nom);
+    const board = (await alice.get('/opportunites/?etape=negociation&ordering=position'))
+      .json()
+      .results.map((o: any) => o.nom);
     expect(board).toEqual(['Déjà là', 'Grosse affaire']);
   });
 
-  it('tâches from XLSX: date cells and French dates, labels, client by name; a commercial\'s tâches are assigned to them', async () => {
+  it("tâches from XLSX: date cells and French dates, labels, client by name; a commercial's tâches are assigned to them", async () => {
     const client = (await alice.post('/clients/', { nom: 'Client Tâches' })).json().id;
     const wb = new ExcelJS.Workbook();
     const ws = wb.addWorksheet('Tâches');
@@ -190,10 +289,30 @@ describe('formats', () => {
     expect(up).toMatchObject({ format: 'xlsx', encodage: null, separateur: null });
     expect(up.apercu[0].cellules).toEqual(['Rappeler', 'Haute', '2027-01-15', 'À faire', 'client tâches', 'avec gras']);
     expect(done).toMatchObject({ statut: 'termine', resultat: { crees: 2, rejetes: 0 } });
-    const rows = await t.sql(`select titre, priorite, date_echeance, statut, client_id, assigne_a_id, description, date_terminee is not null as fini from taches order by id`);
+    const rows = await t.sql(
+      `select titre, priorite, date_echeance, statut, client_id, assigne_a_id, description, date_terminee is not null as fini from taches order by id`,
+    );
     expect(rows).toEqual([
-      { titre: 'Rappeler', priorite: 'haute', date_echeance: '2027-01-15', statut: 'a_faire', client_id: client, assigne_a_id: aliceId, description: 'avec gras', fini: false },
-      { titre: 'Relancer', priorite: 'urgente', date_echeance: '2027-02-03', statut: 'terminee', client_id: null, assigne_a_id: aliceId, description: '42', fini: true },
+      {
+        titre: 'Rappeler',
+        priorite: 'haute',
+        date_echeance: '2027-01-15',
+        statut: 'a_faire',
+        client_id: client,
+        assigne_a_id: aliceId,
+        description: 'avec gras',
+        fini: false,
+      },
+      {
+        titre: 'Relancer',
+        priorite: 'urgente',
+        date_echeance: '2027-02-03',
+        statut: 'terminee',
+        client_id: null,
+        assigne_a_id: aliceId,
+        description: '42',
+        fini: true,
+      },
     ]);
   });
 });
@@ -201,24 +320,55 @@ describe('formats', () => {
 describe('bad files: a clear 400 on `fichier`, nothing written', () => {
   const refused = async (res: LightMyRequestResponse, reason: string) => {
     expect(res.statusCode, res.body).toBe(400);
-    expect(res.json()).toEqual({ code: 'BAD_REQUEST', message: 'Fichier refusé : rien n’a été importé.', fieldErrors: { fichier: [reason] } });
+    expect(res.json()).toEqual({
+      code: 'BAD_REQUEST',
+      message: 'Fichier refusé : rien n’a été importé.',
+      fieldErrors: { fichier: [reason] },
+    });
   };
 
   it('not CSV/XLSX, empty, header only, XLS, unknown encoding, formula cells, too big', async () => {
     const before = await count('imports');
-    const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n%\xe2\xe3\xcf\xd3\n', 'latin1'), Buffer.from([0, 1, 2, 3, 0x1b, 0x10])]);
-    await refused(await upload(alice, 'clients', { name: 'devis.pdf', bytes: pdf, type: 'application/pdf' }), 'Format non pris en charge : envoyez un fichier CSV ou Excel (XLSX).');
+    const pdf = Buffer.concat([
+      Buffer.from('%PDF-1.4\n%\xe2\xe3\xcf\xd3\n', 'latin1'),
+      Buffer.from([0, 1, 2, 3, 0x1b, 0x10]),
+    ]);
+    await refused(
+      await upload(alice, 'clients', { name: 'devis.pdf', bytes: pdf, type: 'application/pdf' }),
+      'Format non pris en charge : envoyez un fichier CSV ou Excel (XLSX).',
+    );
     const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52]);
-    await refused(await upload(alice, 'clients', { name: 'photo.csv', bytes: png }), 'Format non pris en charge : envoyez un fichier CSV ou Excel (XLSX).');
+    await refused(
+      await upload(alice, 'clients', { name: 'photo.csv', bytes: png }),
+      'Format non pris en charge : envoyez un fichier CSV ou Excel (XLSX).',
+    );
     await refused(await upload(alice, 'clients', { name: 'vide.csv', bytes: Buffer.alloc(0) }), 'Le fichier est vide.');
-    await refused(await upload(alice, 'clients', { name: 'blanc.csv', bytes: csv('\r\n  \r\n') }), 'Le fichier est vide.');
-    await refused(await upload(alice, 'clients', { name: 'entete.csv', bytes: csv('Nom;E-mail\r\n;\r\n') }), 'Le fichier n’a aucune ligne de données sous la ligne d’en-tête.');
+    await refused(
+      await upload(alice, 'clients', { name: 'blanc.csv', bytes: csv('\r\n  \r\n') }),
+      'Le fichier est vide.',
+    );
+    await refused(
+      await upload(alice, 'clients', { name: 'entete.csv', bytes: csv('Nom;E-mail\r\n;\r\n') }),
+      'Le fichier n’a aucune ligne de données sous la ligne d’en-tête.',
+    );
     const xls = Buffer.concat([Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]), Buffer.alloc(504)]);
-    await refused(await upload(alice, 'clients', { name: 'vieux.xls', bytes: xls }), 'Ancien format Excel (XLS) non pris en charge : enregistrez le fichier en XLSX ou en CSV.');
+    await refused(
+      await upload(alice, 'clients', { name: 'vieux.xls', bytes: xls }),
+      'Ancien format Excel (XLS) non pris en charge : enregistrez le fichier en XLSX ou en CSV.',
+    );
     // 0x81 and 0x9D exist in neither UTF-8 (here) nor Windows-1252: some other code page.
-    await refused(await upload(alice, 'clients', { name: 'dos.csv', bytes: Buffer.from([0x4e, 0x6f, 0x6d, 0x0a, 0x81, 0x9d, 0x41, 0x0a]) }), 'Encodage du fichier non reconnu : enregistrez-le en UTF-8 (ou Windows-1252).');
+    await refused(
+      await upload(alice, 'clients', {
+        name: 'dos.csv',
+        bytes: Buffer.from([0x4e, 0x6f, 0x6d, 0x0a, 0x81, 0x9d, 0x41, 0x0a]),
+      }),
+      'Encodage du fichier non reconnu : enregistrez-le en UTF-8 (ou Windows-1252).',
+    );
     // UTF-16 without its byte order mark.
-    await refused(await upload(alice, 'clients', { name: 'utf16.csv', bytes: Buffer.from('Nom\nA\n', 'utf16le') }), 'Encodage du fichier non reconnu : enregistrez-le en UTF-8 (ou Windows-1252).');
+    await refused(
+      await upload(alice, 'clients', { name: 'utf16.csv', bytes: Buffer.from('Nom\nA\n', 'utf16le') }),
+      'Encodage du fichier non reconnu : enregistrez-le en UTF-8 (ou Windows-1252).',
+    );
     const wb = new ExcelJS.Workbook();
     const ws = wb.addWorksheet('Clients');
     ws.addRow(['Nom', 'Notes']);
@@ -229,11 +379,24 @@ describe('bad files: a clear 400 on `fichier`, nothing written', () => {
       await upload(alice, 'clients', { name: 'formules.xlsx', bytes: Buffer.from(await wb.xlsx.writeBuffer()) }),
       'Les formules ne sont pas acceptées : remplacez-les par leurs valeurs (copier, collage spécial « valeurs »). (cellule B3)',
     );
-    const docx = Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.from('word/document.xml'), Buffer.alloc(64)]);
-    await refused(await upload(alice, 'clients', { name: 'lettre.docx', bytes: docx }), 'Format non pris en charge : envoyez un fichier CSV ou Excel (XLSX).');
+    const docx = Buffer.concat([
+      Buffer.from([0x50, 0x4b, 0x03, 0x04]),
+      Buffer.from('word/document.xml'),
+      Buffer.alloc(64),
+    ]);
+    await refused(
+      await upload(alice, 'clients', { name: 'lettre.docx', bytes: docx }),
+      'Format non pris en charge : envoyez un fichier CSV ou Excel (XLSX).',
+    );
     const big = Buffer.alloc(21 * 1024 * 1024, 'a,b\n');
-    await refused(await upload(alice, 'clients', { name: 'gros.csv', bytes: big }), 'Fichier trop volumineux (20 Mo au plus).');
-    await refused(await upload(alice, 'clients', null), 'Aucun fichier reçu (champ « fichier » du formulaire multipart).');
+    await refused(
+      await upload(alice, 'clients', { name: 'gros.csv', bytes: big }),
+      'Fichier trop volumineux (20 Mo au plus).',
+    );
+    await refused(
+      await upload(alice, 'clients', null),
+      'Aucun fichier reçu (champ « fichier » du formulaire multipart).',
+    );
     expect(await count('imports')).toBe(before);
   });
 
@@ -244,17 +407,33 @@ describe('bad files: a clear 400 on `fichier`, nothing written', () => {
     expect((await upload(alice, null, { name: 'a.csv', bytes: csv('Nom\nA\n') })).statusCode).toBe(400);
     const json = await alice.post('/imports/', { ressource: 'clients' });
     expect(json.statusCode).toBe(400);
-    expect(json.json().fieldErrors.fichier).toEqual(['Envoyez le fichier en multipart/form-data (champs « fichier » et « ressource »).']);
+    expect(json.json().fieldErrors.fichier).toEqual([
+      'Envoyez le fichier en multipart/form-data (champs « fichier » et « ressource »).',
+    ]);
     const en = await upload(alice, 'clients', { name: 'v.csv', bytes: Buffer.alloc(0) }, { 'accept-language': 'en' });
-    expect(en.json()).toEqual({ code: 'BAD_REQUEST', message: 'File refused: nothing was imported.', fieldErrors: { fichier: ['The file is empty.'] } });
+    expect(en.json()).toEqual({
+      code: 'BAD_REQUEST',
+      message: 'File refused: nothing was imported.',
+      fieldErrors: { fichier: ['The file is empty.'] },
+    });
   });
 });
 
 describe('duplicates and modes', () => {
   let existing: number;
   beforeAll(async () => {
-    await t.sql('delete from evenements; delete from contacts; delete from taches; delete from opportunites; delete from clients');
-    existing = (await alice.post('/clients/', { nom: 'Martin', societe: 'Bâtiments Martin', email: 'martin@bat.fr', telephone: '0601020304', notes: 'ancien' })).json().id;
+    await t.sql(
+      'delete from evenements; delete from contacts; delete from taches; delete from opportunites; delete from clients',
+    );
+    existing = (
+      await alice.post('/clients/', {
+        nom: 'Martin',
+        societe: 'Bâtiments Martin',
+        email: 'martin@bat.fr',
+        telephone: '0601020304',
+        notes: 'ancien',
+      })
+    ).json().id;
     await admin.post('/clients/', { nom: 'Caché', email: 'cache@bob.fr', responsable: bobId });
   });
 
@@ -284,22 +463,37 @@ describe('duplicates and modes', () => {
   it('ignorer: duplicates skipped', async () => {
     const { done } = await importFile(alice, 'clients', FILE, { doublons: 'ignorer', mode: 'valides' });
     expect(done.resultat).toEqual({ crees: 1, misAJour: 0, ignores: 3, rejetes: 1 });
-    expect((await t.sql(`select nom from clients where responsable_id = ? order by id`, [aliceId])).map((r) => r.nom)).toEqual(['Martin', 'Nouveau']);
+    expect(
+      (await t.sql(`select nom from clients where responsable_id = ? order by id`, [aliceId])).map((r) => r.nom),
+    ).toEqual(['Martin', 'Nouveau']);
   });
 
   it('mettre_a_jour: the existing client and the earlier row take the later values (empty cells change nothing)', async () => {
-    await t.sql(`delete from evenements where client_id in (select id from clients where nom = 'Nouveau'); delete from clients where nom = 'Nouveau'`);
+    await t.sql(
+      `delete from evenements where client_id in (select id from clients where nom = 'Nouveau'); delete from clients where nom = 'Nouveau'`,
+    );
     const { done } = await importFile(alice, 'clients', FILE, { doublons: 'mettre_a_jour', mode: 'valides' });
     expect(done.resultat).toEqual({ crees: 1, misAJour: 3, ignores: 0, rejetes: 1 });
-    const rows = await t.sql(`select nom, societe, email, telephone, notes from clients where responsable_id = ? order by id`, [aliceId]);
+    const rows = await t.sql(
+      `select nom, societe, email, telephone, notes from clients where responsable_id = ? order by id`,
+      [aliceId],
+    );
     expect(rows).toEqual([
-      { nom: 'Autre Martin', societe: 'batiments martin', email: 'martin@bat.fr', telephone: '+33601020304', notes: 'par le téléphone' },
+      {
+        nom: 'Autre Martin',
+        societe: 'batiments martin',
+        email: 'martin@bat.fr',
+        telephone: '+33601020304',
+        notes: 'par le téléphone',
+      },
       { nom: 'Nouveau bis', societe: '', email: 'nouveau@x.fr', telephone: '', notes: 'second' },
     ]);
   });
 
   it('creer: name and phone duplicates created anyway, an e-mail twice is rejected (unique)', async () => {
-    await t.sql(`delete from evenements where client_id in (select id from clients where email = 'nouveau@x.fr'); delete from clients where email = 'nouveau@x.fr'`);
+    await t.sql(
+      `delete from evenements where client_id in (select id from clients where email = 'nouveau@x.fr'); delete from clients where email = 'nouveau@x.fr'`,
+    );
     const { done } = await importFile(alice, 'clients', FILE, { doublons: 'creer', mode: 'valides' });
     expect(done.resultat).toEqual({ crees: 3, misAJour: 0, ignores: 0, rejetes: 2 });
     expect(await count('clients')).toBe(2 + 3);
@@ -311,8 +505,14 @@ describe('duplicates and modes', () => {
   it('tout_ou_rien: one rejected row and nothing is written; the report lists it', async () => {
     const before = await count('clients');
     const events = await count('evenements');
-    const { done } = await importFile(alice, 'clients', 'Nom;E-mail\nBon;bon@x.fr\n;vide@x.fr\n', { mode: 'tout_ou_rien' });
-    expect(done).toMatchObject({ statut: 'echoue', erreur: 'Des lignes sont invalides : rien n’a été importé (mode « tout ou rien »).', resultat: { crees: 0, rejetes: 1 } });
+    const { done } = await importFile(alice, 'clients', 'Nom;E-mail\nBon;bon@x.fr\n;vide@x.fr\n', {
+      mode: 'tout_ou_rien',
+    });
+    expect(done).toMatchObject({
+      statut: 'echoue',
+      erreur: 'Des lignes sont invalides : rien n’a été importé (mode « tout ou rien »).',
+      resultat: { crees: 0, rejetes: 1 },
+    });
     expect(await count('clients')).toBe(before);
     expect(await count('evenements')).toBe(events);
     const report = (await alice.get(`/imports/${done.id}/rejets/`)).body.trim().split('\r\n');
@@ -321,7 +521,9 @@ describe('duplicates and modes', () => {
 
   it('a failure inside the transaction writes nothing (all or nothing even in « valides » mode)', async () => {
     const before = await count('clients');
-    const up = (await upload(alice, 'clients', { name: 'course.csv', bytes: csv('Nom;E-mail\nUn;un@x.fr\nDeux;course@x.fr\n') })).json();
+    const up = (
+      await upload(alice, 'clients', { name: 'course.csv', bytes: csv('Nom;E-mail\nUn;un@x.fr\nDeux;course@x.fr\n') })
+    ).json();
     // Another client takes the e-mail between the analysis and the job's write: the whole import rolls back.
     await t.sql(`create or replace function crm_test_race() returns trigger language plpgsql as $$ begin
       if new.email = 'course@x.fr' then raise exception 'course' using errcode = 'unique_violation', constraint = 'clients_email_uniq'; end if; return new; end $$`);
@@ -329,7 +531,11 @@ describe('duplicates and modes', () => {
     try {
       await alice.post(`/imports/${up.id}/valider/`, { mode: 'valides' });
       const done = await waitDone(alice, up.id);
-      expect(done).toMatchObject({ statut: 'echoue', erreur: 'Cette adresse e-mail est déjà utilisée.', resultat: { crees: 0 } });
+      expect(done).toMatchObject({
+        statut: 'echoue',
+        erreur: 'Cette adresse e-mail est déjà utilisée.',
+        resultat: { crees: 0 },
+      });
       expect(await count('clients')).toBe(before);
     } finally {
       await t.sql('drop trigger crm_test_race on clients; drop function crm_test_race()');
@@ -348,10 +554,18 @@ describe('mapping, access and visibility', () => {
     const twice = await alice.patch(`/imports/${up.id}/`, { mapping: ['email', 'email'] });
     expect(twice.statusCode).toBe(400);
     expect(twice.json().fieldErrors).toEqual({ 'mapping.1': ['Ce champ est associé à plusieurs colonnes.'] });
-    expect((await alice.patch(`/imports/${up.id}/`, { mapping: ['nom'] })).json().fieldErrors).toEqual({ mapping: ['La correspondance doit donner un champ (ou null) pour chaque colonne du fichier.'] });
+    expect((await alice.patch(`/imports/${up.id}/`, { mapping: ['nom'] })).json().fieldErrors).toEqual({
+      mapping: ['La correspondance doit donner un champ (ou null) pour chaque colonne du fichier.'],
+    });
     const p = await alice.patch(`/imports/${up.id}/`, { mapping: ['nom', null] });
     expect(p.statusCode, p.body).toBe(200);
-    expect(p.json()).toMatchObject({ erreursMapping: [], colonnes: [{ champ: 'nom', champPropose: null }, { champ: null, champPropose: 'email' }] });
+    expect(p.json()).toMatchObject({
+      erreursMapping: [],
+      colonnes: [
+        { champ: 'nom', champPropose: null },
+        { champ: null, champPropose: 'email' },
+      ],
+    });
     expect((await alice.post(`/imports/${up.id}/valider/`, { mapping: ['nom', 'email'] })).statusCode).toBe(200);
     const done = await waitDone(alice, up.id);
     expect(done.resultat.crees).toBe(1);
@@ -373,28 +587,46 @@ describe('mapping, access and visibility', () => {
   });
 
   it('API keys: an upload needs `imports:ecriture` (403 with `imports:lecture`), reading needs `imports:lecture`', async () => {
-    const key = async (scopes: string[]) => (await admin.post('/cles-api/', { nom: `Import ${scopes.join(' ')}`, scopes, user: aliceId })).json().secret as string;
+    const key = async (scopes: string[]) =>
+      (await admin.post('/cles-api/', { nom: `Import ${scopes.join(' ')}`, scopes, user: aliceId })).json()
+        .secret as string;
     const lecture = await key(['imports:lecture']);
     const ecriture = await key(['imports:ecriture']);
     const other = await key(['clients:ecriture']);
-    const denied = await upload({ token: lecture } as RestClient, 'clients', { name: 'k.csv', bytes: csv('Nom\nCle\n') });
+    const denied = await upload({ token: lecture } as RestClient, 'clients', {
+      name: 'k.csv',
+      bytes: csv('Nom\nCle\n'),
+    });
     expect(denied.statusCode).toBe(403);
-    expect((await upload({ token: other } as RestClient, 'clients', { name: 'k.csv', bytes: csv('Nom\nCle\n') })).statusCode).toBe(403);
+    expect(
+      (await upload({ token: other } as RestClient, 'clients', { name: 'k.csv', bytes: csv('Nom\nCle\n') })).statusCode,
+    ).toBe(403);
     const ok = await upload({ token: ecriture } as RestClient, 'clients', { name: 'k.csv', bytes: csv('Nom\nCle\n') });
     expect(ok.statusCode, ok.body).toBe(201);
     expect(ok.json().creePar).toBe(aliceId);
-    const read = await t.app.inject({ method: 'GET', url: `/api/imports/${ok.json().id}/`, headers: { authorization: `Bearer ${lecture}` } });
+    const read = await t.app.inject({
+      method: 'GET',
+      url: `/api/imports/${ok.json().id}/`,
+      headers: { authorization: `Bearer ${lecture}` },
+    });
     expect(read.statusCode).toBe(200);
   });
 
   it('a commercial cannot import records for someone else; an admin can name the responsable', async () => {
-    const up = (await upload(alice, 'clients', { name: 'r.csv', bytes: csv('Nom;Responsable\nA moi;alice\nA bob;bob@example.fr\nPersonne;zorro\n') })).json();
+    const up = (
+      await upload(alice, 'clients', {
+        name: 'r.csv',
+        bytes: csv('Nom;Responsable\nA moi;alice\nA bob;bob@example.fr\nPersonne;zorro\n'),
+      })
+    ).json();
     expect(up.apercu.map((l: any) => l.erreurs)).toEqual([
       {},
       { responsable: ['Un commercial ne peut importer que des enregistrements dont il est responsable.'] },
       { responsable: ['Utilisateur inconnu (identifiant, nom d’utilisateur ou e-mail attendu).'] },
     ]);
-    const adm = (await upload(admin, 'clients', { name: 'r.csv', bytes: csv('Nom;Responsable\nPour bob;BOB\n') })).json();
+    const adm = (
+      await upload(admin, 'clients', { name: 'r.csv', bytes: csv('Nom;Responsable\nPour bob;BOB\n') })
+    ).json();
     expect(adm.analyse.valides).toBe(1);
     await admin.post(`/imports/${adm.id}/valider/`, {});
     await waitDone(admin, adm.id);
@@ -405,7 +637,13 @@ describe('mapping, access and visibility', () => {
 describe('no N+1', () => {
   it('the analysis runs the same number of statements for 5 rows as for 500', async () => {
     await alice.post('/clients/', { nom: 'Cible' });
-    const file = (n: number) => csv(['Opportunité;Client;Montant', ...Array.from({ length: n }, (_, i) => `O${i};${i % 2 ? 'Cible' : 'cible'};${i},5`)].join('\n'));
+    const file = (n: number) =>
+      csv(
+        [
+          'Opportunité;Client;Montant',
+          ...Array.from({ length: n }, (_, i) => `O${i};${i % 2 ? 'Cible' : 'cible'};${i},5`),
+        ].join('\n'),
+      );
     const small = await t.countSql(() => upload(alice, 'opportunites', { name: 's.csv', bytes: file(5) }));
     const large = await t.countSql(() => upload(alice, 'opportunites', { name: 'l.csv', bytes: file(500) }));
     expect(small.result.statusCode).toBe(201);

@@ -35,7 +35,11 @@ function definitions(seen: Seen[], pid: string): AnyJobDefinition<unknown>[] {
   ];
 }
 
-const jobsConfig = (workers: boolean): JobsConfig => ({ ...loadConfig({ JWT_SECRET: 'x'.repeat(32) }).jobs, workers, pollingIntervalSeconds: 0.5 });
+const jobsConfig = (workers: boolean): JobsConfig => ({
+  ...loadConfig({ JWT_SECRET: 'x'.repeat(32) }).jobs,
+  workers,
+  pollingIntervalSeconds: 0.5,
+});
 
 async function until(check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const end = Date.now() + timeoutMs;
@@ -102,7 +106,10 @@ describe('job queue (pg-boss)', () => {
       await new Promise((r) => setTimeout(r, 1200));
       expect(apiSeen).toEqual([]);
       expect(seen.some((s) => s.n === 4)).toBe(false);
-      const [pending] = await sql(orm.em.fork(), `select count(*)::int as n from pgboss.job where name = 'test.echo' and state = 'created'`);
+      const [pending] = await sql(
+        orm.em.fork(),
+        `select count(*)::int as n from pgboss.job where name = 'test.echo' and state = 'created'`,
+      );
       expect(pending.n).toBe(1);
 
       await queue.start();

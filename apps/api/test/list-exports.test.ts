@@ -10,7 +10,12 @@ let aliceId: number;
 let bobClient: number;
 let aliceClient: number;
 
-const csvLines = (body: Buffer) => body.toString('utf8').replace(/^\uFEFF/, '').split('\r\n').filter(Boolean);
+const csvLines = (body: Buffer) =>
+  body
+    .toString('utf8')
+    .replace(/^\uFEFF/, '')
+    .split('\r\n')
+    .filter(Boolean);
 
 beforeAll(async () => {
   t = await startTestApp();
@@ -18,14 +23,28 @@ beforeAll(async () => {
   aliceId = await t.user('alice', 'commercial');
   const bobId = await t.user('bob', 'commercial');
   [admin, alice] = await Promise.all([t.as('admin'), t.as('alice')]);
-  aliceClient = (await alice.post('/clients/', { nom: 'Écurie Alice', societe: 'Alice SARL', email: 'a@alice.fr', categorie: 'VIP' })).json().id;
-  await alice.post('/clients/', { nom: '=HYPERLINK("http://x";"clic")', societe: '+33 Société; "citée"', categorie: 'VIP' });
+  aliceClient = (
+    await alice.post('/clients/', { nom: 'Écurie Alice', societe: 'Alice SARL', email: 'a@alice.fr', categorie: 'VIP' })
+  ).json().id;
+  await alice.post('/clients/', {
+    nom: '=HYPERLINK("http://x";"clic")',
+    societe: '+33 Société; "citée"',
+    categorie: 'VIP',
+  });
   bobClient = (await admin.post('/clients/', { nom: 'Bob Client', responsable: bobId, categorie: 'PME' })).json().id;
   // 2,500 more rows: several cursor batches.
-  await t.sql(`insert into clients (nom, societe, responsable_id, categorie, date_creation)
-    select 'Masse ' || g, 'Lot', ?, 'Lot', now() - (g || ' seconds')::interval from generate_series(1, 2500) g`, [aliceId]);
+  await t.sql(
+    `insert into clients (nom, societe, responsable_id, categorie, date_creation)
+    select 'Masse ' || g, 'Lot', ?, 'Lot', now() - (g || ' seconds')::interval from generate_series(1, 2500) g`,
+    [aliceId],
+  );
   await alice.post('/projets/', { titre: 'Projet export', client: aliceClient, budget: 1234.5, statut: 'en_cours' });
-  await alice.post('/taches/', { titre: 'Appeler', client: aliceClient, priorite: 'urgente', dateEcheance: '2027-02-01' });
+  await alice.post('/taches/', {
+    titre: 'Appeler',
+    client: aliceClient,
+    priorite: 'urgente',
+    dateEcheance: '2027-02-01',
+  });
 });
 afterAll(async () => t?.close());
 
@@ -41,7 +60,9 @@ describe('list exports', () => {
     const list = (await alice.get('/clients/?categorie=VIP&ordering=nom&pageSize=100')).json();
     expect(lines.slice(1).map((l) => Number(l.split(';')[0]))).toEqual(list.results.map((c: any) => c.id));
     expect(lines[1]).toContain(`"'=HYPERLINK(""http://x"";""clic"")";"'+33 Société; ""citée"""`);
-    expect(lines[2]).toMatch(/^\d+;Écurie Alice;Alice SARL;a@alice\.fr;;VIP;alice Test;;\d{4}-\d{2}-\d{2} \d{2}:\d{2};/);
+    expect(lines[2]).toMatch(
+      /^\d+;Écurie Alice;Alice SARL;a@alice\.fr;;VIP;alice Test;;\d{4}-\d{2}-\d{2} \d{2}:\d{2};/,
+    );
   });
 
   it('all matching rows across cursor batches, newest first like the list; search narrows', async () => {
@@ -50,7 +71,24 @@ describe('list exports', () => {
     const first = (await alice.get('/clients/?pageSize=3')).json().results.map((c: any) => c.id);
     expect(all.slice(1, 4).map((l) => Number(l.split(';')[0]))).toEqual(first);
     const found = csvLines((await alice.get('/clients/export/?format=csv&search=MASSE%20249')).rawPayload);
-    expect(found.slice(1).map((l) => l.split(';')[1]).sort()).toEqual(['Masse 249', 'Masse 2490', 'Masse 2491', 'Masse 2492', 'Masse 2493', 'Masse 2494', 'Masse 2495', 'Masse 2496', 'Masse 2497', 'Masse 2498', 'Masse 2499']);
+    expect(
+      found
+        .slice(1)
+        .map((l) => l.split(';')[1])
+        .sort(),
+    ).toEqual([
+      'Masse 249',
+      'Masse 2490',
+      'Masse 2491',
+      'Masse 2492',
+      'Masse 2493',
+      'Masse 2494',
+      'Masse 2495',
+      'Masse 2496',
+      'Masse 2497',
+      'Masse 2498',
+      'Masse 2499',
+    ]);
   });
 
   it('XLSX: a real workbook with typed cells (money as numbers, labels instead of codes)', async () => {
@@ -61,7 +99,20 @@ describe('list exports', () => {
     await wb.xlsx.load(res.rawPayload as any);
     const ws = wb.worksheets[0];
     expect(ws.name).toBe('Projets');
-    expect(ws.getRow(1).values).toEqual([undefined, 'N°', 'Titre', 'Client', 'Statut', 'Début', 'Fin', 'Durée (jours)', 'Budget', 'En retard', 'Description', 'Créé le']);
+    expect(ws.getRow(1).values).toEqual([
+      undefined,
+      'N°',
+      'Titre',
+      'Client',
+      'Statut',
+      'Début',
+      'Fin',
+      'Durée (jours)',
+      'Budget',
+      'En retard',
+      'Description',
+      'Créé le',
+    ]);
     const row = ws.getRow(2).values as unknown[];
     expect(row.slice(2, 5)).toEqual(['Projet export', 'Écurie Alice', 'En cours']);
     expect(row[8]).toBe(1234.5);
@@ -69,7 +120,14 @@ describe('list exports', () => {
   });
 
   it('every list and sub-list exports; a commercial only gets what they see', async () => {
-    for (const path of ['/opportunites/', '/taches/', '/devis/', '/users/', `/clients/${aliceClient}/taches/`, `/clients/${aliceClient}/projets/`]) {
+    for (const path of [
+      '/opportunites/',
+      '/taches/',
+      '/devis/',
+      '/users/',
+      `/clients/${aliceClient}/taches/`,
+      `/clients/${aliceClient}/projets/`,
+    ]) {
       const res = await alice.get(`${path}export/?format=csv`);
       expect(res.statusCode, path).toBe(200);
     }
@@ -108,7 +166,9 @@ describe('list exports', () => {
 
   it('is described in the OpenAPI document', async () => {
     const doc = (await admin.get('/openapi.json')).json();
-    expect(doc.paths['/clients/export/'].get.parameters.map((p: any) => p.name)).toEqual(expect.arrayContaining(['format', 'search', 'ordering', 'categorie']));
+    expect(doc.paths['/clients/export/'].get.parameters.map((p: any) => p.name)).toEqual(
+      expect.arrayContaining(['format', 'search', 'ordering', 'categorie']),
+    );
     expect(doc.paths['/opportunites/{id}/devis/export/'].get.responses['404']).toBeDefined();
   });
 });

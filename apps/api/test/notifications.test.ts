@@ -49,13 +49,31 @@ const unread = async (c: RestClient) => (await c.get('/notifications/?nonLues=tr
 
 describe('who is told what', () => {
   it('a tâche assigned to someone else tells them (not the one who assigned it, not oneself)', async () => {
-    const mine = await alice.post('/taches/', { titre: 'Pour moi', client: clientA, priorite: 'basse', dateEcheance: dayOffset(3) });
+    const mine = await alice.post('/taches/', {
+      titre: 'Pour moi',
+      client: clientA,
+      priorite: 'basse',
+      dateEcheance: dayOffset(3),
+    });
     expect(mine.statusCode).toBe(201);
     expect((await unread(alice)).count).toBe(0);
-    const tache = (await manager.post('/taches/', { titre: 'Métré', client: clientA, assigneA: aliceId, priorite: 'haute', dateEcheance: '2027-01-10' })).json();
+    const tache = (
+      await manager.post('/taches/', {
+        titre: 'Métré',
+        client: clientA,
+        assigneA: aliceId,
+        priorite: 'haute',
+        dateEcheance: '2027-01-10',
+      })
+    ).json();
     const list = await unread(alice);
     expect(list.count).toBe(1);
-    expect(list.results[0]).toMatchObject({ type: 'tache_assignee', lien: `/taches/${tache.id}`, lue: false, message: 'Tâche « Métré » vous a été assignée (échéance 10/01/2027)' });
+    expect(list.results[0]).toMatchObject({
+      type: 'tache_assignee',
+      lien: `/taches/${tache.id}`,
+      lue: false,
+      message: 'Tâche « Métré » vous a été assignée (échéance 10/01/2027)',
+    });
     expect((await unread(manager)).count).toBe(0);
     await manager.patch(`/taches/${tache.id}/`, { assigneA: bobId });
     expect((await unread(bob)).results[0]).toMatchObject({ type: 'tache_assignee', lien: `/taches/${tache.id}` });
@@ -64,7 +82,11 @@ describe('who is told what', () => {
   it('a client handed to someone tells them', async () => {
     await manager.patch(`/clients/${clientA}/`, { responsable: bobId });
     const n = (await unread(bob)).results[0];
-    expect(n).toMatchObject({ type: 'client_attribue', message: 'Le client « Menuiserie Roux » vous a été attribué', lien: `/clients/${clientA}` });
+    expect(n).toMatchObject({
+      type: 'client_attribue',
+      message: 'Le client « Menuiserie Roux » vous a été attribué',
+      lien: `/clients/${clientA}`,
+    });
     await manager.patch(`/clients/${clientA}/`, { responsable: aliceId });
   });
 
@@ -75,7 +97,11 @@ describe('who is told what', () => {
     await manager.patch(`/devis/${d}/`, { statut: 'accepte' });
     const list = await unread(alice);
     expect(list.count).toBe(before + 1);
-    expect(list.results[0]).toMatchObject({ type: 'devis_accepte', message: 'Devis v1 accepté — « Atelier »', lien: `/devis/${d}` });
+    expect(list.results[0]).toMatchObject({
+      type: 'devis_accepte',
+      message: 'Devis v1 accepté — « Atelier »',
+      lien: `/devis/${d}`,
+    });
   });
 
   it('mark one read (idempotent), then all; another user’s notification is 404', async () => {
@@ -110,9 +136,15 @@ describe('due today / overdue notices', () => {
     const runs = await Promise.all([0, 1, 2].map(() => notifierEcheances(t.orm.em.fork() as EntityManager)));
     expect(runs.reduce((a, b) => a + b, 0)).toBe(2);
     expect(await notifierEcheances(t.orm.em.fork() as EntityManager)).toBe(0);
-    const msgs = (await unread(bob)).results.filter((n: any) => n.type === 'tache_echeance' || n.type === 'tache_retard').map((n: any) => n.message).sort();
+    const msgs = (await unread(bob)).results
+      .filter((n: any) => n.type === 'tache_echeance' || n.type === 'tache_retard')
+      .map((n: any) => n.message)
+      .sort();
     const hier = dayOffset(-1).split('-').reverse().join('/');
-    expect(msgs).toEqual([`Tâche « Aujourd’hui » à faire aujourd'hui`, `Tâche « Hier » en retard (échéance le ${hier})`]);
+    expect(msgs).toEqual([
+      `Tâche « Aujourd’hui » à faire aujourd'hui`,
+      `Tâche « Hier » en retard (échéance le ${hier})`,
+    ]);
     // The next day, "Aujourd’hui" becomes overdue: one more notice, once.
     expect(await notifierEcheances(t.orm.em.fork() as EntityManager, dayOffset(1))).toBe(2); // overdue + "Demain" due
     expect(await notifierEcheances(t.orm.em.fork() as EntityManager, dayOffset(1))).toBe(0);
@@ -121,9 +153,17 @@ describe('due today / overdue notices', () => {
   it('runs as a pg-boss cron job (one enqueue per tick across instances)', async () => {
     const [schedule] = await t.sql(`select name, cron from pgboss.schedule where name = 'notifications.echeances'`);
     expect(schedule).toMatchObject({ cron: '*/15 * * * *' });
-    await manager.post('/taches/', { titre: 'Par le job', client: clientA, assigneA: aliceId, priorite: 'basse', dateEcheance: dayOffset(0) });
+    await manager.post('/taches/', {
+      titre: 'Par le job',
+      client: clientA,
+      assigneA: aliceId,
+      priorite: 'basse',
+      dateEcheance: dayOffset(0),
+    });
     await echeancesJob.run({}, { id: 'x', name: echeancesJob.name, retryCount: 0, retryLimit: 0 }, t.deps);
-    expect((await unread(alice)).results.map((n: any) => n.message)).toContain(`Tâche « Par le job » à faire aujourd'hui`);
+    expect((await unread(alice)).results.map((n: any) => n.message)).toContain(
+      `Tâche « Par le job » à faire aujourd'hui`,
+    );
   });
 });
 
@@ -176,7 +216,13 @@ describe('Server-Sent Events stream', () => {
     await until(() => s.values.length === 1, 'initial count');
     expect(s.values).toEqual([0]);
     // a tâche assigned to alice on instance A
-    await manager.post('/taches/', { titre: 'Rappeler', client: clientA, assigneA: aliceId, priorite: 'haute', dateEcheance: dayOffset(2) });
+    await manager.post('/taches/', {
+      titre: 'Rappeler',
+      client: clientA,
+      assigneA: aliceId,
+      priorite: 'haute',
+      dateEcheance: dayOffset(2),
+    });
     await until(() => s.values.at(-1) === 1, 'count after assignment');
     await alice.post('/notifications/tout-lu/');
     await until(() => s.values.at(-1) === 0, 'count after reading');

@@ -35,7 +35,12 @@ export class DocumentValidator {
       .map((template) => ({
         template,
         params: (template.match(/\{/g) ?? []).length,
-        re: new RegExp(`^${template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{[^}]+\\?\}/g, '[^/]+').replace(/\/$/, '')}/?$`),
+        re: new RegExp(
+          `^${template
+            .replace(/[.*+?^$()|[\]\\]/g, '\\$&')
+            .replace(/\\?\{[^}]+\\?\}/g, '[^/]+')
+            .replace(/\/$/, '')}/?$`,
+        ),
       }))
       .sort((a, b) => a.params - b.params);
   }
@@ -43,19 +48,25 @@ export class DocumentValidator {
   check({ method, url, requestHeaders, res }: ResponseCheck): void {
     const path = url.split('?')[0];
     // The viewer's static files (Swagger UI) are assets, not API operations.
-    if ((path !== this.base && !path.startsWith(`${this.base}/`)) || path.startsWith(`${this.base}/docs/static/`)) return;
+    if ((path !== this.base && !path.startsWith(`${this.base}/`)) || path.startsWith(`${this.base}/docs/static/`))
+      return;
     const rel = path.slice(this.base.length) || '/';
     const where = `${method} ${url} → ${res.statusCode}`;
     const route = this.routes.find((r) => r.re.test(rel));
     const verb = method.toLowerCase() === 'head' ? 'get' : method.toLowerCase();
     const op = route && METHODS.includes(verb) ? this.doc.paths[route.template][verb] : undefined;
     if (!op) {
-      if (res.statusCode < 400) fail(where, 'answered successfully on a path or method the OpenAPI document does not describe');
+      if (res.statusCode < 400)
+        fail(where, 'answered successfully on a path or method the OpenAPI document does not describe');
       return;
     }
     const status = String(res.statusCode);
     const declared = op.responses[status];
-    if (!declared) fail(where, `status ${status} is not documented for ${verb.toUpperCase()} ${route!.template} (documented: ${Object.keys(op.responses).join(', ')})`);
+    if (!declared)
+      fail(
+        where,
+        `status ${status} is not documented for ${verb.toUpperCase()} ${route!.template} (documented: ${Object.keys(op.responses).join(', ')})`,
+      );
     const response = this.resolve(declared);
 
     if (res.statusCode < 400 && op.security?.length && !hasCredentials(requestHeaders)) {
@@ -68,11 +79,20 @@ export class DocumentValidator {
         if (header.required) fail(where, `required header ${name} is missing`);
         continue;
       }
-      if (header.schema) this.validate(`header:${route!.template}:${verb}:${status}:${name}`, header.schema, String(value), where, `header ${name}`);
+      if (header.schema)
+        this.validate(
+          `header:${route!.template}:${verb}:${status}:${name}`,
+          header.schema,
+          String(value),
+          where,
+          `header ${name}`,
+        );
     }
 
     const body = res.rawPayload;
-    const contentType = String(res.headers['content-type'] ?? '').split(';')[0].trim();
+    const contentType = String(res.headers['content-type'] ?? '')
+      .split(';')[0]
+      .trim();
     if (!response.content || method.toUpperCase() === 'HEAD') {
       if (body.length > 0) fail(where, `no body is documented, got ${body.length} bytes (${contentType})`);
       if (!response.content) return;
@@ -80,7 +100,11 @@ export class DocumentValidator {
     if (method.toUpperCase() === 'HEAD') return;
     const mediaKey = Object.keys(response.content).find((k) => k.split(';')[0].trim() === contentType);
     const media = mediaKey && response.content[mediaKey];
-    if (!media) fail(where, `content type "${contentType}" is not documented (documented: ${Object.keys(response.content).join(', ')})`);
+    if (!media)
+      fail(
+        where,
+        `content type "${contentType}" is not documented (documented: ${Object.keys(response.content).join(', ')})`,
+      );
     if (!contentType.endsWith('json') || !media.schema) return;
     let json: unknown;
     try {
@@ -100,8 +124,13 @@ export class DocumentValidator {
       this.validators.set(key, v);
     }
     if (!v(value)) {
-      const errors = (v.errors ?? []).slice(0, 5).map((e) => `${e.instancePath || '/'} ${e.message} ${JSON.stringify(e.params)}`);
-      fail(where, `${what} does not match the document:\n  ${errors.join('\n  ')}\n  value: ${JSON.stringify(value).slice(0, 600)}`);
+      const errors = (v.errors ?? [])
+        .slice(0, 5)
+        .map((e) => `${e.instancePath || '/'} ${e.message} ${JSON.stringify(e.params)}`);
+      fail(
+        where,
+        `${what} does not match the document:\n  ${errors.join('\n  ')}\n  value: ${JSON.stringify(value).slice(0, 600)}`,
+      );
     }
   }
 
@@ -155,7 +184,21 @@ export function validateRestAnswers(app: FastifyInstance): void {
       const o: InjectOptions = typeof opts === 'string' ? { url: opts } : opts;
       const url = typeof o.url === 'string' ? o.url : String((o as any).path ?? '');
       validator ??= load();
-      (await validator).check({ method: (o.method ?? 'GET').toString(), url, requestHeaders: { ...(o.headers ?? {}), ...(o.cookies ? { cookie: Object.entries(o.cookies).map(([k, v]) => `${k}=${v}`).join('; ') } : {}) }, res });
+      (await validator).check({
+        method: (o.method ?? 'GET').toString(),
+        url,
+        requestHeaders: {
+          ...(o.headers ?? {}),
+          ...(o.cookies
+            ? {
+                cookie: Object.entries(o.cookies)
+                  .map(([k, v]) => `${k}=${v}`)
+                  .join('; '),
+              }
+            : {}),
+        },
+        res,
+      });
       return res;
     });
   };

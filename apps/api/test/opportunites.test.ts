@@ -38,7 +38,9 @@ async function column(etape: string): Promise<string[]> {
 
 /** Every column of the whole table has unique, non-negative keys (sparse: not necessarily contiguous). */
 async function expectUniqueKeys(): Promise<void> {
-  const [row] = await t.sql(`select count(*)::int as dup from (select etape, position from opportunites group by 1, 2 having count(*) > 1) x`);
+  const [row] = await t.sql(
+    `select count(*)::int as dup from (select etape, position from opportunites group by 1, 2 having count(*) > 1) x`,
+  );
   expect(row.dup).toBe(0);
   const [neg] = await t.sql(`select count(*)::int as n from opportunites where position < 0`);
   expect(neg.n).toBe(0);
@@ -46,11 +48,26 @@ async function expectUniqueKeys(): Promise<void> {
 
 describe('opportunites CRUD', () => {
   it('creates (201) with the creator as responsable and an exact valeurPonderee', async () => {
-    const res = await create(alice, { nom: 'Fours pro', montant: 1234.56, probabilite: 33, dateConclusionEstimee: '2027-03-31', notes: 'Contact salon' });
+    const res = await create(alice, {
+      nom: 'Fours pro',
+      montant: 1234.56,
+      probabilite: 33,
+      dateConclusionEstimee: '2027-03-31',
+      notes: 'Contact salon',
+    });
     expect(res.statusCode).toBe(201);
     expect(res.json()).toMatchObject({
-      nom: 'Fours pro', client: clientA, clientNom: 'Boulangerie Durand', responsable: aliceId, responsableNom: 'alice Test',
-      montant: 1234.56, probabilite: 33, etape: 'prospect', resultat: null, valeurPonderee: 407.4, devisActif: null,
+      nom: 'Fours pro',
+      client: clientA,
+      clientNom: 'Boulangerie Durand',
+      responsable: aliceId,
+      responsableNom: 'alice Test',
+      montant: 1234.56,
+      probabilite: 33,
+      etape: 'prospect',
+      resultat: null,
+      valeurPonderee: 407.4,
+      devisActif: null,
       dateConclusionEstimee: '2027-03-31',
     });
     // 0.10 × 50 % = 0.05 exactly; 333.33 × 33 % = 109.9989 → 110.00
@@ -86,8 +103,12 @@ describe('opportunites CRUD', () => {
   it('a result exists only at conclusion', async () => {
     const noResult = await create(alice, { nom: 'x', etape: 'conclusion' });
     expect(noResult.statusCode).toBe(400);
-    expect(noResult.json().fieldErrors.resultat).toEqual(['Le résultat (gagnee ou perdue) est obligatoire pour passer en conclusion.']);
-    expect((await create(alice, { nom: 'x', etape: 'prospect', resultat: 'gagnee' })).json().fieldErrors.resultat).toBeDefined();
+    expect(noResult.json().fieldErrors.resultat).toEqual([
+      'Le résultat (gagnee ou perdue) est obligatoire pour passer en conclusion.',
+    ]);
+    expect(
+      (await create(alice, { nom: 'x', etape: 'prospect', resultat: 'gagnee' })).json().fieldErrors.resultat,
+    ).toBeDefined();
     const won = await create(alice, { nom: 'Gagnée direct', etape: 'conclusion', resultat: 'gagnee' });
     expect(won.statusCode).toBe(201);
     const [row] = await t.sql(`select date_conclusion from opportunites where id = ?`, [won.json().id]);
@@ -161,7 +182,8 @@ describe('kanban moves', () => {
   });
 
   it('400 on the field for a card of another column, one the caller cannot see, the card itself, or two placements', async () => {
-    const bobs = (await bob.post('/opportunites/', { nom: 'Chez Bob', client: clientB, etape: 'proposition' })).json().id;
+    const bobs = (await bob.post('/opportunites/', { nom: 'Chez Bob', client: clientB, etape: 'proposition' })).json()
+      .id;
     const cases: Array<[Record<string, unknown>, string]> = [
       [{ avant: ids.X }, 'avant'], // X is in negociation
       [{ etape: 'negociation', apres: ids.A }, 'apres'], // A stays in proposition
@@ -177,7 +199,9 @@ describe('kanban moves', () => {
     const self = await alice.patch(`/opportunites/${ids.D}/`, { avant: ids.D });
     expect(self.statusCode).toBe(400);
     expect(self.json().fieldErrors.avant).toBeDefined();
-    expect((await alice.post('/opportunites/', { nom: 'Z', client: clientA, etape: 'proposition', avant: bobs })).statusCode).toBe(400);
+    expect(
+      (await alice.post('/opportunites/', { nom: 'Z', client: clientA, etape: 'proposition', avant: bobs })).statusCode,
+    ).toBe(400);
     // The manager sees bob's card: the same placement is fine for them.
     expect((await manager.patch(`/opportunites/${ids.D}/`, { apres: bobs })).statusCode).toBe(200);
     expect(await column('proposition')).toEqual(['F', 'C', 'A', 'Chez Bob', 'D']);
@@ -187,7 +211,12 @@ describe('kanban moves', () => {
   it('when no key is left between two cards, only a few neighbours are renumbered', async () => {
     const made: number[] = [];
     for (let i = 0; i < 40; i++) made.push((await create(alice, { nom: `R${i}`, etape: 'qualification' })).json().id);
-    const keysBefore = new Map((await t.sql(`select id, position from opportunites where etape = 'qualification'`)).map((r) => [r.id, r.position]));
+    const keysBefore = new Map(
+      (await t.sql(`select id, position from opportunites where etape = 'qualification'`)).map((r) => [
+        r.id,
+        r.position,
+      ]),
+    );
     // Always just after R0: the gap after it halves each time, then runs out (1024 → 0 in 11 moves).
     let prev = made[0];
     for (let i = 0; i < 25; i++) {
@@ -195,7 +224,11 @@ describe('kanban moves', () => {
       expect(res.statusCode).toBe(200);
       prev = made[39 - i];
     }
-    const expected = ['R0', ...Array.from({ length: 25 }, (_, i) => `R${39 - i}`), ...Array.from({ length: 14 }, (_, i) => `R${i + 1}`)];
+    const expected = [
+      'R0',
+      ...Array.from({ length: 25 }, (_, i) => `R${39 - i}`),
+      ...Array.from({ length: 14 }, (_, i) => `R${i + 1}`),
+    ];
     expect(await column('qualification')).toEqual(expected);
     const after = await t.sql(`select id, position from opportunites where etape = 'qualification'`);
     const unchanged = after.filter((r) => keysBefore.get(r.id) === r.position).length;
@@ -214,17 +247,29 @@ describe('kanban moves', () => {
   });
 
   it('50 parallel moves into one column with mixed placements: unique keys, every card there, no 500 or deadlock', async () => {
-    const target = (await Promise.all(Array.from({ length: 6 }, (_, i) => create(alice, { nom: `T${i}`, etape: 'prospect', montant: 1 })))).map((r) => r.json().id as number);
-    const movers = (await Promise.all(
-      Array.from({ length: 50 }, (_, i) => create(alice, { nom: `M${i}`, etape: i % 2 ? 'qualification' : 'negociation' })),
-    )).map((r) => r.json().id as number);
+    const target = (
+      await Promise.all(
+        Array.from({ length: 6 }, (_, i) => create(alice, { nom: `T${i}`, etape: 'prospect', montant: 1 })),
+      )
+    ).map((r) => r.json().id as number);
+    const movers = (
+      await Promise.all(
+        Array.from({ length: 50 }, (_, i) =>
+          create(alice, { nom: `M${i}`, etape: i % 2 ? 'qualification' : 'negociation' }),
+        ),
+      )
+    ).map((r) => r.json().id as number);
     const placements = (i: number): Record<string, unknown> => {
       const ref = target[i % target.length];
       return [{ avant: ref }, { apres: ref }, { position: 0 }, { position: 5000 }, {}][i % 5];
     };
-    const moves = await Promise.all(movers.map((id, i) => alice.patch(`/opportunites/${id}/`, { etape: 'prospect', ...placements(i) })));
+    const moves = await Promise.all(
+      movers.map((id, i) => alice.patch(`/opportunites/${id}/`, { etape: 'prospect', ...placements(i) })),
+    );
     expect(moves.filter((m) => m.statusCode !== 200).map((m) => `${m.statusCode} ${m.body}`)).toEqual([]);
-    const rows = await t.sql(`select id from opportunites where etape = 'prospect' and id = any(?::int[])`, [`{${[...target, ...movers].join(',')}}`]);
+    const rows = await t.sql(`select id from opportunites where etape = 'prospect' and id = any(?::int[])`, [
+      `{${[...target, ...movers].join(',')}}`,
+    ]);
     expect(rows).toHaveLength(56);
     await expectUniqueKeys();
     const names = await column('prospect');
@@ -248,7 +293,10 @@ describe('avancer-etape and conclusion', () => {
     expect(missing.statusCode).toBe(400);
     expect(missing.json().fieldErrors.resultat).toBeDefined();
     expect((await alice.post(`/opportunites/${o.id}/avancer-etape/`, { resultat: 'nulle' })).statusCode).toBe(400);
-    const done = await alice.post(`/opportunites/${o.id}/avancer-etape/`, { resultat: 'perdue', motifPerte: 'Prix trop élevé' });
+    const done = await alice.post(`/opportunites/${o.id}/avancer-etape/`, {
+      resultat: 'perdue',
+      motifPerte: 'Prix trop élevé',
+    });
     expect(done.statusCode).toBe(200);
     expect(done.json()).toMatchObject({ etape: 'conclusion', resultat: 'perdue', motifPerte: 'Prix trop élevé' });
     const [row] = await t.sql(`select date_conclusion from opportunites where id = ?`, [o.id]);
@@ -273,7 +321,11 @@ describe('avancer-etape and conclusion', () => {
     const bad = await alice.patch(`/opportunites/${o.id}/`, { etape: 'conclusion' });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().fieldErrors.resultat).toBeDefined();
-    const won = await alice.patch(`/opportunites/${o.id}/`, { etape: 'conclusion', resultat: 'gagnee', motifPerte: 'ignoré' });
+    const won = await alice.patch(`/opportunites/${o.id}/`, {
+      etape: 'conclusion',
+      resultat: 'gagnee',
+      motifPerte: 'ignoré',
+    });
     expect(won.json()).toMatchObject({ etape: 'conclusion', resultat: 'gagnee', motifPerte: '' });
     const lost = await alice.patch(`/opportunites/${o.id}/`, { resultat: 'perdue', motifPerte: 'Concurrent' });
     expect(lost.json()).toMatchObject({ etape: 'conclusion', resultat: 'perdue', motifPerte: 'Concurrent' });
@@ -311,11 +363,20 @@ describe('devisActif and sub-lists', () => {
     expect(ofA.json().count).toBeGreaterThan(2);
     const all = (await alice.get(`/clients/${clientA}/opportunites/?pageSize=100`)).json().results;
     expect(all.every((o: any) => o.client === clientA)).toBe(true);
-    expect((await alice.get(`/clients/${clientA}/opportunites/?etape=conclusion`)).json().results.every((o: any) => o.etape === 'conclusion')).toBe(true);
+    expect(
+      (await alice.get(`/clients/${clientA}/opportunites/?etape=conclusion`))
+        .json()
+        .results.every((o: any) => o.etape === 'conclusion'),
+    ).toBe(true);
     expect((await alice.get(`/clients/${clientB}/opportunites/`)).statusCode).toBe(404);
     expect((await alice.get(`/clients/999999/opportunites/`)).statusCode).toBe(404);
     expect((await alice.get(`/opportunites/${mineB.id}/devis/`)).statusCode).toBe(404);
-    expect((await bob.get(`/opportunites/${mineB.id}/devis/`)).json()).toEqual({ count: 0, page: 1, pageSize: 25, results: [] });
+    expect((await bob.get(`/opportunites/${mineB.id}/devis/`)).json()).toEqual({
+      count: 0,
+      page: 1,
+      pageSize: 25,
+      results: [],
+    });
   });
 });
 
@@ -333,7 +394,9 @@ describe('visibility, permissions, filters, SQL count', () => {
     expect((await manager.get(`/opportunites/${b.id}/`)).statusCode).toBe(200);
     // moving one's own opportunity to a client one may not see
     const mine = (await create(alice, { nom: 'À moi' })).json();
-    expect((await alice.patch(`/opportunites/${mine.id}/`, { client: clientB })).json().fieldErrors.client).toBeDefined();
+    expect(
+      (await alice.patch(`/opportunites/${mine.id}/`, { client: clientB })).json().fieldErrors.client,
+    ).toBeDefined();
   });
 
   it('requires authentication', async () => {
@@ -346,8 +409,15 @@ describe('visibility, permissions, filters, SQL count', () => {
     const c = (await manager.post('/clients/', { nom: 'Filtres SA', responsable: aliceId })).json().id;
     await manager.post('/opportunites/', { nom: 'Étude énergétique', client: c, montant: 100, notes: 'chaudière' });
     await manager.post('/opportunites/', { nom: 'Maintenance', client: c, montant: 250.5, responsable: bobId });
-    await manager.post('/opportunites/', { nom: 'Audit', client: c, montant: 1000, etape: 'conclusion', resultat: 'gagnee' });
-    const names = async (q: string) => (await alice.get(`/opportunites/?client=${c}&${q}`)).json().results.map((o: any) => o.nom);
+    await manager.post('/opportunites/', {
+      nom: 'Audit',
+      client: c,
+      montant: 1000,
+      etape: 'conclusion',
+      resultat: 'gagnee',
+    });
+    const names = async (q: string) =>
+      (await alice.get(`/opportunites/?client=${c}&${q}`)).json().results.map((o: any) => o.nom);
     expect(await names('ordering=montant')).toEqual(['Étude énergétique', 'Maintenance', 'Audit']);
     expect(await names('ordering=-montant')).toEqual(['Audit', 'Maintenance', 'Étude énergétique']);
     expect(await names('montantMin=250.5&montantMax=1000&ordering=nom')).toEqual(['Audit', 'Maintenance']);
@@ -382,7 +452,14 @@ describe('visibility, permissions, filters, SQL count', () => {
 describe('client detail computed fields', () => {
   it('valeurClient, pipelinePondere, nbProjetsActifs, nbOpportunitesActives on known data', async () => {
     const c = (await alice.post('/clients/', { nom: 'Chiffres exacts' })).json().id;
-    await create(alice, { nom: 'Gagnée', client: c, montant: 1000.5, probabilite: 90, etape: 'conclusion', resultat: 'gagnee' });
+    await create(alice, {
+      nom: 'Gagnée',
+      client: c,
+      montant: 1000.5,
+      probabilite: 90,
+      etape: 'conclusion',
+      resultat: 'gagnee',
+    });
     await create(alice, { nom: 'Gagnée 2', client: c, montant: 0.1, etape: 'conclusion', resultat: 'gagnee' });
     await create(alice, { nom: 'Perdue', client: c, montant: 500, etape: 'conclusion', resultat: 'perdue' });
     await create(alice, { nom: 'Ouverte', client: c, montant: 2000, probabilite: 25 }); // 500.00
@@ -391,7 +468,12 @@ describe('client detail computed fields', () => {
     await alice.post('/projets/', { titre: 'À faire', client: c });
     await alice.post('/projets/', { titre: 'Fini', client: c, statut: 'termine' });
     const detail = (await alice.get(`/clients/${c}/`)).json();
-    expect(detail).toMatchObject({ valeurClient: 1000.6, pipelinePondere: 610, nbProjetsActifs: 2, nbOpportunitesActives: 2 });
+    expect(detail).toMatchObject({
+      valeurClient: 1000.6,
+      pipelinePondere: 610,
+      nbProjetsActifs: 2,
+      nbOpportunitesActives: 2,
+    });
   });
 });
 
@@ -401,7 +483,8 @@ describe('pnpm seed-demo', () => {
     try {
       expect(await seedDemo(demo.orm.em.fork() as EntityManager)).toEqual({ created: true });
       expect(await seedDemo(demo.orm.em.fork() as EntityManager)).toEqual({ created: false });
-      const [n] = await demo.sql(`select (select count(*) from users)::int as users, (select count(*) from clients)::int as clients,
+      const [n] =
+        await demo.sql(`select (select count(*) from users)::int as users, (select count(*) from clients)::int as clients,
         (select count(distinct etape) from opportunites)::int as etapes, (select count(*) from devis where lignes is not null)::int as devis_lignes`);
       expect(n).toMatchObject({ users: 3, clients: 6, etapes: 5 });
       expect(n.devis_lignes).toBeGreaterThan(0);
@@ -411,7 +494,9 @@ describe('pnpm seed-demo', () => {
       const mine = (await paul.get('/opportunites/?pageSize=100')).json();
       expect(mine.count).toBeGreaterThan(0);
       expect(mine.count).toBeLessThan(all.count);
-      const [dup] = await demo.sql(`select count(*)::int as n from (select etape, position from opportunites group by 1, 2 having count(*) > 1) x`);
+      const [dup] = await demo.sql(
+        `select count(*)::int as n from (select etape, position from opportunites group by 1, 2 having count(*) > 1) x`,
+      );
       expect(dup.n).toBe(0);
       expect((await paul.get('/taches/?assigneA=me')).json().count).toBeGreaterThan(0);
     } finally {

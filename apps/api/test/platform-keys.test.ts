@@ -100,7 +100,12 @@ describe('API keys', () => {
     expect((await key(k.secret).post('/auth/logout/')).statusCode).toBe(403);
     expect((await key(k.secret).post('/calendrier/jeton/')).statusCode).toBe(403);
 
-    const o = (await admin.post('/opportunites/', { nom: 'Affaire', client: (await admin.post('/clients/', { nom: 'PDF SA' })).json().id })).json();
+    const o = (
+      await admin.post('/opportunites/', {
+        nom: 'Affaire',
+        client: (await admin.post('/clients/', { nom: 'PDF SA' })).json().id,
+      })
+    ).json();
     const d = (await admin.post('/devis/', { opportunite: o.id, montant: 100 })).json();
     const devisKey = await createKey(admin, { nom: 'Devis', scopes: ['devis:lecture'] });
     const pdf = await key(devisKey.secret).get(`/devis/${d.id}/pdf/`);
@@ -117,11 +122,19 @@ describe('API keys', () => {
     expect((await admin.delete(`/cles-api/${k.id}/`)).statusCode).toBe(204);
     expect((await onOther()).statusCode).toBe(401);
     expect((await key(k.secret).get('/clients/')).statusCode).toBe(401);
-    expect((await admin.get(`/cles-api/${k.id}/`)).json()).toMatchObject({ active: false, revoqueeLe: expect.any(String) });
+    expect((await admin.get(`/cles-api/${k.id}/`)).json()).toMatchObject({
+      active: false,
+      revoqueeLe: expect.any(String),
+    });
     const audit = await t.sql(`select action, entity from audit_log where action = 'delete' and entity_id = ?`, [k.id]);
     expect(audit).toEqual([{ action: 'delete', entity: 'clesApi' }]);
 
-    const expiring = await createKey(admin, { nom: 'Expire', scopes: ['clients:lecture'], user: paulId, expireLe: new Date(Date.now() + 3600_000).toISOString() });
+    const expiring = await createKey(admin, {
+      nom: 'Expire',
+      scopes: ['clients:lecture'],
+      user: paulId,
+      expireLe: new Date(Date.now() + 3600_000).toISOString(),
+    });
     expect((await key(expiring.secret).get('/clients/')).statusCode).toBe(200);
     await t.sql(`update cles_api set expire_le = now() - interval '1 second' where id = ?`, [expiring.id]);
     expect((await key(expiring.secret).get('/clients/')).statusCode).toBe(401);
@@ -142,7 +155,9 @@ describe('API keys', () => {
     expect((await admin.put('/cles-api/reglages/', { libreService: true })).json()).toEqual({ libreService: true });
     const mine = await createKey(paul, { nom: 'Moi', scopes: ['clients:lecture'] });
     expect(mine.user).toBe(paulId);
-    expect((await paul.post('/cles-api/', { nom: 'Pour Julie', scopes: ['clients:lecture'], user: julieId })).statusCode).toBe(403);
+    expect(
+      (await paul.post('/cles-api/', { nom: 'Pour Julie', scopes: ['clients:lecture'], user: julieId })).statusCode,
+    ).toBe(403);
     // Paul sees and revokes only his own keys; others' are 404 to him.
     const listRes = await paul.get('/cles-api/');
     expect(listRes.statusCode, listRes.body).toBe(200);
@@ -156,7 +171,12 @@ describe('API keys', () => {
   });
 
   it('validates its input in the contract shape', async () => {
-    const bad = await admin.post('/cles-api/', { nom: '', scopes: ['clients:tout', 'inconnu:lecture'], expireLe: 'demain', user: 999999 });
+    const bad = await admin.post('/cles-api/', {
+      nom: '',
+      scopes: ['clients:tout', 'inconnu:lecture'],
+      expireLe: 'demain',
+      user: 999999,
+    });
     expect(bad.statusCode).toBe(400);
     expect(Object.keys(bad.json().fieldErrors).sort()).toEqual(['expireLe', 'nom', 'scopes.0', 'scopes.1']);
     const past = await admin.post('/cles-api/', { nom: 'x', scopes: ['*:lecture'], expireLe: '2020-01-01T00:00:00Z' });

@@ -32,7 +32,8 @@ afterAll(async () => {
   await t?.close();
 });
 
-const onB = (path: string, secret: string) => b.app.inject({ method: 'GET', url: `/api${path}`, headers: { authorization: `Bearer ${secret}` } });
+const onB = (path: string, secret: string) =>
+  b.app.inject({ method: 'GET', url: `/api${path}`, headers: { authorization: `Bearer ${secret}` } });
 
 describe('rate limits', () => {
   it('limits a key across instances, with RateLimit headers and a contract-shaped 429', async () => {
@@ -59,7 +60,11 @@ describe('rate limits', () => {
     expect(Number(refused.headers['retry-after'])).toBeLessThanOrEqual(12);
     expect(refused.headers['ratelimit-remaining']).toBe('0');
     // Over tRPC too.
-    const trpc = await t.app.inject({ method: 'GET', url: '/trpc/clients.list?input=%7B%7D', headers: { authorization: `Bearer ${secret}` } });
+    const trpc = await t.app.inject({
+      method: 'GET',
+      url: '/trpc/clients.list?input=%7B%7D',
+      headers: { authorization: `Bearer ${secret}` },
+    });
     expect(trpc.statusCode).toBe(429);
     expect(trpc.headers['retry-after']).toBeDefined();
   });
@@ -85,13 +90,27 @@ describe('rate limits', () => {
   it('falls back to in-process limits when Redis is unreachable (requests still answered)', async () => {
     const local = await createApp({
       databaseUrl: t.dbUrl,
-      env: { NODE_ENV: 'test', JWT_SECRET: 'test-secret-that-is-long-enough-0123456789', ...ENV, REDIS_URL: 'redis://127.0.0.1:1' },
+      env: {
+        NODE_ENV: 'test',
+        JWT_SECRET: 'test-secret-that-is-long-enough-0123456789',
+        ...ENV,
+        REDIS_URL: 'redis://127.0.0.1:1',
+      },
       config: { secureCookies: false },
     });
     try {
       const { secret } = (await admin.post('/cles-api/', { nom: 'Sans Redis', scopes: ['*:lecture'] })).json();
       const statuses: number[] = [];
-      for (let i = 0; i < 6; i++) statuses.push((await local.app.inject({ method: 'GET', url: '/api/clients/', headers: { authorization: `Bearer ${secret}` } })).statusCode);
+      for (let i = 0; i < 6; i++)
+        statuses.push(
+          (
+            await local.app.inject({
+              method: 'GET',
+              url: '/api/clients/',
+              headers: { authorization: `Bearer ${secret}` },
+            })
+          ).statusCode,
+        );
       expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
     } finally {
       await local.close();

@@ -56,7 +56,10 @@ describe('pool exhaustion', () => {
         expect(r.json()).toEqual({ code: 'SERVICE_UNAVAILABLE', message: expect.any(String), fieldErrors: {} });
       }
       // Nothing is left stuck: the API serves normally afterwards.
-      expect((await t.app.inject({ method: 'GET', url: '/api/clients/', headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(200);
+      expect(
+        (await t.app.inject({ method: 'GET', url: '/api/clients/', headers: { authorization: `Bearer ${token}` } }))
+          .statusCode,
+      ).toBe(200);
     } finally {
       if (!released) await locker.rollback().catch(() => {});
       await lockerOrm.close(true);

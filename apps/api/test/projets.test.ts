@@ -30,11 +30,25 @@ const create = (c: RestClient, body: Record<string, unknown>) => c.post('/projet
 
 describe('projets CRUD and computed fields', () => {
   it('creates (201) with defaults, duree in days, exact budget', async () => {
-    const res = await create(alice, { titre: 'Agencement atelier', description: 'Plans', dateDebut: '2027-01-10', dateFin: '2027-03-01', budget: 12500.3 });
+    const res = await create(alice, {
+      titre: 'Agencement atelier',
+      description: 'Plans',
+      dateDebut: '2027-01-10',
+      dateFin: '2027-03-01',
+      budget: 12500.3,
+    });
     expect(res.statusCode).toBe(201);
     expect(res.json()).toMatchObject({
-      titre: 'Agencement atelier', statut: 'a_faire', client: clientA, clientNom: 'Menuiserie Roux', duree: 50, enRetard: false,
-      budget: 12500.3, devisAssocie: null, dateDebut: '2027-01-10', dateFin: '2027-03-01',
+      titre: 'Agencement atelier',
+      statut: 'a_faire',
+      client: clientA,
+      clientNom: 'Menuiserie Roux',
+      duree: 50,
+      enRetard: false,
+      budget: 12500.3,
+      devisAssocie: null,
+      dateDebut: '2027-01-10',
+      dateFin: '2027-03-01',
     });
     const [row] = await t.sql(`select budget::text as b from projets where id = ?`, [res.json().id]);
     expect(row.b).toBe('12500.30');
@@ -44,8 +58,12 @@ describe('projets CRUD and computed fields', () => {
   });
 
   it('enRetard: dateFin passed and statut not termine', async () => {
-    expect((await create(alice, { titre: 'Retard', statut: 'en_cours', dateFin: dayOffset(-1) })).json().enRetard).toBe(true);
-    expect((await create(alice, { titre: 'Fini', statut: 'termine', dateFin: dayOffset(-1) })).json().enRetard).toBe(false);
+    expect((await create(alice, { titre: 'Retard', statut: 'en_cours', dateFin: dayOffset(-1) })).json().enRetard).toBe(
+      true,
+    );
+    expect((await create(alice, { titre: 'Fini', statut: 'termine', dateFin: dayOffset(-1) })).json().enRetard).toBe(
+      false,
+    );
     expect((await create(alice, { titre: 'Aujourd’hui', dateFin: dayOffset(0) })).json().enRetard).toBe(false);
   });
 
@@ -56,7 +74,9 @@ describe('projets CRUD and computed fields', () => {
     const order = await create(alice, { titre: 'x', dateDebut: '2027-02-01', dateFin: '2027-01-31' });
     expect(order.statusCode).toBe(400);
     expect(order.json().fieldErrors).toEqual({ dateFin: ['La date de fin doit être postérieure à la date de début.'] });
-    expect((await create(alice, { titre: 'x', dateDebut: '2027-02-01', dateFin: '2027-02-01' })).json().fieldErrors.dateFin).toBeDefined();
+    expect(
+      (await create(alice, { titre: 'x', dateDebut: '2027-02-01', dateFin: '2027-02-01' })).json().fieldErrors.dateFin,
+    ).toBeDefined();
     expect((await create(alice, { titre: 'x', dateDebut: '2027-02-30' })).json().fieldErrors.dateDebut).toBeDefined();
     expect((await create(alice, { titre: 'x', budget: -5 })).json().fieldErrors.budget).toBeDefined();
     expect((await create(alice, { titre: 'x', budget: 0.001 })).json().fieldErrors.budget).toBeDefined();
@@ -64,7 +84,9 @@ describe('projets CRUD and computed fields', () => {
   });
 
   it('PATCH checks dateFin against the stored dateDebut (and vice versa); PUT replaces', async () => {
-    const p = (await create(alice, { titre: 'Dates', dateDebut: '2027-01-01', dateFin: '2027-01-31', budget: 10 })).json();
+    const p = (
+      await create(alice, { titre: 'Dates', dateDebut: '2027-01-01', dateFin: '2027-01-31', budget: 10 })
+    ).json();
     const early = await alice.patch(`/projets/${p.id}/`, { dateFin: '2026-12-31' });
     expect(early.statusCode).toBe(400);
     expect(early.json().fieldErrors.dateFin).toBeDefined();
@@ -76,7 +98,14 @@ describe('projets CRUD and computed fields', () => {
     expect(ok.json()).toMatchObject({ duree: 10, statut: 'en_cours', budget: 10, titre: 'Dates' });
     const put = await alice.put(`/projets/${p.id}/`, { titre: 'Remplacé', client: clientA });
     expect(put.statusCode).toBe(200);
-    expect(put.json()).toMatchObject({ titre: 'Remplacé', statut: 'a_faire', dateDebut: null, dateFin: null, budget: null, duree: null });
+    expect(put.json()).toMatchObject({
+      titre: 'Remplacé',
+      statut: 'a_faire',
+      dateDebut: null,
+      dateFin: null,
+      budget: null,
+      duree: null,
+    });
     expect((await alice.put(`/projets/${p.id}/`, { titre: 'sans client' })).statusCode).toBe(400);
     expect((await alice.get('/projets/999999/')).statusCode).toBe(404);
   });
@@ -101,10 +130,16 @@ describe('devisAssocie and client changes', () => {
     expect(ok.json().devisAssocie).toBe(devisA);
     const other = await create(alice, { titre: 'x', devisAssocie: devisA2 });
     expect(other.statusCode).toBe(400);
-    expect(other.json().fieldErrors).toEqual({ devisAssocie: ["Ce devis n'appartient pas à une opportunité de ce client."] });
-    expect((await create(alice, { titre: 'x', devisAssocie: 999999 })).json().fieldErrors).toEqual({ devisAssocie: ["L'objet référencé n'existe pas."] });
+    expect(other.json().fieldErrors).toEqual({
+      devisAssocie: ["Ce devis n'appartient pas à une opportunité de ce client."],
+    });
+    expect((await create(alice, { titre: 'x', devisAssocie: 999999 })).json().fieldErrors).toEqual({
+      devisAssocie: ["L'objet référencé n'existe pas."],
+    });
     // bob's devis: invisible to alice, so "does not exist" rather than "other client"
-    expect((await create(alice, { titre: 'x', devisAssocie: devisB })).json().fieldErrors.devisAssocie).toEqual(["L'objet référencé n'existe pas."]);
+    expect((await create(alice, { titre: 'x', devisAssocie: devisB })).json().fieldErrors.devisAssocie).toEqual([
+      "L'objet référencé n'existe pas.",
+    ]);
     expect((await alice.patch(`/projets/${ok.json().id}/`, { devisAssocie: devisA2 })).statusCode).toBe(400);
     // moving the projet to another client while keeping the devis breaks the rule too
     const move = await alice.patch(`/projets/${ok.json().id}/`, { client: clientA2 });
@@ -117,7 +152,9 @@ describe('devisAssocie and client changes', () => {
 
   it('a projet moved to another client takes its taches along (one transaction)', async () => {
     const p = (await create(alice, { titre: 'Déménage' })).json();
-    const tache = (await alice.post('/taches/', { titre: 'Métré', projet: p.id, priorite: 'haute', dateEcheance: dayOffset(5) })).json();
+    const tache = (
+      await alice.post('/taches/', { titre: 'Métré', projet: p.id, priorite: 'haute', dateEcheance: dayOffset(5) })
+    ).json();
     expect(tache.client).toBe(clientA);
     expect((await alice.patch(`/projets/${p.id}/`, { client: clientA2 })).statusCode).toBe(200);
     expect((await alice.get(`/taches/${tache.id}/`)).json().client).toBe(clientA2);
@@ -136,7 +173,9 @@ describe('visibility and permissions', () => {
     expect((await alice.put(`/projets/${b.id}/`, { titre: 'volé', client: clientA })).statusCode).toBe(404);
     expect((await alice.get(`/projets/${b.id}/taches/`)).statusCode).toBe(404);
     expect((await alice.get(`/clients/${clientB}/projets/`)).statusCode).toBe(404);
-    expect((await create(alice, { titre: 'x', client: clientB })).json().fieldErrors).toEqual({ client: ["L'objet référencé n'existe pas."] });
+    expect((await create(alice, { titre: 'x', client: clientB })).json().fieldErrors).toEqual({
+      client: ["L'objet référencé n'existe pas."],
+    });
     expect((await manager.get(`/projets/${b.id}/`)).statusCode).toBe(200);
   });
 
@@ -144,7 +183,9 @@ describe('visibility and permissions', () => {
     const p = (await create(alice, { titre: 'À supprimer' })).json();
     expect((await t.anonymous().delete(`/projets/${p.id}/`)).statusCode).toBe(401);
     expect((await alice.delete(`/projets/${p.id}/`)).statusCode).toBe(403);
-    const tache = (await alice.post('/taches/', { titre: 'Bloque', projet: p.id, priorite: 'basse', dateEcheance: dayOffset(1) })).json();
+    const tache = (
+      await alice.post('/taches/', { titre: 'Bloque', projet: p.id, priorite: 'basse', dateEcheance: dayOffset(1) })
+    ).json();
     const blocked = await manager.delete(`/projets/${p.id}/`);
     expect(blocked.statusCode).toBe(409);
     expect(blocked.json().message).toBe('Ce projet a encore des tâches.');
@@ -165,9 +206,28 @@ describe('projets list: filters, search, ordering, sub-lists, SQL count', () => 
   let c: number;
   beforeAll(async () => {
     c = (await manager.post('/clients/', { nom: 'Filtres', responsable: aliceId })).json().id;
-    await manager.post('/projets/', { titre: 'Élagage', client: c, statut: 'en_cours', dateFin: dayOffset(-3), budget: 300 });
-    await manager.post('/projets/', { titre: 'Clôture', client: c, statut: 'termine', dateFin: dayOffset(-3), budget: 1200, description: 'Grillage rigide' });
-    await manager.post('/projets/', { titre: 'Bassin', client: c, dateDebut: dayOffset(-10), dateFin: dayOffset(20), budget: 50 });
+    await manager.post('/projets/', {
+      titre: 'Élagage',
+      client: c,
+      statut: 'en_cours',
+      dateFin: dayOffset(-3),
+      budget: 300,
+    });
+    await manager.post('/projets/', {
+      titre: 'Clôture',
+      client: c,
+      statut: 'termine',
+      dateFin: dayOffset(-3),
+      budget: 1200,
+      description: 'Grillage rigide',
+    });
+    await manager.post('/projets/', {
+      titre: 'Bassin',
+      client: c,
+      dateDebut: dayOffset(-10),
+      dateFin: dayOffset(20),
+      budget: 50,
+    });
   });
   const titres = async (q: string, who: RestClient = alice) =>
     (await who.get(`/projets/?client=${c}&${q}`)).json().results.map((p: any) => p.titre);
@@ -197,9 +257,14 @@ describe('projets list: filters, search, ordering, sub-lists, SQL count', () => 
     expect(sub.statusCode).toBe(200);
     expect(sub.json()).toMatchObject({ count: 3, page: 1, pageSize: 2 });
     expect(sub.json().results.map((p: any) => p.titre)).toEqual(['Bassin', 'Clôture']);
-    expect((await alice.get(`/clients/${c}/projets/?statut=en_cours`)).json().results.map((p: any) => p.titre)).toEqual(['Élagage']);
+    expect((await alice.get(`/clients/${c}/projets/?statut=en_cours`)).json().results.map((p: any) => p.titre)).toEqual(
+      ['Élagage'],
+    );
     const p = (await create(alice, { titre: 'Avec tâches' })).json();
-    for (const [titre, priorite] of [['Devis fournisseur', 'haute'], ['Commande', 'basse']]) {
+    for (const [titre, priorite] of [
+      ['Devis fournisseur', 'haute'],
+      ['Commande', 'basse'],
+    ]) {
       await alice.post('/taches/', { titre, projet: p.id, priorite, dateEcheance: dayOffset(2) });
     }
     await alice.post('/taches/', { titre: 'Ailleurs', client: clientA, priorite: 'haute', dateEcheance: dayOffset(2) });
@@ -224,9 +289,16 @@ describe('projets list: filters, search, ordering, sub-lists, SQL count', () => 
     expect(subBig.statements.length).toBeLessThanOrEqual(3); // parent check folded into the count
     const p = (await create(alice, { titre: 'Beaucoup de tâches', client: c })).json().id;
     for (let i = 0; i < 30; i++) {
-      await t.sql(`insert into taches (titre, client_id, projet_id, priorite, date_echeance, position) values (?, ?, ?, 'basse', ?, ?)`, [
-        `T${i}`, c, p, dayOffset(i), 1_000_000 + i, // keys far from those the API gives (sparse, 1024 apart)
-      ]);
+      await t.sql(
+        `insert into taches (titre, client_id, projet_id, priorite, date_echeance, position) values (?, ?, ?, 'basse', ?, ?)`,
+        [
+          `T${i}`,
+          c,
+          p,
+          dayOffset(i),
+          1_000_000 + i, // keys far from those the API gives (sparse, 1024 apart)
+        ],
+      );
     }
     const tSmall = await t.countSql(() => alice.get(`/projets/${p}/taches/?pageSize=2`));
     const tBig = await t.countSql(() => alice.get(`/projets/${p}/taches/?pageSize=100`));
@@ -240,11 +312,27 @@ describe('OpenAPI', () => {
   it('documents the domain paths with their trailing slash', async () => {
     const doc = (await t.anonymous().get('/openapi.json')).json();
     for (const path of [
-      '/projets/', '/projets/{id}/', '/projets/{id}/taches/', '/clients/{id}/projets/', '/clients/{id}/opportunites/', '/clients/{id}/taches/',
-      '/opportunites/', '/opportunites/{id}/', '/opportunites/{id}/avancer-etape/', '/opportunites/{id}/devis/',
-      '/taches/', '/taches/{id}/', '/taches/{id}/complete/', '/devis/', '/devis/{id}/', '/devis/{id}/nouvelle-version/',
+      '/projets/',
+      '/projets/{id}/',
+      '/projets/{id}/taches/',
+      '/clients/{id}/projets/',
+      '/clients/{id}/opportunites/',
+      '/clients/{id}/taches/',
+      '/opportunites/',
+      '/opportunites/{id}/',
+      '/opportunites/{id}/avancer-etape/',
+      '/opportunites/{id}/devis/',
+      '/taches/',
+      '/taches/{id}/',
+      '/taches/{id}/complete/',
+      '/devis/',
+      '/devis/{id}/',
+      '/devis/{id}/nouvelle-version/',
     ]) {
-      expect(Object.keys(doc.paths).some((p) => p.endsWith(path)), path).toBe(true);
+      expect(
+        Object.keys(doc.paths).some((p) => p.endsWith(path)),
+        path,
+      ).toBe(true);
     }
   });
 });

@@ -16,7 +16,11 @@ interface Http {
 }
 
 async function login(username: string, password = PASSWORD): Promise<Http> {
-  const res = await fetch(`${base}/auth/login/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+  const res = await fetch(`${base}/auth/login/`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
   if (res.status !== 200) throw new Error(`login ${username}: ${res.status} ${await res.text()}`);
   const { access, user } = (await res.json()) as { access: string; user: { id: number } };
   return {
@@ -24,7 +28,10 @@ async function login(username: string, password = PASSWORD): Promise<Http> {
     async send(method, path, body) {
       const r = await fetch(`${base}${path}`, {
         method,
-        headers: { authorization: `Bearer ${access}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        headers: {
+          authorization: `Bearer ${access}`,
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
         body: body !== undefined ? JSON.stringify(body) : undefined,
       });
       const text = await r.text();
@@ -58,21 +65,38 @@ describe('projet client change vs tâche moves', () => {
     const projet = (await admin.send('POST', '/projets/', { titre: 'Hangar', client: c1 })).json.id;
     const taches: number[] = [];
     for (let i = 0; i < 4; i++) {
-      taches.push((await admin.send('POST', '/taches/', { titre: `Étape ${i}`, projet, dateEcheance: '2027-05-01', priorite: 'moyenne', statut: 'a_faire' })).json.id);
+      taches.push(
+        (
+          await admin.send('POST', '/taches/', {
+            titre: `Étape ${i}`,
+            projet,
+            dateEcheance: '2027-05-01',
+            priorite: 'moyenne',
+            statut: 'a_faire',
+          })
+        ).json.id,
+      );
     }
     const columns = ['a_faire', 'en_cours', 'terminee'];
     const wrong: string[] = [];
     for (let round = 0; round < 8; round++) {
       const target = round % 2 === 0 ? c2 : c1;
-      const moves = taches.flatMap((id, i) => [0, 1].map((k) => admin.send('PATCH', `/taches/${id}/`, { statut: columns[(round + i + k) % 3], position: 0 })));
+      const moves = taches.flatMap((id, i) =>
+        [0, 1].map((k) => admin.send('PATCH', `/taches/${id}/`, { statut: columns[(round + i + k) % 3], position: 0 })),
+      );
       const change = admin.send('PATCH', `/projets/${projet}/`, { client: target });
       const results = await Promise.all([change, ...moves]);
-      expect(results.filter((r) => r.status !== 200), JSON.stringify(results.map((r) => r.json))).toEqual([]);
+      expect(
+        results.filter((r) => r.status !== 200),
+        JSON.stringify(results.map((r) => r.json)),
+      ).toEqual([]);
       const rows = await t.sql<{ id: number; client_id: number; pc: number }>(
         'select t.id, t.client_id, p.client_id as pc from taches t join projets p on p.id = t.projet_id where p.id = ?',
         [projet],
       );
-      for (const r of rows) if (r.client_id !== r.pc || r.pc !== target) wrong.push(`round ${round}: tâche ${r.id} on ${r.client_id}, projet on ${r.pc}`);
+      for (const r of rows)
+        if (r.client_id !== r.pc || r.pc !== target)
+          wrong.push(`round ${round}: tâche ${r.id} on ${r.client_id}, projet on ${r.pc}`);
     }
     expect(wrong).toEqual([]);
   });
@@ -81,7 +105,14 @@ describe('projet client change vs tâche moves', () => {
     const c1 = (await admin.send('POST', '/clients/', { nom: 'Tonnellerie Faure' })).json.id;
     const c2 = (await admin.send('POST', '/clients/', { nom: 'Domaine Picard' })).json.id;
     const projet = (await admin.send('POST', '/projets/', { titre: 'Chai', client: c1 })).json.id;
-    const tache = (await admin.send('POST', '/taches/', { titre: 'Devis cuves', projet, dateEcheance: '2027-05-01', priorite: 'basse' })).json.id;
+    const tache = (
+      await admin.send('POST', '/taches/', {
+        titre: 'Devis cuves',
+        projet,
+        dateEcheance: '2027-05-01',
+        priorite: 'basse',
+      })
+    ).json.id;
     await t.sql('update taches set client_id = ? where id = ?', [c2, tache]);
     expect((await t.sql('select client_id from taches where id = ?', [tache]))[0].client_id).toBe(c1);
     await t.sql('update projets set client_id = ? where id = ?', [c2, projet]);
@@ -94,16 +125,23 @@ describe('parallel re-parenting never answers 404 for a visible object', () => {
     const clients: number[] = [];
     for (let i = 0; i < 3; i++) clients.push((await admin.send('POST', '/clients/', { nom: `Client ${i}` })).json.id);
     const projet = (await admin.send('POST', '/projets/', { titre: 'Extension', client: clients[0] })).json.id;
-    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => admin.send('PATCH', `/projets/${projet}/`, { client: clients[(i % 2) + 1] })));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        admin.send('PATCH', `/projets/${projet}/`, { client: clients[(i % 2) + 1] }),
+      ),
+    );
     expect(statuses(results)).toEqual(Array(10).fill(200));
   });
 
   it('10 parallel PATCH of a devis’ opportunite all succeed', async () => {
     const client = (await admin.send('POST', '/clients/', { nom: 'Boulangerie Ménard' })).json.id;
     const opps: number[] = [];
-    for (let i = 0; i < 3; i++) opps.push((await admin.send('POST', '/opportunites/', { nom: `Four ${i}`, client, montant: 1000 })).json.id);
+    for (let i = 0; i < 3; i++)
+      opps.push((await admin.send('POST', '/opportunites/', { nom: `Four ${i}`, client, montant: 1000 })).json.id);
     const devis = (await admin.send('POST', '/devis/', { opportunite: opps[0], montant: 500 })).json.id;
-    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => admin.send('PATCH', `/devis/${devis}/`, { opportunite: opps[(i % 2) + 1] })));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => admin.send('PATCH', `/devis/${devis}/`, { opportunite: opps[(i % 2) + 1] })),
+    );
     expect(statuses(results)).toEqual(Array(10).fill(200));
   });
 });
@@ -117,7 +155,11 @@ describe('the last active admin', () => {
     const locker = new pg.Client({ connectionString: t.dbUrl });
     await locker.connect();
     const lockWaiters = async () =>
-      (await locker.query(`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`)).rows[0].n as number;
+      (
+        await locker.query(
+          `select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
+        )
+      ).rows[0].n as number;
     try {
       for (let round = 0; round < 5; round++) {
         await t.sql(`update users set role = 'admin', is_active = true where username in ('admin', 'admin2')`);
@@ -129,11 +171,14 @@ describe('the last active admin', () => {
           admin.send('PATCH', `/users/${admin2.userId}/`, round % 2 ? { isActive: false } : { role: 'manager' }),
           admin2.send('PATCH', `/users/${admin.userId}/`, { role: 'commercial' }),
         ]).finally(() => (settled = true));
-        for (const deadline = Date.now() + 15_000; !settled && Date.now() < deadline && (await lockWaiters()) < 2; ) await new Promise((r) => setTimeout(r, 20));
+        for (const deadline = Date.now() + 15_000; !settled && Date.now() < deadline && (await lockWaiters()) < 2; )
+          await new Promise((r) => setTimeout(r, 20));
         await locker.query('commit');
         const [a, b] = await both;
         expect(statuses([a, b])).toEqual([200, 409]);
-        const [n] = await t.sql<{ n: number }>(`select count(*)::int as n from users where role = 'admin' and is_active`);
+        const [n] = await t.sql<{ n: number }>(
+          `select count(*)::int as n from users where role = 'admin' and is_active`,
+        );
         expect(n.n).toBe(1);
         // A deactivation revokes the loser's sessions: log in again for the next round.
         if (round % 2) {
@@ -191,7 +236,12 @@ describe('a commercial’s edit racing with the client’s reassignment', () => 
 describe('usernames and e-mails share one login namespace', () => {
   it('a username equal to another user’s e-mail (any case) is 409 on username', async () => {
     await t.user('claire', 'commercial', { email: 'claire.dumas@example.fr' });
-    const res = await admin.send('POST', '/users/', { username: 'Claire.Dumas@Example.fr', email: 'autre@example.fr', password: 'Mot-de-passe-2026', role: 'commercial' });
+    const res = await admin.send('POST', '/users/', {
+      username: 'Claire.Dumas@Example.fr',
+      email: 'autre@example.fr',
+      password: 'Mot-de-passe-2026',
+      role: 'commercial',
+    });
     expect(res.status).toBe(409);
     expect(Object.keys(res.json.fieldErrors)).toEqual(['username']);
     const renamed = await admin.send('PATCH', `/users/${alice.userId}/`, { username: 'CLAIRE.DUMAS@example.fr' });
@@ -201,11 +251,21 @@ describe('usernames and e-mails share one login namespace', () => {
 
   it('an e-mail equal to another user’s username (any case) is 409 on email', async () => {
     await t.user('jdupont@example.fr', 'commercial', { email: 'jean@example.fr' });
-    const res = await admin.send('POST', '/users/', { username: 'jeanne', email: 'JDupont@example.fr', password: 'Mot-de-passe-2026', role: 'commercial' });
+    const res = await admin.send('POST', '/users/', {
+      username: 'jeanne',
+      email: 'JDupont@example.fr',
+      password: 'Mot-de-passe-2026',
+      role: 'commercial',
+    });
     expect(res.status).toBe(409);
     expect(Object.keys(res.json.fieldErrors)).toEqual(['email']);
     // One's own e-mail as username is fine.
-    const self = await admin.send('POST', '/users/', { username: 'marc@example.fr', email: 'Marc@example.fr', password: 'Mot-de-passe-2026', role: 'commercial' });
+    const self = await admin.send('POST', '/users/', {
+      username: 'marc@example.fr',
+      email: 'Marc@example.fr',
+      password: 'Mot-de-passe-2026',
+      role: 'commercial',
+    });
     expect(self.status).toBe(201);
   });
 
@@ -213,8 +273,18 @@ describe('usernames and e-mails share one login namespace', () => {
     for (let round = 0; round < 4; round++) {
       const name = `course${round}@example.fr`;
       const [a, b] = await Promise.all([
-        admin.send('POST', '/users/', { username: name, email: `x${round}@example.fr`, password: 'Mot-de-passe-2026', role: 'commercial' }),
-        admin2.send('POST', '/users/', { username: `course${round}`, email: name.toUpperCase(), password: 'Mot-de-passe-2026', role: 'commercial' }),
+        admin.send('POST', '/users/', {
+          username: name,
+          email: `x${round}@example.fr`,
+          password: 'Mot-de-passe-2026',
+          role: 'commercial',
+        }),
+        admin2.send('POST', '/users/', {
+          username: `course${round}`,
+          email: name.toUpperCase(),
+          password: 'Mot-de-passe-2026',
+          role: 'commercial',
+        }),
       ]);
       expect(statuses([a, b])).toEqual([201, 409]);
     }

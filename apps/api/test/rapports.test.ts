@@ -29,7 +29,10 @@ beforeAll(async () => {
   aliceId = await t.user('alice', 'commercial');
   bobId = await t.user('bob', 'commercial');
   ids = await seedDashboardData(t, { aliceId, bobId });
-  await t.sql(`update clients set categorie = case id when ? then 'VIP' when ? then 'PME' when ? then 'VIP' else '' end`, [ids.A1, ids.A2, ids.B1]);
+  await t.sql(
+    `update clients set categorie = case id when ? then 'VIP' when ? then 'PME' when ? then 'VIP' else '' end`,
+    [ids.A1, ids.A2, ids.B1],
+  );
   [admin, alice, bob] = await Promise.all([t.as('admin'), t.as('alice'), t.as('bob')]);
 });
 afterAll(async () => t?.close());
@@ -59,10 +62,19 @@ describe('rapports/clients', () => {
 
   it('commercial: only their clients; filters categorie, responsable, period', async () => {
     expect((await alice.get('/rapports/clients/')).json()).toMatchObject({
-      total: 2, valeurTotale: 5000, pipelinePondere: 1400.15, parResponsable: [{ responsable: aliceId, nombre: 2, valeurClient: 5000 }],
+      total: 2,
+      valeurTotale: 5000,
+      pipelinePondere: 1400.15,
+      parResponsable: [{ responsable: aliceId, nombre: 2, valeurClient: 5000 }],
     });
-    expect((await admin.get('/rapports/clients/?categorie=VIP')).json()).toMatchObject({ total: 2, valeurTotale: 15400 });
-    expect((await admin.get(`/rapports/clients/?responsable=${bobId}`)).json()).toMatchObject({ total: 1, valeurTotale: 10400 });
+    expect((await admin.get('/rapports/clients/?categorie=VIP')).json()).toMatchObject({
+      total: 2,
+      valeurTotale: 15400,
+    });
+    expect((await admin.get(`/rapports/clients/?responsable=${bobId}`)).json()).toMatchObject({
+      total: 1,
+      valeurTotale: 10400,
+    });
     const twoDaysAgo = utcDay(2);
     const period = (await admin.get(`/rapports/clients/?dateDebut=${twoDaysAgo}&dateFin=${twoDaysAgo}`)).json();
     expect(period.total).toBe(1);
@@ -83,12 +95,18 @@ describe('rapports/projets', () => {
         { statut: 'en_cours', nombre: 1, budget: 0 },
         { statut: 'termine', nombre: 1, budget: 0 },
       ],
-      parMois: monthsOf([3 * hour, 2 * hour, hour]).map((m) => ({ ...m, budget: m.mois === utcMonthOf(3 * hour) ? 1500 : 0 })),
+      parMois: monthsOf([3 * hour, 2 * hour, hour]).map((m) => ({
+        ...m,
+        budget: m.mois === utcMonthOf(3 * hour) ? 1500 : 0,
+      })),
     });
     expect((await admin.get('/rapports/projets/?enRetard=true')).json()).toMatchObject({ total: 1, enRetard: 1 });
     expect((await admin.get('/rapports/projets/?enRetard=false')).json()).toMatchObject({ total: 2, enRetard: 0 });
     expect((await admin.get('/rapports/projets/?statut=termine')).json()).toMatchObject({ total: 1 });
-    expect((await admin.get(`/rapports/projets/?client=${ids.A1}`)).json()).toMatchObject({ total: 2, budgetTotal: 1500 });
+    expect((await admin.get(`/rapports/projets/?client=${ids.A1}`)).json()).toMatchObject({
+      total: 2,
+      budgetTotal: 1500,
+    });
     expect((await bob.get('/rapports/projets/')).json()).toMatchObject({ total: 1, budgetTotal: 0, enRetard: 0 });
   });
 });
@@ -116,10 +134,28 @@ describe('rapports/opportunites', () => {
   });
 
   it('filters: resultat, montant range, period; commercial scope', async () => {
-    expect((await admin.get('/rapports/opportunites/?resultat=gagnee')).json()).toMatchObject({ total: 3, montantTotal: 15400, tauxConversion: 1 });
-    expect((await admin.get('/rapports/opportunites/?montantMin=1000&montantMax=5000')).json()).toMatchObject({ total: 4, montantTotal: 11333.83 });
-    expect((await admin.get(`/rapports/opportunites/?dateDebut=${utcDay(0)}`)).json()).toMatchObject({ total: 3, montantTotal: 6333.83, gagnees: 0, tauxConversion: 0 });
-    expect((await alice.get('/rapports/opportunites/')).json()).toMatchObject({ total: 4, montantTotal: 8700.5, gagnees: 1, perdues: 1, tauxConversion: 0.5 });
+    expect((await admin.get('/rapports/opportunites/?resultat=gagnee')).json()).toMatchObject({
+      total: 3,
+      montantTotal: 15400,
+      tauxConversion: 1,
+    });
+    expect((await admin.get('/rapports/opportunites/?montantMin=1000&montantMax=5000')).json()).toMatchObject({
+      total: 4,
+      montantTotal: 11333.83,
+    });
+    expect((await admin.get(`/rapports/opportunites/?dateDebut=${utcDay(0)}`)).json()).toMatchObject({
+      total: 3,
+      montantTotal: 6333.83,
+      gagnees: 0,
+      tauxConversion: 0,
+    });
+    expect((await alice.get('/rapports/opportunites/')).json()).toMatchObject({
+      total: 4,
+      montantTotal: 8700.5,
+      gagnees: 1,
+      perdues: 1,
+      tauxConversion: 0.5,
+    });
   });
 });
 
@@ -136,12 +172,24 @@ describe('rapports/pipeline', () => {
 
   it('is scoped and filterable', async () => {
     const bobPipeline = (await bob.get('/rapports/pipeline/')).json();
-    expect(bobPipeline.find((s: any) => s.etape === 'conclusion')).toEqual({ etape: 'conclusion', nombre: 3, montant: 11399.99, montantPondere: 10400 });
-    expect(bobPipeline.find((s: any) => s.etape === 'prospect')).toEqual({ etape: 'prospect', nombre: 0, montant: 0, montantPondere: 0 });
+    expect(bobPipeline.find((s: any) => s.etape === 'conclusion')).toEqual({
+      etape: 'conclusion',
+      nombre: 3,
+      montant: 11399.99,
+      montantPondere: 10400,
+    });
+    expect(bobPipeline.find((s: any) => s.etape === 'prospect')).toEqual({
+      etape: 'prospect',
+      nombre: 0,
+      montant: 0,
+      montantPondere: 0,
+    });
     const aliceOnly = (await admin.get(`/rapports/pipeline/?responsable=${aliceId}`)).json();
     expect(aliceOnly.map((s: any) => s.nombre)).toEqual([1, 0, 0, 1, 2]);
     expect(aliceOnly[4]).toEqual({ etape: 'conclusion', nombre: 2, montant: 5700, montantPondere: 5070 });
-    expect((await admin.get('/rapports/pipeline/?etape=proposition')).json().map((s: any) => s.nombre)).toEqual([0, 0, 1, 0, 0]);
+    expect((await admin.get('/rapports/pipeline/?etape=proposition')).json().map((s: any) => s.nombre)).toEqual([
+      0, 0, 1, 0, 0,
+    ]);
   });
 });
 
@@ -150,8 +198,26 @@ describe('rapports/performances', () => {
 
   it('admin: one row per user, best first, active users without activity included', async () => {
     expect((await admin.get('/rapports/performances/')).json()).toEqual([
-      { user: bobId, userNom: 'bob Test', gagnees: 2, perdues: 1, tauxConversion: 0.6667, montantGagne: 10400, tachesTerminees: 1, tachesEnRetard: 0 },
-      { user: aliceId, userNom: 'alice Test', gagnees: 1, perdues: 1, tauxConversion: 0.5, montantGagne: 5000, tachesTerminees: 0, tachesEnRetard: 1 },
+      {
+        user: bobId,
+        userNom: 'bob Test',
+        gagnees: 2,
+        perdues: 1,
+        tauxConversion: 0.6667,
+        montantGagne: 10400,
+        tachesTerminees: 1,
+        tachesEnRetard: 0,
+      },
+      {
+        user: aliceId,
+        userNom: 'alice Test',
+        gagnees: 1,
+        perdues: 1,
+        tauxConversion: 0.5,
+        montantGagne: 5000,
+        tachesTerminees: 0,
+        tachesEnRetard: 1,
+      },
       { user: adminId, userNom: 'admin Test', ...zero },
       { user: managerId, userNom: 'manager Test', ...zero },
     ]);
@@ -159,14 +225,32 @@ describe('rapports/performances', () => {
 
   it('commercial: computed on what they see (bob appears through his tache on her client)', async () => {
     expect((await alice.get('/rapports/performances/')).json()).toEqual([
-      { user: aliceId, userNom: 'alice Test', gagnees: 1, perdues: 1, tauxConversion: 0.5, montantGagne: 5000, tachesTerminees: 0, tachesEnRetard: 1 },
+      {
+        user: aliceId,
+        userNom: 'alice Test',
+        gagnees: 1,
+        perdues: 1,
+        tauxConversion: 0.5,
+        montantGagne: 5000,
+        tachesTerminees: 0,
+        tachesEnRetard: 1,
+      },
       { user: bobId, userNom: 'bob Test', ...zero },
     ]);
   });
 
   it('filters responsable and client', async () => {
     expect((await admin.get(`/rapports/performances/?responsable=${aliceId}`)).json()).toEqual([
-      { user: aliceId, userNom: 'alice Test', gagnees: 1, perdues: 1, tauxConversion: 0.5, montantGagne: 5000, tachesTerminees: 0, tachesEnRetard: 1 },
+      {
+        user: aliceId,
+        userNom: 'alice Test',
+        gagnees: 1,
+        perdues: 1,
+        tauxConversion: 0.5,
+        montantGagne: 5000,
+        tachesTerminees: 0,
+        tachesEnRetard: 1,
+      },
     ]);
     const byClient = (await admin.get(`/rapports/performances/?client=${ids.B1}`)).json();
     expect(byClient[0]).toMatchObject({ user: bobId, gagnees: 2, perdues: 1, montantGagne: 10400, tachesTerminees: 0 });
@@ -181,7 +265,9 @@ describe('rapports: validation, denials, SQL statements', () => {
     expect(order.statusCode).toBe(400);
     expect(order.json().fieldErrors.dateFin).toEqual(['La date de fin doit être postérieure à la date de début.']);
     expect((await admin.get('/rapports/projets/?dateDebut=2026-02-30')).json().fieldErrors.dateDebut).toBeDefined();
-    expect((await admin.get('/rapports/pipeline/?etape=gagnee')).json().fieldErrors.etape).toEqual(['Valeur non autorisée.']);
+    expect((await admin.get('/rapports/pipeline/?etape=gagnee')).json().fieldErrors.etape).toEqual([
+      'Valeur non autorisée.',
+    ]);
     expect((await admin.get('/rapports/opportunites/?client=abc')).statusCode).toBe(400);
     expect((await admin.get('/rapports/projets/?enRetard=peut-etre')).statusCode).toBe(400);
   });
@@ -196,7 +282,9 @@ describe('rapports: validation, denials, SQL statements', () => {
 
   it('one statement per report (plus the session check), whatever the data size', async () => {
     for (const r of ['clients', 'projets', 'opportunites', 'pipeline', 'performances']) {
-      const { result, statements } = await t.countSql(() => alice.get(`/rapports/${r}/?dateDebut=2000-01-0${r.length % 9 + 1}`));
+      const { result, statements } = await t.countSql(() =>
+        alice.get(`/rapports/${r}/?dateDebut=2000-01-0${(r.length % 9) + 1}`),
+      );
       expect(result.statusCode, r).toBe(200);
       expect(statements.length, r).toBe(2);
     }

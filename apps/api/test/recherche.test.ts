@@ -18,15 +18,31 @@ beforeAll(async () => {
   await t.user('alice', 'commercial');
   await t.user('bob', 'commercial');
   [admin, alice, bob] = await Promise.all([t.as('admin'), t.as('alice'), t.as('bob')]);
-  lefevre = (await alice.post('/clients/', { nom: 'Lefèvre Hélène', societe: 'Boulangerie Lefèvre', email: 'helene@lefevre.fr' })).json().id;
+  lefevre = (
+    await alice.post('/clients/', { nom: 'Lefèvre Hélène', societe: 'Boulangerie Lefèvre', email: 'helene@lefevre.fr' })
+  ).json().id;
   await alice.post('/clients/', { nom: 'Garage Morlef', societe: 'Morlef SARL' });
   dupont = (await bob.post('/clients/', { nom: 'Dupont Lefranc', societe: 'Secret Industrie' })).json().id;
-  const opp = (await alice.post('/opportunites/', { nom: 'Fournitures Lefèvre', client: lefevre, montant: 1200, probabilite: 50 })).json().id;
+  const opp = (
+    await alice.post('/opportunites/', { nom: 'Fournitures Lefèvre', client: lefevre, montant: 1200, probabilite: 50 })
+  ).json().id;
   await bob.post('/opportunites/', { nom: 'Contrat secret Dupont', client: dupont, montant: 500, probabilite: 10 });
   await alice.post('/projets/', { titre: 'Vitrine boulangerie', description: 'Pour Lefèvre', client: lefevre });
-  await alice.post('/taches/', { titre: 'Rappeler Hélène', client: lefevre, priorite: 'haute', dateEcheance: '2027-01-15' });
-  await bob.post('/taches/', { titre: 'Rappeler Dupont (secret)', client: dupont, priorite: 'basse', dateEcheance: '2027-01-15' });
-  devisId = (await admin.post('/devis/', { opportunite: opp, montant: 990, contenu: 'Pains spéciaux pour la vitrine' })).json().id;
+  await alice.post('/taches/', {
+    titre: 'Rappeler Hélène',
+    client: lefevre,
+    priorite: 'haute',
+    dateEcheance: '2027-01-15',
+  });
+  await bob.post('/taches/', {
+    titre: 'Rappeler Dupont (secret)',
+    client: dupont,
+    priorite: 'basse',
+    dateEcheance: '2027-01-15',
+  });
+  devisId = (
+    await admin.post('/devis/', { opportunite: opp, montant: 990, contenu: 'Pains spéciaux pour la vitrine' })
+  ).json().id;
 });
 afterAll(async () => t?.close());
 
@@ -36,19 +52,42 @@ describe('GET /api/recherche/', () => {
     expect(res.statusCode).toBe(200);
     const body = res.json();
     expect(body.q).toBe('lef');
-    expect(body.groupes.map((g: any) => g.type)).toEqual(['clients', 'contacts', 'opportunites', 'projets', 'taches', 'devis']);
+    expect(body.groupes.map((g: any) => g.type)).toEqual([
+      'clients',
+      'contacts',
+      'opportunites',
+      'projets',
+      'taches',
+      'devis',
+    ]);
     expect(body.groupes[0].libelle).toBe('Clients');
     // Relevance: name starts with it, then a word starts with it, then it is inside a word.
-    expect(group(body, 'clients').map((h: any) => h.titre)).toEqual(['Lefèvre Hélène', 'Dupont Lefranc', 'Garage Morlef']);
-    expect(group(body, 'clients')[0]).toMatchObject({ id: lefevre, sousTitre: 'Boulangerie Lefèvre · helene@lefevre.fr' });
+    expect(group(body, 'clients').map((h: any) => h.titre)).toEqual([
+      'Lefèvre Hélène',
+      'Dupont Lefranc',
+      'Garage Morlef',
+    ]);
+    expect(group(body, 'clients')[0]).toMatchObject({
+      id: lefevre,
+      sousTitre: 'Boulangerie Lefèvre · helene@lefevre.fr',
+    });
     expect(group(body, 'clients')[0].date).toMatch(/Z$/);
-    expect(group(body, 'opportunites')[0]).toMatchObject({ titre: 'Fournitures Lefèvre', sousTitre: 'Lefèvre Hélène · Prospect' });
+    expect(group(body, 'opportunites')[0]).toMatchObject({
+      titre: 'Fournitures Lefèvre',
+      sousTitre: 'Lefèvre Hélène · Prospect',
+    });
     expect(group(body, 'projets').map((h: any) => h.titre)).toEqual(['Vitrine boulangerie']);
     // Accents and case folded on both sides; every word must appear.
-    expect(group((await q(admin, 'HÉLÈNE rappe')).json(), 'taches').map((h: any) => h.titre)).toEqual(['Rappeler Hélène']);
+    expect(group((await q(admin, 'HÉLÈNE rappe')).json(), 'taches').map((h: any) => h.titre)).toEqual([
+      'Rappeler Hélène',
+    ]);
     expect(group((await q(admin, 'helene lefevre')).json(), 'clients').map((h: any) => h.id)).toEqual([lefevre]);
     expect(group((await q(admin, 'spéciaux')).json(), 'devis')).toEqual([
-      expect.objectContaining({ id: devisId, titre: `Devis n° ${devisId} v1`, sousTitre: 'Fournitures Lefèvre · Lefèvre Hélène · Brouillon' }),
+      expect.objectContaining({
+        id: devisId,
+        titre: `Devis n° ${devisId} v1`,
+        sousTitre: 'Fournitures Lefèvre · Lefèvre Hélène · Brouillon',
+      }),
     ]);
   });
 
@@ -80,7 +119,10 @@ describe('GET /api/recherche/', () => {
     expect(group(bobs, 'clients').map((h: any) => h.id)).toEqual([dupont]);
     expect(group(bobs, 'opportunites')).toHaveLength(1);
     expect(group(bobs, 'taches')).toHaveLength(1);
-    expect(group((await q(alice, 'lef')).json(), 'clients').map((h: any) => h.titre)).toEqual(['Lefèvre Hélène', 'Garage Morlef']);
+    expect(group((await q(alice, 'lef')).json(), 'clients').map((h: any) => h.titre)).toEqual([
+      'Lefèvre Hélène',
+      'Garage Morlef',
+    ]);
   });
 
   it('validates q, needs authentication, and runs a fixed number of statements', async () => {
@@ -95,18 +137,35 @@ describe('GET /api/recherche/', () => {
   });
 
   it('finds contacts by name and e-mail, visible like their client, with their client to open', async () => {
-    const theo = (await alice.post(`/clients/${lefevre}/contacts/`, { prenom: 'Théo', nom: 'Lefort', email: 'theo@boulangerie.fr' })).json().id;
+    const theo = (
+      await alice.post(`/clients/${lefevre}/contacts/`, { prenom: 'Théo', nom: 'Lefort', email: 'theo@boulangerie.fr' })
+    ).json().id;
     await bob.post(`/clients/${dupont}/contacts/`, { prenom: 'Théa', nom: 'Secrète', email: 'thea@cachee.fr' });
     const hits = group((await q(alice, 'THEO')).json(), 'contacts');
-    expect(hits).toEqual([expect.objectContaining({ id: theo, titre: 'Théo Lefort', sousTitre: 'Lefèvre Hélène · theo@boulangerie.fr', client: lefevre })]);
+    expect(hits).toEqual([
+      expect.objectContaining({
+        id: theo,
+        titre: 'Théo Lefort',
+        sousTitre: 'Lefèvre Hélène · theo@boulangerie.fr',
+        client: lefevre,
+      }),
+    ]);
     expect(group((await q(alice, 'boulangerie.fr')).json(), 'contacts').map((h: any) => h.id)).toEqual([theo]);
     // Bob's client's contact: invisible to alice, found by bob and the admin.
     expect(group((await q(alice, 'secrete')).json(), 'contacts')).toEqual([]);
     expect(group((await q(alice, 'cachee')).json(), 'contacts')).toEqual([]);
     expect(group((await q(bob, 'secrète')).json(), 'contacts').map((h: any) => h.titre)).toEqual(['Théa Secrète']);
-    expect(group((await q(admin, 'the')).json(), 'contacts').map((h: any) => h.titre).sort()).toEqual(['Théa Secrète', 'Théo Lefort']);
+    expect(
+      group((await q(admin, 'the')).json(), 'contacts')
+        .map((h: any) => h.titre)
+        .sort(),
+    ).toEqual(['Théa Secrète', 'Théo Lefort']);
     // Index-backed: the contacts' folded text has the same word and trigram indexes as the other types.
-    const indexes = (await t.sql<{ indexname: string }>(`select indexname from pg_indexes where tablename = 'contacts' and indexname like 'contacts_recherche%' order by 1`)).map((r) => r.indexname);
+    const indexes = (
+      await t.sql<{ indexname: string }>(
+        `select indexname from pg_indexes where tablename = 'contacts' and indexname like 'contacts_recherche%' order by 1`,
+      )
+    ).map((r) => r.indexname);
     expect(indexes).toEqual(['contacts_recherche_mots', 'contacts_recherche_trgm']);
   });
 });

@@ -40,7 +40,12 @@ afterAll(async () => {
 
 const health = () => t.app.inject({ method: 'GET', url: '/api/health/' });
 const login = () =>
-  t.app.inject({ method: 'POST', url: '/api/auth/login/', remoteAddress: '10.77.0.1', payload: { username: 'alice', password: PASSWORD } });
+  t.app.inject({
+    method: 'POST',
+    url: '/api/auth/login/',
+    remoteAddress: '10.77.0.1',
+    payload: { username: 'alice', password: PASSWORD },
+  });
 const write = () =>
   t.app.inject({
     method: 'POST',
@@ -111,7 +116,12 @@ describe('Redis down, unreachable or partitioned', () => {
   it('logins stay rate limited meanwhile (in process)', async () => {
     await proxy.stop();
     const wrong = () =>
-      t.app.inject({ method: 'POST', url: '/api/auth/login/', remoteAddress: '10.77.0.2', payload: { username: `ghost_${run}`, password: 'nope-nope-nope' } });
+      t.app.inject({
+        method: 'POST',
+        url: '/api/auth/login/',
+        remoteAddress: '10.77.0.2',
+        payload: { username: `ghost_${run}`, password: 'nope-nope-nope' },
+      });
     for (let i = 0; i < 5; i++) expect((await wrong()).statusCode).toBe(401);
     expect((await wrong()).statusCode).toBe(429);
     await expectRecovered();

@@ -20,7 +20,10 @@ let parti: number;
 const DAY = '2026-12-07';
 const opts = { day: DAY, publicUrl: 'https://crm.example.fr' };
 const run = () => (t.orm.em.fork() as EntityManager).transactional((em) => envoyerResumesQuotidiens(em, opts));
-const mails = () => t.sql<{ destinataire: string; sujet: string; corps_texte: string }>('select destinataire, sujet, corps_texte from courriels order by id');
+const mails = () =>
+  t.sql<{ destinataire: string; sujet: string; corps_texte: string }>(
+    'select destinataire, sujet, corps_texte from courriels order by id',
+  );
 
 beforeAll(async () => {
   t = await startTestApp({ env: { JOBS_WORKERS: 'false' } });
@@ -29,17 +32,25 @@ beforeAll(async () => {
   oisif = await t.user('oisif', 'commercial', { email: 'oisif@example.fr' });
   parti = await t.user('parti', 'commercial', { email: 'parti@example.fr', isActive: false });
   await t.sql(`update users set first_name = 'Julie' where id = ?`, [julie]);
-  const [{ id: client }] = await t.sql(`insert into clients (nom, societe, responsable_id) values ('Lefèvre', 'Lefèvre SA', ?) returning id`, [julie]);
+  const [{ id: client }] = await t.sql(
+    `insert into clients (nom, societe, responsable_id) values ('Lefèvre', 'Lefèvre SA', ?) returning id`,
+    [julie],
+  );
   const tache = (titre: string, user: number, due: string, statut = 'a_faire', pos = 0) =>
-    t.sql(`insert into taches (titre, assigne_a_id, client_id, priorite, date_echeance, statut, position) values (?, ?, ?, 'haute', ?, ?, ?)`,
-      [titre, user, client, due, statut, pos]);
+    t.sql(
+      `insert into taches (titre, assigne_a_id, client_id, priorite, date_echeance, statut, position) values (?, ?, ?, 'haute', ?, ?, ?)`,
+      [titre, user, client, due, statut, pos],
+    );
   await tache('Rappeler Lefèvre', julie, DAY, 'a_faire', 1);
   await tache('Envoyer le devis', julie, '2026-12-01', 'en_cours', 2);
   await tache('Déjà faite', julie, '2026-12-01', 'terminee', 3);
   await tache('Plus tard', julie, '2026-12-20', 'a_faire', 4);
   await tache('Tâche de Marc', marc, '2026-12-05', 'a_faire', 5);
   await tache('Tâche d’un parti', parti, DAY, 'a_faire', 6);
-  await t.sql(`insert into notifications (user_id, type, message) values (?, 'tache_assignee', 'Une tâche vous est assignée')`, [marc]);
+  await t.sql(
+    `insert into notifications (user_id, type, message) values (?, 'tache_assignee', 'Une tâche vous est assignée')`,
+    [marc],
+  );
 });
 afterAll(async () => t?.close());
 
@@ -75,14 +86,20 @@ describe('daily digest', () => {
   });
 
   it('is written again the next day', async () => {
-    const next = await (t.orm.em.fork() as EntityManager).transactional((em) => envoyerResumesQuotidiens(em, { ...opts, day: '2026-12-08' }));
+    const next = await (t.orm.em.fork() as EntityManager).transactional((em) =>
+      envoyerResumesQuotidiens(em, { ...opts, day: '2026-12-08' }),
+    );
     expect(next.sort()).toEqual([julie, marc].sort());
   });
 
   it('is scheduled on weekdays at 07:00 Paris time, or not at all when switched off', () => {
     const on = jobsFor(loadConfig({ JWT_SECRET: 'x'.repeat(40) })).find((j) => j.name === 'notifications.resume');
     expect(on).toMatchObject({ cron: '0 7 * * 1-5', tz: 'Europe/Paris' });
-    expect(jobsFor(loadConfig({ JWT_SECRET: 'x'.repeat(40), DIGEST_SCHEDULE: 'off' })).some((j) => j.name === 'notifications.resume')).toBe(false);
+    expect(
+      jobsFor(loadConfig({ JWT_SECRET: 'x'.repeat(40), DIGEST_SCHEDULE: 'off' })).some(
+        (j) => j.name === 'notifications.resume',
+      ),
+    ).toBe(false);
     expect(dayIn('Europe/Paris', new Date('2026-12-06T23:30:00Z'))).toBe('2026-12-07');
   });
 });

@@ -16,7 +16,10 @@ beforeAll(async () => {
   await t.user('admin', 'admin');
   admin = await t.as('admin');
   big = t.deps.countCache.threshold + 5;
-  await t.sql(`insert into clients (nom, societe) select 'Masse ' || g, case when g % 1000 = 0 then 'Rareté' else '' end from generate_series(1, ?) g`, [big]);
+  await t.sql(
+    `insert into clients (nom, societe) select 'Masse ' || g, case when g % 1000 = 0 then 'Rareté' else '' end from generate_series(1, ?) g`,
+    [big],
+  );
 });
 afterAll(async () => t?.close());
 
@@ -71,11 +74,17 @@ describe('filters whose matches sit at the far end of the order', () => {
     const n = big;
     // The 1 500 oldest clients (lowest dates) are the only VIP ones, and newest first is the order:
     // walking the date index from the newest end would pass every other client before the first match.
-    await t.sql(`update clients set categorie = 'VIP', date_creation = now() - interval '10 years' + id * interval '1 second' where id <= 1500`);
-    await t.sql(`update clients set date_creation = now() - interval '1 year' + id * interval '1 second' where id > 1500`);
+    await t.sql(
+      `update clients set categorie = 'VIP', date_creation = now() - interval '10 years' + id * interval '1 second' where id <= 1500`,
+    );
+    await t.sql(
+      `update clients set date_creation = now() - interval '1 year' + id * interval '1 second' where id > 1500`,
+    );
     const res = await t.countSql(() => admin.get('/clients/?categorie=VIP&page=2&pageSize=10'));
     expect(res.result.json().count).toBe(1500);
-    expect(res.result.json().results.map((c: any) => c.id)).toEqual(Array.from({ length: 10 }, (_, i) => 1500 - 10 - i));
+    expect(res.result.json().results.map((c: any) => c.id)).toEqual(
+      Array.from({ length: 10 }, (_, i) => 1500 - 10 - i),
+    );
     // Count, the bounded walk that comes back short, the collected page: never more.
     const listSql = res.statements.filter((s) => /from clients/.test(s));
     expect(listSql.length).toBeLessThanOrEqual(3);
@@ -85,7 +94,9 @@ describe('filters whose matches sit at the far end of the order', () => {
     const spread = await t.countSql(() => admin.get('/clients/?categorie=Prospect&ordering=nom&pageSize=5'));
     const [{ prospects }] = await t.sql(`select count(*)::int as prospects from clients where categorie = 'Prospect'`);
     expect(spread.result.json().count).toBe(prospects);
-    const expectedNames = (await t.sql(`select nom from clients where categorie = 'Prospect' order by nom, id limit 5`)).map((r) => r.nom);
+    const expectedNames = (
+      await t.sql(`select nom from clients where categorie = 'Prospect' order by nom, id limit 5`)
+    ).map((r) => r.nom);
     expect(spread.result.json().results.map((c: any) => c.nom)).toEqual(expectedNames);
     expect(spread.statements.filter((s) => /with m as materialized/.test(s))).toHaveLength(0);
     expect(n).toBeGreaterThan(1500);
@@ -94,7 +105,12 @@ describe('filters whose matches sit at the far end of the order', () => {
 
 describe('search plans at scale (chosen from the count) give the same answers', () => {
   const expected = async (pattern: string, order: string, limit: number) =>
-    (await t.sql(`select nom from clients where crm_fold(nom || ' ' || societe || ' ' || coalesce(email, '')) like ? order by ${order} limit ${limit}`, [pattern])).map((r) => r.nom);
+    (
+      await t.sql(
+        `select nom from clients where crm_fold(nom || ' ' || societe || ' ' || coalesce(email, '')) like ? order by ${order} limit ${limit}`,
+        [pattern],
+      )
+    ).map((r) => r.nom);
 
   it('many matches (walks the order), few matches (collects through the trigram index), a one-letter term (count cached)', async () => {
     const many = (await admin.get('/clients/?search=MASSE&ordering=nom&pageSize=5&page=2')).json();

@@ -41,9 +41,11 @@ async function login(app: App, username: string, password = PASSWORD): Promise<s
 }
 
 async function user(username: string, role: 'admin' | 'manager' | 'commercial'): Promise<number> {
-  const [row] = await sql(a.orm.em.fork(), `insert into users (username, email, password_hash, role) values (?, ?, ?, ?) returning id`, [
-    username, `${username}@example.fr`, await hashPassword(PASSWORD), role,
-  ]);
+  const [row] = await sql(
+    a.orm.em.fork(),
+    `insert into users (username, email, password_hash, role) values (?, ?, ?, ?) returning id`,
+    [username, `${username}@example.fr`, await hashPassword(PASSWORD), role],
+  );
   return row.id;
 }
 
@@ -101,7 +103,10 @@ describe('two instances on one database and one Redis', () => {
     const older = await login(a, `carol_${run}`);
     const current = await login(b, `carol_${run}`);
     expect((await call(a, 'GET', '/api/auth/user/', { token: older })).statusCode).toBe(200); // cached on A
-    const change = await call(b, 'PUT', '/api/auth/password/change/', { token: current, body: { oldPassword: PASSWORD, newPassword: 'Un-autre-secret-2026' } });
+    const change = await call(b, 'PUT', '/api/auth/password/change/', {
+      token: current,
+      body: { oldPassword: PASSWORD, newPassword: 'Un-autre-secret-2026' },
+    });
     expect(change.statusCode, change.body).toBe(204);
     expect((await call(a, 'GET', '/api/auth/user/', { token: older })).statusCode).toBe(401);
     expect((await call(a, 'GET', '/api/auth/user/', { token: current })).statusCode).toBe(200);
@@ -127,7 +132,9 @@ describe('two instances on one database and one Redis', () => {
     const admin = await login(a, 'admin');
     const eve = await login(a, `eve_${run}`);
     expect((await call(b, 'GET', '/api/auth/user/', { token: eve })).statusCode).toBe(200);
-    expect((await call(a, 'PATCH', `/api/users/${eveId}/`, { token: admin, body: { isActive: false } })).statusCode).toBe(200);
+    expect(
+      (await call(a, 'PATCH', `/api/users/${eveId}/`, { token: admin, body: { isActive: false } })).statusCode,
+    ).toBe(200);
     expect((await call(b, 'GET', '/api/auth/user/', { token: eve })).statusCode).toBe(401);
   });
 
@@ -135,11 +142,17 @@ describe('two instances on one database and one Redis', () => {
     const username = `ghost_${run}`;
     const ip = `10.250.${randomBytes(1)[0]}.${randomBytes(1)[0]}`;
     for (let i = 0; i < 5; i++) {
-      const res = await call(i % 2 ? b : a, 'POST', '/api/auth/login/', { body: { username, password: 'wrong-password-123' }, ip });
+      const res = await call(i % 2 ? b : a, 'POST', '/api/auth/login/', {
+        body: { username, password: 'wrong-password-123' },
+        ip,
+      });
       expect(res.statusCode, `attempt ${i + 1}`).toBe(401);
     }
     for (const app of [a, b]) {
-      const res = await call(app, 'POST', '/api/auth/login/', { body: { username, password: 'wrong-password-123' }, ip });
+      const res = await call(app, 'POST', '/api/auth/login/', {
+        body: { username, password: 'wrong-password-123' },
+        ip,
+      });
       expect(res.statusCode).toBe(429);
       expect(res.json().code).toBe('TOO_MANY_REQUESTS');
       expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
@@ -152,7 +165,9 @@ describe('two instances on one database and one Redis', () => {
     await cache.count(key, async () => cache.threshold + 1);
     expect(await cache.count(key, async () => -1)).toBe(cache.threshold + 1); // cached
     const admin = await login(a, 'admin');
-    expect((await call(a, 'POST', '/api/clients/', { token: admin, body: { nom: `Nouveau ${run}` } })).statusCode).toBe(201);
+    expect((await call(a, 'POST', '/api/clients/', { token: admin, body: { nom: `Nouveau ${run}` } })).statusCode).toBe(
+      201,
+    );
     await expect.poll(() => cache.count(key, async () => 7), { timeout: 1000 }).toBe(7);
   });
 });

@@ -41,15 +41,20 @@ describe('production app with the SPA', () => {
 
   beforeAll(async () => {
     webDist = fs.mkdtempSync(path.join(os.tmpdir(), 'crm-web-'));
-    fs.writeFileSync(path.join(webDist, 'index.html'), '<!doctype html><html><body><div id="root"></div><script type="module" src="/assets/app.js"></script></body></html>');
+    fs.writeFileSync(
+      path.join(webDist, 'index.html'),
+      '<!doctype html><html><body><div id="root"></div><script type="module" src="/assets/app.js"></script></body></html>',
+    );
     fs.mkdirSync(path.join(webDist, 'assets'));
     fs.writeFileSync(path.join(webDist, 'assets', 'app.js'), 'console.log(1)');
     const db = await createTestDatabase('crm_test', { template: true });
     drop = db.drop;
     app = await createApp({ databaseUrl: db.url, env: { NODE_ENV: 'production', JWT_SECRET: SECRET }, webDist });
-    await sql(app.orm.em.fork(), `insert into users (username, email, password_hash, role) values ('prod', 'prod@example.fr', ?, 'admin')`, [
-      await hashPassword(PASSWORD),
-    ]);
+    await sql(
+      app.orm.em.fork(),
+      `insert into users (username, email, password_hash, role) values ('prod', 'prod@example.fr', ?, 'admin')`,
+      [await hashPassword(PASSWORD)],
+    );
   });
   afterAll(async () => {
     await app?.close();
@@ -68,7 +73,12 @@ describe('production app with the SPA', () => {
   }
 
   it('login sets every cookie Secure (and still httpOnly / SameSite=Lax)', async () => {
-    const res = await app.app.inject({ method: 'POST', url: '/api/auth/login/', headers: { 'content-type': 'application/json' }, payload: { username: 'prod', password: PASSWORD } });
+    const res = await app.app.inject({
+      method: 'POST',
+      url: '/api/auth/login/',
+      headers: { 'content-type': 'application/json' },
+      payload: { username: 'prod', password: PASSWORD },
+    });
     expect(res.statusCode).toBe(200);
     expect(res.cookies.map((c) => c.name).sort()).toEqual(['crm_access', 'crm_refresh', 'csrftoken']);
     for (const c of res.cookies) {
@@ -81,7 +91,8 @@ describe('production app with the SPA', () => {
     // Logout clears them with the same attributes.
     const jar = Object.fromEntries(res.cookies.map((c) => [c.name, c.value]));
     const out = await app.app.inject({
-      method: 'POST', url: '/api/auth/logout/',
+      method: 'POST',
+      url: '/api/auth/logout/',
       headers: { cookie: `crm_access=${jar.crm_access}; csrftoken=${jar.csrftoken}`, 'x-csrftoken': jar.csrftoken },
     });
     expect(out.statusCode).toBe(204);
@@ -112,9 +123,18 @@ describe('production app with the SPA', () => {
   it('a 500 in production still says nothing but the generic message', async () => {
     await sql(app.orm.em.fork(), `alter table users rename to users_hidden`);
     try {
-      const res = await app.app.inject({ method: 'POST', url: '/api/auth/login/', headers: { 'content-type': 'application/json' }, payload: { username: 'prod', password: PASSWORD } });
+      const res = await app.app.inject({
+        method: 'POST',
+        url: '/api/auth/login/',
+        headers: { 'content-type': 'application/json' },
+        payload: { username: 'prod', password: PASSWORD },
+      });
       expect(res.statusCode).toBe(500);
-      expect(res.json()).toEqual({ code: 'INTERNAL_SERVER_ERROR', message: 'Erreur interne du serveur.', fieldErrors: {} });
+      expect(res.json()).toEqual({
+        code: 'INTERNAL_SERVER_ERROR',
+        message: 'Erreur interne du serveur.',
+        fieldErrors: {},
+      });
     } finally {
       await sql(app.orm.em.fork(), `alter table users_hidden rename to users`);
     }

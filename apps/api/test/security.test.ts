@@ -15,7 +15,9 @@ const LEAKS = /select|insert|relation|postgres|sql|stack|at \w+ \(|\.ts:\d+|node
 /** Test-only routes: a plain route that crashes with an SQL-looking message, one failing with PG error 22021. */
 const crashPlugin: ServerPlugin = (app) => {
   app.get('/api/__test/crash/', async () => {
-    throw Object.assign(new Error('select password_hash from users where id = 1 -- relation "secret" does not exist'), { code: 'XX000' });
+    throw Object.assign(new Error('select password_hash from users where id = 1 -- relation "secret" does not exist'), {
+      code: 'XX000',
+    });
   });
   app.get('/api/__test/nul/', async () => {
     throw Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code: '22021' });
@@ -38,13 +40,25 @@ afterAll(async () => t?.close());
 
 /** Logs in like the SPA: returns the cookie jar (access, refresh, csrftoken). */
 async function spaLogin(username: string): Promise<Record<string, string>> {
-  const res = await t.app.inject({ method: 'POST', url: '/api/auth/login/', headers: { 'content-type': 'application/json' }, payload: { username, password: 'Secret-pass-2026' } });
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/api/auth/login/',
+    headers: { 'content-type': 'application/json' },
+    payload: { username, password: 'Secret-pass-2026' },
+  });
   expect(res.statusCode).toBe(200);
   return Object.fromEntries(res.cookies.map((c) => [c.name, c.value]));
 }
-const cookieHeader = (jar: Record<string, string>) => Object.entries(jar).map(([k, v]) => `${k}=${v}`).join('; ');
+const cookieHeader = (jar: Record<string, string>) =>
+  Object.entries(jar)
+    .map(([k, v]) => `${k}=${v}`)
+    .join('; ');
 
-function inject(method: string, url: string, opts: { body?: unknown; raw?: string; headers?: Record<string, string> } = {}): Promise<LightMyRequestResponse> {
+function inject(
+  method: string,
+  url: string,
+  opts: { body?: unknown; raw?: string; headers?: Record<string, string> } = {},
+): Promise<LightMyRequestResponse> {
   const payload = opts.raw ?? (opts.body !== undefined ? JSON.stringify(opts.body) : undefined);
   return t.app.inject({
     method: method as any,
@@ -74,13 +88,19 @@ describe('CSRF (double submit) on cookie-authenticated requests', () => {
       ['DELETE', `/api/clients/${clientId}/`],
     ];
     for (const [method, url, body] of attempts) {
-      for (const headers of [{ cookie }, { cookie, 'x-csrftoken': 'wrong' }, { cookie, 'x-csrftoken': '' }] as Record<string, string>[]) {
+      for (const headers of [{ cookie }, { cookie, 'x-csrftoken': 'wrong' }, { cookie, 'x-csrftoken': '' }] as Record<
+        string,
+        string
+      >[]) {
         const res = await inject(method, url, { body, headers });
         expect(res.statusCode, `${method} ${url} ${JSON.stringify(headers).slice(-30)}`).toBe(403);
         expect(res.json()).toEqual(CSRF_403);
       }
     }
-    const en = await inject('POST', '/api/clients/', { body: { nom: 'x' }, headers: { cookie, 'accept-language': 'en' } });
+    const en = await inject('POST', '/api/clients/', {
+      body: { nom: 'x' },
+      headers: { cookie, 'accept-language': 'en' },
+    });
     expect(en.json()).toEqual({ code: 'FORBIDDEN', message: 'CSRF verification failed.', fieldErrors: {} });
     expect((await manager.get(`/clients/${clientId}/`)).json().nom).toBe('Cible CSRF');
     expect((await manager.get('/clients/?search=Par%20CSRF')).json().count).toBe(0);
@@ -88,12 +108,19 @@ describe('CSRF (double submit) on cookie-authenticated requests', () => {
 
   it('a csrftoken cookie and header that match each other but not the session (planted cookie) → 403', async () => {
     const planted = cookieHeader({ crm_access: jar.crm_access, csrftoken: 'attacker-chosen-value' });
-    const res = await inject('POST', '/api/clients/', { body: { nom: 'x' }, headers: { cookie: planted, 'x-csrftoken': 'attacker-chosen-value' } });
+    const res = await inject('POST', '/api/clients/', {
+      body: { nom: 'x' },
+      headers: { cookie: planted, 'x-csrftoken': 'attacker-chosen-value' },
+    });
     expect(res.statusCode).toBe(403);
     // Another session's token does not fit this one either.
     const other = await spaLogin('manager');
     const mixed = await inject('POST', '/api/clients/', {
-      body: { nom: 'x' }, headers: { cookie: cookieHeader({ crm_access: jar.crm_access, csrftoken: other.csrftoken }), 'x-csrftoken': other.csrftoken },
+      body: { nom: 'x' },
+      headers: {
+        cookie: cookieHeader({ crm_access: jar.crm_access, csrftoken: other.csrftoken }),
+        'x-csrftoken': other.csrftoken,
+      },
     });
     expect(mixed.statusCode).toBe(403);
   });
@@ -123,22 +150,42 @@ describe('CSRF (double submit) on cookie-authenticated requests', () => {
     for (const headers of [{ cookie }, { cookie, 'x-csrftoken': 'nope' }] as Record<string, string>[]) {
       const res = await inject('POST', '/trpc/clients.create', { body: { nom: 'tRPC CSRF' }, headers });
       expect(res.statusCode).toBe(403);
-      expect(res.json().error).toMatchObject({ message: 'Échec de la vérification CSRF.', data: { code: 'FORBIDDEN', httpStatus: 403, fieldErrors: {} } });
+      expect(res.json().error).toMatchObject({
+        message: 'Échec de la vérification CSRF.',
+        data: { code: 'FORBIDDEN', httpStatus: 403, fieldErrors: {} },
+      });
     }
-    const ok = await inject('POST', '/trpc/clients.create', { body: { nom: 'tRPC SPA' }, headers: { cookie, 'x-csrftoken': jar.csrftoken } });
+    const ok = await inject('POST', '/trpc/clients.create', {
+      body: { nom: 'tRPC SPA' },
+      headers: { cookie, 'x-csrftoken': jar.csrftoken },
+    });
     expect(ok.statusCode).toBe(200);
     expect(ok.json().result.data).toMatchObject({ nom: 'tRPC SPA' });
-    const del = await inject('POST', '/trpc/clients.delete', { body: { id: ok.json().result.data.id }, headers: { cookie } });
+    const del = await inject('POST', '/trpc/clients.delete', {
+      body: { id: ok.json().result.data.id },
+      headers: { cookie },
+    });
     expect(del.statusCode).toBe(403);
-    const list = await inject('GET', `/trpc/clients.list?input=${encodeURIComponent(JSON.stringify({ search: 'tRPC SPA' }))}`, { headers: { cookie } });
+    const list = await inject(
+      'GET',
+      `/trpc/clients.list?input=${encodeURIComponent(JSON.stringify({ search: 'tRPC SPA' }))}`,
+      { headers: { cookie } },
+    );
     expect(list.statusCode).toBe(200);
     expect(list.json().result.data.count).toBe(1);
     // A mutation cannot be smuggled through GET (no CSRF check on GET): tRPC refuses the method.
-    const viaGet = await inject('GET', `/trpc/clients.create?input=${encodeURIComponent(JSON.stringify({ nom: 'Par GET' }))}`, { headers: { cookie } });
+    const viaGet = await inject(
+      'GET',
+      `/trpc/clients.create?input=${encodeURIComponent(JSON.stringify({ nom: 'Par GET' }))}`,
+      { headers: { cookie } },
+    );
     expect(viaGet.statusCode).toBe(405);
     expect((await manager.get('/clients/?search=Par%20GET')).json().count).toBe(0);
     // Bearer over tRPC: exempt.
-    const bearer = await inject('POST', '/trpc/clients.create', { body: { nom: 'tRPC Bearer' }, headers: { authorization: `Bearer ${manager.token}` } });
+    const bearer = await inject('POST', '/trpc/clients.create', {
+      body: { nom: 'tRPC Bearer' },
+      headers: { authorization: `Bearer ${manager.token}` },
+    });
     expect(bearer.statusCode).toBe(200);
   });
 });
@@ -148,8 +195,15 @@ describe('roles', () => {
     const own = (await alice.post('/clients/', { nom: 'À Alice' })).json();
     const res = await alice.delete(`/clients/${own.id}/`);
     expect(res.statusCode).toBe(403);
-    expect(res.json()).toEqual({ code: 'FORBIDDEN', message: "Vous n'avez pas la permission d'effectuer cette action.", fieldErrors: {} });
-    const trpc = await inject('POST', '/trpc/clients.delete', { body: { id: own.id }, headers: { authorization: `Bearer ${alice.token}` } });
+    expect(res.json()).toEqual({
+      code: 'FORBIDDEN',
+      message: "Vous n'avez pas la permission d'effectuer cette action.",
+      fieldErrors: {},
+    });
+    const trpc = await inject('POST', '/trpc/clients.delete', {
+      body: { id: own.id },
+      headers: { authorization: `Bearer ${alice.token}` },
+    });
     expect(trpc.statusCode).toBe(403);
     expect((await manager.delete(`/clients/${own.id}/?cascade=true`)).statusCode).toBe(403);
     expect((await alice.get(`/clients/${own.id}/`)).statusCode).toBe(200);
@@ -163,13 +217,31 @@ describe('audit log', () => {
     const c2 = (await alice.post('/clients/', { nom: 'Audité 2' })).json();
     expect((await alice.delete(`/clients/${c1.id}/`)).statusCode).toBe(403);
     expect((await manager.delete(`/clients/${c1.id}/`)).statusCode).toBe(204);
-    const trpc = await inject('POST', '/trpc/clients.delete', { body: { id: c2.id, cascade: 'true' }, headers: { authorization: `Bearer ${admin.token}` } });
+    const trpc = await inject('POST', '/trpc/clients.delete', {
+      body: { id: c2.id, cascade: 'true' },
+      headers: { authorization: `Bearer ${admin.token}` },
+    });
     expect(trpc.statusCode).toBe(200);
-    const rows = await t.sql(`select a.action, a.entity, a.entity_id, a.details, u.username from audit_log a join users u on u.id = a.user_id
-      where a.action = 'delete' and a.entity_id in (?, ?) order by a.id`, [c1.id, c2.id]);
+    const rows = await t.sql(
+      `select a.action, a.entity, a.entity_id, a.details, u.username from audit_log a join users u on u.id = a.user_id
+      where a.action = 'delete' and a.entity_id in (?, ?) order by a.id`,
+      [c1.id, c2.id],
+    );
     expect(rows).toEqual([
-      { action: 'delete', entity: 'clients', entity_id: c1.id, details: { procedure: 'clients.delete' }, username: 'manager' },
-      { action: 'delete', entity: 'clients', entity_id: c2.id, details: { procedure: 'clients.delete', cascade: 'true' }, username: 'admin' },
+      {
+        action: 'delete',
+        entity: 'clients',
+        entity_id: c1.id,
+        details: { procedure: 'clients.delete' },
+        username: 'manager',
+      },
+      {
+        action: 'delete',
+        entity: 'clients',
+        entity_id: c2.id,
+        details: { procedure: 'clients.delete', cascade: 'true' },
+        username: 'admin',
+      },
     ]);
   });
 
@@ -239,9 +311,15 @@ describe('errors never leak', () => {
       expect(rest.json()).toEqual(GENERIC_500);
       expect(rest.body).not.toMatch(LEAKS);
       expect(rest.body).not.toMatch(/clients_hidden|does not exist/);
-      const trpc = await inject('GET', `/trpc/clients.list?input=${encodeURIComponent('{}')}`, { headers: { authorization: `Bearer ${manager.token}` } });
+      const trpc = await inject('GET', `/trpc/clients.list?input=${encodeURIComponent('{}')}`, {
+        headers: { authorization: `Bearer ${manager.token}` },
+      });
       expect(trpc.statusCode).toBe(500);
-      expect(trpc.json().error).toEqual({ message: 'Erreur interne du serveur.', code: -32603, data: { code: 'INTERNAL_SERVER_ERROR', httpStatus: 500, path: 'clients.list', fieldErrors: {} } });
+      expect(trpc.json().error).toEqual({
+        message: 'Erreur interne du serveur.',
+        code: -32603,
+        data: { code: 'INTERNAL_SERVER_ERROR', httpStatus: 500, path: 'clients.list', fieldErrors: {} },
+      });
       expect(trpc.body).not.toMatch(LEAKS);
       const write = await manager.post('/clients/', { nom: 'x' });
       expect(write.statusCode).toBe(500);
@@ -254,17 +332,30 @@ describe('errors never leak', () => {
 
   it('malformed JSON → 400 contract shape (REST; tRPC carries the same fields in its error envelope)', async () => {
     for (const url of ['/api/clients/', '/api/auth/login/', '/api/auth/refresh/']) {
-      const res = await inject('POST', url, { raw: '{"nom": "x",', headers: { authorization: `Bearer ${manager.token}` } });
+      const res = await inject('POST', url, {
+        raw: '{"nom": "x",',
+        headers: { authorization: `Bearer ${manager.token}` },
+      });
       expect(res.statusCode, url).toBe(400);
       expect(res.json()).toEqual({ code: 'BAD_REQUEST', message: 'Requête invalide.', fieldErrors: {} });
     }
-    const trpc = await inject('POST', '/trpc/clients.create', { raw: '{"nom": "x",', headers: { authorization: `Bearer ${manager.token}` } });
+    const trpc = await inject('POST', '/trpc/clients.create', {
+      raw: '{"nom": "x",',
+      headers: { authorization: `Bearer ${manager.token}` },
+    });
     expect(trpc.statusCode).toBe(400);
-    expect(trpc.json().error).toMatchObject({ message: 'Requête invalide.', data: { code: 'BAD_REQUEST', httpStatus: 400, fieldErrors: {} } });
+    expect(trpc.json().error).toMatchObject({
+      message: 'Requête invalide.',
+      data: { code: 'BAD_REQUEST', httpStatus: 400, fieldErrors: {} },
+    });
   });
 
   it('U+0000 and other control characters in user text are stripped (tab, newline, CR kept), never a 500', async () => {
-    const res = await manager.post('/clients/', { nom: 'Acme\u0000 Corp\u0007', societe: '\u001bSoc\u0000', notes: 'ligne 1\r\nligne\t2\u0000' });
+    const res = await manager.post('/clients/', {
+      nom: 'Acme\u0000 Corp\u0007',
+      societe: '\u001bSoc\u0000',
+      notes: 'ligne 1\r\nligne\t2\u0000',
+    });
     expect(res.statusCode).toBe(201);
     expect(res.json()).toMatchObject({ nom: 'Acme Corp', societe: 'Soc', notes: 'ligne 1\r\nligne\t2' });
     const blank = await manager.post('/clients/', { nom: '\u0000\u0001' });
@@ -273,7 +364,9 @@ describe('errors never leak', () => {
     const patched = await manager.patch(`/clients/${res.json().id}/`, { nom: 'Re\u0000nommé' });
     expect(patched.json().nom).toBe('Renommé');
     expect((await manager.get('/clients/?search=Ac%00me')).statusCode).toBe(200);
-    const login = await inject('POST', '/api/auth/login/', { body: { username: 'man\u0000ager', password: 'wrong-password' } });
+    const login = await inject('POST', '/api/auth/login/', {
+      body: { username: 'man\u0000ager', password: 'wrong-password' },
+    });
     expect(login.statusCode).toBe(401);
   });
 
@@ -290,7 +383,14 @@ describe('errors never leak', () => {
 describe('authentication required everywhere under /api', () => {
   // The contract's public paths; the calendar feed and the public devis pages are authorised by
   // their secret URL (contract, Extensions).
-  const PUBLIC = new Set(['/auth/login/', '/auth/refresh/', '/health/', '/openapi.json', '/docs/', '/calendrier/{token}.ics']);
+  const PUBLIC = new Set([
+    '/auth/login/',
+    '/auth/refresh/',
+    '/health/',
+    '/openapi.json',
+    '/docs/',
+    '/calendrier/{token}.ics',
+  ]);
   const isPublicPath = (rel: string) => PUBLIC.has(rel) || rel.startsWith('/public/devis/');
 
   it('every REST path of /api/openapi.json answers 401 without credentials, except the public ones', async () => {
@@ -303,17 +403,31 @@ describe('authentication required everywhere under /api', () => {
         const op = item[method] as { security?: unknown[] } | undefined;
         if (!op) continue;
         // The document declares exactly the contract's public operations public (`security: []`).
-        if ((op.security?.length === 0) !== isPublicPath(rel)) wrong.push(`${method.toUpperCase()} ${rel}: security ${JSON.stringify(op.security)}`);
+        if ((op.security?.length === 0) !== isPublicPath(rel))
+          wrong.push(`${method.toUpperCase()} ${rel}: security ${JSON.stringify(op.security)}`);
         if (isPublicPath(rel)) continue;
         const url = `/api${rel.replace(/\{[^}]+\}/g, '1')}`;
-        const res = await inject(method.toUpperCase(), url, { body: ['post', 'put', 'patch'].includes(method) ? {} : undefined });
+        const res = await inject(method.toUpperCase(), url, {
+          body: ['post', 'put', 'patch'].includes(method) ? {} : undefined,
+        });
         checked.push(`${method} ${rel}`);
-        if (res.statusCode !== 401 || res.json().code !== 'UNAUTHORIZED') wrong.push(`${method.toUpperCase()} ${url} → ${res.statusCode}`);
+        if (res.statusCode !== 401 || res.json().code !== 'UNAUTHORIZED')
+          wrong.push(`${method.toUpperCase()} ${url} → ${res.statusCode}`);
       }
     }
     expect(wrong).toEqual([]);
     // The walk covered the known surface (more paths land as the domains do).
-    expect(checked).toEqual(expect.arrayContaining(['get /clients/', 'delete /clients/{id}/', 'post /users/', 'patch /users/{id}/', 'get /auth/user/', 'post /auth/logout/', 'put /auth/password/change/']));
+    expect(checked).toEqual(
+      expect.arrayContaining([
+        'get /clients/',
+        'delete /clients/{id}/',
+        'post /users/',
+        'patch /users/{id}/',
+        'get /auth/user/',
+        'post /auth/logout/',
+        'put /auth/password/change/',
+      ]),
+    );
     expect(checked.length).toBeGreaterThanOrEqual(15);
   });
 
@@ -334,9 +448,10 @@ describe('authentication required everywhere under /api', () => {
     for (const [path, proc] of Object.entries(procedures)) {
       if (['auth.login', 'auth.refresh', 'health.check'].includes(path)) continue;
       n++;
-      const res = proc._def.type === 'query'
-        ? await inject('GET', `/trpc/${path}?input=${encodeURIComponent(JSON.stringify({ id: 1 }))}`)
-        : await inject('POST', `/trpc/${path}`, { body: { id: 1 } });
+      const res =
+        proc._def.type === 'query'
+          ? await inject('GET', `/trpc/${path}?input=${encodeURIComponent(JSON.stringify({ id: 1 }))}`)
+          : await inject('POST', `/trpc/${path}`, { body: { id: 1 } });
       if (res.statusCode !== 401) wrong.push(`${path} → ${res.statusCode}`);
     }
     expect(wrong).toEqual([]);

@@ -43,7 +43,9 @@ async function column(statut: string): Promise<string[]> {
   return res.results.map((x: any) => x.titre);
 }
 async function expectUniqueKeys(): Promise<void> {
-  const [row] = await t.sql(`select count(*)::int as dup from (select statut, position from taches group by 1, 2 having count(*) > 1) x`);
+  const [row] = await t.sql(
+    `select count(*)::int as dup from (select statut, position from taches group by 1, 2 having count(*) > 1) x`,
+  );
   expect(row.dup).toBe(0);
 }
 
@@ -52,8 +54,17 @@ describe('taches CRUD', () => {
     const res = await create(alice, { titre: 'Rappeler', description: 'Devis', client: clientA, priorite: 'haute' });
     expect(res.statusCode).toBe(201);
     expect(res.json()).toMatchObject({
-      titre: 'Rappeler', assigneA: aliceId, assigneANom: 'alice Test', client: clientA, clientNom: 'Cabinet Moreau',
-      projet: null, projetTitre: null, priorite: 'haute', statut: 'a_faire', enRetard: false, dateTerminee: null,
+      titre: 'Rappeler',
+      assigneA: aliceId,
+      assigneANom: 'alice Test',
+      client: clientA,
+      clientNom: 'Cabinet Moreau',
+      projet: null,
+      projetTitre: null,
+      priorite: 'haute',
+      statut: 'a_faire',
+      enRetard: false,
+      dateTerminee: null,
     });
     const unassigned = await create(alice, { client: clientA, assigneA: null });
     expect(unassigned.json()).toMatchObject({ assigneA: null, assigneANom: null });
@@ -81,8 +92,12 @@ describe('taches CRUD', () => {
     expect((await create(alice, { priorite: 'critique' })).json().fieldErrors.priorite).toBeDefined();
     expect((await create(alice, { dateEcheance: '31/12/2026' })).json().fieldErrors.dateEcheance).toBeDefined();
     expect((await create(alice, { statut: 'fini' })).json().fieldErrors.statut).toBeDefined();
-    expect((await create(alice, { client: clientB })).json().fieldErrors).toEqual({ client: ["L'objet référencé n'existe pas."] });
-    expect((await create(alice, { projet: projetB })).json().fieldErrors).toEqual({ projet: ["L'objet référencé n'existe pas."] });
+    expect((await create(alice, { client: clientB })).json().fieldErrors).toEqual({
+      client: ["L'objet référencé n'existe pas."],
+    });
+    expect((await create(alice, { projet: projetB })).json().fieldErrors).toEqual({
+      projet: ["L'objet référencé n'existe pas."],
+    });
     expect((await create(alice, { projet: 999999 })).json().fieldErrors.projet).toBeDefined();
     expect((await create(alice, { assigneA: 999999 })).json().fieldErrors.assigneA).toBeDefined();
     const inactive = (await t.sql(`select id from users where username = 'ancien'`))[0].id;
@@ -99,10 +114,22 @@ describe('taches CRUD', () => {
     // still linked to alice's client: she keeps seeing it; bob sees it as his
     expect((await alice.get(`/taches/${x.id}/`)).statusCode).toBe(200);
     expect((await bob.get(`/taches/${x.id}/`)).statusCode).toBe(200);
-    const put = await alice.put(`/taches/${x.id}/`, { titre: 'Remplacée', priorite: 'basse', dateEcheance: dayOffset(3) });
+    const put = await alice.put(`/taches/${x.id}/`, {
+      titre: 'Remplacée',
+      priorite: 'basse',
+      dateEcheance: dayOffset(3),
+    });
     expect(put.statusCode).toBe(200);
-    expect(put.json()).toMatchObject({ titre: 'Remplacée', description: '', client: null, projet: null, priorite: 'basse' });
-    expect((await alice.put(`/taches/${x.id}/`, { titre: 'sans priorité', dateEcheance: dayOffset(3) })).statusCode).toBe(400);
+    expect(put.json()).toMatchObject({
+      titre: 'Remplacée',
+      description: '',
+      client: null,
+      projet: null,
+      priorite: 'basse',
+    });
+    expect(
+      (await alice.put(`/taches/${x.id}/`, { titre: 'sans priorité', dateEcheance: dayOffset(3) })).statusCode,
+    ).toBe(400);
   });
 });
 
@@ -110,8 +137,11 @@ describe('complete, enRetard and the task board', () => {
   it('enRetard: dateEcheance passed and not terminee', async () => {
     expect((await create(alice, { client: clientA, dateEcheance: dayOffset(-1) })).json().enRetard).toBe(true);
     expect((await create(alice, { client: clientA, dateEcheance: dayOffset(0) })).json().enRetard).toBe(false);
-    expect((await create(alice, { client: clientA, dateEcheance: dayOffset(-1), statut: 'terminee' })).json()).toMatchObject({
-      enRetard: false, dateTerminee: expect.any(String),
+    expect(
+      (await create(alice, { client: clientA, dateEcheance: dayOffset(-1), statut: 'terminee' })).json(),
+    ).toMatchObject({
+      enRetard: false,
+      dateTerminee: expect.any(String),
     });
   });
 
@@ -137,7 +167,8 @@ describe('complete, enRetard and the task board', () => {
   it('moves cards within and across statut columns with avant / apres / position; keys stay unique and ordered', async () => {
     // a fresh column for this test: en_cours only holds 'À finir' so far
     const ids: Record<string, number> = {};
-    for (const titre of ['P', 'Q', 'R']) ids[titre] = (await create(alice, { titre, client: clientA2, statut: 'en_cours' })).json().id;
+    for (const titre of ['P', 'Q', 'R'])
+      ids[titre] = (await create(alice, { titre, client: clientA2, statut: 'en_cours' })).json().id;
     expect(await column('en_cours')).toEqual(['À finir', 'P', 'Q', 'R']);
     ids.S = (await create(alice, { titre: 'S', client: clientA2, statut: 'en_cours', position: 0 })).json().id;
     expect(await column('en_cours')).toEqual(['S', 'À finir', 'P', 'Q', 'R']);
@@ -155,7 +186,11 @@ describe('complete, enRetard and the task board', () => {
     expect(await column('en_cours')).toEqual(['À finir', 'R', 'S']);
     // A card of another column, one alice cannot see, or the card itself: 400 on the field.
     const bobs = (await create(bob, { titre: 'Chez Bob', client: clientB, statut: 'en_cours' })).json().id;
-    for (const [body, field] of [[{ avant: first.id }, 'avant'], [{ apres: bobs }, 'apres'], [{ avant: ids.S }, 'avant']] as const) {
+    for (const [body, field] of [
+      [{ avant: first.id }, 'avant'],
+      [{ apres: bobs }, 'apres'],
+      [{ avant: ids.S }, 'avant'],
+    ] as const) {
       const res = await alice.patch(`/taches/${ids.S}/`, body);
       expect(res.statusCode, JSON.stringify(body)).toBe(400);
       expect(Object.keys(res.json().fieldErrors)).toEqual([field]);
@@ -165,13 +200,17 @@ describe('complete, enRetard and the task board', () => {
 
   it('concurrent creates, moves and completions keep every column unique and ordered', async () => {
     const created = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => create(alice, { titre: `C${i}`, client: clientA2, statut: i % 2 ? 'a_faire' : 'en_cours', position: i % 3 })),
+      Array.from({ length: 10 }, (_, i) =>
+        create(alice, { titre: `C${i}`, client: clientA2, statut: i % 2 ? 'a_faire' : 'en_cours', position: i % 3 }),
+      ),
     );
     expect(created.map((r) => r.statusCode)).toEqual(created.map(() => 201));
     const ids = created.map((r) => r.json().id as number);
     const ops = await Promise.all(
       ids.flatMap((id, i) => [
-        i % 3 === 0 ? alice.patch(`/taches/${id}/complete/`) : alice.patch(`/taches/${id}/`, { statut: i % 2 ? 'en_cours' : 'a_faire', position: i % 4 }),
+        i % 3 === 0
+          ? alice.patch(`/taches/${id}/complete/`)
+          : alice.patch(`/taches/${id}/`, { statut: i % 2 ? 'en_cours' : 'a_faire', position: i % 4 }),
         alice.patch(`/taches/${ids[(i + 3) % ids.length]}/`, { position: (i * 5) % 6 }),
       ]),
     );
@@ -182,8 +221,23 @@ describe('complete, enRetard and the task board', () => {
 
 describe('visibility and permissions', () => {
   it('a commercial sees taches assigned to them or linked to their clients, nothing else', async () => {
-    const onBobsClientForAlice = (await bob.post('/taches/', { titre: 'Pour Alice chez Bob', client: clientB, assigneA: aliceId, priorite: 'haute', dateEcheance: dayOffset(1) })).json();
-    const bobsOwn = (await bob.post('/taches/', { titre: 'Privée Bob', client: clientB, priorite: 'haute', dateEcheance: dayOffset(1) })).json();
+    const onBobsClientForAlice = (
+      await bob.post('/taches/', {
+        titre: 'Pour Alice chez Bob',
+        client: clientB,
+        assigneA: aliceId,
+        priorite: 'haute',
+        dateEcheance: dayOffset(1),
+      })
+    ).json();
+    const bobsOwn = (
+      await bob.post('/taches/', {
+        titre: 'Privée Bob',
+        client: clientB,
+        priorite: 'haute',
+        dateEcheance: dayOffset(1),
+      })
+    ).json();
     const ids = (await alice.get('/taches/?pageSize=100')).json().results.map((x: any) => x.id);
     expect(ids).toContain(onBobsClientForAlice.id);
     expect(ids).not.toContain(bobsOwn.id);
@@ -191,7 +245,10 @@ describe('visibility and permissions', () => {
     expect((await alice.patch(`/taches/${onBobsClientForAlice.id}/complete/`)).statusCode).toBe(200);
     expect((await alice.get(`/taches/${bobsOwn.id}/`)).statusCode).toBe(404);
     expect((await alice.patch(`/taches/${bobsOwn.id}/`, { titre: 'volée' })).statusCode).toBe(404);
-    expect((await alice.put(`/taches/${bobsOwn.id}/`, { titre: 'volée', priorite: 'basse', dateEcheance: dayOffset(1) })).statusCode).toBe(404);
+    expect(
+      (await alice.put(`/taches/${bobsOwn.id}/`, { titre: 'volée', priorite: 'basse', dateEcheance: dayOffset(1) }))
+        .statusCode,
+    ).toBe(404);
     expect((await alice.delete(`/taches/${bobsOwn.id}/`)).statusCode).toBe(403);
     expect((await alice.get(`/clients/${clientB}/taches/`)).statusCode).toBe(404);
     expect((await manager.get(`/taches/${bobsOwn.id}/`)).statusCode).toBe(200);
@@ -222,9 +279,30 @@ describe('taches list: filters, ordering, sub-lists, SQL count', () => {
   beforeAll(async () => {
     c = (await manager.post('/clients/', { nom: 'Filtres', responsable: aliceId })).json().id;
     const p = (await manager.post('/projets/', { titre: 'Projet F', client: c })).json().id;
-    await manager.post('/taches/', { titre: 'Urgence électrique', client: c, priorite: 'urgente', dateEcheance: dayOffset(-1), assigneA: bobId });
-    await manager.post('/taches/', { titre: 'Commande', client: c, projet: p, priorite: 'basse', dateEcheance: dayOffset(10), assigneA: aliceId, description: 'Câbles' });
-    await manager.post('/taches/', { titre: 'Réunion', client: c, priorite: 'haute', dateEcheance: dayOffset(3), statut: 'terminee', assigneA: null });
+    await manager.post('/taches/', {
+      titre: 'Urgence électrique',
+      client: c,
+      priorite: 'urgente',
+      dateEcheance: dayOffset(-1),
+      assigneA: bobId,
+    });
+    await manager.post('/taches/', {
+      titre: 'Commande',
+      client: c,
+      projet: p,
+      priorite: 'basse',
+      dateEcheance: dayOffset(10),
+      assigneA: aliceId,
+      description: 'Câbles',
+    });
+    await manager.post('/taches/', {
+      titre: 'Réunion',
+      client: c,
+      priorite: 'haute',
+      dateEcheance: dayOffset(3),
+      statut: 'terminee',
+      assigneA: null,
+    });
     await manager.post('/taches/', { titre: 'Planning', client: c, priorite: 'moyenne', dateEcheance: dayOffset(3) });
   });
   const titres = async (q: string, who: RestClient = alice) =>
@@ -238,8 +316,16 @@ describe('taches list: filters, ordering, sub-lists, SQL count', () => {
     expect(await titres('assigneA=me', manager)).toEqual(['Planning']);
     const projet = (await alice.get(`/projets/?client=${c}`)).json().results[0].id;
     expect(await titres(`projet=${projet}`)).toEqual(['Commande']);
-    expect(await titres(`echeanceApres=${dayOffset(3)}&echeanceAvant=${dayOffset(10)}&ordering=dateEcheance`)).toEqual(['Réunion', 'Planning', 'Commande']);
-    expect(await titres(`echeanceAvant=${dayOffset(3)}&ordering=dateEcheance`)).toEqual(['Urgence électrique', 'Réunion', 'Planning']);
+    expect(await titres(`echeanceApres=${dayOffset(3)}&echeanceAvant=${dayOffset(10)}&ordering=dateEcheance`)).toEqual([
+      'Réunion',
+      'Planning',
+      'Commande',
+    ]);
+    expect(await titres(`echeanceAvant=${dayOffset(3)}&ordering=dateEcheance`)).toEqual([
+      'Urgence électrique',
+      'Réunion',
+      'Planning',
+    ]);
     expect(await titres('enRetard=true')).toEqual(['Urgence électrique']);
     expect(await titres('enRetard=false')).toHaveLength(3);
     expect(await titres('search=ELECTRIQUE')).toEqual(['Urgence électrique']);
@@ -283,13 +369,21 @@ describe('taches list: filters, ordering, sub-lists, SQL count', () => {
 describe('served over tRPC too', () => {
   it('taches.list and taches.byProjet answer the same procedures at /trpc', async () => {
     const input = encodeURIComponent(JSON.stringify({ assigneA: aliceId, pageSize: 5 }));
-    const res = await t.app.inject({ method: 'GET', url: `/trpc/taches.list?input=${input}`, headers: { authorization: `Bearer ${alice.token}` } });
+    const res = await t.app.inject({
+      method: 'GET',
+      url: `/trpc/taches.list?input=${input}`,
+      headers: { authorization: `Bearer ${alice.token}` },
+    });
     expect(res.statusCode).toBe(200);
     const data = res.json().result.data;
     expect(data.pageSize).toBe(5);
     expect(data.results.every((x: any) => x.assigneA === aliceId)).toBe(true);
     const sub = encodeURIComponent(JSON.stringify({ id: projetA, assigneA: 'me' }));
-    const byProjet = await t.app.inject({ method: 'GET', url: `/trpc/taches.byProjet?input=${sub}`, headers: { authorization: `Bearer ${alice.token}` } });
+    const byProjet = await t.app.inject({
+      method: 'GET',
+      url: `/trpc/taches.byProjet?input=${sub}`,
+      headers: { authorization: `Bearer ${alice.token}` },
+    });
     expect(byProjet.statusCode).toBe(200);
     expect(byProjet.json().result.data.results.every((x: any) => x.projet === projetA)).toBe(true);
   });

@@ -3,7 +3,20 @@ import { PASSWORD, startTestApp, type RestClient, type TestApp } from './helpers
 
 /** Users: any authenticated user lists them; only an admin creates and changes them; deactivation revokes sessions. */
 
-const USER_FIELDS = ['dateCreation', 'departement', 'email', 'firstName', 'id', 'isActive', 'isAdmin', 'isStaff', 'lastName', 'role', 'telephone', 'username'];
+const USER_FIELDS = [
+  'dateCreation',
+  'departement',
+  'email',
+  'firstName',
+  'id',
+  'isActive',
+  'isAdmin',
+  'isStaff',
+  'lastName',
+  'role',
+  'telephone',
+  'username',
+];
 
 let t: TestApp;
 let admin: RestClient;
@@ -21,8 +34,15 @@ beforeAll(async () => {
 afterAll(async () => t?.close());
 
 const newUser = (over: Record<string, unknown> = {}) => ({
-  username: 'nouveau', email: 'Nouveau@Example.fr', password: 'Un-bon-mot-de-passe', firstName: 'Nina', lastName: 'Nouveau',
-  role: 'commercial', departement: 'Ventes', telephone: '06 12 34 56 78', ...over,
+  username: 'nouveau',
+  email: 'Nouveau@Example.fr',
+  password: 'Un-bon-mot-de-passe',
+  firstName: 'Nina',
+  lastName: 'Nouveau',
+  role: 'commercial',
+  departement: 'Ventes',
+  telephone: '06 12 34 56 78',
+  ...over,
 });
 
 describe('listing', () => {
@@ -38,7 +58,11 @@ describe('listing', () => {
     }
     const found = (await alice.get('/users/?search=MANAG')).json();
     expect(found.results.map((u: any) => u.username)).toEqual(['manager']);
-    expect((await alice.get(`/users/${adminId}/`)).json()).toMatchObject({ username: 'admin', isAdmin: true, isStaff: true });
+    expect((await alice.get(`/users/${adminId}/`)).json()).toMatchObject({
+      username: 'admin',
+      isAdmin: true,
+      isStaff: true,
+    });
   });
 
   it('requires authentication', async () => {
@@ -51,7 +75,11 @@ describe('admin only: create and change', () => {
     for (const c of [manager, alice]) {
       const res = await c.post('/users/', newUser({ username: 'intrus' }));
       expect(res.statusCode).toBe(403);
-      expect(res.json()).toEqual({ code: 'FORBIDDEN', message: "Vous n'avez pas la permission d'effectuer cette action.", fieldErrors: {} });
+      expect(res.json()).toEqual({
+        code: 'FORBIDDEN',
+        message: "Vous n'avez pas la permission d'effectuer cette action.",
+        fieldErrors: {},
+      });
     }
     expect((await t.sql(`select id from users where username = 'intrus'`)).length).toBe(0);
   });
@@ -61,7 +89,15 @@ describe('admin only: create and change', () => {
     expect(res.statusCode).toBe(201);
     const u = res.json();
     expect(Object.keys(u).sort()).toEqual(USER_FIELDS);
-    expect(u).toMatchObject({ username: 'nouveau', email: 'nouveau@example.fr', role: 'commercial', isStaff: false, isAdmin: false, isActive: true, telephone: '+33612345678' });
+    expect(u).toMatchObject({
+      username: 'nouveau',
+      email: 'nouveau@example.fr',
+      role: 'commercial',
+      isStaff: false,
+      isAdmin: false,
+      isActive: true,
+      telephone: '+33612345678',
+    });
     const [row] = await t.sql(`select password_hash from users where id = ?`, [u.id]);
     expect(row.password_hash.startsWith('$argon2id$')).toBe(true);
     expect(res.body).not.toContain(row.password_hash);
@@ -75,7 +111,9 @@ describe('admin only: create and change', () => {
     const short = await admin.post('/users/', newUser({ username: 'u1', password: 'court' }));
     expect(short.statusCode).toBe(400);
     expect(short.json().fieldErrors.password).toEqual(['Le mot de passe doit contenir au moins 10 caractères.']);
-    const digits = await admin.post('/users/', newUser({ username: 'u2', password: '01234567890' }), { 'accept-language': 'en' });
+    const digits = await admin.post('/users/', newUser({ username: 'u2', password: '01234567890' }), {
+      'accept-language': 'en',
+    });
     expect(digits.json().fieldErrors.password).toEqual(['The password cannot be entirely numeric.']);
     const same = await admin.post('/users/', newUser({ username: 'Meme-Que-Le-Nom', password: 'meme-que-le-nom' }));
     expect(same.json().fieldErrors.password).toEqual(["Le mot de passe ne peut pas être égal au nom d'utilisateur."]);
@@ -98,7 +136,10 @@ describe('admin only: create and change', () => {
     const res = await admin.patch(`/users/${aliceId}/`, { departement: 'Export', firstName: 'Alice' });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ departement: 'Export', firstName: 'Alice', role: 'commercial' });
-    const [a] = await t.sql(`select * from audit_log where action = 'user_update' and entity_id = ? order by id desc limit 1`, [aliceId]);
+    const [a] = await t.sql(
+      `select * from audit_log where action = 'user_update' and entity_id = ? order by id desc limit 1`,
+      [aliceId],
+    );
     expect([...a.details.fields].sort()).toEqual(['departement', 'firstName']);
     expect((await admin.patch('/users/999999/', { departement: 'x' })).statusCode).toBe(404);
   });
@@ -154,7 +195,10 @@ describe('deactivation', () => {
     expect((await admin.patch(`/users/${id}/`, { password: 'Nouveau-mot-de-passe' })).statusCode).toBe(200);
     expect((await c.get('/auth/user/')).statusCode).toBe(401);
     expect((await t.as('reinit', 'Nouveau-mot-de-passe')).userId).toBe(id);
-    const [a] = await t.sql(`select details from audit_log where action = 'user_update' and entity_id = ? order by id desc limit 1`, [id]);
+    const [a] = await t.sql(
+      `select details from audit_log where action = 'user_update' and entity_id = ? order by id desc limit 1`,
+      [id],
+    );
     expect(a.details).toEqual({ fields: [] });
   });
 
@@ -162,7 +206,11 @@ describe('deactivation', () => {
     for (const body of [{ isActive: false }, { role: 'manager' }]) {
       const res = await admin.patch(`/users/${adminId}/`, body);
       expect(res.statusCode).toBe(409);
-      expect(res.json()).toEqual({ code: 'CONFLICT', message: 'Le dernier administrateur actif ne peut être ni désactivé ni rétrogradé.', fieldErrors: {} });
+      expect(res.json()).toEqual({
+        code: 'CONFLICT',
+        message: 'Le dernier administrateur actif ne peut être ni désactivé ni rétrogradé.',
+        fieldErrors: {},
+      });
     }
     expect((await admin.get('/auth/user/')).json()).toMatchObject({ role: 'admin', isActive: true });
     const second = await t.user('admin2', 'admin');

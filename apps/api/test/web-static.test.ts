@@ -18,10 +18,18 @@ import { createApp } from './helpers.js';
 const JS_NAME = 'assets/index-B2x9Qd1a.js';
 const CSS_NAME = 'assets/index-Cq3_Zk-8.css';
 // Compressible like real code, big enough for the compressed copies to matter.
-const JS = Array.from({ length: 400 }, (_, i) => `export function f${i}(a){return a*${i}+"Chargement… ${i}";}\n`).join('');
-const CSS = Array.from({ length: 200 }, (_, i) => `.c${i}{color:#${(i * 4099).toString(16).padStart(6, '0').slice(0, 6)};margin:${i}px}\n`).join('');
+const JS = Array.from({ length: 400 }, (_, i) => `export function f${i}(a){return a*${i}+"Chargement… ${i}";}\n`).join(
+  '',
+);
+const CSS = Array.from(
+  { length: 200 },
+  (_, i) => `.c${i}{color:#${(i * 4099).toString(16).padStart(6, '0').slice(0, 6)};margin:${i}px}\n`,
+).join('');
 const INDEX = `<!doctype html><html lang="fr"><head><script type="module" src="/${JS_NAME}"></script><link rel="stylesheet" href="/${CSS_NAME}"></head><body><div id="root"></div>${' '.repeat(2000)}</body></html>`;
-const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8ffff3f0005fe02fea7d6a0ee0000000049454e44ae426082', 'hex');
+const PNG = Buffer.from(
+  '89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8ffff3f0005fe02fea7d6a0ee0000000049454e44ae426082',
+  'hex',
+);
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 interface Answer {
@@ -160,7 +168,11 @@ describe('hashed assets: pre-compressed by Accept-Encoding, cached for a year', 
 
 describe('index.html and the client-side routes: no-cache, revalidated, compressed too', () => {
   it.each(['/', '/index.html', '/clients/12', '/opportunites/pipeline?etape=prospect', '/login'])('%s', async (url) => {
-    for (const [acceptEncoding, encoding] of [['br, gzip', 'br'], ['gzip', 'gzip'], ['', undefined]] as const) {
+    for (const [acceptEncoding, encoding] of [
+      ['br, gzip', 'br'],
+      ['gzip', 'gzip'],
+      ['', undefined],
+    ] as const) {
       const res = await get(url, acceptEncoding ? { 'accept-encoding': acceptEncoding } : {});
       expect(res.status, `${url} ${acceptEncoding}`).toBe(200);
       expect(res.headers['content-type']).toBe('text/html; charset=utf-8');

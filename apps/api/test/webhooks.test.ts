@@ -14,7 +14,12 @@ import { startTestApp, type RestClient, type TestApp } from './helpers.js';
 let t: TestApp;
 let admin: RestClient;
 
-interface Received { id: string; type: string; body: any; verified: boolean }
+interface Received {
+  id: string;
+  type: string;
+  body: any;
+  verified: boolean;
+}
 
 /** A receiver that can be stopped (connections destroyed) and started again on the same port. */
 class Receiver {
@@ -71,7 +76,9 @@ async function until(check: () => boolean | Promise<boolean>, timeoutMs = 20_000
 }
 
 beforeAll(async () => {
-  t = await startTestApp({ env: { WEBHOOKS_ALLOW_PRIVATE: 'true', WEBHOOK_RETRY_BASE_SECONDS: '0.3', JOBS_POLL_SECONDS: '0.5' } });
+  t = await startTestApp({
+    env: { WEBHOOKS_ALLOW_PRIVATE: 'true', WEBHOOK_RETRY_BASE_SECONDS: '0.3', JOBS_POLL_SECONDS: '0.5' },
+  });
   await t.user('root', 'admin');
   await t.user('paul', 'commercial');
   admin = await t.as('root');
@@ -88,7 +95,13 @@ describe('webhooks', () => {
   it('delivers signed events whose data is the REST detail', async () => {
     const created = await admin.post('/webhooks/', {
       url: receiver.url,
-      evenements: ['client.created', 'client.updated', 'client.deleted', 'opportunite.created', 'opportunite.etape_changed'],
+      evenements: [
+        'client.created',
+        'client.updated',
+        'client.deleted',
+        'opportunite.created',
+        'opportunite.etape_changed',
+      ],
       description: 'Récepteur de test',
     });
     expect(created.statusCode, created.body).toBe(201);
@@ -127,24 +140,35 @@ describe('webhooks', () => {
     expect((await t.sql(`select count(*)::int as n from webhook_livraisons`))[0].n).toBe(before);
     const paul = await t.as('paul');
     expect((await paul.get('/webhooks/')).statusCode).toBe(403);
-    expect((await paul.post('/webhooks/', { url: 'https://exemple.fr/x', evenements: ['client.created'] })).statusCode).toBe(403);
+    expect(
+      (await paul.post('/webhooks/', { url: 'https://exemple.fr/x', evenements: ['client.created'] })).statusCode,
+    ).toBe(403);
   });
 
   it('keeps every event and its order per record across a receiver killed mid-stream', async () => {
-    const ids = await Promise.all(['A', 'B', 'C'].map(async (n) => (await admin.post('/clients/', { nom: `Ordre ${n}` })).json().id as number));
+    const ids = await Promise.all(
+      ['A', 'B', 'C'].map(async (n) => (await admin.post('/clients/', { nom: `Ordre ${n}` })).json().id as number),
+    );
     receiver.received = [];
     const writes = (async () => {
-      for (let i = 1; i <= 8; i++) for (const id of ids) expect((await admin.patch(`/clients/${id}/`, { notes: `v${i}` })).statusCode).toBe(200);
+      for (let i = 1; i <= 8; i++)
+        for (const id of ids) expect((await admin.patch(`/clients/${id}/`, { notes: `v${i}` })).statusCode).toBe(200);
     })();
     // Kill the receiver while events are flowing, keep writing, then bring it back.
     await until(() => receiver.received.length >= 3);
     await receiver.stop();
     await writes;
     await new Promise((r) => setTimeout(r, 800));
-    const failed = await t.sql(`select count(*)::int as n from webhook_livraisons where webhook_id = ? and derniere_erreur <> ''`, [hookId]);
+    const failed = await t.sql(
+      `select count(*)::int as n from webhook_livraisons where webhook_id = ? and derniere_erreur <> ''`,
+      [hookId],
+    );
     expect(failed[0].n).toBeGreaterThan(0);
     await receiver.start();
-    await until(() => ids.every((id) => receiver.received.some((r) => r.body.data.id === id && r.body.data.notes === 'v8')), 30_000);
+    await until(
+      () => ids.every((id) => receiver.received.some((r) => r.body.data.id === id && r.body.data.notes === 'v8')),
+      30_000,
+    );
     for (const id of ids) {
       // At least once: duplicates share a webhook-id; first receipts come in the order of the changes.
       const firsts: string[] = [];
@@ -177,13 +201,20 @@ describe('webhooks', () => {
     expect(pending).toMatchObject({ codeHttp: 302, derniereErreur: 'HTTP 302', evenement: 'client.created' });
     expect(await t.sql(`select action from audit_log where action = 'webhook.desactive'`)).toHaveLength(1);
     // The admins are told in the app.
-    const notices = (await admin.get('/notifications/?nonLues=true')).json().results.filter((n: any) => n.type === 'webhook_desactive');
+    const notices = (await admin.get('/notifications/?nonLues=true'))
+      .json()
+      .results.filter((n: any) => n.type === 'webhook_desactive');
     expect(notices).toHaveLength(1);
     expect(notices[0]).toMatchObject({ lien: '/integrations', message: expect.stringContaining(receiver.url) });
     // Re-enabled: the waiting message goes out.
     receiver.status = 200;
-    expect((await admin.patch(`/webhooks/${hookId}/`, { actif: true })).json()).toMatchObject({ actif: true, echecsConsecutifs: 0 });
-    await until(() => receiver.received.some((r) => r.type === 'client.created' && r.body.data.id === client.id && r.verified));
+    expect((await admin.patch(`/webhooks/${hookId}/`, { actif: true })).json()).toMatchObject({
+      actif: true,
+      echecsConsecutifs: 0,
+    });
+    await until(() =>
+      receiver.received.some((r) => r.type === 'client.created' && r.body.data.id === client.id && r.verified),
+    );
   });
 
   it('refuses non-https and private targets unless allowed in development, also at delivery time', async () => {
@@ -191,18 +222,43 @@ describe('webhooks', () => {
     try {
       await strict.user('root', 'admin');
       const root = await strict.as('root');
-      for (const url of ['http://exemple.fr/x', 'https://127.0.0.1/x', 'https://10.1.2.3/x', 'https://localhost/x', 'https://[::1]/x', 'https://169.254.169.254/latest']) {
+      for (const url of [
+        'http://exemple.fr/x',
+        'https://127.0.0.1/x',
+        'https://10.1.2.3/x',
+        'https://localhost/x',
+        'https://[::1]/x',
+        'https://169.254.169.254/latest',
+      ]) {
         const res = await root.post('/webhooks/', { url, evenements: ['client.created'] });
         expect(res.statusCode, url).toBe(400);
         expect(Object.keys(res.json().fieldErrors)).toEqual(['url']);
       }
-      expect((await root.post('/webhooks/', { url: 'https://exemple.fr/crochet', evenements: ['client.created'] })).statusCode).toBe(201);
+      expect(
+        (await root.post('/webhooks/', { url: 'https://exemple.fr/crochet', evenements: ['client.created'] }))
+          .statusCode,
+      ).toBe(201);
     } finally {
       await strict.close();
     }
-    expect(['127.0.0.1', '10.0.0.8', '172.20.1.1', '192.168.1.1', '169.254.169.254', '::1', 'fd00::1', 'fe80::1', '::ffff:127.0.0.1', '100.64.0.1'].every(isPrivateAddress)).toBe(true);
+    expect(
+      [
+        '127.0.0.1',
+        '10.0.0.8',
+        '172.20.1.1',
+        '192.168.1.1',
+        '169.254.169.254',
+        '::1',
+        'fd00::1',
+        'fe80::1',
+        '::ffff:127.0.0.1',
+        '100.64.0.1',
+      ].every(isPrivateAddress),
+    ).toBe(true);
     expect(['93.184.216.34', '2606:4700::1111', '172.32.0.1'].some(isPrivateAddress)).toBe(false);
     // A hostname resolving to loopback is refused when the connection is made (DNS-rebinding safe).
-    await expect(postWebhook(`http://localhost:${receiver.port}/x`, '{}', {}, { allowPrivate: false, timeoutMs: 2000 })).rejects.toThrow(/privée/);
+    await expect(
+      postWebhook(`http://localhost:${receiver.port}/x`, '{}', {}, { allowPrivate: false, timeoutMs: 2000 }),
+    ).rejects.toThrow(/privée/);
   });
 });

@@ -24,17 +24,47 @@ beforeAll(async () => {
      select 'Carte ' || lpad(i::text, 4, '0'), ?, (i % 97) * 10 + 10.5, 30, 'prospect', i * 1024 from generate_series(1, ${N}) as i`,
     [clientId],
   );
-  for (const nom of ['À placer', 'Reste en qualification']) await api('POST', '/opportunites/', { nom, client: clientId, etape: 'qualification', montant: 777, probabilite: 50 });
-  await api('POST', '/opportunites/', { nom: 'Gagnée ce mois', client: clientId, etape: 'conclusion', resultat: 'gagnee', montant: 1000 });
-  await api('POST', '/opportunites/', { nom: 'Perdue ce mois', client: clientId, etape: 'conclusion', resultat: 'perdue', montant: 250, probabilite: 90 });
-  const old = await api('POST', '/opportunites/', { nom: 'Gagnée il y a longtemps', client: clientId, etape: 'conclusion', resultat: 'gagnee', montant: 9999 });
-  await e2e.app.orm.em.getConnection().execute(`update opportunites set date_conclusion = now() - interval '90 days' where id = ?`, [old.id]);
+  for (const nom of ['À placer', 'Reste en qualification'])
+    await api('POST', '/opportunites/', {
+      nom,
+      client: clientId,
+      etape: 'qualification',
+      montant: 777,
+      probabilite: 50,
+    });
+  await api('POST', '/opportunites/', {
+    nom: 'Gagnée ce mois',
+    client: clientId,
+    etape: 'conclusion',
+    resultat: 'gagnee',
+    montant: 1000,
+  });
+  await api('POST', '/opportunites/', {
+    nom: 'Perdue ce mois',
+    client: clientId,
+    etape: 'conclusion',
+    resultat: 'perdue',
+    montant: 250,
+    probabilite: 90,
+  });
+  const old = await api('POST', '/opportunites/', {
+    nom: 'Gagnée il y a longtemps',
+    client: clientId,
+    etape: 'conclusion',
+    resultat: 'gagnee',
+    montant: 9999,
+  });
+  await e2e.app.orm.em
+    .getConnection()
+    .execute(`update opportunites set date_conclusion = now() - interval '90 days' where id = ?`, [old.id]);
 });
 afterAll(() => e2e?.close());
 
 const column = (page: Page, k: string) => page.locator(`section[data-column="${k}"]`);
-const headerText = async (page: Page, k: string) => plain(await column(page, k).locator('.board-column-header').textContent());
-const shownCards = async (page: Page, k: string) => (await column(page, k).locator('.card-title').allTextContents()).map((s) => s.trim());
+const headerText = async (page: Page, k: string) =>
+  plain(await column(page, k).locator('.board-column-header').textContent());
+const shownCards = async (page: Page, k: string) =>
+  (await column(page, k).locator('.card-title').allTextContents()).map((s) => s.trim());
 const serverColumn = async (etape: string) => {
   const out: string[] = [];
   for (let p = 1; ; p++) {
@@ -63,9 +93,11 @@ describe('pipeline with 1 000 cards in a column', () => {
     calls = recordCalls(page);
     await page.goto(`${e2e.base}/opportunites/pipeline`);
     await column(page, 'prospect').getByRole('link', { name: 'Carte 0001' }).waitFor();
-    const [sums] = await e2e.app.orm.em.getConnection().execute(
-      `select sum(montant)::float8 as montant, sum(round(montant * probabilite / 100.0, 2))::float8 as pondere from opportunites where etape = 'prospect'`,
-    );
+    const [sums] = await e2e.app.orm.em
+      .getConnection()
+      .execute(
+        `select sum(montant)::float8 as montant, sum(round(montant * probabilite / 100.0, 2))::float8 as pondere from opportunites where etape = 'prospect'`,
+      );
     await expect.poll(() => headerText(page, 'prospect')).toContain('1 000');
     const header = await headerText(page, 'prospect');
     expect(header).toContain(euros(sums.montant));
@@ -111,12 +143,20 @@ describe('pipeline with 1 000 cards in a column', () => {
   it('a card dropped after the first page lands exactly there, and the headers follow', async () => {
     const target = column(page, 'prospect').locator('[data-card-id]:has(.card-title:text-is("Carte 0071"))');
     await target.scrollIntoViewIfNeeded();
-    await column(page, 'prospect').locator('.board-cards').evaluate((el, id) => {
-      const card = el.querySelector(`[data-card-id="${id}"]`) as HTMLElement;
-      el.scrollTop += card.getBoundingClientRect().top - el.getBoundingClientRect().top - 200;
-    }, await target.getAttribute('data-card-id'));
+    await column(page, 'prospect')
+      .locator('.board-cards')
+      .evaluate(
+        (el, id) => {
+          const card = el.querySelector(`[data-card-id="${id}"]`) as HTMLElement;
+          el.scrollTop += card.getBoundingClientRect().top - el.getBoundingClientRect().top - 200;
+        },
+        await target.getAttribute('data-card-id'),
+      );
     const box = (await target.boundingBox())!;
-    await mouseDrag(page, await center(page, '[data-card-id]:has(.card-title:text-is("À placer"))'), { x: box.x + box.width / 2, y: box.y + 12 });
+    await mouseDrag(page, await center(page, '[data-card-id]:has(.card-title:text-is("À placer"))'), {
+      x: box.x + box.width / 2,
+      y: box.y + 12,
+    });
     await expect.poll(async () => (await serverColumn('qualification')).includes('À placer')).toBe(false);
     const server = await serverColumn('prospect');
     const at = server.indexOf('À placer');
@@ -128,7 +168,9 @@ describe('pipeline with 1 000 cards in a column', () => {
     expect(['Carte 0070', 'Carte 0071']).toContain(server[at - 1]);
     await page.screenshot({ path: `${SHOTS}/crm-pipeline-volume.png` });
     await expect.poll(() => headerText(page, 'prospect')).toContain('1 001');
-    const [sums] = await e2e.app.orm.em.getConnection().execute(`select sum(montant)::float8 as montant from opportunites where etape = 'prospect'`);
+    const [sums] = await e2e.app.orm.em
+      .getConnection()
+      .execute(`select sum(montant)::float8 as montant from opportunites where etape = 'prospect'`);
     expect(await headerText(page, 'prospect')).toContain(euros(sums.montant));
     await expect.poll(() => column(page, 'qualification').locator('.count').textContent()).toBe('1');
     await page.reload();
@@ -144,9 +186,21 @@ describe('task board at volume', () => {
        select 'Tâche ' || lpad(i::text, 3, '0'), 'moyenne', current_date + 10, 'a_faire', i * 1024, ?, null from generate_series(1, 120) as i`,
       [clientId],
     );
-    const done = await api('POST', '/taches/', { titre: 'Finie cette semaine', priorite: 'basse', dateEcheance: isoDay(-2), statut: 'terminee' });
-    const old = await api('POST', '/taches/', { titre: 'Finie il y a deux mois', priorite: 'basse', dateEcheance: isoDay(-70), statut: 'terminee' });
-    await e2e.app.orm.em.getConnection().execute(`update taches set date_terminee = now() - interval '60 days' where id = ?`, [old.id]);
+    const done = await api('POST', '/taches/', {
+      titre: 'Finie cette semaine',
+      priorite: 'basse',
+      dateEcheance: isoDay(-2),
+      statut: 'terminee',
+    });
+    const old = await api('POST', '/taches/', {
+      titre: 'Finie il y a deux mois',
+      priorite: 'basse',
+      dateEcheance: isoDay(-70),
+      statut: 'terminee',
+    });
+    await e2e.app.orm.em
+      .getConnection()
+      .execute(`update taches set date_terminee = now() - interval '60 days' where id = ?`, [old.id]);
     expect(done.statut).toBe('terminee');
     const page = await e2e.loggedIn('marie');
     await page.goto(`${e2e.base}/taches/tableau`);
@@ -171,7 +225,9 @@ describe('task board at volume', () => {
     await bar.getByLabel('Priorité').selectOption('urgente');
     await bar.getByRole('button', { name: 'Appliquer' }).click();
     await expect
-      .poll(async () => (await api('GET', '/taches/?priorite=urgente')).results.map((t: { titre: string }) => t.titre).sort())
+      .poll(async () =>
+        (await api('GET', '/taches/?priorite=urgente')).results.map((t: { titre: string }) => t.titre).sort(),
+      )
       .toEqual(['Tâche 001', 'Tâche 002']);
     await bar.waitFor({ state: 'detached' });
     await page.context().close();
@@ -180,8 +236,15 @@ describe('task board at volume', () => {
 
 describe('touch drag on a phone', () => {
   it('a swipe scrolls a column, a long press then a slide moves a card to another column (real touch events), « Avancer l’étape » still works', async () => {
-    for (const nom of ['Tactile A', 'Tactile B']) await api('POST', '/opportunites/', { nom, client: clientId, etape: 'negociation', montant: 10 });
-    const context = await e2e.browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true, locale: 'fr-FR', timezoneId: 'Europe/Paris' });
+    for (const nom of ['Tactile A', 'Tactile B'])
+      await api('POST', '/opportunites/', { nom, client: clientId, etape: 'negociation', montant: 10 });
+    const context = await e2e.browser.newContext({
+      viewport: { width: 390, height: 844 },
+      hasTouch: true,
+      isMobile: true,
+      locale: 'fr-FR',
+      timezoneId: 'Europe/Paris',
+    });
     const page = await context.newPage();
     page.setDefaultTimeout(10_000);
     await page.goto(`${e2e.base}/login`);
@@ -195,7 +258,10 @@ describe('touch drag on a phone', () => {
     await card.waitFor();
     const cdp = await page.context().newCDPSession(page);
     const touch = (type: string, p?: { x: number; y: number }) =>
-      cdp.send('Input.dispatchTouchEvent', { type: type as 'touchStart', touchPoints: p ? [{ x: Math.round(p.x), y: Math.round(p.y), id: 1 }] : [] });
+      cdp.send('Input.dispatchTouchEvent', {
+        type: type as 'touchStart',
+        touchPoints: p ? [{ x: Math.round(p.x), y: Math.round(p.y), id: 1 }] : [],
+      });
 
     // A quick swipe up on the long « Prospect » column scrolls that column, it drags nothing.
     const prospect = column(page, 'prospect').locator('.board-cards');
@@ -225,7 +291,10 @@ describe('touch drag on a phone', () => {
     await touch('touchStart', start);
     await page.waitForTimeout(450); // past the press delay
     for (let i = 1; i <= 15; i++) {
-      await touch('touchMove', { x: start.x + ((end.x - start.x) * i) / 15, y: start.y + ((end.y - start.y) * i) / 15 });
+      await touch('touchMove', {
+        x: start.x + ((end.x - start.x) * i) / 15,
+        y: start.y + ((end.y - start.y) * i) / 15,
+      });
       await page.waitForTimeout(30);
     }
     await page.waitForTimeout(200);
@@ -233,17 +302,24 @@ describe('touch drag on a phone', () => {
     const dialog = page.getByRole('dialog', { name: 'Conclure « Tactile A »' });
     await dialog.waitFor();
     await dialog.getByRole('button', { name: 'Conclure' }).tap();
-    await expect.poll(async () => (await api('GET', `/opportunites/?etape=conclusion&search=Tactile`)).results.map((o: any) => [o.nom, o.resultat])).toEqual([
-      ['Tactile A', 'gagnee'],
-    ]);
+    await expect
+      .poll(async () =>
+        (await api('GET', `/opportunites/?etape=conclusion&search=Tactile`)).results.map((o: any) => [
+          o.nom,
+          o.resultat,
+        ]),
+      )
+      .toEqual([['Tactile A', 'gagnee']]);
     // A quick tap is not a drag: « Avancer l'étape » still answers.
     await page.getByRole('button', { name: /Avancer l'étape de « Tactile B »/ }).tap();
     const dialogB = page.getByRole('dialog', { name: 'Conclure « Tactile B »' });
     await dialogB.getByLabel('Perdue').tap();
     await dialogB.getByRole('button', { name: 'Conclure' }).tap();
-    await expect.poll(async () => (await api('GET', `/opportunites/?search=Tactile%20B`)).results.map((o: any) => [o.etape, o.resultat])).toEqual([
-      ['conclusion', 'perdue'],
-    ]);
+    await expect
+      .poll(async () =>
+        (await api('GET', `/opportunites/?search=Tactile%20B`)).results.map((o: any) => [o.etape, o.resultat]),
+      )
+      .toEqual([['conclusion', 'perdue']]);
     await context.close();
   });
 });

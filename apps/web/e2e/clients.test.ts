@@ -80,7 +80,10 @@ describe('login, dashboard and clients', () => {
     const marie = await e2e.loggedIn('marie');
     await marie.goto(`${e2e.base}/clients/${c.id}`);
     await marie.getByRole('button', { name: 'Supprimer' }).click();
-    await marie.getByRole('dialog', { name: 'Confirmer la suppression' }).getByRole('button', { name: 'Supprimer' }).click();
+    await marie
+      .getByRole('dialog', { name: 'Confirmer la suppression' })
+      .getByRole('button', { name: 'Supprimer' })
+      .click();
     await marie.waitForURL(/\/clients$/);
     await marie.getByRole('link', { name: 'Boulangerie Dupont' }).waitFor();
     expect(await marie.getByRole('link', { name: 'Client de Paul' }).count()).toBe(0);
@@ -93,7 +96,9 @@ describe('login, dashboard and clients', () => {
     await api('POST', '/opportunites/', { nom: 'Entretien flotte', client: c.id, montant: 1234.5, probabilite: 50 });
     const page = await e2e.loggedIn('marie');
     await page.locator('.stat', { hasText: 'Pipeline' }).waitFor();
-    await expect.poll(() => page.locator('.stat', { hasText: 'Pipeline' }).textContent().then(plain)).toContain('1 234,50 €');
+    await expect
+      .poll(() => page.locator('.stat', { hasText: 'Pipeline' }).textContent().then(plain))
+      .toContain('1 234,50 €');
     await page.locator('canvas').first().waitFor();
     expect(await page.locator('canvas').count()).toBe(2);
     await page.getByRole('link', { name: 'Entretien flotte' }).waitFor();

@@ -47,7 +47,12 @@ function record(page: Page): Loaded {
     const type = res.request().resourceType();
     if (type === 'document') loaded.document = res.headers();
     if (type === 'script') {
-      loaded.pending.push(res.text().then((body) => loaded.scripts.push({ path: new URL(res.url()).pathname, body, headers: res.headers() }), () => {}));
+      loaded.pending.push(
+        res.text().then(
+          (body) => loaded.scripts.push({ path: new URL(res.url()).pathname, body, headers: res.headers() }),
+          () => {},
+        ),
+      );
     }
   });
   return loaded;
@@ -56,7 +61,9 @@ function record(page: Page): Loaded {
 /** Which of MARKERS the scripts loaded so far contain. */
 async function present(loaded: Loaded): Promise<Library[]> {
   await Promise.all(loaded.pending);
-  return (Object.keys(MARKERS) as Library[]).filter((lib) => loaded.scripts.some((s) => s.body.includes(MARKERS[lib]))).sort();
+  return (Object.keys(MARKERS) as Library[])
+    .filter((lib) => loaded.scripts.some((s) => s.body.includes(MARKERS[lib])))
+    .sort();
 }
 
 /** The page shown with its data (a page's code is loaded before it renders). */
@@ -67,7 +74,12 @@ async function settle(page: Page) {
 
 describe('each page loads its own code only, compressed and cached', () => {
   it('login: no page of the app, no chart, board, schema or phone metadata; then the dashboard adds only its own', async () => {
-    const context = await e2e.browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, locale: 'fr-FR' });
+    const context = await e2e.browser.newContext({
+      viewport: { width: 390, height: 844 },
+      isMobile: true,
+      hasTouch: true,
+      locale: 'fr-FR',
+    });
     const page = await context.newPage();
     page.setDefaultTimeout(15_000);
     let loaded = record(page);
@@ -122,7 +134,11 @@ describe('pages that only show codes and labels load no schema library', () => {
   it('the devis editor, the reports and the integrations: no zod, no phone metadata', async () => {
     const page = await e2e.loggedIn('marie');
     const loaded = record(page);
-    for (const [path, heading] of [['/devis/nouveau', 'Nouveau devis'], ['/rapports', 'Rapports'], ['/integrations', 'Intégrations']]) {
+    for (const [path, heading] of [
+      ['/devis/nouveau', 'Nouveau devis'],
+      ['/rapports', 'Rapports'],
+      ['/integrations', 'Intégrations'],
+    ]) {
       await page.goto(`${e2e.base}${path}`);
       await page.getByRole('heading', { name: heading, level: 1 }).waitFor();
       await settle(page);
@@ -140,7 +156,9 @@ describe('a page whose code cannot load', () => {
     const page = await e2e.loggedIn('marie');
     // The Rapports page's own chunk answers 404, as an old chunk does once a new version is deployed.
     const chunk = /\/assets\/RapportsPage-[^/]+\.js$/;
-    await page.route(chunk, (route) => route.fulfill({ status: 404, contentType: 'application/json', body: '{"code":"NOT_FOUND"}' }));
+    await page.route(chunk, (route) =>
+      route.fulfill({ status: 404, contentType: 'application/json', body: '{"code":"NOT_FOUND"}' }),
+    );
     await navLink(page, 'Rapports').click();
     await page.getByRole('heading', { name: 'Page indisponible', level: 1 }).waitFor();
     expect(await page.getByRole('alert').textContent()).toContain('n’a pas pu se charger');

@@ -4,7 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startE2E, type E2E } from './harness';
 
 /** A minimal real SMTP server (RFC 5321 dialogue over TCP) that keeps every message it receives. */
-function startSmtp(): Promise<{ port: number; messages: { from: string; to: string[]; data: string }[]; close: () => void }> {
+function startSmtp(): Promise<{
+  port: number;
+  messages: { from: string; to: string[]; data: string }[];
+  close: () => void;
+}> {
   const messages: { from: string; to: string[]; data: string }[] = [];
   const server = net.createServer((socket) => {
     let from = '';
@@ -38,7 +42,9 @@ function startSmtp(): Promise<{ port: number; messages: { from: string; to: stri
     });
   });
   return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => resolve({ port: (server.address() as AddressInfo).port, messages, close: () => server.close() })),
+    server.listen(0, '127.0.0.1', () =>
+      resolve({ port: (server.address() as AddressInfo).port, messages, close: () => server.close() }),
+    ),
   );
 }
 
@@ -48,12 +54,24 @@ let devisId: number;
 
 beforeAll(async () => {
   smtp = await startSmtp();
-  e2e = await startE2E({ env: { SMTP_HOST: '127.0.0.1', SMTP_PORT: String(smtp.port), SMTP_FROM: 'Ventes <ventes@crm.test>', JOBS_POLL_SECONDS: '0.5' } });
+  e2e = await startE2E({
+    env: {
+      SMTP_HOST: '127.0.0.1',
+      SMTP_PORT: String(smtp.port),
+      SMTP_FROM: 'Ventes <ventes@crm.test>',
+      JOBS_POLL_SECONDS: '0.5',
+    },
+  });
   await e2e.user('marie', 'manager');
   const api = await e2e.api('marie');
   const c = await api('POST', '/clients/', { nom: 'Boulangerie Martin', email: 'contact@boulangerie-martin.fr' });
   const o = await api('POST', '/opportunites/', { nom: 'Four neuf', client: c.id, montant: 12000, probabilite: 50 });
-  devisId = (await api('POST', '/devis/', { opportunite: o.id, lignes: [{ designation: 'Four à sole', quantite: 1, prixUnitaire: 9800, tauxTva: 20 }] })).id;
+  devisId = (
+    await api('POST', '/devis/', {
+      opportunite: o.id,
+      lignes: [{ designation: 'Four à sole', quantite: 1, prixUnitaire: 9800, tauxTva: 20 }],
+    })
+  ).id;
 });
 afterAll(async () => {
   await e2e?.close();
@@ -66,7 +84,9 @@ describe('devis sending', () => {
     await page.goto(`${e2e.base}/devis/${devisId}`);
     await page.getByRole('heading', { name: /^Devis D\d{4}-\d{5} v1$/ }).waitFor();
     // COMPANY_* is not set here: the page warns before anything is sent with the placeholder seller.
-    await page.getByText('Les coordonnées de votre entreprise sur les devis sont encore celles par défaut', { exact: false }).waitFor();
+    await page
+      .getByText('Les coordonnées de votre entreprise sur les devis sont encore celles par défaut', { exact: false })
+      .waitFor();
     await page.getByRole('button', { name: 'Envoyer au client' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Envoyer', exact: true }).click();
     await page.getByText('Devis envoyé : l’e-mail part au client en arrière-plan.').waitFor();
@@ -76,7 +96,9 @@ describe('devis sending', () => {
     expect(mail.data).toMatch(/Content-Type: application\/pdf/i);
     // The devis is now « Envoyé » on screen and on the server; sending again stays possible.
     await expect.poll(async () => (await (await e2e.api('marie'))('GET', `/devis/${devisId}/`)).statut).toBe('envoye');
-    await expect.poll(async () => (await (await e2e.api('marie'))('GET', `/devis/${devisId}/`)).courriel?.statut).toBe('envoye');
+    await expect
+      .poll(async () => (await (await e2e.api('marie'))('GET', `/devis/${devisId}/`)).courriel?.statut)
+      .toBe('envoye');
     await page.reload();
     await page.getByText('Envoyé', { exact: true }).first().waitFor();
     await page.getByRole('status').filter({ hasText: 'E-mail au client' }).getByText('Envoyé').waitFor();
@@ -84,7 +106,9 @@ describe('devis sending', () => {
   });
 
   it('the client opens the link of the mail, without an account, and accepts the devis; the team sees it', async () => {
-    const [mail] = await e2e.app.orm.em.getConnection().execute(`select corps_texte from courriels where devis_id = ? order by id desc limit 1`, [devisId]);
+    const [mail] = await e2e.app.orm.em
+      .getConnection()
+      .execute(`select corps_texte from courriels where devis_id = ? order by id desc limit 1`, [devisId]);
     const link = /\/api\/public\/devis\/[A-Za-z0-9_-]{43}\//.exec(mail.corps_texte)![0];
     const context = await e2e.browser.newContext({ locale: 'fr-FR', viewport: { width: 390, height: 844 } });
     const page = await context.newPage();
@@ -100,7 +124,11 @@ describe('devis sending', () => {
     await page.keyboard.press('Space');
     expect(await page.getByLabel('Bon pour accord').isChecked()).toBe(true);
     await page.getByRole('button', { name: 'Accepter le devis' }).click();
-    await page.getByRole('status').filter({ hasText: 'Devis accepté le' }).filter({ hasText: 'Claire Martin' }).waitFor();
+    await page
+      .getByRole('status')
+      .filter({ hasText: 'Devis accepté le' })
+      .filter({ hasText: 'Claire Martin' })
+      .waitFor();
     await context.close();
 
     const api = await e2e.api('marie');

@@ -25,12 +25,18 @@ describe('errors and slow networks', () => {
       const procedures = decodeURIComponent(new URL(route.request().url()).pathname.slice('/trpc/'.length)).split(',');
       const body = (await res.json()) as unknown[];
       body[procedures.indexOf('dashboard.performance')] = {
-        error: { message: 'Erreur interne du serveur.', code: -32603, data: { code: 'INTERNAL_SERVER_ERROR', httpStatus: 500, fieldErrors: {} } },
+        error: {
+          message: 'Erreur interne du serveur.',
+          code: -32603,
+          data: { code: 'INTERNAL_SERVER_ERROR', httpStatus: 500, fieldErrors: {} },
+        },
       };
       await route.fulfill({ status: 207, contentType: 'application/json', body: JSON.stringify(body) });
     });
     await page.goto(`${e2e.base}/`);
-    const widget = page.locator('section.card', { has: page.getByRole('heading', { name: 'Gagnées et perdues par mois' }) });
+    const widget = page.locator('section.card', {
+      has: page.getByRole('heading', { name: 'Gagnées et perdues par mois' }),
+    });
     await widget.getByRole('button', { name: 'Réessayer' }).waitFor();
     expect(await widget.getByRole('alert').textContent()).toContain('Erreur interne du serveur.');
     // Other widgets of the same batch are there.
@@ -43,9 +49,17 @@ describe('errors and slow networks', () => {
   });
 
   it('a proxy HTML error page and a network failure give French messages, and « Réessayer » recovers', async () => {
-    await page.route('**/trpc/clients.list*', (route) => route.fulfill({ status: 502, contentType: 'text/html', body: '<html><body><h1>502 Bad Gateway</h1></body></html>' }));
+    await page.route('**/trpc/clients.list*', (route) =>
+      route.fulfill({
+        status: 502,
+        contentType: 'text/html',
+        body: '<html><body><h1>502 Bad Gateway</h1></body></html>',
+      }),
+    );
     await navLink(page, 'Clients').click();
-    await expect.poll(() => alert().textContent(), { timeout: 15_000 }).toContain('Le serveur est momentanément indisponible');
+    await expect
+      .poll(() => alert().textContent(), { timeout: 15_000 })
+      .toContain('Le serveur est momentanément indisponible');
     expect(await alert().textContent()).not.toMatch(/Unexpected token|JSON/);
     await page.unroute('**/trpc/clients.list*');
 
@@ -104,7 +118,10 @@ describe('errors and slow networks', () => {
       await route.continue().catch(() => {});
     });
     await page.goto(`${e2e.base}/clients`);
-    await page.getByRole('navigation', { name: 'Navigation principale' }).getByRole('link', { name: 'Clients' }).waitFor({ timeout: 1500 });
+    await page
+      .getByRole('navigation', { name: 'Navigation principale' })
+      .getByRole('link', { name: 'Clients' })
+      .waitFor({ timeout: 1500 });
     expect(await page.getByText('Connexion…').count()).toBe(0);
     await page.getByRole('heading', { name: 'Clients', level: 1 }).waitFor();
     await page.unroute('**/trpc/auth.user*');

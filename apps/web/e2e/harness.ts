@@ -29,7 +29,8 @@ export interface E2E {
 export async function startE2E(opts: { env?: Record<string, string>; webDist?: string } = {}): Promise<E2E> {
   // E2E_WEB_DIST: another build of the SPA (e.g. main's, to see a new test fail there).
   const webDist = opts.webDist ?? process.env.E2E_WEB_DIST ?? WEB_DIST;
-  if (!fs.existsSync(path.join(webDist, 'index.html'))) throw new Error(`${webDist} is missing: run \`vite build\` first`);
+  if (!fs.existsSync(path.join(webDist, 'index.html')))
+    throw new Error(`${webDist} is missing: run \`vite build\` first`);
   const db = await createTestDatabase('crm_e2e', { template: true });
   const app = await createApp({
     databaseUrl: db.url,
@@ -42,7 +43,15 @@ export async function startE2E(opts: { env?: Record<string, string>; webDist?: s
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   const conn = app.orm.em.getConnection();
 
@@ -53,7 +62,14 @@ export async function startE2E(opts: { env?: Record<string, string>; webDist?: s
     async user(username, role = 'manager') {
       const rows = await conn.execute(
         `insert into users (username, email, password_hash, role, is_active, first_name, last_name) values (?, ?, ?, ?, true, ?, ?) returning id`,
-        [username, `${username}@example.fr`, await hashPassword(PASSWORD), role, username[0].toUpperCase() + username.slice(1), 'Test'],
+        [
+          username,
+          `${username}@example.fr`,
+          await hashPassword(PASSWORD),
+          role,
+          username[0].toUpperCase() + username.slice(1),
+          'Test',
+        ],
       );
       return rows[0].id as number;
     },
@@ -68,7 +84,10 @@ export async function startE2E(opts: { env?: Record<string, string>; webDist?: s
       return async (method, url, body) => {
         const res = await fetch(`${base}/api${url}`, {
           method,
-          headers: { authorization: `Bearer ${access}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+          headers: {
+            authorization: `Bearer ${access}`,
+            ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+          },
           body: body !== undefined ? JSON.stringify(body) : undefined,
         });
         const text = await res.text();
@@ -78,10 +97,17 @@ export async function startE2E(opts: { env?: Record<string, string>; webDist?: s
     },
     async loggedIn(username) {
       // English browser on purpose: the SPA must still get French messages from the API.
-      const context = await browser.newContext({ locale: 'en-US', timezoneId: 'Europe/Paris', viewport: { width: 1440, height: 900 } });
+      const context = await browser.newContext({
+        locale: 'en-US',
+        timezoneId: 'Europe/Paris',
+        viewport: { width: 1440, height: 900 },
+      });
       const page = await context.newPage();
       page.setDefaultTimeout(10_000);
-      if (process.env.E2E_CONSOLE) page.on('console', (m) => m.type() === 'error' || m.type() === 'warning' ? console.log(`[browser ${m.type()}] ${m.text()}`) : undefined);
+      if (process.env.E2E_CONSOLE)
+        page.on('console', (m) =>
+          m.type() === 'error' || m.type() === 'warning' ? console.log(`[browser ${m.type()}] ${m.text()}`) : undefined,
+        );
       await page.goto(`${base}/login`);
       await page.getByLabel("Nom d'utilisateur ou e-mail").fill(username);
       await page.getByLabel('Mot de passe').fill(PASSWORD);
@@ -99,7 +125,11 @@ export async function startE2E(opts: { env?: Record<string, string>; webDist?: s
 }
 
 /** Drags with the mouse the way a person does: press, move in small steps, pause, release. */
-export async function mouseDrag(page: Page, from: { x: number; y: number }, to: { x: number; y: number }): Promise<void> {
+export async function mouseDrag(
+  page: Page,
+  from: { x: number; y: number },
+  to: { x: number; y: number },
+): Promise<void> {
   await page.mouse.move(from.x, from.y);
   await page.mouse.down();
   await page.mouse.move(from.x + 8, from.y + 8, { steps: 4 });
@@ -118,7 +148,8 @@ export async function center(page: Page, selector: string): Promise<{ x: number;
 export const isoDay = (offsetDays = 0) => new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
 
 /** A link of the main navigation (page content may have links with the same words). */
-export const navLink = (page: Page, name: string) => page.getByRole('navigation', { name: 'Navigation principale' }).getByRole('link', { name, exact: true });
+export const navLink = (page: Page, name: string) =>
+  page.getByRole('navigation', { name: 'Navigation principale' }).getByRole('link', { name, exact: true });
 
 /** Text with Intl's (narrow) no-break spaces as plain spaces: amounts keep them so they never wrap. */
 export const plain = (s: string | null): string => (s ?? '').replace(/[\u202f\u00a0]/g, ' ');

@@ -17,7 +17,13 @@ afterAll(() => e2e?.close());
 
 async function login(width: number): Promise<Page> {
   // bypassCSP: to inject axe-core.
-  const context = await e2e.browser.newContext({ viewport: { width, height: 900 }, locale: 'fr-FR', timezoneId: 'Europe/Paris', bypassCSP: true, acceptDownloads: true });
+  const context = await e2e.browser.newContext({
+    viewport: { width, height: 900 },
+    locale: 'fr-FR',
+    timezoneId: 'Europe/Paris',
+    bypassCSP: true,
+    acceptDownloads: true,
+  });
   const page = await context.newPage();
   page.setDefaultTimeout(10_000);
   await page.goto(`${e2e.base}/login`);
@@ -34,7 +40,9 @@ async function seriousAxeViolations(page: Page): Promise<string[]> {
     const result = await (window as any).axe.run(document, { resultTypes: ['violations'] });
     return result.violations as { id: string; impact: string; nodes: { target: string[] }[] }[];
   });
-  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }
 
 const CSV = [
@@ -55,13 +63,17 @@ describe('import from the SPA', () => {
     expect(await page.getByLabel('Que contient le fichier ?').inputValue()).toBe('clients');
 
     // A refused file: the reason under the field, the form as it was.
-    await page.getByLabel(/^Fichier/).setInputFiles({ name: 'vide.csv', mimeType: 'text/csv', buffer: Buffer.alloc(0) });
+    await page
+      .getByLabel(/^Fichier/)
+      .setInputFiles({ name: 'vide.csv', mimeType: 'text/csv', buffer: Buffer.alloc(0) });
     await page.getByRole('button', { name: 'Analyser le fichier' }).click();
     await page.getByText('Le fichier est vide.').waitFor();
     expect(await page.getByRole('alert').first().textContent()).toContain('Fichier refusé');
     expect(await page.getByLabel('Que contient le fichier ?').inputValue()).toBe('clients');
 
-    await page.getByLabel(/^Fichier/).setInputFiles({ name: 'clients.csv', mimeType: 'text/csv', buffer: Buffer.from(`\uFEFF${CSV}`, 'utf8') });
+    await page
+      .getByLabel(/^Fichier/)
+      .setInputFiles({ name: 'clients.csv', mimeType: 'text/csv', buffer: Buffer.from(`\uFEFF${CSV}`, 'utf8') });
     await page.getByRole('button', { name: 'Analyser le fichier' }).click();
     await page.waitForURL(/\/imports\/\d+$/);
     await page.getByRole('heading', { name: 'Correspondance des colonnes' }).waitFor();
@@ -78,7 +90,11 @@ describe('import from the SPA', () => {
     await select.focus();
     await select.selectOption('notes');
     await expect.poll(() => page.getByRole('columnheader', { name: /Remarque libre → Notes/ }).count()).toBe(1);
-    await page.getByRole('status').filter({ hasText: 'Nouvelle analyse' }).waitFor({ state: 'detached' }).catch(() => {});
+    await page
+      .getByRole('status')
+      .filter({ hasText: 'Nouvelle analyse' })
+      .waitFor({ state: 'detached' })
+      .catch(() => {});
 
     const problems = await seriousAxeViolations(page);
     expect(problems).toEqual([]);
@@ -94,14 +110,19 @@ describe('import from the SPA', () => {
     expect(summary).toContain('1 rejeté(s)');
     await page.screenshot({ path: `${SHOTS}/crm-import-termine.png`, fullPage: true });
 
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Télécharger les lignes rejetées (CSV)' }).click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Télécharger les lignes rejetées (CSV)' }).click(),
+    ]);
     expect(download.suggestedFilename()).toBe('clients-rejets.csv');
     const report = fs.readFileSync((await download.path())!, 'utf8');
     expect(report).toContain('3;Garage Petit;;pas-un-email;;À rappeler;E-mail : Adresse e-mail invalide.');
 
     const api = await e2e.api('marie');
     const created = await api('GET', '/clients/?search=martin');
-    expect(created.results.map((c: any) => [c.nom, c.notes, c.telephone])).toEqual([['Boulangerie Martin', 'Client fidèle', '+33123456789']]);
+    expect(created.results.map((c: any) => [c.nom, c.notes, c.telephone])).toEqual([
+      ['Boulangerie Martin', 'Client fidèle', '+33123456789'],
+    ]);
     await page.getByRole('link', { name: 'Voir les clients' }).click();
     await page.waitForURL(/\/clients$/);
     await page.getByRole('link', { name: 'Fleurs Dubois' }).waitFor();
@@ -114,7 +135,12 @@ describe('import from the SPA', () => {
     await page.goto(`${e2e.base}/imports/nouveau?ressource=taches`);
     await page.getByRole('heading', { name: 'Importer des tâches', level: 1 }).waitFor();
     await page.getByLabel(/^Fichier/).setInputFiles({
-      name: 'taches.csv', mimeType: 'text/csv', buffer: Buffer.from('Titre,Priorité,Échéance,Client\nRappeler,Haute,15/01/2027,Existant\nSans date,basse,,\n', 'utf8'),
+      name: 'taches.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(
+        'Titre,Priorité,Échéance,Client\nRappeler,Haute,15/01/2027,Existant\nSans date,basse,,\n',
+        'utf8',
+      ),
     });
     await page.getByRole('button', { name: 'Analyser le fichier' }).click();
     await page.getByRole('heading', { name: 'Aperçu' }).waitFor();

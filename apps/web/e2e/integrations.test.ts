@@ -16,12 +16,21 @@ beforeAll(async () => {
   const paul = await e2e.api('paul');
   const client = await paul('POST', '/clients/', { nom: 'Client de Paul' });
   const paulUser = await paul('GET', '/auth/user/');
-  await paul('POST', '/taches/', { titre: 'Relancer le devis', priorite: 'haute', dateEcheance: '2027-02-01', client: client.id, assigneA: paulUser.id });
+  await paul('POST', '/taches/', {
+    titre: 'Relancer le devis',
+    priorite: 'haute',
+    dateEcheance: '2027-02-01',
+    client: client.id,
+    assigneA: paulUser.id,
+  });
 });
 afterAll(() => e2e?.close());
 
 const withKey = (secret: string, path: string, init: RequestInit = {}) =>
-  fetch(`${e2e.base}/api${path}`, { ...init, headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json', ...(init.headers ?? {}) } });
+  fetch(`${e2e.base}/api${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json', ...(init.headers ?? {}) },
+  });
 
 describe('Intégrations', () => {
   it('creates a scoped API key acting as a user, shows its secret once, and revokes it', async () => {
@@ -45,7 +54,9 @@ describe('Intégrations', () => {
     const clients = await withKey(secret, '/clients/');
     expect(clients.status).toBe(200);
     expect((await clients.json()).results.map((c: any) => c.nom)).toEqual(['Client de Paul']);
-    expect((await withKey(secret, '/clients/', { method: 'POST', body: JSON.stringify({ nom: 'Non' }) })).status).toBe(403);
+    expect((await withKey(secret, '/clients/', { method: 'POST', body: JSON.stringify({ nom: 'Non' }) })).status).toBe(
+      403,
+    );
     await page.reload();
     await expect.poll(() => page.getByRole('row', { name: /Zapier/ }).textContent()).toContain('127.0.0.1');
 
@@ -88,9 +99,16 @@ describe('Intégrations', () => {
       await dialog.getByLabel(/^Adresse/).fill(url);
       await dialog.getByLabel('client.created').check();
       await dialog.getByRole('button', { name: 'Créer le webhook' }).click();
-      const secret = await page.getByRole('dialog', { name: 'Webhook créé' }).getByLabel('Secret de signature').inputValue();
+      const secret = await page
+        .getByRole('dialog', { name: 'Webhook créé' })
+        .getByLabel('Secret de signature')
+        .inputValue();
       expect(secret).toMatch(/^whsec_/);
-      await page.getByRole('dialog', { name: 'Webhook créé' }).getByRole('button', { name: 'Fermer', exact: true }).last().click();
+      await page
+        .getByRole('dialog', { name: 'Webhook créé' })
+        .getByRole('button', { name: 'Fermer', exact: true })
+        .last()
+        .click();
 
       const alice = await e2e.api('alice');
       await alice('POST', '/clients/', { nom: 'Nouveau client pour le webhook' });
@@ -98,7 +116,10 @@ describe('Intégrations', () => {
       await page.getByRole('button', { name: `Journal de ${url}` }).click();
       const log = page.getByRole('dialog', { name: `Journal de ${url}` });
       await expect.poll(() => log.getByRole('row').nth(1).textContent()).toMatch(/client\.createdLivré204/);
-      await log.getByRole('button', { name: /Rejouer la livraison/ }).first().click();
+      await log
+        .getByRole('button', { name: /Rejouer la livraison/ })
+        .first()
+        .click();
       await expect.poll(() => got.length, { timeout: 15_000 }).toBe(2);
       expect(got[1].id).toBe(got[0].id);
       await page.context().close();

@@ -38,10 +38,16 @@ describe('list screens: bulk actions and export', () => {
     await page.goto(`${e2e.base}/taches?search=dubois`);
     await page.getByRole('heading', { name: 'Tâches', level: 1 }).waitFor();
     await page.getByText('Exporter', { exact: true }).click();
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'CSV (Excel français)' }).click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'CSV (Excel français)' }).click(),
+    ]);
     expect(download.suggestedFilename()).toMatch(/^taches-\d{4}-\d{2}-\d{2}\.csv$/);
     const text = fs.readFileSync((await download.path())!, 'utf8');
-    const lines = text.replace(/^\uFEFF/, '').split('\r\n').filter(Boolean);
+    const lines = text
+      .replace(/^\uFEFF/, '')
+      .split('\r\n')
+      .filter(Boolean);
     expect(lines).toHaveLength(2);
     expect(lines[1]).toContain(';Relancer Dubois;Atelier Dubois;');
     await page.context().close();

@@ -27,7 +27,13 @@ describe('login lockout', () => {
       await alert.waitFor();
     };
     const alertText = async () => (await alert.textContent()) ?? '';
-    for (const expected of [null, null, 'Il vous reste 2 tentatives avant', 'Il vous reste 1 tentative avant', 'la connexion est maintenant bloquée']) {
+    for (const expected of [
+      null,
+      null,
+      'Il vous reste 2 tentatives avant',
+      'Il vous reste 1 tentative avant',
+      'la connexion est maintenant bloquée',
+    ]) {
       await attempt('mauvais-mot-de-passe');
       if (expected) await expect.poll(alertText).toContain(expected);
       else {

@@ -45,7 +45,13 @@ describe('the CRM’s memory', () => {
     const counter = page.locator('.notif-count');
     await expect.poll(() => counter.textContent()).toMatch(/^0/);
     const marieApi = await e2e.api('marie');
-    await marieApi('POST', '/taches/', { titre: 'Rappeler Sophie', client: client.id, assigneA: paulId, priorite: 'haute', dateEcheance: isoDay(2) });
+    await marieApi('POST', '/taches/', {
+      titre: 'Rappeler Sophie',
+      client: client.id,
+      assigneA: paulId,
+      priorite: 'haute',
+      dateEcheance: isoDay(2),
+    });
     await expect.poll(() => counter.textContent()).toMatch(/^1/);
     await page.getByRole('button', { name: /Notifications/ }).click();
     await page.getByRole('link', { name: /Rappeler Sophie/ }).waitFor();
@@ -63,7 +69,9 @@ describe('the CRM’s memory', () => {
     // Phone width: the page still fits.
     await page.setViewportSize({ width: 390, height: 844 });
     await page.keyboard.press('Escape');
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    const overflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
     expect(overflow).toBeLessThanOrEqual(0);
     await page.context().close();
   });

@@ -11,17 +11,65 @@ beforeAll(async () => {
   e2e = await startE2E();
   await e2e.user('marie', 'manager');
   const api = await e2e.api('marie');
-  const c = await api('POST', '/clients/', { nom: 'Boulangerie Dupont', societe: 'Dupont et fils SARL', email: 'contact@dupont.fr', telephone: '01 23 45 67 89' });
-  const p = await api('POST', '/projets/', { titre: 'Refonte de la vitrine', client: c.id, budget: 1234567.5, dateDebut: isoDay(-10), dateFin: isoDay(30) });
-  const o = await api('POST', '/opportunites/', { nom: 'Agencement complet du magasin', client: c.id, montant: 1234567.5, probabilite: 60, etape: 'proposition' });
-  await api('POST', '/taches/', { titre: 'Rappeler le gérant', priorite: 'haute', client: c.id, projet: p.id, dateEcheance: isoDay(2) });
-  const d = await api('POST', '/devis/', { opportunite: o.id, lignes: [{ designation: 'Comptoir en chêne massif', quantite: 2, prixUnitaire: 123456.78, tauxTva: 20 }] });
-  pages.push('/', '/clients', `/clients/${c.id}`, '/clients/nouveau', '/projets', `/projets/${p.id}`, '/opportunites', `/opportunites/${o.id}`, '/opportunites/pipeline', '/taches', '/taches/tableau', '/devis', `/devis/${d.id}`, '/rapports');
+  const c = await api('POST', '/clients/', {
+    nom: 'Boulangerie Dupont',
+    societe: 'Dupont et fils SARL',
+    email: 'contact@dupont.fr',
+    telephone: '01 23 45 67 89',
+  });
+  const p = await api('POST', '/projets/', {
+    titre: 'Refonte de la vitrine',
+    client: c.id,
+    budget: 1234567.5,
+    dateDebut: isoDay(-10),
+    dateFin: isoDay(30),
+  });
+  const o = await api('POST', '/opportunites/', {
+    nom: 'Agencement complet du magasin',
+    client: c.id,
+    montant: 1234567.5,
+    probabilite: 60,
+    etape: 'proposition',
+  });
+  await api('POST', '/taches/', {
+    titre: 'Rappeler le gérant',
+    priorite: 'haute',
+    client: c.id,
+    projet: p.id,
+    dateEcheance: isoDay(2),
+  });
+  const d = await api('POST', '/devis/', {
+    opportunite: o.id,
+    lignes: [{ designation: 'Comptoir en chêne massif', quantite: 2, prixUnitaire: 123456.78, tauxTva: 20 }],
+  });
+  pages.push(
+    '/',
+    '/clients',
+    `/clients/${c.id}`,
+    '/clients/nouveau',
+    '/projets',
+    `/projets/${p.id}`,
+    '/opportunites',
+    `/opportunites/${o.id}`,
+    '/opportunites/pipeline',
+    '/taches',
+    '/taches/tableau',
+    '/devis',
+    `/devis/${d.id}`,
+    '/rapports',
+  );
 });
 afterAll(() => e2e?.close());
 
 async function login(width: number, height: number): Promise<Page> {
-  const context = await e2e.browser.newContext({ viewport: { width, height }, locale: 'fr-FR', timezoneId: 'Europe/Paris', hasTouch: width < 500, isMobile: width < 500, bypassCSP: true }); // CSP: to inject axe
+  const context = await e2e.browser.newContext({
+    viewport: { width, height },
+    locale: 'fr-FR',
+    timezoneId: 'Europe/Paris',
+    hasTouch: width < 500,
+    isMobile: width < 500,
+    bypassCSP: true,
+  }); // CSP: to inject axe
   const page = await context.newPage();
   page.setDefaultTimeout(10_000);
   await page.goto(`${e2e.base}/login`);
@@ -39,7 +87,15 @@ async function axeViolations(page: Page): Promise<string[]> {
     const result = await (window as any).axe.run(document, { resultTypes: ['violations'] });
     return result.violations as { id: string; impact: string; nodes: { target: string[] }[] }[];
   });
-  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map(
+      (v) =>
+        `${v.id}: ${v.nodes
+          .map((n) => n.target.join(' '))
+          .slice(0, 3)
+          .join(', ')}`,
+    );
 }
 
 async function checkEveryPage(page: Page, label: string) {
@@ -47,7 +103,11 @@ async function checkEveryPage(page: Page, label: string) {
   for (const path of pages) {
     await page.goto(`${e2e.base}${path}`);
     await page.locator('main h1').first().waitFor();
-    await page.locator('.loading').first().waitFor({ state: 'detached' }).catch(() => {});
+    await page
+      .locator('.loading')
+      .first()
+      .waitFor({ state: 'detached' })
+      .catch(() => {});
     await page.waitForTimeout(150);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     if (overflow > 0) problems.push(`${path}: horizontal scroll of ${overflow}px`);
@@ -82,7 +142,9 @@ describe('phones and accessibility', () => {
     // The list is a stack of cards; the phone number calls on tap.
     const call = page.getByRole('link', { name: /01\s23\s45\s67\s89/ });
     expect(await call.getAttribute('href')).toBe('tel:+33123456789');
-    expect(await page.locator('.table thead').evaluate((el) => el.getBoundingClientRect().height)).toBeLessThanOrEqual(1);
+    expect(await page.locator('.table thead').evaluate((el) => el.getBoundingClientRect().height)).toBeLessThanOrEqual(
+      1,
+    );
 
     expect(await checkEveryPage(page, 'mobile')).toEqual([]);
     await page.context().close();
@@ -98,5 +160,4 @@ describe('phones and accessibility', () => {
     expect(await amount.textContent()).not.toMatch(/\d \d/); // no breakable space inside the number
     await page.context().close();
   });
-
 });

@@ -11,13 +11,26 @@ beforeAll(async () => {
   await e2e.user('marie', 'manager');
   api = await e2e.api('marie');
   const c = await api('POST', '/clients/', { nom: 'Acme Industrie' });
-  await api('POST', '/opportunites/', { nom: 'Contrat cadre', client: c.id, etape: 'negociation', montant: 9000, probabilite: 60 });
-  await api('POST', '/opportunites/', { nom: 'Extension parc', client: c.id, etape: 'negociation', montant: 4000, probabilite: 60 });
+  await api('POST', '/opportunites/', {
+    nom: 'Contrat cadre',
+    client: c.id,
+    etape: 'negociation',
+    montant: 9000,
+    probabilite: 60,
+  });
+  await api('POST', '/opportunites/', {
+    nom: 'Extension parc',
+    client: c.id,
+    etape: 'negociation',
+    montant: 4000,
+    probabilite: 60,
+  });
   page = await e2e.loggedIn('marie');
 });
 afterAll(() => e2e?.close());
 
-const focused = () => page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.textContent ?? '');
+const focused = () =>
+  page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.textContent ?? '');
 const inDialog = () => page.evaluate(() => !!document.activeElement?.closest('[role="dialog"]'));
 
 describe('never lose work', () => {
@@ -88,7 +101,9 @@ describe('never lose work', () => {
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached' });
     await expect.poll(focused).toBe('Déplacer « Contrat cadre »');
-    expect(await page.locator('section[data-column="negociation"]').getByRole('link', { name: 'Contrat cadre' }).count()).toBe(1);
+    expect(
+      await page.locator('section[data-column="negociation"]').getByRole('link', { name: 'Contrat cadre' }).count(),
+    ).toBe(1);
     expect((await api('GET', '/opportunites/?etape=conclusion')).count).toBe(0);
 
     // Again: arrow to « Perdue », Enter concludes.
@@ -100,9 +115,15 @@ describe('never lose work', () => {
     await dialog.getByLabel('Perdue').focus();
     await page.keyboard.press('Enter');
     await dialog.waitFor({ state: 'detached' });
-    await expect.poll(async () => (await api('GET', '/opportunites/?etape=conclusion')).results.map((o: any) => [o.nom, o.resultat])).toEqual([['Contrat cadre', 'perdue']]);
+    await expect
+      .poll(async () =>
+        (await api('GET', '/opportunites/?etape=conclusion')).results.map((o: any) => [o.nom, o.resultat]),
+      )
+      .toEqual([['Contrat cadre', 'perdue']]);
     await page.locator('section[data-column="conclusion"]').getByRole('link', { name: 'Contrat cadre' }).waitFor();
     await expect.poll(focused).toBe('Déplacer « Contrat cadre »');
-    expect(await page.evaluate(() => !!document.activeElement?.closest('section[data-column="conclusion"]'))).toBe(true);
+    expect(await page.evaluate(() => !!document.activeElement?.closest('section[data-column="conclusion"]'))).toBe(
+      true,
+    );
   });
 });

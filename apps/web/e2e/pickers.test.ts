@@ -14,7 +14,9 @@ beforeAll(async () => {
   // 1 000 clients in one statement: far more than any first page of choices.
   const rows = await e2e.app.orm.em
     .getConnection()
-    .execute(`insert into clients (nom, societe) select 'Client ' || lpad(i::text, 4, '0'), 'Société ' || i from generate_series(1, 1000) i returning id`);
+    .execute(
+      `insert into clients (nom, societe) select 'Client ' || lpad(i::text, 4, '0'), 'Société ' || i from generate_series(1, 1000) i returning id`,
+    );
   lastId = Math.max(...rows.map((r) => Number(r.id)));
   page = await e2e.loggedIn('marie');
 });
@@ -53,10 +55,16 @@ describe('record pickers at any volume', () => {
     await page.keyboard.press('ArrowDown');
     await options().filter({ hasText: 'Client 0001 (Société 1)' }).waitFor();
     // First the empty choice, then the clients by name.
-    expect((await options().allTextContents()).slice(0, 3)).toEqual(['— Choisir un client —', 'Client 0001 (Société 1)', 'Client 0002 (Société 2)']);
+    expect((await options().allTextContents()).slice(0, 3)).toEqual([
+      '— Choisir un client —',
+      'Client 0001 (Société 1)',
+      'Client 0002 (Société 2)',
+    ]);
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('ArrowDown');
-    expect(await page.getByRole('listbox', { name: 'Suggestions' }).getByRole('option', { selected: true }).textContent()).toBe('Client 0002 (Société 2)');
+    expect(
+      await page.getByRole('listbox', { name: 'Suggestions' }).getByRole('option', { selected: true }).textContent(),
+    ).toBe('Client 0002 (Société 2)');
     await page.keyboard.press('Enter');
     expect(await client.inputValue()).toBe('Client 0002 (Société 2)');
     await page.keyboard.type('zzz');

@@ -7,9 +7,12 @@ let api: Awaited<ReturnType<E2E['api']>>;
 let page: Page;
 
 const column = (etape: string) => page.locator(`section[data-column="${etape}"]`);
-const cardsOf = async (etape: string) => (await column(etape).locator('.card-title').allTextContents()).map((s) => s.trim());
+const cardsOf = async (etape: string) =>
+  (await column(etape).locator('.card-title').allTextContents()).map((s) => s.trim());
 const serverColumn = async (etape: string) =>
-  ((await api('GET', `/opportunites/?etape=${etape}&ordering=position`)).results as { nom: string }[]).map((o) => o.nom);
+  ((await api('GET', `/opportunites/?etape=${etape}&ordering=position`)).results as { nom: string }[]).map(
+    (o) => o.nom,
+  );
 
 beforeAll(async () => {
   e2e = await startE2E();
@@ -33,7 +36,11 @@ afterAll(() => e2e?.close());
 describe('opportunities kanban', () => {
   it('moves a card to another stage with the mouse, persisted after reload', async () => {
     expect(await cardsOf('prospect')).toEqual(['Refonte site', 'Audit sécurité', 'Maintenance annuelle']);
-    await mouseDrag(page, await center(page, '[data-card-id]:has(.card-title:text-is("Refonte site"))'), await center(page, 'section[data-column="qualification"] .board-cards'));
+    await mouseDrag(
+      page,
+      await center(page, '[data-card-id]:has(.card-title:text-is("Refonte site"))'),
+      await center(page, 'section[data-column="qualification"] .board-cards'),
+    );
     await expect.poll(() => serverColumn('qualification')).toContain('Refonte site');
     expect(await cardsOf('qualification')).toContain('Refonte site');
     await page.reload();
@@ -70,11 +77,21 @@ describe('opportunities kanban', () => {
         status: 409,
         contentType: 'application/json',
         body: JSON.stringify([
-          { error: { message: 'Conflit avec l’état actuel de la ressource.', code: -32009, data: { code: 'CONFLICT', httpStatus: 409, fieldErrors: {} } } },
+          {
+            error: {
+              message: 'Conflit avec l’état actuel de la ressource.',
+              code: -32009,
+              data: { code: 'CONFLICT', httpStatus: 409, fieldErrors: {} },
+            },
+          },
         ]),
       }),
     );
-    await mouseDrag(page, await center(page, '[data-card-id]:has(.card-title:text-is("Maintenance annuelle"))'), await center(page, 'section[data-column="proposition"] .board-cards'));
+    await mouseDrag(
+      page,
+      await center(page, '[data-card-id]:has(.card-title:text-is("Maintenance annuelle"))'),
+      await center(page, 'section[data-column="proposition"] .board-cards'),
+    );
     const toast = page.locator('.toast--error');
     await toast.waitFor();
     expect(await toast.textContent()).toContain('Déplacement annulé : Conflit avec l’état actuel de la ressource.');
@@ -85,14 +102,24 @@ describe('opportunities kanban', () => {
   });
 
   it('asks won or lost when a card is dropped into conclusion', async () => {
-    await mouseDrag(page, await center(page, '[data-card-id]:has(.card-title:text-is("Formation équipe"))'), await center(page, 'section[data-column="conclusion"] .board-cards'));
+    await mouseDrag(
+      page,
+      await center(page, '[data-card-id]:has(.card-title:text-is("Formation équipe"))'),
+      await center(page, 'section[data-column="conclusion"] .board-cards'),
+    );
     const dialog = page.getByRole('dialog', { name: 'Conclure « Formation équipe »' });
     await dialog.getByLabel('Perdue').check();
     await dialog.getByLabel('Motif de la perte').fill('Budget gelé');
     await dialog.getByRole('button', { name: 'Conclure' }).click();
-    await expect.poll(async () => (await api('GET', '/opportunites/?etape=conclusion')).results.map((o: any) => [o.nom, o.resultat, o.motifPerte])).toEqual([
-      ['Formation équipe', 'perdue', 'Budget gelé'],
-    ]);
+    await expect
+      .poll(async () =>
+        (await api('GET', '/opportunites/?etape=conclusion')).results.map((o: any) => [
+          o.nom,
+          o.resultat,
+          o.motifPerte,
+        ]),
+      )
+      .toEqual([['Formation équipe', 'perdue', 'Budget gelé']]);
     await column('conclusion').locator('.badge', { hasText: 'Perdue' }).waitFor();
   });
 
@@ -105,7 +132,8 @@ describe('opportunities kanban', () => {
 
 describe('opportunities kanban as a commercial (only their cards of a column are shown)', () => {
   let paul: Page;
-  const paulColumn = async () => (await paul.locator('section[data-column="negociation"] .card-title').allTextContents()).map((s) => s.trim());
+  const paulColumn = async () =>
+    (await paul.locator('section[data-column="negociation"] .card-title').allTextContents()).map((s) => s.trim());
 
   it("lands a reordered card between its shown neighbours, whatever the colleague's cards around them", async () => {
     const paulId = await e2e.user('paul', 'commercial');
@@ -113,7 +141,13 @@ describe('opportunities kanban as a commercial (only their cards of a column are
     const mine = await api('POST', '/clients/', { nom: 'Client de Paul', responsable: paulId });
     const theirs = await api('POST', '/clients/', { nom: 'Client de Julie', responsable: julieId });
     // Server order of the column: Julie's two cards first, then Paul's three.
-    for (const [nom, client] of [['J1', theirs.id], ['J2', theirs.id], ['P1', mine.id], ['P2', mine.id], ['P3', mine.id]] as const) {
+    for (const [nom, client] of [
+      ['J1', theirs.id],
+      ['J2', theirs.id],
+      ['P1', mine.id],
+      ['P2', mine.id],
+      ['P3', mine.id],
+    ] as const) {
       await api('POST', '/opportunites/', { nom, client, etape: 'negociation' });
     }
     paul = await e2e.loggedIn('paul');

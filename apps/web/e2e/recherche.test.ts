@@ -25,10 +25,9 @@ describe('command palette (Ctrl+K)', () => {
     expect(await input.evaluate((el) => el === document.activeElement)).toBe(true);
     await page.keyboard.type('lef');
     const clients = dialog.getByRole('group', { name: 'Clients' });
-    await expect.poll(() => clients.getByRole('option').allTextContents()).toEqual([
-      expect.stringContaining('Lefranc Noël'),
-      expect.stringContaining('Lefèvre Hélène'),
-    ]);
+    await expect
+      .poll(() => clients.getByRole('option').allTextContents())
+      .toEqual([expect.stringContaining('Lefranc Noël'), expect.stringContaining('Lefèvre Hélène')]);
     expect(await dialog.getByRole('group', { name: 'Opportunités' }).getByRole('option').allTextContents()).toEqual([
       expect.stringContaining('Fournitures Lefèvre'),
     ]);
@@ -47,14 +46,20 @@ describe('command palette (Ctrl+K)', () => {
 
   it('finds contacts by name or e-mail; Enter opens their client', async () => {
     const marie = await e2e.api('marie');
-    await marie('POST', `/clients/${lefevre}/contacts/`, { prenom: 'Théo', nom: 'Gérard', email: 'theo.gerard@boulangerie.fr' });
+    await marie('POST', `/clients/${lefevre}/contacts/`, {
+      prenom: 'Théo',
+      nom: 'Gérard',
+      email: 'theo.gerard@boulangerie.fr',
+    });
     const page = await e2e.loggedIn('marie');
     await page.keyboard.press('Control+k');
     const dialog = page.getByRole('dialog', { name: 'Rechercher' });
     await dialog.waitFor();
     await page.keyboard.type('gerard');
     const contacts = dialog.getByRole('group', { name: 'Contacts' });
-    await expect.poll(() => contacts.getByRole('option').allTextContents()).toEqual([expect.stringContaining('Théo Gérard')]);
+    await expect
+      .poll(() => contacts.getByRole('option').allTextContents())
+      .toEqual([expect.stringContaining('Théo Gérard')]);
     expect(await contacts.getByRole('option').first().textContent()).toContain('Lefèvre Hélène');
     // The only hit is active: Enter opens it.
     const activeId = await dialog.getByRole('combobox').getAttribute('aria-activedescendant');

@@ -4,7 +4,8 @@ import { PASSWORD, startE2E, type E2E } from './harness';
 
 let e2e: E2E;
 const sql = (q: string, params: unknown[] = []) => e2e.app.orm.em.getConnection().execute(q, params);
-const reuseRows = async () => Number((await sql(`select count(*)::int as n from audit_log where action = 'refresh_reuse'`))[0].n);
+const reuseRows = async () =>
+  Number((await sql(`select count(*)::int as n from audit_log where action = 'refresh_reuse'`))[0].n);
 
 beforeAll(async () => {
   e2e = await startE2E();
@@ -20,7 +21,8 @@ afterAll(() => e2e?.close());
 async function tabs(username: string, withoutLocks: boolean): Promise<{ context: BrowserContext; pages: Page[] }> {
   const first = await e2e.loggedIn(username);
   const context = first.context();
-  if (withoutLocks) await context.addInitScript(() => Object.defineProperty(Navigator.prototype, 'locks', { get: () => undefined }));
+  if (withoutLocks)
+    await context.addInitScript(() => Object.defineProperty(Navigator.prototype, 'locks', { get: () => undefined }));
   await context.route('**/api/auth/refresh/', async (route) => {
     await new Promise((r) => setTimeout(r, 120));
     await route.continue();
@@ -40,13 +42,18 @@ async function rounds(username: string, n: number, withoutLocks: boolean) {
     const t0 = Date.now();
     await context.clearCookies({ name: 'crm_access' });
     const term = `tour${round}x`;
-    const answered = pages.map((p) => p.waitForResponse((r) => r.url().includes('clients.list') && r.url().includes(term) && r.status() === 200));
+    const answered = pages.map((p) =>
+      p.waitForResponse((r) => r.url().includes('clients.list') && r.url().includes(term) && r.status() === 200),
+    );
     await Promise.all(pages.map((p) => p.getByRole('searchbox').fill(term)));
     await Promise.all(answered);
     for (const p of pages) expect(new URL(p.url()).pathname, `round ${round}`).toBe('/clients');
     if (process.env.E2E_TIMING) console.log(`round ${round}: ${Date.now() - t0} ms`);
   }
-  const revoked = await sql(`select count(*)::int as n from sessions s join users u on u.id = s.user_id where u.username = ? and s.revoked_at is not null`, [username]);
+  const revoked = await sql(
+    `select count(*)::int as n from sessions s join users u on u.id = s.user_id where u.username = ? and s.revoked_at is not null`,
+    [username],
+  );
   expect(revoked[0].n).toBe(0);
   await context.close();
 }
@@ -71,7 +78,9 @@ describe('sessions across tabs', () => {
     await sql(`update sessions set revoked_at = now(), revoked_reason = 'test' where revoked_at is null`);
     await page.getByRole('button', { name: 'Enregistrer' }).click();
     await page.waitForURL(/\/login\?/);
-    await expect.poll(() => page.getByRole('status').filter({ hasText: 'session' }).textContent()).toContain('Votre session a expiré');
+    await expect
+      .poll(() => page.getByRole('status').filter({ hasText: 'session' }).textContent())
+      .toContain('Votre session a expiré');
     await page.getByLabel("Nom d'utilisateur ou e-mail").fill('marie');
     await page.getByLabel('Mot de passe').fill(PASSWORD);
     await page.getByRole('button', { name: 'Se connecter' }).click();

@@ -13,7 +13,9 @@ beforeAll(async () => {
   api = await e2e.api('marie');
   const c = await api('POST', '/clients/', { nom: 'Hôtel du Lac', email: 'direction@hotel-du-lac.fr' });
   clientId = c.id;
-  oppId = (await api('POST', '/opportunites/', { nom: 'Rénovation accueil', client: c.id, montant: 8000, probabilite: 60 })).id;
+  oppId = (
+    await api('POST', '/opportunites/', { nom: 'Rénovation accueil', client: c.id, montant: 8000, probabilite: 60 })
+  ).id;
   for (const [titre, priorite] of [
     ['Appeler le directeur', 'haute'],
     ['Préparer la démo', 'moyenne'],
@@ -24,9 +26,12 @@ beforeAll(async () => {
 });
 afterAll(() => e2e?.close());
 
-const titles = (page: Page, statut: string) => page.locator(`section[data-column="${statut}"] .card-title`).allTextContents();
+const titles = (page: Page, statut: string) =>
+  page.locator(`section[data-column="${statut}"] .card-title`).allTextContents();
 const serverTitles = async (statut: string) =>
-  ((await api('GET', `/taches/?statut=${statut}&ordering=position`)).results as { titre: string }[]).map((t) => t.titre);
+  ((await api('GET', `/taches/?statut=${statut}&ordering=position`)).results as { titre: string }[]).map(
+    (t) => t.titre,
+  );
 
 describe('task board', () => {
   it('moves a task to « En cours » with the mouse and completes another with « Terminer »', async () => {
@@ -60,7 +65,15 @@ describe('task board', () => {
       route.fulfill({
         status: 403,
         contentType: 'application/json',
-        body: JSON.stringify([{ error: { message: "Vous n'avez pas la permission d'effectuer cette action.", code: -32003, data: { code: 'FORBIDDEN', httpStatus: 403, fieldErrors: {} } } }]),
+        body: JSON.stringify([
+          {
+            error: {
+              message: "Vous n'avez pas la permission d'effectuer cette action.",
+              code: -32003,
+              data: { code: 'FORBIDDEN', httpStatus: 403, fieldErrors: {} },
+            },
+          },
+        ]),
       }),
     );
     await mouseDrag(
@@ -82,7 +95,9 @@ describe('devis editor', () => {
     await page.getByRole('link', { name: '+ Nouveau devis' }).click();
     await page.getByRole('heading', { name: 'Nouveau devis' }).waitFor();
     // The opportunité came in the URL: the picker shows its name.
-    await expect.poll(() => page.getByRole('combobox', { name: 'Opportunité' }).inputValue()).toBe('Rénovation accueil — Hôtel du Lac');
+    await expect
+      .poll(() => page.getByRole('combobox', { name: 'Opportunité' }).inputValue())
+      .toBe('Rénovation accueil — Hôtel du Lac');
 
     await page.getByLabel('Désignation (ligne 1)').fill('Mobilier d’accueil');
     await page.getByLabel('Quantité (ligne 1)').fill('2');
@@ -106,11 +121,21 @@ describe('devis editor', () => {
     expect([saved.montant, saved.montantTva, saved.montantTtc]).toEqual([2589, 505.8, 3094.8]);
     await page.reload();
     await expect.poll(() => page.getByTestId('total-ttc').textContent().then(plain)).toBe('3 094,80 €');
-    expect(await page.getByRole('link', { name: 'Télécharger le PDF' }).getAttribute('href')).toBe(`/api/devis/${id}/pdf/`);
+    expect(await page.getByRole('link', { name: 'Télécharger le PDF' }).getAttribute('href')).toBe(
+      `/api/devis/${id}/pdf/`,
+    );
 
-    const [pdf] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Télécharger le PDF' }).click()]);
+    const [pdf] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: 'Télécharger le PDF' }).click(),
+    ]);
     expect(pdf.suggestedFilename()).toMatch(/\.pdf$/);
-    expect((await import('node:fs')).readFileSync((await pdf.path())!).subarray(0, 5).toString()).toBe('%PDF-');
+    expect(
+      (await import('node:fs'))
+        .readFileSync((await pdf.path())!)
+        .subarray(0, 5)
+        .toString(),
+    ).toBe('%PDF-');
 
     await page.getByRole('button', { name: 'Nouvelle version' }).click();
     await page.getByRole('heading', { name: /^Devis D\d{4}-\d{5} v2$/ }).waitFor();
@@ -138,7 +163,10 @@ describe('rapports', () => {
     await navLink(page, 'Rapports').click();
     await page.getByRole('heading', { name: 'Pipeline par étape' }).waitFor();
     await page.getByRole('cell', { name: 'Prospect' }).waitFor();
-    const [csv] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Exporter en CSV' }).click()]);
+    const [csv] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Exporter en CSV' }).click(),
+    ]);
     expect(csv.suggestedFilename()).toMatch(/\.csv$/);
     const text = (await import('node:fs')).readFileSync((await csv.path())!, 'utf8');
     expect(text).toMatch(/Prospect|prospect/);

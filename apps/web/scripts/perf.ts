@@ -30,11 +30,17 @@ function compressedSize(file: string, encoding: 'gz' | 'br'): number {
   const content = fs.readFileSync(file);
   return encoding === 'gz'
     ? zlib.gzipSync(content, { level: 9 }).length
-    : zlib.brotliCompressSync(content, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11, [zlib.constants.BROTLI_PARAM_MODE]: zlib.constants.BROTLI_MODE_TEXT } }).length;
+    : zlib.brotliCompressSync(content, {
+        params: {
+          [zlib.constants.BROTLI_PARAM_QUALITY]: 11,
+          [zlib.constants.BROTLI_PARAM_MODE]: zlib.constants.BROTLI_MODE_TEXT,
+        },
+      }).length;
 }
 
 function chunksOf(dir: string): { file: string; bytes: number }[] {
-  return fs.readdirSync(path.join(dir, 'assets'))
+  return fs
+    .readdirSync(path.join(dir, 'assets'))
     .filter((f) => f.endsWith('.js'))
     .map((f) => ({ file: `assets/${f}`, bytes: fs.statSync(path.join(dir, 'assets', f)).size }))
     .sort((a, b) => b.bytes - a.bytes);
@@ -60,7 +66,13 @@ async function main() {
     await e2e.user('perf', 'manager');
     const api = await e2e.api('perf');
     const c = await api('POST', '/clients/', { nom: 'Client de mesure' });
-    for (let i = 0; i < 10; i++) await api('POST', '/opportunites/', { nom: `Opportunité ${i}`, client: c.id, montant: 1000 * i, probabilite: 50 });
+    for (let i = 0; i < 10; i++)
+      await api('POST', '/opportunites/', {
+        nom: `Opportunité ${i}`,
+        client: c.id,
+        montant: 1000 * i,
+        probabilite: 50,
+      });
     // The login cookies, reused by every cold-cache context below.
     const state = await (await e2e.loggedIn('perf')).context().storageState();
 
@@ -68,16 +80,32 @@ async function main() {
       const times: number[] = [];
       let scripts = new Map<string, number>();
       for (let run = 0; run < RUNS; run++) {
-        const context = await e2e.browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, storageState: route === '/login' ? undefined : state });
+        const context = await e2e.browser.newContext({
+          viewport: { width: 390, height: 844 },
+          isMobile: true,
+          hasTouch: true,
+          storageState: route === '/login' ? undefined : state,
+        });
         const page = await context.newPage();
         const cdp = await context.newCDPSession(page);
         await cdp.send('Network.enable');
-        await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 40, downloadThroughput: (9e6 / 8) | 0, uploadThroughput: (9e6 / 8) | 0 });
+        await cdp.send('Network.emulateNetworkConditions', {
+          offline: false,
+          latency: 40,
+          downloadThroughput: (9e6 / 8) | 0,
+          uploadThroughput: (9e6 / 8) | 0,
+        });
         await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
         const requested = new Map<string, Promise<number>>();
         page.on('request', (r) => {
           if (r.resourceType() !== 'script') return;
-          requested.set(new URL(r.url()).pathname, r.response().then(async () => (await r.sizes()).responseBodySize).catch(() => 0));
+          requested.set(
+            new URL(r.url()).pathname,
+            r
+              .response()
+              .then(async () => (await r.sizes()).responseBodySize)
+              .catch(() => 0),
+          );
         });
         await page.goto(`${e2e.base}${route}`, { waitUntil: 'commit' });
         await page.locator('main h1, .login-card h1').first().waitFor({ timeout: 60_000 });
@@ -106,18 +134,33 @@ async function main() {
     await e2e.close();
   }
   const chunks = chunksOf(dist);
-  const largest = { file: chunks[0].file, kB: kB(chunks[0].bytes), limitKB: CHUNK_LIMIT_KB, ok: kB(chunks[0].bytes) <= CHUNK_LIMIT_KB };
+  const largest = {
+    file: chunks[0].file,
+    kB: kB(chunks[0].bytes),
+    limitKB: CHUNK_LIMIT_KB,
+    ok: kB(chunks[0].bytes) <= CHUNK_LIMIT_KB,
+  };
   console.table(rows);
-  console.log(`${chunks.length} JS chunks; largest ${largest.file} ${largest.kB} kB (limit ${CHUNK_LIMIT_KB} kB: ${largest.ok ? 'ok' : 'MISS'})`);
-  console.log(`PERF ${JSON.stringify({ profile: 'CPU x4, 9 Mbit/s, 40 ms RTT, 390x844, cold cache', runs: RUNS, rows, largestChunk: largest })}`);
-  const missed = [...rows.filter((r) => r.budget === 'MISS').map((r) => `${r.route}: ${r.jsGzipKB} kB gzip > ${r.budgetGzipKB} kB`), ...(largest.ok ? [] : [`${largest.file}: ${largest.kB} kB > ${CHUNK_LIMIT_KB} kB`])];
+  console.log(
+    `${chunks.length} JS chunks; largest ${largest.file} ${largest.kB} kB (limit ${CHUNK_LIMIT_KB} kB: ${largest.ok ? 'ok' : 'MISS'})`,
+  );
+  console.log(
+    `PERF ${JSON.stringify({ profile: 'CPU x4, 9 Mbit/s, 40 ms RTT, 390x844, cold cache', runs: RUNS, rows, largestChunk: largest })}`,
+  );
+  const missed = [
+    ...rows.filter((r) => r.budget === 'MISS').map((r) => `${r.route}: ${r.jsGzipKB} kB gzip > ${r.budgetGzipKB} kB`),
+    ...(largest.ok ? [] : [`${largest.file}: ${largest.kB} kB > ${CHUNK_LIMIT_KB} kB`]),
+  ];
   if (missed.length) {
     console.error(`Budget missed: ${missed.join('; ')}`);
     process.exitCode = 1;
   }
 }
 
-void main().then(() => process.exit(process.exitCode ?? 0), (err) => {
-  console.error(err);
-  process.exit(1);
-});
+void main().then(
+  () => process.exit(process.exitCode ?? 0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

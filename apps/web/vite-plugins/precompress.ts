@@ -56,7 +56,11 @@ export async function precompressDir(dir: string): Promise<Precompressed[]> {
 
 async function filesOf(dir: string): Promise<string[]> {
   const entries = await fs.readdir(dir, { withFileTypes: true });
-  const nested = await Promise.all(entries.map((e) => (e.isDirectory() ? filesOf(path.join(dir, e.name)) : e.isFile() ? [path.join(dir, e.name)] : [])));
+  const nested = await Promise.all(
+    entries.map((e) =>
+      e.isDirectory() ? filesOf(path.join(dir, e.name)) : e.isFile() ? [path.join(dir, e.name)] : [],
+    ),
+  );
   return nested.flat();
 }
 
@@ -73,7 +77,8 @@ export function precompress(): Plugin {
       const outDir = path.resolve(config.root, config.build.outDir);
       const done = await precompressDir(outDir);
       const kB = (n: number) => `${(n / 1024).toFixed(1)} kB`;
-      const sum = (pick: (p: Precompressed) => number | undefined) => done.reduce((s, p) => s + (pick(p) ?? p.bytes), 0);
+      const sum = (pick: (p: Precompressed) => number | undefined) =>
+        done.reduce((s, p) => s + (pick(p) ?? p.bytes), 0);
       config.logger.info(
         `precompressed ${done.filter((p) => p.br || p.gz).length} files: ${kB(sum((p) => p.bytes))} → brotli ${kB(sum((p) => p.br))}, gzip ${kB(sum((p) => p.gz))}`,
       );

@@ -16,7 +16,8 @@ try {
   for (const c of page.results) console.log(`#${c.id}  ${c.nom}  ${c.societe}  ${c.email ?? ''}`);
   await crm.logout();
 } catch (err) {
-  if (isCrmError(err)) console.error(`${err.data?.httpStatus} ${err.data?.code}: ${err.message}`, err.data?.fieldErrors ?? {});
+  if (isCrmError(err))
+    console.error(`${err.data?.httpStatus} ${err.data?.code}: ${err.message}`, err.data?.fieldErrors ?? {});
   else if (err instanceof CrmApiError) console.error(`${err.status} ${err.code}: ${err.message}`);
   else console.error(err);
   process.exitCode = 1;

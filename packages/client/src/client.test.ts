@@ -39,7 +39,11 @@ describe('@crm/client against a real API', () => {
   });
 
   it('creates and lists clients with full types', async () => {
-    const created = await crm.clients.create.mutate({ nom: 'Acme', societe: 'Acme SAS', email: 'contact@acme.example.fr' });
+    const created = await crm.clients.create.mutate({
+      nom: 'Acme',
+      societe: 'Acme SAS',
+      email: 'contact@acme.example.fr',
+    });
     expect(created.id).toBeGreaterThan(0);
     const createdId: number = created.id; // typed: number
     await crm.clients.create.mutate({ nom: 'Zèbre & Cie' });
@@ -149,7 +153,9 @@ describe('@crm/client against a real API', () => {
     // Without retries the same burst fails with a typed 429.
     const noRetry = createCrmClient({ baseUrl, retries: 0 });
     noRetry.setTokens(bob.tokens());
-    const results = await Promise.allSettled(Array.from({ length: 50 }, () => noRetry.clients.list.query({ pageSize: 1 })));
+    const results = await Promise.allSettled(
+      Array.from({ length: 50 }, () => noRetry.clients.list.query({ pageSize: 1 })),
+    );
     const failed = results.filter((r) => r.status === 'rejected') as PromiseRejectedResult[];
     expect(failed.length).toBeGreaterThan(0);
     expect(crmErrorOf(failed[0].reason)).toMatchObject({ status: 429, code: 'TOO_MANY_REQUESTS' });

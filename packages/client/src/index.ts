@@ -47,7 +47,10 @@ export interface CrmErrorBody {
 export class CrmApiError extends Error implements CrmErrorBody {
   readonly code: string;
   readonly fieldErrors: Record<string, string[]>;
-  constructor(readonly status: number, body: Partial<CrmErrorBody>) {
+  constructor(
+    readonly status: number,
+    body: Partial<CrmErrorBody>,
+  ) {
     super(body.message ?? `HTTP ${status}`);
     this.name = 'CrmApiError';
     this.code = body.code ?? 'INTERNAL_SERVER_ERROR';
@@ -67,11 +70,22 @@ export function isCrmError(err: unknown): err is CrmError {
  * `NETWORK_ERROR`). Lets a caller handle every failure with one `switch (e.code)`.
  */
 export function crmErrorOf(err: unknown): CrmErrorBody & { status: number } {
-  if (err instanceof CrmApiError) return { status: err.status, code: err.code, message: err.message, fieldErrors: err.fieldErrors };
+  if (err instanceof CrmApiError)
+    return { status: err.status, code: err.code, message: err.message, fieldErrors: err.fieldErrors };
   if (isCrmError(err) && err.data) {
-    return { status: err.data.httpStatus, code: err.data.code, message: err.message, fieldErrors: err.data.fieldErrors ?? {} };
+    return {
+      status: err.data.httpStatus,
+      code: err.data.code,
+      message: err.message,
+      fieldErrors: err.data.fieldErrors ?? {},
+    };
   }
-  return { status: 0, code: 'NETWORK_ERROR', message: err instanceof Error ? err.message : String(err), fieldErrors: {} };
+  return {
+    status: 0,
+    code: 'NETWORK_ERROR',
+    message: err instanceof Error ? err.message : String(err),
+    fieldErrors: {},
+  };
 }
 
 /**
@@ -194,7 +208,8 @@ export function createCrmClient(options: CrmClientOptions): CrmClient {
 
   /** tRPC's fetch: adds the current Bearer token; on 401, refreshes once and retries. */
   const authedFetch = async (url: string | URL | Request, init?: RequestInit): Promise<Response> => {
-    const send = () => fetchImpl(url, { ...init, headers: { ...(init?.headers as Record<string, string>), ...headers() } });
+    const send = () =>
+      fetchImpl(url, { ...init, headers: { ...(init?.headers as Record<string, string>), ...headers() } });
     const sentWith = tokens?.access;
     const res = await send();
     if (res.status !== 401 || options.apiKey || !tokens?.refresh) return res;
@@ -206,13 +221,21 @@ export function createCrmClient(options: CrmClientOptions): CrmClient {
   const trpc = createTRPCClient<AppRouter>({
     links: [
       retryOnLoadLink(options.retries ?? 4, options.maxRetryDelayMs ?? 30_000),
-      httpBatchLink({ url: `${baseUrl}/trpc`, fetch: authedFetch as typeof fetch, maxURLLength: MAX_URL_LENGTH, maxItems: 100 }),
+      httpBatchLink({
+        url: `${baseUrl}/trpc`,
+        fetch: authedFetch as typeof fetch,
+        maxURLLength: MAX_URL_LENGTH,
+        maxItems: 100,
+      }),
     ],
   });
 
   const helpers: CrmHelpers = {
     async login(username, password) {
-      const { data } = await rest<{ access: string; refresh: string; user: CrmUser }>('/auth/login/', { username, password });
+      const { data } = await rest<{ access: string; refresh: string; user: CrmUser }>('/auth/login/', {
+        username,
+        password,
+      });
       setTokens({ access: data.access, refresh: data.refresh });
       return data.user;
     },
@@ -232,7 +255,8 @@ export function createCrmClient(options: CrmClientOptions): CrmClient {
   // The tRPC client is a proxy answering any property as a procedure path: helpers come first.
   return new Proxy(trpc as object, {
     get(target, prop, receiver) {
-      if (typeof prop === 'string' && Object.prototype.hasOwnProperty.call(helpers, prop)) return helpers[prop as keyof CrmHelpers];
+      if (typeof prop === 'string' && Object.prototype.hasOwnProperty.call(helpers, prop))
+        return helpers[prop as keyof CrmHelpers];
       return Reflect.get(target, prop, receiver);
     },
   }) as CrmClient;

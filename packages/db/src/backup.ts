@@ -56,7 +56,13 @@ const LOGICAL_MAGIC = 'CRM-LOGICAL-BACKUP 1';
 const FILE_RE = /^crm-\d{8}T\d{9}Z\.(dump|copy\.gz)$/;
 
 /** Writes a backup of `url` into `dir`, then keeps only the `keep` newest backups there. */
-export async function backupDatabase(opts: { url: string; dir: string; keep?: number; method?: BackupMethod | 'auto'; pgBin?: string }): Promise<BackupResult> {
+export async function backupDatabase(opts: {
+  url: string;
+  dir: string;
+  keep?: number;
+  method?: BackupMethod | 'auto';
+  pgBin?: string;
+}): Promise<BackupResult> {
   fs.mkdirSync(opts.dir, { recursive: true });
   const stamp = new Date().toISOString().replace(/[-:.]/g, ''); // 20261206T030000123Z: sorts by time
   const client = new pg.Client({ connectionString: opts.url });
@@ -64,7 +70,8 @@ export async function backupDatabase(opts: { url: string; dir: string; keep?: nu
   try {
     const { serverVersion, serverMajor } = await serverInfo(client);
     const pgDump = opts.method === 'logical' ? null : await findPgTool('pg_dump', serverMajor, opts.pgBin);
-    if (opts.method === 'pg_dump' && !pgDump) throw new Error(`no pg_dump of PostgreSQL ${serverMajor} found (set BACKUP_PG_BIN)`);
+    if (opts.method === 'pg_dump' && !pgDump)
+      throw new Error(`no pg_dump of PostgreSQL ${serverMajor} found (set BACKUP_PG_BIN)`);
     const method: BackupMethod = pgDump ? 'pg_dump' : 'logical';
     const file = path.join(opts.dir, `crm-${stamp}.${method === 'pg_dump' ? 'dump' : 'copy.gz'}`);
     const partial = `${file}.partial`;
@@ -72,7 +79,14 @@ export async function backupDatabase(opts: { url: string; dir: string; keep?: nu
     try {
       const migrations = await appliedMigrations(client);
       const tables = await publicTables(client);
-      const base = { format: 'crm-backup' as const, version: 1 as const, method, createdAt: new Date().toISOString(), serverVersion, migrations };
+      const base = {
+        format: 'crm-backup' as const,
+        version: 1 as const,
+        method,
+        createdAt: new Date().toISOString(),
+        serverVersion,
+        migrations,
+      };
       let summaries: Record<string, TableSummary>;
       if (pgDump) {
         const snapshot = (await client.query<{ s: string }>('select pg_export_snapshot() as s')).rows[0].s;
@@ -106,12 +120,17 @@ export async function backupDatabase(opts: { url: string; dir: string; keep?: nu
  * version, then every table's rows in one transaction, checked against the file's checksums
  * before commit (all or nothing). Migrations newer than the backup run at the next start.
  */
-export async function restoreDatabase(opts: { url: string; file: string; pgBin?: string }): Promise<{ method: BackupMethod; tables: Record<string, TableSummary> }> {
+export async function restoreDatabase(opts: {
+  url: string;
+  file: string;
+  pgBin?: string;
+}): Promise<{ method: BackupMethod; tables: Record<string, TableSummary> }> {
   const client = new pg.Client({ connectionString: opts.url });
   await client.connect();
   try {
     const existing = await publicTables(client);
-    if (existing.length) throw new Error(`the target database is not empty (${existing.length} tables): restore into a new database`);
+    if (existing.length)
+      throw new Error(`the target database is not empty (${existing.length} tables): restore into a new database`);
     const head = Buffer.alloc(5);
     const fd = fs.openSync(opts.file, 'r');
     fs.readSync(fd, head, 0, 5, 0);
@@ -119,8 +138,15 @@ export async function restoreDatabase(opts: { url: string; file: string; pgBin?:
     if (head.toString('latin1') === 'PGDMP') {
       const { serverMajor } = await serverInfo(client);
       const pgRestore = await findPgTool('pg_restore', serverMajor, opts.pgBin);
-      if (!pgRestore) throw new Error(`no pg_restore of PostgreSQL ${serverMajor} found to read this pg_dump backup (set BACKUP_PG_BIN)`);
-      await runTool(pgRestore, ['--no-owner', '--no-privileges', '--exit-on-error', '--single-transaction', opts.file], opts.url);
+      if (!pgRestore)
+        throw new Error(
+          `no pg_restore of PostgreSQL ${serverMajor} found to read this pg_dump backup (set BACKUP_PG_BIN)`,
+        );
+      await runTool(
+        pgRestore,
+        ['--no-owner', '--no-privileges', '--exit-on-error', '--single-transaction', opts.file],
+        opts.url,
+      );
       return { method: 'pg_dump', tables: await summarize(client, await publicTables(client)) };
     }
     return { method: 'logical', tables: await restoreLogical(client, opts.url, opts.file) };
@@ -178,7 +204,13 @@ const q = (ident: string) => `"${ident.replace(/"/g, '""')}"`;
  * accepts.
  */
 async function publicTables(client: pg.Client): Promise<TableInfo[]> {
-  const { rows } = await client.query<{ oid: number; name: string; cols: string[]; pk: string[] | null; deps: number[] }>(`
+  const { rows } = await client.query<{
+    oid: number;
+    name: string;
+    cols: string[];
+    pk: string[] | null;
+    deps: number[];
+  }>(`
     select c.oid::int as oid, c.relname as name,
       array(select a.attname::text from pg_attribute a where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped and a.attgenerated = '' order by a.attnum) as cols,
       (select array(select a.attname::text from unnest(i.indkey) with ordinality k(n, o) join pg_attribute a on a.attrelid = c.oid and a.attnum = k.n order by k.o)
@@ -239,7 +271,12 @@ async function summarize(client: pg.Client, tables: TableInfo[]): Promise<Record
 // gzip of lines: the magic, the manifest header (JSON), then per table `COPY <table> (<columns>)`,
 // its rows in COPY text format (one line each) and `\.`; then `END` and the summaries (JSON).
 
-async function writeLogical(client: pg.Client, tables: TableInfo[], header: object, file: string): Promise<Record<string, TableSummary>> {
+async function writeLogical(
+  client: pg.Client,
+  tables: TableInfo[],
+  header: object,
+  file: string,
+): Promise<Record<string, TableSummary>> {
   const gz = zlib.createGzip({ level: 6 });
   // Owner-only: a backup holds password hashes and secrets.
   const written = pipeline(gz, fs.createWriteStream(file, { flags: 'wx', mode: 0o600 }));
@@ -265,7 +302,10 @@ async function writeLogical(client: pg.Client, tables: TableInfo[], header: obje
 const COPY_LINE = /^COPY (public\."(?:[^"]|"")+") \(((?:"(?:[^"]|"")+"(?:, )?)+)\)$/;
 
 async function restoreLogical(client: pg.Client, url: string, file: string): Promise<Record<string, TableSummary>> {
-  const lines = readline.createInterface({ input: fs.createReadStream(file).pipe(zlib.createGunzip()), crlfDelay: Number.POSITIVE_INFINITY });
+  const lines = readline.createInterface({
+    input: fs.createReadStream(file).pipe(zlib.createGunzip()),
+    crlfDelay: Number.POSITIVE_INFINITY,
+  });
   const it = lines[Symbol.asyncIterator]();
   const next = async (): Promise<string> => {
     const r = await it.next();
@@ -276,7 +316,10 @@ async function restoreLogical(client: pg.Client, url: string, file: string): Pro
   const header = JSON.parse(await next()) as Pick<BackupManifest, 'migrations'>;
   const known = new Set(migrationNames());
   const unknown = header.migrations.filter((m) => !known.has(m));
-  if (unknown.length) throw new Error(`the backup comes from a newer version of the app (migrations ${unknown.join(', ')}): update the app first`);
+  if (unknown.length)
+    throw new Error(
+      `the backup comes from a newer version of the app (migrations ${unknown.join(', ')}): update the app first`,
+    );
 
   // The schema exactly as it was when the backup was made.
   const orm = await initOrm({ databaseUrl: url, poolMax: 1 });
@@ -314,7 +357,8 @@ async function restoreLogical(client: pg.Client, url: string, file: string): Pro
     }
     const expected = JSON.parse(await next()) as Record<string, TableSummary>;
     for (const [name, s] of Object.entries(expected)) {
-      if (got[name]?.rows !== s.rows || got[name]?.sha256 !== s.sha256) throw new Error(`backup file damaged: table ${name} does not match its checksum`);
+      if (got[name]?.rows !== s.rows || got[name]?.sha256 !== s.sha256)
+        throw new Error(`backup file damaged: table ${name} does not match its checksum`);
     }
     await resetSequences(client);
     await client.query('commit');
@@ -378,7 +422,11 @@ function runTool(bin: string, args: string[], url: string): Promise<void> {
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${path.basename(bin)} failed (${code}): ${stderr.trim().slice(0, 2000)}`))));
+    child.on('exit', (code) =>
+      code === 0
+        ? resolve()
+        : reject(new Error(`${path.basename(bin)} failed (${code}): ${stderr.trim().slice(0, 2000)}`)),
+    );
   });
 }
 
@@ -390,7 +438,11 @@ function runPgDump(bin: string, url: string, snapshot: string, file: string): Pr
 
 /** Keeps the `keep` newest backups of `dir` (by the timestamp in their names); returns the removed files. */
 function applyRetention(dir: string, keep: number): string[] {
-  const backups = fs.readdirSync(dir).filter((f) => FILE_RE.test(f)).sort().reverse();
+  const backups = fs
+    .readdirSync(dir)
+    .filter((f) => FILE_RE.test(f))
+    .sort()
+    .reverse();
   const removed: string[] = [];
   for (const f of backups.slice(Math.max(keep, 1))) {
     fs.rmSync(path.join(dir, f), { force: true });

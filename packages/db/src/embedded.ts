@@ -9,7 +9,13 @@ import pg from 'pg';
  * without depending on the machine's OS locales or on ICU; its ordering is by code point, as C.
  * (Directories made before used the plain C locale; migrations keep search identical on both.)
  */
-export const EMBEDDED_INITDB_FLAGS = ['--encoding=UTF8', '--locale-provider=builtin', '--builtin-locale=C.UTF-8', '--locale=C', '--lc-messages=C'];
+export const EMBEDDED_INITDB_FLAGS = [
+  '--encoding=UTF8',
+  '--locale-provider=builtin',
+  '--builtin-locale=C.UTF-8',
+  '--locale=C',
+  '--lc-messages=C',
+];
 
 export interface EmbeddedPg {
   url: string;
@@ -34,7 +40,9 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port?: numb
   if (await canConnect(port)) {
     const serving = await servedDataDir(port);
     if (serving !== null && !sameDir(serving, dataDir)) {
-      throw new Error(`port ${port} is used by another PostgreSQL (data directory ${serving}): set EMBEDDED_PG_PORT to a free port`);
+      throw new Error(
+        `port ${port} is used by another PostgreSQL (data directory ${serving}): set EMBEDDED_PG_PORT to a free port`,
+      );
     }
     if (isAlive(readPid(ownerFile)) || hasLiveParent(readPid(path.join(dataDir, 'postmaster.pid')))) {
       await ensureCrmDatabase(port);
@@ -61,7 +69,9 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port?: numb
   try {
     await server.start();
   } catch (err) {
-    throw new Error(`embedded PostgreSQL failed to start in ${dataDir} on port ${port}: ${String(err ?? 'unknown error')}`);
+    throw new Error(
+      `embedded PostgreSQL failed to start in ${dataDir} on port ${port}: ${String(err ?? 'unknown error')}`,
+    );
   }
   fs.writeFileSync(ownerFile, `${process.pid}\n`);
   let stopped: Promise<void> | null = null;
@@ -82,7 +92,14 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port?: numb
 }
 
 function adminClient(port: number): pg.Client {
-  return new pg.Client({ host: '127.0.0.1', port, user: 'postgres', password: 'postgres', database: 'postgres', connectionTimeoutMillis: 2000 });
+  return new pg.Client({
+    host: '127.0.0.1',
+    port,
+    user: 'postgres',
+    password: 'postgres',
+    database: 'postgres',
+    connectionTimeoutMillis: 2000,
+  });
 }
 
 async function canConnect(port: number): Promise<boolean> {

@@ -6,4 +6,13 @@ export { startEmbeddedPostgres, EMBEDDED_INITDB_FLAGS, type EmbeddedPg } from '.
 export { DatabaseProbe } from './probe.js';
 export { createTestDatabase, createTemplateDatabase, TEST_ADMIN_URL, TEST_TEMPLATE_ENV } from './testing.js';
 export { JOBS_SCHEMA } from './migrations/Migration20261206010000_pgboss.js';
-export { backupDatabase, ensureDatabase, restoreDatabase, tableSummaries, type BackupManifest, type BackupMethod, type BackupResult, type TableSummary } from './backup.js';
+export {
+  backupDatabase,
+  ensureDatabase,
+  restoreDatabase,
+  tableSummaries,
+  type BackupManifest,
+  type BackupMethod,
+  type BackupResult,
+  type TableSummary,
+} from './backup.js';

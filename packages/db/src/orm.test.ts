@@ -24,7 +24,9 @@ describe('schema constraints', () => {
   });
   it('rejects an opportunity probability above 100 and a devis with montant 0', async () => {
     const [u] = await conn().execute(`insert into users (username, password_hash) values ('u', 'x') returning id`);
-    const [c] = await conn().execute(`insert into clients (nom, responsable_id) values ('Acme', ?) returning id`, [u.id]);
+    const [c] = await conn().execute(`insert into clients (nom, responsable_id) values ('Acme', ?) returning id`, [
+      u.id,
+    ]);
     await expect(
       conn().execute(`insert into opportunites (nom, client_id, probabilite) values ('o', ?, 101)`, [c.id]),
     ).rejects.toThrow(/check/);
@@ -35,10 +37,15 @@ describe('schema constraints', () => {
   });
   it('enforces case-insensitive unique client email and date order on projets', async () => {
     await conn().execute(`insert into clients (nom, email) values ('A', 'x@y.fr')`);
-    await expect(conn().execute(`insert into clients (nom, email) values ('B', 'X@Y.FR')`)).rejects.toThrow(/unique|duplicate/);
+    await expect(conn().execute(`insert into clients (nom, email) values ('B', 'X@Y.FR')`)).rejects.toThrow(
+      /unique|duplicate/,
+    );
     const [c] = await conn().execute(`insert into clients (nom) values ('C') returning id`);
     await expect(
-      conn().execute(`insert into projets (titre, client_id, date_debut, date_fin) values ('p', ?, '2026-01-02', '2026-01-01')`, [c.id]),
+      conn().execute(
+        `insert into projets (titre, client_id, date_debut, date_fin) values ('p', ?, '2026-01-02', '2026-01-01')`,
+        [c.id],
+      ),
     ).rejects.toThrow(/projets_dates_order/);
   });
 });

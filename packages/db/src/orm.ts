@@ -44,7 +44,8 @@ function boundQueries(conn: any, timeoutMs: number, unbounded: { on: boolean }):
     }
   };
   conn.query = (config: any, values?: any, callback?: any) => {
-    if (unbounded.on || typeof config !== 'object' || config === null || typeof config.submit === 'function') return query(config, values, callback);
+    if (unbounded.on || typeof config !== 'object' || config === null || typeof config.submit === 'function')
+      return query(config, values, callback);
     const bounded = { ...config, query_timeout: timeoutMs };
     const cb = typeof values === 'function' ? values : callback;
     if (cb) {
@@ -78,7 +79,13 @@ function withoutStatementTimeout(cls: any): any {
 }
 
 /** MikroORM options; the migrations are the modules of `migrations/` (discovered, see migrationFiles.ts). */
-export async function ormConfig({ databaseUrl, poolMax = 10, debug = false, statementTimeoutMs = 0, acquireTimeoutMs = 5_000 }: OrmOptions): Promise<Options> {
+export async function ormConfig({
+  databaseUrl,
+  poolMax = 10,
+  debug = false,
+  statementTimeoutMs = 0,
+  acquireTimeoutMs = 5_000,
+}: OrmOptions): Promise<Options> {
   const migrations = await loadMigrations();
   const unbounded = { on: false };
   const bounded = statementTimeoutMs > 0;
@@ -103,9 +110,21 @@ export async function ormConfig({ databaseUrl, poolMax = 10, debug = false, stat
       idleTimeoutMillis: 30_000,
       acquireTimeoutMillis: acquireTimeoutMs,
       createTimeoutMillis: 3_000,
-      ...(bounded ? { afterCreate: (conn: any, done: (err: Error | null, conn: any) => void) => (boundQueries(conn, statementTimeoutMs + CLIENT_GRACE_MS, unbounded), done(null, conn)) } : {}),
+      ...(bounded
+        ? {
+            afterCreate: (conn: any, done: (err: Error | null, conn: any) => void) => (
+              boundQueries(conn, statementTimeoutMs + CLIENT_GRACE_MS, unbounded), done(null, conn)
+            ),
+          }
+        : {}),
     },
-    driverOptions: { connection: { connectionTimeoutMillis: 3_000, keepAlive: true, ...(bounded ? { statement_timeout: statementTimeoutMs } : {}) } },
+    driverOptions: {
+      connection: {
+        connectionTimeoutMillis: 3_000,
+        keepAlive: true,
+        ...(bounded ? { statement_timeout: statementTimeoutMs } : {}),
+      },
+    },
     // Numeric columns come back as strings; the API converts money exactly (cents).
     forceUtcTimezone: true,
     debug,

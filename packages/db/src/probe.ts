@@ -39,7 +39,11 @@ export class DatabaseProbe {
 
   private async selectOne(): Promise<void> {
     if (!this.client) {
-      const client = new pg.Client({ connectionString: this.url, connectionTimeoutMillis: this.timeoutMs, statement_timeout: this.timeoutMs });
+      const client = new pg.Client({
+        connectionString: this.url,
+        connectionTimeoutMillis: this.timeoutMs,
+        statement_timeout: this.timeoutMs,
+      });
       client.on('error', () => this.client === client && this.drop());
       this.client = client;
       await client.connect();

@@ -40,7 +40,11 @@ describe('entities and migrations', () => {
         ajouteSansMigration: p.string().length(20),
       },
     });
-    const Forgotten = defineEntity({ name: 'Forgotten', tableName: 'sans_migration', properties: { id: p.integer().primary() } });
+    const Forgotten = defineEntity({
+      name: 'Forgotten',
+      tableName: 'sans_migration',
+      properties: { id: p.integer().primary() },
+    });
     const edited = await MikroORM.init({
       ...(await ormConfig({ databaseUrl: db.url, poolMax: 1 })),
       entities: [...allEntities.filter((e) => e !== Setting), EditedSetting, Forgotten],

@@ -1,4 +1,11 @@
-import { DatabaseSchema, SchemaComparator, type Column, type ForeignKey, type IndexDef, type MikroORM } from '@mikro-orm/postgresql';
+import {
+  DatabaseSchema,
+  SchemaComparator,
+  type Column,
+  type ForeignKey,
+  type IndexDef,
+  type MikroORM,
+} from '@mikro-orm/postgresql';
 
 /**
  * Differences between what the entities describe and the schema the migrations built, as
@@ -29,35 +36,51 @@ import { DatabaseSchema, SchemaComparator, type Column, type ForeignKey, type In
 export async function schemaDrift(orm: MikroORM): Promise<string[]> {
   const platform = orm.em.getPlatform();
   const target = orm.getSchemaGenerator().getTargetSchema();
-  const actual = await DatabaseSchema.create(orm.em.getConnection(), platform, orm.config, undefined, target.getNamespaces());
+  const actual = await DatabaseSchema.create(
+    orm.em.getConnection(),
+    platform,
+    orm.config,
+    undefined,
+    target.getNamespaces(),
+  );
   const diff = new SchemaComparator(platform).compare(actual, target);
   const filledByTrigger = await tablesWithBeforeInsertTrigger(orm);
   const drift: string[] = [];
 
-  for (const name of Object.keys(diff.newTables)) drift.push(`table ${short(name)}: described by an entity, missing from the migrated database`);
+  for (const name of Object.keys(diff.newTables))
+    drift.push(`table ${short(name)}: described by an entity, missing from the migrated database`);
 
   for (const [qualified, d] of Object.entries(diff.changedTables)) {
     const table = short(qualified);
     for (const c of Object.values(d.addedColumns)) {
       // The comparator shows a changed generated expression as drop + add.
       if (d.removedColumns[c.name]) drift.push(`column ${table}.${c.name}: generated expression differs`);
-      else drift.push(`column ${table}.${c.name} (${c.type}${c.nullable ? ' null' : ' not null'}): described by an entity, missing from the migrated database`);
+      else
+        drift.push(
+          `column ${table}.${c.name} (${c.type}${c.nullable ? ' null' : ' not null'}): described by an entity, missing from the migrated database`,
+        );
     }
     for (const { column, fromColumn, changedProperties } of Object.values(d.changedColumns)) {
       for (const what of changedProperties) {
         if (what === 'comment') continue;
         if (what === 'default' && (!hasDefault(column) || sameValue(fromColumn.default, column.default))) continue;
         if (what === 'enumItems' && !column.enumItems?.length) continue;
-        drift.push(`column ${table}.${column.name}: ${what} is ${describe(fromColumn, what)} in the database, ${describe(column, what)} in the entity`);
+        drift.push(
+          `column ${table}.${column.name}: ${what} is ${describe(fromColumn, what)} in the database, ${describe(column, what)} in the entity`,
+        );
       }
     }
     for (const c of Object.values(d.removedColumns)) {
       if (d.addedColumns[c.name]) continue;
       const fillsItself = c.nullable || hasDefault(c) || !!c.generated || filledByTrigger.has(table);
-      if (!fillsItself) drift.push(`column ${table}.${c.name}: NOT NULL without default in the database, and no entity property writes it`);
+      if (!fillsItself)
+        drift.push(
+          `column ${table}.${c.name}: NOT NULL without default in the database, and no entity property writes it`,
+        );
     }
     for (const c of Object.values(d.renamedColumns)) drift.push(`column ${table}.${c.name}: renamed`);
-    for (const c of Object.values(d.addedChecks)) drift.push(`check ${table}.${c.name}: described by an entity, missing from the migrated database`);
+    for (const c of Object.values(d.addedChecks))
+      drift.push(`check ${table}.${c.name}: described by an entity, missing from the migrated database`);
   }
 
   // Foreign keys and indexes by what they are, over every table both sides have.
@@ -70,19 +93,26 @@ export async function schemaDrift(orm: MikroORM): Promise<string[]> {
       const same = dbFks.find((k) => fkTarget(k) === fkTarget(fk));
       const label = `foreign key ${name}(${fk.columnNames.join(', ')}) → ${short(fk.referencedTableName)}`;
       if (!same) drift.push(`${label}: described by an entity, missing from the migrated database`);
-      else if (rule(same.deleteRule) !== rule(fk.deleteRule)) drift.push(`${label}: on delete ${rule(same.deleteRule)} in the database, ${rule(fk.deleteRule)} in the entity`);
+      else if (rule(same.deleteRule) !== rule(fk.deleteRule))
+        drift.push(
+          `${label}: on delete ${rule(same.deleteRule)} in the database, ${rule(fk.deleteRule)} in the entity`,
+        );
     }
     const dbIndexes = dbTable.getIndexes().filter((i) => !i.expression);
     for (const index of entityTable.getIndexes()) {
       if (index.primary) {
         const pk = dbTable.getPrimaryKey();
         if (!pk || pk.columnNames.join(',') !== index.columnNames.join(',')) {
-          drift.push(`primary key ${name}(${index.columnNames.join(', ')}): the database's is (${pk?.columnNames.join(', ') ?? 'none'})`);
+          drift.push(
+            `primary key ${name}(${index.columnNames.join(', ')}): the database's is (${pk?.columnNames.join(', ') ?? 'none'})`,
+          );
         }
         continue;
       }
       if (!dbIndexes.some((i) => sameIndex(i, index))) {
-        drift.push(`${index.unique ? 'unique ' : ''}index ${name}(${index.columnNames.join(', ')}): described by an entity, missing from the migrated database`);
+        drift.push(
+          `${index.unique ? 'unique ' : ''}index ${name}(${index.columnNames.join(', ')}): described by an entity, missing from the migrated database`,
+        );
       }
     }
   }
@@ -90,7 +120,8 @@ export async function schemaDrift(orm: MikroORM): Promise<string[]> {
 }
 
 const short = (name: string) => name.replace(/^public\./, '');
-const fkTarget = (k: ForeignKey) => `${k.columnNames.join(',')}→${short(k.referencedTableName)}(${k.referencedColumnNames.join(',')})`;
+const fkTarget = (k: ForeignKey) =>
+  `${k.columnNames.join(',')}→${short(k.referencedTableName)}(${k.referencedColumnNames.join(',')})`;
 const hasDefault = (c: Column) => c.default !== undefined && c.default !== null;
 /** `0`, `'0'` and `'0'::numeric` are one value: the comparator compares the texts. */
 const sameValue = (a?: string | null, b?: string | null) => unquote(a) === unquote(b);

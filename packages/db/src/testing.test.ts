@@ -15,7 +15,10 @@ async function query<T>(url: string, text: string): Promise<T[]> {
 
 it("a test file's database is a copy of the run's migrated template (vitest globalSetup); the default one is empty", async () => {
   expect(process.env[TEST_TEMPLATE_ENV]).toMatch(/^crm_tpl_\d+_[0-9a-f]{8}$/);
-  const [copy, empty] = [await createTestDatabase('crm_dbcopy', { template: true }), await createTestDatabase('crm_dbempty')];
+  const [copy, empty] = [
+    await createTestDatabase('crm_dbcopy', { template: true }),
+    await createTestDatabase('crm_dbempty'),
+  ];
   try {
     const applied = await query<{ name: string }>(copy.url, 'select name from mikro_orm_migrations order by id');
     expect(applied.map((r) => r.name)).toEqual(migrationNames());

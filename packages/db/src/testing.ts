@@ -41,7 +41,10 @@ function databaseUrl(name: string): string {
  * for each file). Without a template in the environment (a script outside vitest) it is empty, like
  * the default: callers using it must still migrate (`createApp` always does; on a copy it is a no-op).
  */
-export async function createTestDatabase(prefix = 'crm_test', opts: { template?: boolean } = {}): Promise<TestDatabase> {
+export async function createTestDatabase(
+  prefix = 'crm_test',
+  opts: { template?: boolean } = {},
+): Promise<TestDatabase> {
   const name = `${prefix}_${process.pid}_${randomBytes(4).toString('hex')}`;
   const template = opts.template ? process.env[TEST_TEMPLATE_ENV] : undefined;
   await admin((c) => c.query(`create database "${name}"${template ? ` template "${template}"` : ''}`));

@@ -1,7 +1,17 @@
 import { z } from 'zod';
 import { ACTIVITE_TYPES } from './choicesMemory.js';
 import { userIdOrMe } from './taches.js';
-import { choice, id, isoDate, optionalText, orderingParam, paginationQuery, partialOf, requiredText, timestamp } from './common.js';
+import {
+  choice,
+  id,
+  isoDate,
+  optionalText,
+  orderingParam,
+  paginationQuery,
+  partialOf,
+  requiredText,
+  timestamp,
+} from './common.js';
 
 export const ACTIVITE_ORDERING = ['date', 'dateCreation', 'type'] as const;
 
@@ -34,7 +44,11 @@ export const activiteListFilters = {
   dateApres: isoDate.describe('À partir de ce jour (inclus)').optional(),
   dateAvant: isoDate.describe("Jusqu'à ce jour (inclus)").optional(),
 };
-export const activiteListInput = z.object({ ...paginationQuery, ordering: orderingParam(ACTIVITE_ORDERING), ...activiteListFilters });
+export const activiteListInput = z.object({
+  ...paginationQuery,
+  ordering: orderingParam(ACTIVITE_ORDERING),
+  ...activiteListFilters,
+});
 
 export const activiteOutput = z.object({
   id: z.number().int(),

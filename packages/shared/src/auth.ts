@@ -4,7 +4,11 @@ import { passwordSchema, userOutput } from './users.js';
 
 export const loginInput = z
   .object({
-    username: cleanString({ error: 'err.required' }).trim().min(1, 'err.required').max(254, 'err.too_long').describe("Nom d'utilisateur ou e-mail"),
+    username: cleanString({ error: 'err.required' })
+      .trim()
+      .min(1, 'err.required')
+      .max(254, 'err.too_long')
+      .describe("Nom d'utilisateur ou e-mail"),
     password: z.string({ error: 'err.required' }).min(1, 'err.required').max(200, 'err.too_long'),
   })
   .meta({ id: 'Login', examples: [{ username: 'paul', password: 'Demo-CRM-2026!' }] });
@@ -18,6 +22,8 @@ export const refreshOutput = z.object({ access, refresh }).meta({ id: 'Tokens' }
 export const passwordChangeInput = z
   .object({
     oldPassword: z.string({ error: 'err.required' }).min(1, 'err.required').max(200, 'err.too_long'),
-    newPassword: passwordSchema.describe('10 caractères au moins, pas uniquement des chiffres, différent du nom d’utilisateur'),
+    newPassword: passwordSchema.describe(
+      '10 caractères au moins, pas uniquement des chiffres, différent du nom d’utilisateur',
+    ),
   })
   .meta({ id: 'PasswordChange' });

@@ -24,10 +24,12 @@ describe('shared schemas', () => {
     expect(r.error!.issues[0].path).toEqual(['dateFin']);
   });
   it('computes devis totals in exact cents', () => {
-    expect(computeDevisTotals([
-      { designation: 'a', quantite: 3, prixUnitaire: 0.1, tauxTva: 20 },
-      { designation: 'b', quantite: 1.5, prixUnitaire: 19.99, tauxTva: 5.5 },
-    ])).toEqual({ montantCents: 30 + 2999, tvaCents: 6 + 165 });
+    expect(
+      computeDevisTotals([
+        { designation: 'a', quantite: 3, prixUnitaire: 0.1, tauxTva: 20 },
+        { designation: 'b', quantite: 1.5, prixUnitaire: 19.99, tauxTva: 5.5 },
+      ]),
+    ).toEqual({ montantCents: 30 + 2999, tvaCents: 6 + 165 });
     expect(nextEtape('negociation')).toBe('conclusion');
     expect(nextEtape('conclusion')).toBeNull();
   });

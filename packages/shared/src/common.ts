@@ -34,7 +34,9 @@ export const cleanString = (params?: Parameters<typeof z.string>[0]) => z.string
 export const requiredText = (max: number) =>
   cleanString({ error: 'err.required' }).trim().min(1, 'err.blank').max(max, 'err.too_long');
 export const optionalText = (max?: number) =>
-  (max ? cleanString({ error: 'err.invalid' }).trim().max(max, 'err.too_long') : cleanString({ error: 'err.invalid' }).trim());
+  max
+    ? cleanString({ error: 'err.invalid' }).trim().max(max, 'err.too_long')
+    : cleanString({ error: 'err.invalid' }).trim();
 
 export const isoDate = z
   .string({ error: 'err.date' })
@@ -73,16 +75,14 @@ export function normalizePhone(input: string): string | null {
   if (!parsed || !parsed.isValid()) return null;
   return parsed.number;
 }
-export const phone = z
-  .string({ error: 'err.phone' })
-  .transform((s, ctx) => {
-    const n = normalizePhone(s);
-    if (n === null) {
-      ctx.addIssue({ code: 'custom', message: 'err.phone' });
-      return z.NEVER;
-    }
-    return n;
-  });
+export const phone = z.string({ error: 'err.phone' }).transform((s, ctx) => {
+  const n = normalizePhone(s);
+  if (n === null) {
+    ctx.addIssue({ code: 'custom', message: 'err.phone' });
+    return z.NEVER;
+  }
+  return n;
+});
 
 export const email = z.string({ error: 'err.email' }).trim().toLowerCase().max(254, 'err.too_long').email('err.email');
 
@@ -95,10 +95,17 @@ export const queryBool = z
   .transform((v) => v === 'true')
   .meta({ override: { type: 'boolean', enum: undefined } });
 
-export const timestamp = z.string().meta({ format: 'date-time', description: 'Horodatage ISO 8601 en UTC', examples: ['2026-03-31T09:30:00Z'] });
+export const timestamp = z
+  .string()
+  .meta({ format: 'date-time', description: 'Horodatage ISO 8601 en UTC', examples: ['2026-03-31T09:30:00Z'] });
 
 export const paginationQuery = {
-  page: z.number({ error: 'err.integer' }).int('err.integer').min(1, 'err.integer').default(1).describe('Numéro de page, à partir de 1'),
+  page: z
+    .number({ error: 'err.integer' })
+    .int('err.integer')
+    .min(1, 'err.integer')
+    .default(1)
+    .describe('Numéro de page, à partir de 1'),
   pageSize: z
     .number({ error: 'err.page_size' })
     .int('err.page_size')
@@ -106,7 +113,11 @@ export const paginationQuery = {
     .max(100, 'err.page_size')
     .default(25)
     .describe('Taille de page (25 par défaut, 100 au plus ; au-delà : 400)'),
-  search: cleanString().trim().max(200, 'err.too_long').describe('Recherche insensible à la casse et aux accents sur les champs texte').optional(),
+  search: cleanString()
+    .trim()
+    .max(200, 'err.too_long')
+    .describe('Recherche insensible à la casse et aux accents sur les champs texte')
+    .optional(),
 };
 
 /** `?ordering=field` or `-field`, restricted to the resource's allowed fields. */
@@ -125,12 +136,19 @@ export function paginated<T extends z.ZodType>(item: T) {
   const cached = pages.get(item);
   if (cached) return cached as ReturnType<typeof page<T>>;
   const itemId = item.meta()?.id;
-  const schema = itemId ? page(item).meta({ id: `${itemId}Page`, description: `Page de résultats (${itemId})` }) : page(item);
+  const schema = itemId
+    ? page(item).meta({ id: `${itemId}Page`, description: `Page de résultats (${itemId})` })
+    : page(item);
   pages.set(item, schema);
   return schema;
 }
 const page = <T extends z.ZodType>(item: T) =>
-  z.object({ count, page: z.number().int().min(1), pageSize: z.number().int().min(1).max(100), results: z.array(item) });
+  z.object({
+    count,
+    page: z.number().int().min(1),
+    pageSize: z.number().int().min(1).max(100),
+    results: z.array(item),
+  });
 export interface Page<T> {
   count: number;
   page: number;

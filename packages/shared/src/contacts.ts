@@ -1,5 +1,16 @@
 import { z } from 'zod';
-import { email, id, optionalText, orderingParam, paginationQuery, partialOf, phone, queryBool, requiredText, timestamp } from './common.js';
+import {
+  email,
+  id,
+  optionalText,
+  orderingParam,
+  paginationQuery,
+  partialOf,
+  phone,
+  queryBool,
+  requiredText,
+  timestamp,
+} from './common.js';
 
 export const CONTACT_ORDERING = ['nom', 'prenom', 'dateCreation'] as const;
 
@@ -30,7 +41,11 @@ export const contactListFilters = {
   client: id.optional(),
   principal: queryBool.describe('Seulement le contact principal (true) ou les autres (false)').optional(),
 };
-export const contactListInput = z.object({ ...paginationQuery, ordering: orderingParam(CONTACT_ORDERING), ...contactListFilters });
+export const contactListInput = z.object({
+  ...paginationQuery,
+  ordering: orderingParam(CONTACT_ORDERING),
+  ...contactListFilters,
+});
 export const contactSubListInput = contactListInput.extend({ id });
 
 export const contactOutput = z.object({

@@ -29,6 +29,8 @@ export const courrielDetailOutput = courrielOutput.extend({
   repondreA: z.string().nullable(),
   corpsTexte: z.string(),
   corpsHtml: z.string().nullable(),
-  piecesJointes: z.array(z.object({ id: z.number().int(), nom: z.string(), type: z.string(), taille: z.number().int(), url: z.string() })),
+  piecesJointes: z.array(
+    z.object({ id: z.number().int(), nom: z.string(), type: z.string(), taille: z.number().int(), url: z.string() }),
+  ),
 });
 export type CourrielDetailOut = z.infer<typeof courrielDetailOutput>;

@@ -21,12 +21,19 @@ export const dashboardLimitInput = z.object({
     .default(DASHBOARD_LIMIT_DEFAULT)
     .describe('Nombre de résultats (5 par défaut, 50 au plus)'),
 });
-export const tachesAVenirInput = dashboardLimitInput.extend({ mine: queryBool.describe("Seulement les tâches assignées à l'appelant").optional() });
+export const tachesAVenirInput = dashboardLimitInput.extend({
+  mine: queryBool.describe("Seulement les tâches assignées à l'appelant").optional(),
+});
 
 export const dashboardStatsOutput = z.object({
   totalClients: z.number().int(),
   totalProjets: z.number().int(),
-  projetsParStatut: z.object(Object.fromEntries(PROJET_STATUTS.map((s) => [s, z.number().int()])) as Record<(typeof PROJET_STATUTS)[number], z.ZodNumber>),
+  projetsParStatut: z.object(
+    Object.fromEntries(PROJET_STATUTS.map((s) => [s, z.number().int()])) as Record<
+      (typeof PROJET_STATUTS)[number],
+      z.ZodNumber
+    >,
+  ),
   totalOpportunites: z.number().int(),
   /** Not at `conclusion`. */
   opportunitesOuvertes: z.number().int(),

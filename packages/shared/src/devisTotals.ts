@@ -11,7 +11,9 @@ export interface DevisLigneMontants {
 }
 
 /** Totals in integer cents: montant = Σ quantite × prixUnitaire (HT), TVA rounded per line. */
-export function computeDevisTotals<L extends DevisLigneMontants>(lignes: readonly L[]): { montantCents: number; tvaCents: number } {
+export function computeDevisTotals<L extends DevisLigneMontants>(
+  lignes: readonly L[],
+): { montantCents: number; tvaCents: number } {
   let montantCents = 0;
   let tvaCents = 0;
   for (const l of lignes) {

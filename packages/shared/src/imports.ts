@@ -30,7 +30,16 @@ export const IMPORT_LABELS = {
   mode: { tout_ou_rien: 'Tout ou rien', valides: 'Seulement les lignes valides' },
 } as const satisfies Record<string, Record<string, string>>;
 
-export type ImportChampType = 'texte' | 'email' | 'telephone' | 'montant' | 'entier' | 'date' | 'choix' | 'client' | 'utilisateur';
+export type ImportChampType =
+  | 'texte'
+  | 'email'
+  | 'telephone'
+  | 'montant'
+  | 'entier'
+  | 'date'
+  | 'choix'
+  | 'client'
+  | 'utilisateur';
 
 export interface ImportChamp {
   code: string;
@@ -41,44 +50,186 @@ export interface ImportChamp {
   synonymes: string[];
 }
 
-const champ = (code: string, libelle: string, type: ImportChampType, synonymes: string[], obligatoire = false): ImportChamp => ({
-  code, libelle, type, obligatoire, synonymes,
+const champ = (
+  code: string,
+  libelle: string,
+  type: ImportChampType,
+  synonymes: string[],
+  obligatoire = false,
+): ImportChamp => ({
+  code,
+  libelle,
+  type,
+  obligatoire,
+  synonymes,
 });
 
 /** The fields a column can be mapped to, per resource. Contact columns on a client row create or attach its contact. */
 export const IMPORT_CHAMPS: Record<ImportRessource, ImportChamp[]> = {
   clients: [
-    champ('nom', 'Nom', 'texte', ['name', 'nom du client', 'client', 'customer', 'customer name', 'account name', 'nom client'], true),
-    champ('societe', 'Société', 'texte', ['entreprise', 'company', 'organisation', 'organization', 'raison sociale', 'company name', 'societe']),
-    champ('email', 'E-mail', 'email', ['email', 'e mail', 'mail', 'courriel', 'adresse e-mail', 'adresse email', 'email address']),
-    champ('telephone', 'Téléphone', 'telephone', ['tel', 'tél', 'phone', 'phone number', 'telephone', 'numero de telephone', 'portable', 'mobile', 'fixe']),
+    champ(
+      'nom',
+      'Nom',
+      'texte',
+      ['name', 'nom du client', 'client', 'customer', 'customer name', 'account name', 'nom client'],
+      true,
+    ),
+    champ('societe', 'Société', 'texte', [
+      'entreprise',
+      'company',
+      'organisation',
+      'organization',
+      'raison sociale',
+      'company name',
+      'societe',
+    ]),
+    champ('email', 'E-mail', 'email', [
+      'email',
+      'e mail',
+      'mail',
+      'courriel',
+      'adresse e-mail',
+      'adresse email',
+      'email address',
+    ]),
+    champ('telephone', 'Téléphone', 'telephone', [
+      'tel',
+      'tél',
+      'phone',
+      'phone number',
+      'telephone',
+      'numero de telephone',
+      'portable',
+      'mobile',
+      'fixe',
+    ]),
     champ('categorie', 'Catégorie', 'texte', ['category', 'segment', 'type']),
-    champ('notes', 'Notes', 'texte', ['note', 'commentaire', 'commentaires', 'remarques', 'comments', 'comment', 'description']),
+    champ('notes', 'Notes', 'texte', [
+      'note',
+      'commentaire',
+      'commentaires',
+      'remarques',
+      'comments',
+      'comment',
+      'description',
+    ]),
     champ('responsable', 'Responsable', 'utilisateur', ['commercial', 'owner', 'account owner', 'sales rep']),
-    champ('contactPrenom', 'Prénom du contact', 'texte', ['prenom', 'prénom', 'first name', 'firstname', 'contact first name', 'prenom contact', 'prénom contact']),
-    champ('contactNom', 'Nom du contact', 'texte', ['contact', 'last name', 'lastname', 'contact name', 'contact last name', 'nom contact', 'interlocuteur']),
-    champ('contactEmail', 'E-mail du contact', 'email', ['contact email', 'email contact', 'e-mail contact', 'courriel du contact']),
-    champ('contactTelephone', 'Téléphone du contact', 'telephone', ['contact phone', 'telephone contact', 'téléphone contact', 'tel contact']),
-    champ('contactFonction', 'Fonction du contact', 'texte', ['fonction', 'poste', 'job title', 'title', 'contact title', 'role']),
+    champ('contactPrenom', 'Prénom du contact', 'texte', [
+      'prenom',
+      'prénom',
+      'first name',
+      'firstname',
+      'contact first name',
+      'prenom contact',
+      'prénom contact',
+    ]),
+    champ('contactNom', 'Nom du contact', 'texte', [
+      'contact',
+      'last name',
+      'lastname',
+      'contact name',
+      'contact last name',
+      'nom contact',
+      'interlocuteur',
+    ]),
+    champ('contactEmail', 'E-mail du contact', 'email', [
+      'contact email',
+      'email contact',
+      'e-mail contact',
+      'courriel du contact',
+    ]),
+    champ('contactTelephone', 'Téléphone du contact', 'telephone', [
+      'contact phone',
+      'telephone contact',
+      'téléphone contact',
+      'tel contact',
+    ]),
+    champ('contactFonction', 'Fonction du contact', 'texte', [
+      'fonction',
+      'poste',
+      'job title',
+      'title',
+      'contact title',
+      'role',
+    ]),
   ],
   opportunites: [
-    champ('nom', 'Nom', 'texte', ['name', 'opportunite', 'opportunité', 'opportunity', 'deal', 'deal name', 'intitule', 'intitulé', 'titre', 'title'], true),
-    champ('client', 'Client', 'client', ['compte', 'account', 'customer', 'company', 'societe', 'société', 'client id', 'id client'], true),
+    champ(
+      'nom',
+      'Nom',
+      'texte',
+      [
+        'name',
+        'opportunite',
+        'opportunité',
+        'opportunity',
+        'deal',
+        'deal name',
+        'intitule',
+        'intitulé',
+        'titre',
+        'title',
+      ],
+      true,
+    ),
+    champ(
+      'client',
+      'Client',
+      'client',
+      ['compte', 'account', 'customer', 'company', 'societe', 'société', 'client id', 'id client'],
+      true,
+    ),
     champ('montant', 'Montant', 'montant', ['amount', 'valeur', 'value', 'montant ht', 'montant (€)', 'montant eur']),
     champ('probabilite', 'Probabilité', 'entier', ['probability', 'proba', 'probabilite (%)', 'probabilité (%)', '%']),
     champ('etape', 'Étape', 'choix', ['stage', 'phase', 'deal stage', 'statut', 'status']),
-    champ('dateConclusionEstimee', 'Date de conclusion estimée', 'date', ['date de conclusion', 'conclusion', 'close date', 'expected close date', 'closing date', 'date de cloture', 'date de clôture']),
+    champ('dateConclusionEstimee', 'Date de conclusion estimée', 'date', [
+      'date de conclusion',
+      'conclusion',
+      'close date',
+      'expected close date',
+      'closing date',
+      'date de cloture',
+      'date de clôture',
+    ]),
     champ('notes', 'Notes', 'texte', ['note', 'commentaire', 'commentaires', 'remarques', 'comments', 'description']),
     champ('responsable', 'Responsable', 'utilisateur', ['commercial', 'owner', 'deal owner', 'sales rep']),
   ],
   taches: [
-    champ('titre', 'Titre', 'texte', ['tache', 'tâche', 'intitule', 'intitulé', 'sujet', 'title', 'task', 'subject', 'name', 'nom'], true),
+    champ(
+      'titre',
+      'Titre',
+      'texte',
+      ['tache', 'tâche', 'intitule', 'intitulé', 'sujet', 'title', 'task', 'subject', 'name', 'nom'],
+      true,
+    ),
     champ('description', 'Description', 'texte', ['details', 'détails', 'notes', 'note', 'commentaire']),
     champ('priorite', 'Priorité', 'choix', ['priority', 'urgence'], true),
-    champ('dateEcheance', 'Échéance', 'date', ['date d echeance', "date d'échéance", 'date echeance', 'due date', 'due', 'deadline', 'date limite', 'date'], true),
+    champ(
+      'dateEcheance',
+      'Échéance',
+      'date',
+      ['date d echeance', "date d'échéance", 'date echeance', 'due date', 'due', 'deadline', 'date limite', 'date'],
+      true,
+    ),
     champ('statut', 'Statut', 'choix', ['status', 'etat', 'état']),
-    champ('client', 'Client', 'client', ['compte', 'account', 'customer', 'company', 'societe', 'société', 'client id', 'id client']),
-    champ('assigneA', 'Assignée à', 'utilisateur', ['assigne a', 'assigné à', 'assignee', 'assigned to', 'owner', 'responsable']),
+    champ('client', 'Client', 'client', [
+      'compte',
+      'account',
+      'customer',
+      'company',
+      'societe',
+      'société',
+      'client id',
+      'id client',
+    ]),
+    champ('assigneA', 'Assignée à', 'utilisateur', [
+      'assigne a',
+      'assigné à',
+      'assignee',
+      'assigned to',
+      'owner',
+      'responsable',
+    ]),
   ],
 };
 
@@ -98,20 +249,43 @@ export const importValiderInput = z
   .object({
     id,
     mapping: importMapping.optional(),
-    doublons: z.enum(IMPORT_POLITIQUES, { error: 'err.choice' }).default('ignorer').describe('Doublons : `ignorer`, `mettre_a_jour` l’existant, ou `creer` quand même'),
-    mode: z.enum(IMPORT_MODES, { error: 'err.choice' }).default('tout_ou_rien').describe('`tout_ou_rien` (une ligne invalide : rien n’est écrit) ou `valides` (seulement les lignes valides)'),
+    doublons: z
+      .enum(IMPORT_POLITIQUES, { error: 'err.choice' })
+      .default('ignorer')
+      .describe('Doublons : `ignorer`, `mettre_a_jour` l’existant, ou `creer` quand même'),
+    mode: z
+      .enum(IMPORT_MODES, { error: 'err.choice' })
+      .default('tout_ou_rien')
+      .describe('`tout_ou_rien` (une ligne invalide : rien n’est écrit) ou `valides` (seulement les lignes valides)'),
   })
   .meta({ id: 'ImportValider', description: 'Lancement de l’import' });
 
 export const importListInput = z.object({
-  page: z.number({ error: 'err.integer' }).int('err.integer').min(1, 'err.integer').default(1).describe('Numéro de page, à partir de 1'),
-  pageSize: z.number({ error: 'err.page_size' }).int('err.page_size').min(1, 'err.page_size').max(100, 'err.page_size').default(25).describe('Taille de page (25 par défaut, 100 au plus)'),
+  page: z
+    .number({ error: 'err.integer' })
+    .int('err.integer')
+    .min(1, 'err.integer')
+    .default(1)
+    .describe('Numéro de page, à partir de 1'),
+  pageSize: z
+    .number({ error: 'err.page_size' })
+    .int('err.page_size')
+    .min(1, 'err.page_size')
+    .max(100, 'err.page_size')
+    .default(25)
+    .describe('Taille de page (25 par défaut, 100 au plus)'),
 });
 
 const doublon = z
   .object({
-    source: z.enum(['fichier', 'base']).describe('`fichier` : une ligne précédente du fichier ; `base` : un enregistrement existant'),
-    cle: z.enum(['email', 'telephone', 'nom']).describe('Ce qui est identique : e-mail, téléphone normalisé, ou nom (et société, ou client) sans accents ni casse'),
+    source: z
+      .enum(['fichier', 'base'])
+      .describe('`fichier` : une ligne précédente du fichier ; `base` : un enregistrement existant'),
+    cle: z
+      .enum(['email', 'telephone', 'nom'])
+      .describe(
+        'Ce qui est identique : e-mail, téléphone normalisé, ou nom (et société, ou client) sans accents ni casse',
+      ),
     ligne: z.number().int().nullable().describe('Ligne du fichier dupliquée (source `fichier`)'),
     id: idOut.nullable().describe('Enregistrement existant (source `base`)'),
   })
@@ -144,8 +318,12 @@ export const importOutput = z
         champPropose: z.string().nullable().describe('Champ reconnu d’après l’en-tête'),
       }),
     ),
-    champs: z.array(z.object({ code: z.string(), libelle: z.string(), obligatoire: z.boolean() })).describe('Champs possibles de la ressource'),
-    erreursMapping: z.array(z.string()).describe('Problèmes de la correspondance (champ obligatoire absent…) : à corriger avant de valider'),
+    champs: z
+      .array(z.object({ code: z.string(), libelle: z.string(), obligatoire: z.boolean() }))
+      .describe('Champs possibles de la ressource'),
+    erreursMapping: z
+      .array(z.string())
+      .describe('Problèmes de la correspondance (champ obligatoire absent…) : à corriger avant de valider'),
     apercu: z.array(importLigneOutput).describe('Premières lignes, avec leurs erreurs et doublons'),
     analyse: z.object({
       lignes: count,
@@ -164,6 +342,9 @@ export const importOutput = z
     dateDebut: timestamp.nullable(),
     dateFin: timestamp.nullable(),
   })
-  .meta({ id: 'Import', description: 'Un import de fichier : correspondance des colonnes, aperçu, doublons, progression et résultat' });
+  .meta({
+    id: 'Import',
+    description: 'Un import de fichier : correspondance des colonnes, aperçu, doublons, progression et résultat',
+  });
 export type ImportOut = z.infer<typeof importOutput>;
 export type ImportLigneOut = z.infer<typeof importLigneOutput>;

@@ -11,10 +11,13 @@ function packagesImportedBy(file: string, seen = new Set<string>()): Set<string>
   seen.add(file);
   const source = fs.readFileSync(file, 'utf8');
   // `import … from '…'`, `export … from '…'`, `import '…'` (not `import type`: erased at build time).
-  for (const m of source.matchAll(/^\s*(?:import(?!\s+type\b)[^'"]*?from\s*|export\s[^'"]*?from\s*|import\s*)['"]([^'"]+)['"]/gm)) {
+  for (const m of source.matchAll(
+    /^\s*(?:import(?!\s+type\b)[^'"]*?from\s*|export\s[^'"]*?from\s*|import\s*)['"]([^'"]+)['"]/gm,
+  )) {
     const spec = m[1];
     if (spec.startsWith('.')) {
-      for (const p of packagesImportedBy(path.resolve(path.dirname(file), spec.replace(/\.js$/, '.ts')), seen)) packages.add(p);
+      for (const p of packagesImportedBy(path.resolve(path.dirname(file), spec.replace(/\.js$/, '.ts')), seen))
+        packages.add(p);
     } else packages.add(spec);
   }
   return packages;
@@ -26,7 +29,10 @@ describe('@crm/shared/labels: the part of shared that the first page load may im
   });
 
   it('the scan does see them where they are', () => {
-    expect([...packagesImportedBy(path.join(import.meta.dirname, 'index.ts'))].sort()).toEqual(['libphonenumber-js/min', 'zod']);
+    expect([...packagesImportedBy(path.join(import.meta.dirname, 'index.ts'))].sort()).toEqual([
+      'libphonenumber-js/min',
+      'zod',
+    ]);
   });
 
   it('exports the same values as the package root', () => {

@@ -14,9 +14,20 @@ import { tacheListFilters } from './taches.js';
 export const LOT_MAX_IDS = 1000;
 
 /** JSON `true`/`false` accepted where the list takes the query-string form. */
-const asQueryForm = (v: unknown) => (v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, typeof x === 'boolean' ? String(x) : x])) : v);
+const asQueryForm = (v: unknown) =>
+  v && typeof v === 'object'
+    ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, typeof x === 'boolean' ? String(x) : x]))
+    : v;
 const filtres = (shape: z.ZodRawShape) =>
-  z.preprocess(asQueryForm, z.object({ search: cleanString().trim().max(200, 'err.too_long').optional(), ...shape }, { error: 'err.invalid' })).optional();
+  z
+    .preprocess(
+      asQueryForm,
+      z.object(
+        { search: cleanString().trim().max(200, 'err.too_long').optional(), ...shape },
+        { error: 'err.invalid' },
+      ),
+    )
+    .optional();
 
 /** The tâche added to each row by `ajouter_tache`. */
 export const lotTacheInput = z.object({
@@ -28,7 +39,12 @@ export const lotTacheInput = z.object({
   assigneA: id.nullable().optional(),
 });
 
-function lotInput<A extends readonly [string, ...string[]], S extends z.ZodRawShape>(actions: A, filterShape: z.ZodRawShape, fields: S, needs: Partial<Record<A[number], string>>) {
+function lotInput<A extends readonly [string, ...string[]], S extends z.ZodRawShape>(
+  actions: A,
+  filterShape: z.ZodRawShape,
+  fields: S,
+  needs: Partial<Record<A[number], string>>,
+) {
   return z
     .object({
       ids: z.array(id, { error: 'err.invalid' }).min(1, 'err.required').max(LOT_MAX_IDS, 'err.too_long').optional(),
@@ -37,36 +53,57 @@ function lotInput<A extends readonly [string, ...string[]], S extends z.ZodRawSh
       ...fields,
     })
     .superRefine((v: any, ctx) => {
-      if ((v.ids === undefined) === (v.filtres === undefined)) ctx.addIssue({ code: 'custom', path: ['ids'], message: 'err.lot_cible' });
+      if ((v.ids === undefined) === (v.filtres === undefined))
+        ctx.addIssue({ code: 'custom', path: ['ids'], message: 'err.lot_cible' });
       const field = needs[v.action as A[number]];
       if (field && v[field] === undefined) ctx.addIssue({ code: 'custom', path: [field], message: 'err.required' });
     });
 }
 
-export const clientLotInput = lotInput(['reassigner', 'ajouter_tache', 'supprimer'] as const, clientListFilters, {
-  responsable: id.optional(),
-  tache: lotTacheInput.optional(),
-  cascade: z.boolean({ error: 'err.boolean' }).optional(),
-}, { reassigner: 'responsable', ajouter_tache: 'tache' });
+export const clientLotInput = lotInput(
+  ['reassigner', 'ajouter_tache', 'supprimer'] as const,
+  clientListFilters,
+  {
+    responsable: id.optional(),
+    tache: lotTacheInput.optional(),
+    cascade: z.boolean({ error: 'err.boolean' }).optional(),
+  },
+  { reassigner: 'responsable', ajouter_tache: 'tache' },
+);
 
-export const opportuniteLotInput = lotInput(['reassigner', 'changer_etape', 'ajouter_tache', 'supprimer'] as const, opportuniteListFilters, {
-  responsable: id.optional(),
-  etape: choice(ETAPES).optional(),
-  /** Required when `etape` is `conclusion`. */
-  resultat: choice(RESULTATS).optional(),
-  tache: lotTacheInput.optional(),
-}, { reassigner: 'responsable', changer_etape: 'etape', ajouter_tache: 'tache' });
+export const opportuniteLotInput = lotInput(
+  ['reassigner', 'changer_etape', 'ajouter_tache', 'supprimer'] as const,
+  opportuniteListFilters,
+  {
+    responsable: id.optional(),
+    etape: choice(ETAPES).optional(),
+    /** Required when `etape` is `conclusion`. */
+    resultat: choice(RESULTATS).optional(),
+    tache: lotTacheInput.optional(),
+  },
+  { reassigner: 'responsable', changer_etape: 'etape', ajouter_tache: 'tache' },
+);
 
-export const projetLotInput = lotInput(['changer_statut', 'ajouter_tache', 'supprimer'] as const, projetListFilters, {
-  statut: choice(PROJET_STATUTS).optional(),
-  tache: lotTacheInput.optional(),
-}, { changer_statut: 'statut', ajouter_tache: 'tache' });
+export const projetLotInput = lotInput(
+  ['changer_statut', 'ajouter_tache', 'supprimer'] as const,
+  projetListFilters,
+  {
+    statut: choice(PROJET_STATUTS).optional(),
+    tache: lotTacheInput.optional(),
+  },
+  { changer_statut: 'statut', ajouter_tache: 'tache' },
+);
 
-export const tacheLotInput = lotInput(['reassigner', 'changer_statut', 'changer_priorite', 'supprimer'] as const, tacheListFilters, {
-  assigneA: id.nullable().optional(),
-  statut: choice(TACHE_STATUTS).optional(),
-  priorite: choice(TACHE_PRIORITES).optional(),
-}, { reassigner: 'assigneA', changer_statut: 'statut', changer_priorite: 'priorite' });
+export const tacheLotInput = lotInput(
+  ['reassigner', 'changer_statut', 'changer_priorite', 'supprimer'] as const,
+  tacheListFilters,
+  {
+    assigneA: id.nullable().optional(),
+    statut: choice(TACHE_STATUTS).optional(),
+    priorite: choice(TACHE_PRIORITES).optional(),
+  },
+  { reassigner: 'assigneA', changer_statut: 'statut', changer_priorite: 'priorite' },
+);
 
 export const LOT_RAISONS = ['introuvable', 'a_des_dependances', 'resultat_requis'] as const;
 

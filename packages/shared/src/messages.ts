@@ -66,7 +66,8 @@ export const MESSAGES = {
     'err.limit': 'limit doit être un entier entre 1 et 50.',
     'error.mail_failed': "L'envoi de l'e-mail a échoué ; le devis n'a pas été modifié. Réessayez plus tard.",
     'error.devis_envoi_statut': 'Un devis accepté ou refusé ne peut plus être envoyé.',
-    'err.devis_statut_reponse': "Seul le client (page publique du devis), un manager ou un administrateur peut marquer un devis accepté ou refusé.",
+    'err.devis_statut_reponse':
+      'Seul le client (page publique du devis), un manager ou un administrateur peut marquer un devis accepté ou refusé.',
     'err.bon_pour_accord': 'Cochez « Bon pour accord » pour accepter le devis.',
     'error.unavailable': 'Service momentanément indisponible. Réessayez dans quelques secondes.',
     'error.payload_too_large': 'Le corps de la requête est trop volumineux (1 Mo au plus).',
@@ -145,7 +146,8 @@ export const MESSAGES = {
     'err.limit': 'limit must be an integer between 1 and 50.',
     'error.mail_failed': 'Sending the e-mail failed; the quote was not changed. Try again later.',
     'error.devis_envoi_statut': 'An accepted or refused quote can no longer be sent.',
-    'err.devis_statut_reponse': 'Only the client (public quote page), a manager or an administrator may mark a quote accepted or refused.',
+    'err.devis_statut_reponse':
+      'Only the client (public quote page), a manager or an administrator may mark a quote accepted or refused.',
     'err.bon_pour_accord': 'Tick « Bon pour accord » to accept the quote.',
     'error.unavailable': 'Service temporarily unavailable. Try again in a few seconds.',
     'error.payload_too_large': 'The request body is too large (1 MB at most).',

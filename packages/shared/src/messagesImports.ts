@@ -12,7 +12,8 @@ export const IMPORT_MESSAGES = {
     'import.trop_gros': 'Fichier trop volumineux (20 Mo au plus).',
     'import.trop_de_lignes': 'Trop de lignes (100 000 au plus par import).',
     'import.trop_de_colonnes': 'Trop de colonnes (200 au plus).',
-    'import.formule': 'Les formules ne sont pas acceptées : remplacez-les par leurs valeurs (copier, collage spécial « valeurs »).',
+    'import.formule':
+      'Les formules ne sont pas acceptées : remplacez-les par leurs valeurs (copier, collage spécial « valeurs »).',
     'import.multipart': 'Envoyez le fichier en multipart/form-data (champs « fichier » et « ressource »).',
     'import.date': 'Date invalide (JJ/MM/AAAA attendu).',
     'import.client_ambigu': 'Plusieurs clients portent ce nom : indiquez l’identifiant du client.',

@@ -6,7 +6,8 @@ export const MEMORY_MESSAGES = {
     'err.opportunite_client': "Cette opportunité n'appartient pas au client.",
     'err.projet_client_activite': "Ce projet n'appartient pas au client.",
     'error.contact_email_taken': 'Un contact de ce client a déjà cette adresse e-mail.',
-    'error.activite_auteur': "Seul l'auteur, un manager ou un administrateur peut modifier ou supprimer cette activité.",
+    'error.activite_auteur':
+      "Seul l'auteur, un manager ou un administrateur peut modifier ou supprimer cette activité.",
   },
   en: {
     'err.cursor': 'Invalid pagination cursor.',

@@ -1,8 +1,27 @@
 import { z } from 'zod';
 import { ETAPES, RESULTATS } from './choices.js';
-import { choice, id, idOut, isoDate, money, optionalText, orderingParam, paginationQuery, partialOf, requiredText, timestamp } from './common.js';
+import {
+  choice,
+  id,
+  idOut,
+  isoDate,
+  money,
+  optionalText,
+  orderingParam,
+  paginationQuery,
+  partialOf,
+  requiredText,
+  timestamp,
+} from './common.js';
 
-export const OPPORTUNITE_ORDERING = ['nom', 'montant', 'probabilite', 'dateConclusionEstimee', 'dateCreation', 'position'] as const;
+export const OPPORTUNITE_ORDERING = [
+  'nom',
+  'montant',
+  'probabilite',
+  'dateConclusionEstimee',
+  'dateCreation',
+  'position',
+] as const;
 
 export const probabilite = z
   .number({ error: 'err.probabilite' })
@@ -26,11 +45,16 @@ export const opportuniteFields = {
   dateConclusionEstimee: isoDate.nullable().default(null),
   notes: optionalText().default(''),
 };
-export const opportuniteCreateInput = z.object(opportuniteFields).meta({ id: 'OpportuniteCreate', description: 'Nouvelle opportunité' });
-export const opportuniteUpdateInput = z.object({ id, ...opportuniteFields }).meta({ id: 'OpportuniteUpdate', description: 'Opportunité complète (PUT)' });
-export const opportunitePatchInput = z
-  .object({ id, ...partialOf(opportuniteFields) })
-  .meta({ id: 'OpportunitePatch', description: "Champs de l'opportunité à modifier (PATCH) ; déplacement kanban par etape et position" });
+export const opportuniteCreateInput = z
+  .object(opportuniteFields)
+  .meta({ id: 'OpportuniteCreate', description: 'Nouvelle opportunité' });
+export const opportuniteUpdateInput = z
+  .object({ id, ...opportuniteFields })
+  .meta({ id: 'OpportuniteUpdate', description: 'Opportunité complète (PUT)' });
+export const opportunitePatchInput = z.object({ id, ...partialOf(opportuniteFields) }).meta({
+  id: 'OpportunitePatch',
+  description: "Champs de l'opportunité à modifier (PATCH) ; déplacement kanban par etape et position",
+});
 export const avancerEtapeInput = z
   .object({
     id,
@@ -47,7 +71,9 @@ export const opportuniteListFilters = {
   montantMin: money.describe('Montant minimal (inclus)').optional(),
   montantMax: money.describe('Montant maximal (inclus)').optional(),
   conclusionApres: isoDate
-    .describe("Conclue au plus tôt ce jour (inclus, UTC) : passée à l'étape `conclusion` ce jour-là ou après ; les opportunités ouvertes sont exclues")
+    .describe(
+      "Conclue au plus tôt ce jour (inclus, UTC) : passée à l'étape `conclusion` ce jour-là ou après ; les opportunités ouvertes sont exclues",
+    )
     .optional(),
 };
 export const opportuniteListInput = z.object({
@@ -58,34 +84,53 @@ export const opportuniteListInput = z.object({
 /** `GET /clients/{id}/opportunites/`: the same filters, under a parent client. */
 export const opportuniteSubListInput = opportuniteListInput.extend({ id });
 
-export const opportuniteOutput = z.object({
-  id: idOut,
-  nom: z.string(),
-  client: idOut,
-  clientNom: z.string(),
-  responsable: idOut.nullable(),
-  responsableNom: z.string().nullable(),
-  montant: z.number(),
-  probabilite: z.number().int(),
-  etape: z.enum(ETAPES),
-  resultat: z.enum(RESULTATS).nullable(),
-  motifPerte: z.string(),
-  position: z.number().int(),
-  dateConclusionEstimee: isoDate.nullable(),
-  notes: z.string(),
-  valeurPonderee: z.number().describe('montant × probabilite / 100'),
-  devisActif: idOut.nullable().describe("Id de la version la plus récente non refusée du devis, ou null"),
-  dateCreation: timestamp,
-  dateModification: timestamp,
-}).meta({
-  id: 'Opportunite',
-  description: 'Opportunité commerciale (carte du kanban)',
-  examples: [{
-    id: 31, nom: 'Site vitrine', client: 12, clientNom: 'Dupont', responsable: 3, responsableNom: 'Paul Martin', montant: 8000,
-    probabilite: 40, etape: 'proposition', resultat: null, motifPerte: '', position: 2000, dateConclusionEstimee: '2026-05-15', notes: '',
-    valeurPonderee: 3200, devisActif: 5, dateCreation: '2026-02-10T09:00:00Z', dateModification: '2026-03-01T16:45:00Z',
-  }],
-});
+export const opportuniteOutput = z
+  .object({
+    id: idOut,
+    nom: z.string(),
+    client: idOut,
+    clientNom: z.string(),
+    responsable: idOut.nullable(),
+    responsableNom: z.string().nullable(),
+    montant: z.number(),
+    probabilite: z.number().int(),
+    etape: z.enum(ETAPES),
+    resultat: z.enum(RESULTATS).nullable(),
+    motifPerte: z.string(),
+    position: z.number().int(),
+    dateConclusionEstimee: isoDate.nullable(),
+    notes: z.string(),
+    valeurPonderee: z.number().describe('montant × probabilite / 100'),
+    devisActif: idOut.nullable().describe('Id de la version la plus récente non refusée du devis, ou null'),
+    dateCreation: timestamp,
+    dateModification: timestamp,
+  })
+  .meta({
+    id: 'Opportunite',
+    description: 'Opportunité commerciale (carte du kanban)',
+    examples: [
+      {
+        id: 31,
+        nom: 'Site vitrine',
+        client: 12,
+        clientNom: 'Dupont',
+        responsable: 3,
+        responsableNom: 'Paul Martin',
+        montant: 8000,
+        probabilite: 40,
+        etape: 'proposition',
+        resultat: null,
+        motifPerte: '',
+        position: 2000,
+        dateConclusionEstimee: '2026-05-15',
+        notes: '',
+        valeurPonderee: 3200,
+        devisActif: 5,
+        dateCreation: '2026-02-10T09:00:00Z',
+        dateModification: '2026-03-01T16:45:00Z',
+      },
+    ],
+  });
 export type OpportuniteOut = z.infer<typeof opportuniteOutput>;
 
 /** `GET /opportunites/colonnes/`: the list's search and filters. */

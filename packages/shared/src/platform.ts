@@ -30,48 +30,67 @@ export function scopesAllow(scopes: readonly string[], family: string, access: A
 /** The visible start of a secret (`crm_` and 8 characters): identifies a key in lists and logs. */
 export const API_KEY_PREFIX_LENGTH = 12;
 
-export const apiKeyCreateInput = z.object({
-  nom: requiredText(100),
-  scopes: z.array(apiKeyScope, { error: 'err.scope' }).min(1, 'err.scope').max(40, 'err.scope'),
-  /** Timestamp after which the key is refused; none = never expires. */
-  expireLe: z.iso.datetime({ offset: true, error: 'err.datetime' }).nullable().optional(),
-  /** The user the key acts as (admins only; others create keys for themselves). Defaults to the caller. */
-  user: id.optional(),
-}).meta({ id: 'ApiKeyCreate', description: "Nouvelle clé d'API" });
+export const apiKeyCreateInput = z
+  .object({
+    nom: requiredText(100),
+    scopes: z.array(apiKeyScope, { error: 'err.scope' }).min(1, 'err.scope').max(40, 'err.scope'),
+    /** Timestamp after which the key is refused; none = never expires. */
+    expireLe: z.iso.datetime({ offset: true, error: 'err.datetime' }).nullable().optional(),
+    /** The user the key acts as (admins only; others create keys for themselves). Defaults to the caller. */
+    user: id.optional(),
+  })
+  .meta({ id: 'ApiKeyCreate', description: "Nouvelle clé d'API" });
 export type ApiKeyCreateIn = z.infer<typeof apiKeyCreateInput>;
 
 export const apiKeyListInput = z.object({
   ...paginationQuery,
   actives: z
     .enum(['true', 'false'], { error: 'err.boolean' })
-    .meta({ override: { type: 'boolean', enum: undefined }, description: 'Seulement les clés actives (true) ou révoquées/expirées (false)' })
+    .meta({
+      override: { type: 'boolean', enum: undefined },
+      description: 'Seulement les clés actives (true) ou révoquées/expirées (false)',
+    })
     .optional(),
 });
 
-export const apiKeyOutput = z.object({
-  id: z.number().int(),
-  nom: z.string(),
-  prefixe: z.string(),
-  scopes: z.array(z.string()),
-  user: z.number().int(),
-  userNom: z.string(),
-  creePar: z.number().int(),
-  expireLe: timestamp.nullable(),
-  derniereUtilisation: timestamp.nullable(),
-  derniereIp: z.string(),
-  revoqueeLe: timestamp.nullable(),
-  active: z.boolean(),
-  dateCreation: timestamp,
-}).meta({ id: 'ApiKey', description: "Clé d'API (sans son secret)", examples: [apiKeyExample()] });
+export const apiKeyOutput = z
+  .object({
+    id: z.number().int(),
+    nom: z.string(),
+    prefixe: z.string(),
+    scopes: z.array(z.string()),
+    user: z.number().int(),
+    userNom: z.string(),
+    creePar: z.number().int(),
+    expireLe: timestamp.nullable(),
+    derniereUtilisation: timestamp.nullable(),
+    derniereIp: z.string(),
+    revoqueeLe: timestamp.nullable(),
+    active: z.boolean(),
+    dateCreation: timestamp,
+  })
+  .meta({ id: 'ApiKey', description: "Clé d'API (sans son secret)", examples: [apiKeyExample()] });
 export type ApiKeyOut = z.infer<typeof apiKeyOutput>;
 /** The creation answer: the only time the secret is shown. */
-export const apiKeyCreatedOutput = apiKeyOutput
-  .extend({ secret: z.string() })
-  .meta({ id: 'ApiKeyCreated', description: "Clé d'API créée : le secret n'est montré qu'une fois", examples: [{ ...apiKeyExample(), secret: 'crm_3kq7x2…' }] });
+export const apiKeyCreatedOutput = apiKeyOutput.extend({ secret: z.string() }).meta({
+  id: 'ApiKeyCreated',
+  description: "Clé d'API créée : le secret n'est montré qu'une fois",
+  examples: [{ ...apiKeyExample(), secret: 'crm_3kq7x2…' }],
+});
 function apiKeyExample() {
   return {
-    id: 4, nom: 'ERP', prefixe: 'crm_3kq7x2', scopes: ['clients:lecture', 'devis:ecriture'], user: 3, userNom: 'Paul Martin', creePar: 1,
-    expireLe: null, derniereUtilisation: '2026-03-02T08:00:00Z', derniereIp: '203.0.113.7', revoqueeLe: null, active: true,
+    id: 4,
+    nom: 'ERP',
+    prefixe: 'crm_3kq7x2',
+    scopes: ['clients:lecture', 'devis:ecriture'],
+    user: 3,
+    userNom: 'Paul Martin',
+    creePar: 1,
+    expireLe: null,
+    derniereUtilisation: '2026-03-02T08:00:00Z',
+    derniereIp: '203.0.113.7',
+    revoqueeLe: null,
+    active: true,
     dateCreation: '2026-03-01T09:00:00Z',
   };
 }

@@ -14,7 +14,8 @@ const periode = {
   dateFin: isoDate.describe("Créés jusqu'à ce jour (inclus)").optional(),
 };
 const periodeOrder = (v: { dateDebut?: string; dateFin?: string }, ctx: z.RefinementCtx) => {
-  if (v.dateDebut && v.dateFin && v.dateFin < v.dateDebut) ctx.addIssue({ code: 'custom', path: ['dateFin'], message: 'err.date_fin_order' });
+  if (v.dateDebut && v.dateFin && v.dateFin < v.dateDebut)
+    ctx.addIssue({ code: 'custom', path: ['dateFin'], message: 'err.date_fin_order' });
 };
 
 export const rapportClientsInput = z.object({ ...periode, ...clientListFilters }).superRefine(periodeOrder);
@@ -22,7 +23,11 @@ export const rapportProjetsInput = z.object({ ...periode, ...projetListFilters }
 export const rapportOpportunitesInput = z.object({ ...periode, ...opportuniteListFilters }).superRefine(periodeOrder);
 export const rapportPipelineInput = rapportOpportunitesInput;
 export const rapportPerformancesInput = z
-  .object({ ...periode, client: id.describe('Id du client').optional(), responsable: id.describe('Id du commercial').optional() })
+  .object({
+    ...periode,
+    client: id.describe('Id du client').optional(),
+    responsable: id.describe('Id du commercial').optional(),
+  })
   .superRefine(periodeOrder);
 
 export const RAPPORT_INPUTS = {
@@ -44,7 +49,14 @@ export const rapportClientsOutput = z.object({
   /** Σ valeurPonderee of their open opportunities. */
   pipelinePondere: z.number(),
   parCategorie: z.array(z.object({ categorie: z.string(), nombre: int, valeurClient: z.number() })),
-  parResponsable: z.array(z.object({ responsable: int.nullable(), responsableNom: z.string().nullable(), nombre: int, valeurClient: z.number() })),
+  parResponsable: z.array(
+    z.object({
+      responsable: int.nullable(),
+      responsableNom: z.string().nullable(),
+      nombre: int,
+      valeurClient: z.number(),
+    }),
+  ),
   parMois: z.array(z.object({ mois, nombre: int })),
 });
 export type RapportClients = z.infer<typeof rapportClientsOutput>;

@@ -5,8 +5,18 @@ import { RECHERCHE_TYPES } from './rechercheChoices.js';
 /** Global search (`GET /api/recherche/?q=`): hits grouped by type, a few per type (codes and labels: rechercheChoices.ts). */
 
 export const rechercheInput = z.object({
-  q: cleanString({ error: 'err.required' }).trim().min(1, 'err.blank').max(100, 'err.too_long').describe('Texte cherché (insensible à la casse et aux accents)'),
-  limite: z.number({ error: 'err.integer' }).int('err.integer').min(1, 'err.integer').max(20, 'err.integer').default(5).describe('Résultats par type (5 par défaut, 20 au plus)'),
+  q: cleanString({ error: 'err.required' })
+    .trim()
+    .min(1, 'err.blank')
+    .max(100, 'err.too_long')
+    .describe('Texte cherché (insensible à la casse et aux accents)'),
+  limite: z
+    .number({ error: 'err.integer' })
+    .int('err.integer')
+    .min(1, 'err.integer')
+    .max(20, 'err.integer')
+    .default(5)
+    .describe('Résultats par type (5 par défaut, 20 au plus)'),
 });
 
 export const rechercheHit = z.object({

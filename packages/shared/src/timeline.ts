@@ -5,8 +5,18 @@ import { id, timestamp } from './common.js';
 export const timelineInput = z.object({
   id,
   /** Opaque cursor from the previous page's `next`. */
-  cursor: z.string({ error: 'err.cursor' }).max(200, 'err.cursor').describe('Curseur opaque : `next` de la page précédente').optional(),
-  pageSize: z.number({ error: 'err.page_size' }).int('err.page_size').min(1, 'err.page_size').max(100, 'err.page_size').default(25).describe('Taille de page (25 par défaut, 100 au plus)'),
+  cursor: z
+    .string({ error: 'err.cursor' })
+    .max(200, 'err.cursor')
+    .describe('Curseur opaque : `next` de la page précédente')
+    .optional(),
+  pageSize: z
+    .number({ error: 'err.page_size' })
+    .int('err.page_size')
+    .min(1, 'err.page_size')
+    .max(100, 'err.page_size')
+    .default(25)
+    .describe('Taille de page (25 par défaut, 100 au plus)'),
 });
 
 export const timelineItem = z.object({

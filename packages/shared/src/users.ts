@@ -1,6 +1,18 @@
 import { z } from 'zod';
 import { ROLES } from './choices.js';
-import { choice, email, optionalText, orderingParam, paginationQuery, partialOf, phone, requiredText, id, idOut, timestamp } from './common.js';
+import {
+  choice,
+  email,
+  optionalText,
+  orderingParam,
+  paginationQuery,
+  partialOf,
+  phone,
+  requiredText,
+  id,
+  idOut,
+  timestamp,
+} from './common.js';
 
 export const passwordSchema = z
   .string({ error: 'err.required' })
@@ -26,9 +38,10 @@ export const userCreateInput = z
   .object({ ...userFields, password: passwordSchema })
   .superRefine(notUsername)
   .meta({ id: 'UserCreate', description: 'Nouvel utilisateur (admin)' });
-export const userPatchInput = z
-  .object({ id, ...partialOf(userFields), password: passwordSchema.optional() })
-  .meta({ id: 'UserPatch', description: "Champs de l'utilisateur à modifier ; isActive: false le désactive et révoque ses sessions" });
+export const userPatchInput = z.object({ id, ...partialOf(userFields), password: passwordSchema.optional() }).meta({
+  id: 'UserPatch',
+  description: "Champs de l'utilisateur à modifier ; isActive: false le désactive et révoque ses sessions",
+});
 /** `role` orders by rank: admin, manager, commercial. */
 export const USER_ORDERING = ['username', 'lastName', 'dateCreation', 'role'] as const;
 export const userListInput = z.object({
@@ -36,29 +49,46 @@ export const userListInput = z.object({
   ordering: orderingParam(USER_ORDERING),
   isActive: z
     .enum(['true', 'false'])
-    .meta({ override: { type: 'boolean', enum: undefined }, description: 'Actifs (true) ou désactivés (false) seulement' })
+    .meta({
+      override: { type: 'boolean', enum: undefined },
+      description: 'Actifs (true) ou désactivés (false) seulement',
+    })
     .optional(),
 });
 
-export const userOutput = z.object({
-  id: idOut,
-  username: z.string(),
-  email: z.string(),
-  firstName: z.string(),
-  lastName: z.string(),
-  role: z.enum(ROLES),
-  departement: z.string(),
-  telephone: z.string(),
-  isStaff: z.boolean(),
-  isAdmin: z.boolean(),
-  isActive: z.boolean(),
-  dateCreation: timestamp,
-}).meta({
-  id: 'User',
-  description: 'Utilisateur (jamais de mot de passe ni de hash)',
-  examples: [{
-    id: 3, username: 'paul', email: 'paul@example.fr', firstName: 'Paul', lastName: 'Martin', role: 'commercial', departement: 'Ventes',
-    telephone: '+33612345678', isStaff: false, isAdmin: false, isActive: true, dateCreation: '2026-01-02T08:00:00Z',
-  }],
-});
+export const userOutput = z
+  .object({
+    id: idOut,
+    username: z.string(),
+    email: z.string(),
+    firstName: z.string(),
+    lastName: z.string(),
+    role: z.enum(ROLES),
+    departement: z.string(),
+    telephone: z.string(),
+    isStaff: z.boolean(),
+    isAdmin: z.boolean(),
+    isActive: z.boolean(),
+    dateCreation: timestamp,
+  })
+  .meta({
+    id: 'User',
+    description: 'Utilisateur (jamais de mot de passe ni de hash)',
+    examples: [
+      {
+        id: 3,
+        username: 'paul',
+        email: 'paul@example.fr',
+        firstName: 'Paul',
+        lastName: 'Martin',
+        role: 'commercial',
+        departement: 'Ventes',
+        telephone: '+33612345678',
+        isStaff: false,
+        isAdmin: false,
+        isActive: true,
+        dateCreation: '2026-01-02T08:00:00Z',
+      },
+    ],
+  });
 export type UserOut = z.infer<typeof userOutput>;

@@ -32,7 +32,14 @@ const LAST_USED_EVERY_MS = 60_000;
 
 /** The key's acting user and scopes when the key is live (not revoked, not expired, user active), else null. */
 export async function validateApiKey(em: EntityManager, secret: string, ip: string): Promise<ApiKeyAuth | null> {
-  const row = await sqlOne<{ id: number; scopes: string[]; last: Date | null; user_id: number; username: string; role: Role }>(
+  const row = await sqlOne<{
+    id: number;
+    scopes: string[];
+    last: Date | null;
+    user_id: number;
+    username: string;
+    role: Role;
+  }>(
     em,
     `select k.id, k.scopes, k.derniere_utilisation as last, u.id as user_id, u.username, u.role
        from cles_api k join users u on u.id = k.user_id
@@ -42,7 +49,13 @@ export async function validateApiKey(em: EntityManager, secret: string, ip: stri
   if (!row) return null;
   if (!row.last || Date.now() - new Date(row.last).getTime() > LAST_USED_EVERY_MS) {
     // Outside the request's transaction and not awaited by it: bookkeeping must not slow or fail the call.
-    void sql(em.fork(), `update cles_api set derniere_utilisation = now(), derniere_ip = ? where id = ?`, [ip.slice(0, 64), row.id]).catch(() => {});
+    void sql(em.fork(), `update cles_api set derniere_utilisation = now(), derniere_ip = ? where id = ?`, [
+      ip.slice(0, 64),
+      row.id,
+    ]).catch(() => {});
   }
-  return { user: { id: row.user_id, username: row.username, role: row.role, isActive: true }, key: { id: row.id, scopes: row.scopes } };
+  return {
+    user: { id: row.user_id, username: row.username, role: row.role, isActive: true },
+    key: { id: row.id, scopes: row.scopes },
+  };
 }

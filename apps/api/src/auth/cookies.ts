@@ -5,4 +5,3 @@ export const REFRESH_COOKIE = 'crm_refresh';
 export const REFRESH_COOKIE_PATH = '/api/auth/';
 export const CSRF_COOKIE = 'csrftoken';
 export const CSRF_HEADER = 'x-csrftoken';
-

@@ -127,7 +127,11 @@ export class RedisFailureLimiter implements FailureLimiter {
       this.warned = false;
       return out;
     } catch (err) {
-      if (!this.warned) console.warn('login rate limit: Redis unavailable, limiting in process meanwhile:', err instanceof Error ? err.message : err);
+      if (!this.warned)
+        console.warn(
+          'login rate limit: Redis unavailable, limiting in process meanwhile:',
+          err instanceof Error ? err.message : err,
+        );
       this.warned = true;
       return local();
     }
@@ -146,7 +150,11 @@ export class RedisFailureLimiter implements FailureLimiter {
           ...keys.map((k) => k.max),
         )) as [number, number];
         const waitMs = Number(wait);
-        return { retryAfter: waitMs > 0 ? toSeconds(waitMs) : 0, ticket, remaining: waitMs > 0 ? 0 : Number(remaining) };
+        return {
+          retryAfter: waitMs > 0 ? toSeconds(waitMs) : 0,
+          ticket,
+          remaining: waitMs > 0 ? 0 : Number(remaining),
+        };
       },
       () => this.fallback.attempt(keys),
     );
@@ -166,6 +174,9 @@ export class RedisFailureLimiter implements FailureLimiter {
 
   async reset(key: string): Promise<void> {
     await this.fallback.reset(key);
-    await this.orFallback(async () => void (await this.redis.del(this.prefix + key)), async () => {});
+    await this.orFallback(
+      async () => void (await this.redis.del(this.prefix + key)),
+      async () => {},
+    );
   }
 }

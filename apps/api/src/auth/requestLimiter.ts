@@ -50,7 +50,8 @@ export class MemoryRequestLimiter implements RequestLimiter {
 
   /** Full buckets carry no information: drop them. */
   private sweep(now: number, capacity: number): void {
-    for (const [k, b] of this.buckets) if (b.tokens + ((now - b.at) * capacity) / 60_000 >= capacity) this.buckets.delete(k);
+    for (const [k, b] of this.buckets)
+      if (b.tokens + ((now - b.at) * capacity) / 60_000 >= capacity) this.buckets.delete(k);
   }
 }
 
@@ -76,11 +77,20 @@ return { allowed, tostring(tokens) }
 export class RedisRequestLimiter implements RequestLimiter {
   private readonly fallback = new MemoryRequestLimiter();
 
-  constructor(private readonly redis: Redis, private readonly prefix: string) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
 
   async take(key: string, capacity: number, cost: number): Promise<RateDecision> {
     try {
-      const [allowed, tokens] = (await this.redis.eval(TAKE_SCRIPT, 1, `${this.prefix}rate:${key}`, capacity, cost)) as [number, string];
+      const [allowed, tokens] = (await this.redis.eval(
+        TAKE_SCRIPT,
+        1,
+        `${this.prefix}rate:${key}`,
+        capacity,
+        cost,
+      )) as [number, string];
       return decide(Number(tokens), capacity, cost, allowed === 1);
     } catch {
       return this.fallback.take(key, capacity, cost);

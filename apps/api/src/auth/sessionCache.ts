@@ -105,4 +105,3 @@ export class DatabaseSessionValidator implements SessionValidator {
   async invalidate(): Promise<void> {}
   async ready(): Promise<void> {}
 }
-

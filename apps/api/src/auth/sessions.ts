@@ -18,15 +18,27 @@ export interface AuthUser {
 export class SessionStore {
   constructor(private readonly refreshTtlSeconds: number) {}
 
-  async create(em: EntityManager, userId: number, meta: { ip: string; userAgent: string }): Promise<{ sessionId: string; refresh: string }> {
+  async create(
+    em: EntityManager,
+    userId: number,
+    meta: { ip: string; userAgent: string },
+  ): Promise<{ sessionId: string; refresh: string }> {
     const sessionId = randomToken();
     const expires = new Date(Date.now() + this.refreshTtlSeconds * 1000);
     const refresh = `${sessionId}.${randomToken()}`;
     await em.transactional(async (tem) => {
       await sql(tem, `insert into sessions (id, user_id, expires_at, ip, user_agent) values (?, ?, ?, ?, ?)`, [
-        sessionId, userId, expires, meta.ip.slice(0, 64), meta.userAgent.slice(0, 300),
+        sessionId,
+        userId,
+        expires,
+        meta.ip.slice(0, 64),
+        meta.userAgent.slice(0, 300),
       ]);
-      await sql(tem, `insert into refresh_tokens (token_hash, session_id, expires_at) values (?, ?, ?)`, [hashToken(refresh), sessionId, expires]);
+      await sql(tem, `insert into refresh_tokens (token_hash, session_id, expires_at) values (?, ?, ?)`, [
+        hashToken(refresh),
+        sessionId,
+        expires,
+      ]);
     });
     return { sessionId, refresh };
   }
@@ -49,10 +61,18 @@ export class SessionStore {
   async rotate(
     em: EntityManager,
     refresh: string,
-  ): Promise<{ sessionId: string; userId: number; refresh: string } | { reused: true; sessionId: string; userId: number } | null> {
+  ): Promise<
+    { sessionId: string; userId: number; refresh: string } | { reused: true; sessionId: string; userId: number } | null
+  > {
     const tokenHash = hashToken(refresh);
     return em.transactional(async (tem) => {
-      const row = await sqlOne<{ session_id: string; used_at: Date | null; user_id: number; revoked_at: Date | null; is_active: boolean }>(
+      const row = await sqlOne<{
+        session_id: string;
+        used_at: Date | null;
+        user_id: number;
+        revoked_at: Date | null;
+        is_active: boolean;
+      }>(
         tem,
         `select t.session_id, t.used_at, s.user_id, s.revoked_at, u.is_active
          from refresh_tokens t join sessions s on s.id = t.session_id join users u on u.id = s.user_id
@@ -61,14 +81,18 @@ export class SessionStore {
       );
       if (!row || row.revoked_at || !row.is_active) return null;
       if (row.used_at) {
-        await sql(tem, `update sessions set revoked_at = now(), revoked_reason = 'refresh_reuse' where id = ?`, [row.session_id]);
+        await sql(tem, `update sessions set revoked_at = now(), revoked_reason = 'refresh_reuse' where id = ?`, [
+          row.session_id,
+        ]);
         return { reused: true as const, sessionId: row.session_id, userId: row.user_id };
       }
       await sql(tem, `update refresh_tokens set used_at = now() where token_hash = ?`, [tokenHash]);
       const next = `${row.session_id}.${randomToken()}`;
-      await sql(tem, `insert into refresh_tokens (token_hash, session_id, expires_at) select ?, id, expires_at from sessions where id = ?`, [
-        hashToken(next), row.session_id,
-      ]);
+      await sql(
+        tem,
+        `insert into refresh_tokens (token_hash, session_id, expires_at) select ?, id, expires_at from sessions where id = ?`,
+        [hashToken(next), row.session_id],
+      );
       return { sessionId: row.session_id, userId: row.user_id, refresh: next };
     });
   }
@@ -85,7 +109,10 @@ export class SessionStore {
   }
 
   async revoke(em: EntityManager, sessionId: string, reason: string): Promise<void> {
-    await sql(em, `update sessions set revoked_at = now(), revoked_reason = ? where id = ? and revoked_at is null`, [reason, sessionId]);
+    await sql(em, `update sessions set revoked_at = now(), revoked_reason = ? where id = ? and revoked_at is null`, [
+      reason,
+      sessionId,
+    ]);
   }
 
   /** Revokes every live session of a user, except `keepSessionId` when given. Returns the revoked ids. */

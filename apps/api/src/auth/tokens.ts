@@ -10,7 +10,10 @@ export interface AccessClaims {
 
 export class TokenService {
   private readonly key: Uint8Array;
-  constructor(secret: string, private readonly accessTtlSeconds: number) {
+  constructor(
+    secret: string,
+    private readonly accessTtlSeconds: number,
+  ) {
     this.key = new TextEncoder().encode(secret);
   }
 

@@ -26,4 +26,3 @@ export class VerifiedTokenCache extends TokenService {
   }
 }
 const VERIFIED_TOKENS_MAX = 20_000;
-

@@ -20,7 +20,9 @@ async function main() {
     const r = await backupDatabase({ url: db.url, dir: config.dir, keep: config.keep, pgBin: config.pgBin, method });
     const rows = Object.values(r.manifest.tables).reduce((n, t) => n + t.rows, 0);
     console.log(`Sauvegarde écrite : ${r.file}`);
-    console.log(`  méthode ${r.manifest.method}, ${Object.keys(r.manifest.tables).length} tables, ${rows} lignes, schéma ${r.manifest.migrations.at(-1) ?? '(vide)'}`);
+    console.log(
+      `  méthode ${r.manifest.method}, ${Object.keys(r.manifest.tables).length} tables, ${rows} lignes, schéma ${r.manifest.migrations.at(-1) ?? '(vide)'}`,
+    );
     console.log(`  manifeste : ${r.manifestFile}`);
     for (const f of r.removed) console.log(`  supprimée (rétention ${config.keep}) : ${f}`);
   } finally {

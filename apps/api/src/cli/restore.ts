@@ -25,7 +25,8 @@ async function main() {
   try {
     let url = db.url;
     if (values.database) {
-      if (!/^[a-z_][a-z0-9_]*$/.test(values.database)) throw new Error('--database : lettres minuscules, chiffres et _');
+      if (!/^[a-z_][a-z0-9_]*$/.test(values.database))
+        throw new Error('--database : lettres minuscules, chiffres et _');
       const target = new URL(db.url);
       target.pathname = `/${values.database}`;
       url = target.toString();
@@ -33,7 +34,9 @@ async function main() {
     }
     const r = await restoreDatabase({ url, file, pgBin: config.pgBin });
     const rows = Object.values(r.tables).reduce((n, t) => n + t.rows, 0);
-    console.log(`Restauré (${r.method}) : ${Object.keys(r.tables).length} tables, ${rows} lignes dans ${new URL(url).pathname.slice(1)}`);
+    console.log(
+      `Restauré (${r.method}) : ${Object.keys(r.tables).length} tables, ${rows} lignes dans ${new URL(url).pathname.slice(1)}`,
+    );
   } finally {
     await db.stop();
   }

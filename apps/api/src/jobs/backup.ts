@@ -25,7 +25,12 @@ export function backupSchedule(backup: BackupConfig, embeddedDatabase: boolean):
 /** One backup of the app's database into BACKUP_DIR, with the retention policy (BACKUP_KEEP). */
 export function runBackup(config: AppConfig): Promise<BackupResult> {
   if (!config.databaseUrl) throw new Error('no database to back up');
-  return backupDatabase({ url: config.databaseUrl, dir: config.backup.dir, keep: config.backup.keep, pgBin: config.backup.pgBin });
+  return backupDatabase({
+    url: config.databaseUrl,
+    dir: config.backup.dir,
+    keep: config.backup.keep,
+    pgBin: config.backup.pgBin,
+  });
 }
 
 /** The scheduled backup: pg-boss enqueues it once per cron tick whatever the number of instances. */
@@ -38,7 +43,9 @@ export function backupJob(cron: string): JobDefinition<'backup.database', AppDep
     expireInSeconds: 3 * 3600,
     async run(_data, _job, deps) {
       const r = await runBackup(deps.config);
-      console.log(`sauvegarde écrite : ${r.file} (${r.manifest.method})${r.removed.length ? `, ${r.removed.length} ancienne(s) supprimée(s)` : ''}`);
+      console.log(
+        `sauvegarde écrite : ${r.file} (${r.manifest.method})${r.removed.length ? `, ${r.removed.length} ancienne(s) supprimée(s)` : ''}`,
+      );
     },
   });
 }

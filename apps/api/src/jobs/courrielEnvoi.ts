@@ -4,7 +4,12 @@ import { composeMail, MailSendError, sendSmtp, writeEml } from '../lib/mail.js';
 import { audit } from '../services/audit.js';
 import { notify } from '../services/notifications.js';
 import {
-  claimCourriel, COURRIEL_JOB, markFailed, markRetry, markSent, markTransmitting,
+  claimCourriel,
+  COURRIEL_JOB,
+  markFailed,
+  markRetry,
+  markSent,
+  markTransmitting,
 } from '../services/courriels/outbox.js';
 import { defineJob } from './queue.js';
 
@@ -30,7 +35,12 @@ export function retryDelaySeconds(config: AppConfig['mail'], tentatives: number)
   return Math.min(BACKOFF_CAP_SECONDS, config.retryBaseSeconds * 2 ** Math.max(0, tentatives - 1));
 }
 
-async function tellSender(deps: AppDeps, id: number, failed: { expediteurId: number | null; devisId: number | null } | null, error: string) {
+async function tellSender(
+  deps: AppDeps,
+  id: number,
+  failed: { expediteurId: number | null; devisId: number | null } | null,
+  error: string,
+) {
   if (!failed) return;
   // The sender is told in the app, and sees the failure on the devis (courriel.statut `echec` with
   // derniereErreur) and in the audit log.
@@ -67,7 +77,8 @@ export function courrielEnvoiJob(config: AppConfig) {
       if (claimed.kind === 'nothing') return;
       if (claimed.kind === 'busy') throw new Error(`courriel ${id} held by another attempt`);
       if (claimed.kind === 'interrupted') {
-        const error = 'Envoi interrompu pendant la transmission : le message a peut-être été reçu, il n’est pas renvoyé pour éviter un doublon.';
+        const error =
+          'Envoi interrompu pendant la transmission : le message a peut-être été reçu, il n’est pas renvoyé pour éviter un doublon.';
         await tellSender(deps, id, await markFailed(em, id, null, error), error);
         return;
       }

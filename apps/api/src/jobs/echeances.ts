@@ -31,7 +31,10 @@ export async function notifierEcheances(em: EntityManager, day: string = todayUt
      returning user_id`,
     [day],
   );
-  signal(em, rows.map((r) => r.user_id));
+  signal(
+    em,
+    rows.map((r) => r.user_id),
+  );
   return rows.length;
 }
 

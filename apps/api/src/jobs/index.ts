@@ -9,7 +9,11 @@ import { deliverWebhook } from './webhooks.js';
 import { importJob } from './imports.js';
 
 /** Every background job (a module per job in this folder, `defineJob`); handlers get the app's dependencies. */
-export const jobDefinitions: AnyJobDefinition<AppDeps>[] = [deliverWebhook as AnyJobDefinition<AppDeps>, echeancesJob as AnyJobDefinition<AppDeps>, importJob as AnyJobDefinition<AppDeps>];
+export const jobDefinitions: AnyJobDefinition<AppDeps>[] = [
+  deliverWebhook as AnyJobDefinition<AppDeps>,
+  echeancesJob as AnyJobDefinition<AppDeps>,
+  importJob as AnyJobDefinition<AppDeps>,
+];
 
 /**
  * The jobs of this configuration: every job, mail delivery (its timeouts follow the SMTP settings),

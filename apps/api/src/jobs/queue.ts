@@ -147,7 +147,12 @@ export class JobQueue<C> {
             def.name,
             { pollingIntervalSeconds: this.config.pollingIntervalSeconds, batchSize: 1, includeMetadata: true },
             async ([job]) => {
-              const info: JobInfo = { id: job.id, name: job.name, retryCount: job.retryCount, retryLimit: job.retryLimit };
+              const info: JobInfo = {
+                id: job.id,
+                name: job.name,
+                retryCount: job.retryCount,
+                retryLimit: job.retryLimit,
+              };
               await def.run(job.data as never, info, this.context());
             },
           ),
@@ -155,7 +160,12 @@ export class JobQueue<C> {
       }
       this.workerIds.set(def.name, ids);
       if (def.cron) {
-        await this.boss.schedule(def.name, def.cron, {}, { ...this.policyOptions(def), ...(def.tz ? { tz: def.tz } : {}) });
+        await this.boss.schedule(
+          def.name,
+          def.cron,
+          {},
+          { ...this.policyOptions(def), ...(def.tz ? { tz: def.tz } : {}) },
+        );
       }
     }
   }
@@ -165,7 +175,12 @@ export class JobQueue<C> {
    * commits, and this process's workers are woken at commit (others find it within their polling
    * interval). Returns the job id.
    */
-  async enqueue<N extends JobName>(em: EntityManager, name: N, data: JobTypes[N], options: JobPolicy & { startAfter?: Date } = {}): Promise<string> {
+  async enqueue<N extends JobName>(
+    em: EntityManager,
+    name: N,
+    data: JobTypes[N],
+    options: JobPolicy & { startAfter?: Date } = {},
+  ): Promise<string> {
     const def = this.definitions.get(name);
     if (!def) throw new Error(`unknown job ${name}`);
     const trx = em.getTransactionContext() as any;
@@ -221,7 +236,10 @@ export class JobQueue<C> {
           },
         }
       : undefined;
-    await this.boss.insert(data.map((d) => ({ name, data: d as object, ...policy })), db ? { db } : {});
+    await this.boss.insert(
+      data.map((d) => ({ name, data: d as object, ...policy })),
+      db ? { db } : {},
+    );
     const root = rootTransaction(em);
     if (root) {
       let names = this.pendingWakes.get(root);
@@ -244,7 +262,9 @@ export class JobQueue<C> {
 
   private policyOptions(def: JobPolicy): PgBoss.SendOptions {
     const { retryLimit, retryDelay, retryBackoff, expireInSeconds } = def;
-    return Object.fromEntries(Object.entries({ retryLimit, retryDelay, retryBackoff, expireInSeconds }).filter(([, v]) => v !== undefined));
+    return Object.fromEntries(
+      Object.entries({ retryLimit, retryDelay, retryBackoff, expireInSeconds }).filter(([, v]) => v !== undefined),
+    );
   }
 
   /** A pg-boss queue is a row + a partition table: created once per database (a no-op statement afterwards). */
@@ -272,7 +292,12 @@ export function registerJobQueue(orm: MikroORM, queue: JobQueue<any>): void {
 }
 
 /** `enqueue(em, 'courriel.envoyer', { courrielId })` from a service, inside its transaction. */
-export function enqueue<N extends JobName>(em: EntityManager, name: N, data: JobTypes[N], options?: JobPolicy & { startAfter?: Date }): Promise<string> {
+export function enqueue<N extends JobName>(
+  em: EntityManager,
+  name: N,
+  data: JobTypes[N],
+  options?: JobPolicy & { startAfter?: Date },
+): Promise<string> {
   const queue = queues.get(em.config);
   if (!queue) throw new Error('no job queue for this ORM');
   return queue.enqueue(em, name, data, options);

@@ -65,7 +65,13 @@ async function enqueueNext(em: EntityManager, webhookId: number, cle: string): P
     `select id, prochain_essai from webhook_livraisons where webhook_id = ? and cle = ? and statut = 'en_attente' order by id limit 1`,
     [webhookId, cle],
   );
-  if (next) await enqueue(em, 'webhook.livrer', { livraisonId: Number(next.id) }, { startAfter: new Date(next.prochain_essai) });
+  if (next)
+    await enqueue(
+      em,
+      'webhook.livrer',
+      { livraisonId: Number(next.id) },
+      { startAfter: new Date(next.prochain_essai) },
+    );
 }
 
 export const deliverWebhook = defineJob({
@@ -88,7 +94,11 @@ export const deliverWebhook = defineJob({
       status = await postWebhook(
         msg.url,
         body,
-        { 'webhook-id': msg.message_id, 'webhook-timestamp': String(timestamp), 'webhook-signature': signWebhook(msg.secret, msg.message_id, timestamp, body) },
+        {
+          'webhook-id': msg.message_id,
+          'webhook-timestamp': String(timestamp),
+          'webhook-signature': signWebhook(msg.secret, msg.message_id, timestamp, body),
+        },
         { allowPrivate: config.allowPrivate, timeoutMs: config.timeoutMs },
       );
     } catch (err) {
@@ -98,10 +108,14 @@ export const deliverWebhook = defineJob({
 
     await em.transactional(async (tem) => {
       if (!error) {
-        await sql(tem, `update webhook_livraisons set statut = 'livre', code_http = ?, derniere_erreur = '', verrou = null, date_livraison = now() where id = ?`, [
-          status, msg.id,
+        await sql(
+          tem,
+          `update webhook_livraisons set statut = 'livre', code_http = ?, derniere_erreur = '', verrou = null, date_livraison = now() where id = ?`,
+          [status, msg.id],
+        );
+        await sql(tem, `update webhooks set echecs_consecutifs = 0 where id = ? and echecs_consecutifs <> 0`, [
+          msg.webhook_id,
         ]);
-        await sql(tem, `update webhooks set echecs_consecutifs = 0 where id = ? and echecs_consecutifs <> 0`, [msg.webhook_id]);
         await enqueueNext(tem, msg.webhook_id, msg.cle);
         return;
       }
@@ -114,7 +128,13 @@ export const deliverWebhook = defineJob({
         [giveUp ? 'echec' : 'en_attente', status, error, delay, msg.id],
       );
       if (giveUp) await enqueueNext(tem, msg.webhook_id, msg.cle);
-      else await enqueue(tem, 'webhook.livrer', { livraisonId: Number(msg.id) }, { startAfter: new Date(Date.now() + delay * 1000) });
+      else
+        await enqueue(
+          tem,
+          'webhook.livrer',
+          { livraisonId: Number(msg.id) },
+          { startAfter: new Date(Date.now() + delay * 1000) },
+        );
       const [w] = await sql<{ echecs_consecutifs: number; actif: boolean }>(
         tem,
         `update webhooks set echecs_consecutifs = echecs_consecutifs + 1,
@@ -124,14 +144,22 @@ export const deliverWebhook = defineJob({
         [config.disableAfterFailures, config.disableAfterFailures, msg.webhook_id],
       );
       if (w && !w.actif && w.echecs_consecutifs === config.disableAfterFailures) {
-        await audit(tem, { action: 'webhook.desactive', entity: 'webhook', entityId: msg.webhook_id, details: { echecs: w.echecs_consecutifs, derniereErreur: error } });
+        await audit(tem, {
+          action: 'webhook.desactive',
+          entity: 'webhook',
+          entityId: msg.webhook_id,
+          details: { echecs: w.echecs_consecutifs, derniereErreur: error },
+        });
         // Every active admin is told in the app (webhooks are theirs to repair and re-enable).
         const admins = await sql<{ id: number }>(tem, `select id from users where role = 'admin' and is_active`);
         for (const a of admins) {
           await notify(tem, {
             user: a.id,
             type: 'webhook_desactive',
-            message: `Webhook désactivé après ${w.echecs_consecutifs} échecs consécutifs : ${msg.url} (${error})`.slice(0, 500),
+            message: `Webhook désactivé après ${w.echecs_consecutifs} échecs consécutifs : ${msg.url} (${error})`.slice(
+              0,
+              500,
+            ),
             lien: '/integrations',
           });
         }

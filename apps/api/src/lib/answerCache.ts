@@ -140,13 +140,19 @@ function throttledWarning(message: string): (err: unknown) => void {
 /** The app's answer cache (one per AppDeps): Redis-backed when `redis` is given. */
 export function createAnswerCache(options: { redis?: Redis; redisPrefix: string; ttlSeconds: number }): AnswerCache {
   return options.redis
-    ? new RedisAnswerCache(options.redis, options.redisPrefix, Math.max(1, options.ttlSeconds), throttledWarning('answer cache: Redis unavailable, answering without cache'))
+    ? new RedisAnswerCache(
+        options.redis,
+        options.redisPrefix,
+        Math.max(1, options.ttlSeconds),
+        throttledWarning('answer cache: Redis unavailable, answering without cache'),
+      )
     : new MemoryAnswerCache(options.ttlSeconds * 1000);
 }
 
 /** Stable key text for params (sorted keys, undefined dropped). */
 export function paramsKey(params: Record<string, unknown>): string {
-  const keys = Object.keys(params).filter((k) => params[k] !== undefined).sort();
+  const keys = Object.keys(params)
+    .filter((k) => params[k] !== undefined)
+    .sort();
   return JSON.stringify(keys.map((k) => [k, params[k]]));
 }
-

@@ -67,7 +67,6 @@ export class CountCache {
   }
 }
 
-
 const EXTENSION = 'crm:countCache';
 
 /**
@@ -88,7 +87,12 @@ export function attachCountCache(orm: { config: EntityManager['config'] }, cache
  * `compute()` through the app's count cache, else exact every time. `key` must name everything
  * the count depends on (the where clause and its params).
  */
-export async function countRows(em: EntityManager, key: string, compute: () => Promise<number>, always = false): Promise<number> {
+export async function countRows(
+  em: EntityManager,
+  key: string,
+  compute: () => Promise<number>,
+  always = false,
+): Promise<number> {
   const cache = em.config.getExtension<{ current?: CountCache }>(EXTENSION)?.current;
   // Inside a transaction the count must see the transaction's own writes.
   if (!cache || em.isInTransaction()) return compute();

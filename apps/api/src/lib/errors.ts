@@ -2,7 +2,14 @@ import { TRPCError } from '@trpc/server';
 import type { MessageKey } from '@crm/shared';
 
 type Code =
-  | 'BAD_REQUEST' | 'UNAUTHORIZED' | 'FORBIDDEN' | 'NOT_FOUND' | 'CONFLICT' | 'TOO_MANY_REQUESTS' | 'INTERNAL_SERVER_ERROR' | 'SERVICE_UNAVAILABLE';
+  | 'BAD_REQUEST'
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'TOO_MANY_REQUESTS'
+  | 'INTERNAL_SERVER_ERROR'
+  | 'SERVICE_UNAVAILABLE';
 
 /**
  * An error the API means to send: a contract code, a message key (translated per request), and
@@ -13,7 +20,12 @@ export class ApiError extends TRPCError {
   readonly messageKey: MessageKey;
   readonly fieldErrorKeys?: Record<string, MessageKey[]>;
   readonly headers?: Record<string, string>;
-  constructor(code: Code, messageKey: MessageKey, fieldErrorKeys?: Record<string, MessageKey[]>, headers?: Record<string, string>) {
+  constructor(
+    code: Code,
+    messageKey: MessageKey,
+    fieldErrorKeys?: Record<string, MessageKey[]>,
+    headers?: Record<string, string>,
+  ) {
     super({ code, message: messageKey });
     this.messageKey = messageKey;
     this.fieldErrorKeys = fieldErrorKeys;
@@ -33,12 +45,27 @@ export const fieldError = (field: string, key: MessageKey) => badRequest({ [fiel
 /** Seconds a client is told to wait when the database cannot serve it now. */
 export const UNAVAILABLE_RETRY_AFTER_SECONDS = 2;
 export const unavailable = () =>
-  new ApiError('SERVICE_UNAVAILABLE', 'error.unavailable', undefined, { 'Retry-After': String(UNAVAILABLE_RETRY_AFTER_SECONDS) });
+  new ApiError('SERVICE_UNAVAILABLE', 'error.unavailable', undefined, {
+    'Retry-After': String(UNAVAILABLE_RETRY_AFTER_SECONDS),
+  });
 
 // Connection refused/reset/lost, connect or answer timeouts, statement timeout (57014), server
 // shutting down or refusing connections (57P0x, 53300), connection exceptions (08xxx).
-const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', '57014', '57P01', '57P02', '57P03', '53300']);
-const UNAVAILABLE_MESSAGE = /Query read timeout|Connection terminated|timeout exceeded when trying to connect|Timeout acquiring a connection|Connection ended unexpectedly|Client has encountered a connection error/;
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  '57014',
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+]);
+const UNAVAILABLE_MESSAGE =
+  /Query read timeout|Connection terminated|timeout exceeded when trying to connect|Timeout acquiring a connection|Connection ended unexpectedly|Client has encountered a connection error/;
 
 /**
  * The database did not serve the request in time or could not be reached: not the caller's fault
@@ -46,7 +73,11 @@ const UNAVAILABLE_MESSAGE = /Query read timeout|Connection terminated|timeout ex
  */
 export function isDatabaseUnavailable(err: unknown): boolean {
   for (let e = err as any, depth = 0; e && depth < 4; e = e.cause ?? e.previous, depth++) {
-    if (typeof e.code === 'string' && (UNAVAILABLE_CODES.has(e.code) || (e.code.startsWith('08') && e.code !== '08P01'))) return true;
+    if (
+      typeof e.code === 'string' &&
+      (UNAVAILABLE_CODES.has(e.code) || (e.code.startsWith('08') && e.code !== '08P01'))
+    )
+      return true;
     if (e.name === 'KnexTimeoutError' || UNAVAILABLE_MESSAGE.test(String(e.message ?? ''))) return true;
   }
   return false;
@@ -64,9 +95,12 @@ export function fromDatabaseError(err: unknown): ApiError | null {
     case '40001':
       return conflict();
     case '23505':
-      if (constraint.startsWith('clients_email')) return conflict('error.email_taken', { email: ['error.email_taken'] });
-      if (constraint.startsWith('contacts_email')) return conflict('error.contact_email_taken', { email: ['error.contact_email_taken'] });
-      if (constraint.startsWith('users_username')) return conflict('error.username_taken', { username: ['error.username_taken'] });
+      if (constraint.startsWith('clients_email'))
+        return conflict('error.email_taken', { email: ['error.email_taken'] });
+      if (constraint.startsWith('contacts_email'))
+        return conflict('error.contact_email_taken', { email: ['error.contact_email_taken'] });
+      if (constraint.startsWith('users_username'))
+        return conflict('error.username_taken', { username: ['error.username_taken'] });
       if (constraint.startsWith('users_email')) return conflict('error.email_taken', { email: ['error.email_taken'] });
       return conflict();
     case '23503': {

@@ -1,6 +1,17 @@
 import ExcelJS from 'exceljs';
 import type { ExportFormat } from '@crm/shared';
-import { COLORS, createPdf, drawTable, ensureSpace, finishPdf, FONT, FONT_BOLD, formatInt, formatMoney, formatRatio } from './pdf.js';
+import {
+  COLORS,
+  createPdf,
+  drawTable,
+  ensureSpace,
+  finishPdf,
+  FONT,
+  FONT_BOLD,
+  formatInt,
+  formatMoney,
+  formatRatio,
+} from './pdf.js';
 
 /**
  * A report as tables (one or more sections), written as CSV for French Excel, XLSX or PDF.
@@ -69,9 +80,11 @@ function csvCell(value: Cell, type: CellType): string {
 const csvLabel = (c: ReportColumn) => (c.type === 'ratio' ? `${c.label} (%)` : c.label);
 
 /** The header line of a CSV table (no line break). */
-export const csvHeaderLine = (colonnes: ReportColumn[]): string => colonnes.map((c) => csvCell(csvLabel(c), 'text')).join(';');
+export const csvHeaderLine = (colonnes: ReportColumn[]): string =>
+  colonnes.map((c) => csvCell(csvLabel(c), 'text')).join(';');
 /** One CSV data line (no line break). */
-export const csvLine = (colonnes: ReportColumn[], row: Record<string, Cell>): string => colonnes.map((c) => csvCell(row[c.key], c.type)).join(';');
+export const csvLine = (colonnes: ReportColumn[], row: Record<string, Cell>): string =>
+  colonnes.map((c) => csvCell(row[c.key], c.type)).join(';');
 /** Byte order mark: French Excel reads the file as UTF-8. */
 export const CSV_BOM = '\uFEFF';
 
@@ -97,7 +110,11 @@ const XLSX_FORMATS: Record<CellType, string | undefined> = {
 };
 
 function sheetName(title: string, used: Set<string>): string {
-  const base = title.replace(/[[\]:*?/\\]/g, ' ').slice(0, 31).trim() || 'Feuille';
+  const base =
+    title
+      .replace(/[[\]:*?/\\]/g, ' ')
+      .slice(0, 31)
+      .trim() || 'Feuille';
   let name = base;
   for (let i = 2; used.has(name.toLowerCase()); i++) name = `${base.slice(0, 28)} ${i}`;
   used.add(name.toLowerCase());
@@ -114,7 +131,8 @@ export const xlsxColumns = (colonnes: ReportColumn[]) =>
   }));
 
 /** A row's values by column key (text stays text: ExcelJS never turns a string into a formula). */
-export const xlsxRow = (colonnes: ReportColumn[], row: Record<string, Cell>) => Object.fromEntries(colonnes.map((c) => [c.key, row[c.key] ?? null]));
+export const xlsxRow = (colonnes: ReportColumn[], row: Record<string, Cell>) =>
+  Object.fromEntries(colonnes.map((c) => [c.key, row[c.key] ?? null]));
 
 export function styleXlsxHeader(header: ExcelJS.Row): void {
   header.font = { bold: true, color: { argb: 'FFFFFFFF' } };
@@ -134,7 +152,8 @@ export async function toXlsx(doc: ReportDocument): Promise<Buffer> {
     for (const row of table.lignes) ws.addRow(xlsxRow(table.colonnes, row));
     styleXlsxHeader(ws.getRow(1));
     if (table.avecTotal && table.lignes.length) ws.getRow(table.lignes.length + 1).font = { bold: true };
-    if (table.lignes.length) ws.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: table.colonnes.length } };
+    if (table.lignes.length)
+      ws.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: table.colonnes.length } };
   }
   const info = wb.addWorksheet(sheetName('Informations', used));
   info.columns = [{ width: 90 }];
@@ -176,7 +195,11 @@ export async function toPdf(doc: ReportDocument): Promise<Buffer> {
     pdf.moveDown(0.4);
     drawTable(
       pdf,
-      table.colonnes.map((c) => ({ label: c.label, weight: c.weight ?? 1, align: c.type === 'text' ? 'left' : 'right' })),
+      table.colonnes.map((c) => ({
+        label: c.label,
+        weight: c.weight ?? 1,
+        align: c.type === 'text' ? 'left' : 'right',
+      })),
       table.lignes.map((row) => table.colonnes.map((c) => pdfCell(row[c.key], c.type))),
       { boldLastRow: table.avecTotal },
     );

@@ -19,8 +19,12 @@ const BY_STATUS: Record<number, [string, MessageKey]> = {
   431: ['REQUEST_HEADER_FIELDS_TOO_LARGE', 'error.headers_too_large'],
 };
 
-export function httpErrorBody(status: number, lang: Lang): { code: string; message: string; fieldErrors: Record<string, string[]> } {
-  const [code, key] = BY_STATUS[status] ?? (status < 500 ? BY_STATUS[400] : ['INTERNAL_SERVER_ERROR', 'error.internal']);
+export function httpErrorBody(
+  status: number,
+  lang: Lang,
+): { code: string; message: string; fieldErrors: Record<string, string[]> } {
+  const [code, key] =
+    BY_STATUS[status] ?? (status < 500 ? BY_STATUS[400] : ['INTERNAL_SERVER_ERROR', 'error.internal']);
   return { code, message: translate(lang, key), fieldErrors: {} };
 }
 
@@ -36,7 +40,8 @@ export function answerClientError(err: { code?: string; rawPacket?: unknown }, s
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
   let status = 400;
   if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') status = 408;
-  else if (err.code === 'HPE_HEADER_OVERFLOW') status = Buffer.isBuffer(err.rawPacket) && !err.rawPacket.includes('\r\n') ? 414 : 431;
+  else if (err.code === 'HPE_HEADER_OVERFLOW')
+    status = Buffer.isBuffer(err.rawPacket) && !err.rawPacket.includes('\r\n') ? 414 : 431;
   const body = JSON.stringify(httpErrorBody(status, 'fr'));
   if (socket.writable) {
     socket.write(

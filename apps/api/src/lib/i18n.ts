@@ -5,7 +5,7 @@ export type { Lang };
 
 /** `Accept-Language: en…` → English; anything else → French (the default). */
 export function langFromHeader(header: string | string[] | undefined): Lang {
-  const h = (Array.isArray(header) ? header[0] : header ?? '').trim().toLowerCase();
+  const h = (Array.isArray(header) ? header[0] : (header ?? '')).trim().toLowerCase();
   if (!h) return 'fr';
   // Take the first language tag the client lists that we support.
   for (const part of h.split(',')) {

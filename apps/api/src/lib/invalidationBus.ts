@@ -4,7 +4,11 @@ import { warnOncePerOutage } from './redis.js';
 /** Channel (after the configured Redis prefix) on which revocations and count invalidations travel. */
 export const INVALIDATION_CHANNEL = 'invalidate';
 
-export type Invalidation = { sessions: string[] } | { users: number[] } | { counts: string[] } | { notifications: number[] };
+export type Invalidation =
+  | { sessions: string[] }
+  | { users: number[] }
+  | { counts: string[] }
+  | { notifications: number[] };
 
 /**
  * Redis pub/sub between API instances: each instance subscribes (on its own connection) and drops
@@ -47,7 +51,10 @@ export class InvalidationBus {
     this.sub.on('close', down);
     this.sub.on('reconnecting', down);
     this.sub.on('error', () => {});
-    this.warn = warnOncePerOutage(redis, 'invalidation not published (Redis unavailable); other instances bypass their caches meanwhile');
+    this.warn = warnOncePerOutage(
+      redis,
+      'invalidation not published (Redis unavailable); other instances bypass their caches meanwhile',
+    );
     const subscribe = () =>
       this.sub.subscribe(this.channel).then(() => {
         // Anything cached before (re)subscribing may have missed a message.
@@ -79,4 +86,3 @@ export class InvalidationBus {
     this.sub.disconnect();
   }
 }
-

@@ -53,7 +53,12 @@ function smtpStep<T>(run: (cb: (err: any, value?: T) => void) => void): Promise<
  * message is going out), then MAIL FROM / RCPT TO / DATA. Timeouts come from SMTP_TIMEOUT_SECONDS,
  * so a hanging server costs one worker slot for that long, never a request.
  */
-export async function sendSmtp(smtp: SmtpConfig, to: string, raw: Buffer, beforeTransmit: () => Promise<void>): Promise<void> {
+export async function sendSmtp(
+  smtp: SmtpConfig,
+  to: string,
+  raw: Buffer,
+  beforeTransmit: () => Promise<void>,
+): Promise<void> {
   const timeout = smtp.timeoutSeconds * 1000;
   const conn = new SMTPConnection({
     host: smtp.host,
@@ -76,8 +81,11 @@ export async function sendSmtp(smtp: SmtpConfig, to: string, raw: Buffer, before
     if (smtp.user) await step<void>((cb) => conn.login({ user: smtp.user!, pass: smtp.pass ?? '' }, cb));
     await beforeTransmit();
     transmitting = true;
-    const info = await step<SMTPConnection.SentMessageInfo>((cb) => conn.send({ from: envelopeAddress(smtp.from), to: [to] }, raw, cb));
-    if (info.rejected?.length) throw Object.assign(new Error(`recipient rejected: ${info.rejected.join(', ')}`), { responseCode: 550 });
+    const info = await step<SMTPConnection.SentMessageInfo>((cb) =>
+      conn.send({ from: envelopeAddress(smtp.from), to: [to] }, raw, cb),
+    );
+    if (info.rejected?.length)
+      throw Object.assign(new Error(`recipient rejected: ${info.rejected.join(', ')}`), { responseCode: 550 });
     conn.quit();
   } catch (err) {
     conn.close();

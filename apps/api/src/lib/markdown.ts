@@ -8,7 +8,8 @@ import MarkdownIt from 'markdown-it';
 const md = new MarkdownIt({ html: false, linkify: true, breaks: true, typographer: false });
 const SAFE_LINK = /^(https?:|mailto:|tel:)/i;
 md.validateLink = (url: string) => SAFE_LINK.test(url.trim());
-const defaultLinkOpen = md.renderer.rules.link_open ?? ((tokens, idx, options, _env, self) => self.renderToken(tokens, idx, options));
+const defaultLinkOpen =
+  md.renderer.rules.link_open ?? ((tokens, idx, options, _env, self) => self.renderToken(tokens, idx, options));
 md.renderer.rules.link_open = (tokens, idx, options, env, self) => {
   tokens[idx].attrSet('rel', 'noopener noreferrer nofollow');
   tokens[idx].attrSet('target', '_blank');

@@ -25,7 +25,15 @@
  */
 import { generateOpenApiDocument } from 'trpc-to-openapi';
 import type { AnyRouter } from '@trpc/server';
-import { declaredErrors, ERROR_CODES, ERROR_STATUS, type DeclaredErrors, type ErrorCode, type ErrorReason, type RestMeta } from './restMeta.js';
+import {
+  declaredErrors,
+  ERROR_CODES,
+  ERROR_STATUS,
+  type DeclaredErrors,
+  type ErrorCode,
+  type ErrorReason,
+  type RestMeta,
+} from './restMeta.js';
 
 type Json = Record<string, any>;
 
@@ -54,7 +62,8 @@ export const TAGS: Record<string, string> = {
   timeline: 'Historique d’un client ou d’une opportunité, le plus récent d’abord (pagination par curseur)',
   notifications: 'Notifications de l’utilisateur (et leur flux Server-Sent Events)',
   courriels: 'Courriels envoyés (boîte d’envoi) : état de livraison, contenu et pièces jointes (admin)',
-  'devis-public': 'Page publique d’un devis (lien reçu par e-mail, sans connexion) : consultation, PDF, acceptation ou refus',
+  'devis-public':
+    'Page publique d’un devis (lien reçu par e-mail, sans connexion) : consultation, PDF, acceptation ou refus',
   documentation: 'Ce document et son visualiseur',
 };
 
@@ -62,20 +71,49 @@ const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'tr
 const BODY_METHODS = new Set(['post', 'put', 'patch']);
 
 const ERROR_RESPONSES: Record<number, { name: string; description: string; code: ErrorCode }> = {
-  400: { name: 'BadRequest', description: 'Données invalides : `fieldErrors` nomme chaque champ en cause', code: 'BAD_REQUEST' },
-  401: { name: 'Unauthorized', description: 'Authentification absente, invalide, expirée ou révoquée', code: 'UNAUTHORIZED' },
-  403: { name: 'Forbidden', description: 'Action non permise : rôle, portée de la clé d’API, ou en-tête X-CSRFToken absent (appel par cookie)', code: 'FORBIDDEN' },
+  400: {
+    name: 'BadRequest',
+    description: 'Données invalides : `fieldErrors` nomme chaque champ en cause',
+    code: 'BAD_REQUEST',
+  },
+  401: {
+    name: 'Unauthorized',
+    description: 'Authentification absente, invalide, expirée ou révoquée',
+    code: 'UNAUTHORIZED',
+  },
+  403: {
+    name: 'Forbidden',
+    description: 'Action non permise : rôle, portée de la clé d’API, ou en-tête X-CSRFToken absent (appel par cookie)',
+    code: 'FORBIDDEN',
+  },
   404: { name: 'NotFound', description: 'Objet inexistant ou non visible par l’appelant', code: 'NOT_FOUND' },
-  409: { name: 'Conflict', description: 'Conflit avec l’état actuel (modification concurrente : recharger et réessayer)', code: 'CONFLICT' },
-  413: { name: 'PayloadTooLarge', description: 'Corps de requête trop volumineux (1 Mo au plus)', code: 'PAYLOAD_TOO_LARGE' },
+  409: {
+    name: 'Conflict',
+    description: 'Conflit avec l’état actuel (modification concurrente : recharger et réessayer)',
+    code: 'CONFLICT',
+  },
+  413: {
+    name: 'PayloadTooLarge',
+    description: 'Corps de requête trop volumineux (1 Mo au plus)',
+    code: 'PAYLOAD_TOO_LARGE',
+  },
   414: { name: 'UriTooLong', description: 'Adresse (chemin et paramètres) trop longue', code: 'URI_TOO_LONG' },
-  415: { name: 'UnsupportedMediaType', description: 'Type de contenu non pris en charge (JSON attendu)', code: 'UNSUPPORTED_MEDIA_TYPE' },
+  415: {
+    name: 'UnsupportedMediaType',
+    description: 'Type de contenu non pris en charge (JSON attendu)',
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+  },
   429: {
     name: 'TooManyRequests',
-    description: 'Trop de requêtes (limite par clé d’API ou par utilisateur) : réessayer après le délai de `Retry-After`',
+    description:
+      'Trop de requêtes (limite par clé d’API ou par utilisateur) : réessayer après le délai de `Retry-After`',
     code: 'TOO_MANY_REQUESTS',
   },
-  500: { name: 'InternalServerError', description: 'Erreur interne (jamais de trace ni de SQL)', code: 'INTERNAL_SERVER_ERROR' },
+  500: {
+    name: 'InternalServerError',
+    description: 'Erreur interne (jamais de trace ni de SQL)',
+    code: 'INTERNAL_SERVER_ERROR',
+  },
   503: {
     name: 'ServiceUnavailable',
     description: 'Base de données injoignable ou saturée : réessayer après le délai de `Retry-After`',
@@ -86,11 +124,19 @@ const ERROR_RESPONSES: Record<number, { name: string; description: string; code:
 /** Sent on every authenticated answer (the caller's rate limit, draft-ietf-httpapi-ratelimit-headers). */
 const RATE_LIMIT_HEADERS: Json = {
   'RateLimit-Limit': { description: 'Requêtes permises par minute', schema: { type: 'string', pattern: '^[0-9]+$' } },
-  'RateLimit-Remaining': { description: 'Requêtes restantes dans la fenêtre', schema: { type: 'string', pattern: '^[0-9]+$' } },
-  'RateLimit-Reset': { description: 'Secondes avant que la réserve soit pleine', schema: { type: 'string', pattern: '^[0-9]+$' } },
+  'RateLimit-Remaining': {
+    description: 'Requêtes restantes dans la fenêtre',
+    schema: { type: 'string', pattern: '^[0-9]+$' },
+  },
+  'RateLimit-Reset': {
+    description: 'Secondes avant que la réserve soit pleine',
+    schema: { type: 'string', pattern: '^[0-9]+$' },
+  },
   'RateLimit-Policy': { description: 'Politique : `<capacité>;w=60`', schema: { type: 'string' } },
 };
-const rateLimitHeaderRefs = Object.fromEntries(Object.keys(RATE_LIMIT_HEADERS).map((h) => [h, { $ref: `#/components/headers/${h}` }]));
+const rateLimitHeaderRefs = Object.fromEntries(
+  Object.keys(RATE_LIMIT_HEADERS).map((h) => [h, { $ref: `#/components/headers/${h}` }]),
+);
 
 const SUCCESS_DESCRIPTIONS: Record<number, string> = { 200: 'Succès', 201: 'Créé', 204: 'Fait, sans contenu' };
 
@@ -107,13 +153,15 @@ const SECURITY_SCHEMES: Json = {
     type: 'apiKey',
     in: 'cookie',
     name: 'crm_access',
-    description: 'Cookie httpOnly posé par la connexion (SPA). Les méthodes POST, PUT, PATCH et DELETE exigent aussi X-CSRFToken.',
+    description:
+      'Cookie httpOnly posé par la connexion (SPA). Les méthodes POST, PUT, PATCH et DELETE exigent aussi X-CSRFToken.',
   },
   csrfToken: {
     type: 'apiKey',
     in: 'header',
     name: 'X-CSRFToken',
-    description: 'Valeur du cookie `csrftoken` posé par la connexion ; exigé avec cookieAuth sur les méthodes qui modifient.',
+    description:
+      'Valeur du cookie `csrftoken` posé par la connexion ; exigé avec cookieAuth sur les méthodes qui modifient.',
   },
 };
 
@@ -126,7 +174,9 @@ const DOCUMENTATION_PATHS: Record<string, Record<string, PlainOperation>> = {
       summary: 'Ce document OpenAPI 3.1',
       description: 'Le document décrivant chaque chemin REST, ses statuts, ses erreurs et ses schémas. Public.',
       public: true,
-      responses: { 200: { description: 'Le document', content: { 'application/json': { schema: { type: 'object' } } } } },
+      responses: {
+        200: { description: 'Le document', content: { 'application/json': { schema: { type: 'object' } } } },
+      },
     },
   },
   '/docs/': {
@@ -161,7 +211,10 @@ function proceduresByOperation(router: AnyRouter): Map<string, ProcedureInfo> {
 const withSlash = (p: string) => (p.endsWith('/') || /\.\w+$/.test(p) ? p : `${p}/`);
 const operationKey = (method: string, path: string) => `${method.toUpperCase()} ${withSlash(path)}`;
 
-export function buildOpenApiDocument(router: AnyRouter, extraPaths: Record<string, Record<string, PlainOperation>> = {}): Json {
+export function buildOpenApiDocument(
+  router: AnyRouter,
+  extraPaths: Record<string, Record<string, PlainOperation>> = {},
+): Json {
   const doc = generateOpenApiDocument(router, {
     title: 'CRM API',
     version: '1.0.0',
@@ -199,7 +252,9 @@ export function buildOpenApiDocument(router: AnyRouter, extraPaths: Record<strin
         additionalProperties: { type: 'array', items: { type: 'string' } },
       },
     },
-    examples: [{ code: 'BAD_REQUEST', message: 'Données invalides.', fieldErrors: { email: ['Adresse e-mail invalide.'] } }],
+    examples: [
+      { code: 'BAD_REQUEST', message: 'Données invalides.', fieldErrors: { email: ['Adresse e-mail invalide.'] } },
+    ],
   };
 
   return {
@@ -255,13 +310,25 @@ function completeOperation(
   requestBodies: Json,
   usedResponses: Set<number>,
 ): Json {
-  const { public: isPublicPlain, successStatus: plainStatus, errors: plainErrors, sameBodyStatuses: plainSame, ...op } = raw as PlainOperation;
+  const {
+    public: isPublicPlain,
+    successStatus: plainStatus,
+    errors: plainErrors,
+    sameBodyStatuses: plainSame,
+    ...op
+  } = raw as PlainOperation;
   const meta: RestMeta = info?.meta ?? { successStatus: plainStatus, errors: plainErrors, sameBodyStatuses: plainSame };
-  const isPublic = info ? info.meta.openapi?.protect === false : isPublicPlain === true || (Array.isArray(op.security) && op.security.length === 0);
+  const isPublic = info
+    ? info.meta.openapi?.protect === false
+    : isPublicPlain === true || (Array.isArray(op.security) && op.security.length === 0);
   const hasBody = BODY_METHODS.has(method);
   const writes = hasBody || method === 'delete';
 
-  op.security = isPublic ? [] : writes ? [{ bearerAuth: [] }, { cookieAuth: [], csrfToken: [] }] : [{ bearerAuth: [] }, { cookieAuth: [] }];
+  op.security = isPublic
+    ? []
+    : writes
+      ? [{ bearerAuth: [] }, { cookieAuth: [], csrfToken: [] }]
+      : [{ bearerAuth: [] }, { cookieAuth: [] }];
 
   // Parameters: the zod description becomes the parameter's.
   const parameters: Json[] = op.parameters ?? [];
@@ -292,11 +359,13 @@ function completeOperation(
   const success = meta.successStatus ?? 200;
   const ok = generated[200] ?? generated['200'];
   if (ok) {
-    const description = info?.meta.openapi?.successDescription ?? (info ? SUCCESS_DESCRIPTIONS[success] : ok.description);
+    const description =
+      info?.meta.openapi?.successDescription ?? (info ? SUCCESS_DESCRIPTIONS[success] : ok.description);
     responses[success] = success === 204 ? { description } : { ...ok, description };
     if (!isPublic) responses[success].headers = { ...rateLimitHeaderRefs, ...(responses[success].headers ?? {}) };
     if (!responses[success].headers) delete responses[success].headers;
-    for (const [status, d] of Object.entries(meta.sameBodyStatuses ?? {})) responses[status] = { ...responses[success], description: d };
+    for (const [status, d] of Object.entries(meta.sameBodyStatuses ?? {}))
+      responses[status] = { ...responses[success], description: d };
   }
   for (const [status, resp] of Object.entries(generated)) {
     if (Number(status) < 400 && Number(status) !== 200) responses[status] = resp;
@@ -331,7 +400,11 @@ function completeOperation(
     else if (typeof reason === 'string') responses[status] = { ...errorResponse(status), description: reason };
     else {
       const base = errorResponse(status);
-      responses[status] = { ...base, description: reason.description, headers: { ...(base.headers ?? {}), ...reason.headers } };
+      responses[status] = {
+        ...base,
+        description: reason.description,
+        headers: { ...(base.headers ?? {}), ...reason.headers },
+      };
     }
   }
   // A plain route may also answer an error in another media type (the public devis page's HTML
@@ -357,13 +430,19 @@ function errorResponse(status: number): Json {
     ...(status === 429 || status === 503
       ? {
           headers: {
-            'Retry-After': { required: true, description: 'Secondes à attendre avant de réessayer', schema: { type: 'string', pattern: '^[0-9]+$' } },
+            'Retry-After': {
+              required: true,
+              description: 'Secondes à attendre avant de réessayer',
+              schema: { type: 'string', pattern: '^[0-9]+$' },
+            },
           },
         }
       : {}),
     content: {
       'application/json': {
-        schema: { allOf: [{ $ref: '#/components/schemas/Error' }, { type: 'object', properties: { code: { const: r.code } } }] },
+        schema: {
+          allOf: [{ $ref: '#/components/schemas/Error' }, { type: 'object', properties: { code: { const: r.code } } }],
+        },
       },
     },
   };
@@ -381,7 +460,8 @@ function describeOperation(op: Json, method: string, path: string, success: numb
   } else if (method === 'get' && path.includes('{')) {
     parts.push('404 si l’objet n’existe pas ou n’est pas visible par l’appelant.');
   }
-  if (method === 'put') parts.push('Remplace tous les champs modifiables (les champs absents reprennent leur valeur par défaut).');
+  if (method === 'put')
+    parts.push('Remplace tous les champs modifiables (les champs absents reprennent leur valeur par défaut).');
   if (method === 'patch') parts.push('Seuls les champs fournis sont modifiés.');
   if (method === 'delete') parts.push('Réservé aux rôles admin et manager (403 sinon).');
   if (success === 201) parts.push('Répond 201 avec l’objet créé.');

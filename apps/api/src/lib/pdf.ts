@@ -22,9 +22,18 @@ export const FONT_BOLD = 'Helvetica-Bold';
 /** WinAnsi has no narrow no-break space (Intl's fr-FR group separator): use the plain no-break space. */
 const pdfSafe = (s: string) => s.replace(/\u202f/g, '\u00a0');
 
-const euro = new Intl.NumberFormat('fr-FR', { style: 'currency', currency: 'EUR', minimumFractionDigits: 2, maximumFractionDigits: 2 });
+const euro = new Intl.NumberFormat('fr-FR', {
+  style: 'currency',
+  currency: 'EUR',
+  minimumFractionDigits: 2,
+  maximumFractionDigits: 2,
+});
 const decimal3 = new Intl.NumberFormat('fr-FR', { maximumFractionDigits: 3 });
-const percent2 = new Intl.NumberFormat('fr-FR', { style: 'percent', minimumFractionDigits: 0, maximumFractionDigits: 2 });
+const percent2 = new Intl.NumberFormat('fr-FR', {
+  style: 'percent',
+  minimumFractionDigits: 0,
+  maximumFractionDigits: 2,
+});
 const integer = new Intl.NumberFormat('fr-FR', { maximumFractionDigits: 0 });
 
 /** 1234.5 → "1 234,50 €" (no-break spaces). */
@@ -38,11 +47,18 @@ export const formatRate = (pct: number): string => `${pdfSafe(decimal3.format(pc
 export const formatInt = (n: number): string => pdfSafe(integer.format(n));
 
 const dateFr = new Intl.DateTimeFormat('fr-FR', { day: '2-digit', month: '2-digit', year: 'numeric', timeZone: 'UTC' });
-const longDateFr = new Intl.DateTimeFormat('fr-FR', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+const longDateFr = new Intl.DateTimeFormat('fr-FR', {
+  day: 'numeric',
+  month: 'long',
+  year: 'numeric',
+  timeZone: 'UTC',
+});
 /** ISO timestamp or date → "25/11/2026". */
-export const formatDate = (d: string | Date): string => dateFr.format(typeof d === 'string' ? new Date(d.length === 10 ? `${d}T00:00:00Z` : d) : d);
+export const formatDate = (d: string | Date): string =>
+  dateFr.format(typeof d === 'string' ? new Date(d.length === 10 ? `${d}T00:00:00Z` : d) : d);
 /** → "25 novembre 2026". */
-export const formatLongDate = (d: string | Date): string => longDateFr.format(typeof d === 'string' ? new Date(d.length === 10 ? `${d}T00:00:00Z` : d) : d);
+export const formatLongDate = (d: string | Date): string =>
+  longDateFr.format(typeof d === 'string' ? new Date(d.length === 10 ? `${d}T00:00:00Z` : d) : d);
 
 export function createPdf(opts: { title: string; layout?: 'portrait' | 'landscape' }): Pdf {
   const doc = new PDFDocument({
@@ -72,7 +88,12 @@ export function finishPdf(doc: Pdf, footer: string): Promise<Buffer> {
       const y = doc.page.height - 35;
       const left = doc.page.margins.left;
       const width = doc.page.width - left - doc.page.margins.right;
-      doc.moveTo(left, y - 6).lineTo(left + width, y - 6).lineWidth(0.5).strokeColor(COLORS.border).stroke();
+      doc
+        .moveTo(left, y - 6)
+        .lineTo(left + width, y - 6)
+        .lineWidth(0.5)
+        .strokeColor(COLORS.border)
+        .stroke();
       doc.font(FONT).fontSize(7.5).fillColor(COLORS.muted);
       doc.text(footer, left, y, { width: width - 80, lineBreak: false });
       doc.text(`Page ${i + 1} / ${range.count}`, left + width - 80, y, { width: 80, align: 'right', lineBreak: false });
@@ -93,7 +114,12 @@ export interface PdfColumn {
  * A table with a coloured header repeated on each page, zebra rows and wrapped cells.
  * Starts at the current y; leaves y below the table.
  */
-export function drawTable(doc: Pdf, columns: PdfColumn[], rows: string[][], opts: { fontSize?: number; boldLastRow?: boolean } = {}): void {
+export function drawTable(
+  doc: Pdf,
+  columns: PdfColumn[],
+  rows: string[][],
+  opts: { fontSize?: number; boldLastRow?: boolean } = {},
+): void {
   const fontSize = opts.fontSize ?? 9;
   const pad = 4;
   const left = doc.page.margins.left;
@@ -109,7 +135,9 @@ export function drawTable(doc: Pdf, columns: PdfColumn[], rows: string[][], opts
   };
   const drawCells = (cells: string[], y: number, h: number, font: string, color: string) => {
     doc.font(font).fontSize(fontSize).fillColor(color);
-    cells.forEach((c, i) => doc.text(c, xs[i] + pad, y + pad, { width: widths[i] - 2 * pad, align: columns[i].align ?? 'left', height: h }));
+    cells.forEach((c, i) =>
+      doc.text(c, xs[i] + pad, y + pad, { width: widths[i] - 2 * pad, align: columns[i].align ?? 'left', height: h }),
+    );
   };
   const header = () => {
     const labels = columns.map((c) => c.label);
@@ -131,11 +159,20 @@ export function drawTable(doc: Pdf, columns: PdfColumn[], rows: string[][], opts
     const y = doc.y;
     if (r % 2 === 1) doc.rect(left, y, width, h).fill(COLORS.zebra);
     drawCells(cells, y, h, font, COLORS.text);
-    doc.moveTo(left, y + h).lineTo(left + width, y + h).lineWidth(0.5).strokeColor(COLORS.border).stroke();
+    doc
+      .moveTo(left, y + h)
+      .lineTo(left + width, y + h)
+      .lineWidth(0.5)
+      .strokeColor(COLORS.border)
+      .stroke();
     doc.y = y + h;
   });
   if (rows.length === 0) {
-    doc.font(FONT).fontSize(fontSize).fillColor(COLORS.muted).text('Aucune donnée.', left + pad, doc.y + pad, { width: width - 2 * pad });
+    doc
+      .font(FONT)
+      .fontSize(fontSize)
+      .fillColor(COLORS.muted)
+      .text('Aucune donnée.', left + pad, doc.y + pad, { width: width - 2 * pad });
   }
   doc.x = left;
   doc.fillColor(COLORS.text);

@@ -6,9 +6,12 @@ export function textArrayLiteral(values: readonly (string | null)[]): string {
   return `{${values.map((v) => (v === null ? 'NULL' : `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`)).join(',')}}`;
 }
 
-export const intArrayLiteral = (values: readonly (number | null)[]): string => `{${values.map((v) => (v === null ? 'NULL' : String(Math.trunc(v)))).join(',')}}`;
+export const intArrayLiteral = (values: readonly (number | null)[]): string =>
+  `{${values.map((v) => (v === null ? 'NULL' : String(Math.trunc(v)))).join(',')}}`;
 
-export const boolArrayLiteral = (values: readonly boolean[]): string => `{${values.map((v) => (v ? 't' : 'f')).join(',')}}`;
+export const boolArrayLiteral = (values: readonly boolean[]): string =>
+  `{${values.map((v) => (v ? 't' : 'f')).join(',')}}`;
 
 /** JSON values as a `jsonb[]` literal (cast `?::jsonb[]`). */
-export const jsonArrayLiteral = (values: readonly unknown[]): string => textArrayLiteral(values.map((v) => JSON.stringify(v)));
+export const jsonArrayLiteral = (values: readonly unknown[]): string =>
+  textArrayLiteral(values.map((v) => JSON.stringify(v)));

@@ -30,7 +30,10 @@ export function createRedisClient(url: string): Redis {
     return out;
   }) as typeof redis.sendCommand;
   // Without a listener ioredis reports every failed (re)connection as an unhandled 'error' event.
-  redis.on('error', warnOncePerOutage(redis, 'Redis unavailable: continuing without it (in-process limits and caches)'));
+  redis.on(
+    'error',
+    warnOncePerOutage(redis, 'Redis unavailable: continuing without it (in-process limits and caches)'),
+  );
   return redis;
 }
 

@@ -1,6 +1,15 @@
 import { PassThrough, Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
-import { type Cell, CSV_BOM, csvHeaderLine, csvLine, type ReportColumn, styleXlsxHeader, xlsxColumns, xlsxRow } from './exports.js';
+import {
+  type Cell,
+  CSV_BOM,
+  csvHeaderLine,
+  csvLine,
+  type ReportColumn,
+  styleXlsxHeader,
+  xlsxColumns,
+  xlsxRow,
+} from './exports.js';
 
 /**
  * One table of any length written as a stream, batch by batch: CSV (UTF-8 BOM, `;`, formula
@@ -9,7 +18,12 @@ import { type Cell, CSV_BOM, csvHeaderLine, csvLine, type ReportColumn, styleXls
  */
 export type TableFormat = 'csv' | 'xlsx';
 
-export function streamTable(format: TableFormat, titre: string, colonnes: ReportColumn[], batches: AsyncIterable<Record<string, Cell>[]>): Readable {
+export function streamTable(
+  format: TableFormat,
+  titre: string,
+  colonnes: ReportColumn[],
+  batches: AsyncIterable<Record<string, Cell>[]>,
+): Readable {
   return format === 'csv' ? csvStream(colonnes, batches) : xlsxStream(titre, colonnes, batches);
 }
 
@@ -28,7 +42,9 @@ function xlsxStream(titre: string, colonnes: ReportColumn[], batches: AsyncItera
   const write = async () => {
     const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
     wb.creator = 'CRM';
-    const ws = wb.addWorksheet(titre.replace(/[[\]:*?/\\]/g, ' ').slice(0, 31) || 'Export', { views: [{ state: 'frozen', ySplit: 1 }] });
+    const ws = wb.addWorksheet(titre.replace(/[[\]:*?/\\]/g, ' ').slice(0, 31) || 'Export', {
+      views: [{ state: 'frozen', ySplit: 1 }],
+    });
     ws.columns = xlsxColumns(colonnes);
     styleXlsxHeader(ws.getRow(1));
     ws.getRow(1).commit();

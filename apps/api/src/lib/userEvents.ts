@@ -55,8 +55,14 @@ export function userEventHubOf(em: EntityManager): UserEventHub | undefined {
  * after a rollback: a signal must not announce a row that other connections cannot read yet.
  */
 export function afterCommit(em: EntityManager, fn: () => void): void {
-  let trx = em.getTransactionContext() as { parentTransaction?: unknown; executionPromise?: Promise<unknown> } | undefined;
+  let trx = em.getTransactionContext() as
+    | { parentTransaction?: unknown; executionPromise?: Promise<unknown> }
+    | undefined;
   while (trx?.parentTransaction) trx = trx.parentTransaction as typeof trx;
-  if (trx?.executionPromise) trx.executionPromise.then(() => fn(), () => {});
+  if (trx?.executionPromise)
+    trx.executionPromise.then(
+      () => fn(),
+      () => {},
+    );
   else queueMicrotask(fn);
 }

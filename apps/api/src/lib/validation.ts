@@ -40,7 +40,8 @@ export function queryValues(schema: z.ZodObject, query: Record<string, unknown>)
   const out: Record<string, unknown> = { ...query };
   for (const [key, shape] of Object.entries(schema.shape)) {
     const v = out[key];
-    if (typeof v === 'string' && baseType(shape) === 'number' && v.trim() !== '' && !Number.isNaN(Number(v))) out[key] = Number(v);
+    if (typeof v === 'string' && baseType(shape) === 'number' && v.trim() !== '' && !Number.isNaN(Number(v)))
+      out[key] = Number(v);
   }
   return out;
 }

@@ -45,11 +45,18 @@ export function isPrivateAddress(ip: string): boolean {
   if (mapped) return isPrivateAddress(mapped[1]);
   if (lower === '::' || lower === '::1') return true;
   const first = Number.parseInt(lower.split(':')[0] || '0', 16);
-  return (first & 0xfe00) === 0xfc00 /* fc00::/7 */ || (first & 0xffc0) === 0xfe80 /* fe80::/10 */ || (first & 0xff00) === 0xff00;
+  return (
+    (first & 0xfe00) === 0xfc00 /* fc00::/7 */ ||
+    (first & 0xffc0) === 0xfe80 /* fe80::/10 */ ||
+    (first & 0xff00) === 0xff00
+  );
 }
 
 /** Why a webhook URL is refused at subscription time, or null. (Hostnames are checked again at each delivery.) */
-export function urlRefusal(raw: string, allowPrivate: boolean): 'err.url' | 'err.webhook_https' | 'err.webhook_prive' | null {
+export function urlRefusal(
+  raw: string,
+  allowPrivate: boolean,
+): 'err.url' | 'err.webhook_https' | 'err.webhook_prive' | null {
   let url: URL;
   try {
     url = new URL(raw);
@@ -59,12 +66,19 @@ export function urlRefusal(raw: string, allowPrivate: boolean): 'err.url' | 'err
   if (url.protocol !== 'https:' && !(allowPrivate && url.protocol === 'http:')) return 'err.webhook_https';
   if (url.username || url.password) return 'err.url';
   const host = url.hostname.replace(/^\[|\]$/g, '');
-  if (!allowPrivate && (host === 'localhost' || host.endsWith('.localhost') || (net.isIP(host) && isPrivateAddress(host)))) return 'err.webhook_prive';
+  if (
+    !allowPrivate &&
+    (host === 'localhost' || host.endsWith('.localhost') || (net.isIP(host) && isPrivateAddress(host)))
+  )
+    return 'err.webhook_prive';
   return null;
 }
 
 export class WebhookHttpError extends Error {
-  constructor(message: string, readonly status: number | null = null) {
+  constructor(
+    message: string,
+    readonly status: number | null = null,
+  ) {
     super(message);
     this.name = 'WebhookHttpError';
   }
@@ -80,7 +94,8 @@ export function postWebhook(
   return new Promise((resolve, reject) => {
     const url = new URL(rawUrl);
     const host = url.hostname.replace(/^\[|\]$/g, '');
-    if (!opts.allowPrivate && net.isIP(host) && isPrivateAddress(host)) return reject(new WebhookHttpError('adresse privée refusée'));
+    if (!opts.allowPrivate && net.isIP(host) && isPrivateAddress(host))
+      return reject(new WebhookHttpError('adresse privée refusée'));
     const lookup: net.LookupFunction = (hostname, options, callback) => {
       dns.lookup(hostname, { ...options, all: true }, (err, addresses) => {
         if (err) return (callback as any)(err);
@@ -96,14 +111,21 @@ export function postWebhook(
       url,
       {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), 'user-agent': 'CRM-Webhooks/1', ...headers },
+        headers: {
+          'content-type': 'application/json',
+          'content-length': String(Buffer.byteLength(body)),
+          'user-agent': 'CRM-Webhooks/1',
+          ...headers,
+        },
         lookup,
         timeout: opts.timeoutMs,
       },
       (res) => {
         res.resume(); // the answer's body is not needed
         const status = res.statusCode ?? 0;
-        res.on('end', () => (status >= 200 && status < 300 ? resolve(status) : reject(new WebhookHttpError(`HTTP ${status}`, status))));
+        res.on('end', () =>
+          status >= 200 && status < 300 ? resolve(status) : reject(new WebhookHttpError(`HTTP ${status}`, status)),
+        );
         res.on('error', (err) => reject(new WebhookHttpError(err.message, status)));
       },
     );

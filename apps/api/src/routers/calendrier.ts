@@ -9,7 +9,9 @@ const tags = ['calendrier'];
 // The feed itself is a plain route (routes/calendar.ts); these manage the caller's own secret URL.
 export const calendrierRouter = router({
   statut: authedProcedure
-    .meta({ openapi: { method: 'GET', path: '/calendrier/jeton/', tags, summary: 'Mon flux de calendrier : actif ou non' } })
+    .meta({
+      openapi: { method: 'GET', path: '/calendrier/jeton/', tags, summary: 'Mon flux de calendrier : actif ou non' },
+    })
     .input(z.object({}))
     .output(calendarFeedStatus)
     .query(({ ctx }) => calendarStatus(ctx.em, ctx.user)),
@@ -17,7 +19,10 @@ export const calendrierRouter = router({
   creer: authedProcedure
     .meta({
       openapi: {
-        method: 'POST', path: '/calendrier/jeton/', tags, summary: 'Créer (ou renouveler) mon URL de calendrier',
+        method: 'POST',
+        path: '/calendrier/jeton/',
+        tags,
+        summary: 'Créer (ou renouveler) mon URL de calendrier',
         description: "Renvoie l'URL secrète une seule fois ; la précédente cesse de fonctionner.",
       },
       successStatus: 201,
@@ -30,7 +35,10 @@ export const calendrierRouter = router({
     }),
 
   revoquer: authedProcedure
-    .meta({ openapi: { method: 'DELETE', path: '/calendrier/jeton/', tags, summary: 'Révoquer mon URL de calendrier' }, successStatus: 204 })
+    .meta({
+      openapi: { method: 'DELETE', path: '/calendrier/jeton/', tags, summary: 'Révoquer mon URL de calendrier' },
+      successStatus: 204,
+    })
     .input(z.object({}))
     .output(z.void())
     .mutation(async ({ ctx }) => {

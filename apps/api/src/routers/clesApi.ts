@@ -1,15 +1,37 @@
-import { apiKeyCreatedOutput, apiKeyCreateInput, apiKeyListInput, apiKeyOutput, apiKeySettings, idParam, paginated } from '@crm/shared';
+import {
+  apiKeyCreatedOutput,
+  apiKeyCreateInput,
+  apiKeyListInput,
+  apiKeyOutput,
+  apiKeySettings,
+  idParam,
+  paginated,
+} from '@crm/shared';
 import { z } from 'zod';
 import { router } from '../trpc/init.js';
 import { adminProcedure, authedProcedure } from '../trpc/procedures.js';
-import { apiKeySettings as readSettings, createApiKey, getApiKey, listApiKeys, revokeApiKey, setApiKeySettings } from '../services/apiKeys.js';
+import {
+  apiKeySettings as readSettings,
+  createApiKey,
+  getApiKey,
+  listApiKeys,
+  revokeApiKey,
+  setApiKeySettings,
+} from '../services/apiKeys.js';
 
 const tags = ['cles-api'];
 
 // API keys cannot manage API keys: `clesApi` is not a scope family (see procedureNeed in trpc/accessNeed.ts).
 export const clesApiRouter = router({
   list: authedProcedure
-    .meta({ openapi: { method: 'GET', path: '/cles-api/', tags, summary: "Clés d'API (toutes pour un admin, les siennes sinon)" } })
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/cles-api/',
+        tags,
+        summary: "Clés d'API (toutes pour un admin, les siennes sinon)",
+      },
+    })
     .input(apiKeyListInput)
     .output(paginated(apiKeyOutput))
     .query(({ ctx, input }) => listApiKeys(ctx.em, ctx.user, input)),
@@ -23,8 +45,12 @@ export const clesApiRouter = router({
   modifierReglages: adminProcedure
     .meta({
       openapi: {
-        method: 'PUT', path: '/cles-api/reglages/', tags, summary: "Réglages des clés d'API (admin)",
-        description: '`libreService` : les utilisateurs non administrateurs peuvent créer des clés agissant en leur nom.',
+        method: 'PUT',
+        path: '/cles-api/reglages/',
+        tags,
+        summary: "Réglages des clés d'API (admin)",
+        description:
+          '`libreService` : les utilisateurs non administrateurs peuvent créer des clés agissant en leur nom.',
       },
     })
     .input(apiKeySettings)
@@ -40,7 +66,10 @@ export const clesApiRouter = router({
   create: authedProcedure
     .meta({
       openapi: {
-        method: 'POST', path: '/cles-api/', tags, summary: "Création d'une clé d'API",
+        method: 'POST',
+        path: '/cles-api/',
+        tags,
+        summary: "Création d'une clé d'API",
         description:
           'Le secret (`crm_…`) est renvoyé une seule fois ; il est conservé haché. Portées : `famille:lecture`, ' +
           '`famille:ecriture` (l’écriture inclut la lecture) ou `*:…`. Un admin peut choisir l’utilisateur au nom duquel la ' +
@@ -56,7 +85,10 @@ export const clesApiRouter = router({
     }),
 
   delete: authedProcedure
-    .meta({ openapi: { method: 'DELETE', path: '/cles-api/{id}/', tags, summary: "Révocation d'une clé d'API (immédiate)" }, successStatus: 204 })
+    .meta({
+      openapi: { method: 'DELETE', path: '/cles-api/{id}/', tags, summary: "Révocation d'une clé d'API (immédiate)" },
+      successStatus: 204,
+    })
     .input(idParam)
     .output(z.void())
     .mutation(async ({ ctx, input }) => {

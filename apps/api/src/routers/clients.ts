@@ -1,6 +1,14 @@
 import { z } from 'zod';
 import {
-  clientCreateInput, clientDetailOutput, clientListInput, clientOutput, clientPatchInput, clientUpdateInput, idParam, paginated, queryBool,
+  clientCreateInput,
+  clientDetailOutput,
+  clientListInput,
+  clientOutput,
+  clientPatchInput,
+  clientUpdateInput,
+  idParam,
+  paginated,
+  queryBool,
 } from '@crm/shared';
 import { router } from '../trpc/init.js';
 import { authedProcedure, staffProcedure } from '../trpc/procedures.js';
@@ -23,7 +31,11 @@ export const clientsRouter = router({
     .query(({ ctx, input }) => getClient(ctx.em, ctx.user, input.id)),
 
   create: authedProcedure
-    .meta({ openapi: { method: 'POST', path: '/clients/', tags, summary: "Création d'un client" }, successStatus: 201, errors: { 409: 'E-mail déjà utilisé par un autre client' } })
+    .meta({
+      openapi: { method: 'POST', path: '/clients/', tags, summary: "Création d'un client" },
+      successStatus: 201,
+      errors: { 409: 'E-mail déjà utilisé par un autre client' },
+    })
     .input(clientCreateInput)
     .output(clientDetailOutput)
     .mutation(async ({ ctx, input }) => {
@@ -32,22 +44,39 @@ export const clientsRouter = router({
     }),
 
   update: authedProcedure
-    .meta({ openapi: { method: 'PUT', path: '/clients/{id}/', tags, summary: "Mise à jour complète d'un client" }, errors: { 409: 'E-mail déjà utilisé par un autre client' } })
+    .meta({
+      openapi: { method: 'PUT', path: '/clients/{id}/', tags, summary: "Mise à jour complète d'un client" },
+      errors: { 409: 'E-mail déjà utilisé par un autre client' },
+    })
     .input(clientUpdateInput)
     .output(clientDetailOutput)
     .mutation(({ ctx, input: { id, ...rest } }) => updateClient(ctx.em, ctx.user, id, rest)),
 
   patch: authedProcedure
-    .meta({ openapi: { method: 'PATCH', path: '/clients/{id}/', tags, summary: "Mise à jour partielle d'un client" }, errors: { 409: 'E-mail déjà utilisé par un autre client' } })
+    .meta({
+      openapi: { method: 'PATCH', path: '/clients/{id}/', tags, summary: "Mise à jour partielle d'un client" },
+      errors: { 409: 'E-mail déjà utilisé par un autre client' },
+    })
     .input(clientPatchInput)
     .output(clientDetailOutput)
     .mutation(({ ctx, input: { id, ...rest } }) => updateClient(ctx.em, ctx.user, id, rest)),
 
   delete: staffProcedure
-    .meta({ openapi: { method: 'DELETE', path: '/clients/{id}/', tags, summary: "Suppression d'un client (?cascade=true : admin)" },
+    .meta({
+      openapi: {
+        method: 'DELETE',
+        path: '/clients/{id}/',
+        tags,
+        summary: "Suppression d'un client (?cascade=true : admin)",
+      },
       successStatus: 204,
-      errors: { 409: 'Le client a encore des projets, opportunités ou tâches (sans ?cascade=true)' } })
-    .input(idParam.extend({ cascade: queryBool.describe('Supprimer aussi ses projets, opportunités et tâches (admin)').optional() }))
+      errors: { 409: 'Le client a encore des projets, opportunités ou tâches (sans ?cascade=true)' },
+    })
+    .input(
+      idParam.extend({
+        cascade: queryBool.describe('Supprimer aussi ses projets, opportunités et tâches (admin)').optional(),
+      }),
+    )
     .output(z.void())
     .mutation(async ({ ctx, input }) => {
       await deleteClient(ctx.em, ctx.user, input.id, input.cascade ?? false);

@@ -1,30 +1,63 @@
 import { z } from 'zod';
 import {
-  contactCreateInput, contactListInput, contactOfClientCreateInput, contactOutput, contactPatchInput, contactSubListInput, contactUpdateInput,
-  idParam, paginated,
+  contactCreateInput,
+  contactListInput,
+  contactOfClientCreateInput,
+  contactOutput,
+  contactPatchInput,
+  contactSubListInput,
+  contactUpdateInput,
+  idParam,
+  paginated,
 } from '@crm/shared';
 import { router } from '../trpc/init.js';
 import { authedProcedure, staffProcedure } from '../trpc/procedures.js';
-import { createContact, deleteContact, getContact, listContacts, listContactsOfClient, updateContact } from '../services/contacts.js';
+import {
+  createContact,
+  deleteContact,
+  getContact,
+  listContacts,
+  listContactsOfClient,
+  updateContact,
+} from '../services/contacts.js';
 
 const tags = ['contacts'];
 
 export const contactsRouter = router({
   list: authedProcedure
-    .meta({ openapi: { method: 'GET', path: '/contacts/', tags, summary: 'Liste des contacts (filtrable, paginée ; recherche sur prénom, nom, e-mail)' } })
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/contacts/',
+        tags,
+        summary: 'Liste des contacts (filtrable, paginée ; recherche sur prénom, nom, e-mail)',
+      },
+    })
     .input(contactListInput)
     .output(paginated(contactOutput))
     .query(({ ctx, input }) => listContacts(ctx.em, ctx.user, input)),
 
   byClient: authedProcedure
-    .meta({ openapi: { method: 'GET', path: '/clients/{id}/contacts/', tags: ['clients', ...tags], summary: "Contacts d'un client (le principal en premier)" } })
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/clients/{id}/contacts/',
+        tags: ['clients', ...tags],
+        summary: "Contacts d'un client (le principal en premier)",
+      },
+    })
     .input(contactSubListInput)
     .output(paginated(contactOutput))
     .query(({ ctx, input: { id, ...rest } }) => listContactsOfClient(ctx.em, ctx.user, id, rest)),
 
   createForClient: authedProcedure
     .meta({
-      openapi: { method: 'POST', path: '/clients/{id}/contacts/', tags: ['clients', ...tags], summary: "Ajout d'un contact à un client" },
+      openapi: {
+        method: 'POST',
+        path: '/clients/{id}/contacts/',
+        tags: ['clients', ...tags],
+        summary: "Ajout d'un contact à un client",
+      },
       successStatus: 201,
     })
     .input(contactOfClientCreateInput)
@@ -43,8 +76,12 @@ export const contactsRouter = router({
   create: authedProcedure
     .meta({
       openapi: {
-        method: 'POST', path: '/contacts/', tags, summary: "Création d'un contact",
-        description: 'E-mail unique par client (sans tenir compte de la casse) → 409 ; `principal: true` retire ce rôle au précédent contact principal du client.',
+        method: 'POST',
+        path: '/contacts/',
+        tags,
+        summary: "Création d'un contact",
+        description:
+          'E-mail unique par client (sans tenir compte de la casse) → 409 ; `principal: true` retire ce rôle au précédent contact principal du client.',
       },
       successStatus: 201,
     })
@@ -62,13 +99,23 @@ export const contactsRouter = router({
     .mutation(({ ctx, input: { id, ...rest } }) => updateContact(ctx.em, ctx.user, id, rest)),
 
   patch: authedProcedure
-    .meta({ openapi: { method: 'PATCH', path: '/contacts/{id}/', tags, summary: "Mise à jour partielle d'un contact" } })
+    .meta({
+      openapi: { method: 'PATCH', path: '/contacts/{id}/', tags, summary: "Mise à jour partielle d'un contact" },
+    })
     .input(contactPatchInput)
     .output(contactOutput)
     .mutation(({ ctx, input: { id, ...rest } }) => updateContact(ctx.em, ctx.user, id, rest)),
 
   delete: staffProcedure
-    .meta({ openapi: { method: 'DELETE', path: '/contacts/{id}/', tags, summary: "Suppression d'un contact (admin, manager)" }, successStatus: 204 })
+    .meta({
+      openapi: {
+        method: 'DELETE',
+        path: '/contacts/{id}/',
+        tags,
+        summary: "Suppression d'un contact (admin, manager)",
+      },
+      successStatus: 204,
+    })
     .input(idParam)
     .output(z.void())
     .mutation(async ({ ctx, input }) => {

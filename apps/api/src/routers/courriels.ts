@@ -14,7 +14,14 @@ export const courrielsRouter = router({
     .query(({ ctx, input }) => listCourriels(ctx.em, input)),
 
   get: adminProcedure
-    .meta({ openapi: { method: 'GET', path: '/courriels/{id}/', tags, summary: "Détail d'un e-mail, avec ses pièces jointes (admin)" } })
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/courriels/{id}/',
+        tags,
+        summary: "Détail d'un e-mail, avec ses pièces jointes (admin)",
+      },
+    })
     .input(idParam)
     .output(courrielDetailOutput)
     .query(({ ctx, input }) => getCourriel(ctx.em, input.id)),

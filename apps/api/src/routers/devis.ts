@@ -1,11 +1,24 @@
 import { z } from 'zod';
 import {
-  devisCreateInput, devisListInput, devisOutput, devisPatchInput, devisSubListInput, devisUpdateInput, idParam, paginated,
+  devisCreateInput,
+  devisListInput,
+  devisOutput,
+  devisPatchInput,
+  devisSubListInput,
+  devisUpdateInput,
+  idParam,
+  paginated,
 } from '@crm/shared';
 import { router } from '../trpc/init.js';
 import { authedProcedure, staffProcedure } from '../trpc/procedures.js';
 import {
-  createDevis, deleteDevis, getDevis, listDevis, listDevisOfOpportunite, nouvelleVersion, updateDevis,
+  createDevis,
+  deleteDevis,
+  getDevis,
+  listDevis,
+  listDevisOfOpportunite,
+  nouvelleVersion,
+  updateDevis,
 } from '../services/devis.js';
 
 const tags = ['devis'];
@@ -19,7 +32,14 @@ export const devisRouter = router({
     .query(({ ctx, input }) => listDevis(ctx.em, ctx.user, input)),
 
   byOpportunite: authedProcedure
-    .meta({ openapi: { method: 'GET', path: '/opportunites/{id}/devis/', tags: ['opportunites', ...tags], summary: "Liste des devis d'une opportunité" } })
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/opportunites/{id}/devis/',
+        tags: ['opportunites', ...tags],
+        summary: "Liste des devis d'une opportunité",
+      },
+    })
     .input(devisSubListInput)
     .output(paginated(devisOutput))
     .query(({ ctx, input: { id, ...rest } }) => listDevisOfOpportunite(ctx.em, ctx.user, id, rest)),
@@ -31,7 +51,15 @@ export const devisRouter = router({
     .query(({ ctx, input }) => getDevis(ctx.em, ctx.user, input.id)),
 
   create: authedProcedure
-    .meta({ openapi: { method: 'POST', path: '/devis/', tags, summary: "Création d'un devis (version suivante de l'opportunité)" }, successStatus: 201 })
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/devis/',
+        tags,
+        summary: "Création d'un devis (version suivante de l'opportunité)",
+      },
+      successStatus: 201,
+    })
     .input(devisCreateInput)
     .output(devisOutput)
     .mutation(async ({ ctx, input }) => {
@@ -40,19 +68,43 @@ export const devisRouter = router({
     }),
 
   update: authedProcedure
-    .meta({ openapi: { method: 'PUT', path: '/devis/{id}/', tags, summary: "Mise à jour complète d'un devis (409 si accepté ou refusé)" }, errors: { 409: 'Devis accepté ou refusé : lecture seule' } })
+    .meta({
+      openapi: {
+        method: 'PUT',
+        path: '/devis/{id}/',
+        tags,
+        summary: "Mise à jour complète d'un devis (409 si accepté ou refusé)",
+      },
+      errors: { 409: 'Devis accepté ou refusé : lecture seule' },
+    })
     .input(devisUpdateInput)
     .output(devisOutput)
     .mutation(({ ctx, input: { id, ...rest } }) => updateDevis(ctx.em, ctx.user, id, rest)),
 
   patch: authedProcedure
-    .meta({ openapi: { method: 'PATCH', path: '/devis/{id}/', tags, summary: "Mise à jour partielle d'un devis (409 si accepté ou refusé)" }, errors: { 409: 'Devis accepté ou refusé : lecture seule' } })
+    .meta({
+      openapi: {
+        method: 'PATCH',
+        path: '/devis/{id}/',
+        tags,
+        summary: "Mise à jour partielle d'un devis (409 si accepté ou refusé)",
+      },
+      errors: { 409: 'Devis accepté ou refusé : lecture seule' },
+    })
     .input(devisPatchInput)
     .output(devisOutput)
     .mutation(({ ctx, input: { id, ...rest } }) => updateDevis(ctx.em, ctx.user, id, rest)),
 
   nouvelleVersion: authedProcedure
-    .meta({ openapi: { method: 'POST', path: '/devis/{id}/nouvelle-version/', tags, summary: "Créer une nouvelle version d'un devis" }, successStatus: 201 })
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/devis/{id}/nouvelle-version/',
+        tags,
+        summary: "Créer une nouvelle version d'un devis",
+      },
+      successStatus: 201,
+    })
     .input(idParam)
     .output(devisOutput)
     .mutation(async ({ ctx, input }) => {
@@ -61,7 +113,10 @@ export const devisRouter = router({
     }),
 
   delete: staffProcedure
-    .meta({ openapi: { method: 'DELETE', path: '/devis/{id}/', tags, summary: "Suppression d'un devis (admin, manager)" }, successStatus: 204 })
+    .meta({
+      openapi: { method: 'DELETE', path: '/devis/{id}/', tags, summary: "Suppression d'un devis (admin, manager)" },
+      successStatus: 204,
+    })
     .input(idParam)
     .output(z.void())
     .mutation(async ({ ctx, input }) => {

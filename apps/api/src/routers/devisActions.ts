@@ -17,7 +17,7 @@ export const devisActionsRouter = router({
         description:
           "Passe le devis à `envoye` avec `dateEnvoi` et dépose dans la boîte d'envoi (même transaction) l'e-mail au client, " +
           'avec le PDF et le lien de la page publique du devis ; répond aussitôt. La livraison se fait en tâche de fond ' +
-          "(nouvelles tentatives espacées) ; `courriel` indique son état (`en_attente`, `envoye`, `echec`). " +
+          '(nouvelles tentatives espacées) ; `courriel` indique son état (`en_attente`, `envoye`, `echec`). ' +
           'Client sans e-mail → 400 ; devis accepté ou refusé → 409.',
       },
       errors: { 409: 'Devis accepté ou refusé : il ne peut plus être envoyé' },

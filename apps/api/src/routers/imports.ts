@@ -13,7 +13,10 @@ export const importsRouter = router({
   get: authedProcedure
     .meta({
       openapi: {
-        method: 'GET', path: '/imports/{id}/', tags, summary: 'Un import : correspondance, aperçu, doublons, progression, résultat',
+        method: 'GET',
+        path: '/imports/{id}/',
+        tags,
+        summary: 'Un import : correspondance, aperçu, doublons, progression, résultat',
         description:
           'La correspondance des colonnes (proposée d’après les en-têtes, puis celle choisie), l’aperçu des premières lignes avec ' +
           'leurs erreurs par champ et leurs doublons, les comptes de l’analyse, la progression pendant l’import (`faits` / `total`, ' +
@@ -28,8 +31,12 @@ export const importsRouter = router({
   patch: authedProcedure
     .meta({
       openapi: {
-        method: 'PATCH', path: '/imports/{id}/', tags, summary: 'Changer la correspondance des colonnes (nouvelle analyse)',
-        description: 'Un champ (ou `null`) par colonne du fichier ; chaque champ une fois au plus. Toutes les lignes sont analysées à nouveau.',
+        method: 'PATCH',
+        path: '/imports/{id}/',
+        tags,
+        summary: 'Changer la correspondance des colonnes (nouvelle analyse)',
+        description:
+          'Un champ (ou `null`) par colonne du fichier ; chaque champ une fois au plus. Toutes les lignes sont analysées à nouveau.',
       },
       errors: { 409: 'L’import a déjà été lancé' },
     })
@@ -40,7 +47,10 @@ export const importsRouter = router({
   valider: authedProcedure
     .meta({
       openapi: {
-        method: 'POST', path: '/imports/{id}/valider/', tags, summary: 'Lancer l’import',
+        method: 'POST',
+        path: '/imports/{id}/valider/',
+        tags,
+        summary: 'Lancer l’import',
         description:
           'Correspondance facultative (sinon l’actuelle ; tous les champs obligatoires doivent avoir une colonne), politique des ' +
           'doublons (`ignorer`, `mettre_a_jour`, `creer`) et mode (`tout_ou_rien`, `valides`). L’import s’exécute en arrière-plan, ' +

@@ -10,7 +10,10 @@ export const notificationsRouter = router({
   list: authedProcedure
     .meta({
       openapi: {
-        method: 'GET', path: '/notifications/', tags, summary: 'Mes notifications (plus récentes en premier ; `?nonLues=true`)',
+        method: 'GET',
+        path: '/notifications/',
+        tags,
+        summary: 'Mes notifications (plus récentes en premier ; `?nonLues=true`)',
         description: 'Flux temps réel : `GET /api/notifications/flux/` (Server-Sent Events).',
       },
     })
@@ -19,13 +22,27 @@ export const notificationsRouter = router({
     .query(({ ctx, input }) => listNotifications(ctx.em, ctx.user, input)),
 
   lue: authedProcedure
-    .meta({ openapi: { method: 'POST', path: '/notifications/{id}/lue/', tags, summary: 'Marquer une notification comme lue (idempotent)' } })
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/notifications/{id}/lue/',
+        tags,
+        summary: 'Marquer une notification comme lue (idempotent)',
+      },
+    })
     .input(notificationIdInput)
     .output(notificationOutput)
     .mutation(({ ctx, input }) => markRead(ctx.em, ctx.user, input.id)),
 
   toutLu: authedProcedure
-    .meta({ openapi: { method: 'POST', path: '/notifications/tout-lu/', tags, summary: 'Marquer toutes mes notifications comme lues' } })
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/notifications/tout-lu/',
+        tags,
+        summary: 'Marquer toutes mes notifications comme lues',
+      },
+    })
     .input(z.object({}).optional())
     .output(toutLuOutput)
     .mutation(({ ctx }) => markAllRead(ctx.em, ctx.user)),

@@ -1,10 +1,24 @@
 import { z } from 'zod';
 import {
-  idParam, paginated, projetCreateInput, projetListInput, projetOutput, projetPatchInput, projetSubListInput, projetUpdateInput,
+  idParam,
+  paginated,
+  projetCreateInput,
+  projetListInput,
+  projetOutput,
+  projetPatchInput,
+  projetSubListInput,
+  projetUpdateInput,
 } from '@crm/shared';
 import { router } from '../trpc/init.js';
 import { authedProcedure, staffProcedure } from '../trpc/procedures.js';
-import { createProjet, deleteProjet, getProjet, listProjets, listProjetsOfClient, updateProjet } from '../services/projets.js';
+import {
+  createProjet,
+  deleteProjet,
+  getProjet,
+  listProjets,
+  listProjetsOfClient,
+  updateProjet,
+} from '../services/projets.js';
 
 const tags = ['projets'];
 
@@ -16,7 +30,14 @@ export const projetsRouter = router({
     .query(({ ctx, input }) => listProjets(ctx.em, ctx.user, input)),
 
   byClient: authedProcedure
-    .meta({ openapi: { method: 'GET', path: '/clients/{id}/projets/', tags: ['clients', ...tags], summary: "Liste des projets d'un client" } })
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/clients/{id}/projets/',
+        tags: ['clients', ...tags],
+        summary: "Liste des projets d'un client",
+      },
+    })
     .input(projetSubListInput)
     .output(paginated(projetOutput))
     .query(({ ctx, input: { id, ...rest } }) => listProjetsOfClient(ctx.em, ctx.user, id, rest)),
@@ -49,7 +70,11 @@ export const projetsRouter = router({
     .mutation(({ ctx, input: { id, ...rest } }) => updateProjet(ctx.em, ctx.user, id, rest)),
 
   delete: staffProcedure
-    .meta({ openapi: { method: 'DELETE', path: '/projets/{id}/', tags, summary: "Suppression d'un projet (admin, manager)" }, successStatus: 204, errors: { 409: 'Le projet a encore des tâches' } })
+    .meta({
+      openapi: { method: 'DELETE', path: '/projets/{id}/', tags, summary: "Suppression d'un projet (admin, manager)" },
+      successStatus: 204,
+      errors: { 409: 'Le projet a encore des tâches' },
+    })
     .input(idParam)
     .output(z.void())
     .mutation(async ({ ctx, input }) => {

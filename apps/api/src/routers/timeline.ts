@@ -11,7 +11,15 @@ const description =
 /** `clients.timeline` (merged into the `clients` namespace in router.ts: API-key family `clients`). */
 export const clientTimelineRouter = router({
   timeline: authedProcedure
-    .meta({ openapi: { method: 'GET', path: '/clients/{id}/timeline/', tags: ['clients', 'timeline'], summary: "Historique d'un client", description } })
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/clients/{id}/timeline/',
+        tags: ['clients', 'timeline'],
+        summary: "Historique d'un client",
+        description,
+      },
+    })
     .input(timelineInput)
     .output(timelinePage)
     .query(({ ctx, input: { id, ...rest } }) => timeline(ctx.em, ctx.user, 'client', id, rest)),
@@ -21,7 +29,13 @@ export const clientTimelineRouter = router({
 export const opportuniteTimelineRouter = router({
   timeline: authedProcedure
     .meta({
-      openapi: { method: 'GET', path: '/opportunites/{id}/timeline/', tags: ['opportunites', 'timeline'], summary: "Historique d'une opportunité", description },
+      openapi: {
+        method: 'GET',
+        path: '/opportunites/{id}/timeline/',
+        tags: ['opportunites', 'timeline'],
+        summary: "Historique d'une opportunité",
+        description,
+      },
     })
     .input(timelineInput)
     .output(timelinePage)

@@ -1,10 +1,26 @@
 import {
-  id, idParam, paginated, webhookCreateInput, webhookDeliveryListInput, webhookDeliveryOutput, webhookListInput, webhookOutput, webhookPatchInput,
+  id,
+  idParam,
+  paginated,
+  webhookCreateInput,
+  webhookDeliveryListInput,
+  webhookDeliveryOutput,
+  webhookListInput,
+  webhookOutput,
+  webhookPatchInput,
 } from '@crm/shared';
 import { z } from 'zod';
 import { router } from '../trpc/init.js';
 import { adminProcedure } from '../trpc/procedures.js';
-import { createWebhook, deleteWebhook, getWebhook, listDeliveries, listWebhooks, patchWebhook, replayDelivery } from '../services/webhooks.js';
+import {
+  createWebhook,
+  deleteWebhook,
+  getWebhook,
+  listDeliveries,
+  listWebhooks,
+  patchWebhook,
+  replayDelivery,
+} from '../services/webhooks.js';
 
 const tags = ['webhooks'];
 
@@ -15,19 +31,43 @@ const EVENTS_DOC =
 
 export const webhooksRouter = router({
   list: adminProcedure
-    .meta({ openapi: { method: 'GET', path: '/webhooks/', tags, summary: 'Abonnements webhooks (admin)', description: EVENTS_DOC } })
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/webhooks/',
+        tags,
+        summary: 'Abonnements webhooks (admin)',
+        description: EVENTS_DOC,
+      },
+    })
     .input(webhookListInput)
     .output(paginated(webhookOutput))
     .query(({ ctx, input }) => listWebhooks(ctx.em, input)),
 
   get: adminProcedure
-    .meta({ openapi: { method: 'GET', path: '/webhooks/{id}/', tags, summary: "Détail d'un webhook (avec son secret de signature)" } })
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/webhooks/{id}/',
+        tags,
+        summary: "Détail d'un webhook (avec son secret de signature)",
+      },
+    })
     .input(idParam)
     .output(webhookOutput)
     .query(({ ctx, input }) => getWebhook(ctx.em, input.id)),
 
   create: adminProcedure
-    .meta({ openapi: { method: 'POST', path: '/webhooks/', tags, summary: "Création d'un webhook (https ; adresses privées refusées)", description: EVENTS_DOC }, successStatus: 201 })
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/webhooks/',
+        tags,
+        summary: "Création d'un webhook (https ; adresses privées refusées)",
+        description: EVENTS_DOC,
+      },
+      successStatus: 201,
+    })
     .input(webhookCreateInput)
     .output(webhookOutput)
     .mutation(async ({ ctx, input }) => {
@@ -36,13 +76,28 @@ export const webhooksRouter = router({
     }),
 
   patch: adminProcedure
-    .meta({ openapi: { method: 'PATCH', path: '/webhooks/{id}/', tags, summary: "Modification d'un webhook ; `actif: true` le réactive" } })
+    .meta({
+      openapi: {
+        method: 'PATCH',
+        path: '/webhooks/{id}/',
+        tags,
+        summary: "Modification d'un webhook ; `actif: true` le réactive",
+      },
+    })
     .input(webhookPatchInput)
     .output(webhookOutput)
     .mutation(({ ctx, input }) => patchWebhook(ctx.em, ctx.user, input, ctx.deps.config.webhooks, ctx.ip)),
 
   delete: adminProcedure
-    .meta({ openapi: { method: 'DELETE', path: '/webhooks/{id}/', tags, summary: "Suppression d'un webhook et de son journal" }, successStatus: 204 })
+    .meta({
+      openapi: {
+        method: 'DELETE',
+        path: '/webhooks/{id}/',
+        tags,
+        summary: "Suppression d'un webhook et de son journal",
+      },
+      successStatus: 204,
+    })
     .input(idParam)
     .output(z.void())
     .mutation(async ({ ctx, input }) => {
@@ -50,7 +105,14 @@ export const webhooksRouter = router({
     }),
 
   livraisons: adminProcedure
-    .meta({ openapi: { method: 'GET', path: '/webhooks/{id}/livraisons/', tags, summary: "Journal des livraisons d'un webhook (plus récentes d'abord)" } })
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/webhooks/{id}/livraisons/',
+        tags,
+        summary: "Journal des livraisons d'un webhook (plus récentes d'abord)",
+      },
+    })
     .input(webhookDeliveryListInput)
     .output(paginated(webhookDeliveryOutput))
     .query(({ ctx, input }) => listDeliveries(ctx.em, input)),
@@ -58,7 +120,10 @@ export const webhooksRouter = router({
   rejouer: adminProcedure
     .meta({
       openapi: {
-        method: 'POST', path: '/webhooks/{id}/livraisons/{livraison}/rejouer/', tags, summary: 'Rejouer une livraison',
+        method: 'POST',
+        path: '/webhooks/{id}/livraisons/{livraison}/rejouer/',
+        tags,
+        summary: 'Rejouer une livraison',
         description: 'Renvoie le même message (même `webhook-id`), après les messages en attente du même objet.',
       },
       successStatus: 201,

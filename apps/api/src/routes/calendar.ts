@@ -22,10 +22,19 @@ export const calendarFeedRoute: ServerPlugin = (app, deps, { openApi }) => {
     get: {
       tags: ['calendrier'],
       summary: 'Flux iCalendar de mes tâches et conclusions prévues',
-      description: "URL secrète à ajouter dans Google Agenda, Outlook ou Calendrier d'Apple (RFC 5545). Aucune autre authentification.",
+      description:
+        "URL secrète à ajouter dans Google Agenda, Outlook ou Calendrier d'Apple (RFC 5545). Aucune autre authentification.",
       operationId: 'calendrier-flux',
       public: true,
-      parameters: [{ name: 'token', in: 'path', required: true, description: 'Jeton secret de l’URL', schema: { type: 'string', pattern: '^[a-z2-7]{20,64}$' } }],
+      parameters: [
+        {
+          name: 'token',
+          in: 'path',
+          required: true,
+          description: 'Jeton secret de l’URL',
+          schema: { type: 'string', pattern: '^[a-z2-7]{20,64}$' },
+        },
+      ],
       responses: {
         200: { description: 'Le calendrier', content: { 'text/calendar': { schema: { type: 'string' } } } },
       },

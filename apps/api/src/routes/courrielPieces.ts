@@ -7,7 +7,10 @@ import { parseOr400 } from '../lib/validation.js';
 import { getPieceJointe } from '../services/courriels/queries.js';
 
 const params = z.object({ id, pj: id });
-const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
+const errorResponse = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+});
 
 /** GET /api/courriels/{id}/pieces-jointes/{pj}/: an attachment of an outbox e-mail (admin), e.g. the devis PDF. */
 export const courrielPiecesRoute: ServerPlugin = (app, _deps, { createContext, openApi }) => {
@@ -34,7 +37,13 @@ export const courrielPiecesRoute: ServerPlugin = (app, _deps, { createContext, o
         { name: 'pj', in: 'path', required: true, schema: { type: 'integer', minimum: 1 } },
       ],
       responses: {
-        200: { description: 'Le fichier (par exemple le PDF du devis)', content: { 'application/pdf': { schema: { type: 'string', format: 'binary' } }, 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } },
+        200: {
+          description: 'Le fichier (par exemple le PDF du devis)',
+          content: {
+            'application/pdf': { schema: { type: 'string', format: 'binary' } },
+            'application/octet-stream': { schema: { type: 'string', format: 'binary' } },
+          },
+        },
         400: errorResponse('Identifiant invalide'),
         401: errorResponse('Authentification requise'),
         403: errorResponse('Réservé aux administrateurs'),

@@ -24,13 +24,27 @@ export const devisPdfRoute: ServerPlugin = (app, deps, { createContext, openApi 
     get: {
       tags,
       summary: 'PDF du devis',
-      description: 'Le devis rendu en PDF (A4, en français), avec ses lignes, sa TVA et son numéro. 404 si le devis n’existe pas ou n’est pas visible.',
+      description:
+        'Le devis rendu en PDF (A4, en français), avec ses lignes, sa TVA et son numéro. 404 si le devis n’existe pas ou n’est pas visible.',
       operationId: 'devis-pdf',
-      parameters: [{ name: 'id', in: 'path', required: true, description: 'Identifiant du devis', schema: { type: 'integer', minimum: 1, maximum: 2_147_483_647 } }],
+      parameters: [
+        {
+          name: 'id',
+          in: 'path',
+          required: true,
+          description: 'Identifiant du devis',
+          schema: { type: 'integer', minimum: 1, maximum: 2_147_483_647 },
+        },
+      ],
       responses: {
         200: {
           description: 'Le devis en PDF (A4, en français)',
-          headers: { 'Content-Disposition': { schema: { type: 'string' }, description: 'inline; filename="devis-D2026-00012-v1.pdf"' } },
+          headers: {
+            'Content-Disposition': {
+              schema: { type: 'string' },
+              description: 'inline; filename="devis-D2026-00012-v1.pdf"',
+            },
+          },
           content: { 'application/pdf': { schema: { type: 'string', format: 'binary' } } },
         },
       },

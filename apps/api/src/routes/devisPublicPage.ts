@@ -29,8 +29,22 @@ function layout(title: string, body: string): string {
 
 export function devisPage(d: PublicDevis, action: string, error?: string): string {
   const title = `Devis ${d.numero} v${d.version} — ${d.entreprise.nom}`;
-  const rows = (d.lignes?.length ? d.lignes : [{ designation: d.objet, quantite: 1, prixUnitaire: d.montant, tauxTva: d.montant ? Math.round((d.montantTva / d.montant) * 10000) / 100 : 20 }])
-    .map((l) => `<tr><td>${esc(l.designation)}</td><td class="n">${esc(formatQuantity(l.quantite))}</td><td class="n opt">${esc(formatMoney(l.prixUnitaire))}</td><td class="n opt">${esc(formatRate(l.tauxTva))}</td><td class="n">${esc(formatMoney(Math.round(l.quantite * l.prixUnitaire * 100) / 100))}</td></tr>`)
+  const rows = (
+    d.lignes?.length
+      ? d.lignes
+      : [
+          {
+            designation: d.objet,
+            quantite: 1,
+            prixUnitaire: d.montant,
+            tauxTva: d.montant ? Math.round((d.montantTva / d.montant) * 10000) / 100 : 20,
+          },
+        ]
+  )
+    .map(
+      (l) =>
+        `<tr><td>${esc(l.designation)}</td><td class="n">${esc(formatQuantity(l.quantite))}</td><td class="n opt">${esc(formatMoney(l.prixUnitaire))}</td><td class="n opt">${esc(formatRate(l.tauxTva))}</td><td class="n">${esc(formatMoney(Math.round(l.quantite * l.prixUnitaire * 100) / 100))}</td></tr>`,
+    )
     .join('');
   const open = d.statut === 'envoye' || d.statut === 'consulte';
   const answer = open
@@ -65,6 +79,9 @@ ${answer}`,
 }
 
 export function notFoundPage(): string {
-  return layout('Lien de devis invalide', `<section class="card"><h1>Ce lien n’est plus valable</h1>
-<p>Le devis a peut-être expiré, été remplacé par une nouvelle version, ou déjà reçu une réponse. Contactez votre interlocuteur pour en obtenir un nouveau lien.</p></section>`);
+  return layout(
+    'Lien de devis invalide',
+    `<section class="card"><h1>Ce lien n’est plus valable</h1>
+<p>Le devis a peut-être expiré, été remplacé par une nouvelle version, ou déjà reçu une réponse. Contactez votre interlocuteur pour en obtenir un nouveau lien.</p></section>`,
+  );
 }

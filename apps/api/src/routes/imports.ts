@@ -9,7 +9,10 @@ import { parseOr400, pathId } from '../lib/validation.js';
 import { decodeFile, ImportFileError } from '../services/imports/fichier.js';
 import { createImport, getImport, rejetsCsv } from '../services/imports/index.js';
 
-const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
+const errorResponse = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+});
 const ressourceInput = z.object({ ressource: importRessource });
 
 /**
@@ -45,12 +48,18 @@ export const importRoutes: ServerPlugin = async (app, _deps, { createContext, op
         }
       }
     } catch (err) {
-      if (err instanceof app.multipartErrors.RequestFileTooLargeError) return fileRefused(reply, lang, 'import.trop_gros');
-      if (err instanceof app.multipartErrors.FilesLimitError || err instanceof app.multipartErrors.PartsLimitError || err instanceof app.multipartErrors.FieldsLimitError) {
+      if (err instanceof app.multipartErrors.RequestFileTooLargeError)
+        return fileRefused(reply, lang, 'import.trop_gros');
+      if (
+        err instanceof app.multipartErrors.FilesLimitError ||
+        err instanceof app.multipartErrors.PartsLimitError ||
+        err instanceof app.multipartErrors.FieldsLimitError
+      ) {
         return fileRefused(reply, lang, 'import.multipart');
       }
       // A malformed multipart body (boundary missing, truncated): the caller's fault.
-      if ((err as { statusCode?: number }).statusCode && (err as { statusCode: number }).statusCode < 500) return fileRefused(reply, lang, 'import.multipart');
+      if ((err as { statusCode?: number }).statusCode && (err as { statusCode: number }).statusCode < 500)
+        return fileRefused(reply, lang, 'import.multipart');
       throw err;
     }
     const input = parseOr400(ressourceInput, { ressource: ressource ?? query(req.query).ressource });
@@ -63,7 +72,10 @@ export const importRoutes: ServerPlugin = async (app, _deps, { createContext, op
       throw err;
     }
     const id = await createImport(ctx.em, user, input.ressource, nomFichier, decoded);
-    return reply.code(201).header('location', `/api/imports/${id}/`).send(await getImport(ctx.em, user, id, lang));
+    return reply
+      .code(201)
+      .header('location', `/api/imports/${id}/`)
+      .send(await getImport(ctx.em, user, id, lang));
   });
 
   app.get('/api/imports/:id/rejets/', async (req, reply) => {
@@ -98,7 +110,11 @@ export const importRoutes: ServerPlugin = async (app, _deps, { createContext, op
               required: ['fichier', 'ressource'],
               properties: {
                 fichier: { type: 'string', format: 'binary', description: 'Le fichier CSV ou XLSX' },
-                ressource: { type: 'string', enum: ['clients', 'opportunites', 'taches'], description: 'Ce que contient le fichier' },
+                ressource: {
+                  type: 'string',
+                  enum: ['clients', 'opportunites', 'taches'],
+                  description: 'Ce que contient le fichier',
+                },
               },
             },
           },
@@ -128,7 +144,12 @@ export const importRoutes: ServerPlugin = async (app, _deps, { createContext, op
       responses: {
         200: {
           description: 'Le rapport',
-          headers: { 'Content-Disposition': { schema: { type: 'string' }, description: 'attachment; filename="clients-rejets.csv"' } },
+          headers: {
+            'Content-Disposition': {
+              schema: { type: 'string' },
+              description: 'attachment; filename="clients-rejets.csv"',
+            },
+          },
           content: { 'text/csv': { schema: { type: 'string' } } },
         },
         404: errorResponse('Import introuvable ou non visible'),
@@ -137,7 +158,8 @@ export const importRoutes: ServerPlugin = async (app, _deps, { createContext, op
   });
 };
 
-const query = (q: unknown): Record<string, unknown> => (q && typeof q === 'object' ? (q as Record<string, unknown>) : {});
+const query = (q: unknown): Record<string, unknown> =>
+  q && typeof q === 'object' ? (q as Record<string, unknown>) : {};
 
 /** 400 in the contract's shape, the reason on `fichier` (with the cell of a formula). */
 function fileRefused(reply: FastifyReply, lang: Lang, key: MessageKey, detail?: string) {
@@ -145,6 +167,11 @@ function fileRefused(reply: FastifyReply, lang: Lang, key: MessageKey, detail?: 
   return reply
     .code(400)
     .header('content-type', 'application/json; charset=utf-8')
-    .send(JSON.stringify({ code: 'BAD_REQUEST', message: translate(lang, 'import.fichier_invalide'), fieldErrors: { fichier: [reason] } }));
+    .send(
+      JSON.stringify({
+        code: 'BAD_REQUEST',
+        message: translate(lang, 'import.fichier_invalide'),
+        fieldErrors: { fichier: [reason] },
+      }),
+    );
 }
-

@@ -9,7 +9,10 @@ import { parseOr400, queryValues } from '../lib/validation.js';
 import { assertParentVisible, LIST_EXPORTS, type ListExport } from '../services/listExports.js';
 
 const formatQuery = z.object({ format: z.enum(['csv', 'xlsx'], { error: 'err.choice' }) });
-const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
+const errorResponse = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+});
 
 /**
  * `GET /api/<list path>export/?format=csv|xlsx&<the list's parameters>`: every row the list shows
@@ -22,15 +25,29 @@ export const listExportRoutes: ServerPlugin = (app, _deps, { createContext, open
   for (const spec of LIST_EXPORTS) openApi(`${spec.path}export/`, { get: openApiOperation(spec) });
 };
 
-function registerExport(app: Parameters<ServerPlugin>[0], spec: ListExport, createContext: Parameters<ServerPlugin>[2]['createContext']): void {
+function registerExport(
+  app: Parameters<ServerPlugin>[0],
+  spec: ListExport,
+  createContext: Parameters<ServerPlugin>[2]['createContext'],
+): void {
   app.get(`/api${spec.path.replace('{id}', ':id')}export/`, async (req, reply) => {
     const ctx = createContext({ req, res: reply });
     // API keys need read access to the exported rows' family; an export costs like the report exports.
     const { user } = await authenticate(ctx, { family: spec.family, access: 'lecture', cost: 10 });
-    const { page: _page, pageSize: _pageSize, format: _format, ...query } = (req.query ?? {}) as Record<string, unknown>;
+    const {
+      page: _page,
+      pageSize: _pageSize,
+      format: _format,
+      ...query
+    } = (req.query ?? {}) as Record<string, unknown>;
     const { format } = parseOr400(formatQuery, req.query ?? {});
-    const parentId = spec.path.includes('{id}') ? parseOr400(idParam, { id: Number((req.params as { id: string }).id) }).id : undefined;
-    const input = parseOr400(spec.input.omit({ page: true, pageSize: true }), queryValues(spec.input, query)) as Record<string, any>;
+    const parentId = spec.path.includes('{id}')
+      ? parseOr400(idParam, { id: Number((req.params as { id: string }).id) }).id
+      : undefined;
+    const input = parseOr400(spec.input.omit({ page: true, pageSize: true }), queryValues(spec.input, query)) as Record<
+      string,
+      any
+    >;
     const { where, parent } = spec.query(user, input, parentId);
     await assertParentVisible(ctx.em, parent);
     const batches = spec.stream(ctx.em, input.ordering, where);
@@ -66,15 +83,32 @@ function openApiOperation(spec: ListExport) {
     security: [{ bearerAuth: [] }],
     parameters: [
       ...(sub ? [{ name: 'id', in: 'path', required: true, schema: { type: 'integer', minimum: 1 } }] : []),
-      { name: 'format', in: 'query', required: true, description: 'Format du fichier : CSV (Excel français) ou XLSX', schema: { type: 'string', enum: ['csv', 'xlsx'] } },
+      {
+        name: 'format',
+        in: 'query',
+        required: true,
+        description: 'Format du fichier : CSV (Excel français) ou XLSX',
+        schema: { type: 'string', enum: ['csv', 'xlsx'] },
+      },
       ...Object.keys(spec.input.shape)
         .filter((k) => k !== 'page' && k !== 'pageSize')
-        .map((k) => ({ name: k, in: 'query', required: false, schema: { type: 'string' }, description: `Comme \`GET /api${spec.path}\`` })),
+        .map((k) => ({
+          name: k,
+          in: 'query',
+          required: false,
+          schema: { type: 'string' },
+          description: `Comme \`GET /api${spec.path}\``,
+        })),
     ],
     responses: {
       200: {
         description: 'Le fichier',
-        headers: { 'Content-Disposition': { schema: { type: 'string' }, description: `attachment; filename="${spec.fichier}-2026-12-06.csv"` } },
+        headers: {
+          'Content-Disposition': {
+            schema: { type: 'string' },
+            description: `attachment; filename="${spec.fichier}-2026-12-06.csv"`,
+          },
+        },
         content: {
           [EXPORT_CONTENT_TYPES.csv]: { schema: { type: 'string', format: 'binary' } },
           [EXPORT_CONTENT_TYPES.xlsx]: { schema: { type: 'string', format: 'binary' } },

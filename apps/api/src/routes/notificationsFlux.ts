@@ -84,7 +84,10 @@ export const notificationsFluxRoute: ServerPlugin = (app, deps, { createContext,
       security: [{ bearerAuth: [] }],
       responses: {
         200: { description: 'Flux d’événements', content: { 'text/event-stream': { schema: { type: 'string' } } } },
-        401: { description: 'Authentification requise', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+        401: {
+          description: 'Authentification requise',
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+        },
       },
     },
   });

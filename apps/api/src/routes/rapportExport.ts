@@ -1,4 +1,11 @@
-import { EXPORT_FORMATS, RAPPORT_INPUTS, RAPPORTS, rapportExportInput, type Rapport, type RapportFiltres } from '@crm/shared';
+import {
+  EXPORT_FORMATS,
+  RAPPORT_INPUTS,
+  RAPPORTS,
+  rapportExportInput,
+  type Rapport,
+  type RapportFiltres,
+} from '@crm/shared';
 import { EXPORT_CONTENT_TYPES, exportReport } from '../lib/exports.js';
 import { parseOr400 } from '../lib/validation.js';
 import { exportFilename, rapportDocument } from '../services/rapportExports.js';
@@ -19,10 +26,17 @@ export const rapportExportRoute: ServerPlugin = (app, deps, { createContext, ope
     // Cookie-authenticated POSTs need the CSRF header: authenticate() checks it.
     const { user } = await authenticate(ctx, { family: 'rapports', access: 'lecture', cost: 10 });
     const body = parseOr400(rapportExportInput, req.body ?? {});
-    const filtres = parseOr400(RAPPORT_INPUTS[body.rapport], asQueryForm(body.filtres), 'filtres') as RapportFiltres<Rapport>;
+    const filtres = parseOr400(
+      RAPPORT_INPUTS[body.rapport],
+      asQueryForm(body.filtres),
+      'filtres',
+    ) as RapportFiltres<Rapport>;
     const data = await cachedRapport(deps.answerCache, ctx.em, user, body.rapport, filtres);
     const now = new Date();
-    const file = await exportReport(rapportDocument(body.rapport, data, { filtres, username: user.username, now }), body.format);
+    const file = await exportReport(
+      rapportDocument(body.rapport, data, { filtres, username: user.username, now }),
+      body.format,
+    );
     return reply
       .header('content-type', EXPORT_CONTENT_TYPES[body.format])
       .header('content-disposition', `attachment; filename="${exportFilename(body.rapport, body.format, now)}"`)
@@ -60,8 +74,15 @@ export const rapportExportRoute: ServerPlugin = (app, deps, { createContext, ope
       responses: {
         200: {
           description: 'Le fichier',
-          headers: { 'Content-Disposition': { schema: { type: 'string' }, description: 'attachment; filename="rapport-pipeline-2026-11-25.csv"' } },
-          content: Object.fromEntries(Object.values(EXPORT_CONTENT_TYPES).map((t) => [t, { schema: { type: 'string', format: 'binary' } }])),
+          headers: {
+            'Content-Disposition': {
+              schema: { type: 'string' },
+              description: 'attachment; filename="rapport-pipeline-2026-11-25.csv"',
+            },
+          },
+          content: Object.fromEntries(
+            Object.values(EXPORT_CONTENT_TYPES).map((t) => [t, { schema: { type: 'string', format: 'binary' } }]),
+          ),
         },
       },
       errors: { 400: 'Corps invalide (rapport, format ou filtres)' },

@@ -37,13 +37,18 @@ export async function registerWebApp(
     cacheControl: false,
     setHeaders(res, filePath) {
       // `filePath` is the file actually sent: `index-B2x9Qd1a.js.br` stands for `index-B2x9Qd1a.js`.
-      const name = path.relative(root, filePath).split(path.sep).join('/').replace(/\.(?:br|gz)$/, '');
+      const name = path
+        .relative(root, filePath)
+        .split(path.sep)
+        .join('/')
+        .replace(/\.(?:br|gz)$/, '');
       res.setHeader('cache-control', HASHED_ASSET.test(name) ? IMMUTABLE : 'no-cache');
       res.setHeader('vary', 'Accept-Encoding');
     },
   });
   app.setNotFoundHandler((request, reply) => {
-    if ((request.method === 'GET' || request.method === 'HEAD') && !NOT_SPA.test(request.url)) return reply.sendFile('index.html');
+    if ((request.method === 'GET' || request.method === 'HEAD') && !NOT_SPA.test(request.url))
+      return reply.sendFile('index.html');
     return notFound(request, reply);
   });
 }

@@ -22,10 +22,20 @@ export async function findLoginAccount(em: EntityManager, name: string): Promise
 }
 
 /** The user's password hash and username (the new password must differ from the username). */
-export function passwordOf(em: EntityManager, userId: number): Promise<{ password_hash: string; username: string } | undefined> {
-  return sqlOne<{ password_hash: string; username: string }>(em, `select password_hash, username from users where id = ?`, [userId]);
+export function passwordOf(
+  em: EntityManager,
+  userId: number,
+): Promise<{ password_hash: string; username: string } | undefined> {
+  return sqlOne<{ password_hash: string; username: string }>(
+    em,
+    `select password_hash, username from users where id = ?`,
+    [userId],
+  );
 }
 
 export async function setPassword(em: EntityManager, userId: number, password: string): Promise<void> {
-  await sql(em, `update users set password_hash = ?, date_modification = now() where id = ?`, [await hashPassword(password), userId]);
+  await sql(em, `update users set password_hash = ?, date_modification = now() where id = ?`, [
+    await hashPassword(password),
+    userId,
+  ]);
 }

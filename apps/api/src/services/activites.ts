@@ -118,15 +118,25 @@ function checkAuthor(user: AuthUser, auteur: number | null): void {
   if (auteur !== user.id && !seesAll(user)) throw new ApiError('FORBIDDEN', 'error.activite_auteur');
 }
 
-export async function updateActivite(em: EntityManager, user: AuthUser, id: number, input: PatchInput): Promise<ActiviteOut> {
+export async function updateActivite(
+  em: EntityManager,
+  user: AuthUser,
+  id: number,
+  input: PatchInput,
+): Promise<ActiviteOut> {
   await em.transactional(async (tem) => {
     const where = scopeByClient(new Where().add('a.id = ?', id), user);
-    const cur = await sqlOne(tem, `select a.auteur_id, a.client_id, a.contact_id, a.opportunite_id, a.projet_id
-      from activites a join clients c on c.id = a.client_id ${where} for update of a`, where.params);
+    const cur = await sqlOne(
+      tem,
+      `select a.auteur_id, a.client_id, a.contact_id, a.opportunite_id, a.projet_id
+      from activites a join clients c on c.id = a.client_id ${where} for update of a`,
+      where.params,
+    );
     if (!cur) throw notFound();
     checkAuthor(user, cur.auteur_id);
     const client: number = input.client ?? cur.client_id;
-    const pick = (f: 'contact' | 'opportunite' | 'projet'): number | null => (input[f] !== undefined ? input[f]! : cur[`${f}_id`]);
+    const pick = (f: 'contact' | 'opportunite' | 'projet'): number | null =>
+      input[f] !== undefined ? input[f]! : cur[`${f}_id`];
     const links = { contact: pick('contact'), opportunite: pick('opportunite'), projet: pick('projet') };
     await checkLinks(tem, user, client, links, client !== cur.client_id);
     const a = await tem.findOneOrFail(Activite, id);
@@ -141,7 +151,11 @@ export async function updateActivite(em: EntityManager, user: AuthUser, id: numb
 
 export async function deleteActivite(em: EntityManager, user: AuthUser, id: number): Promise<void> {
   const where = scopeByClient(new Where().add('a.id = ?', id), user);
-  const cur = await sqlOne(em, `select a.auteur_id from activites a join clients c on c.id = a.client_id ${where}`, where.params);
+  const cur = await sqlOne(
+    em,
+    `select a.auteur_id from activites a join clients c on c.id = a.client_id ${where}`,
+    where.params,
+  );
   if (!cur) throw notFound();
   checkAuthor(user, cur.auteur_id);
   await sql(em, 'delete from activites where id = ?', [id]);

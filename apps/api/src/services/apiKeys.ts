@@ -54,17 +54,28 @@ export async function apiKeySettings(em: EntityManager): Promise<ApiKeySettings>
   return { libreService: row?.valeur === true };
 }
 
-export async function setApiKeySettings(em: EntityManager, user: AuthUser, input: ApiKeySettings, ip: string): Promise<ApiKeySettings> {
+export async function setApiKeySettings(
+  em: EntityManager,
+  user: AuthUser,
+  input: ApiKeySettings,
+  ip: string,
+): Promise<ApiKeySettings> {
   await em.transactional(async (tem) => {
-    await sql(tem, `insert into parametres (cle, valeur) values (?, ?::jsonb) on conflict (cle) do update set valeur = excluded.valeur`, [
-      SELF_SERVICE, JSON.stringify(input.libreService),
-    ]);
+    await sql(
+      tem,
+      `insert into parametres (cle, valeur) values (?, ?::jsonb) on conflict (cle) do update set valeur = excluded.valeur`,
+      [SELF_SERVICE, JSON.stringify(input.libreService)],
+    );
     await audit(tem, { userId: user.id, action: 'cles_api.reglages', entity: 'parametres', details: { ...input }, ip });
   });
   return input;
 }
 
-export function listApiKeys(em: EntityManager, user: AuthUser, input: z.infer<typeof apiKeyListInput>): Promise<Page<ApiKeyOut>> {
+export function listApiKeys(
+  em: EntityManager,
+  user: AuthUser,
+  input: z.infer<typeof apiKeyListInput>,
+): Promise<Page<ApiKeyOut>> {
   const where = scoped(new Where(), user);
   addSearch(where, input.search, `crm_fold(k.nom || ' ' || k.prefixe)`);
   if (input.actives === 'true') where.add('k.revoquee_le is null and (k.expire_le is null or k.expire_le > now())');
@@ -97,7 +108,14 @@ export async function createApiKey(
       `insert into cles_api (nom, prefixe, hash, scopes, user_id, cree_par_id, expire_le) values (?, ?, ?, ?::text[], ?, ?, ?) returning id`,
       [input.nom, prefixe, hash, textArray(input.scopes), actingAs, user.id, input.expireLe ?? null],
     );
-    await audit(tem, { userId: user.id, action: 'cles_api.creation', entity: 'cles_api', entityId: row.id, details: { nom: input.nom, prefixe, scopes: input.scopes, user: actingAs }, ip });
+    await audit(tem, {
+      userId: user.id,
+      action: 'cles_api.creation',
+      entity: 'cles_api',
+      entityId: row.id,
+      details: { nom: input.nom, prefixe, scopes: input.scopes, user: actingAs },
+      ip,
+    });
     return row.id;
   });
   return { ...(await getApiKey(em, user, id)), secret };
@@ -109,6 +127,10 @@ export async function createApiKey(
  */
 export async function revokeApiKey(em: EntityManager, user: AuthUser, id: number): Promise<void> {
   const where = scoped(new Where().add('k.id = ?', id), user);
-  const [row] = await sql<{ id: number }>(em, `update cles_api k set revoquee_le = coalesce(k.revoquee_le, now()) ${where} returning k.id`, where.params);
+  const [row] = await sql<{ id: number }>(
+    em,
+    `update cles_api k set revoquee_le = coalesce(k.revoquee_le, now()) ${where} returning k.id`,
+    where.params,
+  );
   if (!row) throw notFound();
 }

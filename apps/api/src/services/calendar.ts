@@ -21,12 +21,21 @@ const HISTORY_DAYS = 90;
 /** Bound on each part of a feed, whatever the volume. */
 const MAX_EVENTS = 2000;
 
-export async function calendarStatus(em: EntityManager, user: AuthUser): Promise<{ actif: boolean; dateCreation: string | null }> {
-  const row = await sqlOne<{ date_creation: Date }>(em, `select date_creation from calendriers where user_id = ?`, [user.id]);
+export async function calendarStatus(
+  em: EntityManager,
+  user: AuthUser,
+): Promise<{ actif: boolean; dateCreation: string | null }> {
+  const row = await sqlOne<{ date_creation: Date }>(em, `select date_creation from calendriers where user_id = ?`, [
+    user.id,
+  ]);
   return { actif: !!row, dateCreation: row ? new Date(row.date_creation).toISOString() : null };
 }
 
-export async function createCalendarFeed(em: EntityManager, user: AuthUser, ip: string): Promise<{ url: string; dateCreation: string }> {
+export async function createCalendarFeed(
+  em: EntityManager,
+  user: AuthUser,
+  ip: string,
+): Promise<{ url: string; dateCreation: string }> {
   const token = randomToken();
   return em.transactional(async (tem) => {
     const [row] = await sql<{ date_creation: Date }>(
@@ -73,33 +82,39 @@ export async function calendarFeed(em: EntityManager, token: string, appUrl: str
   );
   const euros = new Intl.NumberFormat('fr-FR', { style: 'currency', currency: 'EUR' });
   const events: IcsEvent[] = [
-    ...taches.map((t): IcsEvent => ({
-      uid: `tache-${t.id}@crm`,
-      date: day(t.date_echeance)!,
-      summary: `${t.statut === 'terminee' ? '✓ ' : ''}Tâche : ${t.titre}`,
-      description: [
-        t.client_nom ? `Client : ${t.client_nom}` : '',
-        `Priorité : ${LABELS.tachePriorite[t.priorite as keyof typeof LABELS.tachePriorite]}`,
-        `Statut : ${LABELS.tacheStatut[t.statut as keyof typeof LABELS.tacheStatut]}`,
-        t.description,
-      ].filter(Boolean).join('\n'),
-      url: `${appUrl}/taches/${t.id}`,
-      modified: new Date(t.date_modification),
-      categories: ['Tâche'],
-    })),
-    ...opportunites.map((o): IcsEvent => ({
-      uid: `opportunite-${o.id}@crm`,
-      date: day(o.date_conclusion_estimee)!,
-      summary: `Conclusion prévue : ${o.nom}`,
-      description: [
-        `Client : ${o.client_nom}`,
-        `Étape : ${LABELS.etape[o.etape as keyof typeof LABELS.etape]}`,
-        `Montant : ${euros.format(Number(o.montant))} (probabilité ${o.probabilite} %)`,
-      ].join('\n'),
-      url: `${appUrl}/opportunites/${o.id}`,
-      modified: new Date(o.date_modification),
-      categories: ['Opportunité'],
-    })),
+    ...taches.map(
+      (t): IcsEvent => ({
+        uid: `tache-${t.id}@crm`,
+        date: day(t.date_echeance)!,
+        summary: `${t.statut === 'terminee' ? '✓ ' : ''}Tâche : ${t.titre}`,
+        description: [
+          t.client_nom ? `Client : ${t.client_nom}` : '',
+          `Priorité : ${LABELS.tachePriorite[t.priorite as keyof typeof LABELS.tachePriorite]}`,
+          `Statut : ${LABELS.tacheStatut[t.statut as keyof typeof LABELS.tacheStatut]}`,
+          t.description,
+        ]
+          .filter(Boolean)
+          .join('\n'),
+        url: `${appUrl}/taches/${t.id}`,
+        modified: new Date(t.date_modification),
+        categories: ['Tâche'],
+      }),
+    ),
+    ...opportunites.map(
+      (o): IcsEvent => ({
+        uid: `opportunite-${o.id}@crm`,
+        date: day(o.date_conclusion_estimee)!,
+        summary: `Conclusion prévue : ${o.nom}`,
+        description: [
+          `Client : ${o.client_nom}`,
+          `Étape : ${LABELS.etape[o.etape as keyof typeof LABELS.etape]}`,
+          `Montant : ${euros.format(Number(o.montant))} (probabilité ${o.probabilite} %)`,
+        ].join('\n'),
+        url: `${appUrl}/opportunites/${o.id}`,
+        modified: new Date(o.date_modification),
+        categories: ['Opportunité'],
+      }),
+    ),
   ];
   return renderCalendar(`CRM — ${owner.nom}`, events);
 }

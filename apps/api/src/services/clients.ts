@@ -21,7 +21,11 @@ type PatchInput = Omit<z.infer<typeof clientPatchInput>, 'id'>;
  * answered by a 404): refused up front as a validation error of that field. Existence comes before
  * permission: a user id that names nobody is a 400 on `responsable` for everyone, as for an admin.
  */
-async function checkResponsable(em: EntityManager, user: AuthUser, responsable: number | null | undefined): Promise<void> {
+async function checkResponsable(
+  em: EntityManager,
+  user: AuthUser,
+  responsable: number | null | undefined,
+): Promise<void> {
   if (seesAll(user) || responsable === undefined || responsable === user.id) return;
   if (responsable === null) throw fieldError('responsable', 'err.responsable_keep');
   await resolveRefs(em, user, { users: { responsable } });
@@ -34,7 +38,12 @@ export async function createClient(em: EntityManager, user: AuthUser, input: Cre
   const id = await em.transactional(async (tem) => {
     const client = tem.create(Client, { ...input, responsable });
     await tem.flush();
-    await recordEvent(tem, { type: 'client_cree', client: client.id, auteur: user.id, resume: resumes.clientCree(client.nom) });
+    await recordEvent(tem, {
+      type: 'client_cree',
+      client: client.id,
+      auteur: user.id,
+      resume: resumes.clientCree(client.nom),
+    });
     await notifyClientAttribue(tem, user, client.id, client.nom, responsable);
     return client.id;
   });
@@ -42,8 +51,20 @@ export async function createClient(em: EntityManager, user: AuthUser, input: Cre
 }
 
 /** "A client is handed to you": to its new responsable, unless they did it themselves. */
-function notifyClientAttribue(em: EntityManager, user: AuthUser, id: number, nom: string, responsable: number | null): Promise<void> {
-  return notify(em, { user: responsable, actor: user.id, type: 'client_attribue', message: `Le client « ${nom} » vous a été attribué`, lien: `/clients/${id}` });
+function notifyClientAttribue(
+  em: EntityManager,
+  user: AuthUser,
+  id: number,
+  nom: string,
+  responsable: number | null,
+): Promise<void> {
+  return notify(em, {
+    user: responsable,
+    actor: user.id,
+    type: 'client_attribue',
+    message: `Le client « ${nom} » vous a été attribué`,
+    lien: `/clients/${id}`,
+  });
 }
 
 /**
@@ -51,7 +72,12 @@ function notifyClientAttribue(em: EntityManager, user: AuthUser, id: number, nom
  * reassignment of the client waits, so the caller's edit is either applied and answered, or
  * refused (404) with nothing written — never written, then answered 404.
  */
-export async function updateClient(em: EntityManager, user: AuthUser, id: number, input: PatchInput): Promise<ClientDetailOut> {
+export async function updateClient(
+  em: EntityManager,
+  user: AuthUser,
+  id: number,
+  input: PatchInput,
+): Promise<ClientDetailOut> {
   await checkResponsable(em, user, input.responsable);
   return em.transactional(async (tem) => {
     if (!(await lockRow(tem, 'clients', id))) throw notFound();
@@ -84,12 +110,24 @@ export async function updateClient(em: EntityManager, user: AuthUser, id: number
  */
 export async function purgeClients(tem: EntityManager, ids: number[]): Promise<void> {
   const arr = idArray(ids);
-  await sql(tem, `delete from taches where client_id = any(?::int[]) or projet_id in (select id from projets where client_id = any(?::int[]))`, [arr, arr]);
+  await sql(
+    tem,
+    `delete from taches where client_id = any(?::int[]) or projet_id in (select id from projets where client_id = any(?::int[]))`,
+    [arr, arr],
+  );
   await sql(tem, `update projets set devis_associe_id = null where client_id = any(?::int[])`, [arr]);
   await sql(tem, `delete from projets where client_id = any(?::int[])`, [arr]);
-  await sql(tem, `update projets set devis_associe_id = null where devis_associe_id in
-    (select d.id from devis d join opportunites o on o.id = d.opportunite_id where o.client_id = any(?::int[]))`, [arr]);
-  await sql(tem, `delete from devis where opportunite_id in (select id from opportunites where client_id = any(?::int[]))`, [arr]);
+  await sql(
+    tem,
+    `update projets set devis_associe_id = null where devis_associe_id in
+    (select d.id from devis d join opportunites o on o.id = d.opportunite_id where o.client_id = any(?::int[]))`,
+    [arr],
+  );
+  await sql(
+    tem,
+    `delete from devis where opportunite_id in (select id from opportunites where client_id = any(?::int[]))`,
+    [arr],
+  );
   await sql(tem, `delete from opportunites where client_id = any(?::int[])`, [arr]);
   await sql(tem, `delete from clients where id = any(?::int[])`, [arr]);
 }

@@ -18,7 +18,11 @@ const cents = (v: string | number | null) => Number(v ?? 0) / 100;
  * shows the caller: one grouped statement; amounts summed in integer cents (exact), the weighted
  * amount of open deals only, conclusion split into won and lost. Every stage is in the answer.
  */
-export async function opportuniteColonnes(em: EntityManager, user: AuthUser, input: OpportuniteFilterInput): Promise<OpportuniteColonneOut[]> {
+export async function opportuniteColonnes(
+  em: EntityManager,
+  user: AuthUser,
+  input: OpportuniteFilterInput,
+): Promise<OpportuniteColonneOut[]> {
   const where = opportuniteFilters(user, input);
   const rows = await sql(
     em,
@@ -32,7 +36,12 @@ export async function opportuniteColonnes(em: EntityManager, user: AuthUser, inp
   const byEtape = new Map(rows.map((r) => [r.etape, r]));
   return ETAPES.map((etape) => {
     const r = byEtape.get(etape);
-    const col: OpportuniteColonneOut = { etape, nombre: r?.nombre ?? 0, montant: cents(r?.montant ?? 0), montantPondere: cents(r?.pondere ?? 0) };
+    const col: OpportuniteColonneOut = {
+      etape,
+      nombre: r?.nombre ?? 0,
+      montant: cents(r?.montant ?? 0),
+      montantPondere: cents(r?.pondere ?? 0),
+    };
     if (etape === 'conclusion') {
       col.gagnees = { nombre: r?.gagnees ?? 0, montant: cents(r?.montant_gagnees ?? 0) };
       col.perdues = { nombre: r?.perdues ?? 0, montant: cents(r?.montant_perdues ?? 0) };
@@ -42,7 +51,11 @@ export async function opportuniteColonnes(em: EntityManager, user: AuthUser, inp
 }
 
 /** Task board column totals (`GET /taches/colonnes/`): per statut, the number and the overdue ones, one statement. */
-export async function tacheColonnes(em: EntityManager, user: AuthUser, input: TacheFilterInput): Promise<TacheColonneOut[]> {
+export async function tacheColonnes(
+  em: EntityManager,
+  user: AuthUser,
+  input: TacheFilterInput,
+): Promise<TacheColonneOut[]> {
   const where = tacheFilters(user, input);
   const rows = await sql(
     em,
@@ -52,5 +65,9 @@ export async function tacheColonnes(em: EntityManager, user: AuthUser, input: Ta
     [today(), ...where.params],
   );
   const byStatut = new Map(rows.map((r) => [r.statut, r]));
-  return TACHE_STATUTS.map((statut) => ({ statut, nombre: byStatut.get(statut)?.nombre ?? 0, enRetard: byStatut.get(statut)?.en_retard ?? 0 }));
+  return TACHE_STATUTS.map((statut) => ({
+    statut,
+    nombre: byStatut.get(statut)?.nombre ?? 0,
+    enRetard: byStatut.get(statut)?.en_retard ?? 0,
+  }));
 }

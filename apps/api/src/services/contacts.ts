@@ -71,7 +71,12 @@ export function listContacts(em: EntityManager, user: AuthUser, input: ListInput
 }
 
 /** `GET /clients/{id}/contacts/`: 404 when the client is not visible. */
-export function listContactsOfClient(em: EntityManager, user: AuthUser, clientId: number, input: ListInput): Promise<Page<ContactOut>> {
+export function listContactsOfClient(
+  em: EntityManager,
+  user: AuthUser,
+  clientId: number,
+  input: ListInput,
+): Promise<Page<ContactOut>> {
   const where = filters(user, input).add('k.client_id = ?', clientId);
   return listResource(em, CONTACT_RESOURCE, input, where, visibleParent(user, 'client', clientId));
 }
@@ -85,7 +90,11 @@ export function getContact(em: EntityManager, user: AuthUser, id: number): Promi
  * client's previous one in the same transaction.
  */
 async function demoteOtherPrincipal(em: EntityManager, clientId: number, keepId: number): Promise<void> {
-  await sql(em, 'update contacts set principal = false, date_modification = now() where client_id = ? and principal and id <> ?', [clientId, keepId]);
+  await sql(
+    em,
+    'update contacts set principal = false, date_modification = now() where client_id = ? and principal and id <> ?',
+    [clientId, keepId],
+  );
 }
 
 export async function createContact(em: EntityManager, user: AuthUser, input: CreateInput): Promise<ContactOut> {
@@ -102,7 +111,12 @@ export async function createContact(em: EntityManager, user: AuthUser, input: Cr
 }
 
 /** PUT and PATCH. A contact moved to another client stops being the recipient of the old client's devis. */
-export async function updateContact(em: EntityManager, user: AuthUser, id: number, input: PatchInput): Promise<ContactOut> {
+export async function updateContact(
+  em: EntityManager,
+  user: AuthUser,
+  id: number,
+  input: PatchInput,
+): Promise<ContactOut> {
   await em.transactional(async (tem) => {
     const where = scopeByClient(new Where().add('k.id = ?', id), user);
     const cur = await sqlOne(tem, `select k.client_id, k.principal ${FROM} ${where}`, where.params);
@@ -127,6 +141,10 @@ export async function updateContact(em: EntityManager, user: AuthUser, id: numbe
 /** DELETE (admin/manager): devis addressed to it fall back to the client's address (FK set null). */
 export async function deleteContact(em: EntityManager, user: AuthUser, id: number): Promise<void> {
   const where = scopeByClient(new Where().add('k.id = ?', id), user);
-  const gone = await sql(em, `delete from contacts where id = (select k.id ${FROM} ${where}) returning id`, where.params);
+  const gone = await sql(
+    em,
+    `delete from contacts where id = (select k.id ${FROM} ${where}) returning id`,
+    where.params,
+  );
   if (!gone.length) throw notFound();
 }

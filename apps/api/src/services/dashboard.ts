@@ -158,7 +158,12 @@ export async function opportunitesActives(em: EntityManager, user: AuthUser, lim
 }
 
 /** Not terminee, due today or later, soonest first; `mine` keeps the caller's own. */
-export async function tachesAVenir(em: EntityManager, user: AuthUser, limit: number, mine: boolean): Promise<TacheOut[]> {
+export async function tachesAVenir(
+  em: EntityManager,
+  user: AuthUser,
+  limit: number,
+  mine: boolean,
+): Promise<TacheOut[]> {
   const where = scopeTaches(new Where().add(`t.statut <> 'terminee'`).add('t.date_echeance >= ?::date', today()), user);
   if (mine) where.add('t.assigne_a_id = ?', user.id);
   const rows = await sql(
@@ -213,6 +218,11 @@ export async function dashboardPerformance(em: EntityManager, user: AuthUser): P
     nbPerdues: row.perdues,
     montantGagne: money(row.montant_gagne),
     cycleVenteMoyenJours: row.cycle_jours === null ? 0 : Math.round(Number(row.cycle_jours) * 10) / 10,
-    parMois: parMois.map((m) => ({ mois: m.mois, gagnees: m.gagnees, perdues: m.perdues, montantGagne: money(m.montantGagne) })),
+    parMois: parMois.map((m) => ({
+      mois: m.mois,
+      gagnees: m.gagnees,
+      perdues: m.perdues,
+      montantGagne: money(m.montantGagne),
+    })),
   };
 }

@@ -94,14 +94,22 @@ export function listDevis(em: EntityManager, user: AuthUser, input: ListInput): 
 }
 
 /** `GET /opportunites/{id}/devis/`: 404 when the opportunity is not visible. */
-export function listDevisOfOpportunite(em: EntityManager, user: AuthUser, opportuniteId: number, input: ListInput): Promise<Page<DevisOut>> {
+export function listDevisOfOpportunite(
+  em: EntityManager,
+  user: AuthUser,
+  opportuniteId: number,
+  input: ListInput,
+): Promise<Page<DevisOut>> {
   const q = devisOfOpportunite(user, opportuniteId, input);
   return listResource(em, DEVIS_RESOURCE, input, q.where, q.parent);
 }
 
 /** The sub-list's filters and its parent check (pages and export). */
 export function devisOfOpportunite(user: AuthUser, opportuniteId: number, input: ListInput) {
-  return { where: devisFilters(user, input).add('d.opportunite_id = ?', opportuniteId), parent: visibleParent(user, 'opportunite', opportuniteId) };
+  return {
+    where: devisFilters(user, input).add('d.opportunite_id = ?', opportuniteId),
+    parent: visibleParent(user, 'opportunite', opportuniteId),
+  };
 }
 
 export async function getDevis(em: EntityManager, user: AuthUser, id: number): Promise<DevisOut> {
@@ -113,7 +121,10 @@ export async function getDevis(em: EntityManager, user: AuthUser, id: number): P
  * Amounts in exact cents: with lines, montant = Σ quantite × prixUnitaire (HT) and the VAT is
  * per line at its rate; without lines, montant is the given one and VAT the default 20 %.
  */
-export function devisAmounts(lignes: DevisLigneIn[] | null, montant: number | undefined): { montant: string; montantTva: string } {
+export function devisAmounts(
+  lignes: DevisLigneIn[] | null,
+  montant: number | undefined,
+): { montant: string; montantTva: string } {
   let montantCents: number;
   let tvaCents: number;
   if (lignes?.length) {
@@ -136,15 +147,25 @@ async function nextVersion(em: EntityManager, opportuniteId: number): Promise<nu
   if (!locked) throw fieldError('opportunite', 'err.not_found_ref');
   // A separate statement on purpose: its snapshot is taken after the lock is granted, so it sees
   // the devis committed by the transaction we waited for (a subquery of the locking statement would not).
-  const row = await sqlOne<{ v: number }>(em, 'select coalesce(max(version), 0) + 1 as v from devis where opportunite_id = ?', [opportuniteId]);
+  const row = await sqlOne<{ v: number }>(
+    em,
+    'select coalesce(max(version), 0) + 1 as v from devis where opportunite_id = ?',
+    [opportuniteId],
+  );
   return row!.v;
 }
 
-const normalizeLignes = (lignes: DevisLigneIn[] | null | undefined): DevisLigneIn[] | null => (lignes?.length ? lignes : null);
+const normalizeLignes = (lignes: DevisLigneIn[] | null | undefined): DevisLigneIn[] | null =>
+  lignes?.length ? lignes : null;
 
 /** The recipient contact must be a contact of the devis' client (400 on `contact`). */
-function checkContact(refs: { opportunite?: number; contact?: number }, contact: number | null | undefined, client: number | undefined): void {
-  if (contact != null && refs.contact !== (client ?? refs.opportunite)) throw fieldError('contact', 'err.contact_client');
+function checkContact(
+  refs: { opportunite?: number; contact?: number },
+  contact: number | null | undefined,
+  client: number | undefined,
+): void {
+  if (contact != null && refs.contact !== (client ?? refs.opportunite))
+    throw fieldError('contact', 'err.contact_client');
 }
 
 export async function createDevis(em: EntityManager, user: AuthUser, input: CreateInput): Promise<DevisOut> {
@@ -178,14 +199,21 @@ export async function updateDevis(em: EntityManager, user: AuthUser, id: number,
   return em.transactional(async (tem) => {
     const where = scopeByClient(new Where().add('d.id = ?', id), user);
     if (!(await lockRow(tem, 'devis', id))) throw notFound();
-    const cur = await sqlOne(tem, `select d.statut, d.opportunite_id, o.client_id, d.contact_id, d.lignes, d.montant ${FROM} ${where}`, where.params);
+    const cur = await sqlOne(
+      tem,
+      `select d.statut, d.opportunite_id, o.client_id, d.contact_id, d.lignes, d.montant ${FROM} ${where}`,
+      where.params,
+    );
     if (!cur) throw notFound();
     if (READ_ONLY.has(cur.statut)) throw conflict('error.devis_readonly');
     const opportuniteChanged = input.opportunite !== undefined && input.opportunite !== cur.opportunite_id;
     const contact: number | null = input.contact !== undefined ? input.contact : cur.contact_id;
     const contactChanged = contact !== cur.contact_id;
     if (opportuniteChanged || contactChanged) {
-      const refs = await resolveRefs(tem, user, { opportunite: opportuniteChanged ? input.opportunite : undefined, contact });
+      const refs = await resolveRefs(tem, user, {
+        opportunite: opportuniteChanged ? input.opportunite : undefined,
+        contact,
+      });
       checkContact(refs, contact, opportuniteChanged ? refs.opportunite : cur.client_id);
     }
     const lignes = input.lignes !== undefined ? normalizeLignes(input.lignes) : (cur.lignes as DevisLigneIn[] | null);
@@ -195,8 +223,15 @@ export async function updateDevis(em: EntityManager, user: AuthUser, id: number,
     if (opportuniteChanged) {
       // It joins the other opportunity's lineage: its number (or a new one) and its next version.
       const version = await nextVersion(tem, input.opportunite!);
-      const [n] = await sql<{ numero: string }>(tem, 'select devis_numero_pour(?, now()) as numero', [input.opportunite]);
-      await sql(tem, 'update devis set opportunite_id = ?, version = ?, numero = ? where id = ?', [input.opportunite, version, n.numero, id]);
+      const [n] = await sql<{ numero: string }>(tem, 'select devis_numero_pour(?, now()) as numero', [
+        input.opportunite,
+      ]);
+      await sql(tem, 'update devis set opportunite_id = ?, version = ?, numero = ? where id = ?', [
+        input.opportunite,
+        version,
+        n.numero,
+        id,
+      ]);
       await tem.refresh(devis);
     }
     if (input.statut !== undefined) devis.statut = input.statut;
@@ -207,7 +242,8 @@ export async function updateDevis(em: EntityManager, user: AuthUser, id: number,
     devis.montantTva = amounts.montantTva;
     devis.dateModification = new Date();
     await tem.flush();
-    if (input.statut !== undefined && input.statut !== cur.statut) await devisStatutChanged(tem, id, input.statut, user.id);
+    if (input.statut !== undefined && input.statut !== cur.statut)
+      await devisStatutChanged(tem, id, input.statut, user.id);
     return getDevis(tem, user, id);
   });
 }
@@ -216,7 +252,11 @@ export async function updateDevis(em: EntityManager, user: AuthUser, id: number,
 export async function nouvelleVersion(em: EntityManager, user: AuthUser, id: number): Promise<DevisOut> {
   const newId = await em.transactional(async (tem) => {
     const where = scopeByClient(new Where().add('d.id = ?', id), user);
-    const cur = await sqlOne(tem, `select d.opportunite_id, d.montant, d.montant_tva, d.contenu, d.lignes, d.contact_id ${FROM} ${where}`, where.params);
+    const cur = await sqlOne(
+      tem,
+      `select d.opportunite_id, d.montant, d.montant_tva, d.contenu, d.lignes, d.contact_id ${FROM} ${where}`,
+      where.params,
+    );
     if (!cur) throw notFound();
     const copy = tem.create(Devis, {
       opportunite: cur.opportunite_id,

@@ -33,7 +33,12 @@ export async function recordDevisCree(em: EntityManager, user: AuthUser, devisId
   });
 }
 
-export async function recordDevisEnvoye(em: EntityManager, actor: number | null, devisId: number, destinataire: string): Promise<void> {
+export async function recordDevisEnvoye(
+  em: EntityManager,
+  actor: number | null,
+  devisId: number,
+  destinataire: string,
+): Promise<void> {
   const d = await devisInfo(em, devisId);
   await recordEvent(em, {
     type: 'devis_envoye',
@@ -51,13 +56,22 @@ const NOTIFIED = { consulte: 'devis_consulte', accepte: 'devis_accepte', refuse:
  * A devis reached `statut`. Viewed, accepted and refused are recorded on the timeline and told to
  * the devis' owner (the opportunity's responsable, else the client's), unless they did it.
  */
-export async function devisStatutChanged(em: EntityManager, devisId: number, statut: DevisStatut, actor: number | null): Promise<void> {
+export async function devisStatutChanged(
+  em: EntityManager,
+  devisId: number,
+  statut: DevisStatut,
+  actor: number | null,
+): Promise<void> {
   if (statut === 'envoye') {
     // Marked as sent by hand (sent outside the CRM): on the timeline, nobody to tell.
     const d = await devisInfo(em, devisId);
     await recordEvent(em, {
-      type: 'devis_envoye', client: d.client_id, opportunite: d.opportunite_id, auteur: actor,
-      resume: resumes.devisMarqueEnvoye(d.version), donnees: { devis: devisId, version: d.version },
+      type: 'devis_envoye',
+      client: d.client_id,
+      opportunite: d.opportunite_id,
+      auteur: actor,
+      resume: resumes.devisMarqueEnvoye(d.version),
+      donnees: { devis: devisId, version: d.version },
     });
     return;
   }

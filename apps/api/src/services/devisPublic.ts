@@ -71,7 +71,12 @@ async function devisOf(em: EntityManager, token: string, forUpdate = false): Pro
 }
 
 /** GET: the devis; the first view of an `envoye` devis records `consulte` and `dateConsultation`. */
-export async function viewPublicDevis(em: EntityManager, company: CompanyInfo, token: string, ip: string): Promise<PublicDevis> {
+export async function viewPublicDevis(
+  em: EntityManager,
+  company: CompanyInfo,
+  token: string,
+  ip: string,
+): Promise<PublicDevis> {
   return em.transactional(async (tem) => {
     const id = await devisOf(tem, token);
     const seen = await sql(
@@ -89,7 +94,11 @@ export async function viewPublicDevis(em: EntityManager, company: CompanyInfo, t
   });
 }
 
-export async function publicDevisPdf(em: EntityManager, company: CompanyInfo, token: string): Promise<{ pdf: Buffer; filename: string }> {
+export async function publicDevisPdf(
+  em: EntityManager,
+  company: CompanyInfo,
+  token: string,
+): Promise<{ pdf: Buffer; filename: string }> {
   const doc = await loadDevisDocumentById(em, await devisOf(em, token));
   return { pdf: await renderDevisPdf(doc, company), filename: devisFilename(doc) };
 }
@@ -112,7 +121,13 @@ export async function answerPublicDevis(
       `update devis set statut = ?, date_reponse = now(), signataire = ?, ip_reponse = ?, motif_refus = ?,
               date_consultation = coalesce(date_consultation, now()), date_modification = now()
         where id = ? returning date_reponse`,
-      [answer.statut, answer.statut === 'accepte' ? answer.nom : null, ip.slice(0, 64), answer.statut === 'refuse' ? (answer.motif ?? null) : null, id],
+      [
+        answer.statut,
+        answer.statut === 'accepte' ? answer.nom : null,
+        ip.slice(0, 64),
+        answer.statut === 'refuse' ? (answer.motif ?? null) : null,
+        id,
+      ],
     );
     const doc = await loadDevisDocumentById(tem, id);
     // The responsable (of the opportunity, else of the client) is told in the app and sees it on the
@@ -124,7 +139,11 @@ export async function answerPublicDevis(
       action: answer.statut === 'accepte' ? 'devis.accepte' : 'devis.refuse',
       entity: 'devis',
       entityId: id,
-      details: { signataire: answer.statut === 'accepte' ? answer.nom : null, motif: answer.statut === 'refuse' ? (answer.motif ?? null) : null, dateReponse: iso(row.date_reponse) },
+      details: {
+        signataire: answer.statut === 'accepte' ? answer.nom : null,
+        motif: answer.statut === 'refuse' ? (answer.motif ?? null) : null,
+        dateReponse: iso(row.date_reponse),
+      },
       ip,
     });
     return toPublic(doc, token, company);

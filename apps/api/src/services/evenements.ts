@@ -20,22 +20,30 @@ export interface EventRecord {
 }
 
 export async function recordEvent(em: EntityManager, e: EventRecord): Promise<void> {
-  await sql(em, 'insert into evenements (type, client_id, opportunite_id, auteur_id, resume, donnees) values (?, ?, ?, ?, ?, ?::jsonb)', [
-    e.type, e.client, e.opportunite ?? null, e.auteur, e.resume, JSON.stringify(e.donnees ?? {}),
-  ]);
+  await sql(
+    em,
+    'insert into evenements (type, client_id, opportunite_id, auteur_id, resume, donnees) values (?, ?, ?, ?, ?, ?::jsonb)',
+    [e.type, e.client, e.opportunite ?? null, e.auteur, e.resume, JSON.stringify(e.donnees ?? {})],
+  );
 }
 
 /** Display names of users by id, in one statement (for "responsable : X → Y" summaries). */
 export async function userNames(em: EntityManager, ids: (number | null | undefined)[]): Promise<Map<number, string>> {
   const wanted = [...new Set(ids.filter((i): i is number => typeof i === 'number'))];
   if (!wanted.length) return new Map();
-  const rows = await sql<{ id: number; nom: string }>(em, `select u.id, ${userName('u')} as nom from users u where u.id in (${wanted.map(() => '?').join(', ')})`, wanted);
+  const rows = await sql<{ id: number; nom: string }>(
+    em,
+    `select u.id, ${userName('u')} as nom from users u where u.id in (${wanted.map(() => '?').join(', ')})`,
+    wanted,
+  );
   return new Map(rows.map((r) => [r.id, r.nom]));
 }
-const nameOr = (names: Map<number, string>, id: number | null | undefined) => (id == null ? 'personne' : (names.get(id) ?? `#${id}`));
+const nameOr = (names: Map<number, string>, id: number | null | undefined) =>
+  id == null ? 'personne' : (names.get(id) ?? `#${id}`);
 
 /** 'YYYY-MM-DD' (or a Date) → 'JJ/MM/AAAA'. */
-export const formatDateFr = (d: string | Date): string => (typeof d === 'string' ? d : d.toISOString()).slice(0, 10).split('-').reverse().join('/');
+export const formatDateFr = (d: string | Date): string =>
+  (typeof d === 'string' ? d : d.toISOString()).slice(0, 10).split('-').reverse().join('/');
 
 const euros = new Intl.NumberFormat('fr-FR', { style: 'currency', currency: 'EUR' });
 export const formatEuros = (n: number): string => euros.format(n).replace(/\u202f|\u00a0/g, ' ');
@@ -49,14 +57,16 @@ export const resumes = {
   etape: (nom: string, de: Etape, vers: Etape) => `« ${nom} » : ${LABELS.etape[de]} → ${LABELS.etape[vers]}`,
   gagnee: (nom: string) => `Opportunité « ${nom} » gagnée`,
   perdue: (nom: string, motif: string) => `Opportunité « ${nom} » perdue${motif ? ` (motif : ${motif})` : ''}`,
-  devisCree: (version: number, opportunite: string, montant: number) => `Devis v${version} créé pour « ${opportunite} » (${formatEuros(montant)} HT)`,
+  devisCree: (version: number, opportunite: string, montant: number) =>
+    `Devis v${version} créé pour « ${opportunite} » (${formatEuros(montant)} HT)`,
   devisEnvoye: (version: number, destinataire: string) => `Devis v${version} envoyé à ${destinataire}`,
   devisMarqueEnvoye: (version: number) => `Devis v${version} marqué comme envoyé`,
   devisStatut: (version: number, statut: 'consulte' | 'accepte' | 'refuse') =>
     `Devis v${version} ${({ consulte: 'consulté par le client', accepte: 'accepté', refuse: 'refusé' } as const)[statut]}`,
   tacheCreee: (titre: string) => `Tâche « ${titre} » créée`,
   tacheTerminee: (titre: string) => `Tâche « ${titre} » terminée`,
-  tacheAssignee: (names: Map<number, string>, titre: string, vers: number | null) => `Tâche « ${titre} » assignée à ${nameOr(names, vers)}`,
+  tacheAssignee: (names: Map<number, string>, titre: string, vers: number | null) =>
+    `Tâche « ${titre} » assignée à ${nameOr(names, vers)}`,
 };
 
 /** Many events in one statement (bulk actions, imports), inside the caller's transaction. */

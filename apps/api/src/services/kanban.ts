@@ -47,8 +47,11 @@ export async function lockColumns(em: EntityManager, board: Board, values: strin
   const keys = [...new Set(values)].sort();
   if (!keys.length) return;
   const marks = keys.map(() => '?').join(', ');
-  await sql(em, `select pg_advisory_xact_lock(hashtext(k)) from unnest(array[${marks}]::text[]) with ordinality as x(k, n) order by n`,
-    keys.map((k) => `${board.table}:${k}`));
+  await sql(
+    em,
+    `select pg_advisory_xact_lock(hashtext(k)) from unnest(array[${marks}]::text[]) with ordinality as x(k, n) order by n`,
+    keys.map((k) => `${board.table}:${k}`),
+  );
 }
 
 /**
@@ -130,8 +133,11 @@ async function respread(em: EntityManager, board: Board, value: string, id: numb
     if (step < 1) throw new Error(`${table}: column ${value} has no room left`);
     const ids = moved.map((r) => r.id);
     const keys = moved.map((_, i) => from + step * (i + 2));
-    await sql(em, `update ${table} t set position = v.k from unnest(?::int[], ?::int[]) as v(id, k) where t.id = v.id`,
-      [`{${ids.join(',')}}`, `{${keys.join(',')}}`]);
+    await sql(
+      em,
+      `update ${table} t set position = v.k from unnest(?::int[], ?::int[]) as v(id, k) where t.id = v.id`,
+      [`{${ids.join(',')}}`, `{${keys.join(',')}}`],
+    );
     return from + step;
   }
 }
@@ -171,7 +177,13 @@ async function acquire(key: string): Promise<() => void> {
  * otherwise exhaust the pool and time out). The advisory locks still serialize instances.
  * `target` gives the destination column from the card's current one (undefined: the same).
  */
-export async function serializeMoves<T>(em: EntityManager, board: Board, id: number, target: (current: string) => string | undefined, fn: () => Promise<T>): Promise<T> {
+export async function serializeMoves<T>(
+  em: EntityManager,
+  board: Board,
+  id: number,
+  target: (current: string) => string | undefined,
+  fn: () => Promise<T>,
+): Promise<T> {
   const row = await sqlOne<{ v: string }>(em, `select ${board.column} as v from ${board.table} where id = ?`, [id]);
   return serializeColumns(board, row ? [row.v, target(row.v) ?? row.v] : [], fn);
 }
@@ -192,17 +204,23 @@ export async function serializeColumns<T>(board: Board, values: string[], fn: ()
  * `serializeColumns` by a tRPC middleware before any transaction of the request starts (a request
  * must not hold a pool connection while it waits its turn). Null when the mutation moves no card.
  */
-export function boardWriteOf(em: EntityManager, path: string, raw: unknown): (<T>(fn: () => Promise<T>) => Promise<T>) | null {
+export function boardWriteOf(
+  em: EntityManager,
+  path: string,
+  raw: unknown,
+): (<T>(fn: () => Promise<T>) => Promise<T>) | null {
   const input = (raw ?? {}) as Record<string, unknown>;
   const [family, name] = path.split('.');
   const board = family === 'opportunites' ? OPPORTUNITE_BOARD : family === 'taches' ? TACHE_BOARD : null;
   if (!board) return null;
   const target = input[board.column];
   const column = typeof target === 'string' ? target : undefined;
-  if (name === 'create') return (fn) => serializeColumns(board, [column ?? (board === OPPORTUNITE_BOARD ? 'prospect' : 'a_faire')], fn);
+  if (name === 'create')
+    return (fn) => serializeColumns(board, [column ?? (board === OPPORTUNITE_BOARD ? 'prospect' : 'a_faire')], fn);
   const id = Number(input.id);
   if (!Number.isSafeInteger(id) || id < 1 || id > MAX_KEY) return null;
-  if (name === 'avancerEtape' && board === OPPORTUNITE_BOARD) return (fn) => serializeMoves(em, board, id, (v) => nextEtape(v as Etape) ?? undefined, fn);
+  if (name === 'avancerEtape' && board === OPPORTUNITE_BOARD)
+    return (fn) => serializeMoves(em, board, id, (v) => nextEtape(v as Etape) ?? undefined, fn);
   if (name === 'complete' && board === TACHE_BOARD) return (fn) => serializeMoves(em, board, id, () => 'terminee', fn);
   const moves = column !== undefined || ['avant', 'apres', 'position'].some((k) => input[k] !== undefined);
   if ((name === 'patch' || name === 'update') && moves) return (fn) => serializeMoves(em, board, id, () => column, fn);
@@ -234,9 +252,13 @@ export const idArray = (ids: number[]): string => `{${ids.map((n) => Math.trunc(
 export async function renumberColumns(em: EntityManager, board: Board, values: string[]): Promise<void> {
   if (!values.length) return;
   const { table, column } = board;
-  await sql(em, `update ${table} t set position = r.rn - 1
+  await sql(
+    em,
+    `update ${table} t set position = r.rn - 1
     from (select id, row_number() over (partition by ${column} order by position, id) as rn from ${table} where ${column} = any(?::text[])) r
-    where t.id = r.id and t.position <> r.rn - 1`, [`{${values.map((v) => `"${v}"`).join(',')}}`]);
+    where t.id = r.id and t.position <> r.rn - 1`,
+    [`{${values.map((v) => `"${v}"`).join(',')}}`],
+  );
 }
 
 /**
@@ -244,10 +266,23 @@ export async function renumberColumns(em: EntityManager, board: Board, values: s
  * previous order, with `extraSet` applied to them; the columns they left are renumbered. Every
  * column involved is locked first (same order as single moves). Returns the ids moved.
  */
-export async function moveManyToColumn(em: EntityManager, board: Board, ids: number[], target: string, extraSet = '', extraParams: unknown[] = []): Promise<number[]> {
+export async function moveManyToColumn(
+  em: EntityManager,
+  board: Board,
+  ids: number[],
+  target: string,
+  extraSet = '',
+  extraParams: unknown[] = [],
+): Promise<number[]> {
   const { table, column } = board;
   const arr = idArray(ids);
-  const sources = (await sql<{ v: string }>(em, `select distinct ${column} as v from ${table} where id = any(?::int[]) and ${column} <> ?`, [arr, target])).map((r) => r.v);
+  const sources = (
+    await sql<{ v: string }>(
+      em,
+      `select distinct ${column} as v from ${table} where id = any(?::int[]) and ${column} <> ?`,
+      [arr, target],
+    )
+  ).map((r) => r.v);
   if (!sources.length) return [];
   await lockColumns(em, board, [...sources, target]);
   const moved = await sql<{ id: number }>(

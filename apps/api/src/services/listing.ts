@@ -20,7 +20,9 @@ export function addSearch(where: Where, search: string | undefined, folded: stri
   if (!search) return where;
   // The plain form is a substring test PostgreSQL estimates as matching many rows, so it walks the
   // ordering's index (LIMIT stops it early) instead of scanning and sorting everything.
-  where.addWithPlainForm(`${folded} like crm_fold(?)`, [searchPattern(search)], `strpos(${folded}, crm_fold(?)) > 0`, [search]);
+  where.addWithPlainForm(`${folded} like crm_fold(?)`, [searchPattern(search)], `strpos(${folded}, crm_fold(?)) > 0`, [
+    search,
+  ]);
   // Fewer than 3 characters make no trigram: no index can find the matches.
   if ([...search].length < 3) where.scans = true;
   return where;
@@ -64,7 +66,8 @@ export interface ListSpec<T> {
 }
 
 /** Whether every column the order names is the main table's (its page can be chosen before any join). */
-const ordersOnMainTable = <T>(spec: ListSpec<T>) => ![...spec.order.matchAll(/\b([a-z_]\w*)\.[a-z_]/gi)].some((m) => m[1] !== spec.alias);
+const ordersOnMainTable = <T>(spec: ListSpec<T>) =>
+  ![...spec.order.matchAll(/\b([a-z_]\w*)\.[a-z_]/gi)].some((m) => m[1] !== spec.alias);
 
 /**
  * The page among the matches of `where`, collected through the filters' own indexes (a CTE, so
@@ -73,7 +76,11 @@ const ordersOnMainTable = <T>(spec: ListSpec<T>) => ![...spec.order.matchAll(/\b
  * is chosen among them, and only its rows are joined for their columns (a devis' latest e-mail is
  * looked up for 25 devis, not for 2 000 matches).
  */
-function collectedPage<T>(spec: ListSpec<T>, countFrom: string, opts: { max?: number; withCount?: boolean } = {}): string {
+function collectedPage<T>(
+  spec: ListSpec<T>,
+  countFrom: string,
+  opts: { max?: number; withCount?: boolean } = {},
+): string {
   const limit = opts.max === undefined ? '' : ` limit ${opts.max}`;
   const n = opts.withCount ? ', (select count(*)::int from m) as crm_n' : '';
   if (ordersOnMainTable(spec)) {
@@ -102,17 +109,21 @@ export async function runList<T>(em: EntityManager, spec: ListSpec<T>): Promise<
   const offset = (spec.page - 1) * spec.pageSize;
   const countFrom = spec.countFrom ?? spec.from;
   const page = [spec.pageSize, offset];
-  const done = (count: number, rows: Row[]): Page<T> => ({ count, page: spec.page, pageSize: spec.pageSize, results: rows.map(spec.map) });
+  const done = (count: number, rows: Row[]): Page<T> => ({
+    count,
+    page: spec.page,
+    pageSize: spec.pageSize,
+    results: rows.map(spec.map),
+  });
   const countText = `select count(*)::int as n ${countFrom} ${spec.where}`;
   const countKey = `${countText}|${JSON.stringify(spec.where.params)}`;
 
   const searching = spec.where.hasPlainForms && !spec.where.scans;
   if (searching && !spec.parent && (peekCount(em, countKey) ?? 0) <= SEARCH_COLLECT_MAX) {
-    const rows = await sql(
-      em,
-      collectedPage(spec, countFrom, { max: SEARCH_COLLECT_MAX + 1, withCount: true }),
-      [...spec.where.params, ...page],
-    );
+    const rows = await sql(em, collectedPage(spec, countFrom, { max: SEARCH_COLLECT_MAX + 1, withCount: true }), [
+      ...spec.where.params,
+      ...page,
+    ]);
     // No row: no match at all on the first page; beyond it, the count is still to be read.
     if (!rows.length && offset === 0) return done(0, []);
     if (rows.length && rows[0].crm_n <= SEARCH_COLLECT_MAX) return done(rows[0].crm_n, rows);
@@ -128,7 +139,12 @@ export async function runList<T>(em: EntityManager, spec: ListSpec<T>): Promise<
     if (!row.parent_ok) throw notFound();
     count = row.n;
   } else {
-    count = await countRows(em, countKey, async () => (await sql<{ n: number }>(em, countText, spec.where.params))[0].n, spec.where.scans);
+    count = await countRows(
+      em,
+      countKey,
+      async () => (await sql<{ n: number }>(em, countText, spec.where.params))[0].n,
+      spec.where.scans,
+    );
   }
   if (count <= offset) return done(count, []);
   const collect = () => sql(em, collectedPage(spec, countFrom), [...spec.where.params, ...page]);
@@ -142,7 +158,9 @@ export async function runList<T>(em: EntityManager, spec: ListSpec<T>): Promise<
   // Many matches: walk the ordering's index, but only so far (see boundedWalk); matches that the
   // walk does not meet early (a filter or a caller whose rows sit at the far end of the order) are
   // collected through the filters' indexes and sorted instead.
-  const filter = spec.where.hasPlainForms ? spec.where.unindexed() : { text: spec.where.toString(), params: spec.where.params };
+  const filter = spec.where.hasPlainForms
+    ? spec.where.unindexed()
+    : { text: spec.where.toString(), params: spec.where.params };
   // (A term too short for the trigram index has no index to collect through: walk all the way.)
   const walk = spec.where.scans ? null : boundedWalk(spec, filter.text, offset);
   if (walk) {
@@ -152,7 +170,13 @@ export async function runList<T>(em: EntityManager, spec: ListSpec<T>): Promise<
     // than walking on (tens of thousands of rows to read and sort), so the walk goes all the way.
     if (count <= SEARCH_COLLECT_MAX) return done(count, await collect());
   }
-  return done(count, await sql(em, `select ${spec.columns} ${spec.from} ${filter.text} ${spec.order} limit ? offset ?`, [...filter.params, ...page]));
+  return done(
+    count,
+    await sql(em, `select ${spec.columns} ${spec.from} ${filter.text} ${spec.order} limit ? offset ?`, [
+      ...filter.params,
+      ...page,
+    ]),
+  );
 }
 
 /** Filtered results this small are collected through their indexes without trying a walk first. */
@@ -232,9 +256,18 @@ export async function getResource<T>(em: EntityManager, resource: Resource<T>, w
  * Every row of a list (all pages), in the order of its pages, as batches of mapped rows: the same
  * joins, filters, search, ordering and mapping as `listResource`, through a server-side cursor.
  */
-export async function* streamResource<T>(em: EntityManager, resource: Resource<T>, ordering: string | undefined, where: Where): AsyncGenerator<T[]> {
+export async function* streamResource<T>(
+  em: EntityManager,
+  resource: Resource<T>,
+  ordering: string | undefined,
+  where: Where,
+): AsyncGenerator<T[]> {
   const order = orderBy(ordering, resource.orderColumns, resource.defaultOrder);
-  for await (const rows of streamRows(em, `select ${resource.columns} ${resource.from} ${where} ${order}`, where.params)) {
+  for await (const rows of streamRows(
+    em,
+    `select ${resource.columns} ${resource.from} ${where} ${order}`,
+    where.params,
+  )) {
     yield rows.map(resource.map);
   }
 }

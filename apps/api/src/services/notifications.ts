@@ -26,7 +26,12 @@ export interface NotificationInput {
 
 export async function notify(em: EntityManager, n: NotificationInput): Promise<void> {
   if (n.user == null || n.user === n.actor) return;
-  await sql(em, 'insert into notifications (user_id, type, message, lien) values (?, ?, ?, ?)', [n.user, n.type, n.message, n.lien]);
+  await sql(em, 'insert into notifications (user_id, type, message, lien) values (?, ?, ?, ?)', [
+    n.user,
+    n.type,
+    n.message,
+    n.lien,
+  ]);
   signal(em, [n.user]);
 }
 
@@ -40,7 +45,15 @@ const COLUMNS = `n.id, n.type, n.message, n.lien, n.date_lecture is not null as 
   ${ISO_UTC('n.date_lecture')} as date_lecture`;
 
 function toOut(r: Row): NotificationOut {
-  return { id: Number(r.id), type: r.type, message: r.message, lien: r.lien, lue: r.lue, dateCreation: r.date_creation, dateLecture: r.date_lecture };
+  return {
+    id: Number(r.id),
+    type: r.type,
+    message: r.message,
+    lien: r.lien,
+    lue: r.lue,
+    dateCreation: r.date_creation,
+    dateLecture: r.date_lecture,
+  };
 }
 
 /** The caller's own notifications, newest first; two statements (count, page) whatever the page size. */
@@ -54,14 +67,23 @@ export async function listNotifications(
   if (input.nonLues === false) where.add('n.date_lecture is not null');
   const offset = (input.page - 1) * input.pageSize;
   const [{ n }] = await sql<{ n: number }>(em, `select count(*)::int as n from notifications n ${where}`, where.params);
-  const rows = n > offset
-    ? await sql(em, `select ${COLUMNS} from notifications n ${where} order by n.id desc limit ? offset ?`, [...where.params, input.pageSize, offset])
-    : [];
+  const rows =
+    n > offset
+      ? await sql(em, `select ${COLUMNS} from notifications n ${where} order by n.id desc limit ? offset ?`, [
+          ...where.params,
+          input.pageSize,
+          offset,
+        ])
+      : [];
   return { count: n, page: input.page, pageSize: input.pageSize, results: rows.map(toOut) };
 }
 
 export async function countUnread(em: EntityManager, userId: number): Promise<number> {
-  const row = await sqlOne<{ n: number }>(em, 'select count(*)::int as n from notifications where user_id = ? and date_lecture is null', [userId]);
+  const row = await sqlOne<{ n: number }>(
+    em,
+    'select count(*)::int as n from notifications where user_id = ? and date_lecture is null',
+    [userId],
+  );
   return row!.n;
 }
 
@@ -79,7 +101,11 @@ export async function markRead(em: EntityManager, user: AuthUser, id: number): P
 
 /** `POST /notifications/tout-lu/`: every unread notification of the caller, in one statement. */
 export async function markAllRead(em: EntityManager, user: AuthUser): Promise<{ marquees: number; nonLues: number }> {
-  const rows = await sql(em, 'update notifications set date_lecture = now() where user_id = ? and date_lecture is null returning id', [user.id]);
+  const rows = await sql(
+    em,
+    'update notifications set date_lecture = now() where user_id = ? and date_lecture is null returning id',
+    [user.id],
+  );
   signal(em, [user.id]);
   return { marquees: rows.length, nonLues: 0 };
 }
@@ -88,11 +114,15 @@ export async function markAllRead(em: EntityManager, user: AuthUser): Promise<{ 
 export async function notifyMany(em: EntityManager, notices: NotificationInput[]): Promise<void> {
   const kept = notices.filter((n) => n.user != null && n.user !== n.actor);
   if (!kept.length) return;
-  await sql(em, 'insert into notifications (user_id, type, message, lien) select * from unnest(?::int[], ?::text[], ?::text[], ?::text[])', [
-    intArrayLiteral(kept.map((n) => n.user!)),
-    textArrayLiteral(kept.map((n) => n.type)),
-    textArrayLiteral(kept.map((n) => n.message)),
-    textArrayLiteral(kept.map((n) => n.lien)),
-  ]);
+  await sql(
+    em,
+    'insert into notifications (user_id, type, message, lien) select * from unnest(?::int[], ?::text[], ?::text[], ?::text[])',
+    [
+      intArrayLiteral(kept.map((n) => n.user!)),
+      textArrayLiteral(kept.map((n) => n.type)),
+      textArrayLiteral(kept.map((n) => n.message)),
+      textArrayLiteral(kept.map((n) => n.lien)),
+    ],
+  );
   signal(em, [...new Set(kept.map((n) => n.user!))]);
 }

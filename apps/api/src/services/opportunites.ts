@@ -74,7 +74,10 @@ export function opportuniteFilters(user: AuthUser, input: Omit<ListInput, 'page'
   // Concluded on or after that UTC day; a conclusion without a recorded date (imported data) counts
   // at its last modification, as in the dashboard.
   if (input.conclusionApres !== undefined) {
-    where.add(`o.etape = 'conclusion' and (coalesce(o.date_conclusion, o.date_modification) at time zone 'UTC') >= ?::date`, input.conclusionApres);
+    where.add(
+      `o.etape = 'conclusion' and (coalesce(o.date_conclusion, o.date_modification) at time zone 'UTC') >= ?::date`,
+      input.conclusionApres,
+    );
   }
   return where;
 }
@@ -96,14 +99,22 @@ export function listOpportunites(em: EntityManager, user: AuthUser, input: ListI
 }
 
 /** `GET /clients/{id}/opportunites/`: 404 when the client is not visible. */
-export function listOpportunitesOfClient(em: EntityManager, user: AuthUser, clientId: number, input: ListInput): Promise<Page<OpportuniteOut>> {
+export function listOpportunitesOfClient(
+  em: EntityManager,
+  user: AuthUser,
+  clientId: number,
+  input: ListInput,
+): Promise<Page<OpportuniteOut>> {
   const q = opportunitesOfClient(user, clientId, input);
   return listResource(em, OPPORTUNITE_RESOURCE, input, q.where, q.parent);
 }
 
 /** The sub-list's filters and its parent check (pages and export). */
 export function opportunitesOfClient(user: AuthUser, clientId: number, input: ListInput) {
-  return { where: opportuniteFilters(user, input).add('o.client_id = ?', clientId), parent: visibleParent(user, 'client', clientId) };
+  return {
+    where: opportuniteFilters(user, input).add('o.client_id = ?', clientId),
+    parent: visibleParent(user, 'client', clientId),
+  };
 }
 
 export async function getOpportunite(em: EntityManager, user: AuthUser, id: number): Promise<OpportuniteOut> {
@@ -115,41 +126,58 @@ export async function getOpportunite(em: EntityManager, user: AuthUser, id: numb
  * A result exists exactly at `conclusion` (also a check constraint): entering conclusion needs
  * gagnee/perdue, any other stage refuses one. `motifPerte` only means something for a lost deal.
  */
-function stageOutcome(etape: Etape, resultat: Resultat | null, motifPerte: string): { resultat: Resultat | null; motifPerte: string } {
+function stageOutcome(
+  etape: Etape,
+  resultat: Resultat | null,
+  motifPerte: string,
+): { resultat: Resultat | null; motifPerte: string } {
   if (etape === 'conclusion' && !resultat) throw fieldError('resultat', 'err.resultat_required');
   if (etape !== 'conclusion' && resultat) throw fieldError('resultat', 'err.resultat_hors_conclusion');
   return { resultat, motifPerte: resultat === 'perdue' ? motifPerte : '' };
 }
 
-export async function createOpportunite(em: EntityManager, user: AuthUser, input: CreateInput): Promise<OpportuniteOut> {
+export async function createOpportunite(
+  em: EntityManager,
+  user: AuthUser,
+  input: CreateInput,
+): Promise<OpportuniteOut> {
   const outcome = stageOutcome(input.etape, input.resultat, input.motifPerte);
   const responsable = input.responsable === undefined ? user.id : input.responsable;
-  await resolveRefs(em, user, { client: input.client, users: { responsable: responsable === user.id ? undefined : responsable } });
+  await resolveRefs(em, user, {
+    client: input.client,
+    users: { responsable: responsable === user.id ? undefined : responsable },
+  });
   hasPlacement(input);
-  const id = await retryMoves(() => em.transactional(async (tem) => {
-    await lockColumns(tem, OPPORTUNITE_BOARD, [input.etape]);
-    // At the end of its column unless a placement is given.
-    const position = await placeCard(tem, OPPORTUNITE_BOARD, input.etape, 0, input, null, visibleCards(user));
-    const o = tem.create(Opportunite, {
-      nom: input.nom,
-      client: input.client,
-      responsable,
-      montant: decimal(input.montant),
-      probabilite: input.probabilite,
-      etape: input.etape,
-      ...outcome,
-      position,
-      dateConclusionEstimee: input.dateConclusionEstimee,
-      dateConclusion: input.etape === 'conclusion' ? new Date() : null,
-      notes: input.notes,
-    });
-    await tem.flush();
-    await recordEvent(tem, {
-      type: 'opportunite_creee', client: input.client, opportunite: o.id, auteur: user.id,
-      resume: resumes.opportuniteCreee(input.nom, input.montant), donnees: { etape: input.etape },
-    });
-    return o.id;
-  }));
+  const id = await retryMoves(() =>
+    em.transactional(async (tem) => {
+      await lockColumns(tem, OPPORTUNITE_BOARD, [input.etape]);
+      // At the end of its column unless a placement is given.
+      const position = await placeCard(tem, OPPORTUNITE_BOARD, input.etape, 0, input, null, visibleCards(user));
+      const o = tem.create(Opportunite, {
+        nom: input.nom,
+        client: input.client,
+        responsable,
+        montant: decimal(input.montant),
+        probabilite: input.probabilite,
+        etape: input.etape,
+        ...outcome,
+        position,
+        dateConclusionEstimee: input.dateConclusionEstimee,
+        dateConclusion: input.etape === 'conclusion' ? new Date() : null,
+        notes: input.notes,
+      });
+      await tem.flush();
+      await recordEvent(tem, {
+        type: 'opportunite_creee',
+        client: input.client,
+        opportunite: o.id,
+        auteur: user.id,
+        resume: resumes.opportuniteCreee(input.nom, input.montant),
+        donnees: { etape: input.etape },
+      });
+      return o.id;
+    }),
+  );
   return getOpportunite(em, user, id);
 }
 
@@ -164,7 +192,12 @@ function visibleCards(user: AuthUser): { sql: string; params: unknown[] } | null
  * `position`) moves the card to that place of the target column: in one transaction with both
  * columns locked, the card takes a free key between its new neighbours (see placeCard).
  */
-export async function updateOpportunite(em: EntityManager, user: AuthUser, id: number, input: PatchInput): Promise<OpportuniteOut> {
+export async function updateOpportunite(
+  em: EntityManager,
+  user: AuthUser,
+  id: number,
+  input: PatchInput,
+): Promise<OpportuniteOut> {
   return writeOpportunite(em, user, id, () => input);
 }
 
@@ -178,45 +211,67 @@ async function writeOpportunite(
   id: number,
   change: (cur: { etape: Etape }) => PatchInput,
 ): Promise<OpportuniteOut> {
-  await retryMoves(() => em.transactional(async (tem) => {
-    const where = scopeByClient(new Where().add('o.id = ?', id), user);
-    const cur = await sqlOne(tem, `select o.etape, o.resultat, o.motif_perte, o.client_id, o.responsable_id ${FROM} ${where}`, where.params);
-    if (!cur) throw notFound();
-    const input = change(cur as { etape: Etape });
-    const etape: Etape = input.etape ?? cur.etape;
-    const stageChanged = etape !== cur.etape;
-    const moved = hasPlacement(input) || stageChanged;
-    // Leaving conclusion clears the outcome; staying there keeps it unless the input changes it.
-    const keep = etape === cur.etape;
-    const outcome = stageOutcome(
-      etape,
-      input.resultat !== undefined ? input.resultat : keep ? cur.resultat : null,
-      input.motifPerte ?? (keep ? cur.motif_perte : ''),
-    );
-    const clientChanged = input.client !== undefined && input.client !== cur.client_id;
-    const responsableChanged = input.responsable !== undefined && input.responsable !== cur.responsable_id;
-    await resolveRefs(tem, user, {
-      client: clientChanged ? input.client : undefined,
-      users: { responsable: responsableChanged ? input.responsable : undefined },
-    });
+  await retryMoves(() =>
+    em.transactional(async (tem) => {
+      const where = scopeByClient(new Where().add('o.id = ?', id), user);
+      const cur = await sqlOne(
+        tem,
+        `select o.etape, o.resultat, o.motif_perte, o.client_id, o.responsable_id ${FROM} ${where}`,
+        where.params,
+      );
+      if (!cur) throw notFound();
+      const input = change(cur as { etape: Etape });
+      const etape: Etape = input.etape ?? cur.etape;
+      const stageChanged = etape !== cur.etape;
+      const moved = hasPlacement(input) || stageChanged;
+      // Leaving conclusion clears the outcome; staying there keeps it unless the input changes it.
+      const keep = etape === cur.etape;
+      const outcome = stageOutcome(
+        etape,
+        input.resultat !== undefined ? input.resultat : keep ? cur.resultat : null,
+        input.motifPerte ?? (keep ? cur.motif_perte : ''),
+      );
+      const clientChanged = input.client !== undefined && input.client !== cur.client_id;
+      const responsableChanged = input.responsable !== undefined && input.responsable !== cur.responsable_id;
+      await resolveRefs(tem, user, {
+        client: clientChanged ? input.client : undefined,
+        users: { responsable: responsableChanged ? input.responsable : undefined },
+      });
 
-    let position: number | undefined;
-    if (moved) {
-      const oldPosition = await lockMove(tem, OPPORTUNITE_BOARD, id, cur.etape, etape);
-      position = await placeCard(tem, OPPORTUNITE_BOARD, etape, id, input, stageChanged ? null : oldPosition, visibleCards(user));
-    }
-    const o = await tem.findOneOrFail(Opportunite, id);
-    const { position: _position, avant: _avant, apres: _apres, montant, resultat: _r, motifPerte: _m, ...rest } = input;
-    tem.assign(o, rest, { ignoreUndefined: true });
-    if (montant !== undefined) o.montant = decimal(montant);
-    o.resultat = outcome.resultat;
-    o.motifPerte = outcome.motifPerte;
-    if (stageChanged) o.dateConclusion = etape === 'conclusion' ? new Date() : null;
-    if (position !== undefined) o.position = position;
-    o.dateModification = new Date();
-    await tem.flush();
-    await recordOpportuniteChanges(tem, user, o, cur as { etape: Etape; responsable_id: number | null });
-  }));
+      let position: number | undefined;
+      if (moved) {
+        const oldPosition = await lockMove(tem, OPPORTUNITE_BOARD, id, cur.etape, etape);
+        position = await placeCard(
+          tem,
+          OPPORTUNITE_BOARD,
+          etape,
+          id,
+          input,
+          stageChanged ? null : oldPosition,
+          visibleCards(user),
+        );
+      }
+      const o = await tem.findOneOrFail(Opportunite, id);
+      const {
+        position: _position,
+        avant: _avant,
+        apres: _apres,
+        montant,
+        resultat: _r,
+        motifPerte: _m,
+        ...rest
+      } = input;
+      tem.assign(o, rest, { ignoreUndefined: true });
+      if (montant !== undefined) o.montant = decimal(montant);
+      o.resultat = outcome.resultat;
+      o.motifPerte = outcome.motifPerte;
+      if (stageChanged) o.dateConclusion = etape === 'conclusion' ? new Date() : null;
+      if (position !== undefined) o.position = position;
+      o.dateModification = new Date();
+      await tem.flush();
+      await recordOpportuniteChanges(tem, user, o, cur as { etape: Etape; responsable_id: number | null });
+    }),
+  );
   return getOpportunite(em, user, id);
 }
 
@@ -224,16 +279,37 @@ async function writeOpportunite(
 async function recordOpportuniteChanges(
   em: EntityManager,
   user: AuthUser,
-  o: { id: number; nom: string; client: number; etape: string; resultat?: string | null; motifPerte: string; responsable?: number | null },
+  o: {
+    id: number;
+    nom: string;
+    client: number;
+    etape: string;
+    resultat?: string | null;
+    motifPerte: string;
+    responsable?: number | null;
+  },
   before: { etape: Etape; responsable_id: number | null },
 ): Promise<void> {
   const base = { client: o.client, opportunite: o.id, auteur: user.id };
   const etape = o.etape as Etape;
   if (etape !== before.etape) {
     const donnees = { de: before.etape, vers: etape, resultat: o.resultat ?? null };
-    if (etape === 'conclusion' && o.resultat === 'gagnee') await recordEvent(em, { ...base, type: 'opportunite_gagnee', resume: resumes.gagnee(o.nom), donnees });
-    else if (etape === 'conclusion') await recordEvent(em, { ...base, type: 'opportunite_perdue', resume: resumes.perdue(o.nom, o.motifPerte), donnees });
-    else await recordEvent(em, { ...base, type: 'opportunite_etape', resume: resumes.etape(o.nom, before.etape, etape), donnees });
+    if (etape === 'conclusion' && o.resultat === 'gagnee')
+      await recordEvent(em, { ...base, type: 'opportunite_gagnee', resume: resumes.gagnee(o.nom), donnees });
+    else if (etape === 'conclusion')
+      await recordEvent(em, {
+        ...base,
+        type: 'opportunite_perdue',
+        resume: resumes.perdue(o.nom, o.motifPerte),
+        donnees,
+      });
+    else
+      await recordEvent(em, {
+        ...base,
+        type: 'opportunite_etape',
+        resume: resumes.etape(o.nom, before.etape, etape),
+        donnees,
+      });
   }
   const responsable = o.responsable ?? null;
   if (responsable !== before.responsable_id) {
@@ -266,7 +342,11 @@ export async function avancerEtape(
 /** DELETE (admin/manager): 409 while devis hang off it. Keys are sparse: the column keeps its gap. */
 export async function deleteOpportunite(em: EntityManager, user: AuthUser, id: number): Promise<void> {
   const where = scopeByClient(new Where().add('o.id = ?', id), user);
-  const cur = await sqlOne(em, `select exists(select 1 from devis d where d.opportunite_id = o.id) as has_devis ${FROM} ${where}`, where.params);
+  const cur = await sqlOne(
+    em,
+    `select exists(select 1 from devis d where d.opportunite_id = o.id) as has_devis ${FROM} ${where}`,
+    where.params,
+  );
   if (!cur) throw notFound();
   if (cur.has_devis) throw conflict('error.opportunite_has_devis');
   await sql(em, 'delete from opportunites where id = ?', [id]);

@@ -17,7 +17,13 @@ type ListInput = z.infer<typeof projetListInput>;
 type CreateInput = z.infer<typeof projetCreateInput>;
 type PatchInput = Omit<z.infer<typeof projetPatchInput>, 'id'>;
 
-const ORDER_COLUMNS = { titre: 'crm_fold(p.titre)', dateDebut: 'p.date_debut', dateFin: 'p.date_fin', budget: 'p.budget', dateCreation: 'p.date_creation' };
+const ORDER_COLUMNS = {
+  titre: 'crm_fold(p.titre)',
+  dateDebut: 'p.date_debut',
+  dateFin: 'p.date_fin',
+  budget: 'p.budget',
+  dateCreation: 'p.date_creation',
+};
 const FROM = 'from projets p join clients c on c.id = p.client_id';
 const COLUMNS = `p.id, p.titre, p.description, p.statut, p.date_debut, p.date_fin, p.budget, p.devis_associe_id, p.client_id,
   c.nom as client_nom, p.date_creation, p.date_modification`;
@@ -74,14 +80,22 @@ export function listProjets(em: EntityManager, user: AuthUser, input: ListInput)
 }
 
 /** `GET /clients/{id}/projets/`: 404 when the client is not visible. */
-export function listProjetsOfClient(em: EntityManager, user: AuthUser, clientId: number, input: ListInput): Promise<Page<ProjetOut>> {
+export function listProjetsOfClient(
+  em: EntityManager,
+  user: AuthUser,
+  clientId: number,
+  input: ListInput,
+): Promise<Page<ProjetOut>> {
   const q = projetsOfClient(user, clientId, input);
   return listResource(em, PROJET_RESOURCE, input, q.where, q.parent);
 }
 
 /** The sub-list's filters and its parent check (pages and export). */
 export function projetsOfClient(user: AuthUser, clientId: number, input: ListInput) {
-  return { where: projetFilters(user, input).add('p.client_id = ?', clientId), parent: visibleParent(user, 'client', clientId) };
+  return {
+    where: projetFilters(user, input).add('p.client_id = ?', clientId),
+    parent: visibleParent(user, 'client', clientId),
+  };
 }
 
 export async function getProjet(em: EntityManager, user: AuthUser, id: number): Promise<ProjetOut> {
@@ -112,16 +126,26 @@ export async function createProjet(em: EntityManager, user: AuthUser, input: Cre
 }
 
 /** PUT (every field) and PATCH (some): rules are checked on the stored values merged with the input. */
-export async function updateProjet(em: EntityManager, user: AuthUser, id: number, input: PatchInput): Promise<ProjetOut> {
+export async function updateProjet(
+  em: EntityManager,
+  user: AuthUser,
+  id: number,
+  input: PatchInput,
+): Promise<ProjetOut> {
   // The answer is read inside the transaction, under the lock: a concurrent change cannot make a
   // committed write answer 404.
   return em.transactional(async (tem) => {
     const where = scopeByClient(new Where().add('p.id = ?', id), user);
     if (!(await lockRow(tem, 'projets', id))) throw notFound();
-    const current = await sqlOne(tem, `select p.client_id, p.devis_associe_id, p.date_debut, p.date_fin ${FROM} ${where}`, where.params);
+    const current = await sqlOne(
+      tem,
+      `select p.client_id, p.devis_associe_id, p.date_debut, p.date_fin ${FROM} ${where}`,
+      where.params,
+    );
     if (!current) throw notFound();
     const client: number = input.client ?? current.client_id;
-    const devisAssocie: number | null = input.devisAssocie !== undefined ? input.devisAssocie : current.devis_associe_id;
+    const devisAssocie: number | null =
+      input.devisAssocie !== undefined ? input.devisAssocie : current.devis_associe_id;
     const dateDebut = input.dateDebut !== undefined ? input.dateDebut : day(current.date_debut);
     const dateFin = input.dateFin !== undefined ? input.dateFin : day(current.date_fin);
     if (!dateFinAfterDebut(dateDebut, dateFin)) throw fieldError('dateFin', 'err.date_fin_order');
@@ -150,7 +174,11 @@ export async function updateProjet(em: EntityManager, user: AuthUser, id: number
 /** DELETE (admin/manager): 409 while taches still hang off the projet. */
 export async function deleteProjet(em: EntityManager, user: AuthUser, id: number): Promise<void> {
   const where = scopeByClient(new Where().add('p.id = ?', id), user);
-  const row = await sqlOne(em, `select exists(select 1 from taches t where t.projet_id = p.id) as has_taches ${FROM} ${where}`, where.params);
+  const row = await sqlOne(
+    em,
+    `select exists(select 1 from taches t where t.projet_id = p.id) as has_taches ${FROM} ${where}`,
+    where.params,
+  );
   if (!row) throw notFound();
   if (row.has_taches) throw conflict('error.projet_has_taches');
   await sql(em, 'delete from projets where id = ?', [id]);

@@ -1,5 +1,11 @@
 import {
-  LABELS, RAPPORT_LABELS, type Rapport, type RapportClients, type RapportOpportunites, type RapportPerformances, type RapportPipeline,
+  LABELS,
+  RAPPORT_LABELS,
+  type Rapport,
+  type RapportClients,
+  type RapportOpportunites,
+  type RapportPerformances,
+  type RapportPipeline,
   type RapportProjets,
 } from '@crm/shared';
 import type { ReportColumn, ReportDocument, ReportTable } from '../lib/exports.js';
@@ -7,7 +13,12 @@ import { formatDate } from '../lib/pdf.js';
 
 /** Reports as tables with French headers, for the CSV / XLSX / PDF exports. */
 
-const col = (key: string, label: string, type: ReportColumn['type'] = 'text', weight = 1): ReportColumn => ({ key, label, type, weight });
+const col = (key: string, label: string, type: ReportColumn['type'] = 'text', weight = 1): ReportColumn => ({
+  key,
+  label,
+  type,
+  weight,
+});
 
 const FILTER_LABELS: Record<string, string> = {
   dateDebut: 'Du',
@@ -27,7 +38,14 @@ function filterLine(filtres: Record<string, unknown>): string {
   const parts = Object.entries(filtres)
     .filter(([, v]) => v !== undefined && v !== null && v !== '')
     .map(([k, v]) => {
-      const text = (k === 'dateDebut' || k === 'dateFin') && typeof v === 'string' ? formatDate(v) : typeof v === 'boolean' ? (v ? 'oui' : 'non') : String(v);
+      const text =
+        (k === 'dateDebut' || k === 'dateFin') && typeof v === 'string'
+          ? formatDate(v)
+          : typeof v === 'boolean'
+            ? v
+              ? 'oui'
+              : 'non'
+            : String(v);
       return `${FILTER_LABELS[k] ?? k} : ${text}`;
     });
   return parts.length ? `Filtres — ${parts.join(' ; ')}` : 'Filtres — aucun';
@@ -37,20 +55,40 @@ function clientsTables(r: RapportClients): ReportTable[] {
   return [
     {
       titre: 'Synthèse',
-      colonnes: [col('total', 'Clients', 'int'), col('valeurTotale', 'Valeur totale (gagnée)', 'money', 1.5), col('pipelinePondere', 'Pipeline pondéré', 'money', 1.5)],
+      colonnes: [
+        col('total', 'Clients', 'int'),
+        col('valeurTotale', 'Valeur totale (gagnée)', 'money', 1.5),
+        col('pipelinePondere', 'Pipeline pondéré', 'money', 1.5),
+      ],
       lignes: [{ total: r.total, valeurTotale: r.valeurTotale, pipelinePondere: r.pipelinePondere }],
     },
     {
       titre: 'Par catégorie',
-      colonnes: [col('categorie', 'Catégorie', 'text', 2), col('nombre', 'Clients', 'int'), col('valeurClient', 'Valeur client', 'money', 1.5)],
+      colonnes: [
+        col('categorie', 'Catégorie', 'text', 2),
+        col('nombre', 'Clients', 'int'),
+        col('valeurClient', 'Valeur client', 'money', 1.5),
+      ],
       lignes: r.parCategorie.map((x) => ({ ...x, categorie: x.categorie || '(sans catégorie)' })),
     },
     {
       titre: 'Par responsable',
-      colonnes: [col('responsableNom', 'Responsable', 'text', 2), col('nombre', 'Clients', 'int'), col('valeurClient', 'Valeur client', 'money', 1.5)],
-      lignes: r.parResponsable.map((x) => ({ responsableNom: x.responsableNom ?? '(aucun)', nombre: x.nombre, valeurClient: x.valeurClient })),
+      colonnes: [
+        col('responsableNom', 'Responsable', 'text', 2),
+        col('nombre', 'Clients', 'int'),
+        col('valeurClient', 'Valeur client', 'money', 1.5),
+      ],
+      lignes: r.parResponsable.map((x) => ({
+        responsableNom: x.responsableNom ?? '(aucun)',
+        nombre: x.nombre,
+        valeurClient: x.valeurClient,
+      })),
     },
-    { titre: 'Par mois de création', colonnes: [col('mois', 'Mois'), col('nombre', 'Clients', 'int')], lignes: r.parMois },
+    {
+      titre: 'Par mois de création',
+      colonnes: [col('mois', 'Mois'), col('nombre', 'Clients', 'int')],
+      lignes: r.parMois,
+    },
   ];
 }
 
@@ -58,12 +96,20 @@ function projetsTables(r: RapportProjets): ReportTable[] {
   return [
     {
       titre: 'Synthèse',
-      colonnes: [col('total', 'Projets', 'int'), col('budgetTotal', 'Budget total', 'money', 1.5), col('enRetard', 'En retard', 'int')],
+      colonnes: [
+        col('total', 'Projets', 'int'),
+        col('budgetTotal', 'Budget total', 'money', 1.5),
+        col('enRetard', 'En retard', 'int'),
+      ],
       lignes: [{ total: r.total, budgetTotal: r.budgetTotal, enRetard: r.enRetard }],
     },
     {
       titre: 'Par statut',
-      colonnes: [col('statut', 'Statut', 'text', 1.5), col('nombre', 'Projets', 'int'), col('budget', 'Budget', 'money', 1.5)],
+      colonnes: [
+        col('statut', 'Statut', 'text', 1.5),
+        col('nombre', 'Projets', 'int'),
+        col('budget', 'Budget', 'money', 1.5),
+      ],
       lignes: r.parStatut.map((x) => ({ ...x, statut: LABELS.projetStatut[x.statut] })),
     },
     {
@@ -87,14 +133,25 @@ function opportunitesTables(r: RapportOpportunites): ReportTable[] {
         col('tauxConversion', 'Taux de conversion', 'ratio'),
         col('montantGagne', 'Montant gagné', 'money', 1.4),
       ],
-      lignes: [{
-        total: r.total, montantTotal: r.montantTotal, montantPondere: r.montantPondere, gagnees: r.gagnees, perdues: r.perdues,
-        tauxConversion: r.tauxConversion, montantGagne: r.montantGagne,
-      }],
+      lignes: [
+        {
+          total: r.total,
+          montantTotal: r.montantTotal,
+          montantPondere: r.montantPondere,
+          gagnees: r.gagnees,
+          perdues: r.perdues,
+          tauxConversion: r.tauxConversion,
+          montantGagne: r.montantGagne,
+        },
+      ],
     },
     {
       titre: 'Par étape',
-      colonnes: [col('etape', 'Étape', 'text', 1.5), col('nombre', 'Opportunités', 'int'), col('montant', 'Montant', 'money', 1.5)],
+      colonnes: [
+        col('etape', 'Étape', 'text', 1.5),
+        col('nombre', 'Opportunités', 'int'),
+        col('montant', 'Montant', 'money', 1.5),
+      ],
       lignes: r.parEtape.map((x) => ({ ...x, etape: LABELS.etape[x.etape] })),
     },
     {
@@ -108,16 +165,30 @@ function opportunitesTables(r: RapportOpportunites): ReportTable[] {
 function pipelineTables(r: RapportPipeline): ReportTable[] {
   const cents = (n: number) => Math.round(n * 100);
   const total = r.reduce(
-    (t, x) => ({ nombre: t.nombre + x.nombre, montant: t.montant + cents(x.montant), montantPondere: t.montantPondere + cents(x.montantPondere) }),
+    (t, x) => ({
+      nombre: t.nombre + x.nombre,
+      montant: t.montant + cents(x.montant),
+      montantPondere: t.montantPondere + cents(x.montantPondere),
+    }),
     { nombre: 0, montant: 0, montantPondere: 0 },
   );
   return [
     {
       titre: 'Pipeline par étape',
-      colonnes: [col('etape', 'Étape', 'text', 1.5), col('nombre', 'Opportunités', 'int'), col('montant', 'Montant', 'money', 1.5), col('montantPondere', 'Montant pondéré', 'money', 1.5)],
+      colonnes: [
+        col('etape', 'Étape', 'text', 1.5),
+        col('nombre', 'Opportunités', 'int'),
+        col('montant', 'Montant', 'money', 1.5),
+        col('montantPondere', 'Montant pondéré', 'money', 1.5),
+      ],
       lignes: [
         ...r.map((x) => ({ ...x, etape: LABELS.etape[x.etape] })),
-        { etape: 'Total', nombre: total.nombre, montant: total.montant / 100, montantPondere: total.montantPondere / 100 },
+        {
+          etape: 'Total',
+          nombre: total.nombre,
+          montant: total.montant / 100,
+          montantPondere: total.montantPondere / 100,
+        },
       ],
       avecTotal: true,
     },
@@ -149,11 +220,15 @@ export function rapportDocument(
 ): ReportDocument {
   const now = meta.now ?? new Date();
   const tables =
-    rapport === 'clients' ? clientsTables(data as RapportClients)
-    : rapport === 'projets' ? projetsTables(data as RapportProjets)
-    : rapport === 'opportunites' ? opportunitesTables(data as RapportOpportunites)
-    : rapport === 'pipeline' ? pipelineTables(data as RapportPipeline)
-    : performancesTables(data as RapportPerformances);
+    rapport === 'clients'
+      ? clientsTables(data as RapportClients)
+      : rapport === 'projets'
+        ? projetsTables(data as RapportProjets)
+        : rapport === 'opportunites'
+          ? opportunitesTables(data as RapportOpportunites)
+          : rapport === 'pipeline'
+            ? pipelineTables(data as RapportPipeline)
+            : performancesTables(data as RapportPerformances);
   const heure = now.toISOString().slice(11, 16);
   return {
     titre: RAPPORT_LABELS[rapport],
@@ -163,4 +238,5 @@ export function rapportDocument(
 }
 
 /** `rapport-pipeline-2026-11-25.xlsx` */
-export const exportFilename = (rapport: Rapport, ext: string, now = new Date()) => `rapport-${rapport}-${now.toISOString().slice(0, 10)}.${ext}`;
+export const exportFilename = (rapport: Rapport, ext: string, now = new Date()) =>
+  `rapport-${rapport}-${now.toISOString().slice(0, 10)}.${ext}`;

@@ -1,7 +1,14 @@
 import type { EntityManager } from '@crm/db';
 import {
-  ETAPES, PROJET_STATUTS, type Rapport, type RapportClients, type RapportFiltres, type RapportOpportunites, type RapportPerformances,
-  type RapportPipeline, type RapportProjets,
+  ETAPES,
+  PROJET_STATUTS,
+  type Rapport,
+  type RapportClients,
+  type RapportFiltres,
+  type RapportOpportunites,
+  type RapportPerformances,
+  type RapportPipeline,
+  type RapportProjets,
 } from '@crm/shared';
 import type { AuthUser } from '../auth/sessions.js';
 import type { AnswerCache } from '../lib/answerCache.js';
@@ -41,7 +48,11 @@ const parseJson = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) :
 
 // --- clients -------------------------------------------------------------------------------
 
-export async function rapportClients(em: EntityManager, user: AuthUser, f: RapportFiltres<'clients'>): Promise<RapportClients> {
+export async function rapportClients(
+  em: EntityManager,
+  user: AuthUser,
+  f: RapportFiltres<'clients'>,
+): Promise<RapportClients> {
   const where = addPeriode(scopeByClient(new Where(), user), 'c.date_creation', f);
   if (f.categorie !== undefined) where.add('c.categorie = ?', f.categorie);
   if (f.responsable !== undefined) where.add('c.responsable_id = ?', f.responsable);
@@ -77,7 +88,11 @@ export async function rapportClients(em: EntityManager, user: AuthUser, f: Rappo
     total: row.total,
     valeurTotale: money(row.valeur_totale),
     pipelinePondere: money(row.pipeline_pondere),
-    parCategorie: parseJson<Row[]>(row.par_categorie).map((r) => ({ categorie: r.categorie, nombre: r.nombre, valeurClient: money(r.valeurClient) })),
+    parCategorie: parseJson<Row[]>(row.par_categorie).map((r) => ({
+      categorie: r.categorie,
+      nombre: r.nombre,
+      valeurClient: money(r.valeurClient),
+    })),
     parResponsable: parseJson<Row[]>(row.par_responsable).map((r) => ({
       responsable: r.responsable,
       responsableNom: r.responsable === null ? null : r.responsableNom,
@@ -90,7 +105,11 @@ export async function rapportClients(em: EntityManager, user: AuthUser, f: Rappo
 
 // --- projets -------------------------------------------------------------------------------
 
-export async function rapportProjets(em: EntityManager, user: AuthUser, f: RapportFiltres<'projets'>): Promise<RapportProjets> {
+export async function rapportProjets(
+  em: EntityManager,
+  user: AuthUser,
+  f: RapportFiltres<'projets'>,
+): Promise<RapportProjets> {
   const now = today();
   const where = addPeriode(scopeByClient(new Where(), user), 'p.date_creation', f);
   if (f.statut !== undefined) where.add('p.statut = ?', f.statut);
@@ -118,7 +137,11 @@ export async function rapportProjets(em: EntityManager, user: AuthUser, f: Rappo
     total: row.total,
     budgetTotal: money(row.budget_total),
     enRetard: row.en_retard,
-    parStatut: parseJson<Row[]>(row.par_statut).map((r) => ({ statut: r.statut, nombre: r.nombre, budget: money(r.budget) })),
+    parStatut: parseJson<Row[]>(row.par_statut).map((r) => ({
+      statut: r.statut,
+      nombre: r.nombre,
+      budget: money(r.budget),
+    })),
     parMois: parseJson<Row[]>(row.par_mois).map((r) => ({ mois: r.mois, nombre: r.nombre, budget: money(r.budget) })),
   };
 }
@@ -136,7 +159,11 @@ function opportuniteWhere(user: AuthUser, f: RapportFiltres<'opportunites'>): Wh
   return where;
 }
 
-export async function rapportOpportunites(em: EntityManager, user: AuthUser, f: RapportFiltres<'opportunites'>): Promise<RapportOpportunites> {
+export async function rapportOpportunites(
+  em: EntityManager,
+  user: AuthUser,
+  f: RapportFiltres<'opportunites'>,
+): Promise<RapportOpportunites> {
   const where = opportuniteWhere(user, f);
   // One pass over the opportunities into (etape, month) groups; everything else sums those groups.
   const row = (await sqlOne(
@@ -174,13 +201,21 @@ export async function rapportOpportunites(em: EntityManager, user: AuthUser, f: 
     perdues: row.perdues,
     tauxConversion: tauxConversion(row.gagnees, row.perdues),
     montantGagne: money(row.montant_gagne),
-    parEtape: parseJson<Row[]>(row.par_etape).map((r) => ({ etape: r.etape, nombre: r.nombre, montant: money(r.montant) })),
+    parEtape: parseJson<Row[]>(row.par_etape).map((r) => ({
+      etape: r.etape,
+      nombre: r.nombre,
+      montant: money(r.montant),
+    })),
     parMois: parseJson<Row[]>(row.par_mois).map((r) => ({ mois: r.mois, nombre: r.nombre, montant: money(r.montant) })),
   };
 }
 
 /** Every stage in pipeline order (empty ones included): count, Σ montant, Σ valeur pondérée. */
-export async function rapportPipeline(em: EntityManager, user: AuthUser, f: RapportFiltres<'pipeline'>): Promise<RapportPipeline> {
+export async function rapportPipeline(
+  em: EntityManager,
+  user: AuthUser,
+  f: RapportFiltres<'pipeline'>,
+): Promise<RapportPipeline> {
   const where = opportuniteWhere(user, f);
   const row = (await sqlOne(
     em,
@@ -194,7 +229,12 @@ export async function rapportPipeline(em: EntityManager, user: AuthUser, f: Rapp
     )} as etapes`,
     where.params,
   ))!;
-  return parseJson<Row[]>(row.etapes).map((r) => ({ etape: r.etape, nombre: r.nombre, montant: money(r.montant), montantPondere: money(r.montantPondere) }));
+  return parseJson<Row[]>(row.etapes).map((r) => ({
+    etape: r.etape,
+    nombre: r.nombre,
+    montant: money(r.montant),
+    montantPondere: money(r.montantPondere),
+  }));
 }
 
 // --- performances --------------------------------------------------------------------------
@@ -204,7 +244,11 @@ export async function rapportPipeline(em: EntityManager, user: AuthUser, f: Rapp
  * assigned to them done and overdue. Rows: every user with visible activity, plus (for admins and
  * managers) every active user, plus (for a commercial) themselves.
  */
-export async function rapportPerformances(em: EntityManager, user: AuthUser, f: RapportFiltres<'performances'>): Promise<RapportPerformances> {
+export async function rapportPerformances(
+  em: EntityManager,
+  user: AuthUser,
+  f: RapportFiltres<'performances'>,
+): Promise<RapportPerformances> {
   const now = today();
   const opps = addPeriode(scopeByClient(new Where().add('o.responsable_id is not null'), user), 'o.date_creation', f);
   const taches = addPeriode(scopeTaches(new Where().add('t.assigne_a_id is not null'), user), 't.date_creation', f);
@@ -212,7 +256,10 @@ export async function rapportPerformances(em: EntityManager, user: AuthUser, f: 
     opps.add('o.client_id = ?', f.client);
     taches.add('t.client_id = ?', f.client);
   }
-  const users = new Where().add(`(po.uid is not null or pt.uid is not null or ${seesAll(user) ? 'u.is_active' : 'u.id = ?'})`, ...(seesAll(user) ? [] : [user.id]));
+  const users = new Where().add(
+    `(po.uid is not null or pt.uid is not null or ${seesAll(user) ? 'u.is_active' : 'u.id = ?'})`,
+    ...(seesAll(user) ? [] : [user.id]),
+  );
   if (f.responsable !== undefined) users.add('u.id = ?', f.responsable);
   const row = (await sqlOne(
     em,
@@ -235,8 +282,8 @@ export async function rapportPerformances(em: EntityManager, user: AuthUser, f: 
                 coalesce(po.montant_gagne, 0) as montant_num, coalesce(po.montant_gagne, 0)::text as montant_gagne,
                 coalesce(pt.terminees, 0) as terminees, coalesce(pt.en_retard, 0) as en_retard
            from users u left join po on po.uid = u.id left join pt on pt.uid = u.id ${users}) r`,
-      'montant_num desc, gagnees desc, nom, id',
-    )} as lignes`,
+       'montant_num desc, gagnees desc, nom, id',
+     )} as lignes`,
     [...opps.params, now, ...taches.params, ...users.params],
   ))!;
   return parseJson<Row[]>(row.lignes).map((r) => ({
@@ -259,7 +306,9 @@ export interface RapportOutputs {
   performances: RapportPerformances;
 }
 
-export const RAPPORT_SERVICES: { [R in Rapport]: (em: EntityManager, user: AuthUser, f: RapportFiltres<R>) => Promise<RapportOutputs[R]> } = {
+export const RAPPORT_SERVICES: {
+  [R in Rapport]: (em: EntityManager, user: AuthUser, f: RapportFiltres<R>) => Promise<RapportOutputs[R]>;
+} = {
   clients: rapportClients,
   projets: rapportProjets,
   opportunites: rapportOpportunites,
@@ -268,7 +317,19 @@ export const RAPPORT_SERVICES: { [R in Rapport]: (em: EntityManager, user: AuthU
 };
 
 /** A report's data, cached per (report, visibility scope, filters) until the next write to its tables. */
-export function cachedRapport<R extends Rapport>(cache: AnswerCache, em: EntityManager, user: AuthUser, rapport: R, filtres: RapportFiltres<R>): Promise<RapportOutputs[R]> {
-  const compute = RAPPORT_SERVICES[rapport] as (em: EntityManager, user: AuthUser, f: RapportFiltres<R>) => Promise<RapportOutputs[R]>;
-  return cachedForUser(cache, user, `rapports.${rapport}`, filtres as Record<string, unknown>, () => compute(em, user, filtres));
+export function cachedRapport<R extends Rapport>(
+  cache: AnswerCache,
+  em: EntityManager,
+  user: AuthUser,
+  rapport: R,
+  filtres: RapportFiltres<R>,
+): Promise<RapportOutputs[R]> {
+  const compute = RAPPORT_SERVICES[rapport] as (
+    em: EntityManager,
+    user: AuthUser,
+    f: RapportFiltres<R>,
+  ) => Promise<RapportOutputs[R]>;
+  return cachedForUser(cache, user, `rapports.${rapport}`, filtres as Record<string, unknown>, () =>
+    compute(em, user, filtres),
+  );
 }

@@ -1,6 +1,11 @@
 import type { EntityManager } from '@crm/db';
 import {
-  LABELS, RECHERCHE_LABELS, RECHERCHE_MIN_LENGTH, type RechercheHit, type RechercheOut, type RechercheType,
+  LABELS,
+  RECHERCHE_LABELS,
+  RECHERCHE_MIN_LENGTH,
+  type RechercheHit,
+  type RechercheOut,
+  type RechercheType,
 } from '@crm/shared';
 import type { AuthUser } from '../auth/sessions.js';
 import { sql } from '../lib/sql/runner.js';
@@ -84,7 +89,10 @@ const BRANCHES: Branch[] = [
     columns: `p.titre as titre, c.nom as s1, null::text as s2, p.statut::text as code, null::int as parent`,
     created: 'p.date_creation',
     scope: (where, user) => scopeByClient(where, user),
-    map: (r) => ({ titre: r.titre, sousTitre: join(r.s1, LABELS.projetStatut[r.code as keyof typeof LABELS.projetStatut]) }),
+    map: (r) => ({
+      titre: r.titre,
+      sousTitre: join(r.s1, LABELS.projetStatut[r.code as keyof typeof LABELS.projetStatut]),
+    }),
   },
   {
     type: 'taches',
@@ -95,7 +103,11 @@ const BRANCHES: Branch[] = [
     scope: (where, user) => scopeTaches(where, user),
     map: (r) => ({
       titre: r.titre,
-      sousTitre: join(r.s1, LABELS.tacheStatut[r.code as keyof typeof LABELS.tacheStatut], r.s2 ? `échéance ${formatDate(r.s2)}` : null),
+      sousTitre: join(
+        r.s1,
+        LABELS.tacheStatut[r.code as keyof typeof LABELS.tacheStatut],
+        r.s2 ? `échéance ${formatDate(r.s2)}` : null,
+      ),
     }),
   },
   {
@@ -106,7 +118,10 @@ const BRANCHES: Branch[] = [
     created: 'd.date_creation',
     scope: (where, user) => scopeByClient(where, user),
     byNumber: true,
-    map: (r) => ({ titre: r.titre, sousTitre: join(r.s1, r.s2, LABELS.devisStatut[r.code as keyof typeof LABELS.devisStatut]) }),
+    map: (r) => ({
+      titre: r.titre,
+      sousTitre: join(r.s1, r.s2, LABELS.devisStatut[r.code as keyof typeof LABELS.devisStatut]),
+    }),
   },
 ];
 
@@ -120,7 +135,11 @@ export function parseQuery(q: string): TextQuery {
   // « 12 », « n°12 », « D12 », « devis 12 »: a devis number.
   const m = /^(?:devis\s*)?(?:n°\s*|d)?(\d{1,10})$/i.exec(q.trim());
   const n = m ? Number(m[1]) : null;
-  return { text: longEnough ? words.join(' ') : null, words: longEnough ? words : [], number: n !== null && n >= 1 && n <= MAX_INT4 ? n : null };
+  return {
+    text: longEnough ? words.join(' ') : null,
+    words: longEnough ? words : [],
+    number: n !== null && n >= 1 && n <= MAX_INT4 ? n : null,
+  };
 }
 
 /**
@@ -154,9 +173,14 @@ async function run(em: EntityManager, selects: string[], params: unknown[]): Pro
   return selects.length ? sql(em, `select * from (${selects.join(' union all ')}) hits`, params) : [];
 }
 
-const prefixQuery = (words: string[]) => words.map((w) => `'${w.replace(/\\/g, '\\\\').replace(/'/g, "''")}':*`).join(' & ');
+const prefixQuery = (words: string[]) =>
+  words.map((w) => `'${w.replace(/\\/g, '\\\\').replace(/'/g, "''")}':*`).join(' & ');
 
-export async function recherche(em: EntityManager, user: AuthUser, input: { q: string; limite: number }): Promise<RechercheOut> {
+export async function recherche(
+  em: EntityManager,
+  user: AuthUser,
+  input: { q: string; limite: number },
+): Promise<RechercheOut> {
   const query = parseQuery(input.q);
   const limite = input.limite;
   const text = query.text === null ? null : likeEscape(query.text);

@@ -32,13 +32,20 @@ const BY_ID = {
   client: 'select c.id from clients c where c.id = ?',
   projet: 'select p.client_id from projets p join clients c on c.id = p.client_id where p.id = ?',
   opportunite: 'select o.client_id from opportunites o join clients c on c.id = o.client_id where o.id = ?',
-  devis: 'select o.client_id from devis d join opportunites o on o.id = d.opportunite_id join clients c on c.id = o.client_id where d.id = ?',
+  devis:
+    'select o.client_id from devis d join opportunites o on o.id = d.opportunite_id join clients c on c.id = o.client_id where d.id = ?',
   contact: 'select k.client_id from contacts k join clients c on c.id = k.client_id where k.id = ?',
 } as const;
 
 /** SQL (with params) returning a row when the parent of a sub-list exists and the caller may see it. */
-export function visibleParent(user: AuthUser, kind: keyof typeof BY_ID, id: number): { sql: string; params: unknown[] } {
-  return seesAll(user) ? { sql: BY_ID[kind], params: [id] } : { sql: `${BY_ID[kind]} and c.responsable_id = ?`, params: [id, user.id] };
+export function visibleParent(
+  user: AuthUser,
+  kind: keyof typeof BY_ID,
+  id: number,
+): { sql: string; params: unknown[] } {
+  return seesAll(user)
+    ? { sql: BY_ID[kind], params: [id] }
+    : { sql: `${BY_ID[kind]} and c.responsable_id = ?`, params: [id, user.id] };
 }
 
 /**
@@ -67,9 +74,12 @@ export async function resolveRefs(em: EntityManager, user: AuthUser, req: RefReq
   ask('opportunite', req.opportunite, BY_ID.opportunite, true);
   ask('devisAssocie', req.devisAssocie, BY_ID.devis, true);
   ask('contact', req.contact, BY_ID.contact, true);
-  for (const [field, value] of Object.entries(req.users ?? {})) ask(field, value, 'select u.id from users u where u.id = ? and u.is_active', false);
+  for (const [field, value] of Object.entries(req.users ?? {}))
+    ask(field, value, 'select u.id from users u where u.id = ? and u.is_active', false);
 
-  const row = columns.length ? await sqlOne<Record<string, number | null>>(em, `select ${columns.join(', ')}`, params) : {};
+  const row = columns.length
+    ? await sqlOne<Record<string, number | null>>(em, `select ${columns.join(', ')}`, params)
+    : {};
   const out: ResolvedRefs = {};
   for (const [field, value] of Object.entries(row ?? {})) {
     if (value === null) missing[field] = ['err.not_found_ref'];

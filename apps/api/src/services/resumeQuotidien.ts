@@ -34,7 +34,14 @@ export interface ResumeOptions {
 
 /** Writes the day's digests that were not written yet; returns the users who got one. */
 export async function envoyerResumesQuotidiens(em: EntityManager, opts: ResumeOptions): Promise<number[]> {
-  const users = await sql<{ id: number; email: string; prenom: string; aujourdhui: number; en_retard: number; non_lues: number }>(
+  const users = await sql<{
+    id: number;
+    email: string;
+    prenom: string;
+    aujourdhui: number;
+    en_retard: number;
+    non_lues: number;
+  }>(
     em,
     `with taches_dues as (
        select t.assigne_a_id as user_id, count(*) filter (where t.date_echeance = ?::date)::int as aujourdhui,
@@ -68,7 +75,11 @@ export async function envoyerResumesQuotidiens(em: EntityManager, opts: ResumeOp
   for (const u of users) {
     const own = taches.filter((t) => t.user_id === u.id);
     const courrielId = await queueCourriel(em, { to: u.email, ...resumeMail(u, own, opts) });
-    await sql(em, 'update resumes_quotidiens set courriel_id = ? where user_id = ? and jour = ?::date', [courrielId, u.id, opts.day]);
+    await sql(em, 'update resumes_quotidiens set courriel_id = ? where user_id = ? and jour = ?::date', [
+      courrielId,
+      u.id,
+      opts.day,
+    ]);
   }
   return users.map((u) => u.id);
 }
@@ -89,8 +100,11 @@ export function resumeMail(
   if (taches.length) {
     lines.push('');
     for (const t of taches) {
-      const quand = t.date_echeance === opts.day ? "aujourd'hui" : `en retard, échéance le ${formatDate(t.date_echeance)}`;
-      lines.push(`- ${t.titre}${t.client_nom ? ` (${t.client_nom})` : ''} — ${quand}, priorité ${LABELS.tachePriorite[t.priorite].toLowerCase()}`);
+      const quand =
+        t.date_echeance === opts.day ? "aujourd'hui" : `en retard, échéance le ${formatDate(t.date_echeance)}`;
+      lines.push(
+        `- ${t.titre}${t.client_nom ? ` (${t.client_nom})` : ''} — ${quand}, priorité ${LABELS.tachePriorite[t.priorite].toLowerCase()}`,
+      );
       lines.push(`  ${opts.publicUrl}/taches/${t.id}`);
     }
     const more = u.aujourdhui + u.en_retard - taches.length;

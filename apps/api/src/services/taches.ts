@@ -21,7 +21,12 @@ type PatchInput = Omit<z.infer<typeof tachePatchInput>, 'id'>;
 
 /** `-priorite` puts urgente first. */
 const PRIORITE_RANK = `(case t.priorite when 'basse' then 1 when 'moyenne' then 2 when 'haute' then 3 when 'urgente' then 4 end)`;
-const ORDER_COLUMNS = { dateEcheance: 't.date_echeance', priorite: PRIORITE_RANK, dateCreation: 't.date_creation', position: 't.position' };
+const ORDER_COLUMNS = {
+  dateEcheance: 't.date_echeance',
+  priorite: PRIORITE_RANK,
+  dateCreation: 't.date_creation',
+  position: 't.position',
+};
 const FROM = `from taches t left join clients c on c.id = t.client_id left join projets p on p.id = t.projet_id
   left join users u on u.id = t.assigne_a_id`;
 const COLUMNS = `t.id, t.titre, t.description, t.assigne_a_id, ${userName('u')} as assigne_nom, t.client_id, c.nom as client_nom,
@@ -66,7 +71,8 @@ export function tacheFilters(user: AuthUser, input: Omit<ListInput, 'page' | 'pa
   if (input.echeanceApres !== undefined) where.add('t.date_echeance >= ?::date', input.echeanceApres);
   if (input.enRetard === true) where.add(EN_RETARD, today());
   if (input.enRetard === false) where.add(`not ${EN_RETARD}`, today());
-  if (input.termineeApres !== undefined) where.add(`(t.date_terminee at time zone 'UTC') >= ?::date`, input.termineeApres);
+  if (input.termineeApres !== undefined)
+    where.add(`(t.date_terminee at time zone 'UTC') >= ?::date`, input.termineeApres);
   return where;
 }
 
@@ -87,25 +93,41 @@ export function listTaches(em: EntityManager, user: AuthUser, input: ListInput):
 }
 
 /** `GET /projets/{id}/taches/`: 404 when the projet is not visible. */
-export function listTachesOfProjet(em: EntityManager, user: AuthUser, projetId: number, input: ListInput): Promise<Page<TacheOut>> {
+export function listTachesOfProjet(
+  em: EntityManager,
+  user: AuthUser,
+  projetId: number,
+  input: ListInput,
+): Promise<Page<TacheOut>> {
   const q = tachesOfProjet(user, projetId, input);
   return listResource(em, TACHE_RESOURCE, input, q.where, q.parent);
 }
 
 /** The sub-list's filters and its parent check (pages and export). */
 export function tachesOfProjet(user: AuthUser, projetId: number, input: ListInput) {
-  return { where: tacheFilters(user, input).add('t.projet_id = ?', projetId), parent: visibleParent(user, 'projet', projetId) };
+  return {
+    where: tacheFilters(user, input).add('t.projet_id = ?', projetId),
+    parent: visibleParent(user, 'projet', projetId),
+  };
 }
 
 /** `GET /clients/{id}/taches/`: 404 when the client is not visible. */
-export function listTachesOfClient(em: EntityManager, user: AuthUser, clientId: number, input: ListInput): Promise<Page<TacheOut>> {
+export function listTachesOfClient(
+  em: EntityManager,
+  user: AuthUser,
+  clientId: number,
+  input: ListInput,
+): Promise<Page<TacheOut>> {
   const q = tachesOfClient(user, clientId, input);
   return listResource(em, TACHE_RESOURCE, input, q.where, q.parent);
 }
 
 /** The sub-list's filters and its parent check (pages and export). */
 export function tachesOfClient(user: AuthUser, clientId: number, input: ListInput) {
-  return { where: tacheFilters(user, input).add('t.client_id = ?', clientId), parent: visibleParent(user, 'client', clientId) };
+  return {
+    where: tacheFilters(user, input).add('t.client_id = ?', clientId),
+    parent: visibleParent(user, 'client', clientId),
+  };
 }
 
 /**
@@ -122,9 +144,15 @@ export async function getTache(em: EntityManager, user: AuthUser, id: number, sc
  * Client and projet of a tache: when both are given the projet must belong to the client (400 on
  * projet); when only the projet is, the client is the projet's.
  */
-function clientOfTache(inputClient: number | null | undefined, projet: number | null, projetClient: number | undefined, fallback: number | null): number | null {
+function clientOfTache(
+  inputClient: number | null | undefined,
+  projet: number | null,
+  projetClient: number | undefined,
+  fallback: number | null,
+): number | null {
   if (projet === null || projetClient === undefined) return inputClient !== undefined ? inputClient : fallback;
-  if (inputClient !== undefined && inputClient !== null && inputClient !== projetClient) throw fieldError('projet', 'err.projet_client');
+  if (inputClient !== undefined && inputClient !== null && inputClient !== projetClient)
+    throw fieldError('projet', 'err.projet_client');
   return projetClient;
 }
 
@@ -139,8 +167,11 @@ async function lockProjets(em: EntityManager, projets: (number | null | undefine
   if (!ids.length && tacheId === undefined) return;
   // An array literal (knex would expand a JS array into a list); bigint so that an out-of-range id
   // is simply not found here and reported on its field by resolveRefs.
-  await sql(em, `select id from projets where id = any(?::bigint[]) or id = (select projet_id from taches where id = ?) order by id for share`,
-    [`{${ids.join(',')}}`, tacheId ?? 0]);
+  await sql(
+    em,
+    `select id from projets where id = any(?::bigint[]) or id = (select projet_id from taches where id = ?) order by id for share`,
+    [`{${ids.join(',')}}`, tacheId ?? 0],
+  );
 }
 
 export async function createTache(em: EntityManager, user: AuthUser, input: CreateInput): Promise<TacheOut> {
@@ -152,26 +183,28 @@ export async function createTache(em: EntityManager, user: AuthUser, input: Crea
   });
   const client = clientOfTache(input.client, input.projet, refs.projet, null);
   hasPlacement(input);
-  const id = await retryMoves(() => em.transactional(async (tem) => {
-    await lockProjets(tem, [input.projet]);
-    await lockColumns(tem, TACHE_BOARD, [input.statut]);
-    const position = await placeCard(tem, TACHE_BOARD, input.statut, 0, input, null, visibleCards(user));
-    const tache = tem.create(Tache, {
-      titre: input.titre,
-      description: input.description,
-      assigneA,
-      client,
-      projet: input.projet,
-      priorite: input.priorite,
-      dateEcheance: input.dateEcheance,
-      statut: input.statut,
-      position,
-      dateTerminee: input.statut === 'terminee' ? new Date() : null,
-    });
-    await tem.flush();
-    await recordTacheChanges(tem, user, tache, { statut: null, assigne_a_id: null });
-    return tache.id;
-  }));
+  const id = await retryMoves(() =>
+    em.transactional(async (tem) => {
+      await lockProjets(tem, [input.projet]);
+      await lockColumns(tem, TACHE_BOARD, [input.statut]);
+      const position = await placeCard(tem, TACHE_BOARD, input.statut, 0, input, null, visibleCards(user));
+      const tache = tem.create(Tache, {
+        titre: input.titre,
+        description: input.description,
+        assigneA,
+        client,
+        projet: input.projet,
+        priorite: input.priorite,
+        dateEcheance: input.dateEcheance,
+        statut: input.statut,
+        position,
+        dateTerminee: input.statut === 'terminee' ? new Date() : null,
+      });
+      await tem.flush();
+      await recordTacheChanges(tem, user, tache, { statut: null, assigne_a_id: null });
+      return tache.id;
+    }),
+  );
   return getTache(em, user, id, false);
 }
 
@@ -189,40 +222,54 @@ function visibleCards(user: AuthUser): { sql: string; params: unknown[] } | null
  * clears it.
  */
 export async function updateTache(em: EntityManager, user: AuthUser, id: number, input: PatchInput): Promise<TacheOut> {
-  await retryMoves(() => em.transactional(async (tem) => {
-    await lockProjets(tem, [input.projet], id);
-    const where = scopeTaches(new Where().add('t.id = ?', id), user);
-    const cur = await sqlOne(tem, `select t.statut, t.client_id, t.projet_id, t.assigne_a_id ${FROM} ${where}`, where.params);
-    if (!cur) throw notFound();
-    const statut: TacheStatut = input.statut ?? cur.statut;
-    const statutChanged = statut !== cur.statut;
-    const moved = hasPlacement(input) || statutChanged;
-    const projet: number | null = input.projet !== undefined ? input.projet : cur.projet_id;
-    const clientInputChanged = input.client !== undefined && input.client !== cur.client_id;
-    const projetChanged = projet !== cur.projet_id;
-    const assigneChanged = input.assigneA !== undefined && input.assigneA !== cur.assigne_a_id;
-    const refs = await resolveRefs(tem, user, {
-      client: clientInputChanged ? input.client : undefined,
-      projet: projetChanged || clientInputChanged ? projet : undefined,
-      users: { assigneA: assigneChanged ? input.assigneA : undefined },
-    });
-    const client = clientOfTache(input.client, projet, refs.projet, cur.client_id);
+  await retryMoves(() =>
+    em.transactional(async (tem) => {
+      await lockProjets(tem, [input.projet], id);
+      const where = scopeTaches(new Where().add('t.id = ?', id), user);
+      const cur = await sqlOne(
+        tem,
+        `select t.statut, t.client_id, t.projet_id, t.assigne_a_id ${FROM} ${where}`,
+        where.params,
+      );
+      if (!cur) throw notFound();
+      const statut: TacheStatut = input.statut ?? cur.statut;
+      const statutChanged = statut !== cur.statut;
+      const moved = hasPlacement(input) || statutChanged;
+      const projet: number | null = input.projet !== undefined ? input.projet : cur.projet_id;
+      const clientInputChanged = input.client !== undefined && input.client !== cur.client_id;
+      const projetChanged = projet !== cur.projet_id;
+      const assigneChanged = input.assigneA !== undefined && input.assigneA !== cur.assigne_a_id;
+      const refs = await resolveRefs(tem, user, {
+        client: clientInputChanged ? input.client : undefined,
+        projet: projetChanged || clientInputChanged ? projet : undefined,
+        users: { assigneA: assigneChanged ? input.assigneA : undefined },
+      });
+      const client = clientOfTache(input.client, projet, refs.projet, cur.client_id);
 
-    let position: number | undefined;
-    if (moved) {
-      const oldPosition = await lockMove(tem, TACHE_BOARD, id, cur.statut, statut);
-      position = await placeCard(tem, TACHE_BOARD, statut, id, input, statutChanged ? null : oldPosition, visibleCards(user));
-    }
-    const tache = await tem.findOneOrFail(Tache, id);
-    const { position: _position, avant: _avant, apres: _apres, client: _client, ...rest } = input;
-    tem.assign(tache, rest, { ignoreUndefined: true });
-    tache.client = client;
-    if (statutChanged) tache.dateTerminee = statut === 'terminee' ? new Date() : null;
-    if (position !== undefined) tache.position = position;
-    tache.dateModification = new Date();
-    await tem.flush();
-    await recordTacheChanges(tem, user, tache, cur as { statut: TacheStatut; assigne_a_id: number | null });
-  }));
+      let position: number | undefined;
+      if (moved) {
+        const oldPosition = await lockMove(tem, TACHE_BOARD, id, cur.statut, statut);
+        position = await placeCard(
+          tem,
+          TACHE_BOARD,
+          statut,
+          id,
+          input,
+          statutChanged ? null : oldPosition,
+          visibleCards(user),
+        );
+      }
+      const tache = await tem.findOneOrFail(Tache, id);
+      const { position: _position, avant: _avant, apres: _apres, client: _client, ...rest } = input;
+      tem.assign(tache, rest, { ignoreUndefined: true });
+      tache.client = client;
+      if (statutChanged) tache.dateTerminee = statut === 'terminee' ? new Date() : null;
+      if (position !== undefined) tache.position = position;
+      tache.dateModification = new Date();
+      await tem.flush();
+      await recordTacheChanges(tem, user, tache, cur as { statut: TacheStatut; assigne_a_id: number | null });
+    }),
+  );
   return getTache(em, user, id, false);
 }
 
@@ -233,7 +280,14 @@ export async function updateTache(em: EntityManager, user: AuthUser, id: number,
 async function recordTacheChanges(
   em: EntityManager,
   user: AuthUser,
-  t: { id: number; titre: string; client?: number | null; statut: string; assigneA?: number | null; dateEcheance: string | Date },
+  t: {
+    id: number;
+    titre: string;
+    client?: number | null;
+    statut: string;
+    assigneA?: number | null;
+    dateEcheance: string | Date;
+  },
   before: { statut: TacheStatut | null; assigne_a_id: number | null },
 ): Promise<void> {
   const created = before.statut === null;
@@ -242,10 +296,16 @@ async function recordTacheChanges(
   if (t.client != null) {
     const base = { client: t.client, auteur: user.id, donnees: { tache: t.id } };
     if (created) await recordEvent(em, { ...base, type: 'tache_creee', resume: resumes.tacheCreee(t.titre) });
-    if (t.statut === 'terminee' && before.statut !== 'terminee') await recordEvent(em, { ...base, type: 'tache_terminee', resume: resumes.tacheTerminee(t.titre) });
+    if (t.statut === 'terminee' && before.statut !== 'terminee')
+      await recordEvent(em, { ...base, type: 'tache_terminee', resume: resumes.tacheTerminee(t.titre) });
     if (assigneChanged) {
       const names = await userNames(em, [assigne]);
-      await recordEvent(em, { ...base, type: 'tache_assignee', resume: resumes.tacheAssignee(names, t.titre, assigne), donnees: { tache: t.id, de: before.assigne_a_id, vers: assigne } });
+      await recordEvent(em, {
+        ...base,
+        type: 'tache_assignee',
+        resume: resumes.tacheAssignee(names, t.titre, assigne),
+        donnees: { tache: t.id, de: before.assigne_a_id, vers: assigne },
+      });
     }
   }
   if ((created || assigneChanged) && t.statut !== 'terminee') {

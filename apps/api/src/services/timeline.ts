@@ -32,8 +32,12 @@ export function decodeCursor(s: string): Cursor {
   try {
     const [date, rank, id] = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as unknown[];
     if (
-      typeof date === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/.test(date) && !Number.isNaN(Date.parse(date))
-      && (rank === 0 || rank === 1) && Number.isSafeInteger(id) && (id as number) > 0
+      typeof date === 'string' &&
+      /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/.test(date) &&
+      !Number.isNaN(Date.parse(date)) &&
+      (rank === 0 || rank === 1) &&
+      Number.isSafeInteger(id) &&
+      (id as number) > 0
     ) {
       return { date, rank, id: id as number };
     }
@@ -92,7 +96,10 @@ export async function timeline(
   const last = page[page.length - 1];
   return {
     results: page.map(toItem),
-    next: items.length > input.pageSize && last ? encodeCursor({ date: last.date_key, rank: last.rank, id: Number(last.id) }) : null,
+    next:
+      items.length > input.pageSize && last
+        ? encodeCursor({ date: last.date_key, rank: last.rank, id: Number(last.id) })
+        : null,
   };
 }
 

@@ -65,13 +65,14 @@ export async function listUsers(em: EntityManager, input: z.infer<typeof userLis
   const where = userFilters(input);
   const offset = (input.page - 1) * input.pageSize;
   const [c] = await sql<{ n: number }>(em, `select count(*)::int as n from users u ${where}`, where.params);
-  const rows = c.n > offset
-    ? await sql(em, `select ${USER_COLUMNS} from users u ${where} ${orderBy(input.ordering, USER_ORDER_COLUMNS, 'u.username, u.id')} limit ? offset ?`, [
-        ...where.params,
-        input.pageSize,
-        offset,
-      ])
-    : [];
+  const rows =
+    c.n > offset
+      ? await sql(
+          em,
+          `select ${USER_COLUMNS} from users u ${where} ${orderBy(input.ordering, USER_ORDER_COLUMNS, 'u.username, u.id')} limit ? offset ?`,
+          [...where.params, input.pageSize, offset],
+        )
+      : [];
   return { count: c.n, page: input.page, pageSize: input.pageSize, results: rows.map(userOut) };
 }
 
@@ -104,12 +105,16 @@ export async function patchUser(
     // Someone must always be able to manage users: the last active admin stays an active admin.
     // The active admins are locked before counting, so two admins demoting each other at once
     // queue up and the second one sees the first one's change (and gets the 409).
-    const admins = demotes ? await sql<{ id: number }>(tem, `select id from users where role = 'admin' and is_active order by id for update`) : [];
+    const admins = demotes
+      ? await sql<{ id: number }>(tem, `select id from users where role = 'admin' and is_active order by id for update`)
+      : [];
     const user = await tem.findOne(User, id);
     if (!user) throw notFound();
-    if (demotes && admins.some((a) => a.id === id) && !admins.some((a) => a.id !== id)) throw conflict('error.last_admin');
+    if (demotes && admins.some((a) => a.id === id) && !admins.some((a) => a.id !== id))
+      throw conflict('error.last_admin');
     const username = rest.username ?? user.username;
-    if (password && password.toLowerCase() === username.toLowerCase()) throw fieldError('password', 'err.password_username');
+    if (password && password.toLowerCase() === username.toLowerCase())
+      throw fieldError('password', 'err.password_username');
     // Role changes need no revocation: every request reads the role from the session's user row.
     const revoke = (rest.isActive === false && user.isActive) || !!password;
     tem.assign(user, rest, { ignoreUndefined: true });

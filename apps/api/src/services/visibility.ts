@@ -25,8 +25,17 @@ export function scopeByClient(where: Where, user: AuthUser, clientAlias = 'c'): 
  * counters) tests `= any(array(…))` instead: PostgreSQL then reads the rows with an index-only scan
  * of the `client_id` index rather than hashing the whole table against clients.
  */
-export function scopeByClientId(where: Where, user: AuthUser, clientIdColumn: string, form: 'subquery' | 'array' = 'subquery'): Where {
-  if (!seesAll(user)) where.add(form === 'array' ? `${clientIdColumn} = any(array(${THEIR_CLIENTS}))` : `${clientIdColumn} in (${THEIR_CLIENTS})`, user.id);
+export function scopeByClientId(
+  where: Where,
+  user: AuthUser,
+  clientIdColumn: string,
+  form: 'subquery' | 'array' = 'subquery',
+): Where {
+  if (!seesAll(user))
+    where.add(
+      form === 'array' ? `${clientIdColumn} = any(array(${THEIR_CLIENTS}))` : `${clientIdColumn} in (${THEIR_CLIENTS})`,
+      user.id,
+    );
   return where;
 }
 
@@ -36,11 +45,7 @@ export function scopeByClientId(where: Where, user: AuthUser, clientIdColumn: st
  */
 export function scopeTaches(where: Where, user: AuthUser, tacheAlias = 't'): Where {
   if (!seesAll(user)) {
-    where.add(
-      `(${tacheAlias}.assigne_a_id = ? or ${tacheAlias}.client_id in (${THEIR_CLIENTS}))`,
-      user.id,
-      user.id,
-    );
+    where.add(`(${tacheAlias}.assigne_a_id = ? or ${tacheAlias}.client_id in (${THEIR_CLIENTS}))`, user.id, user.id);
   }
   return where;
 }
@@ -52,6 +57,9 @@ export function scopeTaches(where: Where, user: AuthUser, tacheAlias = 't'): Whe
  */
 export function tachesScopeParts(user: AuthUser, tacheAlias = 't'): [assigned: Where, onTheirClients: Where] {
   const assigned = new Where().add(`${tacheAlias}.assigne_a_id = ?`, user.id);
-  const onTheirClients = scopeByClientId(new Where(), user, `${tacheAlias}.client_id`, 'array').add(`${tacheAlias}.assigne_a_id is distinct from ?`, user.id);
+  const onTheirClients = scopeByClientId(new Where(), user, `${tacheAlias}.client_id`, 'array').add(
+    `${tacheAlias}.assigne_a_id is distinct from ?`,
+    user.id,
+  );
   return [assigned, onTheirClients];
 }

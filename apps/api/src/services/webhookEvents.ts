@@ -8,7 +8,13 @@ import { emitWebhookEvent } from './webhooks.js';
  * these resources in one transaction with the events (trpc/middlewares/webhookEvents.ts), so the delivery
  * rows commit or roll back with the change; `data` is the procedure's answer, i.e. the REST detail.
  */
-const SINGULAR: Record<string, string> = { clients: 'client', projets: 'projet', opportunites: 'opportunite', taches: 'tache', devis: 'devis' };
+const SINGULAR: Record<string, string> = {
+  clients: 'client',
+  projets: 'projet',
+  opportunites: 'opportunite',
+  taches: 'tache',
+  devis: 'devis',
+};
 
 /** The resource family of a mutation that emits events, or undefined. */
 export function webhookFamily(path: string): string | undefined {
@@ -23,12 +29,19 @@ type WithId = { id?: unknown };
 export async function stateBefore(em: EntityManager, path: string, input: unknown): Promise<Before> {
   const id = Number((input as WithId)?.id);
   if (!Number.isSafeInteger(id) || id <= 0 || id > 2_147_483_647) return undefined;
-  if (path.startsWith('opportunites.')) return sqlOne<{ etape: string }>(em, 'select etape from opportunites where id = ?', [id]);
+  if (path.startsWith('opportunites.'))
+    return sqlOne<{ etape: string }>(em, 'select etape from opportunites where id = ?', [id]);
   if (path.startsWith('taches.')) return sqlOne<{ statut: string }>(em, 'select statut from taches where id = ?', [id]);
   return undefined;
 }
 
-export async function emitForProcedure(em: EntityManager, path: string, input: unknown, output: unknown, before: Before): Promise<void> {
+export async function emitForProcedure(
+  em: EntityManager,
+  path: string,
+  input: unknown,
+  output: unknown,
+  before: Before,
+): Promise<void> {
   const [family, name] = path.split('.');
   const singular = SINGULAR[family];
   const out = output as Record<string, unknown> | undefined;
@@ -53,7 +66,8 @@ export async function emitForProcedure(em: EntityManager, path: string, input: u
     case 'complete': {
       if (!out) return;
       if (name !== 'complete' || before?.statut !== 'terminee') await emit('updated');
-      if (singular === 'opportunite' && before?.etape && out.etape !== before.etape) await emit('etape_changed', out, { etape: before.etape });
+      if (singular === 'opportunite' && before?.etape && out.etape !== before.etape)
+        await emit('etape_changed', out, { etape: before.etape });
       if (singular === 'tache' && out.statut === 'terminee' && before?.statut !== 'terminee') await emit('completed');
       return;
     }

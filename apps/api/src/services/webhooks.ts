@@ -28,7 +28,8 @@ const webhookResource: Resource<WebhookOut> = {
   from: 'from webhooks w',
   alias: 'w',
   table: 'webhooks',
-  columns: 'w.id, w.url, w.description, w.evenements, w.secret, w.actif, w.echecs_consecutifs, w.desactive_le, w.date_creation',
+  columns:
+    'w.id, w.url, w.description, w.evenements, w.secret, w.actif, w.echecs_consecutifs, w.desactive_le, w.date_creation',
   orderColumns: { dateCreation: 'w.date_creation', url: 'w.url' },
   defaultOrder: 'w.date_creation desc, w.id desc',
   map: (r: Row): WebhookOut => ({
@@ -81,7 +82,8 @@ export function listWebhooks(em: EntityManager, input: z.infer<typeof webhookLis
   return listResource(em, webhookResource, input, where);
 }
 
-export const getWebhook = (em: EntityManager, id: number) => getResource(em, webhookResource, new Where().add('w.id = ?', id));
+export const getWebhook = (em: EntityManager, id: number) =>
+  getResource(em, webhookResource, new Where().add('w.id = ?', id));
 
 export async function createWebhook(
   em: EntityManager,
@@ -97,7 +99,14 @@ export async function createWebhook(
       `insert into webhooks (url, description, evenements, secret, actif, cree_par_id) values (?, ?, ?::text[], ?, ?, ?) returning id`,
       [input.url, input.description, textArray(input.evenements), newSecret(), input.actif, user.id],
     );
-    await audit(tem, { userId: user.id, action: 'webhook.creation', entity: 'webhook', entityId: rows[0].id, details: { url: input.url }, ip });
+    await audit(tem, {
+      userId: user.id,
+      action: 'webhook.creation',
+      entity: 'webhook',
+      entityId: rows[0].id,
+      details: { url: input.url },
+      ip,
+    });
     return rows;
   });
   return getWebhook(em, row.id);
@@ -112,7 +121,9 @@ export async function patchWebhook(
 ): Promise<WebhookOut> {
   checkUrl(input.url, config);
   await em.transactional(async (tem) => {
-    const before = await sqlOne<{ actif: boolean }>(tem, `select actif from webhooks where id = ? for update`, [input.id]);
+    const before = await sqlOne<{ actif: boolean }>(tem, `select actif from webhooks where id = ? for update`, [
+      input.id,
+    ]);
     if (!before) throw notFound();
     const set: string[] = ['date_modification = now()'];
     const params: unknown[] = [];
@@ -126,7 +137,14 @@ export async function patchWebhook(
     await sql(tem, `update webhooks set ${set.join(', ')} where id = ?`, [...params, input.id]);
     // Re-enabled: what waited while it was off is delivered now, oldest first per record.
     if (input.actif && !before.actif) await resumeDeliveries(tem, input.id);
-    await audit(tem, { userId: user.id, action: 'webhook.modification', entity: 'webhook', entityId: input.id, details: { fields: Object.keys(input).filter((k) => k !== 'id') }, ip });
+    await audit(tem, {
+      userId: user.id,
+      action: 'webhook.modification',
+      entity: 'webhook',
+      entityId: input.id,
+      details: { fields: Object.keys(input).filter((k) => k !== 'id') },
+      ip,
+    });
   });
   return getWebhook(em, input.id);
 }
@@ -136,14 +154,26 @@ export async function deleteWebhook(em: EntityManager, id: number): Promise<void
   if (!rows.length) throw notFound();
 }
 
-export async function listDeliveries(em: EntityManager, input: z.infer<typeof webhookDeliveryListInput>): Promise<Page<WebhookDeliveryOut>> {
+export async function listDeliveries(
+  em: EntityManager,
+  input: z.infer<typeof webhookDeliveryListInput>,
+): Promise<Page<WebhookDeliveryOut>> {
   const where = new Where().add('l.webhook_id = ?', input.id);
   if (input.statut) where.add('l.statut = ?', input.statut);
-  return listResource(em, deliveryResource, input, where, { sql: 'select 1 from webhooks where id = ?', params: [input.id] });
+  return listResource(em, deliveryResource, input, where, {
+    sql: 'select 1 from webhooks where id = ?',
+    params: [input.id],
+  });
 }
 
 /** « Rejouer »: the same message (same `webhook-id`, so receivers can deduplicate) sent again, after the record's pending ones. */
-export async function replayDelivery(em: EntityManager, user: AuthUser, webhookId: number, deliveryId: number, ip: string): Promise<WebhookDeliveryOut> {
+export async function replayDelivery(
+  em: EntityManager,
+  user: AuthUser,
+  webhookId: number,
+  deliveryId: number,
+  ip: string,
+): Promise<WebhookDeliveryOut> {
   const id = await em.transactional(async (tem) => {
     const [row] = await sql<{ id: string }>(
       tem,
@@ -153,7 +183,14 @@ export async function replayDelivery(em: EntityManager, user: AuthUser, webhookI
     );
     if (!row) throw notFound();
     await enqueue(tem, 'webhook.livrer', { livraisonId: Number(row.id) });
-    await audit(tem, { userId: user.id, action: 'webhook.rejeu', entity: 'webhook', entityId: webhookId, details: { livraison: deliveryId }, ip });
+    await audit(tem, {
+      userId: user.id,
+      action: 'webhook.rejeu',
+      entity: 'webhook',
+      entityId: webhookId,
+      details: { livraison: deliveryId },
+      ip,
+    });
     return Number(row.id);
   });
   return getResource(em, deliveryResource, new Where().add('l.id = ?', id));
@@ -173,7 +210,11 @@ async function resumeDeliveries(em: EntityManager, webhookId: number): Promise<v
  * A devis' state changed outside any user's request (the client's answer on the public page):
  * its webhook event, with the devis' REST detail as any admin reads it.
  */
-export async function emitDevisEvent(em: EntityManager, event: 'devis.consulte' | 'devis.accepte' | 'devis.refuse', devisId: number): Promise<void> {
+export async function emitDevisEvent(
+  em: EntityManager,
+  event: 'devis.consulte' | 'devis.accepte' | 'devis.refuse',
+  devisId: number,
+): Promise<void> {
   const detail = await getResource(em, DEVIS_RESOURCE, new Where().add('d.id = ?', devisId));
   await emitWebhookEvent(em, event, `devis:${devisId}`, detail);
 }
@@ -212,7 +253,12 @@ export async function emitWebhookEvents(
 ): Promise<void> {
   if (!records.length) return;
   const timestamp = new Date().toISOString();
-  const payloads = records.map((r) => ({ type: event, timestamp, data: r.data, ...(r.previous ? { previous: r.previous } : {}) }));
+  const payloads = records.map((r) => ({
+    type: event,
+    timestamp,
+    data: r.data,
+    ...(r.previous ? { previous: r.previous } : {}),
+  }));
   const rows = await sql<{ id: string }>(
     em,
     `insert into webhook_livraisons (webhook_id, message_id, evenement, cle, payload)
@@ -223,5 +269,9 @@ export async function emitWebhookEvents(
      returning id`,
     [event, textArrayLiteral(records.map((r) => r.cle)), jsonArrayLiteral(payloads), event],
   );
-  await enqueueMany(em, 'webhook.livrer', rows.map((r) => ({ livraisonId: Number(r.id) })));
+  await enqueueMany(
+    em,
+    'webhook.livrer',
+    rows.map((r) => ({ livraisonId: Number(r.id) })),
+  );
 }

@@ -28,4 +28,3 @@ export function procedureNeed(path: string, type: string): AccessNeed | undefine
   if (!(API_KEY_FAMILIES as readonly string[]).includes(family)) return undefined;
   return { family, access: type === 'mutation' ? 'ecriture' : 'lecture', cost };
 }
-

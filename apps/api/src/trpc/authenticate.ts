@@ -31,7 +31,8 @@ export async function authenticate(
     const auth = await validateApiKey(ctx.em, bearer, ctx.ip);
     if (!auth) throw unauthorized('error.token_invalid');
     if (!need) throw new ApiError('FORBIDDEN', 'error.api_key_not_allowed');
-    if (need.family !== '*' && !scopesAllow(auth.key.scopes, need.family, need.access)) throw new ApiError('FORBIDDEN', 'error.api_key_scope');
+    if (need.family !== '*' && !scopesAllow(auth.key.scopes, need.family, need.access))
+      throw new ApiError('FORBIDDEN', 'error.api_key_scope');
     await limitRate(ctx, `key:${auth.key.id}`, ctx.deps.config.rateLimitKeyPerMinute, need.cost ?? 1);
     return { user: auth.user, sessionId: `cle:${auth.key.id}`, authVia: 'apikey', apiKey: auth.key };
   }
@@ -47,4 +48,3 @@ export async function authenticate(
   await limitRate(ctx, `user:${user.id}`, ctx.deps.config.rateLimitUserPerMinute, need?.cost ?? 1);
   return { user, sessionId: claims.sid, authVia };
 }
-

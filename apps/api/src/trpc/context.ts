@@ -45,4 +45,3 @@ export function createContextFactory(deps: AppDeps) {
     };
   };
 }
-

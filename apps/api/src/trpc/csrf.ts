@@ -15,4 +15,3 @@ export function checkCsrf(ctx: Context, sessionId: string): void {
     throw new ApiError('FORBIDDEN', 'error.csrf');
   }
 }
-

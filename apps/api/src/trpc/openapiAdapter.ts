@@ -36,7 +36,12 @@ export function methodIndex(router: AnyRouter, extra: () => Record<string, strin
     }
     for (const [p, methods] of Object.entries(extra())) for (const m of methods) add(p, m);
     return [...byPath].map(([p, methods]) => ({
-      re: new RegExp(`^${p.split(/\{[^}]+\}/).map((part) => part.replace(/[.*+?^$()|[\]\\]/g, '\\$&')).join('[^/]+')}/?$`),
+      re: new RegExp(
+        `^${p
+          .split(/\{[^}]+\}/)
+          .map((part) => part.replace(/[.*+?^$()|[\]\\]/g, '\\$&'))
+          .join('[^/]+')}/?$`,
+      ),
       methods,
     }));
   };
@@ -66,7 +71,8 @@ export function registerOpenApiRoutes(
     maxBodySize: 1_000_000,
     onError: ({ error, req }: any) => {
       (req as ReqWithError)[ERROR_KEY] = error;
-      if (error.code === 'INTERNAL_SERVER_ERROR') (req as FastifyRequest).log.error({ err: error.cause ?? error }, 'REST procedure failed');
+      if (error.code === 'INTERNAL_SERVER_ERROR')
+        (req as FastifyRequest).log.error({ err: error.cause ?? error }, 'REST procedure failed');
     },
     responseMeta: ({ ctx, errors }: any) => {
       const c = ctx as Context | undefined;
@@ -84,7 +90,11 @@ export function registerOpenApiRoutes(
       const methods = allowed(request.raw.url.split('?')[0]);
       if (methods.length && !methods.includes(request.method)) {
         const lang = langFromHeader(request.headers['accept-language']);
-        return reply.code(405).header('allow', methods.join(', ')).header('content-type', 'application/json; charset=utf-8').send(JSON.stringify(httpErrorBody(405, lang)));
+        return reply
+          .code(405)
+          .header('allow', methods.join(', '))
+          .header('content-type', 'application/json; charset=utf-8')
+          .send(JSON.stringify(httpErrorBody(405, lang)));
       }
       if (['POST', 'PUT', 'PATCH'].includes(request.method) && !request.headers['content-type']) {
         // A bodiless POST (logout, avancer-etape, envoyer…) is an empty JSON object.
@@ -105,7 +115,8 @@ export function registerOpenApiRoutes(
         configurable: true,
       });
       res.setHeader = (key: string, value: string) => {
-        if (key.toLowerCase() === 'content-type' && value === 'application/json') value = 'application/json; charset=utf-8';
+        if (key.toLowerCase() === 'content-type' && value === 'application/json')
+          value = 'application/json; charset=utf-8';
         void reply.header(key, value);
       };
       res.end = (data: unknown) => {

@@ -17,4 +17,3 @@ export async function limitRate(ctx: Context, key: string, capacity: number, cos
     throw new ApiError('TOO_MANY_REQUESTS', 'error.rate_limited', undefined, { 'retry-after': String(d.retryAfter) });
   }
 }
-

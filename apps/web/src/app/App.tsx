@@ -18,7 +18,9 @@ export function App() {
       const { pathname, search } = r.state.location;
       if (pathname === '/login') return;
       queryClient.clear();
-      void r.navigate(`/login?next=${encodeURIComponent(pathname + search)}${expired ? '&session=expiree' : ''}`, { replace: true });
+      void r.navigate(`/login?next=${encodeURIComponent(pathname + search)}${expired ? '&session=expiree' : ''}`, {
+        replace: true,
+      });
     });
     return r;
   });

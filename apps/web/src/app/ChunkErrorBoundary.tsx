@@ -2,7 +2,8 @@ import { Component, type ReactNode } from 'react';
 import { retryFailedImports } from './lazyPage';
 
 /** What browsers and Vite's preloader throw when a chunk cannot be fetched (offline, 404 after a deploy). */
-const CHUNK_ERROR = /dynamically imported module|Importing a module script failed|Unable to preload CSS|Loading (CSS )?chunk/i;
+const CHUNK_ERROR =
+  /dynamically imported module|Importing a module script failed|Unable to preload CSS|Loading (CSS )?chunk/i;
 export const isChunkLoadError = (error: unknown): boolean => error instanceof Error && CHUNK_ERROR.test(error.message);
 
 interface Props {

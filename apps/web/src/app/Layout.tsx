@@ -47,7 +47,13 @@ export function Layout() {
             </span>
             CRM
           </div>
-          <button type="button" className="menu-toggle" aria-expanded={menuOpen} aria-controls="menu-principal" onClick={() => setMenuOpen((o) => !o)}>
+          <button
+            type="button"
+            className="menu-toggle"
+            aria-expanded={menuOpen}
+            aria-controls="menu-principal"
+            onClick={() => setMenuOpen((o) => !o)}
+          >
             <span aria-hidden="true">☰</span> Menu
           </button>
         </div>
@@ -97,7 +103,12 @@ export function Layout() {
           <NavLink to="/compte/mot-de-passe" className="nav-link small">
             Mot de passe
           </NavLink>
-          <button type="button" className="btn btn--ghost btn--small" onClick={() => logout.mutate()} disabled={logout.isPending}>
+          <button
+            type="button"
+            className="btn btn--ghost btn--small"
+            onClick={() => logout.mutate()}
+            disabled={logout.isPending}
+          >
             Se déconnecter
           </button>
         </div>

@@ -3,7 +3,9 @@ import { Link, useRouteError } from 'react-router-dom';
 /** Shown instead of a page that crashed while rendering (a bug, or a chunk that failed to load). */
 export function RouteError() {
   const error = useRouteError();
-  const chunk = error instanceof Error && /dynamically imported module|Loading chunk|Importing a module script failed/i.test(error.message);
+  const chunk =
+    error instanceof Error &&
+    /dynamically imported module|Loading chunk|Importing a module script failed/i.test(error.message);
   // A page's code that cannot load while offline is not a new version: say offline.
   const offline = navigator.onLine === false;
   return (

@@ -5,7 +5,8 @@ import { ChunkErrorBoundary } from './ChunkErrorBoundary';
 import { lazyPage } from './lazyPage';
 
 const Hello = () => <h1>Bonjour</h1>;
-const chunkError = () => new TypeError('Failed to fetch dynamically imported module: http://localhost/assets/Hello-AbCdEf12.js');
+const chunkError = () =>
+  new TypeError('Failed to fetch dynamically imported module: http://localhost/assets/Hello-AbCdEf12.js');
 const settle = () => act(async () => new Promise((r) => setTimeout(r, 20)));
 
 /** Stands for the route's error page (RouteError): what ChunkErrorBoundary lets through. */

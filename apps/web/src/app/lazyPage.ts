@@ -19,7 +19,10 @@ export function retryFailedImports(): void {
  * its error, which must then stay the same. `preload()` of the loaded component runs too (a
  * frame that lazy-loads its own part).
  */
-export function lazyPage<K extends string, M extends { [P in K]: ComponentType<any> }>(load: () => Promise<M>, name: K): LazyPage<M[K]> {
+export function lazyPage<K extends string, M extends { [P in K]: ComponentType<any> }>(
+  load: () => Promise<M>,
+  name: K,
+): LazyPage<M[K]> {
   let component: M[K] | undefined;
   let loading: Promise<void> | undefined;
   let failedAt: number | null = null;

@@ -21,9 +21,18 @@ const ClientFormPage = lazyPage(() => import('../features/clients/ClientFormPage
 const ProjetsListPage = lazyPage(() => import('../features/projets/ProjetsListPage'), 'ProjetsListPage');
 const ProjetDetailPage = lazyPage(() => import('../features/projets/ProjetDetailPage'), 'ProjetDetailPage');
 const ProjetFormPage = lazyPage(() => import('../features/projets/ProjetFormPage'), 'ProjetFormPage');
-const OpportunitesListPage = lazyPage(() => import('../features/opportunites/OpportunitesListPage'), 'OpportunitesListPage');
-const OpportuniteDetailPage = lazyPage(() => import('../features/opportunites/OpportuniteDetailPage'), 'OpportuniteDetailPage');
-const OpportuniteFormPage = lazyPage(() => import('../features/opportunites/OpportuniteFormPage'), 'OpportuniteFormPage');
+const OpportunitesListPage = lazyPage(
+  () => import('../features/opportunites/OpportunitesListPage'),
+  'OpportunitesListPage',
+);
+const OpportuniteDetailPage = lazyPage(
+  () => import('../features/opportunites/OpportuniteDetailPage'),
+  'OpportuniteDetailPage',
+);
+const OpportuniteFormPage = lazyPage(
+  () => import('../features/opportunites/OpportuniteFormPage'),
+  'OpportuniteFormPage',
+);
 const PipelinePage = lazyPage(() => import('../features/opportunites/PipelinePage'), 'PipelinePage');
 const TachesListPage = lazyPage(() => import('../features/taches/TachesListPage'), 'TachesListPage');
 const TacheFormPage = lazyPage(() => import('../features/taches/TacheFormPage'), 'TacheFormPage');

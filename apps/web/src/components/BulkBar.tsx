@@ -81,15 +81,21 @@ export function BulkBar({
   const submit = async () => {
     if (!current) return;
     const { page: _p, pageSize: _s, ordering: _o, ...rest } = filtres;
-    const body: Record<string, unknown> = state.allMatching ? { filtres: rest } : { ids: [...state.selection.selected] };
+    const body: Record<string, unknown> = state.allMatching
+      ? { filtres: rest }
+      : { ids: [...state.selection.selected] };
     body.action = current.action;
-    if (current.field) body[current.field.name] = current.field.asNumber ? (value === '' ? null : Number(value)) : value;
+    if (current.field)
+      body[current.field.name] = current.field.asNumber ? (value === '' ? null : Number(value)) : value;
     if (current.tache) body.tache = tache;
     setBusy(true);
     setError(null);
     try {
       const out = await run(body);
-      notify(`${plural(out.modifies, 'ligne modifiée', 'lignes modifiées')}${out.inchanges ? `, ${out.inchanges} déjà à jour` : ''}${out.refuses ? `, ${plural(out.refuses, 'refusée', 'refusées')} (${out.refus[0].message})` : ''}.`, out.refuses ? 'info' : 'success');
+      notify(
+        `${plural(out.modifies, 'ligne modifiée', 'lignes modifiées')}${out.inchanges ? `, ${out.inchanges} déjà à jour` : ''}${out.refuses ? `, ${plural(out.refuses, 'refusée', 'refusées')} (${out.refus[0].message})` : ''}.`,
+        out.refuses ? 'info' : 'success',
+      );
       state.clear();
       setConfirm(false);
       await queryClient.invalidateQueries();
@@ -100,12 +106,17 @@ export function BulkBar({
       setBusy(false);
     }
   };
-  const ready = current && (!current.field || value !== '' || current.field.asNumber) && (!current.tache || (tache.titre.trim() && tache.dateEcheance));
+  const ready =
+    current &&
+    (!current.field || value !== '' || current.field.asNumber) &&
+    (!current.tache || (tache.titre.trim() && tache.dateEcheance));
 
   return (
     <section className="bulk-bar" aria-label="Actions groupées">
       <p className="bulk-count" role="status">
-        {state.allMatching ? `Les ${total} résultats sont sélectionnés.` : `${plural(count, 'ligne sélectionnée', 'lignes sélectionnées')}.`}{' '}
+        {state.allMatching
+          ? `Les ${total} résultats sont sélectionnés.`
+          : `${plural(count, 'ligne sélectionnée', 'lignes sélectionnées')}.`}{' '}
         {!state.allMatching && total > count && (
           <button type="button" className="btn btn--ghost btn--small" onClick={() => state.setAllMatching(true)}>
             Sélectionner les {total} résultats
@@ -117,7 +128,14 @@ export function BulkBar({
       </p>
       <div className="bulk-controls">
         <label htmlFor={`${ids}-action`}>Action</label>
-        <select id={`${ids}-action`} value={action} onChange={(e) => { setAction(e.target.value); setValue(''); }}>
+        <select
+          id={`${ids}-action`}
+          value={action}
+          onChange={(e) => {
+            setAction(e.target.value);
+            setValue('');
+          }}
+        >
           <option value="">Choisir…</option>
           {actions.map((a) => (
             <option key={a.action} value={a.action}>
@@ -151,9 +169,17 @@ export function BulkBar({
         {current?.tache && (
           <>
             <label htmlFor={`${ids}-titre`}>Titre de la tâche</label>
-            <input id={`${ids}-titre`} value={tache.titre} onChange={(e) => setTache({ ...tache, titre: e.target.value })} />
+            <input
+              id={`${ids}-titre`}
+              value={tache.titre}
+              onChange={(e) => setTache({ ...tache, titre: e.target.value })}
+            />
             <label htmlFor={`${ids}-prio`}>Priorité</label>
-            <select id={`${ids}-prio`} value={tache.priorite} onChange={(e) => setTache({ ...tache, priorite: e.target.value })}>
+            <select
+              id={`${ids}-prio`}
+              value={tache.priorite}
+              onChange={(e) => setTache({ ...tache, priorite: e.target.value })}
+            >
               {Object.entries(LABELS.tachePriorite).map(([v, l]) => (
                 <option key={v} value={v}>
                   {l}
@@ -161,10 +187,20 @@ export function BulkBar({
               ))}
             </select>
             <label htmlFor={`${ids}-date`}>Échéance</label>
-            <input id={`${ids}-date`} type="date" value={tache.dateEcheance} onChange={(e) => setTache({ ...tache, dateEcheance: e.target.value })} />
+            <input
+              id={`${ids}-date`}
+              type="date"
+              value={tache.dateEcheance}
+              onChange={(e) => setTache({ ...tache, dateEcheance: e.target.value })}
+            />
           </>
         )}
-        <button type="button" className={`btn ${current?.danger ? 'btn--danger' : 'btn--primary'} btn--small`} disabled={!ready || busy} onClick={() => (current?.danger ? setConfirm(true) : submit())}>
+        <button
+          type="button"
+          className={`btn ${current?.danger ? 'btn--danger' : 'btn--primary'} btn--small`}
+          disabled={!ready || busy}
+          onClick={() => (current?.danger ? setConfirm(true) : submit())}
+        >
           {busy ? 'Veuillez patienter…' : 'Appliquer'}
         </button>
       </div>

@@ -48,15 +48,29 @@ export function DataTable<T extends { id: number }>({
           <tr>
             {selection && (
               <th scope="col" className="col-select">
-                <input type="checkbox" aria-label="Sélectionner toute la page" checked={allOnPage} onChange={(e) => selection.toggle(pageIds, e.target.checked)} />
+                <input
+                  type="checkbox"
+                  aria-label="Sélectionner toute la page"
+                  checked={allOnPage}
+                  onChange={(e) => selection.toggle(pageIds, e.target.checked)}
+                />
               </th>
             )}
             {columns.map((c) => {
-              const dir = c.sort && ordering === c.sort ? 'ascending' : c.sort && ordering === `-${c.sort}` ? 'descending' : undefined;
+              const dir =
+                c.sort && ordering === c.sort
+                  ? 'ascending'
+                  : c.sort && ordering === `-${c.sort}`
+                    ? 'descending'
+                    : undefined;
               return (
                 <th key={c.header} scope="col" aria-sort={dir} className={c.className}>
                   {c.sort && onOrdering ? (
-                    <button type="button" className="th-sort" onClick={() => onOrdering(nextOrdering(ordering, c.sort!))}>
+                    <button
+                      type="button"
+                      className="th-sort"
+                      onClick={() => onOrdering(nextOrdering(ordering, c.sort!))}
+                    >
                       {c.header}
                       <span aria-hidden="true" className="sort-icon">
                         {dir === 'ascending' ? '▲' : dir === 'descending' ? '▼' : '↕'}

@@ -14,7 +14,17 @@ export function DetailList({ items }: { items: [string, ReactNode][] }) {
   );
 }
 
-export function StatCard({ label, value, hint, tone }: { label: string; value: ReactNode; hint?: ReactNode; tone?: string }) {
+export function StatCard({
+  label,
+  value,
+  hint,
+  tone,
+}: {
+  label: string;
+  value: ReactNode;
+  hint?: ReactNode;
+  tone?: string;
+}) {
   return (
     <div className={`stat${tone ? ` stat--${tone}` : ''}`}>
       <div className="stat-label">{label}</div>

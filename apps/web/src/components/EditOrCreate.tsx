@@ -14,5 +14,9 @@ export function EditOrCreate<T>({
   children: (data: T | undefined) => ReactNode;
 }) {
   if (!id) return <>{children(undefined)}</>;
-  return <QueryState query={query} notFound={notFound ?? { to: '/', label: 'Tableau de bord' }}>{query.data !== undefined && children(query.data)}</QueryState>;
+  return (
+    <QueryState query={query} notFound={notFound ?? { to: '/', label: 'Tableau de bord' }}>
+      {query.data !== undefined && children(query.data)}
+    </QueryState>
+  );
 }

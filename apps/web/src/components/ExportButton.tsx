@@ -13,7 +13,8 @@ export function ExportButton({ path, params }: { path: string; params: Record<st
   const [error, setError] = useState<string | null>(null);
   const run = async (format: Format) => {
     const query = new URLSearchParams({ format });
-    for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '' && k !== 'page' && k !== 'pageSize') query.set(k, String(v));
+    for (const [k, v] of Object.entries(params))
+      if (v !== undefined && v !== null && v !== '' && k !== 'page' && k !== 'pageSize') query.set(k, String(v));
     setBusy(format);
     setError(null);
     try {
@@ -31,7 +32,12 @@ export function ExportButton({ path, params }: { path: string; params: Record<st
         <button type="button" className="btn btn--ghost btn--small" disabled={busy !== null} onClick={() => run('csv')}>
           CSV (Excel français)
         </button>
-        <button type="button" className="btn btn--ghost btn--small" disabled={busy !== null} onClick={() => run('xlsx')}>
+        <button
+          type="button"
+          className="btn btn--ghost btn--small"
+          disabled={busy !== null}
+          onClick={() => run('xlsx')}
+        >
           Excel (.xlsx)
         </button>
       </div>

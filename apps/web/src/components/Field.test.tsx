@@ -6,7 +6,11 @@ import { FormShell } from './FormShell';
 
 describe('Field', () => {
   it('links the label and the server messages to the control', () => {
-    render(<Field label="Téléphone" errors={['Numéro de téléphone invalide.']}>{(p) => <input {...p} />}</Field>);
+    render(
+      <Field label="Téléphone" errors={['Numéro de téléphone invalide.']}>
+        {(p) => <input {...p} />}
+      </Field>,
+    );
     const input = screen.getByLabelText('Téléphone');
     expect(input.getAttribute('aria-invalid')).toBe('true');
     const described = document.getElementById(input.getAttribute('aria-describedby')!);
@@ -21,7 +25,13 @@ describe('Field', () => {
 describe('FormShell', () => {
   it('summarises a validation error and lists messages of fields the form does not show', () => {
     const error = new TRPCClientError('Données invalides.', {
-      result: { error: { message: 'Données invalides.', code: -32600, data: { code: 'BAD_REQUEST', fieldErrors: { nom: ['Obligatoire.'], nonFieldErrors: ['Conflit de dates.'] } } } } as never,
+      result: {
+        error: {
+          message: 'Données invalides.',
+          code: -32600,
+          data: { code: 'BAD_REQUEST', fieldErrors: { nom: ['Obligatoire.'], nonFieldErrors: ['Conflit de dates.'] } },
+        },
+      } as never,
     });
     render(
       <FormShell onSubmit={() => {}} error={error} shownFields={['nom']} busy={false}>

@@ -6,7 +6,12 @@ interface FieldProps {
   errors?: string[];
   hint?: string;
   required?: boolean;
-  children: (props: { id: string; 'aria-invalid': boolean | undefined; 'aria-describedby': string | undefined; required?: boolean }) => ReactNode;
+  children: (props: {
+    id: string;
+    'aria-invalid': boolean | undefined;
+    'aria-describedby': string | undefined;
+    required?: boolean;
+  }) => ReactNode;
   className?: string;
 }
 
@@ -21,7 +26,12 @@ export function Field({ label, errors, hint, required, children, className }: Fi
     <div className={`field${hasError ? ' field--error' : ''}${className ? ` ${className}` : ''}`}>
       <label htmlFor={id}>
         {label}
-        {required && <span aria-hidden="true" className="required"> *</span>}
+        {required && (
+          <span aria-hidden="true" className="required">
+            {' '}
+            *
+          </span>
+        )}
       </label>
       {children({ id, 'aria-invalid': hasError || undefined, 'aria-describedby': describedBy, required })}
       {hint && (

@@ -42,7 +42,11 @@ export function FormShell({
     <form ref={form} className={`card form${wide ? ' form--wide' : ''}`} onSubmit={submit} noValidate>
       {info && (
         <div className="alert alert--error" role="alert">
-          <p>{info.code === 'BAD_REQUEST' ? 'Le formulaire contient des erreurs : corrigez les champs signalés.' : info.message}</p>
+          <p>
+            {info.code === 'BAD_REQUEST'
+              ? 'Le formulaire contient des erreurs : corrigez les champs signalés.'
+              : info.message}
+          </p>
           {other.length > 0 && (
             <ul>
               {other.map(([f, msgs]) => (

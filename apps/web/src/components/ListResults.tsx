@@ -20,7 +20,13 @@ export function ListResults<T extends { id: number }>({
   set,
   selection,
 }: {
-  query: { isPending: boolean; error: unknown; isPlaceholderData?: boolean; refetch?: () => unknown; data?: { count: number; results: T[] } };
+  query: {
+    isPending: boolean;
+    error: unknown;
+    isPlaceholderData?: boolean;
+    refetch?: () => unknown;
+    data?: { count: number; results: T[] };
+  };
   caption: string;
   columns: Column<T>[];
   empty: string | ReactNode;
@@ -31,7 +37,11 @@ export function ListResults<T extends { id: number }>({
   selection?: Selection;
 }) {
   return (
-    <QueryState query={query} isEmpty={query.data?.results.length === 0 && !query.isPlaceholderData} empty={typeof empty === 'string' ? <EmptyState title={empty} /> : empty}>
+    <QueryState
+      query={query}
+      isEmpty={query.data?.results.length === 0 && !query.isPlaceholderData}
+      empty={typeof empty === 'string' ? <EmptyState title={empty} /> : empty}
+    >
       {/* The previous answer stays on screen while the new search runs: marked as being updated. */}
       {query.isPlaceholderData && (
         <p className="sr-only" role="status">

@@ -14,7 +14,15 @@ function useDebounced(value: string, onChange: (v: string) => void, delay = 300)
 }
 
 /** Search box that updates the URL after a short pause in typing. */
-export function SearchInput({ value, onChange, placeholder = 'Rechercher…' }: { value: string; onChange: (v: string) => void; placeholder?: string }) {
+export function SearchInput({
+  value,
+  onChange,
+  placeholder = 'Rechercher…',
+}: {
+  value: string;
+  onChange: (v: string) => void;
+  placeholder?: string;
+}) {
   const [text, setText] = useDebounced(value, onChange);
   return (
     <label className="search">
@@ -61,7 +69,10 @@ export function TextFilter({
   onChange,
   narrow,
   ...input
-}: { label: string; value: string; onChange: (v: string) => void; narrow?: boolean } & Omit<InputHTMLAttributes<HTMLInputElement>, 'value' | 'onChange'>) {
+}: { label: string; value: string; onChange: (v: string) => void; narrow?: boolean } & Omit<
+  InputHTMLAttributes<HTMLInputElement>,
+  'value' | 'onChange'
+>) {
   const id = useId();
   const [text, setText] = useDebounced(value, onChange);
   return (

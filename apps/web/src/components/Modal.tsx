@@ -1,14 +1,20 @@
 import { useEffect, useId, useRef, type ReactNode } from 'react';
 
-const FOCUSABLE = 'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
+const FOCUSABLE =
+  'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
 
 /** A radio of a group that has a checked one: Tab goes to the checked radio only. */
 const unselectedRadio = (el: HTMLElement) =>
-  el instanceof HTMLInputElement && el.type === 'radio' && !el.checked && !!el.form?.querySelector(`input[type="radio"][name="${CSS.escape(el.name)}"]:checked`);
+  el instanceof HTMLInputElement &&
+  el.type === 'radio' &&
+  !el.checked &&
+  !!el.form?.querySelector(`input[type="radio"][name="${CSS.escape(el.name)}"]:checked`);
 
 /** Tab and Shift+Tab cycle inside the dialog: the page behind is inert for the keyboard too. */
 function trapTab(e: KeyboardEvent, dialog: HTMLElement): void {
-  const items = [...dialog.querySelectorAll<HTMLElement>(FOCUSABLE)].filter((el) => (el.offsetParent !== null || el === document.activeElement) && !unselectedRadio(el));
+  const items = [...dialog.querySelectorAll<HTMLElement>(FOCUSABLE)].filter(
+    (el) => (el.offsetParent !== null || el === document.activeElement) && !unselectedRadio(el),
+  );
   if (items.length === 0) return e.preventDefault();
   const first = items[0];
   const last = items[items.length - 1];
@@ -52,7 +58,10 @@ export function Modal({
   useEffect(() => {
     const previous = document.activeElement as HTMLElement | null;
     const dialog = ref.current;
-    const firstField = () => dialog?.querySelector<HTMLElement>('input:checked, input:not([type="radio"]), select, textarea, button:not(.modal-close)') ?? dialog;
+    const firstField = () =>
+      dialog?.querySelector<HTMLElement>(
+        'input:checked, input:not([type="radio"]), select, textarea, button:not(.modal-close)',
+      ) ?? dialog;
     firstField()?.focus();
     const topmost = () => {
       const open = document.querySelectorAll('[role="dialog"][aria-modal="true"]');
@@ -81,7 +90,14 @@ export function Modal({
   }, []);
   return (
     <div className="modal-backdrop" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
-      <div className={`modal${wide ? ' modal--wide' : ''}`} role="dialog" aria-modal="true" aria-labelledby={titleId} ref={ref} tabIndex={-1}>
+      <div
+        className={`modal${wide ? ' modal--wide' : ''}`}
+        role="dialog"
+        aria-modal="true"
+        aria-labelledby={titleId}
+        ref={ref}
+        tabIndex={-1}
+      >
         <div className="modal-header">
           <h2 id={titleId}>{title}</h2>
           <button type="button" className="modal-close" aria-label="Fermer" onClick={onClose}>
@@ -121,7 +137,12 @@ export function ConfirmDialog({
         <button type="button" className="btn btn--ghost" onClick={onClose}>
           Annuler
         </button>
-        <button type="button" className={`btn ${danger ? 'btn--danger' : 'btn--primary'}`} disabled={busy} onClick={onConfirm}>
+        <button
+          type="button"
+          className={`btn ${danger ? 'btn--danger' : 'btn--primary'}`}
+          disabled={busy}
+          onClick={onConfirm}
+        >
           {busy ? 'Veuillez patienter…' : confirmLabel}
         </button>
       </div>

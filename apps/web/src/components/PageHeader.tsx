@@ -1,6 +1,14 @@
 import { useEffect, type ReactNode } from 'react';
 
-export function PageHeader({ title, subtitle, actions }: { title: ReactNode; subtitle?: ReactNode; actions?: ReactNode }) {
+export function PageHeader({
+  title,
+  subtitle,
+  actions,
+}: {
+  title: ReactNode;
+  subtitle?: ReactNode;
+  actions?: ReactNode;
+}) {
   // The tab title names the page too (history, screen readers, many open tabs).
   useEffect(() => {
     if (typeof title === 'string') document.title = `${title} · CRM`;

@@ -1,4 +1,14 @@
-export function Pagination({ page, pageSize, count, onPage }: { page: number; pageSize: number; count: number; onPage: (p: number) => void }) {
+export function Pagination({
+  page,
+  pageSize,
+  count,
+  onPage,
+}: {
+  page: number;
+  pageSize: number;
+  count: number;
+  onPage: (p: number) => void;
+}) {
   const pages = Math.max(1, Math.ceil(count / pageSize));
   if (count === 0) return null;
   const from = (page - 1) * pageSize + 1;

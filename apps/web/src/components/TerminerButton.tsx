@@ -19,7 +19,12 @@ export function TerminerButton({ id, titre, small }: { id: number; titre: string
     }),
   );
   return (
-    <button type="button" className={`btn btn--success-ghost${small ? ' btn--small' : ''}`} disabled={complete.isPending} onClick={() => complete.mutate({ id })}>
+    <button
+      type="button"
+      className={`btn btn--success-ghost${small ? ' btn--small' : ''}`}
+      disabled={complete.isPending}
+      onClick={() => complete.mutate({ id })}
+    >
       ✓ Terminer<span className="sr-only"> « {titre} »</span>
     </button>
   );

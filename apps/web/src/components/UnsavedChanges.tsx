@@ -12,7 +12,8 @@ export function useUnsavedChanges(dirty: boolean, onDiscard?: () => void): { dia
   const armed = useRef(dirty);
   armed.current = dirty && !disarmed.current;
   const shouldBlock = useCallback<BlockerFunction>(
-    ({ currentLocation, nextLocation }) => armed.current && nextLocation.pathname !== currentLocation.pathname && nextLocation.pathname !== '/login',
+    ({ currentLocation, nextLocation }) =>
+      armed.current && nextLocation.pathname !== currentLocation.pathname && nextLocation.pathname !== '/login',
     [],
   );
   const blocker = useBlocker(shouldBlock);

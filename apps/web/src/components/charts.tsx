@@ -1,4 +1,13 @@
-import { BarElement, CategoryScale, Chart as ChartJS, Legend, LinearScale, Tooltip, type ChartData, type ChartOptions } from 'chart.js';
+import {
+  BarElement,
+  CategoryScale,
+  Chart as ChartJS,
+  Legend,
+  LinearScale,
+  Tooltip,
+  type ChartData,
+  type ChartOptions,
+} from 'chart.js';
 import { Bar } from 'react-chartjs-2';
 
 ChartJS.register(CategoryScale, LinearScale, BarElement, Tooltip, Legend);
@@ -10,7 +19,13 @@ function getComputedStyleSafe(v: string): string | undefined {
   return getComputedStyle(document.documentElement).getPropertyValue(v).trim() || undefined;
 }
 
-export const COLORS = { primary: '#4f46e5', primarySoft: '#c7d2fe', success: '#16a34a', danger: '#dc2626', warning: '#d97706' };
+export const COLORS = {
+  primary: '#4f46e5',
+  primarySoft: '#c7d2fe',
+  success: '#16a34a',
+  danger: '#dc2626',
+  warning: '#d97706',
+};
 
 /**
  * A bar chart with a text alternative: the canvas is an image named by `label`, and the same
@@ -34,7 +49,14 @@ export function BarChart({
           role="img"
           aria-label={label}
           data={data}
-          options={{ responsive: true, maintainAspectRatio: false, animation: false, datasets: { bar: { maxBarThickness: 56 } }, plugins: { legend: { position: 'bottom' } }, ...options }}
+          options={{
+            responsive: true,
+            maintainAspectRatio: false,
+            animation: false,
+            datasets: { bar: { maxBarThickness: 56 } },
+            plugins: { legend: { position: 'bottom' } },
+            ...options,
+          }}
         />
       </div>
       <table className="sr-only">
@@ -67,5 +89,8 @@ export function BarChart({
 /** Axis ticks in euros without decimals ("12 k€" style would hide precision; keep plain). */
 export const euroAxis = (format: (n: number) => string): ChartOptions<'bar'> => ({
   scales: { y: { beginAtZero: true, ticks: { callback: (v) => format(Number(v)) } } },
-  plugins: { legend: { position: 'bottom' }, tooltip: { callbacks: { label: (c) => `${c.dataset.label} : ${format(Number(c.raw))}` } } },
+  plugins: {
+    legend: { position: 'bottom' },
+    tooltip: { callbacks: { label: (c) => `${c.dataset.label} : ${format(Number(c.raw))}` } },
+  },
 });

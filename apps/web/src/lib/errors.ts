@@ -18,13 +18,22 @@ export function errorInfo(error: unknown): ApiErrorInfo | null {
   if (!error) return null;
   if (error instanceof TRPCClientError && error.data) {
     const data = error.data as { code?: string; fieldErrors?: Record<string, string[]> };
-    return { code: data.code ?? 'INTERNAL_SERVER_ERROR', message: error.message || 'Erreur inattendue.', fieldErrors: data.fieldErrors ?? {} };
+    return {
+      code: data.code ?? 'INTERNAL_SERVER_ERROR',
+      message: error.message || 'Erreur inattendue.',
+      fieldErrors: data.fieldErrors ?? {},
+    };
   }
   // No API error shape: the request never reached the API (network down) or something else answered
   // (a proxy's HTML error page, a truncated body). Never show the parser's English message.
   if (error instanceof TRPCClientError) return { code: 'NETWORK', message: transportMessage(error), fieldErrors: {} };
   // Our own errors carry a French message; fetch's TypeError does not.
-  if (error instanceof Error) return { code: 'CLIENT', message: NETWORK_ERROR.test(error.message) ? transportMessage(error) : error.message, fieldErrors: {} };
+  if (error instanceof Error)
+    return {
+      code: 'CLIENT',
+      message: NETWORK_ERROR.test(error.message) ? transportMessage(error) : error.message,
+      fieldErrors: {},
+    };
   return { code: 'CLIENT', message: 'Erreur inattendue.', fieldErrors: {} };
 }
 
@@ -42,7 +51,8 @@ export const isNotFound = (error: unknown): boolean => errorInfo(error)?.code ==
 /** 4xx are final: retrying them only delays the message. */
 export function shouldRetry(failureCount: number, error: unknown): boolean {
   const code = errorInfo(error)?.code;
-  if (code && ['BAD_REQUEST', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'TOO_MANY_REQUESTS'].includes(code)) return false;
+  if (code && ['BAD_REQUEST', 'UNAUTHORIZED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'TOO_MANY_REQUESTS'].includes(code))
+    return false;
   return failureCount < 2;
 }
 

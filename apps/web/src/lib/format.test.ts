@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { formatCents, formatDate, formatMoney, formatMonth, formatPercent, formatPhone, parseDecimal, plural } from './format';
+import {
+  formatCents,
+  formatDate,
+  formatMoney,
+  formatMonth,
+  formatPercent,
+  formatPhone,
+  parseDecimal,
+  plural,
+} from './format';
 
 const plain = (s: string) => s.replace(/[\u202f\u00a0]/g, ' ');
 

@@ -12,7 +12,8 @@ export const formatCents = (cents: number): string => formatMoney(cents / 100);
 export const formatNumber = (n: number | null | undefined): string => (n == null ? '—' : number.format(n));
 
 /** « 1 gagnée », « 2 gagnées », « 0 gagnée » (French: singular below 2). */
-export const plural = (n: number, one: string, many: string): string => `${formatNumber(n)}\u00a0${Math.abs(n) >= 2 ? many : one}`;
+export const plural = (n: number, one: string, many: string): string =>
+  `${formatNumber(n)}\u00a0${Math.abs(n) >= 2 ? many : one}`;
 
 /** A French number in E.164 (+33…) shown in national form, « 01 23 45 67 89 »; others as given. */
 export function formatPhone(e164: string): string {

@@ -34,7 +34,11 @@ describe('apiFetch', () => {
     });
     const res = await apiFetch('/trpc/clients.list');
     expect(res.status).toBe(200);
-    expect(fetchMock.mock.calls.map(([u]) => u)).toEqual(['/trpc/clients.list', '/api/auth/refresh/', '/trpc/clients.list']);
+    expect(fetchMock.mock.calls.map(([u]) => u)).toEqual([
+      '/trpc/clients.list',
+      '/api/auth/refresh/',
+      '/trpc/clients.list',
+    ]);
     expect(new Headers(fetchMock.mock.calls[2][1].headers).get('X-CSRFToken')).toBe('tok2');
     expect(lost).not.toHaveBeenCalled();
   });

@@ -9,7 +9,10 @@ import { withCrossTabLock } from './crossTabLock';
 export const CSRF_COOKIE = 'csrftoken';
 const REFRESH_URL = '/api/auth/refresh/';
 
-export function readCookie(name: string, cookieString = typeof document === 'undefined' ? '' : document.cookie): string | undefined {
+export function readCookie(
+  name: string,
+  cookieString = typeof document === 'undefined' ? '' : document.cookie,
+): string | undefined {
   for (const part of cookieString.split(';')) {
     const [k, ...v] = part.trim().split('=');
     if (k === name) return decodeURIComponent(v.join('='));

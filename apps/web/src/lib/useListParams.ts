@@ -5,7 +5,10 @@ import { useSearchParams } from 'react-router-dom';
  * List state (search, filters, ordering, page) lives in the URL so that a list can be shared,
  * bookmarked and restored with the back button. Changing anything but the page goes back to page 1.
  */
-export function useListParams<K extends string>(keys: readonly K[], defaults: Partial<Record<K | 'ordering', string>> = {}) {
+export function useListParams<K extends string>(
+  keys: readonly K[],
+  defaults: Partial<Record<K | 'ordering', string>> = {},
+) {
   const [searchParams, setSearchParams] = useSearchParams();
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: `keys` and `defaults` are fixed per list (often inline literals): only the URL changes the values
@@ -45,7 +48,8 @@ export function useListParams<K extends string>(keys: readonly K[], defaults: Pa
 /** Drops empty strings so the API only receives the filters the user chose. */
 export function compact<T extends Record<string, unknown>>(obj: T): Partial<T> {
   const out: Partial<T> = {};
-  for (const [k, v] of Object.entries(obj)) if (v !== '' && v !== undefined && v !== null) (out as Record<string, unknown>)[k] = v;
+  for (const [k, v] of Object.entries(obj))
+    if (v !== '' && v !== undefined && v !== null) (out as Record<string, unknown>)[k] = v;
   return out;
 }
 

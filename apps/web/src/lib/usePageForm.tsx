@@ -11,7 +11,8 @@ function readDraft<T extends Record<string, string>>(key: string, initial: T): T
     if (!saved) return null;
     // Only the fields this form still has, and only strings (a draft from an older version is harmless).
     const out = { ...initial };
-    for (const k of Object.keys(initial)) if (typeof saved[k] === 'string') (out as Record<string, string>)[k] = saved[k] as string;
+    for (const k of Object.keys(initial))
+      if (typeof saved[k] === 'string') (out as Record<string, string>)[k] = saved[k] as string;
     return out;
   } catch {
     return null;

@@ -11,7 +11,10 @@ export const AuditLog = defineEntity({
     entityId: p.integer().fieldName('entity_id').nullable(),
     details: p.json<Record<string, unknown>>().default('{}'),
     ip: p.string().length(64).default(''),
-    createdAt: p.datetime().fieldName('created_at').onCreate(() => new Date()),
+    createdAt: p
+      .datetime()
+      .fieldName('created_at')
+      .onCreate(() => new Date()),
   },
 });
 export type AuditLog = InferEntity<typeof AuditLog>;

@@ -8,7 +8,10 @@ export const Session = defineEntity({
   properties: {
     id: p.string().length(64).primary(),
     user: () => p.manyToOne(User).fieldName('user_id').mapToPk().deleteRule('cascade'),
-    createdAt: p.datetime().fieldName('created_at').onCreate(() => new Date()),
+    createdAt: p
+      .datetime()
+      .fieldName('created_at')
+      .onCreate(() => new Date()),
     expiresAt: p.datetime().fieldName('expires_at'),
     revokedAt: p.datetime().fieldName('revoked_at').nullable(),
     revokedReason: p.string().length(40).fieldName('revoked_reason').nullable(),
@@ -25,7 +28,10 @@ export const RefreshToken = defineEntity({
   properties: {
     tokenHash: p.string().length(64).primary().fieldName('token_hash'),
     session: () => p.manyToOne(Session).fieldName('session_id').mapToPk().deleteRule('cascade'),
-    createdAt: p.datetime().fieldName('created_at').onCreate(() => new Date()),
+    createdAt: p
+      .datetime()
+      .fieldName('created_at')
+      .onCreate(() => new Date()),
     expiresAt: p.datetime().fieldName('expires_at'),
     usedAt: p.datetime().fieldName('used_at').nullable(),
   },

@@ -2,7 +2,10 @@ import { p } from '@mikro-orm/core';
 
 /** Timestamps every domain table carries; the database default covers rows written in raw SQL. */
 export const timestamps = {
-  dateCreation: p.datetime().fieldName('date_creation').onCreate(() => new Date()),
+  dateCreation: p
+    .datetime()
+    .fieldName('date_creation')
+    .onCreate(() => new Date()),
   dateModification: p
     .datetime()
     .fieldName('date_modification')

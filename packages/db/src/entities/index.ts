@@ -23,5 +23,20 @@ import { Contact } from './Contact.js';
 import { Activite } from './Activite.js';
 
 export const allEntities = [
-  User, Session, RefreshToken, Client, Projet, Opportunite, Tache, Devis, AuditLog, ApiKey, CalendarFeed, Setting, Webhook, WebhookDelivery, Contact, Activite,
+  User,
+  Session,
+  RefreshToken,
+  Client,
+  Projet,
+  Opportunite,
+  Tache,
+  Devis,
+  AuditLog,
+  ApiKey,
+  CalendarFeed,
+  Setting,
+  Webhook,
+  WebhookDelivery,
+  Contact,
+  Activite,
 ];

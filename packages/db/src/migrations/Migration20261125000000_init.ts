@@ -98,7 +98,9 @@ create table opportunites (
     this.addSql(`create index opportunites_client_idx on opportunites (client_id);`);
     this.addSql(`create index opportunites_responsable_idx on opportunites (responsable_id);`);
     this.addSql(`create index opportunites_date_creation_idx on opportunites (date_creation, id);`);
-    this.addSql(`create index opportunites_conclusion_idx on opportunites (date_conclusion) where resultat is not null;`);
+    this.addSql(
+      `create index opportunites_conclusion_idx on opportunites (date_conclusion) where resultat is not null;`,
+    );
 
     this.addSql(`
 create table devis (
@@ -189,7 +191,17 @@ $$;`);
   }
 
   override async down(): Promise<void> {
-    for (const t of ['audit_log', 'taches', 'projets', 'devis', 'opportunites', 'clients', 'refresh_tokens', 'sessions', 'users']) {
+    for (const t of [
+      'audit_log',
+      'taches',
+      'projets',
+      'devis',
+      'opportunites',
+      'clients',
+      'refresh_tokens',
+      'sessions',
+      'users',
+    ]) {
       this.addSql(`drop table if exists ${t} cascade;`);
     }
     this.addSql('drop function if exists crm_fold(text);');

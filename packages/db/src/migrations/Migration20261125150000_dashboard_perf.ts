@@ -15,10 +15,16 @@ import { Migration } from '@mikro-orm/migrations';
  */
 export class Migration20261125150000_dashboard_perf extends Migration {
   override async up(): Promise<void> {
-    this.addSql(`alter table opportunites add column montant_centimes bigint generated always as ((montant * 100)::bigint) stored;`);
+    this.addSql(
+      `alter table opportunites add column montant_centimes bigint generated always as ((montant * 100)::bigint) stored;`,
+    );
     this.addSql(`drop index opportunites_client_idx;`);
-    this.addSql(`create index opportunites_client_idx on opportunites (client_id) include (etape, montant_centimes, probabilite);`);
-    this.addSql(`create index opportunites_pipeline_idx on opportunites (montant_centimes, probabilite) where etape <> 'conclusion';`);
+    this.addSql(
+      `create index opportunites_client_idx on opportunites (client_id) include (etape, montant_centimes, probabilite);`,
+    );
+    this.addSql(
+      `create index opportunites_pipeline_idx on opportunites (montant_centimes, probabilite) where etape <> 'conclusion';`,
+    );
     this.addSql(`create index taches_ouvertes_echeance_idx on taches (date_echeance) where statut <> 'terminee';`);
     this.addSql(`drop index taches_assigne_idx;`);
     this.addSql(`create index taches_assigne_idx on taches (assigne_a_id) include (statut, date_echeance);`);

@@ -14,7 +14,8 @@ export class Migration20261206010000_pgboss extends Migration {
   override async up(): Promise<void> {
     const PgBoss = createRequire(import.meta.url)('pg-boss') as { getConstructionPlans(schema: string): string };
     const plan = PgBoss.getConstructionPlans(JOBS_SCHEMA).trim();
-    if (!plan.startsWith('BEGIN;') || !plan.endsWith('COMMIT;')) throw new Error('unexpected pg-boss construction plan');
+    if (!plan.startsWith('BEGIN;') || !plan.endsWith('COMMIT;'))
+      throw new Error('unexpected pg-boss construction plan');
     this.addSql(plan.slice('BEGIN;'.length, -'COMMIT;'.length));
   }
 

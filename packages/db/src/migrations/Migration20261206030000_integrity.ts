@@ -39,7 +39,9 @@ $$;`);
     this.addSql(`create trigger projets_client_to_taches after update of client_id on projets
   for each row when (old.client_id is distinct from new.client_id) execute function projets_client_to_taches();`);
     // Repair rows written before the rule existed.
-    this.addSql(`update taches t set client_id = p.client_id from projets p where p.id = t.projet_id and t.client_id is distinct from p.client_id;`);
+    this.addSql(
+      `update taches t set client_id = p.client_id from projets p where p.id = t.projet_id and t.client_id is distinct from p.client_id;`,
+    );
 
     // A unique index cannot span two columns of different rows, so the check is serialized by a
     // transaction-scoped advisory lock: the second of two concurrent writers waits, then sees the

@@ -15,7 +15,10 @@ import { Migration } from '@mikro-orm/migrations';
  */
 export class Migration20261206040000_sparse_positions_list_indexes extends Migration {
   override async up(): Promise<void> {
-    for (const [table, column] of [['opportunites', 'etape'], ['taches', 'statut']]) {
+    for (const [table, column] of [
+      ['opportunites', 'etape'],
+      ['taches', 'statut'],
+    ]) {
       this.addSql(`
 with r as (
   select id, row_number() over (partition by ${column} order by position, id) - 1 as rn, count(*) over (partition by ${column}) as n
@@ -51,17 +54,34 @@ from r where r.id = t.id and t.position is distinct from r.rn * greatest(1, leas
       'create index devis_opportunite_idx on devis (opportunite_id) include (statut)',
     ];
     for (const i of indexes) this.addSql(`${i};`);
-    for (const t of ['clients', 'projets', 'opportunites', 'taches', 'devis']) this.addSql(`drop index if exists ${t}_search_trgm;`);
+    for (const t of ['clients', 'projets', 'opportunites', 'taches', 'devis'])
+      this.addSql(`drop index if exists ${t}_search_trgm;`);
   }
 
   override async down(): Promise<void> {
     for (const i of [
-      'clients_societe_idx', 'clients_date_modification_idx', 'clients_categorie_date_idx', 'projets_titre_idx', 'projets_date_debut_idx',
-      'projets_date_fin_order_idx', 'projets_budget_idx', 'projets_statut_date_idx', 'opportunites_nom_idx', 'opportunites_montant_idx',
-      'opportunites_probabilite_idx', 'opportunites_date_conclusion_estimee_idx', 'opportunites_position_idx', 'opportunites_colonnes_idx',
-      'taches_priorite_idx', 'taches_position_idx', 'taches_colonnes_idx',
-      'devis_montant_idx', 'devis_version_idx', 'devis_opportunite_idx',
-    ]) this.addSql(`drop index if exists ${i};`);
+      'clients_societe_idx',
+      'clients_date_modification_idx',
+      'clients_categorie_date_idx',
+      'projets_titre_idx',
+      'projets_date_debut_idx',
+      'projets_date_fin_order_idx',
+      'projets_budget_idx',
+      'projets_statut_date_idx',
+      'opportunites_nom_idx',
+      'opportunites_montant_idx',
+      'opportunites_probabilite_idx',
+      'opportunites_date_conclusion_estimee_idx',
+      'opportunites_position_idx',
+      'opportunites_colonnes_idx',
+      'taches_priorite_idx',
+      'taches_position_idx',
+      'taches_colonnes_idx',
+      'devis_montant_idx',
+      'devis_version_idx',
+      'devis_opportunite_idx',
+    ])
+      this.addSql(`drop index if exists ${i};`);
     this.addSql('create index if not exists clients_categorie_idx on clients (categorie);');
     // Positions stay sparse: still unique and ordered, which is all the old code needed too.
   }

@@ -23,7 +23,9 @@ create table contacts (
   date_creation timestamptz not null default now(),
   date_modification timestamptz not null default now()
 );`);
-    this.addSql(`create unique index contacts_email_uniq on contacts (client_id, lower(email)) where email is not null;`);
+    this.addSql(
+      `create unique index contacts_email_uniq on contacts (client_id, lower(email)) where email is not null;`,
+    );
     this.addSql(`create unique index contacts_principal_uniq on contacts (client_id) where principal;`);
     this.addSql(`create index contacts_client_idx on contacts (client_id, nom, id);`);
     this.addSql(`create index contacts_date_creation_idx on contacts (date_creation, id);`);
@@ -48,7 +50,9 @@ create table activites (
 );`);
     // Timeline pages read (date, id) backwards under one client or one opportunity.
     this.addSql(`create index activites_client_date_idx on activites (client_id, date desc, id desc);`);
-    this.addSql(`create index activites_opportunite_date_idx on activites (opportunite_id, date desc, id desc) where opportunite_id is not null;`);
+    this.addSql(
+      `create index activites_opportunite_date_idx on activites (opportunite_id, date desc, id desc) where opportunite_id is not null;`,
+    );
     this.addSql(`create index activites_date_idx on activites (date, id);`);
 
     this.addSql(`
@@ -63,7 +67,9 @@ create table evenements (
   donnees jsonb not null default '{}'::jsonb
 );`);
     this.addSql(`create index evenements_client_date_idx on evenements (client_id, date desc, id desc);`);
-    this.addSql(`create index evenements_opportunite_date_idx on evenements (opportunite_id, date desc, id desc) where opportunite_id is not null;`);
+    this.addSql(
+      `create index evenements_opportunite_date_idx on evenements (opportunite_id, date desc, id desc) where opportunite_id is not null;`,
+    );
 
     this.addSql(`
 create table notifications (
@@ -77,7 +83,9 @@ create table notifications (
   date_lecture timestamptz null
 );`);
     this.addSql(`create index notifications_user_idx on notifications (user_id, id desc);`);
-    this.addSql(`create index notifications_non_lues_idx on notifications (user_id, id desc) where date_lecture is null;`);
+    this.addSql(
+      `create index notifications_non_lues_idx on notifications (user_id, id desc) where date_lecture is null;`,
+    );
     // "Due today" / "overdue" notices: one per tâche and due date, however many runners race.
     this.addSql(`create unique index notifications_cle_uniq on notifications (cle) where cle is not null;`);
 

@@ -30,7 +30,9 @@ export class Migration20261206080000_recherche extends Migration {
     }
     this.addSql(`create index taches_date_creation_idx on taches (date_creation, id);`);
     this.addSql(`create index devis_date_creation_idx on devis (date_creation, id);`);
-    const indexes = TABLES.map(([table]) => `execute 'create index ${table}_recherche_trgm on ${table} using gin (recherche gin_trgm_ops)';`);
+    const indexes = TABLES.map(
+      ([table]) => `execute 'create index ${table}_recherche_trgm on ${table} using gin (recherche gin_trgm_ops)';`,
+    );
     this.addSql(`
 do $$
 begin

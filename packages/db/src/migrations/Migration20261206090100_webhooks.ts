@@ -41,7 +41,9 @@ export class Migration20261206090100_webhooks extends Migration {
       date_creation timestamptz not null default now()
     );`);
     // Per record, in order: the claim looks for an earlier unfinished delivery of the same record.
-    this.addSql(`create index webhook_livraisons_cle_idx on webhook_livraisons (webhook_id, cle, id) where statut in ('en_attente', 'en_cours');`);
+    this.addSql(
+      `create index webhook_livraisons_cle_idx on webhook_livraisons (webhook_id, cle, id) where statut in ('en_attente', 'en_cours');`,
+    );
     this.addSql(`create index webhook_livraisons_log_idx on webhook_livraisons (webhook_id, id desc);`);
   }
 

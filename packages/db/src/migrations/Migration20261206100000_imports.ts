@@ -60,7 +60,9 @@ create table imports (
     this.addSql(`create index clients_nom_societe_plies_idx on clients (nom_plie, societe_plie);`);
     this.addSql(`create index clients_telephone_idx on clients (telephone) where telephone <> '';`);
 
-    this.addSql(`alter table contacts add column recherche text generated always as (crm_fold(prenom || ' ' || nom || ' ' || coalesce(email, ''))) stored;`);
+    this.addSql(
+      `alter table contacts add column recherche text generated always as (crm_fold(prenom || ' ' || nom || ' ' || coalesce(email, ''))) stored;`,
+    );
     this.addSql(`create index contacts_recherche_mots on contacts using gin (to_tsvector('simple', recherche));`);
     this.addSql('drop index if exists contacts_search_trgm;');
     this.addSql(`

@@ -24,7 +24,9 @@ export function columns<T>(map: ColumnMap<T>): Columns<T> {
   }
   const select = entries.map(([field, c]) => `${typeof c === 'string' ? c : c.sql} as "${field}"`).join(', ');
   const fields = entries.map(([field]) => field);
-  const readers = entries.filter((e): e is [string, { sql: string; read: (v: any) => unknown }] => typeof e[1] !== 'string');
+  const readers = entries.filter(
+    (e): e is [string, { sql: string; read: (v: any) => unknown }] => typeof e[1] !== 'string',
+  );
   return {
     select,
     map(row) {

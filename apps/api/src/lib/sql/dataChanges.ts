@@ -98,7 +98,12 @@ export function attachDataChanges(orm: MikroORM, changes: DataChanges): void {
     async onFlush({ em, uow }: { em: EntityManager; uow: any }) {
       const tables = new Set<string>();
       const users = new Set<number>();
-      for (const cs of uow.getChangeSets() as Array<{ name: string; type: string; entity: any; meta: { tableName: string } }>) {
+      for (const cs of uow.getChangeSets() as Array<{
+        name: string;
+        type: string;
+        entity: any;
+        meta: { tableName: string };
+      }>) {
         tables.add(cs.meta.tableName);
         if (cs.name === 'User' && cs.type !== 'create' && cs.entity?.id) users.add(cs.entity.id);
       }

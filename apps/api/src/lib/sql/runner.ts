@@ -10,7 +10,11 @@ import { dataChangesOf } from './dataChanges.js';
  * changes (see DataChanges), which drop the caches that depend on them once it is committed: no
  * caller has to remember to.
  */
-export async function sql<T = Record<string, any>>(em: EntityManager, text: string, params: unknown[] = []): Promise<T[]> {
+export async function sql<T = Record<string, any>>(
+  em: EntityManager,
+  text: string,
+  params: unknown[] = [],
+): Promise<T[]> {
   const trx = em.getTransactionContext();
   // (With the ORM's `debug` on, every statement keeps the ORM path so that it is logged.)
   if (!trx && !em.config.get('debug')) {
@@ -24,7 +28,8 @@ export async function sql<T = Record<string, any>>(em: EntityManager, text: stri
 }
 
 const WRITE_START = /^\s*(insert|update|delete|with|merge|truncate)\b/i;
-const WRITE_TARGET = /\b(?:insert\s+into|update|delete\s+from|merge\s+into|truncate(?:\s+table)?)\s+(?:only\s+)?"?([a-z_][a-z0-9_]*)"?/gi;
+const WRITE_TARGET =
+  /\b(?:insert\s+into|update|delete\s+from|merge\s+into|truncate(?:\s+table)?)\s+(?:only\s+)?"?([a-z_][a-z0-9_]*)"?/gi;
 
 /** Tables a write statement names (null for a read). Over-reports harmlessly (`for update of x` inside a `with`). */
 export function writtenTables(text: string): string[] | null {
@@ -77,7 +82,8 @@ function readOnlyText(text: string, params: unknown[]): string | null {
 }
 
 function numberPlaceholders(text: string): string | null {
-  if (!/^\s*select\b/i.test(text) || /\bfor\s+(update|share|no\s+key|key)\b/i.test(text) || text.includes('$')) return null;
+  if (!/^\s*select\b/i.test(text) || /\bfor\s+(update|share|no\s+key|key)\b/i.test(text) || text.includes('$'))
+    return null;
   let out = '';
   let n = 0;
   let quote: string | null = null;
@@ -106,7 +112,12 @@ function numberPlaceholders(text: string): string | null {
  * read-only transaction (one consistent snapshot); stopping the iteration early (client gone)
  * closes the cursor and gives the connection back.
  */
-export async function* streamRows<T = Record<string, any>>(em: EntityManager, text: string, params: unknown[], batchSize = 1000): AsyncGenerator<T[]> {
+export async function* streamRows<T = Record<string, any>>(
+  em: EntityManager,
+  text: string,
+  params: unknown[],
+  batchSize = 1000,
+): AsyncGenerator<T[]> {
   const numbered = readOnlyText(text, params);
   if (numbered === null) throw new Error('streamRows: a plain select with scalar parameters is expected');
   const knex = em.getConnection().getKnex() as any;
@@ -134,7 +145,11 @@ export async function* streamRows<T = Record<string, any>>(em: EntityManager, te
   }
 }
 
-export async function sqlOne<T = Record<string, any>>(em: EntityManager, text: string, params: unknown[] = []): Promise<T | undefined> {
+export async function sqlOne<T = Record<string, any>>(
+  em: EntityManager,
+  text: string,
+  params: unknown[] = [],
+): Promise<T | undefined> {
   const rows = await sql<T>(em, text, params);
   return rows[0];
 }
@@ -145,7 +160,10 @@ export async function sqlOne<T = Record<string, any>>(em: EntityManager, text: s
  * tables' rows as first read, so a row whose parent was just changed by the transaction we waited
  * for would vanish (a spurious 404). Read the row (and check visibility) in a later statement.
  */
-export async function lockRow(em: EntityManager, table: 'projets' | 'devis' | 'opportunites' | 'clients' | 'taches' | 'users', id: number): Promise<boolean> {
+export async function lockRow(
+  em: EntityManager,
+  table: 'projets' | 'devis' | 'opportunites' | 'clients' | 'taches' | 'users',
+  id: number,
+): Promise<boolean> {
   return (await sql(em, `select id from ${table} where id = ? for update`, [id])).length > 0;
 }
-

@@ -1,6 +1,7 @@
 /** numeric(14,2) comes back as a string: exact to the cent, returned as a JSON number. */
 export const money = (v: string | number | null | undefined): number => (v === null || v === undefined ? 0 : Number(v));
-export const moneyOrNull = (v: string | number | null | undefined): number | null => (v === null || v === undefined ? null : Number(v));
+export const moneyOrNull = (v: string | number | null | undefined): number | null =>
+  v === null || v === undefined ? null : Number(v);
 /** Integer cents → numeric literal string (exact). */
 export const centsToDecimal = (cents: number): string => {
   const sign = cents < 0 ? '-' : '';
@@ -18,11 +19,11 @@ export const iso = (d: Date | string | null | undefined): string | null =>
  * A timestamptz formatted by PostgreSQL exactly like `Date.prototype.toISOString()` (UTC, milliseconds
  * truncated, `Z`): list pages skip a Date parse and format per row.
  */
-export const ISO_UTC = (column: string): string => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+export const ISO_UTC = (column: string): string =>
+  `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 /** `date` columns: pg returns 'YYYY-MM-DD' strings (type parser set in server start). */
 export const day = (d: Date | string | null | undefined): string | null =>
   d === null || d === undefined ? null : typeof d === 'string' ? d.slice(0, 10) : d.toISOString().slice(0, 10);
 
 /** Today's date in UTC as YYYY-MM-DD (the contract's dates are calendar dates). */
 export const today = (): string => new Date().toISOString().slice(0, 10);
-

@@ -60,4 +60,3 @@ export function orderBy(ordering: string | undefined, columns: Record<string, st
 export function searchPattern(search: string): string {
   return `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
-

@@ -19,7 +19,12 @@ import { scopeByClient } from '../visibility.js';
 
 type ListInput = z.infer<typeof clientListInput>;
 
-const ORDER_COLUMNS = { nom: 'c.nom', societe: 'c.societe', dateCreation: 'c.date_creation', dateModification: 'c.date_modification' };
+const ORDER_COLUMNS = {
+  nom: 'c.nom',
+  societe: 'c.societe',
+  dateCreation: 'c.date_creation',
+  dateModification: 'c.date_modification',
+};
 
 const CLIENT_COLUMNS = columns<ClientOut>({
   id: 'c.id',
@@ -39,7 +44,10 @@ const DEFAULT_ORDER = 'c.date_creation desc, c.id desc';
 
 /** The detail's figures, computed per client `x` (the list row) by correlated subqueries: still one statement. */
 const DETAIL_COLUMNS = columns<Omit<ClientDetailOut, keyof ClientOut>>({
-  valeurClient: { sql: `(select coalesce(sum(o.montant), 0) from opportunites o where o.client_id = x.id and o.resultat = 'gagnee')`, read: money },
+  valeurClient: {
+    sql: `(select coalesce(sum(o.montant), 0) from opportunites o where o.client_id = x.id and o.resultat = 'gagnee')`,
+    read: money,
+  },
   pipelinePondere: {
     sql: `(select coalesce(sum(${VALEUR_PONDEREE_SQL('o')}), 0) from opportunites o where o.client_id = x.id and o.etape <> 'conclusion')`,
     read: money,
@@ -95,7 +103,11 @@ export async function assertClientVisible(em: EntityManager, user: AuthUser, id:
 
 export async function getClient(em: EntityManager, user: AuthUser, id: number): Promise<ClientDetailOut> {
   const where = scopeByClient(new Where().add('c.id = ?', id), user);
-  const row = await sqlOne(em, `select x.*, ${DETAIL_COLUMNS.select} from (select ${CLIENT_COLUMNS.select} ${FROM} ${where}) x`, where.params);
+  const row = await sqlOne(
+    em,
+    `select x.*, ${DETAIL_COLUMNS.select} from (select ${CLIENT_COLUMNS.select} ${FROM} ${where}) x`,
+    where.params,
+  );
   if (!row) throw notFound();
   return { ...CLIENT_COLUMNS.map(row), ...DETAIL_COLUMNS.map(row) };
 }

@@ -37,10 +37,24 @@ export async function queueCourriel(em: EntityManager, mail: NewCourriel, domain
     em,
     `insert into courriels (destinataire, repondre_a, sujet, corps_texte, corps_html, message_id, devis_id, expediteur_id)
      values (?, ?, ?, ?, ?, ?, ?, ?) returning id`,
-    [mail.to, mail.replyTo ?? null, mail.subject, mail.text, mail.html ?? null, `<${randomUUID()}@${domain}>`, mail.devisId ?? null, mail.expediteurId ?? null],
+    [
+      mail.to,
+      mail.replyTo ?? null,
+      mail.subject,
+      mail.text,
+      mail.html ?? null,
+      `<${randomUUID()}@${domain}>`,
+      mail.devisId ?? null,
+      mail.expediteurId ?? null,
+    ],
   );
   for (const a of mail.attachments ?? []) {
-    await sql(em, 'insert into courriel_pieces_jointes (courriel_id, nom, type, contenu) values (?, ?, ?, ?)', [row.id, a.filename, a.contentType, a.content]);
+    await sql(em, 'insert into courriel_pieces_jointes (courriel_id, nom, type, contenu) values (?, ?, ?, ?)', [
+      row.id,
+      a.filename,
+      a.contentType,
+      a.content,
+    ]);
   }
   await enqueue(em, COURRIEL_JOB, { courrielId: row.id });
   return row.id;
@@ -88,7 +102,11 @@ export async function claimCourriel(em: EntityManager, id: number, leaseSeconds:
     return cur?.statut === 'en_attente' ? { kind: 'busy' } : { kind: 'nothing' };
   }
   if (row.phase_avant === 'transmission') return { kind: 'interrupted', tentatives: row.tentatives };
-  const attachments = await sql(em, 'select nom, type, contenu from courriel_pieces_jointes where courriel_id = ? order by id', [id]);
+  const attachments = await sql(
+    em,
+    'select nom, type, contenu from courriel_pieces_jointes where courriel_id = ? order by id',
+    [id],
+  );
   return {
     kind: 'claimed',
     claim: {
@@ -109,7 +127,11 @@ export async function claimCourriel(em: EntityManager, id: number, leaseSeconds:
 
 /** Recorded just before the message goes out: from here on, a crash leaves its delivery unknown. False if the claim was lost. */
 export async function markTransmitting(em: EntityManager, id: number, jeton: string): Promise<boolean> {
-  const rows = await sql(em, `update courriels set envoi_phase = 'transmission' where id = ? and envoi_jeton = ?::uuid returning id`, [id, jeton]);
+  const rows = await sql(
+    em,
+    `update courriels set envoi_phase = 'transmission' where id = ? and envoi_jeton = ?::uuid returning id`,
+    [id, jeton],
+  );
   return rows.length === 1;
 }
 
@@ -124,7 +146,13 @@ export async function markSent(em: EntityManager, id: number, jeton: string): Pr
 }
 
 /** A failed attempt that will be retried at `next`. */
-export async function markRetry(em: EntityManager, id: number, jeton: string, error: string, next: Date): Promise<void> {
+export async function markRetry(
+  em: EntityManager,
+  id: number,
+  jeton: string,
+  error: string,
+  next: Date,
+): Promise<void> {
   await sql(
     em,
     `update courriels set derniere_erreur = ?, prochaine_tentative = ?, envoi_jeton = null, envoi_debut = null, envoi_phase = null
@@ -134,7 +162,12 @@ export async function markRetry(em: EntityManager, id: number, jeton: string, er
 }
 
 /** Failed for good. Returns the sender and devis to tell, or null if the mail was not in that attempt's hands. */
-export async function markFailed(em: EntityManager, id: number, jeton: string | null, error: string): Promise<{ expediteurId: number | null; devisId: number | null } | null> {
+export async function markFailed(
+  em: EntityManager,
+  id: number,
+  jeton: string | null,
+  error: string,
+): Promise<{ expediteurId: number | null; devisId: number | null } | null> {
   const row = await sqlOne(
     em,
     `update courriels set statut = 'echec', derniere_erreur = ?, prochaine_tentative = null, envoi_jeton = null, envoi_debut = null, envoi_phase = null

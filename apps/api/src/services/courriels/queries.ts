@@ -70,8 +70,16 @@ export async function getCourriel(em: EntityManager, id: number): Promise<Courri
   };
 }
 
-export async function getPieceJointe(em: EntityManager, courrielId: number, id: number): Promise<{ nom: string; type: string; contenu: Buffer }> {
-  const [row] = await sql(em, 'select nom, type, contenu from courriel_pieces_jointes where id = ? and courriel_id = ?', [id, courrielId]);
+export async function getPieceJointe(
+  em: EntityManager,
+  courrielId: number,
+  id: number,
+): Promise<{ nom: string; type: string; contenu: Buffer }> {
+  const [row] = await sql(
+    em,
+    'select nom, type, contenu from courriel_pieces_jointes where id = ? and courriel_id = ?',
+    [id, courrielId],
+  );
   if (!row) throw notFound();
   return row as { nom: string; type: string; contenu: Buffer };
 }

@@ -15,7 +15,8 @@ import { scopeByClient } from '../visibility.js';
  */
 
 /** Last day (YYYY-MM-DD) the devis may be accepted. */
-export const dateValidite = (dateCreation: string): string => new Date(Date.parse(dateCreation) + VALIDITE_JOURS * 86_400_000).toISOString().slice(0, 10);
+export const dateValidite = (dateCreation: string): string =>
+  new Date(Date.parse(dateCreation) + VALIDITE_JOURS * 86_400_000).toISOString().slice(0, 10);
 
 export interface DevisDocument {
   id: number;
@@ -42,7 +43,8 @@ export interface DevisDocument {
 
 const toCentsExact = (v: string | number) => Math.round(Number(v) * 100);
 
-export const devisFilename = (doc: Pick<DevisDocument, 'numero' | 'version'>) => `devis-${doc.numero}-v${doc.version}.pdf`;
+export const devisFilename = (doc: Pick<DevisDocument, 'numero' | 'version'>) =>
+  `devis-${doc.numero}-v${doc.version}.pdf`;
 
 const DOCUMENT_SELECT = `
   select d.id, d.numero, d.version, d.statut, d.date_reponse, d.signataire, d.motif_refus, d.montant, d.montant_tva, d.contenu, d.lignes, d.date_envoi, d.date_creation, d.date_modification,
@@ -69,7 +71,13 @@ function toDocument(r: Record<string, any>): DevisDocument {
     lignes: r.lignes ?? null,
     opportunite: r.opportunite_id,
     opportuniteNom: r.opportunite_nom,
-    client: { id: r.client_id, nom: r.client_nom, societe: r.client_societe, email: r.client_email, telephone: r.client_telephone },
+    client: {
+      id: r.client_id,
+      nom: r.client_nom,
+      societe: r.client_societe,
+      email: r.client_email,
+      telephone: r.client_telephone,
+    },
     contact: r.contact_nom ? { nom: r.contact_nom, email: r.contact_email ?? '' } : null,
     destinataire: r.destinataire_id ? { nom: r.destinataire_nom, email: r.destinataire_email } : null,
     dateEnvoi: iso(r.date_envoi),
@@ -85,13 +93,20 @@ function toDocument(r: Record<string, any>): DevisDocument {
  * Who `envoyer` mails: the devis' contact when it has an address, else the client's address
  * (null: nobody to send to).
  */
-export function devisRecipient(doc: Pick<DevisDocument, 'destinataire' | 'client'>): { nom: string; email: string } | null {
+export function devisRecipient(
+  doc: Pick<DevisDocument, 'destinataire' | 'client'>,
+): { nom: string; email: string } | null {
   if (doc.destinataire?.email) return { nom: doc.destinataire.nom, email: doc.destinataire.email };
   return doc.client.email ? { nom: doc.client.nom, email: doc.client.email } : null;
 }
 
 /** The devis with its client, if the user may see it (else 404). `forUpdate` locks the devis row. */
-export async function loadDevisDocument(em: EntityManager, user: AuthUser, id: number, forUpdate = false): Promise<DevisDocument> {
+export async function loadDevisDocument(
+  em: EntityManager,
+  user: AuthUser,
+  id: number,
+  forUpdate = false,
+): Promise<DevisDocument> {
   const where = scopeByClient(new Where().add('d.id = ?', id), user);
   return loadDocument(em, where, forUpdate);
 }
@@ -106,4 +121,3 @@ async function loadDocument(em: EntityManager, where: Where, forUpdate: boolean)
   if (!row) throw notFound();
   return toDocument(row);
 }
-

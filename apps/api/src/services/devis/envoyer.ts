@@ -20,7 +20,13 @@ import { renderDevisPdf } from './pdf.js';
  * no network: the answer comes at once, the mail goes out in the background (with retries), and
  * `courriel` on the devis tells how it went. The devis row is locked meanwhile (no double send race).
  */
-export async function envoyerDevis(em: EntityManager, user: AuthUser, id: number, config: AppConfig, meta: { ip?: string } = {}): Promise<DevisOut> {
+export async function envoyerDevis(
+  em: EntityManager,
+  user: AuthUser,
+  id: number,
+  config: AppConfig,
+  meta: { ip?: string } = {},
+): Promise<DevisOut> {
   const company = config.company.nom;
   return em.transactional(async (tem) => {
     const current = await loadDevisDocument(tem, user, id, true);
@@ -34,7 +40,12 @@ export async function envoyerDevis(em: EntityManager, user: AuthUser, id: number
       `update devis set statut = 'envoye', date_envoi = now(), date_modification = now() where id = ? returning date_envoi, date_modification`,
       [id],
     );
-    const doc: DevisDocument = { ...current, statut: 'envoye', dateEnvoi: iso(updated.date_envoi), dateModification: iso(updated.date_modification)! };
+    const doc: DevisDocument = {
+      ...current,
+      statut: 'envoye',
+      dateEnvoi: iso(updated.date_envoi),
+      dateModification: iso(updated.date_modification)!,
+    };
     const token = await createPublicLink(tem, id);
     await recordDevisEnvoye(tem, user.id, id, recipient);
     const pdf = await renderDevisPdf(doc, config.company);

@@ -2,7 +2,12 @@ import { formatDate, formatMoney } from '../../lib/pdf.js';
 import { dateValidite, type DevisDocument } from './document.js';
 
 /** The mail that carries the devis to the client: text and HTML, with the link to its public page. */
-export function mailBody(doc: DevisDocument, company: string, salutation: string, lien: string): { text: string; html: string } {
+export function mailBody(
+  doc: DevisDocument,
+  company: string,
+  salutation: string,
+  lien: string,
+): { text: string; html: string } {
   const ttc = formatMoney((doc.montantCents + doc.tvaCents) / 100);
   const ht = formatMoney(doc.montantCents / 100);
   const signature = doc.contact ? `${doc.contact.nom}\n${company}` : company;

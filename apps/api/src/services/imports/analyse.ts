@@ -1,7 +1,13 @@
 import type { EntityManager } from '@crm/db';
 import {
-  clientCreateInput, contactCreateInput, isMessageKey, opportuniteCreateInput, tacheCreateInput,
-  type ImportChamp, type ImportRessource, type MessageKey,
+  clientCreateInput,
+  contactCreateInput,
+  isMessageKey,
+  opportuniteCreateInput,
+  tacheCreateInput,
+  type ImportChamp,
+  type ImportRessource,
+  type MessageKey,
 } from '@crm/shared';
 import type { z } from 'zod';
 import type { AuthUser } from '../../auth/sessions.js';
@@ -24,7 +30,12 @@ import { champsOf, crmFold, parseChoice, parseDateFr, parseDecimal } from './cha
  * answer 409), whatever the duplicate policy.
  */
 
-export type Doublon = { source: 'fichier' | 'base'; cle: 'email' | 'telephone' | 'nom'; ligne: number | null; id: number | null };
+export type Doublon = {
+  source: 'fichier' | 'base';
+  cle: 'email' | 'telephone' | 'nom';
+  ligne: number | null;
+  id: number | null;
+};
 
 export interface ContactValues {
   prenom: string;
@@ -62,10 +73,17 @@ const SCHEMAS: Record<ImportRessource, z.ZodObject> = {
   taches: tacheCreateInput as unknown as z.ZodObject,
 };
 const contactSchema = contactCreateInput.omit({ client: true, principal: true, notes: true });
-const CONTACT_FIELDS: Record<string, string> = { prenom: 'contactPrenom', nom: 'contactNom', fonction: 'contactFonction', email: 'contactEmail', telephone: 'contactTelephone' };
+const CONTACT_FIELDS: Record<string, string> = {
+  prenom: 'contactPrenom',
+  nom: 'contactNom',
+  fonction: 'contactFonction',
+  email: 'contactEmail',
+  telephone: 'contactTelephone',
+};
 
 const PG_INT_MAX = 2_147_483_647;
-const asId = (raw: string): number | null => (/^\d{1,10}$/.test(raw) && Number(raw) >= 1 && Number(raw) <= PG_INT_MAX ? Number(raw) : null);
+const asId = (raw: string): number | null =>
+  /^\d{1,10}$/.test(raw) && Number(raw) >= 1 && Number(raw) <= PG_INT_MAX ? Number(raw) : null;
 
 function issueKey(issue: z.core.$ZodIssue): MessageKey {
   if (isMessageKey(issue.message)) return issue.message;
@@ -79,7 +97,12 @@ interface Lookups {
 }
 
 /** Client names / ids and user names of the file, resolved in one statement each. */
-async function lookups(em: EntityManager, user: AuthUser, champs: Map<string, number>, grid: string[][]): Promise<Lookups> {
+async function lookups(
+  em: EntityManager,
+  user: AuthUser,
+  champs: Map<string, number>,
+  grid: string[][],
+): Promise<Lookups> {
   const out: Lookups = { clients: new Map(), users: new Map() };
   const clientCol = champs.get('client');
   if (clientCol !== undefined) {
@@ -98,7 +121,12 @@ async function lookups(em: EntityManager, user: AuthUser, champs: Map<string, nu
         em,
         `select c.id, c.nom_plie as cle, c.id = any(?::int[]) as par_id from clients c
           where (c.id = any(?::int[]) or c.nom_plie = any(?::text[]))${scope}`,
-        [intArrayLiteral([...ids]), intArrayLiteral([...ids]), textArrayLiteral([...names]), ...(seesAll(user) ? [] : [user.id])],
+        [
+          intArrayLiteral([...ids]),
+          intArrayLiteral([...ids]),
+          textArrayLiteral([...names]),
+          ...(seesAll(user) ? [] : [user.id]),
+        ],
       );
       for (const r of rows) {
         if (r.par_id) out.clients.set(`#${r.id}`, r.id);
@@ -250,7 +278,9 @@ function prepareRow(
     else {
       const c = contactSchema.safeParse(contactInput);
       if (c.success) contact = c.data as ContactValues;
-      else for (const issue of c.error.issues) (erreurs[CONTACT_FIELDS[String(issue.path[0])] ?? 'contactNom'] ??= []).push(issueKey(issue));
+      else
+        for (const issue of c.error.issues)
+          (erreurs[CONTACT_FIELDS[String(issue.path[0])] ?? 'contactNom'] ??= []).push(issueKey(issue));
     }
   }
   return { index, ligne: index + 2, values, provided, contact, erreurs, doublon: null };
@@ -269,7 +299,12 @@ function keysOf(ressource: ImportRessource, v: Record<string, any>): Array<[Doub
   return [['nom', `${v.client ?? ''}|${crmFold(v.titre)}|${v.dateEcheance}`]];
 }
 
-async function findDuplicates(em: EntityManager, user: AuthUser, ressource: ImportRessource, rows: PreparedRow[]): Promise<void> {
+async function findDuplicates(
+  em: EntityManager,
+  user: AuthUser,
+  ressource: ImportRessource,
+  rows: PreparedRow[],
+): Promise<void> {
   const valid = rows.filter((r) => !Object.keys(r.erreurs).length);
   const inDb = await duplicatesInDatabase(em, user, ressource, valid);
   const first = new Map<string, number>();
@@ -293,7 +328,12 @@ async function findDuplicates(em: EntityManager, user: AuthUser, ressource: Impo
 type DbMatch = { cle: Doublon['cle']; id: number } | 'email_pris';
 
 /** Existing records duplicated by the rows, in one statement (a union of indexed equality joins). */
-async function duplicatesInDatabase(em: EntityManager, user: AuthUser, ressource: ImportRessource, rows: PreparedRow[]): Promise<Map<number, DbMatch>> {
+async function duplicatesInDatabase(
+  em: EntityManager,
+  user: AuthUser,
+  ressource: ImportRessource,
+  rows: PreparedRow[],
+): Promise<Map<number, DbMatch>> {
   const out = new Map<number, DbMatch>();
   if (!rows.length) return out;
   const idx = intArrayLiteral(rows.map((r) => r.index));
@@ -329,10 +369,16 @@ async function duplicatesInDatabase(em: EntityManager, user: AuthUser, ressource
       em,
       `select k.i, 'nom' as cle, o.id, true as visible from unnest(?::int[], ?::int[], ?::text[]) as k(i, client, nom)
          join opportunites o on o.client_id = k.client and crm_fold(o.nom) = k.nom order by 1, 3`,
-      [idx, intArrayLiteral(rows.map((r) => r.values.client)), textArrayLiteral(rows.map((r) => crmFold(r.values.nom)))],
+      [
+        idx,
+        intArrayLiteral(rows.map((r) => r.values.client)),
+        textArrayLiteral(rows.map((r) => crmFold(r.values.nom))),
+      ],
     );
   } else {
-    const scope = all ? '' : 'and (t.assigne_a_id = ? or t.client_id in (select id from clients where responsable_id = ?))';
+    const scope = all
+      ? ''
+      : 'and (t.assigne_a_id = ? or t.client_id in (select id from clients where responsable_id = ?))';
     found = await bulkSql<Found>(
       em,
       `select k.i, 'nom' as cle, t.id, true as visible from unnest(?::int[], ?::int[], ?::text[], ?::date[]) as k(i, client, titre, echeance)

@@ -1,5 +1,12 @@
 import {
-  ETAPES, IMPORT_CHAMPS, LABELS, TACHE_PRIORITES, TACHE_STATUTS, type ImportChamp, type ImportRessource, type MessageKey,
+  ETAPES,
+  IMPORT_CHAMPS,
+  LABELS,
+  TACHE_PRIORITES,
+  TACHE_STATUTS,
+  type ImportChamp,
+  type ImportRessource,
+  type MessageKey,
 } from '@crm/shared';
 
 /**
@@ -9,8 +16,10 @@ import {
  */
 
 /** Same folding as the database's crm_fold() (its translation table), in JS: accent- and case-insensitive keys. */
-const ACCENTED = 'ÀÁÂÃÄÅĀĂĄàáâãäåāăąÇĆĈĊČçćĉċčĎĐďđÈÉÊËĒĔĖĘĚèéêëēĕėęěĜĞĠĢĝğġģĤĦĥħÌÍÎÏĨĪĬĮİìíîïĩīĭįıĴĵĶķĹĻĽĿŁĺļľŀłÑŃŅŇñńņňÒÓÔÕÖØŌŎŐòóôõöøōŏőŔŖŘŕŗřŚŜŞŠśŝşšŢŤŦţťŧÙÚÛÜŨŪŬŮŰŲùúûüũūŭůűųŴŵÝŸŶýÿŷŹŻŽźżžÐðÞþ';
-const BASE = 'AAAAAAAAAaaaaaaaaaCCCCCcccccDDddEEEEEEEEEeeeeeeeeeGGGGggggHHhhIIIIIIIIIiiiiiiiiiJjKkLLLLLlllllNNNNnnnnOOOOOOOOOoooooooooRRRrrrSSSSssssTTTtttUUUUUUUUUUuuuuuuuuuuWwYYYyyyZZZzzzDdTt';
+const ACCENTED =
+  'ÀÁÂÃÄÅĀĂĄàáâãäåāăąÇĆĈĊČçćĉċčĎĐďđÈÉÊËĒĔĖĘĚèéêëēĕėęěĜĞĠĢĝğġģĤĦĥħÌÍÎÏĨĪĬĮİìíîïĩīĭįıĴĵĶķĹĻĽĿŁĺļľŀłÑŃŅŇñńņňÒÓÔÕÖØŌŎŐòóôõöøōŏőŔŖŘŕŗřŚŜŞŠśŝşšŢŤŦţťŧÙÚÛÜŨŪŬŮŰŲùúûüũūŭůűųŴŵÝŸŶýÿŷŹŻŽźżžÐðÞþ';
+const BASE =
+  'AAAAAAAAAaaaaaaaaaCCCCCcccccDDddEEEEEEEEEeeeeeeeeeGGGGggggHHhhIIIIIIIIIiiiiiiiiiJjKkLLLLLlllllNNNNnnnnOOOOOOOOOoooooooooRRRrrrSSSSssssTTTtttUUUUUUUUUUuuuuuuuuuuWwYYYyyyZZZzzzDdTt';
 const FOLD = new Map([...ACCENTED].map((c, i) => [c, BASE[i]]));
 const LIGATURES: Record<string, string> = { œ: 'oe', Œ: 'oe', æ: 'ae', Æ: 'ae', ß: 'ss' };
 
@@ -21,7 +30,10 @@ export function crmFold(s: string): string {
 }
 
 /** A header or label reduced to letters, digits and single spaces. */
-const headerKey = (s: string) => crmFold(s).replace(/[^a-z0-9%]+/g, ' ').trim();
+const headerKey = (s: string) =>
+  crmFold(s)
+    .replace(/[^a-z0-9%]+/g, ' ')
+    .trim();
 
 export const champsOf = (ressource: ImportRessource): ImportChamp[] => IMPORT_CHAMPS[ressource];
 
@@ -64,7 +76,9 @@ export function checkMapping(ressource: ImportRessource, width: number, mapping:
     else if (seen.has(code)) fieldErrors[`mapping.${i}`] = ['import.mapping_double'];
     seen.add(code);
   });
-  const manquants = champsOf(ressource).filter((c) => c.obligatoire && !seen.has(c.code)).map((c) => c.libelle);
+  const manquants = champsOf(ressource)
+    .filter((c) => c.obligatoire && !seen.has(c.code))
+    .map((c) => c.libelle);
   return { fieldErrors, manquants };
 }
 
@@ -74,7 +88,10 @@ export function checkMapping(ressource: ImportRessource, width: number, mapping:
  * (`1,234,567`). NaN when it is not a number (the money schema then says why).
  */
 export function parseDecimal(raw: string): number {
-  let s = raw.replace(/[\s\u00a0\u202f]/g, '').replace(/€|eur$/i, '').replace(/%$/, '');
+  let s = raw
+    .replace(/[\s\u00a0\u202f]/g, '')
+    .replace(/€|eur$/i, '')
+    .replace(/%$/, '');
   if (s === '' || !/^[+-]?[\d.,]+$/.test(s)) return Number.NaN;
   const comma = s.lastIndexOf(',');
   const dot = s.lastIndexOf('.');
@@ -117,18 +134,33 @@ const CHOICES: Record<string, Record<string, string>> = {
   etape: {
     ...Object.fromEntries(ETAPES.map((c) => [c, c])),
     ...Object.fromEntries(Object.entries(LABELS.etape).map(([c, l]) => [headerKey(l), c])),
-    proposal: 'proposition', negotiation: 'negociation', closing: 'conclusion', closed: 'conclusion', lead: 'prospect',
+    proposal: 'proposition',
+    negotiation: 'negociation',
+    closing: 'conclusion',
+    closed: 'conclusion',
+    lead: 'prospect',
   },
   priorite: {
     ...Object.fromEntries(TACHE_PRIORITES.map((c) => [c, c])),
     ...Object.fromEntries(Object.entries(LABELS.tachePriorite).map(([c, l]) => [headerKey(l), c])),
-    low: 'basse', medium: 'moyenne', normal: 'moyenne', normale: 'moyenne', high: 'haute', urgent: 'urgente',
+    low: 'basse',
+    medium: 'moyenne',
+    normal: 'moyenne',
+    normale: 'moyenne',
+    high: 'haute',
+    urgent: 'urgente',
   },
   statut: {
     ...Object.fromEntries(TACHE_STATUTS.map((c) => [c, c])),
     ...Object.fromEntries(Object.entries(LABELS.tacheStatut).map(([c, l]) => [headerKey(l), c])),
-    'a faire': 'a_faire', 'en cours': 'en_cours', todo: 'a_faire', 'to do': 'a_faire', 'in progress': 'en_cours', done: 'terminee',
-    termine: 'terminee', completed: 'terminee',
+    'a faire': 'a_faire',
+    'en cours': 'en_cours',
+    todo: 'a_faire',
+    'to do': 'a_faire',
+    'in progress': 'en_cours',
+    done: 'terminee',
+    termine: 'terminee',
+    completed: 'terminee',
   },
 };
 

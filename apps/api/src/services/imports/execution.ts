@@ -64,7 +64,11 @@ export function planImport(rows: PreparedRow[], politique: ImportPolitique): Pla
   const plan: Plan = { creates: [], updates: new Map(), misAJour: 0, ignores: 0, rejets: [] };
   const opOfLine = new Map<number, Op>();
   const create = (row: PreparedRow) => {
-    const op: Op = { values: { ...row.values }, provided: new Set(mainFields(row.provided)), contacts: row.contact ? [row.contact] : [] };
+    const op: Op = {
+      values: { ...row.values },
+      provided: new Set(mainFields(row.provided)),
+      contacts: row.contact ? [row.contact] : [],
+    };
     plan.creates.push(op);
     opOfLine.set(row.ligne, op);
   };
@@ -125,7 +129,11 @@ interface Claimed {
   nom_fichier: string;
 }
 
-export async function executeImport(deps: AppDeps, importId: number, log: (err: unknown) => void = () => {}): Promise<void> {
+export async function executeImport(
+  deps: AppDeps,
+  importId: number,
+  log: (err: unknown) => void = () => {},
+): Promise<void> {
   const em = deps.orm.em.fork() as EntityManager;
   // `en_cours` too: a worker killed mid-import left it so (its transaction rolled back); the retry starts over.
   const claimed = await sqlOne<Claimed>(
@@ -135,17 +143,27 @@ export async function executeImport(deps: AppDeps, importId: number, log: (err: 
     [importId],
   );
   if (!claimed) return;
-  const finish = (fields: { statut: 'termine' | 'echoue'; erreur?: MessageKey; rejets?: StoredRejets; counts?: number[] }, tem: EntityManager = em) =>
+  const finish = (
+    fields: { statut: 'termine' | 'echoue'; erreur?: MessageKey; rejets?: StoredRejets; counts?: number[] },
+    tem: EntityManager = em,
+  ) =>
     sql(
       tem,
       `update imports set statut = ?, erreur = ?, date_fin = now(), crees = ?, mis_a_jour = ?, ignores = ?, rejetes = ?,
          rejets = coalesce(?::jsonb, rejets) where id = ?`,
-      [fields.statut, fields.erreur ?? null, ...(fields.counts ?? [0, 0, 0, fields.rejets?.length ?? 0]),
-        fields.rejets ? JSON.stringify(fields.rejets) : null, importId],
+      [
+        fields.statut,
+        fields.erreur ?? null,
+        ...(fields.counts ?? [0, 0, 0, fields.rejets?.length ?? 0]),
+        fields.rejets ? JSON.stringify(fields.rejets) : null,
+        importId,
+      ],
     );
   try {
     const u = await sqlOne<{ id: number; username: string; role: AuthUser['role']; is_active: boolean }>(
-      em, 'select id, username, role, is_active from users where id = ?', [claimed.cree_par_id],
+      em,
+      'select id, username, role, is_active from users where id = ?',
+      [claimed.cree_par_id],
     );
     const user: AuthUser = { id: u!.id, username: u!.username, role: u!.role, isActive: u!.is_active };
     const grid = await loadGrid(em, importId);
@@ -174,7 +192,10 @@ export async function executeImport(deps: AppDeps, importId: number, log: (err: 
   } catch (err) {
     log(err);
     const mapped = fromDatabaseError(err);
-    await finish({ statut: 'echoue', erreur: mapped?.messageKey === 'error.email_taken' ? 'error.email_taken' : 'import.echec' }).catch(log);
+    await finish({
+      statut: 'echoue',
+      erreur: mapped?.messageKey === 'error.email_taken' ? 'error.email_taken' : 'import.echec',
+    }).catch(log);
   }
 }
 
@@ -189,15 +210,26 @@ const batches = <T>(items: T[]): T[][] => {
 /** `n` new ids of a serial column, in one statement (the rows are then inserted with them, in any order). */
 async function newIds(tem: EntityManager, table: string, n: number): Promise<number[]> {
   if (!n) return [];
-  const rows = await bulkSql<{ id: number }>(tem, `select nextval(pg_get_serial_sequence('${table}', 'id'))::int as id from generate_series(1, ?)`, [n]);
+  const rows = await bulkSql<{ id: number }>(
+    tem,
+    `select nextval(pg_get_serial_sequence('${table}', 'id'))::int as id from generate_series(1, ?)`,
+    [n],
+  );
   return rows.map((r) => r.id);
 }
 
-const texts = (ops: Op[], f: string, fallback: string | null = '') => textArrayLiteral(ops.map((o) => (o.values[f] ?? fallback) as string | null));
+const texts = (ops: Op[], f: string, fallback: string | null = '') =>
+  textArrayLiteral(ops.map((o) => (o.values[f] ?? fallback) as string | null));
 const ints = (ops: Op[], f: string) => intArrayLiteral(ops.map((o) => (o.values[f] ?? null) as number | null));
 /** For updates: the value when the file gave one, else NULL (the column keeps its value). */
-const given = (ops: Op[], f: string) => textArrayLiteral(ops.map((o) => (o.provided.has(f) && o.values[f] !== undefined && o.values[f] !== null ? String(o.values[f]) : null)));
-const givenInt = (ops: Op[], f: string) => intArrayLiteral(ops.map((o) => (o.provided.has(f) ? ((o.values[f] ?? null) as number | null) : null)));
+const given = (ops: Op[], f: string) =>
+  textArrayLiteral(
+    ops.map((o) =>
+      o.provided.has(f) && o.values[f] !== undefined && o.values[f] !== null ? String(o.values[f]) : null,
+    ),
+  );
+const givenInt = (ops: Op[], f: string) =>
+  intArrayLiteral(ops.map((o) => (o.provided.has(f) ? ((o.values[f] ?? null) as number | null) : null)));
 
 /**
  * Keys at the end of each column for the new cards, in file order, spaced like single creates
@@ -227,15 +259,27 @@ async function endPositions(tem: EntityManager, board: Board, columns: string[])
   });
 }
 
-async function insertEvents(tem: EntityManager, user: AuthUser, type: string, importId: number, rows: Array<{ client: number | null; opportunite: number | null; resume: string }>): Promise<void> {
+async function insertEvents(
+  tem: EntityManager,
+  user: AuthUser,
+  type: string,
+  importId: number,
+  rows: Array<{ client: number | null; opportunite: number | null; resume: string }>,
+): Promise<void> {
   const withClient = rows.filter((r) => r.client !== null);
   if (!withClient.length) return;
   await bulkSql(
     tem,
     `insert into evenements (type, client_id, opportunite_id, auteur_id, resume, donnees)
      select ?, x.client, x.opportunite, ?, x.resume, ?::jsonb from unnest(?::int[], ?::int[], ?::text[]) as x(client, opportunite, resume)`,
-    [type, user.id, JSON.stringify({ import: importId }), intArrayLiteral(withClient.map((r) => r.client)),
-      intArrayLiteral(withClient.map((r) => r.opportunite)), textArrayLiteral(withClient.map((r) => r.resume))],
+    [
+      type,
+      user.id,
+      JSON.stringify({ import: importId }),
+      intArrayLiteral(withClient.map((r) => r.client)),
+      intArrayLiteral(withClient.map((r) => r.opportunite)),
+      textArrayLiteral(withClient.map((r) => r.resume)),
+    ],
   );
 }
 
@@ -249,11 +293,31 @@ const WRITERS: Record<ImportRessource, Writer> = {
         tem,
         `insert into clients (id, nom, societe, email, telephone, notes, categorie, responsable_id)
          select * from unnest(?::int[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::int[])`,
-        [intArrayLiteral(chunkIds), texts(chunk, 'nom'), texts(chunk, 'societe'), texts(chunk, 'email', null), texts(chunk, 'telephone'),
-          texts(chunk, 'notes'), texts(chunk, 'categorie'), ints(chunk, 'responsable')],
+        [
+          intArrayLiteral(chunkIds),
+          texts(chunk, 'nom'),
+          texts(chunk, 'societe'),
+          texts(chunk, 'email', null),
+          texts(chunk, 'telephone'),
+          texts(chunk, 'notes'),
+          texts(chunk, 'categorie'),
+          ints(chunk, 'responsable'),
+        ],
       );
-      await insertEvents(tem, user, 'client_cree', importId, chunk.map((o, i) => ({ client: chunkIds[i], opportunite: null, resume: `${resumes.clientCree(o.values.nom)} (import)` })));
-      chunk.forEach((o, i) => uniqueContacts(o.contacts).forEach((c, j) => contacts.push({ client: chunkIds[i], c, principal: j === 0 })));
+      await insertEvents(
+        tem,
+        user,
+        'client_cree',
+        importId,
+        chunk.map((o, i) => ({
+          client: chunkIds[i],
+          opportunite: null,
+          resume: `${resumes.clientCree(o.values.nom)} (import)`,
+        })),
+      );
+      chunk.forEach((o, i) =>
+        uniqueContacts(o.contacts).forEach((c, j) => contacts.push({ client: chunkIds[i], c, principal: j === 0 })),
+      );
       await insertContacts(tem, contacts);
       await progress.add(chunk.length);
     }
@@ -267,8 +331,16 @@ const WRITERS: Record<ImportRessource, Writer> = {
            responsable_id = coalesce(v.responsable, c.responsable_id), date_modification = now()
          from unnest(?::int[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::int[]) as v(id, nom, societe, email, telephone, notes, categorie, responsable)
          where c.id = v.id`,
-        [intArrayLiteral(chunk.map(([id]) => id)), given(ops, 'nom'), given(ops, 'societe'), given(ops, 'email'), given(ops, 'telephone'),
-          given(ops, 'notes'), given(ops, 'categorie'), givenInt(ops, 'responsable')],
+        [
+          intArrayLiteral(chunk.map(([id]) => id)),
+          given(ops, 'nom'),
+          given(ops, 'societe'),
+          given(ops, 'email'),
+          given(ops, 'telephone'),
+          given(ops, 'notes'),
+          given(ops, 'categorie'),
+          givenInt(ops, 'responsable'),
+        ],
       );
       await progress.add(chunk.length);
     }
@@ -296,7 +368,11 @@ const WRITERS: Record<ImportRessource, Writer> = {
   },
 
   async opportunites(tem, user, plan, progress, importId) {
-    const positions = await endPositions(tem, OPPORTUNITE_BOARD, plan.creates.map((o) => o.values.etape));
+    const positions = await endPositions(
+      tem,
+      OPPORTUNITE_BOARD,
+      plan.creates.map((o) => o.values.etape),
+    );
     const ids = await newIds(tem, 'opportunites', plan.creates.length);
     for (const [k, chunk] of batches(plan.creates).entries()) {
       const chunkIds = ids.slice(k * BATCH, k * BATCH + chunk.length);
@@ -304,13 +380,30 @@ const WRITERS: Record<ImportRessource, Writer> = {
         tem,
         `insert into opportunites (id, nom, client_id, responsable_id, montant, probabilite, etape, position, date_conclusion_estimee, notes)
          select * from unnest(?::int[], ?::text[], ?::int[], ?::int[], ?::numeric[], ?::int[], ?::text[], ?::int[], ?::date[], ?::text[])`,
-        [intArrayLiteral(chunkIds), texts(chunk, 'nom'), ints(chunk, 'client'), ints(chunk, 'responsable'),
-          textArrayLiteral(chunk.map((o) => decimal(o.values.montant ?? 0))), ints(chunk, 'probabilite'), texts(chunk, 'etape'),
-          intArrayLiteral(positions.slice(k * BATCH, k * BATCH + chunk.length)), texts(chunk, 'dateConclusionEstimee', null), texts(chunk, 'notes')],
+        [
+          intArrayLiteral(chunkIds),
+          texts(chunk, 'nom'),
+          ints(chunk, 'client'),
+          ints(chunk, 'responsable'),
+          textArrayLiteral(chunk.map((o) => decimal(o.values.montant ?? 0))),
+          ints(chunk, 'probabilite'),
+          texts(chunk, 'etape'),
+          intArrayLiteral(positions.slice(k * BATCH, k * BATCH + chunk.length)),
+          texts(chunk, 'dateConclusionEstimee', null),
+          texts(chunk, 'notes'),
+        ],
       );
-      await insertEvents(tem, user, 'opportunite_creee', importId, chunk.map((o, i) => ({
-        client: o.values.client, opportunite: chunkIds[i], resume: `${resumes.opportuniteCreee(o.values.nom, o.values.montant ?? 0)} (import)`,
-      })));
+      await insertEvents(
+        tem,
+        user,
+        'opportunite_creee',
+        importId,
+        chunk.map((o, i) => ({
+          client: o.values.client,
+          opportunite: chunkIds[i],
+          resume: `${resumes.opportuniteCreee(o.values.nom, o.values.montant ?? 0)} (import)`,
+        })),
+      );
       await progress.add(chunk.length);
     }
     // An update changes the fields the file gives, never the stage (a move of the card).
@@ -323,9 +416,15 @@ const WRITERS: Record<ImportRessource, Writer> = {
            responsable_id = coalesce(v.responsable, o.responsable_id), date_modification = now()
          from unnest(?::int[], ?::text[], ?::text[], ?::int[], ?::text[], ?::text[], ?::int[]) as v(id, nom, montant, probabilite, date, notes, responsable)
          where o.id = v.id`,
-        [intArrayLiteral(chunk.map(([id]) => id)), given(ops, 'nom'),
-          textArrayLiteral(ops.map((o) => (o.provided.has('montant') ? decimal(o.values.montant) : null))), givenInt(ops, 'probabilite'),
-          given(ops, 'dateConclusionEstimee'), given(ops, 'notes'), givenInt(ops, 'responsable')],
+        [
+          intArrayLiteral(chunk.map(([id]) => id)),
+          given(ops, 'nom'),
+          textArrayLiteral(ops.map((o) => (o.provided.has('montant') ? decimal(o.values.montant) : null))),
+          givenInt(ops, 'probabilite'),
+          given(ops, 'dateConclusionEstimee'),
+          given(ops, 'notes'),
+          givenInt(ops, 'responsable'),
+        ],
       );
       await progress.add(chunk.length);
     }
@@ -333,7 +432,11 @@ const WRITERS: Record<ImportRessource, Writer> = {
   },
 
   async taches(tem, user, plan, progress, importId) {
-    const positions = await endPositions(tem, TACHE_BOARD, plan.creates.map((o) => o.values.statut));
+    const positions = await endPositions(
+      tem,
+      TACHE_BOARD,
+      plan.creates.map((o) => o.values.statut),
+    );
     const ids = await newIds(tem, 'taches', plan.creates.length);
     for (const [k, chunk] of batches(plan.creates).entries()) {
       const chunkIds = ids.slice(k * BATCH, k * BATCH + chunk.length);
@@ -344,10 +447,29 @@ const WRITERS: Record<ImportRessource, Writer> = {
                 case when x.statut = 'terminee' then now() end
            from unnest(?::int[], ?::text[], ?::text[], ?::int[], ?::int[], ?::text[], ?::date[], ?::text[], ?::int[])
              as x(id, titre, description, assigne, client, priorite, echeance, statut, position)`,
-        [intArrayLiteral(chunkIds), texts(chunk, 'titre'), texts(chunk, 'description'), ints(chunk, 'assigneA'), ints(chunk, 'client'),
-          texts(chunk, 'priorite'), texts(chunk, 'dateEcheance'), texts(chunk, 'statut'), intArrayLiteral(positions.slice(k * BATCH, k * BATCH + chunk.length))],
+        [
+          intArrayLiteral(chunkIds),
+          texts(chunk, 'titre'),
+          texts(chunk, 'description'),
+          ints(chunk, 'assigneA'),
+          ints(chunk, 'client'),
+          texts(chunk, 'priorite'),
+          texts(chunk, 'dateEcheance'),
+          texts(chunk, 'statut'),
+          intArrayLiteral(positions.slice(k * BATCH, k * BATCH + chunk.length)),
+        ],
       );
-      await insertEvents(tem, user, 'tache_creee', importId, chunk.map((o) => ({ client: o.values.client ?? null, opportunite: null, resume: `${resumes.tacheCreee(o.values.titre)} (import)` })));
+      await insertEvents(
+        tem,
+        user,
+        'tache_creee',
+        importId,
+        chunk.map((o) => ({
+          client: o.values.client ?? null,
+          opportunite: null,
+          resume: `${resumes.tacheCreee(o.values.titre)} (import)`,
+        })),
+      );
       await progress.add(chunk.length);
     }
     for (const chunk of batches([...plan.updates.entries()])) {
@@ -358,7 +480,13 @@ const WRITERS: Record<ImportRessource, Writer> = {
            priorite = coalesce(v.priorite, t.priorite), assigne_a_id = coalesce(v.assigne, t.assigne_a_id), date_modification = now()
          from unnest(?::int[], ?::text[], ?::text[], ?::text[], ?::int[]) as v(id, titre, description, priorite, assigne)
          where t.id = v.id`,
-        [intArrayLiteral(chunk.map(([id]) => id)), given(ops, 'titre'), given(ops, 'description'), given(ops, 'priorite'), givenInt(ops, 'assigneA')],
+        [
+          intArrayLiteral(chunk.map(([id]) => id)),
+          given(ops, 'titre'),
+          given(ops, 'description'),
+          given(ops, 'priorite'),
+          givenInt(ops, 'assigneA'),
+        ],
       );
       await progress.add(chunk.length);
     }
@@ -378,9 +506,15 @@ async function insertContacts(tem: EntityManager, contacts: NewContact[]): Promi
     tem,
     `insert into contacts (client_id, prenom, nom, fonction, email, telephone, principal)
      select * from unnest(?::int[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::boolean[])`,
-    [intArrayLiteral(contacts.map((x) => x.client)), textArrayLiteral(contacts.map((x) => x.c.prenom)), textArrayLiteral(contacts.map((x) => x.c.nom)),
-      textArrayLiteral(contacts.map((x) => x.c.fonction)), textArrayLiteral(contacts.map((x) => x.c.email)), textArrayLiteral(contacts.map((x) => x.c.telephone)),
-      boolArrayLiteral(contacts.map((x) => x.principal))],
+    [
+      intArrayLiteral(contacts.map((x) => x.client)),
+      textArrayLiteral(contacts.map((x) => x.c.prenom)),
+      textArrayLiteral(contacts.map((x) => x.c.nom)),
+      textArrayLiteral(contacts.map((x) => x.c.fonction)),
+      textArrayLiteral(contacts.map((x) => x.c.email)),
+      textArrayLiteral(contacts.map((x) => x.c.telephone)),
+      boolArrayLiteral(contacts.map((x) => x.principal)),
+    ],
   );
 }
 
@@ -388,7 +522,9 @@ async function insertContacts(tem: EntityManager, contacts: NewContact[]): Promi
 function uniqueContacts(contacts: ContactValues[]): ContactValues[] {
   const seen = new Set<string>();
   return contacts.filter((c) => {
-    const keys = [c.email ? `e:${c.email}` : null, `n:${crmFold(`${c.prenom} ${c.nom}`)}`].filter((k): k is string => k !== null);
+    const keys = [c.email ? `e:${c.email}` : null, `n:${crmFold(`${c.prenom} ${c.nom}`)}`].filter(
+      (k): k is string => k !== null,
+    );
     if (keys.some((k) => seen.has(k))) return false;
     for (const k of keys) seen.add(k);
     return true;

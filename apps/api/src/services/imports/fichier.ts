@@ -38,7 +38,8 @@ const MAX_COLONNES = 200;
 export async function decodeFile(bytes: Buffer): Promise<DecodedFile> {
   if (bytes.length === 0) throw new ImportFileError('import.fichier_vide');
   if (bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04) return decodeXlsx(bytes);
-  if (bytes[0] === 0xd0 && bytes[1] === 0xcf && bytes[2] === 0x11 && bytes[3] === 0xe0) throw new ImportFileError('import.xls');
+  if (bytes[0] === 0xd0 && bytes[1] === 0xcf && bytes[2] === 0x11 && bytes[3] === 0xe0)
+    throw new ImportFileError('import.xls');
   const { text, encodage } = decodeText(bytes);
   if (text.trim() === '') throw new ImportFileError('import.fichier_vide');
   // Control characters other than tab, CR, LF (after decoding): a binary file (PDF, image…), not text.
@@ -52,9 +53,12 @@ export async function decodeFile(bytes: Buffer): Promise<DecodedFile> {
 const CP1252_UNDEFINED = new Set([0x81, 0x8d, 0x8f, 0x90, 0x9d]);
 
 function decodeText(bytes: Buffer): { text: string; encodage: string } {
-  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return { text: utf8(bytes.subarray(3)), encodage: 'utf-8' };
-  if (bytes[0] === 0xff && bytes[1] === 0xfe) return { text: new TextDecoder('utf-16le').decode(bytes.subarray(2)), encodage: 'utf-16le' };
-  if (bytes[0] === 0xfe && bytes[1] === 0xff) return { text: new TextDecoder('utf-16be').decode(bytes.subarray(2)), encodage: 'utf-16be' };
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf)
+    return { text: utf8(bytes.subarray(3)), encodage: 'utf-8' };
+  if (bytes[0] === 0xff && bytes[1] === 0xfe)
+    return { text: new TextDecoder('utf-16le').decode(bytes.subarray(2)), encodage: 'utf-16le' };
+  if (bytes[0] === 0xfe && bytes[1] === 0xff)
+    return { text: new TextDecoder('utf-16be').decode(bytes.subarray(2)), encodage: 'utf-16be' };
   // NUL bytes without a BOM: UTF-16/32 without its mark, or binary. Neither can be read safely.
   const sample = bytes.subarray(0, 65_536);
   if (sample.includes(0)) {
@@ -222,7 +226,12 @@ async function decodeXlsx(bytes: Buffer): Promise<DecodedFile> {
     const out: string[] = [];
     for (let c = 1; c < values.length; c++) {
       const v = values[c];
-      if (v && typeof v === 'object' && !(v instanceof Date) && ('formula' in v || 'sharedFormula' in v || 'error' in v)) {
+      if (
+        v &&
+        typeof v === 'object' &&
+        !(v instanceof Date) &&
+        ('formula' in v || 'sharedFormula' in v || 'error' in v)
+      ) {
         refused = `${columnLetter(c)}${rowNumber}`;
         return;
       }

@@ -1,6 +1,12 @@
 import type { EntityManager } from '@crm/db';
 import {
-  IMPORT_APERCU_LIGNES, type ImportMode, type ImportOut, type ImportPolitique, type ImportRessource, type ImportStatut, type MessageKey,
+  IMPORT_APERCU_LIGNES,
+  type ImportMode,
+  type ImportOut,
+  type ImportPolitique,
+  type ImportRessource,
+  type ImportStatut,
+  type MessageKey,
 } from '@crm/shared';
 import type { AuthUser } from '../../auth/sessions.js';
 import { enqueue } from '../../jobs/queue.js';
@@ -26,7 +32,12 @@ type Row = Record<string, any>;
 
 /** What an analysis keeps for reading: the preview rows and the counts (error keys, translated when read). */
 export interface StoredAnalysis {
-  apercu: Array<{ ligne: number; cellules: string[]; erreurs: Record<string, MessageKey[]>; doublon: PreparedRow['doublon'] }>;
+  apercu: Array<{
+    ligne: number;
+    cellules: string[];
+    erreurs: Record<string, MessageKey[]>;
+    doublon: PreparedRow['doublon'];
+  }>;
   lignes: number;
   valides: number;
   invalides: number;
@@ -40,7 +51,9 @@ export type StoredRejets = Array<{ ligne: number; erreurs: Record<string, Messag
 /** The preview keeps its rows' cells: reading an import (polled during the job) never reads the grid. */
 export function storedAnalysis(a: Analysis, grid: string[][]): StoredAnalysis {
   return {
-    apercu: a.rows.slice(0, IMPORT_APERCU_LIGNES).map((r) => ({ ligne: r.ligne, cellules: grid[r.index], erreurs: r.erreurs, doublon: r.doublon })),
+    apercu: a.rows
+      .slice(0, IMPORT_APERCU_LIGNES)
+      .map((r) => ({ ligne: r.ligne, cellules: grid[r.index], erreurs: r.erreurs, doublon: r.doublon })),
     lignes: a.rows.length,
     valides: a.valides,
     invalides: a.invalides,
@@ -67,9 +80,19 @@ export async function createImport(
     `insert into imports (ressource, nom_fichier, format, encodage, separateur, cree_par_id, entetes, cellules, mapping, mapping_propose, bilan, total, rejets)
      values (?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?::jsonb, ?::jsonb, ?::jsonb, ?, ?::jsonb) returning id`,
     [
-      ressource, nomFichier.slice(0, 255), file.format, file.encodage, file.separateur, user.id,
-      JSON.stringify(file.entetes), JSON.stringify(file.lignes), JSON.stringify(mapping), JSON.stringify(mapping),
-      JSON.stringify(storedAnalysis(analysis, file.lignes)), file.lignes.length, JSON.stringify(rejetsOf(analysis.rows)),
+      ressource,
+      nomFichier.slice(0, 255),
+      file.format,
+      file.encodage,
+      file.separateur,
+      user.id,
+      JSON.stringify(file.entetes),
+      JSON.stringify(file.lignes),
+      JSON.stringify(mapping),
+      JSON.stringify(mapping),
+      JSON.stringify(storedAnalysis(analysis, file.lignes)),
+      file.lignes.length,
+      JSON.stringify(rejetsOf(analysis.rows)),
     ],
   );
   return row.id;
@@ -81,10 +104,18 @@ const COLUMNS = `i.id, i.ressource, i.statut, i.nom_fichier, i.format, i.encodag
   case when i.statut in ('termine', 'echoue') then i.rejetes > 0 else coalesce((i.bilan ->> 'invalides')::int, 0) > 0 end as a_rejets`;
 
 /** The import if the user may see it (its author, or an admin/manager); else 404. */
-async function visibleImport(em: EntityManager, user: AuthUser, id: number, columns = COLUMNS, lock = ''): Promise<Row> {
-  const row = await sqlOne(em, `select ${columns} from imports i where i.id = ?${seesAll(user) ? '' : ' and i.cree_par_id = ?'}${lock}`, [
-    id, ...(seesAll(user) ? [] : [user.id]),
-  ]);
+async function visibleImport(
+  em: EntityManager,
+  user: AuthUser,
+  id: number,
+  columns = COLUMNS,
+  lock = '',
+): Promise<Row> {
+  const row = await sqlOne(
+    em,
+    `select ${columns} from imports i where i.id = ?${seesAll(user) ? '' : ' and i.cree_par_id = ?'}${lock}`,
+    [id, ...(seesAll(user) ? [] : [user.id])],
+  );
   if (!row) throw notFound();
   return row;
 }
@@ -100,7 +131,8 @@ function toOut(r: Row, lang: Lang): ImportOut {
   const mapping: (string | null)[] = r.mapping;
   const a: StoredAnalysis = r.bilan;
   const problems = checkMapping(ressource, entetes.length, mapping);
-  const tr = (errs: Record<string, MessageKey[]>) => Object.fromEntries(Object.entries(errs).map(([f, keys]) => [f, keys.map((k) => translate(lang, k))]));
+  const tr = (errs: Record<string, MessageKey[]>) =>
+    Object.fromEntries(Object.entries(errs).map(([f, keys]) => [f, keys.map((k) => translate(lang, k))]));
   const statut = r.statut as ImportStatut;
   const total: number = r.total;
   const faits = statut === 'termine' ? total : Math.min(r.traites, total);
@@ -113,13 +145,25 @@ function toOut(r: Row, lang: Lang): ImportOut {
     encodage: r.encodage,
     separateur: r.separateur,
     creePar: r.cree_par_id,
-    colonnes: entetes.map((entete, index) => ({ index, entete, champ: mapping[index] ?? null, champPropose: r.mapping_propose[index] ?? null })),
+    colonnes: entetes.map((entete, index) => ({
+      index,
+      entete,
+      champ: mapping[index] ?? null,
+      champPropose: r.mapping_propose[index] ?? null,
+    })),
     champs: champsOf(ressource).map((c) => ({ code: c.code, libelle: c.libelle, obligatoire: c.obligatoire })),
     erreursMapping: [
       ...problems.manquants.map((l) => `${translate(lang, 'import.mapping_obligatoire')} : ${l}`),
-      ...Object.values(problems.fieldErrors).flat().map((k) => translate(lang, k)),
+      ...Object.values(problems.fieldErrors)
+        .flat()
+        .map((k) => translate(lang, k)),
     ],
-    apercu: (a.apercu ?? []).map((p) => ({ ligne: p.ligne, cellules: p.cellules ?? [], erreurs: tr(p.erreurs), doublon: p.doublon })),
+    apercu: (a.apercu ?? []).map((p) => ({
+      ligne: p.ligne,
+      cellules: p.cellules ?? [],
+      erreurs: tr(p.erreurs),
+      doublon: p.doublon,
+    })),
     analyse: {
       lignes: a.lignes ?? total,
       valides: a.valides ?? 0,
@@ -142,7 +186,8 @@ function toOut(r: Row, lang: Lang): ImportOut {
 function assertMapping(ressource: ImportRessource, width: number, mapping: (string | null)[], complete: boolean): void {
   const problems = checkMapping(ressource, width, mapping);
   const fieldErrors = { ...problems.fieldErrors };
-  if (complete && problems.manquants.length) fieldErrors.mapping = [...(fieldErrors.mapping ?? []), 'import.mapping_incomplet'];
+  if (complete && problems.manquants.length)
+    fieldErrors.mapping = [...(fieldErrors.mapping ?? []), 'import.mapping_incomplet'];
   if (Object.keys(fieldErrors).length) throw badRequest(fieldErrors);
 }
 
@@ -153,7 +198,13 @@ export async function loadGrid(em: EntityManager, id: number): Promise<string[][
 }
 
 /** `PATCH /imports/{id}/`: another mapping, analysed again (only before the import is started). */
-export async function patchImport(em: EntityManager, user: AuthUser, id: number, mapping: (string | null)[], lang: Lang): Promise<ImportOut> {
+export async function patchImport(
+  em: EntityManager,
+  user: AuthUser,
+  id: number,
+  mapping: (string | null)[],
+  lang: Lang,
+): Promise<ImportOut> {
   const row = await visibleImport(em, user, id);
   if (row.statut !== 'pret') throw new ApiError('CONFLICT', 'import.deja_lance');
   assertMapping(row.ressource, row.entetes.length, mapping, false);
@@ -162,7 +213,12 @@ export async function patchImport(em: EntityManager, user: AuthUser, id: number,
   const updated = await sql(
     em,
     `update imports set mapping = ?::jsonb, bilan = ?::jsonb, rejets = ?::jsonb where id = ? and statut = 'pret' returning id`,
-    [JSON.stringify(mapping), JSON.stringify(storedAnalysis(analysis, grid)), JSON.stringify(rejetsOf(analysis.rows)), id],
+    [
+      JSON.stringify(mapping),
+      JSON.stringify(storedAnalysis(analysis, grid)),
+      JSON.stringify(rejetsOf(analysis.rows)),
+      id,
+    ],
   );
   if (!updated.length) throw new ApiError('CONFLICT', 'import.deja_lance');
   return getImport(em, user, id, lang);
@@ -179,20 +235,33 @@ export async function validerImport(
   lang: Lang,
 ): Promise<ImportOut> {
   await em.transactional(async (tem) => {
-    const row = await visibleImport(tem, user, input.id, 'i.id, i.statut, i.ressource, i.entetes, i.mapping', ' for update');
+    const row = await visibleImport(
+      tem,
+      user,
+      input.id,
+      'i.id, i.statut, i.ressource, i.entetes, i.mapping',
+      ' for update',
+    );
     if (row.statut !== 'pret') throw new ApiError('CONFLICT', 'import.deja_lance');
     const mapping = input.mapping ?? row.mapping;
     assertMapping(row.ressource, row.entetes.length, mapping, true);
-    await sql(tem, `update imports set mapping = ?::jsonb, politique_doublons = ?, mode = ?, statut = 'en_file', traites = 0 where id = ?`, [
-      JSON.stringify(mapping), input.doublons, input.mode, input.id,
-    ]);
+    await sql(
+      tem,
+      `update imports set mapping = ?::jsonb, politique_doublons = ?, mode = ?, statut = 'en_file', traites = 0 where id = ?`,
+      [JSON.stringify(mapping), input.doublons, input.mode, input.id],
+    );
     await enqueue(tem, 'import.executer', { importId: input.id });
   });
   return getImport(em, user, input.id, lang);
 }
 
 /** The rejected rows as CSV (the file's columns, then the line number and the errors), in the caller's language. */
-export async function rejetsCsv(em: EntityManager, user: AuthUser, id: number, lang: Lang): Promise<{ nom: string; contenu: string }> {
+export async function rejetsCsv(
+  em: EntityManager,
+  user: AuthUser,
+  id: number,
+  lang: Lang,
+): Promise<{ nom: string; contenu: string }> {
   const row = await visibleImport(em, user, id, 'i.id, i.ressource, i.entetes, i.mapping, i.rejets, i.nom_fichier');
   const rejets: StoredRejets = row.rejets ?? [];
   // The whole grid in one read (a per-row jsonb access would detoast the grid once per row).
@@ -210,9 +279,19 @@ export async function rejetsCsv(em: EntityManager, user: AuthUser, id: number, l
     const erreurs = Object.entries(r.erreurs)
       .map(([f, keys]) => `${libelles.get(f) ?? f} : ${keys.map((k) => translate(lang, k)).join(' ')}`)
       .join(' | ');
-    lines.push(csvLine(colonnes, { ligne: r.ligne, erreurs, ...Object.fromEntries(entetes.map((_, i) => [`c${i}`, cells[i] ?? ''])) }));
+    lines.push(
+      csvLine(colonnes, {
+        ligne: r.ligne,
+        erreurs,
+        ...Object.fromEntries(entetes.map((_, i) => [`c${i}`, cells[i] ?? ''])),
+      }),
+    );
   }
-  const base = String(row.nom_fichier || 'import').replace(/\.[^.]*$/, '').replace(/[^\w.-]+/g, '_').slice(0, 80) || 'import';
+  const base =
+    String(row.nom_fichier || 'import')
+      .replace(/\.[^.]*$/, '')
+      .replace(/[^\w.-]+/g, '_')
+      .slice(0, 80) || 'import';
   return { nom: `${base}-rejets.csv`, contenu: `${CSV_BOM}${lines.join('\r\n')}\r\n` };
 }
 

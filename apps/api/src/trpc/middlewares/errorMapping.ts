@@ -8,8 +8,10 @@ export const errorMapping = t.middleware(async ({ ctx, next, path }) => {
     const mapped = fromDatabaseError(result.error.cause);
     if (mapped?.code === 'SERVICE_UNAVAILABLE') ctx.deps.db.suspect();
     if (mapped) throw mapped;
-    if (result.error.code === 'INTERNAL_SERVER_ERROR') ctx.req.log.error({ err: result.error.cause ?? result.error, path }, 'procedure failed');
-    if (result.error instanceof ApiError && result.error.headers) Object.assign(ctx.response.headers, result.error.headers);
+    if (result.error.code === 'INTERNAL_SERVER_ERROR')
+      ctx.req.log.error({ err: result.error.cause ?? result.error, path }, 'procedure failed');
+    if (result.error instanceof ApiError && result.error.headers)
+      Object.assign(ctx.response.headers, result.error.headers);
   }
   return result;
 });

@@ -1,4 +1,11 @@
-import { useEffect, useRef, type KeyboardEventHandler, type MouseEventHandler, type ReactNode, type TouchEventHandler } from 'react';
+import {
+  useEffect,
+  useRef,
+  type KeyboardEventHandler,
+  type MouseEventHandler,
+  type ReactNode,
+  type TouchEventHandler,
+} from 'react';
 import { useDroppable } from '@dnd-kit/core';
 import { SortableContext, useSortable, verticalListSortingStrategy } from '@dnd-kit/sortable';
 import { CSS } from '@dnd-kit/utilities';
@@ -50,10 +57,13 @@ export function BoardColumn({
   useEffect(() => {
     if (!hasMore || loadingMore || !more.current || typeof IntersectionObserver === 'undefined') return;
     // A new observer after each page: it reports at once whether the end is still in sight.
-    const observer = new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && loadRef.current?.(), {
-      root: list.current,
-      rootMargin: '0px 0px 400px 0px',
-    });
+    const observer = new IntersectionObserver(
+      (entries) => entries.some((e) => e.isIntersecting) && loadRef.current?.(),
+      {
+        root: list.current,
+        rootMargin: '0px 0px 400px 0px',
+      },
+    );
     observer.observe(more.current);
     return () => observer.disconnect();
   }, [hasMore, loadingMore, cards.length]);
@@ -90,7 +100,11 @@ export function BoardColumn({
           {hasMore && (
             <li ref={more} className="board-more">
               <button type="button" className="btn btn--ghost btn--small" disabled={loadingMore} onClick={loadMore}>
-                {loadingMore ? 'Chargement…' : count === undefined ? 'Afficher plus de cartes' : `Afficher plus de cartes (encore ${formatNumber(Math.max(0, count - cards.length))})`}
+                {loadingMore
+                  ? 'Chargement…'
+                  : count === undefined
+                    ? 'Afficher plus de cartes'
+                    : `Afficher plus de cartes (encore ${formatNumber(Math.max(0, count - cards.length))})`}
               </button>
             </li>
           )}
@@ -117,8 +131,20 @@ export interface CardSelect {
   onChange: (on: boolean) => void;
 }
 
-export function SortableCard({ id, title, select, children }: { id: number; title: string; select?: CardSelect; children: ReactNode }) {
-  const { attributes, listeners, setNodeRef, setActivatorNodeRef, transform, transition, isDragging } = useSortable({ id });
+export function SortableCard({
+  id,
+  title,
+  select,
+  children,
+}: {
+  id: number;
+  title: string;
+  select?: CardSelect;
+  children: ReactNode;
+}) {
+  const { attributes, listeners, setNodeRef, setActivatorNodeRef, transform, transition, isDragging } = useSortable({
+    id,
+  });
   const handle = useRef<HTMLButtonElement | null>(null);
   useEffect(() => {
     if (focusOnMount?.id === id && focusOnMount.until > Date.now()) handle.current?.focus();

@@ -2,7 +2,8 @@
 export const RECENT_DAYS = 30;
 
 /** The first day (UTC, YYYY-MM-DD) a closed column shows by default. */
-export const recentSince = (now = Date.now()): string => new Date(now - RECENT_DAYS * 86_400_000).toISOString().slice(0, 10);
+export const recentSince = (now = Date.now()): string =>
+  new Date(now - RECENT_DAYS * 86_400_000).toISOString().slice(0, 10);
 
 export function RecentOnlyToggle({ all, onChange }: { all: boolean; onChange: (all: boolean) => void }) {
   return (

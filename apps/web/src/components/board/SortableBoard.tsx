@@ -112,7 +112,8 @@ export function SortableBoard<K extends string, T extends BoardCard>(props: Prop
     if (over && !isColumnId(over.id)) {
       const at = findCard(final, id);
       const target = findCard(final, Number(over.id));
-      if (at && target && at.column === target.column && at.index !== target.index) final = moveCard(final, id, at.column, target.index, setColumn);
+      if (at && target && at.column === target.column && at.index !== target.index)
+        final = moveCard(final, id, at.column, target.index, setColumn);
     }
     const move = diffMove(board, final, id);
     if (!move) return setLocal(null);
@@ -121,7 +122,10 @@ export function SortableBoard<K extends string, T extends BoardCard>(props: Prop
   };
 
   const activeCard = activeId === null ? null : (Object.values(view) as T[][]).flat().find((c) => c.id === activeId);
-  const announcements = useMemo(() => frenchAnnouncements(view, columnLabel, props.cardTitle), [view, columnLabel, props.cardTitle]);
+  const announcements = useMemo(
+    () => frenchAnnouncements(view, columnLabel, props.cardTitle),
+    [view, columnLabel, props.cardTitle],
+  );
 
   return (
     <DndContext
@@ -135,13 +139,25 @@ export function SortableBoard<K extends string, T extends BoardCard>(props: Prop
     >
       <div className="board" role="region" aria-label={props.label}>
         {columns.map((k) => (
-          <BoardColumn key={k} id={k} title={columnLabel(k)} cards={view[k]} header={props.columnHeader?.(k)} paging={props.paging?.(k)}>
+          <BoardColumn
+            key={k}
+            id={k}
+            title={columnLabel(k)}
+            cards={view[k]}
+            header={props.columnHeader?.(k)}
+            paging={props.paging?.(k)}
+          >
             {view[k].map((card) => (
               <SortableCard
                 key={card.id}
                 id={card.id}
                 title={props.cardTitle(card)}
-                select={props.selection && { checked: props.selection.selected.has(card.id), onChange: (on) => props.selection?.toggle([card.id], on) }}
+                select={
+                  props.selection && {
+                    checked: props.selection.selected.has(card.id),
+                    onChange: (on) => props.selection?.toggle([card.id], on),
+                  }
+                }
               >
                 {props.renderCard(card)}
               </SortableCard>
@@ -149,7 +165,9 @@ export function SortableBoard<K extends string, T extends BoardCard>(props: Prop
           </BoardColumn>
         ))}
       </div>
-      <DragOverlay>{activeCard ? <div className="board-card board-card--overlay">{props.renderCard(activeCard)}</div> : null}</DragOverlay>
+      <DragOverlay>
+        {activeCard ? <div className="board-card board-card--overlay">{props.renderCard(activeCard)}</div> : null}
+      </DragOverlay>
     </DndContext>
   );
 }

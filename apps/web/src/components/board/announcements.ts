@@ -5,7 +5,11 @@ import { findCard, type Board, type BoardCard } from './boardLogic';
 export const INSTRUCTIONS =
   'Pour déplacer une carte, appuyez sur Espace ou Entrée, utilisez les flèches pour la déplacer dans la colonne ou vers une autre colonne, puis Espace ou Entrée pour la déposer, ou Échap pour annuler.';
 
-export function frenchAnnouncements<K extends string, T extends BoardCard>(board: Board<K, T>, columnLabel: (k: K) => string, title: (c: T) => string): Announcements {
+export function frenchAnnouncements<K extends string, T extends BoardCard>(
+  board: Board<K, T>,
+  columnLabel: (k: K) => string,
+  title: (c: T) => string,
+): Announcements {
   const describe = (id: UniqueIdentifier) => {
     const at = findCard(board, Number(id));
     if (!at) return '';

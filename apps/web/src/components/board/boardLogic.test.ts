@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { applyMoveToColumn, applyMoveToPages, diffMove, findCard, groupBoard, joinPages, moveCard, placementOf, type Board } from './boardLogic';
+import {
+  applyMoveToColumn,
+  applyMoveToPages,
+  diffMove,
+  findCard,
+  groupBoard,
+  joinPages,
+  moveCard,
+  placementOf,
+  type Board,
+} from './boardLogic';
 
 type Col = 'a' | 'b';
 interface Card {
@@ -13,7 +23,11 @@ const ids = (b: Board<Col, Card>) => ({ a: b.a.map((c) => c.id), b: b.b.map((c) 
 
 describe('groupBoard', () => {
   it('groups by column and orders by position then id', () => {
-    const b = groupBoard(['a', 'b'] as const, [card(3, 'a', 1), card(1, 'b', 0), card(2, 'a', 0), card(4, 'a', 1)], (c) => c.col);
+    const b = groupBoard(
+      ['a', 'b'] as const,
+      [card(3, 'a', 1), card(1, 'b', 0), card(2, 'a', 0), card(4, 'a', 1)],
+      (c) => c.col,
+    );
     expect(ids(b)).toEqual({ a: [2, 3, 4], b: [1] });
   });
 });
@@ -44,8 +58,21 @@ describe('moveCard', () => {
 describe('diffMove', () => {
   const before: Board<Col, Card> = { a: [card(1, 'a', 0), card(2, 'a', 1)], b: [] };
   it('describes where a card went, or null when it did not move', () => {
-    expect(diffMove(before, moveCard(before, 1, 'b', 0, setCol), 1)).toEqual({ id: 1, from: 'a', to: 'b', fromIndex: 0, toIndex: 0 });
-    expect(diffMove(before, moveCard(before, 1, 'a', 1, setCol), 1)).toEqual({ id: 1, from: 'a', to: 'a', fromIndex: 0, toIndex: 1, apres: 2 });
+    expect(diffMove(before, moveCard(before, 1, 'b', 0, setCol), 1)).toEqual({
+      id: 1,
+      from: 'a',
+      to: 'b',
+      fromIndex: 0,
+      toIndex: 0,
+    });
+    expect(diffMove(before, moveCard(before, 1, 'a', 1, setCol), 1)).toEqual({
+      id: 1,
+      from: 'a',
+      to: 'a',
+      fromIndex: 0,
+      toIndex: 1,
+      apres: 2,
+    });
     expect(diffMove(before, before, 1)).toBeNull();
     expect(findCard(before, 2)).toEqual({ column: 'a', index: 1 });
   });
@@ -53,7 +80,10 @@ describe('diffMove', () => {
 
 describe('placement against the shown neighbour', () => {
   // Sparse server keys: the board shows only some cards of a column (filters, a commercial's scope).
-  const shown: Board<Col, Card> = { a: [card(1, 'a', 1024), card(2, 'a', 5120), card(3, 'a', 9216)], b: [card(4, 'b', 2048)] };
+  const shown: Board<Col, Card> = {
+    a: [card(1, 'a', 1024), card(2, 'a', 5120), card(3, 'a', 9216)],
+    b: [card(4, 'b', 2048)],
+  };
   it('is just before the next shown card, else just after the previous one, else none (end of column)', () => {
     const up = diffMove(shown, moveCard(shown, 3, 'a', 0, setCol), 3)!;
     expect(placementOf(up)).toEqual({ avant: 1 });
@@ -68,10 +98,17 @@ describe('applyMoveToColumn (optimistic cache update of one column query)', () =
   const move = { id: 2, from: 'a' as Col, to: 'b' as Col, fromIndex: 1, toIndex: 1 };
   const moved = card(2, 'a', 1);
   it('removes the card from the source column page', () => {
-    expect(applyMoveToColumn('a', [card(1, 'a', 0), moved, card(3, 'a', 2)], move, moved, setCol)).toEqual([card(1, 'a', 0), card(3, 'a', 1)]);
+    expect(applyMoveToColumn('a', [card(1, 'a', 0), moved, card(3, 'a', 2)], move, moved, setCol)).toEqual([
+      card(1, 'a', 0),
+      card(3, 'a', 1),
+    ]);
   });
   it('inserts it, with its new column, in the target page', () => {
-    expect(applyMoveToColumn('b', [card(4, 'b', 0), card(5, 'b', 1)], move, moved, setCol)).toEqual([card(4, 'b', 0), card(2, 'b', 1), card(5, 'b', 2)]);
+    expect(applyMoveToColumn('b', [card(4, 'b', 0), card(5, 'b', 1)], move, moved, setCol)).toEqual([
+      card(4, 'b', 0),
+      card(2, 'b', 1),
+      card(5, 'b', 2),
+    ]);
   });
 });
 
@@ -81,11 +118,25 @@ describe('paged columns', () => {
   it('applyMoveToPages moves a card beyond the first page and keeps the page cuts', () => {
     const source = applyMoveToPages('a', [[card(1, 'a', 0), moved], [card(3, 'a', 2)]], move, moved, setCol);
     expect(source.map((p) => p.map((c) => c.id))).toEqual([[1, 3], []]);
-    const target = applyMoveToPages('b', [[card(4, 'b', 0), card(5, 'b', 1)], [card(6, 'b', 2), card(7, 'b', 3)]], move, moved, setCol);
-    expect(target.map((p) => p.map((c) => c.id))).toEqual([[4, 5], [6, 2, 7]]);
+    const target = applyMoveToPages(
+      'b',
+      [
+        [card(4, 'b', 0), card(5, 'b', 1)],
+        [card(6, 'b', 2), card(7, 'b', 3)],
+      ],
+      move,
+      moved,
+      setCol,
+    );
+    expect(target.map((p) => p.map((c) => c.id))).toEqual([
+      [4, 5],
+      [6, 2, 7],
+    ]);
     expect(target[1][1].col).toBe('b');
   });
   it('joinPages keeps the order and each card once', () => {
-    expect(joinPages([[card(1, 'a', 0), card(2, 'a', 1)], undefined, [card(2, 'a', 1), card(3, 'a', 2)]]).map((c) => c.id)).toEqual([1, 2, 3]);
+    expect(
+      joinPages([[card(1, 'a', 0), card(2, 'a', 1)], undefined, [card(2, 'a', 1), card(3, 'a', 2)]]).map((c) => c.id),
+    ).toEqual([1, 2, 3]);
   });
 });

@@ -25,21 +25,30 @@ export interface Move<K extends string> {
 }
 
 /** The API's placement fields of a move: `avant` / `apres` its shown neighbour. */
-export function placementOf<K extends string>(move: Move<K>): { avant: number } | { apres: number } | Record<string, never> {
+export function placementOf<K extends string>(
+  move: Move<K>,
+): { avant: number } | { apres: number } | Record<string, never> {
   if (move.avant !== undefined) return { avant: move.avant };
   if (move.apres !== undefined) return { apres: move.apres };
   return {};
 }
 
 /** Groups cards by column (unknown columns dropped), each column ordered by position then id. */
-export function groupBoard<K extends string, T extends BoardCard>(columns: readonly K[], cards: T[], columnOf: (c: T) => K): Board<K, T> {
+export function groupBoard<K extends string, T extends BoardCard>(
+  columns: readonly K[],
+  cards: T[],
+  columnOf: (c: T) => K,
+): Board<K, T> {
   const board = Object.fromEntries(columns.map((k) => [k, [] as T[]])) as Board<K, T>;
   for (const c of cards) board[columnOf(c)]?.push(c);
   for (const k of columns) board[k].sort((a, b) => a.position - b.position || a.id - b.id);
   return board;
 }
 
-export function findCard<K extends string, T extends BoardCard>(board: Board<K, T>, id: number): { column: K; index: number } | null {
+export function findCard<K extends string, T extends BoardCard>(
+  board: Board<K, T>,
+  id: number,
+): { column: K; index: number } | null {
   for (const column of Object.keys(board) as K[]) {
     const index = board[column].findIndex((c) => c.id === id);
     if (index >= 0) return { column, index };
@@ -70,13 +79,24 @@ export function moveCard<K extends string, T extends BoardCard>(
 }
 
 /** The move between two boards for one card, or null when it did not change place. */
-export function diffMove<K extends string, T extends BoardCard>(before: Board<K, T>, after: Board<K, T>, id: number): Move<K> | null {
+export function diffMove<K extends string, T extends BoardCard>(
+  before: Board<K, T>,
+  after: Board<K, T>,
+  id: number,
+): Move<K> | null {
   const a = findCard(before, id);
   const b = findCard(after, id);
   if (!a || !b || (a.column === b.column && a.index === b.index)) return null;
   const next = after[b.column][b.index + 1];
   const prev = after[b.column][b.index - 1];
-  return { id, from: a.column, to: b.column, fromIndex: a.index, toIndex: b.index, ...(next ? { avant: next.id } : prev ? { apres: prev.id } : {}) };
+  return {
+    id,
+    from: a.column,
+    to: b.column,
+    fromIndex: a.index,
+    toIndex: b.index,
+    ...(next ? { avant: next.id } : prev ? { apres: prev.id } : {}),
+  };
 }
 
 /** Applies a move to a page of results of one column's list query (cache update). */

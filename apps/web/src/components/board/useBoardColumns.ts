@@ -26,9 +26,14 @@ export function useBoardColumns<K extends string, T extends BoardCard>(
   pageOptions: (column: K, page: number) => PageOptions<T>,
   resetKey: string,
 ) {
-  const [loaded, setLoaded] = useState<{ key: string; pages: Partial<Record<K, number>> }>({ key: resetKey, pages: {} });
+  const [loaded, setLoaded] = useState<{ key: string; pages: Partial<Record<K, number>> }>({
+    key: resetKey,
+    pages: {},
+  });
   const pagesOf = (k: K) => (loaded.key === resetKey ? (loaded.pages[k] ?? 1) : 1);
-  const plan = columns.flatMap((column) => Array.from({ length: pagesOf(column) }, (_, i) => ({ column, page: i + 1 })));
+  const plan = columns.flatMap((column) =>
+    Array.from({ length: pagesOf(column) }, (_, i) => ({ column, page: i + 1 })),
+  );
   const queries = useQueries({ queries: plan.map(({ column, page }) => pageOptions(column, page)) });
 
   // The board object changes only when a page's data does (SortableBoard resets its drag state then).
@@ -57,11 +62,16 @@ export function useBoardColumns<K extends string, T extends BoardCard>(
     const loadingMore = mine.slice(1).some((q) => q.isPending);
     const count = [...mine].reverse().find((q) => q.data)?.data?.count ?? 0;
     // While the next page loads the column still has more (its button says « Chargement… »).
-    return { hasMore: loadingMore || mine.length * BOARD_PAGE_SIZE < count, loadingMore, loadMore: () => loadMore(column, mine.length) };
+    return {
+      hasMore: loadingMore || mine.length * BOARD_PAGE_SIZE < count,
+      loadingMore,
+      loadMore: () => loadMore(column, mine.length),
+    };
   };
 
   /** The query keys of a column's loaded pages, in order (optimistic moves, invalidation). */
-  const pageKeysOf = (column: K): QueryKey[] => plan.filter((p) => p.column === column).map((p) => pageOptions(p.column, p.page).queryKey);
+  const pageKeysOf = (column: K): QueryKey[] =>
+    plan.filter((p) => p.column === column).map((p) => pageOptions(p.column, p.page).queryKey);
 
   const firstPages = plan.flatMap((p, i) => (p.page === 1 ? [queries[i]] : []));
   return {

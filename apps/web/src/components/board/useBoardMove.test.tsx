@@ -17,7 +17,13 @@ const page = (results: Card[]): Page<Card> => ({ count: results.length, page: 1,
 
 function setup(send: () => Promise<unknown>) {
   const qc = new QueryClient({ defaultOptions: { queries: { retry: false, staleTime: Infinity } } });
-  qc.setQueryData(key('a_faire'), page([{ id: 1, position: 0, statut: 'a_faire' }, { id: 2, position: 1, statut: 'a_faire' }]));
+  qc.setQueryData(
+    key('a_faire'),
+    page([
+      { id: 1, position: 0, statut: 'a_faire' },
+      { id: 2, position: 1, statut: 'a_faire' },
+    ]),
+  );
   qc.setQueryData(key('en_cours'), page([{ id: 3, position: 0, statut: 'en_cours' }]));
   const wrapper = ({ children }: { children: ReactNode }) => (
     <QueryClientProvider client={qc}>
@@ -64,8 +70,20 @@ describe('useBoardMove', () => {
     const qc = new QueryClient({ defaultOptions: { queries: { retry: false, staleTime: Infinity } } });
     const pageKey = (c: Col, n: number) => ['taches', { statut: c, page: n }];
     const paged = (n: number, results: Card[]): Page<Card> => ({ count: 4, page: n, pageSize: 2, results });
-    qc.setQueryData(pageKey('en_cours', 1), paged(1, [{ id: 3, position: 0, statut: 'en_cours' }, { id: 4, position: 1, statut: 'en_cours' }]));
-    qc.setQueryData(pageKey('en_cours', 2), paged(2, [{ id: 5, position: 2, statut: 'en_cours' }, { id: 6, position: 3, statut: 'en_cours' }]));
+    qc.setQueryData(
+      pageKey('en_cours', 1),
+      paged(1, [
+        { id: 3, position: 0, statut: 'en_cours' },
+        { id: 4, position: 1, statut: 'en_cours' },
+      ]),
+    );
+    qc.setQueryData(
+      pageKey('en_cours', 2),
+      paged(2, [
+        { id: 5, position: 2, statut: 'en_cours' },
+        { id: 6, position: 3, statut: 'en_cours' },
+      ]),
+    );
     qc.setQueryData(pageKey('a_faire', 1), page([{ id: 1, position: 0, statut: 'a_faire' }]));
     qc.setQueryData(['autre'], 'inchangé');
     let resolve!: () => void;

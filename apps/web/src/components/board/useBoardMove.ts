@@ -50,8 +50,15 @@ export function useBoardMove<K extends string, T extends BoardCard, X = undefine
         for (const column of columns) {
           const pageKeys = o.pageKeysOf(column);
           const pages = pageKeys.map((k) => queryClient.getQueryData<Page<T>>(k));
-          const next = applyMoveToPages(column, pages.map((p) => p?.results ?? []), move, moved, o.setColumn);
-          const delta = column === move.from && column !== move.to ? -1 : column === move.to && column !== move.from ? 1 : 0;
+          const next = applyMoveToPages(
+            column,
+            pages.map((p) => p?.results ?? []),
+            move,
+            moved,
+            o.setColumn,
+          );
+          const delta =
+            column === move.from && column !== move.to ? -1 : column === move.to && column !== move.from ? 1 : 0;
           pageKeys.forEach((k, i) => {
             const page = pages[i];
             if (page) queryClient.setQueryData<Page<T>>(k, { ...page, results: next[i], count: page.count + delta });
@@ -69,7 +76,8 @@ export function useBoardMove<K extends string, T extends BoardCard, X = undefine
       const o = latest.current;
       const columns = [...touched.current];
       touched.current.clear();
-      for (const c of columns) for (const queryKey of o.pageKeysOf(c)) void queryClient.invalidateQueries({ queryKey, exact: true });
+      for (const c of columns)
+        for (const queryKey of o.pageKeysOf(c)) void queryClient.invalidateQueries({ queryKey, exact: true });
       for (const k of o.alsoInvalidate ?? []) void queryClient.invalidateQueries({ queryKey: k });
     },
   });

@@ -8,8 +8,9 @@ export function EntrepriseAConfigurer() {
   if (!entreprise.data?.aConfigurer) return null;
   return (
     <div className="alert alert--info" role="status">
-      Les coordonnées de votre entreprise sur les devis sont encore celles par défaut (« {entreprise.data.nom} »). Renseignez COMPANY_NAME, COMPANY_ADDRESS,
-      COMPANY_CONTACT et COMPANY_LEGAL dans la configuration du serveur avant d’envoyer des devis.
+      Les coordonnées de votre entreprise sur les devis sont encore celles par défaut (« {entreprise.data.nom} »).
+      Renseignez COMPANY_NAME, COMPANY_ADDRESS, COMPANY_CONTACT et COMPANY_LEGAL dans la configuration du serveur avant
+      d’envoyer des devis.
     </div>
   );
 }

@@ -38,7 +38,17 @@ const useDebounced = (value: string, ms: number) => {
  * searches the list endpoint; ↓/↑ move, Entrée chooses, Échap closes and restores the choice.
  * Shows the chosen record's name, also for an id that arrived in the URL.
  */
-export function RecordPicker({ kind, value, onChange, emptyLabel, extra = [], knownLabel, scope, disabled, ...aria }: RecordPickerProps) {
+export function RecordPicker({
+  kind,
+  value,
+  onChange,
+  emptyLabel,
+  extra = [],
+  knownLabel,
+  scope,
+  disabled,
+  ...aria
+}: RecordPickerProps) {
   const trpc = useTRPC();
   const ownId = useId();
   const inputId = aria.id ?? ownId;
@@ -53,10 +63,20 @@ export function RecordPicker({ kind, value, onChange, emptyLabel, extra = [], kn
   const [picked, setPicked] = useState<PickerOption | null>(null);
   const extraLabel = extra.find(([v]) => v === value)?.[1] ?? (picked?.value === value ? picked.label : undefined);
   const numericId = /^\d+$/.test(value) ? Number(value) : 0;
-  const label = useQuery({ ...labelQuery(trpc, kind, numericId), enabled: numericId > 0 && !knownLabel && !extraLabel, staleTime: 5 * 60_000 });
-  const chosenLabel = value === '' ? '' : (extraLabel ?? knownLabel ?? label.data ?? (label.isError ? `n° ${value}` : '…'));
+  const label = useQuery({
+    ...labelQuery(trpc, kind, numericId),
+    enabled: numericId > 0 && !knownLabel && !extraLabel,
+    staleTime: 5 * 60_000,
+  });
+  const chosenLabel =
+    value === '' ? '' : (extraLabel ?? knownLabel ?? label.data ?? (label.isError ? `n° ${value}` : '…'));
 
-  const results = useQuery({ ...searchQuery(trpc, kind, term, scope), enabled: open, placeholderData: keepPreviousData, staleTime: 30_000 });
+  const results = useQuery({
+    ...searchQuery(trpc, kind, term, scope),
+    enabled: open,
+    placeholderData: keepPreviousData,
+    staleTime: 30_000,
+  });
   const searching = open && (results.isFetching || term !== (text ?? ''));
   const typed = (text ?? '').trim().toLowerCase();
   const options: PickerOption[] = [
@@ -80,7 +100,12 @@ export function RecordPicker({ kind, value, onChange, emptyLabel, extra = [], kn
       e.preventDefault();
       if (!open) {
         setOpen(true);
-        setActive(Math.max(0, options.findIndex((o) => o.value === value)));
+        setActive(
+          Math.max(
+            0,
+            options.findIndex((o) => o.value === value),
+          ),
+        );
         return;
       }
       const n = options.length;
@@ -135,7 +160,14 @@ export function RecordPicker({ kind, value, onChange, emptyLabel, extra = [], kn
         onKeyDown={onKeyDown}
         onBlur={close}
       />
-      <ul id={listId} role="listbox" aria-label="Suggestions" className="picker-list" hidden={!open} aria-busy={searching || undefined}>
+      <ul
+        id={listId}
+        role="listbox"
+        aria-label="Suggestions"
+        className="picker-list"
+        hidden={!open}
+        aria-busy={searching || undefined}
+      >
         {open &&
           options.map((o, i) => (
             // biome-ignore lint/a11y/useKeyWithClickEvents: the combobox input handles the keyboard (aria-activedescendant)
@@ -154,7 +186,13 @@ export function RecordPicker({ kind, value, onChange, emptyLabel, extra = [], kn
       </ul>
       {open && (
         <span className="picker-status" role="status" aria-live="polite">
-          {searching ? 'Recherche…' : results.isError ? 'Recherche impossible : réessayez.' : options.length === 0 ? 'Aucun résultat.' : ''}
+          {searching
+            ? 'Recherche…'
+            : results.isError
+              ? 'Recherche impossible : réessayez.'
+              : options.length === 0
+                ? 'Aucun résultat.'
+                : ''}
         </span>
       )}
     </div>
@@ -162,7 +200,11 @@ export function RecordPicker({ kind, value, onChange, emptyLabel, extra = [], kn
 }
 
 /** A list filter: a labelled RecordPicker with « Tous » as its empty choice. */
-export function PickerFilter({ label, allLabel = 'Tous', ...props }: { label: string; allLabel?: string } & Omit<RecordPickerProps, 'emptyLabel' | 'id'>) {
+export function PickerFilter({
+  label,
+  allLabel = 'Tous',
+  ...props
+}: { label: string; allLabel?: string } & Omit<RecordPickerProps, 'emptyLabel' | 'id'>) {
   const id = useId();
   return (
     <div className="filter filter--picker">

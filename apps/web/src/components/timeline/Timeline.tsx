@@ -20,7 +20,9 @@ export function Timeline({ parent, id, clientId }: { parent: 'client' | 'opportu
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const proc = parent === 'client' ? trpc.clients.timeline : trpc.opportunites.timeline;
-  const query = useInfiniteQuery(proc.infiniteQueryOptions({ id, pageSize: 20 }, { getNextPageParam: (last) => last.next ?? undefined }));
+  const query = useInfiniteQuery(
+    proc.infiniteQueryOptions({ id, pageSize: 20 }, { getNextPageParam: (last) => last.next ?? undefined }),
+  );
   const items = query.data?.pages.flatMap((p) => p.results) ?? [];
   // Any successful change made in the app (stage moved, devis sent, tâche done…) may have added an
   // event: the history refreshes itself instead of waiting for the next focus.
@@ -67,7 +69,13 @@ export function Timeline({ parent, id, clientId }: { parent: 'client' | 'opportu
         <h2 id={`historique-${parent}-${id}`}>Historique</h2>
         <div className="btn-group" role="group" aria-label="Ajouter à l’historique">
           {QUICK_TYPES.map((t) => (
-            <button key={t} type="button" className={`btn btn--small ${type === t ? 'btn--primary' : 'btn--ghost'}`} aria-pressed={type === t} onClick={() => pick(t)}>
+            <button
+              key={t}
+              type="button"
+              className={`btn btn--small ${type === t ? 'btn--primary' : 'btn--ghost'}`}
+              aria-pressed={type === t}
+              onClick={() => pick(t)}
+            >
               <span aria-hidden="true">{ICONS[t]} </span>
               {MEMORY_LABELS.activiteType[t]}
             </button>
@@ -75,10 +83,23 @@ export function Timeline({ parent, id, clientId }: { parent: 'client' | 'opportu
         </div>
       </div>
       {type && (
-        <form className="timeline-composer" onSubmit={submit} noValidate aria-label={`Nouvelle activité : ${MEMORY_LABELS.activiteType[type]}`}>
-          <Field label="Sujet" required errors={errors.sujet}>{(p) => <input {...p} value={sujet} onChange={(e) => setSujet(e.target.value)} maxLength={200} />}</Field>
-          <Field label="Compte rendu" errors={errors.contenu} hint="Texte libre ; Markdown accepté (**gras**, listes, liens).">
-            {(p) => <textarea {...p} ref={textRef} rows={3} value={contenu} onChange={(e) => setContenu(e.target.value)} />}
+        <form
+          className="timeline-composer"
+          onSubmit={submit}
+          noValidate
+          aria-label={`Nouvelle activité : ${MEMORY_LABELS.activiteType[type]}`}
+        >
+          <Field label="Sujet" required errors={errors.sujet}>
+            {(p) => <input {...p} value={sujet} onChange={(e) => setSujet(e.target.value)} maxLength={200} />}
+          </Field>
+          <Field
+            label="Compte rendu"
+            errors={errors.contenu}
+            hint="Texte libre ; Markdown accepté (**gras**, listes, liens)."
+          >
+            {(p) => (
+              <textarea {...p} ref={textRef} rows={3} value={contenu} onChange={(e) => setContenu(e.target.value)} />
+            )}
           </Field>
           {create.error && !Object.keys(errors).length ? <ErrorAlert>{errorMessage(create.error)}</ErrorAlert> : null}
           <div className="btn-group">
@@ -91,14 +112,23 @@ export function Timeline({ parent, id, clientId }: { parent: 'client' | 'opportu
           </div>
         </form>
       )}
-      <QueryState query={query} isEmpty={items.length === 0} empty={<EmptyState title="Rien dans l’historique pour l’instant." />}>
+      <QueryState
+        query={query}
+        isEmpty={items.length === 0}
+        empty={<EmptyState title="Rien dans l’historique pour l’instant." />}
+      >
         <ol className="timeline">
           {items.map((it) => (
             <TimelineEntry key={`${it.kind}-${it.id}`} item={it} />
           ))}
         </ol>
         {query.hasNextPage && (
-          <button type="button" className="btn btn--ghost btn--small" onClick={() => void query.fetchNextPage()} disabled={query.isFetchingNextPage}>
+          <button
+            type="button"
+            className="btn btn--ghost btn--small"
+            onClick={() => void query.fetchNextPage()}
+            disabled={query.isFetchingNextPage}
+          >
             {query.isFetchingNextPage ? 'Chargement…' : 'Voir plus'}
           </button>
         )}
@@ -111,7 +141,9 @@ function TimelineEntry({ item }: { item: Item }) {
   const activite = item.kind === 'activite';
   return (
     <li className={`timeline-item timeline-item--${item.kind}`}>
-      <span className="timeline-icon" aria-hidden="true">{activite ? ICONS[item.type] ?? '•' : '◦'}</span>
+      <span className="timeline-icon" aria-hidden="true">
+        {activite ? (ICONS[item.type] ?? '•') : '◦'}
+      </span>
       <div className="timeline-body">
         <div className="timeline-resume">{item.resume}</div>
         <div className="muted small">
@@ -119,7 +151,9 @@ function TimelineEntry({ item }: { item: Item }) {
           {item.auteurNom && <> · {item.auteurNom}</>}
         </div>
         {/* Server-rendered Markdown: raw HTML is escaped and links are restricted before it leaves the API. */}
-        {activite && item.contenuHtml ? <div className="timeline-contenu" dangerouslySetInnerHTML={{ __html: item.contenuHtml }} /> : null}
+        {activite && item.contenuHtml ? (
+          <div className="timeline-contenu" dangerouslySetInnerHTML={{ __html: item.contenuHtml }} />
+        ) : null}
       </div>
     </li>
   );

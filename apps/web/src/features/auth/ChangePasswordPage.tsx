@@ -39,13 +39,42 @@ export function ChangePasswordPage() {
         )}
         <ErrorAlert error={change.error} />
         <Field label="Mot de passe actuel" errors={errors.oldPassword} required>
-          {(p) => <input {...p} type="password" autoComplete="current-password" value={oldPassword} onChange={(e) => setOld(e.target.value)} />}
+          {(p) => (
+            <input
+              {...p}
+              type="password"
+              autoComplete="current-password"
+              value={oldPassword}
+              onChange={(e) => setOld(e.target.value)}
+            />
+          )}
         </Field>
-        <Field label="Nouveau mot de passe" errors={errors.newPassword} hint="Au moins 10 caractères, pas uniquement des chiffres." required>
-          {(p) => <input {...p} type="password" autoComplete="new-password" value={newPassword} onChange={(e) => setNew(e.target.value)} />}
+        <Field
+          label="Nouveau mot de passe"
+          errors={errors.newPassword}
+          hint="Au moins 10 caractères, pas uniquement des chiffres."
+          required
+        >
+          {(p) => (
+            <input
+              {...p}
+              type="password"
+              autoComplete="new-password"
+              value={newPassword}
+              onChange={(e) => setNew(e.target.value)}
+            />
+          )}
         </Field>
         <Field label="Confirmation" errors={mismatch ? ['Les deux mots de passe diffèrent.'] : undefined} required>
-          {(p) => <input {...p} type="password" autoComplete="new-password" value={confirm} onChange={(e) => setConfirm(e.target.value)} />}
+          {(p) => (
+            <input
+              {...p}
+              type="password"
+              autoComplete="new-password"
+              value={confirm}
+              onChange={(e) => setConfirm(e.target.value)}
+            />
+          )}
         </Field>
         <div className="form-actions">
           <button type="submit" className="btn btn--primary" disabled={change.isPending}>

@@ -54,16 +54,32 @@ export function LoginPage() {
         <p className="muted">Accédez à vos clients, opportunités et tâches.</p>
         {params.get('session') === 'expiree' && !login.error && (
           <div className="alert alert--info" role="status">
-            Votre session a expiré. Reconnectez-vous pour reprendre là où vous en étiez : votre saisie en cours est conservée.
+            Votre session a expiré. Reconnectez-vous pour reprendre là où vous en étiez : votre saisie en cours est
+            conservée.
           </div>
         )}
         {limitText ? <ErrorAlert>{limitText}</ErrorAlert> : <ErrorAlert error={login.error} />}
         <Field label="Nom d'utilisateur ou e-mail" errors={errors.username}>
-          {(p) => <input {...p} name="username" autoComplete="username" value={username} onChange={(e) => setUsername(e.target.value)} />}
+          {(p) => (
+            <input
+              {...p}
+              name="username"
+              autoComplete="username"
+              value={username}
+              onChange={(e) => setUsername(e.target.value)}
+            />
+          )}
         </Field>
         <Field label="Mot de passe" errors={errors.password}>
           {(p) => (
-            <input {...p} name="password" type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} />
+            <input
+              {...p}
+              name="password"
+              type="password"
+              autoComplete="current-password"
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+            />
           )}
         </Field>
         <button type="submit" className="btn btn--primary btn--block" disabled={login.isPending}>
@@ -73,4 +89,3 @@ export function LoginPage() {
     </main>
   );
 }
-

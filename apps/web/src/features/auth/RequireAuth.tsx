@@ -14,7 +14,8 @@ export function RequireAuth() {
   // The app's frame at once while the session is checked, not a blank page.
   if (me.isPending) return <ShellPlaceholder />;
   if (me.error) {
-    if (isUnauthorized(me.error)) return <Navigate to={`/login?next=${encodeURIComponent(location.pathname + location.search)}`} replace />;
+    if (isUnauthorized(me.error))
+      return <Navigate to={`/login?next=${encodeURIComponent(location.pathname + location.search)}`} replace />;
     return (
       <ShellPlaceholder>
         <RetryAlert error={me.error} onRetry={() => void me.refetch()} />

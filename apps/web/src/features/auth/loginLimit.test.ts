@@ -9,8 +9,12 @@ const failed = (code: string, headers: Record<string, string>, message = 'Identi
 
 describe('login lockout messages', () => {
   it('says how long to wait after a 429, from Retry-After', () => {
-    expect(loginLimitMessage(failed('TOO_MANY_REQUESTS', { 'Retry-After': '300' }))).toBe('Trop de tentatives. Réessayez dans 5 minutes.');
-    expect(loginLimitMessage(failed('TOO_MANY_REQUESTS', { 'Retry-After': '61' }))).toBe('Trop de tentatives. Réessayez dans 2 minutes.');
+    expect(loginLimitMessage(failed('TOO_MANY_REQUESTS', { 'Retry-After': '300' }))).toBe(
+      'Trop de tentatives. Réessayez dans 5 minutes.',
+    );
+    expect(loginLimitMessage(failed('TOO_MANY_REQUESTS', { 'Retry-After': '61' }))).toBe(
+      'Trop de tentatives. Réessayez dans 2 minutes.',
+    );
     expect(waitText(1)).toBe('1 seconde');
     expect(waitText(45)).toBe('45 secondes');
     expect(waitText(60)).toBe('1 minute');
@@ -22,7 +26,9 @@ describe('login lockout messages', () => {
     expect(loginLimitMessage(failed('UNAUTHORIZED', { 'RateLimit-Remaining': '2' }))).toBe(
       'Identifiants invalides. Il vous reste 2 tentatives avant le blocage temporaire de la connexion.',
     );
-    expect(loginLimitMessage(failed('UNAUTHORIZED', { 'RateLimit-Remaining': '1' }))).toContain('Il vous reste 1 tentative avant');
+    expect(loginLimitMessage(failed('UNAUTHORIZED', { 'RateLimit-Remaining': '1' }))).toContain(
+      'Il vous reste 1 tentative avant',
+    );
     expect(loginLimitMessage(failed('UNAUTHORIZED', {}))).toBeNull();
     expect(loginLimitMessage(new Error('réseau'))).toBeNull();
   });

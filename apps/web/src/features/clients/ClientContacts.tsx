@@ -39,17 +39,32 @@ export function ClientContacts({ clientId }: { clientId: number }) {
         <h2 id={`contacts-${clientId}`}>
           Contacts {contacts.data && <span className="count">{contacts.data.count}</span>}
         </h2>
-        <button type="button" className="btn btn--ghost btn--small" aria-expanded={adding} onClick={() => setAdding((v) => !v)}>
+        <button
+          type="button"
+          className="btn btn--ghost btn--small"
+          aria-expanded={adding}
+          onClick={() => setAdding((v) => !v)}
+        >
           {adding ? 'Fermer' : '+ Ajouter un contact'}
         </button>
       </div>
       {adding && (
         <form className="contact-form" onSubmit={submit} noValidate aria-label="Nouveau contact">
-          <Field label="Prénom" errors={errors.prenom}>{(p) => <input {...p} {...form.bind('prenom')} autoComplete="off" />}</Field>
-          <Field label="Nom" required errors={errors.nom}>{(p) => <input {...p} {...form.bind('nom')} autoComplete="off" />}</Field>
-          <Field label="Fonction" errors={errors.fonction}>{(p) => <input {...p} {...form.bind('fonction')} />}</Field>
-          <Field label="E-mail" errors={errors.email}>{(p) => <input {...p} type="email" {...form.bind('email')} />}</Field>
-          <Field label="Téléphone" errors={errors.telephone} hint="Ex. 06 12 34 56 78">{(p) => <input {...p} type="tel" {...form.bind('telephone')} />}</Field>
+          <Field label="Prénom" errors={errors.prenom}>
+            {(p) => <input {...p} {...form.bind('prenom')} autoComplete="off" />}
+          </Field>
+          <Field label="Nom" required errors={errors.nom}>
+            {(p) => <input {...p} {...form.bind('nom')} autoComplete="off" />}
+          </Field>
+          <Field label="Fonction" errors={errors.fonction}>
+            {(p) => <input {...p} {...form.bind('fonction')} />}
+          </Field>
+          <Field label="E-mail" errors={errors.email}>
+            {(p) => <input {...p} type="email" {...form.bind('email')} />}
+          </Field>
+          <Field label="Téléphone" errors={errors.telephone} hint="Ex. 06 12 34 56 78">
+            {(p) => <input {...p} type="tel" {...form.bind('telephone')} />}
+          </Field>
           <label className="checkbox">
             <input type="checkbox" checked={principal} onChange={(e) => setPrincipal(e.target.checked)} />
             Contact principal
@@ -62,7 +77,11 @@ export function ClientContacts({ clientId }: { clientId: number }) {
           </div>
         </form>
       )}
-      <QueryState query={contacts} isEmpty={list.length === 0} empty={<EmptyState title="Aucun contact pour ce client." />}>
+      <QueryState
+        query={contacts}
+        isEmpty={list.length === 0}
+        empty={<EmptyState title="Aucun contact pour ce client." />}
+      >
         <ul className="contact-list">
           {list.map((c) => (
             <li key={c.id} className="contact-item">

@@ -34,7 +34,12 @@ export function ClientDetailPage() {
             }
           />
           <section className="stats" aria-label="Indicateurs du client">
-            <StatCard label="Valeur client" value={formatMoney(c.valeurClient)} hint="Opportunités gagnées" tone="success" />
+            <StatCard
+              label="Valeur client"
+              value={formatMoney(c.valeurClient)}
+              hint="Opportunités gagnées"
+              tone="success"
+            />
             <StatCard label="Pipeline pondéré" value={formatMoney(c.pipelinePondere)} hint="Opportunités ouvertes" />
             <StatCard label="Projets actifs" value={c.nbProjetsActifs} />
             <StatCard label="Opportunités actives" value={c.nbOpportunitesActives} />

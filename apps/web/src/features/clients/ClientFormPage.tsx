@@ -67,7 +67,13 @@ function ClientForm({ client }: { client?: Client }) {
     <>
       <PageHeader title={client ? `Modifier ${client.nom}` : 'Nouveau client'} />
       {status}
-      <FormShell onSubmit={submit} error={mutation.error} shownFields={SHOWN} busy={mutation.isPending} onCancel={() => navigate(-1)}>
+      <FormShell
+        onSubmit={submit}
+        error={mutation.error}
+        shownFields={SHOWN}
+        busy={mutation.isPending}
+        onCancel={() => navigate(-1)}
+      >
         <div className="grid-2">
           <Field label="Nom" errors={errors.nom} required>
             {(p) => <input {...p} {...bind('nom')} maxLength={200} />}

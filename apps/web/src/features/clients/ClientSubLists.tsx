@@ -18,26 +18,82 @@ export function ClientSubLists({ clientId }: { clientId: number }) {
   const taches = useQuery(trpc.taches.list.queryOptions({ ...PAGE, client: clientId, ordering: 'dateEcheance' }));
   return (
     <>
-      <SubList title="Projets" count={projets.data?.count} all={`/projets?client=${clientId}`} add={`/projets/nouveau?client=${clientId}`} addLabel="Nouveau projet">
-        <QueryState query={projets} isEmpty={projets.data?.results.length === 0} empty={<EmptyState title="Aucun projet pour ce client." />}>
-          <DataTable caption="Projets du client" columns={PROJET_COLUMNS.filter((c) => c.header !== 'Client')} rows={projets.data?.results ?? []} />
+      <SubList
+        title="Projets"
+        count={projets.data?.count}
+        all={`/projets?client=${clientId}`}
+        add={`/projets/nouveau?client=${clientId}`}
+        addLabel="Nouveau projet"
+      >
+        <QueryState
+          query={projets}
+          isEmpty={projets.data?.results.length === 0}
+          empty={<EmptyState title="Aucun projet pour ce client." />}
+        >
+          <DataTable
+            caption="Projets du client"
+            columns={PROJET_COLUMNS.filter((c) => c.header !== 'Client')}
+            rows={projets.data?.results ?? []}
+          />
         </QueryState>
       </SubList>
-      <SubList title="Opportunités" count={opps.data?.count} all={`/opportunites?client=${clientId}`} add={`/opportunites/nouvelle?client=${clientId}`} addLabel="Nouvelle opportunité">
-        <QueryState query={opps} isEmpty={opps.data?.results.length === 0} empty={<EmptyState title="Aucune opportunité pour ce client." />}>
-          <DataTable caption="Opportunités du client" columns={OPPORTUNITE_COLUMNS.filter((c) => c.header !== 'Client')} rows={opps.data?.results ?? []} />
+      <SubList
+        title="Opportunités"
+        count={opps.data?.count}
+        all={`/opportunites?client=${clientId}`}
+        add={`/opportunites/nouvelle?client=${clientId}`}
+        addLabel="Nouvelle opportunité"
+      >
+        <QueryState
+          query={opps}
+          isEmpty={opps.data?.results.length === 0}
+          empty={<EmptyState title="Aucune opportunité pour ce client." />}
+        >
+          <DataTable
+            caption="Opportunités du client"
+            columns={OPPORTUNITE_COLUMNS.filter((c) => c.header !== 'Client')}
+            rows={opps.data?.results ?? []}
+          />
         </QueryState>
       </SubList>
-      <SubList title="Tâches" count={taches.data?.count} all={`/taches?client=${clientId}`} add={`/taches/nouvelle?client=${clientId}`} addLabel="Nouvelle tâche">
-        <QueryState query={taches} isEmpty={taches.data?.results.length === 0} empty={<EmptyState title="Aucune tâche pour ce client." />}>
-          <DataTable caption="Tâches du client" columns={TACHE_COLUMNS.filter((c) => c.header !== 'Client')} rows={taches.data?.results ?? []} />
+      <SubList
+        title="Tâches"
+        count={taches.data?.count}
+        all={`/taches?client=${clientId}`}
+        add={`/taches/nouvelle?client=${clientId}`}
+        addLabel="Nouvelle tâche"
+      >
+        <QueryState
+          query={taches}
+          isEmpty={taches.data?.results.length === 0}
+          empty={<EmptyState title="Aucune tâche pour ce client." />}
+        >
+          <DataTable
+            caption="Tâches du client"
+            columns={TACHE_COLUMNS.filter((c) => c.header !== 'Client')}
+            rows={taches.data?.results ?? []}
+          />
         </QueryState>
       </SubList>
     </>
   );
 }
 
-function SubList({ title, count, all, add, addLabel, children }: { title: string; count?: number; all: string; add: string; addLabel: string; children: ReactNode }) {
+function SubList({
+  title,
+  count,
+  all,
+  add,
+  addLabel,
+  children,
+}: {
+  title: string;
+  count?: number;
+  all: string;
+  add: string;
+  addLabel: string;
+  children: ReactNode;
+}) {
   return (
     <section className="card">
       <div className="card-header">

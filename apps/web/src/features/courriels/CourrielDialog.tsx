@@ -24,11 +24,19 @@ export function CourrielDialog({ id, onClose }: { id: number; onClose: () => voi
                 ['À', m.destinataire],
                 ['Répondre à', m.repondreA],
                 ['Créé le', formatDateTime(m.dateCreation)],
-                ['Statut', <><CourrielStatutBadge value={m.statut} /> {m.dateEnvoi ? `le ${formatDateTime(m.dateEnvoi)}` : ''} ({m.tentatives} tentative{m.tentatives > 1 ? 's' : ''})</>],
+                [
+                  'Statut',
+                  <>
+                    <CourrielStatutBadge value={m.statut} /> {m.dateEnvoi ? `le ${formatDateTime(m.dateEnvoi)}` : ''} (
+                    {m.tentatives} tentative{m.tentatives > 1 ? 's' : ''})
+                  </>,
+                ],
                 ['Dernière erreur', m.derniereErreur],
               ]}
             />
-            <pre className="mail-body" style={{ whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' }}>{m.corpsTexte}</pre>
+            <pre className="mail-body" style={{ whiteSpace: 'pre-wrap', overflowWrap: 'anywhere' }}>
+              {m.corpsTexte}
+            </pre>
             {m.piecesJointes.length > 0 && (
               <ul aria-label="Pièces jointes">
                 {m.piecesJointes.map((p) => (

@@ -53,9 +53,22 @@ export function CourrielsPage() {
       <PageHeader title="Courriels" subtitle={countLabel(list.data, 'e-mail', 'e-mails')} />
       <ListToolbar>
         <SearchInput value={values.search} onChange={(search) => set({ search })} placeholder="Destinataire, sujet…" />
-        <SelectFilter label="Statut" value={values.statut} onChange={(statut) => set({ statut })} options={labelOptions(LABELS.courrielStatut)} />
+        <SelectFilter
+          label="Statut"
+          value={values.statut}
+          onChange={(statut) => set({ statut })}
+          options={labelOptions(LABELS.courrielStatut)}
+        />
       </ListToolbar>
-      <ListResults query={list} caption="E-mails" columns={columns} empty="Aucun e-mail." ordering="" page={page} set={set} />
+      <ListResults
+        query={list}
+        caption="E-mails"
+        columns={columns}
+        empty="Aucun e-mail."
+        ordering=""
+        page={page}
+        set={set}
+      />
       {open !== null && <CourrielDialog id={open} onClose={() => setOpen(null)} />}
     </>
   );

@@ -20,7 +20,12 @@ export function PipelineChart() {
           labels: rows.map((r) => `${LABELS.etape[r.etape]} (${r.nombre})`),
           datasets: [
             { label: 'Montant', data: rows.map((r) => r.montant), backgroundColor: COLORS.primary, borderRadius: 6 },
-            { label: 'Pondéré', data: rows.map((r) => r.montantPondere), backgroundColor: COLORS.primarySoft, borderRadius: 6 },
+            {
+              label: 'Pondéré',
+              data: rows.map((r) => r.montantPondere),
+              backgroundColor: COLORS.primarySoft,
+              borderRadius: 6,
+            },
           ],
         }}
       />
@@ -36,8 +41,18 @@ export function PerformanceChart({ perf }: { perf: RouterOutputs['dashboard']['p
       data={{
         labels: perf.parMois.map((m) => formatMonth(m.mois)),
         datasets: [
-          { label: 'Gagnées', data: perf.parMois.map((m) => m.gagnees), backgroundColor: COLORS.success, borderRadius: 4 },
-          { label: 'Perdues', data: perf.parMois.map((m) => m.perdues), backgroundColor: COLORS.danger, borderRadius: 4 },
+          {
+            label: 'Gagnées',
+            data: perf.parMois.map((m) => m.gagnees),
+            backgroundColor: COLORS.success,
+            borderRadius: 4,
+          },
+          {
+            label: 'Perdues',
+            data: perf.parMois.map((m) => m.perdues),
+            backgroundColor: COLORS.danger,
+            borderRadius: 4,
+          },
         ],
       }}
     />

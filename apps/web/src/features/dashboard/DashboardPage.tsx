@@ -22,16 +22,33 @@ export function DashboardPage() {
         {s && (
           <section className="stats" aria-label="Indicateurs">
             <StatCard label="Clients" value={s.totalClients} hint={<Link to="/clients">Voir les clients</Link>} />
-            <StatCard label="Projets" value={s.totalProjets} hint={`${s.projetsParStatut.en_cours} en cours · ${s.projetsParStatut.a_faire} à faire`} />
-            <StatCard label="Opportunités ouvertes" value={s.opportunitesOuvertes} hint={`sur ${s.totalOpportunites} au total`} />
-            <StatCard label="Pipeline" value={formatMoney(s.montantPipeline)} hint={`pondéré ${formatMoney(s.montantPondere)}`} tone="primary" />
+            <StatCard
+              label="Projets"
+              value={s.totalProjets}
+              hint={`${s.projetsParStatut.en_cours} en cours · ${s.projetsParStatut.a_faire} à faire`}
+            />
+            <StatCard
+              label="Opportunités ouvertes"
+              value={s.opportunitesOuvertes}
+              hint={`sur ${s.totalOpportunites} au total`}
+            />
+            <StatCard
+              label="Pipeline"
+              value={formatMoney(s.montantPipeline)}
+              hint={`pondéré ${formatMoney(s.montantPondere)}`}
+              tone="primary"
+            />
             <StatCard
               label="Tâches en retard"
               value={s.tachesEnRetard}
               hint={<Link to="/taches?enRetard=true">sur {s.totalTaches} tâches</Link>}
               tone={s.tachesEnRetard > 0 ? 'danger' : undefined}
             />
-            <StatCard label="Devis en attente" value={s.devisEnAttente} hint={<Link to="/devis?statut=envoye">Envoyés au client</Link>} />
+            <StatCard
+              label="Devis en attente"
+              value={s.devisEnAttente}
+              hint={<Link to="/devis?statut=envoye">Envoyés au client</Link>}
+            />
             {perf.data && (
               <StatCard
                 label="Taux de conversion"

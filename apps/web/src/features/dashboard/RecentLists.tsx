@@ -12,18 +12,26 @@ export function RecentLists() {
   const trpc = useTRPC();
   const opps = useQuery(trpc.dashboard.opportunitesActives.queryOptions({ limit: 6 }));
   const [mine, setMine] = useState(false);
-  const taches = useQuery(trpc.dashboard.tachesAVenir.queryOptions({ limit: 6, ...(mine ? { mine: 'true' as const } : {}) }));
+  const taches = useQuery(
+    trpc.dashboard.tachesAVenir.queryOptions({ limit: 6, ...(mine ? { mine: 'true' as const } : {}) }),
+  );
   const clients = useQuery(trpc.dashboard.clientsRecents.queryOptions({ limit: 5 }));
   const projets = useQuery(trpc.dashboard.projetsRecents.queryOptions({ limit: 5 }));
   return (
     <div className="grid-2">
-      <Panel title="Opportunités actives" link="/opportunites/pipeline" query={opps} empty="Aucune opportunité en cours.">
+      <Panel
+        title="Opportunités actives"
+        link="/opportunites/pipeline"
+        query={opps}
+        empty="Aucune opportunité en cours."
+      >
         {opps.data?.map((o) => (
           <li key={o.id}>
             <div>
               <Link to={`/opportunites/${o.id}`}>{o.nom}</Link>
               <div className="muted small">
-                {o.clientNom} · {LABELS.etape[o.etape]} · {o.dateConclusionEstimee ? formatDate(o.dateConclusionEstimee) : 'sans échéance'}
+                {o.clientNom} · {LABELS.etape[o.etape]} ·{' '}
+                {o.dateConclusionEstimee ? formatDate(o.dateConclusionEstimee) : 'sans échéance'}
               </div>
             </div>
             <strong>{formatMoney(o.montant)}</strong>

@@ -49,7 +49,9 @@ export function DevisActions({ devis }: { devis: DevisRow }) {
         href={pdfUrl}
         onClick={(e) => {
           e.preventDefault();
-          downloadFile(pdfUrl, `devis-${devis.numero}-v${devis.version}.pdf`).catch((err) => notify(downloadErrorMessage(err), 'error'));
+          downloadFile(pdfUrl, `devis-${devis.numero}-v${devis.version}.pdf`).catch((err) =>
+            notify(downloadErrorMessage(err), 'error'),
+          );
         }}
       >
         Télécharger le PDF
@@ -59,7 +61,12 @@ export function DevisActions({ devis }: { devis: DevisRow }) {
           Envoyer au client
         </button>
       )}
-      <button type="button" className="btn btn--ghost" disabled={nouvelleVersion.isPending} onClick={() => nouvelleVersion.mutate({ id: devis.id })}>
+      <button
+        type="button"
+        className="btn btn--ghost"
+        disabled={nouvelleVersion.isPending}
+        onClick={() => nouvelleVersion.mutate({ id: devis.id })}
+      >
         Nouvelle version
       </button>
       <DeleteButton

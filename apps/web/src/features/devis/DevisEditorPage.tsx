@@ -95,12 +95,14 @@ function DevisEditor({ devis }: { devis?: DevisRow }) {
         subtitle={
           devis && (
             <>
-              <DevisStatutBadge value={devis.statut} /> <Link to={`/opportunites/${devis.opportunite}`}>{devis.opportuniteNom}</Link> · {devis.clientNom}
+              <DevisStatutBadge value={devis.statut} />{' '}
+              <Link to={`/opportunites/${devis.opportunite}`}>{devis.opportuniteNom}</Link> · {devis.clientNom}
               {devis.dateEnvoi && <> · envoyé le {formatDateTime(devis.dateEnvoi)}</>}
               {devis.dateConsultation && <> · consulté le {formatDateTime(devis.dateConsultation)}</>}
               {devis.dateReponse && (
                 <>
-                  {' '}· {devis.statut === 'accepte' ? 'accepté' : 'répondu'} le {formatDateTime(devis.dateReponse)}
+                  {' '}
+                  · {devis.statut === 'accepte' ? 'accepté' : 'répondu'} le {formatDateTime(devis.dateReponse)}
                   {devis.signataire && <> par {devis.signataire}</>}
                 </>
               )}
@@ -114,25 +116,54 @@ function DevisEditor({ devis }: { devis?: DevisRow }) {
       {guard.dialog}
       {readOnly && (
         <div className="alert alert--info" role="status">
-          Ce devis est {LABELS.devisStatut[devis!.statut].toLowerCase()} : il ne peut plus être modifié. Créez une nouvelle version pour le retravailler.
+          Ce devis est {LABELS.devisStatut[devis!.statut].toLowerCase()} : il ne peut plus être modifié. Créez une
+          nouvelle version pour le retravailler.
         </div>
       )}
-      <FormShell onSubmit={submit} error={mutation.error} shownFields={SHOWN} busy={mutation.isPending} submitLabel={devis ? 'Enregistrer' : 'Créer le devis'} wide readOnly={readOnly}>
+      <FormShell
+        onSubmit={submit}
+        error={mutation.error}
+        shownFields={SHOWN}
+        busy={mutation.isPending}
+        submitLabel={devis ? 'Enregistrer' : 'Créer le devis'}
+        wide
+        readOnly={readOnly}
+      >
         <fieldset disabled={readOnly} className="plain">
           <div className="grid-2">
             <Field label="Opportunité" errors={errors.opportunite} required>
               {(p) => (
-                <RecordPicker {...p} kind="opportunite" value={opportunite} disabled={!!devis} onChange={setOpportunite} knownLabel={devis?.opportuniteNom} emptyLabel="— Choisir une opportunité —" />
+                <RecordPicker
+                  {...p}
+                  kind="opportunite"
+                  value={opportunite}
+                  disabled={!!devis}
+                  onChange={setOpportunite}
+                  knownLabel={devis?.opportuniteNom}
+                  emptyLabel="— Choisir une opportunité —"
+                />
               )}
             </Field>
             <Field label="Statut" errors={errors.statut}>
-              {(p) => <OptionsSelect {...p} value={statut} onChange={(e) => setStatut(e.target.value as DevisStatut)} options={labelOptions(LABELS.devisStatut)} />}
+              {(p) => (
+                <OptionsSelect
+                  {...p}
+                  value={statut}
+                  onChange={(e) => setStatut(e.target.value as DevisStatut)}
+                  options={labelOptions(LABELS.devisStatut)}
+                />
+              )}
             </Field>
           </div>
           <h2 className="section-title">Lignes</h2>
           <LignesEditor lignes={lignes} onChange={setLignes} errors={errors} readOnly={readOnly} />
           {lignes.length === 0 && (
-            <Field label="Montant HT (€), sans lignes" errors={errors.montant} hint={`TVA à ${DEFAULT_TVA} %.`} required>
+            <Field
+              label="Montant HT (€), sans lignes"
+              errors={errors.montant}
+              hint={`TVA à ${DEFAULT_TVA} %.`}
+              required
+            >
               {(p) => <input {...p} value={montant} inputMode="decimal" onChange={(e) => setMontant(e.target.value)} />}
             </Field>
           )}

@@ -13,7 +13,14 @@ import { PickerFilter } from '../../components/pickers/RecordPicker';
 export function DevisListPage() {
   const trpc = useTRPC();
   const { values, page, set } = useListParams(['statut', 'opportunite'] as const, { ordering: '-dateCreation' });
-  const input = compact({ page, pageSize: PAGE_SIZE, search: values.search, ordering: values.ordering, statut: values.statut as never, opportunite: toId(values.opportunite) });
+  const input = compact({
+    page,
+    pageSize: PAGE_SIZE,
+    search: values.search,
+    ordering: values.ordering,
+    statut: values.statut as never,
+    opportunite: toId(values.opportunite),
+  });
   const list = useQuery({
     ...trpc.devis.list.queryOptions(input),
     placeholderData: keepPreviousData,
@@ -26,7 +33,10 @@ export function DevisListPage() {
         actions={
           <>
             <ExportButton path="/devis/" params={input} />
-            <Link className="btn btn--primary" to={`/devis/nouveau${values.opportunite ? `?opportunite=${values.opportunite}` : ''}`}>
+            <Link
+              className="btn btn--primary"
+              to={`/devis/nouveau${values.opportunite ? `?opportunite=${values.opportunite}` : ''}`}
+            >
               + Nouveau devis
             </Link>
           </>
@@ -34,10 +44,29 @@ export function DevisListPage() {
       />
       <ListToolbar>
         <SearchInput value={values.search} onChange={(search) => set({ search })} placeholder="Contenu…" />
-        <SelectFilter label="Statut" value={values.statut} onChange={(statut) => set({ statut })} options={labelOptions(LABELS.devisStatut)} />
-        <PickerFilter kind="opportunite" label="Opportunité" value={values.opportunite} onChange={(opportunite) => set({ opportunite })} allLabel="Toutes" />
+        <SelectFilter
+          label="Statut"
+          value={values.statut}
+          onChange={(statut) => set({ statut })}
+          options={labelOptions(LABELS.devisStatut)}
+        />
+        <PickerFilter
+          kind="opportunite"
+          label="Opportunité"
+          value={values.opportunite}
+          onChange={(opportunite) => set({ opportunite })}
+          allLabel="Toutes"
+        />
       </ListToolbar>
-      <ListResults query={list} caption="Liste des devis" columns={DEVIS_COLUMNS} empty="Aucun devis trouvé." ordering={values.ordering} page={page} set={set} />
+      <ListResults
+        query={list}
+        caption="Liste des devis"
+        columns={DEVIS_COLUMNS}
+        empty="Aucun devis trouvé."
+        ordering={values.ordering}
+        page={page}
+        set={set}
+      />
     </>
   );
 }

@@ -13,8 +13,15 @@ export function LignesEditor({
   errors: Record<string, string[]>;
   readOnly?: boolean;
 }) {
-  const update = (key: number, patch: Partial<LigneDraft>) => onChange(lignes.map((l) => (l.key === key ? { ...l, ...patch } : l)));
-  const cell = (l: LigneDraft, i: number, field: 'designation' | 'quantite' | 'prixUnitaire' | 'tauxTva', label: string, wide?: boolean) => {
+  const update = (key: number, patch: Partial<LigneDraft>) =>
+    onChange(lignes.map((l) => (l.key === key ? { ...l, ...patch } : l)));
+  const cell = (
+    l: LigneDraft,
+    i: number,
+    field: 'designation' | 'quantite' | 'prixUnitaire' | 'tauxTva',
+    label: string,
+    wide?: boolean,
+  ) => {
     const errs = errors[`lignes.${i}.${field}`];
     const errId = `ligne-${l.key}-${field}-error`;
     return (
@@ -90,7 +97,11 @@ export function LignesEditor({
                 </td>
                 {!readOnly && (
                   <td>
-                    <button type="button" className="btn btn--ghost btn--small" onClick={() => onChange(lignes.filter((x) => x.key !== l.key))}>
+                    <button
+                      type="button"
+                      className="btn btn--ghost btn--small"
+                      onClick={() => onChange(lignes.filter((x) => x.key !== l.key))}
+                    >
                       Retirer<span className="sr-only"> la ligne {i + 1}</span>
                     </button>
                   </td>

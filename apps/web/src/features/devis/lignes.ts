@@ -23,7 +23,12 @@ export const newLigne = (l: Partial<Omit<LigneDraft, 'key'>> = {}): LigneDraft =
 
 const decimalText = (n: number) => String(n).replace('.', ',');
 export const draftOf = (l: DevisLigneIn): LigneDraft =>
-  newLigne({ designation: l.designation, quantite: decimalText(l.quantite), prixUnitaire: decimalText(l.prixUnitaire), tauxTva: decimalText(l.tauxTva) });
+  newLigne({
+    designation: l.designation,
+    quantite: decimalText(l.quantite),
+    prixUnitaire: decimalText(l.prixUnitaire),
+    tauxTva: decimalText(l.tauxTva),
+  });
 
 /** The numbers of a draft line, or null for a number that does not parse (its total is not counted). */
 export function parseLigne(d: LigneDraft): DevisLigneIn | null {
@@ -45,7 +50,9 @@ export function draftTotals(drafts: LigneDraft[], montantSansLignes: string): To
   if (drafts.length === 0) {
     const m = parseDecimal(montantSansLignes);
     const htCents = m == null || Number.isNaN(m) ? 0 : Math.round(m * 100);
-    const { tvaCents } = computeDevisTotals([{ designation: '-', quantite: 1, prixUnitaire: htCents / 100, tauxTva: DEFAULT_TVA }]);
+    const { tvaCents } = computeDevisTotals([
+      { designation: '-', quantite: 1, prixUnitaire: htCents / 100, tauxTva: DEFAULT_TVA },
+    ]);
     return { htCents, tvaCents, ttcCents: htCents + tvaCents };
   }
   const valid = drafts.map(parseLigne).filter((l): l is DevisLigneIn => l !== null);

@@ -2,7 +2,13 @@ import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router-dom';
 import {
-  IMPORT_LABELS, IMPORT_MODES, IMPORT_POLITIQUES, IMPORT_RESSOURCES, type ImportMode, type ImportPolitique, type ImportRessource,
+  IMPORT_LABELS,
+  IMPORT_MODES,
+  IMPORT_POLITIQUES,
+  IMPORT_RESSOURCES,
+  type ImportMode,
+  type ImportPolitique,
+  type ImportRessource,
 } from '@crm/shared';
 import { useTRPC, type RouterOutputs } from '../../lib/trpc';
 import { apiFetch, withCsrf } from '../../lib/http';
@@ -14,8 +20,13 @@ import './imports.css';
 
 type Import = RouterOutputs['imports']['get'];
 
-const LIST_PATH: Record<ImportRessource, string> = { clients: '/clients', opportunites: '/opportunites', taches: '/taches' };
-const isRessource = (v: string | null): v is ImportRessource => !!v && (IMPORT_RESSOURCES as readonly string[]).includes(v);
+const LIST_PATH: Record<ImportRessource, string> = {
+  clients: '/clients',
+  opportunites: '/opportunites',
+  taches: '/taches',
+};
+const isRessource = (v: string | null): v is ImportRessource =>
+  !!v && (IMPORT_RESSOURCES as readonly string[]).includes(v);
 
 /**
  * « Importer » step 1 (`/imports/nouveau?ressource=clients`): choose the file; the server decodes
@@ -44,9 +55,16 @@ export function ImportUploadPage() {
       body.append('ressource', ressource);
       body.append('fichier', file);
       const res = await apiFetch('/api/imports/', withCsrf({ method: 'POST', body }));
-      const json = (await res.json().catch(() => null)) as { id?: number; message?: string; fieldErrors?: Record<string, string[]> } | null;
+      const json = (await res.json().catch(() => null)) as {
+        id?: number;
+        message?: string;
+        fieldErrors?: Record<string, string[]>;
+      } | null;
       if (!res.ok || !json?.id) {
-        setErrors({ message: json?.message ?? `Envoi impossible (${res.status}).`, fieldErrors: json?.fieldErrors ?? {} });
+        setErrors({
+          message: json?.message ?? `Envoi impossible (${res.status}).`,
+          fieldErrors: json?.fieldErrors ?? {},
+        });
         return;
       }
       navigate(`/imports/${json.id}`);
@@ -59,7 +77,10 @@ export function ImportUploadPage() {
 
   return (
     <>
-      <PageHeader title={`Importer des ${IMPORT_LABELS.ressource[ressource].toLowerCase()}`} subtitle="Fichier CSV (tout séparateur, UTF-8 ou Windows-1252) ou Excel (XLSX), 20 Mo au plus" />
+      <PageHeader
+        title={`Importer des ${IMPORT_LABELS.ressource[ressource].toLowerCase()}`}
+        subtitle="Fichier CSV (tout séparateur, UTF-8 ou Windows-1252) ou Excel (XLSX), 20 Mo au plus"
+      />
       <form className="card form" onSubmit={submit} noValidate aria-busy={busy}>
         {errors?.message && (
           <div className="alert alert--error" role="alert">
@@ -83,7 +104,14 @@ export function ImportUploadPage() {
           errors={errors?.fieldErrors.fichier}
           hint="La première ligne donne les noms des colonnes (français ou anglais). Dates JJ/MM/AAAA, virgule décimale acceptées. Rien n’est importé avant votre validation."
         >
-          {(p) => <input {...p} type="file" accept=".csv,.txt,.tsv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" onChange={(e) => setFile(e.target.files?.[0] ?? null)} />}
+          {(p) => (
+            <input
+              {...p}
+              type="file"
+              accept=".csv,.txt,.tsv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+              onChange={(e) => setFile(e.target.files?.[0] ?? null)}
+            />
+          )}
         </Field>
         <div className="form-actions">
           <Link className="btn btn--ghost" to={LIST_PATH[ressource]}>
@@ -107,7 +135,8 @@ export function ImportPage() {
   const query = useQuery({
     ...trpc.imports.get.queryOptions({ id }),
     // Follow the background job until it is done (the progress bar).
-    refetchInterval: (q) => (q.state.data && !FINAL.has(q.state.data.statut) && q.state.data.statut !== 'pret' ? 1000 : false),
+    refetchInterval: (q) =>
+      q.state.data && !FINAL.has(q.state.data.statut) && q.state.data.statut !== 'pret' ? 1000 : false,
   });
   if (query.isPending) return <p className="loading">Chargement de l’import…</p>;
   if (query.isError) {
@@ -142,7 +171,9 @@ function Preparation({ imp }: { imp: Import }) {
   const [mode, setMode] = useState<ImportMode>(imp.mode);
   const key = trpc.imports.get.queryKey({ id: imp.id });
   const patch = useMutation(trpc.imports.patch.mutationOptions({ onSuccess: (data) => qc.setQueryData(key, data) }));
-  const valider = useMutation(trpc.imports.valider.mutationOptions({ onSuccess: (data) => qc.setQueryData(key, data) }));
+  const valider = useMutation(
+    trpc.imports.valider.mutationOptions({ onSuccess: (data) => qc.setQueryData(key, data) }),
+  );
   const libelle = new Map(imp.champs.map((c) => [c.code, c.libelle]));
 
   function choose(index: number, champ: string | null) {
@@ -153,7 +184,9 @@ function Preparation({ imp }: { imp: Import }) {
   }
 
   const mappingErrors = patch.error ? Object.values(fieldErrorsOf(patch.error)).flat() : [];
-  const validerErrors = valider.error ? [errorMessage(valider.error), ...Object.values(fieldErrorsOf(valider.error)).flat()].filter(Boolean) : [];
+  const validerErrors = valider.error
+    ? [errorMessage(valider.error), ...Object.values(fieldErrorsOf(valider.error)).flat()].filter(Boolean)
+    : [];
 
   return (
     <form
@@ -165,9 +198,15 @@ function Preparation({ imp }: { imp: Import }) {
       <section className="card" aria-labelledby="import-mapping">
         <div className="card-header">
           <h2 id="import-mapping">Correspondance des colonnes</h2>
-          {patch.isPending && <span className="muted" role="status">Nouvelle analyse…</span>}
+          {patch.isPending && (
+            <span className="muted" role="status">
+              Nouvelle analyse…
+            </span>
+          )}
         </div>
-        <p className="muted">Chaque colonne du fichier alimente un champ (ou est ignorée). Les champs marqués * sont obligatoires.</p>
+        <p className="muted">
+          Chaque colonne du fichier alimente un champ (ou est ignorée). Les champs marqués * sont obligatoires.
+        </p>
         {[...imp.erreursMapping, ...mappingErrors].length > 0 && (
           <div className="alert alert--error" role="alert">
             <ul>
@@ -179,7 +218,13 @@ function Preparation({ imp }: { imp: Import }) {
         )}
         <div className="import-mapping">
           {imp.colonnes.map((c) => (
-            <MappingSelect key={c.index} entete={c.entete} value={mapping[c.index] ?? null} champs={imp.champs} onChange={(v) => choose(c.index, v)} />
+            <MappingSelect
+              key={c.index}
+              entete={c.entete}
+              value={mapping[c.index] ?? null}
+              champs={imp.champs}
+              onChange={(v) => choose(c.index, v)}
+            />
           ))}
         </div>
       </section>
@@ -211,7 +256,9 @@ function Preparation({ imp }: { imp: Import }) {
                 {imp.colonnes.map((c) => (
                   <th scope="col" key={c.index}>
                     {c.entete}
-                    <span className="import-field">{mapping[c.index] ? `→ ${libelle.get(mapping[c.index]!)}` : 'ignorée'}</span>
+                    <span className="import-field">
+                      {mapping[c.index] ? `→ ${libelle.get(mapping[c.index]!)}` : 'ignorée'}
+                    </span>
                   </th>
                 ))}
               </tr>
@@ -223,7 +270,9 @@ function Preparation({ imp }: { imp: Import }) {
                     {l.ligne}
                     {l.doublon && (
                       <span className="badge badge--warning import-doublon">
-                        {l.doublon.source === 'fichier' ? `Doublon de la ligne ${l.doublon.ligne}` : `Déjà dans le CRM (n° ${l.doublon.id})`}
+                        {l.doublon.source === 'fichier'
+                          ? `Doublon de la ligne ${l.doublon.ligne}`
+                          : `Déjà dans le CRM (n° ${l.doublon.id})`}
                       </span>
                     )}
                   </th>
@@ -231,7 +280,11 @@ function Preparation({ imp }: { imp: Import }) {
                     const champ = mapping[c.index];
                     const errs = (champ && l.erreurs[champ]) || [];
                     return (
-                      <td key={c.index} className={errs.length ? 'import-cell--error' : undefined} data-label={c.entete}>
+                      <td
+                        key={c.index}
+                        className={errs.length ? 'import-cell--error' : undefined}
+                        data-label={c.entete}
+                      >
                         <span>
                           {l.cellules[c.index] || <span className="muted">—</span>}
                           {errs.map((m) => (
@@ -266,7 +319,9 @@ function Preparation({ imp }: { imp: Import }) {
           {IMPORT_MODES.map((m) => (
             <label key={m} className="radio-card">
               <input type="radio" name="mode" value={m} checked={mode === m} onChange={() => setMode(m)} />
-              {m === 'tout_ou_rien' ? 'Tout ou rien (aucune ligne importée s’il y a une erreur)' : 'Importer seulement les lignes valides'}
+              {m === 'tout_ou_rien'
+                ? 'Tout ou rien (aucune ligne importée s’il y a une erreur)'
+                : 'Importer seulement les lignes valides'}
             </label>
           ))}
         </fieldset>
@@ -286,7 +341,17 @@ function Preparation({ imp }: { imp: Import }) {
   );
 }
 
-function MappingSelect({ entete, value, champs, onChange }: { entete: string; value: string | null; champs: Import['champs']; onChange: (v: string | null) => void }) {
+function MappingSelect({
+  entete,
+  value,
+  champs,
+  onChange,
+}: {
+  entete: string;
+  value: string | null;
+  champs: Import['champs'];
+  onChange: (v: string | null) => void;
+}) {
   const id = useId();
   return (
     <div className="field">
@@ -342,7 +407,12 @@ function Suivi({ imp }: { imp: Import }) {
     return (
       <section className="card" aria-labelledby="import-progress">
         <h2 id="import-progress">{imp.statut === 'en_file' ? 'Import en attente…' : 'Import en cours…'}</h2>
-        <progress className="import-progress" max={imp.progression.total || 1} value={imp.progression.faits} aria-labelledby="import-progress" />
+        <progress
+          className="import-progress"
+          max={imp.progression.total || 1}
+          value={imp.progression.faits}
+          aria-labelledby="import-progress"
+        />
         <p role="status" aria-live="polite">
           {imp.progression.faits} / {imp.progression.total} ligne(s) traitée(s) ({imp.progression.pourcentage} %)
         </p>

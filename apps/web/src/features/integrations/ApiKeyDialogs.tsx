@@ -27,7 +27,10 @@ export function ApiKeyCreateDialog({ onClose }: { onClose: () => void }) {
   const [actingAs, setActingAs] = useState(String(me.id));
   const [scopes, setScopes] = useState<ScopeChoices>(emptyScopes);
   const [created, setCreated] = useState<CreatedKey | null>(null);
-  const users = useQuery({ ...trpc.users.list.queryOptions({ pageSize: 100, isActive: 'true' }), enabled: me.role === 'admin' });
+  const users = useQuery({
+    ...trpc.users.list.queryOptions({ pageSize: 100, isActive: 'true' }),
+    enabled: me.role === 'admin',
+  });
   const create = useMutation(
     trpc.clesApi.create.mutationOptions({
       onSuccess: (key) => {
@@ -37,7 +40,9 @@ export function ApiKeyCreateDialog({ onClose }: { onClose: () => void }) {
     }),
   );
   const errors = fieldErrorsOf(create.error);
-  const scopeErrors = Object.entries(errors).filter(([k]) => k.startsWith('scopes')).flatMap(([, v]) => v);
+  const scopeErrors = Object.entries(errors)
+    .filter(([k]) => k.startsWith('scopes'))
+    .flatMap(([, v]) => v);
   if (created) return <SecretDialog secret={created.secret} nom={created.nom} onClose={onClose} />;
   const submit = () =>
     create.mutate({
@@ -50,7 +55,14 @@ export function ApiKeyCreateDialog({ onClose }: { onClose: () => void }) {
   const userOptions: [string, string][] = (users.data?.results ?? [me]).map((u) => [String(u.id), displayName(u)]);
   return (
     <Modal title="Nouvelle clé d'API" onClose={onClose} wide>
-      <FormShell onSubmit={submit} error={create.error} shownFields={['nom', 'expireLe', 'user', 'scopes']} busy={create.isPending} onCancel={onClose} submitLabel="Créer la clé">
+      <FormShell
+        onSubmit={submit}
+        error={create.error}
+        shownFields={['nom', 'expireLe', 'user', 'scopes']}
+        busy={create.isPending}
+        onCancel={onClose}
+        submitLabel="Créer la clé"
+      >
         <div className="grid-2">
           <Field label="Nom" errors={errors.nom} required hint="Pour la reconnaître : « Zapier », « Site web »…">
             {(p) => <input {...p} value={nom} onChange={(e) => setNom(e.target.value)} autoComplete="off" />}
@@ -59,8 +71,19 @@ export function ApiKeyCreateDialog({ onClose }: { onClose: () => void }) {
             {(p) => <input {...p} type="date" value={expire} onChange={(e) => setExpire(e.target.value)} />}
           </Field>
           {me.role === 'admin' && (
-            <Field label="Agit au nom de" errors={errors.user} hint="La clé voit et peut faire ce que cet utilisateur voit et peut faire.">
-              {(p) => <OptionsSelect {...p} value={actingAs} onChange={(e) => setActingAs(e.target.value)} options={userOptions} />}
+            <Field
+              label="Agit au nom de"
+              errors={errors.user}
+              hint="La clé voit et peut faire ce que cet utilisateur voit et peut faire."
+            >
+              {(p) => (
+                <OptionsSelect
+                  {...p}
+                  value={actingAs}
+                  onChange={(e) => setActingAs(e.target.value)}
+                  options={userOptions}
+                />
+              )}
             </Field>
           )}
         </div>
@@ -88,7 +111,17 @@ export function ApiKeyCreateDialog({ onClose }: { onClose: () => void }) {
 }
 
 /** The secret, shown once: copy it now, it cannot be read again. */
-export function SecretDialog({ secret, nom, onClose, title = 'Clé créée' }: { secret: string; nom: string; onClose: () => void; title?: string }) {
+export function SecretDialog({
+  secret,
+  nom,
+  onClose,
+  title = 'Clé créée',
+}: {
+  secret: string;
+  nom: string;
+  onClose: () => void;
+  title?: string;
+}) {
   const [copied, setCopied] = useState(false);
   const copy = async () => {
     await navigator.clipboard?.writeText(secret).catch(() => {});

@@ -42,7 +42,10 @@ function ApiKeysSection() {
   const [creating, setCreating] = useState(false);
   const [revoking, setRevoking] = useState<KeyRow | null>(null);
   const settings = useQuery(trpc.clesApi.reglages.queryOptions({}));
-  const list = useQuery({ ...trpc.clesApi.list.queryOptions({ page, pageSize: PAGE_SIZE }), placeholderData: keepPreviousData });
+  const list = useQuery({
+    ...trpc.clesApi.list.queryOptions({ page, pageSize: PAGE_SIZE }),
+    placeholderData: keepPreviousData,
+  });
   const invalidate = () => queryClient.invalidateQueries({ queryKey: trpc.clesApi.pathKey() });
   const revoke = useMutation(
     trpc.clesApi.delete.mutationOptions({
@@ -54,7 +57,10 @@ function ApiKeysSection() {
     }),
   );
   const toggle = useMutation(
-    trpc.clesApi.modifierReglages.mutationOptions({ onSuccess: () => void invalidate(), onError: (e) => notify(fullErrorMessage(e), 'error') }),
+    trpc.clesApi.modifierReglages.mutationOptions({
+      onSuccess: () => void invalidate(),
+      onError: (e) => notify(fullErrorMessage(e), 'error'),
+    }),
   );
   const canCreate = me.role === 'admin' || settings.data?.libreService === true;
   const columns: Column<KeyRow>[] = [
@@ -65,9 +71,16 @@ function ApiKeysSection() {
     { header: 'Expire', render: (k) => (k.expireLe ? formatDate(k.expireLe) : 'Jamais') },
     {
       header: 'Dernière utilisation',
-      render: (k) => (k.derniereUtilisation ? `${formatDate(k.derniereUtilisation)}${k.derniereIp ? ` (${k.derniereIp})` : ''}` : 'Jamais'),
+      render: (k) =>
+        k.derniereUtilisation
+          ? `${formatDate(k.derniereUtilisation)}${k.derniereIp ? ` (${k.derniereIp})` : ''}`
+          : 'Jamais',
     },
-    { header: 'État', render: (k) => (k.active ? <Badge tone="success">Active</Badge> : <Badge>{k.revoqueeLe ? 'Révoquée' : 'Expirée'}</Badge>) },
+    {
+      header: 'État',
+      render: (k) =>
+        k.active ? <Badge tone="success">Active</Badge> : <Badge>{k.revoqueeLe ? 'Révoquée' : 'Expirée'}</Badge>,
+    },
     {
       header: 'Actions',
       render: (k) =>
@@ -89,8 +102,8 @@ function ApiKeysSection() {
         )}
       </div>
       <p className="muted">
-        Une clé s'envoie dans l'en-tête <code>Authorization: Bearer crm_…</code> ; elle agit au nom d'un utilisateur, dans les portées
-        choisies. {countLabel(list.data, 'clé', 'clés')}
+        Une clé s'envoie dans l'en-tête <code>Authorization: Bearer crm_…</code> ; elle agit au nom d'un utilisateur,
+        dans les portées choisies. {countLabel(list.data, 'clé', 'clés')}
       </p>
       {me.role === 'admin' && settings.data && (
         <label className="checkbox">
@@ -104,7 +117,15 @@ function ApiKeysSection() {
         </label>
       )}
       {!canCreate && <p className="muted">Seul un administrateur peut créer des clés d'API.</p>}
-      <ListResults query={list} caption="Clés d'API" columns={columns} empty="Aucune clé d'API." ordering="" page={page} set={set} />
+      <ListResults
+        query={list}
+        caption="Clés d'API"
+        columns={columns}
+        empty="Aucune clé d'API."
+        ordering=""
+        page={page}
+        set={set}
+      />
       {creating && <ApiKeyCreateDialog onClose={() => setCreating(false)} />}
       {revoking && (
         <ConfirmDialog
@@ -151,21 +172,38 @@ function CalendarSection() {
     <section className="card section" aria-labelledby="agenda-titre">
       <h2 id="agenda-titre">Mon agenda</h2>
       <p className="muted">
-        Abonnez Google Agenda, Outlook ou Calendrier d'Apple à vos tâches et aux dates de conclusion prévues de vos opportunités. L'adresse est
-        secrète : quiconque la connaît voit ces événements.
+        Abonnez Google Agenda, Outlook ou Calendrier d'Apple à vos tâches et aux dates de conclusion prévues de vos
+        opportunités. L'adresse est secrète : quiconque la connaît voit ces événements.
       </p>
       <p>{actif ? `Adresse active depuis le ${formatDate(status.data!.dateCreation!)}.` : 'Aucune adresse active.'}</p>
       <div className="row-actions">
-        <button type="button" className="btn btn--primary" disabled={create.isPending} onClick={() => create.mutate({})}>
+        <button
+          type="button"
+          className="btn btn--primary"
+          disabled={create.isPending}
+          onClick={() => create.mutate({})}
+        >
           {actif ? "Renouveler l'adresse" : "Créer l'adresse de l'agenda"}
         </button>
         {actif && (
-          <button type="button" className="btn btn--ghost" disabled={revoke.isPending} onClick={() => revoke.mutate({})}>
+          <button
+            type="button"
+            className="btn btn--ghost"
+            disabled={revoke.isPending}
+            onClick={() => revoke.mutate({})}
+          >
             Révoquer l'adresse
           </button>
         )}
       </div>
-      {shown && <SecretDialog title="Adresse de votre agenda" nom="votre agenda" secret={shown} onClose={() => setShown(null)} />}
+      {shown && (
+        <SecretDialog
+          title="Adresse de votre agenda"
+          nom="votre agenda"
+          secret={shown}
+          onClose={() => setShown(null)}
+        />
+      )}
     </section>
   );
 }

@@ -13,7 +13,12 @@ import { useNotify } from '../../components/Notifications';
 type Hook = RouterOutputs['webhooks']['list']['results'][number];
 type Delivery = RouterOutputs['webhooks']['livraisons']['results'][number];
 
-const STATUT_LABELS: Record<Delivery['statut'], string> = { en_attente: 'En attente', en_cours: 'En cours', livre: 'Livré', echec: 'Échec' };
+const STATUT_LABELS: Record<Delivery['statut'], string> = {
+  en_attente: 'En attente',
+  en_cours: 'En cours',
+  livre: 'Livré',
+  echec: 'Échec',
+};
 
 /** Webhooks (admin): subscriptions, their signing secret, the delivery log and « Rejouer ». */
 export function WebhooksSection() {
@@ -25,7 +30,12 @@ export function WebhooksSection() {
   const [removing, setRemoving] = useState<Hook | null>(null);
   const list = useQuery({ ...trpc.webhooks.list.queryOptions({ pageSize: 100 }), placeholderData: keepPreviousData });
   const invalidate = () => queryClient.invalidateQueries({ queryKey: trpc.webhooks.pathKey() });
-  const patch = useMutation(trpc.webhooks.patch.mutationOptions({ onSuccess: () => void invalidate(), onError: (e) => notify(fullErrorMessage(e), 'error') }));
+  const patch = useMutation(
+    trpc.webhooks.patch.mutationOptions({
+      onSuccess: () => void invalidate(),
+      onError: (e) => notify(fullErrorMessage(e), 'error'),
+    }),
+  );
   const remove = useMutation(
     trpc.webhooks.delete.mutationOptions({
       onSuccess: () => {
@@ -45,8 +55,8 @@ export function WebhooksSection() {
         </button>
       </div>
       <p className="muted">
-        Le CRM envoie chaque événement choisi en POST JSON signé (Standard Webhooks) ; les échecs sont réessayés pendant 24 h, dans l'ordre pour
-        un même objet.
+        Le CRM envoie chaque événement choisi en POST JSON signé (Standard Webhooks) ; les échecs sont réessayés pendant
+        24 h, dans l'ordre pour un même objet.
       </p>
       {hooks.length === 0 ? (
         <p className="muted">Aucun webhook.</p>
@@ -55,18 +65,27 @@ export function WebhooksSection() {
           {hooks.map((h) => (
             <li key={h.id} className="webhook-item">
               <div>
-                <strong className="break">{h.url}</strong> {h.actif ? <Badge tone="success">Actif</Badge> : <Badge>Désactivé</Badge>}
+                <strong className="break">{h.url}</strong>{' '}
+                {h.actif ? <Badge tone="success">Actif</Badge> : <Badge>Désactivé</Badge>}
                 {h.description && <div className="muted small">{h.description}</div>}
                 <div className="muted small">{h.evenements.join(', ')}</div>
                 {!h.actif && h.desactiveLe && (
-                  <div className="small">Désactivé automatiquement le {formatDate(h.desactiveLe)} après {h.echecsConsecutifs} échecs consécutifs.</div>
+                  <div className="small">
+                    Désactivé automatiquement le {formatDate(h.desactiveLe)} après {h.echecsConsecutifs} échecs
+                    consécutifs.
+                  </div>
                 )}
               </div>
               <div className="row-actions">
                 <button type="button" className="btn btn--ghost btn--small" onClick={() => setLog(h)}>
                   Journal<span className="sr-only"> de {h.url}</span>
                 </button>
-                <button type="button" className="btn btn--ghost btn--small" disabled={patch.isPending} onClick={() => patch.mutate({ id: h.id, actif: !h.actif })}>
+                <button
+                  type="button"
+                  className="btn btn--ghost btn--small"
+                  disabled={patch.isPending}
+                  onClick={() => patch.mutate({ id: h.id, actif: !h.actif })}
+                >
                   {h.actif ? 'Désactiver' : 'Réactiver'}
                   <span className="sr-only"> {h.url}</span>
                 </button>
@@ -109,16 +128,26 @@ function WebhookCreateDialog({ onClose }: { onClose: () => void }) {
     }),
   );
   const errors = fieldErrorsOf(create.error);
-  const eventErrors = Object.entries(errors).filter(([k]) => k.startsWith('evenements')).flatMap(([, v]) => v);
+  const eventErrors = Object.entries(errors)
+    .filter(([k]) => k.startsWith('evenements'))
+    .flatMap(([, v]) => v);
   if (created) {
     return (
       <Modal title="Webhook créé" onClose={onClose} wide>
         <div className="modal-body">
-          <p>Secret de signature (vérifiez l'en-tête <code>webhook-signature</code> avec lui) :</p>
+          <p>
+            Secret de signature (vérifiez l'en-tête <code>webhook-signature</code> avec lui) :
+          </p>
           <label className="sr-only" htmlFor="webhook-secret">
             Secret de signature
           </label>
-          <input id="webhook-secret" className="secret" readOnly value={created.secret} onFocus={(e) => e.currentTarget.select()} />
+          <input
+            id="webhook-secret"
+            className="secret"
+            readOnly
+            value={created.secret}
+            onFocus={(e) => e.currentTarget.select()}
+          />
         </div>
         <div className="modal-actions">
           <button type="button" className="btn btn--primary" onClick={onClose}>
@@ -138,7 +167,9 @@ function WebhookCreateDialog({ onClose }: { onClose: () => void }) {
   return (
     <Modal title="Nouveau webhook" onClose={onClose} wide>
       <FormShell
-        onSubmit={() => create.mutate({ url, description, evenements: [...events] as (typeof WEBHOOK_EVENTS)[number][] })}
+        onSubmit={() =>
+          create.mutate({ url, description, evenements: [...events] as (typeof WEBHOOK_EVENTS)[number][] })
+        }
         error={create.error}
         shownFields={['url', 'description', 'evenements']}
         busy={create.isPending}
@@ -172,7 +203,10 @@ function DeliveryLogDialog({ hook, onClose }: { hook: Hook; onClose: () => void 
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const notify = useNotify();
-  const log = useQuery({ ...trpc.webhooks.livraisons.queryOptions({ id: hook.id, pageSize: 50 }), refetchInterval: 5000 });
+  const log = useQuery({
+    ...trpc.webhooks.livraisons.queryOptions({ id: hook.id, pageSize: 50 }),
+    refetchInterval: 5000,
+  });
   const replay = useMutation(
     trpc.webhooks.rejouer.mutationOptions({
       onSuccess: () => {
@@ -210,7 +244,12 @@ function DeliveryLogDialog({ hook, onClose }: { hook: Hook; onClose: () => void 
                 <td>{d.tentatives}</td>
                 <td className="small">{d.derniereErreur || '—'}</td>
                 <td>
-                  <button type="button" className="btn btn--ghost btn--small" disabled={replay.isPending} onClick={() => replay.mutate({ id: hook.id, livraison: d.id })}>
+                  <button
+                    type="button"
+                    className="btn btn--ghost btn--small"
+                    disabled={replay.isPending}
+                    onClick={() => replay.mutate({ id: hook.id, livraison: d.id })}
+                  >
                     Rejouer<span className="sr-only"> la livraison {d.id}</span>
                   </button>
                 </td>

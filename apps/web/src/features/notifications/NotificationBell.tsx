@@ -61,7 +61,12 @@ export function NotificationBell() {
         <div id={panelId} className="notif-panel" role="region" aria-label="Notifications">
           <div className="notif-panel-header">
             <strong>Notifications</strong>
-            <button type="button" className="btn btn--ghost btn--small" onClick={() => markAll.mutate()} disabled={!count || markAll.isPending}>
+            <button
+              type="button"
+              className="btn btn--ghost btn--small"
+              onClick={() => markAll.mutate()}
+              disabled={!count || markAll.isPending}
+            >
               Tout marquer comme lu
             </button>
           </div>

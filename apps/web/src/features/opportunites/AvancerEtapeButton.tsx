@@ -8,7 +8,17 @@ import { focusCard } from '../../components/board/BoardParts';
 import { ConclusionDialog, type Conclusion } from './ConclusionDialog';
 
 /** "Avancer l'étape": to the next stage; to `conclusion` after asking won or lost. */
-export function AvancerEtapeButton({ id, nom, etape, small }: { id: number; nom: string; etape: Etape; small?: boolean }) {
+export function AvancerEtapeButton({
+  id,
+  nom,
+  etape,
+  small,
+}: {
+  id: number;
+  nom: string;
+  etape: Etape;
+  small?: boolean;
+}) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const notify = useNotify();
@@ -42,7 +52,9 @@ export function AvancerEtapeButton({ id, nom, etape, small }: { id: number; nom:
         Avancer l'étape
         <span className="sr-only"> de « {nom} »</span> →
       </button>
-      {asking && <ConclusionDialog nom={nom} onConfirm={go} onClose={() => setAsking(false)} returnFocus={() => focusCard(id)} />}
+      {asking && (
+        <ConclusionDialog nom={nom} onConfirm={go} onClose={() => setAsking(false)} returnFocus={() => focusCard(id)} />
+      )}
     </>
   );
 }

@@ -52,7 +52,13 @@ export function ConclusionDialog({
         {resultat === 'perdue' && (
           <div className="field">
             <label htmlFor="motif-perte">Motif de la perte</label>
-            <textarea id="motif-perte" rows={3} value={motif} onChange={(e) => setMotif(e.target.value)} placeholder="Prix, concurrent, projet abandonné…" />
+            <textarea
+              id="motif-perte"
+              rows={3}
+              value={motif}
+              onChange={(e) => setMotif(e.target.value)}
+              placeholder="Prix, concurrent, projet abandonné…"
+            />
           </div>
         )}
         <div className="modal-actions">

@@ -16,7 +16,12 @@ export function OpportuniteCard({ o }: { o: OpportuniteRow }) {
         <span className="muted small">{o.probabilite} %</span>
       </div>
       <div className="small muted">
-        {[o.dateConclusionEstimee ? `Échéance ${formatDate(o.dateConclusionEstimee)}` : 'Sans échéance', o.responsableNom].filter(Boolean).join(' · ')}
+        {[
+          o.dateConclusionEstimee ? `Échéance ${formatDate(o.dateConclusionEstimee)}` : 'Sans échéance',
+          o.responsableNom,
+        ]
+          .filter(Boolean)
+          .join(' · ')}
       </div>
       {o.etape === 'conclusion' ? (
         <EtapeBadge etape={o.etape} resultat={o.resultat} />

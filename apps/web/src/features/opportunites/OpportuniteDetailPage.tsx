@@ -79,8 +79,16 @@ export function OpportuniteDetailPage() {
                 + Nouveau devis
               </Link>
             </div>
-            <QueryState query={devis} isEmpty={devis.data?.results.length === 0} empty={<EmptyState title="Aucun devis pour cette opportunité." />}>
-              <DataTable caption="Devis de l'opportunité" columns={DEVIS_COLUMNS.filter((c) => c.header !== 'Opportunité')} rows={devis.data?.results ?? []} />
+            <QueryState
+              query={devis}
+              isEmpty={devis.data?.results.length === 0}
+              empty={<EmptyState title="Aucun devis pour cette opportunité." />}
+            >
+              <DataTable
+                caption="Devis de l'opportunité"
+                columns={DEVIS_COLUMNS.filter((c) => c.header !== 'Opportunité')}
+                rows={devis.data?.results ?? []}
+              />
             </QueryState>
           </section>
           <Timeline parent="opportunite" id={o.id} clientId={o.client} />

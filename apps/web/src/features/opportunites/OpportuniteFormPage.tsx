@@ -17,7 +17,18 @@ import { labelOptions } from '../../components/ListToolbar';
 import { RecordPicker } from '../../components/pickers/RecordPicker';
 
 type Opportunite = RouterOutputs['opportunites']['get'];
-const SHOWN = ['nom', 'client', 'responsable', 'montant', 'probabilite', 'etape', 'resultat', 'motifPerte', 'dateConclusionEstimee', 'notes'];
+const SHOWN = [
+  'nom',
+  'client',
+  'responsable',
+  'montant',
+  'probabilite',
+  'etape',
+  'resultat',
+  'motifPerte',
+  'dateConclusionEstimee',
+  'notes',
+];
 
 export function OpportuniteFormPage() {
   const { id } = useParams();
@@ -63,7 +74,8 @@ function OpportuniteForm({ opp }: { opp?: Opportunite }) {
     const probabilite = Number(values.probabilite);
     const local: Record<string, string[]> = {};
     if (Number.isNaN(montant)) local.montant = ['Montant invalide.'];
-    if (values.probabilite.trim() === '' || !Number.isFinite(probabilite)) local.probabilite = ['Nombre entier attendu.'];
+    if (values.probabilite.trim() === '' || !Number.isFinite(probabilite))
+      local.probabilite = ['Nombre entier attendu.'];
     setLocalErrors(local);
     if (Object.keys(local).length) return;
     const etape = values.etape as Etape;
@@ -87,13 +99,28 @@ function OpportuniteForm({ opp }: { opp?: Opportunite }) {
     <>
       <PageHeader title={opp ? `Modifier ${opp.nom}` : 'Nouvelle opportunité'} />
       {status}
-      <FormShell onSubmit={submit} error={mutation.error} shownFields={SHOWN} busy={mutation.isPending} onCancel={() => navigate(-1)}>
+      <FormShell
+        onSubmit={submit}
+        error={mutation.error}
+        shownFields={SHOWN}
+        busy={mutation.isPending}
+        onCancel={() => navigate(-1)}
+      >
         <div className="grid-2">
           <Field label="Nom" errors={errors.nom} required>
             {(p) => <input {...p} {...bind('nom')} maxLength={200} />}
           </Field>
           <Field label="Client" errors={errors.client} required>
-            {(p) => <RecordPicker {...p} kind="client" value={values.client} onChange={(v) => set('client', v)} knownLabel={opp?.clientNom} emptyLabel="— Choisir un client —" />}
+            {(p) => (
+              <RecordPicker
+                {...p}
+                kind="client"
+                value={values.client}
+                onChange={(v) => set('client', v)}
+                knownLabel={opp?.clientNom}
+                emptyLabel="— Choisir un client —"
+              />
+            )}
           </Field>
           <Field label="Montant (€ HT)" errors={errors.montant}>
             {(p) => <input {...p} {...bind('montant')} inputMode="decimal" placeholder="0,00" />}
@@ -106,7 +133,14 @@ function OpportuniteForm({ opp }: { opp?: Opportunite }) {
           </Field>
           {values.etape === 'conclusion' && (
             <Field label="Résultat" errors={errors.resultat} required>
-              {(p) => <OptionsSelect {...p} {...bind('resultat')} options={labelOptions(LABELS.resultat)} empty="— Choisir —" />}
+              {(p) => (
+                <OptionsSelect
+                  {...p}
+                  {...bind('resultat')}
+                  options={labelOptions(LABELS.resultat)}
+                  empty="— Choisir —"
+                />
+              )}
             </Field>
           )}
           {values.etape === 'conclusion' && values.resultat === 'perdue' && (
@@ -118,7 +152,16 @@ function OpportuniteForm({ opp }: { opp?: Opportunite }) {
             {(p) => <input {...p} {...bind('dateConclusionEstimee')} type="date" />}
           </Field>
           <Field label="Responsable" errors={errors.responsable}>
-            {(p) => <RecordPicker {...p} kind="user" value={values.responsable} onChange={(v) => set('responsable', v)} knownLabel={opp?.responsableNom} emptyLabel={opp ? '— Aucun —' : 'Moi (par défaut)'} />}
+            {(p) => (
+              <RecordPicker
+                {...p}
+                kind="user"
+                value={values.responsable}
+                onChange={(v) => set('responsable', v)}
+                knownLabel={opp?.responsableNom}
+                emptyLabel={opp ? '— Aucun —' : 'Moi (par défaut)'}
+              />
+            )}
           </Field>
         </div>
         <Field label="Notes" errors={errors.notes}>

@@ -21,21 +21,24 @@ const amount = (s: string) => {
 
 export function OpportunitesListPage() {
   const trpc = useTRPC();
-  const { values, page, set } = useListParams(['etape', 'client', 'responsable', 'resultat', 'montantMin', 'montantMax'] as const, {
-    ordering: '-dateCreation',
-  });
+  const { values, page, set } = useListParams(
+    ['etape', 'client', 'responsable', 'resultat', 'montantMin', 'montantMax'] as const,
+    {
+      ordering: '-dateCreation',
+    },
+  );
   const input = compact({
-        page,
-        pageSize: PAGE_SIZE,
-        search: values.search,
-        ordering: values.ordering as never,
-        etape: values.etape as never,
-        resultat: values.resultat as never,
-        client: toId(values.client),
-        responsable: toId(values.responsable),
-        montantMin: amount(values.montantMin),
-        montantMax: amount(values.montantMax),
-      });
+    page,
+    pageSize: PAGE_SIZE,
+    search: values.search,
+    ordering: values.ordering as never,
+    etape: values.etape as never,
+    resultat: values.resultat as never,
+    client: toId(values.client),
+    responsable: toId(values.responsable),
+    montantMin: amount(values.montantMin),
+    montantMax: amount(values.montantMax),
+  });
   const list = useQuery({
     ...trpc.opportunites.list.queryOptions(input),
     placeholderData: keepPreviousData,
@@ -59,7 +62,10 @@ export function OpportunitesListPage() {
             <Link className="btn btn--ghost" to="/opportunites/pipeline">
               Vue pipeline
             </Link>
-            <Link className="btn btn--primary" to={`/opportunites/nouvelle${values.client ? `?client=${values.client}` : ''}`}>
+            <Link
+              className="btn btn--primary"
+              to={`/opportunites/nouvelle${values.client ? `?client=${values.client}` : ''}`}
+            >
               + Nouvelle opportunité
             </Link>
           </>
@@ -67,15 +73,58 @@ export function OpportunitesListPage() {
       />
       <ListToolbar>
         <SearchInput value={values.search} onChange={(search) => set({ search })} placeholder="Nom, notes…" />
-        <SelectFilter label="Étape" value={values.etape} onChange={(etape) => set({ etape })} options={labelOptions(LABELS.etape)} allLabel="Toutes" />
-        <SelectFilter label="Résultat" value={values.resultat} onChange={(resultat) => set({ resultat })} options={labelOptions(LABELS.resultat)} />
+        <SelectFilter
+          label="Étape"
+          value={values.etape}
+          onChange={(etape) => set({ etape })}
+          options={labelOptions(LABELS.etape)}
+          allLabel="Toutes"
+        />
+        <SelectFilter
+          label="Résultat"
+          value={values.resultat}
+          onChange={(resultat) => set({ resultat })}
+          options={labelOptions(LABELS.resultat)}
+        />
         <PickerFilter kind="client" label="Client" value={values.client} onChange={(client) => set({ client })} />
-        <PickerFilter kind="user" label="Responsable" value={values.responsable} onChange={(responsable) => set({ responsable })} />
-        <TextFilter label="Montant min" narrow inputMode="decimal" value={values.montantMin} onChange={(montantMin) => set({ montantMin })} />
-        <TextFilter label="Montant max" narrow inputMode="decimal" value={values.montantMax} onChange={(montantMax) => set({ montantMax })} />
+        <PickerFilter
+          kind="user"
+          label="Responsable"
+          value={values.responsable}
+          onChange={(responsable) => set({ responsable })}
+        />
+        <TextFilter
+          label="Montant min"
+          narrow
+          inputMode="decimal"
+          value={values.montantMin}
+          onChange={(montantMin) => set({ montantMin })}
+        />
+        <TextFilter
+          label="Montant max"
+          narrow
+          inputMode="decimal"
+          value={values.montantMax}
+          onChange={(montantMax) => set({ montantMax })}
+        />
       </ListToolbar>
-      <BulkBar total={list.data?.count ?? 0} state={bulk} filtres={input} actions={bulkActions} run={(body) => trpcClient.lots.opportunites.mutate(body as never)} />
-      <ListResults selection={bulk.selection} query={list} caption="Liste des opportunités" columns={OPPORTUNITE_COLUMNS} empty="Aucune opportunité trouvée." ordering={values.ordering} page={page} set={set} />
+      <BulkBar
+        total={list.data?.count ?? 0}
+        state={bulk}
+        filtres={input}
+        actions={bulkActions}
+        run={(body) => trpcClient.lots.opportunites.mutate(body as never)}
+      />
+      <ListResults
+        selection={bulk.selection}
+        query={list}
+        caption="Liste des opportunités"
+        columns={OPPORTUNITE_COLUMNS}
+        empty="Aucune opportunité trouvée."
+        ordering={values.ordering}
+        page={page}
+        set={set}
+      />
     </>
   );
 }

@@ -21,7 +21,11 @@ import { BulkBar, useSelection } from '../../components/BulkBar';
 import { useCurrentUser } from '../../lib/currentUser';
 import { opportuniteBulkActions } from './bulkActions';
 
-const setEtape = (o: OpportuniteRow, etape: Etape): OpportuniteRow => ({ ...o, etape, resultat: etape === 'conclusion' ? o.resultat : null });
+const setEtape = (o: OpportuniteRow, etape: Etape): OpportuniteRow => ({
+  ...o,
+  etape,
+  resultat: etape === 'conclusion' ? o.resultat : null,
+});
 
 export function PipelinePage() {
   const trpc = useTRPC();
@@ -48,7 +52,9 @@ export function PipelinePage() {
   );
   // Column headers: the API's totals with the board's filters (the closed column's own), never the loaded cards.
   const totals = useQuery(trpc.opportunites.colonnes.queryOptions(filters));
-  const closedTotals = useQuery(trpc.opportunites.colonnes.queryOptions({ ...filters, etape: 'conclusion', ...closed }, { enabled: !allConcluded }));
+  const closedTotals = useQuery(
+    trpc.opportunites.colonnes.queryOptions({ ...filters, etape: 'conclusion', ...closed }, { enabled: !allConcluded }),
+  );
   const totalOf = (e: Etape): OpportuniteColonneOut | undefined =>
     (e === 'conclusion' && !allConcluded ? closedTotals.data : totals.data)?.find((c) => c.etape === e);
   const [pending, setPending] = useState<Move<Etape> | null>(null);
@@ -67,7 +73,12 @@ export function PipelinePage() {
         ...placementOf(m),
         ...(m.to === 'conclusion' ? (conclusion ?? {}) : m.from === 'conclusion' ? { resultat: null } : {}),
       }),
-    alsoInvalidate: [trpc.opportunites.colonnes.pathKey(), trpc.dashboard.pathKey(), trpc.opportunites.get.pathKey(), trpc.clients.get.pathKey()],
+    alsoInvalidate: [
+      trpc.opportunites.colonnes.pathKey(),
+      trpc.dashboard.pathKey(),
+      trpc.opportunites.get.pathKey(),
+      trpc.clients.get.pathKey(),
+    ],
   });
 
   const columnHeader = (e: Etape): ColumnHeader => {

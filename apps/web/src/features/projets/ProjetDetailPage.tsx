@@ -59,7 +59,10 @@ export function ProjetDetailPage() {
                 ['Début', formatDate(p.dateDebut)],
                 ['Fin', formatDate(p.dateFin)],
                 ['Durée', p.duree == null ? '' : `${p.duree} jour${p.duree > 1 ? 's' : ''}`],
-                ['Devis associé', p.devisAssocie ? <Link to={`/devis/${p.devisAssocie}`}>Devis n° {p.devisAssocie}</Link> : ''],
+                [
+                  'Devis associé',
+                  p.devisAssocie ? <Link to={`/devis/${p.devisAssocie}`}>Devis n° {p.devisAssocie}</Link> : '',
+                ],
                 ['Créé le', formatDateTime(p.dateCreation)],
                 ['Modifié le', formatDateTime(p.dateModification)],
               ]}
@@ -73,8 +76,16 @@ export function ProjetDetailPage() {
                 + Nouvelle tâche
               </Link>
             </div>
-            <QueryState query={taches} isEmpty={taches.data?.results.length === 0} empty={<EmptyState title="Aucune tâche pour ce projet." />}>
-              <DataTable caption="Tâches du projet" columns={TACHE_COLUMNS.filter((c) => c.header !== 'Projet')} rows={taches.data?.results ?? []} />
+            <QueryState
+              query={taches}
+              isEmpty={taches.data?.results.length === 0}
+              empty={<EmptyState title="Aucune tâche pour ce projet." />}
+            >
+              <DataTable
+                caption="Tâches du projet"
+                columns={TACHE_COLUMNS.filter((c) => c.header !== 'Projet')}
+                rows={taches.data?.results ?? []}
+              />
             </QueryState>
           </section>
         </>

@@ -77,13 +77,28 @@ function ProjetForm({ projet }: { projet?: Projet }) {
     <>
       <PageHeader title={projet ? `Modifier ${projet.titre}` : 'Nouveau projet'} />
       {status}
-      <FormShell onSubmit={submit} error={mutation.error} shownFields={SHOWN} busy={mutation.isPending} onCancel={() => navigate(-1)}>
+      <FormShell
+        onSubmit={submit}
+        error={mutation.error}
+        shownFields={SHOWN}
+        busy={mutation.isPending}
+        onCancel={() => navigate(-1)}
+      >
         <div className="grid-2">
           <Field label="Titre" errors={errors.titre} required>
             {(p) => <input {...p} {...bind('titre')} maxLength={200} />}
           </Field>
           <Field label="Client" errors={errors.client} required>
-            {(p) => <RecordPicker {...p} kind="client" value={values.client} onChange={(v) => set('client', v)} knownLabel={projet?.clientNom} emptyLabel="— Choisir un client —" />}
+            {(p) => (
+              <RecordPicker
+                {...p}
+                kind="client"
+                value={values.client}
+                onChange={(v) => set('client', v)}
+                knownLabel={projet?.clientNom}
+                emptyLabel="— Choisir un client —"
+              />
+            )}
           </Field>
           <Field label="Statut" errors={errors.statut}>
             {(p) => <OptionsSelect {...p} {...bind('statut')} options={labelOptions(LABELS.projetStatut)} />}

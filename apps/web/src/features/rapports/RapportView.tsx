@@ -33,7 +33,17 @@ export function RapportView({ rapport, filtres }: { rapport: keyof Out; filtres:
   }
 }
 
-function MonthChart({ label, rows, value, money }: { label: string; rows: { mois: string }[]; value: (r: never) => number; money?: boolean }) {
+function MonthChart({
+  label,
+  rows,
+  value,
+  money,
+}: {
+  label: string;
+  rows: { mois: string }[];
+  value: (r: never) => number;
+  money?: boolean;
+}) {
   if (rows.length === 0) return null;
   return (
     <section className="card">
@@ -42,7 +52,12 @@ function MonthChart({ label, rows, value, money }: { label: string; rows: { mois
         label={label}
         format={money ? formatMoney : formatNumber}
         options={money ? euroAxis(formatMoney) : { scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } }}
-        data={{ labels: rows.map((r) => formatMonth(r.mois)), datasets: [{ label, data: rows.map((r) => value(r as never)), backgroundColor: COLORS.primary, borderRadius: 4 }] }}
+        data={{
+          labels: rows.map((r) => formatMonth(r.mois)),
+          datasets: [
+            { label, data: rows.map((r) => value(r as never)), backgroundColor: COLORS.primary, borderRadius: 4 },
+          ],
+        }}
       />
     </section>
   );
@@ -98,7 +113,12 @@ function ProjetsReport({ r }: { r: Out['projets'] }) {
           ['Budget', (x) => formatMoney(x.budget), true],
         ]}
       />
-      <MonthChart label="Budget des projets créés par mois" rows={r.parMois} value={(x: { budget: number }) => x.budget} money />
+      <MonthChart
+        label="Budget des projets créés par mois"
+        rows={r.parMois}
+        value={(x: { budget: number }) => x.budget}
+        money
+      />
     </>
   );
 }
@@ -110,7 +130,12 @@ function OpportunitesReport({ r }: { r: Out['opportunites'] }) {
         <StatCard label="Opportunités" value={r.total} />
         <StatCard label="Montant total" value={formatMoney(r.montantTotal)} />
         <StatCard label="Pondéré (ouvertes)" value={formatMoney(r.montantPondere)} />
-        <StatCard label="Conversion" value={formatPercent(r.tauxConversion)} hint={`${plural(r.gagnees, 'gagnée', 'gagnées')} · ${plural(r.perdues, 'perdue', 'perdues')}`} tone="success" />
+        <StatCard
+          label="Conversion"
+          value={formatPercent(r.tauxConversion)}
+          hint={`${plural(r.gagnees, 'gagnée', 'gagnées')} · ${plural(r.perdues, 'perdue', 'perdues')}`}
+          tone="success"
+        />
         <StatCard label="Montant gagné" value={formatMoney(r.montantGagne)} tone="success" />
       </section>
       <SimpleTable
@@ -122,7 +147,12 @@ function OpportunitesReport({ r }: { r: Out['opportunites'] }) {
           ['Montant', (x) => formatMoney(x.montant), true],
         ]}
       />
-      <MonthChart label="Montant des opportunités créées par mois" rows={r.parMois} value={(x: { montant: number }) => x.montant} money />
+      <MonthChart
+        label="Montant des opportunités créées par mois"
+        rows={r.parMois}
+        value={(x: { montant: number }) => x.montant}
+        money
+      />
     </>
   );
 }
@@ -150,7 +180,12 @@ function PipelineReport({ r }: { r: Out['pipeline'] }) {
             labels: r.map((x) => LABELS.etape[x.etape]),
             datasets: [
               { label: 'Montant', data: r.map((x) => x.montant), backgroundColor: COLORS.primary, borderRadius: 6 },
-              { label: 'Pondéré', data: r.map((x) => x.montantPondere), backgroundColor: COLORS.primarySoft, borderRadius: 6 },
+              {
+                label: 'Pondéré',
+                data: r.map((x) => x.montantPondere),
+                backgroundColor: COLORS.primarySoft,
+                borderRadius: 6,
+              },
             ],
           }}
         />

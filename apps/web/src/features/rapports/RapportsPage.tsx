@@ -1,5 +1,13 @@
 import { useState } from 'react';
-import { ETAPES, LABELS, PROJET_STATUTS, RAPPORT_LABELS, RAPPORTS, type ExportFormat, type Rapport } from '@crm/shared/labels';
+import {
+  ETAPES,
+  LABELS,
+  PROJET_STATUTS,
+  RAPPORT_LABELS,
+  RAPPORTS,
+  type ExportFormat,
+  type Rapport,
+} from '@crm/shared/labels';
 import { compact, toId, useListParams } from '../../lib/useListParams';
 import { downloadErrorMessage, downloadFile } from '../../lib/download';
 import { PageHeader } from '../../components/PageHeader';
@@ -24,9 +32,12 @@ const FILTERS: Record<Rapport, readonly string[]> = {
 };
 
 export function RapportsPage() {
-  const { values, set } = useListParams(['rapport', 'dateDebut', 'dateFin', 'categorie', 'responsable', 'client', 'statut', 'etape'] as const, {
-    rapport: 'pipeline',
-  });
+  const { values, set } = useListParams(
+    ['rapport', 'dateDebut', 'dateFin', 'categorie', 'responsable', 'client', 'statut', 'etape'] as const,
+    {
+      rapport: 'pipeline',
+    },
+  );
   const rapport = (RAPPORTS as readonly string[]).includes(values.rapport) ? (values.rapport as Rapport) : 'pipeline';
   const notify = useNotify();
   const [exporting, setExporting] = useState<ExportFormat | null>(null);
@@ -64,7 +75,13 @@ export function RapportsPage() {
         actions={
           <div className="btn-group" role="group" aria-label="Exporter le rapport">
             {FORMATS.map(([f, label]) => (
-              <button key={f} type="button" className="btn btn--ghost" disabled={exporting !== null} onClick={() => exportAs(f)}>
+              <button
+                key={f}
+                type="button"
+                className="btn btn--ghost"
+                disabled={exporting !== null}
+                onClick={() => exportAs(f)}
+              >
                 {exporting === f ? 'Export…' : `Exporter en ${label}`}
               </button>
             ))}
@@ -79,18 +96,43 @@ export function RapportsPage() {
           options={RAPPORTS.map((r) => [r, RAPPORT_LABELS[r]] as const)}
           allLabel={null}
         />
-        <TextFilter label="Créés à partir du" type="date" value={values.dateDebut} onChange={(dateDebut) => set({ dateDebut })} />
+        <TextFilter
+          label="Créés à partir du"
+          type="date"
+          value={values.dateDebut}
+          onChange={(dateDebut) => set({ dateDebut })}
+        />
         <TextFilter label="Jusqu'au" type="date" value={values.dateFin} onChange={(dateFin) => set({ dateFin })} />
-        {allowed.includes('categorie') && <TextFilter label="Catégorie" value={values.categorie} onChange={(categorie) => set({ categorie })} />}
+        {allowed.includes('categorie') && (
+          <TextFilter label="Catégorie" value={values.categorie} onChange={(categorie) => set({ categorie })} />
+        )}
         {allowed.includes('statut') && (
-          <SelectFilter label="Statut" value={values.statut} onChange={(statut) => set({ statut })} options={PROJET_STATUTS.map((s) => [s, LABELS.projetStatut[s]])} />
+          <SelectFilter
+            label="Statut"
+            value={values.statut}
+            onChange={(statut) => set({ statut })}
+            options={PROJET_STATUTS.map((s) => [s, LABELS.projetStatut[s]])}
+          />
         )}
         {allowed.includes('etape') && (
-          <SelectFilter label="Étape" value={values.etape} onChange={(etape) => set({ etape })} options={ETAPES.map((e) => [e, LABELS.etape[e]])} allLabel="Toutes" />
+          <SelectFilter
+            label="Étape"
+            value={values.etape}
+            onChange={(etape) => set({ etape })}
+            options={ETAPES.map((e) => [e, LABELS.etape[e]])}
+            allLabel="Toutes"
+          />
         )}
-        {allowed.includes('client') && <PickerFilter kind="client" label="Client" value={values.client} onChange={(client) => set({ client })} />}
+        {allowed.includes('client') && (
+          <PickerFilter kind="client" label="Client" value={values.client} onChange={(client) => set({ client })} />
+        )}
         {allowed.includes('responsable') && (
-          <PickerFilter kind="user" label="Responsable" value={values.responsable} onChange={(responsable) => set({ responsable })} />
+          <PickerFilter
+            kind="user"
+            label="Responsable"
+            value={values.responsable}
+            onChange={(responsable) => set({ responsable })}
+          />
         )}
       </ListToolbar>
       <RapportView rapport={rapport} filtres={filtres} />

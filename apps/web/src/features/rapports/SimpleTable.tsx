@@ -2,7 +2,15 @@ import type { ReactNode } from 'react';
 import { EmptyState } from '../../components/Status';
 
 /** A titled read-only table of report rows: [header, cell, numeric?]. */
-export function SimpleTable<T>({ title, rows, columns }: { title: string; rows: T[]; columns: [string, (row: T) => ReactNode, boolean?][] }) {
+export function SimpleTable<T>({
+  title,
+  rows,
+  columns,
+}: {
+  title: string;
+  rows: T[];
+  columns: [string, (row: T) => ReactNode, boolean?][];
+}) {
   return (
     <section className="card">
       <h2>{title}</h2>

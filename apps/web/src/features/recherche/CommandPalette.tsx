@@ -39,7 +39,11 @@ const ACTIONS: PaletteLink[] = [
 ];
 
 /** Accent- and case-insensitive, like the server's crm_fold(). */
-const fold = (s: string) => s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
+const fold = (s: string) =>
+  s
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase();
 
 function useDebouncedValue<T>(value: T, delay = 150): T {
   const [v, setV] = useState(value);
@@ -62,20 +66,42 @@ export function CommandPalette({ pages, onClose }: { pages: PaletteLink[]; onClo
   const [active, setActive] = useState(0);
   const q = useDebouncedValue(text.trim());
   const searchable = q.length >= RECHERCHE_MIN_LENGTH || /^\s*(d|n°)?\d+$/i.test(q);
-  const search = useQuery({ ...trpc.recherche.search.queryOptions({ q, limite: 5 }), enabled: searchable, placeholderData: keepPreviousData });
+  const search = useQuery({
+    ...trpc.recherche.search.queryOptions({ q, limite: 5 }),
+    enabled: searchable,
+    placeholderData: keepPreviousData,
+  });
 
   const groups = useMemo<Group[]>(() => {
     const f = fold(text.trim());
     const matches = (label: string) => !f || fold(label).includes(f);
     const out: Group[] = [
-      { title: 'Actions rapides', items: ACTIONS.filter((a) => matches(a.label)).map((a) => ({ id: `a${a.to}`, label: a.label, hint: 'Action', to: a.to })) },
-      { title: 'Aller à', items: pages.filter((p) => matches(p.label)).map((p) => ({ id: `p${p.to}`, label: p.label, hint: 'Page', to: p.to })) },
+      {
+        title: 'Actions rapides',
+        items: ACTIONS.filter((a) => matches(a.label)).map((a) => ({
+          id: `a${a.to}`,
+          label: a.label,
+          hint: 'Action',
+          to: a.to,
+        })),
+      },
+      {
+        title: 'Aller à',
+        items: pages
+          .filter((p) => matches(p.label))
+          .map((p) => ({ id: `p${p.to}`, label: p.label, hint: 'Page', to: p.to })),
+      },
     ];
     if (searchable && search.data) {
       for (const g of search.data.groupes) {
         out.push({
           title: g.libelle,
-          items: g.resultats.map((r) => ({ id: `${g.type}-${r.id}`, label: r.titre, hint: r.sousTitre, to: `${DETAIL_PATH[g.type]}${g.type === 'contacts' ? r.client : r.id}` })),
+          items: g.resultats.map((r) => ({
+            id: `${g.type}-${r.id}`,
+            label: r.titre,
+            hint: r.sousTitre,
+            to: `${DETAIL_PATH[g.type]}${g.type === 'contacts' ? r.client : r.id}`,
+          })),
         });
       }
     }

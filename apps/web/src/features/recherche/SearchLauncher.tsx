@@ -19,7 +19,13 @@ export function SearchLauncher({ pages }: { pages: PaletteLink[] }) {
   }, []);
   return (
     <>
-      <button type="button" className="search-launcher" onClick={() => setOpen(true)} aria-haspopup="dialog" aria-keyshortcuts="Control+K Meta+K">
+      <button
+        type="button"
+        className="search-launcher"
+        onClick={() => setOpen(true)}
+        aria-haspopup="dialog"
+        aria-keyshortcuts="Control+K Meta+K"
+      >
         <span aria-hidden="true">⌕</span>
         <span className="search-launcher-text">Rechercher…</span>
         <kbd aria-hidden="true">{isMac ? '⌘K' : 'Ctrl K'}</kbd>

@@ -53,7 +53,7 @@ function TacheForm({ tache }: { tache?: Tache }) {
     onSaved: markSaved,
     invalidate: [trpc.taches.pathKey(), trpc.dashboard.pathKey()],
     message: tache ? 'Tâche enregistrée.' : 'Tâche créée.',
-    to: (saved) => tache ? '/taches' : `/taches/${saved.id}`,
+    to: (saved) => (tache ? '/taches' : `/taches/${saved.id}`),
   });
   const create = useMutation(trpc.taches.create.mutationOptions({ onSuccess: done }));
   const patch = useMutation(trpc.taches.patch.mutationOptions({ onSuccess: done }));
@@ -79,7 +79,14 @@ function TacheForm({ tache }: { tache?: Tache }) {
     <>
       <PageHeader
         title={tache ? tache.titre : 'Nouvelle tâche'}
-        subtitle={tache && (tache.dateTerminee ? `Terminée le ${formatDateTime(tache.dateTerminee)}` : <RetardBadge late={tache.enRetard} />)}
+        subtitle={
+          tache &&
+          (tache.dateTerminee ? (
+            `Terminée le ${formatDateTime(tache.dateTerminee)}`
+          ) : (
+            <RetardBadge late={tache.enRetard} />
+          ))
+        }
         actions={
           tache && (
             <>
@@ -98,7 +105,13 @@ function TacheForm({ tache }: { tache?: Tache }) {
         }
       />
       {status}
-      <FormShell onSubmit={submit} error={mutation.error} shownFields={SHOWN} busy={mutation.isPending} onCancel={() => navigate(-1)}>
+      <FormShell
+        onSubmit={submit}
+        error={mutation.error}
+        shownFields={SHOWN}
+        busy={mutation.isPending}
+        onCancel={() => navigate(-1)}
+      >
         <div className="grid-2">
           <Field label="Titre" errors={errors.titre} required>
             {(p) => <input {...p} {...bind('titre')} maxLength={200} />}
@@ -113,7 +126,16 @@ function TacheForm({ tache }: { tache?: Tache }) {
             {(p) => <OptionsSelect {...p} {...bind('statut')} options={labelOptions(LABELS.tacheStatut)} />}
           </Field>
           <Field label="Assignée à" errors={errors.assigneA}>
-            {(p) => <RecordPicker {...p} kind="user" value={values.assigneA} onChange={(v) => set('assigneA', v)} knownLabel={tache?.assigneANom} emptyLabel="— Personne —" />}
+            {(p) => (
+              <RecordPicker
+                {...p}
+                kind="user"
+                value={values.assigneA}
+                onChange={(v) => set('assigneA', v)}
+                knownLabel={tache?.assigneANom}
+                emptyLabel="— Personne —"
+              />
+            )}
           </Field>
           <Field label="Client" errors={errors.client}>
             {(p) => (
@@ -131,7 +153,17 @@ function TacheForm({ tache }: { tache?: Tache }) {
             )}
           </Field>
           <Field label="Projet" errors={errors.projet}>
-            {(p) => <RecordPicker {...p} kind="projet" value={values.projet} onChange={(v) => set('projet', v)} scope={{ client: Number(values.client) || undefined }} knownLabel={values.projet === str(tache?.projet) ? tache?.projetTitre : undefined} emptyLabel="— Aucun —" />}
+            {(p) => (
+              <RecordPicker
+                {...p}
+                kind="projet"
+                value={values.projet}
+                onChange={(v) => set('projet', v)}
+                scope={{ client: Number(values.client) || undefined }}
+                knownLabel={values.projet === str(tache?.projet) ? tache?.projetTitre : undefined}
+                emptyLabel="— Aucun —"
+              />
+            )}
           </Field>
         </div>
         <Field label="Description" errors={errors.description}>

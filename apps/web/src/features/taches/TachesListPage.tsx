@@ -16,23 +16,26 @@ import { ME } from '../../components/pickers/sources';
 
 export function TachesListPage() {
   const trpc = useTRPC();
-  const { values, page, set } = useListParams(['statut', 'priorite', 'assigneA', 'client', 'projet', 'enRetard', 'echeanceApres', 'echeanceAvant'] as const, {
-    ordering: 'dateEcheance',
-  });
+  const { values, page, set } = useListParams(
+    ['statut', 'priorite', 'assigneA', 'client', 'projet', 'enRetard', 'echeanceApres', 'echeanceAvant'] as const,
+    {
+      ordering: 'dateEcheance',
+    },
+  );
   const input = compact({
-        page,
-        pageSize: PAGE_SIZE,
-        search: values.search,
-        ordering: values.ordering as never,
-        statut: values.statut as never,
-        priorite: values.priorite as never,
-        assigneA: values.assigneA === 'me' ? ('me' as const) : toId(values.assigneA),
-        client: toId(values.client),
-        projet: toId(values.projet),
-        enRetard: values.enRetard as never,
-        echeanceApres: values.echeanceApres,
-        echeanceAvant: values.echeanceAvant,
-      });
+    page,
+    pageSize: PAGE_SIZE,
+    search: values.search,
+    ordering: values.ordering as never,
+    statut: values.statut as never,
+    priorite: values.priorite as never,
+    assigneA: values.assigneA === 'me' ? ('me' as const) : toId(values.assigneA),
+    client: toId(values.client),
+    projet: toId(values.projet),
+    enRetard: values.enRetard as never,
+    echeanceApres: values.echeanceApres,
+    echeanceAvant: values.echeanceAvant,
+  });
   const list = useQuery({
     ...trpc.taches.list.queryOptions(input),
     placeholderData: keepPreviousData,
@@ -56,7 +59,10 @@ export function TachesListPage() {
             <Link className="btn btn--ghost" to="/taches/tableau">
               Vue tableau
             </Link>
-            <Link className="btn btn--primary" to={`/taches/nouvelle${values.client ? `?client=${values.client}` : ''}`}>
+            <Link
+              className="btn btn--primary"
+              to={`/taches/nouvelle${values.client ? `?client=${values.client}` : ''}`}
+            >
               + Nouvelle tâche
             </Link>
           </>
@@ -64,9 +70,26 @@ export function TachesListPage() {
       />
       <ListToolbar>
         <SearchInput value={values.search} onChange={(search) => set({ search })} placeholder="Titre, description…" />
-        <SelectFilter label="Statut" value={values.statut} onChange={(statut) => set({ statut })} options={labelOptions(LABELS.tacheStatut)} />
-        <SelectFilter label="Priorité" value={values.priorite} onChange={(priorite) => set({ priorite })} options={labelOptions(LABELS.tachePriorite)} allLabel="Toutes" />
-        <PickerFilter kind="user" label="Assignée à" value={values.assigneA} onChange={(assigneA) => set({ assigneA })} extra={ME} />
+        <SelectFilter
+          label="Statut"
+          value={values.statut}
+          onChange={(statut) => set({ statut })}
+          options={labelOptions(LABELS.tacheStatut)}
+        />
+        <SelectFilter
+          label="Priorité"
+          value={values.priorite}
+          onChange={(priorite) => set({ priorite })}
+          options={labelOptions(LABELS.tachePriorite)}
+          allLabel="Toutes"
+        />
+        <PickerFilter
+          kind="user"
+          label="Assignée à"
+          value={values.assigneA}
+          onChange={(assigneA) => set({ assigneA })}
+          extra={ME}
+        />
         <PickerFilter kind="client" label="Client" value={values.client} onChange={(client) => set({ client })} />
         <SelectFilter
           label="Retard"
@@ -78,11 +101,36 @@ export function TachesListPage() {
           ]}
           allLabel="Toutes"
         />
-        <TextFilter label="Échéance après" type="date" value={values.echeanceApres} onChange={(echeanceApres) => set({ echeanceApres })} />
-        <TextFilter label="Échéance avant" type="date" value={values.echeanceAvant} onChange={(echeanceAvant) => set({ echeanceAvant })} />
+        <TextFilter
+          label="Échéance après"
+          type="date"
+          value={values.echeanceApres}
+          onChange={(echeanceApres) => set({ echeanceApres })}
+        />
+        <TextFilter
+          label="Échéance avant"
+          type="date"
+          value={values.echeanceAvant}
+          onChange={(echeanceAvant) => set({ echeanceAvant })}
+        />
       </ListToolbar>
-      <BulkBar total={list.data?.count ?? 0} state={bulk} filtres={input} actions={bulkActions} run={(body) => trpcClient.lots.taches.mutate(body as never)} />
-      <ListResults selection={bulk.selection} query={list} caption="Liste des tâches" columns={TACHE_COLUMNS} empty="Aucune tâche trouvée." ordering={values.ordering} page={page} set={set} />
+      <BulkBar
+        total={list.data?.count ?? 0}
+        state={bulk}
+        filtres={input}
+        actions={bulkActions}
+        run={(body) => trpcClient.lots.taches.mutate(body as never)}
+      />
+      <ListResults
+        selection={bulk.selection}
+        query={list}
+        caption="Liste des tâches"
+        columns={TACHE_COLUMNS}
+        empty="Aucune tâche trouvée."
+        ordering={values.ordering}
+        page={page}
+        set={set}
+      />
     </>
   );
 }

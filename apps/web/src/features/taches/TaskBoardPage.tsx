@@ -22,7 +22,11 @@ import { BulkBar, useSelection } from '../../components/BulkBar';
 import { useCurrentUser } from '../../lib/currentUser';
 import { tacheBulkActions } from './bulkActions';
 
-const setStatut = (t: TacheRow, statut: TacheStatut): TacheRow => ({ ...t, statut, enRetard: statut === 'terminee' ? false : t.enRetard });
+const setStatut = (t: TacheRow, statut: TacheStatut): TacheRow => ({
+  ...t,
+  statut,
+  enRetard: statut === 'terminee' ? false : t.enRetard,
+});
 
 export function TaskBoardPage() {
   const trpc = useTRPC();
@@ -32,7 +36,8 @@ export function TaskBoardPage() {
   // Terminée shows the tasks finished in the last 30 days unless « Voir tout ».
   const [allDone, setAllDone] = useState(false);
   const [since] = useState(recentSince);
-  const filters = assigneA === 'me' ? { assigneA: 'me' as const } : /^\d+$/.test(assigneA) ? { assigneA: Number(assigneA) } : {};
+  const filters =
+    assigneA === 'me' ? { assigneA: 'me' as const } : /^\d+$/.test(assigneA) ? { assigneA: Number(assigneA) } : {};
   const inputOf = (statut: TacheStatut, page: number) => ({
     statut,
     ordering: 'position' as const,
@@ -48,12 +53,17 @@ export function TaskBoardPage() {
   );
   // Column headers: the API's totals with the board's filters (the closed column's own), never the loaded cards.
   const totals = useQuery(trpc.taches.colonnes.queryOptions(filters));
-  const doneTotals = useQuery(trpc.taches.colonnes.queryOptions({ ...filters, statut: 'terminee', termineeApres: since }, { enabled: !allDone }));
+  const doneTotals = useQuery(
+    trpc.taches.colonnes.queryOptions({ ...filters, statut: 'terminee', termineeApres: since }, { enabled: !allDone }),
+  );
   const columnHeader = (s: TacheStatut): ColumnHeader => {
     const t = (s === 'terminee' && !allDone ? doneTotals.data : totals.data)?.find((c) => c.statut === s);
     return {
       count: t?.nombre,
-      summary: s !== 'terminee' && t && t.enRetard > 0 ? <p className="column-total column-total--late">{plural(t.enRetard, 'en retard', 'en retard')}</p> : undefined,
+      summary:
+        s !== 'terminee' && t && t.enRetard > 0 ? (
+          <p className="column-total column-total--late">{plural(t.enRetard, 'en retard', 'en retard')}</p>
+        ) : undefined,
       tools: s === 'terminee' ? <RecentOnlyToggle all={allDone} onChange={setAllDone} /> : undefined,
     };
   };
@@ -85,7 +95,14 @@ export function TaskBoardPage() {
         }
       />
       <div className="toolbar">
-        <PickerFilter kind="user" label="Assignée à" value={assigneA} onChange={(v) => setParams(v ? { assigneA: v } : {}, { replace: true })} extra={ME} allLabel="Tout le monde" />
+        <PickerFilter
+          kind="user"
+          label="Assignée à"
+          value={assigneA}
+          onChange={(v) => setParams(v ? { assigneA: v } : {}, { replace: true })}
+          extra={ME}
+          allLabel="Tout le monde"
+        />
       </div>
       <BulkBar
         total={bulk.selection.selected.size}
@@ -123,7 +140,9 @@ function TacheCard({ t }: { t: TacheRow }) {
       <Link className="card-title" to={`/taches/${t.id}`}>
         {t.titre}
       </Link>
-      {(t.clientNom || t.projetTitre) && <div className="muted small">{[t.clientNom, t.projetTitre].filter(Boolean).join(' · ')}</div>}
+      {(t.clientNom || t.projetTitre) && (
+        <div className="muted small">{[t.clientNom, t.projetTitre].filter(Boolean).join(' · ')}</div>
+      )}
       <div className="card-row">
         <PrioriteBadge value={t.priorite} />
         <span className="small">

@@ -44,7 +44,13 @@ export function UserFormDialog({ user, onClose }: { user?: User; onClose: () => 
   };
   return (
     <Modal title={user ? `Modifier ${user.username}` : 'Nouvel utilisateur'} onClose={onClose} wide>
-      <FormShell onSubmit={submit} error={mutation.error} shownFields={SHOWN} busy={mutation.isPending} onCancel={onClose}>
+      <FormShell
+        onSubmit={submit}
+        error={mutation.error}
+        shownFields={SHOWN}
+        busy={mutation.isPending}
+        onCancel={onClose}
+      >
         <div className="grid-2">
           <Field label="Prénom" errors={errors.firstName}>
             {(p) => <input {...p} {...bind('firstName')} />}
@@ -67,7 +73,12 @@ export function UserFormDialog({ user, onClose }: { user?: User; onClose: () => 
           <Field label="Téléphone" errors={errors.telephone}>
             {(p) => <input {...p} {...bind('telephone')} type="tel" />}
           </Field>
-          <Field label={user ? 'Nouveau mot de passe (facultatif)' : 'Mot de passe'} errors={errors.password} required={!user} hint="Au moins 10 caractères.">
+          <Field
+            label={user ? 'Nouveau mot de passe (facultatif)' : 'Mot de passe'}
+            errors={errors.password}
+            required={!user}
+            hint="Au moins 10 caractères."
+          >
             {(p) => <input {...p} {...bind('password')} type="password" autoComplete="new-password" />}
           </Field>
         </div>

@@ -25,7 +25,12 @@ export function UsersPage() {
   const notify = useNotify();
   const { values, page, set } = useListParams(['isActive'] as const);
   const [editing, setEditing] = useState<UserRow | 'new' | null>(null);
-  const input = { page, pageSize: PAGE_SIZE, ...(values.search ? { search: values.search } : {}), ...(values.isActive ? { isActive: values.isActive as 'true' | 'false' } : {}) };
+  const input = {
+    page,
+    pageSize: PAGE_SIZE,
+    ...(values.search ? { search: values.search } : {}),
+    ...(values.isActive ? { isActive: values.isActive as 'true' | 'false' } : {}),
+  };
   const list = useQuery({
     ...trpc.users.list.queryOptions(input),
     placeholderData: keepPreviousData,
@@ -33,7 +38,11 @@ export function UsersPage() {
   const patch = useMutation(
     trpc.users.patch.mutationOptions({
       onSuccess: (u) => {
-        notify(u.isActive ? `Le compte de ${displayName(u)} est réactivé.` : `Le compte de ${displayName(u)} est désactivé : ses sessions sont fermées.`);
+        notify(
+          u.isActive
+            ? `Le compte de ${displayName(u)} est réactivé.`
+            : `Le compte de ${displayName(u)} est désactivé : ses sessions sont fermées.`,
+        );
         void queryClient.invalidateQueries({ queryKey: trpc.users.pathKey() });
       },
       onError: (e) => notify(fullErrorMessage(e), 'error'),
@@ -43,7 +52,14 @@ export function UsersPage() {
     { header: 'Nom', render: (u) => displayName(u) },
     { header: "Nom d'utilisateur", render: (u) => u.username },
     { header: 'E-mail', render: (u) => u.email || '—' },
-    { header: 'Rôle', render: (u) => <Badge tone={u.role === 'admin' ? 'accent' : u.role === 'manager' ? 'info' : 'neutral'}>{LABELS.role[u.role]}</Badge> },
+    {
+      header: 'Rôle',
+      render: (u) => (
+        <Badge tone={u.role === 'admin' ? 'accent' : u.role === 'manager' ? 'info' : 'neutral'}>
+          {LABELS.role[u.role]}
+        </Badge>
+      ),
+    },
     { header: 'Département', render: (u) => u.departement || '—' },
     { header: 'Statut', render: (u) => (u.isActive ? <Badge tone="success">Actif</Badge> : <Badge>Désactivé</Badge>) },
     { header: 'Depuis le', render: (u) => formatDate(u.dateCreation) },
@@ -55,7 +71,12 @@ export function UsersPage() {
             Modifier<span className="sr-only"> {displayName(u)}</span>
           </button>
           {u.id !== me.id && (
-            <button type="button" className="btn btn--ghost btn--small" disabled={patch.isPending} onClick={() => patch.mutate({ id: u.id, isActive: !u.isActive })}>
+            <button
+              type="button"
+              className="btn btn--ghost btn--small"
+              disabled={patch.isPending}
+              onClick={() => patch.mutate({ id: u.id, isActive: !u.isActive })}
+            >
               {u.isActive ? 'Désactiver' : 'Réactiver'}
               <span className="sr-only"> {displayName(u)}</span>
             </button>
@@ -91,7 +112,15 @@ export function UsersPage() {
           ]}
         />
       </ListToolbar>
-      <ListResults query={list} caption="Utilisateurs" columns={columns} empty="Aucun utilisateur." ordering="" page={page} set={set} />
+      <ListResults
+        query={list}
+        caption="Utilisateurs"
+        columns={columns}
+        empty="Aucun utilisateur."
+        ordering=""
+        page={page}
+        set={set}
+      />
       {editing && <UserFormDialog user={editing === 'new' ? undefined : editing} onClose={() => setEditing(null)} />}
     </>
   );
