@@ -170,7 +170,9 @@ function tierSelect(b: Branch, rank: number, where: Where, user: AuthUser, limit
 const WORDS_START = (alias: string) => `to_tsvector('simple', ${alias}.recherche) @@ to_tsquery('simple', crm_fold(?))`;
 /** Rows of the given selects, in one statement. */
 async function run(em: EntityManager, selects: string[], params: unknown[]): Promise<Row[]> {
-  return selects.length ? sql(em, `select * from (${selects.join(' union all ')}) hits`, params) : [];
+  return selects.length
+    ? sql(em, `select * from (${selects.join(' union all ')}) hits`, params, { prepare: true })
+    : [];
 }
 
 const prefixQuery = (words: string[]) =>

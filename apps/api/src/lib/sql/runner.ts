@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { EntityManager } from '@crm/db';
 import { dataChangesOf } from './dataChanges.js';
 
@@ -14,12 +15,14 @@ export async function sql<T = Record<string, any>>(
   em: EntityManager,
   text: string,
   params: unknown[] = [],
+  opts: { prepare?: boolean } = {},
 ): Promise<T[]> {
   const trx = em.getTransactionContext();
   // (With the ORM's `debug` on, every statement keeps the ORM path so that it is logged.)
   if (!trx && !em.config.get('debug')) {
     const numbered = readOnlyText(text, params);
-    if (numbered !== null) return fastRead<T>(em, text, numbered, params);
+    if (numbered !== null)
+      return fastRead<T>(em, text, numbered, params, opts.prepare ? preparedName(numbered) : undefined);
   }
   const written = writtenTables(text);
   const rows = await em.getConnection().execute<T[]>(text, params as any[], 'all', trx);
@@ -47,19 +50,35 @@ export function writtenTables(text: string): string[] | null {
  * The knex `query` event is still emitted (statement counting in tests and `pnpm bench`), and
  * errors are converted by the driver like the ORM path does.
  */
-async function fastRead<T>(em: EntityManager, text: string, numbered: string, params: unknown[]): Promise<T[]> {
+async function fastRead<T>(
+  em: EntityManager,
+  text: string,
+  numbered: string,
+  params: unknown[],
+  name?: string,
+): Promise<T[]> {
   const knex = em.getConnection().getKnex() as any;
   const client = knex.client;
   const conn = await client.acquireConnection();
   try {
     client.emit('query', { __knexUid: conn.__knexUid, method: 'raw', sql: text, bindings: params });
-    const res = await conn.query({ text: numbered, values: params });
+    const res = await conn.query(name ? { name, text: numbered, values: params } : { text: numbered, values: params });
     return res.rows as T[];
   } catch (err) {
     throw em.getDriver().convertException(err as Error);
   } finally {
     await client.releaseConnection(conn);
   }
+}
+
+/**
+ * Name of a prepared statement (`sql(…, { prepare: true })`): each pooled connection parses and
+ * plans it once, then PostgreSQL reuses the plan when it judges a generic one as good. For big
+ * statements whose planning costs as much as their execution (the global search: a union of a
+ * dozen indexed branches).
+ */
+function preparedName(numbered: string): string {
+  return `crm_${createHash('sha1').update(numbered).digest('hex').slice(0, 24)}`;
 }
 
 const numberedTexts = new Map<string, string | null>();
