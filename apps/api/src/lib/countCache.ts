@@ -93,14 +93,17 @@ export async function countRows(
   compute: () => Promise<number>,
   always = false,
 ): Promise<number> {
-  const cache = em.config.getExtension<{ current?: CountCache }>(EXTENSION)?.current;
-  // Inside a transaction the count must see the transaction's own writes.
-  if (!cache || em.isInTransaction()) return compute();
-  return cache.count(key, compute, always);
+  const cache = usableCache(em);
+  return cache ? cache.count(key, compute, always) : compute();
 }
 
 /** The app's cached count of `key`, if any, without computing it (none inside a transaction). */
 export function peekCount(em: EntityManager, key: string): number | undefined {
-  const cache = em.config.getExtension<{ current?: CountCache }>(EXTENSION)?.current;
-  return !cache || em.isInTransaction() ? undefined : cache.peek(key);
+  return usableCache(em)?.peek(key);
+}
+
+/** The app's count cache, unless there is none or `em` is in a transaction (a count must then see its own writes). */
+function usableCache(em: EntityManager): CountCache | undefined {
+  if (em.isInTransaction()) return undefined;
+  return em.config.getExtension<{ current?: CountCache }>(EXTENSION)?.current;
 }

@@ -5,9 +5,9 @@ import type { z } from 'zod';
 import type { AuthUser } from '../auth/sessions.js';
 import { conflict, fieldError, forbidden, notFound } from '../lib/errors.js';
 import { resolveRefs } from './refs.js';
+import { intArrayLiteral } from '../lib/pgArrays.js';
 import { lockRow, sql } from '../lib/sql/runner.js';
 import { assertClientVisible, getClient } from './clients/queries.js';
-import { idArray } from './kanban.js';
 import { seesAll } from './visibility.js';
 import { recordEvent, resumes, userNames } from './evenements.js';
 import { notify } from './notifications.js';
@@ -109,7 +109,7 @@ export async function updateClient(
  * taches, projets, devis, opportunites, then the clients. Set-based (single and bulk deletes).
  */
 export async function purgeClients(tem: EntityManager, ids: number[]): Promise<void> {
-  const arr = idArray(ids);
+  const arr = intArrayLiteral(ids);
   await sql(
     tem,
     `delete from taches where client_id = any(?::int[]) or projet_id in (select id from projets where client_id = any(?::int[]))`,

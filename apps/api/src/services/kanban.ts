@@ -1,6 +1,7 @@
 import type { EntityManager } from '@crm/db';
 import { nextEtape, type Etape } from '@crm/shared';
 import { ApiError, badRequest, conflict } from '../lib/errors.js';
+import { intArrayLiteral, textArrayLiteral } from '../lib/pgArrays.js';
 import { sql, sqlOne } from '../lib/sql/runner.js';
 
 /**
@@ -245,9 +246,6 @@ export async function retryMoves<T>(fn: () => Promise<T>, attempts = 5): Promise
   }
 }
 
-/** Postgres array literal of ids (one bound parameter, `= any(?::int[])`, whatever the count). */
-export const idArray = (ids: number[]): string => `{${ids.map((n) => Math.trunc(n)).join(',')}}`;
-
 /** Renumbers the given columns contiguously from 0, in their current order (after bulk moves or deletions). */
 export async function renumberColumns(em: EntityManager, board: Board, values: string[]): Promise<void> {
   if (!values.length) return;
@@ -257,7 +255,7 @@ export async function renumberColumns(em: EntityManager, board: Board, values: s
     `update ${table} t set position = r.rn - 1
     from (select id, row_number() over (partition by ${column} order by position, id) as rn from ${table} where ${column} = any(?::text[])) r
     where t.id = r.id and t.position <> r.rn - 1`,
-    [`{${values.map((v) => `"${v}"`).join(',')}}`],
+    [textArrayLiteral(values)],
   );
 }
 
@@ -275,7 +273,7 @@ export async function moveManyToColumn(
   extraParams: unknown[] = [],
 ): Promise<number[]> {
   const { table, column } = board;
-  const arr = idArray(ids);
+  const arr = intArrayLiteral(ids);
   const sources = (
     await sql<{ v: string }>(
       em,

@@ -1,8 +1,8 @@
 import type { EntityManager } from '@crm/db';
 import type { Etape, TacheStatut, WebhookEvent } from '@crm/shared';
 import type { AuthUser } from '../auth/sessions.js';
+import { intArrayLiteral } from '../lib/pgArrays.js';
 import { sql } from '../lib/sql/runner.js';
-import { idArray } from './kanban.js';
 import { CLIENT_RESOURCE } from './clients/queries.js';
 import { formatDateFr, recordEvents, resumes, userNames, type EventRecord } from './evenements.js';
 import type { Resource } from './listing.js';
@@ -38,7 +38,7 @@ async function details(
   const rows = await sql(
     em,
     `select ${r.columns} ${r.from} where ${r.alias}.id = any(?::int[]) order by ${r.alias}.id`,
-    [idArray(ids)],
+    [intArrayLiteral(ids)],
   );
   return rows.map(r.map);
 }
@@ -78,7 +78,7 @@ export async function stateOf<T extends Record<string, any>>(
 ): Promise<Map<number, T>> {
   if (!ids.length) return new Map();
   const rows = await sql<T & { id: number }>(em, `select id, ${columns} from ${table} where id = any(?::int[])`, [
-    idArray(ids),
+    intArrayLiteral(ids),
   ]);
   return new Map(rows.map((r) => [r.id, r]));
 }

@@ -6,11 +6,11 @@ import { sql } from '../lib/sql/runner.js';
 import { Where } from '../lib/sql/where.js';
 import { fieldError, forbidden } from '../lib/errors.js';
 import { translate, type Lang } from '../lib/i18n.js';
+import { intArrayLiteral } from '../lib/pgArrays.js';
 import { audit } from './audit.js';
 import { purgeClients } from './clients.js';
 import { clientFilters } from './clients/queries.js';
 import {
-  idArray,
   lockColumns,
   moveManyToColumn,
   OPPORTUNITE_BOARD,
@@ -96,7 +96,7 @@ const TARGETS = {
 /** The visible targets, locked for the transaction; ids asked for but not visible are refused. */
 async function lockTargets(tem: EntityManager, target: Target, ctx: Ctx, input: { ids?: number[]; filtres?: unknown }) {
   const where = input.ids
-    ? target.scope(new Where().add(`${target.alias}.id = any(?::int[])`, idArray(input.ids)), ctx.user)
+    ? target.scope(new Where().add(`${target.alias}.id = any(?::int[])`, intArrayLiteral(input.ids)), ctx.user)
     : target.filters(ctx.user, input.filtres);
   const rows = await sql<{ id: number }>(
     tem,
@@ -178,7 +178,7 @@ async function setColumn(
       tem,
       `update ${table} set ${column} = ?${cast}, date_modification = now()
     where id = any(?::int[]) and ${column} is distinct from ?${cast} returning id`,
-      [value, idArray(ids), value],
+      [value, intArrayLiteral(ids), value],
     ),
   );
 }
@@ -200,7 +200,7 @@ async function addTaches(
     select ?, ?, ?, x.client_id, x.projet_id, ?, ?::date, 'a_faire',
            (select coalesce(max(position) + 1, 0) from taches where statut = 'a_faire') + row_number() over (order by x.id) - 1
     from (${select}) x returning id`,
-    [tache.titre, tache.description, assigneA, tache.priorite, tache.dateEcheance, idArray(ids)],
+    [tache.titre, tache.description, assigneA, tache.priorite, tache.dateEcheance, intArrayLiteral(ids)],
   );
   await tachesCreated(tem, ctx.user, ids$(rows));
   return ids$(rows);
@@ -248,7 +248,7 @@ export async function lotClients(em: EntityManager, ctx: Ctx, input: z.infer<typ
               tem,
               `select c.id from clients c where c.id = any(?::int[]) and (exists (select 1 from projets where client_id = c.id)
           or exists (select 1 from opportunites where client_id = c.id) or exists (select 1 from taches where client_id = c.id))`,
-              [idArray(ids)],
+              [intArrayLiteral(ids)],
             ),
           ),
         );
@@ -330,7 +330,7 @@ export function lotOpportunites(
             await sql<{ id: number }>(
               tem,
               `select o.id from opportunites o where o.id = any(?::int[]) and exists (select 1 from devis d where d.opportunite_id = o.id)`,
-              [idArray(ids)],
+              [intArrayLiteral(ids)],
             ),
           ),
         );
@@ -338,11 +338,11 @@ export function lotOpportunites(
         if (gone.length) {
           const etapes = (
             await sql<{ v: string }>(tem, 'select distinct etape as v from opportunites where id = any(?::int[])', [
-              idArray(gone),
+              intArrayLiteral(gone),
             ])
           ).map((r) => r.v);
           await lockColumns(tem, OPPORTUNITE_BOARD, etapes);
-          await sql(tem, 'delete from opportunites where id = any(?::int[])', [idArray(gone)]);
+          await sql(tem, 'delete from opportunites where id = any(?::int[])', [intArrayLiteral(gone)]);
           await renumberColumns(tem, OPPORTUNITE_BOARD, etapes);
         }
         await emitDeleted(tem, 'opportunite', gone);
@@ -376,12 +376,12 @@ export function lotProjets(em: EntityManager, ctx: Ctx, input: z.infer<typeof pr
             await sql<{ id: number }>(
               tem,
               `select p.id from projets p where p.id = any(?::int[]) and exists (select 1 from taches t where t.projet_id = p.id)`,
-              [idArray(ids)],
+              [intArrayLiteral(ids)],
             ),
           ),
         );
         const gone = ids.filter((id) => !busy.has(id));
-        if (gone.length) await sql(tem, 'delete from projets where id = any(?::int[])', [idArray(gone)]);
+        if (gone.length) await sql(tem, 'delete from projets where id = any(?::int[])', [intArrayLiteral(gone)]);
         await emitDeleted(tem, 'projet', gone);
         return { changed: gone, refus: [...busy].map(refusal(ctx, 'error.projet_has_taches')) };
       }
@@ -421,11 +421,11 @@ export function lotTaches(em: EntityManager, ctx: Ctx, input: z.infer<typeof tac
       case 'supprimer': {
         const statuts = (
           await sql<{ v: string }>(tem, 'select distinct statut as v from taches where id = any(?::int[])', [
-            idArray(ids),
+            intArrayLiteral(ids),
           ])
         ).map((r) => r.v);
         await lockColumns(tem, TACHE_BOARD, statuts);
-        await sql(tem, 'delete from taches where id = any(?::int[])', [idArray(ids)]);
+        await sql(tem, 'delete from taches where id = any(?::int[])', [intArrayLiteral(ids)]);
         await renumberColumns(tem, TACHE_BOARD, statuts);
         await emitDeleted(tem, 'tache', ids);
         return { changed: ids };

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@crm/db';
 import { LABELS } from '@crm/shared';
-import { idArray } from './kanban.js';
+import { intArrayLiteral } from '../lib/pgArrays.js';
 import { sql } from '../lib/sql/runner.js';
 import { formatDate } from '../lib/pdf.js';
 import { queueCourriel } from './courriels/outbox.js';
@@ -70,7 +70,7 @@ export async function envoyerResumesQuotidiens(em: EntityManager, opts: ResumeOp
          from taches t left join clients c on c.id = t.client_id
         where t.assigne_a_id = any(?::int[]) and t.statut <> 'terminee' and t.date_echeance <= ?::date) x
       where rn <= ${LISTED} order by user_id, rn`,
-    [idArray(users.map((u) => u.id)), opts.day],
+    [intArrayLiteral(users.map((u) => u.id)), opts.day],
   );
   for (const u of users) {
     const own = taches.filter((t) => t.user_id === u.id);
