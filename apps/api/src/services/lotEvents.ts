@@ -4,9 +4,9 @@ import type { AuthUser } from '../auth/sessions.js';
 import { intArrayLiteral } from '../lib/pgArrays.js';
 import { sql } from '../lib/sql/runner.js';
 import { CLIENT_RESOURCE } from './clients/queries.js';
-import { formatDateFr, recordEvents, resumes, userNames, type EventRecord } from './evenements.js';
+import { recordEvents, resumes, userNames, type EventRecord } from './evenements.js';
 import type { Resource } from './listing.js';
-import { notifyMany } from './notifications.js';
+import { notifyMany, tacheAssigneeNotice } from './notifications.js';
 import { OPPORTUNITE_RESOURCE } from './opportunites.js';
 import { PROJET_RESOURCE } from './projets.js';
 import { TACHE_RESOURCE } from './taches.js';
@@ -201,13 +201,9 @@ export async function tachesCreated(em: EntityManager, user: AuthUser, ids: numb
   );
   await notifyMany(
     em,
-    [...rows].map(([id, t]) => ({
-      user: t.assigne_a_id,
-      actor: user.id,
-      type: 'tache_assignee' as const,
-      message: `Tâche « ${t.titre} » vous a été assignée (échéance ${formatDateFr(t.date_echeance)})`,
-      lien: `/taches/${id}`,
-    })),
+    [...rows].map(([id, t]) =>
+      tacheAssigneeNotice(t.assigne_a_id, user.id, { id, titre: t.titre, echeance: t.date_echeance }),
+    ),
   );
   await emitRows(em, 'tache', ['created'], ids);
 }
@@ -243,13 +239,7 @@ export async function tachesReassigned(
       .filter((id) => before.get(id)?.statut !== 'terminee')
       .map((id) => {
         const b = before.get(id)!;
-        return {
-          user: vers,
-          actor: user.id,
-          type: 'tache_assignee' as const,
-          message: `Tâche « ${b.titre} » vous a été assignée (échéance ${formatDateFr(b.date_echeance)})`,
-          lien: `/taches/${id}`,
-        };
+        return tacheAssigneeNotice(vers, user.id, { id, titre: b.titre, echeance: b.date_echeance });
       }),
   );
   await emitRows(em, 'tache', ['updated'], changed);

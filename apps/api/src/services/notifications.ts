@@ -7,6 +7,7 @@ import { Where } from '../lib/sql/where.js';
 import { notFound } from '../lib/errors.js';
 import { intArrayLiteral, textArrayLiteral } from '../lib/pgArrays.js';
 import { afterCommit, userEventHubOf } from '../lib/userEvents.js';
+import { formatDateFr } from './evenements.js';
 import type { Row } from './listing.js';
 
 /**
@@ -22,6 +23,21 @@ export interface NotificationInput {
   lien: string;
   /** The user whose action caused it: not notified of it. */
   actor?: number | null;
+}
+
+/** The notice of a tâche assigned to `user` (single writes and bulk reassignments alike). */
+export function tacheAssigneeNotice(
+  user: number | null | undefined,
+  actor: number,
+  t: { id: number; titre: string; echeance: string | Date },
+): NotificationInput {
+  return {
+    user,
+    actor,
+    type: 'tache_assignee',
+    message: `Tâche « ${t.titre} » vous a été assignée (échéance ${formatDateFr(t.echeance)})`,
+    lien: `/taches/${t.id}`,
+  };
 }
 
 export async function notify(em: EntityManager, n: NotificationInput): Promise<void> {

@@ -12,8 +12,8 @@ import { hasPlacement, lockColumns, lockMove, placeCard, retryMoves, TACHE_BOARD
 import { addSearch, getResource, listResource, userName, type Resource, type Row } from './listing.js';
 import { resolveRefs, visibleParent } from './refs.js';
 import { scopeTaches, seesAll } from './visibility.js';
-import { formatDateFr, recordEvent, resumes, userNames } from './evenements.js';
-import { notify } from './notifications.js';
+import { recordEvent, resumes, userNames } from './evenements.js';
+import { notify, tacheAssigneeNotice } from './notifications.js';
 
 type ListInput = z.infer<typeof tacheListInput>;
 type CreateInput = z.infer<typeof tacheCreateInput>;
@@ -309,13 +309,7 @@ async function recordTacheChanges(
     }
   }
   if ((created || assigneChanged) && t.statut !== 'terminee') {
-    await notify(em, {
-      user: assigne,
-      actor: user.id,
-      type: 'tache_assignee',
-      message: `Tâche « ${t.titre} » vous a été assignée (échéance ${formatDateFr(t.dateEcheance)})`,
-      lien: `/taches/${t.id}`,
-    });
+    await notify(em, tacheAssigneeNotice(assigne, user.id, { id: t.id, titre: t.titre, echeance: t.dateEcheance }));
   }
 }
 
