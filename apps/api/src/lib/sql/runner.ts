@@ -22,7 +22,14 @@ export async function sql<T = Record<string, any>>(
   if (!trx && !em.config.get('debug')) {
     const numbered = readOnlyText(text, params);
     if (numbered !== null)
-      return fastRead<T>(em, text, numbered, params, opts.prepare ? preparedName(numbered) : undefined);
+      return onPgConnection<T>(
+        em,
+        undefined,
+        text,
+        numbered,
+        params,
+        opts.prepare ? preparedName(numbered) : undefined,
+      );
   }
   const written = writtenTables(text);
   const rows = await em.getConnection().execute<T[]>(text, params as any[], 'all', trx);
@@ -43,31 +50,51 @@ export function writtenTables(text: string): string[] | null {
 }
 
 /**
- * Hot-path reads skip MikroORM's and knex's query building (about half the client-side CPU of a
- * query): a plain `select` outside any transaction, with scalar parameters only, runs on a
- * connection of the same knex pool with `$n` placeholders. Everything else (writes, transactions,
- * array or undefined bindings, `??`, quoted `?`) keeps the ORM path and its exact knex semantics.
- * The knex `query` event is still emitted (statement counting in tests and `pnpm bench`), and
- * errors are converted by the driver like the ORM path does.
+ * A statement with big parameters (thousands of rows in `unnest(?::text[], …)`, imports), sent with
+ * `$n` bound parameters on the connection of `em`'s transaction (or a pooled one outside any): the
+ * ORM path would inline the values into the SQL text, escaping and sending megabytes of literals.
+ * Written tables are reported like `sql` does.
  */
-async function fastRead<T>(
+export async function sqlBound<T = Record<string, any>>(
   em: EntityManager,
+  text: string,
+  params: unknown[],
+): Promise<T[]> {
+  const numbered = numberPlaceholders(text);
+  if (numbered === null) throw new Error(`sqlBound: placeholders that cannot be numbered in ${text.slice(0, 80)}`);
+  const trx = em.getTransactionContext();
+  const rows = await onPgConnection<T>(em, trx, text, numbered, params);
+  const written = writtenTables(text);
+  if (written) await dataChangesOf(em)?.written(written, trx);
+  return rows;
+}
+
+/**
+ * Runs `numbered` (`$n` placeholders) straight on a pg connection of the ORM's knex pool, or on the
+ * transaction's: hot-path reads skip MikroORM's and knex's query building (about half the
+ * client-side CPU of a query), and big parameters are bound instead of inlined (`sqlBound`). The
+ * knex `query` event is still emitted (statement counting in tests and `pnpm bench`), and errors
+ * are converted by the driver like the ORM path does.
+ */
+async function onPgConnection<T>(
+  em: EntityManager,
+  trx: unknown,
   text: string,
   numbered: string,
   params: unknown[],
   name?: string,
 ): Promise<T[]> {
   const knex = em.getConnection().getKnex() as any;
-  const client = knex.client;
+  const client = trx ? (trx as any).client : knex.client;
   const conn = await client.acquireConnection();
   try {
-    client.emit('query', { __knexUid: conn.__knexUid, method: 'raw', sql: text, bindings: params });
+    knex.client.emit('query', { __knexUid: conn.__knexUid, method: 'raw', sql: text, bindings: params });
     const res = await conn.query(name ? { name, text: numbered, values: params } : { text: numbered, values: params });
     return res.rows as T[];
   } catch (err) {
     throw em.getDriver().convertException(err as Error);
   } finally {
-    await client.releaseConnection(conn);
+    if (!trx) await client.releaseConnection(conn);
   }
 }
 
@@ -83,8 +110,13 @@ function preparedName(numbered: string): string {
 
 const numberedTexts = new Map<string, string | null>();
 
-/** `text` with `?` turned into `$1…$n` when it is a plain select the fast path may run, else null. */
+/**
+ * `text` with `?` turned into `$1…$n` when it is a plain select the fast path may run (outside any
+ * transaction, scalar parameters only), else null: writes, `for update`, array or undefined
+ * bindings, `??` and quoted `?` keep the ORM path and its exact knex semantics.
+ */
 function readOnlyText(text: string, params: unknown[]): string | null {
+  if (!/^\s*select\b/i.test(text) || /\bfor\s+(update|share|no\s+key|key)\b/i.test(text)) return null;
   for (const p of params) {
     const t = typeof p;
     if (!(p === null || t === 'string' || t === 'number' || t === 'boolean')) return null;
@@ -100,9 +132,9 @@ function readOnlyText(text: string, params: unknown[]): string | null {
   return numbered.split('$').length - 1 === params.length ? numbered : null;
 }
 
+/** `?` placeholders as `$1…$n`, or null when one cannot be told from text (`??`, `\?`, inside quotes, a `$` already). */
 function numberPlaceholders(text: string): string | null {
-  if (!/^\s*select\b/i.test(text) || /\bfor\s+(update|share|no\s+key|key)\b/i.test(text) || text.includes('$'))
-    return null;
+  if (text.includes('$')) return null;
   let out = '';
   let n = 0;
   let quote: string | null = null;

@@ -12,8 +12,8 @@ import {
 import type { z } from 'zod';
 import type { AuthUser } from '../../auth/sessions.js';
 import { intArrayLiteral, textArrayLiteral } from '../../lib/pgArrays.js';
+import { sqlBound } from '../../lib/sql/runner.js';
 import { seesAll } from '../visibility.js';
-import { bulkSql } from './bulk.js';
 import { champsOf, crmFold, parseChoice, parseDateFr, parseDecimal } from './champs.js';
 
 /**
@@ -117,7 +117,7 @@ async function lookups(
     }
     if (ids.size || names.size) {
       const scope = seesAll(user) ? '' : ' and c.responsable_id = ?';
-      const rows = await bulkSql<{ id: number; cle: string; par_id: boolean }>(
+      const rows = await sqlBound<{ id: number; cle: string; par_id: boolean }>(
         em,
         `select c.id, c.nom_plie as cle, c.id = any(?::int[]) as par_id from clients c
           where (c.id = any(?::int[]) or c.nom_plie = any(?::text[]))${scope}`,
@@ -144,7 +144,7 @@ async function lookups(
     if (keys.size) {
       const list = [...keys];
       const ids = list.map(asId).filter((n): n is number => n !== null);
-      const rows = await bulkSql<{ id: number; username: string; email: string }>(
+      const rows = await sqlBound<{ id: number; username: string; email: string }>(
         em,
         `select id, lower(username) as username, lower(email) as email from users
           where is_active and (id = any(?::int[]) or lower(username) = any(?::text[]) or lower(email) = any(?::text[]))`,
@@ -343,7 +343,7 @@ async function duplicatesInDatabase(
   if (ressource === 'clients') {
     const visible = all ? 'true' : 'c.responsable_id = ?';
     const vp = all ? [] : [user.id];
-    found = await bulkSql<Found>(
+    found = await sqlBound<Found>(
       em,
       `with k as (select * from unnest(?::int[], ?::text[], ?::text[], ?::text[], ?::text[]) as k(i, email, tel, nom, soc))
        select k.i, 'email' as cle, c.id, ${visible} as visible from k join clients c on lower(c.email) = k.email where k.email is not null
@@ -365,7 +365,7 @@ async function duplicatesInDatabase(
     );
   } else if (ressource === 'opportunites') {
     // The client was resolved among those the caller sees: its opportunités are visible too.
-    found = await bulkSql<Found>(
+    found = await sqlBound<Found>(
       em,
       `select k.i, 'nom' as cle, o.id, true as visible from unnest(?::int[], ?::int[], ?::text[]) as k(i, client, nom)
          join opportunites o on o.client_id = k.client and crm_fold(o.nom) = k.nom order by 1, 3`,
@@ -379,7 +379,7 @@ async function duplicatesInDatabase(
     const scope = all
       ? ''
       : 'and (t.assigne_a_id = ? or t.client_id in (select id from clients where responsable_id = ?))';
-    found = await bulkSql<Found>(
+    found = await sqlBound<Found>(
       em,
       `select k.i, 'nom' as cle, t.id, true as visible from unnest(?::int[], ?::int[], ?::text[], ?::date[]) as k(i, client, titre, echeance)
          join taches t on t.date_echeance = k.echeance and (t.client_id = k.client or (t.client_id is null and k.client is null))

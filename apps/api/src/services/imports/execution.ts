@@ -2,7 +2,7 @@ import type { EntityManager } from '@crm/db';
 import type { ImportMode, ImportPolitique, ImportRessource, MessageKey } from '@crm/shared';
 import type { AuthUser } from '../../auth/sessions.js';
 import type { AppDeps } from '../../deps.js';
-import { sql, sqlOne } from '../../lib/sql/runner.js';
+import { sql, sqlBound, sqlOne } from '../../lib/sql/runner.js';
 import { decimal } from '../../lib/sql/values.js';
 import { fromDatabaseError } from '../../lib/errors.js';
 import { resumes } from '../evenements.js';
@@ -10,7 +10,6 @@ import { lockColumns, OPPORTUNITE_BOARD, POSITION_GAP, TACHE_BOARD, type Board }
 import { notify } from '../notifications.js';
 import { boolArrayLiteral, intArrayLiteral, textArrayLiteral } from '../../lib/pgArrays.js';
 import { analyseRows, type ContactValues, type PreparedRow } from './analyse.js';
-import { bulkSql } from './bulk.js';
 import { crmFold } from './champs.js';
 import { loadGrid, rejetsOf, type StoredRejets } from './index.js';
 
@@ -210,7 +209,7 @@ const batches = <T>(items: T[]): T[][] => {
 /** `n` new ids of a serial column, in one statement (the rows are then inserted with them, in any order). */
 async function newIds(tem: EntityManager, table: string, n: number): Promise<number[]> {
   if (!n) return [];
-  const rows = await bulkSql<{ id: number }>(
+  const rows = await sqlBound<{ id: number }>(
     tem,
     `select nextval(pg_get_serial_sequence('${table}', 'id'))::int as id from generate_series(1, ?)`,
     [n],
@@ -268,7 +267,7 @@ async function insertEvents(
 ): Promise<void> {
   const withClient = rows.filter((r) => r.client !== null);
   if (!withClient.length) return;
-  await bulkSql(
+  await sqlBound(
     tem,
     `insert into evenements (type, client_id, opportunite_id, auteur_id, resume, donnees)
      select ?, x.client, x.opportunite, ?, x.resume, ?::jsonb from unnest(?::int[], ?::int[], ?::text[]) as x(client, opportunite, resume)`,
@@ -289,7 +288,7 @@ const WRITERS: Record<ImportRessource, Writer> = {
     for (const [k, chunk] of batches(plan.creates).entries()) {
       const contacts: NewContact[] = [];
       const chunkIds = ids.slice(k * BATCH, k * BATCH + chunk.length);
-      await bulkSql(
+      await sqlBound(
         tem,
         `insert into clients (id, nom, societe, email, telephone, notes, categorie, responsable_id)
          select * from unnest(?::int[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::int[])`,
@@ -324,7 +323,7 @@ const WRITERS: Record<ImportRessource, Writer> = {
     const updates = [...plan.updates.entries()];
     for (const chunk of batches(updates)) {
       const ops = chunk.map(([, op]) => op);
-      await bulkSql(
+      await sqlBound(
         tem,
         `update clients c set nom = coalesce(v.nom, c.nom), societe = coalesce(v.societe, c.societe), email = coalesce(v.email, c.email),
            telephone = coalesce(v.telephone, c.telephone), notes = coalesce(v.notes, c.notes), categorie = coalesce(v.categorie, c.categorie),
@@ -348,7 +347,7 @@ const WRITERS: Record<ImportRessource, Writer> = {
     const withContacts = updates.filter(([, op]) => op.contacts.length);
     const contacts: NewContact[] = [];
     if (withContacts.length) {
-      const existing = await bulkSql<{ client_id: number; email: string | null; nom: string; principal: boolean }>(
+      const existing = await sqlBound<{ client_id: number; email: string | null; nom: string; principal: boolean }>(
         tem,
         `select client_id, lower(email) as email, crm_fold(prenom || ' ' || nom) as nom, principal from contacts where client_id = any(?::int[])`,
         [intArrayLiteral(withContacts.map(([id]) => id))],
@@ -376,7 +375,7 @@ const WRITERS: Record<ImportRessource, Writer> = {
     const ids = await newIds(tem, 'opportunites', plan.creates.length);
     for (const [k, chunk] of batches(plan.creates).entries()) {
       const chunkIds = ids.slice(k * BATCH, k * BATCH + chunk.length);
-      await bulkSql(
+      await sqlBound(
         tem,
         `insert into opportunites (id, nom, client_id, responsable_id, montant, probabilite, etape, position, date_conclusion_estimee, notes)
          select * from unnest(?::int[], ?::text[], ?::int[], ?::int[], ?::numeric[], ?::int[], ?::text[], ?::int[], ?::date[], ?::text[])`,
@@ -409,7 +408,7 @@ const WRITERS: Record<ImportRessource, Writer> = {
     // An update changes the fields the file gives, never the stage (a move of the card).
     for (const chunk of batches([...plan.updates.entries()])) {
       const ops = chunk.map(([, op]) => op);
-      await bulkSql(
+      await sqlBound(
         tem,
         `update opportunites o set nom = coalesce(v.nom, o.nom), montant = coalesce(v.montant::numeric, o.montant), probabilite = coalesce(v.probabilite, o.probabilite),
            date_conclusion_estimee = coalesce(v.date::date, o.date_conclusion_estimee), notes = coalesce(v.notes, o.notes),
@@ -440,7 +439,7 @@ const WRITERS: Record<ImportRessource, Writer> = {
     const ids = await newIds(tem, 'taches', plan.creates.length);
     for (const [k, chunk] of batches(plan.creates).entries()) {
       const chunkIds = ids.slice(k * BATCH, k * BATCH + chunk.length);
-      await bulkSql(
+      await sqlBound(
         tem,
         `insert into taches (id, titre, description, assigne_a_id, client_id, priorite, date_echeance, statut, position, date_terminee)
          select x.id, x.titre, x.description, x.assigne, x.client, x.priorite, x.echeance, x.statut, x.position,
@@ -474,7 +473,7 @@ const WRITERS: Record<ImportRessource, Writer> = {
     }
     for (const chunk of batches([...plan.updates.entries()])) {
       const ops = chunk.map(([, op]) => op);
-      await bulkSql(
+      await sqlBound(
         tem,
         `update taches t set titre = coalesce(v.titre, t.titre), description = coalesce(v.description, t.description),
            priorite = coalesce(v.priorite, t.priorite), assigne_a_id = coalesce(v.assigne, t.assigne_a_id), date_modification = now()
@@ -502,7 +501,7 @@ interface NewContact {
 
 async function insertContacts(tem: EntityManager, contacts: NewContact[]): Promise<void> {
   if (!contacts.length) return;
-  await bulkSql(
+  await sqlBound(
     tem,
     `insert into contacts (client_id, prenom, nom, fonction, email, telephone, principal)
      select * from unnest(?::int[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::boolean[])`,
