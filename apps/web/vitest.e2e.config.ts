@@ -8,13 +8,14 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
-    // Two files at once (each its own API, database and chromium): the suite's wall time on 2 cores.
+    // Two files at once (each its own API and database, its own browser contexts): the suite's wall time on 2 cores.
     maxWorkers: 2,
     // Files of a worker share one process (the API's modules load once per worker, not per file);
-    // each file still starts and closes its own API, database and chromium.
+    // each file still starts and closes its own API and database.
     isolate: false,
-    // One migrated template database per run; each file's database is a copy of it.
-    globalSetup: ['@crm/db/vitest-global-setup'],
+    // One migrated template database per run (each file's database is a copy of it) and one chromium
+    // per run (each file connects to it and opens its own contexts).
+    globalSetup: ['e2e/globalSetup.ts'],
     // The server answers in milliseconds here, but a loaded CI machine can take seconds.
     expect: { poll: { timeout: 10_000, interval: 100 } },
   },

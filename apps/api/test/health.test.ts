@@ -8,9 +8,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '@crm/db';
 import type { App } from '../src/app.js';
-import { hashPassword } from '../src/auth/passwords.js';
 import { sql } from '../src/lib/sql/runner.js';
-import { createApp, PASSWORD } from './helpers.js';
+import { createApp, PASSWORD, testPasswordHash } from './helpers.js';
 import { TcpProxy } from './tcpProxy.js';
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -34,7 +33,7 @@ beforeAll(async () => {
   await sql(
     app.orm.em.fork(),
     `insert into users (username, email, password_hash, role) values ('admin', 'admin@example.fr', ?, 'admin')`,
-    [await hashPassword(PASSWORD)],
+    [await testPasswordHash()],
   );
   const login = await app.app.inject({
     method: 'POST',

@@ -1,15 +1,31 @@
 import type { LightMyRequestResponse } from 'fastify';
+import { hash } from '@node-rs/argon2';
 import { createTestDatabase } from '@crm/db';
 import { createApp as createUncheckedApp, type App } from '../src/app.js';
-import { hashPassword } from '../src/auth/passwords.js';
 import { sql } from '../src/lib/sql/runner.js';
 import type { ServerPlugin } from '../src/routes/plugin.js';
 import { validateRestAnswers } from './openapiValidator.js';
 
 /** Package export `@crm/api/testing`: the API's test harness, for other packages' tests (client, web e2e). */
-export { hashPassword };
 
 export const PASSWORD = 'Secret-pass-2026';
+
+const testHashes = new Map<string, Promise<string>>();
+/**
+ * The stored hash of users that tests insert directly: a real argon2id hash that the login route
+ * verifies like any other, but at the smallest cost (1 MiB, 1 pass) and made once per password and
+ * process. At the app's cost (19 MiB, 2 passes: `auth/passwords.ts`) each hash and each login took
+ * 50–200 ms of CPU, hundreds of times per run. Users created through the API get the app's cost,
+ * and `users.test.ts` checks those parameters.
+ */
+export function testPasswordHash(password: string = PASSWORD): Promise<string> {
+  let h = testHashes.get(password);
+  if (!h) {
+    h = hash(password, { algorithm: 2 /* Argon2id */, memoryCost: 1024, timeCost: 1, parallelism: 1 });
+    testHashes.set(password, h);
+  }
+  return h;
+}
 
 export interface TestApp extends App {
   dbUrl: string;
@@ -101,7 +117,7 @@ export async function startTestApp(
         [
           username,
           extra.email ?? `${username}@example.fr`,
-          await hashPassword(PASSWORD),
+          await testPasswordHash(),
           role,
           extra.isActive ?? true,
           username,

@@ -8,9 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '@crm/db';
 import type { App } from '../src/app.js';
-import { hashPassword } from '../src/auth/passwords.js';
 import { sql } from '../src/lib/sql/runner.js';
-import { createApp, PASSWORD } from './helpers.js';
+import { createApp, PASSWORD, testPasswordHash } from './helpers.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const env = { NODE_ENV: 'test', JWT_SECRET: 'scale-test-secret-that-is-long-enough-0123', REDIS_URL };
@@ -44,7 +43,7 @@ async function user(username: string, role: 'admin' | 'manager' | 'commercial'):
   const [row] = await sql(
     a.orm.em.fork(),
     `insert into users (username, email, password_hash, role) values (?, ?, ?, ?) returning id`,
-    [username, `${username}@example.fr`, await hashPassword(PASSWORD), role],
+    [username, `${username}@example.fr`, await testPasswordHash(), role],
   );
   return row.id;
 }

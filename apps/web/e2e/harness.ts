@@ -3,9 +3,10 @@ import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { inject } from 'vitest';
 import { createTestDatabase } from '@crm/db';
 import { createApp, type App } from '@crm/api';
-import { hashPassword } from '@crm/api/testing';
+import { testPasswordHash } from '@crm/api/testing';
 
 export const PASSWORD = 'Motdepasse-e2e-2026';
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -25,7 +26,7 @@ export interface E2E {
   close(): Promise<void>;
 }
 
-/** The real API on a throw-away database, serving the built SPA, plus a headless chromium. */
+/** The real API on a throw-away database, serving the built SPA, plus a connection to the run's chromium. */
 export async function startE2E(opts: { env?: Record<string, string>; webDist?: string } = {}): Promise<E2E> {
   // E2E_WEB_DIST: another build of the SPA (e.g. main's, to see a new test fail there).
   const webDist = opts.webDist ?? process.env.E2E_WEB_DIST ?? WEB_DIST;
@@ -40,19 +41,8 @@ export async function startE2E(opts: { env?: Record<string, string>; webDist?: s
   });
   await app.app.listen({ port: 0, host: '127.0.0.1' });
   const base = `http://127.0.0.1:${(app.app.server.address() as AddressInfo).port}`;
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  // The run's chromium (globalSetup.ts); this file's contexts are closed when it disconnects.
+  const browser = await chromium.connect(inject('chromiumWsEndpoint'));
   const conn = app.orm.em.getConnection();
 
   const e2e: E2E = {
@@ -65,7 +55,7 @@ export async function startE2E(opts: { env?: Record<string, string>; webDist?: s
         [
           username,
           `${username}@example.fr`,
-          await hashPassword(PASSWORD),
+          await testPasswordHash(PASSWORD),
           role,
           username[0].toUpperCase() + username.slice(1),
           'Test',
