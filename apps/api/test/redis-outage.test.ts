@@ -54,25 +54,40 @@ const write = () =>
     payload: JSON.stringify({ nom: `Client ${++n}` }),
   });
 
-/** Slowest of `count` sequential calls, in ms, each checked for its status. */
-async function slowest(call: () => ReturnType<typeof login>, status: number, count = 6): Promise<number> {
-  let worst = 0;
+/** Median time of `count` sequential calls, in ms, each checked for its status. */
+async function median(call: () => ReturnType<typeof login>, status: number, count = 7): Promise<number> {
+  const times: number[] = [];
   for (let i = 0; i < count; i++) {
     const t0 = performance.now();
     const res = await call();
-    worst = Math.max(worst, performance.now() - t0);
+    times.push(performance.now() - t0);
     expect(res.statusCode).toBe(status);
   }
-  return worst;
+  return times.sort((a, b) => a - b)[Math.floor(count / 2)];
 }
 
-/** Redis's share of a request must stay negligible: generous bounds (the failure mode is seconds). */
+/**
+ * The same calls while Redis answers (medians, ms), measured once warm. Outage timings are compared to
+ * these rather than to fixed bounds: a loaded machine slows both alike, while the failure mode under
+ * test (waiting on Redis) adds the command timeout (0.5 s) or the connect timeout (1 s) to each call.
+ */
+const healthy = { login: 0, write: 0, health: 0 };
+async function measureHealthy() {
+  await median(login, 200, 3); // warm-up
+  await median(write, 201, 3);
+  healthy.login = await median(login, 200);
+  healthy.write = await median(write, 201);
+  healthy.health = await median(health, 200, 3);
+}
+
+/** Redis's share of a request must stay negligible: well under one command timeout more than with Redis up. */
 async function expectFastWithoutRedis() {
-  expect(await slowest(login, 200)).toBeLessThan(1_000);
-  expect(await slowest(write, 201)).toBeLessThan(1_000);
+  expect(await median(login, 200)).toBeLessThan(healthy.login + 300);
+  expect(await median(write, 201)).toBeLessThan(healthy.write + 300);
+  // Health asks Redis itself: one command timeout (0.5 s) at most, not the connect timeout or more.
   const t0 = performance.now();
   const res = await health();
-  expect(performance.now() - t0).toBeLessThan(1_500);
+  expect(performance.now() - t0).toBeLessThan(healthy.health + 900);
   expect(res.statusCode).toBe(200);
   expect(res.json()).toEqual({ status: 'ok', database: 'ok', redis: 'down' });
 }
@@ -80,7 +95,7 @@ async function expectFastWithoutRedis() {
 async function expectRecovered() {
   await proxy.start();
   await expect.poll(async () => (await health()).json().redis, { timeout: 10_000, interval: 200 }).toBe('ok');
-  expect(await slowest(login, 200, 2)).toBeLessThan(1_000);
+  expect(await median(login, 200, 3)).toBeLessThan(healthy.login + 300);
 }
 
 describe('Redis down, unreachable or partitioned', () => {
@@ -88,7 +103,7 @@ describe('Redis down, unreachable or partitioned', () => {
     const res = await health();
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ status: 'ok', database: 'ok', redis: 'ok' });
-    expect(await slowest(login, 200, 2)).toBeLessThan(1_000);
+    await measureHealthy();
   });
 
   it('Redis stopped (connection refused): logins and writes stay fast, health 200 with redis down; recovers by itself', async () => {
