@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { center, isoDay, mouseDrag, PASSWORD, plain, SHOTS, startE2E, type E2E } from './harness';
+import { center, isoDay, mouseDrag, PASSWORD, plain, shot, startE2E, type E2E } from './harness';
 
 /**
  * The boards at real volume: 1 000 cards in one column. The headers show the API's true totals
@@ -166,7 +166,7 @@ describe('pipeline with 1 000 cards in a column', () => {
     const i = shown.indexOf('À placer');
     expect([shown[i - 1], shown[i + 1]]).toEqual([server[at - 1], server[at + 1]]);
     expect(['Carte 0070', 'Carte 0071']).toContain(server[at - 1]);
-    await page.screenshot({ path: `${SHOTS}/crm-pipeline-volume.png` });
+    await shot(page, `crm-pipeline-volume.png`);
     await expect.poll(() => headerText(page, 'prospect')).toContain('1 001');
     const [sums] = await e2e.app.orm.em
       .getConnection()

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PASSWORD, SHOTS, startE2E, type E2E, navLink, plain } from './harness';
+import { PASSWORD, shot, startE2E, type E2E, navLink, plain } from './harness';
 
 let e2e: E2E;
 beforeAll(async () => {
@@ -46,7 +46,7 @@ describe('login, dashboard and clients', () => {
     expect(await page.locator(`[id="${describedBy}"]`).textContent()).toBe('Numéro de téléphone invalide.');
     expect(await page.getByRole('alert').first().textContent()).toContain('corrigez les champs');
     expect(await phone.evaluate((el) => el === document.activeElement)).toBe(true);
-    await page.screenshot({ path: `${SHOTS}/crm-client-form-error.png`, fullPage: true });
+    await shot(page, `crm-client-form-error.png`, { fullPage: true });
 
     await phone.fill('01 23 45 67 89');
     await page.getByRole('button', { name: 'Enregistrer' }).click();
@@ -102,7 +102,7 @@ describe('login, dashboard and clients', () => {
     await page.locator('canvas').first().waitFor();
     expect(await page.locator('canvas').count()).toBe(2);
     await page.getByRole('link', { name: 'Entretien flotte' }).waitFor();
-    await page.screenshot({ path: `${SHOTS}/crm-dashboard.png`, fullPage: true });
+    await shot(page, `crm-dashboard.png`, { fullPage: true });
     await page.context().close();
   });
 

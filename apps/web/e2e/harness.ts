@@ -11,7 +11,6 @@ import { testPasswordHash } from '@crm/api/testing';
 export const PASSWORD = 'Motdepasse-e2e-2026';
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const WEB_DIST = path.resolve(here, '../dist');
-export const SHOTS = process.env.E2E_SCREENSHOTS ?? '/tmp';
 
 export interface E2E {
   base: string;
@@ -112,6 +111,15 @@ export async function startE2E(opts: { env?: Record<string, string>; webDist?: s
     },
   };
   return e2e;
+}
+
+/**
+ * Screenshots for people to look at, written only when E2E_SCREENSHOTS names a folder: they assert
+ * nothing, and a full-page PNG costs a loaded machine about a second of CPU.
+ */
+export async function shot(page: Page, name: string, opts: { fullPage?: boolean } = {}): Promise<void> {
+  const folder = process.env.E2E_SCREENSHOTS;
+  if (folder) await page.screenshot({ path: path.join(folder, name), ...opts });
 }
 
 /** Drags with the mouse the way a person does: press, move in small steps, pause, release. */

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { PASSWORD, SHOTS, startE2E, type E2E } from './harness';
+import { PASSWORD, shot, startE2E, type E2E } from './harness';
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 let e2e: E2E;
@@ -98,7 +98,7 @@ describe('import from the SPA', () => {
 
     const problems = await seriousAxeViolations(page);
     expect(problems).toEqual([]);
-    await page.screenshot({ path: `${SHOTS}/crm-import-apercu.png`, fullPage: true });
+    await shot(page, `crm-import-apercu.png`, { fullPage: true });
 
     await page.getByLabel('Importer seulement les lignes valides').check();
     await page.getByLabel('Ignorer les doublons').check();
@@ -108,7 +108,7 @@ describe('import from the SPA', () => {
     expect(summary).toContain('2 créé(s)');
     expect(summary).toContain('1 doublon(s) ignoré(s)');
     expect(summary).toContain('1 rejeté(s)');
-    await page.screenshot({ path: `${SHOTS}/crm-import-termine.png`, fullPage: true });
+    await shot(page, `crm-import-termine.png`, { fullPage: true });
 
     const [download] = await Promise.all([
       page.waitForEvent('download'),
@@ -146,7 +146,7 @@ describe('import from the SPA', () => {
     await page.getByRole('heading', { name: 'Aperçu' }).waitFor();
     expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
     expect(await seriousAxeViolations(page)).toEqual([]);
-    await page.screenshot({ path: `${SHOTS}/crm-import-390.png`, fullPage: true });
+    await shot(page, `crm-import-390.png`, { fullPage: true });
     // All or nothing (the default) with an invalid row: nothing is imported, and the page says so.
     await page.getByRole('button', { name: 'Lancer l’import' }).click();
     await page.getByRole('heading', { name: 'Import non effectué' }).waitFor({ timeout: 30_000 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SHOTS, isoDay, startE2E, type E2E } from './harness';
+import { shot, isoDay, startE2E, type E2E } from './harness';
 
 /** Contacts quick add, the timeline composer (two clicks) and the live notification counter. */
 let e2e: E2E;
@@ -55,7 +55,7 @@ describe('the CRM’s memory', () => {
     await expect.poll(() => counter.textContent()).toMatch(/^1/);
     await page.getByRole('button', { name: /Notifications/ }).click();
     await page.getByRole('link', { name: /Rappeler Sophie/ }).waitFor();
-    await page.screenshot({ path: `${SHOTS}/crm-memory-client.png`, fullPage: true });
+    await shot(page, `crm-memory-client.png`, { fullPage: true });
     await page.getByRole('button', { name: 'Tout marquer comme lu' }).click();
     await expect.poll(() => counter.textContent()).toMatch(/^0/);
 

@@ -1,11 +1,29 @@
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { isoDay, PASSWORD, plain, SHOTS, startE2E, type E2E } from './harness';
+import { isoDay, PASSWORD, plain, shot, startE2E, type E2E } from './harness';
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 let e2e: E2E;
-const pages: string[] = [];
+/** The main pages; `{client}`… stand for the records made in beforeAll. */
+const PAGES = [
+  '/',
+  '/clients',
+  '/clients/{client}',
+  '/clients/nouveau',
+  '/projets',
+  '/projets/{projet}',
+  '/opportunites',
+  '/opportunites/{opportunite}',
+  '/opportunites/pipeline',
+  '/taches',
+  '/taches/tableau',
+  '/devis',
+  '/devis/{devis}',
+  '/rapports',
+];
+const ids: Record<string, number> = {};
+const resolve = (path: string) => path.replace(/\{(\w+)\}/g, (_, k: string) => String(ids[k]));
 
 beforeAll(async () => {
   e2e = await startE2E();
@@ -42,22 +60,7 @@ beforeAll(async () => {
     opportunite: o.id,
     lignes: [{ designation: 'Comptoir en chêne massif', quantite: 2, prixUnitaire: 123456.78, tauxTva: 20 }],
   });
-  pages.push(
-    '/',
-    '/clients',
-    `/clients/${c.id}`,
-    '/clients/nouveau',
-    '/projets',
-    `/projets/${p.id}`,
-    '/opportunites',
-    `/opportunites/${o.id}`,
-    '/opportunites/pipeline',
-    '/taches',
-    '/taches/tableau',
-    '/devis',
-    `/devis/${d.id}`,
-    '/rapports',
-  );
+  Object.assign(ids, { client: c.id, projet: p.id, opportunite: o.id, devis: d.id });
 });
 afterAll(() => e2e?.close());
 
@@ -98,39 +101,45 @@ async function axeViolations(page: Page): Promise<string[]> {
     );
 }
 
-async function checkEveryPage(page: Page, label: string) {
+/** What is wrong with one page as `page`'s viewport shows it (empty: nothing). */
+async function checkPage(page: Page, path: string, label: string): Promise<string[]> {
   const problems: string[] = [];
-  for (const path of pages) {
-    await page.goto(`${e2e.base}${path}`);
-    await page.locator('main h1').first().waitFor();
-    await page
-      .locator('.loading')
-      .first()
-      .waitFor({ state: 'detached' })
-      .catch(() => {});
-    await page.waitForTimeout(150);
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    if (overflow > 0) problems.push(`${path}: horizontal scroll of ${overflow}px`);
-    // No button sticks out of its card.
-    const outside = await page.evaluate(() =>
-      [...document.querySelectorAll('.card .btn, .board-card .btn, .form-actions .btn')]
-        .filter((b) => {
-          const r = b.getBoundingClientRect();
-          const card = b.closest('.card, .board-card, form')!.getBoundingClientRect();
-          return r.width > 0 && (r.right > card.right + 1 || r.left < card.left - 1);
-        })
-        .map((b) => b.textContent),
-    );
-    if (outside.length) problems.push(`${path}: buttons outside their card: ${outside.join(', ')}`);
-    for (const v of await axeViolations(page)) problems.push(`${path}: ${v}`);
-    await page.screenshot({ path: `${SHOTS}/crm-${label}${path.replace(/\//g, '_') || '_'}.png`, fullPage: true });
-  }
+  await page.goto(`${e2e.base}${path}`);
+  await page.locator('main h1').first().waitFor();
+  await page
+    .locator('.loading')
+    .first()
+    .waitFor({ state: 'detached' })
+    .catch(() => {});
+  await page.waitForTimeout(150);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  if (overflow > 0) problems.push(`${path}: horizontal scroll of ${overflow}px`);
+  // No button sticks out of its card.
+  const outside = await page.evaluate(() =>
+    [...document.querySelectorAll('.card .btn, .board-card .btn, .form-actions .btn')]
+      .filter((b) => {
+        const r = b.getBoundingClientRect();
+        const card = b.closest('.card, .board-card, form')!.getBoundingClientRect();
+        return r.width > 0 && (r.right > card.right + 1 || r.left < card.left - 1);
+      })
+      .map((b) => b.textContent),
+  );
+  if (outside.length) problems.push(`${path}: buttons outside their card: ${outside.join(', ')}`);
+  for (const v of await axeViolations(page)) problems.push(`${path}: ${v}`);
+  await shot(page, `crm-${label}${path.replace(/\//g, '_') || '_'}.png`, { fullPage: true });
   return problems;
 }
 
-describe('phones and accessibility', () => {
-  it('at 390×844 every main page fits the width, has no serious axe violation, and the menu opens and closes', async () => {
-    const page = await login(390, 844);
+// One test per page and viewport (a page with axe takes seconds on a loaded machine: the 14 of them
+// in one test went past its timeout), on one logged-in page per viewport.
+describe('phones (390×844)', () => {
+  let page: Page;
+  beforeAll(async () => {
+    page = await login(390, 844);
+  });
+  afterAll(() => page?.context().close());
+
+  it('the menu opens and closes; lists are cards; phone numbers call on tap', async () => {
     const nav = page.getByRole('navigation', { name: 'Navigation principale' });
     expect(await nav.isVisible()).toBe(false);
     const menu = page.getByRole('button', { name: 'Menu' });
@@ -145,19 +154,29 @@ describe('phones and accessibility', () => {
     expect(await page.locator('.table thead').evaluate((el) => el.getBoundingClientRect().height)).toBeLessThanOrEqual(
       1,
     );
-
-    expect(await checkEveryPage(page, 'mobile')).toEqual([]);
-    await page.context().close();
   });
 
-  it('at 1440×900 every main page has no serious axe violation, and amounts never wrap', async () => {
-    const page = await login(1440, 900);
-    expect(await checkEveryPage(page, 'desktop')).toEqual([]);
+  it.each(PAGES)('%s fits the width, keeps its buttons in their cards, has no serious axe violation', async (path) => {
+    expect(await checkPage(page, resolve(path), 'mobile')).toEqual([]);
+  });
+});
+
+describe('desktop (1440×900)', () => {
+  let page: Page;
+  beforeAll(async () => {
+    page = await login(1440, 900);
+  });
+  afterAll(() => page?.context().close());
+
+  it.each(PAGES)('%s keeps its buttons in their cards and has no serious axe violation', async (path) => {
+    expect(await checkPage(page, resolve(path), 'desktop')).toEqual([]);
+  });
+
+  it('amounts never wrap', async () => {
     await page.goto(`${e2e.base}/opportunites`);
     const amount = page.getByText(/1\s234\s567,50\s€/).first();
     await amount.waitFor();
     expect(plain(await amount.textContent())).toContain('1 234 567,50 €');
     expect(await amount.textContent()).not.toMatch(/\d \d/); // no breakable space inside the number
-    await page.context().close();
   });
 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { center, mouseDrag, SHOTS, startE2E, type E2E } from './harness';
+import { center, mouseDrag, shot, startE2E, type E2E } from './harness';
 
 let e2e: E2E;
 let api: Awaited<ReturnType<E2E['api']>>;
@@ -46,7 +46,7 @@ describe('opportunities kanban', () => {
     await page.reload();
     await column('qualification').getByRole('link', { name: 'Refonte site' }).waitFor();
     expect(await cardsOf('prospect')).toEqual(['Audit sécurité', 'Maintenance annuelle']);
-    await page.screenshot({ path: `${SHOTS}/crm-pipeline.png`, fullPage: true });
+    await shot(page, `crm-pipeline.png`, { fullPage: true });
   });
 
   it('reorders within a column and moves across columns with the keyboard, persisted after reload', async () => {

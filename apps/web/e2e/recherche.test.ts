@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SHOTS, startE2E, type E2E } from './harness';
+import { shot, startE2E, type E2E } from './harness';
 
 let e2e: E2E;
 let lefevre: number;
@@ -31,7 +31,7 @@ describe('command palette (Ctrl+K)', () => {
     expect(await dialog.getByRole('group', { name: 'Opportunités' }).getByRole('option').allTextContents()).toEqual([
       expect.stringContaining('Fournitures Lefèvre'),
     ]);
-    await page.screenshot({ path: `${SHOTS}/crm-palette.png` });
+    await shot(page, `crm-palette.png`);
     // The first option is active; ArrowDown moves to Lefèvre (aria-activedescendant follows).
     await page.keyboard.press('ArrowDown');
     const activeId = await input.getAttribute('aria-activedescendant');

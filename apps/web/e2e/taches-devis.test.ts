@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { center, isoDay, mouseDrag, SHOTS, startE2E, type E2E, navLink, plain } from './harness';
+import { center, isoDay, mouseDrag, shot, startE2E, type E2E, navLink, plain } from './harness';
 
 let e2e: E2E;
 let api: Awaited<ReturnType<E2E['api']>>;
@@ -112,7 +112,7 @@ describe('devis editor', () => {
     await expect.poll(() => page.getByTestId('total-ht').textContent().then(plain)).toBe('2 589,00 €');
     expect(await page.getByTestId('total-tva').textContent().then(plain)).toBe('505,80 €');
     expect(await page.getByTestId('total-ttc').textContent().then(plain)).toBe('3 094,80 €');
-    await page.screenshot({ path: `${SHOTS}/crm-devis.png`, fullPage: true });
+    await shot(page, `crm-devis.png`, { fullPage: true });
 
     await page.getByRole('button', { name: 'Créer le devis' }).click();
     await page.getByRole('heading', { name: /^Devis D\d{4}-\d{5} v1$/ }).waitFor();

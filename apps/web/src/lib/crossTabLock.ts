@@ -9,7 +9,18 @@ export function withCrossTabLock<T>(name: string, fn: () => Promise<T>): Promise
   return withStorageLease(name, fn);
 }
 
-const LEASE_MS = 10_000;
+/**
+ * A lease lasts 3 s and its holder renews it every second while its function runs: a holder that
+ * takes long (a slow network, a loaded machine) keeps it, and a lease that nobody renews (its tab
+ * died, or two tabs each saw the other win a write race) frees itself within 3 s instead of
+ * blocking every tab for the old fixed 10 s.
+ */
+const LEASE_MS = 3_000;
+const RENEW_MS = 1_000;
+/** How long a written lease must stay ours, checked twice, before we take it (writes reach other tabs late under load). */
+const SETTLE_MS = 50;
+/** Last resort (storage that never lets a lease through): run without it. */
+const GIVE_UP_MS = 30_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function storage(): Storage | null {
@@ -45,19 +56,28 @@ async function withStorageLease<T>(name: string, fn: () => Promise<T>): Promise<
       }
       channel?.addEventListener('message', done);
     });
-  const giveUpAt = Date.now() + LEASE_MS;
+  const giveUpAt = Date.now() + GIVE_UP_MS;
+  const take = () => store.setItem(key, JSON.stringify({ id: me, until: Date.now() + LEASE_MS }));
+  let renew: ReturnType<typeof setInterval> | undefined;
   try {
     while (Date.now() < giveUpAt) {
       if (!readLease(store, key)) {
-        store.setItem(key, JSON.stringify({ id: me, until: Date.now() + LEASE_MS }));
+        take();
         // Two tabs may write at once: the last write wins once it has reached every tab.
-        await sleep(30);
-        if (readLease(store, key)?.id === me) break;
+        await sleep(SETTLE_MS);
+        if (readLease(store, key)?.id === me) {
+          await sleep(SETTLE_MS);
+          if (readLease(store, key)?.id === me) break;
+        }
       }
       await released();
     }
+    renew = setInterval(() => {
+      if (readLease(store, key)?.id === me) take();
+    }, RENEW_MS);
     return await fn();
   } finally {
+    clearInterval(renew);
     if (readLease(store, key)?.id === me) store.removeItem(key);
     channel?.postMessage('released');
     channel?.close();
