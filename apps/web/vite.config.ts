@@ -11,5 +11,6 @@ export default defineConfig({
   // Chunks: one per page (routes.tsx) plus what pages share; Vite's default 500 kB warning stays on.
   // No modulepreload polyfill: every browser we support has <link rel=modulepreload> (one less script in the first load).
   build: { outDir: 'dist', sourcemap: false, modulePreload: { polyfill: false } },
-  test: { environment: 'happy-dom', include: ['src/**/*.test.{ts,tsx}'] },
+  // Unit tests: two files at once (vitest's default is one worker on 2 cores), each in its own happy-dom.
+  test: { environment: 'happy-dom', include: ['src/**/*.test.{ts,tsx}'], maxWorkers: 2 },
 } as any);

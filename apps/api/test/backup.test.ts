@@ -179,7 +179,9 @@ describe('pnpm backup / pnpm restore', () => {
     expect(restore.code, restore.out).toBe(0);
     target.pathname = `/${name}`;
     await expectSameData(target.toString());
-  });
+    // Two CLI processes, each transforming and loading the database layer cold (tsx, MikroORM: seconds
+    // of CPU each, several times that on a loaded machine), plus pg_dump and pg_restore.
+  }, 90_000);
 });
 
 describe('scheduled backups', () => {
