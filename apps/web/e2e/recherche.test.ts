@@ -52,6 +52,9 @@ describe('command palette (Ctrl+K)', () => {
       email: 'theo.gerard@boulangerie.fr',
     });
     const page = await e2e.loggedIn('marie');
+    // The shortcut listens once the app frame has mounted: on a loaded machine a Ctrl+K sent as soon as
+    // the navigation showed was lost. The dashboard's heading comes after it (as in the test above).
+    await page.getByRole('heading', { name: /Bonjour/ }).waitFor();
     await page.keyboard.press('Control+k');
     const dialog = page.getByRole('dialog', { name: 'Rechercher' });
     await dialog.waitFor();

@@ -62,10 +62,11 @@ async function rounds(username: string, n: number, withoutLocks: boolean) {
 }
 
 describe('sessions across tabs', () => {
+  // 100 searches and 20 refreshes over 5 tabs: about 15 s on an idle machine, over 60 s at load 20.
   it('5 tabs whose access token expired refresh one at a time: 20 rounds, no logout, no refresh reuse', async () => {
     await rounds('marie', 20, false);
     expect(await reuseRows()).toBe(0);
-  });
+  }, 180_000);
 
   it('without Web Locks (BroadcastChannel + storage fallback) the tabs still never reuse a refresh token', async () => {
     await rounds('julie', 5, true);
