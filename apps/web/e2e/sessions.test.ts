@@ -62,7 +62,7 @@ async function rounds(username: string, n: number, withoutLocks: boolean) {
 }
 
 describe('sessions across tabs', () => {
-  // 100 searches and 20 refreshes over 5 tabs: about 15 s on an idle machine, over 60 s at load 20.
+  // 100 searches and 20 refreshes over 5 tabs: 48 s at load 17, over 60 s at load 20.
   it('5 tabs whose access token expired refresh one at a time: 20 rounds, no logout, no refresh reuse', async () => {
     await rounds('marie', 20, false);
     expect(await reuseRows()).toBe(0);
