@@ -2,7 +2,7 @@ import path from 'node:path';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Download, type Page } from 'playwright-core';
 import { inject } from 'vitest';
 import { createTestDatabase } from '@crm/db';
 import { createApp, type App } from '@crm/api';
@@ -120,6 +120,16 @@ export async function startE2E(opts: { env?: Record<string, string>; webDist?: s
 export async function shot(page: Page, name: string, opts: { fullPage?: boolean } = {}): Promise<void> {
   const folder = process.env.E2E_SCREENSHOTS;
   if (folder) await page.screenshot({ path: path.join(folder, name), ...opts });
+}
+
+/**
+ * The bytes of a finished download. Read through the browser connection: `download.path()` is not
+ * available from a connected (shared) browser.
+ */
+export async function downloaded(download: Download): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of await download.createReadStream()) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
 }
 
 /** Drags with the mouse the way a person does: press, move in small steps, pause, release. */

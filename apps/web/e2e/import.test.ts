@@ -1,8 +1,7 @@
-import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { PASSWORD, shot, startE2E, type E2E } from './harness';
+import { downloaded, PASSWORD, shot, startE2E, type E2E } from './harness';
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 let e2e: E2E;
@@ -115,7 +114,7 @@ describe('import from the SPA', () => {
       page.getByRole('button', { name: 'Télécharger les lignes rejetées (CSV)' }).click(),
     ]);
     expect(download.suggestedFilename()).toBe('clients-rejets.csv');
-    const report = fs.readFileSync((await download.path())!, 'utf8');
+    const report = (await downloaded(download)).toString('utf8');
     expect(report).toContain('3;Garage Petit;;pas-un-email;;À rappeler;E-mail : Adresse e-mail invalide.');
 
     const api = await e2e.api('marie');

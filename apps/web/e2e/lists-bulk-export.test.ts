@@ -1,6 +1,5 @@
-import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isoDay, startE2E, type E2E } from './harness';
+import { downloaded, isoDay, startE2E, type E2E } from './harness';
 
 let e2e: E2E;
 beforeAll(async () => {
@@ -43,7 +42,7 @@ describe('list screens: bulk actions and export', () => {
       page.getByRole('button', { name: 'CSV (Excel français)' }).click(),
     ]);
     expect(download.suggestedFilename()).toMatch(/^taches-\d{4}-\d{2}-\d{2}\.csv$/);
-    const text = fs.readFileSync((await download.path())!, 'utf8');
+    const text = (await downloaded(download)).toString('utf8');
     const lines = text
       .replace(/^\uFEFF/, '')
       .split('\r\n')

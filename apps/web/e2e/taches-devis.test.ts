@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { center, isoDay, mouseDrag, shot, startE2E, type E2E, navLink, plain } from './harness';
+import { center, downloaded, isoDay, mouseDrag, shot, startE2E, type E2E, navLink, plain } from './harness';
 
 let e2e: E2E;
 let api: Awaited<ReturnType<E2E['api']>>;
@@ -130,12 +130,7 @@ describe('devis editor', () => {
       page.getByRole('link', { name: 'Télécharger le PDF' }).click(),
     ]);
     expect(pdf.suggestedFilename()).toMatch(/\.pdf$/);
-    expect(
-      (await import('node:fs'))
-        .readFileSync((await pdf.path())!)
-        .subarray(0, 5)
-        .toString(),
-    ).toBe('%PDF-');
+    expect((await downloaded(pdf)).subarray(0, 5).toString()).toBe('%PDF-');
 
     await page.getByRole('button', { name: 'Nouvelle version' }).click();
     await page.getByRole('heading', { name: /^Devis D\d{4}-\d{5} v2$/ }).waitFor();
@@ -168,7 +163,7 @@ describe('rapports', () => {
       page.getByRole('button', { name: 'Exporter en CSV' }).click(),
     ]);
     expect(csv.suggestedFilename()).toMatch(/\.csv$/);
-    const text = (await import('node:fs')).readFileSync((await csv.path())!, 'utf8');
+    const text = (await downloaded(csv)).toString('utf8');
     expect(text).toMatch(/Prospect|prospect/);
     await page.getByLabel('Rapport', { exact: true }).selectOption('performances');
     await page.waitForURL(/rapport=performances/);
