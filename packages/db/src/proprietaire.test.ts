@@ -30,7 +30,7 @@ async function owners(): Promise<Owners> {
      union all select 't:' || titre, proprietaire_id from taches
      union all select 'd:' || montant::int, proprietaire_id from devis`,
   );
-  return Object.fromEntries(rows.map((r: { k: string; p: number | null }) => [r.k, r.p]));
+  return Object.fromEntries((rows as Array<{ k: string; p: number | null }>).map((r) => [r.k, r.p]));
 }
 
 it('fills existing rows, then follows inserts, moves between clients and changes of responsable', async () => {
