@@ -1,7 +1,7 @@
 import type { EntityManager } from '@crm/db';
 import { nextEtape, type Etape } from '@crm/shared';
 import { ApiError, badRequest, conflict } from '../lib/errors.js';
-import { intArrayLiteral, textArrayLiteral } from '../lib/pgArrays.js';
+import { intArrayLiteral } from '../lib/pgArrays.js';
 import { sql, sqlOne } from '../lib/sql/runner.js';
 
 /**
@@ -271,23 +271,12 @@ export async function retryMoves<T>(fn: () => Promise<T>, attempts = 5): Promise
   }
 }
 
-/** Renumbers the given columns contiguously from 0, in their current order (after bulk moves or deletions). */
-export async function renumberColumns(em: EntityManager, board: Board, values: string[]): Promise<void> {
-  if (!values.length) return;
-  const { table, column } = board;
-  await sql(
-    em,
-    `update ${table} t set position = r.rn - 1
-    from (select id, row_number() over (partition by ${column} order by position, id) as rn from ${table} where ${column} = any(?::text[])) r
-    where t.id = r.id and t.position <> r.rn - 1`,
-    [textArrayLiteral(values)],
-  );
-}
-
 /**
  * Bulk move (bulk actions): the cards not already in column `target` go to its end, in their
- * previous order, with `extraSet` applied to them; the columns they left are renumbered. Every
- * column involved is locked first (same order as single moves). Returns the ids moved.
+ * previous order and POSITION_GAP apart (closer only when the key space left at the end is short),
+ * with `extraSet` applied to them. Keys are sparse: the columns they left keep their gaps, no other
+ * card is rewritten. Every column involved is locked first (same order as single moves). Returns
+ * the ids moved.
  */
 export async function moveManyToColumn(
   em: EntityManager,
@@ -311,11 +300,12 @@ export async function moveManyToColumn(
   const moved = await sql<{ id: number }>(
     em,
     `with m as (select id, row_number() over (order by ${column}, position, id) as rn from ${table} where id = any(?::int[]) and ${column} <> ?),
-          base as (select coalesce(max(position) + 1, 0) as p from ${table} where ${column} = ?)
-     update ${table} t set ${column} = ?, position = base.p + m.rn - 1, date_modification = now()${extraSet ? `, ${extraSet}` : ''}
+          base as (select coalesce(max(position), -1)::bigint as p, (select count(*) from m) as n from ${table} where ${column} = ?)
+     update ${table} t set ${column} = ?,
+            position = base.p + m.rn * greatest(1, least(${POSITION_GAP}, (${MAX_KEY} - base.p) / (base.n + 1))),
+            date_modification = now()${extraSet ? `, ${extraSet}` : ''}
        from m, base where t.id = m.id returning t.id`,
     [arr, target, target, target, ...extraParams],
   );
-  await renumberColumns(em, board, sources);
   return moved.map((r) => r.id);
 }
