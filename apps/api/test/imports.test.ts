@@ -1,7 +1,9 @@
 import ExcelJS from 'exceljs';
 import type { LightMyRequestResponse } from 'fastify';
 import { Client } from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { importAnalyseJob } from '../src/jobs/imports.js';
+import { analyseImport } from '../src/services/imports/index.js';
 import { startTestApp, type RestClient, type TestApp } from './helpers.js';
 
 /**
@@ -358,8 +360,12 @@ describe('bad files: a clear 400 on `fichier`, nothing written', () => {
     });
   };
 
+  const analyses = async () =>
+    (await t.sql<{ n: number }>(`select count(*)::int as n from pgboss.job where name = 'import.analyser'`))[0].n;
+
   it('not CSV/XLSX, empty, header only, XLS, unknown encoding, formula cells, too big', async () => {
     const before = await count('imports');
+    const jobs = await analyses();
     const pdf = Buffer.concat([
       Buffer.from('%PDF-1.4\n%\xe2\xe3\xcf\xd3\n', 'latin1'),
       Buffer.from([0, 1, 2, 3, 0x1b, 0x10]),
@@ -429,6 +435,44 @@ describe('bad files: a clear 400 on `fichier`, nothing written', () => {
       'Aucun fichier reçu (champ « fichier » du formulaire multipart).',
     );
     expect(await count('imports')).toBe(before);
+    expect(await analyses()).toBe(jobs);
+  });
+
+  it('100 MB, a damaged or empty workbook, too many rows or columns: 400, nothing written, no job', async () => {
+    const before = await count('imports');
+    const jobs = await analyses();
+    // Refused while it streams in (at 20 MB), not after reading 100 MB.
+    const huge = Buffer.alloc(100 * 1024 * 1024, 'Nom;Notes\nA;b\n');
+    await refused(
+      await upload(alice, 'clients', { name: 'enorme.csv', bytes: huge }),
+      'Fichier trop volumineux (20 Mo au plus).',
+    );
+    const damaged = Buffer.concat([
+      Buffer.from([0x50, 0x4b, 0x03, 0x04]),
+      Buffer.from('xl/workbook.xml'),
+      Buffer.alloc(200, 0x41),
+    ]);
+    await refused(
+      await upload(alice, 'clients', { name: 'abime.xlsx', bytes: damaged }),
+      'Classeur Excel illisible ou endommagé.',
+    );
+    const wb = new ExcelJS.Workbook();
+    wb.addWorksheet('Vide');
+    await refused(
+      await upload(alice, 'clients', { name: 'vide.xlsx', bytes: Buffer.from(await wb.xlsx.writeBuffer()) }),
+      'Le fichier est vide.',
+    );
+    await refused(
+      await upload(alice, 'clients', { name: 'long.csv', bytes: csv(`Nom\n${'A\n'.repeat(100_001)}`) }),
+      'Trop de lignes (100 000 au plus par import).',
+    );
+    const wide = Array.from({ length: 201 }, (_, i) => `C${i}`).join(';');
+    await refused(
+      await upload(alice, 'clients', { name: 'large.csv', bytes: csv(`${wide}\n${wide}\n`) }),
+      'Trop de colonnes (200 au plus).',
+    );
+    expect(await count('imports')).toBe(before);
+    expect(await analyses()).toBe(jobs);
   });
 
   it('a bad or missing `ressource`, a JSON body, English messages', async () => {
@@ -709,5 +753,323 @@ describe('no N+1', () => {
     } finally {
       await pg.end();
     }
+  });
+});
+
+describe('the list of imports (GET /api/imports/)', () => {
+  let carol: RestClient;
+  let carolId: number;
+  let dave: RestClient;
+  beforeAll(async () => {
+    carolId = await t.user('carol', 'commercial');
+    await t.user('dave', 'manager');
+    [carol, dave] = await Promise.all([t.as('carol'), t.as('dave')]);
+  });
+
+  it('newest first, paginated, with state, counts, progress and report; filters; a commercial sees their own, staff all', async () => {
+    const first = await uploadReady(carol, 'clients', {
+      name: 'premier.csv',
+      bytes: csv('Nom;E-mail\nA;a@carol.fr\nB;pas-un-email\n'),
+    });
+    const second = await uploadReady(carol, 'taches', { name: 'second.csv', bytes: csv('Titre\nSans priorité\n') });
+    const page = (await carol.get('/imports/')).json();
+    expect(page).toMatchObject({ count: 2, page: 1, pageSize: 25 });
+    expect(page.results.map((r: any) => r.id)).toEqual([second.id, first.id]);
+    expect(page.results[1]).toEqual({
+      id: first.id,
+      ressource: 'clients',
+      statut: 'pret',
+      nomFichier: 'premier.csv',
+      format: 'csv',
+      creePar: carolId,
+      creeParNom: 'carol Test',
+      analyse: { lignes: 2, valides: 1, invalides: 1, doublonsFichier: 0, doublonsBase: 0 },
+      progression: { faits: 0, total: 2, pourcentage: 0 },
+      resultat: { crees: 0, misAJour: 0, ignores: 0, rejetes: 0 },
+      erreur: null,
+      rapportRejets: `/api/imports/${first.id}/rejets/`,
+      dateCreation: first.dateCreation,
+      dateDebut: null,
+      dateFin: null,
+    });
+    // Pages, filters, search on the file's name; bad parameters are a 400.
+    expect((await carol.get('/imports/?pageSize=1&page=2')).json()).toMatchObject({
+      count: 2,
+      results: [{ id: first.id }],
+    });
+    expect((await carol.get('/imports/?page=3')).json()).toMatchObject({ count: 2, results: [] });
+    expect((await carol.get('/imports/?ressource=taches')).json().results.map((r: any) => r.id)).toEqual([second.id]);
+    expect((await carol.get('/imports/?search=PREMIER')).json().results.map((r: any) => r.id)).toEqual([first.id]);
+    expect((await carol.get('/imports/?statut=termine')).json()).toMatchObject({ count: 0, results: [] });
+    for (const bad of ['pageSize=101', 'statut=fini', 'ressource=devis', 'page=0']) {
+      const res = await carol.get(`/imports/?${bad}`);
+      expect(res.statusCode, bad).toBe(400);
+      expect(res.json().code).toBe('BAD_REQUEST');
+    }
+
+    // Once run: the job's state, result and report.
+    await carol.post(`/imports/${first.id}/valider/`, { mode: 'valides' });
+    await waitDone(carol, first.id);
+    expect((await carol.get('/imports/?statut=termine')).json().results).toEqual([
+      expect.objectContaining({
+        id: first.id,
+        statut: 'termine',
+        progression: { faits: 2, total: 2, pourcentage: 100 },
+        resultat: { crees: 1, misAJour: 0, ignores: 0, rejetes: 1 },
+        rapportRejets: `/api/imports/${first.id}/rejets/`,
+        dateDebut: expect.any(String),
+        dateFin: expect.any(String),
+      }),
+    ]);
+
+    // Another commercial does not see them; a manager (and an admin) sees everyone's.
+    await uploadReady(alice, 'clients', { name: 'alice.csv', bytes: csv('Nom\nÀ Alice\n') });
+    const alices = (await alice.get('/imports/?pageSize=100')).json();
+    expect(alices.count).toBeGreaterThan(0);
+    expect(alices.results.every((r: any) => r.creePar === aliceId)).toBe(true);
+    const all = (await dave.get('/imports/?pageSize=100')).json();
+    expect(all.results.map((r: any) => r.id)).toEqual(
+      expect.arrayContaining([first.id, second.id, alices.results[0].id]),
+    );
+    expect(all.count).toBe((await admin.get('/imports/')).json().count);
+    expect(all.count).toBe(await count('imports'));
+  });
+
+  it('unauthenticated → 401; HEAD answers like GET; another method → 405 naming GET and the upload’s POST', async () => {
+    const anon = await t.anonymous().get('/imports/');
+    expect(anon.statusCode).toBe(401);
+    expect(anon.json().code).toBe('UNAUTHORIZED');
+    const head = await t.app.inject({
+      method: 'HEAD',
+      url: '/api/imports/',
+      headers: { authorization: `Bearer ${carol.token}` },
+    });
+    expect(head.statusCode).toBe(200);
+    const del = await carol.delete('/imports/');
+    expect(del.statusCode).toBe(405);
+    expect(del.headers.allow).toBe('GET, HEAD, POST');
+  });
+
+  it('a page runs the same few statements for 2 imports as for 100 (no N+1)', async () => {
+    for (let i = 0; i < 8; i++)
+      await uploadReady(carol, 'clients', { name: `lot${i}.csv`, bytes: csv(`Nom\nLot ${i}\n`) });
+    for (const client of [admin, carol]) {
+      const small = await t.countSql(() => client.get('/imports/?pageSize=2'));
+      const big = await t.countSql(() => client.get('/imports/?pageSize=100'));
+      expect(big.result.json().results.length).toBeGreaterThan(8);
+      expect(big.statements.length).toBe(small.statements.length);
+      // session check + count + page
+      expect(big.statements.length).toBeLessThanOrEqual(3);
+    }
+  });
+});
+
+describe('the background analysis', () => {
+  it('valider while the analysis is pending: the import runs, and its own analysis becomes the preview', async () => {
+    const up = await uploadReady(alice, 'clients', {
+      name: 'vite.csv',
+      bytes: csv('Nom;E-mail\nVite un;vite1@x.fr\n;vite2@x.fr\n'),
+    });
+    // As if the analysis job had not run yet (its row reset; no job is pending).
+    await t.sql(`update imports set statut = 'analyse', bilan = '{}'::jsonb, rejets = null where id = ?`, [up.id]);
+    expect((await alice.get(`/imports/${up.id}/`)).json()).toMatchObject({ statut: 'analyse', apercu: [] });
+    const v = await alice.post(`/imports/${up.id}/valider/`, { mode: 'valides' });
+    expect(v.statusCode, v.body).toBe(200);
+    const done = await waitDone(alice, up.id);
+    expect(done).toMatchObject({
+      statut: 'termine',
+      analyse: { lignes: 2, valides: 1, invalides: 1 },
+      resultat: { crees: 1, rejetes: 1 },
+      rapportRejets: `/api/imports/${up.id}/rejets/`,
+    });
+    expect(done.apercu.map((l: any) => l.erreurs)).toEqual([{}, { nom: ['Ce champ est obligatoire.'] }]);
+    // An analysis arriving late writes nothing over the finished import.
+    await analyseImport(t.orm.em.fork() as any, up.id);
+    expect((await alice.get(`/imports/${up.id}/`)).json()).toEqual(done);
+  });
+
+  it('an analysis that keeps failing leaves the import `echoue` with a French reason, and nothing imported', async () => {
+    const up = await uploadReady(alice, 'clients', { name: 'casse.csv', bytes: csv('Nom\nCassé\n') });
+    await t.sql(`update imports set statut = 'analyse', cellules = 'pas du JSON' where id = ?`, [up.id]);
+    const job = { id: 'test', name: 'import.analyser', retryCount: 0, retryLimit: 2 };
+    const quiet = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      // A failed attempt that will be retried leaves the import as it is…
+      await expect(importAnalyseJob.run({ importId: up.id }, job, t.deps)).rejects.toThrow();
+      expect((await alice.get(`/imports/${up.id}/`)).json().statut).toBe('analyse');
+      // …the last one fails it.
+      await expect(importAnalyseJob.run({ importId: up.id }, { ...job, retryCount: 2 }, t.deps)).rejects.toThrow();
+    } finally {
+      quiet.mockRestore();
+    }
+    expect((await alice.get(`/imports/${up.id}/`)).json()).toMatchObject({
+      statut: 'echoue',
+      erreur: 'L’analyse du fichier a échoué : rien n’a été importé. Renvoyez le fichier.',
+      dateFin: expect.any(String),
+    });
+    expect((await alice.post(`/imports/${up.id}/valider/`, {})).statusCode).toBe(409);
+    expect(await t.sql(`select id from clients where nom = 'Cassé'`)).toEqual([]);
+  });
+});
+
+describe('tâches with a projet', () => {
+  it('projet by id or by name among the visible ones, narrowed by the row’s client; French errors otherwise', async () => {
+    const c1 = (await alice.post('/clients/', { nom: 'Client Projets Un' })).json().id;
+    const c2 = (await alice.post('/clients/', { nom: 'Client Projets Deux' })).json().id;
+    const projet = async (client: RestClient, titre: string, clientId: number) =>
+      (await client.post('/projets/', { titre, client: clientId })).json().id as number;
+    const audit = await projet(alice, 'Audit énergétique', c1);
+    const refonte1 = await projet(alice, 'Refonte du site', c1);
+    const refonte2 = await projet(alice, 'Refonte du site', c2);
+    const bobClient = (await admin.post('/clients/', { nom: 'Client de Bob', responsable: bobId })).json().id;
+    const secret = await projet(admin, 'Projet secret', bobClient);
+    const text = [
+      'Titre;Priorité;Échéance;Projet;Client',
+      'Par le nom;haute;01/03/2027;AUDIT ENERGETIQUE;',
+      `Par l’id;basse;02/03/2027;${refonte1};`,
+      'Nom partagé, client donné;moyenne;03/03/2027;refonte du site;Client Projets Deux',
+      'Nom partagé sans client;moyenne;04/03/2027;Refonte du site;',
+      'Autre client;moyenne;05/03/2027;Audit énergétique;Client Projets Deux',
+      'Projet invisible;moyenne;06/03/2027;Projet secret;',
+      `Id invisible;moyenne;07/03/2027;${secret};`,
+      'Inconnu;moyenne;08/03/2027;Nulle part;',
+    ].join('\n');
+    const { upload: up, done } = await importFile(alice, 'taches', text, { mode: 'valides' });
+    expect(up.colonnes.map((c: any) => c.champ)).toEqual(['titre', 'priorite', 'dateEcheance', 'projet', 'client']);
+    expect(up.apercu.map((l: any) => l.erreurs)).toEqual([
+      {},
+      {},
+      {},
+      {
+        projet: [
+          'Plusieurs projets portent ce nom : indiquez l’identifiant du projet, ou son client dans la colonne Client.',
+        ],
+      },
+      { projet: ["Le projet n'appartient pas à ce client."] },
+      { projet: ['Projet introuvable (identifiant ou nom exact d’un projet que vous voyez).'] },
+      { projet: ['Projet introuvable (identifiant ou nom exact d’un projet que vous voyez).'] },
+      { projet: ['Projet introuvable (identifiant ou nom exact d’un projet que vous voyez).'] },
+    ]);
+    expect(done.resultat).toEqual({ crees: 3, misAJour: 0, ignores: 0, rejetes: 5 });
+    const rows = await t.sql(
+      `select titre, projet_id, client_id, assigne_a_id from taches where titre in ('Par le nom', 'Par l’id', 'Nom partagé, client donné') order by date_echeance`,
+    );
+    expect(rows).toEqual([
+      { titre: 'Par le nom', projet_id: audit, client_id: c1, assigne_a_id: aliceId },
+      { titre: 'Par l’id', projet_id: refonte1, client_id: c1, assigne_a_id: aliceId },
+      { titre: 'Nom partagé, client donné', projet_id: refonte2, client_id: c2, assigne_a_id: aliceId },
+    ]);
+    // The API reads them under their projet.
+    expect((await alice.get(`/projets/${audit}/taches/`)).json().results.map((x: any) => x.titre)).toEqual([
+      'Par le nom',
+    ]);
+    // An admin sees every projet: the same title resolves for them.
+    const adm = await uploadReady(admin, 'taches', {
+      name: 'admin.csv',
+      bytes: csv('Titre;Priorité;Échéance;Projet\nPour Bob;haute;01/04/2027;projet SECRET\n'),
+    });
+    expect(adm.apercu[0].erreurs).toEqual({});
+  });
+
+  it('duplicates of a tâche updated with its projet (mettre_a_jour)', async () => {
+    const c = (await alice.post('/clients/', { nom: 'Client Doublon Projet' })).json().id;
+    const p = (await alice.post('/projets/', { titre: 'Projet du doublon', client: c })).json().id;
+    const existing = (
+      await alice.post('/taches/', { titre: 'Appeler', priorite: 'basse', dateEcheance: '2027-05-01', client: c })
+    ).json().id;
+    const { done } = await importFile(
+      alice,
+      'taches',
+      'Titre;Priorité;Échéance;Projet\nappeler;haute;01/05/2027;Projet du doublon\n',
+      { doublons: 'mettre_a_jour' },
+    );
+    expect(done.resultat).toEqual({ crees: 0, misAJour: 1, ignores: 0, rejetes: 0 });
+    expect(await t.sql('select priorite, projet_id, client_id from taches where id = ?', [existing])).toEqual([
+      { priorite: 'haute', projet_id: p, client_id: c },
+    ]);
+  });
+});
+
+describe('opportunités at conclusion', () => {
+  it('accepted with a result (French or English, any case and accents), the reason of a loss kept for lost deals only', async () => {
+    const client = (await alice.post('/clients/', { nom: 'Client Conclusions' })).json().id;
+    const text = [
+      'Opportunité;Client;Étape;Résultat;Motif de perte;Montant',
+      'Gagnée FR;Client Conclusions;Conclusion;Gagnée;;1 000',
+      'Lost EN;Client Conclusions;closing;LOST;Trop cher;200',
+      'Perdu sans accent;client conclusions;conclusion;perdu;;',
+      'Won with a reason;Client Conclusions;conclusion;won;ignoré;',
+      'Sans résultat;Client Conclusions;conclusion;;;',
+      'Résultat trop tôt;Client Conclusions;négociation;gagnée;;',
+      'Résultat inconnu;Client Conclusions;conclusion;peut-être;;',
+    ].join('\n');
+    const { upload: up, done } = await importFile(alice, 'opportunites', text, { mode: 'valides' });
+    expect(up.colonnes.map((c: any) => c.champ)).toEqual([
+      'nom',
+      'client',
+      'etape',
+      'resultat',
+      'motifPerte',
+      'montant',
+    ]);
+    expect(up.apercu.map((l: any) => l.erreurs)).toEqual([
+      {},
+      {},
+      {},
+      {},
+      {
+        resultat: ['À l’étape conclusion, le résultat est obligatoire : « gagnée » ou « perdue » (colonne Résultat).'],
+      },
+      { resultat: ["Le résultat ne peut être renseigné qu'à l'étape conclusion."] },
+      { resultat: ['Valeur non autorisée.'] },
+    ]);
+    expect(done.resultat).toEqual({ crees: 4, misAJour: 0, ignores: 0, rejetes: 3 });
+    const rows = await t.sql(
+      `select nom, etape, resultat, motif_perte, date_conclusion is not null as conclue, montant::text from opportunites
+        where client_id = ? order by id`,
+      [client],
+    );
+    expect(rows).toEqual([
+      { nom: 'Gagnée FR', etape: 'conclusion', resultat: 'gagnee', motif_perte: '', conclue: true, montant: '1000.00' },
+      {
+        nom: 'Lost EN',
+        etape: 'conclusion',
+        resultat: 'perdue',
+        motif_perte: 'Trop cher',
+        conclue: true,
+        montant: '200.00',
+      },
+      {
+        nom: 'Perdu sans accent',
+        etape: 'conclusion',
+        resultat: 'perdue',
+        motif_perte: '',
+        conclue: true,
+        montant: '0.00',
+      },
+      {
+        nom: 'Won with a reason',
+        etape: 'conclusion',
+        resultat: 'gagnee',
+        motif_perte: '',
+        conclue: true,
+        montant: '0.00',
+      },
+    ]);
+    // Read by the API like deals concluded there.
+    const won = (await alice.get(`/opportunites/?client=${client}&resultat=gagnee`)).json();
+    expect(won.results.map((o: any) => o.nom).sort()).toEqual(['Gagnée FR', 'Won with a reason']);
+  });
+
+  it('at conclusion without a result column: the error is on the stage', async () => {
+    await alice.post('/clients/', { nom: 'Client Sans Colonne' });
+    const up = await uploadReady(alice, 'opportunites', {
+      name: 'sans-resultat.csv',
+      bytes: csv('Nom;Client;Étape\nFinie;Client Sans Colonne;Conclusion\nOuverte;Client Sans Colonne;Prospect\n'),
+    });
+    expect(up.apercu.map((l: any) => l.erreurs)).toEqual([
+      { etape: ['À l’étape conclusion, le résultat est obligatoire : « gagnée » ou « perdue » (colonne Résultat).'] },
+      {},
+    ]);
   });
 });
