@@ -326,7 +326,7 @@ export const importLigneOutput = z
 
 const importAnalyse = z
   .object({ lignes: count, valides: count, invalides: count, doublonsFichier: count, doublonsBase: count })
-  .describe('Comptes de la dernière analyse (zéros tant que le statut est `analyse`)');
+  .describe('Comptes de la dernière analyse (au statut `analyse` : le nombre de lignes du fichier, les autres à zéro)');
 const importProgression = z
   .object({ faits: count, total: count, pourcentage: z.number().int().min(0).max(100) })
   .describe('Lignes traitées par l’import en cours');

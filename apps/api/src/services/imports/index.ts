@@ -165,10 +165,12 @@ export async function analyseFailed(em: EntityManager, importId: number): Promis
   );
 }
 
+/** Whether the import has a report of rejected rows (final: the job's; before: the analysis'). */
+const A_REJETS = `case when i.statut in ('termine', 'echoue') then i.rejetes > 0 else coalesce((i.bilan ->> 'invalides')::int, 0) > 0 end as a_rejets`;
+
 const COLUMNS = `i.id, i.ressource, i.statut, i.nom_fichier, i.format, i.encodage, i.separateur, i.cree_par_id, i.entetes, i.mapping,
   i.mapping_propose, i.politique_doublons, i.mode, i.bilan, i.total, i.traites, i.crees, i.mis_a_jour, i.ignores, i.rejetes,
-  i.erreur, i.date_creation, i.date_debut, i.date_fin,
-  case when i.statut in ('termine', 'echoue') then i.rejetes > 0 else coalesce((i.bilan ->> 'invalides')::int, 0) > 0 end as a_rejets`;
+  i.erreur, i.date_creation, i.date_debut, i.date_fin, ${A_REJETS}`;
 
 /** The import if the user may see it (its author, or an admin/manager); else 404. */
 async function visibleImport(
@@ -257,9 +259,6 @@ function toOut(r: Row, lang: Lang): ImportOut {
     mode: r.mode as ImportMode,
   };
 }
-
-/** Whether the import has a report of rejected rows (final: the job's; before: the analysis'). */
-const A_REJETS = `case when i.statut in ('termine', 'echoue') then i.rejetes > 0 else coalesce((i.bilan ->> 'invalides')::int, 0) > 0 end as a_rejets`;
 
 /** The list's columns: not the preview (`bilan` without `apercu`), nor the file's columns. */
 const IMPORTS: Resource<Row> = {
