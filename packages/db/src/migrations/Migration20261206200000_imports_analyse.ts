@@ -5,7 +5,7 @@ import { Migration } from '@mikro-orm/migrations';
  * rows are analysed by a background job (50 000 rows took seconds inside the upload request), and
  * the import becomes `pret` with its preview. New imports start in that state.
  */
-export class Migration20261206180000_imports_analyse extends Migration {
+export class Migration20261206200000_imports_analyse extends Migration {
   override async up(): Promise<void> {
     this.addSql(`alter table imports drop constraint imports_statut_check;`);
     this.addSql(
