@@ -70,7 +70,10 @@ export async function freshBenchDatabase(env: NodeJS.ProcessEnv = process.env, s
   if (!/^[A-Za-z0-9_]+$/.test(name)) throw new Error(`unexpected bench database name ${name}`);
   const adminUrl = new URL(url);
   adminUrl.pathname = '/postgres';
-  const admin = await MikroORM.init({ ...ormConfig({ databaseUrl: adminUrl.toString(), poolMax: 1 }), extensions: [] });
+  const admin = await MikroORM.init({
+    ...(await ormConfig({ databaseUrl: adminUrl.toString(), poolMax: 1 })),
+    extensions: [],
+  });
   try {
     const conn = admin.em.getConnection();
     await conn.execute(`drop database if exists "${name}" with (force)`);

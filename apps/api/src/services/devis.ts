@@ -10,7 +10,7 @@ import { centsToDecimal, iso, money, toCents } from '../lib/sql/values.js';
 import { Where } from '../lib/sql/where.js';
 import { addSearch, getResource, listResource, type Resource, type Row } from './listing.js';
 import { resolveRefs, visibleParent } from './refs.js';
-import { scopeByClient, seesAll } from './visibility.js';
+import { scopeByClient, scopeByClientId, seesAll } from './visibility.js';
 import { contactName } from './contacts.js';
 import { devisStatutChanged, recordDevisCree } from './devisEvents.js';
 
@@ -69,7 +69,7 @@ function toOut(r: Row): DevisOut {
 
 /** The list's filters, search and visibility (its pages and its export). */
 export function devisFilters(user: AuthUser, input: ListInput): Where {
-  const where = scopeByClient(new Where(), user);
+  const where = scopeByClientId(new Where(), user, 'd');
   addSearch(where, input.search, 'd.recherche');
   if (input.statut !== undefined) where.add('d.statut = ?', input.statut);
   if (input.opportunite !== undefined) where.add('d.opportunite_id = ?', input.opportunite);
