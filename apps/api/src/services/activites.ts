@@ -9,7 +9,7 @@ import { sql, sqlOne } from '../lib/sql/runner.js';
 import { ISO_UTC } from '../lib/sql/values.js';
 import { Where } from '../lib/sql/where.js';
 import { renderMarkdown } from '../lib/markdown.js';
-import { contactName } from './contacts.js';
+import { contactName } from './contacts/queries.js';
 import { addSearch, getResource, listResource, userName, type Resource, type Row } from './listing.js';
 import { resolveRefs } from './refs.js';
 import { scopeByClient, seesAll } from './visibility.js';
@@ -50,7 +50,6 @@ function toOut(r: Row): ActiviteOut {
 export const ACTIVITE_RESOURCE: Resource<ActiviteOut> = {
   from: FROM,
   alias: 'a',
-  table: 'activites',
   columns: COLUMNS,
   orderColumns: { date: 'a.date', dateCreation: 'a.date_creation', type: 'a.type' },
   defaultOrder: 'a.date desc, a.id desc',

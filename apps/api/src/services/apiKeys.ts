@@ -21,7 +21,6 @@ const SELF_SERVICE = 'cles_api.libre_service';
 const keyResource: Resource<ApiKeyOut> = {
   from: `from cles_api k join users u on u.id = k.user_id`,
   alias: 'k',
-  table: 'cles_api',
   columns: `k.id, k.nom, k.prefixe, k.scopes, k.user_id, ${userName('u')} as user_nom, k.cree_par_id, k.expire_le, k.derniere_utilisation,
     k.derniere_ip, k.revoquee_le, k.date_creation,
     (k.revoquee_le is null and (k.expire_le is null or k.expire_le > now()) and u.is_active) as active`,

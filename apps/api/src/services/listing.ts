@@ -48,8 +48,6 @@ export interface ListSpec<T> {
   countFrom?: string;
   /** Alias of the main table (for the search's collected ids). */
   alias: string;
-  /** The list's table (its big counts are cached until a write to a listed table: see CountCache). */
-  table: string;
   /** The select list, without `select`. */
   columns: string;
   where: Where;
@@ -192,14 +190,15 @@ const WALK_MIN = 2000;
  * spread along the order (a commercial's tenth of the clients, a stage's fifth of the deals) the
  * page is found within those rows, in the same few microseconds per row as an unbounded walk; when
  * it does not, the page comes back short after k rows instead of after the whole table, and the
- * caller collects the matches instead. Null when the ordering names a joined table.
+ * caller collects the matches instead. Null when the ordering names a joined table (or `from` does
+ * not start with the main table as `from <table> <alias>`).
  */
 function boundedWalk<T>(spec: ListSpec<T>, whereText: string, offset: number): string | null {
-  const base = `from ${spec.table} ${spec.alias}`;
-  if (spec.from !== base && !spec.from.startsWith(`${base} `)) return null;
+  const main = /^from (\w+) (\w+)(?=\s|$)/.exec(spec.from);
+  if (!main || main[2] !== spec.alias) return null;
   if (!ordersOnMainTable(spec)) return null;
   const k = Math.max(WALK_MIN, WALK_FACTOR * (offset + spec.pageSize));
-  return `select ${spec.columns} from (select * from ${spec.table} ${spec.alias} ${spec.order} limit ${k}) ${spec.alias}${spec.from.slice(base.length)}
+  return `select ${spec.columns} from (select * from ${main[1]} ${spec.alias} ${spec.order} limit ${k}) ${spec.alias}${spec.from.slice(main[0].length)}
     ${whereText} ${spec.order} limit ? offset ?`;
 }
 
@@ -215,7 +214,6 @@ export interface Resource<T> {
   /** See ListSpec. */
   countFrom?: string;
   alias: string;
-  table: string;
   columns: string;
   orderColumns: Record<string, string>;
   defaultOrder: string;
@@ -234,7 +232,6 @@ export function listResource<T>(
     from: resource.from,
     countFrom: resource.countFrom,
     alias: resource.alias,
-    table: resource.table,
     columns: resource.columns,
     where,
     order: orderBy(input.ordering, resource.orderColumns, resource.defaultOrder),

@@ -14,7 +14,7 @@ import { SECRET_PREFIX, urlRefusal } from '../lib/webhookHttp.js';
 import { jsonArrayLiteral, textArrayLiteral } from '../lib/pgArrays.js';
 import { audit } from './audit.js';
 import { addSearch, getResource, listResource, type Resource, type Row } from './listing.js';
-import { DEVIS_RESOURCE } from './devis.js';
+import { DEVIS_RESOURCE } from './devis/queries.js';
 
 /**
  * Webhook subscriptions (`/api/webhooks/`, admin) and the webhook outbox.
@@ -27,7 +27,6 @@ import { DEVIS_RESOURCE } from './devis.js';
 const webhookResource: Resource<WebhookOut> = {
   from: 'from webhooks w',
   alias: 'w',
-  table: 'webhooks',
   columns:
     'w.id, w.url, w.description, w.evenements, w.secret, w.actif, w.echecs_consecutifs, w.desactive_le, w.date_creation',
   orderColumns: { dateCreation: 'w.date_creation', url: 'w.url' },
@@ -48,7 +47,6 @@ const webhookResource: Resource<WebhookOut> = {
 const deliveryResource: Resource<WebhookDeliveryOut> = {
   from: 'from webhook_livraisons l',
   alias: 'l',
-  table: 'webhook_livraisons',
   columns: `l.id, l.webhook_id, l.message_id, l.evenement, l.statut, l.tentatives, l.code_http, l.derniere_erreur, l.prochain_essai,
     l.date_livraison, l.date_creation, l.payload`,
   orderColumns: { dateCreation: 'l.id' },

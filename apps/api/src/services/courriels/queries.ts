@@ -33,7 +33,6 @@ const COURRIELS: Resource<CourrielOut> = {
   from: 'from courriels m left join users u on u.id = m.expediteur_id',
   countFrom: 'from courriels m',
   alias: 'm',
-  table: 'courriels',
   columns: COLUMNS,
   orderColumns: {},
   defaultOrder: 'm.date_creation desc, m.id desc',
