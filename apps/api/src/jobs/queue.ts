@@ -94,7 +94,7 @@ export class JobQueue<C> {
   private started: Promise<void> | null = null;
 
   constructor(
-    private readonly orm: MikroORM,
+    orm: MikroORM,
     private readonly config: JobsConfig,
     definitions: AnyJobDefinition<C>[],
     private readonly context: () => C,
@@ -206,7 +206,10 @@ export class JobQueue<C> {
     const root = rootTransaction(em);
     if (root) {
       let names = this.pendingWakes.get(root);
-      if (!names) this.pendingWakes.set(root, (names = new Set()));
+      if (!names) {
+        names = new Set();
+        this.pendingWakes.set(root, names);
+      }
       names.add(name);
     } else {
       this.wake(name);
@@ -244,7 +247,10 @@ export class JobQueue<C> {
     const root = rootTransaction(em);
     if (root) {
       let names = this.pendingWakes.get(root);
-      if (!names) this.pendingWakes.set(root, (names = new Set()));
+      if (!names) {
+        names = new Set();
+        this.pendingWakes.set(root, names);
+      }
       names.add(name);
     } else {
       this.wake(name);

@@ -16,7 +16,10 @@ export class UserEventHub {
 
   subscribe(userId: number, fn: Listener): () => void {
     let set = this.listeners.get(userId);
-    if (!set) this.listeners.set(userId, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      this.listeners.set(userId, set);
+    }
     set.add(fn);
     return () => {
       set.delete(fn);

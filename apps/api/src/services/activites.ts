@@ -1,7 +1,7 @@
 import type { EntityManager } from '@crm/db';
 import { Activite } from '@crm/db';
 import type { ActiviteOut, MessageKey, Page } from '@crm/shared';
-import { activiteCreateInput, activiteListInput, activitePatchInput } from '@crm/shared';
+import type { activiteCreateInput, activiteListInput, activitePatchInput } from '@crm/shared';
 import type { z } from 'zod';
 import type { AuthUser } from '../auth/sessions.js';
 import { ApiError, badRequest, notFound } from '../lib/errors.js';

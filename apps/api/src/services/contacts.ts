@@ -1,7 +1,7 @@
 import type { EntityManager } from '@crm/db';
 import { Contact } from '@crm/db';
 import type { ContactOut } from '@crm/shared';
-import { contactCreateInput, contactPatchInput } from '@crm/shared';
+import type { contactCreateInput, contactPatchInput } from '@crm/shared';
 import type { z } from 'zod';
 import type { AuthUser } from '../auth/sessions.js';
 import { notFound } from '../lib/errors.js';

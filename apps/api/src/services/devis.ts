@@ -1,7 +1,7 @@
 import type { EntityManager } from '@crm/db';
 import { Devis } from '@crm/db';
 import type { DevisLigneIn, DevisOut } from '@crm/shared';
-import { computeDevisTotals, DEFAULT_TVA, devisCreateInput, devisPatchInput } from '@crm/shared';
+import { computeDevisTotals, DEFAULT_TVA, type devisCreateInput, type devisPatchInput } from '@crm/shared';
 import type { z } from 'zod';
 import type { AuthUser } from '../auth/sessions.js';
 import { conflict, fieldError, notFound } from '../lib/errors.js';

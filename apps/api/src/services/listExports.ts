@@ -19,7 +19,7 @@ import type { AuthUser } from '../auth/sessions.js';
 import { notFound } from '../lib/errors.js';
 import type { Cell, ReportColumn } from '../lib/exports.js';
 import { sqlOne } from '../lib/sql/runner.js';
-import { type Where } from '../lib/sql/where.js';
+import type { Where } from '../lib/sql/where.js';
 import { CLIENT_RESOURCE, clientFilters } from './clients/queries.js';
 import { DEVIS_RESOURCE, devisFilters, devisOfOpportunite } from './devis/queries.js';
 import { type Resource, streamResource } from './listing.js';

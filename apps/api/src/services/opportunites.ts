@@ -1,7 +1,7 @@
 import type { EntityManager } from '@crm/db';
 import { Opportunite } from '@crm/db';
 import type { Etape, OpportuniteOut, Resultat } from '@crm/shared';
-import { nextEtape, opportuniteCreateInput, opportunitePatchInput } from '@crm/shared';
+import { nextEtape, type opportuniteCreateInput, type opportunitePatchInput } from '@crm/shared';
 import type { z } from 'zod';
 import type { AuthUser } from '../auth/sessions.js';
 import { conflict, fieldError, notFound } from '../lib/errors.js';
@@ -11,7 +11,7 @@ import { Where } from '../lib/sql/where.js';
 import { hasPlacement, lockColumns, lockMove, OPPORTUNITE_BOARD, placeCard, retryMoves } from './kanban.js';
 import { getOpportunite, OPPORTUNITE_FROM as FROM } from './opportunites/queries.js';
 import { resolveRefs } from './refs.js';
-import { scopeByClient, scopeByClientId, seesAll } from './visibility.js';
+import { scopeByClient, scopeByClientId } from './visibility.js';
 import { recordEvent, resumes, userNames } from './evenements.js';
 
 type CreateInput = z.infer<typeof opportuniteCreateInput>;

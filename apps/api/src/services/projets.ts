@@ -1,7 +1,7 @@
 import type { EntityManager } from '@crm/db';
 import { Projet } from '@crm/db';
 import type { ProjetOut } from '@crm/shared';
-import { dateFinAfterDebut, projetCreateInput, projetPatchInput, TACHE_STATUTS } from '@crm/shared';
+import { dateFinAfterDebut, type projetCreateInput, type projetPatchInput, TACHE_STATUTS } from '@crm/shared';
 import type { z } from 'zod';
 import type { AuthUser } from '../auth/sessions.js';
 import { conflict, fieldError, notFound } from '../lib/errors.js';

@@ -1,10 +1,10 @@
 import type { EntityManager } from '@crm/db';
 import { Tache } from '@crm/db';
 import type { TacheOut, TacheStatut } from '@crm/shared';
-import { tacheCreateInput, tachePatchInput } from '@crm/shared';
+import type { tacheCreateInput, tachePatchInput } from '@crm/shared';
 import type { z } from 'zod';
 import type { AuthUser } from '../auth/sessions.js';
-import { conflict, fieldError, notFound } from '../lib/errors.js';
+import { fieldError, notFound } from '../lib/errors.js';
 import { sql, sqlOne } from '../lib/sql/runner.js';
 import { Where } from '../lib/sql/where.js';
 import { hasPlacement, lockColumns, lockMove, placeCard, retryMoves, TACHE_BOARD } from './kanban.js';

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@crm/db';
 import { User } from '@crm/db';
 import type { UserOut } from '@crm/shared';
-import { userCreateInput, userPatchInput } from '@crm/shared';
+import type { userCreateInput, userPatchInput } from '@crm/shared';
 import type { z } from 'zod';
 import { hashPassword } from '../auth/passwords.js';
 import { conflict, fieldError, notFound } from '../lib/errors.js';

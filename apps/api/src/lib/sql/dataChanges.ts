@@ -34,7 +34,10 @@ export class DataChanges {
     if (trx) {
       const root = outermostTransaction(trx as object);
       let p = this.pending.get(root);
-      if (!p) this.pending.set(root, (p = { tables: new Set(), users: new Set() }));
+      if (!p) {
+        p = { tables: new Set(), users: new Set() };
+        this.pending.set(root, p);
+      }
       for (const t of tables) p.tables.add(t);
       for (const u of users) p.users.add(u);
       return;

@@ -295,4 +295,4 @@ export async function rejetsCsv(
   return { nom: `${base}-rejets.csv`, contenu: `${CSV_BOM}${lines.join('\r\n')}\r\n` };
 }
 
-export { type Analysis };
+export type { Analysis };
