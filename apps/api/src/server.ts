@@ -118,7 +118,10 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
 
   const extraOpenApiPaths: Record<string, Record<string, PlainOperation>> = {};
   const openApi = (p: string, item: Record<string, PlainOperation>) => {
-    extraOpenApiPaths[p] = { ...(extraOpenApiPaths[p] ?? {}), ...item };
+    const known = extraOpenApiPaths[p] ?? {};
+    for (const method of Object.keys(item))
+      if (known[method]) throw new Error(`OpenAPI: ${method.toUpperCase()} ${p} described twice`);
+    extraOpenApiPaths[p] = { ...known, ...item };
   };
   for (const plugin of opts.plugins ?? []) await plugin(app, deps, { createContext, openApi });
 

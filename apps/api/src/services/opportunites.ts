@@ -8,7 +8,7 @@ import { conflict, fieldError, notFound } from '../lib/errors.js';
 import { sql, sqlOne } from '../lib/sql/runner.js';
 import { decimal } from '../lib/sql/values.js';
 import { Where } from '../lib/sql/where.js';
-import { hasPlacement, lockColumns, lockMove, OPPORTUNITE_BOARD, placeCard, retryMoves } from './kanban.js';
+import { hasPlacement, lockColumns, moveCard, OPPORTUNITE_BOARD, placeCard, retryMoves } from './kanban.js';
 import { getOpportunite, OPPORTUNITE_FROM as FROM } from './opportunites/queries.js';
 import { resolveRefs } from './refs.js';
 import { scopeByClient, scopeByClientId } from './visibility.js';
@@ -93,8 +93,13 @@ export async function updateOpportunite(
   id: number,
   input: PatchInput,
 ): Promise<OpportuniteOut> {
-  return writeOpportunite(em, user, id, () => input);
+  return writeOpportunite(em, user, id, () => input, isMoveOnly(input));
 }
+
+/** Fields a board move (drag and drop, avancer-etape) sends: the card's column, place and outcome. */
+const MOVE_FIELDS = new Set(['etape', 'avant', 'apres', 'position', 'resultat', 'motifPerte']);
+const isMoveOnly = (input: object): boolean =>
+  Object.entries(input).every(([k, v]) => v === undefined || MOVE_FIELDS.has(k));
 
 /**
  * The write behind PUT, PATCH and avancer-etape. `change` builds the input from the stored row
@@ -105,67 +110,78 @@ async function writeOpportunite(
   user: AuthUser,
   id: number,
   change: (cur: { etape: Etape }) => PatchInput,
+  moveOnly: boolean,
 ): Promise<OpportuniteOut> {
   await retryMoves(() =>
-    em.transactional(async (tem) => {
-      const where = scopeByClient(new Where().add('o.id = ?', id), user);
-      const cur = await sqlOne(
-        tem,
-        `select o.etape, o.resultat, o.motif_perte, o.client_id, o.responsable_id ${FROM} ${where}`,
-        where.params,
-      );
-      if (!cur) throw notFound();
-      const input = change(cur as { etape: Etape });
-      const etape: Etape = input.etape ?? cur.etape;
-      const stageChanged = etape !== cur.etape;
-      const moved = hasPlacement(input) || stageChanged;
-      // Leaving conclusion clears the outcome; staying there keeps it unless the input changes it.
-      const keep = etape === cur.etape;
-      const outcome = stageOutcome(
-        etape,
-        input.resultat !== undefined ? input.resultat : keep ? cur.resultat : null,
-        input.motifPerte ?? (keep ? cur.motif_perte : ''),
-      );
-      const clientChanged = input.client !== undefined && input.client !== cur.client_id;
-      const responsableChanged = input.responsable !== undefined && input.responsable !== cur.responsable_id;
-      await resolveRefs(tem, user, {
-        client: clientChanged ? input.client : undefined,
-        users: { responsable: responsableChanged ? input.responsable : undefined },
-      });
-
-      let position: number | undefined;
-      if (moved) {
-        const oldPosition = await lockMove(tem, OPPORTUNITE_BOARD, id, cur.etape, etape);
-        position = await placeCard(
+    em.transactional(
+      async (tem) => {
+        const where = scopeByClient(new Where().add('o.id = ?', id), user);
+        const cur = await sqlOne(
           tem,
-          OPPORTUNITE_BOARD,
-          etape,
-          id,
-          input,
-          stageChanged ? null : oldPosition,
-          visibleCards(user),
+          `select o.etape, o.resultat, o.motif_perte, o.client_id, o.responsable_id, o.nom ${FROM} ${where}`,
+          where.params,
         );
-      }
-      const o = await tem.findOneOrFail(Opportunite, id);
-      const {
-        position: _position,
-        avant: _avant,
-        apres: _apres,
-        montant,
-        resultat: _r,
-        motifPerte: _m,
-        ...rest
-      } = input;
-      tem.assign(o, rest, { ignoreUndefined: true });
-      if (montant !== undefined) o.montant = decimal(montant);
-      o.resultat = outcome.resultat;
-      o.motifPerte = outcome.motifPerte;
-      if (stageChanged) o.dateConclusion = etape === 'conclusion' ? new Date() : null;
-      if (position !== undefined) o.position = position;
-      o.dateModification = new Date();
-      await tem.flush();
-      await recordOpportuniteChanges(tem, user, o, cur as { etape: Etape; responsable_id: number | null });
-    }),
+        if (!cur) throw notFound();
+        const input = change(cur as { etape: Etape });
+        const etape: Etape = input.etape ?? cur.etape;
+        const stageChanged = etape !== cur.etape;
+        const moved = hasPlacement(input) || stageChanged;
+        // Leaving conclusion clears the outcome; staying there keeps it unless the input changes it.
+        const keep = etape === cur.etape;
+        const outcome = stageOutcome(
+          etape,
+          input.resultat !== undefined ? input.resultat : keep ? cur.resultat : null,
+          input.motifPerte ?? (keep ? cur.motif_perte : ''),
+        );
+        const clientChanged = input.client !== undefined && input.client !== cur.client_id;
+        const responsableChanged = input.responsable !== undefined && input.responsable !== cur.responsable_id;
+        await resolveRefs(tem, user, {
+          client: clientChanged ? input.client : undefined,
+          users: { responsable: responsableChanged ? input.responsable : undefined },
+        });
+
+        let position: number | undefined;
+        if (moved) {
+          position = await moveCard(tem, OPPORTUNITE_BOARD, id, cur.etape, etape, input, visibleCards(user));
+        }
+        if (moveOnly && !clientChanged && !responsableChanged) {
+          // A board move: one UPDATE, no entity load and flush (a move is the board's hot path).
+          await sql(
+            tem,
+            `update opportunites set etape = ?, position = coalesce(?, position), resultat = ?, motif_perte = ?,
+             date_conclusion = case when ? then (case when ? then now() end) else date_conclusion end, date_modification = now()
+           where id = ?`,
+            [etape, position ?? null, outcome.resultat, outcome.motifPerte, stageChanged, etape === 'conclusion', id],
+          );
+          const o = { id, nom: cur.nom, client: cur.client_id, etape, ...outcome, responsable: cur.responsable_id };
+          await recordOpportuniteChanges(tem, user, o, cur as { etape: Etape; responsable_id: number | null });
+          return;
+        }
+        const o = await tem.findOneOrFail(Opportunite, id);
+        const {
+          position: _position,
+          avant: _avant,
+          apres: _apres,
+          montant,
+          resultat: _r,
+          motifPerte: _m,
+          ...rest
+        } = input;
+        tem.assign(o, rest, { ignoreUndefined: true });
+        if (montant !== undefined) o.montant = decimal(montant);
+        o.resultat = outcome.resultat;
+        o.motifPerte = outcome.motifPerte;
+        if (stageChanged) o.dateConclusion = etape === 'conclusion' ? new Date() : null;
+        if (position !== undefined) o.position = position;
+        o.dateModification = new Date();
+        await tem.flush();
+        await recordOpportuniteChanges(tem, user, o, cur as { etape: Etape; responsable_id: number | null });
+      },
+      // A move joins the request's transaction (the webhook events' one, when there is one) rather
+      // than opening a savepoint in it: two statements fewer. Nothing it throws follows a write
+      // (placement and outcome are checked first); a failing statement aborts the whole request.
+      moveOnly ? { propagation: 'required' as never } : undefined,
+    ),
   );
   return getOpportunite(em, user, id);
 }
@@ -225,13 +241,19 @@ export async function avancerEtape(
   id: number,
   input: { resultat?: Resultat; motifPerte?: string },
 ): Promise<OpportuniteOut> {
-  return writeOpportunite(em, user, id, (cur) => {
-    const next = nextEtape(cur.etape);
-    if (!next) throw conflict('error.already_conclusion');
-    if (next !== 'conclusion') return { etape: next };
-    if (!input.resultat) throw fieldError('resultat', 'err.resultat_required');
-    return { etape: next, resultat: input.resultat, motifPerte: input.motifPerte ?? '' };
-  });
+  return writeOpportunite(
+    em,
+    user,
+    id,
+    (cur) => {
+      const next = nextEtape(cur.etape);
+      if (!next) throw conflict('error.already_conclusion');
+      if (next !== 'conclusion') return { etape: next };
+      if (!input.resultat) throw fieldError('resultat', 'err.resultat_required');
+      return { etape: next, resultat: input.resultat, motifPerte: input.motifPerte ?? '' };
+    },
+    true,
+  );
 }
 
 /** DELETE (admin/manager): 409 while devis hang off it. Keys are sparse: the column keeps its gap. */

@@ -7,7 +7,7 @@ import type { AuthUser } from '../auth/sessions.js';
 import { fieldError, notFound } from '../lib/errors.js';
 import { sql, sqlOne } from '../lib/sql/runner.js';
 import { Where } from '../lib/sql/where.js';
-import { hasPlacement, lockColumns, lockMove, placeCard, retryMoves, TACHE_BOARD } from './kanban.js';
+import { hasPlacement, lockColumns, moveCard, placeCard, retryMoves, TACHE_BOARD } from './kanban.js';
 import { resolveRefs } from './refs.js';
 import { getTache, TACHE_FROM as FROM } from './taches/queries.js';
 import { scopeTaches, seesAll } from './visibility.js';
@@ -99,56 +99,77 @@ function visibleCards(user: AuthUser): { sql: string; params: unknown[] } | null
  * clears it.
  */
 export async function updateTache(em: EntityManager, user: AuthUser, id: number, input: PatchInput): Promise<TacheOut> {
+  const moveOnly = Object.entries(input).every(([k, v]) => v === undefined || MOVE_FIELDS.has(k));
   await retryMoves(() =>
-    em.transactional(async (tem) => {
-      await lockProjets(tem, [input.projet], id);
-      const where = scopeTaches(new Where().add('t.id = ?', id), user);
-      const cur = await sqlOne(
-        tem,
-        `select t.statut, t.client_id, t.projet_id, t.assigne_a_id ${FROM} ${where}`,
-        where.params,
-      );
-      if (!cur) throw notFound();
-      const statut: TacheStatut = input.statut ?? cur.statut;
-      const statutChanged = statut !== cur.statut;
-      const moved = hasPlacement(input) || statutChanged;
-      const projet: number | null = input.projet !== undefined ? input.projet : cur.projet_id;
-      const clientInputChanged = input.client !== undefined && input.client !== cur.client_id;
-      const projetChanged = projet !== cur.projet_id;
-      const assigneChanged = input.assigneA !== undefined && input.assigneA !== cur.assigne_a_id;
-      const refs = await resolveRefs(tem, user, {
-        client: clientInputChanged ? input.client : undefined,
-        projet: projetChanged || clientInputChanged ? projet : undefined,
-        users: { assigneA: assigneChanged ? input.assigneA : undefined },
-      });
-      const client = clientOfTache(input.client, projet, refs.projet, cur.client_id);
-
-      let position: number | undefined;
-      if (moved) {
-        const oldPosition = await lockMove(tem, TACHE_BOARD, id, cur.statut, statut);
-        position = await placeCard(
+    em.transactional(
+      async (tem) => {
+        // A move changes neither client nor projet: no projet to hold still.
+        if (!moveOnly) await lockProjets(tem, [input.projet], id);
+        const where = scopeTaches(new Where().add('t.id = ?', id), user);
+        const cur = await sqlOne(
           tem,
-          TACHE_BOARD,
-          statut,
-          id,
-          input,
-          statutChanged ? null : oldPosition,
-          visibleCards(user),
+          `select t.statut, t.client_id, t.projet_id, t.assigne_a_id, t.titre, t.date_echeance ${FROM} ${where}`,
+          where.params,
         );
-      }
-      const tache = await tem.findOneOrFail(Tache, id);
-      const { position: _position, avant: _avant, apres: _apres, client: _client, ...rest } = input;
-      tem.assign(tache, rest, { ignoreUndefined: true });
-      tache.client = client;
-      if (statutChanged) tache.dateTerminee = statut === 'terminee' ? new Date() : null;
-      if (position !== undefined) tache.position = position;
-      tache.dateModification = new Date();
-      await tem.flush();
-      await recordTacheChanges(tem, user, tache, cur as { statut: TacheStatut; assigne_a_id: number | null });
-    }),
+        if (!cur) throw notFound();
+        const statut: TacheStatut = input.statut ?? cur.statut;
+        const statutChanged = statut !== cur.statut;
+        const moved = hasPlacement(input) || statutChanged;
+        const projet: number | null = input.projet !== undefined ? input.projet : cur.projet_id;
+        const clientInputChanged = input.client !== undefined && input.client !== cur.client_id;
+        const projetChanged = projet !== cur.projet_id;
+        const assigneChanged = input.assigneA !== undefined && input.assigneA !== cur.assigne_a_id;
+        const refs = await resolveRefs(tem, user, {
+          client: clientInputChanged ? input.client : undefined,
+          projet: projetChanged || clientInputChanged ? projet : undefined,
+          users: { assigneA: assigneChanged ? input.assigneA : undefined },
+        });
+        const client = clientOfTache(input.client, projet, refs.projet, cur.client_id);
+
+        let position: number | undefined;
+        if (moved) {
+          position = await moveCard(tem, TACHE_BOARD, id, cur.statut, statut, input, visibleCards(user));
+        }
+        if (moveOnly) {
+          // A board move: one UPDATE, no entity load and flush (a move is the board's hot path).
+          await sql(
+            tem,
+            `update taches set statut = ?, position = coalesce(?, position),
+             date_terminee = case when ? then (case when ? then now() end) else date_terminee end, date_modification = now()
+           where id = ?`,
+            [statut, position ?? null, statutChanged, statut === 'terminee', id],
+          );
+          const t = {
+            id,
+            titre: cur.titre,
+            client: cur.client_id,
+            statut,
+            assigneA: cur.assigne_a_id,
+            dateEcheance: cur.date_echeance,
+          };
+          await recordTacheChanges(tem, user, t, cur as { statut: TacheStatut; assigne_a_id: number | null });
+          return;
+        }
+        const tache = await tem.findOneOrFail(Tache, id);
+        const { position: _position, avant: _avant, apres: _apres, client: _client, ...rest } = input;
+        tem.assign(tache, rest, { ignoreUndefined: true });
+        tache.client = client;
+        if (statutChanged) tache.dateTerminee = statut === 'terminee' ? new Date() : null;
+        if (position !== undefined) tache.position = position;
+        tache.dateModification = new Date();
+        await tem.flush();
+        await recordTacheChanges(tem, user, tache, cur as { statut: TacheStatut; assigne_a_id: number | null });
+      },
+      // A move joins the request's transaction rather than opening a savepoint in it (see
+      // writeOpportunite): nothing it throws follows a write.
+      moveOnly ? { propagation: 'required' as never } : undefined,
+    ),
   );
   return getTache(em, user, id, false);
 }
+
+/** Fields a board move sends: the card's column and place. */
+const MOVE_FIELDS = new Set(['statut', 'avant', 'apres', 'position']);
 
 /**
  * Timeline events (tâches of a client: created, completed, reassigned) and the "assigned to you"

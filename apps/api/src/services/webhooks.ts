@@ -225,51 +225,58 @@ export async function emitDevisEvent(
  * Records `event` for every active subscription to it, in `em`'s transaction. `data` is the record's
  * REST detail (or `{ id }` once deleted); `cle` names the record so its events keep their order.
  */
-export async function emitWebhookEvent(
+export function emitWebhookEvent(
   em: EntityManager,
   event: WebhookEvent,
   cle: string,
   data: unknown,
   previous?: Record<string, unknown>,
 ): Promise<void> {
-  const payload = { type: event, timestamp: new Date().toISOString(), data, ...(previous ? { previous } : {}) };
-  const rows = await sql<{ id: string }>(
-    em,
-    `insert into webhook_livraisons (webhook_id, message_id, evenement, cle, payload)
-     select w.id, 'msg_' || replace(gen_random_uuid()::text, '-', ''), ?, ?, ?::jsonb from webhooks w
-      where w.actif and w.evenements @> array[?]::text[]
-     returning id`,
-    [event, cle, JSON.stringify(payload), event],
-  );
-  for (const r of rows) await enqueue(em, 'webhook.livrer', { livraisonId: Number(r.id) });
+  return emitWebhookEventList(em, [{ event, cle, data, previous }]);
 }
 
-/**
- * `event` for many records at once (bulk actions), in `em`'s transaction: the delivery rows of
- * every record × subscription in one statement, in the records' order, and their jobs in one more.
- */
-export async function emitWebhookEvents(
+/** `event` for many records at once (bulk actions), in `em`'s transaction (see emitWebhookEventList). */
+export function emitWebhookEvents(
   em: EntityManager,
   event: WebhookEvent,
   records: Array<{ cle: string; data: unknown; previous?: Record<string, unknown> }>,
 ): Promise<void> {
-  if (!records.length) return;
+  return emitWebhookEventList(
+    em,
+    records.map((r) => ({ ...r, event })),
+  );
+}
+
+/**
+ * Events, in order, in `em`'s transaction: the delivery rows of every event × active subscription
+ * to it in one statement (in the events' order), and their jobs in one more (none when no
+ * subscription wants them: a move with no webhook costs one statement).
+ */
+export async function emitWebhookEventList(
+  em: EntityManager,
+  events: Array<{ event: WebhookEvent; cle: string; data: unknown; previous?: Record<string, unknown> }>,
+): Promise<void> {
+  if (!events.length) return;
   const timestamp = new Date().toISOString();
-  const payloads = records.map((r) => ({
-    type: event,
+  const payloads = events.map((e) => ({
+    type: e.event,
     timestamp,
-    data: r.data,
-    ...(r.previous ? { previous: r.previous } : {}),
+    data: e.data,
+    ...(e.previous ? { previous: e.previous } : {}),
   }));
   const rows = await sql<{ id: string }>(
     em,
     `insert into webhook_livraisons (webhook_id, message_id, evenement, cle, payload)
-     select w.id, 'msg_' || replace(gen_random_uuid()::text, '-', ''), ?, x.cle, x.payload
-       from unnest(?::text[], ?::jsonb[]) with ordinality as x(cle, payload, n) cross join webhooks w
-      where w.actif and w.evenements @> array[?]::text[]
+     select w.id, 'msg_' || replace(gen_random_uuid()::text, '-', ''), x.evenement, x.cle, x.payload
+       from unnest(?::text[], ?::text[], ?::jsonb[]) with ordinality as x(evenement, cle, payload, n)
+       join webhooks w on w.actif and w.evenements @> array[x.evenement]
       order by x.n, w.id
      returning id`,
-    [event, textArrayLiteral(records.map((r) => r.cle)), jsonArrayLiteral(payloads), event],
+    [
+      textArrayLiteral(events.map((e) => e.event)),
+      textArrayLiteral(events.map((e) => e.cle)),
+      jsonArrayLiteral(payloads),
+    ],
   );
   await enqueueMany(
     em,

@@ -8,7 +8,7 @@ import { Where } from '../../lib/sql/where.js';
 import { contactName } from '../contacts/queries.js';
 import { addSearch, getResource, listResource, type Resource } from '../listing.js';
 import { visibleParent } from '../refs.js';
-import { scopeByClient } from '../visibility.js';
+import { scopeByClient, scopeByClientId } from '../visibility.js';
 
 /**
  * How devis are read: one column map drives the select list and the row mapping of the list, its
@@ -56,7 +56,7 @@ const DEVIS_COLUMNS = columns<DevisOut>({
 
 /** The list's filters, search and visibility (its pages and its export). */
 export function devisFilters(user: AuthUser, input: ListInput): Where {
-  const where = scopeByClient(new Where(), user);
+  const where = scopeByClientId(new Where(), user, 'd');
   addSearch(where, input.search, 'd.recherche');
   if (input.statut !== undefined) where.add('d.statut = ?', input.statut);
   if (input.opportunite !== undefined) where.add('d.opportunite_id = ?', input.opportunite);
