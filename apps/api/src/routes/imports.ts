@@ -66,7 +66,7 @@ export const importRoutes: ServerPlugin = async (app, _deps, { createContext, op
     }
     const input = parseOr400(ressourceInput, { ressource: ressource ?? query(req.query).ressource });
     if (!bytes) return fileRefused(reply, lang, 'import.fichier_absent');
-    let decoded;
+    let decoded: Awaited<ReturnType<typeof decodeFile>>;
     try {
       decoded = await decodeFile(bytes);
     } catch (err) {

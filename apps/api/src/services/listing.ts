@@ -48,8 +48,6 @@ export interface ListSpec<T> {
   countFrom?: string;
   /** Alias of the main table (for the search's collected ids). */
   alias: string;
-  /** The list's table (its big counts are cached until a write to a listed table: see CountCache). */
-  table: string;
   /** The select list, without `select`. */
   columns: string;
   where: Where;
@@ -198,15 +196,21 @@ const WALK_MIN = 2000;
  * spread along the order (a commercial's tenth of the clients, a stage's fifth of the deals) the
  * page is found within those rows, in the same few microseconds per row as an unbounded walk; when
  * it does not, the page comes back short after k rows instead of after the whole table, and the
- * caller collects the matches instead. Null when the ordering names a joined table.
+ * caller collects the matches instead. Null when the ordering names a joined table (or `from` does
+ * not start with the main table as `from <table> <alias>`).
  */
 function boundedWalk<T>(spec: ListSpec<T>, whereText: string, offset: number): string | null {
-  const base = `from ${spec.table} ${spec.alias}`;
-  if (spec.from !== base && !spec.from.startsWith(`${base} `)) return null;
-  if (!ordersOnMainTable(spec)) return null;
+  const main = mainTable(spec);
+  if (!main || !ordersOnMainTable(spec)) return null;
   const k = Math.max(WALK_MIN, WALK_FACTOR * (offset + spec.pageSize));
-  return `select ${spec.columns} from (select * from ${spec.table} ${spec.alias} ${spec.order} limit ${k}) ${spec.alias}${spec.from.slice(base.length)}
+  return `select ${spec.columns} from (select * ${main.base} ${spec.order} limit ${k}) ${spec.alias}${main.joins}
     ${whereText} ${spec.order} limit ? offset ?`;
+}
+
+/** `from` as `from <table> <alias>` (the main table under the list's alias) and the joins after it, else null. */
+function mainTable<T>(spec: ListSpec<T>): { base: string; joins: string } | null {
+  const m = /^from (\w+) (\w+)(?=\s|$)/.exec(spec.from);
+  return m && m[2] === spec.alias ? { base: m[0], joins: spec.from.slice(m[0].length) } : null;
 }
 
 /**
@@ -217,9 +221,9 @@ function boundedWalk<T>(spec: ListSpec<T>, whereText: string, offset: number): s
  */
 function ownerPage<T>(spec: ListSpec<T>, offset: number): { text: string; params: unknown[] } {
   const filter = spec.where.unindexed();
-  const base = `from ${spec.table} ${spec.alias}`;
+  const main = mainTable(spec);
   const branches = spec.where.branches;
-  if (!branches || !ordersOnMainTable(spec) || (spec.from !== base && !spec.from.startsWith(`${base} `)))
+  if (!branches || !ordersOnMainTable(spec) || !main)
     return {
       text: `select ${spec.columns} ${spec.from} ${filter.text} ${spec.order} limit ? offset ?`,
       params: filter.params,
@@ -230,10 +234,10 @@ function ownerPage<T>(spec: ListSpec<T>, offset: number): { text: string; params
   const parts = branches.alts.map((alt) => {
     params.push(...alt.params, ...rest.params);
     const more = rest.text ? ` and ${rest.text.slice('where '.length)}` : '';
-    return `(select * ${base} where ${alt.clause}${more} ${spec.order} limit ${n})`;
+    return `(select * ${main.base} where ${alt.clause}${more} ${spec.order} limit ${n})`;
   });
   return {
-    text: `select ${spec.columns} from (${parts.join(' union all ')}) ${spec.alias}${spec.from.slice(base.length)} ${spec.order} limit ? offset ?`,
+    text: `select ${spec.columns} from (${parts.join(' union all ')}) ${spec.alias}${main.joins} ${spec.order} limit ? offset ?`,
     params,
   };
 }
@@ -250,7 +254,6 @@ export interface Resource<T> {
   /** See ListSpec. */
   countFrom?: string;
   alias: string;
-  table: string;
   columns: string;
   orderColumns: Record<string, string>;
   defaultOrder: string;
@@ -269,7 +272,6 @@ export function listResource<T>(
     from: resource.from,
     countFrom: resource.countFrom,
     alias: resource.alias,
-    table: resource.table,
     columns: resource.columns,
     where,
     order: orderBy(input.ordering, resource.orderColumns, resource.defaultOrder),

@@ -11,10 +11,10 @@ import { audit } from './audit.js';
 import { purgeClients } from './clients.js';
 import { clientFilters } from './clients/queries.js';
 import { lockColumns, moveManyToColumn, OPPORTUNITE_BOARD, retryMoves, TACHE_BOARD } from './kanban.js';
-import { opportuniteFilters } from './opportunites.js';
-import { projetFilters } from './projets.js';
+import { opportuniteFilters } from './opportunites/queries.js';
+import { projetFilters } from './projets/queries.js';
 import { resolveRefs } from './refs.js';
-import { tacheFilters } from './taches.js';
+import { tacheFilters } from './taches/queries.js';
 import { scopeByClient, scopeTaches, seesAll } from './visibility.js';
 import {
   clientsReassigned,

@@ -1,126 +1,21 @@
 import type { EntityManager } from '@crm/db';
 import { Opportunite } from '@crm/db';
-import type { Etape, OpportuniteOut, Page, Resultat } from '@crm/shared';
-import { nextEtape, opportuniteCreateInput, opportuniteListInput, opportunitePatchInput } from '@crm/shared';
+import type { Etape, OpportuniteOut, Resultat } from '@crm/shared';
+import { nextEtape, type opportuniteCreateInput, type opportunitePatchInput } from '@crm/shared';
 import type { z } from 'zod';
 import type { AuthUser } from '../auth/sessions.js';
 import { conflict, fieldError, notFound } from '../lib/errors.js';
 import { sql, sqlOne } from '../lib/sql/runner.js';
-import { day, decimal, iso, money } from '../lib/sql/values.js';
+import { decimal } from '../lib/sql/values.js';
 import { Where } from '../lib/sql/where.js';
 import { hasPlacement, lockColumns, moveCard, OPPORTUNITE_BOARD, placeCard, retryMoves } from './kanban.js';
-import { addSearch, getResource, listResource, userName, type Resource, type Row } from './listing.js';
-import { resolveRefs, visibleParent } from './refs.js';
-import { VALEUR_PONDEREE_SQL } from './valeurPonderee.js';
-import { scopeByClient, scopeByClientId, seesAll } from './visibility.js';
+import { getOpportunite, OPPORTUNITE_FROM as FROM } from './opportunites/queries.js';
+import { resolveRefs } from './refs.js';
+import { scopeByClient, scopeByClientId } from './visibility.js';
 import { recordEvent, resumes, userNames } from './evenements.js';
 
-type ListInput = z.infer<typeof opportuniteListInput>;
 type CreateInput = z.infer<typeof opportuniteCreateInput>;
 type PatchInput = Omit<z.infer<typeof opportunitePatchInput>, 'id'>;
-
-const ORDER_COLUMNS = {
-  nom: 'crm_fold(o.nom)',
-  montant: 'o.montant',
-  probabilite: 'o.probabilite',
-  dateConclusionEstimee: 'o.date_conclusion_estimee',
-  dateCreation: 'o.date_creation',
-  position: 'o.position',
-};
-const FROM = 'from opportunites o join clients c on c.id = o.client_id left join users u on u.id = o.responsable_id';
-/**
- * valeurPonderee is computed in numeric (exact), rounded to the cent. devisActif is a correlated
- * subquery on the (opportunite_id, version) unique index: still one statement for a whole page.
- */
-const COLUMNS = `o.id, o.nom, o.client_id, c.nom as client_nom, o.responsable_id, ${userName('u')} as responsable_nom,
-  o.montant, o.probabilite, o.etape, o.resultat, o.motif_perte, o.position, o.date_conclusion_estimee, o.notes,
-  ${VALEUR_PONDEREE_SQL('o')} as valeur_ponderee,
-  (select d.id from devis d where d.opportunite_id = o.id and d.statut <> 'refuse' order by d.version desc limit 1) as devis_actif,
-  o.date_creation, o.date_modification`;
-
-function toOut(r: Row): OpportuniteOut {
-  return {
-    id: r.id,
-    nom: r.nom,
-    client: r.client_id,
-    clientNom: r.client_nom,
-    responsable: r.responsable_id,
-    responsableNom: r.responsable_id === null ? null : r.responsable_nom,
-    montant: money(r.montant),
-    probabilite: r.probabilite,
-    etape: r.etape,
-    resultat: r.resultat,
-    motifPerte: r.motif_perte,
-    position: r.position,
-    dateConclusionEstimee: day(r.date_conclusion_estimee),
-    notes: r.notes,
-    valeurPonderee: money(r.valeur_ponderee),
-    devisActif: r.devis_actif,
-    dateCreation: iso(r.date_creation)!,
-    dateModification: iso(r.date_modification)!,
-  };
-}
-
-/** The list's filters, search and visibility (its pages, its export and the column totals). */
-export function opportuniteFilters(user: AuthUser, input: Omit<ListInput, 'page' | 'pageSize' | 'ordering'>): Where {
-  const where = scopeByClientId(new Where(), user, 'o.client_id');
-  addSearch(where, input.search, 'o.recherche');
-  if (input.etape !== undefined) where.add('o.etape = ?', input.etape);
-  if (input.client !== undefined) where.add('o.client_id = ?', input.client);
-  if (input.responsable !== undefined) where.add('o.responsable_id = ?', input.responsable);
-  if (input.resultat !== undefined) where.add('o.resultat = ?', input.resultat);
-  if (input.montantMin !== undefined) where.add('o.montant >= ?::numeric', decimal(input.montantMin));
-  if (input.montantMax !== undefined) where.add('o.montant <= ?::numeric', decimal(input.montantMax));
-  // Concluded on or after that UTC day; a conclusion without a recorded date (imported data) counts
-  // at its last modification, as in the dashboard.
-  if (input.conclusionApres !== undefined) {
-    where.add(
-      `o.etape = 'conclusion' and (coalesce(o.date_conclusion, o.date_modification) at time zone 'UTC') >= ?::date`,
-      input.conclusionApres,
-    );
-  }
-  return where;
-}
-
-/** How opportunites are read: one statement per page, every summary joined. Exported for other read paths (dashboard). */
-export const OPPORTUNITE_RESOURCE: Resource<OpportuniteOut> = {
-  from: FROM,
-  countFrom: 'from opportunites o',
-  alias: 'o',
-  table: 'opportunites',
-  columns: COLUMNS,
-  orderColumns: ORDER_COLUMNS,
-  defaultOrder: 'o.date_creation desc, o.id desc',
-  map: toOut,
-};
-
-export function listOpportunites(em: EntityManager, user: AuthUser, input: ListInput): Promise<Page<OpportuniteOut>> {
-  return listResource(em, OPPORTUNITE_RESOURCE, input, opportuniteFilters(user, input));
-}
-
-/** `GET /clients/{id}/opportunites/`: 404 when the client is not visible. */
-export function listOpportunitesOfClient(
-  em: EntityManager,
-  user: AuthUser,
-  clientId: number,
-  input: ListInput,
-): Promise<Page<OpportuniteOut>> {
-  const q = opportunitesOfClient(user, clientId, input);
-  return listResource(em, OPPORTUNITE_RESOURCE, input, q.where, q.parent);
-}
-
-/** The sub-list's filters and its parent check (pages and export). */
-export function opportunitesOfClient(user: AuthUser, clientId: number, input: ListInput) {
-  return {
-    where: opportuniteFilters(user, input).add('o.client_id = ?', clientId),
-    parent: visibleParent(user, 'client', clientId),
-  };
-}
-
-export async function getOpportunite(em: EntityManager, user: AuthUser, id: number): Promise<OpportuniteOut> {
-  const where = scopeByClient(new Where().add('o.id = ?', id), user);
-  return getResource(em, OPPORTUNITE_RESOURCE, where);
-}
 
 /**
  * A result exists exactly at `conclusion` (also a check constraint): entering conclusion needs

@@ -56,7 +56,7 @@ interface TextQuery {
   number: number | null;
 }
 
-const join = (...parts: Array<string | null | undefined>) => parts.filter((p) => p && p.trim()).join(' · ');
+const join = (...parts: Array<string | null | undefined>) => parts.filter((p) => p?.trim()).join(' · ');
 
 const BRANCHES: Branch[] = [
   {

@@ -41,7 +41,8 @@ export function createContextFactory(deps: AppDeps) {
     return {
       deps,
       get em() {
-        return (em ??= deps.orm.em.fork() as EntityManager);
+        em ??= deps.orm.em.fork() as EntityManager;
+        return em;
       },
       lang: langFromHeader(req.headers['accept-language']),
       req,

@@ -75,7 +75,6 @@ export const CLIENT_RESOURCE: Resource<ClientOut> = {
   from: FROM,
   countFrom: 'from clients c',
   alias: 'c',
-  table: 'clients',
   columns: CLIENT_COLUMNS.select,
   orderColumns: ORDER_COLUMNS,
   defaultOrder: DEFAULT_ORDER,

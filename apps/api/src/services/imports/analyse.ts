@@ -316,7 +316,8 @@ function prepareRow(
       if (erreurs[field]) continue;
       // An empty cell of a required field: « obligatoire », not the format the field expects.
       const missing = issue.code === 'invalid_type' && input[field] === undefined;
-      (erreurs[field] ??= []).push(missing ? 'err.required' : issueKey(issue));
+      erreurs[field] ??= [];
+      erreurs[field].push(missing ? 'err.required' : issueKey(issue));
     }
   }
   if (ressource === 'opportunites' && parsed.success) stageOutcome(values, champs, erreurs);
@@ -328,8 +329,11 @@ function prepareRow(
       const c = contactSchema.safeParse(contactInput);
       if (c.success) contact = c.data as ContactValues;
       else
-        for (const issue of c.error.issues)
-          (erreurs[CONTACT_FIELDS[String(issue.path[0])] ?? 'contactNom'] ??= []).push(issueKey(issue));
+        for (const issue of c.error.issues) {
+          const field = CONTACT_FIELDS[String(issue.path[0])] ?? 'contactNom';
+          erreurs[field] ??= [];
+          erreurs[field].push(issueKey(issue));
+        }
     }
   }
   return { index, ligne: index + 2, values, provided, contact, erreurs, doublon: null };

@@ -314,9 +314,11 @@ const WRITERS: Record<ImportRessource, Writer> = {
           resume: `${resumes.clientCree(o.values.nom)} (import)`,
         })),
       );
-      chunk.forEach((o, i) =>
-        uniqueContacts(o.contacts).forEach((c, j) => contacts.push({ client: chunkIds[i], c, principal: j === 0 })),
-      );
+      chunk.forEach((o, i) => {
+        uniqueContacts(o.contacts).forEach((c, j) => {
+          contacts.push({ client: chunkIds[i], c, principal: j === 0 });
+        });
+      });
       await insertContacts(tem, contacts);
       await progress.add(chunk.length);
     }

@@ -265,7 +265,6 @@ const IMPORTS: Resource<Row> = {
   from: 'from imports i join users u on u.id = i.cree_par_id',
   countFrom: 'from imports i',
   alias: 'i',
-  table: 'imports',
   columns: `i.id, i.ressource, i.statut, i.nom_fichier, i.format, i.cree_par_id, ${userName('u')} as cree_par_nom,
     i.bilan - 'apercu' as bilan, i.total, i.traites, i.crees, i.mis_a_jour, i.ignores, i.rejetes, i.erreur,
     i.date_creation, i.date_debut, i.date_fin, ${A_REJETS}`,
@@ -409,4 +408,4 @@ export async function rejetsCsv(
   return { nom: `${base}-rejets.csv`, contenu: `${CSV_BOM}${lines.join('\r\n')}\r\n` };
 }
 
-export { type Analysis };
+export type { Analysis };
