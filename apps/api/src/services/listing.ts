@@ -216,8 +216,8 @@ function mainTable<T>(spec: ListSpec<T>): { base: string; joins: string } | null
 /**
  * The page of a keyed `where` (see Where.keyed): the filters as they are, the ordering's index
  * range of the owner. An `or` of owners (Where.branches) reads each branch's first
- * `offset + pageSize` rows in order from its own index and merges them, so the page never depends
- * on how the two interleave.
+ * `offset + pageSize` rows in order from its own index and merges them (`union`: a row in both
+ * branches once), so the page never depends on how the two interleave.
  */
 function ownerPage<T>(spec: ListSpec<T>, offset: number): { text: string; params: unknown[] } {
   const filter = spec.where.unindexed();
@@ -237,7 +237,7 @@ function ownerPage<T>(spec: ListSpec<T>, offset: number): { text: string; params
     return `(select * ${main.base} where ${alt.clause}${more} ${spec.order} limit ${n})`;
   });
   return {
-    text: `select ${spec.columns} from (${parts.join(' union all ')}) ${spec.alias}${main.joins} ${spec.order} limit ? offset ?`,
+    text: `select ${spec.columns} from (${parts.join(' union ')}) ${spec.alias}${main.joins} ${spec.order} limit ? offset ?`,
     params,
   };
 }

@@ -49,8 +49,8 @@ export function scopeByClientId(
 
 /**
  * Taches: assigned to the user, or on one of their clients (`proprietaire_id`, kept by triggers).
- * Keyed with its two disjoint branches, so a page reads both in order from the assignee's and the
- * owner's indexes and merges them.
+ * Keyed with its two branches, so a page reads both in order from the assignee's and the owner's
+ * indexes and merges them.
  */
 export function scopeTaches(where: Where, user: AuthUser, tacheAlias = 't'): Where {
   if (!seesAll(user)) {
@@ -60,7 +60,10 @@ export function scopeTaches(where: Where, user: AuthUser, tacheAlias = 't'): Whe
       [user.id, user.id],
       [
         { clause: `${t}.assigne_a_id = ?`, params: [user.id] },
-        { clause: `${t}.proprietaire_id = ? and ${t}.assigne_a_id is distinct from ?`, params: [user.id, user.id] },
+        // Not made disjoint (`and assigne_a_id is distinct from …`): when every tâche of their clients
+      // is assigned to them, that branch would walk all of them to find none. The page merges the
+      // two with `union`, which drops the rows both branches return.
+      { clause: `${t}.proprietaire_id = ?`, params: [user.id] },
       ],
     );
   }

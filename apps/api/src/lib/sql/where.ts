@@ -36,11 +36,11 @@ export class Where {
   keyed = false;
   /**
    * A keyed clause that is an `or` of owners (a commercial's tâches: assigned to them, or on their
-   * clients): the part's index and its disjoint branches, each served by its own index. A page
+   * clients): the part's index and its branches, each served by its own index. A page
    * reads each branch in order and merges them (see runList).
    */
   branches?: { part: number; alts: Array<{ clause: string; params: unknown[] }> };
-  /** Adds `clause` as a keyed restriction (see `keyed`), with the disjoint `alts` it is the `or` of, if any. */
+  /** Adds `clause` as a keyed restriction (see `keyed`), with the `alts` it is the `or` of, if any. */
   addKey(clause: string, params: unknown[], alts?: Array<{ clause: string; params: unknown[] }>): this {
     this.keyed = true;
     if (alts) this.branches = { part: this.parts.length, alts };
