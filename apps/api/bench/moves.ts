@@ -65,7 +65,7 @@ export async function topMoves(
 }
 
 async function rowsWritten(databaseUrl: string): Promise<number> {
-  const orm = await MikroORM.init({ ...ormConfig({ databaseUrl, poolMax: 1 }), extensions: [] });
+  const orm = await MikroORM.init({ ...(await ormConfig({ databaseUrl, poolMax: 1 })), extensions: [] });
   try {
     const [r] = await orm.em
       .getConnection()

@@ -1,4 +1,4 @@
-import { DatabaseProbe, type EntityManager, type MikroORM } from '@crm/db';
+import { DatabaseProbe, type MikroORM } from '@crm/db';
 import type { Redis } from 'ioredis';
 import { MemoryFailureLimiter, RedisFailureLimiter, type FailureLimiter } from './auth/rateLimit.js';
 import { MemoryRequestLimiter, RedisRequestLimiter, type RequestLimiter } from './auth/requestLimiter.js';
@@ -7,14 +7,14 @@ import { SessionStore } from './auth/sessions.js';
 import type { TokenService } from './auth/tokens.js';
 import { VerifiedTokenCache } from './auth/verifiedTokens.js';
 import type { AppConfig } from './config.js';
-import { JobQueue, registerJobQueue, type AnyJobDefinition } from './jobs/queue.js';
+import { attachJobQueue, JobQueue, type AnyJobDefinition } from './jobs/queue.js';
 import { createAnswerCache, type AnswerCache } from './lib/answerCache.js';
 import { attachCountCache, CountCache } from './lib/countCache.js';
 import { DatabaseGuard } from './lib/dbGuard.js';
 import { InvalidationBus } from './lib/invalidationBus.js';
 import { createRedisClient } from './lib/redis.js';
 import { attachDataChanges, DataChanges, type DataChange } from './lib/sql/dataChanges.js';
-import { registerUserEventHub, UserEventHub } from './lib/userEvents.js';
+import { attachUserEventHub, UserEventHub } from './lib/userEvents.js';
 
 export interface AppDeps {
   orm: MikroORM;
@@ -75,7 +75,7 @@ export function createDeps(orm: MikroORM, config: AppConfig, jobs: AnyJobDefinit
   const answerCache = createAnswerCache({ redis, redisPrefix: config.redisPrefix, ttlSeconds: config.cacheTtlSeconds });
 
   const userEvents = new UserEventHub();
-  registerUserEventHub(orm.em as EntityManager, userEvents);
+  attachUserEventHub(orm, userEvents);
 
   let cached: CachedSessionValidator | undefined;
   let bus: InvalidationBus | undefined;
@@ -134,6 +134,6 @@ export function createDeps(orm: MikroORM, config: AppConfig, jobs: AnyJobDefinit
       await db.close();
     },
   };
-  registerJobQueue(orm, deps.jobs);
+  attachJobQueue(orm, deps.jobs);
   return deps;
 }

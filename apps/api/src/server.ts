@@ -11,7 +11,7 @@ import type { AppDeps } from './deps.js';
 import type { ServerPlugin } from './routes/plugin.js';
 import { registerOpenApiRoutes } from './trpc/openapiAdapter.js';
 import { buildOpenApiDocument, DOCS_HTML, DOCS_INIT_JS, serversFor, type PlainOperation } from './lib/openapiDoc.js';
-import { langFromHeader, translate } from './lib/i18n.js';
+import { langFromHeader } from './lib/i18n.js';
 import { ApiError, fromDatabaseError } from './lib/errors.js';
 import { jsonTooDeep } from './lib/jsonDepth.js';
 import { answerClientError, httpErrorBody, MAX_URL_LENGTH } from './lib/httpErrors.js';
@@ -118,7 +118,10 @@ export async function buildServer(deps: AppDeps, opts: ServerOptions = {}): Prom
 
   const extraOpenApiPaths: Record<string, Record<string, PlainOperation>> = {};
   const openApi = (p: string, item: Record<string, PlainOperation>) => {
-    extraOpenApiPaths[p] = { ...(extraOpenApiPaths[p] ?? {}), ...item };
+    const known = extraOpenApiPaths[p] ?? {};
+    for (const method of Object.keys(item))
+      if (known[method]) throw new Error(`OpenAPI: ${method.toUpperCase()} ${p} described twice`);
+    extraOpenApiPaths[p] = { ...known, ...item };
   };
   for (const plugin of opts.plugins ?? []) await plugin(app, deps, { createContext, openApi });
 

@@ -35,7 +35,7 @@ function expectContract(res: Res, status: number) {
 
 describe('deeply nested JSON', () => {
   const deepArray = '['.repeat(8000) + ']'.repeat(8000);
-  const deepObject = '{"a":'.repeat(8000) + '1' + '}'.repeat(8000);
+  const deepObject = `${'{"a":'.repeat(8000)}1${'}'.repeat(8000)}`;
 
   it('REST, unauthenticated and authenticated: 400', async () => {
     for (const payload of [deepArray, deepObject]) {

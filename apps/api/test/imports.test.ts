@@ -1,10 +1,14 @@
 import ExcelJS from 'exceljs';
 import type { LightMyRequestResponse } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client } from 'pg';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { importAnalyseJob } from '../src/jobs/imports.js';
+import { analyseImport } from '../src/services/imports/index.js';
 import { startTestApp, type RestClient, type TestApp } from './helpers.js';
 
 /**
- * Imports: POST /api/imports/ (multipart), GET /api/imports/{id}/, PATCH (mapping),
+ * Imports: POST /api/imports/ (multipart; the rows are analysed by a background job: `analyse` →
+ * `pret`), GET /api/imports/ (list), GET /api/imports/{id}/, PATCH (mapping),
  * POST /api/imports/{id}/valider/ (background job, one transaction), GET /api/imports/{id}/rejets/.
  * Every REST answer is checked against the OpenAPI document (startTestApp).
  */
@@ -53,6 +57,30 @@ function upload(
 const csv = (text: string, bom = true) =>
   Buffer.concat([bom ? Buffer.from([0xef, 0xbb, 0xbf]) : Buffer.alloc(0), Buffer.from(text, 'utf8')]);
 
+/** Polls the import until its analysis is done (`analyse` → `pret`, or `echoue`). */
+async function ready(client: RestClient, id: number): Promise<any> {
+  for (let i = 0; i < 300; i++) {
+    const res = await client.get(`/imports/${id}/`);
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    if (body.statut !== 'analyse') return body;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`import ${id} was not analysed`);
+}
+
+/** Uploads a file (answered at once, in state `analyse`) and waits for its analysis. */
+async function uploadReady(
+  client: RestClient,
+  ressource: string,
+  file: { name: string; bytes: Buffer; type?: string },
+): Promise<any> {
+  const up = await upload(client, ressource, file);
+  expect(up.statusCode, up.body).toBe(201);
+  expect(up.json()).toMatchObject({ statut: 'analyse', apercu: [] });
+  return ready(client, up.json().id);
+}
+
 /** Polls the import until its job is done. */
 async function waitDone(client: RestClient, id: number): Promise<any> {
   for (let i = 0; i < 300; i++) {
@@ -72,12 +100,10 @@ async function importFile(
   valider: Record<string, unknown> = {},
   name = 'fichier.csv',
 ) {
-  const up = await upload(client, ressource, { name, bytes: typeof text === 'string' ? csv(text) : text });
-  expect(up.statusCode, up.body).toBe(201);
-  const id = up.json().id;
-  const v = await client.post(`/imports/${id}/valider/`, valider);
+  const analysed = await uploadReady(client, ressource, { name, bytes: typeof text === 'string' ? csv(text) : text });
+  const v = await client.post(`/imports/${analysed.id}/valider/`, valider);
   expect(v.statusCode, v.body).toBe(200);
-  return { upload: up.json(), done: await waitDone(client, id) };
+  return { upload: analysed, done: await waitDone(client, analysed.id) };
 }
 
 const count = async (table: string) => (await t.sql<{ n: number }>(`select count(*)::int as n from ${table}`))[0].n;
@@ -101,7 +127,16 @@ describe('formats', () => {
     ].join('\r\n');
     const up = await upload(alice, 'clients', { name: 'clients.csv', bytes: csv(text) });
     expect(up.statusCode, up.body).toBe(201);
-    const imp = up.json();
+    // The upload answers once the file is read and stored; its rows are analysed in the background.
+    expect(up.headers.location).toBe(`/api/imports/${up.json().id}/`);
+    expect(up.json()).toMatchObject({
+      statut: 'analyse',
+      apercu: [],
+      analyse: { lignes: 3, valides: 0, invalides: 0 },
+      rapportRejets: null,
+    });
+    expect(up.json().colonnes.map((c: any) => c.champ)).toContain('contactFonction');
+    const imp = await ready(alice, up.json().id);
     expect(imp).toMatchObject({
       ressource: 'clients',
       statut: 'pret',
@@ -200,11 +235,10 @@ describe('formats', () => {
       latin1,
       Buffer.from([0x43, 0x9c, 0x75, 0x72, 0x2c, 0x80, 0x20, 0x53, 0x41, 0x2c, 0x2c, 0x0d, 0x0a]),
     ]);
-    const up = await upload(admin, 'clients', { name: 'export.csv', bytes: cp1252 });
-    expect(up.statusCode, up.body).toBe(201);
-    expect(up.json()).toMatchObject({ encodage: 'windows-1252', separateur: ',' });
-    expect(up.json().colonnes.map((c: any) => c.champ)).toEqual(['nom', 'societe', 'email', 'telephone']);
-    expect(up.json().apercu.map((l: any) => l.cellules)).toEqual([
+    const up = await uploadReady(admin, 'clients', { name: 'export.csv', bytes: cp1252 });
+    expect(up).toMatchObject({ encodage: 'windows-1252', separateur: ',' });
+    expect(up.colonnes.map((c: any) => c.champ)).toEqual(['nom', 'societe', 'email', 'telephone']);
+    expect(up.apercu.map((l: any) => l.cellules)).toEqual([
       ['Gaëlle Nérée', 'Société Générale', 'gaelle@sg.fr', '+33 1 42 14 20 00'],
       ['Cœur', '€ SA', '', ''],
     ]);
@@ -212,13 +246,12 @@ describe('formats', () => {
       ['\t', 'tab'],
       ['|', 'pipe'],
     ]) {
-      const res = await upload(admin, 'clients', {
+      const res = await uploadReady(admin, 'clients', {
         name: `${name}.txt`,
         bytes: csv(`Nom${sep}E-mail${sep}Notes\nA${sep}a@x.fr${sep}un, deux; trois\n`, false),
       });
-      expect(res.statusCode, res.body).toBe(201);
-      expect(res.json()).toMatchObject({ separateur: sep, encodage: 'utf-8' });
-      expect(res.json().apercu[0].cellules).toEqual(['A', 'a@x.fr', 'un, deux; trois']);
+      expect(res).toMatchObject({ separateur: sep, encodage: 'utf-8' });
+      expect(res.apercu[0].cellules).toEqual(['A', 'a@x.fr', 'un, deux; trois']);
     }
   });
 
@@ -327,8 +360,12 @@ describe('bad files: a clear 400 on `fichier`, nothing written', () => {
     });
   };
 
+  const analyses = async () =>
+    (await t.sql<{ n: number }>(`select count(*)::int as n from pgboss.job where name = 'import.analyser'`))[0].n;
+
   it('not CSV/XLSX, empty, header only, XLS, unknown encoding, formula cells, too big', async () => {
     const before = await count('imports');
+    const jobs = await analyses();
     const pdf = Buffer.concat([
       Buffer.from('%PDF-1.4\n%\xe2\xe3\xcf\xd3\n', 'latin1'),
       Buffer.from([0, 1, 2, 3, 0x1b, 0x10]),
@@ -398,6 +435,44 @@ describe('bad files: a clear 400 on `fichier`, nothing written', () => {
       'Aucun fichier reçu (champ « fichier » du formulaire multipart).',
     );
     expect(await count('imports')).toBe(before);
+    expect(await analyses()).toBe(jobs);
+  });
+
+  it('100 MB, a damaged or empty workbook, too many rows or columns: 400, nothing written, no job', async () => {
+    const before = await count('imports');
+    const jobs = await analyses();
+    // Refused while it streams in (at 20 MB), not after reading 100 MB.
+    const huge = Buffer.alloc(100 * 1024 * 1024, 'Nom;Notes\nA;b\n');
+    await refused(
+      await upload(alice, 'clients', { name: 'enorme.csv', bytes: huge }),
+      'Fichier trop volumineux (20 Mo au plus).',
+    );
+    const damaged = Buffer.concat([
+      Buffer.from([0x50, 0x4b, 0x03, 0x04]),
+      Buffer.from('xl/workbook.xml'),
+      Buffer.alloc(200, 0x41),
+    ]);
+    await refused(
+      await upload(alice, 'clients', { name: 'abime.xlsx', bytes: damaged }),
+      'Classeur Excel illisible ou endommagé.',
+    );
+    const wb = new ExcelJS.Workbook();
+    wb.addWorksheet('Vide');
+    await refused(
+      await upload(alice, 'clients', { name: 'vide.xlsx', bytes: Buffer.from(await wb.xlsx.writeBuffer()) }),
+      'Le fichier est vide.',
+    );
+    await refused(
+      await upload(alice, 'clients', { name: 'long.csv', bytes: csv(`Nom\n${'A\n'.repeat(100_001)}`) }),
+      'Trop de lignes (100 000 au plus par import).',
+    );
+    const wide = Array.from({ length: 201 }, (_, i) => `C${i}`).join(';');
+    await refused(
+      await upload(alice, 'clients', { name: 'large.csv', bytes: csv(`${wide}\n${wide}\n`) }),
+      'Trop de colonnes (200 au plus).',
+    );
+    expect(await count('imports')).toBe(before);
+    expect(await analyses()).toBe(jobs);
   });
 
   it('a bad or missing `ressource`, a JSON body, English messages', async () => {
@@ -447,8 +522,7 @@ describe('duplicates and modes', () => {
   ].join('\n');
 
   it('analysis: duplicates against the database and within the file, each with its key and target', async () => {
-    const up = await upload(alice, 'clients', { name: 'doublons.csv', bytes: csv(FILE) });
-    const imp = up.json();
+    const imp = await uploadReady(alice, 'clients', { name: 'doublons.csv', bytes: csv(FILE) });
     expect(imp.analyse).toEqual({ lignes: 5, valides: 4, invalides: 1, doublonsFichier: 1, doublonsBase: 2 });
     expect(imp.apercu.map((l: any) => l.doublon)).toEqual([
       { source: 'base', cle: 'nom', ligne: null, id: existing },
@@ -545,7 +619,7 @@ describe('duplicates and modes', () => {
 
 describe('mapping, access and visibility', () => {
   it('PATCH changes the mapping and analyses again; valider needs every required field; 409 once started', async () => {
-    const up = (await upload(alice, 'clients', { name: 'm.csv', bytes: csv('Raison;Mail\nAcme;acme@m.fr\n') })).json();
+    const up = await uploadReady(alice, 'clients', { name: 'm.csv', bytes: csv('Raison;Mail\nAcme;acme@m.fr\n') });
     expect(up.colonnes.map((c: any) => c.champPropose)).toEqual([null, 'email']);
     expect(up.erreursMapping).toEqual(['Champ obligatoire associé à aucune colonne : Nom']);
     const v = await alice.post(`/imports/${up.id}/valider/`, {});
@@ -559,12 +633,21 @@ describe('mapping, access and visibility', () => {
     });
     const p = await alice.patch(`/imports/${up.id}/`, { mapping: ['nom', null] });
     expect(p.statusCode, p.body).toBe(200);
+    // Analysed again in the background: the previous preview and counts are gone until then.
     expect(p.json()).toMatchObject({
+      statut: 'analyse',
+      apercu: [],
+      analyse: { lignes: 1, valides: 0 },
       erreursMapping: [],
       colonnes: [
         { champ: 'nom', champPropose: null },
         { champ: null, champPropose: 'email' },
       ],
+    });
+    expect(await ready(alice, up.id)).toMatchObject({
+      statut: 'pret',
+      analyse: { lignes: 1, valides: 1, invalides: 0 },
+      apercu: [{ ligne: 2, cellules: ['Acme', 'acme@m.fr'], erreurs: {} }],
     });
     expect((await alice.post(`/imports/${up.id}/valider/`, { mapping: ['nom', 'email'] })).statusCode).toBe(200);
     const done = await waitDone(alice, up.id);
@@ -613,20 +696,16 @@ describe('mapping, access and visibility', () => {
   });
 
   it('a commercial cannot import records for someone else; an admin can name the responsable', async () => {
-    const up = (
-      await upload(alice, 'clients', {
-        name: 'r.csv',
-        bytes: csv('Nom;Responsable\nA moi;alice\nA bob;bob@example.fr\nPersonne;zorro\n'),
-      })
-    ).json();
+    const up = await uploadReady(alice, 'clients', {
+      name: 'r.csv',
+      bytes: csv('Nom;Responsable\nA moi;alice\nA bob;bob@example.fr\nPersonne;zorro\n'),
+    });
     expect(up.apercu.map((l: any) => l.erreurs)).toEqual([
       {},
       { responsable: ['Un commercial ne peut importer que des enregistrements dont il est responsable.'] },
       { responsable: ['Utilisateur inconnu (identifiant, nom d’utilisateur ou e-mail attendu).'] },
     ]);
-    const adm = (
-      await upload(admin, 'clients', { name: 'r.csv', bytes: csv('Nom;Responsable\nPour bob;BOB\n') })
-    ).json();
+    const adm = await uploadReady(admin, 'clients', { name: 'r.csv', bytes: csv('Nom;Responsable\nPour bob;BOB\n') });
     expect(adm.analyse.valides).toBe(1);
     await admin.post(`/imports/${adm.id}/valider/`, {});
     await waitDone(admin, adm.id);
@@ -635,7 +714,7 @@ describe('mapping, access and visibility', () => {
 });
 
 describe('no N+1', () => {
-  it('the analysis runs the same number of statements for 5 rows as for 500', async () => {
+  it('the upload and its background analysis run the same number of statements for 5 rows as for 500', async () => {
     await alice.post('/clients/', { nom: 'Cible' });
     const file = (n: number) =>
       csv(
@@ -644,10 +723,353 @@ describe('no N+1', () => {
           ...Array.from({ length: n }, (_, i) => `O${i};${i % 2 ? 'Cible' : 'cible'};${i},5`),
         ].join('\n'),
       );
-    const small = await t.countSql(() => upload(alice, 'opportunites', { name: 's.csv', bytes: file(5) }));
-    const large = await t.countSql(() => upload(alice, 'opportunites', { name: 'l.csv', bytes: file(500) }));
-    expect(small.result.statusCode).toBe(201);
-    expect(large.result.json().analyse).toMatchObject({ lignes: 500, valides: 500 });
-    expect(large.statements.length).toBe(small.statements.length);
+    // Waits for the analysis on a connection of its own: its polling is not counted.
+    const pg = new Client({ connectionString: t.dbUrl });
+    await pg.connect();
+    const analysed = async (id: number) => {
+      for (let i = 0; i < 300; i++) {
+        const { rows } = await pg.query('select statut from imports where id = $1', [id]);
+        if (rows[0].statut !== 'analyse') return rows[0].statut;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      throw new Error('not analysed');
+    };
+    const run = (name: string, n: number) =>
+      t.countSql(async () => {
+        const res = await upload(alice, 'opportunites', { name, bytes: file(n) });
+        expect(res.statusCode, res.body).toBe(201);
+        expect(await analysed(res.json().id)).toBe('pret');
+        return res.json().id as number;
+      });
+    try {
+      const small = await run('s.csv', 5);
+      const large = await run('l.csv', 500);
+      expect((await alice.get(`/imports/${large.result}/`)).json().analyse).toMatchObject({
+        lignes: 500,
+        valides: 500,
+      });
+      expect(large.statements.length).toBe(small.statements.length);
+      expect(large.statements.length).toBeLessThan(20);
+    } finally {
+      await pg.end();
+    }
+  });
+});
+
+describe('the list of imports (GET /api/imports/)', () => {
+  let carol: RestClient;
+  let carolId: number;
+  let dave: RestClient;
+  beforeAll(async () => {
+    carolId = await t.user('carol', 'commercial');
+    await t.user('dave', 'manager');
+    [carol, dave] = await Promise.all([t.as('carol'), t.as('dave')]);
+  });
+
+  it('newest first, paginated, with state, counts, progress and report; filters; a commercial sees their own, staff all', async () => {
+    const first = await uploadReady(carol, 'clients', {
+      name: 'premier.csv',
+      bytes: csv('Nom;E-mail\nA;a@carol.fr\nB;pas-un-email\n'),
+    });
+    const second = await uploadReady(carol, 'taches', { name: 'second.csv', bytes: csv('Titre\nSans priorité\n') });
+    const page = (await carol.get('/imports/')).json();
+    expect(page).toMatchObject({ count: 2, page: 1, pageSize: 25 });
+    expect(page.results.map((r: any) => r.id)).toEqual([second.id, first.id]);
+    expect(page.results[1]).toEqual({
+      id: first.id,
+      ressource: 'clients',
+      statut: 'pret',
+      nomFichier: 'premier.csv',
+      format: 'csv',
+      creePar: carolId,
+      creeParNom: 'carol Test',
+      analyse: { lignes: 2, valides: 1, invalides: 1, doublonsFichier: 0, doublonsBase: 0 },
+      progression: { faits: 0, total: 2, pourcentage: 0 },
+      resultat: { crees: 0, misAJour: 0, ignores: 0, rejetes: 0 },
+      erreur: null,
+      rapportRejets: `/api/imports/${first.id}/rejets/`,
+      dateCreation: first.dateCreation,
+      dateDebut: null,
+      dateFin: null,
+    });
+    // Pages, filters, search on the file's name; bad parameters are a 400.
+    expect((await carol.get('/imports/?pageSize=1&page=2')).json()).toMatchObject({
+      count: 2,
+      results: [{ id: first.id }],
+    });
+    expect((await carol.get('/imports/?page=3')).json()).toMatchObject({ count: 2, results: [] });
+    expect((await carol.get('/imports/?ressource=taches')).json().results.map((r: any) => r.id)).toEqual([second.id]);
+    expect((await carol.get('/imports/?search=PREMIER')).json().results.map((r: any) => r.id)).toEqual([first.id]);
+    expect((await carol.get('/imports/?statut=termine')).json()).toMatchObject({ count: 0, results: [] });
+    for (const bad of ['pageSize=101', 'statut=fini', 'ressource=devis', 'page=0']) {
+      const res = await carol.get(`/imports/?${bad}`);
+      expect(res.statusCode, bad).toBe(400);
+      expect(res.json().code).toBe('BAD_REQUEST');
+    }
+
+    // Once run: the job's state, result and report.
+    await carol.post(`/imports/${first.id}/valider/`, { mode: 'valides' });
+    await waitDone(carol, first.id);
+    expect((await carol.get('/imports/?statut=termine')).json().results).toEqual([
+      expect.objectContaining({
+        id: first.id,
+        statut: 'termine',
+        progression: { faits: 2, total: 2, pourcentage: 100 },
+        resultat: { crees: 1, misAJour: 0, ignores: 0, rejetes: 1 },
+        rapportRejets: `/api/imports/${first.id}/rejets/`,
+        dateDebut: expect.any(String),
+        dateFin: expect.any(String),
+      }),
+    ]);
+
+    // Another commercial does not see them; a manager (and an admin) sees everyone's.
+    await uploadReady(alice, 'clients', { name: 'alice.csv', bytes: csv('Nom\nÀ Alice\n') });
+    const alices = (await alice.get('/imports/?pageSize=100')).json();
+    expect(alices.count).toBeGreaterThan(0);
+    expect(alices.results.every((r: any) => r.creePar === aliceId)).toBe(true);
+    const all = (await dave.get('/imports/?pageSize=100')).json();
+    expect(all.results.map((r: any) => r.id)).toEqual(
+      expect.arrayContaining([first.id, second.id, alices.results[0].id]),
+    );
+    expect(all.count).toBe((await admin.get('/imports/')).json().count);
+    expect(all.count).toBe(await count('imports'));
+  });
+
+  it('unauthenticated → 401; HEAD answers like GET; another method → 405 naming GET and the upload’s POST', async () => {
+    const anon = await t.anonymous().get('/imports/');
+    expect(anon.statusCode).toBe(401);
+    expect(anon.json().code).toBe('UNAUTHORIZED');
+    const head = await t.app.inject({
+      method: 'HEAD',
+      url: '/api/imports/',
+      headers: { authorization: `Bearer ${carol.token}` },
+    });
+    expect(head.statusCode).toBe(200);
+    const del = await carol.delete('/imports/');
+    expect(del.statusCode).toBe(405);
+    expect(del.headers.allow).toBe('GET, HEAD, POST');
+  });
+
+  it('a page runs the same few statements for 2 imports as for 100 (no N+1)', async () => {
+    for (let i = 0; i < 8; i++)
+      await uploadReady(carol, 'clients', { name: `lot${i}.csv`, bytes: csv(`Nom\nLot ${i}\n`) });
+    for (const client of [admin, carol]) {
+      const small = await t.countSql(() => client.get('/imports/?pageSize=2'));
+      const big = await t.countSql(() => client.get('/imports/?pageSize=100'));
+      expect(big.result.json().results.length).toBeGreaterThan(8);
+      expect(big.statements.length).toBe(small.statements.length);
+      // session check + count + page
+      expect(big.statements.length).toBeLessThanOrEqual(3);
+    }
+  });
+});
+
+describe('the background analysis', () => {
+  it('valider while the analysis is pending: the import runs, and its own analysis becomes the preview', async () => {
+    const up = await uploadReady(alice, 'clients', {
+      name: 'vite.csv',
+      bytes: csv('Nom;E-mail\nVite un;vite1@x.fr\n;vite2@x.fr\n'),
+    });
+    // As if the analysis job had not run yet (its row reset; no job is pending).
+    await t.sql(`update imports set statut = 'analyse', bilan = '{}'::jsonb, rejets = null where id = ?`, [up.id]);
+    expect((await alice.get(`/imports/${up.id}/`)).json()).toMatchObject({ statut: 'analyse', apercu: [] });
+    const v = await alice.post(`/imports/${up.id}/valider/`, { mode: 'valides' });
+    expect(v.statusCode, v.body).toBe(200);
+    const done = await waitDone(alice, up.id);
+    expect(done).toMatchObject({
+      statut: 'termine',
+      analyse: { lignes: 2, valides: 1, invalides: 1 },
+      resultat: { crees: 1, rejetes: 1 },
+      rapportRejets: `/api/imports/${up.id}/rejets/`,
+    });
+    expect(done.apercu.map((l: any) => l.erreurs)).toEqual([{}, { nom: ['Ce champ est obligatoire.'] }]);
+    // An analysis arriving late writes nothing over the finished import.
+    await analyseImport(t.orm.em.fork() as any, up.id);
+    expect((await alice.get(`/imports/${up.id}/`)).json()).toEqual(done);
+  });
+
+  it('an analysis that keeps failing leaves the import `echoue` with a French reason, and nothing imported', async () => {
+    const up = await uploadReady(alice, 'clients', { name: 'casse.csv', bytes: csv('Nom\nCassé\n') });
+    await t.sql(`update imports set statut = 'analyse', cellules = 'pas du JSON' where id = ?`, [up.id]);
+    const job = { id: 'test', name: 'import.analyser', retryCount: 0, retryLimit: 2 };
+    const quiet = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      // A failed attempt that will be retried leaves the import as it is…
+      await expect(importAnalyseJob.run({ importId: up.id }, job, t.deps)).rejects.toThrow();
+      expect((await alice.get(`/imports/${up.id}/`)).json().statut).toBe('analyse');
+      // …the last one fails it.
+      await expect(importAnalyseJob.run({ importId: up.id }, { ...job, retryCount: 2 }, t.deps)).rejects.toThrow();
+    } finally {
+      quiet.mockRestore();
+    }
+    expect((await alice.get(`/imports/${up.id}/`)).json()).toMatchObject({
+      statut: 'echoue',
+      erreur: 'L’analyse du fichier a échoué : rien n’a été importé. Renvoyez le fichier.',
+      dateFin: expect.any(String),
+    });
+    expect((await alice.post(`/imports/${up.id}/valider/`, {})).statusCode).toBe(409);
+    expect(await t.sql(`select id from clients where nom = 'Cassé'`)).toEqual([]);
+  });
+});
+
+describe('tâches with a projet', () => {
+  it('projet by id or by name among the visible ones, narrowed by the row’s client; French errors otherwise', async () => {
+    const c1 = (await alice.post('/clients/', { nom: 'Client Projets Un' })).json().id;
+    const c2 = (await alice.post('/clients/', { nom: 'Client Projets Deux' })).json().id;
+    const projet = async (client: RestClient, titre: string, clientId: number) =>
+      (await client.post('/projets/', { titre, client: clientId })).json().id as number;
+    const audit = await projet(alice, 'Audit énergétique', c1);
+    const refonte1 = await projet(alice, 'Refonte du site', c1);
+    const refonte2 = await projet(alice, 'Refonte du site', c2);
+    const bobClient = (await admin.post('/clients/', { nom: 'Client de Bob', responsable: bobId })).json().id;
+    const secret = await projet(admin, 'Projet secret', bobClient);
+    const text = [
+      'Titre;Priorité;Échéance;Projet;Client',
+      'Par le nom;haute;01/03/2027;AUDIT ENERGETIQUE;',
+      `Par l’id;basse;02/03/2027;${refonte1};`,
+      'Nom partagé, client donné;moyenne;03/03/2027;refonte du site;Client Projets Deux',
+      'Nom partagé sans client;moyenne;04/03/2027;Refonte du site;',
+      'Autre client;moyenne;05/03/2027;Audit énergétique;Client Projets Deux',
+      'Projet invisible;moyenne;06/03/2027;Projet secret;',
+      `Id invisible;moyenne;07/03/2027;${secret};`,
+      'Inconnu;moyenne;08/03/2027;Nulle part;',
+    ].join('\n');
+    const { upload: up, done } = await importFile(alice, 'taches', text, { mode: 'valides' });
+    expect(up.colonnes.map((c: any) => c.champ)).toEqual(['titre', 'priorite', 'dateEcheance', 'projet', 'client']);
+    expect(up.apercu.map((l: any) => l.erreurs)).toEqual([
+      {},
+      {},
+      {},
+      {
+        projet: [
+          'Plusieurs projets portent ce nom : indiquez l’identifiant du projet, ou son client dans la colonne Client.',
+        ],
+      },
+      { projet: ["Le projet n'appartient pas à ce client."] },
+      { projet: ['Projet introuvable (identifiant ou nom exact d’un projet que vous voyez).'] },
+      { projet: ['Projet introuvable (identifiant ou nom exact d’un projet que vous voyez).'] },
+      { projet: ['Projet introuvable (identifiant ou nom exact d’un projet que vous voyez).'] },
+    ]);
+    expect(done.resultat).toEqual({ crees: 3, misAJour: 0, ignores: 0, rejetes: 5 });
+    const rows = await t.sql(
+      `select titre, projet_id, client_id, assigne_a_id from taches where titre in ('Par le nom', 'Par l’id', 'Nom partagé, client donné') order by date_echeance`,
+    );
+    expect(rows).toEqual([
+      { titre: 'Par le nom', projet_id: audit, client_id: c1, assigne_a_id: aliceId },
+      { titre: 'Par l’id', projet_id: refonte1, client_id: c1, assigne_a_id: aliceId },
+      { titre: 'Nom partagé, client donné', projet_id: refonte2, client_id: c2, assigne_a_id: aliceId },
+    ]);
+    // The API reads them under their projet.
+    expect((await alice.get(`/projets/${audit}/taches/`)).json().results.map((x: any) => x.titre)).toEqual([
+      'Par le nom',
+    ]);
+    // An admin sees every projet: the same title resolves for them.
+    const adm = await uploadReady(admin, 'taches', {
+      name: 'admin.csv',
+      bytes: csv('Titre;Priorité;Échéance;Projet\nPour Bob;haute;01/04/2027;projet SECRET\n'),
+    });
+    expect(adm.apercu[0].erreurs).toEqual({});
+  });
+
+  it('duplicates of a tâche updated with its projet (mettre_a_jour)', async () => {
+    const c = (await alice.post('/clients/', { nom: 'Client Doublon Projet' })).json().id;
+    const p = (await alice.post('/projets/', { titre: 'Projet du doublon', client: c })).json().id;
+    const existing = (
+      await alice.post('/taches/', { titre: 'Appeler', priorite: 'basse', dateEcheance: '2027-05-01', client: c })
+    ).json().id;
+    const { done } = await importFile(
+      alice,
+      'taches',
+      'Titre;Priorité;Échéance;Projet\nappeler;haute;01/05/2027;Projet du doublon\n',
+      { doublons: 'mettre_a_jour' },
+    );
+    expect(done.resultat).toEqual({ crees: 0, misAJour: 1, ignores: 0, rejetes: 0 });
+    expect(await t.sql('select priorite, projet_id, client_id from taches where id = ?', [existing])).toEqual([
+      { priorite: 'haute', projet_id: p, client_id: c },
+    ]);
+  });
+});
+
+describe('opportunités at conclusion', () => {
+  it('accepted with a result (French or English, any case and accents), the reason of a loss kept for lost deals only', async () => {
+    const client = (await alice.post('/clients/', { nom: 'Client Conclusions' })).json().id;
+    const text = [
+      'Opportunité;Client;Étape;Résultat;Motif de perte;Montant',
+      'Gagnée FR;Client Conclusions;Conclusion;Gagnée;;1 000',
+      'Lost EN;Client Conclusions;closing;LOST;Trop cher;200',
+      'Perdu sans accent;client conclusions;conclusion;perdu;;',
+      'Won with a reason;Client Conclusions;conclusion;won;ignoré;',
+      'Sans résultat;Client Conclusions;conclusion;;;',
+      'Résultat trop tôt;Client Conclusions;négociation;gagnée;;',
+      'Résultat inconnu;Client Conclusions;conclusion;peut-être;;',
+    ].join('\n');
+    const { upload: up, done } = await importFile(alice, 'opportunites', text, { mode: 'valides' });
+    expect(up.colonnes.map((c: any) => c.champ)).toEqual([
+      'nom',
+      'client',
+      'etape',
+      'resultat',
+      'motifPerte',
+      'montant',
+    ]);
+    expect(up.apercu.map((l: any) => l.erreurs)).toEqual([
+      {},
+      {},
+      {},
+      {},
+      {
+        resultat: ['À l’étape conclusion, le résultat est obligatoire : « gagnée » ou « perdue » (colonne Résultat).'],
+      },
+      { resultat: ["Le résultat ne peut être renseigné qu'à l'étape conclusion."] },
+      { resultat: ['Valeur non autorisée.'] },
+    ]);
+    expect(done.resultat).toEqual({ crees: 4, misAJour: 0, ignores: 0, rejetes: 3 });
+    const rows = await t.sql(
+      `select nom, etape, resultat, motif_perte, date_conclusion is not null as conclue, montant::text from opportunites
+        where client_id = ? order by id`,
+      [client],
+    );
+    expect(rows).toEqual([
+      { nom: 'Gagnée FR', etape: 'conclusion', resultat: 'gagnee', motif_perte: '', conclue: true, montant: '1000.00' },
+      {
+        nom: 'Lost EN',
+        etape: 'conclusion',
+        resultat: 'perdue',
+        motif_perte: 'Trop cher',
+        conclue: true,
+        montant: '200.00',
+      },
+      {
+        nom: 'Perdu sans accent',
+        etape: 'conclusion',
+        resultat: 'perdue',
+        motif_perte: '',
+        conclue: true,
+        montant: '0.00',
+      },
+      {
+        nom: 'Won with a reason',
+        etape: 'conclusion',
+        resultat: 'gagnee',
+        motif_perte: '',
+        conclue: true,
+        montant: '0.00',
+      },
+    ]);
+    // Read by the API like deals concluded there.
+    const won = (await alice.get(`/opportunites/?client=${client}&resultat=gagnee`)).json();
+    expect(won.results.map((o: any) => o.nom).sort()).toEqual(['Gagnée FR', 'Won with a reason']);
+  });
+
+  it('at conclusion without a result column: the error is on the stage', async () => {
+    await alice.post('/clients/', { nom: 'Client Sans Colonne' });
+    const up = await uploadReady(alice, 'opportunites', {
+      name: 'sans-resultat.csv',
+      bytes: csv('Nom;Client;Étape\nFinie;Client Sans Colonne;Conclusion\nOuverte;Client Sans Colonne;Prospect\n'),
+    });
+    expect(up.apercu.map((l: any) => l.erreurs)).toEqual([
+      { etape: ['À l’étape conclusion, le résultat est obligatoire : « gagnée » ou « perdue » (colonne Résultat).'] },
+      {},
+    ]);
   });
 });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, initOrm, migrate, type MikroORM } from '@crm/db';
 import { loadConfig, type JobsConfig } from '../src/config.js';
-import { defineJob, enqueue, JobQueue, registerJobQueue, type AnyJobDefinition } from '../src/jobs/queue.js';
+import { defineJob, enqueue, JobQueue, attachJobQueue, type AnyJobDefinition } from '../src/jobs/queue.js';
 import { sql } from '../src/lib/sql/runner.js';
 
 declare module '../src/jobs/queue.js' {
@@ -60,7 +60,7 @@ describe('job queue (pg-boss)', () => {
     orm = await initOrm({ databaseUrl: db.url, poolMax: 4 });
     await migrate(orm);
     queue = new JobQueue(orm, jobsConfig(true), definitions(seen, 'a'), () => ({}));
-    registerJobQueue(orm, queue);
+    attachJobQueue(orm, queue);
     const t0 = performance.now();
     await queue.start();
     console.log(`queue start with workers: ${(performance.now() - t0).toFixed(0)} ms`);
@@ -98,7 +98,7 @@ describe('job queue (pg-boss)', () => {
     const apiOrm = await initOrm({ databaseUrl: db.url, poolMax: 2 });
     const apiSeen: Seen[] = [];
     const api = new JobQueue(apiOrm, jobsConfig(false), definitions(apiSeen, 'api'), () => ({}));
-    registerJobQueue(apiOrm, api);
+    attachJobQueue(apiOrm, api);
     try {
       await api.start();
       await queue.stop();

@@ -186,8 +186,7 @@ describe('Server-Sent Events stream', () => {
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => {
           buf += chunk;
-          let i: number;
-          while ((i = buf.indexOf('\n\n')) >= 0) {
+          for (let i = buf.indexOf('\n\n'); i >= 0; i = buf.indexOf('\n\n')) {
             const block = buf.slice(0, i);
             buf = buf.slice(i + 2);
             const data = /^event: nonLues\ndata: (.*)$/m.exec(block);

@@ -8,7 +8,10 @@ import { promisify } from 'node:util';
 import openapiTS, { astToString } from 'openapi-typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '../src/lib/restMeta.js';
-import { TAGS } from '../src/lib/openapiDoc.js';
+import { z } from 'zod';
+import { buildOpenApiDocument, TAGS } from '../src/lib/openapiDoc.js';
+import { router } from '../src/trpc/init.js';
+import { authedProcedure } from '../src/trpc/procedures.js';
 import { DocumentValidator } from './openapiValidator.js';
 import { PASSWORD, startTestApp, type TestApp } from './helpers.js';
 
@@ -102,6 +105,49 @@ describe('OpenAPI document: statuses as served', () => {
   it('the error code enum is every code the server sends; the adapter’s stale error.* schemas are gone', () => {
     expect(doc.components.schemas.Error.properties.code.enum).toEqual(ERROR_CODES);
     expect(Object.keys(doc.components.schemas).filter((k) => k.startsWith('error.'))).toEqual([]);
+  });
+});
+
+describe('OpenAPI document: procedures and plain routes on one path', () => {
+  const things = router({
+    list: authedProcedure
+      .meta({ openapi: { method: 'GET', path: '/things/', tags: ['imports'], summary: 'Liste' } })
+      .input(z.object({}))
+      .output(z.object({ ok: z.boolean() }))
+      .query(() => ({ ok: true })),
+  });
+  const upload = {
+    tags: ['imports'],
+    operationId: 'things-upload',
+    summary: 'Envoi',
+    responses: { 200: { description: 'Créé', content: { 'application/json': { schema: { type: 'object' } } } } },
+  };
+
+  it('a GET procedure and a plain POST route of the same path are both kept, however the path is spelt', () => {
+    // The generator writes `/things`; a plain route may say `/things/` or `/things`.
+    for (const spelling of ['/things/', '/things']) {
+      const d = buildOpenApiDocument(things, { [spelling]: { post: upload } });
+      expect(
+        Object.keys(d.paths).filter((k) => k.startsWith('/things')),
+        spelling,
+      ).toEqual(['/things/']);
+      expect(Object.keys(d.paths['/things/']).sort(), spelling).toEqual(['get', 'post']);
+      expect(d.paths['/things/'].post.operationId).toBe('things-upload');
+      expect(d.paths['/things/'].get.summary).toBe('Liste');
+    }
+    // The same method described twice is a mistake of the code, not something to silently drop.
+    expect(() => buildOpenApiDocument(things, { '/things/': { get: upload } })).toThrow(
+      /GET \/things\/ described twice/,
+    );
+  });
+
+  it('/imports/ has the list (GET, procedure) and the upload (POST, plain route)', () => {
+    expect(op('get', '/imports/')?.operationId).toBe('imports-list');
+    expect(op('get', '/imports/').responses['200'].content['application/json'].schema).toEqual({
+      $ref: '#/components/schemas/ImportResumePage',
+    });
+    expect(op('post', '/imports/')?.operationId).toBe('imports-create');
+    expect(Object.keys(op('post', '/imports/').requestBody.content)).toEqual(['multipart/form-data']);
   });
 });
 

@@ -145,7 +145,7 @@ describe('API keys', () => {
     expect((await key(j.secret).get('/clients/')).statusCode).toBe(401);
     expect((await admin.patch(`/users/${julieId}/`, { isActive: true })).statusCode).toBe(200);
 
-    expect((await key('crm_' + 'a'.repeat(52)).get('/clients/')).statusCode).toBe(401);
+    expect((await key(`crm_${'a'.repeat(52)}`).get('/clients/')).statusCode).toBe(401);
   });
 
   it('lets users create their own keys only when an admin allows it', async () => {

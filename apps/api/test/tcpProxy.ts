@@ -56,7 +56,10 @@ export class TcpProxy {
     this.pairs.add(pair);
     client.pipe(upstream).pipe(client);
     client.resume();
-    client.on('close', () => (upstream.destroy(), this.pairs.delete(pair)));
+    client.on('close', () => {
+      upstream.destroy();
+      this.pairs.delete(pair);
+    });
     upstream.on('close', () => client.destroy());
   }
 

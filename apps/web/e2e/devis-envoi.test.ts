@@ -19,8 +19,7 @@ function startSmtp(): Promise<{
     socket.write('220 test-smtp ESMTP\r\n');
     socket.on('data', (chunk) => {
       buffer += chunk.toString('latin1');
-      let i: number;
-      while ((i = buffer.indexOf('\r\n')) >= 0) {
+      for (let i = buffer.indexOf('\r\n'); i >= 0; i = buffer.indexOf('\r\n')) {
         const line = buffer.slice(0, i);
         buffer = buffer.slice(i + 2);
         if (inData) {
@@ -33,10 +32,18 @@ function startSmtp(): Promise<{
         }
         const cmd = line.slice(0, 4).toUpperCase();
         if (cmd === 'EHLO' || cmd === 'HELO') socket.write('250 test-smtp\r\n');
-        else if (cmd === 'MAIL') (from = line), (to = []), (data = ''), socket.write('250 OK\r\n');
-        else if (cmd === 'RCPT') to.push(line), socket.write('250 OK\r\n');
-        else if (cmd === 'DATA') (inData = true), socket.write('354 End data with <CR><LF>.<CR><LF>\r\n');
-        else if (cmd === 'QUIT') socket.end('221 Bye\r\n');
+        else if (cmd === 'MAIL') {
+          from = line;
+          to = [];
+          data = '';
+          socket.write('250 OK\r\n');
+        } else if (cmd === 'RCPT') {
+          to.push(line);
+          socket.write('250 OK\r\n');
+        } else if (cmd === 'DATA') {
+          inData = true;
+          socket.write('354 End data with <CR><LF>.<CR><LF>\r\n');
+        } else if (cmd === 'QUIT') socket.end('221 Bye\r\n');
         else socket.write('250 OK\r\n');
       }
     });

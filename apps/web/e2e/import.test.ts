@@ -122,6 +122,24 @@ describe('import from the SPA', () => {
     expect(created.results.map((c: any) => [c.nom, c.notes, c.telephone])).toEqual([
       ['Boulangerie Martin', 'Client fidèle', '+33123456789'],
     ]);
+    // The import page lists the recent imports: this one, finished, with its report of rejected rows.
+    await page.getByRole('link', { name: 'Imports récents' }).click();
+    await page.waitForURL(/\/imports\/nouveau\?ressource=clients$/);
+    const recents = page.getByRole('region', { name: 'Imports récents' });
+    const row = recents.getByRole('row').filter({ has: page.getByRole('link', { name: 'clients.csv' }) });
+    await row.waitFor();
+    expect(await row.textContent()).toContain('Terminé');
+    expect(await row.textContent()).toContain('2 créé(s), 0 mis à jour, 1 ignoré(s), 1 rejeté(s)');
+    const [again] = await Promise.all([
+      page.waitForEvent('download'),
+      row.getByRole('button', { name: 'Lignes rejetées de clients.csv (CSV)' }).click(),
+    ]);
+    expect(again.suggestedFilename()).toBe('clients-rejets.csv');
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await page.screenshot({ path: `${SHOTS}/crm-import-recents.png`, fullPage: true });
+    await row.getByRole('link', { name: 'clients.csv' }).click();
+    await page.getByRole('heading', { name: 'Import terminé' }).waitFor();
+
     await page.getByRole('link', { name: 'Voir les clients' }).click();
     await page.waitForURL(/\/clients$/);
     await page.getByRole('link', { name: 'Fleurs Dubois' }).waitFor();
@@ -133,6 +151,11 @@ describe('import from the SPA', () => {
     const page = await login(390);
     await page.goto(`${e2e.base}/imports/nouveau?ressource=taches`);
     await page.getByRole('heading', { name: 'Importer des tâches', level: 1 }).waitFor();
+    // The recent imports (the first test's) fit the width too.
+    await page.getByRole('region', { name: 'Imports récents' }).getByRole('link', { name: 'clients.csv' }).waitFor();
+    expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await page.screenshot({ path: `${SHOTS}/crm-import-recents-390.png`, fullPage: true });
     await page.getByLabel(/^Fichier/).setInputFiles({
       name: 'taches.csv',
       mimeType: 'text/csv',

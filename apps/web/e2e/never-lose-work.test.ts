@@ -48,7 +48,12 @@ describe('never lose work', () => {
     expect(await page.getByLabel('Nom').inputValue()).toBe('Garage Lefèvre');
 
     // Reloading the tab: the browser's own « leave site? » prompt; staying keeps the input.
-    const prompt = new Promise<string>((resolve) => page.once('dialog', (d) => (resolve(d.type()), void d.dismiss())));
+    const prompt = new Promise<string>((resolve) =>
+      page.once('dialog', (d) => {
+        resolve(d.type());
+        void d.dismiss();
+      }),
+    );
     await page.evaluate(() => setTimeout(() => location.reload(), 0));
     expect(await prompt).toBe('beforeunload');
     await page.waitForTimeout(300);

@@ -255,8 +255,7 @@ export function createCrmClient(options: CrmClientOptions): CrmClient {
   // The tRPC client is a proxy answering any property as a procedure path: helpers come first.
   return new Proxy(trpc as object, {
     get(target, prop, receiver) {
-      if (typeof prop === 'string' && Object.prototype.hasOwnProperty.call(helpers, prop))
-        return helpers[prop as keyof CrmHelpers];
+      if (typeof prop === 'string' && Object.hasOwn(helpers, prop)) return helpers[prop as keyof CrmHelpers];
       return Reflect.get(target, prop, receiver);
     },
   }) as CrmClient;

@@ -112,9 +112,10 @@ export async function ormConfig({
       createTimeoutMillis: 3_000,
       ...(bounded
         ? {
-            afterCreate: (conn: any, done: (err: Error | null, conn: any) => void) => (
-              boundQueries(conn, statementTimeoutMs + CLIENT_GRACE_MS, unbounded), done(null, conn)
-            ),
+            afterCreate: (conn: any, done: (err: Error | null, conn: any) => void) => {
+              boundQueries(conn, statementTimeoutMs + CLIENT_GRACE_MS, unbounded);
+              done(null, conn);
+            },
           }
         : {}),
     },

@@ -11,6 +11,7 @@ import {
   requiredText,
   timestamp,
 } from './common.js';
+import { exampleOf, field, inputShape, outputShape, readOnlyField } from './fields.js';
 
 export const CLIENT_ORDERING = ['nom', 'societe', 'dateCreation', 'dateModification'] as const;
 
@@ -19,15 +20,25 @@ const nullableEmail = z
   .nullable()
   .transform((v) => (v === '' ? null : v));
 
-export const clientFields = {
-  nom: requiredText(200),
-  societe: optionalText(200).default(''),
-  email: nullableEmail.default(null),
-  telephone: phone.default(''),
-  notes: optionalText().default(''),
-  categorie: optionalText(50).default(''),
-  responsable: id.nullable().optional(),
+/**
+ * Every field of a client, once: its input schema (create, PUT and PATCH derive from it), its
+ * output schema and its value in the OpenAPI example.
+ */
+const CLIENT = {
+  id: readOnlyField(idOut, 12),
+  nom: field(requiredText(200), z.string(), 'Dupont'),
+  societe: field(optionalText(200).default(''), z.string(), 'Acme SARL'),
+  email: field(nullableEmail.default(null), z.string().nullable(), 'contact@acme.fr'),
+  telephone: field(phone.default(''), z.string(), '+33123456789'),
+  notes: field(optionalText().default(''), z.string(), ''),
+  categorie: field(optionalText(50).default(''), z.string(), 'PME'),
+  responsable: field(id.nullable().optional(), idOut.nullable(), 3),
+  responsableNom: readOnlyField(z.string().nullable(), 'Paul Martin'),
+  dateCreation: readOnlyField(timestamp, '2026-01-15T10:00:00Z'),
+  dateModification: readOnlyField(timestamp, '2026-02-01T08:30:00Z'),
 };
+
+export const clientFields = inputShape(CLIENT);
 export const clientCreateInput = z.object(clientFields).meta({ id: 'ClientCreate', description: 'Nouveau client' });
 export const clientUpdateInput = z
   .object({ id, ...clientFields })
@@ -46,33 +57,9 @@ export const clientListInput = z.object({
   ...clientListFilters,
 });
 
-const clientExample = {
-  id: 12,
-  nom: 'Dupont',
-  societe: 'Acme SARL',
-  email: 'contact@acme.fr',
-  telephone: '+33123456789',
-  notes: '',
-  categorie: 'PME',
-  responsable: 3,
-  responsableNom: 'Paul Martin',
-  dateCreation: '2026-01-15T10:00:00Z',
-  dateModification: '2026-02-01T08:30:00Z',
-};
+const clientExample = exampleOf(CLIENT);
 export const clientOutput = z
-  .object({
-    id: idOut,
-    nom: z.string(),
-    societe: z.string(),
-    email: z.string().nullable(),
-    telephone: z.string(),
-    notes: z.string(),
-    categorie: z.string(),
-    responsable: idOut.nullable(),
-    responsableNom: z.string().nullable(),
-    dateCreation: timestamp,
-    dateModification: timestamp,
-  })
+  .object(outputShape(CLIENT))
   .meta({ id: 'Client', description: 'Client (liste)', examples: [clientExample] });
 export const clientDetailOutput = clientOutput
   .extend({

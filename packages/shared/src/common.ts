@@ -72,7 +72,7 @@ export function normalizePhone(input: string): string | null {
   const s = input.trim();
   if (s === '') return '';
   const parsed = parsePhoneNumberFromString(s, 'FR');
-  if (!parsed || !parsed.isValid()) return null;
+  if (!parsed?.isValid()) return null;
   return parsed.number;
 }
 export const phone = z.string({ error: 'err.phone' }).transform((s, ctx) => {

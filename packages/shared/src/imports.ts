@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { count, id, idOut, timestamp } from './common.js';
+import { choice, count, id, idOut, paginationQuery, timestamp } from './common.js';
 
 /**
  * Imports (`POST /api/imports/`, then `GET /api/imports/{id}/`, `PATCH` to change the mapping,
@@ -8,7 +8,8 @@ import { count, id, idOut, timestamp } from './common.js';
  */
 export const IMPORT_RESSOURCES = ['clients', 'opportunites', 'taches'] as const;
 export type ImportRessource = (typeof IMPORT_RESSOURCES)[number];
-export const IMPORT_STATUTS = ['pret', 'en_file', 'en_cours', 'termine', 'echoue'] as const;
+/** `analyse`: the file is stored, its rows are being checked in the background; `pret`: preview ready, to validate. */
+export const IMPORT_STATUTS = ['analyse', 'pret', 'en_file', 'en_cours', 'termine', 'echoue'] as const;
 export type ImportStatut = (typeof IMPORT_STATUTS)[number];
 /** What to do with a row that duplicates an existing record or an earlier row of the file. */
 export const IMPORT_POLITIQUES = ['ignorer', 'mettre_a_jour', 'creer'] as const;
@@ -25,7 +26,14 @@ export const IMPORT_APERCU_LIGNES = 20;
 
 export const IMPORT_LABELS = {
   ressource: { clients: 'Clients', opportunites: 'Opportunités', taches: 'Tâches' },
-  statut: { pret: 'À valider', en_file: 'En attente', en_cours: 'En cours', termine: 'Terminé', echoue: 'Échoué' },
+  statut: {
+    analyse: 'Analyse en cours',
+    pret: 'À valider',
+    en_file: 'En attente',
+    en_cours: 'En cours',
+    termine: 'Terminé',
+    echoue: 'Échoué',
+  },
   politique: { ignorer: 'Ignorer les doublons', mettre_a_jour: 'Mettre à jour l’existant', creer: 'Créer quand même' },
   mode: { tout_ou_rien: 'Tout ou rien', valides: 'Seulement les lignes valides' },
 } as const satisfies Record<string, Record<string, string>>;
@@ -39,6 +47,7 @@ export type ImportChampType =
   | 'date'
   | 'choix'
   | 'client'
+  | 'projet'
   | 'utilisateur';
 
 export interface ImportChamp {
@@ -182,6 +191,23 @@ export const IMPORT_CHAMPS: Record<ImportRessource, ImportChamp[]> = {
     champ('montant', 'Montant', 'montant', ['amount', 'valeur', 'value', 'montant ht', 'montant (€)', 'montant eur']),
     champ('probabilite', 'Probabilité', 'entier', ['probability', 'proba', 'probabilite (%)', 'probabilité (%)', '%']),
     champ('etape', 'Étape', 'choix', ['stage', 'phase', 'deal stage', 'statut', 'status']),
+    champ('resultat', 'Résultat', 'choix', [
+      'result',
+      'outcome',
+      'issue',
+      'gagnee ou perdue',
+      'won or lost',
+      'won/lost',
+    ]),
+    champ('motifPerte', 'Motif de perte', 'texte', [
+      'motif',
+      'motif perte',
+      'motif de la perte',
+      'raison de la perte',
+      'lost reason',
+      'loss reason',
+      'reason lost',
+    ]),
     champ('dateConclusionEstimee', 'Date de conclusion estimée', 'date', [
       'date de conclusion',
       'conclusion',
@@ -222,6 +248,14 @@ export const IMPORT_CHAMPS: Record<ImportRessource, ImportChamp[]> = {
       'client id',
       'id client',
     ]),
+    champ('projet', 'Projet', 'projet', [
+      'project',
+      'projet id',
+      'id projet',
+      'project id',
+      'nom du projet',
+      'project name',
+    ]),
     champ('assigneA', 'Assignée à', 'utilisateur', [
       'assigne a',
       'assigné à',
@@ -261,19 +295,9 @@ export const importValiderInput = z
   .meta({ id: 'ImportValider', description: 'Lancement de l’import' });
 
 export const importListInput = z.object({
-  page: z
-    .number({ error: 'err.integer' })
-    .int('err.integer')
-    .min(1, 'err.integer')
-    .default(1)
-    .describe('Numéro de page, à partir de 1'),
-  pageSize: z
-    .number({ error: 'err.page_size' })
-    .int('err.page_size')
-    .min(1, 'err.page_size')
-    .max(100, 'err.page_size')
-    .default(25)
-    .describe('Taille de page (25 par défaut, 100 au plus)'),
+  ...paginationQuery,
+  ressource: choice(IMPORT_RESSOURCES).describe('Ressource importée : clients, opportunites ou taches').optional(),
+  statut: choice(IMPORT_STATUTS).describe('État : analyse, pret, en_file, en_cours, termine ou echoue').optional(),
 });
 
 const doublon = z
@@ -300,16 +324,39 @@ export const importLigneOutput = z
   })
   .meta({ id: 'ImportLigne' });
 
+const importAnalyse = z
+  .object({ lignes: count, valides: count, invalides: count, doublonsFichier: count, doublonsBase: count })
+  .describe('Comptes de la dernière analyse (au statut `analyse` : le nombre de lignes du fichier, les autres à zéro)');
+const importProgression = z
+  .object({ faits: count, total: count, pourcentage: z.number().int().min(0).max(100) })
+  .describe('Lignes traitées par l’import en cours');
+const importResultat = z.object({ crees: count, misAJour: count, ignores: count, rejetes: count });
+const statutDescription =
+  '`analyse` (fichier reçu, lignes en cours de vérification), `pret` (à valider), `en_file`, `en_cours`, `termine`, `echoue`';
+
+/** What every import answer says: its file, state, counts, progress and result. */
+const importCommon = {
+  id: idOut,
+  ressource: z.enum(IMPORT_RESSOURCES),
+  statut: z.enum(IMPORT_STATUTS).describe(statutDescription),
+  nomFichier: z.string(),
+  format: z.enum(['csv', 'xlsx']),
+  creePar: idOut,
+  analyse: importAnalyse,
+  progression: importProgression,
+  resultat: importResultat,
+  erreur: z.string().nullable(),
+  rapportRejets: z.string().nullable().describe('Chemin du rapport CSV des lignes rejetées, quand il y en a'),
+  dateCreation: timestamp,
+  dateDebut: timestamp.nullable(),
+  dateFin: timestamp.nullable(),
+};
+
 export const importOutput = z
   .object({
-    id: idOut,
-    ressource: z.enum(IMPORT_RESSOURCES),
-    statut: z.enum(IMPORT_STATUTS).describe('`pret` (à valider), `en_file`, `en_cours`, `termine`, `echoue`'),
-    nomFichier: z.string(),
-    format: z.enum(['csv', 'xlsx']),
+    ...importCommon,
     encodage: z.string().nullable().describe('Encodage détecté (CSV) : `utf-8` ou `windows-1252`'),
     separateur: z.string().nullable().describe('Séparateur détecté (CSV)'),
-    creePar: idOut,
     colonnes: z.array(
       z.object({
         index: z.number().int().min(0),
@@ -324,23 +371,11 @@ export const importOutput = z
     erreursMapping: z
       .array(z.string())
       .describe('Problèmes de la correspondance (champ obligatoire absent…) : à corriger avant de valider'),
-    apercu: z.array(importLigneOutput).describe('Premières lignes, avec leurs erreurs et doublons'),
-    analyse: z.object({
-      lignes: count,
-      valides: count,
-      invalides: count,
-      doublonsFichier: count,
-      doublonsBase: count,
-    }),
+    apercu: z
+      .array(importLigneOutput)
+      .describe('Premières lignes, avec leurs erreurs et doublons (vide tant que le statut est `analyse`)'),
     doublons: z.enum(IMPORT_POLITIQUES),
     mode: z.enum(IMPORT_MODES),
-    progression: z.object({ faits: count, total: count, pourcentage: z.number().int().min(0).max(100) }),
-    resultat: z.object({ crees: count, misAJour: count, ignores: count, rejetes: count }),
-    erreur: z.string().nullable(),
-    rapportRejets: z.string().nullable().describe('Chemin du rapport CSV des lignes rejetées, quand il y en a'),
-    dateCreation: timestamp,
-    dateDebut: timestamp.nullable(),
-    dateFin: timestamp.nullable(),
   })
   .meta({
     id: 'Import',
@@ -348,3 +383,31 @@ export const importOutput = z
   });
 export type ImportOut = z.infer<typeof importOutput>;
 export type ImportLigneOut = z.infer<typeof importLigneOutput>;
+
+/** An import in the list (`GET /api/imports/`): no columns nor preview, the author's name. */
+export const importResumeOutput = z
+  .object({ ...importCommon, creeParNom: z.string().describe('Nom de l’auteur de l’import') })
+  .meta({
+    id: 'ImportResume',
+    description: 'Un import dans la liste : fichier, état, comptes, progression et résultat',
+    examples: [
+      {
+        id: 3,
+        ressource: 'clients',
+        statut: 'termine',
+        nomFichier: 'clients.csv',
+        format: 'csv',
+        creePar: 2,
+        creeParNom: 'Marie Martin',
+        analyse: { lignes: 120, valides: 118, invalides: 2, doublonsFichier: 1, doublonsBase: 4 },
+        progression: { faits: 120, total: 120, pourcentage: 100 },
+        resultat: { crees: 113, misAJour: 0, ignores: 5, rejetes: 2 },
+        erreur: null,
+        rapportRejets: '/api/imports/3/rejets/',
+        dateCreation: '2026-03-31T09:30:00Z',
+        dateDebut: '2026-03-31T09:31:02Z',
+        dateFin: '2026-03-31T09:31:04Z',
+      },
+    ],
+  });
+export type ImportResumeOut = z.infer<typeof importResumeOutput>;

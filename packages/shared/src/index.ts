@@ -2,6 +2,7 @@ export * from './choices.js';
 export * from './roles.js';
 export * from './messages.js';
 export * from './common.js';
+export * from './fields.js';
 export * from './clients.js';
 export * from './projets.js';
 export * from './opportunites.js';

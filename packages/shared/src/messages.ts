@@ -173,7 +173,7 @@ export const MESSAGES = {
 export type MessageKey = keyof (typeof MESSAGES)['fr'];
 
 export function isMessageKey(s: string): s is MessageKey {
-  return Object.prototype.hasOwnProperty.call(MESSAGES.fr, s);
+  return Object.hasOwn(MESSAGES.fr, s);
 }
 
 export function t(lang: Lang, key: string): string {

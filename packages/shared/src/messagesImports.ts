@@ -17,6 +17,12 @@ export const IMPORT_MESSAGES = {
     'import.multipart': 'Envoyez le fichier en multipart/form-data (champs « fichier » et « ressource »).',
     'import.date': 'Date invalide (JJ/MM/AAAA attendu).',
     'import.client_ambigu': 'Plusieurs clients portent ce nom : indiquez l’identifiant du client.',
+    'import.projet_inconnu': 'Projet introuvable (identifiant ou nom exact d’un projet que vous voyez).',
+    'import.projet_ambigu':
+      'Plusieurs projets portent ce nom : indiquez l’identifiant du projet, ou son client dans la colonne Client.',
+    'import.resultat_requis':
+      'À l’étape conclusion, le résultat est obligatoire : « gagnée » ou « perdue » (colonne Résultat).',
+    'import.analyse_echec': 'L’analyse du fichier a échoué : rien n’a été importé. Renvoyez le fichier.',
     'import.utilisateur_inconnu': 'Utilisateur inconnu (identifiant, nom d’utilisateur ou e-mail attendu).',
     'import.commercial_soi': 'Un commercial ne peut importer que des enregistrements dont il est responsable.',
     'import.mapping_longueur': 'La correspondance doit donner un champ (ou null) pour chaque colonne du fichier.',
@@ -47,6 +53,11 @@ export const IMPORT_MESSAGES = {
     'import.multipart': 'Send the file as multipart/form-data (fields “fichier” and “ressource”).',
     'import.date': 'Invalid date (DD/MM/YYYY expected).',
     'import.client_ambigu': 'Several clients have this name: give the client’s id.',
+    'import.projet_inconnu': 'Project not found (id or exact name of a project you can see).',
+    'import.projet_ambigu':
+      'Several projects have this name: give the project’s id, or its client in the Client column.',
+    'import.resultat_requis': 'At the conclusion stage, the result is required: “won” or “lost” (Result column).',
+    'import.analyse_echec': 'The analysis of the file failed: nothing was imported. Send the file again.',
     'import.utilisateur_inconnu': 'Unknown user (id, username or e-mail expected).',
     'import.commercial_soi': 'A sales rep can only import records they are responsible for.',
     'import.mapping_longueur': 'The mapping must give a field (or null) for each column of the file.',

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { cleanString, id, paginationQuery, requiredText, timestamp } from './common.js';
+import { id, paginationQuery, requiredText, timestamp } from './common.js';
 import { API_KEY_FAMILIES, type ApiKeyAccess } from './integrationsChoices.js';
 
 /**

@@ -91,7 +91,10 @@ export class CachedSessionValidator implements SessionValidator {
     if (this.entries.size >= SESSION_CACHE_MAX) this.clear();
     this.entries.set(sessionId, { user: Object.freeze({ ...user }), expiresAt: Date.now() + this.ttlMs });
     let set = this.byUser.get(user.id);
-    if (!set) this.byUser.set(user.id, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      this.byUser.set(user.id, set);
+    }
     set.add(sessionId);
   }
 }

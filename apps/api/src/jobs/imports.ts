@@ -1,12 +1,37 @@
 import type { AppDeps } from '../deps.js';
+import type { EntityManager } from '@crm/db';
 import { executeImport } from '../services/imports/execution.js';
+import { analyseFailed, analyseImport } from '../services/imports/index.js';
 import { defineJob } from './queue.js';
 
 declare module './queue.js' {
   interface JobTypes {
+    'import.analyser': { importId: number };
     'import.executer': { importId: number };
   }
 }
+
+/**
+ * Checks every row of an uploaded file (services/imports/index.ts `analyseImport`), enqueued by
+ * the upload and by a change of the mapping, in their transactions. Idempotent: a retry (worker
+ * killed, database hiccup) analyses again; once the retries are spent the import is `echoue`.
+ */
+export const importAnalyseJob = defineJob<'import.analyser', AppDeps>({
+  name: 'import.analyser',
+  retryLimit: 2,
+  retryDelay: 2,
+  expireInSeconds: 10 * 60,
+  async run(data, job, deps) {
+    const em = deps.orm.em.fork() as EntityManager;
+    try {
+      await analyseImport(em, data.importId);
+    } catch (err) {
+      console.error('import %d (analysis):', data.importId, err);
+      if (job.retryCount >= job.retryLimit) await analyseFailed(em, data.importId);
+      throw err;
+    }
+  },
+});
 
 /**
  * Writes a validated import (services/imports/execution.ts), enqueued by `POST /imports/{id}/valider/`

@@ -6,12 +6,13 @@ import type { AnyJobDefinition } from './queue.js';
 import { echeancesJob } from './echeances.js';
 import { resumeQuotidienJob } from './resumeQuotidien.js';
 import { deliverWebhook } from './webhooks.js';
-import { importJob } from './imports.js';
+import { importAnalyseJob, importJob } from './imports.js';
 
 /** Every background job (a module per job in this folder, `defineJob`); handlers get the app's dependencies. */
 export const jobDefinitions: AnyJobDefinition<AppDeps>[] = [
   deliverWebhook as AnyJobDefinition<AppDeps>,
   echeancesJob as AnyJobDefinition<AppDeps>,
+  importAnalyseJob as AnyJobDefinition<AppDeps>,
   importJob as AnyJobDefinition<AppDeps>,
 ];
 

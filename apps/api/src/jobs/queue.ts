@@ -1,6 +1,7 @@
 import PgBoss from 'pg-boss';
 import { JOBS_SCHEMA, type EntityManager, type MikroORM } from '@crm/db';
 import type { JobsConfig } from '../config.js';
+import { OrmSlot } from '../lib/ormSlot.js';
 
 /**
  * The background job queue: pg-boss 10 in the app's own database (schema `pgboss`, created by
@@ -93,7 +94,7 @@ export class JobQueue<C> {
   private started: Promise<void> | null = null;
 
   constructor(
-    private readonly orm: MikroORM,
+    orm: MikroORM,
     private readonly config: JobsConfig,
     definitions: AnyJobDefinition<C>[],
     private readonly context: () => C,
@@ -205,7 +206,10 @@ export class JobQueue<C> {
     const root = rootTransaction(em);
     if (root) {
       let names = this.pendingWakes.get(root);
-      if (!names) this.pendingWakes.set(root, (names = new Set()));
+      if (!names) {
+        names = new Set();
+        this.pendingWakes.set(root, names);
+      }
       names.add(name);
     } else {
       this.wake(name);
@@ -243,7 +247,10 @@ export class JobQueue<C> {
     const root = rootTransaction(em);
     if (root) {
       let names = this.pendingWakes.get(root);
-      if (!names) this.pendingWakes.set(root, (names = new Set()));
+      if (!names) {
+        names = new Set();
+        this.pendingWakes.set(root, names);
+      }
       names.add(name);
     } else {
       this.wake(name);
@@ -284,11 +291,17 @@ export class JobQueue<C> {
   }
 }
 
-/** Per-ORM registry so services can enqueue with only their EntityManager (forks share the config). */
-const queues = new WeakMap<object, JobQueue<unknown>>();
+/** Services enqueue with only their EntityManager: the app's queue (`AppDeps.jobs`) is found through the ORM. */
+const JOB_QUEUE = new OrmSlot<JobQueue<any>>('crm:jobQueue');
 
-export function registerJobQueue(orm: MikroORM, queue: JobQueue<any>): void {
-  queues.set(orm.config, queue);
+export function attachJobQueue(orm: MikroORM, queue: JobQueue<any>): void {
+  JOB_QUEUE.attach(orm, queue);
+}
+
+function queueOf(em: EntityManager): JobQueue<any> {
+  const queue = JOB_QUEUE.of(em);
+  if (!queue) throw new Error('no job queue for this ORM');
+  return queue;
 }
 
 /** `enqueue(em, 'courriel.envoyer', { courrielId })` from a service, inside its transaction. */
@@ -298,14 +311,10 @@ export function enqueue<N extends JobName>(
   data: JobTypes[N],
   options?: JobPolicy & { startAfter?: Date },
 ): Promise<string> {
-  const queue = queues.get(em.config);
-  if (!queue) throw new Error('no job queue for this ORM');
-  return queue.enqueue(em, name, data, options);
+  return queueOf(em).enqueue(em, name, data, options);
 }
 
 /** `enqueueMany(em, 'webhook.livrer', [{ livraisonId }, …])`: one statement for all, inside the caller's transaction. */
 export function enqueueMany<N extends JobName>(em: EntityManager, name: N, data: JobTypes[N][]): Promise<void> {
-  const queue = queues.get(em.config);
-  if (!queue) throw new Error('no job queue for this ORM');
-  return queue.enqueueMany(em, name, data);
+  return queueOf(em).enqueueMany(em, name, data);
 }

@@ -1,4 +1,5 @@
 import type { EntityManager } from '@crm/db';
+import { OrmSlot } from './ormSlot.js';
 
 /**
  * Exact counts of big lists, cached briefly. `count(*)` over 100k rows costs milliseconds on every
@@ -67,20 +68,14 @@ export class CountCache {
   }
 }
 
-const EXTENSION = 'crm:countCache';
-
 /**
  * Lists are read by services that only have an EntityManager: they find the app's count cache
- * (`AppDeps.countCache`, created by createDeps) through the ORM's extension registry.
+ * (`AppDeps.countCache`, created by createDeps) through the ORM (see OrmSlot).
  */
+const COUNT_CACHE = new OrmSlot<CountCache>('crm:countCache');
+
 export function attachCountCache(orm: { config: EntityManager['config'] }, cache: CountCache): void {
-  let holder = orm.config.getExtension<{ current?: CountCache }>(EXTENSION);
-  if (!holder) {
-    const created: { current?: CountCache } = {};
-    orm.config.registerExtension(EXTENSION, () => created);
-    holder = created;
-  }
-  holder.current = cache;
+  COUNT_CACHE.attach(orm, cache);
 }
 
 /**
@@ -105,5 +100,5 @@ export function peekCount(em: EntityManager, key: string): number | undefined {
 /** The app's count cache, unless there is none or `em` is in a transaction (a count must then see its own writes). */
 function usableCache(em: EntityManager): CountCache | undefined {
   if (em.isInTransaction()) return undefined;
-  return em.config.getExtension<{ current?: CountCache }>(EXTENSION)?.current;
+  return COUNT_CACHE.of(em);
 }

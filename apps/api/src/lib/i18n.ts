@@ -35,7 +35,8 @@ export function zodFieldErrors(lang: Lang, issues: readonly z.core.$ZodIssue[]):
   const out: Record<string, string[]> = {};
   for (const issue of issues) {
     const key = issue.path.length ? issue.path.join('.') : 'nonFieldErrors';
-    (out[key] ??= []).push(issueMessage(lang, issue));
+    out[key] ??= [];
+    out[key].push(issueMessage(lang, issue));
   }
   return out;
 }

@@ -226,14 +226,21 @@ export function buildOpenApiDocument(
   const usedResponses = new Set<number>();
   const requestBodies: Json = {};
   const paths: Json = {};
-  for (const [rawPath, item] of Object.entries({ ...doc.paths, ...extraPaths, ...DOCUMENTATION_PATHS } as Json)) {
-    const path = withSlash(rawPath);
-    paths[path] = { ...(paths[path] ?? {}) };
-    for (const method of METHODS) {
-      const op = item[method];
-      if (!op) continue;
-      const info = procedures.get(operationKey(method, path));
-      paths[path][method] = completeOperation(op, method, path, info, requestBodies, usedResponses);
+  // Merged operation by operation, never path item by path item: a path may have procedures (the
+  // list: GET) and plain routes (the upload: POST), and its spelling may differ between sources
+  // (the generator drops trailing slashes, plain routes keep them) — one source's item must not
+  // replace another's. The same operation described twice is a mistake, not an override.
+  for (const source of [doc.paths ?? {}, extraPaths, DOCUMENTATION_PATHS] as Json[]) {
+    for (const [rawPath, item] of Object.entries(source)) {
+      const path = withSlash(rawPath);
+      paths[path] ??= {};
+      for (const method of METHODS) {
+        const op = item[method];
+        if (!op) continue;
+        if (paths[path][method]) throw new Error(`OpenAPI: ${method.toUpperCase()} ${path} described twice`);
+        const info = procedures.get(operationKey(method, path));
+        paths[path][method] = completeOperation(op, method, path, info, requestBodies, usedResponses);
+      }
     }
   }
 

@@ -135,9 +135,9 @@ export function drawTable(
   };
   const drawCells = (cells: string[], y: number, h: number, font: string, color: string) => {
     doc.font(font).fontSize(fontSize).fillColor(color);
-    cells.forEach((c, i) =>
-      doc.text(c, xs[i] + pad, y + pad, { width: widths[i] - 2 * pad, align: columns[i].align ?? 'left', height: h }),
-    );
+    cells.forEach((c, i) => {
+      doc.text(c, xs[i] + pad, y + pad, { width: widths[i] - 2 * pad, align: columns[i].align ?? 'left', height: h });
+    });
   };
   const header = () => {
     const labels = columns.map((c) => c.label);

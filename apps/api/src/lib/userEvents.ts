@@ -1,4 +1,5 @@
 import type { EntityManager } from '@crm/db';
+import { OrmSlot } from './ormSlot.js';
 
 type Listener = () => void;
 
@@ -15,7 +16,10 @@ export class UserEventHub {
 
   subscribe(userId: number, fn: Listener): () => void {
     let set = this.listeners.get(userId);
-    if (!set) this.listeners.set(userId, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      this.listeners.set(userId, set);
+    }
     set.add(fn);
     return () => {
       set.delete(fn);
@@ -41,13 +45,14 @@ export class UserEventHub {
   }
 }
 
-const hubs = new WeakMap<object, UserEventHub>();
+/** Services signal with only their EntityManager: the app's hub (`AppDeps.userEvents`) is found through the ORM. */
+const USER_EVENTS = new OrmSlot<UserEventHub>('crm:userEvents');
 
-export function registerUserEventHub(em: EntityManager, hub: UserEventHub): void {
-  hubs.set(em.config, hub);
+export function attachUserEventHub(orm: { config: EntityManager['config'] }, hub: UserEventHub): void {
+  USER_EVENTS.attach(orm, hub);
 }
 export function userEventHubOf(em: EntityManager): UserEventHub | undefined {
-  return hubs.get(em.config);
+  return USER_EVENTS.of(em);
 }
 
 /**

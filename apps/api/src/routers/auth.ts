@@ -9,7 +9,7 @@ import { authedProcedure, publicProcedure } from '../trpc/procedures.js';
 import { ApiError, fieldError, unauthorized } from '../lib/errors.js';
 import { dummyVerify, verifyPassword } from '../auth/passwords.js';
 import { findLoginAccount, passwordOf, setPassword } from '../services/accounts.js';
-import { getUser } from '../services/users.js';
+import { getUser } from '../services/users/queries.js';
 import { audit } from '../services/audit.js';
 
 const tags = ['auth'];

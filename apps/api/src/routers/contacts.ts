@@ -12,14 +12,8 @@ import {
 } from '@crm/shared';
 import { router } from '../trpc/init.js';
 import { authedProcedure, staffProcedure } from '../trpc/procedures.js';
-import {
-  createContact,
-  deleteContact,
-  getContact,
-  listContacts,
-  listContactsOfClient,
-  updateContact,
-} from '../services/contacts.js';
+import { createContact, deleteContact, updateContact } from '../services/contacts.js';
+import { getContact, listContacts, listContactsOfClient } from '../services/contacts/queries.js';
 
 const tags = ['contacts'];
 

@@ -11,15 +11,8 @@ import {
 } from '@crm/shared';
 import { router } from '../trpc/init.js';
 import { authedProcedure, staffProcedure } from '../trpc/procedures.js';
-import {
-  createDevis,
-  deleteDevis,
-  getDevis,
-  listDevis,
-  listDevisOfOpportunite,
-  nouvelleVersion,
-  updateDevis,
-} from '../services/devis.js';
+import { createDevis, deleteDevis, nouvelleVersion, updateDevis } from '../services/devis.js';
+import { getDevis, listDevis, listDevisOfOpportunite } from '../services/devis/queries.js';
 
 const tags = ['devis'];
 

@@ -1,7 +1,15 @@
-import { idParam, importOutput, importPatchInput, importValiderInput } from '@crm/shared';
+import {
+  idParam,
+  importListInput,
+  importOutput,
+  importPatchInput,
+  importResumeOutput,
+  importValiderInput,
+  paginated,
+} from '@crm/shared';
 import { router } from '../trpc/init.js';
 import { authedProcedure } from '../trpc/procedures.js';
-import { getImport, patchImport, validerImport } from '../services/imports/index.js';
+import { getImport, listImports, patchImport, validerImport } from '../services/imports/index.js';
 
 const tags = ['imports'];
 
@@ -10,6 +18,24 @@ const tags = ['imports'];
  * The author of an import, admins and managers see it; anyone else gets 404.
  */
 export const importsRouter = router({
+  list: authedProcedure
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/imports/',
+        tags,
+        summary: 'Les imports de l’appelant, le plus récent d’abord',
+        description:
+          'Réponse paginée `{ count, page, pageSize, results }` (`?page=`, `?pageSize=` jusqu’à 100), le plus récent d’abord : ' +
+          'état, comptes de l’analyse, progression, résultat et rapport des lignes rejetées de chaque import (sans ' +
+          'l’aperçu ni les colonnes : voir `GET /api/imports/{id}/`). Un commercial voit ses imports ; les administrateurs ' +
+          'et managers, tous. Filtres `ressource`, `statut` ; `search` sur le nom du fichier.',
+      },
+    })
+    .input(importListInput)
+    .output(paginated(importResumeOutput))
+    .query(({ ctx, input }) => listImports(ctx.em, ctx.user, input, ctx.lang)),
+
   get: authedProcedure
     .meta({
       openapi: {
@@ -20,7 +46,8 @@ export const importsRouter = router({
         description:
           'La correspondance des colonnes (proposée d’après les en-têtes, puis celle choisie), l’aperçu des premières lignes avec ' +
           'leurs erreurs par champ et leurs doublons, les comptes de l’analyse, la progression pendant l’import (`faits` / `total`, ' +
-          'à interroger toutes les secondes) et le résultat. 404 si l’import n’existe pas ou n’est pas celui de l’appelant ' +
+          'à interroger toutes les secondes) et le résultat. Statut `analyse` : les lignes sont en cours de vérification ' +
+          '(aperçu vide) ; à interroger jusqu’à `pret`. 404 si l’import n’existe pas ou n’est pas celui de l’appelant ' +
           '(un commercial ne voit que ses imports).',
       },
     })
@@ -36,7 +63,8 @@ export const importsRouter = router({
         tags,
         summary: 'Changer la correspondance des colonnes (nouvelle analyse)',
         description:
-          'Un champ (ou `null`) par colonne du fichier ; chaque champ une fois au plus. Toutes les lignes sont analysées à nouveau.',
+          'Un champ (ou `null`) par colonne du fichier ; chaque champ une fois au plus. Toutes les lignes sont analysées à nouveau, ' +
+          'en arrière-plan : l’import repasse au statut `analyse` (aperçu vide) jusqu’à `pret`.',
       },
       errors: { 409: 'L’import a déjà été lancé' },
     })
@@ -53,7 +81,8 @@ export const importsRouter = router({
         summary: 'Lancer l’import',
         description:
           'Correspondance facultative (sinon l’actuelle ; tous les champs obligatoires doivent avoir une colonne), politique des ' +
-          'doublons (`ignorer`, `mettre_a_jour`, `creer`) et mode (`tout_ou_rien`, `valides`). L’import s’exécute en arrière-plan, ' +
+          'doublons (`ignorer`, `mettre_a_jour`, `creer`) et mode (`tout_ou_rien`, `valides`). Possible dès le statut `analyse` : ' +
+          'les lignes sont de toute façon analysées à nouveau au lancement. L’import s’exécute en arrière-plan, ' +
           'dans une seule transaction : suivre `progression` par `GET /api/imports/{id}/` jusqu’au statut `termine` ou `echoue`. ' +
           'Les enregistrements importés par un commercial sont les siens (responsable, tâches assignées).',
       },

@@ -16,15 +16,8 @@ import { router } from '../trpc/init.js';
 import { authedProcedure, staffProcedure } from '../trpc/procedures.js';
 import { cachedForUser } from '../services/cachedAnswers.js';
 import { opportuniteColonnes } from '../services/colonnes.js';
-import {
-  avancerEtape,
-  createOpportunite,
-  deleteOpportunite,
-  getOpportunite,
-  listOpportunites,
-  listOpportunitesOfClient,
-  updateOpportunite,
-} from '../services/opportunites.js';
+import { avancerEtape, createOpportunite, deleteOpportunite, updateOpportunite } from '../services/opportunites.js';
+import { getOpportunite, listOpportunites, listOpportunitesOfClient } from '../services/opportunites/queries.js';
 
 const tags = ['opportunites'];
 

@@ -11,14 +11,8 @@ import {
 } from '@crm/shared';
 import { router } from '../trpc/init.js';
 import { authedProcedure, staffProcedure } from '../trpc/procedures.js';
-import {
-  createProjet,
-  deleteProjet,
-  getProjet,
-  listProjets,
-  listProjetsOfClient,
-  updateProjet,
-} from '../services/projets.js';
+import { createProjet, deleteProjet, updateProjet } from '../services/projets.js';
+import { getProjet, listProjets, listProjetsOfClient } from '../services/projets/queries.js';
 
 const tags = ['projets'];
 

@@ -15,16 +15,8 @@ import { router } from '../trpc/init.js';
 import { authedProcedure, staffProcedure } from '../trpc/procedures.js';
 import { cachedForUser } from '../services/cachedAnswers.js';
 import { tacheColonnes } from '../services/colonnes.js';
-import {
-  completeTache,
-  createTache,
-  deleteTache,
-  getTache,
-  listTaches,
-  listTachesOfClient,
-  listTachesOfProjet,
-  updateTache,
-} from '../services/taches.js';
+import { completeTache, createTache, deleteTache, updateTache } from '../services/taches.js';
+import { getTache, listTaches, listTachesOfClient, listTachesOfProjet } from '../services/taches/queries.js';
 
 const tags = ['taches'];
 

@@ -1,7 +1,8 @@
 import { idParam, paginated, userCreateInput, userListInput, userOutput, userPatchInput } from '@crm/shared';
 import { router } from '../trpc/init.js';
 import { adminProcedure, authedProcedure } from '../trpc/procedures.js';
-import { createUser, getUser, listUsers, patchUser } from '../services/users.js';
+import { createUser, patchUser } from '../services/users.js';
+import { getUser, listUsers } from '../services/users/queries.js';
 import { audit } from '../services/audit.js';
 
 const tags = ['users'];

@@ -43,7 +43,7 @@ export const devisPublicRoutes: ServerPlugin = async (app, deps, { createContext
       done(null, Object.fromEntries(new URLSearchParams(String(body))));
     });
 
-    scope.addHook('onRequest', async (req, reply) => {
+    scope.addHook('onRequest', async (req, _reply) => {
       const { retryAfter } = await limiter.attempt([{ key: `ip:${req.ip}`, max: PUBLIC_DEVIS_MAX }]);
       if (retryAfter > 0) {
         throw new ApiError('TOO_MANY_REQUESTS', 'error.too_many_requests', undefined, {
@@ -94,7 +94,7 @@ export const devisPublicRoutes: ServerPlugin = async (app, deps, { createContext
       const token = tokenOf(req);
       const body = (req.body ?? {}) as Record<string, unknown>;
       const form = isForm(req);
-      let devis;
+      let devis: Awaited<ReturnType<typeof answerPublicDevis>>;
       if (statut === 'accepte') {
         const input = parseOr400(
           accepterInput,

@@ -7,7 +7,7 @@ import { authenticate } from '../trpc/authenticate.js';
 import { translate, type Lang } from '../lib/i18n.js';
 import { parseOr400, pathId } from '../lib/validation.js';
 import { decodeFile, ImportFileError } from '../services/imports/fichier.js';
-import { createImport, getImport, rejetsCsv } from '../services/imports/index.js';
+import { createImport, rejetsCsv } from '../services/imports/index.js';
 
 const errorResponse = (description: string) => ({
   description,
@@ -18,8 +18,10 @@ const ressourceInput = z.object({ ressource: importRessource });
 /**
  * `POST /api/imports/` (multipart: `fichier` + `ressource`) and `GET /api/imports/{id}/rejets/`
  * (the rejected rows as CSV). Uploads are not JSON, so not tRPC procedures; the rest of the
- * import's life is (routers/imports.ts). A refused file is a 400 naming `fichier`, and nothing is
- * written; too big a file is refused while it streams in, at IMPORT_MAX_OCTETS.
+ * import's life is (routers/imports.ts, with the list `GET /api/imports/` on the upload's path).
+ * A refused file is a 400 naming `fichier`, and nothing is written; too big a file is refused
+ * while it streams in, at IMPORT_MAX_OCTETS. The upload decodes the file (that is where a bad one
+ * is found) and stores it; its rows are analysed by a background job (state `analyse`).
  */
 export const importRoutes: ServerPlugin = async (app, _deps, { createContext, openApi }) => {
   // Only multipart requests are parsed by it; every other content type keeps its parser.
@@ -64,18 +66,15 @@ export const importRoutes: ServerPlugin = async (app, _deps, { createContext, op
     }
     const input = parseOr400(ressourceInput, { ressource: ressource ?? query(req.query).ressource });
     if (!bytes) return fileRefused(reply, lang, 'import.fichier_absent');
-    let decoded;
+    let decoded: Awaited<ReturnType<typeof decodeFile>>;
     try {
       decoded = await decodeFile(bytes);
     } catch (err) {
       if (err instanceof ImportFileError) return fileRefused(reply, lang, err.key, err.detail);
       throw err;
     }
-    const id = await createImport(ctx.em, user, input.ressource, nomFichier, decoded);
-    return reply
-      .code(201)
-      .header('location', `/api/imports/${id}/`)
-      .send(await getImport(ctx.em, user, id, lang));
+    const created = await createImport(ctx.em, user, input.ressource, nomFichier, decoded, lang);
+    return reply.code(201).header('location', `/api/imports/${created.id}/`).send(created);
   });
 
   app.get('/api/imports/:id/rejets/', async (req, reply) => {
@@ -98,9 +97,11 @@ export const importRoutes: ServerPlugin = async (app, _deps, { createContext, op
         'Formulaire `multipart/form-data` : `fichier` (CSV ou XLSX, 20 Mo au plus) et `ressource` (`clients`, `opportunites` ou ' +
         '`taches`). CSV : tout séparateur (`;` `,` tabulation `|`, détecté), UTF-8 (avec ou sans BOM) ou Windows-1252, dates ' +
         'JJ/MM/AAAA, virgule décimale. XLSX : première feuille, sans formules. La première ligne est l’en-tête : les colonnes sont ' +
-        'associées aux champs d’après leur nom (français ou anglais). Chaque ligne est analysée (erreurs par champ, doublons dans ' +
-        'le fichier et avec l’existant) ; rien n’est importé avant `POST /api/imports/{id}/valider/`. Un fichier refusé (format, ' +
-        'vide, trop gros, formules, encodage inconnu) : 400 sur `fichier`, rien n’est écrit. Coûte 10 requêtes de la limite.',
+        'associées aux champs d’après leur nom (français ou anglais). Répond dès le fichier lu et enregistré, au statut `analyse` : ' +
+        'chaque ligne est ensuite analysée en arrière-plan (erreurs par champ, doublons dans le fichier et avec l’existant), ' +
+        'suivre `GET /api/imports/{id}/` jusqu’au statut `pret` ; rien n’est importé avant `POST /api/imports/{id}/valider/`. ' +
+        'Un fichier refusé (format, vide, trop gros, formules, encodage inconnu) : 400 sur `fichier`, rien n’est écrit. ' +
+        'Coûte 10 requêtes de la limite.',
       requestBody: {
         required: true,
         content: {
@@ -124,7 +125,7 @@ export const importRoutes: ServerPlugin = async (app, _deps, { createContext, op
       // Described under 200: the document moves it to `successStatus` and adds the rate-limit headers.
       responses: {
         200: {
-          description: 'Import créé (statut `pret`), avec sa correspondance proposée et son aperçu',
+          description: 'Import créé (statut `analyse`), avec sa correspondance proposée ; l’aperçu suit l’analyse',
           headers: { Location: { schema: { type: 'string' }, description: 'Chemin de l’import' } },
           content: { 'application/json': { schema: { $ref: '#/components/schemas/Import' } } },
         },

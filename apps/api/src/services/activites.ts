@@ -1,16 +1,17 @@
 import type { EntityManager } from '@crm/db';
 import { Activite } from '@crm/db';
 import type { ActiviteOut, MessageKey, Page } from '@crm/shared';
-import { activiteCreateInput, activiteListInput, activitePatchInput } from '@crm/shared';
+import type { activiteCreateInput, activiteListInput, activitePatchInput } from '@crm/shared';
 import type { z } from 'zod';
 import type { AuthUser } from '../auth/sessions.js';
 import { ApiError, badRequest, notFound } from '../lib/errors.js';
 import { sql, sqlOne } from '../lib/sql/runner.js';
+import { columns } from '../lib/sql/columns.js';
 import { ISO_UTC } from '../lib/sql/values.js';
 import { Where } from '../lib/sql/where.js';
 import { renderMarkdown } from '../lib/markdown.js';
-import { contactName } from './contacts.js';
-import { addSearch, getResource, listResource, userName, type Resource, type Row } from './listing.js';
+import { contactName } from './contacts/queries.js';
+import { addSearch, getResource, listResource, userName, type Resource } from './listing.js';
 import { resolveRefs } from './refs.js';
 import { scopeByClient, seesAll } from './visibility.js';
 
@@ -20,41 +21,35 @@ type PatchInput = Omit<z.infer<typeof activitePatchInput>, 'id'>;
 
 const FROM = `from activites a join clients c on c.id = a.client_id left join users u on u.id = a.auteur_id
   left join contacts k on k.id = a.contact_id left join opportunites o on o.id = a.opportunite_id left join projets p on p.id = a.projet_id`;
-const COLUMNS = `a.id, a.type, a.sujet, a.contenu, ${ISO_UTC('a.date')} as date, a.auteur_id, ${userName('u')} as auteur_nom,
-  a.client_id, c.nom as client_nom, a.contact_id, ${contactName('k')} as contact_nom, a.opportunite_id, o.nom as opportunite_nom,
-  a.projet_id, p.titre as projet_titre, ${ISO_UTC('a.date_creation')} as date_creation, ${ISO_UTC('a.date_modification')} as date_modification`;
-
-function toOut(r: Row): ActiviteOut {
-  return {
-    id: r.id,
-    type: r.type,
-    sujet: r.sujet,
-    contenu: r.contenu,
-    contenuHtml: renderMarkdown(r.contenu),
-    date: r.date,
-    auteur: r.auteur_id,
-    auteurNom: r.auteur_id === null ? null : r.auteur_nom,
-    client: r.client_id,
-    clientNom: r.client_nom,
-    contact: r.contact_id,
-    contactNom: r.contact_id === null ? null : r.contact_nom,
-    opportunite: r.opportunite_id,
-    opportuniteNom: r.opportunite_nom ?? null,
-    projet: r.projet_id,
-    projetTitre: r.projet_titre ?? null,
-    dateCreation: r.date_creation,
-    dateModification: r.date_modification,
-  };
-}
+/** How activités are read (list, detail): one column map drives the select list and the row mapping. */
+const ACTIVITE_COLUMNS = columns<ActiviteOut>({
+  id: 'a.id',
+  type: 'a.type',
+  sujet: 'a.sujet',
+  contenu: 'a.contenu',
+  contenuHtml: { derive: (a) => renderMarkdown(a.contenu) },
+  date: ISO_UTC('a.date'),
+  auteur: 'a.auteur_id',
+  auteurNom: userName('u'),
+  client: 'a.client_id',
+  clientNom: 'c.nom',
+  contact: 'a.contact_id',
+  contactNom: contactName('k'),
+  opportunite: 'a.opportunite_id',
+  opportuniteNom: 'o.nom',
+  projet: 'a.projet_id',
+  projetTitre: 'p.titre',
+  dateCreation: ISO_UTC('a.date_creation'),
+  dateModification: ISO_UTC('a.date_modification'),
+});
 
 export const ACTIVITE_RESOURCE: Resource<ActiviteOut> = {
   from: FROM,
   alias: 'a',
-  table: 'activites',
-  columns: COLUMNS,
+  columns: ACTIVITE_COLUMNS.select,
   orderColumns: { date: 'a.date', dateCreation: 'a.date_creation', type: 'a.type' },
   defaultOrder: 'a.date desc, a.id desc',
-  map: toOut,
+  map: ACTIVITE_COLUMNS.map,
 };
 
 function filters(user: AuthUser, input: ListInput): Where {

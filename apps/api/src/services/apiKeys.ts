@@ -6,9 +6,10 @@ import type { AuthUser } from '../auth/sessions.js';
 import { newApiKeySecret } from '../auth/apiKeys.js';
 import { ApiError, fieldError, notFound } from '../lib/errors.js';
 import { sql, sqlOne } from '../lib/sql/runner.js';
-import { iso, textArray } from '../lib/sql/values.js';
+import { columns } from '../lib/sql/columns.js';
+import { iso, isoNotNull, textArray } from '../lib/sql/values.js';
 import { Where } from '../lib/sql/where.js';
-import { addSearch, getResource, listResource, userName, type Resource, type Row } from './listing.js';
+import { addSearch, getResource, listResource, userName, type Resource } from './listing.js';
 import { audit } from './audit.js';
 
 /**
@@ -18,30 +19,29 @@ import { audit } from './audit.js';
  */
 const SELF_SERVICE = 'cles_api.libre_service';
 
+const KEY_COLUMNS = columns<ApiKeyOut>({
+  id: 'k.id',
+  nom: 'k.nom',
+  prefixe: 'k.prefixe',
+  scopes: 'k.scopes',
+  user: 'k.user_id',
+  userNom: userName('u'),
+  creePar: 'k.cree_par_id',
+  expireLe: { sql: 'k.expire_le', read: iso },
+  derniereUtilisation: { sql: 'k.derniere_utilisation', read: iso },
+  derniereIp: 'k.derniere_ip',
+  revoqueeLe: { sql: 'k.revoquee_le', read: iso },
+  active: '(k.revoquee_le is null and (k.expire_le is null or k.expire_le > now()) and u.is_active)',
+  dateCreation: { sql: 'k.date_creation', read: isoNotNull },
+});
+
 const keyResource: Resource<ApiKeyOut> = {
   from: `from cles_api k join users u on u.id = k.user_id`,
   alias: 'k',
-  table: 'cles_api',
-  columns: `k.id, k.nom, k.prefixe, k.scopes, k.user_id, ${userName('u')} as user_nom, k.cree_par_id, k.expire_le, k.derniere_utilisation,
-    k.derniere_ip, k.revoquee_le, k.date_creation,
-    (k.revoquee_le is null and (k.expire_le is null or k.expire_le > now()) and u.is_active) as active`,
+  columns: KEY_COLUMNS.select,
   orderColumns: { dateCreation: 'k.date_creation', nom: 'k.nom' },
   defaultOrder: 'k.date_creation desc, k.id desc',
-  map: (r: Row): ApiKeyOut => ({
-    id: r.id,
-    nom: r.nom,
-    prefixe: r.prefixe,
-    scopes: r.scopes,
-    user: r.user_id,
-    userNom: r.user_nom,
-    creePar: r.cree_par_id,
-    expireLe: iso(r.expire_le),
-    derniereUtilisation: iso(r.derniere_utilisation),
-    derniereIp: r.derniere_ip,
-    revoqueeLe: iso(r.revoquee_le),
-    active: r.active,
-    dateCreation: iso(r.date_creation)!,
-  }),
+  map: KEY_COLUMNS.map,
 };
 
 /** Admins see every key; others only the keys acting as themselves. */

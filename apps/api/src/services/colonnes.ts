@@ -5,8 +5,8 @@ import type { AuthUser } from '../auth/sessions.js';
 import { sql } from '../lib/sql/runner.js';
 import { today } from '../lib/sql/values.js';
 import { VALEUR_PONDEREE_CENTIMES_SQL } from './valeurPonderee.js';
-import { opportuniteFilters } from './opportunites.js';
-import { tacheFilters } from './taches.js';
+import { opportuniteFilters } from './opportunites/queries.js';
+import { tacheFilters } from './taches/queries.js';
 
 type OpportuniteFilterInput = Parameters<typeof opportuniteFilters>[1];
 type TacheFilterInput = Parameters<typeof tacheFilters>[1];

@@ -1,89 +1,18 @@
 import type { EntityManager } from '@crm/db';
 import { Contact } from '@crm/db';
-import type { ContactOut, Page } from '@crm/shared';
-import { contactCreateInput, contactListInput, contactPatchInput } from '@crm/shared';
+import type { ContactOut } from '@crm/shared';
+import type { contactCreateInput, contactPatchInput } from '@crm/shared';
 import type { z } from 'zod';
 import type { AuthUser } from '../auth/sessions.js';
 import { notFound } from '../lib/errors.js';
 import { sql, sqlOne } from '../lib/sql/runner.js';
-import { ISO_UTC } from '../lib/sql/values.js';
 import { Where } from '../lib/sql/where.js';
-import { addSearch, getResource, listResource, type Resource, type Row } from './listing.js';
-import { resolveRefs, visibleParent } from './refs.js';
+import { CONTACT_FROM as FROM, getContact } from './contacts/queries.js';
+import { resolveRefs } from './refs.js';
 import { scopeByClient } from './visibility.js';
 
-type ListInput = z.infer<typeof contactListInput>;
 type CreateInput = z.infer<typeof contactCreateInput>;
 type PatchInput = Omit<z.infer<typeof contactPatchInput>, 'id'>;
-
-/** Display name "Prénom Nom" (SQL), shared by the contact list and the summaries that embed a contact. */
-export const contactName = (alias: string) => `btrim(${alias}.prenom || ' ' || ${alias}.nom)`;
-
-const FROM = 'from contacts k join clients c on c.id = k.client_id';
-const COLUMNS = `k.id, k.client_id, c.nom as client_nom, k.prenom, k.nom, ${contactName('k')} as nom_complet, k.fonction, k.email,
-  k.telephone, k.principal, k.notes, ${ISO_UTC('k.date_creation')} as date_creation, ${ISO_UTC('k.date_modification')} as date_modification`;
-
-function toOut(r: Row): ContactOut {
-  return {
-    id: r.id,
-    client: r.client_id,
-    clientNom: r.client_nom,
-    prenom: r.prenom,
-    nom: r.nom,
-    nomComplet: r.nom_complet,
-    fonction: r.fonction,
-    email: r.email,
-    telephone: r.telephone,
-    principal: r.principal,
-    notes: r.notes,
-    dateCreation: r.date_creation,
-    dateModification: r.date_modification,
-  };
-}
-
-export const CONTACT_RESOURCE: Resource<ContactOut> = {
-  from: FROM,
-  alias: 'k',
-  table: 'contacts',
-  columns: COLUMNS,
-  orderColumns: { nom: 'crm_fold(k.nom)', prenom: 'crm_fold(k.prenom)', dateCreation: 'k.date_creation' },
-  // The main contact first, then by name.
-  defaultOrder: 'k.principal desc, crm_fold(k.nom) asc, k.id asc',
-  map: toOut,
-};
-
-/** `?search=` on first name, last name and e-mail (matches the trigram index). */
-export function contactSearch(where: Where, search: string | undefined, alias = 'k'): Where {
-  // `recherche`: the same folded text, stored (Migration20261206100000_imports), with its trigram index.
-  return addSearch(where, search, `${alias}.recherche`);
-}
-
-function filters(user: AuthUser, input: ListInput): Where {
-  const where = scopeByClient(new Where(), user);
-  contactSearch(where, input.search);
-  if (input.client !== undefined) where.add('k.client_id = ?', input.client);
-  if (input.principal !== undefined) where.add('k.principal = ?', input.principal);
-  return where;
-}
-
-export function listContacts(em: EntityManager, user: AuthUser, input: ListInput): Promise<Page<ContactOut>> {
-  return listResource(em, CONTACT_RESOURCE, input, filters(user, input));
-}
-
-/** `GET /clients/{id}/contacts/`: 404 when the client is not visible. */
-export function listContactsOfClient(
-  em: EntityManager,
-  user: AuthUser,
-  clientId: number,
-  input: ListInput,
-): Promise<Page<ContactOut>> {
-  const where = filters(user, input).add('k.client_id = ?', clientId);
-  return listResource(em, CONTACT_RESOURCE, input, where, visibleParent(user, 'client', clientId));
-}
-
-export function getContact(em: EntityManager, user: AuthUser, id: number): Promise<ContactOut> {
-  return getResource(em, CONTACT_RESOURCE, scopeByClient(new Where().add('k.id = ?', id), user));
-}
 
 /**
  * One main contact per client (a partial unique index holds it): making one main demotes the

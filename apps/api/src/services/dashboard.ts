@@ -5,10 +5,10 @@ import { sql, sqlOne } from '../lib/sql/runner.js';
 import { money, today } from '../lib/sql/values.js';
 import { Where } from '../lib/sql/where.js';
 import { listClients } from './clients/queries.js';
-import { listProjets } from './projets.js';
-import { type Row } from './listing.js';
-import { OPPORTUNITE_RESOURCE } from './opportunites.js';
-import { TACHE_RESOURCE } from './taches.js';
+import { listProjets } from './projets/queries.js';
+import type { Row } from './listing.js';
+import { OPPORTUNITE_RESOURCE } from './opportunites/queries.js';
+import { TACHE_RESOURCE } from './taches/queries.js';
 import { VALEUR_PONDEREE_CENTIMES_SQL } from './valeurPonderee.js';
 import { scopeByClient, scopeByClientId, scopeTaches, seesAll, tachesScopeParts } from './visibility.js';
 

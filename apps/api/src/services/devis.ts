@@ -1,34 +1,20 @@
 import type { EntityManager } from '@crm/db';
 import { Devis } from '@crm/db';
-import type { DevisLigneIn, DevisOut, Page } from '@crm/shared';
-import { computeDevisTotals, DEFAULT_TVA, devisCreateInput, devisListInput, devisPatchInput } from '@crm/shared';
+import type { DevisLigneIn, DevisOut } from '@crm/shared';
+import { computeDevisTotals, DEFAULT_TVA, type devisCreateInput, type devisPatchInput } from '@crm/shared';
 import type { z } from 'zod';
 import type { AuthUser } from '../auth/sessions.js';
 import { conflict, fieldError, notFound } from '../lib/errors.js';
 import { lockRow, sql, sqlOne } from '../lib/sql/runner.js';
-import { centsToDecimal, iso, money, toCents } from '../lib/sql/values.js';
+import { centsToDecimal, money, toCents } from '../lib/sql/values.js';
 import { Where } from '../lib/sql/where.js';
-import { addSearch, getResource, listResource, type Resource, type Row } from './listing.js';
-import { resolveRefs, visibleParent } from './refs.js';
+import { DEVIS_FROM as FROM, getDevis } from './devis/queries.js';
+import { resolveRefs } from './refs.js';
 import { scopeByClient, seesAll } from './visibility.js';
-import { contactName } from './contacts.js';
 import { devisStatutChanged, recordDevisCree } from './devisEvents.js';
 
-type ListInput = z.infer<typeof devisListInput>;
 type CreateInput = z.infer<typeof devisCreateInput>;
 type PatchInput = Omit<z.infer<typeof devisPatchInput>, 'id'>;
-
-const ORDER_COLUMNS = { dateCreation: 'd.date_creation', montant: 'd.montant', version: 'd.version' };
-const FROM = 'from devis d join opportunites o on o.id = d.opportunite_id join clients c on c.id = o.client_id';
-/** The devis' latest e-mail (outbox): at most one row per devis, so count(*) is unchanged. */
-const LATEST_COURRIEL = `left join lateral (select m.statut, m.tentatives, m.derniere_erreur from courriels m
-  where m.devis_id = d.id order by m.id desc limit 1) m on true`;
-/** Reads add the recipient contact (a to-one join: counts stay counts of devis). */
-const FROM_READ = `${FROM} left join contacts k on k.id = d.contact_id`;
-const COLUMNS = `d.id, d.numero, d.opportunite_id, o.nom as opportunite_nom, o.client_id, c.nom as client_nom, d.montant, d.montant_tva,
-  d.montant + d.montant_tva as montant_ttc, d.statut, d.version, d.contenu, d.lignes, d.contact_id, ${contactName('k')} as contact_nom, d.date_envoi,
-  d.date_consultation, d.date_reponse, d.signataire, m.statut as courriel_statut, m.tentatives as courriel_tentatives,
-  m.derniere_erreur as courriel_erreur, d.date_creation, d.date_modification`;
 
 /** An accepted or refused devis is read-only. */
 const READ_ONLY = new Set(['accepte', 'refuse']);
@@ -36,85 +22,6 @@ const READ_ONLY = new Set(['accepte', 'refuse']);
 /** `accepte`/`refuse` come from the client's answer on the public page, or from a manager/admin — never a commercial. */
 function checkStatutAllowed(user: AuthUser, statut: string | undefined): void {
   if (statut && READ_ONLY.has(statut) && !seesAll(user)) throw fieldError('statut', 'err.devis_statut_reponse');
-}
-
-function toOut(r: Row): DevisOut {
-  return {
-    id: r.id,
-    numero: r.numero,
-    opportunite: r.opportunite_id,
-    opportuniteNom: r.opportunite_nom,
-    client: r.client_id,
-    clientNom: r.client_nom,
-    montant: money(r.montant),
-    montantTva: money(r.montant_tva),
-    montantTtc: money(r.montant_ttc),
-    statut: r.statut,
-    version: r.version,
-    contenu: r.contenu,
-    lignes: r.lignes ?? null,
-    contact: r.contact_id,
-    contactNom: r.contact_id === null ? null : r.contact_nom,
-    dateEnvoi: iso(r.date_envoi),
-    dateConsultation: iso(r.date_consultation),
-    dateReponse: iso(r.date_reponse),
-    signataire: r.signataire,
-    courriel: r.courriel_statut
-      ? { statut: r.courriel_statut, tentatives: r.courriel_tentatives, derniereErreur: r.courriel_erreur }
-      : null,
-    dateCreation: iso(r.date_creation)!,
-    dateModification: iso(r.date_modification)!,
-  };
-}
-
-/** The list's filters, search and visibility (its pages and its export). */
-export function devisFilters(user: AuthUser, input: ListInput): Where {
-  const where = scopeByClient(new Where(), user);
-  addSearch(where, input.search, 'd.recherche');
-  if (input.statut !== undefined) where.add('d.statut = ?', input.statut);
-  if (input.opportunite !== undefined) where.add('d.opportunite_id = ?', input.opportunite);
-  return where;
-}
-
-/** How devis are read: one statement per page, every summary joined. Exported for other read paths (dashboard). */
-export const DEVIS_RESOURCE: Resource<DevisOut> = {
-  from: `${FROM_READ} ${LATEST_COURRIEL}`,
-  // Devis filters and visibility name the opportunité and the client: counted over those joins only.
-  countFrom: FROM,
-  alias: 'd',
-  table: 'devis',
-  columns: COLUMNS,
-  orderColumns: ORDER_COLUMNS,
-  defaultOrder: 'd.date_creation desc, d.id desc',
-  map: toOut,
-};
-
-export function listDevis(em: EntityManager, user: AuthUser, input: ListInput): Promise<Page<DevisOut>> {
-  return listResource(em, DEVIS_RESOURCE, input, devisFilters(user, input));
-}
-
-/** `GET /opportunites/{id}/devis/`: 404 when the opportunity is not visible. */
-export function listDevisOfOpportunite(
-  em: EntityManager,
-  user: AuthUser,
-  opportuniteId: number,
-  input: ListInput,
-): Promise<Page<DevisOut>> {
-  const q = devisOfOpportunite(user, opportuniteId, input);
-  return listResource(em, DEVIS_RESOURCE, input, q.where, q.parent);
-}
-
-/** The sub-list's filters and its parent check (pages and export). */
-export function devisOfOpportunite(user: AuthUser, opportuniteId: number, input: ListInput) {
-  return {
-    where: devisFilters(user, input).add('d.opportunite_id = ?', opportuniteId),
-    parent: visibleParent(user, 'opportunite', opportuniteId),
-  };
-}
-
-export async function getDevis(em: EntityManager, user: AuthUser, id: number): Promise<DevisOut> {
-  const where = scopeByClient(new Where().add('d.id = ?', id), user);
-  return getResource(em, DEVIS_RESOURCE, where);
 }
 
 /**

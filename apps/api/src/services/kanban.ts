@@ -1,7 +1,7 @@
 import type { EntityManager } from '@crm/db';
 import { nextEtape, type Etape } from '@crm/shared';
 import { ApiError, badRequest, conflict } from '../lib/errors.js';
-import { intArrayLiteral, textArrayLiteral } from '../lib/pgArrays.js';
+import { intArrayLiteral } from '../lib/pgArrays.js';
 import { sql, sqlOne } from '../lib/sql/runner.js';
 
 /**
@@ -57,10 +57,13 @@ export async function lockColumns(em: EntityManager, board: Board, values: strin
 
 /**
  * The key card `id` takes in column `value` (under that column's lock), for the caller to store
- * with the card's other changes. `current` is the card's key when it is already in that column
- * (it keeps it when it already sits at the asked place). `visible` restricts the cards that
- * `avant`/`apres` may name to those the caller sees (SQL on alias `x`, with its params).
- * One statement reads both neighbours; only an exhausted gap costs a renumbering of a few cards.
+ * with the card's other changes. `from` is the column the caller read the card in, before the lock
+ * (null for a card being created): the same statement reads the card's key as locked, 409
+ * `error.card_moved` when it is no longer there (the caller's transaction is run again, see
+ * retryMoves), and the card keeps its key when it already sits at the asked place. `visible`
+ * restricts the cards that `avant`/`apres` may name to those the caller sees (SQL on alias `x`,
+ * with its params). One statement reads the card and both neighbours; only an exhausted gap costs
+ * a renumbering of a few cards.
  */
 export async function placeCard(
   em: EntityManager,
@@ -68,7 +71,7 @@ export async function placeCard(
   value: string,
   id: number,
   placement: Placement,
-  current: number | null,
+  from: string | null,
   visible: { sql: string; params: unknown[] } | null,
 ): Promise<number> {
   const { table, column } = board;
@@ -80,38 +83,67 @@ export async function placeCard(
   const step = (op: '<' | '>' | '>=', key: string) =>
     `(select n.position from ${table} n where n.${column} = ? and n.id <> ? and (n.${column}, n.position) ${op} (?::text, ${key})
        order by n.${column} ${op === '<' ? 'desc' : 'asc'}, n.position ${op === '<' ? 'desc' : 'asc'} limit 1)`;
+  // The card's own key, as locked, in the column it was read in.
+  const own = from === null ? 'null::int' : `(select m.position from ${table} m where m.id = ? and m.${column} = ?)`;
+  const ownParams = from === null ? [] : [id, from];
   let lo: number | null;
   let hi: number | null;
+  let cur: number | null;
   if (placement.avant !== undefined || placement.apres !== undefined) {
     const field = placement.avant !== undefined ? 'avant' : 'apres';
     const ref = (placement.avant ?? placement.apres)!;
     if (ref === id) throw badRequest({ [field]: ['err.placement_soi'] });
     const seen = visible ? `and ${visible.sql}` : '';
     const near = step(field === 'avant' ? '<' : '>', 'r.position');
-    const row = await sqlOne<{ k: number; near: number | null }>(
+    const row = await sqlOne<{ k: number | null; near: number | null; cur: number | null }>(
       em,
-      `select r.position as k, ${near} as near from ${table} r where r.id = ? and r.${column} = ? and exists (select 1 from ${table} x where x.id = r.id ${seen})`,
-      [value, id, value, ref, value, ...(visible?.params ?? [])],
+      `select r.k, r.near, ${own} as cur from (select 1) one left join lateral (
+         select r.position as k, ${near} as near from ${table} r
+          where r.id = ? and r.${column} = ? and exists (select 1 from ${table} x where x.id = r.id ${seen})) r on true`,
+      [...ownParams, value, id, value, ref, value, ...(visible?.params ?? [])],
     );
-    if (!row) throw badRequest({ [field]: ['err.placement_carte'] });
-    [lo, hi] = field === 'avant' ? [row.near, row.k] : [row.k, row.near];
+    if (from !== null && row!.cur === null) throw conflict('error.card_moved');
+    if (row!.k === null) throw badRequest({ [field]: ['err.placement_carte'] });
+    [lo, hi] = field === 'avant' ? [row!.near, row!.k] : [row!.k, row!.near];
+    cur = row!.cur;
   } else {
     // Before the first other card whose key is ≥ position (0 = top); the end when there is none.
-    const row = await sqlOne<{ hi: number | null; lo: number | null }>(
+    const row = await sqlOne<{ hi: number | null; lo: number | null; cur: number | null }>(
       em,
-      `select h.hi, ${step('<', `coalesce(h.hi::bigint, ${MAX_KEY + 1})`)} as lo from (select ${step('>=', '?')} as hi) h`,
-      [value, id, value, value, id, value, Math.min(placement.position ?? MAX_KEY, MAX_KEY)],
+      `select h.hi, ${step('<', `coalesce(h.hi::bigint, ${MAX_KEY + 1})`)} as lo, ${own} as cur from (select ${step('>=', '?')} as hi) h`,
+      [value, id, value, ...ownParams, value, id, value, Math.min(placement.position ?? MAX_KEY, MAX_KEY)],
     );
+    if (from !== null && row!.cur === null) throw conflict('error.card_moved');
     hi = placement.position === undefined ? null : row!.hi;
     lo = row!.lo;
+    cur = row!.cur;
   }
+  const current = from === value ? cur : null;
   // Already there: nothing to write.
   if (current !== null && (lo === null || current > lo) && (hi === null || current < hi)) return current;
-  const from = lo ?? -1;
-  if (hi === null && from + 1 <= MAX_KEY - POSITION_GAP) return from + POSITION_GAP;
+  const start = lo ?? -1;
+  if (hi === null && start + 1 <= MAX_KEY - POSITION_GAP) return start + POSITION_GAP;
   const to = hi ?? MAX_KEY + 1;
-  if (to - from >= 2) return from + Math.floor((to - from) / 2);
-  return respread(em, board, value, id, from);
+  if (to - start >= 2) return start + Math.floor((to - start) / 2);
+  return respread(em, board, value, id, start);
+}
+
+/**
+ * A move of card `id`, read unlocked as being in column `from`, to column `to`: both columns are
+ * locked (same order as every writer), then placeCard reads the card as locked and its neighbours
+ * in one statement and gives its key (409 when the card moved meanwhile).
+ */
+export async function moveCard(
+  em: EntityManager,
+  board: Board,
+  id: number,
+  from: string,
+  to: string,
+  placement: Placement,
+  visible: { sql: string; params: unknown[] } | null,
+): Promise<number> {
+  await lockColumns(em, board, [from, to]);
+  return placeCard(em, board, to, id, placement, from, visible);
 }
 
 /**
@@ -143,18 +175,6 @@ async function respread(em: EntityManager, board: Board, value: string, id: numb
   }
 }
 
-/**
- * Locks the source and target columns of a move of card `id`, read unlocked as being in column
- * `from`, and returns the card's key as locked. If another transaction moved the card meanwhile,
- * the caller's transaction is rolled back (409 `error.card_moved`) and `retryMoves` runs it again.
- */
-export async function lockMove(em: EntityManager, board: Board, id: number, from: string, to: string): Promise<number> {
-  await lockColumns(em, board, [from, to]);
-  const now = await sqlOne(em, `select ${board.column} as v, position from ${board.table} where id = ?`, [id]);
-  if (now?.v !== from) throw conflict('error.card_moved');
-  return now.position;
-}
-
 /** Tail of the queue of each column key in this process (see `serializeMoves`). */
 const queues = new Map<string, Promise<void>>();
 
@@ -184,8 +204,10 @@ export async function serializeMoves<T>(
   id: number,
   target: (current: string) => string | undefined,
   fn: () => Promise<T>,
+  seen: { etape?: string; statut?: string } = {},
 ): Promise<T> {
   const row = await sqlOne<{ v: string }>(em, `select ${board.column} as v from ${board.table} where id = ?`, [id]);
+  if (row) seen[board.column] = row.v;
   return serializeColumns(board, row ? [row.v, target(row.v) ?? row.v] : [], fn);
 }
 
@@ -209,6 +231,7 @@ export function boardWriteOf(
   em: EntityManager,
   path: string,
   raw: unknown,
+  seen: { etape?: string; statut?: string } = {},
 ): (<T>(fn: () => Promise<T>) => Promise<T>) | null {
   const input = (raw ?? {}) as Record<string, unknown>;
   const [family, name] = path.split('.');
@@ -221,10 +244,12 @@ export function boardWriteOf(
   const id = Number(input.id);
   if (!Number.isSafeInteger(id) || id < 1 || id > MAX_KEY) return null;
   if (name === 'avancerEtape' && board === OPPORTUNITE_BOARD)
-    return (fn) => serializeMoves(em, board, id, (v) => nextEtape(v as Etape) ?? undefined, fn);
-  if (name === 'complete' && board === TACHE_BOARD) return (fn) => serializeMoves(em, board, id, () => 'terminee', fn);
+    return (fn) => serializeMoves(em, board, id, (v) => nextEtape(v as Etape) ?? undefined, fn, seen);
+  if (name === 'complete' && board === TACHE_BOARD)
+    return (fn) => serializeMoves(em, board, id, () => 'terminee', fn, seen);
   const moves = column !== undefined || ['avant', 'apres', 'position'].some((k) => input[k] !== undefined);
-  if ((name === 'patch' || name === 'update') && moves) return (fn) => serializeMoves(em, board, id, () => column, fn);
+  if ((name === 'patch' || name === 'update') && moves)
+    return (fn) => serializeMoves(em, board, id, () => column, fn, seen);
   return null;
 }
 
@@ -246,23 +271,12 @@ export async function retryMoves<T>(fn: () => Promise<T>, attempts = 5): Promise
   }
 }
 
-/** Renumbers the given columns contiguously from 0, in their current order (after bulk moves or deletions). */
-export async function renumberColumns(em: EntityManager, board: Board, values: string[]): Promise<void> {
-  if (!values.length) return;
-  const { table, column } = board;
-  await sql(
-    em,
-    `update ${table} t set position = r.rn - 1
-    from (select id, row_number() over (partition by ${column} order by position, id) as rn from ${table} where ${column} = any(?::text[])) r
-    where t.id = r.id and t.position <> r.rn - 1`,
-    [textArrayLiteral(values)],
-  );
-}
-
 /**
  * Bulk move (bulk actions): the cards not already in column `target` go to its end, in their
- * previous order, with `extraSet` applied to them; the columns they left are renumbered. Every
- * column involved is locked first (same order as single moves). Returns the ids moved.
+ * previous order and POSITION_GAP apart (closer only when the key space left at the end is short),
+ * with `extraSet` applied to them. Keys are sparse: the columns they left keep their gaps, no other
+ * card is rewritten. Every column involved is locked first (same order as single moves). Returns
+ * the ids moved.
  */
 export async function moveManyToColumn(
   em: EntityManager,
@@ -286,11 +300,12 @@ export async function moveManyToColumn(
   const moved = await sql<{ id: number }>(
     em,
     `with m as (select id, row_number() over (order by ${column}, position, id) as rn from ${table} where id = any(?::int[]) and ${column} <> ?),
-          base as (select coalesce(max(position) + 1, 0) as p from ${table} where ${column} = ?)
-     update ${table} t set ${column} = ?, position = base.p + m.rn - 1, date_modification = now()${extraSet ? `, ${extraSet}` : ''}
+          base as (select coalesce(max(position), -1)::bigint as p, (select count(*) from m) as n from ${table} where ${column} = ?)
+     update ${table} t set ${column} = ?,
+            position = base.p + m.rn * greatest(1, least(${POSITION_GAP}, (${MAX_KEY} - base.p) / (base.n + 1))),
+            date_modification = now()${extraSet ? `, ${extraSet}` : ''}
        from m, base where t.id = m.id returning t.id`,
     [arr, target, target, target, ...extraParams],
   );
-  await renumberColumns(em, board, sources);
   return moved.map((r) => r.id);
 }

@@ -19,14 +19,14 @@ import type { AuthUser } from '../auth/sessions.js';
 import { notFound } from '../lib/errors.js';
 import type { Cell, ReportColumn } from '../lib/exports.js';
 import { sqlOne } from '../lib/sql/runner.js';
-import { type Where } from '../lib/sql/where.js';
+import type { Where } from '../lib/sql/where.js';
 import { CLIENT_RESOURCE, clientFilters } from './clients/queries.js';
-import { DEVIS_RESOURCE, devisFilters, devisOfOpportunite } from './devis.js';
+import { DEVIS_RESOURCE, devisFilters, devisOfOpportunite } from './devis/queries.js';
 import { type Resource, streamResource } from './listing.js';
-import { OPPORTUNITE_RESOURCE, opportuniteFilters, opportunitesOfClient } from './opportunites.js';
-import { PROJET_RESOURCE, projetFilters, projetsOfClient } from './projets.js';
-import { TACHE_RESOURCE, tacheFilters, tachesOfClient, tachesOfProjet } from './taches.js';
-import { USER_RESOURCE, userFilters } from './users.js';
+import { OPPORTUNITE_RESOURCE, opportuniteFilters, opportunitesOfClient } from './opportunites/queries.js';
+import { PROJET_RESOURCE, projetFilters, projetsOfClient } from './projets/queries.js';
+import { TACHE_RESOURCE, tacheFilters, tachesOfClient, tachesOfProjet } from './taches/queries.js';
+import { USER_RESOURCE, userFilters } from './users/queries.js';
 
 /**
  * Exports of list screens (`<list path>export/?format=csv|xlsx` + the list's query parameters):

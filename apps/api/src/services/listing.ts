@@ -48,8 +48,6 @@ export interface ListSpec<T> {
   countFrom?: string;
   /** Alias of the main table (for the search's collected ids). */
   alias: string;
-  /** The list's table (its big counts are cached until a write to a listed table: see CountCache). */
-  table: string;
   /** The select list, without `select`. */
   columns: string;
   where: Where;
@@ -155,6 +153,12 @@ export async function runList<T>(em: EntityManager, spec: ListSpec<T>): Promise<
   // share of rows spread along the order meets a page within a few hundred rows, cheaper than
   // collecting thousands), collected only when the walk comes back short.
   if (count <= COLLECT_AT_ONCE && !spec.where.scans) return done(count, await collect());
+  // One owner's rows (a commercial's): their own index range in the order, filters tested on the
+  // way (at least COLLECT_AT_ONCE matches among a tenth of the table: a page is near).
+  if (spec.where.keyed) {
+    const keyed = ownerPage(spec, offset);
+    return done(count, await sql(em, keyed.text, [...keyed.params, ...page]));
+  }
   // Many matches: walk the ordering's index, but only so far (see boundedWalk); matches that the
   // walk does not meet early (a filter or a caller whose rows sit at the far end of the order) are
   // collected through the filters' indexes and sorted instead.
@@ -192,15 +196,50 @@ const WALK_MIN = 2000;
  * spread along the order (a commercial's tenth of the clients, a stage's fifth of the deals) the
  * page is found within those rows, in the same few microseconds per row as an unbounded walk; when
  * it does not, the page comes back short after k rows instead of after the whole table, and the
- * caller collects the matches instead. Null when the ordering names a joined table.
+ * caller collects the matches instead. Null when the ordering names a joined table (or `from` does
+ * not start with the main table as `from <table> <alias>`).
  */
 function boundedWalk<T>(spec: ListSpec<T>, whereText: string, offset: number): string | null {
-  const base = `from ${spec.table} ${spec.alias}`;
-  if (spec.from !== base && !spec.from.startsWith(`${base} `)) return null;
-  if (!ordersOnMainTable(spec)) return null;
+  const main = mainTable(spec);
+  if (!main || !ordersOnMainTable(spec)) return null;
   const k = Math.max(WALK_MIN, WALK_FACTOR * (offset + spec.pageSize));
-  return `select ${spec.columns} from (select * from ${spec.table} ${spec.alias} ${spec.order} limit ${k}) ${spec.alias}${spec.from.slice(base.length)}
+  return `select ${spec.columns} from (select * ${main.base} ${spec.order} limit ${k}) ${spec.alias}${main.joins}
     ${whereText} ${spec.order} limit ? offset ?`;
+}
+
+/** `from` as `from <table> <alias>` (the main table under the list's alias) and the joins after it, else null. */
+function mainTable<T>(spec: ListSpec<T>): { base: string; joins: string } | null {
+  const m = /^from (\w+) (\w+)(?=\s|$)/.exec(spec.from);
+  return m && m[2] === spec.alias ? { base: m[0], joins: spec.from.slice(m[0].length) } : null;
+}
+
+/**
+ * The page of a keyed `where` (see Where.keyed): the filters as they are, the ordering's index
+ * range of the owner. An `or` of owners (Where.branches) reads each branch's first
+ * `offset + pageSize` rows in order from its own index and merges them (`union`: a row in both
+ * branches once), so the page never depends on how the two interleave.
+ */
+function ownerPage<T>(spec: ListSpec<T>, offset: number): { text: string; params: unknown[] } {
+  const filter = spec.where.unindexed();
+  const main = mainTable(spec);
+  const branches = spec.where.branches;
+  if (!branches || !ordersOnMainTable(spec) || !main)
+    return {
+      text: `select ${spec.columns} ${spec.from} ${filter.text} ${spec.order} limit ? offset ?`,
+      params: filter.params,
+    };
+  const rest = spec.where.unindexed(branches.part);
+  const n = offset + spec.pageSize;
+  const params: unknown[] = [];
+  const parts = branches.alts.map((alt) => {
+    params.push(...alt.params, ...rest.params);
+    const more = rest.text ? ` and ${rest.text.slice('where '.length)}` : '';
+    return `(select * ${main.base} where ${alt.clause}${more} ${spec.order} limit ${n})`;
+  });
+  return {
+    text: `select ${spec.columns} from (${parts.join(' union ')}) ${spec.alias}${main.joins} ${spec.order} limit ? offset ?`,
+    params,
+  };
 }
 
 /** Whole days from `from` to `to` (YYYY-MM-DD), or null when either is missing. */
@@ -215,7 +254,6 @@ export interface Resource<T> {
   /** See ListSpec. */
   countFrom?: string;
   alias: string;
-  table: string;
   columns: string;
   orderColumns: Record<string, string>;
   defaultOrder: string;
@@ -234,7 +272,6 @@ export function listResource<T>(
     from: resource.from,
     countFrom: resource.countFrom,
     alias: resource.alias,
-    table: resource.table,
     columns: resource.columns,
     where,
     order: orderBy(input.ordering, resource.orderColumns, resource.defaultOrder),

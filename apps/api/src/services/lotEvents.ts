@@ -7,9 +7,9 @@ import { CLIENT_RESOURCE } from './clients/queries.js';
 import { recordEvents, resumes, userNames, type EventRecord } from './evenements.js';
 import type { Resource } from './listing.js';
 import { notifyMany, tacheAssigneeNotice } from './notifications.js';
-import { OPPORTUNITE_RESOURCE } from './opportunites.js';
-import { PROJET_RESOURCE } from './projets.js';
-import { TACHE_RESOURCE } from './taches.js';
+import { OPPORTUNITE_RESOURCE } from './opportunites/queries.js';
+import { PROJET_RESOURCE } from './projets/queries.js';
+import { TACHE_RESOURCE } from './taches/queries.js';
 import { emitWebhookEvents } from './webhooks.js';
 
 /**

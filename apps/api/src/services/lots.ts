@@ -10,18 +10,11 @@ import { intArrayLiteral } from '../lib/pgArrays.js';
 import { audit } from './audit.js';
 import { purgeClients } from './clients.js';
 import { clientFilters } from './clients/queries.js';
-import {
-  lockColumns,
-  moveManyToColumn,
-  OPPORTUNITE_BOARD,
-  renumberColumns,
-  retryMoves,
-  TACHE_BOARD,
-} from './kanban.js';
-import { opportuniteFilters } from './opportunites.js';
-import { projetFilters } from './projets.js';
+import { lockColumns, moveManyToColumn, OPPORTUNITE_BOARD, retryMoves, TACHE_BOARD } from './kanban.js';
+import { opportuniteFilters } from './opportunites/queries.js';
+import { projetFilters } from './projets/queries.js';
 import { resolveRefs } from './refs.js';
-import { tacheFilters } from './taches.js';
+import { tacheFilters } from './taches/queries.js';
 import { scopeByClient, scopeTaches, seesAll } from './visibility.js';
 import {
   clientsReassigned,
@@ -343,7 +336,6 @@ export function lotOpportunites(
           ).map((r) => r.v);
           await lockColumns(tem, OPPORTUNITE_BOARD, etapes);
           await sql(tem, 'delete from opportunites where id = any(?::int[])', [intArrayLiteral(gone)]);
-          await renumberColumns(tem, OPPORTUNITE_BOARD, etapes);
         }
         await emitDeleted(tem, 'opportunite', gone);
         return { changed: gone, refus: [...busy].map(refusal(ctx, 'error.opportunite_has_devis')) };
@@ -426,7 +418,6 @@ export function lotTaches(em: EntityManager, ctx: Ctx, input: z.infer<typeof tac
         ).map((r) => r.v);
         await lockColumns(tem, TACHE_BOARD, statuts);
         await sql(tem, 'delete from taches where id = any(?::int[])', [intArrayLiteral(ids)]);
-        await renumberColumns(tem, TACHE_BOARD, statuts);
         await emitDeleted(tem, 'tache', ids);
         return { changed: ids };
       }

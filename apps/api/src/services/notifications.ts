@@ -2,13 +2,13 @@ import type { EntityManager } from '@crm/db';
 import type { NotificationOut, NotificationType, Page } from '@crm/shared';
 import type { AuthUser } from '../auth/sessions.js';
 import { sql, sqlOne } from '../lib/sql/runner.js';
+import { columns } from '../lib/sql/columns.js';
 import { ISO_UTC } from '../lib/sql/values.js';
 import { Where } from '../lib/sql/where.js';
 import { notFound } from '../lib/errors.js';
 import { intArrayLiteral, textArrayLiteral } from '../lib/pgArrays.js';
 import { afterCommit, userEventHubOf } from '../lib/userEvents.js';
 import { formatDateFr } from './evenements.js';
-import type { Row } from './listing.js';
 
 /**
  * In-app notifications. `notify` writes one inside the caller's transaction (pass the
@@ -57,20 +57,15 @@ export function signal(em: EntityManager, userIds: number[]): void {
   if (hub && userIds.length) afterCommit(em, () => void hub.publish(userIds));
 }
 
-const COLUMNS = `n.id, n.type, n.message, n.lien, n.date_lecture is not null as lue, ${ISO_UTC('n.date_creation')} as date_creation,
-  ${ISO_UTC('n.date_lecture')} as date_lecture`;
-
-function toOut(r: Row): NotificationOut {
-  return {
-    id: Number(r.id),
-    type: r.type,
-    message: r.message,
-    lien: r.lien,
-    lue: r.lue,
-    dateCreation: r.date_creation,
-    dateLecture: r.date_lecture,
-  };
-}
+const NOTIFICATION_COLUMNS = columns<NotificationOut>({
+  id: { sql: 'n.id', read: Number },
+  type: 'n.type',
+  message: 'n.message',
+  lien: 'n.lien',
+  lue: 'n.date_lecture is not null',
+  dateCreation: ISO_UTC('n.date_creation'),
+  dateLecture: ISO_UTC('n.date_lecture'),
+});
 
 /** The caller's own notifications, newest first; two statements (count, page) whatever the page size. */
 export async function listNotifications(
@@ -85,13 +80,13 @@ export async function listNotifications(
   const [{ n }] = await sql<{ n: number }>(em, `select count(*)::int as n from notifications n ${where}`, where.params);
   const rows =
     n > offset
-      ? await sql(em, `select ${COLUMNS} from notifications n ${where} order by n.id desc limit ? offset ?`, [
-          ...where.params,
-          input.pageSize,
-          offset,
-        ])
+      ? await sql(
+          em,
+          `select ${NOTIFICATION_COLUMNS.select} from notifications n ${where} order by n.id desc limit ? offset ?`,
+          [...where.params, input.pageSize, offset],
+        )
       : [];
-  return { count: n, page: input.page, pageSize: input.pageSize, results: rows.map(toOut) };
+  return { count: n, page: input.page, pageSize: input.pageSize, results: rows.map(NOTIFICATION_COLUMNS.map) };
 }
 
 export async function countUnread(em: EntityManager, userId: number): Promise<number> {
@@ -107,12 +102,12 @@ export async function countUnread(em: EntityManager, userId: number): Promise<nu
 export async function markRead(em: EntityManager, user: AuthUser, id: number): Promise<NotificationOut> {
   const rows = await sql(
     em,
-    `update notifications n set date_lecture = coalesce(n.date_lecture, now()) where n.id = ? and n.user_id = ? returning ${COLUMNS}`,
+    `update notifications n set date_lecture = coalesce(n.date_lecture, now()) where n.id = ? and n.user_id = ? returning ${NOTIFICATION_COLUMNS.select}`,
     [id, user.id],
   );
   if (!rows.length) throw notFound();
   signal(em, [user.id]);
-  return toOut(rows[0]);
+  return NOTIFICATION_COLUMNS.map(rows[0]);
 }
 
 /** `POST /notifications/tout-lu/`: every unread notification of the caller, in one statement. */

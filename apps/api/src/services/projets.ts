@@ -1,107 +1,20 @@
 import type { EntityManager } from '@crm/db';
 import { Projet } from '@crm/db';
-import type { Page, ProjetOut } from '@crm/shared';
-import { dateFinAfterDebut, projetCreateInput, projetListInput, projetPatchInput, TACHE_STATUTS } from '@crm/shared';
+import type { ProjetOut } from '@crm/shared';
+import { dateFinAfterDebut, type projetCreateInput, type projetPatchInput, TACHE_STATUTS } from '@crm/shared';
 import type { z } from 'zod';
 import type { AuthUser } from '../auth/sessions.js';
 import { conflict, fieldError, notFound } from '../lib/errors.js';
 import { lockRow, sql, sqlOne } from '../lib/sql/runner.js';
-import { day, decimal, iso, moneyOrNull, today } from '../lib/sql/values.js';
+import { day, decimal } from '../lib/sql/values.js';
 import { Where } from '../lib/sql/where.js';
 import { lockColumns, TACHE_BOARD } from './kanban.js';
-import { addSearch, daysBetween, getResource, listResource, type Resource, type Row } from './listing.js';
-import { resolveRefs, visibleParent } from './refs.js';
-import { scopeByClient, scopeByClientId } from './visibility.js';
+import { getProjet, PROJET_FROM as FROM } from './projets/queries.js';
+import { resolveRefs } from './refs.js';
+import { scopeByClient } from './visibility.js';
 
-type ListInput = z.infer<typeof projetListInput>;
 type CreateInput = z.infer<typeof projetCreateInput>;
 type PatchInput = Omit<z.infer<typeof projetPatchInput>, 'id'>;
-
-const ORDER_COLUMNS = {
-  titre: 'crm_fold(p.titre)',
-  dateDebut: 'p.date_debut',
-  dateFin: 'p.date_fin',
-  budget: 'p.budget',
-  dateCreation: 'p.date_creation',
-};
-const FROM = 'from projets p join clients c on c.id = p.client_id';
-const COLUMNS = `p.id, p.titre, p.description, p.statut, p.date_debut, p.date_fin, p.budget, p.devis_associe_id, p.client_id,
-  c.nom as client_nom, p.date_creation, p.date_modification`;
-
-function toOut(r: Row): ProjetOut {
-  const dateDebut = day(r.date_debut);
-  const dateFin = day(r.date_fin);
-  return {
-    id: r.id,
-    titre: r.titre,
-    description: r.description,
-    statut: r.statut,
-    dateDebut,
-    dateFin,
-    budget: moneyOrNull(r.budget),
-    devisAssocie: r.devis_associe_id,
-    client: r.client_id,
-    clientNom: r.client_nom,
-    duree: daysBetween(dateDebut, dateFin),
-    enRetard: dateFin !== null && dateFin < today() && r.statut !== 'termine',
-    dateCreation: iso(r.date_creation)!,
-    dateModification: iso(r.date_modification)!,
-  };
-}
-
-/** `enRetard` as SQL: dateFin passed and not termine (same rule as toOut). */
-const EN_RETARD = `(p.date_fin < ?::date and p.statut <> 'termine')`;
-
-/** The list's filters, search and visibility (its pages and its export). */
-export function projetFilters(user: AuthUser, input: ListInput): Where {
-  const where = scopeByClientId(new Where(), user, 'p.client_id');
-  addSearch(where, input.search, 'p.recherche');
-  if (input.statut !== undefined) where.add('p.statut = ?', input.statut);
-  if (input.client !== undefined) where.add('p.client_id = ?', input.client);
-  if (input.enRetard === true) where.add(EN_RETARD, today());
-  if (input.enRetard === false) where.add(`not coalesce(${EN_RETARD}, false)`, today());
-  return where;
-}
-
-/** How projets are read: one statement per page, every summary joined. Exported for other read paths (dashboard). */
-export const PROJET_RESOURCE: Resource<ProjetOut> = {
-  from: FROM,
-  countFrom: 'from projets p',
-  alias: 'p',
-  table: 'projets',
-  columns: COLUMNS,
-  orderColumns: ORDER_COLUMNS,
-  defaultOrder: 'p.date_creation desc, p.id desc',
-  map: toOut,
-};
-
-export function listProjets(em: EntityManager, user: AuthUser, input: ListInput): Promise<Page<ProjetOut>> {
-  return listResource(em, PROJET_RESOURCE, input, projetFilters(user, input));
-}
-
-/** `GET /clients/{id}/projets/`: 404 when the client is not visible. */
-export function listProjetsOfClient(
-  em: EntityManager,
-  user: AuthUser,
-  clientId: number,
-  input: ListInput,
-): Promise<Page<ProjetOut>> {
-  const q = projetsOfClient(user, clientId, input);
-  return listResource(em, PROJET_RESOURCE, input, q.where, q.parent);
-}
-
-/** The sub-list's filters and its parent check (pages and export). */
-export function projetsOfClient(user: AuthUser, clientId: number, input: ListInput) {
-  return {
-    where: projetFilters(user, input).add('p.client_id = ?', clientId),
-    parent: visibleParent(user, 'client', clientId),
-  };
-}
-
-export async function getProjet(em: EntityManager, user: AuthUser, id: number): Promise<ProjetOut> {
-  const where = scopeByClient(new Where().add('p.id = ?', id), user);
-  return getResource(em, PROJET_RESOURCE, where);
-}
 
 /** The devis associated with a projet must belong to an opportunity of the projet's client. */
 function checkDevisClient(devisClient: number | undefined, client: number): void {

@@ -13,7 +13,7 @@ import { ISO_UTC } from '../lib/sql/values.js';
 import { Where } from '../lib/sql/where.js';
 import { formatDate } from '../lib/pdf.js';
 import type { Row } from './listing.js';
-import { scopeByClient, scopeTaches } from './visibility.js';
+import { scopeByClient, scopeByClientId, scopeTaches } from './visibility.js';
 
 /**
  * Global search: every searchable type at once, in ONE statement. Each table carries its search
@@ -32,6 +32,11 @@ interface Branch {
   type: RechercheType;
   /** `from … join …` with the main table aliased as in its list query. */
   from: string;
+  /**
+   * The main table alone (`from opportunites o`), when the scope and the match name only it: the
+   * candidates are then read without the joins (a thousand candidates, a thousand joins fewer).
+   */
+  own?: string;
   alias: string;
   /** SQL of the columns titre, s1, s2, code (text each) and parent (int: a contact's client). */
   columns: string;
@@ -51,7 +56,7 @@ interface TextQuery {
   number: number | null;
 }
 
-const join = (...parts: Array<string | null | undefined>) => parts.filter((p) => p && p.trim()).join(' · ');
+const join = (...parts: Array<string | null | undefined>) => parts.filter((p) => p?.trim()).join(' · ');
 
 const BRANCHES: Branch[] = [
   {
@@ -76,19 +81,21 @@ const BRANCHES: Branch[] = [
   {
     type: 'opportunites',
     from: 'from opportunites o join clients c on c.id = o.client_id',
+    own: 'from opportunites o',
     alias: 'o',
     columns: `o.nom as titre, c.nom as s1, null::text as s2, o.etape::text as code, null::int as parent`,
     created: 'o.date_creation',
-    scope: (where, user) => scopeByClient(where, user),
+    scope: (where, user) => scopeByClientId(where, user, 'o'),
     map: (r) => ({ titre: r.titre, sousTitre: join(r.s1, LABELS.etape[r.code as keyof typeof LABELS.etape]) }),
   },
   {
     type: 'projets',
     from: 'from projets p join clients c on c.id = p.client_id',
+    own: 'from projets p',
     alias: 'p',
     columns: `p.titre as titre, c.nom as s1, null::text as s2, p.statut::text as code, null::int as parent`,
     created: 'p.date_creation',
-    scope: (where, user) => scopeByClient(where, user),
+    scope: (where, user) => scopeByClientId(where, user, 'p'),
     map: (r) => ({
       titre: r.titre,
       sousTitre: join(r.s1, LABELS.projetStatut[r.code as keyof typeof LABELS.projetStatut]),
@@ -97,6 +104,7 @@ const BRANCHES: Branch[] = [
   {
     type: 'taches',
     from: 'from taches t left join clients c on c.id = t.client_id',
+    own: 'from taches t',
     alias: 't',
     columns: `t.titre as titre, c.nom as s1, to_char(t.date_echeance, 'YYYY-MM-DD') as s2, t.statut::text as code, null::int as parent`,
     created: 't.date_creation',
@@ -113,10 +121,11 @@ const BRANCHES: Branch[] = [
   {
     type: 'devis',
     from: 'from devis d join opportunites o on o.id = d.opportunite_id join clients c on c.id = o.client_id',
+    own: 'from devis d',
     alias: 'd',
     columns: `'Devis n° ' || d.id || ' v' || d.version as titre, o.nom as s1, c.nom as s2, d.statut::text as code, null::int as parent`,
     created: 'd.date_creation',
-    scope: (where, user) => scopeByClient(where, user),
+    scope: (where, user) => scopeByClientId(where, user, 'd'),
     byNumber: true,
     map: (r) => ({
       titre: r.titre,
@@ -158,7 +167,7 @@ function tierSelect(b: Branch, rank: number, where: Where, user: AuthUser, limit
   // The few rows kept are joined for their columns afterwards (not the thousand candidates).
   return `(select '${b.type}'::text as type, ${rank} as rank, ${b.alias}.id, ${b.columns}, ${ISO_UTC(b.created)} as date,
     ${b.alias}.recherche like crm_fold(?) as starts
-    ${b.from} join (select id, created from (select ${b.alias}.id, ${b.created} as created ${b.from} ${where} limit ?) m0
+    ${b.from} join (select id, created from (select ${b.alias}.id, ${b.created} as created ${b.own ?? b.from} ${where} limit ?) m0
       order by created desc, id desc limit ?) m on m.id = ${b.alias}.id)`;
 }
 

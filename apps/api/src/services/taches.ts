@@ -1,144 +1,21 @@
 import type { EntityManager } from '@crm/db';
 import { Tache } from '@crm/db';
-import type { Page, TacheOut, TacheStatut } from '@crm/shared';
-import { tacheCreateInput, tacheListInput, tachePatchInput } from '@crm/shared';
+import type { TacheOut, TacheStatut } from '@crm/shared';
+import type { tacheCreateInput, tachePatchInput } from '@crm/shared';
 import type { z } from 'zod';
 import type { AuthUser } from '../auth/sessions.js';
-import { conflict, fieldError, notFound } from '../lib/errors.js';
+import { fieldError, notFound } from '../lib/errors.js';
 import { sql, sqlOne } from '../lib/sql/runner.js';
-import { day, iso, today } from '../lib/sql/values.js';
 import { Where } from '../lib/sql/where.js';
-import { hasPlacement, lockColumns, lockMove, placeCard, retryMoves, TACHE_BOARD } from './kanban.js';
-import { addSearch, getResource, listResource, userName, type Resource, type Row } from './listing.js';
-import { resolveRefs, visibleParent } from './refs.js';
+import { hasPlacement, lockColumns, moveCard, placeCard, retryMoves, TACHE_BOARD } from './kanban.js';
+import { resolveRefs } from './refs.js';
+import { getTache, TACHE_FROM as FROM } from './taches/queries.js';
 import { scopeTaches, seesAll } from './visibility.js';
 import { recordEvent, resumes, userNames } from './evenements.js';
 import { notify, tacheAssigneeNotice } from './notifications.js';
 
-type ListInput = z.infer<typeof tacheListInput>;
 type CreateInput = z.infer<typeof tacheCreateInput>;
 type PatchInput = Omit<z.infer<typeof tachePatchInput>, 'id'>;
-
-/** `-priorite` puts urgente first. */
-const PRIORITE_RANK = `(case t.priorite when 'basse' then 1 when 'moyenne' then 2 when 'haute' then 3 when 'urgente' then 4 end)`;
-const ORDER_COLUMNS = {
-  dateEcheance: 't.date_echeance',
-  priorite: PRIORITE_RANK,
-  dateCreation: 't.date_creation',
-  position: 't.position',
-};
-const FROM = `from taches t left join clients c on c.id = t.client_id left join projets p on p.id = t.projet_id
-  left join users u on u.id = t.assigne_a_id`;
-const COLUMNS = `t.id, t.titre, t.description, t.assigne_a_id, ${userName('u')} as assigne_nom, t.client_id, c.nom as client_nom,
-  t.projet_id, p.titre as projet_titre, t.priorite, t.date_echeance, t.statut, t.position, t.date_terminee,
-  t.date_creation, t.date_modification`;
-
-function toOut(r: Row): TacheOut {
-  const dateEcheance = day(r.date_echeance)!;
-  return {
-    id: r.id,
-    titre: r.titre,
-    description: r.description,
-    assigneA: r.assigne_a_id,
-    assigneANom: r.assigne_a_id === null ? null : r.assigne_nom,
-    client: r.client_id,
-    clientNom: r.client_nom ?? null,
-    projet: r.projet_id,
-    projetTitre: r.projet_titre ?? null,
-    priorite: r.priorite,
-    dateEcheance,
-    statut: r.statut,
-    position: r.position,
-    enRetard: dateEcheance < today() && r.statut !== 'terminee',
-    dateTerminee: iso(r.date_terminee),
-    dateCreation: iso(r.date_creation)!,
-    dateModification: iso(r.date_modification)!,
-  };
-}
-
-const EN_RETARD = `(t.date_echeance < ?::date and t.statut <> 'terminee')`;
-
-/** The list's filters, search and visibility (its pages, its export and the column totals). */
-export function tacheFilters(user: AuthUser, input: Omit<ListInput, 'page' | 'pageSize' | 'ordering'>): Where {
-  const where = scopeTaches(new Where(), user);
-  addSearch(where, input.search, 't.recherche');
-  if (input.statut !== undefined) where.add('t.statut = ?', input.statut);
-  if (input.priorite !== undefined) where.add('t.priorite = ?', input.priorite);
-  if (input.assigneA !== undefined) where.add('t.assigne_a_id = ?', input.assigneA === 'me' ? user.id : input.assigneA);
-  if (input.client !== undefined) where.add('t.client_id = ?', input.client);
-  if (input.projet !== undefined) where.add('t.projet_id = ?', input.projet);
-  if (input.echeanceAvant !== undefined) where.add('t.date_echeance <= ?::date', input.echeanceAvant);
-  if (input.echeanceApres !== undefined) where.add('t.date_echeance >= ?::date', input.echeanceApres);
-  if (input.enRetard === true) where.add(EN_RETARD, today());
-  if (input.enRetard === false) where.add(`not ${EN_RETARD}`, today());
-  if (input.termineeApres !== undefined)
-    where.add(`(t.date_terminee at time zone 'UTC') >= ?::date`, input.termineeApres);
-  return where;
-}
-
-/** How taches are read: one statement per page, every summary joined. Exported for other read paths (dashboard). */
-export const TACHE_RESOURCE: Resource<TacheOut> = {
-  from: FROM,
-  countFrom: 'from taches t',
-  alias: 't',
-  table: 'taches',
-  columns: COLUMNS,
-  orderColumns: ORDER_COLUMNS,
-  defaultOrder: 't.date_echeance asc, t.id asc',
-  map: toOut,
-};
-
-export function listTaches(em: EntityManager, user: AuthUser, input: ListInput): Promise<Page<TacheOut>> {
-  return listResource(em, TACHE_RESOURCE, input, tacheFilters(user, input));
-}
-
-/** `GET /projets/{id}/taches/`: 404 when the projet is not visible. */
-export function listTachesOfProjet(
-  em: EntityManager,
-  user: AuthUser,
-  projetId: number,
-  input: ListInput,
-): Promise<Page<TacheOut>> {
-  const q = tachesOfProjet(user, projetId, input);
-  return listResource(em, TACHE_RESOURCE, input, q.where, q.parent);
-}
-
-/** The sub-list's filters and its parent check (pages and export). */
-export function tachesOfProjet(user: AuthUser, projetId: number, input: ListInput) {
-  return {
-    where: tacheFilters(user, input).add('t.projet_id = ?', projetId),
-    parent: visibleParent(user, 'projet', projetId),
-  };
-}
-
-/** `GET /clients/{id}/taches/`: 404 when the client is not visible. */
-export function listTachesOfClient(
-  em: EntityManager,
-  user: AuthUser,
-  clientId: number,
-  input: ListInput,
-): Promise<Page<TacheOut>> {
-  const q = tachesOfClient(user, clientId, input);
-  return listResource(em, TACHE_RESOURCE, input, q.where, q.parent);
-}
-
-/** The sub-list's filters and its parent check (pages and export). */
-export function tachesOfClient(user: AuthUser, clientId: number, input: ListInput) {
-  return {
-    where: tacheFilters(user, input).add('t.client_id = ?', clientId),
-    parent: visibleParent(user, 'client', clientId),
-  };
-}
-
-/**
- * Detail. After a write the caller made (create, reassignment to a colleague), the answer is the
- * written tache even when the caller no longer sees it (`scoped: false`).
- */
-export async function getTache(em: EntityManager, user: AuthUser, id: number, scoped = true): Promise<TacheOut> {
-  const where = new Where().add('t.id = ?', id);
-  if (scoped) scopeTaches(where, user);
-  return getResource(em, TACHE_RESOURCE, where);
-}
 
 /**
  * Client and projet of a tache: when both are given the projet must belong to the client (400 on
@@ -222,56 +99,77 @@ function visibleCards(user: AuthUser): { sql: string; params: unknown[] } | null
  * clears it.
  */
 export async function updateTache(em: EntityManager, user: AuthUser, id: number, input: PatchInput): Promise<TacheOut> {
+  const moveOnly = Object.entries(input).every(([k, v]) => v === undefined || MOVE_FIELDS.has(k));
   await retryMoves(() =>
-    em.transactional(async (tem) => {
-      await lockProjets(tem, [input.projet], id);
-      const where = scopeTaches(new Where().add('t.id = ?', id), user);
-      const cur = await sqlOne(
-        tem,
-        `select t.statut, t.client_id, t.projet_id, t.assigne_a_id ${FROM} ${where}`,
-        where.params,
-      );
-      if (!cur) throw notFound();
-      const statut: TacheStatut = input.statut ?? cur.statut;
-      const statutChanged = statut !== cur.statut;
-      const moved = hasPlacement(input) || statutChanged;
-      const projet: number | null = input.projet !== undefined ? input.projet : cur.projet_id;
-      const clientInputChanged = input.client !== undefined && input.client !== cur.client_id;
-      const projetChanged = projet !== cur.projet_id;
-      const assigneChanged = input.assigneA !== undefined && input.assigneA !== cur.assigne_a_id;
-      const refs = await resolveRefs(tem, user, {
-        client: clientInputChanged ? input.client : undefined,
-        projet: projetChanged || clientInputChanged ? projet : undefined,
-        users: { assigneA: assigneChanged ? input.assigneA : undefined },
-      });
-      const client = clientOfTache(input.client, projet, refs.projet, cur.client_id);
-
-      let position: number | undefined;
-      if (moved) {
-        const oldPosition = await lockMove(tem, TACHE_BOARD, id, cur.statut, statut);
-        position = await placeCard(
+    em.transactional(
+      async (tem) => {
+        // A move changes neither client nor projet: no projet to hold still.
+        if (!moveOnly) await lockProjets(tem, [input.projet], id);
+        const where = scopeTaches(new Where().add('t.id = ?', id), user);
+        const cur = await sqlOne(
           tem,
-          TACHE_BOARD,
-          statut,
-          id,
-          input,
-          statutChanged ? null : oldPosition,
-          visibleCards(user),
+          `select t.statut, t.client_id, t.projet_id, t.assigne_a_id, t.titre, t.date_echeance ${FROM} ${where}`,
+          where.params,
         );
-      }
-      const tache = await tem.findOneOrFail(Tache, id);
-      const { position: _position, avant: _avant, apres: _apres, client: _client, ...rest } = input;
-      tem.assign(tache, rest, { ignoreUndefined: true });
-      tache.client = client;
-      if (statutChanged) tache.dateTerminee = statut === 'terminee' ? new Date() : null;
-      if (position !== undefined) tache.position = position;
-      tache.dateModification = new Date();
-      await tem.flush();
-      await recordTacheChanges(tem, user, tache, cur as { statut: TacheStatut; assigne_a_id: number | null });
-    }),
+        if (!cur) throw notFound();
+        const statut: TacheStatut = input.statut ?? cur.statut;
+        const statutChanged = statut !== cur.statut;
+        const moved = hasPlacement(input) || statutChanged;
+        const projet: number | null = input.projet !== undefined ? input.projet : cur.projet_id;
+        const clientInputChanged = input.client !== undefined && input.client !== cur.client_id;
+        const projetChanged = projet !== cur.projet_id;
+        const assigneChanged = input.assigneA !== undefined && input.assigneA !== cur.assigne_a_id;
+        const refs = await resolveRefs(tem, user, {
+          client: clientInputChanged ? input.client : undefined,
+          projet: projetChanged || clientInputChanged ? projet : undefined,
+          users: { assigneA: assigneChanged ? input.assigneA : undefined },
+        });
+        const client = clientOfTache(input.client, projet, refs.projet, cur.client_id);
+
+        let position: number | undefined;
+        if (moved) {
+          position = await moveCard(tem, TACHE_BOARD, id, cur.statut, statut, input, visibleCards(user));
+        }
+        if (moveOnly) {
+          // A board move: one UPDATE, no entity load and flush (a move is the board's hot path).
+          await sql(
+            tem,
+            `update taches set statut = ?, position = coalesce(?, position),
+             date_terminee = case when ? then (case when ? then now() end) else date_terminee end, date_modification = now()
+           where id = ?`,
+            [statut, position ?? null, statutChanged, statut === 'terminee', id],
+          );
+          const t = {
+            id,
+            titre: cur.titre,
+            client: cur.client_id,
+            statut,
+            assigneA: cur.assigne_a_id,
+            dateEcheance: cur.date_echeance,
+          };
+          await recordTacheChanges(tem, user, t, cur as { statut: TacheStatut; assigne_a_id: number | null });
+          return;
+        }
+        const tache = await tem.findOneOrFail(Tache, id);
+        const { position: _position, avant: _avant, apres: _apres, client: _client, ...rest } = input;
+        tem.assign(tache, rest, { ignoreUndefined: true });
+        tache.client = client;
+        if (statutChanged) tache.dateTerminee = statut === 'terminee' ? new Date() : null;
+        if (position !== undefined) tache.position = position;
+        tache.dateModification = new Date();
+        await tem.flush();
+        await recordTacheChanges(tem, user, tache, cur as { statut: TacheStatut; assigne_a_id: number | null });
+      },
+      // A move joins the request's transaction rather than opening a savepoint in it (see
+      // writeOpportunite): nothing it throws follows a write.
+      moveOnly ? { propagation: 'required' as never } : undefined,
+    ),
   );
   return getTache(em, user, id, false);
 }
+
+/** Fields a board move sends: the card's column and place. */
+const MOVE_FIELDS = new Set(['statut', 'avant', 'apres', 'position']);
 
 /**
  * Timeline events (tâches of a client: created, completed, reassigned) and the "assigned to you"

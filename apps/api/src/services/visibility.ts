@@ -19,33 +19,53 @@ export function scopeByClient(where: Where, user: AuthUser, clientAlias = 'c'): 
 }
 
 /**
- * The same rows as `scopeByClient`, tested on the table's own client id column (no join of
- * `clients` needed): a count then reads the main table only, and a page walking an ordering index
- * tests each row against the hashed set of the user's clients. The `array` form (the dashboard's
- * counters) tests `= any(array(…))` instead: PostgreSQL then reads the rows with an index-only scan
- * of the `client_id` index rather than hashing the whole table against clients.
+ * The clients list's own rule (`c.responsable_id`), as a keyed restriction: a commercial's page is
+ * one range of an (responsable_id, ordering key, id) index (migration `…_proprietaire`).
  */
-export function scopeByClientId(
-  where: Where,
-  user: AuthUser,
-  clientIdColumn: string,
-  form: 'subquery' | 'array' = 'subquery',
-): Where {
-  if (!seesAll(user))
-    where.add(
-      form === 'array' ? `${clientIdColumn} = any(array(${THEIR_CLIENTS}))` : `${clientIdColumn} in (${THEIR_CLIENTS})`,
-      user.id,
-    );
+export function scopeClients(where: Where, user: AuthUser, alias = 'c'): Where {
+  if (!seesAll(user)) where.addKey(`${alias}.responsable_id = ?`, [user.id]);
   return where;
 }
 
 /**
- * Taches: assigned to the user, or linked to one of their clients. Written with a subquery on
- * clients (not a join alias) so PostgreSQL can use the assignee and client indexes.
+ * The same rows as `scopeByClient`, tested on the table's own `proprietaire_id` (the responsable of
+ * its client, kept by triggers; no join of `clients` needed): a count reads the main table only,
+ * and a page is one range of the table's (proprietaire_id, ordering key, id) index. `alias` is the
+ * table's alias (`o.client_id` is accepted for `o`). The `array` form (the dashboard's counters)
+ * tests `client_id = any(array(…))` instead: PostgreSQL then reads the rows with an index-only scan
+ * of the `client_id` index, which includes the columns those counters sum.
+ */
+export function scopeByClientId(
+  where: Where,
+  user: AuthUser,
+  aliasOrClientId: string,
+  form: 'owner' | 'array' = 'owner',
+): Where {
+  if (seesAll(user)) return where;
+  if (form === 'array') return where.add(`${aliasOrClientId} = any(array(${THEIR_CLIENTS}))`, user.id);
+  const alias = aliasOrClientId.split('.')[0];
+  return where.addKey(`${alias}.proprietaire_id = ?`, [user.id]);
+}
+
+/**
+ * Taches: assigned to the user, or on one of their clients (`proprietaire_id`, kept by triggers).
+ * Keyed with its two branches, so a page reads both in order from the assignee's and the owner's
+ * indexes and merges them.
  */
 export function scopeTaches(where: Where, user: AuthUser, tacheAlias = 't'): Where {
   if (!seesAll(user)) {
-    where.add(`(${tacheAlias}.assigne_a_id = ? or ${tacheAlias}.client_id in (${THEIR_CLIENTS}))`, user.id, user.id);
+    const t = tacheAlias;
+    where.addKey(
+      `(${t}.assigne_a_id = ? or ${t}.proprietaire_id = ?)`,
+      [user.id, user.id],
+      [
+        { clause: `${t}.assigne_a_id = ?`, params: [user.id] },
+        // Not made disjoint (`and assigne_a_id is distinct from …`): when every tâche of their clients
+      // is assigned to them, that branch would walk all of them to find none. The page merges the
+      // two with `union`, which drops the rows both branches return.
+      { clause: `${t}.proprietaire_id = ?`, params: [user.id] },
+      ],
+    );
   }
   return where;
 }

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@crm/db';
 import type { WebhookEvent } from '@crm/shared';
 import { sqlOne } from '../lib/sql/runner.js';
-import { emitWebhookEvent } from './webhooks.js';
+import { emitWebhookEventList } from './webhooks.js';
 
 /**
  * Which webhook events a successful procedure call produces. The tRPC layer runs the mutations of
@@ -48,30 +48,36 @@ export async function emitForProcedure(
   const id = Number(out?.id ?? (input as WithId)?.id);
   if (!singular || !Number.isSafeInteger(id)) return;
   const cle = `${singular}:${id}`;
+  const events: Parameters<typeof emitWebhookEventList>[1] = [];
   const emit = (suffix: string, data: unknown = out, previous?: Record<string, unknown>) =>
-    emitWebhookEvent(em, `${singular}.${suffix}` as WebhookEvent, cle, data, previous);
+    events.push({ event: `${singular}.${suffix}` as WebhookEvent, cle, data, previous });
 
   switch (name) {
     case 'create':
     case 'nouvelleVersion':
-      return emit('created');
+      emit('created');
+      break;
     case 'delete':
-      return emit('deleted', { id });
+      emit('deleted', { id });
+      break;
     case 'envoyer':
-      await emit('updated');
-      return emit('envoye');
+      emit('updated');
+      emit('envoye');
+      break;
     case 'update':
     case 'patch':
     case 'avancerEtape':
     case 'complete': {
       if (!out) return;
-      if (name !== 'complete' || before?.statut !== 'terminee') await emit('updated');
+      if (name !== 'complete' || before?.statut !== 'terminee') emit('updated');
       if (singular === 'opportunite' && before?.etape && out.etape !== before.etape)
-        await emit('etape_changed', out, { etape: before.etape });
-      if (singular === 'tache' && out.statut === 'terminee' && before?.statut !== 'terminee') await emit('completed');
-      return;
+        emit('etape_changed', out, { etape: before.etape });
+      if (singular === 'tache' && out.statut === 'terminee' && before?.statut !== 'terminee') emit('completed');
+      break;
     }
     default:
       return;
   }
+  // Every event of the call in one statement, in this order.
+  await emitWebhookEventList(em, events);
 }

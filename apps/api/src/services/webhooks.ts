@@ -8,13 +8,14 @@ import type { WebhooksConfig } from '../config.js';
 import { enqueue, enqueueMany } from '../jobs/queue.js';
 import { fieldError, notFound } from '../lib/errors.js';
 import { sql, sqlOne } from '../lib/sql/runner.js';
-import { iso, textArray } from '../lib/sql/values.js';
+import { columns } from '../lib/sql/columns.js';
+import { iso, isoNotNull, textArray } from '../lib/sql/values.js';
 import { Where } from '../lib/sql/where.js';
 import { SECRET_PREFIX, urlRefusal } from '../lib/webhookHttp.js';
 import { jsonArrayLiteral, textArrayLiteral } from '../lib/pgArrays.js';
 import { audit } from './audit.js';
-import { addSearch, getResource, listResource, type Resource, type Row } from './listing.js';
-import { DEVIS_RESOURCE } from './devis.js';
+import { addSearch, getResource, listResource, type Resource } from './listing.js';
+import { DEVIS_RESOURCE } from './devis/queries.js';
 
 /**
  * Webhook subscriptions (`/api/webhooks/`, admin) and the webhook outbox.
@@ -24,49 +25,50 @@ import { DEVIS_RESOURCE } from './devis.js';
  * same transaction, so an event exists if and only if its change committed. Delivery itself
  * (jobs/webhooks.ts) happens outside any request, at least once, in order per record.
  */
+const WEBHOOK_COLUMNS = columns<WebhookOut>({
+  id: 'w.id',
+  url: 'w.url',
+  description: 'w.description',
+  evenements: 'w.evenements',
+  secret: 'w.secret',
+  actif: 'w.actif',
+  echecsConsecutifs: 'w.echecs_consecutifs',
+  desactiveLe: { sql: 'w.desactive_le', read: iso },
+  dateCreation: { sql: 'w.date_creation', read: isoNotNull },
+});
+
 const webhookResource: Resource<WebhookOut> = {
   from: 'from webhooks w',
   alias: 'w',
-  table: 'webhooks',
-  columns:
-    'w.id, w.url, w.description, w.evenements, w.secret, w.actif, w.echecs_consecutifs, w.desactive_le, w.date_creation',
+  columns: WEBHOOK_COLUMNS.select,
   orderColumns: { dateCreation: 'w.date_creation', url: 'w.url' },
   defaultOrder: 'w.date_creation desc, w.id desc',
-  map: (r: Row): WebhookOut => ({
-    id: r.id,
-    url: r.url,
-    description: r.description,
-    evenements: r.evenements,
-    secret: r.secret,
-    actif: r.actif,
-    echecsConsecutifs: r.echecs_consecutifs,
-    desactiveLe: iso(r.desactive_le),
-    dateCreation: iso(r.date_creation)!,
-  }),
+  map: WEBHOOK_COLUMNS.map,
 };
+
+const DELIVERY_COLUMNS = columns<WebhookDeliveryOut>({
+  id: { sql: 'l.id', read: Number },
+  webhook: 'l.webhook_id',
+  messageId: 'l.message_id',
+  evenement: 'l.evenement',
+  statut: 'l.statut',
+  tentatives: 'l.tentatives',
+  codeHttp: 'l.code_http',
+  derniereErreur: 'l.derniere_erreur',
+  // The next attempt only means something while the delivery waits for one.
+  prochainEssai: { sql: `case when l.statut = 'en_attente' then l.prochain_essai end`, read: iso },
+  dateLivraison: { sql: 'l.date_livraison', read: iso },
+  dateCreation: { sql: 'l.date_creation', read: isoNotNull },
+  payload: 'l.payload',
+});
 
 const deliveryResource: Resource<WebhookDeliveryOut> = {
   from: 'from webhook_livraisons l',
   alias: 'l',
-  table: 'webhook_livraisons',
-  columns: `l.id, l.webhook_id, l.message_id, l.evenement, l.statut, l.tentatives, l.code_http, l.derniere_erreur, l.prochain_essai,
-    l.date_livraison, l.date_creation, l.payload`,
+  columns: DELIVERY_COLUMNS.select,
   orderColumns: { dateCreation: 'l.id' },
   defaultOrder: 'l.id desc',
-  map: (r: Row): WebhookDeliveryOut => ({
-    id: Number(r.id),
-    webhook: r.webhook_id,
-    messageId: r.message_id,
-    evenement: r.evenement,
-    statut: r.statut,
-    tentatives: r.tentatives,
-    codeHttp: r.code_http,
-    derniereErreur: r.derniere_erreur,
-    prochainEssai: r.statut === 'en_attente' ? iso(r.prochain_essai) : null,
-    dateLivraison: iso(r.date_livraison),
-    dateCreation: iso(r.date_creation)!,
-    payload: r.payload,
-  }),
+  map: DELIVERY_COLUMNS.map,
 };
 
 const newSecret = () => `${SECRET_PREFIX}${randomBytes(24).toString('base64')}`;
@@ -223,51 +225,58 @@ export async function emitDevisEvent(
  * Records `event` for every active subscription to it, in `em`'s transaction. `data` is the record's
  * REST detail (or `{ id }` once deleted); `cle` names the record so its events keep their order.
  */
-export async function emitWebhookEvent(
+export function emitWebhookEvent(
   em: EntityManager,
   event: WebhookEvent,
   cle: string,
   data: unknown,
   previous?: Record<string, unknown>,
 ): Promise<void> {
-  const payload = { type: event, timestamp: new Date().toISOString(), data, ...(previous ? { previous } : {}) };
-  const rows = await sql<{ id: string }>(
-    em,
-    `insert into webhook_livraisons (webhook_id, message_id, evenement, cle, payload)
-     select w.id, 'msg_' || replace(gen_random_uuid()::text, '-', ''), ?, ?, ?::jsonb from webhooks w
-      where w.actif and w.evenements @> array[?]::text[]
-     returning id`,
-    [event, cle, JSON.stringify(payload), event],
-  );
-  for (const r of rows) await enqueue(em, 'webhook.livrer', { livraisonId: Number(r.id) });
+  return emitWebhookEventList(em, [{ event, cle, data, previous }]);
 }
 
-/**
- * `event` for many records at once (bulk actions), in `em`'s transaction: the delivery rows of
- * every record × subscription in one statement, in the records' order, and their jobs in one more.
- */
-export async function emitWebhookEvents(
+/** `event` for many records at once (bulk actions), in `em`'s transaction (see emitWebhookEventList). */
+export function emitWebhookEvents(
   em: EntityManager,
   event: WebhookEvent,
   records: Array<{ cle: string; data: unknown; previous?: Record<string, unknown> }>,
 ): Promise<void> {
-  if (!records.length) return;
+  return emitWebhookEventList(
+    em,
+    records.map((r) => ({ ...r, event })),
+  );
+}
+
+/**
+ * Events, in order, in `em`'s transaction: the delivery rows of every event × active subscription
+ * to it in one statement (in the events' order), and their jobs in one more (none when no
+ * subscription wants them: a move with no webhook costs one statement).
+ */
+export async function emitWebhookEventList(
+  em: EntityManager,
+  events: Array<{ event: WebhookEvent; cle: string; data: unknown; previous?: Record<string, unknown> }>,
+): Promise<void> {
+  if (!events.length) return;
   const timestamp = new Date().toISOString();
-  const payloads = records.map((r) => ({
-    type: event,
+  const payloads = events.map((e) => ({
+    type: e.event,
     timestamp,
-    data: r.data,
-    ...(r.previous ? { previous: r.previous } : {}),
+    data: e.data,
+    ...(e.previous ? { previous: e.previous } : {}),
   }));
   const rows = await sql<{ id: string }>(
     em,
     `insert into webhook_livraisons (webhook_id, message_id, evenement, cle, payload)
-     select w.id, 'msg_' || replace(gen_random_uuid()::text, '-', ''), ?, x.cle, x.payload
-       from unnest(?::text[], ?::jsonb[]) with ordinality as x(cle, payload, n) cross join webhooks w
-      where w.actif and w.evenements @> array[?]::text[]
+     select w.id, 'msg_' || replace(gen_random_uuid()::text, '-', ''), x.evenement, x.cle, x.payload
+       from unnest(?::text[], ?::text[], ?::jsonb[]) with ordinality as x(evenement, cle, payload, n)
+       join webhooks w on w.actif and w.evenements @> array[x.evenement]
       order by x.n, w.id
      returning id`,
-    [event, textArrayLiteral(records.map((r) => r.cle)), jsonArrayLiteral(payloads), event],
+    [
+      textArrayLiteral(events.map((e) => e.event)),
+      textArrayLiteral(events.map((e) => e.cle)),
+      jsonArrayLiteral(payloads),
+    ],
   );
   await enqueueMany(
     em,

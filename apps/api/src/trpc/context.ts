@@ -17,6 +17,12 @@ export interface Context {
    * answers (201 on create, 204 on delete/logout) and extra response headers.
    */
   response: { status?: number; headers: Record<string, string> };
+  /**
+   * The moved card's column (`etape` / `statut`) as the board-move queue read it before the
+   * request's transaction (see boardMoves): the webhook events compare with it instead of reading
+   * it again.
+   */
+  boardBefore?: { etape?: string; statut?: string };
 }
 
 export interface AuthedContext extends Context {
@@ -35,7 +41,8 @@ export function createContextFactory(deps: AppDeps) {
     return {
       deps,
       get em() {
-        return (em ??= deps.orm.em.fork() as EntityManager);
+        em ??= deps.orm.em.fork() as EntityManager;
+        return em;
       },
       lang: langFromHeader(req.headers['accept-language']),
       req,

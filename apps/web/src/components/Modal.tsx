@@ -15,7 +15,10 @@ function trapTab(e: KeyboardEvent, dialog: HTMLElement): void {
   const items = [...dialog.querySelectorAll<HTMLElement>(FOCUSABLE)].filter(
     (el) => (el.offsetParent !== null || el === document.activeElement) && !unselectedRadio(el),
   );
-  if (items.length === 0) return e.preventDefault();
+  if (items.length === 0) {
+    e.preventDefault();
+    return;
+  }
   const first = items[0];
   const last = items[items.length - 1];
   const active = document.activeElement;

@@ -1,4 +1,5 @@
 import type { EntityManager, MikroORM } from '@crm/db';
+import { OrmSlot } from '../ormSlot.js';
 
 /** What was written: the tables, and the users whose row changed through an entity (role, status…). */
 export interface DataChange {
@@ -33,7 +34,10 @@ export class DataChanges {
     if (trx) {
       const root = outermostTransaction(trx as object);
       let p = this.pending.get(root);
-      if (!p) this.pending.set(root, (p = { tables: new Set(), users: new Set() }));
+      if (!p) {
+        p = { tables: new Set(), users: new Set() };
+        this.pending.set(root, p);
+      }
       for (const t of tables) p.tables.add(t);
       for (const u of users) p.users.add(u);
       return;
@@ -72,11 +76,11 @@ function outermostTransaction(trx: object): object {
   }
 }
 
-const EXTENSION = 'crm:dataChanges';
+const DATA_CHANGES = new OrmSlot<DataChanges>('crm:dataChanges');
 
 /** The app's DataChanges for this EntityManager's ORM (undefined before `attachDataChanges`). */
 export function dataChangesOf(em: EntityManager): DataChanges | undefined {
-  return em.config.getExtension<{ current?: DataChanges }>(EXTENSION)?.current;
+  return DATA_CHANGES.of(em);
 }
 
 /**
@@ -84,13 +88,7 @@ export function dataChangesOf(em: EntityManager): DataChanges | undefined {
  * flushes (their tables, and the ids of updated or deleted users).
  */
 export function attachDataChanges(orm: MikroORM, changes: DataChanges): void {
-  let holder = orm.config.getExtension<{ current?: DataChanges }>(EXTENSION);
-  if (!holder) {
-    const created: { current?: DataChanges } = {};
-    orm.config.registerExtension(EXTENSION, () => created);
-    holder = created;
-  }
-  holder.current = changes;
+  DATA_CHANGES.attach(orm, changes);
 
   /** Flushes outside a transaction run in their own, whose commit is known only by `afterFlush`. */
   const outsideTransaction = new WeakMap<object, { tables: Set<string>; users: Set<number> }>();

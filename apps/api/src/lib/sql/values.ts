@@ -15,6 +15,8 @@ export const decimal = (n: number): string => centsToDecimal(toCents(n));
 export const textArray = (values: readonly string[]): string => `{${[...new Set(values)].join(',')}}`;
 export const iso = (d: Date | string | null | undefined): string | null =>
   d === null || d === undefined ? null : (d instanceof Date ? d : new Date(d)).toISOString();
+/** A `not null` timestamptz, as `iso`. */
+export const isoNotNull = (d: Date | string): string => (d instanceof Date ? d : new Date(d)).toISOString();
 /**
  * A timestamptz formatted by PostgreSQL exactly like `Date.prototype.toISOString()` (UTC, milliseconds
  * truncated, `Z`): list pages skip a Date parse and format per row.

@@ -29,19 +29,39 @@ export class Where {
     return this.plain.size > 0;
   }
   /**
+   * Set when a clause restricts the rows to one owner through a column that leads an index per
+   * ordering (`(owner, ordering key, id)`, see visibility.ts): a page then reads that owner's rows
+   * along the index, in order, and never needs a walk over everyone's rows.
+   */
+  keyed = false;
+  /**
+   * A keyed clause that is an `or` of owners (a commercial's tâches: assigned to them, or on their
+   * clients): the part's index and its branches, each served by its own index. A page
+   * reads each branch in order and merges them (see runList).
+   */
+  branches?: { part: number; alts: Array<{ clause: string; params: unknown[] }> };
+  /** Adds `clause` as a keyed restriction (see `keyed`), with the `alts` it is the `or` of, if any. */
+  addKey(clause: string, params: unknown[], alts?: Array<{ clause: string; params: unknown[] }>): this {
+    this.keyed = true;
+    if (alts) this.branches = { part: this.parts.length, alts };
+    return this.add(clause, ...params);
+  }
+  /**
    * The same `where` with the plain forms: a search matching many rows is then read by walking the
    * ordering's index and testing each row (a few dozen rows for a page), instead of the planner
    * collecting every match through the trigram index and sorting them.
    */
-  unindexed(): { text: string; params: unknown[] } {
+  unindexed(skip?: number): { text: string; params: unknown[] } {
     const params: unknown[] = [];
     let at = 0;
-    const parts = this.parts.map((p, i) => {
+    const parts: string[] = [];
+    this.parts.forEach((p, i) => {
       const own = this.params.slice(at, at + this.counts[i]);
       at += this.counts[i];
+      if (i === skip) return;
       const alt = this.plain.get(i);
       params.push(...(alt ? alt.params : own));
-      return alt ? alt.clause : p;
+      parts.push(alt ? alt.clause : p);
     });
     return { text: parts.length ? `where ${parts.join(' and ')}` : '', params };
   }

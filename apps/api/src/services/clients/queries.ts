@@ -9,7 +9,7 @@ import { ISO_UTC, money } from '../../lib/sql/values.js';
 import { orderBy, Where } from '../../lib/sql/where.js';
 import { addSearch, runList, userName, type Resource } from '../listing.js';
 import { VALEUR_PONDEREE_SQL } from '../valeurPonderee.js';
-import { scopeByClient } from '../visibility.js';
+import { scopeByClient, scopeClients } from '../visibility.js';
 
 /**
  * How clients are read: one column map per output type drives the select list and the row
@@ -63,7 +63,7 @@ export function clientSearch(where: Where, search: string | undefined, alias = '
 
 /** The list's filters, search and visibility (its pages and its export). */
 export function clientFilters(user: AuthUser, input: Omit<ListInput, 'page' | 'pageSize'>): Where {
-  const where = scopeByClient(new Where(), user);
+  const where = scopeClients(new Where(), user);
   clientSearch(where, input.search);
   if (input.categorie !== undefined) where.add('c.categorie = ?', input.categorie);
   if (input.responsable !== undefined) where.add('c.responsable_id = ?', input.responsable);
@@ -75,7 +75,6 @@ export const CLIENT_RESOURCE: Resource<ClientOut> = {
   from: FROM,
   countFrom: 'from clients c',
   alias: 'c',
-  table: 'clients',
   columns: CLIENT_COLUMNS.select,
   orderColumns: ORDER_COLUMNS,
   defaultOrder: DEFAULT_ORDER,

@@ -3,41 +3,46 @@ import type { CourrielDetailOut, CourrielOut, Page, courrielListInput } from '@c
 import type { z } from 'zod';
 import { notFound } from '../../lib/errors.js';
 import { sql, sqlOne } from '../../lib/sql/runner.js';
-import { iso } from '../../lib/sql/values.js';
+import { columns } from '../../lib/sql/columns.js';
+import { iso, isoNotNull } from '../../lib/sql/values.js';
 import { Where } from '../../lib/sql/where.js';
-import { addSearch, listResource, userName, type Resource, type Row } from '../listing.js';
+import { addSearch, listResource, userName, type Resource } from '../listing.js';
 
 /** The outbox as admins read it (`GET /api/courriels/`, detail, attachment download). */
 
-const COLUMNS = `m.id, m.destinataire, m.sujet, m.statut, m.tentatives, m.prochaine_tentative, m.derniere_erreur, m.devis_id,
-  m.expediteur_id, ${userName('u')} as expediteur_nom, m.date_creation, m.date_envoi`;
+const COURRIEL_COLUMNS = columns<CourrielOut>({
+  id: 'm.id',
+  destinataire: 'm.destinataire',
+  sujet: 'm.sujet',
+  statut: 'm.statut',
+  tentatives: 'm.tentatives',
+  prochaineTentative: { sql: 'm.prochaine_tentative', read: iso },
+  derniereErreur: 'm.derniere_erreur',
+  devis: 'm.devis_id',
+  expediteur: 'm.expediteur_id',
+  expediteurNom: userName('u'),
+  dateCreation: { sql: 'm.date_creation', read: isoNotNull },
+  dateEnvoi: { sql: 'm.date_envoi', read: iso },
+});
 
-function toOut(r: Row): CourrielOut {
-  return {
-    id: r.id,
-    destinataire: r.destinataire,
-    sujet: r.sujet,
-    statut: r.statut,
-    tentatives: r.tentatives,
-    prochaineTentative: iso(r.prochaine_tentative),
-    derniereErreur: r.derniere_erreur,
-    devis: r.devis_id,
-    expediteur: r.expediteur_id,
-    expediteurNom: r.expediteur_id ? r.expediteur_nom : null,
-    dateCreation: iso(r.date_creation)!,
-    dateEnvoi: iso(r.date_envoi),
-  };
-}
+/** The detail adds the message and its attachments (their download paths). */
+const DETAIL_COLUMNS = columns<Omit<CourrielDetailOut, keyof CourrielOut>>({
+  repondreA: 'm.repondre_a',
+  corpsTexte: 'm.corps_texte',
+  corpsHtml: 'm.corps_html',
+  piecesJointes: `coalesce((select json_agg(json_build_object('id', p.id, 'nom', p.nom, 'type', p.type, 'taille', octet_length(p.contenu),
+      'url', '/api/courriels/' || m.id || '/pieces-jointes/' || p.id || '/') order by p.id)
+    from courriel_pieces_jointes p where p.courriel_id = m.id), '[]')`,
+});
 
 const COURRIELS: Resource<CourrielOut> = {
   from: 'from courriels m left join users u on u.id = m.expediteur_id',
   countFrom: 'from courriels m',
   alias: 'm',
-  table: 'courriels',
-  columns: COLUMNS,
+  columns: COURRIEL_COLUMNS.select,
   orderColumns: {},
   defaultOrder: 'm.date_creation desc, m.id desc',
-  map: toOut,
+  map: COURRIEL_COLUMNS.map,
 };
 
 export function listCourriels(em: EntityManager, input: z.infer<typeof courrielListInput>): Promise<Page<CourrielOut>> {
@@ -51,23 +56,11 @@ export function listCourriels(em: EntityManager, input: z.infer<typeof courrielL
 export async function getCourriel(em: EntityManager, id: number): Promise<CourrielDetailOut> {
   const row = await sqlOne(
     em,
-    `select ${COLUMNS}, m.repondre_a, m.corps_texte, m.corps_html,
-            coalesce((select json_agg(json_build_object('id', p.id, 'nom', p.nom, 'type', p.type, 'taille', octet_length(p.contenu)) order by p.id)
-                        from courriel_pieces_jointes p where p.courriel_id = m.id), '[]') as pieces
-       ${COURRIELS.from} where m.id = ?`,
+    `select ${COURRIEL_COLUMNS.select}, ${DETAIL_COLUMNS.select} ${COURRIELS.from} where m.id = ?`,
     [id],
   );
   if (!row) throw notFound();
-  return {
-    ...toOut(row),
-    repondreA: row.repondre_a,
-    corpsTexte: row.corps_texte,
-    corpsHtml: row.corps_html,
-    piecesJointes: (row.pieces as { id: number; nom: string; type: string; taille: number }[]).map((p) => ({
-      ...p,
-      url: `/api/courriels/${id}/pieces-jointes/${p.id}/`,
-    })),
-  };
+  return { ...COURRIEL_COLUMNS.map(row), ...DETAIL_COLUMNS.map(row) };
 }
 
 export async function getPieceJointe(

@@ -7,7 +7,7 @@ import { sql } from '../../lib/sql/runner.js';
 import { iso } from '../../lib/sql/values.js';
 import { audit } from '../audit.js';
 import { queueCourriel } from '../courriels/outbox.js';
-import { getDevis } from '../devis.js';
+import { getDevis } from './queries.js';
 import { recordDevisEnvoye } from '../devisEvents.js';
 import { createPublicLink } from '../devisLiens.js';
 import { devisFilename, devisRecipient, loadDevisDocument, type DevisDocument } from './document.js';

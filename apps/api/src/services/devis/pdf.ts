@@ -110,13 +110,13 @@ export async function renderDevisPdf(doc: DevisDocument, company: CompanyInfo, n
       .fillColor(COLORS.accent)
       .text(title.toUpperCase(), x + 10, boxY + 8, { width: boxW - 20, characterSpacing: 0.5 });
     pdf.moveDown(0.2);
-    lines.forEach((l, i) =>
+    lines.forEach((l, i) => {
       pdf
         .font(i === 0 && emphasis ? FONT_BOLD : FONT)
         .fontSize(10)
         .fillColor(COLORS.text)
-        .text(l, x + 10, pdf.y, { width: boxW - 20 }),
-    );
+        .text(l, x + 10, pdf.y, { width: boxW - 20 });
+    });
   };
   box(left, 'Client', clientLines, true);
   box(left + boxW + 16, 'Votre contact', contactLines, false);

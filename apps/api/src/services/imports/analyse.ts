@@ -21,7 +21,8 @@ import { champsOf, crmFold, parseChoice, parseDateFr, parseDecimal } from './cha
  * statements whatever the number of rows (client names, users, duplicates: one each).
  *
  * Each row's cells are converted (French dates, decimal commas, choice labels, client by id or
- * folded name, user by id, username or e-mail) and parsed by the resource's create schema from
+ * folded name, projet by id or folded title, user by id, username or e-mail) and parsed by the
+ * resource's create schema from
  * packages/shared, so a row's errors are the API's own messages (kept as message keys, translated
  * when read). A valid row may duplicate an earlier valid row of the file or an existing record the
  * caller sees — clients: same e-mail, same normalised phone, or same folded name + société;
@@ -91,19 +92,26 @@ function issueKey(issue: z.core.$ZodIssue): MessageKey {
   return 'err.invalid';
 }
 
+interface ProjetRef {
+  id: number;
+  client: number;
+}
+
 interface Lookups {
   clients: Map<string, number | 'ambigu'>;
+  /** `#id` → the projet; folded title → every projet of that title the caller sees. */
+  projets: Map<string, ProjetRef[]>;
   users: Map<string, number>;
 }
 
-/** Client names / ids and user names of the file, resolved in one statement each. */
+/** Client names / ids, projet titles / ids and user names of the file, resolved in one statement each. */
 async function lookups(
   em: EntityManager,
   user: AuthUser,
   champs: Map<string, number>,
   grid: string[][],
 ): Promise<Lookups> {
-  const out: Lookups = { clients: new Map(), users: new Map() };
+  const out: Lookups = { clients: new Map(), projets: new Map(), users: new Map() };
   const clientCol = champs.get('client');
   if (clientCol !== undefined) {
     const ids = new Set<number>();
@@ -133,6 +141,42 @@ async function lookups(
         if (names.has(r.cle)) {
           const prev = out.clients.get(r.cle);
           out.clients.set(r.cle, prev === undefined || prev === r.id ? r.id : 'ambigu');
+        }
+      }
+    }
+  }
+  const projetCol = champs.get('projet');
+  if (projetCol !== undefined) {
+    const ids = new Set<number>();
+    const names = new Set<string>();
+    for (const row of grid) {
+      const raw = row[projetCol];
+      if (!raw) continue;
+      const id = asId(raw);
+      if (id !== null) ids.add(id);
+      names.add(crmFold(raw));
+    }
+    if (ids.size || names.size) {
+      // The projets of the clients the caller sees (a commercial: their clients'), by the index on crm_fold(titre).
+      const scope = seesAll(user) ? '' : ' and p.client_id in (select id from clients where responsable_id = ?)';
+      const rows = await sqlBound<{ id: number; client_id: number; cle: string; par_id: boolean }>(
+        em,
+        `select p.id, p.client_id, crm_fold(p.titre) as cle, p.id = any(?::int[]) as par_id from projets p
+          where (p.id = any(?::int[]) or crm_fold(p.titre) = any(?::text[]))${scope} order by p.id`,
+        [
+          intArrayLiteral([...ids]),
+          intArrayLiteral([...ids]),
+          textArrayLiteral([...names]),
+          ...(seesAll(user) ? [] : [user.id]),
+        ],
+      );
+      for (const r of rows) {
+        const ref = { id: r.id, client: r.client_id };
+        if (r.par_id) out.projets.set(`#${r.id}`, [ref]);
+        if (names.has(r.cle)) {
+          const list = out.projets.get(r.cle);
+          if (list) list.push(ref);
+          else out.projets.set(r.cle, [ref]);
         }
       }
     }
@@ -206,6 +250,7 @@ function prepareRow(
   const provided = new Set<string>();
   const erreurs: Record<string, MessageKey[]> = {};
   const contactInput: Record<string, unknown> = {};
+  let projetCell: string | undefined;
   for (const [code, col] of champs) {
     const raw = cells[col] ?? '';
     if (raw === '') continue;
@@ -242,6 +287,10 @@ function prepareRow(
         else input[code] = hit;
         break;
       }
+      case 'projet':
+        // Resolved below, once the row's client is known (it narrows a title several projets share).
+        projetCell = raw;
+        break;
       case 'utilisateur': {
         const hit = found.users.get(raw.toLowerCase());
         if (hit === undefined) erreurs[code] = ['import.utilisateur_inconnu'];
@@ -252,6 +301,7 @@ function prepareRow(
         input[code] = raw;
     }
   }
+  if (projetCell !== undefined) resolveProjet(projetCell, input, erreurs, found);
   // A commercial's imported records are theirs (like a single create, which refuses another owner).
   const owner = ressource === 'taches' ? 'assigneA' : 'responsable';
   if (input[owner] === undefined && !erreurs[owner]) input[owner] = user.id;
@@ -266,11 +316,11 @@ function prepareRow(
       if (erreurs[field]) continue;
       // An empty cell of a required field: « obligatoire », not the format the field expects.
       const missing = issue.code === 'invalid_type' && input[field] === undefined;
-      (erreurs[field] ??= []).push(missing ? 'err.required' : issueKey(issue));
+      erreurs[field] ??= [];
+      erreurs[field].push(missing ? 'err.required' : issueKey(issue));
     }
   }
-  // Rules of the single create beyond the schema: a result exists only at conclusion (none is imported).
-  if (ressource === 'opportunites' && values.etape === 'conclusion') erreurs.etape = ['err.resultat_required'];
+  if (ressource === 'opportunites' && parsed.success) stageOutcome(values, champs, erreurs);
 
   let contact: ContactValues | null = null;
   if (Object.keys(contactInput).length) {
@@ -279,11 +329,61 @@ function prepareRow(
       const c = contactSchema.safeParse(contactInput);
       if (c.success) contact = c.data as ContactValues;
       else
-        for (const issue of c.error.issues)
-          (erreurs[CONTACT_FIELDS[String(issue.path[0])] ?? 'contactNom'] ??= []).push(issueKey(issue));
+        for (const issue of c.error.issues) {
+          const field = CONTACT_FIELDS[String(issue.path[0])] ?? 'contactNom';
+          erreurs[field] ??= [];
+          erreurs[field].push(issueKey(issue));
+        }
     }
   }
   return { index, ligne: index + 2, values, provided, contact, erreurs, doublon: null };
+}
+
+/**
+ * The projet a tâche names, by id or by its title (case- and accent-insensitive, whole title),
+ * among the projets the caller sees. The row's client, when given, must be the projet's; it also
+ * picks one among several projets of that title. Without a client the projet's is taken (as the
+ * API's create does).
+ */
+function resolveProjet(
+  raw: string,
+  input: Record<string, unknown>,
+  erreurs: Record<string, MessageKey[]>,
+  found: Lookups,
+): void {
+  const id = asId(raw);
+  const candidates = (id !== null ? found.projets.get(`#${id}`) : undefined) ?? found.projets.get(crmFold(raw)) ?? [];
+  if (!candidates.length) {
+    erreurs.projet = ['import.projet_inconnu'];
+    return;
+  }
+  const client = typeof input.client === 'number' ? input.client : undefined;
+  const mine = client === undefined ? candidates : candidates.filter((p) => p.client === client);
+  if (!mine.length) erreurs.projet = ['err.projet_client'];
+  else if (mine.length > 1) erreurs.projet = ['import.projet_ambigu'];
+  else {
+    input.projet = mine[0].id;
+    if (client === undefined && !erreurs.client) input.client = mine[0].client;
+  }
+}
+
+/**
+ * The API's create rules for the outcome (services/opportunites.ts `stageOutcome`): at
+ * `conclusion` a result (gagnée / perdue) is required, at any other stage none is allowed; the
+ * reason of a loss is kept for a lost deal only. The error goes to the result's column, or to the
+ * stage's when the file has no result column.
+ */
+function stageOutcome(
+  values: Record<string, any>,
+  champs: Map<string, number>,
+  erreurs: Record<string, MessageKey[]>,
+): void {
+  if (values.etape === 'conclusion' && !values.resultat) {
+    erreurs[champs.has('resultat') ? 'resultat' : 'etape'] = ['import.resultat_requis'];
+  } else if (values.etape !== 'conclusion' && values.resultat) {
+    erreurs.resultat = ['err.resultat_hors_conclusion'];
+  }
+  if (values.resultat !== 'perdue') values.motifPerte = '';
 }
 
 /** Duplicate keys of a valid row, strongest first. */

@@ -11,7 +11,7 @@ import { notify } from '../notifications.js';
 import { boolArrayLiteral, intArrayLiteral, textArrayLiteral } from '../../lib/pgArrays.js';
 import { analyseRows, type ContactValues, type PreparedRow } from './analyse.js';
 import { crmFold } from './champs.js';
-import { loadGrid, rejetsOf, type StoredRejets } from './index.js';
+import { importAuthor, loadGrid, rejetsOf, storedAnalysis, type StoredAnalysis, type StoredRejets } from './index.js';
 
 /**
  * The background half of an import (job `import.executer`): the rows are analysed again with the
@@ -142,6 +142,9 @@ export async function executeImport(
     [importId],
   );
   if (!claimed) return;
+  // The analysis this run made is the import's (the preview and counts of the upload's analysis
+  // may be older, or missing when the import was validated before its analysis ended).
+  let bilan: StoredAnalysis | null = null;
   const finish = (
     fields: { statut: 'termine' | 'echoue'; erreur?: MessageKey; rejets?: StoredRejets; counts?: number[] },
     tem: EntityManager = em,
@@ -149,24 +152,21 @@ export async function executeImport(
     sql(
       tem,
       `update imports set statut = ?, erreur = ?, date_fin = now(), crees = ?, mis_a_jour = ?, ignores = ?, rejetes = ?,
-         rejets = coalesce(?::jsonb, rejets) where id = ?`,
+         rejets = coalesce(?::jsonb, rejets), bilan = coalesce(?::jsonb, bilan) where id = ?`,
       [
         fields.statut,
         fields.erreur ?? null,
         ...(fields.counts ?? [0, 0, 0, fields.rejets?.length ?? 0]),
         fields.rejets ? JSON.stringify(fields.rejets) : null,
+        bilan ? JSON.stringify(bilan) : null,
         importId,
       ],
     );
   try {
-    const u = await sqlOne<{ id: number; username: string; role: AuthUser['role']; is_active: boolean }>(
-      em,
-      'select id, username, role, is_active from users where id = ?',
-      [claimed.cree_par_id],
-    );
-    const user: AuthUser = { id: u!.id, username: u!.username, role: u!.role, isActive: u!.is_active };
+    const user = await importAuthor(em, claimed.cree_par_id);
     const grid = await loadGrid(em, importId);
     const analysis = await analyseRows(em, user, claimed.ressource, grid, claimed.mapping);
+    bilan = storedAnalysis(analysis, grid);
     const plan = planImport(analysis.rows, claimed.politique_doublons);
     const rejets = [...rejetsOf(analysis.rows), ...plan.rejets].sort((a, b) => a.ligne - b.ligne);
     if (claimed.mode === 'tout_ou_rien' && rejets.length) {
@@ -314,9 +314,11 @@ const WRITERS: Record<ImportRessource, Writer> = {
           resume: `${resumes.clientCree(o.values.nom)} (import)`,
         })),
       );
-      chunk.forEach((o, i) =>
-        uniqueContacts(o.contacts).forEach((c, j) => contacts.push({ client: chunkIds[i], c, principal: j === 0 })),
-      );
+      chunk.forEach((o, i) => {
+        uniqueContacts(o.contacts).forEach((c, j) => {
+          contacts.push({ client: chunkIds[i], c, principal: j === 0 });
+        });
+      });
       await insertContacts(tem, contacts);
       await progress.add(chunk.length);
     }
@@ -377,8 +379,13 @@ const WRITERS: Record<ImportRessource, Writer> = {
       const chunkIds = ids.slice(k * BATCH, k * BATCH + chunk.length);
       await sqlBound(
         tem,
-        `insert into opportunites (id, nom, client_id, responsable_id, montant, probabilite, etape, position, date_conclusion_estimee, notes)
-         select * from unnest(?::int[], ?::text[], ?::int[], ?::int[], ?::numeric[], ?::int[], ?::text[], ?::int[], ?::date[], ?::text[])`,
+        // Like a single create at `conclusion`: the result, the reason of a loss, and the day it was concluded (now).
+        `insert into opportunites (id, nom, client_id, responsable_id, montant, probabilite, etape, resultat, motif_perte, date_conclusion,
+           position, date_conclusion_estimee, notes)
+         select x.id, x.nom, x.client, x.responsable, x.montant, x.probabilite, x.etape, x.resultat, x.motif,
+                case when x.etape = 'conclusion' then now() end, x.position, x.echeance, x.notes
+           from unnest(?::int[], ?::text[], ?::int[], ?::int[], ?::numeric[], ?::int[], ?::text[], ?::text[], ?::text[], ?::int[], ?::date[], ?::text[])
+             as x(id, nom, client, responsable, montant, probabilite, etape, resultat, motif, position, echeance, notes)`,
         [
           intArrayLiteral(chunkIds),
           texts(chunk, 'nom'),
@@ -387,6 +394,8 @@ const WRITERS: Record<ImportRessource, Writer> = {
           textArrayLiteral(chunk.map((o) => decimal(o.values.montant ?? 0))),
           ints(chunk, 'probabilite'),
           texts(chunk, 'etape'),
+          texts(chunk, 'resultat', null),
+          texts(chunk, 'motifPerte'),
           intArrayLiteral(positions.slice(k * BATCH, k * BATCH + chunk.length)),
           texts(chunk, 'dateConclusionEstimee', null),
           texts(chunk, 'notes'),
@@ -441,17 +450,19 @@ const WRITERS: Record<ImportRessource, Writer> = {
       const chunkIds = ids.slice(k * BATCH, k * BATCH + chunk.length);
       await sqlBound(
         tem,
-        `insert into taches (id, titre, description, assigne_a_id, client_id, priorite, date_echeance, statut, position, date_terminee)
-         select x.id, x.titre, x.description, x.assigne, x.client, x.priorite, x.echeance, x.statut, x.position,
+        // (The projet's client is the tâche's: checked by the analysis, enforced by the taches_client_of_projet trigger.)
+        `insert into taches (id, titre, description, assigne_a_id, client_id, projet_id, priorite, date_echeance, statut, position, date_terminee)
+         select x.id, x.titre, x.description, x.assigne, x.client, x.projet, x.priorite, x.echeance, x.statut, x.position,
                 case when x.statut = 'terminee' then now() end
-           from unnest(?::int[], ?::text[], ?::text[], ?::int[], ?::int[], ?::text[], ?::date[], ?::text[], ?::int[])
-             as x(id, titre, description, assigne, client, priorite, echeance, statut, position)`,
+           from unnest(?::int[], ?::text[], ?::text[], ?::int[], ?::int[], ?::int[], ?::text[], ?::date[], ?::text[], ?::int[])
+             as x(id, titre, description, assigne, client, projet, priorite, echeance, statut, position)`,
         [
           intArrayLiteral(chunkIds),
           texts(chunk, 'titre'),
           texts(chunk, 'description'),
           ints(chunk, 'assigneA'),
           ints(chunk, 'client'),
+          ints(chunk, 'projet'),
           texts(chunk, 'priorite'),
           texts(chunk, 'dateEcheance'),
           texts(chunk, 'statut'),
@@ -476,8 +487,9 @@ const WRITERS: Record<ImportRessource, Writer> = {
       await sqlBound(
         tem,
         `update taches t set titre = coalesce(v.titre, t.titre), description = coalesce(v.description, t.description),
-           priorite = coalesce(v.priorite, t.priorite), assigne_a_id = coalesce(v.assigne, t.assigne_a_id), date_modification = now()
-         from unnest(?::int[], ?::text[], ?::text[], ?::text[], ?::int[]) as v(id, titre, description, priorite, assigne)
+           priorite = coalesce(v.priorite, t.priorite), assigne_a_id = coalesce(v.assigne, t.assigne_a_id),
+           projet_id = coalesce(v.projet, t.projet_id), date_modification = now()
+         from unnest(?::int[], ?::text[], ?::text[], ?::text[], ?::int[], ?::int[]) as v(id, titre, description, priorite, assigne, projet)
          where t.id = v.id`,
         [
           intArrayLiteral(chunk.map(([id]) => id)),
@@ -485,6 +497,7 @@ const WRITERS: Record<ImportRessource, Writer> = {
           given(ops, 'description'),
           given(ops, 'priorite'),
           givenInt(ops, 'assigneA'),
+          givenInt(ops, 'projet'),
         ],
       );
       await progress.add(chunk.length);

@@ -1,31 +1,42 @@
 import type { EntityManager } from '@crm/db';
 import {
   IMPORT_APERCU_LIGNES,
+  type importListInput,
   type ImportMode,
   type ImportOut,
   type ImportPolitique,
+  type ImportResumeOut,
   type ImportRessource,
   type ImportStatut,
   type MessageKey,
+  type Page,
 } from '@crm/shared';
+import type { z } from 'zod';
 import type { AuthUser } from '../../auth/sessions.js';
 import { enqueue } from '../../jobs/queue.js';
 import { ApiError, badRequest, notFound } from '../../lib/errors.js';
 import { CSV_BOM, csvHeaderLine, csvLine, type ReportColumn } from '../../lib/exports.js';
 import { translate, type Lang } from '../../lib/i18n.js';
-import { sql, sqlOne } from '../../lib/sql/runner.js';
+import { sql, sqlBound, sqlOne } from '../../lib/sql/runner.js';
 import { iso } from '../../lib/sql/values.js';
+import { Where } from '../../lib/sql/where.js';
+import { addSearch, listResource, userName, type Resource } from '../listing.js';
 import { seesAll } from '../visibility.js';
 import { analyseRows, type Analysis, type PreparedRow } from './analyse.js';
 import { champsOf, checkMapping, proposeMapping } from './champs.js';
 import type { DecodedFile } from './fichier.js';
 
 /**
- * Imports: upload (the file decoded, a mapping proposed, every row analysed), reading (mapping,
- * preview with errors, duplicates, progress, result), changing the mapping (analysed again),
- * validation (the job `import.executer` is enqueued in the same transaction) and the report of
- * rejected rows. A commercial sees their own imports only (404 otherwise); admins and managers
- * see every import.
+ * Imports: upload (the file decoded and stored, a mapping proposed; its rows are analysed by the
+ * job `import.analyser`, statut `analyse` → `pret`), the list of imports, reading (mapping,
+ * preview with errors, duplicates, progress, result), changing the mapping (analysed again in the
+ * background), validation (the job `import.executer` is enqueued in the same transaction) and the
+ * report of rejected rows. A commercial sees their own imports only (404 otherwise); admins and
+ * managers see every import.
+ *
+ * The analysis of 50 000 rows takes seconds (every row through the create schema, the lookups and
+ * the duplicate search): it is not done in the upload request, which only decodes the file (a bad
+ * file is still a 400 there, with nothing written) and answers 201 at once.
  */
 
 type Row = Record<string, any>;
@@ -65,43 +76,101 @@ export function storedAnalysis(a: Analysis, grid: string[][]): StoredAnalysis {
 export const rejetsOf = (rows: PreparedRow[]): StoredRejets =>
   rows.filter((r) => Object.keys(r.erreurs).length).map((r) => ({ ligne: r.ligne, erreurs: r.erreurs }));
 
-/** A new import from a decoded file: the proposed mapping, every row analysed with it. */
+/**
+ * A new import from a decoded file, with its proposed mapping, in state `analyse`; the analysis
+ * job is enqueued in the same transaction (see analyseImport). The answer is read before the
+ * commit: it always shows the import as created (`analyse`), whatever the job has done since.
+ */
 export async function createImport(
   em: EntityManager,
   user: AuthUser,
   ressource: ImportRessource,
   nomFichier: string,
   file: DecodedFile,
-): Promise<number> {
+  lang: Lang,
+): Promise<ImportOut> {
   const mapping = proposeMapping(ressource, file.entetes);
-  const analysis = await analyseRows(em, user, ressource, file.lignes, mapping);
-  const [row] = await sql<{ id: number }>(
+  return em.transactional(async (trx) => {
+    const tem = trx as EntityManager;
+    // Bound parameters: the cells are megabytes of text (the ORM path would inline them as literals).
+    const [row] = await sqlBound<{ id: number }>(
+      tem,
+      `insert into imports (ressource, statut, nom_fichier, format, encodage, separateur, cree_par_id, entetes, cellules, mapping, mapping_propose, total)
+       values (?, 'analyse', ?, ?, ?, ?, ?, ?::jsonb, ?, ?::jsonb, ?::jsonb, ?) returning id`,
+      [
+        ressource,
+        nomFichier.slice(0, 255),
+        file.format,
+        file.encodage,
+        file.separateur,
+        user.id,
+        JSON.stringify(file.entetes),
+        JSON.stringify(file.lignes),
+        JSON.stringify(mapping),
+        JSON.stringify(mapping),
+        file.lignes.length,
+      ],
+    );
+    await enqueue(tem, 'import.analyser', { importId: row.id });
+    return getImport(tem, user, row.id, lang);
+  });
+}
+
+/** The author of an import, as the job acts for them (visibility of clients, ownership rules). */
+export async function importAuthor(em: EntityManager, userId: number): Promise<AuthUser> {
+  const u = await sqlOne<{ id: number; username: string; role: AuthUser['role']; is_active: boolean }>(
     em,
-    `insert into imports (ressource, nom_fichier, format, encodage, separateur, cree_par_id, entetes, cellules, mapping, mapping_propose, bilan, total, rejets)
-     values (?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?::jsonb, ?::jsonb, ?::jsonb, ?, ?::jsonb) returning id`,
+    'select id, username, role, is_active from users where id = ?',
+    [userId],
+  );
+  if (!u) throw new Error(`import author ${userId} not found`);
+  return { id: u.id, username: u.username, role: u.role, isActive: u.is_active };
+}
+
+/**
+ * Job `import.analyser`: every row of an import in state `analyse` checked with its current
+ * mapping; the preview, counts and rejected rows are stored and the import becomes `pret`. Written
+ * only if nothing changed meanwhile (same state, same mapping): a PATCH of the mapping during the
+ * analysis enqueued another one, a validation made the analysis moot (the execution analyses again).
+ */
+export async function analyseImport(em: EntityManager, importId: number): Promise<void> {
+  const row = await sqlOne<{ ressource: ImportRessource; cree_par_id: number; mapping: (string | null)[] }>(
+    em,
+    `select ressource, cree_par_id, mapping from imports where id = ? and statut = 'analyse'`,
+    [importId],
+  );
+  if (!row) return;
+  const user = await importAuthor(em, row.cree_par_id);
+  const grid = await loadGrid(em, importId);
+  const analysis = await analyseRows(em, user, row.ressource, grid, row.mapping);
+  await sqlBound(
+    em,
+    `update imports set statut = 'pret', bilan = ?::jsonb, rejets = ?::jsonb
+      where id = ? and statut = 'analyse' and mapping = ?::jsonb`,
     [
-      ressource,
-      nomFichier.slice(0, 255),
-      file.format,
-      file.encodage,
-      file.separateur,
-      user.id,
-      JSON.stringify(file.entetes),
-      JSON.stringify(file.lignes),
-      JSON.stringify(mapping),
-      JSON.stringify(mapping),
-      JSON.stringify(storedAnalysis(analysis, file.lignes)),
-      file.lignes.length,
+      JSON.stringify(storedAnalysis(analysis, grid)),
       JSON.stringify(rejetsOf(analysis.rows)),
+      importId,
+      JSON.stringify(row.mapping),
     ],
   );
-  return row.id;
 }
+
+/** An analysis that failed for good (its retries spent): the import fails, nothing was written. */
+export async function analyseFailed(em: EntityManager, importId: number): Promise<void> {
+  await sql(
+    em,
+    `update imports set statut = 'echoue', erreur = 'import.analyse_echec', date_fin = now() where id = ? and statut = 'analyse'`,
+    [importId],
+  );
+}
+
+/** Whether the import has a report of rejected rows (final: the job's; before: the analysis'). */
+const A_REJETS = `case when i.statut in ('termine', 'echoue') then i.rejetes > 0 else coalesce((i.bilan ->> 'invalides')::int, 0) > 0 end as a_rejets`;
 
 const COLUMNS = `i.id, i.ressource, i.statut, i.nom_fichier, i.format, i.encodage, i.separateur, i.cree_par_id, i.entetes, i.mapping,
   i.mapping_propose, i.politique_doublons, i.mode, i.bilan, i.total, i.traites, i.crees, i.mis_a_jour, i.ignores, i.rejetes,
-  i.erreur, i.date_creation, i.date_debut, i.date_fin,
-  case when i.statut in ('termine', 'echoue') then i.rejetes > 0 else coalesce((i.bilan ->> 'invalides')::int, 0) > 0 end as a_rejets`;
+  i.erreur, i.date_creation, i.date_debut, i.date_fin, ${A_REJETS}`;
 
 /** The import if the user may see it (its author, or an admin/manager); else 404. */
 async function visibleImport(
@@ -125,26 +194,48 @@ export async function getImport(em: EntityManager, user: AuthUser, id: number, l
   return toOut(row, lang);
 }
 
-function toOut(r: Row, lang: Lang): ImportOut {
-  const ressource = r.ressource as ImportRessource;
-  const entetes: string[] = r.entetes;
-  const mapping: (string | null)[] = r.mapping;
-  const a: StoredAnalysis = r.bilan;
-  const problems = checkMapping(ressource, entetes.length, mapping);
-  const tr = (errs: Record<string, MessageKey[]>) =>
-    Object.fromEntries(Object.entries(errs).map(([f, keys]) => [f, keys.map((k) => translate(lang, k))]));
+/** The fields every answer about an import has (list and detail). */
+function commonOut(r: Row, lang: Lang) {
+  const a: Partial<StoredAnalysis> = r.bilan ?? {};
   const statut = r.statut as ImportStatut;
   const total: number = r.total;
   const faits = statut === 'termine' ? total : Math.min(r.traites, total);
   return {
-    id: r.id,
-    ressource,
+    id: r.id as number,
+    ressource: r.ressource as ImportRessource,
     statut,
-    nomFichier: r.nom_fichier,
-    format: r.format,
+    nomFichier: r.nom_fichier as string,
+    format: r.format as 'csv' | 'xlsx',
+    creePar: r.cree_par_id as number,
+    analyse: {
+      lignes: a.lignes ?? total,
+      valides: a.valides ?? 0,
+      invalides: a.invalides ?? 0,
+      doublonsFichier: a.doublonsFichier ?? 0,
+      doublonsBase: a.doublonsBase ?? 0,
+    },
+    progression: { faits, total, pourcentage: total ? Math.floor((faits * 100) / total) : 100 },
+    resultat: { crees: r.crees, misAJour: r.mis_a_jour, ignores: r.ignores, rejetes: r.rejetes },
+    erreur: r.erreur ? translate(lang, r.erreur) : null,
+    rapportRejets: r.a_rejets ? `/api/imports/${r.id}/rejets/` : null,
+    dateCreation: iso(r.date_creation)!,
+    dateDebut: iso(r.date_debut),
+    dateFin: iso(r.date_fin),
+  };
+}
+
+function toOut(r: Row, lang: Lang): ImportOut {
+  const ressource = r.ressource as ImportRessource;
+  const entetes: string[] = r.entetes;
+  const mapping: (string | null)[] = r.mapping;
+  const a: Partial<StoredAnalysis> = r.bilan ?? {};
+  const problems = checkMapping(ressource, entetes.length, mapping);
+  const tr = (errs: Record<string, MessageKey[]>) =>
+    Object.fromEntries(Object.entries(errs).map(([f, keys]) => [f, keys.map((k) => translate(lang, k))]));
+  return {
+    ...commonOut(r, lang),
     encodage: r.encodage,
     separateur: r.separateur,
-    creePar: r.cree_par_id,
     colonnes: entetes.map((entete, index) => ({
       index,
       entete,
@@ -164,23 +255,39 @@ function toOut(r: Row, lang: Lang): ImportOut {
       erreurs: tr(p.erreurs),
       doublon: p.doublon,
     })),
-    analyse: {
-      lignes: a.lignes ?? total,
-      valides: a.valides ?? 0,
-      invalides: a.invalides ?? 0,
-      doublonsFichier: a.doublonsFichier ?? 0,
-      doublonsBase: a.doublonsBase ?? 0,
-    },
     doublons: r.politique_doublons as ImportPolitique,
     mode: r.mode as ImportMode,
-    progression: { faits, total, pourcentage: total ? Math.floor((faits * 100) / total) : 100 },
-    resultat: { crees: r.crees, misAJour: r.mis_a_jour, ignores: r.ignores, rejetes: r.rejetes },
-    erreur: r.erreur ? translate(lang, r.erreur) : null,
-    rapportRejets: r.a_rejets ? `/api/imports/${r.id}/rejets/` : null,
-    dateCreation: iso(r.date_creation)!,
-    dateDebut: iso(r.date_debut),
-    dateFin: iso(r.date_fin),
   };
+}
+
+/** The list's columns: not the preview (`bilan` without `apercu`), nor the file's columns. */
+const IMPORTS: Resource<Row> = {
+  from: 'from imports i join users u on u.id = i.cree_par_id',
+  countFrom: 'from imports i',
+  alias: 'i',
+  columns: `i.id, i.ressource, i.statut, i.nom_fichier, i.format, i.cree_par_id, ${userName('u')} as cree_par_nom,
+    i.bilan - 'apercu' as bilan, i.total, i.traites, i.crees, i.mis_a_jour, i.ignores, i.rejetes, i.erreur,
+    i.date_creation, i.date_debut, i.date_fin, ${A_REJETS}`,
+  orderColumns: {},
+  // Ids grow with time: the newest first, along the primary key or (cree_par_id, id desc).
+  defaultOrder: 'i.id desc',
+  map: (r) => r,
+};
+
+/** `GET /imports/`: the caller's imports (every import for admins and managers), newest first. */
+export async function listImports(
+  em: EntityManager,
+  user: AuthUser,
+  input: z.infer<typeof importListInput>,
+  lang: Lang,
+): Promise<Page<ImportResumeOut>> {
+  const where = new Where();
+  if (!seesAll(user)) where.add('i.cree_par_id = ?', user.id);
+  if (input.ressource) where.add('i.ressource = ?', input.ressource);
+  if (input.statut) where.add('i.statut = ?', input.statut);
+  addSearch(where, input.search, 'crm_fold(i.nom_fichier)');
+  const page = await listResource(em, IMPORTS, input, where);
+  return { ...page, results: page.results.map((r) => ({ ...commonOut(r, lang), creeParNom: r.cree_par_nom })) };
 }
 
 function assertMapping(ressource: ImportRessource, width: number, mapping: (string | null)[], complete: boolean): void {
@@ -197,7 +304,10 @@ export async function loadGrid(em: EntityManager, id: number): Promise<string[][
   return row ? (JSON.parse(row.cellules) as string[][]) : [];
 }
 
-/** `PATCH /imports/{id}/`: another mapping, analysed again (only before the import is started). */
+/**
+ * `PATCH /imports/{id}/`: another mapping, analysed again in the background (before the import is
+ * started): the import goes back to `analyse`, its previous preview and counts are dropped.
+ */
 export async function patchImport(
   em: EntityManager,
   user: AuthUser,
@@ -205,28 +315,31 @@ export async function patchImport(
   mapping: (string | null)[],
   lang: Lang,
 ): Promise<ImportOut> {
-  const row = await visibleImport(em, user, id);
-  if (row.statut !== 'pret') throw new ApiError('CONFLICT', 'import.deja_lance');
-  assertMapping(row.ressource, row.entetes.length, mapping, false);
-  const grid = await loadGrid(em, id);
-  const analysis = await analyseRows(em, user, row.ressource, grid, mapping);
-  const updated = await sql(
-    em,
-    `update imports set mapping = ?::jsonb, bilan = ?::jsonb, rejets = ?::jsonb where id = ? and statut = 'pret' returning id`,
-    [
-      JSON.stringify(mapping),
-      JSON.stringify(storedAnalysis(analysis, grid)),
-      JSON.stringify(rejetsOf(analysis.rows)),
+  await em.transactional(async (tem) => {
+    const row = await visibleImport(
+      tem as EntityManager,
+      user,
       id,
-    ],
-  );
-  if (!updated.length) throw new ApiError('CONFLICT', 'import.deja_lance');
+      'i.id, i.statut, i.ressource, i.entetes',
+      ' for update',
+    );
+    if (row.statut !== 'pret' && row.statut !== 'analyse') throw new ApiError('CONFLICT', 'import.deja_lance');
+    assertMapping(row.ressource, row.entetes.length, mapping, false);
+    await sql(
+      tem,
+      `update imports set mapping = ?::jsonb, statut = 'analyse', bilan = '{}'::jsonb, rejets = null where id = ?`,
+      [JSON.stringify(mapping), id],
+    );
+    await enqueue(tem as EntityManager, 'import.analyser', { importId: id });
+  });
   return getImport(em, user, id, lang);
 }
 
 /**
  * `POST /imports/{id}/valider/`: the mapping (given, or the current one) must name every required
- * field; the import is queued (`en_file`) and its job enqueued in one transaction.
+ * field; the import is queued (`en_file`) and its job enqueued in one transaction. Allowed while
+ * the analysis runs (`analyse`) too: the job analyses the rows again anyway, with the mapping it is
+ * given, and the pending analysis then writes nothing.
  */
 export async function validerImport(
   em: EntityManager,
@@ -242,7 +355,7 @@ export async function validerImport(
       'i.id, i.statut, i.ressource, i.entetes, i.mapping',
       ' for update',
     );
-    if (row.statut !== 'pret') throw new ApiError('CONFLICT', 'import.deja_lance');
+    if (row.statut !== 'pret' && row.statut !== 'analyse') throw new ApiError('CONFLICT', 'import.deja_lance');
     const mapping = input.mapping ?? row.mapping;
     assertMapping(row.ressource, row.entetes.length, mapping, true);
     await sql(
@@ -295,4 +408,4 @@ export async function rejetsCsv(
   return { nom: `${base}-rejets.csv`, contenu: `${CSV_BOM}${lines.join('\r\n')}\r\n` };
 }
 
-export { type Analysis };
+export type { Analysis };

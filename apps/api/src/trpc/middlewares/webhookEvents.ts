@@ -14,7 +14,10 @@ export const webhookEvents = t.middleware(async ({ ctx, next, path, type, getRaw
   const input = await getRawInput().catch(() => undefined);
   let outcome: Awaited<ReturnType<typeof next>> | undefined;
   await ctx.em.transactional(async (tem) => {
-    const before = await stateBefore(tem as EntityManager, path, input);
+    const before =
+      ctx.boardBefore?.etape || ctx.boardBefore?.statut
+        ? ctx.boardBefore
+        : await stateBefore(tem as EntityManager, path, input);
     outcome = await next({ ctx: { em: tem as EntityManager } });
     if (outcome.ok) await emitForProcedure(tem as EntityManager, path, input, outcome.data, before);
   });

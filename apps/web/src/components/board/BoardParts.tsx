@@ -75,11 +75,11 @@ export function BoardColumn({
         <div className="board-column-title">
           <h2>{title}</h2>
           {count === undefined ? (
-            <span className="count" aria-label="Nombre de cartes en cours de calcul">
+            <span className="count" role="img" aria-label="Nombre de cartes en cours de calcul">
               …
             </span>
           ) : (
-            <span className="count" aria-label={`${formatNumber(count)} carte${count > 1 ? 's' : ''}`}>
+            <span className="count" role="img" aria-label={`${formatNumber(count)} carte${count > 1 ? 's' : ''}`}>
               {formatNumber(count)}
             </span>
           )}

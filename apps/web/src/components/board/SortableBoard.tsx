@@ -41,7 +41,7 @@ interface Props<K extends string, T extends BoardCard> {
    * Called once per drop that changed a card's place. Return false to put the card back
    * (e.g. a dialog must confirm first); otherwise the board keeps it until `board` changes.
    */
-  onMove: (move: Move<K>) => boolean | void;
+  onMove: (move: Move<K>) => unknown;
 }
 
 /** Kanban board with mouse, touch and keyboard drag (Espace pour saisir, flèches, Espace pour déposer). */

@@ -22,7 +22,7 @@ export function LoginPage() {
         queryClient.clear();
         queryClient.setQueryData(trpc.auth.user.queryKey(), res.user);
         const next = params.get('next');
-        navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : '/', { replace: true });
+        navigate(next?.startsWith('/') && !next.startsWith('//') ? next : '/', { replace: true });
       },
     }),
   );

@@ -48,8 +48,26 @@ export function ClientDetailPage() {
             <h2>Coordonnées</h2>
             <DetailList
               items={[
-                ['E-mail', c.email ? <a href={`mailto:${c.email}`}>{c.email}</a> : ''],
-                ['Téléphone', c.telephone ? <a href={`tel:${c.telephone}`}>{formatPhone(c.telephone)}</a> : ''],
+                [
+                  'E-mail',
+                  c.email ? (
+                    <a key="email" href={`mailto:${c.email}`}>
+                      {c.email}
+                    </a>
+                  ) : (
+                    ''
+                  ),
+                ],
+                [
+                  'Téléphone',
+                  c.telephone ? (
+                    <a key="tel" href={`tel:${c.telephone}`}>
+                      {formatPhone(c.telephone)}
+                    </a>
+                  ) : (
+                    ''
+                  ),
+                ],
                 ['Catégorie', c.categorie],
                 ['Responsable', c.responsableNom],
                 ['Créé le', formatDateTime(c.dateCreation)],

@@ -1,3 +1,4 @@
+import type { InputHTMLAttributes } from 'react';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useNavigate, useParams } from 'react-router-dom';
 import { useAfterSave } from '../../lib/useAfterSave';
@@ -24,17 +25,38 @@ export function ClientFormPage() {
   );
 }
 
-const SHOWN = ['nom', 'societe', 'email', 'telephone', 'categorie', 'responsable', 'notes'];
+interface TextInput<N extends string> {
+  name: N;
+  label: string;
+  required?: boolean;
+  hint?: string;
+  attrs?: InputHTMLAttributes<HTMLInputElement>;
+}
+const textInputs = <const N extends keyof Client & string>(inputs: readonly TextInput<N>[]) => inputs;
+
+/**
+ * The form's text inputs, in order: each line gives its initial value, its input and its errors,
+ * and its value is sent as typed (email: '' → null). A new text field of Client is one line here.
+ */
+const TEXT_INPUTS = textInputs([
+  { name: 'nom', label: 'Nom', required: true, attrs: { maxLength: 200 } },
+  { name: 'societe', label: 'Société' },
+  { name: 'email', label: 'E-mail', attrs: { type: 'email', autoComplete: 'off' } },
+  { name: 'telephone', label: 'Téléphone', hint: 'ex. 01 23 45 67 89', attrs: { type: 'tel' } },
+  { name: 'categorie', label: 'Catégorie', attrs: { maxLength: 50 } },
+]);
+type TextName = (typeof TEXT_INPUTS)[number]['name'];
+
+const SHOWN = [...TEXT_INPUTS.map((f) => f.name), 'responsable', 'notes'];
+
+const textValues = (client: Client | undefined) =>
+  Object.fromEntries(TEXT_INPUTS.map((f) => [f.name, str(client?.[f.name])])) as Record<TextName, string>;
 
 function ClientForm({ client }: { client?: Client }) {
   const trpc = useTRPC();
   const navigate = useNavigate();
   const { values, bind, set, markSaved, status } = usePageForm({
-    nom: str(client?.nom),
-    societe: str(client?.societe),
-    email: str(client?.email),
-    telephone: str(client?.telephone),
-    categorie: str(client?.categorie),
+    ...textValues(client),
     responsable: str(client?.responsable),
     notes: str(client?.notes),
   });
@@ -50,14 +72,11 @@ function ClientForm({ client }: { client?: Client }) {
   const errors = fieldErrorsOf(mutation.error);
 
   const submit = () => {
+    const { email, responsable, ...rest } = values;
     const data = {
-      nom: values.nom,
-      societe: values.societe,
-      email: values.email.trim() || null,
-      telephone: values.telephone,
-      categorie: values.categorie,
-      notes: values.notes,
-      ...(values.responsable ? { responsable: idOrNull(values.responsable) } : client ? { responsable: null } : {}),
+      ...rest,
+      email: email.trim() || null,
+      ...(responsable ? { responsable: idOrNull(responsable) } : client ? { responsable: null } : {}),
     };
     if (client) update.mutate({ id: client.id, ...data });
     else create.mutate(data);
@@ -75,21 +94,11 @@ function ClientForm({ client }: { client?: Client }) {
         onCancel={() => navigate(-1)}
       >
         <div className="grid-2">
-          <Field label="Nom" errors={errors.nom} required>
-            {(p) => <input {...p} {...bind('nom')} maxLength={200} />}
-          </Field>
-          <Field label="Société" errors={errors.societe}>
-            {(p) => <input {...p} {...bind('societe')} />}
-          </Field>
-          <Field label="E-mail" errors={errors.email}>
-            {(p) => <input {...p} {...bind('email')} type="email" autoComplete="off" />}
-          </Field>
-          <Field label="Téléphone" errors={errors.telephone} hint="ex. 01 23 45 67 89">
-            {(p) => <input {...p} {...bind('telephone')} type="tel" />}
-          </Field>
-          <Field label="Catégorie" errors={errors.categorie}>
-            {(p) => <input {...p} {...bind('categorie')} maxLength={50} />}
-          </Field>
+          {TEXT_INPUTS.map((f) => (
+            <Field key={f.name} label={f.label} errors={errors[f.name]} required={f.required} hint={f.hint}>
+              {(p) => <input {...p} {...bind(f.name)} {...f.attrs} />}
+            </Field>
+          ))}
           <Field label="Responsable" errors={errors.responsable}>
             {(p) => (
               <RecordPicker

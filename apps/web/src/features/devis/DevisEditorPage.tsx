@@ -68,7 +68,10 @@ function DevisEditor({ devis }: { devis?: DevisRow }) {
     const parsed: DevisLigneIn[] = [];
     lignes.forEach((d, i) => {
       const l = parseLigne(d);
-      if (l) return void parsed.push(l);
+      if (l) {
+        parsed.push(l);
+        return;
+      }
       for (const f of ['quantite', 'prixUnitaire', 'tauxTva'] as const) {
         const n = parseDecimal(d[f]);
         if (n === null || Number.isNaN(n)) local[`lignes.${i}.${f}`] = ['Nombre attendu.'];

@@ -13,9 +13,10 @@ import {
 import { useTRPC, type RouterOutputs } from '../../lib/trpc';
 import { apiFetch, withCsrf } from '../../lib/http';
 import { errorMessage, fieldErrorsOf } from '../../lib/errors';
-import { downloadErrorMessage, downloadFile } from '../../lib/download';
 import { PageHeader } from '../../components/PageHeader';
 import { Field } from '../../components/Field';
+import { RecentImports } from './RecentImports';
+import { RejetsButton } from './RejetsButton';
 import './imports.css';
 
 type Import = RouterOutputs['imports']['get'];
@@ -30,11 +31,13 @@ const isRessource = (v: string | null): v is ImportRessource =>
 
 /**
  * « Importer » step 1 (`/imports/nouveau?ressource=clients`): choose the file; the server decodes
- * it, proposes a mapping and analyses every row, then the import's page opens. A refused file
- * keeps the form as it was, with the server's reason under the file field.
+ * and stores it and proposes a mapping (its rows are analysed in the background), then the
+ * import's page opens. A refused file keeps the form as it was, with the server's reason under the
+ * file field. Below, the recent imports with their state and their reports of rejected rows.
  */
 export function ImportUploadPage() {
-  const [params] = useSearchParams();
+  const [params, setParams] = useSearchParams();
+  const listPage = Math.max(1, Number(params.get('page')) || 1);
   const navigate = useNavigate();
   const initial = params.get('ressource');
   const [ressource, setRessource] = useState<ImportRessource>(isRessource(initial) ? initial : 'clients');
@@ -118,15 +121,32 @@ export function ImportUploadPage() {
             Annuler
           </Link>
           <button className="btn btn--primary" type="submit" disabled={busy}>
-            {busy ? 'Analyse du fichier…' : 'Analyser le fichier'}
+            {busy ? 'Envoi du fichier…' : 'Analyser le fichier'}
           </button>
         </div>
       </form>
+      <RecentImports
+        page={listPage}
+        onPage={(p) =>
+          setParams(
+            (prev) => {
+              const next = new URLSearchParams(prev);
+              if (p > 1) next.set('page', String(p));
+              else next.delete('page');
+              return next;
+            },
+            { replace: true },
+          )
+        }
+      />
     </>
   );
 }
 
 const FINAL = new Set(['termine', 'echoue']);
+
+/** Before the import is started: the mapping can be changed (`analyse`: its rows are being checked). */
+const PREPARATION = new Set(['analyse', 'pret']);
 
 /** `/imports/:id`: mapping, preview with errors, duplicates, options, then progress and summary. */
 export function ImportPage() {
@@ -134,7 +154,7 @@ export function ImportPage() {
   const trpc = useTRPC();
   const query = useQuery({
     ...trpc.imports.get.queryOptions({ id }),
-    // Follow the background job until it is done (the progress bar).
+    // Follow the background jobs until they are done: the analysis (preview), then the import (progress bar).
     refetchInterval: (q) =>
       q.state.data && !FINAL.has(q.state.data.statut) && q.state.data.statut !== 'pret' ? 1000 : false,
   });
@@ -158,7 +178,7 @@ export function ImportPage() {
           </Link>
         }
       />
-      {imp.statut === 'pret' ? <Preparation imp={imp} /> : <Suivi imp={imp} />}
+      {PREPARATION.has(imp.statut) ? <Preparation imp={imp} /> : <Suivi imp={imp} />}
     </>
   );
 }
@@ -175,6 +195,7 @@ function Preparation({ imp }: { imp: Import }) {
     trpc.imports.valider.mutationOptions({ onSuccess: (data) => qc.setQueryData(key, data) }),
   );
   const libelle = new Map(imp.champs.map((c) => [c.code, c.libelle]));
+  const analysing = imp.statut === 'analyse' || patch.isPending;
 
   function choose(index: number, champ: string | null) {
     // The user's choice stays on screen whatever the server says about it.
@@ -233,74 +254,83 @@ function Preparation({ imp }: { imp: Import }) {
         <div className="card-header">
           <h2 id="import-apercu">Aperçu</h2>
         </div>
-        <ul className="import-counts">
-          <li>
-            <strong>{imp.analyse.valides}</strong> ligne(s) valide(s)
-          </li>
-          <li className={imp.analyse.invalides ? 'import-counts--bad' : undefined}>
-            <strong>{imp.analyse.invalides}</strong> ligne(s) en erreur
-          </li>
-          <li>
-            <strong>{imp.analyse.doublonsBase}</strong> doublon(s) de l’existant
-          </li>
-          <li>
-            <strong>{imp.analyse.doublonsFichier}</strong> doublon(s) dans le fichier
-          </li>
-        </ul>
-        <div className="table-wrap" tabIndex={0} role="region" aria-label="Aperçu des premières lignes">
-          <table className="table import-preview">
-            <caption className="sr-only">Premières lignes du fichier, avec leurs erreurs</caption>
-            <thead>
-              <tr>
-                <th scope="col">Ligne</th>
-                {imp.colonnes.map((c) => (
-                  <th scope="col" key={c.index}>
-                    {c.entete}
-                    <span className="import-field">
-                      {mapping[c.index] ? `→ ${libelle.get(mapping[c.index]!)}` : 'ignorée'}
-                    </span>
-                  </th>
-                ))}
-              </tr>
-            </thead>
-            <tbody>
-              {imp.apercu.map((l) => (
-                <tr key={l.ligne}>
-                  <th scope="row">
-                    {l.ligne}
-                    {l.doublon && (
-                      <span className="badge badge--warning import-doublon">
-                        {l.doublon.source === 'fichier'
-                          ? `Doublon de la ligne ${l.doublon.ligne}`
-                          : `Déjà dans le CRM (n° ${l.doublon.id})`}
-                      </span>
-                    )}
-                  </th>
-                  {imp.colonnes.map((c) => {
-                    const champ = mapping[c.index];
-                    const errs = (champ && l.erreurs[champ]) || [];
-                    return (
-                      <td
-                        key={c.index}
-                        className={errs.length ? 'import-cell--error' : undefined}
-                        data-label={c.entete}
-                      >
-                        <span>
-                          {l.cellules[c.index] || <span className="muted">—</span>}
-                          {errs.map((m) => (
-                            <span key={m} className="import-cell-error">
-                              {m}
-                            </span>
-                          ))}
+        {imp.statut === 'analyse' ? (
+          <div className="loading" role="status" aria-live="polite">
+            <span className="spinner" aria-hidden="true" />
+            Analyse des {imp.analyse.lignes} ligne(s) du fichier…
+          </div>
+        ) : (
+          <>
+            <ul className="import-counts">
+              <li>
+                <strong>{imp.analyse.valides}</strong> ligne(s) valide(s)
+              </li>
+              <li className={imp.analyse.invalides ? 'import-counts--bad' : undefined}>
+                <strong>{imp.analyse.invalides}</strong> ligne(s) en erreur
+              </li>
+              <li>
+                <strong>{imp.analyse.doublonsBase}</strong> doublon(s) de l’existant
+              </li>
+              <li>
+                <strong>{imp.analyse.doublonsFichier}</strong> doublon(s) dans le fichier
+              </li>
+            </ul>
+            <div className="table-wrap" tabIndex={0} role="region" aria-label="Aperçu des premières lignes">
+              <table className="table import-preview">
+                <caption className="sr-only">Premières lignes du fichier, avec leurs erreurs</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Ligne</th>
+                    {imp.colonnes.map((c) => (
+                      <th scope="col" key={c.index}>
+                        {c.entete}
+                        <span className="import-field">
+                          {mapping[c.index] ? `→ ${libelle.get(mapping[c.index]!)}` : 'ignorée'}
                         </span>
-                      </td>
-                    );
-                  })}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+                      </th>
+                    ))}
+                  </tr>
+                </thead>
+                <tbody>
+                  {imp.apercu.map((l) => (
+                    <tr key={l.ligne}>
+                      <th scope="row">
+                        {l.ligne}
+                        {l.doublon && (
+                          <span className="badge badge--warning import-doublon">
+                            {l.doublon.source === 'fichier'
+                              ? `Doublon de la ligne ${l.doublon.ligne}`
+                              : `Déjà dans le CRM (n° ${l.doublon.id})`}
+                          </span>
+                        )}
+                      </th>
+                      {imp.colonnes.map((c) => {
+                        const champ = mapping[c.index];
+                        const errs = (champ && l.erreurs[champ]) || [];
+                        return (
+                          <td
+                            key={c.index}
+                            className={errs.length ? 'import-cell--error' : undefined}
+                            data-label={c.entete}
+                          >
+                            <span>
+                              {l.cellules[c.index] || <span className="muted">—</span>}
+                              {errs.map((m) => (
+                                <span key={m} className="import-cell-error">
+                                  {m}
+                                </span>
+                              ))}
+                            </span>
+                          </td>
+                        );
+                      })}
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          </>
+        )}
       </section>
 
       <section className="card" aria-labelledby="import-options">
@@ -331,8 +361,8 @@ function Preparation({ imp }: { imp: Import }) {
           </div>
         )}
         <div className="form-actions">
-          {imp.rapportRejets && <RejetsButton imp={imp} />}
-          <button className="btn btn--primary" type="submit" disabled={valider.isPending || patch.isPending}>
+          {imp.rapportRejets && <RejetsButton path={imp.rapportRejets} />}
+          <button className="btn btn--primary" type="submit" disabled={valider.isPending || analysing}>
             {valider.isPending ? 'Lancement…' : 'Lancer l’import'}
           </button>
         </div>
@@ -366,29 +396,6 @@ function MappingSelect({
         ))}
       </select>
     </div>
-  );
-}
-
-function RejetsButton({ imp }: { imp: Import }) {
-  const [error, setError] = useState('');
-  return (
-    <>
-      <button
-        type="button"
-        className="btn btn--ghost"
-        onClick={() => {
-          setError('');
-          downloadFile(imp.rapportRejets!, 'rejets.csv').catch((e) => setError(downloadErrorMessage(e)));
-        }}
-      >
-        Télécharger les lignes rejetées (CSV)
-      </button>
-      {error && (
-        <span className="field-error" role="alert">
-          {error}
-        </span>
-      )}
-    </>
   );
 }
 
@@ -445,7 +452,10 @@ function Suivi({ imp }: { imp: Import }) {
         </li>
       </ul>
       <div className="form-actions">
-        {imp.rapportRejets && <RejetsButton imp={imp} />}
+        {imp.rapportRejets && <RejetsButton path={imp.rapportRejets} />}
+        <Link className="btn btn--ghost" to={`/imports/nouveau?ressource=${imp.ressource}`}>
+          Imports récents
+        </Link>
         <Link className="btn btn--primary" to={LIST_PATH[imp.ressource]}>
           Voir les {IMPORT_LABELS.ressource[imp.ressource].toLowerCase()}
         </Link>

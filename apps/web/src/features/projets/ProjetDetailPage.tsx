@@ -61,7 +61,13 @@ export function ProjetDetailPage() {
                 ['Durée', p.duree == null ? '' : `${p.duree} jour${p.duree > 1 ? 's' : ''}`],
                 [
                   'Devis associé',
-                  p.devisAssocie ? <Link to={`/devis/${p.devisAssocie}`}>Devis n° {p.devisAssocie}</Link> : '',
+                  p.devisAssocie ? (
+                    <Link key="devis" to={`/devis/${p.devisAssocie}`}>
+                      Devis n° {p.devisAssocie}
+                    </Link>
+                  ) : (
+                    ''
+                  ),
                 ],
                 ['Créé le', formatDateTime(p.dateCreation)],
                 ['Modifié le', formatDateTime(p.dateModification)],

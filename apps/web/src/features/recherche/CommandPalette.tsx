@@ -182,7 +182,7 @@ export function CommandPalette({ pages, onClose }: { pages: PaletteLink[]; onClo
               })}
             </div>
           ))}
-          {searchable && !searching && search.data && search.data.groupes.every((g) => !g.resultats.length) && (
+          {searchable && !searching && search.data?.groupes.every((g) => !g.resultats.length) && (
             <p className="palette-empty">Aucun résultat pour « {q} ».</p>
           )}
           {search.isError && <p className="palette-empty">La recherche a échoué. Réessayez.</p>}

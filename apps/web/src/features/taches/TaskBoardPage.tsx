@@ -6,7 +6,6 @@ import { useTRPC, useTRPCClient } from '../../lib/trpc';
 import { formatDate, plural } from '../../lib/format';
 import { PageHeader } from '../../components/PageHeader';
 import { Loading, RetryAlert } from '../../components/Status';
-import { SelectFilter } from '../../components/ListToolbar';
 import { PrioriteBadge, RetardBadge } from '../../components/badges';
 import { SortableBoard } from '../../components/board/SortableBoard';
 import type { ColumnHeader } from '../../components/board/BoardParts';

@@ -1,0 +1,104 @@
+import type { EntityManager } from '@crm/db';
+import type { DevisOut, devisListInput, Page } from '@crm/shared';
+import type { z } from 'zod';
+import type { AuthUser } from '../../auth/sessions.js';
+import { columns } from '../../lib/sql/columns.js';
+import { iso, isoNotNull, money } from '../../lib/sql/values.js';
+import { Where } from '../../lib/sql/where.js';
+import { contactName } from '../contacts/queries.js';
+import { addSearch, getResource, listResource, type Resource } from '../listing.js';
+import { visibleParent } from '../refs.js';
+import { scopeByClient, scopeByClientId } from '../visibility.js';
+
+/**
+ * How devis are read: one column map drives the select list and the row mapping of the list, its
+ * sub-list, the detail, the export and the webhook payloads (a new field of DevisOut is one line
+ * here). A list page is one to three statements (see runList), a detail one.
+ */
+
+type ListInput = z.infer<typeof devisListInput>;
+
+const ORDER_COLUMNS = { dateCreation: 'd.date_creation', montant: 'd.montant', version: 'd.version' };
+/** The devis, its opportunité and client (the visibility scope names `c`). */
+export const DEVIS_FROM =
+  'from devis d join opportunites o on o.id = d.opportunite_id join clients c on c.id = o.client_id';
+/** The devis' latest e-mail (outbox): at most one row per devis, so count(*) is unchanged. */
+const LATEST_COURRIEL = `left join lateral (select m.statut, m.tentatives, m.derniere_erreur from courriels m
+  where m.devis_id = d.id order by m.id desc limit 1) m on true`;
+/** Reads add the recipient contact (a to-one join: counts stay counts of devis). */
+const FROM_READ = `${DEVIS_FROM} left join contacts k on k.id = d.contact_id`;
+
+const DEVIS_COLUMNS = columns<DevisOut>({
+  id: 'd.id',
+  numero: 'd.numero',
+  opportunite: 'd.opportunite_id',
+  opportuniteNom: 'o.nom',
+  client: 'o.client_id',
+  clientNom: 'c.nom',
+  montant: { sql: 'd.montant', read: money },
+  montantTva: { sql: 'd.montant_tva', read: money },
+  montantTtc: { sql: 'd.montant + d.montant_tva', read: money },
+  statut: 'd.statut',
+  version: 'd.version',
+  contenu: 'd.contenu',
+  lignes: 'd.lignes',
+  contact: 'd.contact_id',
+  contactNom: contactName('k'),
+  dateEnvoi: { sql: 'd.date_envoi', read: iso },
+  dateConsultation: { sql: 'd.date_consultation', read: iso },
+  dateReponse: { sql: 'd.date_reponse', read: iso },
+  signataire: 'd.signataire',
+  // A json (not jsonb) object keeps its keys in this order; null when the devis has no e-mail.
+  courriel: `case when m.statut is not null then json_build_object('statut', m.statut, 'tentatives', m.tentatives, 'derniereErreur', m.derniere_erreur) end`,
+  dateCreation: { sql: 'd.date_creation', read: isoNotNull },
+  dateModification: { sql: 'd.date_modification', read: isoNotNull },
+});
+
+/** The list's filters, search and visibility (its pages and its export). */
+export function devisFilters(user: AuthUser, input: ListInput): Where {
+  const where = scopeByClientId(new Where(), user, 'd');
+  addSearch(where, input.search, 'd.recherche');
+  if (input.statut !== undefined) where.add('d.statut = ?', input.statut);
+  if (input.opportunite !== undefined) where.add('d.opportunite_id = ?', input.opportunite);
+  return where;
+}
+
+/** How devis are read: one statement per page, every summary joined. Exported for other read paths (dashboard). */
+export const DEVIS_RESOURCE: Resource<DevisOut> = {
+  from: `${FROM_READ} ${LATEST_COURRIEL}`,
+  // Devis filters and visibility name the opportunité and the client: counted over those joins only.
+  countFrom: DEVIS_FROM,
+  alias: 'd',
+  columns: DEVIS_COLUMNS.select,
+  orderColumns: ORDER_COLUMNS,
+  defaultOrder: 'd.date_creation desc, d.id desc',
+  map: DEVIS_COLUMNS.map,
+};
+
+export function listDevis(em: EntityManager, user: AuthUser, input: ListInput): Promise<Page<DevisOut>> {
+  return listResource(em, DEVIS_RESOURCE, input, devisFilters(user, input));
+}
+
+/** `GET /opportunites/{id}/devis/`: 404 when the opportunity is not visible. */
+export function listDevisOfOpportunite(
+  em: EntityManager,
+  user: AuthUser,
+  opportuniteId: number,
+  input: ListInput,
+): Promise<Page<DevisOut>> {
+  const q = devisOfOpportunite(user, opportuniteId, input);
+  return listResource(em, DEVIS_RESOURCE, input, q.where, q.parent);
+}
+
+/** The sub-list's filters and its parent check (pages and export). */
+export function devisOfOpportunite(user: AuthUser, opportuniteId: number, input: ListInput) {
+  return {
+    where: devisFilters(user, input).add('d.opportunite_id = ?', opportuniteId),
+    parent: visibleParent(user, 'opportunite', opportuniteId),
+  };
+}
+
+export async function getDevis(em: EntityManager, user: AuthUser, id: number): Promise<DevisOut> {
+  const where = scopeByClient(new Where().add('d.id = ?', id), user);
+  return getResource(em, DEVIS_RESOURCE, where);
+}

@@ -1,0 +1,132 @@
+/**
+ * A board move is the board's hot path: a fixed, small number of statements whatever the column's
+ * size, with no entity load/flush and no savepoint (it joins the request's transaction), and its
+ * webhook events in one statement. The card and both neighbours are read in one statement after
+ * the columns' lock.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type RestClient, type TestApp } from './helpers.js';
+
+let t: TestApp;
+let admin: RestClient;
+let client: number;
+
+beforeAll(async () => {
+  t = await startTestApp();
+  await t.user('admin', 'admin');
+  admin = await t.as('admin');
+  [{ id: client }] = await t.sql<{ id: number }>(`insert into clients (nom) values ('Acme') returning id`);
+  // A 100-card column and a 5 000-card one, for both boards.
+  await t.sql(
+    `insert into opportunites (nom, client_id, etape, position)
+     select 'Opp ' || g, ?, case when g <= 100 then 'qualification' else 'proposition' end, g * 1024 from generate_series(1, 5100) g`,
+    [client],
+  );
+  await t.sql(
+    `insert into taches (titre, client_id, priorite, date_echeance, statut, position)
+     select 'T ' || g, ?, 'basse', current_date, case when g <= 100 then 'en_cours' else 'a_faire' end, g * 1024
+       from generate_series(1, 5100) g`,
+    [client],
+  );
+  await t.sql('analyze');
+});
+afterAll(async () => t?.close());
+
+const cost = async (path: string, body: unknown) => {
+  const { result, statements } = await t.countSql(() => admin.patch(path, body));
+  expect(result.statusCode, result.body).toBe(200);
+  return statements;
+};
+
+describe('a board move', () => {
+  it('opportunités: the same few statements in a 100-card and a 5 000-card column, events included', async () => {
+    const [small] = await t.sql<{ id: number }>(
+      `select id from opportunites where etape = 'qualification' order by position desc limit 1`,
+    );
+    const [big] = await t.sql<{ id: number }>(
+      `select id from opportunites where etape = 'proposition' order by position desc limit 1`,
+    );
+    const [top] = await t.sql<{ id: number }>(
+      `select id from opportunites where etape = 'proposition' order by position limit 1`,
+    );
+    const [topSmall] = await t.sql<{ id: number }>(
+      `select id from opportunites where etape = 'qualification' order by position limit 1`,
+    );
+    const inSmall = await cost(`/opportunites/${small.id}/`, { avant: topSmall.id });
+    const inBig = await cost(`/opportunites/${big.id}/`, { avant: top.id });
+    const across = await cost(`/opportunites/${small.id}/`, { etape: 'proposition', apres: top.id });
+    for (const s of [inSmall, inBig, across]) {
+      expect(s.filter((q) => /savepoint/i.test(q))).toEqual([]);
+      const limit = s === across ? 11 : 10;
+      // No Redis here: the session is read by SQL (1). Then the move queue's read of the card's
+      // column, begin, the card as seen, the columns' lock, card + neighbours, the update, the
+      // detail, the webhook events, commit; a change of column adds its timeline event.
+      expect(s.length, s.join('\n')).toBeLessThanOrEqual(limit);
+    }
+    expect(inBig.length).toBe(inSmall.length);
+    const [moved] = await t.sql<{ etape: string; position: number; top: number }>(
+      `select etape, position, (select position from opportunites where id = ?) as top from opportunites where id = ?`,
+      [top.id, small.id],
+    );
+    expect(moved.etape).toBe('proposition');
+    expect(moved.position).toBeGreaterThan(moved.top);
+    expect(
+      (await t.sql(`select 1 from evenements where opportunite_id = ? and type = 'opportunite_etape'`, [small.id]))
+        .length,
+    ).toBe(1);
+  });
+
+  it('tâches: the same few statements whatever the column size', async () => {
+    const [small] = await t.sql<{ id: number }>(
+      `select id from taches where statut = 'en_cours' order by position desc limit 1`,
+    );
+    const [big] = await t.sql<{ id: number }>(
+      `select id from taches where statut = 'a_faire' order by position desc limit 1`,
+    );
+    const inSmall = await cost(`/taches/${small.id}/`, { position: 0 });
+    const inBig = await cost(`/taches/${big.id}/`, { position: 0 });
+    const done = await cost(`/taches/${big.id}/`, { statut: 'terminee' });
+    for (const s of [inSmall, inBig, done]) {
+      expect(s.filter((q) => /savepoint/i.test(q))).toEqual([]);
+      const limit = s === done ? 11 : 10;
+      expect(s.length, s.join('\n')).toBeLessThanOrEqual(limit);
+    }
+    expect(inBig.length).toBe(inSmall.length);
+    const [row] = await t.sql(`select statut, date_terminee from taches where id = ?`, [big.id]);
+    expect(row.statut).toBe('terminee');
+    expect(row.date_terminee).not.toBeNull();
+  });
+
+  it('bulk moves and bulk deletes rewrite the cards they touch only: the other keys of every column stay', async () => {
+    const keys = async () =>
+      new Map(
+        (await t.sql<{ id: number; position: number }>('select id, position from opportunites')).map((r) => [
+          r.id,
+          r.position,
+        ]),
+      );
+    const ids = (
+      await t.sql<{ id: number }>(`select id from opportunites where etape = 'proposition' order by position limit 3`)
+    ).map((r) => r.id);
+    const before = await keys();
+    const moved = await admin.post('/opportunites/lot/', { ids, action: 'changer_etape', etape: 'negociation' });
+    expect(moved.statusCode, moved.body).toBe(200);
+    const after = await keys();
+    const changed = [...after].filter(([id, k]) => before.get(id) !== k).map(([id]) => id);
+    expect(changed.sort()).toEqual([...ids].sort());
+    const ends = await t.sql<{ position: number }>(
+      `select position from opportunites where etape = 'negociation' order by position`,
+    );
+    // Spread at the column's end, not packed: the next drops between them need no renumbering.
+    for (let i = 1; i < ends.length; i++) expect(ends[i].position - ends[i - 1].position).toBeGreaterThan(1);
+
+    const gone = (
+      await t.sql<{ id: number }>(`select id from opportunites where etape = 'proposition' order by position limit 2`)
+    ).map((r) => r.id);
+    const deleted = await admin.post('/opportunites/lot/', { ids: gone, action: 'supprimer' });
+    expect(deleted.statusCode, deleted.body).toBe(200);
+    const rest = await keys();
+    expect(rest.size).toBe(after.size - 2);
+    for (const [id, k] of rest) expect(k, `card ${id}`).toBe(after.get(id));
+  });
+});
