@@ -136,7 +136,7 @@ describe('import from the SPA', () => {
     ]);
     expect(again.suggestedFilename()).toBe('clients-rejets.csv');
     expect(await seriousAxeViolations(page)).toEqual([]);
-    await page.screenshot({ path: `${SHOTS}/crm-import-recents.png`, fullPage: true });
+    await shot(page, `crm-import-recents.png`, { fullPage: true });
     await row.getByRole('link', { name: 'clients.csv' }).click();
     await page.getByRole('heading', { name: 'Import terminé' }).waitFor();
 
@@ -155,7 +155,7 @@ describe('import from the SPA', () => {
     await page.getByRole('region', { name: 'Imports récents' }).getByRole('link', { name: 'clients.csv' }).waitFor();
     expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
     expect(await seriousAxeViolations(page)).toEqual([]);
-    await page.screenshot({ path: `${SHOTS}/crm-import-recents-390.png`, fullPage: true });
+    await shot(page, `crm-import-recents-390.png`, { fullPage: true });
     await page.getByLabel(/^Fichier/).setInputFiles({
       name: 'taches.csv',
       mimeType: 'text/csv',

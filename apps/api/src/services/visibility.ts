@@ -61,9 +61,9 @@ export function scopeTaches(where: Where, user: AuthUser, tacheAlias = 't'): Whe
       [
         { clause: `${t}.assigne_a_id = ?`, params: [user.id] },
         // Not made disjoint (`and assigne_a_id is distinct from …`): when every tâche of their clients
-      // is assigned to them, that branch would walk all of them to find none. The page merges the
-      // two with `union`, which drops the rows both branches return.
-      { clause: `${t}.proprietaire_id = ?`, params: [user.id] },
+        // is assigned to them, that branch would walk all of them to find none. The page merges the
+        // two with `union`, which drops the rows both branches return.
+        { clause: `${t}.proprietaire_id = ?`, params: [user.id] },
       ],
     );
   }
