@@ -113,15 +113,20 @@ describe('errors and slow networks', () => {
   });
 
   it('first load shows the app frame at once, not a blank « Connexion… »', async () => {
+    // The session check is held back 8 s: the frame must show while it is still pending (a fixed
+    // 1.5 s bound failed on a loaded machine, where loading the page alone can take that long).
+    let sessionAnswered = false;
     await page.route('**/trpc/auth.user*', async (route) => {
-      await new Promise((r) => setTimeout(r, 2000));
+      await new Promise((r) => setTimeout(r, 8000));
+      sessionAnswered = true;
       await route.continue().catch(() => {});
     });
     await page.goto(`${e2e.base}/clients`);
     await page
       .getByRole('navigation', { name: 'Navigation principale' })
       .getByRole('link', { name: 'Clients' })
-      .waitFor({ timeout: 1500 });
+      .waitFor({ timeout: 7000 });
+    expect(sessionAnswered).toBe(false);
     expect(await page.getByText('Connexion…').count()).toBe(0);
     await page.getByRole('heading', { name: 'Clients', level: 1 }).waitFor();
     await page.unroute('**/trpc/auth.user*');
