@@ -31,6 +31,14 @@ export interface Placement {
   position?: number;
 }
 
+/**
+ * Whether a write's input sets only these fields (a board move: its column, place and, for
+ * opportunités, outcome), so the service may take its one-UPDATE path instead of the entity's.
+ */
+export function movesOnly(input: object, fields: ReadonlySet<string>): boolean {
+  return Object.entries(input).every(([k, v]) => v === undefined || fields.has(k));
+}
+
 /** One placement at most (contract: "one of"); 400 on the extra field otherwise. */
 export function hasPlacement(p: Placement): boolean {
   const given = (['avant', 'apres', 'position'] as const).filter((k) => p[k] !== undefined);

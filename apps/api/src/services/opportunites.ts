@@ -8,7 +8,7 @@ import { conflict, fieldError, notFound } from '../lib/errors.js';
 import { sql, sqlOne } from '../lib/sql/runner.js';
 import { decimal } from '../lib/sql/values.js';
 import { Where } from '../lib/sql/where.js';
-import { hasPlacement, lockColumns, moveCard, OPPORTUNITE_BOARD, placeCard, retryMoves } from './kanban.js';
+import { hasPlacement, lockColumns, moveCard, movesOnly, OPPORTUNITE_BOARD, placeCard, retryMoves } from './kanban.js';
 import { getOpportunite, OPPORTUNITE_FROM as FROM } from './opportunites/queries.js';
 import { resolveRefs } from './refs.js';
 import { scopeByClient, scopeByClientId } from './visibility.js';
@@ -93,13 +93,11 @@ export async function updateOpportunite(
   id: number,
   input: PatchInput,
 ): Promise<OpportuniteOut> {
-  return writeOpportunite(em, user, id, () => input, isMoveOnly(input));
+  return writeOpportunite(em, user, id, () => input, movesOnly(input, MOVE_FIELDS));
 }
 
 /** Fields a board move (drag and drop, avancer-etape) sends: the card's column, place and outcome. */
 const MOVE_FIELDS = new Set(['etape', 'avant', 'apres', 'position', 'resultat', 'motifPerte']);
-const isMoveOnly = (input: object): boolean =>
-  Object.entries(input).every(([k, v]) => v === undefined || MOVE_FIELDS.has(k));
 
 /**
  * The write behind PUT, PATCH and avancer-etape. `change` builds the input from the stored row

@@ -7,7 +7,7 @@ import type { AuthUser } from '../auth/sessions.js';
 import { fieldError, notFound } from '../lib/errors.js';
 import { sql, sqlOne } from '../lib/sql/runner.js';
 import { Where } from '../lib/sql/where.js';
-import { hasPlacement, lockColumns, moveCard, placeCard, retryMoves, TACHE_BOARD } from './kanban.js';
+import { hasPlacement, lockColumns, moveCard, movesOnly, placeCard, retryMoves, TACHE_BOARD } from './kanban.js';
 import { resolveRefs } from './refs.js';
 import { getTache, TACHE_FROM as FROM } from './taches/queries.js';
 import { scopeTaches, seesAll } from './visibility.js';
@@ -99,7 +99,7 @@ function visibleCards(user: AuthUser): { sql: string; params: unknown[] } | null
  * clears it.
  */
 export async function updateTache(em: EntityManager, user: AuthUser, id: number, input: PatchInput): Promise<TacheOut> {
-  const moveOnly = Object.entries(input).every(([k, v]) => v === undefined || MOVE_FIELDS.has(k));
+  const moveOnly = movesOnly(input, MOVE_FIELDS);
   await retryMoves(() =>
     em.transactional(
       async (tem) => {
