@@ -97,6 +97,25 @@ describe('a board move', () => {
     expect(row.date_terminee).not.toBeNull();
   });
 
+  it('a pure move commits without waiting for the disk; a PATCH that also edits the card stays durable', async () => {
+    const asyncCommit = (s: string[]) => s.filter((q) => /set_config\('synchronous_commit', 'off', true\)/.test(q));
+    const [o] = await t.sql<{ id: number }>(
+      `select id from opportunites where etape = 'qualification' order by position limit 1`,
+    );
+    const [ta] = await t.sql<{ id: number }>(`select id from taches where statut = 'en_cours' order by position limit 1`);
+    // Drag and drop, avancer-étape: the transaction's lock statement switches its commit to asynchronous.
+    expect(asyncCommit(await cost(`/opportunites/${o.id}/`, { etape: 'negociation', position: 0 }))).toHaveLength(1);
+    expect(asyncCommit(await cost(`/taches/${ta.id}/`, { statut: 'a_faire', position: 0 }))).toHaveLength(1);
+    const { result: advanced, statements } = await t.countSql(() =>
+      admin.post(`/opportunites/${o.id}/avancer-etape/`, { resultat: 'gagnee' }),
+    );
+    expect(advanced.statusCode, advanced.body).toBe(200);
+    expect(asyncCommit(statements)).toHaveLength(1);
+    // A move that also renames the card, and a plain edit: durable commits.
+    expect(asyncCommit(await cost(`/taches/${ta.id}/`, { statut: 'en_cours', titre: 'Renommée' }))).toEqual([]);
+    expect(asyncCommit(await cost(`/opportunites/${o.id}/`, { nom: 'Renommée' }))).toEqual([]);
+  });
+
   it('bulk moves and bulk deletes rewrite the cards they touch only: the other keys of every column stay', async () => {
     const keys = async () =>
       new Map(

@@ -140,7 +140,7 @@ async function writeOpportunite(
 
         let position: number | undefined;
         if (moved) {
-          position = await moveCard(tem, OPPORTUNITE_BOARD, id, cur.etape, etape, input, visibleCards(user));
+          position = await moveCard(tem, OPPORTUNITE_BOARD, id, cur.etape, etape, input, visibleCards(user), moveOnly);
         }
         if (moveOnly && !clientChanged && !responsableChanged) {
           // A board move: one UPDATE, no entity load and flush (a move is the board's hot path).

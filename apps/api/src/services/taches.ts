@@ -128,7 +128,7 @@ export async function updateTache(em: EntityManager, user: AuthUser, id: number,
 
         let position: number | undefined;
         if (moved) {
-          position = await moveCard(tem, TACHE_BOARD, id, cur.statut, statut, input, visibleCards(user));
+          position = await moveCard(tem, TACHE_BOARD, id, cur.statut, statut, input, visibleCards(user), moveOnly);
         }
         if (moveOnly) {
           // A board move: one UPDATE, no entity load and flush (a move is the board's hot path).
