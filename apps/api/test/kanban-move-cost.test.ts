@@ -102,7 +102,9 @@ describe('a board move', () => {
     const [o] = await t.sql<{ id: number }>(
       `select id from opportunites where etape = 'qualification' order by position limit 1`,
     );
-    const [ta] = await t.sql<{ id: number }>(`select id from taches where statut = 'en_cours' order by position limit 1`);
+    const [ta] = await t.sql<{ id: number }>(
+      `select id from taches where statut = 'en_cours' order by position limit 1`,
+    );
     // Drag and drop, avancer-étape: the transaction's lock statement switches its commit to asynchronous.
     expect(asyncCommit(await cost(`/opportunites/${o.id}/`, { etape: 'negociation', position: 0 }))).toHaveLength(1);
     expect(asyncCommit(await cost(`/taches/${ta.id}/`, { statut: 'a_faire', position: 0 }))).toHaveLength(1);
