@@ -55,45 +55,92 @@ export class MemoryRequestLimiter implements RequestLimiter {
   }
 }
 
+/**
+ * Takes the costs ARGV[2..] from one bucket of capacity ARGV[1], in order, each as far as the bucket
+ * can pay it; returns, per cost, whether it was allowed and the tokens left after it.
+ */
 const TAKE_SCRIPT = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local capacity = tonumber(ARGV[1])
-local cost = tonumber(ARGV[2])
 local b = redis.call('HMGET', KEYS[1], 'tokens', 'at')
 local tokens = tonumber(b[1]) or capacity
 local at = tonumber(b[2]) or now
 tokens = math.min(capacity, tokens + (now - at) * capacity / 60000)
-local allowed = 0
-if tokens >= cost then
-  tokens = tokens - cost
-  allowed = 1
+local out = {}
+for i = 2, #ARGV do
+  local cost = tonumber(ARGV[i])
+  if tokens >= cost then
+    tokens = tokens - cost
+    out[#out + 1] = 1
+  else
+    out[#out + 1] = 0
+  end
+  out[#out + 1] = tostring(tokens)
 end
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
 redis.call('PEXPIRE', KEYS[1], 60000)
-return { allowed, tostring(tokens) }
+return out
 `;
 
+/** Most takes one Redis call carries (the rest wait for the next). */
+const MAX_BATCH = 64;
+
+interface Waiter {
+  cost: number;
+  resolve: (d: RateDecision) => void;
+}
+
+/**
+ * The shared bucket in Redis. One call per caller at a time: the takes of a caller that arrive while
+ * its call is out (a busy integration, a user's parallel requests) wait for it, then go together in
+ * the next call, each decided in arrival order as if sent alone. The decisions are the same as one
+ * call per request; a burst costs one Redis round trip per batch instead of one per request.
+ */
 export class RedisRequestLimiter implements RequestLimiter {
   private readonly fallback = new MemoryRequestLimiter();
+  private readonly waiting = new Map<string, { capacity: number; waiters: Waiter[] }>();
+  private readonly sending = new Set<string>();
 
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
   ) {}
 
-  async take(key: string, capacity: number, cost: number): Promise<RateDecision> {
+  take(key: string, capacity: number, cost: number): Promise<RateDecision> {
+    return new Promise((resolve) => {
+      let q = this.waiting.get(key);
+      if (!q) {
+        q = { capacity, waiters: [] };
+        this.waiting.set(key, q);
+      }
+      q.waiters.push({ cost, resolve });
+      if (!this.sending.has(key)) void this.send(key);
+    });
+  }
+
+  private async send(key: string): Promise<void> {
+    const q = this.waiting.get(key);
+    if (!q) return;
+    const batch = q.waiters.splice(0, MAX_BATCH);
+    if (!q.waiters.length) this.waiting.delete(key);
+    this.sending.add(key);
     try {
-      const [allowed, tokens] = (await this.redis.eval(
+      const out = (await this.redis.eval(
         TAKE_SCRIPT,
         1,
         `${this.prefix}rate:${key}`,
-        capacity,
-        cost,
-      )) as [number, string];
-      return decide(Number(tokens), capacity, cost, allowed === 1);
+        q.capacity,
+        ...batch.map((w) => w.cost),
+      )) as Array<number | string>;
+      batch.forEach((w, i) => {
+        w.resolve(decide(Number(out[2 * i + 1]), q.capacity, w.cost, out[2 * i] === 1));
+      });
     } catch {
-      return this.fallback.take(key, capacity, cost);
+      for (const w of batch) w.resolve(await this.fallback.take(key, q.capacity, w.cost));
+    } finally {
+      this.sending.delete(key);
+      if (this.waiting.has(key)) void this.send(key);
     }
   }
 }

@@ -19,17 +19,21 @@ export async function sql<T = Record<string, any>>(
 ): Promise<T[]> {
   const trx = em.getTransactionContext();
   // (With the ORM's `debug` on, every statement keeps the ORM path so that it is logged.)
-  if (!trx && !em.config.get('debug')) {
-    const numbered = readOnlyText(text, params);
-    if (numbered !== null)
-      return onPgConnection<T>(
+  if (!em.config.get('debug')) {
+    const numbered = trx ? scalarText(text, params) : readOnlyText(text, params);
+    if (numbered !== null) {
+      const rows = await onPgConnection<T>(
         em,
-        undefined,
+        trx,
         text,
         numbered,
         params,
-        opts.prepare ? preparedName(numbered) : undefined,
+        opts.prepare && !trx ? preparedName(numbered) : undefined,
       );
+      const written = trx ? writtenTables(text) : null;
+      if (written) await dataChangesOf(em)?.written(written, trx);
+      return rows;
+    }
   }
   const written = writtenTables(text);
   const rows = await em.getConnection().execute<T[]>(text, params as any[], 'all', trx);
@@ -117,6 +121,15 @@ const numberedTexts = new Map<string, string | null>();
  */
 function readOnlyText(text: string, params: unknown[]): string | null {
   if (!/^\s*select\b/i.test(text) || /\bfor\s+(update|share|no\s+key|key)\b/i.test(text)) return null;
+  return scalarText(text, params);
+}
+
+/**
+ * `text` numbered for the fast path when its parameters are all scalars (any statement: inside a
+ * transaction, writes and locks take it too — a board move is ten statements, and the ORM path's
+ * formatting was most of their client-side CPU), else null.
+ */
+function scalarText(text: string, params: unknown[]): string | null {
   for (const p of params) {
     const t = typeof p;
     if (!(p === null || t === 'string' || t === 'number' || t === 'boolean')) return null;
