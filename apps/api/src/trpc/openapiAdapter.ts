@@ -133,6 +133,10 @@ export function registerOpenApiRoutes(
         }
         void reply.send(data);
       };
+      // trpc-to-openapi aborts the request's signal on 'close' unless the answer finished (patched
+      // method.mjs): without this, the reply (not a ServerResponse) never looked finished and every
+      // request's signal was aborted, building a DOMException each time.
+      Object.defineProperty(res, 'writableFinished', { get: () => reply.raw.writableFinished, configurable: true });
       res.socket = reply.raw.socket;
       res.once = reply.raw.once.bind(reply.raw);
       res.on = reply.raw.on.bind(reply.raw);
