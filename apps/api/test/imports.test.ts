@@ -888,6 +888,62 @@ describe('the background analysis', () => {
     expect((await alice.get(`/imports/${up.id}/`)).json()).toEqual(done);
   });
 
+  it('a mapping changed while the previous analysis runs: the newest mapping is analysed, the stale result is not written', async () => {
+    // Under the proposed mapping (nom, email) one row of two is invalid; without the e-mail column both are valid.
+    const file = csv('Nom;E-mail\nUn;course-un@x.fr\nDeux;pas-une-adresse\n');
+    // The analysis reads its import and mapping first, then the clients (duplicates): a lock on
+    // `clients` taken before the upload holds the first analysis after it has read its mapping.
+    const pg = new Client({ connectionString: t.dbUrl });
+    await pg.connect();
+    const jobs = (id: number) =>
+      pg.query<{ state: string }>(
+        `select state from pgboss.job where name = 'import.analyser' and (data ->> 'importId')::int = $1 order by created_on`,
+        [id],
+      );
+    try {
+      await pg.query('begin');
+      await pg.query('lock table clients in access exclusive mode');
+      const up = await upload(alice, 'clients', { name: 'course-mapping.csv', bytes: file });
+      expect(up.statusCode, up.body).toBe(201);
+      const id: number = up.json().id;
+      // Waits (bounded) until the first analysis is blocked on the lock: it has read the mapping (nom, email).
+      for (let i = 0; ; i++) {
+        const { rows } = await pg.query(
+          `select count(*)::int as n from pg_locks where relation = 'clients'::regclass and not granted`,
+        );
+        if (rows[0].n > 0) break;
+        if (i > 500) throw new Error('the analysis never reached the clients');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect((await jobs(id)).rows.map((j) => j.state)).toEqual(['active']);
+      const p = await alice.patch(`/imports/${id}/`, { mapping: ['nom', null] });
+      expect(p.statusCode, p.body).toBe(200);
+      expect(p.json()).toMatchObject({ statut: 'analyse', colonnes: [{ champ: 'nom' }, { champ: null }] });
+      expect((await jobs(id)).rows.map((j) => j.state)).toEqual(['active', 'created']);
+      await pg.query('rollback');
+      const final = await ready(alice, id);
+      expect(final).toMatchObject({
+        statut: 'pret',
+        analyse: { lignes: 2, valides: 2, invalides: 0 },
+        colonnes: [{ champ: 'nom' }, { champ: null }],
+        rapportRejets: null,
+      });
+      expect(final.apercu.map((l: any) => l.erreurs)).toEqual([{}, {}]);
+      // Both analyses ended without an error (the first one wrote nothing), and none is left to overwrite it.
+      for (let i = 0; ; i++) {
+        const states = (await jobs(id)).rows.map((j) => j.state);
+        if (states.every((s) => s === 'completed')) break;
+        expect(states.filter((s) => s === 'failed' || s === 'retry')).toEqual([]);
+        if (i > 500) throw new Error(`analysis jobs not finished: ${states}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect((await alice.get(`/imports/${id}/`)).json()).toEqual(final);
+    } finally {
+      await pg.query('rollback').catch(() => {});
+      await pg.end();
+    }
+  });
+
   it('an analysis that keeps failing leaves the import `echoue` with a French reason, and nothing imported', async () => {
     const up = await uploadReady(alice, 'clients', { name: 'casse.csv', bytes: csv('Nom\nCassé\n') });
     await t.sql(`update imports set statut = 'analyse', cellules = 'pas du JSON' where id = ?`, [up.id]);

@@ -4,7 +4,9 @@
  * clients through `responsable_id`, tâches as two ordered branches (assigned to them; on their
  * clients and not assigned to them) merged. Every page must be exactly the page of the visibility
  * rule written the old way (joins to clients), for every ordering, with and without filters, and
- * follow a client's change of responsable at once.
+ * follow a client's change of responsable at once. The same for their searches (a term matching
+ * many of their rows, or a handful; more matches than a search collects at once), the column totals
+ * and the global search: never a row of someone else's.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type RestClient, type TestApp } from './helpers.js';
@@ -173,5 +175,156 @@ describe("a commercial's pages are exactly the visibility rule's, in every order
     expect((await pages(alice, '/devis/')).filter((id) => devis.includes(id))).toEqual([]);
     expect(await pages(bob, '/devis/')).toEqual(expect.arrayContaining(devis));
     for (const id of opps) expect((await alice.get(`/opportunites/${id}/`)).statusCode).toBe(404);
+  });
+});
+
+/** The folded search text of each searchable table (as its generated `recherche` column). */
+const TEXT: Record<string, string> = {
+  clients: `crm_fold(x.nom || ' ' || x.societe || ' ' || coalesce(x.email, ''))`,
+  projets: `crm_fold(x.titre || ' ' || x.description)`,
+  opportunites: `crm_fold(x.nom || ' ' || x.notes)`,
+  taches: `crm_fold(x.titre || ' ' || x.description)`,
+  devis: 'crm_fold(x.contenu)',
+};
+const matches = (table: string, term: string) => `strpos(${TEXT[table]}, crm_fold('${term}')) > 0`;
+
+describe("a commercial's searches: common and rare terms, exactly the visibility rule's matches", () => {
+  const viaClient = () => `x.client_id in (${ALICE_CLIENTS()})`;
+  const visibleIn: Record<string, () => string> = {
+    clients: () => `x.responsable_id = ${aliceId}`,
+    projets: viaClient,
+    opportunites: viaClient,
+    taches: () => `x.assigne_a_id = ${aliceId} or x.client_id in (${ALICE_CLIENTS()})`,
+    devis: () => `x.opportunite_id in (select id from opportunites where client_id in (${ALICE_CLIENTS()}))`,
+  };
+
+  it('every list, a common term (many pages) and a rare one (a handful), in its default order', async () => {
+    await t.sql(`update devis set contenu = 'Devis ' || id || ' pour ' || opportunite_id`);
+    const cases: Array<[path: string, table: string, common: string, rare: string, order: string]> = [
+      ['/clients/', 'clients', 'client', 'client 12', 'x.date_creation desc, x.id desc'],
+      ['/projets/', 'projets', 'projet', 'projet 21', 'x.date_creation desc, x.id desc'],
+      ['/opportunites/', 'opportunites', 'opp', 'opp 20', 'x.date_creation desc, x.id desc'],
+      ['/taches/', 'taches', 'tache', 'tache 111', 'x.date_echeance asc, x.id asc'],
+      ['/devis/', 'devis', 'devis', 'devis 12', 'x.date_creation desc, x.id desc'],
+    ];
+    for (const [path, table, common, rare, order] of cases) {
+      const many = await expected(table, visibleIn[table](), matches(table, common), order);
+      expect(many.length, `${path} ${common}`).toBeGreaterThan(50);
+      expect(await pages(alice, `${path}?search=${encodeURIComponent(common)}`), `${path} ${common}`).toEqual(many);
+      const few = await expected(table, visibleIn[table](), matches(table, rare), order);
+      expect(few.length, `${path} ${rare}`).toBeGreaterThan(0);
+      expect(few.length, `${path} ${rare}`).toBeLessThan(25);
+      expect(await pages(alice, `${path}?search=${encodeURIComponent(rare)}`), `${path} ${rare}`).toEqual(few);
+      // Someone else's rows match the rare term too: none of them is shown.
+      const all = await expected(table, 'true', matches(table, rare), order);
+      expect(all.length, `${path} ${rare}`).toBeGreaterThan(few.length);
+    }
+  });
+
+  it('more matches than a search collects at once: one statement for the first page, the next ones along the owner’s index', async () => {
+    // 2 100 tâches on Alice's clients and 300 assigned to her on Bob's, all titled « Relance ».
+    await t.sql(
+      `insert into taches (titre, client_id, assigne_a_id, priorite, date_echeance, statut, position)
+       select 'Relance ' || g,
+              (select id from clients where responsable_id = (case when g <= 2100 then ${aliceId} else ${bobId} end)
+                order by id offset g % 90 limit 1),
+              case when g > 2100 then ${aliceId} end, 'moyenne', current_date + (g % 90), 'a_faire', (1200 + g) * 1024
+         from generate_series(1, 2400) g`,
+    );
+    await t.sql('analyze taches');
+    const visible = visibleIn.taches();
+    for (const order of ['dateEcheance', '-priorite']) {
+      const sqlOrder = order === 'dateEcheance' ? 'x.date_echeance asc, x.id asc' : `${PRIORITE} desc, x.id desc`;
+      const want = await expected('taches', visible, matches('taches', 'relance'), sqlOrder);
+      expect(want.length).toBe(2400);
+      const first = await t.countSql(() => alice.get(`/taches/?search=relance&ordering=${order}&page=1&pageSize=25`));
+      expect(first.result.json().count).toBe(2400);
+      expect(first.result.json().results.map((r: { id: number }) => r.id)).toEqual(want.slice(0, 25));
+      // session check + the page with its count
+      expect(first.statements.length, first.statements.join('\n')).toBeLessThanOrEqual(2);
+      for (const page of [2, 50, 96]) {
+        const res = await alice.get(`/taches/?search=relance&ordering=${order}&page=${page}&pageSize=25`);
+        expect(res.json().count).toBe(2400);
+        expect(
+          res.json().results.map((r: { id: number }) => r.id),
+          `page ${page}`,
+        ).toEqual(want.slice((page - 1) * 25, page * 25));
+      }
+      expect((await alice.get(`/taches/?search=relance&ordering=${order}&page=97&pageSize=25`)).json()).toMatchObject({
+        count: 2400,
+        results: [],
+      });
+    }
+    // Bob sees his own « Relance » (2 100 on his clients, none assigned to Alice's) and not hers.
+    const bob = await t.as('bob');
+    const bobs = await expected(
+      'taches',
+      `x.assigne_a_id = ${bobId} or x.client_id in (select id from clients where responsable_id = ${bobId})`,
+      matches('taches', 'relance'),
+      'x.date_echeance asc, x.id asc',
+    );
+    const page1 = (await bob.get('/taches/?search=relance&pageSize=25')).json();
+    expect(page1.count).toBe(bobs.length);
+    expect(page1.results.map((r: { id: number }) => r.id)).toEqual(bobs.slice(0, 25));
+  });
+
+  it('column totals with a search count only their rows', async () => {
+    for (const [term, table, path, key, col] of [
+      ['opp', 'opportunites', '/opportunites/colonnes/', 'etape', 'etape'],
+      ['opp 20', 'opportunites', '/opportunites/colonnes/', 'etape', 'etape'],
+      ['relance', 'taches', '/taches/colonnes/', 'statut', 'statut'],
+      ['tache 11', 'taches', '/taches/colonnes/', 'statut', 'statut'],
+    ] as const) {
+      const rows = await t.sql<{ k: string; n: number }>(
+        `select x.${col} as k, count(*)::int as n from ${table} x where (${visibleIn[table]()}) and ${matches(table, term)} group by 1`,
+      );
+      const want = Object.fromEntries(rows.map((r) => [r.k, r.n]));
+      const res = await alice.get(`${path}?search=${encodeURIComponent(term)}`);
+      expect(res.statusCode).toBe(200);
+      const got = Object.fromEntries(
+        res
+          .json()
+          .filter((c: { nombre: number }) => c.nombre > 0)
+          .map((c: Record<string, any>) => [c[key], c.nombre]),
+      );
+      expect(got, `${path} ${term}`).toEqual(want);
+    }
+  });
+
+  it('the global search shows only their rows, as many as match up to the limit', async () => {
+    const types: Array<[type: string, table: string]> = [
+      ['clients', 'clients'],
+      ['projets', 'projets'],
+      ['opportunites', 'opportunites'],
+      ['taches', 'taches'],
+      ['devis', 'devis'],
+    ];
+    for (const q of ['client', 'client 12', 'relance', 'relance 21', 'opp 20', 'projet 2', 'devis 1', 'tache 11']) {
+      const res = await alice.get(`/recherche/?q=${encodeURIComponent(q)}&limite=20`);
+      expect(res.statusCode, q).toBe(200);
+      const groups = new Map<string, number[]>(
+        res
+          .json()
+          .groupes.map((g: { type: string; resultats: Array<{ id: number }> }) => [
+            g.type,
+            g.resultats.map((r) => r.id),
+          ]),
+      );
+      for (const [type, table] of types) {
+        const words = q.split(' ');
+        const visible = await expected(
+          table,
+          visibleIn[table](),
+          words.map((w) => matches(table, w)).join(' and '),
+          'x.id',
+        );
+        const got = groups.get(type) ?? [];
+        expect(
+          got.filter((id) => !visible.includes(id)),
+          `${q}: ${type} not theirs`,
+        ).toEqual([]);
+        expect(got.length, `${q}: ${type}`).toBe(Math.min(20, visible.length));
+      }
+    }
   });
 });

@@ -67,6 +67,13 @@ export interface ListSpec<T> {
 const ordersOnMainTable = <T>(spec: ListSpec<T>) =>
   ![...spec.order.matchAll(/\b([a-z_]\w*)\.[a-z_]/gi)].some((m) => m[1] !== spec.alias);
 
+/** The main table's id and the columns its order names (the order names the main table only). */
+function orderColumnsOf<T>(spec: ListSpec<T>): string {
+  const cols = new Set(['id']);
+  for (const m of spec.order.matchAll(/\b([a-z_]\w*)\.([a-z_]\w*)/gi)) cols.add(m[2]);
+  return [...cols].map((c) => `${spec.alias}.${c}`).join(', ');
+}
+
 /**
  * The page among the matches of `where`, collected through the filters' own indexes (a CTE, so
  * PostgreSQL never plans it as a walk along the order), at most `max` of them, with their number
@@ -82,7 +89,9 @@ function collectedPage<T>(
   const limit = opts.max === undefined ? '' : ` limit ${opts.max}`;
   const n = opts.withCount ? ', (select count(*)::int from m) as crm_n' : '';
   if (ordersOnMainTable(spec)) {
-    return `with m as materialized (select ${spec.alias}.* ${countFrom} ${spec.where}${limit})
+    // Unbounded (every match of an owner, see runList): only the id and the ordering's columns are kept.
+    const kept = opts.max === undefined ? orderColumnsOf(spec) : `${spec.alias}.*`;
+    return `with m as materialized (select ${kept} ${countFrom} ${spec.where}${limit})
       select ${spec.columns}${n} ${spec.from}
        where ${spec.alias}.id in (select ${spec.alias}.id from m ${spec.alias} ${spec.order} limit ? offset ?) ${spec.order}`;
   }
@@ -117,6 +126,29 @@ export async function runList<T>(em: EntityManager, spec: ListSpec<T>): Promise<
   const countKey = `${countText}|${JSON.stringify(spec.where.params)}`;
 
   const searching = spec.where.hasPlainForms && !spec.where.scans;
+  if (searching && !spec.parent && spec.where.keyed && peekCount(em, countKey) === undefined) {
+    // One owner's matches (a commercial's search): all of them are collected through the indexes,
+    // counted and paged in ONE statement. The trigram candidates must be read from the table to be
+    // rechecked whatever the plan, so collecting beyond SEARCH_COLLECT_MAX costs what counting
+    // them costs (a first statement stopping at SEARCH_COLLECT_MAX + 1 matches, then the count,
+    // read them twice). The count is kept in the count cache (dropped at the next write): the next
+    // pages walk the owner's index range in order (ownerPage) instead of collecting again.
+    let rows: Row[] | undefined;
+    const n = await countRows(
+      em,
+      countKey,
+      async () => {
+        rows = await sql(em, collectedPage(spec, countFrom, { withCount: true }), [...spec.where.params, ...page]);
+        // Past the last match, the page is empty and says nothing of the count: counted on its own.
+        return rows.length || offset === 0
+          ? (rows[0]?.crm_n ?? 0)
+          : (await sql<{ n: number }>(em, countText, spec.where.params))[0].n;
+      },
+      true,
+    );
+    // (`rows` is unset when an identical request was computing the count: the page is read below.)
+    if (rows) return done(n, rows);
+  }
   if (searching && !spec.parent && (peekCount(em, countKey) ?? 0) <= SEARCH_COLLECT_MAX) {
     const rows = await sql(em, collectedPage(spec, countFrom, { max: SEARCH_COLLECT_MAX + 1, withCount: true }), [
       ...spec.where.params,
