@@ -15,7 +15,9 @@
  * BENCH_SCALE multiplies the seeded rows (10: 1M clients, 2M opportunités, 3M tâches).
  * BENCH_BASELINE=dir: the `apps/api` folder of another checkout (e.g. `git archive` of an older commit, with this
  * one's node_modules linked): its API runs on the same database and each matrix cell is measured on it and then on
- * this code, back to back, so that both see the same load of a shared machine.
+ * this code, back to back, so that both see the same load of a shared machine. BENCH_COMPARE_DATABASE_URL: the same, but
+ * this code on another database (scale growth: BENCH_DATABASE_URL=…/crm_bench10 seeded with BENCH_SCALE=10, compared
+ * with …/crm_bench at scale 1; run with BENCH_SCALE=1 so that every cell's ids and terms exist in both).
  * Imports are measured apart: `pnpm --filter @crm/api bench:import` (bench/import.ts) imports 50 000 client rows
  * from a CSV through the API and its background job (IMPORT_ROWS, IMPORT_EXISTING) and prints each step's time.
  */
@@ -318,9 +320,20 @@ async function main() {
       await sequential('timeline-client-10k-sequential', timeline.path as () => string, admin);
 
     if (!only || only.has('matrix')) {
+      // The "before" server: another checkout's code on this database (BENCH_BASELINE), or this code on
+      // another database (BENCH_COMPARE_DATABASE_URL: e.g. the scale-1 data beside a BENCH_SCALE=10 one).
+      const compareUrl = env.BENCH_COMPARE_DATABASE_URL;
       const baseline = env.BENCH_BASELINE
         ? await startServer(databaseUrl, redisUrl, path.join(path.resolve(env.BENCH_BASELINE), 'bench', 'server.ts'))
-        : undefined;
+        : compareUrl
+          ? await startServer(compareUrl, redisUrl)
+          : undefined;
+      const baselineBase = baseline && `http://127.0.0.1:${baseline.port}`;
+      // Sessions live in each database: the compared one needs its own tokens.
+      const baselineTokens =
+        baselineBase && compareUrl
+          ? { admin: await login(baselineBase, 'admin'), commercial: await login(baselineBase, 'commercial1') }
+          : undefined;
       try {
         // Access tokens live 15 minutes; a long matrix logs in again every 10.
         let tokens = { admin, commercial, at: Date.now() };
@@ -337,7 +350,14 @@ async function main() {
           baseUrl,
           fresh,
           child,
-          baseline && { baseUrl: `http://127.0.0.1:${baseline.port}`, child: baseline.child },
+          baseline && {
+            baseUrl: baselineBase!,
+            child: baseline.child,
+            tokens: baselineTokens,
+            tags: compareUrl
+              ? [`${new URL(compareUrl).pathname.slice(1)} `, `${new URL(databaseUrl).pathname.slice(1)} `]
+              : undefined,
+          },
         );
       } finally {
         baseline?.child.kill('SIGTERM');
@@ -399,7 +419,14 @@ async function runMatrix(
   baseUrl: string,
   tokens: () => Promise<{ admin: string; commercial: string }>,
   child: ChildProcess,
-  baseline?: { baseUrl: string; child: ChildProcess },
+  baseline?: {
+    baseUrl: string;
+    child: ChildProcess;
+    /** Its own tokens (another database), else the same as this server's. */
+    tokens?: { admin: string; commercial: string };
+    /** Labels of the two measures of a cell (default `before ` / `after  `). */
+    tags?: [string, string];
+  },
 ) {
   const cellDuration = Number(env.BENCH_CELL_DURATION ?? 1);
   const warmup = Number(env.BENCH_CELL_WARMUP ?? 0.5);
@@ -451,8 +478,16 @@ async function runMatrix(
   };
   for (const c of cells) {
     c.token = (await tokens())[c.role];
-    const base = baseline ? await measure(baseline.baseUrl, baseline.child, c, 'before ') : undefined;
-    const now = await measure(baseUrl, child, c, baseline ? 'after  ' : '');
+    const [tagBefore, tagAfter] = baseline?.tags ?? ['before ', 'after  '];
+    const base = baseline
+      ? await measure(
+          baseline.baseUrl,
+          baseline.child,
+          baseline.tokens ? { ...c, token: baseline.tokens[c.role] } : c,
+          tagBefore,
+        )
+      : undefined;
+    const now = await measure(baseUrl, child, c, baseline ? tagAfter : '');
     out.push({ cell: c.name, list: c.list, kind: c.kind, role: c.role, ...now, ...(base ? { before: base } : {}) });
   }
   const flagged = out.filter((c) => c.slow);
