@@ -72,17 +72,30 @@ export const resumes = {
 /** Many events in one statement (bulk actions, imports), inside the caller's transaction. */
 export async function recordEvents(em: EntityManager, events: EventRecord[]): Promise<void> {
   if (!events.length) return;
-  await sql(
-    em,
-    `insert into evenements (type, client_id, opportunite_id, auteur_id, resume, donnees)
-     select * from unnest(?::text[], ?::int[], ?::int[], ?::int[], ?::text[], ?::jsonb[])`,
-    [
-      textArrayLiteral(events.map((e) => e.type)),
-      intArrayLiteral(events.map((e) => e.client)),
-      intArrayLiteral(events.map((e) => e.opportunite ?? null)),
-      intArrayLiteral(events.map((e) => e.auteur)),
-      textArrayLiteral(events.map((e) => e.resume)),
-      jsonArrayLiteral(events.map((e) => e.donnees ?? {})),
-    ],
-  );
+  const insert = eventsInsert(events);
+  await sql(em, insert.sql, insert.params);
+}
+
+/**
+ * The statement inserting `events`; with `after`, chained to that write in the same statement (one
+ * round trip: `with w as (<after> returning 1) insert … select … from w, unnest(…)`), the events
+ * written only if the write touched a row.
+ */
+export function eventsInsert(
+  events: EventRecord[],
+  after?: { sql: string; params: unknown[] },
+): { sql: string; params: unknown[] } {
+  const arrays = `unnest(?::text[], ?::int[], ?::int[], ?::int[], ?::text[], ?::jsonb[]) as x(type, client_id, opportunite_id, auteur_id, resume, donnees)`;
+  const params = [
+    textArrayLiteral(events.map((e) => e.type)),
+    intArrayLiteral(events.map((e) => e.client)),
+    intArrayLiteral(events.map((e) => e.opportunite ?? null)),
+    intArrayLiteral(events.map((e) => e.auteur)),
+    textArrayLiteral(events.map((e) => e.resume)),
+    jsonArrayLiteral(events.map((e) => e.donnees ?? {})),
+  ];
+  const insert = `insert into evenements (type, client_id, opportunite_id, auteur_id, resume, donnees) select x.* from`;
+  return after
+    ? { sql: `with w as (${after.sql} returning 1) ${insert} w, ${arrays}`, params: [...after.params, ...params] }
+    : { sql: `${insert} ${arrays}`, params };
 }

@@ -12,7 +12,7 @@ import { hasPlacement, lockColumns, moveCard, movesOnly, OPPORTUNITE_BOARD, plac
 import { getOpportunite, OPPORTUNITE_FROM as FROM } from './opportunites/queries.js';
 import { resolveRefs } from './refs.js';
 import { scopeByClient, scopeByClientId } from './visibility.js';
-import { recordEvent, resumes, userNames } from './evenements.js';
+import { type EventRecord, eventsInsert, recordEvent, recordEvents, resumes, userNames } from './evenements.js';
 
 type CreateInput = z.infer<typeof opportuniteCreateInput>;
 type PatchInput = Omit<z.infer<typeof opportunitePatchInput>, 'id'>;
@@ -144,15 +144,26 @@ async function writeOpportunite(
         }
         if (moveOnly && !clientChanged && !responsableChanged) {
           // A board move: one UPDATE, no entity load and flush (a move is the board's hot path).
-          await sql(
-            tem,
-            `update opportunites set etape = ?, position = coalesce(?, position), resultat = ?, motif_perte = ?,
+          // A board move: one statement for the card and its timeline event (no entity load and
+          // flush, no second round trip: a move is the board's hot path).
+          const update = {
+            sql: `update opportunites set etape = ?, position = coalesce(?, position), resultat = ?, motif_perte = ?,
              date_conclusion = case when ? then (case when ? then now() end) else date_conclusion end, date_modification = now()
            where id = ?`,
-            [etape, position ?? null, outcome.resultat, outcome.motifPerte, stageChanged, etape === 'conclusion', id],
-          );
-          const o = { id, nom: cur.nom, client: cur.client_id, etape, ...outcome, responsable: cur.responsable_id };
-          await recordOpportuniteChanges(tem, user, o, cur as { etape: Etape; responsable_id: number | null });
+            params: [
+              etape,
+              position ?? null,
+              outcome.resultat,
+              outcome.motifPerte,
+              stageChanged,
+              etape === 'conclusion',
+              id,
+            ],
+          };
+          const o = { id, nom: cur.nom, client: cur.client_id, etape, ...outcome };
+          const events = stageEvents(user, o, cur.etape);
+          const write = events.length ? eventsInsert(events, update) : update;
+          await sql(tem, write.sql, write.params);
           return;
         }
         const o = await tem.findOneOrFail(Opportunite, id);
@@ -200,26 +211,7 @@ async function recordOpportuniteChanges(
   before: { etape: Etape; responsable_id: number | null },
 ): Promise<void> {
   const base = { client: o.client, opportunite: o.id, auteur: user.id };
-  const etape = o.etape as Etape;
-  if (etape !== before.etape) {
-    const donnees = { de: before.etape, vers: etape, resultat: o.resultat ?? null };
-    if (etape === 'conclusion' && o.resultat === 'gagnee')
-      await recordEvent(em, { ...base, type: 'opportunite_gagnee', resume: resumes.gagnee(o.nom), donnees });
-    else if (etape === 'conclusion')
-      await recordEvent(em, {
-        ...base,
-        type: 'opportunite_perdue',
-        resume: resumes.perdue(o.nom, o.motifPerte),
-        donnees,
-      });
-    else
-      await recordEvent(em, {
-        ...base,
-        type: 'opportunite_etape',
-        resume: resumes.etape(o.nom, before.etape, etape),
-        donnees,
-      });
-  }
+  await recordEvents(em, stageEvents(user, o, before.etape));
   const responsable = o.responsable ?? null;
   if (responsable !== before.responsable_id) {
     const names = await userNames(em, [before.responsable_id, responsable]);
@@ -230,6 +222,27 @@ async function recordOpportuniteChanges(
       donnees: { de: before.responsable_id, vers: responsable },
     });
   }
+}
+
+/** The timeline event of a change of stage (won/lost at conclusion); none when the stage stays. */
+function stageEvents(
+  user: AuthUser,
+  o: { id: number; nom: string; client: number; etape: string; resultat?: string | null; motifPerte: string },
+  before: Etape,
+): EventRecord[] {
+  const etape = o.etape as Etape;
+  if (etape === before) return [];
+  const base = {
+    client: o.client,
+    opportunite: o.id,
+    auteur: user.id,
+    donnees: { de: before, vers: etape, resultat: o.resultat ?? null },
+  };
+  if (etape === 'conclusion' && o.resultat === 'gagnee')
+    return [{ ...base, type: 'opportunite_gagnee', resume: resumes.gagnee(o.nom) }];
+  if (etape === 'conclusion')
+    return [{ ...base, type: 'opportunite_perdue', resume: resumes.perdue(o.nom, o.motifPerte) }];
+  return [{ ...base, type: 'opportunite_etape', resume: resumes.etape(o.nom, before, etape) }];
 }
 
 /** Next stage of the pipeline (end of its column); to conclusion with a result; 409 at conclusion. */
