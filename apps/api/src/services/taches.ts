@@ -11,7 +11,7 @@ import { hasPlacement, lockColumns, moveCard, movesOnly, placeCard, retryMoves, 
 import { resolveRefs } from './refs.js';
 import { getTache, TACHE_FROM as FROM } from './taches/queries.js';
 import { scopeTaches, seesAll } from './visibility.js';
-import { recordEvent, resumes, userNames } from './evenements.js';
+import { type EventRecord, eventsInsert, recordEvent, recordEvents, resumes, userNames } from './evenements.js';
 import { notify, tacheAssigneeNotice } from './notifications.js';
 
 type CreateInput = z.infer<typeof tacheCreateInput>;
@@ -132,22 +132,16 @@ export async function updateTache(em: EntityManager, user: AuthUser, id: number,
         }
         if (moveOnly) {
           // A board move: one UPDATE, no entity load and flush (a move is the board's hot path).
-          await sql(
-            tem,
-            `update taches set statut = ?, position = coalesce(?, position),
+          // With its timeline event (done), in the same statement.
+          const update = {
+            sql: `update taches set statut = ?, position = coalesce(?, position),
              date_terminee = case when ? then (case when ? then now() end) else date_terminee end, date_modification = now()
            where id = ?`,
-            [statut, position ?? null, statutChanged, statut === 'terminee', id],
-          );
-          const t = {
-            id,
-            titre: cur.titre,
-            client: cur.client_id,
-            statut,
-            assigneA: cur.assigne_a_id,
-            dateEcheance: cur.date_echeance,
+            params: [statut, position ?? null, statutChanged, statut === 'terminee', id],
           };
-          await recordTacheChanges(tem, user, t, cur as { statut: TacheStatut; assigne_a_id: number | null });
+          const events = doneEvents(user, { id, titre: cur.titre, client: cur.client_id, statut }, cur.statut);
+          const write = events.length ? eventsInsert(events, update) : update;
+          await sql(tem, write.sql, write.params);
           return;
         }
         const tache = await tem.findOneOrFail(Tache, id);
@@ -175,6 +169,24 @@ const MOVE_FIELDS = new Set(['statut', 'avant', 'apres', 'position']);
  * Timeline events (tâches of a client: created, completed, reassigned) and the "assigned to you"
  * notification. `before.statut` null means the tâche was just created.
  */
+/** The timeline event of a tâche reaching `terminee` (tâches of a client only). */
+function doneEvents(
+  user: AuthUser,
+  t: { id: number; titre: string; client?: number | null; statut: string },
+  before: TacheStatut | null,
+): EventRecord[] {
+  if (t.client == null || t.statut !== 'terminee' || before === 'terminee') return [];
+  return [
+    {
+      client: t.client,
+      auteur: user.id,
+      donnees: { tache: t.id },
+      type: 'tache_terminee',
+      resume: resumes.tacheTerminee(t.titre),
+    },
+  ];
+}
+
 async function recordTacheChanges(
   em: EntityManager,
   user: AuthUser,
@@ -194,8 +206,7 @@ async function recordTacheChanges(
   if (t.client != null) {
     const base = { client: t.client, auteur: user.id, donnees: { tache: t.id } };
     if (created) await recordEvent(em, { ...base, type: 'tache_creee', resume: resumes.tacheCreee(t.titre) });
-    if (t.statut === 'terminee' && before.statut !== 'terminee')
-      await recordEvent(em, { ...base, type: 'tache_terminee', resume: resumes.tacheTerminee(t.titre) });
+    await recordEvents(em, doneEvents(user, t, before.statut));
     if (assigneChanged) {
       const names = await userNames(em, [assigne]);
       await recordEvent(em, {
