@@ -156,4 +156,46 @@ describe('a board move', () => {
     expect(rest.size).toBe(after.size - 2);
     for (const [id, k] of rest) expect(k, `card ${id}`).toBe(after.get(id));
   });
+  it('drops in series at the top of a column rewrite few other cards', async () => {
+    const [{ id: c }] = await t.sql<{ id: number }>(`insert into clients (nom) values ('Série') returning id`);
+    // The column to itself (the earlier tests' drops sit at its top).
+    await t.sql(`delete from opportunites where etape = 'negociation'`);
+    // A 300-card column as the board spaces it (first key 1023, then 1024 apart), and 100 cards to drop.
+    await t.sql(
+      `insert into opportunites (nom, client_id, etape, position)
+       select 'Top ' || g, ?, case when g <= 300 then 'negociation' else 'prospect' end,
+              case when g <= 300 then 1023 + (g - 1) * 1024 else 5000000 + g * 1024 end
+         from generate_series(1, 400) g`,
+      [c],
+    );
+    const column = async () =>
+      new Map(
+        (
+          await t.sql<{ id: number; position: number }>(
+            `select id, position from opportunites where client_id = ? and etape = 'negociation'`,
+            [c],
+          )
+        ).map((r) => [r.id, r.position]),
+      );
+    const dropped = (
+      await t.sql<{ id: number }>(
+        `select id from opportunites where client_id = ? and etape = 'prospect' order by id`,
+        [c],
+      )
+    ).map((r) => r.id);
+    // Other cards whose key a drop changed (renumbered windows), over the 100 drops.
+    let rewritten = 0;
+    for (const id of dropped) {
+      const before = await column();
+      await cost(`/opportunites/${id}/`, { etape: 'negociation', position: 0 });
+      const after = await column();
+      rewritten += [...before].filter(([other, k]) => after.get(other) !== k).length;
+    }
+    const order = [...(await column())].sort((a, b) => a[1] - b[1]).map(([id]) => id);
+    // Each dropped card is at the top, newest first.
+    expect(order.slice(0, 100)).toEqual([...dropped].reverse());
+    // Halving the room above the first card renumbered a window of 8 to 128 cards every few drops
+    // (448 rewrites for these 100 drops then; one window of 128 now, when the room is used up.)
+    expect(rewritten).toBeLessThanOrEqual(150);
+  });
 });

@@ -21,6 +21,8 @@ export const TACHE_BOARD: Board = { table: 'taches', column: 'statut' };
 /** Spacing of keys given at the end of a column and by a renumbered window. */
 export const POSITION_GAP = 1024;
 const MAX_KEY = 2_147_483_647;
+/** A card dropped at the top of a column takes this fraction of the room above the first card (see placeCard). */
+const TOP_FRACTION = 16;
 /** A renumbered window leaves at least this spacing (so the next moves there are free again). */
 const MIN_SPREAD = 64;
 
@@ -139,6 +141,11 @@ export async function placeCard(
   const start = lo ?? -1;
   if (hi === null && start + 1 <= MAX_KEY - POSITION_GAP) return start + POSITION_GAP;
   const to = hi ?? MAX_KEY + 1;
+  // The top of a column (no card before): just above the first card, a 16th of the room away, not
+  // halfway. Drops at the top come in series (the newest deal first), and halving left room for 10
+  // of them after which a renumbering of 8+ cards was due; a 16th leaves room for about 100 (and
+  // still a gap between each for a drop among them). Keys stay ≥ 0 (contract).
+  if (lo === null && hi !== null && to - start >= 2) return hi - Math.max(1, Math.floor((hi - start) / TOP_FRACTION));
   if (to - start >= 2) return start + Math.floor((to - start) / 2);
   return respread(em, board, value, id, start);
 }
