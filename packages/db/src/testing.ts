@@ -76,9 +76,7 @@ export async function createTestDatabase(
 export async function dropRunDatabases(run: string): Promise<void> {
   const names = await admin(async (c) =>
     (
-      await c.query<{ datname: string }>(`select datname from pg_database where strpos(datname, $1) > 0`, [
-        `_${run}_`,
-      ])
+      await c.query<{ datname: string }>(`select datname from pg_database where strpos(datname, $1) > 0`, [`_${run}_`])
     ).rows.map((r) => r.datname),
   );
   const queue = [...names];
