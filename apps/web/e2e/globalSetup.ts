@@ -1,6 +1,6 @@
 import { chromium } from 'playwright-core';
 import type { TestProject } from 'vitest/node';
-import setupTemplateDatabase from '@crm/db/vitest-global-setup';
+import setupTemplateDatabase from '@crm/api/testing/global-setup';
 
 declare module 'vitest' {
   export interface ProvidedContext {
