@@ -33,12 +33,7 @@ async function until<T>(what: string, check: () => Promise<T | false | undefined
 }
 
 beforeAll(async () => {
-  // 20 parallel creates queue for the pool's connections: on a loaded machine the last ones waited past
-  // the 4 s admission bound and got 503. The admission line is pool-exhaustion.test.ts's subject, not
-  // this file's (the numbering under concurrency is).
-  t = await startTestApp({
-    env: { DATA_DIR: dataDir, JOBS_POLL_SECONDS: '0.5', PUBLIC_URL: 'http://crm.test', DB_QUEUE_TIMEOUT_MS: '30000' },
-  });
+  t = await startTestApp({ env: { DATA_DIR: dataDir, JOBS_POLL_SECONDS: '0.5', PUBLIC_URL: 'http://crm.test' } });
   await t.user('admin', 'admin');
   await t.user('manager', 'manager');
   aliceId = await t.user('alice', 'commercial');
