@@ -12,7 +12,7 @@ export default defineConfig({
     // most of the suite's CPU time. Files must leave the process as they found it (close their
     // apps, restore process.env and spies); each still gets its own database, app and Redis prefix.
     isolate: false,
-    // One migrated template database per run; each file's database is a copy of it.
-    globalSetup: ['@crm/db/vitest-global-setup'],
+    // One migrated template database per run, with the job queues; each file's database is a copy of it.
+    globalSetup: ['./test/globalSetup.ts'],
   },
 });

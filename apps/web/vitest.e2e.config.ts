@@ -8,8 +8,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
-    // Two files at once (each its own API and database, its own browser contexts): the suite's wall time on 2 cores.
-    maxWorkers: 2,
+    // Three files at once (each its own API and database, its own browser contexts): a file mostly waits
+    // for the browser (the suite used about half of 2 cores with two), and it now runs beside the API suite.
+    maxWorkers: 3,
     // Files of a worker share one process (the API's modules load once per worker, not per file);
     // each file still starts and closes its own API and database.
     isolate: false,

@@ -4,6 +4,6 @@ export default defineConfig({
     include: ['src/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    globalSetup: ['@crm/db/vitest-global-setup'],
+    globalSetup: ['@crm/api/testing/global-setup'],
   },
 });

@@ -312,10 +312,16 @@ describe('POST /api/devis/{id}/envoyer/', () => {
     const detail = (await alice.get(`/devis/${ids.dRefusMail}/`)).json();
     expect(detail.courriel).toMatchObject({ statut: 'echec', tentatives: 1 });
     expect(detail.courriel.derniereErreur).toMatch(/550|unavailable|rejected/i);
-    const told = await t.sql(`select user_id from audit_log where action = 'courriel.echec' and entity_id = ?`, [
-      ids.dRefusMail,
-    ]);
-    expect(told).toEqual([{ user_id: aliceId }]);
+    // The sender is told just after the failure is recorded (its own transaction): wait for it.
+    await expect
+      .poll(
+        () =>
+          t.sql(`select user_id from audit_log where action = 'courriel.echec' and entity_id = ?`, [ids.dRefusMail]),
+        {
+          timeout: 10_000,
+        },
+      )
+      .toEqual([{ user_id: aliceId }]);
     expect(received).toHaveLength(0);
   });
 

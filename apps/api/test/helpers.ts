@@ -89,7 +89,7 @@ export async function startTestApp(
   opts: {
     env?: Record<string, string>;
     plugins?: ServerPlugin[] /** A database made by the test (another server); dropped on close. */;
-    database?: { url: string; drop: () => Promise<void> };
+    database?: { url: string; drop: () => Promise<void>; release?: () => Promise<void> };
     poolMax?: number;
   } = {},
 ): Promise<TestApp> {
@@ -107,7 +107,8 @@ export async function startTestApp(
     dbUrl: db.url,
     async close() {
       await app.close();
-      await db.drop();
+      // The run drops its databases at its end (TestDatabase.release); a database passed in is dropped now.
+      await (db.release ?? db.drop)();
     },
     async user(username, role = 'commercial', extra = {}) {
       const [row] = await sql(

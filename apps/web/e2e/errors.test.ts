@@ -113,11 +113,16 @@ describe('errors and slow networks', () => {
   });
 
   it('first load shows the app frame at once, not a blank « Connexion… »', async () => {
-    // The session check is held back 8 s: the frame must show while it is still pending (a fixed
-    // 1.5 s bound failed on a loaded machine, where loading the page alone can take that long).
+    // The session check is held back up to 8 s: the frame must show while it is still pending (a fixed
+    // 1.5 s bound failed on a loaded machine, where loading the page alone can take that long). Once
+    // that is checked, the held answer is let through instead of waiting out the 8 s.
     let sessionAnswered = false;
+    let letThrough!: () => void;
+    const checked = new Promise<void>((r) => {
+      letThrough = r;
+    });
     await page.route('**/trpc/auth.user*', async (route) => {
-      await new Promise((r) => setTimeout(r, 8000));
+      await Promise.race([checked, new Promise((r) => setTimeout(r, 8000))]);
       sessionAnswered = true;
       await route.continue().catch(() => {});
     });
@@ -128,6 +133,7 @@ describe('errors and slow networks', () => {
       .waitFor({ timeout: 7000 });
     expect(sessionAnswered).toBe(false);
     expect(await page.getByText('Connexion…').count()).toBe(0);
+    letThrough();
     await page.getByRole('heading', { name: 'Clients', level: 1 }).waitFor();
     await page.unroute('**/trpc/auth.user*');
   });

@@ -1,6 +1,7 @@
+import fs from 'node:fs';
 import { chromium } from 'playwright-core';
 import type { TestProject } from 'vitest/node';
-import setupTemplateDatabase from '@crm/db/vitest-global-setup';
+import setupTemplateDatabase from '@crm/api/testing/global-setup';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -20,6 +21,16 @@ const CHROMIUM_ARGS = [
 ];
 
 /**
+ * Debian's `chromium-headless-shell` (the old headless mode, what Playwright itself runs headless) when
+ * it is installed, else `chromium`: the full browser in its new headless mode also starts its window
+ * UI (a WebUI renderer per window, a GPU process), which cost the browser tests CPU for nothing.
+ * CHROMIUM_PATH picks another binary.
+ */
+const HEADLESS_SHELL = '/usr/bin/chromium-headless-shell';
+const chromiumPath = () =>
+  process.env.CHROMIUM_PATH ?? (fs.existsSync(HEADLESS_SHELL) ? HEADLESS_SHELL : '/usr/bin/chromium');
+
+/**
  * One chromium for the whole run, started while the template database migrates. Each file connects
  * to it and gets its own contexts (no shared cookies or storage), instead of launching and closing
  * a browser of its own (2–3 s of CPU per file on a loaded machine).
@@ -28,7 +39,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const [dropTemplate, server] = await Promise.all([
     setupTemplateDatabase(),
     chromium.launchServer({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      executablePath: chromiumPath(),
       headless: true,
       args: CHROMIUM_ARGS,
     }),

@@ -107,7 +107,7 @@ export async function startE2E(opts: { env?: Record<string, string>; webDist?: s
     async close() {
       await browser.close().catch(() => {});
       await app.close();
-      await db.drop();
+      await db.release();
     },
   };
   return e2e;

@@ -8,12 +8,12 @@ let t: TestApp;
 let baseUrl: string;
 
 beforeAll(async () => {
-  // Users get 600 requests a minute (the retry test fills that bucket); keys are not limited here.
+  // Users get 120 requests a minute (the retry test fills that bucket); keys are not limited here.
   // The 1 000 parallel calls queue for the pool's 10 connections: on a loaded machine the last ones
   // waited past the 4 s admission bound and got 503 (retried by the client); the admission line is
   // pool-exhaustion.test.ts's subject, not this file's.
   t = await startTestApp({
-    env: { RATE_LIMIT_USER_PER_MINUTE: '600', RATE_LIMIT_KEY_PER_MINUTE: '100000', DB_QUEUE_TIMEOUT_MS: '30000' },
+    env: { RATE_LIMIT_USER_PER_MINUTE: '120', RATE_LIMIT_KEY_PER_MINUTE: '100000', DB_QUEUE_TIMEOUT_MS: '30000' },
   });
   await t.app.listen({ port: 0, host: '127.0.0.1' });
   baseUrl = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
@@ -154,15 +154,16 @@ describe('@crm/client against a real API', () => {
     };
     const bob = createCrmClient({ baseUrl, fetch: countingFetch, retries: 10 });
     await bob.login('bob', PASSWORD);
-    // 80 calls over the 600 of the bucket, which refills 10 calls a second: the burst overflows it unless
-    // it takes over 8 s, and the refused calls (at most 80) pass within 10 retries a second apart. With
-    // 620 calls and the default 4 retries, a loaded machine's burst (over 2 s) never overflowed.
-    const pages = await Promise.all(Array.from({ length: 680 }, () => bob.clients.list.query({ pageSize: 1 })));
-    expect(pages).toHaveLength(680);
+    // 16 calls over the 120 of the bucket, which refills 2 calls a second: the burst overflows it unless
+    // it takes over 8 s, and the refused calls (at most 16) pass within 10 retries a second apart. With
+    // 620 calls over a bucket of 600 and the default 4 retries, a loaded machine's burst (over 2 s) never
+    // overflowed; with 680 over 600 (10 a second back), a burst run beside the other suites took over 8 s.
+    const pages = await Promise.all(Array.from({ length: 136 }, () => bob.clients.list.query({ pageSize: 1 })));
+    expect(pages).toHaveLength(136);
     expect(refusals).toBeGreaterThan(0);
     // Without retries a burst above the limit fails with a typed 429. The bucket refills continuously
-    // (10 calls a second at 600/min): on a loaded machine it may have room again for a first burst, so
-    // burst until it is empty (600 calls at most).
+    // (2 calls a second at 120/min): on a loaded machine it may have room again for a first burst, so
+    // burst until it is empty.
     const noRetry = createCrmClient({ baseUrl, retries: 0 });
     noRetry.setTokens(bob.tokens());
     let failed: PromiseRejectedResult[] = [];

@@ -4,7 +4,14 @@ export { loadMigrations, migrationNames, MIGRATIONS_DIR, type MigrationModule } 
 export type { EntityManager } from '@mikro-orm/postgresql';
 export { startEmbeddedPostgres, EMBEDDED_INITDB_FLAGS, type EmbeddedPg } from './embedded.js';
 export { DatabaseProbe } from './probe.js';
-export { createTestDatabase, createTemplateDatabase, TEST_ADMIN_URL, TEST_TEMPLATE_ENV } from './testing.js';
+export {
+  createTestDatabase,
+  createTemplateDatabase,
+  dropRunDatabases,
+  TEST_ADMIN_URL,
+  TEST_RUN_ENV,
+  TEST_TEMPLATE_ENV,
+} from './testing.js';
 export { JOBS_SCHEMA } from './migrations/Migration20261206010000_pgboss.js';
 export {
   backupDatabase,

@@ -1,4 +1,5 @@
-import { createTemplateDatabase, TEST_TEMPLATE_ENV } from './testing.js';
+import { randomBytes } from 'node:crypto';
+import { createTemplateDatabase, dropRunDatabases, TEST_RUN_ENV, TEST_TEMPLATE_ENV } from './testing.js';
 
 /**
  * vitest `globalSetup` of every package whose tests use PostgreSQL: migrates one template database
@@ -7,12 +8,19 @@ import { createTemplateDatabase, TEST_TEMPLATE_ENV } from './testing.js';
  * (`createTestDatabase(…, { template: true })`) instead of running every migration again.
  * The name carries this process's id and random bytes: runs from other checkouts on the same
  * server, at the same time, each have their own.
+ *
+ * The run also gets a tag (`CRM_TEST_RUN`) that every database made during it carries: the files
+ * release their databases (`TestDatabase.release`) and the end of the run drops them all.
  */
 export default async function setup(): Promise<() => Promise<void>> {
   const template = await createTemplateDatabase();
+  const run = randomBytes(4).toString('hex');
   process.env[TEST_TEMPLATE_ENV] = template.name;
+  process.env[TEST_RUN_ENV] = run;
   return async () => {
     delete process.env[TEST_TEMPLATE_ENV];
+    delete process.env[TEST_RUN_ENV];
+    await dropRunDatabases(run);
     await template.drop();
   };
 }
