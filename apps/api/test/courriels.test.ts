@@ -168,9 +168,14 @@ describe('local mailbox (no SMTP_HOST)', () => {
       expect(row.derniere_erreur).toMatch(/peut-être été reçu/);
       expect(fs.existsSync(path.join(dataDir, 'courriels', `courriel-${m.id}.eml`))).toBe(false);
       expect((await alice.get(`/devis/${d.id}/`)).json().courriel).toMatchObject({ statut: 'echec', tentatives: 1 });
-      expect(
-        await t.sql(`select user_id from audit_log where action = 'courriel.echec' and entity_id = ?`, [d.id]),
-      ).toEqual([{ user_id: aliceId }]);
+      // The sender is told (audit log, notification) in a transaction after the one marking echec: wait for it.
+      const audited = await until('audited', async () => {
+        const r = await t.sql(`select user_id from audit_log where action = 'courriel.echec' and entity_id = ?`, [
+          d.id,
+        ]);
+        return r.length > 0 && r;
+      });
+      expect(audited).toEqual([{ user_id: aliceId }]);
       // The sender is told in the app.
       const notices = (await alice.get('/notifications/?nonLues=true')).json().results;
       expect(notices.filter((n: any) => n.type === 'courriel_echec')).toEqual([
