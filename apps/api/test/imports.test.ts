@@ -966,6 +966,43 @@ describe('the background analysis', () => {
     expect((await alice.post(`/imports/${up.id}/valider/`, {})).statusCode).toBe(409);
     expect(await t.sql(`select id from clients where nom = 'Cassé'`)).toEqual([]);
   });
+  it('an old analysis failing for good after a mapping change leaves the import to the newer analysis', async () => {
+    const up = await uploadReady(alice, 'clients', {
+      name: 'course.csv',
+      bytes: csv('Nom;E-mail\nCourse;course@x.fr\n'),
+    });
+    await t.sql(`update imports set statut = 'analyse', cellules = 'pas du JSON' where id = ?`, [up.id]);
+    const job = { id: 'test', name: 'import.analyser', retryCount: 2, retryLimit: 2 };
+    // The last attempt reads the mapping, then waits on `users` (the import's author) while the
+    // mapping changes, then fails (unreadable cells).
+    const pg = new Client({ connectionString: t.dbUrl });
+    await pg.connect();
+    const quiet = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      await pg.query('begin');
+      await pg.query('lock table users in access exclusive mode');
+      const run = importAnalyseJob.run({ importId: up.id }, job, t.deps);
+      run.catch(() => {});
+      for (let i = 0; ; i++) {
+        const [{ n }] = await t.sql<{ n: number }>(
+          `select count(*)::int as n from pg_locks l join pg_class c on c.oid = l.relation where c.relname = 'users' and not l.granted`,
+        );
+        if (n > 0) break;
+        if (i > 500) throw new Error('the analysis never waited on users');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await t.sql(`update imports set mapping = '["nom", null]'::jsonb where id = ?`, [up.id]);
+      await pg.query('rollback');
+      await expect(run).rejects.toThrow();
+    } finally {
+      quiet.mockRestore();
+      await pg.query('rollback').catch(() => {});
+      await pg.end();
+    }
+    // Not failed: the change of mapping queued a newer analysis (here, none runs: the test called the job itself).
+    const [row] = await t.sql(`select statut, erreur from imports where id = ?`, [up.id]);
+    expect(row).toMatchObject({ statut: 'analyse', erreur: null });
+  });
 });
 
 describe('tâches with a projet', () => {

@@ -1,7 +1,7 @@
 import type { AppDeps } from '../deps.js';
 import type { EntityManager } from '@crm/db';
 import { executeImport } from '../services/imports/execution.js';
-import { analyseFailed, analyseImport } from '../services/imports/index.js';
+import { analysedMapping, analyseFailed, analyseImport } from '../services/imports/index.js';
 import { defineJob } from './queue.js';
 
 declare module './queue.js' {
@@ -14,7 +14,8 @@ declare module './queue.js' {
 /**
  * Checks every row of an uploaded file (services/imports/index.ts `analyseImport`), enqueued by
  * the upload and by a change of the mapping, in their transactions. Idempotent: a retry (worker
- * killed, database hiccup) analyses again; once the retries are spent the import is `echoue`.
+ * killed, database hiccup) analyses again; once the retries are spent the import is `echoue` (unless
+ * its mapping changed meanwhile: the newer analysis that change queued decides).
  */
 export const importAnalyseJob = defineJob<'import.analyser', AppDeps>({
   name: 'import.analyser',
@@ -23,11 +24,13 @@ export const importAnalyseJob = defineJob<'import.analyser', AppDeps>({
   expireInSeconds: 10 * 60,
   async run(data, job, deps) {
     const em = deps.orm.em.fork() as EntityManager;
+    let mapping: string | null = null;
     try {
+      mapping = await analysedMapping(em, data.importId);
       await analyseImport(em, data.importId);
     } catch (err) {
       console.error('import %d (analysis):', data.importId, err);
-      if (job.retryCount >= job.retryLimit) await analyseFailed(em, data.importId);
+      if (job.retryCount >= job.retryLimit) await analyseFailed(em, data.importId, mapping);
       throw err;
     }
   },

@@ -156,12 +156,27 @@ export async function analyseImport(em: EntityManager, importId: number): Promis
   );
 }
 
-/** An analysis that failed for good (its retries spent): the import fails, nothing was written. */
-export async function analyseFailed(em: EntityManager, importId: number): Promise<void> {
+/** The mapping an analysis job is about to check (JSON text), null when the import is not being analysed. */
+export async function analysedMapping(em: EntityManager, importId: number): Promise<string | null> {
+  const row = await sqlOne<{ mapping: string }>(
+    em,
+    `select mapping::text as mapping from imports where id = ? and statut = 'analyse'`,
+    [importId],
+  );
+  return row?.mapping ?? null;
+}
+
+/**
+ * An analysis that failed for good (its retries spent): the import fails, nothing was written —
+ * unless its mapping changed since the analysis read it (`mapping`, from analysedMapping): the
+ * change queued a newer analysis, which decides.
+ */
+export async function analyseFailed(em: EntityManager, importId: number, mapping: string | null): Promise<void> {
   await sql(
     em,
-    `update imports set statut = 'echoue', erreur = 'import.analyse_echec', date_fin = now() where id = ? and statut = 'analyse'`,
-    [importId],
+    `update imports set statut = 'echoue', erreur = 'import.analyse_echec', date_fin = now()
+      where id = ? and statut = 'analyse' and mapping = ?::jsonb`,
+    [importId, mapping],
   );
 }
 
