@@ -11,6 +11,7 @@ export {
   TEST_ADMIN_URL,
   TEST_RUN_ENV,
   TEST_TEMPLATE_ENV,
+  testDatabaseUrl,
 } from './testing.js';
 export { JOBS_SCHEMA } from './migrations/Migration20261206010000_pgboss.js';
 export {

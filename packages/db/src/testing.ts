@@ -42,7 +42,8 @@ async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
-function databaseUrl(name: string): string {
+/** The URL of test database `name` on the tests' server. */
+export function testDatabaseUrl(name: string): string {
   const url = new URL(TEST_ADMIN_URL);
   url.pathname = `/${name}`;
   return url.toString();
@@ -65,7 +66,7 @@ export async function createTestDatabase(
   const template = opts.template ? process.env[TEST_TEMPLATE_ENV] : undefined;
   await admin((c) => c.query(`create database "${name}"${template ? ` template "${template}"` : ''}`));
   const drop = () => admin((c) => c.query(`drop database if exists "${name}" with (force)`)).then(() => {});
-  return { name, url: databaseUrl(name), drop, release: run ? async () => {} : drop };
+  return { name, url: testDatabaseUrl(name), drop, release: run ? async () => {} : drop };
 }
 
 /**
