@@ -64,13 +64,14 @@ export interface ListSpec<T> {
 }
 
 /** Whether every column the order names is the main table's (its page can be chosen before any join). */
-const ordersOnMainTable = <T>(spec: ListSpec<T>) =>
-  ![...spec.order.matchAll(/\b([a-z_]\w*)\.[a-z_]/gi)].some((m) => m[1] !== spec.alias);
+/** The `alias.column` references of the order: [whole, alias, column] each. */
+const orderRefs = <T>(spec: ListSpec<T>) => [...spec.order.matchAll(/\b([a-z_]\w*)\.([a-z_]\w*)/gi)];
+
+const ordersOnMainTable = <T>(spec: ListSpec<T>) => !orderRefs(spec).some((m) => m[1] !== spec.alias);
 
 /** The main table's id and the columns its order names (the order names the main table only). */
 function orderColumnsOf<T>(spec: ListSpec<T>): string {
-  const cols = new Set(['id']);
-  for (const m of spec.order.matchAll(/\b([a-z_]\w*)\.([a-z_]\w*)/gi)) cols.add(m[2]);
+  const cols = new Set(['id', ...orderRefs(spec).map((m) => m[2])]);
   return [...cols].map((c) => `${spec.alias}.${c}`).join(', ');
 }
 

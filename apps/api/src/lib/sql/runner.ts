@@ -19,24 +19,12 @@ export async function sql<T = Record<string, any>>(
 ): Promise<T[]> {
   const trx = em.getTransactionContext();
   // (With the ORM's `debug` on, every statement keeps the ORM path so that it is logged.)
-  if (!em.config.get('debug')) {
-    const numbered = trx ? scalarText(text, params) : readOnlyText(text, params);
-    if (numbered !== null) {
-      const rows = await onPgConnection<T>(
-        em,
-        trx,
-        text,
-        numbered,
-        params,
-        opts.prepare && !trx ? preparedName(numbered) : undefined,
-      );
-      const written = trx ? writtenTables(text) : null;
-      if (written) await dataChangesOf(em)?.written(written, trx);
-      return rows;
-    }
-  }
+  const numbered = em.config.get('debug') ? null : trx ? scalarText(text, params) : readOnlyText(text, params);
+  const rows =
+    numbered === null
+      ? await em.getConnection().execute<T[]>(text, params as any[], 'all', trx)
+      : await onPgConnection<T>(em, trx, text, numbered, params, opts.prepare ? preparedName(numbered) : undefined);
   const written = writtenTables(text);
-  const rows = await em.getConnection().execute<T[]>(text, params as any[], 'all', trx);
   if (written) await dataChangesOf(em)?.written(written, trx);
   return rows;
 }
