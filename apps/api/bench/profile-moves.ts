@@ -4,41 +4,23 @@
  * statements per move, and (PROFILE_DIR=dir) a CPU profile of the measured moves. MOVES (default 300);
  * SERVER_DIR=another checkout's apps/api runs that code's API instead (A/B on the same database).
  */
-import { fork } from 'node:child_process';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { BENCH_PASSWORD, benchDatabaseUrl, SIZES } from './seed.js';
+import { login, startServer, stats } from './api.js';
+import { benchDatabaseUrl, SIZES } from './seed.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const env = process.env;
 const moves = Number(env.MOVES ?? 300);
 
 async function main() {
-  const child = fork(path.join(env.SERVER_DIR ? path.resolve(env.SERVER_DIR, 'bench') : here, 'server.ts'), [], {
-    execArgv: ['--import', 'tsx'],
-    env: {
-      ...env,
-      BENCH_APP_DATABASE_URL: benchDatabaseUrl(env),
-      BENCH_PROFILE: env.PROFILE_DIR ?? '',
-      REDIS_URL: env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
-      JWT_SECRET: 'bench-secret-that-is-long-enough-0123456789',
-      RATE_LIMIT_USER_PER_MINUTE: '100000000',
-    },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const port = await new Promise<number>((resolve) => child.once('message', (m: any) => resolve(m.port)));
-  const ask = <T>(m: object) =>
-    new Promise<T>((resolve) => {
-      child.once('message', (r: any) => resolve(r));
-      child.send(m);
-    });
+  // The server takes its profile directory from BENCH_PROFILE (bench/server.ts).
+  env.BENCH_PROFILE = env.PROFILE_DIR ?? '';
+  const { child, port } = await startServer(
+    benchDatabaseUrl(env),
+    env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
+    env.SERVER_DIR ? path.resolve(env.SERVER_DIR, 'bench', 'server.ts') : undefined,
+  );
   const base = `http://127.0.0.1:${port}`;
-  const login = await fetch(`${base}/api/auth/login/`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'admin', password: BENCH_PASSWORD }),
-  });
-  const token = ((await login.json()) as { access: string }).access;
+  const token = await login(base, 'admin');
   const move = async () => {
     let id = 1 + Math.floor(Math.random() * SIZES.opportunites);
     if (id % 5 === 4) id--;
@@ -53,12 +35,12 @@ async function main() {
     return performance.now() - t0;
   };
   for (let i = 0; i < 30; i++) await move();
-  const before = await ask<{ statements: number; cpuMicros: number }>({ type: 'stats' });
+  const before = await stats(child);
   if (env.PROFILE_DIR) child.send({ type: 'profile-start' });
   const times: number[] = [];
   for (let i = 0; i < moves; i++) times.push(await move());
   if (env.PROFILE_DIR) child.send({ type: 'profile-stop', name: 'moves' });
-  const after = await ask<{ statements: number; cpuMicros: number }>({ type: 'stats' });
+  const after = await stats(child);
   times.sort((a, b) => a - b);
   const pct = (p: number) => times[Math.min(times.length - 1, Math.floor((p / 100) * times.length))].toFixed(2);
   console.log(

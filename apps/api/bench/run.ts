@@ -21,12 +21,10 @@
  * Imports are measured apart: `pnpm --filter @crm/api bench:import` (bench/import.ts) imports 50 000 client rows
  * from a CSV through the API and its background job (IMPORT_ROWS, IMPORT_EXISTING) and prints each step's time.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
-  BENCH_PASSWORD,
   COMMERCIAUX,
   ETAPES,
   SIZES,
@@ -38,10 +36,10 @@ import {
   surname,
 } from './seed.js';
 import { randomMoves, topMoves } from './moves.js';
+import { login, startServer, stats } from './api.js';
 import { load, type Scenario } from './load.js';
 import { matrixCells, P99_TARGET_MS } from './matrix.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const env = process.env;
 const duration = Number(env.BENCH_DURATION ?? 10);
 const connections = Number(env.BENCH_CONNECTIONS ?? 10);
@@ -73,50 +71,6 @@ function reachable(url: string): Promise<boolean> {
     s.once('error', () => done(false));
     s.setTimeout(500, () => done(false));
   });
-}
-
-function startServer(
-  databaseUrl: string,
-  redisUrl: string | undefined,
-  script = path.join(here, 'server.ts'),
-): Promise<{ child: ChildProcess; port: number }> {
-  const child = fork(script, [], {
-    execArgv: ['--import', 'tsx', ...(env.BENCH_NODE_ARGS ? env.BENCH_NODE_ARGS.split(' ') : [])],
-    env: {
-      ...env,
-      BENCH_APP_DATABASE_URL: databaseUrl,
-      BENCH_INSTANCES: String(instances),
-      REDIS_URL: redisUrl ?? '',
-      JWT_SECRET: 'bench-secret-that-is-long-enough-0123456789',
-      // The bench is one user sending thousands of requests a minute: lift the per-caller limits.
-      RATE_LIMIT_USER_PER_MINUTE: env.RATE_LIMIT_USER_PER_MINUTE ?? '100000000',
-      RATE_LIMIT_KEY_PER_MINUTE: env.RATE_LIMIT_KEY_PER_MINUTE ?? '100000000',
-    },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  return new Promise((resolve, reject) => {
-    child.once('message', (m: any) =>
-      m?.type === 'ready' ? resolve({ child, port: m.port }) : reject(new Error(String(m))),
-    );
-    child.once('exit', (code) => reject(new Error(`bench server exited (${code})`)));
-  });
-}
-
-function stats(child: ChildProcess): Promise<{ statements: number; rss: number; cpuMicros: number }> {
-  return new Promise((resolve) => {
-    child.once('message', (m: any) => resolve(m));
-    child.send({ type: 'stats' });
-  });
-}
-
-async function login(baseUrl: string, username: string): Promise<string> {
-  const res = await fetch(`${baseUrl}/api/auth/login/`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, password: BENCH_PASSWORD }),
-  });
-  if (res.status !== 200) throw new Error(`login ${username}: ${res.status} ${await res.text()}`);
-  return ((await res.json()) as { access: string }).access;
 }
 
 async function main() {
