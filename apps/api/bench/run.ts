@@ -213,6 +213,38 @@ async function main() {
     console.log(
       `API: ${instances} instance(s), pool ${env.DB_POOL_MAX ?? 10}, Redis ${redisUrl ? 'on' : 'off'}; autocannon ${connections} connections, ${duration} s per scenario (after a 3 s warm-up)`,
     );
+    // BENCH_BASELINE: another checkout's API on the same database; each scenario (and each matrix
+    // cell) is measured on it, then on this code, back to back (same sessions: same database and secret).
+    const baseline = env.BENCH_BASELINE
+      ? await startServer(databaseUrl, redisUrl, path.join(path.resolve(env.BENCH_BASELINE), 'bench', 'server.ts'))
+      : undefined;
+    const measure = async (s: Scenario & { token: string }, base: string, server: typeof child, label: string) => {
+      const name = `${label}${s.name}`;
+      await load(base, s.token, s, { duration: 3, connections });
+      const before = await stats(server);
+      if (env.BENCH_PROFILE) server.send({ type: 'profile-start' });
+      const r = await load(base, s.token, s, { duration, connections });
+      if (env.BENCH_PROFILE) server.send({ type: 'profile-stop', name: s.name });
+      const after = await stats(server);
+      const sqlPerReq = r.requests ? (after.statements - before.statements) / r.requests : 0;
+      const rssMb = Math.round(after.rss / 1048576);
+      // API CPU time per request: steadier than req/s when the machine is shared.
+      const cpuMsPerReq = r.requests ? (after.cpuMicros - before.cpuMicros) / 1000 / r.requests : 0;
+      if (!r.requests) {
+        console.log(
+          `${name.padEnd(24)} no request completed in ${duration} s (non-2xx ${r.non2xx}, errors ${r.errors})`,
+        );
+        console.log(`BENCH ${JSON.stringify({ scenario: name, requests: 0, non2xx: r.non2xx, errors: r.errors })}`);
+        return;
+      }
+      console.log(
+        `${name.padEnd(24)} ${String(r.reqPerSec).padStart(6)} req/s  p50 ${String(r.p50).padStart(3)} ms  p99 ${String(r.p99).padStart(3)} ms  ` +
+          `${sqlPerReq.toFixed(2)} SQL/req  API CPU ${cpuMsPerReq.toFixed(2)} ms/req  RSS ${rssMb} MB${s.connections ? `  (${s.connections} connections)` : ''}${r.non2xx || r.errors ? `  (non-2xx ${r.non2xx}, errors ${r.errors})` : ''}`,
+      );
+      console.log(
+        `BENCH ${JSON.stringify({ scenario: name, reqPerSec: r.reqPerSec, p50: r.p50, p99: r.p99, sqlPerReq: Number(sqlPerReq.toFixed(2)), cpuMsPerReq: Number(cpuMsPerReq.toFixed(3)), rssMb, requests: r.requests, non2xx: r.non2xx, errors: r.errors, instances, connections: s.connections ?? connections, duration, redis: Boolean(redisUrl) })}`,
+      );
+    };
     for (const s of scenarios) {
       if (only && !only.has(s.name)) continue;
       if (s.skip) {
@@ -220,30 +252,8 @@ async function main() {
         console.log(`BENCH ${JSON.stringify({ scenario: s.name, skipped: s.skip })}`);
         continue;
       }
-      await load(baseUrl, s.token, s, { duration: 3, connections });
-      const before = await stats(child);
-      if (env.BENCH_PROFILE) child.send({ type: 'profile-start' });
-      const r = await load(baseUrl, s.token, s, { duration, connections });
-      if (env.BENCH_PROFILE) child.send({ type: 'profile-stop', name: s.name });
-      const after = await stats(child);
-      const sqlPerReq = r.requests ? (after.statements - before.statements) / r.requests : 0;
-      const rssMb = Math.round(after.rss / 1048576);
-      // API CPU time per request: steadier than req/s when the machine is shared.
-      const cpuMsPerReq = r.requests ? (after.cpuMicros - before.cpuMicros) / 1000 / r.requests : 0;
-      if (!r.requests) {
-        console.log(
-          `${s.name.padEnd(24)} no request completed in ${duration} s (non-2xx ${r.non2xx}, errors ${r.errors})`,
-        );
-        console.log(`BENCH ${JSON.stringify({ scenario: s.name, requests: 0, non2xx: r.non2xx, errors: r.errors })}`);
-        continue;
-      }
-      console.log(
-        `${s.name.padEnd(24)} ${String(r.reqPerSec).padStart(6)} req/s  p50 ${String(r.p50).padStart(3)} ms  p99 ${String(r.p99).padStart(3)} ms  ` +
-          `${sqlPerReq.toFixed(2)} SQL/req  API CPU ${cpuMsPerReq.toFixed(2)} ms/req  RSS ${rssMb} MB${s.connections ? `  (${s.connections} connections)` : ''}${r.non2xx || r.errors ? `  (non-2xx ${r.non2xx}, errors ${r.errors})` : ''}`,
-      );
-      console.log(
-        `BENCH ${JSON.stringify({ scenario: s.name, reqPerSec: r.reqPerSec, p50: r.p50, p99: r.p99, sqlPerReq: Number(sqlPerReq.toFixed(2)), cpuMsPerReq: Number(cpuMsPerReq.toFixed(3)), rssMb, requests: r.requests, non2xx: r.non2xx, errors: r.errors, instances, connections: s.connections ?? connections, duration, redis: Boolean(redisUrl) })}`,
-      );
+      if (baseline) await measure(s, `http://127.0.0.1:${baseline.port}`, baseline.child, 'baseline ');
+      await measure(s, baseUrl, child, '');
     }
     // One request at a time (no queueing behind the other connections): the latency of a page itself.
     const sequential = async (name: string, path: () => string, token: string, samples = 200) => {
@@ -277,12 +287,8 @@ async function main() {
       // The "before" server: another checkout's code on this database (BENCH_BASELINE), or this code on
       // another database (BENCH_COMPARE_DATABASE_URL: e.g. the scale-1 data beside a BENCH_SCALE=10 one).
       const compareUrl = env.BENCH_COMPARE_DATABASE_URL;
-      const baseline = env.BENCH_BASELINE
-        ? await startServer(databaseUrl, redisUrl, path.join(path.resolve(env.BENCH_BASELINE), 'bench', 'server.ts'))
-        : compareUrl
-          ? await startServer(compareUrl, redisUrl)
-          : undefined;
-      const baselineBase = baseline && `http://127.0.0.1:${baseline.port}`;
+      const other = baseline ?? (compareUrl ? await startServer(compareUrl, redisUrl) : undefined);
+      const baselineBase = other && `http://127.0.0.1:${other.port}`;
       // Sessions live in each database: the compared one needs its own tokens.
       const baselineTokens =
         baselineBase && compareUrl
@@ -304,9 +310,9 @@ async function main() {
           baseUrl,
           fresh,
           child,
-          baseline && {
+          other && {
             baseUrl: baselineBase!,
-            child: baseline.child,
+            child: other.child,
             tokens: baselineTokens,
             tags: compareUrl
               ? [`${new URL(compareUrl).pathname.slice(1)} `, `${new URL(databaseUrl).pathname.slice(1)} `]
@@ -314,9 +320,10 @@ async function main() {
           },
         );
       } finally {
-        baseline?.child.kill('SIGTERM');
+        if (other !== baseline) other?.child.kill('SIGTERM');
       }
     }
+    baseline?.child.kill('SIGTERM');
     if (!only || only.has('moves')) await runMoves(baseUrl, await login(baseUrl, 'admin'), databaseUrl, redisUrl);
     if (has('/dashboard/stats/', 'get')) {
       await uncached('dashboard-stats-uncached', '/api/dashboard/stats/', admin);

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { crmFold } from '../src/lib/sql/fold.js';
+import { onSettingsConnection, sql } from '../src/lib/sql/runner.js';
 import { startTestApp, type RestClient, type TestApp } from './helpers.js';
 
 let t: TestApp;
@@ -167,5 +169,59 @@ describe('GET /api/recherche/', () => {
       )
     ).map((r) => r.indexname);
     expect(indexes).toEqual(['contacts_recherche_mots', 'contacts_recherche_trgm']);
+  });
+  it('runs its statements with generic plans, set for its own transaction only (an error rolls it back)', async () => {
+    const em = t.orm.em.fork();
+    const settingOf = (rows: Array<{ m: string }>) => rows[0].m;
+    let pid = 0;
+    const inside = await onSettingsConnection(em, { plan_cache_mode: 'force_generic_plan' }, async (db) => {
+      pid = (await db<{ p: number }>('select pg_backend_pid() as p', []))[0].p;
+      for (let i = 0; i < 3; i++)
+        await db('select id from clients where recherche like ? limit 1', [`%x${i}%`], { prepare: true });
+      const plans = await db<{ g: number; c: number }>(
+        `select generic_plans::int as g, custom_plans::int as c from pg_prepared_statements where statement like '%where recherche like _1 limit 1%'`,
+        [],
+      );
+      return { mode: settingOf(await db(`select current_setting('plan_cache_mode') as m`, [])), plans };
+    });
+    expect(inside).toEqual({ mode: 'force_generic_plan', plans: [{ g: 3, c: 0 }] });
+    // A failure inside: rolled back, and no connection of the pool keeps the setting.
+    await expect(
+      onSettingsConnection(em, { plan_cache_mode: 'force_generic_plan' }, async (db) => {
+        await db('select 1/0 as boom', []);
+      }),
+    ).rejects.toThrow();
+    const after = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        sql<{ m: string; p: number }>(
+          em,
+          `select current_setting('plan_cache_mode') as m, pg_backend_pid() as p, pg_sleep(0.05)`,
+        ),
+      ),
+    );
+    expect(after.map((r) => r[0].m)).toEqual(Array(8).fill('auto'));
+    expect(after.map((r) => r[0].p)).toContain(pid);
+    await expect(onSettingsConnection(em, { 'x; drop table clients': 'on' }, async () => 0)).rejects.toThrow(
+      /bad setting/,
+    );
+  });
+
+  it('folds the query in JS exactly as crm_fold() folds the stored text (every Latin, Greek and Cyrillic letter)', async () => {
+    const ranges = [
+      [0x20, 0x24f],
+      [0x370, 0x3ff],
+      [0x400, 0x4ff],
+      [0x1e00, 0x1eff],
+    ];
+    const chars: string[] = [];
+    for (const [from, to] of ranges) for (let c = from; c <= to; c++) chars.push(String.fromCodePoint(c));
+    const samples = [...chars, 'ΟΔΟΣ', 'Lefèvre Hélène', 'ŒUVRE Æther Straße', 'İSTANBUL', 'ẞ', "\\%_'x"];
+    const rows = await t.sql<{ i: number; f: string }>(
+      'select i::int, crm_fold(s) as f from unnest(?::text[]) with ordinality as x(s, i)',
+      [`{${samples.map((s) => `"${s.replace(/[\\"]/g, (c) => `\\${c}`)}"`).join(',')}}`],
+    );
+    const differ = rows.filter((r) => crmFold(samples[r.i - 1]) !== r.f).map((r) => samples[r.i - 1]);
+    expect(rows).toHaveLength(samples.length);
+    expect(differ).toEqual([]);
   });
 });

@@ -29,6 +29,18 @@ describe('entities and migrations', () => {
     expect(await schemaDrift(orm)).toEqual([]);
   });
 
+  it('every GIN index (search words and trigrams) keeps a short pending list, so searches never read thousands of pending entries', async () => {
+    // A new search index must say so too (see Migration20261207010000_gin_pending_limit).
+    const rows = await orm.em.getConnection().execute<{ index: string; options: string[] | null }[]>(
+      `select c.relname as index, c.reloptions as options from pg_index i join pg_class c on c.oid = i.indexrelid
+         join pg_am a on a.oid = c.relam where a.amname = 'gin' order by 1`,
+    );
+    expect(rows.length).toBeGreaterThan(10);
+    expect(rows.filter((r) => !(r.options ?? []).includes('gin_pending_list_limit=64')).map((r) => r.index)).toEqual(
+      [],
+    );
+  });
+
   it('the check sees drift: a property, an entity or a nullability change without its migration', async () => {
     // Setting as it would be after someone edited the entity and forgot the migration.
     const EditedSetting = defineEntity({

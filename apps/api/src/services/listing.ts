@@ -2,6 +2,7 @@ import type { EntityManager } from '@crm/db';
 import type { Page } from '@crm/shared';
 import { notFound } from '../lib/errors.js';
 import { countRows, peekCount } from '../lib/countCache.js';
+import { crmFold } from '../lib/sql/fold.js';
 import { sql, sqlOne, streamRows } from '../lib/sql/runner.js';
 import { orderBy, searchPattern, type Where } from '../lib/sql/where.js';
 
@@ -20,8 +21,9 @@ export function addSearch(where: Where, search: string | undefined, folded: stri
   if (!search) return where;
   // The plain form is a substring test PostgreSQL estimates as matching many rows, so it walks the
   // ordering's index (LIMIT stops it early) instead of scanning and sorting everything.
-  where.addWithPlainForm(`${folded} like crm_fold(?)`, [searchPattern(search)], `strpos(${folded}, crm_fold(?)) > 0`, [
-    search,
+  // The term is folded here, not by crm_fold(?) in SQL (see lib/sql/fold.ts: that call costs a planning of its body).
+  where.addWithPlainForm(`${folded} like ?`, [crmFold(searchPattern(search))], `strpos(${folded}, ?) > 0`, [
+    crmFold(search),
   ]);
   // Fewer than 3 characters make no trigram: no index can find the matches.
   if ([...search].length < 3) where.scans = true;

@@ -90,6 +90,62 @@ async function onPgConnection<T>(
   }
 }
 
+/** Runs a read statement (`?` placeholders, scalar parameters) on the connection of `onSettingsConnection`. */
+export type ConnectionQuery = <T = Record<string, any>>(
+  text: string,
+  params: unknown[],
+  opts?: { prepare?: boolean },
+) => Promise<T[]>;
+
+/**
+ * Runs `fn`'s reads on one pooled connection, in a transaction whose `settings` are set locally
+ * (they end with it, whatever happens): `begin` and the settings travel in one round trip, then
+ * `commit`. Lighter than an ORM transaction (no fork, no unit of work) for a read that only needs
+ * planner settings, e.g. the global search's generic plans.
+ */
+export async function onSettingsConnection<T>(
+  em: EntityManager,
+  settings: Record<string, string>,
+  fn: (query: ConnectionQuery) => Promise<T>,
+): Promise<T> {
+  const sets = Object.entries(settings).map(([k, v]) => {
+    if (!/^[a-z_]+$/.test(k) || !/^[a-z0-9_]+$/.test(v)) throw new Error(`onSettingsConnection: bad setting ${k}`);
+    return `set local ${k} = ${v}`;
+  });
+  const knex = em.getConnection().getKnex() as any;
+  const client = knex.client;
+  const conn = await client.acquireConnection();
+  const emit = (text: string, params: unknown[]) =>
+    knex.client.emit('query', { __knexUid: conn.__knexUid, method: 'raw', sql: text, bindings: params });
+  let open = false;
+  try {
+    const begin = `begin; ${sets.join('; ')}`;
+    emit(begin, []);
+    await conn.query(begin);
+    open = true;
+    const out = await fn(async <R>(text: string, params: unknown[], opts: { prepare?: boolean } = {}) => {
+      const numbered = readOnlyText(text, params);
+      if (numbered === null) throw new Error('onSettingsConnection: a plain select with scalar parameters is expected');
+      emit(text, params);
+      const res = await conn.query(
+        opts.prepare
+          ? { name: preparedName(numbered), text: numbered, values: params }
+          : { text: numbered, values: params },
+      );
+      return res.rows as R[];
+    });
+    emit('commit', []);
+    await conn.query('commit');
+    open = false;
+    return out;
+  } catch (err) {
+    throw em.getDriver().convertException(err as Error);
+  } finally {
+    if (open) await conn.query('rollback').catch(() => undefined);
+    await client.releaseConnection(conn);
+  }
+}
+
 /**
  * Name of a prepared statement (`sql(…, { prepare: true })`): each pooled connection parses and
  * plans it once, then PostgreSQL reuses the plan when it judges a generic one as good. For big

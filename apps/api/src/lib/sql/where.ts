@@ -76,7 +76,7 @@ export function orderBy(ordering: string | undefined, columns: Record<string, st
   return `order by ${col} ${desc ? 'desc' : 'asc'}, id ${desc ? 'desc' : 'asc'}`;
 }
 
-/** Escapes LIKE wildcards and folds accents/case like crm_fold() in SQL. */
+/** `%search%` with LIKE's wildcards escaped (`%` and `_` literal). */
 export function searchPattern(search: string): string {
   return `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }

@@ -14,7 +14,8 @@ import type { AuthUser } from '../../auth/sessions.js';
 import { intArrayLiteral, textArrayLiteral } from '../../lib/pgArrays.js';
 import { sqlBound } from '../../lib/sql/runner.js';
 import { seesAll } from '../visibility.js';
-import { champsOf, crmFold, parseChoice, parseDateFr, parseDecimal } from './champs.js';
+import { crmFold } from '../../lib/sql/fold.js';
+import { champsOf, parseChoice, parseDateFr, parseDecimal } from './champs.js';
 
 /**
  * Validation of every row of an import and duplicate detection, with a fixed number of SQL

@@ -9,26 +9,13 @@ import {
   type ImportRessource,
   type MessageKey,
 } from '@crm/shared';
+import { crmFold } from '../../lib/sql/fold.js';
 
 /**
  * Columns → fields: header recognition (French and English names, accents, case and punctuation
  * ignored), the mapping's checks, and the conversion of a cell's text to what the create schemas
  * of packages/shared expect (French dates, decimal commas, choice labels).
  */
-
-/** Same folding as the database's crm_fold() (its translation table), in JS: accent- and case-insensitive keys. */
-const ACCENTED =
-  'ÀÁÂÃÄÅĀĂĄàáâãäåāăąÇĆĈĊČçćĉċčĎĐďđÈÉÊËĒĔĖĘĚèéêëēĕėęěĜĞĠĢĝğġģĤĦĥħÌÍÎÏĨĪĬĮİìíîïĩīĭįıĴĵĶķĹĻĽĿŁĺļľŀłÑŃŅŇñńņňÒÓÔÕÖØŌŎŐòóôõöøōŏőŔŖŘŕŗřŚŜŞŠśŝşšŢŤŦţťŧÙÚÛÜŨŪŬŮŰŲùúûüũūŭůűųŴŵÝŸŶýÿŷŹŻŽźżžÐðÞþ';
-const BASE =
-  'AAAAAAAAAaaaaaaaaaCCCCCcccccDDddEEEEEEEEEeeeeeeeeeGGGGggggHHhhIIIIIIIIIiiiiiiiiiJjKkLLLLLlllllNNNNnnnnOOOOOOOOOoooooooooRRRrrrSSSSssssTTTtttUUUUUUUUUUuuuuuuuuuuWwYYYyyyZZZzzzDdTt';
-const FOLD = new Map([...ACCENTED].map((c, i) => [c, BASE[i]]));
-const LIGATURES: Record<string, string> = { œ: 'oe', Œ: 'oe', æ: 'ae', Æ: 'ae', ß: 'ss' };
-
-export function crmFold(s: string): string {
-  let out = '';
-  for (const c of s) out += FOLD.get(c) ?? LIGATURES[c] ?? c;
-  return out.toLowerCase();
-}
 
 /** A header or label reduced to letters, digits and single spaces. */
 const headerKey = (s: string) =>

@@ -10,7 +10,7 @@ import { lockColumns, OPPORTUNITE_BOARD, POSITION_GAP, TACHE_BOARD, type Board }
 import { notify } from '../notifications.js';
 import { boolArrayLiteral, intArrayLiteral, textArrayLiteral } from '../../lib/pgArrays.js';
 import { analyseRows, type ContactValues, type PreparedRow } from './analyse.js';
-import { crmFold } from './champs.js';
+import { crmFold } from '../../lib/sql/fold.js';
 import { importAuthor, loadGrid, rejetsOf, storedAnalysis, type StoredAnalysis, type StoredRejets } from './index.js';
 
 /**
