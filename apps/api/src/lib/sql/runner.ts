@@ -164,8 +164,11 @@ const numberedTexts = new Map<string, string | null>();
  * bindings, `??` and quoted `?` keep the ORM path and its exact knex semantics.
  */
 function readOnlyText(text: string, params: unknown[]): string | null {
-  if (!/^\s*select\b/i.test(text) || /\bfor\s+(update|share|no\s+key|key)\b/i.test(text)) return null;
-  return scalarText(text, params);
+  if (/\bfor\s+(update|share|no\s+key|key)\b/i.test(text)) return null;
+  // A `with … select` (the lists' searches and filtered pages) when none of its parts writes.
+  const read =
+    /^\s*select\b/i.test(text) || (/^\s*with\b/i.test(text) && !/\b(insert|update|delete|merge)\b/i.test(text));
+  return read ? scalarText(text, params) : null;
 }
 
 /**
