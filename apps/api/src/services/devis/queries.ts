@@ -66,8 +66,11 @@ export function devisFilters(user: AuthUser, input: ListInput): Where {
 /** How devis are read: one statement per page, every summary joined. Exported for other read paths (dashboard). */
 export const DEVIS_RESOURCE: Resource<DevisOut> = {
   from: `${FROM_READ} ${LATEST_COURRIEL}`,
-  // Devis filters and visibility name the opportunité and the client: counted over those joins only.
-  countFrom: DEVIS_FROM,
+  // Filters and visibility name the devis only (its owner is stored: `proprietaire_id`), and the
+  // opportunité and client joins are to-one and never empty (foreign keys): counted on devis alone.
+  // Counting over the joins made PostgreSQL merge-join 20 000 opportunités for a commercial's
+  // 2 000 devis (27 ms for `?statut=envoye`).
+  countFrom: 'from devis d',
   alias: 'd',
   columns: DEVIS_COLUMNS.select,
   orderColumns: ORDER_COLUMNS,
