@@ -1,6 +1,6 @@
 /**
  * `pnpm bench`: seeds a large database (100k clients, 200k opportunités, 300k tâches) and load-tests
- * the hot endpoints with autocannon against the API running in a child process (BENCH_INSTANCES
+ * the hot endpoints with wrk (autocannon when wrk is not installed; BENCH_LOADER) against the API running in a child process (BENCH_INSTANCES
  * instances on one port). Prints one human line and one `BENCH {json}` line per scenario.
  *
  * Environment: BENCH_DATABASE_URL (default crm_bench on the tests' server, dropped and recreated),
@@ -37,7 +37,7 @@ import {
 } from './seed.js';
 import { randomMoves, topMoves } from './moves.js';
 import { login, startServer, stats } from './api.js';
-import { load, type Scenario } from './load.js';
+import { LOADER, load, type Scenario } from './load.js';
 import { matrixCells, P99_TARGET_MS } from './matrix.js';
 
 const env = process.env;
@@ -211,7 +211,7 @@ async function main() {
     };
 
     console.log(
-      `API: ${instances} instance(s), pool ${env.DB_POOL_MAX ?? 10}, Redis ${redisUrl ? 'on' : 'off'}; autocannon ${connections} connections, ${duration} s per scenario (after a 3 s warm-up)`,
+      `API: ${instances} instance(s), pool ${env.DB_POOL_MAX ?? 10}, Redis ${redisUrl ? 'on' : 'off'}; ${LOADER} ${connections} connections, ${duration} s per scenario (after a 3 s warm-up)`,
     );
     // BENCH_BASELINE: another checkout's API on the same database; each scenario (and each matrix
     // cell) is measured on it, then on this code, back to back (same sessions: same database and secret).
