@@ -139,6 +139,20 @@ describe('clients list: search, filters, ordering, pagination, SQL count', () =>
     expect((await alice.get('/clients/?search=nunez')).json().count).toBe(1);
   });
 
+  it('a term with a number: the index looks up the number, the whole term is checked (substring, in order)', async () => {
+    for (const nom of ['Dépôt 40321', 'Entrepôt 40321', 'Dépôt 4032'])
+      await manager.post('/clients/', { nom, responsable: aliceId });
+    const noms = async (q: string) =>
+      (await alice.get(`/clients/?search=${encodeURIComponent(q)}&ordering=nom`)).json().results.map((c: any) => c.nom);
+    expect(await noms('depot 40321')).toEqual(['Dépôt 40321']);
+    expect(await noms('DÉPÔT 4032')).toEqual(['Dépôt 4032', 'Dépôt 40321']);
+    expect(await noms('40321 depot')).toEqual([]);
+    expect(await noms('entrepot 40321')).toEqual(['Entrepôt 40321']);
+    // Only the number's trigrams go to the index (a word like « depot » is in many rows); the term is checked by strpos.
+    const { statements } = await t.countSql(() => alice.get('/clients/?search=depot%2040321'));
+    expect(statements.some((q) => /recherche like \? and strpos\(c\.recherche, \?\) > 0/.test(q))).toBe(true);
+  });
+
   it('filters by categorie and responsable, orders by nom both ways', async () => {
     const vip = (await alice.get('/clients/?categorie=VIP&ordering=nom')).json();
     expect(vip.results.map((c: any) => c.nom)).toEqual(['Albert Ñuñez', 'Hélène Dupré']);

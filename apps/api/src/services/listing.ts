@@ -19,15 +19,43 @@ export const userName = (alias: string) =>
  */
 export function addSearch(where: Where, search: string | undefined, folded: string): Where {
   if (!search) return where;
+  const term = crmFold(search);
+  const word = selectiveWord(term);
+  // The term is folded here, not by crm_fold(?) in SQL (see lib/sql/fold.ts: that call costs a planning of its body).
   // The plain form is a substring test PostgreSQL estimates as matching many rows, so it walks the
   // ordering's index (LIMIT stops it early) instead of scanning and sorting everything.
-  // The term is folded here, not by crm_fold(?) in SQL (see lib/sql/fold.ts: that call costs a planning of its body).
-  where.addWithPlainForm(`${folded} like ?`, [crmFold(searchPattern(search))], `strpos(${folded}, ?) > 0`, [
-    crmFold(search),
-  ]);
+  if (word === null) {
+    where.addWithPlainForm(`${folded} like ?`, [searchPattern(term)], `strpos(${folded}, ?) > 0`, [term]);
+  } else {
+    // Only the selective word goes to the trigram index; the whole term is checked on its rows.
+    where.addWithPlainForm(
+      `(${folded} like ? and strpos(${folded}, ?) > 0)`,
+      [searchPattern(word), term],
+      `strpos(${folded}, ?) > 0`,
+      [term],
+    );
+  }
   // Fewer than 3 characters make no trigram: no index can find the matches.
   if ([...search].length < 3) where.scans = true;
   return where;
+}
+
+/**
+ * The word of a several-word term that the trigram index should look up alone, or null (the whole
+ * term). A trigram index answers `like '%opportunite 123457%'` by intersecting the rows of every
+ * trigram of the term, and those of « opportunite » are every row of the table: 1 224 index pages
+ * read (42 ms) for one match, against 4 pages (0.2 ms) for `like '%123457%'` then a check of the
+ * whole term on its one row. A number of 3 digits or more (a devis or phone number, a reference, a
+ * postcode) is that word; without one the whole term keeps its full set of trigrams (« opportunite
+ * 12 »: the trigrams of « 12 » at a word's start narrow it to 11 000 rows where « opportunite »
+ * alone would be all 200 000).
+ */
+export function selectiveWord(term: string): string | null {
+  const words = term.split(/\s+/).filter(Boolean);
+  if (words.length < 2) return null;
+  const numbers = words.filter((w) => /\d/.test(w) && [...w].length >= 3);
+  if (!numbers.length) return null;
+  return numbers.reduce((a, b) => ([...b].length > [...a].length ? b : a));
 }
 
 /**
