@@ -1,0 +1,54 @@
+/**
+ * `npx tsx bench/probe.ts` (in apps/api): N (default 40) sequential requests against an API on the
+ * seeded bench database, printing the slowest ones and the median: one request's own latency, no
+ * queueing. Default: the global search with the bench's random queries (Q=term for one term);
+ * KIND=clients: the clients list's search; PATH_Q=/api/…: any GET path. USER_NAME (default admin).
+ * With PostgreSQL's statement log on (log_min_duration_statement) it shows each request's SQL.
+ */
+import { login, startServer } from './api.js';
+import { benchDatabaseUrl, SIZES, surname } from './seed.js';
+const env = process.env;
+const rand = (n: number) => 1 + Math.floor(Math.random() * n);
+function q(): string {
+  const r = Math.random();
+  if (r < 0.1) return String(rand(SIZES.devis));
+  const name = surname(rand(SIZES.clients))
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase();
+  return r < 0.4 ? name : name.slice(0, 3 + Math.floor(Math.random() * 7));
+}
+async function main() {
+  const { child, port } = await startServer(benchDatabaseUrl(env), 'redis://127.0.0.1:6379');
+  const base = `http://127.0.0.1:${port}`;
+  const token = await login(base, env.USER_NAME ?? 'admin');
+  const n = Number(env.N ?? 40);
+  const times: Array<[number, string]> = [];
+  for (let i = 0; i < n; i++) {
+    const term = env.Q ?? q();
+    const t0 = performance.now();
+    const url = env.PATH_Q
+      ? `${base}${env.PATH_Q}`
+      : env.KIND === 'clients'
+        ? `${base}/api/clients/?search=${encodeURIComponent(
+            Math.random() < 0.7
+              ? surname(rand(SIZES.clients))
+                  .normalize('NFD')
+                  .replace(/[\u0300-\u036f]/g, '')
+                  .toLowerCase()
+              : `contact${rand(SIZES.clients)}@`,
+          )}`
+        : `${base}/api/recherche/?q=${encodeURIComponent(term)}`;
+    const res = await fetch(url, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    await res.arrayBuffer();
+    times.push([performance.now() - t0, term]);
+  }
+  times.sort((a, b) => a[0] - b[0]);
+  for (const [t, term] of times.slice(-8)) console.log(t.toFixed(1), term);
+  console.log('p50', times[Math.floor(n / 2)][0].toFixed(1));
+  child.kill();
+  process.exit(0);
+}
+main();
