@@ -3,8 +3,10 @@
  * seeded bench database, printing the slowest ones and the median: one request's own latency, no
  * queueing. Default: the global search with the bench's random queries (Q=term for one term);
  * KIND=clients: the clients list's search; PATH_Q=/api/…: any GET path. USER_NAME (default admin).
+ * SERVER_DIR=another checkout's apps/api runs that code's API (A/B).
  * With PostgreSQL's statement log on (log_min_duration_statement) it shows each request's SQL.
  */
+import path from 'node:path';
 import { login, startServer } from './api.js';
 import { benchDatabaseUrl, SIZES, surname } from './seed.js';
 const env = process.env;
@@ -19,7 +21,11 @@ function q(): string {
   return r < 0.4 ? name : name.slice(0, 3 + Math.floor(Math.random() * 7));
 }
 async function main() {
-  const { child, port } = await startServer(benchDatabaseUrl(env), 'redis://127.0.0.1:6379');
+  const { child, port } = await startServer(
+    benchDatabaseUrl(env),
+    'redis://127.0.0.1:6379',
+    env.SERVER_DIR ? path.resolve(env.SERVER_DIR, 'bench', 'server.ts') : undefined,
+  );
   const base = `http://127.0.0.1:${port}`;
   const token = await login(base, env.USER_NAME ?? 'admin');
   const n = Number(env.N ?? 40);
@@ -47,7 +53,8 @@ async function main() {
   }
   times.sort((a, b) => a[0] - b[0]);
   for (const [t, term] of times.slice(-8)) console.log(t.toFixed(1), term);
-  console.log('p50', times[Math.floor(n / 2)][0].toFixed(1));
+  const at = (q: number) => times[Math.min(n - 1, Math.floor(q * n))][0].toFixed(1);
+  console.log(`${n} sequential requests: p50 ${at(0.5)} ms  p90 ${at(0.9)} ms  p99 ${at(0.99)} ms`);
   child.kill();
   process.exit(0);
 }
