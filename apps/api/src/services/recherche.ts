@@ -9,7 +9,7 @@ import {
 } from '@crm/shared';
 import type { AuthUser } from '../auth/sessions.js';
 import { crmFold } from '../lib/sql/fold.js';
-import { type ConnectionQuery, onSettingsConnection } from '../lib/sql/runner.js';
+import { onSettingsConnection } from '../lib/sql/runner.js';
 import { ISO_UTC } from '../lib/sql/values.js';
 import { Where } from '../lib/sql/where.js';
 import { formatDate } from '../lib/pdf.js';
@@ -178,9 +178,26 @@ function tierSelect(b: Branch, rank: number, where: Where, user: AuthUser, limit
  * trigrams of « tac » are in every « contact… » e-mail, none of which has a word starting with it.
  */
 const WORDS_START = (alias: string) => `to_tsvector('simple', ${alias}.recherche) @@ to_tsquery('simple', ?)`;
-/** Rows of the given selects, in one statement (prepared: planned once per connection, see `recherche`). */
-async function run(db: ConnectionQuery, selects: string[], params: unknown[]): Promise<Row[]> {
-  return selects.length ? db(`select * from (${selects.join(' union all ')}) hits`, params, { prepare: true }) : [];
+/**
+ * The tiers' rows in ONE statement (prepared: planned once per connection, see GENERIC_PLANS): the
+ * best tiers (`first`), then each type's other matches (`rest`), which PostgreSQL runs only for the
+ * types the best tiers left short of `limite` hits (a one-time filter on their count).
+ */
+function tiersStatement(
+  first: string[],
+  rest: Array<{ type: string; select: string }>,
+  params: unknown[],
+  restParams: unknown[][],
+  limite: number,
+): { text: string; params: unknown[] } {
+  const all = [...params];
+  const others = rest.map((r, i) => {
+    all.push(...restParams[i], limite);
+    return `(select * from ${r.select} b where (select count(*) from r1 where r1.type = '${r.type}') < ?)`;
+  });
+  const text = `with r1 as materialized (select * from (${first.join(' union all ')}) h)
+    select * from r1${others.length ? ` union all ${others.join(' union all ')}` : ''}`;
+  return { text, params: all };
 }
 
 /**
@@ -223,25 +240,26 @@ export async function recherche(
       selects.push(tierSelect(b, 1, where, user, Math.min(limite * 3, 60), params));
     }
   }
-  const rows = await onSettingsConnection(em, GENERIC_PLANS, async (db) => {
-    const rows = await run(db, selects, params);
-
-    // 2. Only for the types still short of hits: the other matches (every word anywhere in the text).
-    const count = (type: string) => rows.filter((r) => r.type === type).length;
-    const selects2: string[] = [];
-    const params2: unknown[] = [];
-    if (text !== null) {
-      for (const b of branches.filter((x) => count(x.type) < limite)) {
-        params2.push(startsParam);
-        const where = new Where();
-        for (const word of query.words) where.add(`${b.alias}.recherche like ?`, crmFold(`%${likeEscape(word)}%`));
-        where.add(`not ${WORDS_START(b.alias)}`, prefixQuery(query.words));
-        selects2.push(tierSelect(b, 2, where, user, limite, params2));
-      }
+  // 2. For the types the first tiers leave short of hits (decided in the same statement): the other
+  //    matches (every word anywhere in the text).
+  const rest: Array<{ type: string; select: string }> = [];
+  const restParams: unknown[][] = [];
+  if (text !== null) {
+    for (const b of branches) {
+      const p: unknown[] = [startsParam];
+      const where = new Where();
+      for (const word of query.words) where.add(`${b.alias}.recherche like ?`, crmFold(`%${likeEscape(word)}%`));
+      where.add(`not ${WORDS_START(b.alias)}`, prefixQuery(query.words));
+      rest.push({ type: b.type, select: tierSelect(b, 2, where, user, limite, p) });
+      restParams.push(p);
     }
-    rows.push(...(await run(db, selects2, params2)));
-    return rows;
-  });
+  }
+  const statement = selects.length ? tiersStatement(selects, rest, params, restParams, limite) : null;
+  const rows = statement
+    ? await onSettingsConnection(em, GENERIC_PLANS, (db) =>
+        db<Row>(statement.text, statement.params, { prepare: true }),
+      )
+    : [];
 
   // Best tier first (a devis number, a title starting with the query, a word starting with it,
   // the rest), then newest.
