@@ -86,7 +86,7 @@ export function createDeps(orm: MikroORM, config: AppConfig, jobs: AnyJobDefinit
       (m) => {
         if ('sessions' in m) cached?.evictSessions(m.sessions);
         if ('users' in m) cached?.evictUsers(m.users);
-        if ('counts' in m) countCache.invalidateLocal();
+        if ('counts' in m) countCache.invalidateLocal(m.counts);
         if ('notifications' in m) userEvents.deliverLocal(m.notifications);
       },
       () => {
@@ -95,7 +95,7 @@ export function createDeps(orm: MikroORM, config: AppConfig, jobs: AnyJobDefinit
       },
     );
     cached = new CachedSessionValidator(sessions, bus);
-    countCache.onInvalidate = () => void bus!.publish({ counts: ['clients'] });
+    countCache.onInvalidate = (tables) => void bus!.publish({ counts: tables });
     // Through Redis every instance (this one included) tells its open streams; while the
     // subscription is down the signal stays local (the SPA's polling covers the others).
     userEvents.remote = async (ids) => bus!.healthy && (await bus!.publish({ notifications: ids }));
@@ -106,7 +106,7 @@ export function createDeps(orm: MikroORM, config: AppConfig, jobs: AnyJobDefinit
   // sessions; a write to a listed table drops the list counts, one to the answers' tables the answers.
   const dataChanges = new DataChanges();
   dataChanges.onChange(async (change) => {
-    if (touches(change, LISTED_TABLES)) countCache.invalidate();
+    if (touches(change, LISTED_TABLES)) countCache.invalidate([...change.tables].filter((t) => LISTED_TABLES.has(t)));
     if (touches(change, ANSWER_TABLES)) await answerCache.bumpDataVersion();
     if (change.users.length) await cached?.invalidateUsers([...change.users]);
   });

@@ -49,6 +49,32 @@ describe('counts of big lists', () => {
   });
 });
 
+describe('counts dropped by the writes that can change them only', () => {
+  it("a tâche written keeps the clients' cached count; a client written (owners copied to everything under it) drops every count", async () => {
+    expect(await count()).toBe(big);
+    const cached = async () =>
+      (await t.countSql(() => admin.get('/clients/?page=3'))).statements.filter((q) => /count\(\*\)/.test(q)).length ===
+      0;
+    expect(await cached()).toBe(true);
+    const client = (await admin.post('/clients/', { nom: 'Pour la tâche' })).json().id;
+    expect(await count()).toBe(big + 1);
+    expect(await cached()).toBe(true);
+    const tache = await admin.post('/taches/', {
+      titre: 'Rappeler',
+      client,
+      priorite: 'haute',
+      dateEcheance: '2027-01-15',
+    });
+    expect(tache.statusCode).toBe(201);
+    expect(await cached()).toBe(true);
+    expect((await admin.delete(`/taches/${tache.json().id}/`)).statusCode).toBe(204);
+    expect(await cached()).toBe(true);
+    expect((await admin.delete(`/clients/${client}/`)).statusCode).toBe(204);
+    expect(await cached()).toBe(false);
+    expect(await count()).toBe(big);
+  });
+});
+
 describe('counts of searches', () => {
   it('is exact on the first page, a later page and past the end', async () => {
     const first = await t.countSql(() => admin.get('/clients/?search=rarete&pageSize=4'));

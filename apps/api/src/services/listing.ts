@@ -55,7 +55,9 @@ export function selectiveWord(term: string): string | null {
   if (words.length < 2) return null;
   const numbers = words.filter((w) => /\d/.test(w) && [...w].length >= 3);
   if (!numbers.length) return null;
-  return numbers.reduce((a, b) => ([...b].length > [...a].length ? b : a));
+  let best = numbers[0];
+  for (const w of numbers) if (w.length > best.length) best = w;
+  return best;
 }
 
 /**
