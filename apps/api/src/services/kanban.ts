@@ -179,13 +179,20 @@ export function placementSql(
   } else {
     // Before the first other card whose key is ≥ position (0 = top); the end when there is none.
     const hi = placement.position === undefined ? 'null::int' : 'h.hi';
+    // At the top (keys are ≥ 0) no card comes before: no walk down from the first card (through
+    // the dead versions that a series of drops at the top leaves there).
+    const top = placement.position !== undefined && placement.position <= 0;
+    const lo = top
+      ? { sql: 'null::int', params: [] }
+      : { sql: step('<', `coalesce(h.hi::bigint, ${MAX_KEY + 1})`), params: [value, id, value] };
     row = {
-      sql: `select ${own} as cur, true as ref, ${step('<', `coalesce(h.hi::bigint, ${MAX_KEY + 1})`)} as lo, ${hi} as hi
-              from (select ${step('>=', '?')} as hi) h`,
-      params: [...ownParams, value, id, value, value, id, value, Math.min(placement.position ?? MAX_KEY, MAX_KEY)],
+      sql: `select ${own} as cur, true as ref, ${lo.sql} as lo, ${hi} as hi
+              from (select ${step('>=', '?')} as hi offset 0) h`,
+      params: [...ownParams, ...lo.params, value, id, value, Math.min(placement.position ?? MAX_KEY, MAX_KEY)],
     };
   }
-  // Its own key counts only in its own column; `s`/`t` bound the free keys (exclusive).
+  // Its own key counts only in its own column; `s`/`t` bound the free keys (exclusive). (`offset 0`:
+  // each subquery above runs once, not once per use of its column in the expressions below.)
   const current = from === value ? 'p.cur' : 'null::int';
   const s = 'coalesce(p.lo::bigint, -1)';
   const t = `coalesce(p.hi::bigint, ${MAX_KEY + 1})`;
@@ -202,7 +209,7 @@ export function placementSql(
         -- 100 (and still a gap between each for a drop among them). Keys stay >= 0 (contract).
         when p.lo is null and p.hi is not null and ${t} - ${s} >= 2 then p.hi - greatest(1, (p.hi - ${s}) / ${TOP_FRACTION})
         when ${t} - ${s} >= 2 then ${s} + (${t} - ${s}) / 2
-      end)::int as key from (${row.sql}) p`,
+      end)::int as key from (${row.sql} offset 0) p`,
     params: row.params,
   };
 }
@@ -293,11 +300,14 @@ export async function moveCard<T extends Record<string, any>>(
   write: { sql: string; params: unknown[] },
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
-    const row = (await sqlOne<T & { cur: number | null; ref: boolean; lo: number | null; key: number | null }>(
+    // Prepared: planning this statement (placement, update, events, answer) cost more than running
+    // it; each pooled connection plans each of its few variants once.
+    const [row] = await sql<T & { cur: number | null; ref: boolean; lo: number | null; key: number | null }>(
       em,
       write.sql,
       write.params,
-    ))!;
+      { prepare: true },
+    );
     if (!placement) return row;
     checkPlacement(row, from, placement);
     if (row.key !== null) return row;

@@ -9,6 +9,7 @@ import { sql, sqlOne } from '../lib/sql/runner.js';
 import { decimal } from '../lib/sql/values.js';
 import { Where } from '../lib/sql/where.js';
 import {
+  cardTransaction,
   columnLocks,
   hasPlacement,
   lockColumns,
@@ -18,7 +19,6 @@ import {
   OPPORTUNITE_BOARD,
   placeCard,
   placementSql,
-  cardTransaction,
   retryMoves,
   type TargetColumn,
 } from './kanban.js';
@@ -145,10 +145,12 @@ async function writeOpportunite(
   const answer = await cardTransaction(em, moveOnly, async (tem): Promise<OpportuniteOut | undefined> => {
     const where = scopeByClient(new Where().add('o.id = ?', id), user);
     const locks = columnLocks(OPPORTUNITE_BOARD, 'o.etape', write.target, write.placed, { asyncCommit: moveOnly });
-    const cur = await sqlOne(
+    const [cur] = await sql(
       tem,
       `select o.etape, o.resultat, o.motif_perte, o.client_id, o.responsable_id, o.nom, ${locks.sql} as locks ${FROM} ${where}`,
       [...locks.params, ...where.params],
+      // Prepared, like the move's statement (see moveCard).
+      { prepare: true },
     );
     if (!cur) throw notFound();
     const input = write.change(cur as { etape: Etape });

@@ -5,9 +5,10 @@ import type { tacheCreateInput, tachePatchInput } from '@crm/shared';
 import type { z } from 'zod';
 import type { AuthUser } from '../auth/sessions.js';
 import { fieldError, notFound } from '../lib/errors.js';
-import { sql, sqlOne } from '../lib/sql/runner.js';
+import { sql } from '../lib/sql/runner.js';
 import { Where } from '../lib/sql/where.js';
 import {
+  cardTransaction,
   columnLocks,
   hasPlacement,
   lockColumns,
@@ -16,7 +17,6 @@ import {
   movesOnly,
   placeCard,
   placementSql,
-  cardTransaction,
   retryMoves,
   TACHE_BOARD,
 } from './kanban.js';
@@ -120,10 +120,12 @@ export async function updateTache(em: EntityManager, user: AuthUser, id: number,
     if (!moveOnly) await lockProjets(tem, [input.projet], id);
     const where = scopeTaches(new Where().add('t.id = ?', id), user);
     const locks = columnLocks(TACHE_BOARD, 't.statut', input.statut, placed, { asyncCommit: moveOnly });
-    const cur = await sqlOne(
+    const [cur] = await sql(
       tem,
       `select t.statut, t.client_id, t.projet_id, t.assigne_a_id, t.titre, t.date_echeance, ${locks.sql} as locks ${FROM} ${where}`,
       [...locks.params, ...where.params],
+      // Prepared, like the move's statement (see moveCard).
+      { prepare: true },
     );
     if (!cur) throw notFound();
     const statut: TacheStatut = input.statut ?? cur.statut;

@@ -16,19 +16,24 @@ export const webhookEvents = t.middleware(async ({ ctx, next, path, type, getRaw
   if (type !== 'mutation' || !webhookFamily(path)) return next();
   const input = await getRawInput().catch(() => undefined);
   let outcome: Awaited<ReturnType<typeof next>> | undefined;
-  await retryMoves(() =>
-    ctx.em.transactional(async (tem) => {
-      outcome = await next({ ctx: { em: tem as EntityManager } });
-      if (!outcome.ok) {
-        if (isRetriableMove(outcome.error)) throw outcome.error;
-        return;
-      }
-      // The card's state before the change, as the service found it; no events to write when its
-      // statement saw no webhook subscribing to them.
-      const write = cardWriteOf(tem as EntityManager);
-      if (write?.subscribed === false) return;
-      await emitForProcedure(tem as EntityManager, path, input, outcome.data, write?.before);
-    }),
+  // Only the boards' writes run again (the other families keep their single attempt, and a failed
+  // call's transaction commits what it deliberately kept).
+  const board = /^(opportunites|taches)\./.test(path);
+  await retryMoves(
+    () =>
+      ctx.em.transactional(async (tem) => {
+        outcome = await next({ ctx: { em: tem as EntityManager } });
+        if (!outcome.ok) {
+          if (board && isRetriableMove(outcome.error)) throw outcome.error;
+          return;
+        }
+        // The card's state before the change, as the service found it; no events to write when its
+        // statement saw no webhook subscribing to them.
+        const write = cardWriteOf(tem as EntityManager);
+        if (write?.subscribed === false) return;
+        await emitForProcedure(tem as EntityManager, path, input, outcome.data, write?.before);
+      }),
+    board ? undefined : 1,
   );
   return outcome!;
 });
