@@ -459,20 +459,19 @@ export async function retryMoves<T>(fn: () => Promise<T>, attempts = 5): Promise
 /**
  * The transaction of a write that may move a card. A board move (`join`) joins the caller's
  * transaction when there is one (the webhook events' one, see trpc/middlewares/webhookEvents.ts)
- * rather than opening a savepoint in it: two statements fewer. Nothing it throws follows a write
- * (placement and outcome are checked first, a conflict leaves the card unwritten); a failing
- * statement aborts the whole request. It is then not run again here: a rerun inside the caller's
- * transaction would keep the advisory locks of the first attempt and take others out of order; the
- * caller runs its whole transaction again. Other writes run in their own transaction (a savepoint
- * inside the caller's, which releases its locks when rolled back), retried here.
+ * rather than opening a savepoint in it: two statements fewer (outside any, it opens its own).
+ * Nothing it throws follows a write (placement and outcome are checked first, a conflict leaves the
+ * card unwritten); a failing statement aborts the whole request. It is then not run again here: a
+ * rerun inside the caller's transaction would keep the advisory locks of the first attempt and
+ * take others out of order; the caller runs its whole transaction again. Other writes run in their
+ * own transaction (a savepoint inside the caller's, which releases its locks when rolled back),
+ * retried here.
  */
 export function cardTransaction<T>(em: EntityManager, join: boolean, fn: (tem: EntityManager) => Promise<T>) {
-  const joined = join && em.isInTransaction();
-  return retryMoves(
-    () =>
-      em.transactional((tem) => fn(tem as EntityManager), joined ? { propagation: 'required' as never } : undefined),
-    joined ? 1 : 5,
-  );
+  // Joined: the caller's EntityManager, as is (no fork, flush or transaction events of its own:
+  // a board move loads no entity).
+  if (join && em.isInTransaction()) return fn(em);
+  return retryMoves(() => em.transactional((tem) => fn(tem as EntityManager)));
 }
 
 /**
