@@ -41,6 +41,7 @@ const kind = (q: string): string => {
   if (/^COMMIT/.test(q)) return 'commit';
   if (/^select [ot]\.(etape|statut), .*pg_advisory_xact_lock/s.test(q)) return 'card+locks';
   if (/^with place as .*update (opportunites|taches) card/s.test(q)) return 'move';
+  if (/^select t\.id as "id"/.test(q)) return 'detail';
   if (/^insert into webhook_livraisons/.test(q)) return 'webhooks';
   if (/pgboss\.job/.test(q)) return 'jobs';
   return q;
@@ -194,6 +195,16 @@ describe('a board move', () => {
     );
     expect(advanced.statusCode, advanced.body).toBe(200);
     expect(asyncCommit(statements)).toHaveLength(1);
+    // Its target depends on the current stage: the queue reads it first; the card read locks both columns.
+    expect(statements.map(kind)).toEqual(['column', 'session', 'begin', 'card+locks', 'move', 'commit']);
+    // Completing a tâche names its column: no read before the transaction; the detail, then the move.
+    const { result: completed, statements: completing } = await t.countSql(() =>
+      admin.patch(`/taches/${ta.id}/complete/`),
+    );
+    expect(completed.statusCode, completed.body).toBe(200);
+    expect(completing.map(kind)).toEqual(['session', 'begin', 'detail', 'card+locks', 'move', 'commit']);
+    expect(asyncCommit(completing)).toHaveLength(1);
+    await cost(`/taches/${ta.id}/`, { statut: 'en_cours', position: 0 });
     // A move that also renames the card, and a plain edit: durable commits.
     expect(asyncCommit(await cost(`/taches/${ta.id}/`, { statut: 'en_cours', titre: 'Renommée' }))).toEqual([]);
     expect(asyncCommit(await cost(`/opportunites/${o.id}/`, { nom: 'Renommée' }))).toEqual([]);
