@@ -4,6 +4,7 @@
  * is read with its columns' locks in one statement; its placement, update, timeline event and
  * answer are one more; its webhook events one more only when a webhook subscribes to them.
  */
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type RestClient, type TestApp } from './helpers.js';
 
@@ -176,6 +177,36 @@ describe('a board move', () => {
       ).toHaveLength(1);
     } finally {
       await t.sql('delete from webhooks where id = ?', [hook.id]);
+    }
+  });
+
+  it('a card deleted while a move waits for it answers 404 (the move answers from its own update)', async () => {
+    const [o] = await t.sql<{ id: number }>(
+      `insert into opportunites (nom, client_id, etape, resultat, position)
+       select 'Supprimée', ?, 'conclusion', 'gagnee', coalesce(max(position), 0) + 1024 from opportunites where etape = 'conclusion'
+       returning id`,
+      [client],
+    );
+    const locker = new pg.Client({ connectionString: t.dbUrl });
+    await locker.connect();
+    try {
+      await locker.query('begin');
+      await locker.query('delete from opportunites where id = $1', [o.id]);
+      // Its outcome only (the card keeps its place): the card is read, then its update waits for the delete.
+      const patched = admin.patch(`/opportunites/${o.id}/`, { resultat: 'perdue', motifPerte: 'Budget' });
+      const waiters = async () =>
+        (
+          await locker.query(
+            `select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
+          )
+        ).rows[0].n as number;
+      for (const deadline = Date.now() + 15_000; Date.now() < deadline && (await waiters()) < 1; )
+        await new Promise((r) => setTimeout(r, 20));
+      await locker.query('commit');
+      const res = await patched;
+      expect(res.statusCode, res.body).toBe(404);
+    } finally {
+      await locker.end();
     }
   });
 

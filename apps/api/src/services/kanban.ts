@@ -1,6 +1,6 @@
 import type { EntityManager } from '@crm/db';
 import { nextEtape, type Etape } from '@crm/shared';
-import { ApiError, badRequest, conflict } from '../lib/errors.js';
+import { ApiError, badRequest, conflict, notFound } from '../lib/errors.js';
 import { intArrayLiteral, textArrayLiteral } from '../lib/pgArrays.js';
 import { sql, sqlOne } from '../lib/sql/runner.js';
 import { type EventRecord, eventsInsertFrom } from './evenements.js';
@@ -302,17 +302,20 @@ export async function moveCard<T extends Record<string, any>>(
   for (let attempt = 1; ; attempt++) {
     // Prepared: planning this statement (placement, update, events, answer) cost more than running
     // it; each pooled connection plans each of its few variants once.
-    const [row] = await sql<T & { cur: number | null; ref: boolean; lo: number | null; key: number | null }>(
-      em,
-      write.sql,
-      write.params,
-      { prepare: true },
-    );
-    if (!placement) return row;
-    checkPlacement(row, from, placement);
-    if (row.key !== null) return row;
-    if (attempt > 1) throw new Error(`${board.table}: no key left in column ${to}`);
-    await respread(em, board, to, id, row.lo ?? -1);
+    const [row] = await sql<
+      T & { id: number | null; cur: number | null; ref: boolean; lo: number | null; key: number | null }
+    >(em, write.sql, write.params, { prepare: true });
+    if (placement) {
+      checkPlacement(row, from, placement);
+      if (row.key === null) {
+        if (attempt > 1) throw new Error(`${board.table}: no key left in column ${to}`);
+        await respread(em, board, to, id, row.lo ?? -1);
+        continue;
+      }
+    }
+    // Deleted since it was read.
+    if (row.id === null) throw notFound();
+    return row;
   }
 }
 
