@@ -22,7 +22,7 @@ export const TACHE_BOARD: Board = { table: 'taches', column: 'statut' };
 /** Spacing of keys given at the end of a column and by a renumbered window. */
 export const POSITION_GAP = 1024;
 const MAX_KEY = 2_147_483_647;
-/** A card dropped at the top of a column takes this fraction of the room above the first card (see placeCard). */
+/** A card dropped at the top of a column takes this fraction of the room above the first card (see placementSql). */
 const TOP_FRACTION = 16;
 /** A renumbered window leaves at least this spacing (so the next moves there are free again). */
 const MIN_SPREAD = 64;
