@@ -277,6 +277,39 @@ describe('kanban moves', () => {
   });
 });
 
+describe('moves of one card from two API instances', () => {
+  it('every move succeeds: a move that finds its card moved meanwhile runs its whole transaction again', async () => {
+    // A second instance on the same database: its moves do not wait in this one's move queue, so
+    // the advisory locks alone order them, and a move often finds its card gone from the column it
+    // read it in (409 error.card_moved inside, never answered while retries remain).
+    const other = await startTestApp({ database: { url: t.dbUrl, drop: async () => undefined } });
+    try {
+      const alice2 = await other.as('alice');
+      const cards = (
+        await Promise.all(
+          Array.from({ length: 4 }, (_, i) => create(alice, { nom: `Disputée ${i}`, etape: 'prospect' })),
+        )
+      ).map((r) => r.json().id as number);
+      const columns = ['qualification', 'proposition', 'negociation'];
+      for (let round = 0; round < 6; round++) {
+        const moves = cards.flatMap((id, i) =>
+          [alice, alice2].map((c, k) =>
+            c.patch(`/opportunites/${id}/`, { etape: columns[(round + i + k) % 3], position: 0 }),
+          ),
+        );
+        const res = await Promise.all(moves);
+        expect(res.filter((r) => r.statusCode !== 200).map((r) => `${r.statusCode} ${r.body}`)).toEqual([]);
+      }
+      await expectUniqueKeys();
+      // Each card ends in one of the columns, once.
+      const rows = await t.sql(`select etape from opportunites where id = any(?::int[])`, [`{${cards.join(',')}}`]);
+      expect(rows.every((r) => columns.includes(r.etape))).toBe(true);
+    } finally {
+      await other.close();
+    }
+  });
+});
+
 describe('avancer-etape and conclusion', () => {
   it('walks the pipeline to conclusion, which needs a result, then 409', async () => {
     const o = (await create(alice, { nom: 'Pipeline', montant: 100, probabilite: 50 })).json();

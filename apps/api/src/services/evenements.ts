@@ -85,6 +85,16 @@ export function eventsInsert(
   events: EventRecord[],
   after?: { sql: string; params: unknown[] },
 ): { sql: string; params: unknown[] } {
+  if (!after) return eventsInsertFrom(events);
+  const insert = eventsInsertFrom(events, 'w');
+  return { sql: `with w as (${after.sql} returning 1) ${insert.sql}`, params: [...after.params, ...insert.params] };
+}
+
+/**
+ * The insert of `events`; with `source` (a CTE of the same statement), once per row of it — none
+ * when the write it names touched no row.
+ */
+export function eventsInsertFrom(events: EventRecord[], source?: string): { sql: string; params: unknown[] } {
   const arrays = `unnest(?::text[], ?::int[], ?::int[], ?::int[], ?::text[], ?::jsonb[]) as x(type, client_id, opportunite_id, auteur_id, resume, donnees)`;
   const params = [
     textArrayLiteral(events.map((e) => e.type)),
@@ -94,8 +104,8 @@ export function eventsInsert(
     textArrayLiteral(events.map((e) => e.resume)),
     jsonArrayLiteral(events.map((e) => e.donnees ?? {})),
   ];
-  const insert = `insert into evenements (type, client_id, opportunite_id, auteur_id, resume, donnees) select x.* from`;
-  return after
-    ? { sql: `with w as (${after.sql} returning 1) ${insert} w, ${arrays}`, params: [...after.params, ...params] }
-    : { sql: `${insert} ${arrays}`, params };
+  return {
+    sql: `insert into evenements (type, client_id, opportunite_id, auteur_id, resume, donnees) select x.* from ${source ? `${source}, ` : ''}${arrays}`,
+    params,
+  };
 }

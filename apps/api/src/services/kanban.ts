@@ -1,8 +1,9 @@
 import type { EntityManager } from '@crm/db';
 import { nextEtape, type Etape } from '@crm/shared';
-import { ApiError, badRequest, conflict } from '../lib/errors.js';
-import { intArrayLiteral } from '../lib/pgArrays.js';
+import { ApiError, badRequest, conflict, notFound } from '../lib/errors.js';
+import { intArrayLiteral, textArrayLiteral } from '../lib/pgArrays.js';
 import { sql, sqlOne } from '../lib/sql/runner.js';
+import { type EventRecord, eventsInsertFrom } from './evenements.js';
 
 /**
  * Boards whose cards carry a `position` inside a column: the opportunity pipeline (column = etape)
@@ -21,7 +22,7 @@ export const TACHE_BOARD: Board = { table: 'taches', column: 'statut' };
 /** Spacing of keys given at the end of a column and by a renumbered window. */
 export const POSITION_GAP = 1024;
 const MAX_KEY = 2_147_483_647;
-/** A card dropped at the top of a column takes this fraction of the room above the first card (see placeCard). */
+/** A card dropped at the top of a column takes this fraction of the room above the first card (see placementSql). */
 const TOP_FRACTION = 16;
 /** A renumbered window leaves at least this spacing (so the next moves there are free again). */
 const MIN_SPREAD = 64;
@@ -63,7 +64,7 @@ export async function lockColumns(
   const keys = [...new Set(values)].sort();
   if (!keys.length) return;
   const marks = keys.map(() => '?').join(', ');
-  // See moveCard: a pure board move commits without waiting for the WAL flush (same statement, no extra round trip).
+  // See columnLocks: a pure board move commits without waiting for the WAL flush (same statement, no extra round trip).
   const commit = opts.asyncCommit ? `, set_config('synchronous_commit', 'off', true)` : '';
   await sql(
     em,
@@ -73,24 +74,82 @@ export async function lockColumns(
 }
 
 /**
- * The key card `id` takes in column `value` (under that column's lock), for the caller to store
- * with the card's other changes. `from` is the column the caller read the card in, before the lock
- * (null for a card being created): the same statement reads the card's key as locked, 409
- * `error.card_moved` when it is no longer there (the caller's transaction is run again, see
- * retryMoves), and the card keeps its key when it already sits at the asked place. `visible`
- * restricts the cards that `avant`/`apres` may name to those the caller sees (SQL on alias `x`,
- * with its params). One statement reads the card and both neighbours; only an exhausted gap costs
- * a renumbering of a few cards.
+ * The column a write may send a card to, as a function of the card's current column (SQL `current`
+ * in columnLocks): a named column, the same one (undefined), or one step of a map (avancer-étape:
+ * each stage to the next; a stage missing from the map or mapped to null stays).
  */
-export async function placeCard(
-  em: EntityManager,
+export type TargetColumn = string | undefined | Readonly<Record<string, string | null>>;
+
+/**
+ * The locks of a write that may move a card, as a scalar subquery of the statement that reads the
+ * card (select list, `current` the card's column there): the advisory locks of the card's column
+ * and of its target column (same keys and sorted order as lockColumns, so writers never deadlock),
+ * taken only when the card moves (`placed`, or a target column other than its own), with the
+ * asynchronous commit of a pure move (below) in the same statement.
+ *
+ * The card's row in that statement is read before the locks are granted (its snapshot is the
+ * statement's start): a later statement re-reads the card as locked (placementSql's `cur`, the
+ * move's update on the column it was read in) and answers 409 `error.card_moved` when it moved.
+ *
+ * `asyncCommit` (the request changes only the card's column, place and outcome: drag and drop,
+ * avancer-étape) makes the transaction commit asynchronously (`synchronous_commit = off`, local to
+ * it): the commit returns without waiting for the WAL to reach the disk, which is most of a move's
+ * time on an ordinary disk (an fsync costs 5–20 ms here, the rest of the move about 3 ms). The
+ * trade-off is PostgreSQL's documented one: the database stays consistent, but a crash of the
+ * server (not of the API) within ~0.6 s of a move may lose that move — the card, its timeline event
+ * and its webhook events together, as they share the transaction; the user sees the card back in
+ * its previous place. Every other write, a PATCH that also edits the card's fields included, stays
+ * durable.
+ */
+export function columnLocks(
+  board: Board,
+  current: string,
+  target: TargetColumn,
+  placed: boolean,
+  opts: { asyncCommit?: boolean } = {},
+): { sql: string; params: unknown[] } {
+  const to =
+    target === undefined
+      ? { sql: current, params: [] as unknown[] }
+      : typeof target === 'string'
+        ? { sql: '?::text', params: [target] }
+        : {
+            sql: `coalesce((select m.t from unnest(?::text[], ?::text[]) m(f, t) where m.f = ${current}), ${current})`,
+            params: (() => {
+              const steps = Object.entries(target).filter((e): e is [string, string] => e[1] !== null);
+              return [textArrayLiteral(steps.map((e) => e[0])), textArrayLiteral(steps.map((e) => e[1]))];
+            })(),
+          };
+  const commit = opts.asyncCommit ? `, set_config('synchronous_commit', 'off', true)` : '';
+  // Volatile functions of a sorted select run after the sort (in key order); `count` keeps them (a
+  // subquery's unused volatile outputs are never dropped).
+  return {
+    sql: `(select count(*) from (select pg_advisory_xact_lock(hashtext('${board.table}:' || v))${commit}
+       from (select distinct v from (select ${current} as a, ${to.sql} as b) s, unnest(array[s.a, s.b]) v
+              where ?::boolean or s.a <> s.b) d
+      order by v collate "C") l)`,
+    params: [...to.params, placed],
+  };
+}
+
+/**
+ * One row, under the columns' lock, placing card `id` in column `value`: `cur`, the card's own key
+ * in the column `from` it was read in (null when it is no longer there, or for a card being
+ * created: `from` null); `ref`, false when `avant`/`apres` names no card of that column that the
+ * caller sees (`visible`: SQL on alias `x` with its params); `lo`, the key of its new upper
+ * neighbour; `key`, the key it takes — its own when it already sits at the asked place, else a
+ * free one between its new neighbours, or null when there is none (then respread makes room).
+ * The card and both neighbours are read in this one statement, run alone (placeCard) or inside
+ * the move's write (moveStatement).
+ */
+export function placementSql(
   board: Board,
   value: string,
   id: number,
   placement: Placement,
   from: string | null,
   visible: { sql: string; params: unknown[] } | null,
-): Promise<number> {
+): { sql: string; params: unknown[] } {
   const { table, column } = board;
   // Each neighbour is one step along the index on (column, position) including id (migration
   // Migration20261206170000_colonne_index): its bound is a row comparison on both keys, which only
@@ -103,88 +162,170 @@ export async function placeCard(
   // The card's own key, as locked, in the column it was read in.
   const own = from === null ? 'null::int' : `(select m.position from ${table} m where m.id = ? and m.${column} = ?)`;
   const ownParams = from === null ? [] : [id, from];
-  let lo: number | null;
-  let hi: number | null;
-  let cur: number | null;
-  if (placement.avant !== undefined || placement.apres !== undefined) {
+  let row: { sql: string; params: unknown[] };
+  const ref = placement.avant ?? placement.apres;
+  if (ref !== undefined) {
     const field = placement.avant !== undefined ? 'avant' : 'apres';
-    const ref = (placement.avant ?? placement.apres)!;
     if (ref === id) throw badRequest({ [field]: ['err.placement_soi'] });
     const seen = visible ? `and ${visible.sql}` : '';
     const near = step(field === 'avant' ? '<' : '>', 'r.position');
-    const row = await sqlOne<{ k: number | null; near: number | null; cur: number | null }>(
-      em,
-      `select r.k, r.near, ${own} as cur from (select 1) one left join lateral (
+    const [lo, hi] = field === 'avant' ? ['r.near', 'r.k'] : ['r.k', 'r.near'];
+    row = {
+      sql: `select ${own} as cur, r.k is not null as ref, ${lo} as lo, ${hi} as hi from (select 1) one left join lateral (
          select r.position as k, ${near} as near from ${table} r
           where r.id = ? and r.${column} = ? and exists (select 1 from ${table} x where x.id = r.id ${seen})) r on true`,
-      [...ownParams, value, id, value, ref, value, ...(visible?.params ?? [])],
-    );
-    if (from !== null && row!.cur === null) throw conflict('error.card_moved');
-    if (row!.k === null) throw badRequest({ [field]: ['err.placement_carte'] });
-    [lo, hi] = field === 'avant' ? [row!.near, row!.k] : [row!.k, row!.near];
-    cur = row!.cur;
+      params: [...ownParams, value, id, value, ref, value, ...(visible?.params ?? [])],
+    };
   } else {
     // Before the first other card whose key is ≥ position (0 = top); the end when there is none.
-    const row = await sqlOne<{ hi: number | null; lo: number | null; cur: number | null }>(
-      em,
-      `select h.hi, ${step('<', `coalesce(h.hi::bigint, ${MAX_KEY + 1})`)} as lo, ${own} as cur from (select ${step('>=', '?')} as hi) h`,
-      [value, id, value, ...ownParams, value, id, value, Math.min(placement.position ?? MAX_KEY, MAX_KEY)],
-    );
-    if (from !== null && row!.cur === null) throw conflict('error.card_moved');
-    hi = placement.position === undefined ? null : row!.hi;
-    lo = row!.lo;
-    cur = row!.cur;
+    const hi = placement.position === undefined ? 'null::int' : 'h.hi';
+    // At the top (keys are ≥ 0) no card comes before: no walk down from the first card (through
+    // the dead versions that a series of drops at the top leaves there).
+    const top = placement.position !== undefined && placement.position <= 0;
+    const lo = top
+      ? { sql: 'null::int', params: [] }
+      : { sql: step('<', `coalesce(h.hi::bigint, ${MAX_KEY + 1})`), params: [value, id, value] };
+    row = {
+      sql: `select ${own} as cur, true as ref, ${lo.sql} as lo, ${hi} as hi
+              from (select ${step('>=', '?')} as hi offset 0) h`,
+      params: [...ownParams, ...lo.params, value, id, value, Math.min(placement.position ?? MAX_KEY, MAX_KEY)],
+    };
   }
-  const current = from === value ? cur : null;
-  // Already there: nothing to write.
-  if (current !== null && (lo === null || current > lo) && (hi === null || current < hi)) return current;
-  const start = lo ?? -1;
-  if (hi === null && start + 1 <= MAX_KEY - POSITION_GAP) return start + POSITION_GAP;
-  const to = hi ?? MAX_KEY + 1;
-  // The top of a column (no card before): just above the first card, a 16th of the room away, not
-  // halfway. Drops at the top come in series (the newest deal first), and halving left room for 10
-  // of them after which a renumbering of 8+ cards was due; a 16th leaves room for about 100 (and
-  // still a gap between each for a drop among them). Keys stay ≥ 0 (contract).
-  if (lo === null && hi !== null && to - start >= 2) return hi - Math.max(1, Math.floor((hi - start) / TOP_FRACTION));
-  if (to - start >= 2) return start + Math.floor((to - start) / 2);
-  return respread(em, board, value, id, start);
+  // Its own key counts only in its own column; `s`/`t` bound the free keys (exclusive). (`offset 0`:
+  // each subquery above runs once, not once per use of its column in the expressions below.)
+  const current = from === value ? 'p.cur' : 'null::int';
+  const s = 'coalesce(p.lo::bigint, -1)';
+  const t = `coalesce(p.hi::bigint, ${MAX_KEY + 1})`;
+  return {
+    sql: `select p.cur, p.ref, p.lo, (case
+        when not p.ref or (${from !== null} and p.cur is null) then null
+        -- Already there: it keeps its key.
+        when ${current} is not null and (p.lo is null or ${current} > p.lo) and (p.hi is null or ${current} < p.hi) then ${current}
+        -- The end of the column: a gap after the last card.
+        when p.hi is null and ${s} + 1 <= ${MAX_KEY - POSITION_GAP} then ${s} + ${POSITION_GAP}
+        -- The top of a column (no card before): just above the first card, a 16th of the room away,
+        -- not halfway. Drops at the top come in series (the newest deal first), and halving left room
+        -- for 10 of them after which a renumbering of 8+ cards was due; a 16th leaves room for about
+        -- 100 (and still a gap between each for a drop among them). Keys stay >= 0 (contract).
+        when p.lo is null and p.hi is not null and ${t} - ${s} >= 2 then p.hi - greatest(1, (p.hi - ${s}) / ${TOP_FRACTION})
+        when ${t} - ${s} >= 2 then ${s} + (${t} - ${s}) / 2
+      end)::int as key from (${row.sql} offset 0) p`,
+    params: row.params,
+  };
+}
+
+/** What placementSql found: 409 when the card left the column it was read in, 400 on a bad `avant`/`apres`. */
+export function checkPlacement(row: { cur: number | null; ref: boolean }, from: string | null, placement: Placement) {
+  if (from !== null && row.cur === null) throw conflict('error.card_moved');
+  if (!row.ref) throw badRequest({ [placement.avant !== undefined ? 'avant' : 'apres']: ['err.placement_carte'] });
 }
 
 /**
- * A move of card `id`, read unlocked as being in column `from`, to column `to`: both columns are
- * locked (same order as every writer), then placeCard reads the card as locked and its neighbours
- * in one statement and gives its key (409 when the card moved meanwhile).
- *
- * `pureMove` (the request changes only the card's column, place and outcome: drag and drop,
- * avancer-étape) makes the transaction commit asynchronously (`synchronous_commit = off`, local to
- * it): the commit returns without waiting for the WAL to reach the disk, which is most of a move's
- * time on an ordinary disk (an fsync costs 5–20 ms here, the rest of the move about 3 ms). The
- * trade-off is PostgreSQL's documented one: the database stays consistent, but a crash of the
- * server (not of the API) within ~0.6 s of a move may lose that move — the card, its timeline event
- * and its webhook events together, as they share the transaction; the user sees the card back in
- * its previous place. Every other write, a PATCH that also edits the card's fields included, stays
- * durable.
+ * The key card `id` takes in column `value` (under that column's lock), for the caller to store
+ * with the card's other changes (creation, an edit that also moves the card): placementSql run
+ * alone, 409 `error.card_moved` when the card is no longer in `from` (the caller's transaction is
+ * run again, see retryMoves). Only an exhausted gap costs a renumbering of a few cards.
  */
-export async function moveCard(
+export async function placeCard(
   em: EntityManager,
+  board: Board,
+  value: string,
+  id: number,
+  placement: Placement,
+  from: string | null,
+  visible: { sql: string; params: unknown[] } | null,
+): Promise<number> {
+  const place = placementSql(board, value, id, placement, from, visible);
+  for (let attempt = 1; ; attempt++) {
+    const row = await sqlOne<{ cur: number | null; ref: boolean; lo: number | null; key: number | null }>(
+      em,
+      place.sql,
+      place.params,
+    );
+    checkPlacement(row!, from, placement);
+    if (row!.key !== null) return row!.key;
+    if (attempt > 1) throw new Error(`${board.table}: no key left in column ${value}`);
+    await respread(em, board, value, id, row!.lo ?? -1);
+  }
+}
+
+/**
+ * A board move's write, in one statement after the read that locked the columns (columnLocks):
+ * the card's key between its new neighbours (`place`, placementSql; null when the card stays), the
+ * UPDATE of the card (`set`: its other columns, alias `card`) — only if it is still in column `from` and a key
+ * was found —, its timeline `events`, and the answer: `answer(source)` selects the detail's columns
+ * over the updated row `source` (the UPDATE's RETURNING: no second read). `extra` columns ride
+ * along (the webhook subscribers' check). Returns the statement; its row has placementSql's `cur`,
+ * `ref`, `lo`, `key` (see moveCard for the protocol), the `extra` columns, and the answer's
+ * columns (null when nothing was written).
+ */
+export function moveStatement(
   board: Board,
   id: number,
   from: string,
+  place: { sql: string; params: unknown[] } | null,
+  set: { sql: string; params: unknown[] },
+  events: EventRecord[],
+  answer: (source: string) => string,
+  extra: { sql: string; params: unknown[] } = { sql: '', params: [] },
+): { sql: string; params: unknown[] } {
+  const { table, column } = board;
+  const stays = { sql: 'select null::int as cur, true as ref, null::int as lo, null::int as key', params: [] };
+  const p = place ?? stays;
+  const where = place ? `and card.${column} = ? and place.key is not null` : '';
+  const ev = events.length ? eventsInsertFrom(events, 'done') : null;
+  return {
+    sql: `with place as (${p.sql}),
+      done as (update ${table} card set ${set.sql}, position = coalesce(place.key, card.position) from place
+                where card.id = ? ${where} returning card.*)${ev ? `,\n      ev as (${ev.sql})` : ''}
+      select place.cur, place.ref, place.lo, place.key${extra.sql ? `, ${extra.sql}` : ''}, answer.*
+        from place left join (${answer('done')}) answer on true`,
+    params: [...p.params, ...set.params, id, ...(place ? [from] : []), ...(ev?.params ?? []), ...extra.params],
+  };
+}
+
+/**
+ * Runs a move's statement (moveStatement; `placement` null when the card stays): 409 / 400 from
+ * its placement (checkPlacement); when no key was free between the new neighbours, a few cards
+ * after the upper one are spread out (respread) and the statement runs once more. Returns its row
+ * (the answer's columns included).
+ */
+export async function moveCard<T extends Record<string, any>>(
+  em: EntityManager,
+  board: Board,
   to: string,
-  placement: Placement,
-  visible: { sql: string; params: unknown[] } | null,
-  pureMove = false,
-): Promise<number> {
-  await lockColumns(em, board, [from, to], { asyncCommit: pureMove });
-  return placeCard(em, board, to, id, placement, from, visible);
+  id: number,
+  from: string,
+  placement: Placement | null,
+  write: { sql: string; params: unknown[] },
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    // Prepared: planning this statement (placement, update, events, answer) cost more than running
+    // it; each pooled connection plans each of its few variants once.
+    const [row] = await sql<
+      T & { id: number | null; cur: number | null; ref: boolean; lo: number | null; key: number | null }
+    >(em, write.sql, write.params, { prepare: true });
+    if (placement) {
+      checkPlacement(row, from, placement);
+      if (row.key === null) {
+        if (attempt > 1) throw new Error(`${board.table}: no key left in column ${to}`);
+        await respread(em, board, to, id, row.lo ?? -1);
+        continue;
+      }
+    }
+    // Deleted since it was read.
+    if (row.id === null) throw notFound();
+    return row;
+  }
 }
 
 /**
  * No key is free between `from` and the next card: the cards after `from` are spread out again
- * over a window that grows (8, 32, 128… cards) until its span leaves MIN_SPREAD between keys;
- * the moved card gets the first slot. Writes that window only (the unique check is deferred).
+ * over a window that grows (8, 32, 128… cards) until its span leaves MIN_SPREAD between keys,
+ * leaving the first slot free for the moved card (its placement then runs again). Writes that
+ * window only (the unique check is deferred).
  */
-async function respread(em: EntityManager, board: Board, value: string, id: number, from: number): Promise<number> {
+async function respread(em: EntityManager, board: Board, value: string, id: number, from: number): Promise<void> {
   const { table, column } = board;
   for (let w = 8; ; w *= 4) {
     const rows = await sql<{ id: number; position: number }>(
@@ -204,7 +345,7 @@ async function respread(em: EntityManager, board: Board, value: string, id: numb
       `update ${table} t set position = v.k from unnest(?::int[], ?::int[]) as v(id, k) where t.id = v.id`,
       [`{${ids.join(',')}}`, `{${keys.join(',')}}`],
     );
-    return from + step;
+    return;
   }
 }
 
@@ -229,7 +370,8 @@ async function acquire(key: string): Promise<() => void> {
  * columns: writers of one column wait here, in memory, instead of each holding a pool connection
  * while PostgreSQL makes it wait for the column's advisory lock (50 drops into one column would
  * otherwise exhaust the pool and time out). The advisory locks still serialize instances.
- * `target` gives the destination column from the card's current one (undefined: the same).
+ * `target` gives the destination column from the card's current one (undefined: the same); the
+ * current one is read here, outside any transaction (see boardWriteOf for when it is not needed).
  */
 export async function serializeMoves<T>(
   em: EntityManager,
@@ -237,10 +379,8 @@ export async function serializeMoves<T>(
   id: number,
   target: (current: string) => string | undefined,
   fn: () => Promise<T>,
-  seen: { etape?: string; statut?: string } = {},
 ): Promise<T> {
   const row = await sqlOne<{ v: string }>(em, `select ${board.column} as v from ${board.table} where id = ?`, [id]);
-  if (row) seen[board.column] = row.v;
   return serializeColumns(board, row ? [row.v, target(row.v) ?? row.v] : [], fn);
 }
 
@@ -259,12 +399,18 @@ export async function serializeColumns<T>(board: Board, values: string[], fn: ()
  * The board writes of a mutation (procedure path and raw input), queued with `serializeMoves` /
  * `serializeColumns` by a tRPC middleware before any transaction of the request starts (a request
  * must not hold a pool connection while it waits its turn). Null when the mutation moves no card.
+ *
+ * A request that names its target column (a drop into a column, `complete`) waits behind that
+ * column's writers only, without reading the card's current column first (a round trip per move):
+ * its transaction still takes the advisory locks of both columns, in the same order as every
+ * writer, so it may wait there for a writer of the column it leaves — a bounded wait (one request
+ * per target column of this process at a time), and never a cycle (the in-memory queue is only
+ * waited on before any lock is held).
  */
 export function boardWriteOf(
   em: EntityManager,
   path: string,
   raw: unknown,
-  seen: { etape?: string; statut?: string } = {},
 ): (<T>(fn: () => Promise<T>) => Promise<T>) | null {
   const input = (raw ?? {}) as Record<string, unknown>;
   const [family, name] = path.split('.');
@@ -277,12 +423,13 @@ export function boardWriteOf(
   const id = Number(input.id);
   if (!Number.isSafeInteger(id) || id < 1 || id > MAX_KEY) return null;
   if (name === 'avancerEtape' && board === OPPORTUNITE_BOARD)
-    return (fn) => serializeMoves(em, board, id, (v) => nextEtape(v as Etape) ?? undefined, fn, seen);
-  if (name === 'complete' && board === TACHE_BOARD)
-    return (fn) => serializeMoves(em, board, id, () => 'terminee', fn, seen);
+    return (fn) => serializeMoves(em, board, id, (v) => nextEtape(v as Etape) ?? undefined, fn);
+  if (name === 'complete' && board === TACHE_BOARD) return (fn) => serializeColumns(board, ['terminee'], fn);
   const moves = column !== undefined || ['avant', 'apres', 'position'].some((k) => input[k] !== undefined);
   if ((name === 'patch' || name === 'update') && moves)
-    return (fn) => serializeMoves(em, board, id, () => column, fn, seen);
+    return column !== undefined
+      ? (fn) => serializeColumns(board, [column], fn)
+      : (fn) => serializeMoves(em, board, id, () => undefined, fn);
   return null;
 }
 
@@ -290,18 +437,44 @@ export function boardWriteOf(
 const isDeadlock = (err: unknown): boolean => (err as { code?: string } | null)?.code === '40P01';
 
 /**
- * Runs a transaction that moves a card again (a few times) when the card moved under it, or when
- * PostgreSQL chose it as a deadlock victim: both are rolled back whole, so a rerun is safe.
+ * Whether a transaction that failed with `err` may simply run again: the card moved under it, or
+ * PostgreSQL chose it as a deadlock victim (also when tRPC wrapped that error: its `cause`).
+ */
+export function isRetriableMove(err: unknown): boolean {
+  if (err instanceof ApiError && err.messageKey === 'error.card_moved') return true;
+  return isDeadlock(err) || isDeadlock((err as { cause?: unknown } | null)?.cause);
+}
+
+/**
+ * Runs a transaction that moves a card again (a few times) when isRetriableMove: it was rolled
+ * back whole, so a rerun is safe.
  */
 export async function retryMoves<T>(fn: () => Promise<T>, attempts = 5): Promise<T> {
   for (let i = 1; ; i++) {
     try {
       return await fn();
     } catch (err) {
-      const retriable = (err instanceof ApiError && err.messageKey === 'error.card_moved') || isDeadlock(err);
-      if (i >= attempts || !retriable) throw err;
+      if (i >= attempts || !isRetriableMove(err)) throw err;
     }
   }
+}
+
+/**
+ * The transaction of a write that may move a card. A board move (`join`) joins the caller's
+ * transaction when there is one (the webhook events' one, see trpc/middlewares/webhookEvents.ts)
+ * rather than opening a savepoint in it: two statements fewer (outside any, it opens its own).
+ * Nothing it throws follows a write (placement and outcome are checked first, a conflict leaves the
+ * card unwritten); a failing statement aborts the whole request. It is then not run again here: a
+ * rerun inside the caller's transaction would keep the advisory locks of the first attempt and
+ * take others out of order; the caller runs its whole transaction again. Other writes run in their
+ * own transaction (a savepoint inside the caller's, which releases its locks when rolled back),
+ * retried here.
+ */
+export function cardTransaction<T>(em: EntityManager, join: boolean, fn: (tem: EntityManager) => Promise<T>) {
+  // Joined: the caller's EntityManager, as is (no fork, flush or transaction events of its own:
+  // a board move loads no entity).
+  if (join && em.isInTransaction()) return fn(em);
+  return retryMoves(() => em.transactional((tem) => fn(tem as EntityManager)));
 }
 
 /**

@@ -1,18 +1,32 @@
 import type { EntityManager } from '@crm/db';
 import { Opportunite } from '@crm/db';
 import type { Etape, OpportuniteOut, Resultat } from '@crm/shared';
-import { nextEtape, type opportuniteCreateInput, type opportunitePatchInput } from '@crm/shared';
+import { ETAPES, nextEtape, type opportuniteCreateInput, type opportunitePatchInput } from '@crm/shared';
 import type { z } from 'zod';
 import type { AuthUser } from '../auth/sessions.js';
 import { conflict, fieldError, notFound } from '../lib/errors.js';
 import { sql, sqlOne } from '../lib/sql/runner.js';
 import { decimal } from '../lib/sql/values.js';
 import { Where } from '../lib/sql/where.js';
-import { hasPlacement, lockColumns, moveCard, movesOnly, OPPORTUNITE_BOARD, placeCard, retryMoves } from './kanban.js';
-import { getOpportunite, OPPORTUNITE_FROM as FROM } from './opportunites/queries.js';
+import {
+  cardTransaction,
+  columnLocks,
+  hasPlacement,
+  lockColumns,
+  moveCard,
+  moveStatement,
+  movesOnly,
+  OPPORTUNITE_BOARD,
+  placeCard,
+  placementSql,
+  retryMoves,
+  type TargetColumn,
+} from './kanban.js';
+import { getOpportunite, OPPORTUNITE_FROM as FROM, opportuniteAnswer } from './opportunites/queries.js';
 import { resolveRefs } from './refs.js';
 import { scopeByClient, scopeByClientId } from './visibility.js';
-import { type EventRecord, eventsInsert, recordEvent, recordEvents, resumes, userNames } from './evenements.js';
+import { type EventRecord, recordEvent, recordEvents, resumes, userNames } from './evenements.js';
+import { reportCardWrite, subscribersSql } from './webhookEvents.js';
 
 type CreateInput = z.infer<typeof opportuniteCreateInput>;
 type PatchInput = Omit<z.infer<typeof opportunitePatchInput>, 'id'>;
@@ -85,7 +99,7 @@ function visibleCards(user: AuthUser): { sql: string; params: unknown[] } | null
 /**
  * PUT and PATCH, including kanban moves: a change of `etape` and/or a placement (`avant`, `apres`,
  * `position`) moves the card to that place of the target column: in one transaction with both
- * columns locked, the card takes a free key between its new neighbours (see placeCard).
+ * columns locked, the card takes a free key between its new neighbours (see placementSql).
  */
 export async function updateOpportunite(
   em: EntityManager,
@@ -93,106 +107,118 @@ export async function updateOpportunite(
   id: number,
   input: PatchInput,
 ): Promise<OpportuniteOut> {
-  return writeOpportunite(em, user, id, () => input, movesOnly(input, MOVE_FIELDS));
+  return writeOpportunite(em, user, id, {
+    change: () => input,
+    target: input.etape,
+    placed: hasPlacement(input),
+    moveOnly: movesOnly(input, MOVE_FIELDS),
+  });
 }
 
 /** Fields a board move (drag and drop, avancer-etape) sends: the card's column, place and outcome. */
 const MOVE_FIELDS = new Set(['etape', 'avant', 'apres', 'position', 'resultat', 'motifPerte']);
 
+/** What writeOpportunite writes. */
+interface OpportuniteWrite {
+  /** The input, from the stored row (avancer-etape needs the current stage); run again on a retry. */
+  change: (cur: { etape: Etape }) => PatchInput;
+  /** Where the change may send the card (the columns locked with the card's read): see TargetColumn. */
+  target: TargetColumn;
+  /** The input has a placement (`avant`, `apres`, `position`). */
+  placed: boolean;
+  /** The input sets only MOVE_FIELDS: the one-statement write, committed asynchronously when it moves the card. */
+  moveOnly: boolean;
+}
+
 /**
- * The write behind PUT, PATCH and avancer-etape. `change` builds the input from the stored row
- * (avancer-etape needs the current stage); it runs again if the transaction is retried.
+ * The write behind PUT, PATCH and avancer-etape. A board move (`moveOnly`) is three statements in
+ * the request's transaction: the card as seen with its columns' locks (columnLocks), then its
+ * placement, update, timeline event and answer in one statement (moveStatement) — plus commit.
  */
 async function writeOpportunite(
   em: EntityManager,
   user: AuthUser,
   id: number,
-  change: (cur: { etape: Etape }) => PatchInput,
-  moveOnly: boolean,
+  write: OpportuniteWrite,
 ): Promise<OpportuniteOut> {
-  await retryMoves(() =>
-    em.transactional(
-      async (tem) => {
-        const where = scopeByClient(new Where().add('o.id = ?', id), user);
-        const cur = await sqlOne(
-          tem,
-          `select o.etape, o.resultat, o.motif_perte, o.client_id, o.responsable_id, o.nom ${FROM} ${where}`,
-          where.params,
-        );
-        if (!cur) throw notFound();
-        const input = change(cur as { etape: Etape });
-        const etape: Etape = input.etape ?? cur.etape;
-        const stageChanged = etape !== cur.etape;
-        const moved = hasPlacement(input) || stageChanged;
-        // Leaving conclusion clears the outcome; staying there keeps it unless the input changes it.
-        const keep = etape === cur.etape;
-        const outcome = stageOutcome(
-          etape,
-          input.resultat !== undefined ? input.resultat : keep ? cur.resultat : null,
-          input.motifPerte ?? (keep ? cur.motif_perte : ''),
-        );
-        const clientChanged = input.client !== undefined && input.client !== cur.client_id;
-        const responsableChanged = input.responsable !== undefined && input.responsable !== cur.responsable_id;
-        await resolveRefs(tem, user, {
-          client: clientChanged ? input.client : undefined,
-          users: { responsable: responsableChanged ? input.responsable : undefined },
-        });
-
-        let position: number | undefined;
-        if (moved) {
-          position = await moveCard(tem, OPPORTUNITE_BOARD, id, cur.etape, etape, input, visibleCards(user), moveOnly);
-        }
-        if (moveOnly && !clientChanged && !responsableChanged) {
-          // A board move: one UPDATE, no entity load and flush (a move is the board's hot path).
-          // A board move: one statement for the card and its timeline event (no entity load and
-          // flush, no second round trip: a move is the board's hot path).
-          const update = {
-            sql: `update opportunites set etape = ?, position = coalesce(?, position), resultat = ?, motif_perte = ?,
-             date_conclusion = case when ? then (case when ? then now() end) else date_conclusion end, date_modification = now()
-           where id = ?`,
-            params: [
-              etape,
-              position ?? null,
-              outcome.resultat,
-              outcome.motifPerte,
-              stageChanged,
-              etape === 'conclusion',
-              id,
-            ],
-          };
-          const o = { id, nom: cur.nom, client: cur.client_id, etape, ...outcome };
-          const events = stageEvents(user, o, cur.etape);
-          const write = events.length ? eventsInsert(events, update) : update;
-          await sql(tem, write.sql, write.params);
-          return;
-        }
-        const o = await tem.findOneOrFail(Opportunite, id);
-        const {
-          position: _position,
-          avant: _avant,
-          apres: _apres,
-          montant,
-          resultat: _r,
-          motifPerte: _m,
-          ...rest
-        } = input;
-        tem.assign(o, rest, { ignoreUndefined: true });
-        if (montant !== undefined) o.montant = decimal(montant);
-        o.resultat = outcome.resultat;
-        o.motifPerte = outcome.motifPerte;
-        if (stageChanged) o.dateConclusion = etape === 'conclusion' ? new Date() : null;
-        if (position !== undefined) o.position = position;
-        o.dateModification = new Date();
-        await tem.flush();
-        await recordOpportuniteChanges(tem, user, o, cur as { etape: Etape; responsable_id: number | null });
-      },
-      // A move joins the request's transaction (the webhook events' one, when there is one) rather
-      // than opening a savepoint in it: two statements fewer. Nothing it throws follows a write
-      // (placement and outcome are checked first); a failing statement aborts the whole request.
-      moveOnly ? { propagation: 'required' as never } : undefined,
-    ),
-  );
-  return getOpportunite(em, user, id);
+  const { moveOnly } = write;
+  const answer = await cardTransaction(em, moveOnly, async (tem): Promise<OpportuniteOut | undefined> => {
+    const where = scopeByClient(new Where().add('o.id = ?', id), user);
+    const locks = columnLocks(OPPORTUNITE_BOARD, 'o.etape', write.target, write.placed, { asyncCommit: moveOnly });
+    const [cur] = await sql(
+      tem,
+      `select o.etape, o.resultat, o.motif_perte, o.client_id, o.responsable_id, o.nom, ${locks.sql} as locks ${FROM} ${where}`,
+      [...locks.params, ...where.params],
+      // Prepared, like the move's statement (see moveCard).
+      { prepare: true },
+    );
+    if (!cur) throw notFound();
+    const input = write.change(cur as { etape: Etape });
+    const etape: Etape = input.etape ?? cur.etape;
+    const stageChanged = etape !== cur.etape;
+    const moved = write.placed || stageChanged;
+    // Leaving conclusion clears the outcome; staying there keeps it unless the input changes it.
+    const keep = etape === cur.etape;
+    const outcome = stageOutcome(
+      etape,
+      input.resultat !== undefined ? input.resultat : keep ? cur.resultat : null,
+      input.motifPerte ?? (keep ? cur.motif_perte : ''),
+    );
+    if (moveOnly) {
+      // A board move: its placement, the card, its timeline event and the answer in one statement
+      // (no entity load and flush, no second read: a move is the board's hot path).
+      const o = { id, nom: cur.nom, client: cur.client_id, etape, ...outcome };
+      const place = moved ? placementSql(OPPORTUNITE_BOARD, etape, id, input, cur.etape, visibleCards(user)) : null;
+      const hooks = subscribersSql('opportunites');
+      const row = await moveCard<Record<string, any>>(
+        tem,
+        OPPORTUNITE_BOARD,
+        etape,
+        id,
+        cur.etape,
+        moved ? input : null,
+        moveStatement(
+          OPPORTUNITE_BOARD,
+          id,
+          cur.etape,
+          place,
+          {
+            sql: `etape = ?, resultat = ?, motif_perte = ?,
+                  date_conclusion = case when ? then (case when ? then now() end) else card.date_conclusion end, date_modification = now()`,
+            params: [etape, outcome.resultat, outcome.motifPerte, stageChanged, etape === 'conclusion'],
+          },
+          stageEvents(user, o, cur.etape),
+          opportuniteAnswer.sql,
+          { sql: `${hooks.sql} as hooked`, params: hooks.params },
+        ),
+      );
+      reportCardWrite(em, { before: { etape: cur.etape }, subscribed: row.hooked });
+      return opportuniteAnswer.map(row);
+    }
+    reportCardWrite(em, { before: { etape: cur.etape } });
+    const clientChanged = input.client !== undefined && input.client !== cur.client_id;
+    const responsableChanged = input.responsable !== undefined && input.responsable !== cur.responsable_id;
+    await resolveRefs(tem, user, {
+      client: clientChanged ? input.client : undefined,
+      users: { responsable: responsableChanged ? input.responsable : undefined },
+    });
+    const position = moved
+      ? await placeCard(tem, OPPORTUNITE_BOARD, etape, id, input, cur.etape, visibleCards(user))
+      : undefined;
+    const o = await tem.findOneOrFail(Opportunite, id);
+    const { position: _position, avant: _avant, apres: _apres, montant, resultat: _r, motifPerte: _m, ...rest } = input;
+    tem.assign(o, rest, { ignoreUndefined: true });
+    if (montant !== undefined) o.montant = decimal(montant);
+    o.resultat = outcome.resultat;
+    o.motifPerte = outcome.motifPerte;
+    if (stageChanged) o.dateConclusion = etape === 'conclusion' ? new Date() : null;
+    if (position !== undefined) o.position = position;
+    o.dateModification = new Date();
+    await tem.flush();
+    await recordOpportuniteChanges(tem, user, o, cur as { etape: Etape; responsable_id: number | null });
+    return undefined;
+  });
+  return answer ?? getOpportunite(em, user, id);
 }
 
 /** Timeline events of a write: stage change (won/lost at conclusion), responsable change. */
@@ -252,20 +278,22 @@ export async function avancerEtape(
   id: number,
   input: { resultat?: Resultat; motifPerte?: string },
 ): Promise<OpportuniteOut> {
-  return writeOpportunite(
-    em,
-    user,
-    id,
-    (cur) => {
+  return writeOpportunite(em, user, id, {
+    change: (cur) => {
       const next = nextEtape(cur.etape);
       if (!next) throw conflict('error.already_conclusion');
       if (next !== 'conclusion') return { etape: next };
       if (!input.resultat) throw fieldError('resultat', 'err.resultat_required');
       return { etape: next, resultat: input.resultat, motifPerte: input.motifPerte ?? '' };
     },
-    true,
-  );
+    target: NEXT_ETAPES,
+    placed: false,
+    moveOnly: true,
+  });
 }
+
+/** Each stage's next one (avancer-etape's target column, see TargetColumn). */
+const NEXT_ETAPES = Object.fromEntries(ETAPES.map((e) => [e, nextEtape(e)]));
 
 /** DELETE (admin/manager): 409 while devis hang off it. Keys are sparse: the column keeps its gap. */
 export async function deleteOpportunite(em: EntityManager, user: AuthUser, id: number): Promise<void> {

@@ -5,13 +5,26 @@ import type { tacheCreateInput, tachePatchInput } from '@crm/shared';
 import type { z } from 'zod';
 import type { AuthUser } from '../auth/sessions.js';
 import { fieldError, notFound } from '../lib/errors.js';
-import { sql, sqlOne } from '../lib/sql/runner.js';
+import { sql } from '../lib/sql/runner.js';
 import { Where } from '../lib/sql/where.js';
-import { hasPlacement, lockColumns, moveCard, movesOnly, placeCard, retryMoves, TACHE_BOARD } from './kanban.js';
+import {
+  cardTransaction,
+  columnLocks,
+  hasPlacement,
+  lockColumns,
+  moveCard,
+  moveStatement,
+  movesOnly,
+  placeCard,
+  placementSql,
+  retryMoves,
+  TACHE_BOARD,
+} from './kanban.js';
 import { resolveRefs } from './refs.js';
-import { getTache, TACHE_FROM as FROM } from './taches/queries.js';
+import { getTache, TACHE_FROM as FROM, tacheAnswer } from './taches/queries.js';
 import { scopeTaches, seesAll } from './visibility.js';
-import { type EventRecord, eventsInsert, recordEvent, recordEvents, resumes, userNames } from './evenements.js';
+import { type EventRecord, recordEvent, recordEvents, resumes, userNames } from './evenements.js';
+import { reportCardWrite, subscribersSql } from './webhookEvents.js';
 import { notify, tacheAssigneeNotice } from './notifications.js';
 
 type CreateInput = z.infer<typeof tacheCreateInput>;
@@ -95,71 +108,85 @@ function visibleCards(user: AuthUser): { sql: string; params: unknown[] } | null
 /**
  * PUT, PATCH and task-board moves: a change of `statut` and/or a placement (`avant`, `apres`,
  * `position`) moves the card inside one transaction with both columns locked; it takes a free key
- * between its new neighbours (see placeCard). Reaching `terminee` stamps dateTerminee; leaving it
- * clears it.
+ * between its new neighbours (see placementSql). Reaching `terminee` stamps dateTerminee; leaving it
+ * clears it. A board move (`moveOnly`) is three statements in the request's transaction, like an
+ * opportunité's (see writeOpportunite).
  */
 export async function updateTache(em: EntityManager, user: AuthUser, id: number, input: PatchInput): Promise<TacheOut> {
   const moveOnly = movesOnly(input, MOVE_FIELDS);
-  await retryMoves(() =>
-    em.transactional(
-      async (tem) => {
-        // A move changes neither client nor projet: no projet to hold still.
-        if (!moveOnly) await lockProjets(tem, [input.projet], id);
-        const where = scopeTaches(new Where().add('t.id = ?', id), user);
-        const cur = await sqlOne(
-          tem,
-          `select t.statut, t.client_id, t.projet_id, t.assigne_a_id, t.titre, t.date_echeance ${FROM} ${where}`,
-          where.params,
-        );
-        if (!cur) throw notFound();
-        const statut: TacheStatut = input.statut ?? cur.statut;
-        const statutChanged = statut !== cur.statut;
-        const moved = hasPlacement(input) || statutChanged;
-        const projet: number | null = input.projet !== undefined ? input.projet : cur.projet_id;
-        const clientInputChanged = input.client !== undefined && input.client !== cur.client_id;
-        const projetChanged = projet !== cur.projet_id;
-        const assigneChanged = input.assigneA !== undefined && input.assigneA !== cur.assigne_a_id;
-        const refs = await resolveRefs(tem, user, {
-          client: clientInputChanged ? input.client : undefined,
-          projet: projetChanged || clientInputChanged ? projet : undefined,
-          users: { assigneA: assigneChanged ? input.assigneA : undefined },
-        });
-        const client = clientOfTache(input.client, projet, refs.projet, cur.client_id);
-
-        let position: number | undefined;
-        if (moved) {
-          position = await moveCard(tem, TACHE_BOARD, id, cur.statut, statut, input, visibleCards(user), moveOnly);
-        }
-        if (moveOnly) {
-          // A board move: one UPDATE, no entity load and flush (a move is the board's hot path).
-          // With its timeline event (done), in the same statement.
-          const update = {
-            sql: `update taches set statut = ?, position = coalesce(?, position),
-             date_terminee = case when ? then (case when ? then now() end) else date_terminee end, date_modification = now()
-           where id = ?`,
-            params: [statut, position ?? null, statutChanged, statut === 'terminee', id],
-          };
-          const events = doneEvents(user, { id, titre: cur.titre, client: cur.client_id, statut }, cur.statut);
-          const write = events.length ? eventsInsert(events, update) : update;
-          await sql(tem, write.sql, write.params);
-          return;
-        }
-        const tache = await tem.findOneOrFail(Tache, id);
-        const { position: _position, avant: _avant, apres: _apres, client: _client, ...rest } = input;
-        tem.assign(tache, rest, { ignoreUndefined: true });
-        tache.client = client;
-        if (statutChanged) tache.dateTerminee = statut === 'terminee' ? new Date() : null;
-        if (position !== undefined) tache.position = position;
-        tache.dateModification = new Date();
-        await tem.flush();
-        await recordTacheChanges(tem, user, tache, cur as { statut: TacheStatut; assigne_a_id: number | null });
-      },
-      // A move joins the request's transaction rather than opening a savepoint in it (see
-      // writeOpportunite): nothing it throws follows a write.
-      moveOnly ? { propagation: 'required' as never } : undefined,
-    ),
-  );
-  return getTache(em, user, id, false);
+  const placed = hasPlacement(input);
+  const answer = await cardTransaction(em, moveOnly, async (tem): Promise<TacheOut | undefined> => {
+    // A move changes neither client nor projet: no projet to hold still.
+    if (!moveOnly) await lockProjets(tem, [input.projet], id);
+    const where = scopeTaches(new Where().add('t.id = ?', id), user);
+    const locks = columnLocks(TACHE_BOARD, 't.statut', input.statut, placed, { asyncCommit: moveOnly });
+    const [cur] = await sql(
+      tem,
+      `select t.statut, t.client_id, t.projet_id, t.assigne_a_id, t.titre, t.date_echeance, ${locks.sql} as locks ${FROM} ${where}`,
+      [...locks.params, ...where.params],
+      // Prepared, like the move's statement (see moveCard).
+      { prepare: true },
+    );
+    if (!cur) throw notFound();
+    const statut: TacheStatut = input.statut ?? cur.statut;
+    const statutChanged = statut !== cur.statut;
+    const moved = placed || statutChanged;
+    if (moveOnly) {
+      // A board move: its placement, the card, its timeline event (done) and the answer in one
+      // statement (no entity load and flush, no second read: a move is the board's hot path).
+      const place = moved ? placementSql(TACHE_BOARD, statut, id, input, cur.statut, visibleCards(user)) : null;
+      const hooks = subscribersSql('taches');
+      const row = await moveCard<Record<string, any>>(
+        tem,
+        TACHE_BOARD,
+        statut,
+        id,
+        cur.statut,
+        moved ? input : null,
+        moveStatement(
+          TACHE_BOARD,
+          id,
+          cur.statut,
+          place,
+          {
+            sql: `statut = ?, date_terminee = case when ? then (case when ? then now() end) else card.date_terminee end,
+                  date_modification = now()`,
+            params: [statut, statutChanged, statut === 'terminee'],
+          },
+          doneEvents(user, { id, titre: cur.titre, client: cur.client_id, statut }, cur.statut),
+          tacheAnswer.sql,
+          { sql: `${hooks.sql} as hooked`, params: hooks.params },
+        ),
+      );
+      reportCardWrite(em, { before: { statut: cur.statut }, subscribed: row.hooked });
+      return tacheAnswer.map(row);
+    }
+    reportCardWrite(em, { before: { statut: cur.statut } });
+    const projet: number | null = input.projet !== undefined ? input.projet : cur.projet_id;
+    const clientInputChanged = input.client !== undefined && input.client !== cur.client_id;
+    const projetChanged = projet !== cur.projet_id;
+    const assigneChanged = input.assigneA !== undefined && input.assigneA !== cur.assigne_a_id;
+    const refs = await resolveRefs(tem, user, {
+      client: clientInputChanged ? input.client : undefined,
+      projet: projetChanged || clientInputChanged ? projet : undefined,
+      users: { assigneA: assigneChanged ? input.assigneA : undefined },
+    });
+    const client = clientOfTache(input.client, projet, refs.projet, cur.client_id);
+    const position = moved
+      ? await placeCard(tem, TACHE_BOARD, statut, id, input, cur.statut, visibleCards(user))
+      : undefined;
+    const tache = await tem.findOneOrFail(Tache, id);
+    const { position: _position, avant: _avant, apres: _apres, client: _client, ...rest } = input;
+    tem.assign(tache, rest, { ignoreUndefined: true });
+    tache.client = client;
+    if (statutChanged) tache.dateTerminee = statut === 'terminee' ? new Date() : null;
+    if (position !== undefined) tache.position = position;
+    tache.dateModification = new Date();
+    await tem.flush();
+    await recordTacheChanges(tem, user, tache, cur as { statut: TacheStatut; assigne_a_id: number | null });
+    return undefined;
+  });
+  return answer ?? getTache(em, user, id, false);
 }
 
 /** Fields a board move sends: the card's column and place. */
@@ -225,7 +252,10 @@ async function recordTacheChanges(
 /** `PATCH /taches/{id}/complete/`: idempotent; a second call keeps the first dateTerminee. */
 export async function completeTache(em: EntityManager, user: AuthUser, id: number): Promise<TacheOut> {
   const current = await getTache(em, user, id);
-  if (current.statut === 'terminee') return current;
+  if (current.statut === 'terminee') {
+    reportCardWrite(em, { before: { statut: current.statut } });
+    return current;
+  }
   return updateTache(em, user, id, { statut: 'terminee' });
 }
 

@@ -1,6 +1,5 @@
 import type { EntityManager } from '@crm/db';
 import type { WebhookEvent } from '@crm/shared';
-import { sqlOne } from '../lib/sql/runner.js';
 import { emitWebhookEventList } from './webhooks.js';
 
 /**
@@ -25,14 +24,41 @@ export function webhookFamily(path: string): string | undefined {
 type Before = { etape?: string; statut?: string } | undefined;
 type WithId = { id?: unknown };
 
-/** State the events compare with (stage of an opportunité, status of a tâche), read before the change. */
-export async function stateBefore(em: EntityManager, path: string, input: unknown): Promise<Before> {
-  const id = Number((input as WithId)?.id);
-  if (!Number.isSafeInteger(id) || id <= 0 || id > 2_147_483_647) return undefined;
-  if (path.startsWith('opportunites.'))
-    return sqlOne<{ etape: string }>(em, 'select etape from opportunites where id = ?', [id]);
-  if (path.startsWith('taches.')) return sqlOne<{ statut: string }>(em, 'select statut from taches where id = ?', [id]);
-  return undefined;
+/**
+ * What a write of an opportunité or a tâche learned inside the request's transaction, for the
+ * events the tRPC layer emits after it (trpc/middlewares/webhookEvents.ts): its column before the
+ * change (the stage or status events compare with; the service reads the card anyway, so no read
+ * of its own), and, when its statement checked it (a board move, see subscribersSql), whether any
+ * active webhook subscribes to an event of its resource at all.
+ */
+export interface CardWrite {
+  before: Before;
+  subscribed?: boolean;
+}
+
+/** Keyed by the EntityManager the service was called with (the request's transactional one). */
+const cardWrites = new WeakMap<EntityManager, CardWrite>();
+
+/** Services: what this write of a card found (see CardWrite); the last report of a retried write wins. */
+export function reportCardWrite(em: EntityManager, write: CardWrite): void {
+  cardWrites.set(em, write);
+}
+
+/** The tRPC layer: the report of the call that ran on `em`, if any. */
+export function cardWriteOf(em: EntityManager): CardWrite | undefined {
+  return cardWrites.get(em);
+}
+
+/**
+ * SQL (a boolean, for a write's statement) telling whether an active webhook subscribes to any
+ * event of `family` (as emitForProcedure names them: `opportunite.…`): when none does, the
+ * events' insert is skipped. Read in the write's transaction, like the insert it replaces.
+ */
+export function subscribersSql(family: 'opportunites' | 'taches'): { sql: string; params: unknown[] } {
+  return {
+    sql: `exists (select 1 from webhooks wh where wh.actif and exists (select 1 from unnest(wh.evenements) e where starts_with(e, ?)))`,
+    params: [`${SINGULAR[family]}.`],
+  };
 }
 
 export async function emitForProcedure(

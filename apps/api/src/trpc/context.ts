@@ -17,12 +17,6 @@ export interface Context {
    * answers (201 on create, 204 on delete/logout) and extra response headers.
    */
   response: { status?: number; headers: Record<string, string> };
-  /**
-   * The moved card's column (`etape` / `statut`) as the board-move queue read it before the
-   * request's transaction (see boardMoves): the webhook events compare with it instead of reading
-   * it again.
-   */
-  boardBefore?: { etape?: string; statut?: string };
 }
 
 export interface AuthedContext extends Context {

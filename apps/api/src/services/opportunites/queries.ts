@@ -26,9 +26,10 @@ const ORDER_COLUMNS = {
   dateCreation: 'o.date_creation',
   position: 'o.position',
 };
-/** The opportunité, its client (the visibility scope names `c`) and its responsable. */
-export const OPPORTUNITE_FROM =
-  'from opportunites o join clients c on c.id = o.client_id left join users u on u.id = o.responsable_id';
+/** The opportunités of `source` (the table, or a statement's updated rows), their client (the visibility scope names `c`) and responsable. */
+const fromOpportunites = (source: string) =>
+  `from ${source} o join clients c on c.id = o.client_id left join users u on u.id = o.responsable_id`;
+export const OPPORTUNITE_FROM = fromOpportunites('opportunites');
 
 /**
  * valeurPonderee is computed in numeric (exact), rounded to the cent. devisActif is a correlated
@@ -114,3 +115,13 @@ export async function getOpportunite(em: EntityManager, user: AuthUser, id: numb
   const where = scopeByClient(new Where().add('o.id = ?', id), user);
   return getResource(em, OPPORTUNITE_RESOURCE, where);
 }
+
+/**
+ * The detail of the opportunités `source` names (a CTE of the same statement holding rows of the
+ * table, e.g. an UPDATE's RETURNING): a write answers without reading its row again. Not scoped:
+ * the write checked that the caller sees the row.
+ */
+export const opportuniteAnswer = {
+  sql: (source: string) => `select ${OPPORTUNITE_COLUMNS.select} ${fromOpportunites(source)}`,
+  map: OPPORTUNITE_COLUMNS.map,
+};

@@ -25,9 +25,12 @@ const ORDER_COLUMNS = {
   dateCreation: 't.date_creation',
   position: 't.position',
 };
-/** The tâche with its client, projet and assignee (all optional). */
-export const TACHE_FROM = `from taches t left join clients c on c.id = t.client_id left join projets p on p.id = t.projet_id
+/** The tâches of `source` (the table, or a statement's updated rows) with their client, projet and assignee (all optional). */
+const fromTaches = (
+  source: string,
+) => `from ${source} t left join clients c on c.id = t.client_id left join projets p on p.id = t.projet_id
   left join users u on u.id = t.assigne_a_id`;
+export const TACHE_FROM = fromTaches('taches');
 
 const TACHE_COLUMNS = columns<TacheOut>({
   id: 't.id',
@@ -132,3 +135,13 @@ export async function getTache(em: EntityManager, user: AuthUser, id: number, sc
   if (scoped) scopeTaches(where, user);
   return getResource(em, TACHE_RESOURCE, where);
 }
+
+/**
+ * The detail of the tâches `source` names (a CTE of the same statement holding rows of the table,
+ * e.g. an UPDATE's RETURNING): a write answers without reading its row again (unscoped, like
+ * `getTache(…, false)` after a write).
+ */
+export const tacheAnswer = {
+  sql: (source: string) => `select ${TACHE_COLUMNS.select} ${fromTaches(source)}`,
+  map: TACHE_COLUMNS.map,
+};

@@ -8,7 +8,6 @@ import { t } from '../init.js';
  */
 export const boardMoves = t.middleware(async ({ ctx, next, path, type, getRawInput }) => {
   if (type !== 'mutation') return next();
-  const seen: { etape?: string; statut?: string } = {};
-  const queued = boardWriteOf(ctx.em, path, await getRawInput().catch(() => undefined), seen);
-  return queued ? queued(() => next({ ctx: { boardBefore: seen } })) : next();
+  const queued = boardWriteOf(ctx.em, path, await getRawInput().catch(() => undefined));
+  return queued ? queued(() => next()) : next();
 });
