@@ -26,6 +26,7 @@ async function main() {
     'redis://127.0.0.1:6379',
     env.SERVER_DIR ? path.resolve(env.SERVER_DIR, 'bench', 'server.ts') : undefined,
   );
+  process.on('exit', () => child.kill('SIGTERM'));
   const base = `http://127.0.0.1:${port}`;
   const token = await login(base, env.USER_NAME ?? 'admin');
   const n = Number(env.N ?? 40);

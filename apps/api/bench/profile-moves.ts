@@ -34,6 +34,8 @@ async function main() {
     if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
     return performance.now() - t0;
   };
+  // The API process goes with this one whatever happens (a failed move used to leave it running).
+  process.on('exit', () => child.kill('SIGTERM'));
   for (let i = 0; i < 30; i++) await move();
   const before = await stats(child);
   if (env.PROFILE_DIR) child.send({ type: 'profile-start' });
