@@ -60,7 +60,7 @@ const restHandlers = new WeakMap<AnyRouter, RestHandler>();
 
 /**
  * The REST handler of a router, made once per router and process: making one generates and checks
- * the router's whole OpenAPI document (outside production), a quarter of a second of CPU — once per
+ * the router's whole OpenAPI document (outside production), a tenth of a second of CPU or more — once per
  * app in the test suites, which start dozens of apps per process. Nothing in it belongs to one app:
  * each request carries its app's `createContext` (set by the route below).
  */
