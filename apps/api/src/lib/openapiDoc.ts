@@ -214,8 +214,8 @@ const operationKey = (method: string, path: string) => `${method.toUpperCase()} 
 const generated = new WeakMap<AnyRouter, Json>();
 
 /**
- * trpc-to-openapi's document of `router`, generated once per router and process (a quarter of a
- * second of CPU: every input and output schema converted), then copied for each caller, which
+ * trpc-to-openapi's document of `router`, generated once per router and process (a tenth of a
+ * second of CPU or more: every input and output schema converted), then copied for each caller, which
  * completes it in place. The test suites start dozens of apps per process, each serving its document.
  */
 function generatedDocument(router: AnyRouter): Json {
