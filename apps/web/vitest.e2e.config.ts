@@ -14,8 +14,8 @@ export default defineConfig({
     // Files of a worker share one process (the API's modules load once per worker, not per file);
     // each file still starts and closes its own API and database.
     isolate: false,
-    // One migrated template database per run (each file's database is a copy of it) and one chromium
-    // per run (each file connects to it and opens its own contexts).
+    // One migrated template database per run (each file's database is a copy of it); one chromium
+    // per worker (e2e/browser.ts), in which each file opens and closes its own contexts.
     globalSetup: ['e2e/globalSetup.ts'],
     // The server answers in milliseconds here, but a loaded CI machine can take seconds.
     expect: { poll: { timeout: 10_000, interval: 100 } },

@@ -2,11 +2,11 @@ import path from 'node:path';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type Download, type Page } from 'playwright-core';
-import { inject } from 'vitest';
+import type { Browser, Download, Page } from 'playwright-core';
 import { createTestDatabase } from '@crm/db';
 import { createApp, type App } from '@crm/api';
 import { testPasswordHash } from '@crm/api/testing';
+import { closeContexts, workerBrowser } from './browser';
 
 export const PASSWORD = 'Motdepasse-e2e-2026';
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -25,12 +25,15 @@ export interface E2E {
   close(): Promise<void>;
 }
 
-/** The real API on a throw-away database, serving the built SPA, plus a connection to the run's chromium. */
+/** The real API on a throw-away database, serving the built SPA, and the worker's chromium (browser.ts). */
 export async function startE2E(opts: { env?: Record<string, string>; webDist?: string } = {}): Promise<E2E> {
   // E2E_WEB_DIST: another build of the SPA (e.g. main's, to see a new test fail there).
   const webDist = opts.webDist ?? process.env.E2E_WEB_DIST ?? WEB_DIST;
   if (!fs.existsSync(path.join(webDist, 'index.html')))
     throw new Error(`${webDist} is missing: run \`vite build\` first`);
+  // The worker's chromium (browser.ts), launched by its first file while the API starts.
+  const browserReady = workerBrowser();
+  browserReady.catch(() => {}); // awaited below; a failure before that must not go unhandled
   const db = await createTestDatabase('crm_e2e', { template: true });
   const app = await createApp({
     databaseUrl: db.url,
@@ -40,8 +43,7 @@ export async function startE2E(opts: { env?: Record<string, string>; webDist?: s
   });
   await app.app.listen({ port: 0, host: '127.0.0.1' });
   const base = `http://127.0.0.1:${(app.app.server.address() as AddressInfo).port}`;
-  // The run's chromium (globalSetup.ts); this file's contexts are closed when it disconnects.
-  const browser = await chromium.connect(inject('chromiumWsEndpoint'));
+  const browser = await browserReady;
   const conn = app.orm.em.getConnection();
 
   const e2e: E2E = {
@@ -105,7 +107,7 @@ export async function startE2E(opts: { env?: Record<string, string>; webDist?: s
       return page;
     },
     async close() {
-      await browser.close().catch(() => {});
+      await closeContexts(browser);
       await app.close();
       await db.release();
     },
@@ -123,8 +125,8 @@ export async function shot(page: Page, name: string, opts: { fullPage?: boolean 
 }
 
 /**
- * The bytes of a finished download. Read through the browser connection: `download.path()` is not
- * available from a connected (shared) browser.
+ * The bytes of a finished download, read through Playwright's stream (it works whether the browser was
+ * launched by this process or connected to).
  */
 export async function downloaded(download: Download): Promise<Buffer> {
   const chunks: Buffer[] = [];

@@ -211,16 +211,32 @@ function proceduresByOperation(router: AnyRouter): Map<string, ProcedureInfo> {
 const withSlash = (p: string) => (p.endsWith('/') || /\.\w+$/.test(p) ? p : `${p}/`);
 const operationKey = (method: string, path: string) => `${method.toUpperCase()} ${withSlash(path)}`;
 
+const generated = new WeakMap<AnyRouter, Json>();
+
+/**
+ * trpc-to-openapi's document of `router`, generated once per router and process (a tenth of a
+ * second of CPU or more: every input and output schema converted), then copied for each caller, which
+ * completes it in place. The test suites start dozens of apps per process, each serving its document.
+ */
+function generatedDocument(router: AnyRouter): Json {
+  let doc = generated.get(router);
+  if (!doc) {
+    doc = generateOpenApiDocument(router, {
+      title: 'CRM API',
+      version: '1.0.0',
+      baseUrl: '/api',
+      securitySchemes: SECURITY_SCHEMES as any,
+    }) as Json;
+    generated.set(router, doc);
+  }
+  return structuredClone(doc);
+}
+
 export function buildOpenApiDocument(
   router: AnyRouter,
   extraPaths: Record<string, Record<string, PlainOperation>> = {},
 ): Json {
-  const doc = generateOpenApiDocument(router, {
-    title: 'CRM API',
-    version: '1.0.0',
-    baseUrl: '/api',
-    securitySchemes: SECURITY_SCHEMES as any,
-  }) as Json;
+  const doc = generatedDocument(router);
   const procedures = proceduresByOperation(router);
   const schemas: Json = doc.components?.schemas ?? {};
   const usedResponses = new Set<number>();

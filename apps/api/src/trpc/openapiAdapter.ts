@@ -54,6 +54,40 @@ export function methodIndex(router: AnyRouter, extra: () => Record<string, strin
   };
 }
 
+const CREATE_CONTEXT = Symbol('createContext');
+type RestHandler = (req: any, res: any) => Promise<void>;
+const restHandlers = new WeakMap<AnyRouter, RestHandler>();
+
+/**
+ * The REST handler of a router, made once per router and process: making one generates and checks
+ * the router's whole OpenAPI document (outside production), a tenth of a second of CPU or more — once per
+ * app in the test suites, which start dozens of apps per process. Nothing in it belongs to one app:
+ * each request carries its app's `createContext` (set by the route below).
+ */
+function restHandlerFor(router: AnyRouter): RestHandler {
+  let handler = restHandlers.get(router);
+  if (!handler) {
+    handler = createOpenApiNodeHttpHandler({
+      router,
+      createContext: ({ req, res }: any) => req[CREATE_CONTEXT]({ req, res }),
+      maxBodySize: 1_000_000,
+      onError: ({ error, req }: any) => {
+        (req as ReqWithError)[ERROR_KEY] = error;
+        if (error.code === 'INTERNAL_SERVER_ERROR')
+          (req as FastifyRequest).log.error({ err: error.cause ?? error }, 'REST procedure failed');
+      },
+      responseMeta: ({ ctx, errors }: any) => {
+        const c = ctx as Context | undefined;
+        const headers: Record<string, string> = { ...(c?.response.headers ?? {}) };
+        for (const e of errors) if (e instanceof ApiError && e.headers) Object.assign(headers, e.headers);
+        return errors.length ? { headers } : { status: c?.response.status ?? 200, headers };
+      },
+    } as any) as RestHandler;
+    restHandlers.set(router, handler);
+  }
+  return handler;
+}
+
 export function registerOpenApiRoutes(
   app: FastifyInstance,
   opts: {
@@ -65,22 +99,7 @@ export function registerOpenApiRoutes(
   },
 ): void {
   const allowed = methodIndex(opts.router, opts.plainRoutes ?? (() => ({})));
-  const handler = createOpenApiNodeHttpHandler({
-    router: opts.router,
-    createContext: ({ req, res }: any) => opts.createContext({ req, res }),
-    maxBodySize: 1_000_000,
-    onError: ({ error, req }: any) => {
-      (req as ReqWithError)[ERROR_KEY] = error;
-      if (error.code === 'INTERNAL_SERVER_ERROR')
-        (req as FastifyRequest).log.error({ err: error.cause ?? error }, 'REST procedure failed');
-    },
-    responseMeta: ({ ctx, errors }: any) => {
-      const c = ctx as Context | undefined;
-      const headers: Record<string, string> = { ...(c?.response.headers ?? {}) };
-      for (const e of errors) if (e instanceof ApiError && e.headers) Object.assign(headers, e.headers);
-      return errors.length ? { headers } : { status: c?.response.status ?? 200, headers };
-    },
-  } as any);
+  const handler = restHandlerFor(opts.router);
 
   app.route({
     method: ['GET', 'POST', 'PATCH', 'PUT', 'DELETE', 'OPTIONS'],
@@ -102,6 +121,7 @@ export function registerOpenApiRoutes(
         (request as any).body = {};
       }
       const req = request as any;
+      req[CREATE_CONTEXT] = opts.createContext;
       // HEAD is GET without the body (Fastify drops the body of the automatic HEAD route).
       if (request.method === 'HEAD') Object.defineProperty(req, 'method', { value: 'GET' });
       req.once = request.raw.once.bind(request.raw);
