@@ -49,7 +49,8 @@ async function main() {
     `${moves} sequential moves: p50 ${pct(50)} ms  p90 ${pct(90)} ms  p99 ${pct(99)} ms  ` +
       `SQL/move ${((after.statements - before.statements) / moves).toFixed(2)}  API CPU ${((after.cpuMicros - before.cpuMicros) / 1000 / moves).toFixed(2)} ms/move`,
   );
-  console.log(`slowest: ${times.slice(-5).map((t) => t.toFixed(1)).join(', ')} ms`);
+  const slowest = times.slice(-5).map((t) => t.toFixed(1));
+  console.log(`slowest: ${slowest.join(', ')} ms`);
   await new Promise((r) => setTimeout(r, 500));
   child.kill('SIGTERM');
 }
