@@ -6,6 +6,7 @@
  */
 import { SIZES, surname } from './seed.js';
 import type { Scenario } from './load.js';
+import { fold, rand } from './terms.js';
 
 export const P99_TARGET_MS = 25;
 
@@ -16,14 +17,8 @@ export interface Cell extends Scenario {
   role: Role;
 }
 
-const rand = (n: number) => 1 + Math.floor(Math.random() * n);
 /** A random multiple of 10 up to n: commercial1 is responsable of clients 10, 20, … (seed: 3 + g % 10). */
 const tenth = (n: number) => 10 * rand(Math.floor(n / 10));
-const fold = (s: string) =>
-  s
-    .normalize('NFD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase();
 const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
 const pick = <T>(xs: readonly T[]) => xs[Math.floor(Math.random() * xs.length)];
 

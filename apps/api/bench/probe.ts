@@ -8,18 +8,9 @@
  */
 import path from 'node:path';
 import { login, startServer } from './api.js';
-import { benchDatabaseUrl, SIZES, surname } from './seed.js';
+import { benchDatabaseUrl } from './seed.js';
+import { clientsSearchTerm, rechercheQuery } from './terms.js';
 const env = process.env;
-const rand = (n: number) => 1 + Math.floor(Math.random() * n);
-function q(): string {
-  const r = Math.random();
-  if (r < 0.1) return String(rand(SIZES.devis));
-  const name = surname(rand(SIZES.clients))
-    .normalize('NFD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase();
-  return r < 0.4 ? name : name.slice(0, 3 + Math.floor(Math.random() * 7));
-}
 async function main() {
   const { child, port } = await startServer(
     benchDatabaseUrl(env),
@@ -32,19 +23,12 @@ async function main() {
   const n = Number(env.N ?? 40);
   const times: Array<[number, string]> = [];
   for (let i = 0; i < n; i++) {
-    const term = env.Q ?? q();
+    const term = env.Q ?? rechercheQuery();
     const t0 = performance.now();
     const url = env.PATH_Q
       ? `${base}${env.PATH_Q}`
       : env.KIND === 'clients'
-        ? `${base}/api/clients/?search=${encodeURIComponent(
-            Math.random() < 0.7
-              ? surname(rand(SIZES.clients))
-                  .normalize('NFD')
-                  .replace(/[\u0300-\u036f]/g, '')
-                  .toLowerCase()
-              : `contact${rand(SIZES.clients)}@`,
-          )}`
+        ? `${base}/api/clients/?search=${encodeURIComponent(clientsSearchTerm())}`
         : `${base}/api/recherche/?q=${encodeURIComponent(term)}`;
     const res = await fetch(url, {
       headers: { authorization: `Bearer ${token}` },

@@ -33,11 +33,11 @@ import {
   freshBenchDatabase,
   seedBenchDatabase,
   sizesFor,
-  surname,
 } from './seed.js';
 import { randomMoves, topMoves } from './moves.js';
 import { login, startServer, stats } from './api.js';
 import { LOADER, load, type Scenario } from './load.js';
+import { clientsSearchTerm, rand, rechercheQuery } from './terms.js';
 import { matrixCells, P99_TARGET_MS } from './matrix.js';
 
 const env = process.env;
@@ -45,19 +45,6 @@ const duration = Number(env.BENCH_DURATION ?? 10);
 const connections = Number(env.BENCH_CONNECTIONS ?? 10);
 const instances = Number(env.BENCH_INSTANCES ?? 1);
 const only = env.BENCH_ONLY ? new Set(env.BENCH_ONLY.split(',')) : undefined;
-
-const rand = (n: number) => 1 + Math.floor(Math.random() * n);
-
-/** What someone types in the global search: a surname's start, a whole surname, or a devis number. */
-function rechercheQuery(): string {
-  const r = Math.random();
-  if (r < 0.1) return String(rand(SIZES.devis));
-  const name = surname(rand(SIZES.clients))
-    .normalize('NFD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase();
-  return r < 0.4 ? name : name.slice(0, 3 + Math.floor(Math.random() * 7));
-}
 
 function reachable(url: string): Promise<boolean> {
   const u = new URL(url);
@@ -110,15 +97,7 @@ async function main() {
       {
         name: 'clients-search',
         // A surname typed without accents and in lower case (matches a handful of clients), or an e-mail.
-        path: () =>
-          Math.random() < 0.7
-            ? `/api/clients/?search=${encodeURIComponent(
-                surname(rand(SIZES.clients))
-                  .normalize('NFD')
-                  .replace(/[\u0300-\u036f]/g, '')
-                  .toLowerCase(),
-              )}`
-            : `/api/clients/?search=contact${rand(SIZES.clients)}%40`,
+        path: () => `/api/clients/?search=${encodeURIComponent(clientsSearchTerm())}`,
         token: admin,
       },
       {
