@@ -4,6 +4,7 @@ import { ApiError, badRequest, conflict, notFound } from '../lib/errors.js';
 import { intArrayLiteral, textArrayLiteral } from '../lib/pgArrays.js';
 import { sql, sqlOne } from '../lib/sql/runner.js';
 import { type EventRecord, eventsInsertFrom } from './evenements.js';
+import { reportCardWrite, subscribersSql } from './webhookEvents.js';
 
 /**
  * Boards whose cards carry a `position` inside a column: the opportunity pipeline (column = etape)
@@ -236,17 +237,10 @@ export async function placeCard(
   visible: { sql: string; params: unknown[] } | null,
 ): Promise<number> {
   const place = placementSql(board, value, id, placement, from, visible);
-  for (let attempt = 1; ; attempt++) {
-    const row = await sqlOne<{ cur: number | null; ref: boolean; lo: number | null; key: number | null }>(
-      em,
-      place.sql,
-      place.params,
-    );
-    checkPlacement(row!, from, placement);
-    if (row!.key !== null) return row!.key;
-    if (attempt > 1) throw new Error(`${board.table}: no key left in column ${value}`);
-    await respread(em, board, value, id, row!.lo ?? -1);
-  }
+  const row = await withRoom(em, board, value, id, from, placement, async () =>
+    sqlOne<{ cur: number | null; ref: boolean; lo: number | null; key: number | null }>(em, place.sql, place.params),
+  );
+  return row.key!;
 }
 
 /**
@@ -290,7 +284,7 @@ export function moveStatement(
  * after the upper one are spread out (respread) and the statement runs once more. Returns its row
  * (the answer's columns included).
  */
-export async function moveCard<T extends Record<string, any>>(
+async function moveCard<T extends Record<string, any>>(
   em: EntityManager,
   board: Board,
   to: string,
@@ -299,23 +293,84 @@ export async function moveCard<T extends Record<string, any>>(
   placement: Placement | null,
   write: { sql: string; params: unknown[] },
 ): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    // Prepared: planning this statement (placement, update, events, answer) cost more than running
-    // it; each pooled connection plans each of its few variants once.
-    const [row] = await sql<
+  // Prepared: planning this statement (placement, update, events, answer) cost more than running
+  // it; each pooled connection plans each of its few variants once.
+  const row = await withRoom(em, board, to, id, from, placement, async () => {
+    const [r] = await sql<
       T & { id: number | null; cur: number | null; ref: boolean; lo: number | null; key: number | null }
     >(em, write.sql, write.params, { prepare: true });
-    if (placement) {
-      checkPlacement(row, from, placement);
-      if (row.key === null) {
-        if (attempt > 1) throw new Error(`${board.table}: no key left in column ${to}`);
-        await respread(em, board, to, id, row.lo ?? -1);
-        continue;
-      }
-    }
-    // Deleted since it was read.
-    if (row.id === null) throw notFound();
-    return row;
+    return r;
+  });
+  // Deleted since it was read.
+  if (row.id === null) throw notFound();
+  return row;
+}
+
+/**
+ * A board move (drag and drop, avancer-étape, complete) of card `id` from column `from` to `to`,
+ * inside the request's transaction `tem` after the card's read took its columns' locks: placement
+ * (`placement` null when the card stays in its place), the UPDATE (`set`), the timeline `events`
+ * and the answer (`answer`: the detail's columns over the updated row, and their mapping) in one
+ * statement (moveStatement), which also tells whether any webhook subscribes to the resource. The
+ * column before and that answer are reported to the webhook layer on `em`, the request's
+ * EntityManager (reportCardWrite). Shared by opportunités and tâches.
+ */
+export async function boardMove<T>(
+  em: EntityManager,
+  tem: EntityManager,
+  board: Board,
+  move: {
+    id: number;
+    from: string;
+    to: string;
+    placement: Placement | null;
+    visible: { sql: string; params: unknown[] } | null;
+    set: { sql: string; params: unknown[] };
+    events: EventRecord[];
+    answer: { sql: (source: string) => string; map: (row: Record<string, any>) => T };
+  },
+): Promise<T> {
+  const { id, from, to, placement } = move;
+  const place = placement ? placementSql(board, to, id, placement, from, move.visible) : null;
+  const hooks = subscribersSql(board.table);
+  const row = await moveCard<Record<string, any>>(
+    tem,
+    board,
+    to,
+    id,
+    from,
+    placement,
+    moveStatement(board, id, from, place, move.set, move.events, move.answer.sql, {
+      sql: `${hooks.sql} as hooked`,
+      params: hooks.params,
+    }),
+  );
+  reportCardWrite(em, { before: { [board.column]: from }, subscribed: row.hooked });
+  return move.answer.map(row);
+}
+
+/**
+ * Runs a statement that places card `id` (placementSql's columns) until it found a free key: 409 /
+ * 400 from its placement (checkPlacement); when no key was free between the new neighbours, a few
+ * cards after the upper one are spread out (respread) and the statement runs once more. `placement`
+ * null: the card stays, the row is returned as is.
+ */
+async function withRoom<R extends { cur: number | null; ref: boolean; lo: number | null; key: number | null }>(
+  em: EntityManager,
+  board: Board,
+  to: string,
+  id: number,
+  from: string | null,
+  placement: Placement | null,
+  run: () => Promise<R | undefined>,
+): Promise<R> {
+  for (let attempt = 1; ; attempt++) {
+    const row = (await run())!;
+    if (!placement) return row;
+    checkPlacement(row, from, placement);
+    if (row.key !== null) return row;
+    if (attempt > 1) throw new Error(`${board.table}: no key left in column ${to}`);
+    await respread(em, board, to, id, row.lo ?? -1);
   }
 }
 

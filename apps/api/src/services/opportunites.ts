@@ -13,12 +13,10 @@ import {
   columnLocks,
   hasPlacement,
   lockColumns,
-  moveCard,
-  moveStatement,
+  boardMove,
   movesOnly,
   OPPORTUNITE_BOARD,
   placeCard,
-  placementSql,
   retryMoves,
   type TargetColumn,
 } from './kanban.js';
@@ -26,7 +24,7 @@ import { getOpportunite, OPPORTUNITE_FROM as FROM, opportuniteAnswer } from './o
 import { resolveRefs } from './refs.js';
 import { scopeByClient, scopeByClientId } from './visibility.js';
 import { type EventRecord, recordEvent, recordEvents, resumes, userNames } from './evenements.js';
-import { reportCardWrite, subscribersSql } from './webhookEvents.js';
+import { reportCardWrite } from './webhookEvents.js';
 
 type CreateInput = z.infer<typeof opportuniteCreateInput>;
 type PatchInput = Omit<z.infer<typeof opportunitePatchInput>, 'id'>;
@@ -168,32 +166,20 @@ async function writeOpportunite(
       // A board move: its placement, the card, its timeline event and the answer in one statement
       // (no entity load and flush, no second read: a move is the board's hot path).
       const o = { id, nom: cur.nom, client: cur.client_id, etape, ...outcome };
-      const place = moved ? placementSql(OPPORTUNITE_BOARD, etape, id, input, cur.etape, visibleCards(user)) : null;
-      const hooks = subscribersSql('opportunites');
-      const row = await moveCard<Record<string, any>>(
-        tem,
-        OPPORTUNITE_BOARD,
-        etape,
+      return boardMove(em, tem, OPPORTUNITE_BOARD, {
         id,
-        cur.etape,
-        moved ? input : null,
-        moveStatement(
-          OPPORTUNITE_BOARD,
-          id,
-          cur.etape,
-          place,
-          {
-            sql: `etape = ?, resultat = ?, motif_perte = ?,
-                  date_conclusion = case when ? then (case when ? then now() end) else card.date_conclusion end, date_modification = now()`,
-            params: [etape, outcome.resultat, outcome.motifPerte, stageChanged, etape === 'conclusion'],
-          },
-          stageEvents(user, o, cur.etape),
-          opportuniteAnswer.sql,
-          { sql: `${hooks.sql} as hooked`, params: hooks.params },
-        ),
-      );
-      reportCardWrite(em, { before: { etape: cur.etape }, subscribed: row.hooked });
-      return opportuniteAnswer.map(row);
+        from: cur.etape,
+        to: etape,
+        placement: moved ? input : null,
+        visible: visibleCards(user),
+        set: {
+          sql: `etape = ?, resultat = ?, motif_perte = ?,
+                date_conclusion = case when ? then (case when ? then now() end) else card.date_conclusion end, date_modification = now()`,
+          params: [etape, outcome.resultat, outcome.motifPerte, stageChanged, etape === 'conclusion'],
+        },
+        events: stageEvents(user, o, cur.etape),
+        answer: opportuniteAnswer,
+      });
     }
     reportCardWrite(em, { before: { etape: cur.etape } });
     const clientChanged = input.client !== undefined && input.client !== cur.client_id;

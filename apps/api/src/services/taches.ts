@@ -12,11 +12,9 @@ import {
   columnLocks,
   hasPlacement,
   lockColumns,
-  moveCard,
-  moveStatement,
+  boardMove,
   movesOnly,
   placeCard,
-  placementSql,
   retryMoves,
   TACHE_BOARD,
 } from './kanban.js';
@@ -24,7 +22,7 @@ import { resolveRefs } from './refs.js';
 import { getTache, TACHE_FROM as FROM, tacheAnswer } from './taches/queries.js';
 import { scopeTaches, seesAll } from './visibility.js';
 import { type EventRecord, recordEvent, recordEvents, resumes, userNames } from './evenements.js';
-import { reportCardWrite, subscribersSql } from './webhookEvents.js';
+import { reportCardWrite } from './webhookEvents.js';
 import { notify, tacheAssigneeNotice } from './notifications.js';
 
 type CreateInput = z.infer<typeof tacheCreateInput>;
@@ -134,32 +132,20 @@ export async function updateTache(em: EntityManager, user: AuthUser, id: number,
     if (moveOnly) {
       // A board move: its placement, the card, its timeline event (done) and the answer in one
       // statement (no entity load and flush, no second read: a move is the board's hot path).
-      const place = moved ? placementSql(TACHE_BOARD, statut, id, input, cur.statut, visibleCards(user)) : null;
-      const hooks = subscribersSql('taches');
-      const row = await moveCard<Record<string, any>>(
-        tem,
-        TACHE_BOARD,
-        statut,
+      return boardMove(em, tem, TACHE_BOARD, {
         id,
-        cur.statut,
-        moved ? input : null,
-        moveStatement(
-          TACHE_BOARD,
-          id,
-          cur.statut,
-          place,
-          {
-            sql: `statut = ?, date_terminee = case when ? then (case when ? then now() end) else card.date_terminee end,
-                  date_modification = now()`,
-            params: [statut, statutChanged, statut === 'terminee'],
-          },
-          doneEvents(user, { id, titre: cur.titre, client: cur.client_id, statut }, cur.statut),
-          tacheAnswer.sql,
-          { sql: `${hooks.sql} as hooked`, params: hooks.params },
-        ),
-      );
-      reportCardWrite(em, { before: { statut: cur.statut }, subscribed: row.hooked });
-      return tacheAnswer.map(row);
+        from: cur.statut,
+        to: statut,
+        placement: moved ? input : null,
+        visible: visibleCards(user),
+        set: {
+          sql: `statut = ?, date_terminee = case when ? then (case when ? then now() end) else card.date_terminee end,
+                date_modification = now()`,
+          params: [statut, statutChanged, statut === 'terminee'],
+        },
+        events: doneEvents(user, { id, titre: cur.titre, client: cur.client_id, statut }, cur.statut),
+        answer: tacheAnswer,
+      });
     }
     reportCardWrite(em, { before: { statut: cur.statut } });
     const projet: number | null = input.projet !== undefined ? input.projet : cur.projet_id;
