@@ -1,5 +1,14 @@
 import { Migration } from '@mikro-orm/migrations';
 
+/** Runs `alter index <ix> <change>` on every GIN index of the schema. */
+const onEveryGinIndex = (change: string) => `do $$ declare ix regclass; begin
+  for ix in select i.indexrelid::regclass from pg_index i join pg_class c on c.oid = i.indexrelid
+              join pg_am a on a.oid = c.relam join pg_namespace n on n.oid = c.relnamespace
+             where a.amname = 'gin' and n.nspname = current_schema() loop
+    execute format('alter index %s ${change}', ix);
+  end loop;
+end $$;`;
+
 /**
  * The search indexes (GIN: folded words and trigrams) take new entries in a pending list that every
  * search scans from end to end, merged into the index only by (auto)vacuum or when it outgrows
@@ -11,22 +20,10 @@ import { Migration } from '@mikro-orm/migrations';
  */
 export class Migration20261207010000_gin_pending_limit extends Migration {
   override async up(): Promise<void> {
-    this.addSql(`do $$ declare ix regclass; begin
-  for ix in select i.indexrelid::regclass from pg_index i join pg_class c on c.oid = i.indexrelid
-              join pg_am a on a.oid = c.relam join pg_namespace n on n.oid = c.relnamespace
-             where a.amname = 'gin' and n.nspname = current_schema() loop
-    execute format('alter index %s set (gin_pending_list_limit = 64)', ix);
-  end loop;
-end $$;`);
+    this.addSql(onEveryGinIndex('set (gin_pending_list_limit = 64)'));
   }
 
   override async down(): Promise<void> {
-    this.addSql(`do $$ declare ix regclass; begin
-  for ix in select i.indexrelid::regclass from pg_index i join pg_class c on c.oid = i.indexrelid
-              join pg_am a on a.oid = c.relam join pg_namespace n on n.oid = c.relnamespace
-             where a.amname = 'gin' and n.nspname = current_schema() loop
-    execute format('alter index %s reset (gin_pending_list_limit)', ix);
-  end loop;
-end $$;`);
+    this.addSql(onEveryGinIndex('reset (gin_pending_list_limit)'));
   }
 }
