@@ -80,14 +80,27 @@ async function onPgConnection<T>(
   const client = trx ? (trx as any).client : knex.client;
   const conn = await client.acquireConnection();
   try {
-    knex.client.emit('query', { __knexUid: conn.__knexUid, method: 'raw', sql: text, bindings: params });
-    const res = await conn.query(name ? { name, text: numbered, values: params } : { text: numbered, values: params });
+    const res = await send(
+      knex,
+      conn,
+      text,
+      name ? { name, text: numbered, values: params } : { text: numbered, values: params },
+    );
     return res.rows as T[];
   } catch (err) {
     throw em.getDriver().convertException(err as Error);
   } finally {
     if (!trx) await client.releaseConnection(conn);
   }
+}
+
+/**
+ * Sends a query on pg connection `conn`, after emitting knex's `query` event with `shown` (the
+ * statement as written: statement counting in tests and `pnpm bench`).
+ */
+function send(knex: any, conn: any, shown: string, query: { text: string; values?: unknown[]; name?: string }) {
+  knex.client.emit('query', { __knexUid: conn.__knexUid, method: 'raw', sql: shown, bindings: query.values ?? [] });
+  return conn.query(query);
 }
 
 /** Runs a read statement (`?` placeholders, scalar parameters) on the connection of `onSettingsConnection`. */
@@ -115,27 +128,25 @@ export async function onSettingsConnection<T>(
   const knex = em.getConnection().getKnex() as any;
   const client = knex.client;
   const conn = await client.acquireConnection();
-  const emit = (text: string, params: unknown[]) =>
-    knex.client.emit('query', { __knexUid: conn.__knexUid, method: 'raw', sql: text, bindings: params });
   let open = false;
   try {
     const begin = `begin; ${sets.join('; ')}`;
-    emit(begin, []);
-    await conn.query(begin);
+    await send(knex, conn, begin, { text: begin });
     open = true;
     const out = await fn(async <R>(text: string, params: unknown[], opts: { prepare?: boolean } = {}) => {
       const numbered = readOnlyText(text, params);
       if (numbered === null) throw new Error('onSettingsConnection: a plain select with scalar parameters is expected');
-      emit(text, params);
-      const res = await conn.query(
+      const res = await send(
+        knex,
+        conn,
+        text,
         opts.prepare
           ? { name: preparedName(numbered), text: numbered, values: params }
           : { text: numbered, values: params },
       );
       return res.rows as R[];
     });
-    emit('commit', []);
-    await conn.query('commit');
+    await send(knex, conn, 'commit', { text: 'commit' });
     open = false;
     return out;
   } catch (err) {
@@ -234,10 +245,7 @@ export async function* streamRows<T = Record<string, any>>(
   const knex = em.getConnection().getKnex() as any;
   const client = knex.client;
   const conn = await client.acquireConnection();
-  const run = (q: string, values: unknown[] = []) => {
-    client.emit('query', { __knexUid: conn.__knexUid, method: 'raw', sql: q, bindings: values });
-    return conn.query({ text: q, values });
-  };
+  const run = (q: string, values: unknown[] = []) => send(knex, conn, q, { text: q, values });
   let open = false;
   try {
     await run('begin transaction isolation level repeatable read, read only');
