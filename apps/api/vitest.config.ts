@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { slowFilesFirst } from '@crm/db/vitest-sequencer';
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
@@ -14,5 +15,22 @@ export default defineConfig({
     isolate: false,
     // One migrated template database per run, with the job queues; each file's database is a copy of it.
     globalSetup: ['./test/globalSetup.ts'],
+    // Files that mostly wait (child processes, timers, outages) or run long start first, so that the
+    // run does not end with one of them alone on an idle machine.
+    sequence: {
+      sequencer: slowFilesFirst([
+        'test/embedded.test.ts',
+        'test/backup.test.ts',
+        'test/courriels-outage.test.ts',
+        'test/auth-ratelimit.test.ts',
+        'test/opportunites.test.ts',
+        'test/imports.test.ts',
+        'test/health.test.ts',
+        'test/races.test.ts',
+        'test/owner-lists.test.ts',
+        'test/webhooks.test.ts',
+        'test/jobs-queue.test.ts',
+      ]),
+    },
   },
 });

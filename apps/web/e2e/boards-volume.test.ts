@@ -202,8 +202,7 @@ describe('task board at volume', () => {
       .getConnection()
       .execute(`update taches set date_terminee = now() - interval '60 days' where id = ?`, [old.id]);
     expect(done.statut).toBe('terminee');
-    const page = await e2e.loggedIn('marie');
-    await page.goto(`${e2e.base}/taches/tableau`);
+    const page = await e2e.loggedIn('marie', '/taches/tableau');
     await column(page, 'a_faire').getByRole('link', { name: 'Tâche 001' }).waitFor();
     await expect.poll(() => column(page, 'a_faire').locator('.count').textContent()).toBe('120');
     expect(await column(page, 'a_faire').locator('[data-card-id]').count()).toBe(50);

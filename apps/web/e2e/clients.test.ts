@@ -71,14 +71,12 @@ describe('login, dashboard and clients', () => {
   it('hides delete from a commercial, shows it to a manager', async () => {
     const api = await e2e.api('paul');
     const c = await api('POST', '/clients/', { nom: 'Client de Paul' });
-    const paul = await e2e.loggedIn('paul');
-    await paul.goto(`${e2e.base}/clients/${c.id}`);
+    const paul = await e2e.loggedIn('paul', `/clients/${c.id}`);
     await paul.getByRole('heading', { name: 'Client de Paul', level: 1 }).waitFor();
     expect(await paul.getByRole('button', { name: 'Supprimer' }).count()).toBe(0);
     await paul.context().close();
 
-    const marie = await e2e.loggedIn('marie');
-    await marie.goto(`${e2e.base}/clients/${c.id}`);
+    const marie = await e2e.loggedIn('marie', `/clients/${c.id}`);
     await marie.getByRole('button', { name: 'Supprimer' }).click();
     await marie
       .getByRole('dialog', { name: 'Confirmer la suppression' })

@@ -87,8 +87,7 @@ afterAll(async () => {
 
 describe('devis sending', () => {
   it('« Envoyer au client » answers at once; the outbox then mails the PDF and the devis shows the delivery', async () => {
-    const page = await e2e.loggedIn('marie');
-    await page.goto(`${e2e.base}/devis/${devisId}`);
+    const page = await e2e.loggedIn('marie', `/devis/${devisId}`);
     await page.getByRole('heading', { name: /^Devis D\d{4}-\d{5} v1$/ }).waitFor();
     // COMPANY_* is not set here: the page warns before anything is sent with the placeholder seller.
     await page
@@ -102,10 +101,9 @@ describe('devis sending', () => {
     expect(mail.to.join()).toContain('contact@boulangerie-martin.fr');
     expect(mail.data).toMatch(/Content-Type: application\/pdf/i);
     // The devis is now « Envoyé » on screen and on the server; sending again stays possible.
-    await expect.poll(async () => (await (await e2e.api('marie'))('GET', `/devis/${devisId}/`)).statut).toBe('envoye');
-    await expect
-      .poll(async () => (await (await e2e.api('marie'))('GET', `/devis/${devisId}/`)).courriel?.statut)
-      .toBe('envoye');
+    const marie = await e2e.api('marie'); // logged in once, not at each poll (a password hash each)
+    await expect.poll(async () => (await marie('GET', `/devis/${devisId}/`)).statut).toBe('envoye');
+    await expect.poll(async () => (await marie('GET', `/devis/${devisId}/`)).courriel?.statut).toBe('envoye');
     await page.reload();
     await page.getByText('Envoyé', { exact: true }).first().waitFor();
     await page.getByRole('status').filter({ hasText: 'E-mail au client' }).getByText('Envoyé').waitFor();
@@ -141,8 +139,7 @@ describe('devis sending', () => {
     const api = await e2e.api('marie');
     const d = await api('GET', `/devis/${devisId}/`);
     expect(d).toMatchObject({ statut: 'accepte', signataire: 'Claire Martin' });
-    const team = await e2e.loggedIn('marie');
-    await team.goto(`${e2e.base}/devis/${devisId}`);
+    const team = await e2e.loggedIn('marie', `/devis/${devisId}`);
     await team.getByText('par Claire Martin').waitFor();
     await team.getByText('Accepté', { exact: true }).first().waitFor();
     await team.context().close();

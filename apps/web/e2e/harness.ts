@@ -20,8 +20,12 @@ export interface E2E {
   user(username: string, role?: 'admin' | 'manager' | 'commercial'): Promise<number>;
   /** A REST client logged in as `username` (Bearer), to seed data through the real API. */
   api(username: string): Promise<(method: string, url: string, body?: unknown) => Promise<any>>;
-  /** A new browser page already logged in through the login form. */
-  loggedIn(username: string): Promise<Page>;
+  /**
+   * A new browser page logged in through the login form. With `path`, the page asks for that path
+   * first: the SPA sends it to `/login?next=…` and, once logged in, straight to it (no dashboard
+   * loaded on the way, no reload).
+   */
+  loggedIn(username: string, path?: string): Promise<Page>;
   close(): Promise<void>;
 }
 
@@ -86,7 +90,7 @@ export async function startE2E(opts: { env?: Record<string, string>; webDist?: s
         return text ? JSON.parse(text) : undefined;
       };
     },
-    async loggedIn(username) {
+    async loggedIn(username, path) {
       // English browser on purpose: the SPA must still get French messages from the API.
       const context = await browser.newContext({
         locale: 'en-US',
@@ -99,11 +103,12 @@ export async function startE2E(opts: { env?: Record<string, string>; webDist?: s
         page.on('console', (m) =>
           m.type() === 'error' || m.type() === 'warning' ? console.log(`[browser ${m.type()}] ${m.text()}`) : undefined,
         );
-      await page.goto(`${base}/login`);
+      await page.goto(`${base}${path ?? '/login'}`);
       await page.getByLabel("Nom d'utilisateur ou e-mail").fill(username);
       await page.getByLabel('Mot de passe').fill(PASSWORD);
       await page.getByRole('button', { name: 'Se connecter' }).click();
       await page.getByRole('navigation', { name: 'Navigation principale' }).waitFor();
+      if (path !== undefined) await page.waitForURL((u) => u.pathname + u.search === path);
       return page;
     },
     async close() {

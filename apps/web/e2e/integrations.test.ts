@@ -68,8 +68,7 @@ describe('Intégrations', () => {
   });
 
   it('gives a commercial a calendar URL serving their tâches, and no key creation unless allowed', async () => {
-    const page = await e2e.loggedIn('paul');
-    await page.goto(`${e2e.base}/integrations`);
+    const page = await e2e.loggedIn('paul', '/integrations');
     await page.getByText("Seul un administrateur peut créer des clés d'API.").waitFor();
     await page.getByRole('button', { name: "Créer l'adresse de l'agenda" }).click();
     const url = await page.getByRole('dialog', { name: 'Adresse de votre agenda' }).getByLabel('Secret').inputValue();
@@ -92,8 +91,7 @@ describe('Intégrations', () => {
     await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
     const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/crm`;
     try {
-      const page = await e2e.loggedIn('alice');
-      await page.goto(`${e2e.base}/integrations`);
+      const page = await e2e.loggedIn('alice', '/integrations');
       await page.getByRole('button', { name: '+ Nouveau webhook' }).click();
       const dialog = page.getByRole('dialog', { name: 'Nouveau webhook' });
       await dialog.getByLabel(/^Adresse/).fill(url);

@@ -15,8 +15,7 @@ afterAll(() => e2e?.close());
 
 describe('list screens: bulk actions and export', () => {
   it('selects two tâches and raises their priorité in one action', async () => {
-    const page = await e2e.loggedIn('marie');
-    await page.goto(`${e2e.base}/taches`);
+    const page = await e2e.loggedIn('marie', '/taches');
     await page.getByRole('heading', { name: 'Tâches', level: 1 }).waitFor();
     const rows = page.getByRole('row');
     await rows.filter({ hasText: 'Relancer Dubois' }).getByRole('checkbox').check();
@@ -33,8 +32,7 @@ describe('list screens: bulk actions and export', () => {
   });
 
   it('« Exporter » downloads the list as shown (search applied) as CSV', async () => {
-    const page = await e2e.loggedIn('marie');
-    await page.goto(`${e2e.base}/taches?search=dubois`);
+    const page = await e2e.loggedIn('marie', '/taches?search=dubois');
     await page.getByRole('heading', { name: 'Tâches', level: 1 }).waitFor();
     await page.getByText('Exporter', { exact: true }).click();
     const [download] = await Promise.all([

@@ -15,8 +15,7 @@ describe('the CRM’s memory', () => {
   it('adds a contact (keeping what was typed on error), logs a call in two clicks, and counts notifications live', async () => {
     const paulApi = await e2e.api('paul');
     const client = await paulApi('POST', '/clients/', { nom: 'Boulangerie Dupont' });
-    const page = await e2e.loggedIn('paul');
-    await page.goto(`${e2e.base}/clients/${client.id}`);
+    const page = await e2e.loggedIn('paul', `/clients/${client.id}`);
     await page.getByRole('heading', { name: 'Boulangerie Dupont', level: 1 }).waitFor();
     await page.getByText('Aucun contact pour ce client.').waitFor();
 

@@ -27,8 +27,7 @@ beforeAll(async () => {
   ] as const) {
     await api('POST', '/opportunites/', { nom, client: c.id, etape, montant, probabilite: 40 });
   }
-  page = await e2e.loggedIn('marie');
-  await page.goto(`${e2e.base}/opportunites/pipeline`);
+  page = await e2e.loggedIn('marie', '/opportunites/pipeline');
   await column('prospect').getByRole('link', { name: 'Refonte site' }).waitFor();
 });
 afterAll(() => e2e?.close());
@@ -150,8 +149,7 @@ describe('opportunities kanban as a commercial (only their cards of a column are
     ] as const) {
       await api('POST', '/opportunites/', { nom, client, etape: 'negociation' });
     }
-    paul = await e2e.loggedIn('paul');
-    await paul.goto(`${e2e.base}/opportunites/pipeline`);
+    paul = await e2e.loggedIn('paul', '/opportunites/pipeline');
     await paul.locator('section[data-column="negociation"]').getByRole('link', { name: 'P3' }).waitFor();
     expect(await paulColumn()).toEqual(['P1', 'P2', 'P3']);
     // Keyboard: P3 one place up, between P1 and P2 as Paul sees them.

@@ -74,8 +74,7 @@ describe('sessions across tabs', () => {
   }, 180_000);
 
   it('an ended session says why on the login page, comes back to the page and restores the form being typed', async () => {
-    const page = await e2e.loggedIn('marie');
-    await page.goto(`${e2e.base}/clients/nouveau`);
+    const page = await e2e.loggedIn('marie', '/clients/nouveau');
     await page.getByLabel('Nom').fill('Fromagerie Martin');
     await page.getByLabel('Notes').fill('Rappeler lundi');
     // The session ends elsewhere (revoked by an admin, expired): the next request finds out.

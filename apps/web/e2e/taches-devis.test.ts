@@ -58,8 +58,7 @@ describe('task board', () => {
   });
 
   it('rolls back a task move the server refuses', async () => {
-    const page = await e2e.loggedIn('marie');
-    await page.goto(`${e2e.base}/taches/tableau`);
+    const page = await e2e.loggedIn('marie', '/taches/tableau');
     await page.getByRole('link', { name: 'Relancer le devis' }).waitFor();
     await page.route('**/trpc/taches.patch*', (route) =>
       route.fulfill({
@@ -90,8 +89,7 @@ describe('task board', () => {
 
 describe('devis editor', () => {
   it('computes HT / TVA / TTC live from the lines, saves, and shows the same totals from the server', async () => {
-    const page = await e2e.loggedIn('marie');
-    await page.goto(`${e2e.base}/opportunites/${oppId}`);
+    const page = await e2e.loggedIn('marie', `/opportunites/${oppId}`);
     await page.getByRole('link', { name: '+ Nouveau devis' }).click();
     await page.getByRole('heading', { name: 'Nouveau devis' }).waitFor();
     // The opportunité came in the URL: the picker shows its name.
@@ -139,8 +137,7 @@ describe('devis editor', () => {
   });
 
   it('shows a server error for an invalid line next to its field', async () => {
-    const page = await e2e.loggedIn('marie');
-    await page.goto(`${e2e.base}/devis/nouveau?opportunite=${oppId}`);
+    const page = await e2e.loggedIn('marie', `/devis/nouveau?opportunite=${oppId}`);
     await page.getByLabel('Désignation (ligne 1)').fill('Remise exceptionnelle');
     await page.getByLabel('Prix unitaire HT (ligne 1)').fill('-50');
     await page.getByRole('button', { name: 'Créer le devis' }).click();

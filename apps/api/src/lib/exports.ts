@@ -1,4 +1,5 @@
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
+import { lazyModule } from './lazyModule.js';
 import type { ExportFormat } from '@crm/shared';
 import {
   COLORS,
@@ -134,6 +135,9 @@ export const xlsxColumns = (colonnes: ReportColumn[]) =>
 export const xlsxRow = (colonnes: ReportColumn[], row: Record<string, Cell>) =>
   Object.fromEntries(colonnes.map((c) => [c.key, row[c.key] ?? null]));
 
+/** ExcelJS, loaded by the first workbook written or read (lazyModule). */
+export const excelJs = lazyModule<typeof ExcelJS>('exceljs');
+
 export function styleXlsxHeader(header: ExcelJS.Row): void {
   header.font = { bold: true, color: { argb: 'FFFFFFFF' } };
   header.fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: `FF${COLORS.primary.slice(1).toUpperCase()}` } };
@@ -141,7 +145,7 @@ export function styleXlsxHeader(header: ExcelJS.Row): void {
 }
 
 export async function toXlsx(doc: ReportDocument): Promise<Buffer> {
-  const wb = new ExcelJS.Workbook();
+  const wb = new (excelJs().Workbook)();
   wb.creator = 'CRM';
   wb.title = doc.titre;
   wb.created = new Date();

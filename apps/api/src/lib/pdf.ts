@@ -1,4 +1,5 @@
-import PDFDocument from 'pdfkit';
+import type PDFDocument from 'pdfkit';
+import { lazyModule } from './lazyModule.js';
 
 /**
  * PDF building blocks shared by the devis document and the report exports (pdfkit, built-in
@@ -6,6 +7,9 @@ import PDFDocument from 'pdfkit';
  */
 
 export type Pdf = PDFKit.PDFDocument;
+
+/** PDFKit (and fontkit under it), loaded by the first PDF. */
+const pdfKit = lazyModule<typeof PDFDocument>('pdfkit');
 
 export const COLORS = {
   primary: '#1f3a5f',
@@ -61,7 +65,7 @@ export const formatLongDate = (d: string | Date): string =>
   longDateFr.format(typeof d === 'string' ? new Date(d.length === 10 ? `${d}T00:00:00Z` : d) : d);
 
 export function createPdf(opts: { title: string; layout?: 'portrait' | 'landscape' }): Pdf {
-  const doc = new PDFDocument({
+  const doc = new (pdfKit())({
     size: 'A4',
     layout: opts.layout ?? 'portrait',
     margins: { top: 45, bottom: 55, left: 45, right: 45 },
