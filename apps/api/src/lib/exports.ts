@@ -1,5 +1,4 @@
-import type ExcelJS from 'exceljs';
-import { lazyModule } from './lazyModule.js';
+import ExcelJS from 'exceljs';
 import type { ExportFormat } from '@crm/shared';
 import {
   COLORS,
@@ -135,9 +134,6 @@ export const xlsxColumns = (colonnes: ReportColumn[]) =>
 export const xlsxRow = (colonnes: ReportColumn[], row: Record<string, Cell>) =>
   Object.fromEntries(colonnes.map((c) => [c.key, row[c.key] ?? null]));
 
-/** ExcelJS, loaded by the first workbook written or read (lazyModule). */
-export const excelJs = lazyModule<typeof ExcelJS>('exceljs');
-
 export function styleXlsxHeader(header: ExcelJS.Row): void {
   header.font = { bold: true, color: { argb: 'FFFFFFFF' } };
   header.fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: `FF${COLORS.primary.slice(1).toUpperCase()}` } };
@@ -145,7 +141,7 @@ export function styleXlsxHeader(header: ExcelJS.Row): void {
 }
 
 export async function toXlsx(doc: ReportDocument): Promise<Buffer> {
-  const wb = new (excelJs().Workbook)();
+  const wb = new ExcelJS.Workbook();
   wb.creator = 'CRM';
   wb.title = doc.titre;
   wb.created = new Date();

@@ -1,13 +1,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type MailComposer from 'nodemailer/lib/mail-composer/index.js';
-import type SMTPConnection from 'nodemailer/lib/smtp-connection/index.js';
-import { lazyModule } from './lazyModule.js';
+import MailComposer from 'nodemailer/lib/mail-composer/index.js';
+import SMTPConnection from 'nodemailer/lib/smtp-connection/index.js';
 import type { AppConfig } from '../config.js';
-
-/** nodemailer's composer and SMTP client, loaded by the first mail. */
-const mailComposer = lazyModule<typeof MailComposer>('nodemailer/lib/mail-composer/index.js');
-const smtpConnection = lazyModule<typeof SMTPConnection>('nodemailer/lib/smtp-connection/index.js');
 
 /**
  * Outgoing mail, as used by the outbox worker: a message is composed once into its RFC 822 bytes
@@ -30,7 +25,7 @@ type SmtpConfig = AppConfig['smtp'];
 /** The message as sent (and as stored in the local mailbox). */
 export function composeMail(from: string, message: MailMessage): Promise<Buffer> {
   const { messageId, ...rest } = message;
-  return new (mailComposer())({ from, ...rest, messageId, date: new Date() }).compile().build();
+  return new MailComposer({ from, ...rest, messageId, date: new Date() }).compile().build();
 }
 
 /**
@@ -65,7 +60,7 @@ export async function sendSmtp(
   beforeTransmit: () => Promise<void>,
 ): Promise<void> {
   const timeout = smtp.timeoutSeconds * 1000;
-  const conn = new (smtpConnection())({
+  const conn = new SMTPConnection({
     host: smtp.host,
     port: smtp.port,
     secure: smtp.secure,

@@ -1,5 +1,4 @@
-import type PDFDocument from 'pdfkit';
-import { lazyModule } from './lazyModule.js';
+import PDFDocument from 'pdfkit';
 
 /**
  * PDF building blocks shared by the devis document and the report exports (pdfkit, built-in
@@ -7,9 +6,6 @@ import { lazyModule } from './lazyModule.js';
  */
 
 export type Pdf = PDFKit.PDFDocument;
-
-/** PDFKit (and fontkit under it), loaded by the first PDF. */
-const pdfKit = lazyModule<typeof PDFDocument>('pdfkit');
 
 export const COLORS = {
   primary: '#1f3a5f',
@@ -65,7 +61,7 @@ export const formatLongDate = (d: string | Date): string =>
   longDateFr.format(typeof d === 'string' ? new Date(d.length === 10 ? `${d}T00:00:00Z` : d) : d);
 
 export function createPdf(opts: { title: string; layout?: 'portrait' | 'landscape' }): Pdf {
-  const doc = new (pdfKit())({
+  const doc = new PDFDocument({
     size: 'A4',
     layout: opts.layout ?? 'portrait',
     margins: { top: 45, bottom: 55, left: 45, right: 45 },

@@ -1,10 +1,10 @@
 import { PassThrough, Readable } from 'node:stream';
+import ExcelJS from 'exceljs';
 import {
   type Cell,
   CSV_BOM,
   csvHeaderLine,
   csvLine,
-  excelJs,
   type ReportColumn,
   styleXlsxHeader,
   xlsxColumns,
@@ -40,7 +40,7 @@ function csvStream(colonnes: ReportColumn[], batches: AsyncIterable<Record<strin
 function xlsxStream(titre: string, colonnes: ReportColumn[], batches: AsyncIterable<Record<string, Cell>[]>): Readable {
   const out = new PassThrough();
   const write = async () => {
-    const wb = new (excelJs().stream.xlsx.WorkbookWriter)({ stream: out, useStyles: true, useSharedStrings: false });
+    const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
     wb.creator = 'CRM';
     const ws = wb.addWorksheet(titre.replace(/[[\]:*?/\\]/g, ' ').slice(0, 31) || 'Export', {
       views: [{ state: 'frozen', ySplit: 1 }],

@@ -1,5 +1,5 @@
+import ExcelJS from 'exceljs';
 import { IMPORT_MAX_LIGNES, type MessageKey } from '@crm/shared';
-import { excelJs } from '../../lib/exports.js';
 
 /**
  * Reading an uploaded file into a header row and text cells, or refusing it with a French 400
@@ -210,7 +210,7 @@ function columnLetter(n: number): string {
 async function decodeXlsx(bytes: Buffer): Promise<DecodedFile> {
   // A zip that is not a workbook (docx, odt, any archive): not a spreadsheet we read.
   if (!bytes.includes('xl/workbook.xml')) throw new ImportFileError('import.format');
-  const wb = new (excelJs().Workbook)();
+  const wb = new ExcelJS.Workbook();
   try {
     await wb.xlsx.load(bytes as unknown as ArrayBuffer);
   } catch {
