@@ -1,29 +1,41 @@
 import { execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import setupTemplateDatabase from '@crm/db/vitest-global-setup';
+import { setupSharedTemplate } from '@crm/db/vitest-global-setup';
+import { TEST_TEMPLATE_ENV } from '@crm/db';
 
 /**
- * vitest `globalSetup` of the suites that start the API (API, client, browser tests): the run's
- * migrated template database (`@crm/db/vitest-global-setup`), on which the API is then started once,
- * without workers, and closed. Starting creates the job queues (pg-boss: a row and a partitioned
- * table with its indexes per queue), which every test file's copy then already has: each app start
- * finds them instead of running that DDL again (about a second per file on a loaded machine).
+ * vitest `globalSetup` of the suites that start the API (API, client, browser tests): the migrated
+ * template database shared by these suites and kept between runs (`@crm/db`'s
+ * `sharedTemplateDatabase`), on which the API was started once, without workers, and closed.
+ * Starting creates the job queues (pg-boss: a row and a partitioned table with its indexes per
+ * queue), which every test file's copy then already has: each app start finds them instead of
+ * running that DDL again (about a second per file on a loaded machine). The template's name hashes
+ * the migrations and the job definitions (src/jobs: the queues), so a change to either makes a new
+ * one; a queue missing from it would only be created at each app start.
  *
  * The API starts in a child process (templateQueues.ts), not in vitest's own: started here, it left
  * vitest exiting with status 0 after failed tests.
  */
-export default async function setup(): Promise<() => Promise<void>> {
-  const teardown = await setupTemplateDatabase();
-  try {
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+function jobsKey(): string {
+  const hash = crypto.createHash('sha256');
+  for (const dir of [path.join(here, '../src/jobs'), here])
+    for (const file of fs.readdirSync(dir).sort())
+      if (dir !== here || file === 'templateQueues.ts') hash.update(file).update(fs.readFileSync(path.join(dir, file)));
+  return `api jobs ${hash.digest('hex')}`;
+}
+
+export default function setup(): Promise<() => Promise<void>> {
+  return setupSharedTemplate(jobsKey(), async (name) => {
     const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-    execFileSync(process.execPath, ['--import', tsx, fileURLToPath(new URL('./templateQueues.ts', import.meta.url))], {
-      env: process.env,
+    execFileSync(process.execPath, ['--import', tsx, path.join(here, 'templateQueues.ts')], {
+      env: { ...process.env, [TEST_TEMPLATE_ENV]: name },
       stdio: 'inherit',
     });
-  } catch (err) {
-    await teardown();
-    throw err;
-  }
-  return teardown;
+  });
 }

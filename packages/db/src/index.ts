@@ -8,6 +8,7 @@ export {
   createTestDatabase,
   createTemplateDatabase,
   dropRunDatabases,
+  sharedTemplateDatabase,
   TEST_ADMIN_URL,
   TEST_RUN_ENV,
   TEST_TEMPLATE_ENV,

@@ -1,5 +1,9 @@
 import pg from 'pg';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { MIGRATIONS_DIR } from './migrationFiles.js';
 import { initOrm, migrate } from './orm.js';
 
 /** Server used by tests: a real PostgreSQL (never a mock). Each test file gets its own database. */
@@ -91,20 +95,77 @@ export async function dropRunDatabases(run: string): Promise<void> {
   );
 }
 
+async function migrateDatabase(url: string): Promise<void> {
+  const orm = await initOrm({ databaseUrl: url, poolMax: 1 });
+  try {
+    await migrate(orm);
+  } finally {
+    // No connection may stay open on a template: `create database … template` refuses then.
+    await orm.close(true);
+  }
+}
+
 /** A database with every migration applied, to be cloned by `createTestDatabase(…, { template: true })`. */
 export async function createTemplateDatabase(prefix = 'crm_tpl'): Promise<TestDatabase> {
   const db = await createTestDatabase(prefix);
   try {
-    const orm = await initOrm({ databaseUrl: db.url, poolMax: 1 });
-    try {
-      await migrate(orm);
-    } finally {
-      // No connection may stay open on a template: `create database … template` refuses then.
-      await orm.close(true);
-    }
+    await migrateDatabase(db.url);
   } catch (err) {
     await db.drop();
     throw err;
   }
   return db;
+}
+
+const SHARED_TEMPLATE_PREFIX = 'crm_shared_tpl_';
+/** pg_advisory_lock key serializing the making of shared templates on the tests' server. */
+const SHARED_TEMPLATE_LOCK = 0x63726d74; // 'crmt'
+
+/**
+ * The migrated template database shared by the suites that run at once (API, browser, client) and
+ * by the runs after them: named after a hash of what it holds — every migration file, pg-boss's
+ * version and `key` (the caller's part, see `prepare`) — made by whichever suite asks first while
+ * the others wait on an advisory lock, then kept. Each suite used to migrate and prepare its own
+ * copy at the start of every run, all at the same time (about 5 s of CPU each on a 2-core machine
+ * busy with everything else). A change to any migration names a new template; the shared templates
+ * of older hashes are dropped when a new one is published (one that is in use stays).
+ *
+ * `prepare(name)` completes the template before it is published under its final name (the API
+ * creates its job queues in it); it must close every connection it opened.
+ */
+export async function sharedTemplateDatabase(
+  key: string,
+  prepare: (name: string) => Promise<void> = async () => {},
+): Promise<string> {
+  const hash = createHash('sha256');
+  for (const file of fs.readdirSync(MIGRATIONS_DIR).sort()) {
+    hash.update(file);
+    hash.update(fs.readFileSync(path.join(MIGRATIONS_DIR, file)));
+  }
+  const pgBoss = createRequire(import.meta.url)('pg-boss/package.json') as { version: string };
+  hash.update(`pg-boss ${pgBoss.version}\n${key}`);
+  const name = `${SHARED_TEMPLATE_PREFIX}${hash.digest('hex').slice(0, 20)}`;
+  return admin(async (c) => {
+    await c.query('select pg_advisory_lock($1)', [SHARED_TEMPLATE_LOCK]);
+    try {
+      const found = await c.query('select 1 from pg_database where datname = $1', [name]);
+      if (found.rowCount) return name;
+      // Made under a temporary name and renamed once complete: a run stopped half-way leaves no
+      // template that looks finished.
+      const building = `${name}_wip`;
+      await c.query(`drop database if exists "${building}" with (force)`);
+      await c.query(`create database "${building}"`);
+      await migrateDatabase(testDatabaseUrl(building));
+      await prepare(building);
+      await c.query(`alter database "${building}" rename to "${name}"`);
+      const older = await c.query<{ datname: string }>(
+        `select datname from pg_database where starts_with(datname, $1) and datname <> $2`,
+        [SHARED_TEMPLATE_PREFIX, name],
+      );
+      for (const { datname } of older.rows) await c.query(`drop database if exists "${datname}"`).catch(() => {});
+      return name;
+    } finally {
+      await c.query('select pg_advisory_unlock($1)', [SHARED_TEMPLATE_LOCK]);
+    }
+  });
 }

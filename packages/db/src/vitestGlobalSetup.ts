@@ -1,5 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { createTemplateDatabase, dropRunDatabases, TEST_RUN_ENV, TEST_TEMPLATE_ENV } from './testing.js';
+import {
+  createTemplateDatabase,
+  dropRunDatabases,
+  sharedTemplateDatabase,
+  TEST_RUN_ENV,
+  TEST_TEMPLATE_ENV,
+} from './testing.js';
 
 /**
  * vitest `globalSetup` of every package whose tests use PostgreSQL: migrates one template database
@@ -22,5 +28,25 @@ export default async function setup(): Promise<() => Promise<void>> {
     delete process.env[TEST_RUN_ENV];
     await dropRunDatabases(run);
     await template.drop();
+  };
+}
+
+/**
+ * The same, on the template shared by the suites of a run and by later runs (`sharedTemplateDatabase`:
+ * made once per content hash, completed by `prepare`, kept at the end; the run's own databases are
+ * still dropped).
+ */
+export async function setupSharedTemplate(
+  key: string,
+  prepare?: (name: string) => Promise<void>,
+): Promise<() => Promise<void>> {
+  const template = await sharedTemplateDatabase(key, prepare);
+  const run = randomBytes(4).toString('hex');
+  process.env[TEST_TEMPLATE_ENV] = template;
+  process.env[TEST_RUN_ENV] = run;
+  return async () => {
+    delete process.env[TEST_TEMPLATE_ENV];
+    delete process.env[TEST_RUN_ENV];
+    await dropRunDatabases(run);
   };
 }
