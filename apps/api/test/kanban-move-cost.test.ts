@@ -6,6 +6,8 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from '../src/lib/sql/runner.js';
+import { boardMove, OPPORTUNITE_BOARD, type Placement } from '../src/services/kanban.js';
 import { startTestApp, type RestClient, type TestApp } from './helpers.js';
 
 let t: TestApp;
@@ -298,7 +300,133 @@ describe('a board move', () => {
     // Each dropped card is at the top, newest first.
     expect(order.slice(0, 100)).toEqual([...dropped].reverse());
     // Halving the room above the first card renumbered a window of 8 to 128 cards every few drops
-    // (448 rewrites for these 100 drops then; one window of 128 now, when the room is used up.)
+    // (448 rewrites for these 100 drops then; one window of 118 now, when the room is used up, which
+    // leaves room for ~470 drops more: see the long series below.)
     expect(rewritten).toBeLessThanOrEqual(150);
+  });
+});
+
+describe('a long series of drops at one place', () => {
+  const MAX_KEY = 2_147_483_647;
+
+  /**
+   * A fresh `etape` column of `size` cards as the board spaces them (first key 1023, then 1024
+   * apart), and `drops` cards of another client in `prospect` to drop into it. Returns their ids.
+   */
+  async function series(etape: string, size: number, drops: number) {
+    const [{ id: c }] = await t.sql<{ id: number }>(`insert into clients (nom) values ('Série longue') returning id`);
+    await t.sql(`delete from opportunites where etape = ?`, [etape]);
+    await t.sql(
+      `insert into opportunites (nom, client_id, etape, position)
+       select 'L ' || g, ?, case when g <= ? then ? else 'prospect' end,
+              case when g <= ? then 1023 + (g - 1) * 1024 else 100000000 + g * 1024 end
+         from generate_series(1, ? + ?) g`,
+      [c, size, etape, size, size, drops],
+    );
+    const ids = async (column: string) =>
+      (
+        await t.sql<{ id: number }>(`select id from opportunites where client_id = ? and etape = ? order by position`, [
+          c,
+          column,
+        ])
+      ).map((r) => r.id);
+    return { column: await ids(etape), dropped: await ids('prospect') };
+  }
+
+  /**
+   * Drops cards from `prospect` into column `etape`, each at its placement, through a board move's
+   * own statements (boardMove: the placement, update and answer in one prepared statement, a
+   * renumbering and that statement again when no key is free) without the HTTP and tRPC layers:
+   * thousands of drops in a few seconds. All in one transaction (the only writer: no column lock;
+   * the deferred unique check runs at its commit, and no drop here leaves a key twice in the
+   * column). Returns, per drop, the rows of opportunites it wrote besides the card, as PostgreSQL
+   * counts the rows the transaction updated (pg_stat_get_xact_tuples_updated), read in the move's
+   * answer (after its update) and before the first drop.
+   */
+  async function drops(etape: string, cards: Array<[id: number, placement: Placement]>): Promise<number[]> {
+    const updated = `pg_stat_get_xact_tuples_updated('opportunites'::regclass)::int`;
+    return t.orm.em.fork().transactional(async (em) => {
+      let [{ n: before }] = await sql<{ n: number }>(em, `select ${updated} as n`);
+      const rewritten: number[] = [];
+      for (const [id, placement] of cards) {
+        const { n: after } = await boardMove(em, em, OPPORTUNITE_BOARD, {
+          id,
+          from: 'prospect',
+          to: etape,
+          placement,
+          visible: null,
+          set: { sql: 'etape = ?', params: [etape] },
+          events: [],
+          answer: { sql: (done) => `select d.id, ${updated} as n from ${done} d`, map: (row) => row as { n: number } },
+        });
+        rewritten.push(after - before - 1);
+        before = after;
+      }
+      return rewritten;
+    });
+  }
+
+  /** Keys of the column: integers in [0, MAX_KEY], strictly increasing in `order` (unique, ordered). */
+  async function expectKeys(etape: string, order: number[]) {
+    const rows = await t.sql<{ id: number; position: number }>(
+      `select id, position from opportunites where etape = ? order by position, id`,
+      [etape],
+    );
+    expect(rows.map((r) => r.id)).toEqual(order);
+    for (const [i, r] of rows.entries()) {
+      expect(Number.isInteger(r.position) && r.position >= 0 && r.position <= MAX_KEY, `key ${r.position}`).toBe(true);
+      if (i) expect(r.position, `after ${rows[i - 1].position}`).toBeGreaterThan(rows[i - 1].position);
+    }
+  }
+
+  it('2 000 drops at the top of a 2 000-card column rewrite under one other card per drop, never thousands at once', async () => {
+    const { column, dropped } = await series('negociation', 2000, 2000);
+    const rewritten = await drops(
+      'negociation',
+      dropped.map((id) => [id, { position: 0 }]),
+    );
+    // Each card went to the top: newest first, then the column as it was.
+    await expectKeys('negociation', [...[...dropped].reverse(), ...column]);
+    const total = rewritten.reduce((a, b) => a + b, 0);
+    const renumberings = rewritten.filter((n) => n > 0);
+    // Before: a renumbered window left two of its steps (~128 keys) above the first card, used up
+    // ~70 drops later, and the next window had grown to the dense block at the top: 12 160 rows for
+    // these 2 000 drops, 29 renumberings of 128 to 2 048 cards. A renumbering at the top now leaves
+    // room there in proportion to its window (4 drops per card), so they come geometrically rarer:
+    // 978 rows, windows of 118 then 860 cards (the next one after ~3 400 drops more).
+    expect(total, `rows rewritten per renumbering: ${renumberings.join(', ')}`).toBeLessThanOrEqual(2000);
+    expect(renumberings.length, renumberings.join(', ')).toBeLessThanOrEqual(4);
+    expect(Math.max(...rewritten)).toBeLessThan(1000);
+  });
+
+  it('400 drops at one place in the middle of a column, at the same slot or one after the other, rewrite few other cards', async () => {
+    const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+    // The same slot, just below card 50: each drop goes before the card dropped last (what the
+    // board sends for a drop at one index), the room there halving each time.
+    const same = await series('qualification', 2000, 400);
+    const sameRewritten = await drops(
+      'qualification',
+      same.dropped.map((id, i) => [id, { avant: i ? same.dropped[i - 1] : same.column[51] }]),
+    );
+    await expectKeys('qualification', [
+      ...same.column.slice(0, 51),
+      ...[...same.dropped].reverse(),
+      ...same.column.slice(51),
+    ]);
+    // Before: 3 200 rows (8 per drop), a window of 8 to 512 cards from the slot on every ~10 drops.
+    // The room a renumbering leaves there now grows with its window (GAP_ROOM): 1 725. (A drop in
+    // the middle takes the middle of its gap, so room lasts log2(room) drops: still a few rewrites
+    // per drop, not the top's fraction of one.)
+    expect(sum(sameRewritten)).toBeLessThanOrEqual(2000);
+
+    // One after the other before card 51 (each drop below the one before).
+    const after = await series('qualification', 2000, 400);
+    const afterRewritten = await drops(
+      'qualification',
+      after.dropped.map((id) => [id, { avant: after.column[51] }]),
+    );
+    await expectKeys('qualification', [...after.column.slice(0, 51), ...after.dropped, ...after.column.slice(51)]);
+    // Before: 416 rows; now 108.
+    expect(sum(afterRewritten)).toBeLessThanOrEqual(200);
   });
 });

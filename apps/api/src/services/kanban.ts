@@ -20,13 +20,27 @@ export interface Board {
 export const OPPORTUNITE_BOARD: Board = { table: 'opportunites', column: 'etape' };
 export const TACHE_BOARD: Board = { table: 'taches', column: 'statut' };
 
-/** Spacing of keys given at the end of a column and by a renumbered window. */
+/** Spacing of keys given at the end of a column, and the widest a renumbered window spaces them. */
 export const POSITION_GAP = 1024;
 const MAX_KEY = 2_147_483_647;
-/** A card dropped at the top of a column takes this fraction of the room above the first card (see placementSql). */
+/**
+ * A card dropped at the top of a column takes a key TOP_STEP above the first card, or a
+ * TOP_FRACTION of the room there when that is shorter (see placementSql).
+ */
+const TOP_STEP = 64;
 const TOP_FRACTION = 16;
-/** A renumbered window leaves at least this spacing (so the next moves there are free again). */
-const MIN_SPREAD = 64;
+/**
+ * Room a renumbered window leaves where the card goes, per card of the window (see respread): at
+ * the top of a column, TOP_ROOM drops at TOP_STEP; elsewhere GAP_ROOM keys.
+ */
+const TOP_ROOM = 4;
+const GAP_ROOM = 8;
+/**
+ * The spacing a renumbered window of k cards must leave between them: 4, plus 2 for each of these
+ * sizes that k reaches (16 from 256 cards). A small window may stay denser than a large one, so
+ * a dense stretch of a column is renumbered locally instead of up to where the column is sparse.
+ */
+const SPREAD_SIZES = [8, 16, 32, 64, 128, 256];
 
 /** Where the card goes: `avant`/`apres` another card of the target column, before the first key ≥ `position`, or the end. */
 export interface Placement {
@@ -204,11 +218,13 @@ export function placementSql(
         when ${current} is not null and (p.lo is null or ${current} > p.lo) and (p.hi is null or ${current} < p.hi) then ${current}
         -- The end of the column: a gap after the last card.
         when p.hi is null and ${s} + 1 <= ${MAX_KEY - POSITION_GAP} then ${s} + ${POSITION_GAP}
-        -- The top of a column (no card before): just above the first card, a 16th of the room away,
-        -- not halfway. Drops at the top come in series (the newest deal first), and halving left room
-        -- for 10 of them after which a renumbering of 8+ cards was due; a 16th leaves room for about
-        -- 100 (and still a gap between each for a drop among them). Keys stay >= 0 (contract).
-        when p.lo is null and p.hi is not null and ${t} - ${s} >= 2 then p.hi - greatest(1, (p.hi - ${s}) / ${TOP_FRACTION})
+        -- The top of a column (no card before): just above the first card, TOP_STEP away or a 16th of
+        -- the room when that is shorter, not halfway. Drops at the top come in series (the newest deal
+        -- first): halving left room for 10 of them; a fixed step uses the room a renumbering leaves
+        -- there (respread) one drop per TOP_STEP keys, and a 16th then about 100 drops more (with
+        -- a gap between each for a drop among them). Keys stay >= 0 (contract).
+        when p.lo is null and p.hi is not null and ${t} - ${s} >= 2
+          then p.hi - greatest(1, least(${TOP_STEP}, (p.hi - ${s}) / ${TOP_FRACTION}))
         when ${t} - ${s} >= 2 then ${s} + (${t} - ${s}) / 2
       end)::int as key from (${row.sql} offset 0) p`,
     params: row.params,
@@ -375,33 +391,72 @@ async function withRoom<R extends { cur: number | null; ref: boolean; lo: number
 }
 
 /**
- * No key is free between `from` and the next card: the cards after `from` are spread out again
- * over a window that grows (8, 32, 128… cards) until its span leaves MIN_SPREAD between keys,
- * leaving the first slot free for the moved card (its placement then runs again). Writes that
- * window only (the unique check is deferred).
+ * No key is free between `from` (-1: the top of the column) and the next card: the window of cards
+ * after `from` is renumbered, the moved card (`id`) left out, with room where the card goes (its
+ * placement then runs again). The window is the smallest run of k cards after `from` whose span (up
+ * to the card after it, exclusive) holds, past the room, k + 1 steps of at least the spacing a
+ * window of k cards must leave (SPREAD_SIZES): the whole rest of the column when none does. Its
+ * cards are spaced evenly after the room, at most POSITION_GAP apart.
+ *
+ * The room grows with the window (list labelling): a series of drops at one place, which used up
+ * the room there, finds a window holding all of them and leaves room for more in proportion. At
+ * the top of a column (drops of the newest deal first, one TOP_STEP each) that is TOP_ROOM drops
+ * per card of the window, so the next renumbering there comes TOP_ROOM times as many drops later
+ * as this one rewrote cards: under one rewrite per drop however long the series (the windows grow
+ * geometrically, each about as large as the series so far). Spread evenly from the top, as
+ * windows were, they left two steps of room there, used up ~70 drops later by a window grown to
+ * the whole dense block (up to 2 000 cards on the bench, every ~70 drops). Elsewhere a drop takes
+ * the middle of its gap, so room lasts log2(room) drops: GAP_ROOM keys per card of the window.
+ *
+ * Reads the keys after `from` up to the window's end (64, then 256, 1 024… at a time), then one
+ * update; writes that window only (the unique check is deferred).
  */
 async function respread(em: EntityManager, board: Board, value: string, id: number, from: number): Promise<void> {
   const { table, column } = board;
-  for (let w = 8; ; w *= 4) {
-    const rows = await sql<{ id: number; position: number }>(
-      em,
-      `select n.id, n.position from ${table} n where n.${column} = ? and n.id <> ? and (n.${column}, n.position) > (?::text, ?) order by n.${column}, n.position limit ?`,
-      [value, id, value, from, w + 1],
-    );
-    const bound = rows.length > w ? rows[w].position : MAX_KEY + 1;
-    const moved = rows.slice(0, w);
-    const step = Math.floor((bound - from) / (moved.length + 2));
-    if (step < MIN_SPREAD && rows.length > w) continue;
-    if (step < 1) throw new Error(`${table}: column ${value} has no room left`);
-    const ids = moved.map((r) => r.id);
-    const keys = moved.map((_, i) => from + step * (i + 2));
-    await sql(
-      em,
-      `update ${table} t set position = v.k from unnest(?::int[], ?::int[]) as v(id, k) where t.id = v.id`,
-      [`{${ids.join(',')}}`, `{${keys.join(',')}}`],
-    );
-    return;
+  const room = from < 0 ? TOP_ROOM * TOP_STEP : GAP_ROOM;
+  const spread = (k: number) => 4 + 2 * SPREAD_SIZES.filter((size) => k >= size).length;
+  const fits = (k: number, bound: number) => k > 0 && Math.floor((bound - from - room * k) / (k + 1)) >= spread(k);
+  const after = `n.${column} = ? and n.id <> ? and (n.${column}, n.position) > (?::text, ?)`;
+  // The window's end: the first card after k others such that they fit before it, read along the
+  // index on (column, position) in growing batches (a walk PostgreSQL would not stop early).
+  let k = 0;
+  let bound = MAX_KEY + 1;
+  for (let batch = 64, last = from; ; batch *= 4) {
+    const keys = (
+      await sql<{ position: number }>(
+        em,
+        `select n.position from ${table} n where ${after} order by n.${column}, n.position limit ?`,
+        [value, id, value, last, batch],
+      )
+    ).map((r) => r.position);
+    const end = keys.findIndex((key, i) => fits(k + i, key));
+    if (end >= 0) {
+      k += end;
+      bound = keys[end];
+      break;
+    }
+    k += keys.length;
+    if (keys.length < batch) break;
+    last = keys[keys.length - 1];
   }
+  if (!k) throw new Error(`${table}: no key left in column ${value} after ${from}`);
+  // The room, then k steps; when the rest of the column is too short for the room, steps only (the
+  // first one free).
+  let free = room * k;
+  let step = Math.min(POSITION_GAP, Math.floor((bound - from - free) / (k + 1)));
+  if (step < 1) {
+    free = 0;
+    step = Math.floor((bound - from) / (k + 1));
+  }
+  if (free + step < 2) throw new Error(`${table}: column ${value} has no room left`);
+  const before = bound <= MAX_KEY ? ` and (n.${column}, n.position) < (?::text, ?)` : '';
+  await sql(
+    em,
+    `update ${table} t set position = ?::bigint + ?::bigint * w.i from (
+       select n.id, row_number() over (order by n.position) as i from ${table} n where ${after}${before}
+     ) w where t.id = w.id`,
+    [from + free, step, value, id, value, from, ...(before ? [value, bound] : [])],
+  );
 }
 
 /** Tail of the queue of each column key in this process (see `serializeMoves`). */
