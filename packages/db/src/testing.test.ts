@@ -1,7 +1,14 @@
 import pg from 'pg';
 import { expect, it } from 'vitest';
 import { migrationNames } from './migrationFiles.js';
-import { createTestDatabase, TEST_TEMPLATE_ENV } from './testing.js';
+import { randomBytes } from 'node:crypto';
+import {
+  createTestDatabase,
+  sharedTemplateDatabase,
+  TEST_ADMIN_URL,
+  TEST_TEMPLATE_ENV,
+  testDatabaseUrl,
+} from './testing.js';
 
 async function query<T>(url: string, text: string): Promise<T[]> {
   const c = new pg.Client({ connectionString: url });
@@ -26,5 +33,38 @@ it("a test file's database is a copy of the run's migrated template (vitest glob
   } finally {
     await copy.drop();
     await empty.drop();
+  }
+});
+
+it('a shared template is made once by concurrent callers, kept, and replaced (the older dropped) when its key changes', async () => {
+  const prefix = `crm_sharedtest_${randomBytes(3).toString('hex')}_`;
+  const databases = async () =>
+    (await query<{ datname: string }>(TEST_ADMIN_URL, `select datname from pg_database order by datname`))
+      .map((r) => r.datname)
+      .filter((d) => d.startsWith(prefix));
+  const prepared: string[] = [];
+  const prepare = async (name: string) => {
+    prepared.push(name);
+    await query(testDatabaseUrl(name), 'create table prepared (x int)');
+  };
+  try {
+    const [a, b, c] = await Promise.all([1, 2, 3].map(() => sharedTemplateDatabase('key 1', prepare, prefix)));
+    expect(new Set([a, b, c]).size).toBe(1);
+    expect(prepared).toEqual([`${a}_wip`]); // prepared once, before it took its final name
+    expect(await databases()).toEqual([a]);
+    const applied = await query<{ name: string }>(
+      testDatabaseUrl(a),
+      'select name from mikro_orm_migrations order by id',
+    );
+    expect(applied.map((r) => r.name)).toEqual(migrationNames());
+    expect(await query(testDatabaseUrl(a), 'select * from prepared')).toEqual([]);
+
+    expect(await sharedTemplateDatabase('key 1', prepare, prefix)).toBe(a); // kept: not made again
+    const next = await sharedTemplateDatabase('key 2', prepare, prefix);
+    expect(next).not.toBe(a);
+    expect(prepared).toHaveLength(2);
+    expect(await databases()).toEqual([next]);
+  } finally {
+    for (const name of await databases()) await query(TEST_ADMIN_URL, `drop database if exists "${name}" with (force)`);
   }
 });

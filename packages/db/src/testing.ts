@@ -136,6 +136,8 @@ const SHARED_TEMPLATE_LOCK = 0x63726d74; // 'crmt'
 export async function sharedTemplateDatabase(
   key: string,
   prepare: (name: string) => Promise<void> = async () => {},
+  /** The family of templates (a new one drops the others of its family); tests of this function use their own. */
+  prefix = SHARED_TEMPLATE_PREFIX,
 ): Promise<string> {
   const hash = createHash('sha256');
   for (const file of fs.readdirSync(MIGRATIONS_DIR).sort()) {
@@ -144,7 +146,7 @@ export async function sharedTemplateDatabase(
   }
   const pgBoss = createRequire(import.meta.url)('pg-boss/package.json') as { version: string };
   hash.update(`pg-boss ${pgBoss.version}\n${key}`);
-  const name = `${SHARED_TEMPLATE_PREFIX}${hash.digest('hex').slice(0, 20)}`;
+  const name = `${prefix}${hash.digest('hex').slice(0, 20)}`;
   return admin(async (c) => {
     await c.query('select pg_advisory_lock($1)', [SHARED_TEMPLATE_LOCK]);
     try {
@@ -160,7 +162,7 @@ export async function sharedTemplateDatabase(
       await c.query(`alter database "${building}" rename to "${name}"`);
       const older = await c.query<{ datname: string }>(
         `select datname from pg_database where starts_with(datname, $1) and datname <> $2`,
-        [SHARED_TEMPLATE_PREFIX, name],
+        [prefix, name],
       );
       for (const { datname } of older.rows) await c.query(`drop database if exists "${datname}"`).catch(() => {});
       return name;
