@@ -3,6 +3,7 @@ import { nextEtape, type Etape } from '@crm/shared';
 import { ApiError, badRequest, conflict, notFound } from '../lib/errors.js';
 import { intArrayLiteral, textArrayLiteral } from '../lib/pgArrays.js';
 import { sql, sqlOne } from '../lib/sql/runner.js';
+import type { Where } from '../lib/sql/where.js';
 import { type EventRecord, eventsInsertFrom } from './evenements.js';
 import { reportCardWrite, subscribersSql } from './webhookEvents.js';
 
@@ -116,7 +117,7 @@ export type TargetColumn = string | undefined | Readonly<Record<string, string |
  * its previous place. Every other write, a PATCH that also edits the card's fields included, stays
  * durable.
  */
-export function columnLocks(
+function columnLocks(
   board: Board,
   current: string,
   target: TargetColumn,
@@ -145,6 +146,32 @@ export function columnLocks(
       order by v collate "C") l)`,
     params: [...to.params, placed],
   };
+}
+
+/**
+ * The first statement of a write that may move a card (PUT, PATCH, a board move): the card's
+ * `columns` as the caller sees it (`from`, its list's FROM with the card's alias, and `where`, the
+ * card's id within the caller's scope) with its columns' locks taken in the same statement
+ * (columnLocks on `current`, the card's column there). Prepared, like the move's statement (see
+ * moveStatement). 404 when the caller does not see the card.
+ */
+export async function readCardLocked<T>(
+  tem: EntityManager,
+  board: Board,
+  read: { columns: string; current: string; from: string; where: Where },
+  target: TargetColumn,
+  placed: boolean,
+  asyncCommit: boolean,
+): Promise<T> {
+  const locks = columnLocks(board, read.current, target, placed, { asyncCommit });
+  const [card] = await sql<T>(
+    tem,
+    `select ${read.columns}, ${locks.sql} as locks ${read.from} ${read.where}`,
+    [...locks.params, ...read.where.params],
+    { prepare: true },
+  );
+  if (!card) throw notFound();
+  return card;
 }
 
 /**

@@ -10,11 +10,11 @@ import { decimal } from '../lib/sql/values.js';
 import { Where } from '../lib/sql/where.js';
 import {
   cardTransaction,
-  columnLocks,
   hasPlacement,
   lockColumns,
   boardMove,
   movesOnly,
+  readCardLocked,
   OPPORTUNITE_BOARD,
   placeCard,
   retryMoves,
@@ -141,16 +141,19 @@ async function writeOpportunite(
 ): Promise<OpportuniteOut> {
   const { moveOnly } = write;
   const answer = await cardTransaction(em, moveOnly, async (tem): Promise<OpportuniteOut | undefined> => {
-    const where = scopeByClient(new Where().add('o.id = ?', id), user);
-    const locks = columnLocks(OPPORTUNITE_BOARD, 'o.etape', write.target, write.placed, { asyncCommit: moveOnly });
-    const [cur] = await sql(
+    const cur = await readCardLocked<Record<string, any>>(
       tem,
-      `select o.etape, o.resultat, o.motif_perte, o.client_id, o.responsable_id, o.nom, ${locks.sql} as locks ${FROM} ${where}`,
-      [...locks.params, ...where.params],
-      // Prepared, like the move's statement (see moveCard).
-      { prepare: true },
+      OPPORTUNITE_BOARD,
+      {
+        columns: 'o.etape, o.resultat, o.motif_perte, o.client_id, o.responsable_id, o.nom',
+        current: 'o.etape',
+        from: FROM,
+        where: scopeByClient(new Where().add('o.id = ?', id), user),
+      },
+      write.target,
+      write.placed,
+      moveOnly,
     );
-    if (!cur) throw notFound();
     const input = write.change(cur as { etape: Etape });
     const etape: Etape = input.etape ?? cur.etape;
     const stageChanged = etape !== cur.etape;

@@ -9,11 +9,11 @@ import { sql } from '../lib/sql/runner.js';
 import { Where } from '../lib/sql/where.js';
 import {
   cardTransaction,
-  columnLocks,
   hasPlacement,
   lockColumns,
   boardMove,
   movesOnly,
+  readCardLocked,
   placeCard,
   retryMoves,
   TACHE_BOARD,
@@ -116,16 +116,19 @@ export async function updateTache(em: EntityManager, user: AuthUser, id: number,
   const answer = await cardTransaction(em, moveOnly, async (tem): Promise<TacheOut | undefined> => {
     // A move changes neither client nor projet: no projet to hold still.
     if (!moveOnly) await lockProjets(tem, [input.projet], id);
-    const where = scopeTaches(new Where().add('t.id = ?', id), user);
-    const locks = columnLocks(TACHE_BOARD, 't.statut', input.statut, placed, { asyncCommit: moveOnly });
-    const [cur] = await sql(
+    const cur = await readCardLocked<Record<string, any>>(
       tem,
-      `select t.statut, t.client_id, t.projet_id, t.assigne_a_id, t.titre, t.date_echeance, ${locks.sql} as locks ${FROM} ${where}`,
-      [...locks.params, ...where.params],
-      // Prepared, like the move's statement (see moveCard).
-      { prepare: true },
+      TACHE_BOARD,
+      {
+        columns: 't.statut, t.client_id, t.projet_id, t.assigne_a_id, t.titre, t.date_echeance',
+        current: 't.statut',
+        from: FROM,
+        where: scopeTaches(new Where().add('t.id = ?', id), user),
+      },
+      input.statut,
+      placed,
+      moveOnly,
     );
-    if (!cur) throw notFound();
     const statut: TacheStatut = input.statut ?? cur.statut;
     const statutChanged = statut !== cur.statut;
     const moved = placed || statutChanged;
