@@ -22,11 +22,12 @@ import { TEST_TEMPLATE_ENV } from '@crm/db';
  */
 const here = path.dirname(fileURLToPath(import.meta.url));
 
+/** The job definitions (src/jobs) and the script that creates their queues in the template. */
 function jobsKey(): string {
+  const jobs = path.join(here, '../src/jobs');
+  const files = [...fs.readdirSync(jobs).map((f) => path.join(jobs, f)), path.join(here, 'templateQueues.ts')];
   const hash = crypto.createHash('sha256');
-  for (const dir of [path.join(here, '../src/jobs'), here])
-    for (const file of fs.readdirSync(dir).sort())
-      if (dir !== here || file === 'templateQueues.ts') hash.update(file).update(fs.readFileSync(path.join(dir, file)));
+  for (const file of files.sort()) hash.update(path.basename(file)).update(fs.readFileSync(file));
   return `api jobs ${hash.digest('hex')}`;
 }
 

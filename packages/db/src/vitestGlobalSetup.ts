@@ -20,15 +20,7 @@ import {
  */
 export default async function setup(): Promise<() => Promise<void>> {
   const template = await createTemplateDatabase();
-  const run = randomBytes(4).toString('hex');
-  process.env[TEST_TEMPLATE_ENV] = template.name;
-  process.env[TEST_RUN_ENV] = run;
-  return async () => {
-    delete process.env[TEST_TEMPLATE_ENV];
-    delete process.env[TEST_RUN_ENV];
-    await dropRunDatabases(run);
-    await template.drop();
-  };
+  return runOn(template.name, () => template.drop());
 }
 
 /**
@@ -40,7 +32,14 @@ export async function setupSharedTemplate(
   key: string,
   prepare?: (name: string) => Promise<void>,
 ): Promise<() => Promise<void>> {
-  const template = await sharedTemplateDatabase(key, prepare);
+  return runOn(await sharedTemplateDatabase(key, prepare));
+}
+
+/**
+ * Names `template` and a new run tag in the environment the test workers inherit; the teardown drops
+ * the run's databases, then does `after` (the run's own template goes too).
+ */
+function runOn(template: string, after: () => Promise<void> = async () => {}): () => Promise<void> {
   const run = randomBytes(4).toString('hex');
   process.env[TEST_TEMPLATE_ENV] = template;
   process.env[TEST_RUN_ENV] = run;
@@ -48,5 +47,6 @@ export async function setupSharedTemplate(
     delete process.env[TEST_TEMPLATE_ENV];
     delete process.env[TEST_RUN_ENV];
     await dropRunDatabases(run);
+    await after();
   };
 }
