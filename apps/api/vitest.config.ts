@@ -7,7 +7,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Test files run in parallel workers, each on its own fresh database.
     pool: 'forks',
-    maxWorkers: 2,
+    maxWorkers: 3,
     // A worker runs its files one after the other in one process: the API's modules (Fastify,
     // MikroORM, tRPC, zod schemas…) load once per worker instead of once per file, which was
     // most of the suite's CPU time. Files must leave the process as they found it (close their
