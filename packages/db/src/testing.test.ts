@@ -4,6 +4,7 @@ import { migrationNames } from './migrationFiles.js';
 import { randomBytes } from 'node:crypto';
 import {
   createTestDatabase,
+  dropInBackground,
   sharedTemplateDatabase,
   TEST_ADMIN_URL,
   TEST_TEMPLATE_ENV,
@@ -66,5 +67,38 @@ it('a shared template is made once by concurrent callers, kept, and replaced (th
     expect(await databases()).toEqual([next]);
   } finally {
     for (const name of await databases()) await query(TEST_ADMIN_URL, `drop database if exists "${name}" with (force)`);
+  }
+});
+
+it("the end of a run leaves its databases to a detached process, which drops the run's tagged ones and the extra names", async () => {
+  const tag = randomBytes(4).toString('hex');
+  const names = [
+    `crm_dropbg_${tag}_1`,
+    `crm_dropbg_${tag}_2`,
+    `crm_dropbg_extra_${tag}`,
+    `crm_dropbg_other_${randomBytes(4).toString('hex')}`,
+  ];
+  for (const n of names) await query(TEST_ADMIN_URL, `create database "${n}"`);
+  const left = async () =>
+    (
+      await query<{ datname: string }>(
+        TEST_ADMIN_URL,
+        `select datname from pg_database where datname like 'crm_dropbg_%'`,
+      )
+    )
+      .map((r) => r.datname)
+      .filter((n) => names.includes(n))
+      .sort();
+  try {
+    // An open connection (a file that failed before closing its app) does not keep a database.
+    const open = new pg.Client({ connectionString: testDatabaseUrl(names[0]!) });
+    await open.connect();
+    open.on('error', () => {});
+    const pid = dropInBackground(tag, [names[2]!]);
+    expect(pid).toBeGreaterThan(0);
+    await expect.poll(left, { timeout: 20_000, interval: 100 }).toEqual([names[3]]);
+    await open.end().catch(() => {});
+  } finally {
+    for (const n of names) await query(TEST_ADMIN_URL, `drop database if exists "${n}" with (force)`);
   }
 });

@@ -1,0 +1,2 @@
+/** See dropDatabases.js. */
+export declare function dropDatabases(adminUrl: string, tag: string, extra?: readonly string[]): Promise<void>;
