@@ -5,6 +5,8 @@
  * (default crm_bench). Each case runs once to warm up, then once with its statements captured, and
  * each statement is explained (timings of the explain, not of the API). Prints one summary line
  * per statement and writes the plans to EXPLAIN_OUT (default /tmp/explain-search.txt).
+ * EXPLAIN_LISTS: plain list inputs instead (see below); EXPLAIN_RECHERCHE: global-search queries;
+ * EXPLAIN_GENERIC=1: generic plans (as the API runs the global search).
  */
 import fs from 'node:fs';
 import { clientListInput, devisListInput, opportuniteListInput, projetListInput, tacheListInput } from '@crm/shared';
@@ -65,8 +67,31 @@ for (const [k, i] of kinds) {
     (em, u) => tacheColonnes(em, u, tacheListInput.parse({ search: terms.taches[i] })),
   ]);
 }
-for (const q of ['tache 4', 'ber', 'opportunite 123457', 'lanberber', 'projet'])
-  CASES.push([`recherche ${q}`, (em, u) => recherche(em, u, { q, limite: 5 })]);
+// EXPLAIN_LISTS='opportunites:{"ordering":"-montant"};taches:{}': plain list inputs instead of the search cases.
+if (process.env.EXPLAIN_LISTS) {
+  CASES.length = 0;
+  const fns: Record<string, (em: EntityManager, u: AuthUser, input: any) => Promise<unknown>> = {
+    clients: (em, u, i) => listClients(em, u, clientListInput.parse({ ...page, ...i })),
+    projets: (em, u, i) => listProjets(em, u, projetListInput.parse({ ...page, ...i })),
+    opportunites: (em, u, i) => listOpportunites(em, u, opportuniteListInput.parse({ ...page, ...i })),
+    taches: (em, u, i) => listTaches(em, u, tacheListInput.parse({ ...page, ...i })),
+    devis: (em, u, i) => listDevis(em, u, devisListInput.parse({ ...page, ...i })),
+  };
+  for (const c of process.env.EXPLAIN_LISTS.split(';')) {
+    const [kind, json] = [c.slice(0, c.indexOf(':')), c.slice(c.indexOf(':') + 1)];
+    CASES.push([`${kind} ${json}`, (em, u) => fns[kind]!(em, u, JSON.parse(json))]);
+  }
+}
+// EXPLAIN_RECHERCHE='che,roux': these global-search queries instead of the built-in ones.
+if (!process.env.EXPLAIN_LISTS)
+  for (const q of process.env.EXPLAIN_RECHERCHE?.split(',') ?? [
+    'tache 4',
+    'ber',
+    'opportunite 123457',
+    'lanberber',
+    'projet',
+  ])
+    CASES.push([`recherche ${q}`, (em, u) => recherche(em, u, { q, limite: 5 })]);
 
 function numbered(text: string): string {
   let n = 0;
@@ -80,6 +105,8 @@ async function main() {
   const r = users.rows[0];
   const user: AuthUser = { id: r.id, username: r.username, role: r.role, isActive: r.is_active };
   const pg = await knex.client.acquireConnection();
+  // EXPLAIN_GENERIC=1: generic plans, as the API runs the global search (see GENERIC_PLANS in recherche.ts).
+  if (process.env.EXPLAIN_GENERIC === '1') await pg.query('set plan_cache_mode = force_generic_plan');
   const lines: string[] = [];
   try {
     for (const [name, run] of CASES) {
@@ -98,6 +125,8 @@ async function main() {
       const wall = performance.now() - t0;
       const parts: string[] = [];
       for (const [i, s] of statements.entries()) {
+        // (The transaction and settings around a statement: nothing to explain.)
+        if (!/^\s*(select|with)\b/i.test(s.sql)) continue;
         const res = await pg.query({
           text: `explain (analyze, buffers) ${numbered(s.sql)}`,
           values: s.bindings,

@@ -102,6 +102,46 @@ describe('GET /api/recherche/', () => {
     expect((await q(admin, 'zeb', '&limite=21')).statusCode).toBe(400);
   });
 
+  it('newest first among more matches than the index hands over at once (a broad term: exact, not the oldest thousand)', async () => {
+    // 1 200 clients and projets matching « xylo », inserted oldest first (the table's physical order,
+    // which is the order an index bitmap hands rows over in), visible to alice.
+    const aliceId = (await t.sql<{ id: number }>(`select id from users where username = 'alice'`))[0]!.id;
+    await t.sql(
+      `insert into clients (nom, responsable_id, date_creation, date_modification)
+       select 'Xylophone ' || i, ?, now() - ((2000 - i) || ' minutes')::interval, now() from generate_series(1, 1200) i`,
+      [aliceId],
+    );
+    await t.sql(
+      `insert into projets (titre, client_id, date_creation, date_modification)
+       select 'Xylographie ' || i, ?, now() - ((2000 - i) || ' minutes')::interval, now() from generate_series(1, 1200) i`,
+      [lefevre],
+    );
+    // One more match, the newest of all, but only as a word inside the text (the third tier).
+    await t.sql(`insert into clients (nom, responsable_id) values ('Atelier Bixylo', ?)`, [aliceId]);
+    for (const c of [admin, alice]) {
+      const body = (await q(c, 'xylo', '&limite=3')).json();
+      expect(group(body, 'clients').map((h: any) => h.titre)).toEqual([
+        'Xylophone 1200',
+        'Xylophone 1199',
+        'Xylophone 1198',
+      ]);
+      expect(group(body, 'projets').map((h: any) => h.titre)).toEqual([
+        'Xylographie 1200',
+        'Xylographie 1199',
+        'Xylographie 1198',
+      ]);
+    }
+    // The third tier too: « ylop » is inside every name, none starts a word with it.
+    expect(group((await q(admin, 'ylop', '&limite=2')).json(), 'clients').map((h: any) => h.titre)).toEqual([
+      'Xylophone 1200',
+      'Xylophone 1199',
+    ]);
+    expect(group((await q(bob, 'xylo')).json(), 'clients')).toEqual([]);
+    // A broad term costs one statement more (the walk), whatever the number of broad tiers.
+    const { statements } = await t.countSql(() => q(admin, 'xylo'));
+    expect(statements.filter((s) => s.includes('union all'))).toHaveLength(2);
+  });
+
   it('devis by number; short queries look up numbers only; wildcards are plain text', async () => {
     expect(group((await q(admin, String(devisId))).json(), 'devis').map((h: any) => h.id)).toEqual([devisId]);
     expect(group((await q(admin, `D${devisId}`)).json(), 'devis').map((h: any) => h.id)).toEqual([devisId]);

@@ -17,16 +17,16 @@ import type { Row } from './listing.js';
 import { scopeByClient, scopeByClientId, scopeTaches } from './visibility.js';
 
 /**
- * Global search: every searchable type at once, in ONE statement. Each table carries its search
+ * Global search: every searchable type at once, in ONE statement (two for a broad term). Each table carries its search
  * text folded once at write time (`recherche`, a generated column with a trigram index; see the
  * migration `Migration20261206080000_recherche`), so matching is accent- and case-insensitive
  * without folding rows at query time. Visibility: the lists' scopes.
  *
  * Ranking, per type, in three tiers: the text starts with the query (the title comes first in it),
- * a word starts with it, it merely contains every word. Newest first inside a tier. Each tier is
- * its own `order by date_creation desc limit n`, which PostgreSQL answers from the trigram index
- * when there are few matches or by walking the date index when there are many: bounded work for
- * « lef » (thousands of clients) as for « lefbervalmor » (a handful).
+ * a word starts with it, it merely contains every word. Newest first inside a tier: a tier reads
+ * its matches from the search indexes, up to CANDIDATES of them, and keeps the newest; a tier with
+ * more (a broad term) is read again by walking the date index, newest first (WINDOW): bounded work
+ * for « lef » (thousands of clients) as for « lefbervalmor » (a handful).
  */
 
 interface Branch {
@@ -153,23 +153,73 @@ export function parseQuery(q: string): TextQuery {
 }
 
 /**
- * Matches looked at per type and tier. The candidates come from the trigram index without any
- * order (so PostgreSQL never walks a date index hoping to meet matches early, which costs a whole
- * table scan when the matches are old or out of the caller's scope), at most this many, and the
- * newest of them are kept: exact recency up to this many matches, approximate beyond (a query
- * that broad is refined by typing on).
+ * Matches read per type and tier from the search indexes. A GIN index hands its matches over in the
+ * table's physical order (about the oldest first), never by date: up to this many, all of them are
+ * read and the newest kept (exact). A term matching more is broad: see WINDOW.
  */
 const CANDIDATES = 1000;
 
-/** `select` of one tier of one type: the newest `limit` of its first candidates. */
-function tierSelect(b: Branch, rank: number, where: Where, user: AuthUser, limit: number, params: unknown[]): string {
-  b.scope(where, user);
-  params.push(...where.params, CANDIDATES, limit);
+/**
+ * For a broad term (more than CANDIDATES matches), a second statement walks the newest rows of the
+ * type (the caller's own rows, when their visibility is one column of the table: a commercial's
+ * clients, opportunités, projets, devis) along the creation-date index, newest first, until the
+ * tier has its hits: a term that broad is dense, so the walk meets them within a few hundred or
+ * thousand rows. The walk stops at this many rows: only when even these hold too few matches (a
+ * broad term whose matches are all old) do the candidates' newest fill the rest, the one case
+ * still approximate.
+ */
+const WINDOW = 5_000;
+
+/** One tier of one type, as searched: what the walk of a broad term needs. */
+interface Tier {
+  b: Branch;
+  rank: number;
+  /** The tier's match, scoped to the caller (see tierSelect). */
+  match: Where;
+  limit: number;
+}
+
+/**
+ * `select` of one tier of one type: the newest `limit` of its first CANDIDATES matches the caller
+ * may see (rows of `type`, `rank`, the columns, `starts`: the text starts with the query, param
+ * `starts`; `broad`: the term had more matches than that, see WINDOW). Scopes `match`.
+ */
+function tierSelect(t: Tier, user: AuthUser, starts: string, params: unknown[]): string {
+  const { b, rank } = t;
+  const a = b.alias;
+  b.scope(t.match, user);
+  params.push(starts, ...t.match.params, CANDIDATES + 1, t.limit);
   // The few rows kept are joined for their columns afterwards (not the thousand candidates).
-  return `(select '${b.type}'::text as type, ${rank} as rank, ${b.alias}.id, ${b.columns}, ${ISO_UTC(b.created)} as date,
-    ${b.alias}.recherche like ? as starts
-    ${b.from} join (select id, created from (select ${b.alias}.id, ${b.created} as created ${b.own ?? b.from} ${where} limit ?) m0
-      order by created desc, id desc limit ?) m on m.id = ${b.alias}.id)`;
+  return `(select '${b.type}'::text as type, ${rank} as rank, ${a}.id, ${b.columns}, ${ISO_UTC(b.created)} as date,
+    ${a}.recherche like ? as starts, m.n > ${CANDIDATES} as broad
+    ${b.from} join (select id, created, n from (select id, created, count(*) over () as n
+        from (select ${a}.id, ${b.created} as created ${b.own ?? b.from} ${t.match} limit ?) m0) m1
+      order by created desc, id desc limit ?) m on m.id = ${a}.id)`;
+}
+
+/**
+ * `select` of the walk of one tier (see WINDOW): the newest rows'
+ * ids from the date index (index-only), each tested in a lateral subquery (a nested loop in that
+ * order, stopping at `limit` hits; a plain join would let the planner collect every match through
+ * the search indexes and sort them, a whole table's worth for a term this broad). The tests are
+ * the match's plain forms (Where.unindexed: cheap substring tests first).
+ */
+function walkSelect(t: Tier, user: AuthUser, starts: string, params: unknown[]): string {
+  const { b, rank } = t;
+  const a = b.alias;
+  // The caller's rows, when one column of the main table says which (it leads an index by date).
+  const own = b.scope(new Where(), user);
+  const ownClause = own.parts.length === 1 && !own.branches && new RegExp(`^${a}\\.\\w+ = \\?$`).test(own.parts[0]!);
+  const test = t.match.unindexed();
+  const table = /^from (\w+) \w+/.exec(b.own ?? b.from)![1];
+  params.push(starts, ...(ownClause ? own.params : []), ...test.params, t.limit);
+  return `(select '${b.type}'::text as type, ${rank} as rank, ${a}.id, ${b.columns}, ${ISO_UTC(b.created)} as date,
+    ${a}.recherche like ? as starts, false as broad
+    ${b.from} join (select w.id, w.created
+        from (select ${a}.id, ${b.created} as created from ${table} ${a}${ownClause ? ` where ${own.parts[0]}` : ''}
+               order by ${b.created} desc, ${a}.id desc limit ${WINDOW}) w
+        cross join lateral (select 1 ${b.own ?? b.from} where ${a}.id = w.id${test.text.replace(/^where /, ' and ')} limit 1) f
+        order by w.created desc, w.id desc limit ?) m on m.id = ${a}.id)`;
 }
 
 /**
@@ -229,15 +279,24 @@ export async function recherche(
   //    rows than shown are fetched so that titles starting with the query can go first.
   const selects: string[] = [];
   const params: unknown[] = [];
+  const tiers: Tier[] = [];
   for (const b of branches) {
     if (b.byNumber && query.number !== null) {
-      params.push(startsParam);
-      selects.push(tierSelect(b, 0, new Where().add(`${b.alias}.id = ?`, query.number), user, 1, params));
+      const t: Tier = { b, rank: 0, match: new Where().add(`${b.alias}.id = ?`, query.number), limit: 1 };
+      selects.push(tierSelect(t, user, startsParam, params));
     }
     if (text !== null) {
-      params.push(startsParam);
-      const where = new Where().add(WORDS_START(b.alias), prefixQuery(query.words));
-      selects.push(tierSelect(b, 1, where, user, Math.min(limite * 3, 60), params));
+      // A walk (a broad term) tests each word as a substring first, cheaper than the word test.
+      const like = query.words.map((w) => crmFold(`%${likeEscape(w)}%`));
+      const match = new Where().addWithPlainForm(
+        WORDS_START(b.alias),
+        [prefixQuery(query.words)],
+        [...like.map(() => `${b.alias}.recherche like ?`), WORDS_START(b.alias)].join(' and '),
+        [...like, prefixQuery(query.words)],
+      );
+      const t: Tier = { b, rank: 1, match, limit: Math.min(limite * 3, 60) };
+      tiers.push(t);
+      selects.push(tierSelect(t, user, startsParam, params));
     }
   }
   // 2. For the types the first tiers leave short of hits (decided in the same statement): the other
@@ -246,19 +305,34 @@ export async function recherche(
   const restParams: unknown[][] = [];
   if (text !== null) {
     for (const b of branches) {
-      const p: unknown[] = [startsParam];
-      const where = new Where();
-      for (const word of query.words) where.add(`${b.alias}.recherche like ?`, crmFold(`%${likeEscape(word)}%`));
-      where.add(`not ${WORDS_START(b.alias)}`, prefixQuery(query.words));
-      rest.push({ type: b.type, select: tierSelect(b, 2, where, user, limite, p) });
+      const p: unknown[] = [];
+      const match = new Where();
+      for (const word of query.words) match.add(`${b.alias}.recherche like ?`, crmFold(`%${likeEscape(word)}%`));
+      match.add(`not ${WORDS_START(b.alias)}`, prefixQuery(query.words));
+      const t: Tier = { b, rank: 2, match, limit: limite };
+      tiers.push(t);
+      rest.push({ type: b.type, select: tierSelect(t, user, startsParam, p) });
       restParams.push(p);
     }
   }
   const statement = selects.length ? tiersStatement(selects, rest, params, restParams, limite) : null;
   const rows = statement
-    ? await onSettingsConnection(em, GENERIC_PLANS, (db) =>
-        db<Row>(statement.text, statement.params, { prepare: true }),
-      )
+    ? await onSettingsConnection(em, GENERIC_PLANS, async (db) => {
+        const found = await db<Row>(statement.text, statement.params, { prepare: true });
+        // 3. A broad term (tiers with more matches than their candidates): the newest of their
+        //    matches, walked by date, in one more statement (prepared: a few shapes, one per set
+        //    of broad tiers met).
+        const broad = new Set(found.filter((r) => r.broad).map((r) => `${r.type} ${r.rank}`));
+        if (broad.size === 0) return found;
+        const walkParams: unknown[] = [];
+        const walks = tiers
+          .filter((t) => broad.has(`${t.b.type} ${t.rank}`))
+          .map((t) => walkSelect(t, user, startsParam, walkParams));
+        return [
+          ...found,
+          ...(await db<Row>(`select * from (${walks.join(' union all ')}) w`, walkParams, { prepare: true })),
+        ];
+      })
     : [];
 
   // Best tier first (a devis number, a title starting with the query, a word starting with it,
