@@ -330,7 +330,9 @@ export async function patchImport(
   mapping: (string | null)[],
   lang: Lang,
 ): Promise<ImportOut> {
-  await em.transactional(async (tem) => {
+  // The answer is read in the transaction: once it commits, the analysis may start (and even end)
+  // before a read after it, which then showed `pret` for a PATCH that had just restarted it.
+  return em.transactional(async (tem) => {
     const row = await visibleImport(
       tem as EntityManager,
       user,
@@ -346,8 +348,8 @@ export async function patchImport(
       [JSON.stringify(mapping), id],
     );
     await enqueue(tem as EntityManager, 'import.analyser', { importId: id });
+    return getImport(tem as EntityManager, user, id, lang);
   });
-  return getImport(em, user, id, lang);
 }
 
 /**
@@ -362,7 +364,8 @@ export async function validerImport(
   input: { id: number; mapping?: (string | null)[]; doublons: ImportPolitique; mode: ImportMode },
   lang: Lang,
 ): Promise<ImportOut> {
-  await em.transactional(async (tem) => {
+  // Read in the transaction, as patchImport: the answer is the import as queued (`en_file`).
+  return em.transactional(async (tem) => {
     const row = await visibleImport(
       tem,
       user,
@@ -379,8 +382,8 @@ export async function validerImport(
       [JSON.stringify(mapping), input.doublons, input.mode, input.id],
     );
     await enqueue(tem, 'import.executer', { importId: input.id });
+    return getImport(tem, user, input.id, lang);
   });
-  return getImport(em, user, input.id, lang);
 }
 
 /** The rejected rows as CSV (the file's columns, then the line number and the errors), in the caller's language. */
