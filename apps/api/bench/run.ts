@@ -12,7 +12,8 @@
  * BENCH_CELL_WARMUP s, default 0.5), BENCH_MATRIX=regex (only the cells whose name matches), BENCH_MATRIX_OUT=file (JSON).
  * Kanban moves (scenario `moves`, see moves.ts; a second API on a `<name>_small` database with 100-card columns):
  * BENCH_TOP_MOVES (per column size, default 300), BENCH_MOVES (random moves counted for rows written, default 10000).
- * BENCH_SCALE multiplies the seeded rows (10: 1M clients, 2M opportunités, 3M tâches).
+ * BENCH_SCALE multiplies the seeded rows (10: 1M clients, 2M opportunités, 3M tâches); BENCH_SEED_STEPS=1 logs every
+ * step of the seed (its connection and when it ended).
  * BENCH_BASELINE=dir: the `apps/api` folder of another checkout (e.g. `git archive` of an older commit, with this
  * one's node_modules linked): its API runs on the same database and each matrix cell is measured on it and then on
  * this code, back to back, so that both see the same load of a shared machine. BENCH_COMPARE_DATABASE_URL: the same, but
