@@ -57,7 +57,9 @@ export function PipelinePage() {
   );
   const totalOf = (e: Etape): OpportuniteColonneOut | undefined =>
     (e === 'conclusion' && !allConcluded ? closedTotals.data : totals.data)?.find((c) => c.etape === e);
-  const [pending, setPending] = useState<Move<Etape> | null>(null);
+  // The drop waiting for its outcome, with the card's name as it was dropped: the dialog stays open
+  // (and keeps what was chosen and typed) while the board's data refetches around it.
+  const [pending, setPending] = useState<(Move<Etape> & { nom: string }) | null>(null);
   // Bulk actions on the ticked cards (`POST /api/opportunites/lot/`).
   const staff = useCurrentUser().role !== 'commercial';
   const bulk = useSelection(JSON.stringify([responsable]));
@@ -113,12 +115,12 @@ export function PipelinePage() {
 
   const onMove = (m: Move<Etape>) => {
     if (m.to === 'conclusion' && m.from !== 'conclusion') {
-      setPending(m);
+      const card = board[m.from].find((o) => o.id === m.id);
+      if (card) setPending({ ...m, nom: card.nom });
       return false;
     }
     move(m);
   };
-  const pendingCard = pending ? board[pending.from].find((o) => o.id === pending.id) : undefined;
 
   return (
     <>
@@ -170,9 +172,9 @@ export function PipelinePage() {
           onMove={onMove}
         />
       )}
-      {pending && pendingCard && (
+      {pending && (
         <ConclusionDialog
-          nom={pendingCard.nom}
+          nom={pending.nom}
           returnFocus={() => focusCard(pending.id)}
           onClose={() => setPending(null)}
           onConfirm={(c) => {
