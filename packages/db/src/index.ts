@@ -7,7 +7,6 @@ export { DatabaseProbe } from './probe.js';
 export {
   createTestDatabase,
   createTemplateDatabase,
-  dropRunDatabases,
   sharedTemplateDatabase,
   TEST_ADMIN_URL,
   TEST_RUN_ENV,

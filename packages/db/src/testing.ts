@@ -1,11 +1,11 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { dropDatabases } from './dropDatabases.js';
+import { withAdmin } from './dropDatabases.js';
 import { MIGRATIONS_DIR } from './migrationFiles.js';
 import { initOrm, migrate } from './orm.js';
 
@@ -31,7 +31,7 @@ export interface TestDatabase {
   drop: () => Promise<void>;
   /**
    * Drops the database at the end of the run when there is one (vitest global setup: see
-   * `dropRunDatabases`), else now. A test file's database is done with once its app is closed, but
+   * `dropInBackground`), else now. A test file's database is done with once its app is closed, but
    * DROP DATABASE waits for a checkpoint of the whole server (seconds on a loaded machine), and a
    * checkpoint makes every following first write of a page log the whole page: one batch of drops
    * at the end costs a few checkpoints instead of one per file, and no file waits for it.
@@ -39,15 +39,7 @@ export interface TestDatabase {
   release: () => Promise<void>;
 }
 
-async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: TEST_ADMIN_URL });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
+const admin = <T>(fn: (c: pg.Client) => Promise<T>): Promise<T> => withAdmin(TEST_ADMIN_URL, fn);
 
 /** The URL of test database `name` on the tests' server. */
 export function testDatabaseUrl(name: string): string {
@@ -77,19 +69,11 @@ export async function createTestDatabase(
 }
 
 /**
- * Drops every database of the run `run` (named with its tag by `createTestDatabase`), a few at a
- * time: their DROP DATABASEs share checkpoints. Open connections (a file that failed before closing
- * its app) are ended (`with (force)`).
- */
-export function dropRunDatabases(run: string): Promise<void> {
-  return dropDatabases(TEST_ADMIN_URL, run);
-}
-
-/**
- * The same from a detached process that outlives the caller: the end of a vitest run does not wait
- * for it. Each DROP DATABASE waits for a checkpoint, which writes every page the run dirtied: about
- * 30 s at the end of a loaded run, during which nothing else was left to do. `extra` names more
- * databases to drop (the run's own template). Returns the child's pid.
+ * Drops every database of the run `run` (named with its tag by `createTestDatabase`) and the `extra`
+ * ones (the run's own template), from a detached process that outlives the caller
+ * (dropDatabases.js): the end of a vitest run does not wait for it. Each DROP DATABASE waits for a
+ * checkpoint, which writes every page the run dirtied: about 30 s at the end of a loaded run, during
+ * which nothing else was left to do. Returns the child's pid.
  */
 export function dropInBackground(run: string, extra: readonly string[] = []): number | undefined {
   const script = fileURLToPath(new URL('./dropDatabases.js', import.meta.url));

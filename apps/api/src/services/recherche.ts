@@ -280,6 +280,9 @@ export async function recherche(
   const selects: string[] = [];
   const params: unknown[] = [];
   const tiers: Tier[] = [];
+  // Each word as a substring (`like`), and every word starting a word (tsquery): the tiers' tests.
+  const contains = query.words.map((w) => crmFold(`%${likeEscape(w)}%`));
+  const wordsStart = prefixQuery(query.words);
   for (const b of branches) {
     if (b.byNumber && query.number !== null) {
       const t: Tier = { b, rank: 0, match: new Where().add(`${b.alias}.id = ?`, query.number), limit: 1 };
@@ -287,12 +290,11 @@ export async function recherche(
     }
     if (text !== null) {
       // A walk (a broad term) tests each word as a substring first, cheaper than the word test.
-      const like = query.words.map((w) => crmFold(`%${likeEscape(w)}%`));
       const match = new Where().addWithPlainForm(
         WORDS_START(b.alias),
-        [prefixQuery(query.words)],
-        [...like.map(() => `${b.alias}.recherche like ?`), WORDS_START(b.alias)].join(' and '),
-        [...like, prefixQuery(query.words)],
+        [wordsStart],
+        [...contains.map(() => `${b.alias}.recherche like ?`), WORDS_START(b.alias)].join(' and '),
+        [...contains, wordsStart],
       );
       const t: Tier = { b, rank: 1, match, limit: Math.min(limite * 3, 60) };
       tiers.push(t);
@@ -307,8 +309,8 @@ export async function recherche(
     for (const b of branches) {
       const p: unknown[] = [];
       const match = new Where();
-      for (const word of query.words) match.add(`${b.alias}.recherche like ?`, crmFold(`%${likeEscape(word)}%`));
-      match.add(`not ${WORDS_START(b.alias)}`, prefixQuery(query.words));
+      for (const pattern of contains) match.add(`${b.alias}.recherche like ?`, pattern);
+      match.add(`not ${WORDS_START(b.alias)}`, wordsStart);
       const t: Tier = { b, rank: 2, match, limit: limite };
       tiers.push(t);
       rest.push({ type: b.type, select: tierSelect(t, user, startsParam, p) });
