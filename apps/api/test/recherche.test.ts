@@ -257,7 +257,10 @@ describe('GET /api/recherche/', () => {
     ];
     const chars: string[] = [];
     for (const [from, to] of ranges) for (let c = from; c <= to; c++) chars.push(String.fromCodePoint(c));
-    const samples = [...chars, 'ΟΔΟΣ', 'Lefèvre Hélène', 'ŒUVRE Æther Straße', 'İSTANBUL', 'ẞ', "\\%_'x"];
+    // Whole strings too, one for each path of crm_fold(): plain ASCII, the common French accents,
+    // the rest of Latin-1, and anything else (ligatures, Latin Extended, other scripts).
+    const strings = ['Plain ASCII 42 Rue', 'ÉTÉ à Paris, crème brûlée', 'Noël Citroën Niño Ångström', 'Łódź Café'];
+    const samples = [...chars, ...strings, 'ΟΔΟΣ', 'Lefèvre Hélène', 'ŒUVRE Æther Straße', 'İSTANBUL', 'ẞ', "\\%_'x"];
     const rows = await t.sql<{ i: number; f: string }>(
       'select i::int, crm_fold(s) as f from unnest(?::text[]) with ordinality as x(s, i)',
       [`{${samples.map((s) => `"${s.replace(/[\\"]/g, (c) => `\\${c}`)}"`).join(',')}}`],
@@ -265,5 +268,22 @@ describe('GET /api/recherche/', () => {
     const differ = rows.filter((r) => crmFold(samples[r.i - 1]) !== r.f).map((r) => samples[r.i - 1]);
     expect(rows).toHaveLength(samples.length);
     expect(differ).toEqual([]);
+    expect(rows.slice(chars.length, chars.length + 4).map((r) => r.f)).toEqual([
+      'plain ascii 42 rue',
+      'ete a paris, creme brulee',
+      'noel citroen nino angstrom',
+      'lodz cafe',
+    ]);
+  });
+
+  it('keeps crm_fold() inlinable, so that its expression indexes serve the queries that fold', async () => {
+    const plan = await t.sql<{ 'QUERY PLAN': string }>(
+      `explain verbose select crm_fold(nom || ' ' || societe) from clients`,
+    );
+    const text = plan.map((r) => r['QUERY PLAN']).join('\n');
+    expect(text).toContain('lower(');
+    expect(text).not.toContain('crm_fold(');
+    const [nul] = await t.sql<{ f: string }>('select crm_fold(null) as f');
+    expect(nul.f).toBe('');
   });
 });
