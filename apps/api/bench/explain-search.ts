@@ -127,10 +127,20 @@ async function main() {
       for (const [i, s] of statements.entries()) {
         // (The transaction and settings around a statement: nothing to explain.)
         if (!/^\s*(select|with)\b/i.test(s.sql)) continue;
-        const res = await pg.query({
-          text: `explain (analyze, buffers) ${numbered(s.sql)}`,
-          values: s.bindings,
-        });
+        // A generic plan is a prepared statement's: EXPLAIN of the statement itself would plan it
+        // with the values (a custom plan) whatever plan_cache_mode says.
+        const generic = process.env.EXPLAIN_GENERIC === '1';
+        if (generic) {
+          await pg.query('deallocate all');
+          await pg.query(`prepare crm_explain as ${numbered(s.sql)}`);
+        }
+        // (EXECUTE takes its arguments as literals.)
+        const literal = (v: unknown) =>
+          v === null || v === undefined ? 'null' : typeof v === 'number' ? String(v) : pg.escapeLiteral(String(v));
+        const args = s.bindings.map(literal).join(', ');
+        const res = generic
+          ? await pg.query(`explain (analyze, buffers) execute crm_explain${args ? `(${args})` : ''}`)
+          : await pg.query({ text: `explain (analyze, buffers) ${numbered(s.sql)}`, values: s.bindings });
         const plan = res.rows.map((x: any) => x['QUERY PLAN']).join('\n');
         const exec = /Execution Time: ([\d.]+) ms/.exec(plan)?.[1];
         const hit = /Buffers: shared hit=(\d+)(?: read=(\d+))?/.exec(plan);

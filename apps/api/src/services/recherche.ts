@@ -14,7 +14,8 @@ import { ISO_UTC } from '../lib/sql/values.js';
 import { Where } from '../lib/sql/where.js';
 import { formatDate } from '../lib/pdf.js';
 import type { Row } from './listing.js';
-import { scopeByClient, scopeByClientId, scopeTaches } from './visibility.js';
+import { estimateTiers, type SampledType, samplesOf, type TierEstimate } from './rechercheEstimate.js';
+import { scopeByClient, scopeByClientId, scopeTaches, seesAll } from './visibility.js';
 
 /**
  * Global search: every searchable type at once, in ONE statement (two for a broad term). Each table carries its search
@@ -44,6 +45,8 @@ interface Branch {
   created: string;
   /** The visibility scope. */
   scope: (where: Where, user: AuthUser) => Where;
+  /** SQL array of the users whose scope includes a row (for the estimates: see rechercheEstimate.ts). */
+  owners: string;
   /** Devis are also found by number. */
   byNumber?: boolean;
   map: (r: Row) => Pick<RechercheHit, 'titre' | 'sousTitre' | 'client'>;
@@ -67,6 +70,7 @@ const BRANCHES: Branch[] = [
     columns: `c.nom as titre, c.societe as s1, c.email as s2, null::text as code, null::int as parent`,
     created: 'c.date_creation',
     scope: (where, user) => scopeByClient(where, user),
+    owners: 'array[c.responsable_id]',
     map: (r) => ({ titre: r.titre, sousTitre: join(r.s1, r.s2) }),
   },
   {
@@ -77,6 +81,7 @@ const BRANCHES: Branch[] = [
     columns: `btrim(k.prenom || ' ' || k.nom) as titre, c.nom as s1, k.email as s2, null::text as code, k.client_id as parent`,
     created: 'k.date_creation',
     scope: (where, user) => scopeByClient(where, user),
+    owners: 'array[c.responsable_id]',
     map: (r) => ({ titre: r.titre, sousTitre: join(r.s1, r.s2), client: r.parent }),
   },
   {
@@ -87,6 +92,7 @@ const BRANCHES: Branch[] = [
     columns: `o.nom as titre, c.nom as s1, null::text as s2, o.etape::text as code, null::int as parent`,
     created: 'o.date_creation',
     scope: (where, user) => scopeByClientId(where, user, 'o'),
+    owners: 'array[o.proprietaire_id]',
     map: (r) => ({ titre: r.titre, sousTitre: join(r.s1, LABELS.etape[r.code as keyof typeof LABELS.etape]) }),
   },
   {
@@ -97,6 +103,7 @@ const BRANCHES: Branch[] = [
     columns: `p.titre as titre, c.nom as s1, null::text as s2, p.statut::text as code, null::int as parent`,
     created: 'p.date_creation',
     scope: (where, user) => scopeByClientId(where, user, 'p'),
+    owners: 'array[p.proprietaire_id]',
     map: (r) => ({
       titre: r.titre,
       sousTitre: join(r.s1, LABELS.projetStatut[r.code as keyof typeof LABELS.projetStatut]),
@@ -110,6 +117,7 @@ const BRANCHES: Branch[] = [
     columns: `t.titre as titre, c.nom as s1, to_char(t.date_echeance, 'YYYY-MM-DD') as s2, t.statut::text as code, null::int as parent`,
     created: 't.date_creation',
     scope: (where, user) => scopeTaches(where, user),
+    owners: 'array[t.assigne_a_id, t.proprietaire_id]',
     map: (r) => ({
       titre: r.titre,
       sousTitre: join(
@@ -127,6 +135,7 @@ const BRANCHES: Branch[] = [
     columns: `'Devis n° ' || d.id || ' v' || d.version as titre, o.nom as s1, c.nom as s2, d.statut::text as code, null::int as parent`,
     created: 'd.date_creation',
     scope: (where, user) => scopeByClientId(where, user, 'd'),
+    owners: 'array[d.proprietaire_id]',
     byNumber: true,
     map: (r) => ({
       titre: r.titre,
@@ -174,26 +183,94 @@ const WINDOW = 5_000;
 interface Tier {
   b: Branch;
   rank: number;
-  /** The tier's match, scoped to the caller (see tierSelect). */
+  /** The tier's match, not scoped (the scope is the caller's: see tierSelect and walkSelect). */
   match: Where;
   limit: number;
+}
+
+/** `where` of both: `a`'s clauses (as they are, or their plain forms) and then `b`'s. */
+function whereOf(a: { text: string; params: unknown[] }, b: Where): { text: string; params: unknown[] } {
+  const parts = [a.text.replace(/^where /, ''), ...b.parts].filter(Boolean);
+  return { text: parts.length ? `where ${parts.join(' and ')}` : '', params: [...a.params, ...b.params] };
+}
+
+/**
+ * How a tier's rows are read, chosen from the estimate of its matches (rechercheEstimate.ts):
+ * - `walk`: the caller's newest rows along the date index, each tested (walkSelect): the term is
+ *   dense there, so the tier's hits come within a few hundred rows, where the search index would
+ *   hand over thousands of matches (« che » is in every « tâche »);
+ * - `fenced`: the search index's matches, the caller's scope tested on them (few matches);
+ * - `anded`: the search index's matches intersected with the index of the caller's rows (many
+ *   matches, few of them the caller's: a commercial's « lef », when their clients have none).
+ */
+export type Form = 'walk' | 'fenced' | 'anded';
+
+/** A tier whose hits are expected within this many rows of its walk is walked at once. */
+const WALK_FIRST_ROWS = 500;
+/**
+ * A term is read through the search index alone, the scope tested on each match (`fenced`), when
+ * it is expected to match at most this share of the rows the caller sees: visiting a match's row
+ * costs about as much as putting this many of the caller's rows in the bitmap `anded` builds.
+ */
+const FENCE_SHARE = 1 / 20;
+
+function formOf(est: TierEstimate | undefined, limit: number, scoped: boolean): Form {
+  if (!est) return 'anded';
+  // At least a few sampled hits: one or two say little about the density.
+  if (est.hits >= 3 && limit / est.density <= WALK_FIRST_ROWS) return 'walk';
+  return scoped && est.matches <= est.visible * FENCE_SHARE ? 'fenced' : 'anded';
+}
+
+/**
+ * The caller's scope on a type, when it is one column of the main table (`c.responsable_id = ?`):
+ * that column leads an index by date, so a walk reads only the caller's rows. Else null.
+ */
+function ownColumn(b: Branch, user: AuthUser): Where | null {
+  const own = b.scope(new Where(), user);
+  const single = own.parts.length === 1 && !own.branches && new RegExp(`^${b.alias}\\.\\w+ = \\?$`).test(own.parts[0]!);
+  return single ? own : null;
+}
+
+/** The columns a fenced tier reads from each match: its id, its date and what its scope tests. */
+function fencedColumns(b: Branch, scope: Where): string {
+  const refs = [
+    `${b.alias}.id`,
+    b.created,
+    ...[...`${scope}`.matchAll(new RegExp(`\\b${b.alias}\\.\\w+`, 'g'))].map((m) => m[0]),
+  ];
+  return [...new Set(refs)].join(', ');
 }
 
 /**
  * `select` of one tier of one type: the newest `limit` of its first CANDIDATES matches the caller
  * may see (rows of `type`, `rank`, the columns, `starts`: the text starts with the query, param
- * `starts`; `broad`: the term had more matches than that, see WINDOW). Scopes `match`.
+ * `starts`; `broad`: the term had more matches than that, see WINDOW).
+ *
+ * `fenced`: the caller's scope is tested on the rows the search index gives, not intersected with
+ * the index of their rows. The plan is generic (see GENERIC_PLANS), and a generic plan built the
+ * bitmap of every row of the caller (the 60 000 tâches of a commercial, their 20 000 opportunités)
+ * even for a term matching one row: about half the database time of a commercial's search for a
+ * number. A subquery with `offset 0` keeps the scope out of the scan. (Contacts, whose scope is
+ * their client's, keep it in the join.)
  */
-function tierSelect(t: Tier, user: AuthUser, starts: string, params: unknown[]): string {
+function tierSelect(t: Tier, user: AuthUser, starts: string, params: unknown[], form: Form = 'anded'): string {
   const { b, rank } = t;
   const a = b.alias;
-  b.scope(t.match, user);
-  params.push(starts, ...t.match.params, CANDIDATES + 1, t.limit);
+  const scope = b.scope(new Where(), user);
+  const base = b.own ?? b.from;
+  const fenced = form === 'fenced' && scope.parts.length > 0 && !/\bjoin\b/.test(base);
+  const where = fenced
+    ? { text: `${t.match}`, params: t.match.params }
+    : whereOf({ text: `${t.match}`, params: t.match.params }, scope);
+  params.push(starts, ...where.params, ...(fenced ? scope.params : []), CANDIDATES + 1, t.limit);
+  const candidates = fenced
+    ? `select ${a}.id, ${b.created} as created from (select ${fencedColumns(b, scope)} ${base} ${where.text} offset 0) ${a} ${scope} limit ?`
+    : `select ${a}.id, ${b.created} as created ${base} ${where.text} limit ?`;
   // The few rows kept are joined for their columns afterwards (not the thousand candidates).
   return `(select '${b.type}'::text as type, ${rank} as rank, ${a}.id, ${b.columns}, ${ISO_UTC(b.created)} as date,
     ${a}.recherche like ? as starts, m.n > ${CANDIDATES} as broad
     ${b.from} join (select id, created, n from (select id, created, count(*) over () as n
-        from (select ${a}.id, ${b.created} as created ${b.own ?? b.from} ${t.match} limit ?) m0) m1
+        from (${candidates}) m0) m1
       order by created desc, id desc limit ?) m on m.id = ${a}.id)`;
 }
 
@@ -202,21 +279,19 @@ function tierSelect(t: Tier, user: AuthUser, starts: string, params: unknown[]):
  * ids from the date index (index-only), each tested in a lateral subquery (a nested loop in that
  * order, stopping at `limit` hits; a plain join would let the planner collect every match through
  * the search indexes and sort them, a whole table's worth for a term this broad). The tests are
- * the match's plain forms (Where.unindexed: cheap substring tests first).
+ * the match's plain forms (Where.unindexed: cheap substring tests first), then the scope.
  */
 function walkSelect(t: Tier, user: AuthUser, starts: string, params: unknown[]): string {
   const { b, rank } = t;
   const a = b.alias;
-  // The caller's rows, when one column of the main table says which (it leads an index by date).
-  const own = b.scope(new Where(), user);
-  const ownClause = own.parts.length === 1 && !own.branches && new RegExp(`^${a}\\.\\w+ = \\?$`).test(own.parts[0]!);
-  const test = t.match.unindexed();
+  const own = ownColumn(b, user);
+  const test = whereOf(t.match.unindexed(), own ? new Where() : b.scope(new Where(), user));
   const table = /^from (\w+) \w+/.exec(b.own ?? b.from)![1];
-  params.push(starts, ...(ownClause ? own.params : []), ...test.params, t.limit);
+  params.push(starts, ...(own ? own.params : []), ...test.params, t.limit);
   return `(select '${b.type}'::text as type, ${rank} as rank, ${a}.id, ${b.columns}, ${ISO_UTC(b.created)} as date,
     ${a}.recherche like ? as starts, false as broad
     ${b.from} join (select w.id, w.created
-        from (select ${a}.id, ${b.created} as created from ${table} ${a}${ownClause ? ` where ${own.parts[0]}` : ''}
+        from (select ${a}.id, ${b.created} as created from ${table} ${a}${own ? ` where ${own.parts[0]}` : ''}
                order by ${b.created} desc, ${a}.id desc limit ${WINDOW}) w
         cross join lateral (select 1 ${b.own ?? b.from} where ${a}.id = w.id${test.text.replace(/^where /, ' and ')} limit 1) f
         order by w.created desc, w.id desc limit ?) m on m.id = ${a}.id)`;
@@ -263,10 +338,48 @@ const GENERIC_PLANS = { plan_cache_mode: 'force_generic_plan' };
 const prefixQuery = (words: string[]) =>
   crmFold(words.map((w) => `'${w.replace(/\\/g, '\\\\').replace(/'/g, "''")}':*`).join(' & '));
 
+/** Whether the caller's scope restricts a type (staff see everything). */
+const isScoped = (b: Branch, user: AuthUser) => b.scope(new Where(), user).parts.length > 0;
+
+/**
+ * The estimates of both text tiers of each type for this caller and these words, from the
+ * samples (rechercheEstimate.ts); none when the samples cannot be read (the search then reads
+ * every tier as before: through the search index, scope intersected).
+ */
+async function estimatesFor(
+  em: EntityManager,
+  user: AuthUser,
+  words: string[],
+): Promise<Map<RechercheType, { 1: TierEstimate; 2: TierEstimate }> | null> {
+  const store = samplesOf(em);
+  const samples = await store.get(em, SAMPLED).catch(() => null);
+  if (!samples) return null;
+  const folded = words.map((w) => crmFold(w));
+  const staff = seesAll(user);
+  return store.memoize(samples, `${staff ? 'staff' : user.id} ${folded.join(' ')}`, () => {
+    const out = new Map<RechercheType, { 1: TierEstimate; 2: TierEstimate }>();
+    for (const b of BRANCHES) {
+      const sample = samples.get(b.type);
+      if (sample) out.set(b.type, estimateTiers(sample, folded, { id: user.id, staff }, ownColumn(b, user) !== null));
+    }
+    return out;
+  });
+}
+
+/** What each type's sample is read from. */
+const SAMPLED: SampledType[] = BRANCHES.map((b) => ({
+  type: b.type,
+  from: b.own ?? b.from,
+  alias: b.alias,
+  owners: b.owners,
+}));
+
 export async function recherche(
   em: EntityManager,
   user: AuthUser,
   input: { q: string; limite: number },
+  /** `form`: every text tier read that way, whatever the estimates (tests: every form gives the same hits). */
+  opts: { form?: Form } = {},
 ): Promise<RechercheOut> {
   const query = parseQuery(input.q);
   const limite = input.limite;
@@ -275,11 +388,18 @@ export async function recherche(
   // `starts` (the text starts with the query: the title does) is computed on the rows returned only.
   const startsParam = text === null ? '' : crmFold(`${text}%`);
 
+  // How each text tier is read (see Form), from the estimate of its matches for this caller.
+  const estimates = text === null || opts.form ? null : await estimatesFor(em, user, query.words);
+  const form = (t: Tier): Form =>
+    opts.form ?? formOf(estimates?.get(t.b.type)?.[t.rank as 1 | 2], t.limit, isScoped(t.b, user));
+  const select = (t: Tier, p: unknown[], f: Form) =>
+    f === 'walk' ? walkSelect(t, user, startsParam, p) : tierSelect(t, user, startsParam, p, f);
+
   // 1. A word starts with the query (or a devis number): the best tiers, from one statement. More
   //    rows than shown are fetched so that titles starting with the query can go first.
   const selects: string[] = [];
   const params: unknown[] = [];
-  const tiers: Tier[] = [];
+  const tiers: Array<{ t: Tier; form: Form }> = [];
   // Each word as a substring (`like`), and every word starting a word (tsquery): the tiers' tests.
   const contains = query.words.map((w) => crmFold(`%${likeEscape(w)}%`));
   const wordsStart = prefixQuery(query.words);
@@ -297,8 +417,9 @@ export async function recherche(
         [...contains, wordsStart],
       );
       const t: Tier = { b, rank: 1, match, limit: Math.min(limite * 3, 60) };
-      tiers.push(t);
-      selects.push(tierSelect(t, user, startsParam, params));
+      const f = form(t);
+      tiers.push({ t, form: f });
+      selects.push(select(t, params, f));
     }
   }
   // 2. For the types the first tiers leave short of hits (decided in the same statement): the other
@@ -312,8 +433,9 @@ export async function recherche(
       for (const pattern of contains) match.add(`${b.alias}.recherche like ?`, pattern);
       match.add(`not ${WORDS_START(b.alias)}`, wordsStart);
       const t: Tier = { b, rank: 2, match, limit: limite };
-      tiers.push(t);
-      rest.push({ type: b.type, select: tierSelect(t, user, startsParam, p) });
+      const f = form(t);
+      tiers.push({ t, form: f });
+      rest.push({ type: b.type, select: select(t, p, f) });
       restParams.push(p);
     }
   }
@@ -321,18 +443,27 @@ export async function recherche(
   const rows = statement
     ? await onSettingsConnection(em, GENERIC_PLANS, async (db) => {
         const found = await db<Row>(statement.text, statement.params, { prepare: true });
-        // 3. A broad term (tiers with more matches than their candidates): the newest of their
-        //    matches, walked by date, in one more statement (prepared: a few shapes, one per set
-        //    of broad tiers met).
+        // 3. One more statement (prepared: a few shapes, one per set of tiers met) for the tiers
+        //    the estimate got wrong: a broad term read through the search index (more matches than
+        //    its candidates) is walked by date for its newest matches; a walk that came back short
+        //    (the term is sparser than estimated) is read through the search index.
         const broad = new Set(found.filter((r) => r.broad).map((r) => `${r.type} ${r.rank}`));
-        if (broad.size === 0) return found;
-        const walkParams: unknown[] = [];
-        const walks = tiers
-          .filter((t) => broad.has(`${t.b.type} ${t.rank}`))
-          .map((t) => walkSelect(t, user, startsParam, walkParams));
+        const n = (type: string, ranks: number[]) =>
+          found.filter((r) => r.type === type && ranks.includes(r.rank)).length;
+        const againParams: unknown[] = [];
+        const again: string[] = [];
+        for (const { t, form: f } of tiers) {
+          // (A rank-2 tier ran only if its type's first tiers left it short.)
+          const ran = t.rank === 1 || n(t.b.type, [0, 1]) < limite;
+          if (f === 'walk' && ran && n(t.b.type, [t.rank]) < t.limit)
+            again.push(tierSelect(t, user, startsParam, againParams));
+          else if (f !== 'walk' && broad.has(`${t.b.type} ${t.rank}`))
+            again.push(walkSelect(t, user, startsParam, againParams));
+        }
+        if (!again.length) return found;
         return [
           ...found,
-          ...(await db<Row>(`select * from (${walks.join(' union all ')}) w`, walkParams, { prepare: true })),
+          ...(await db<Row>(`select * from (${again.join(' union all ')}) w`, againParams, { prepare: true })),
         ];
       })
     : [];
