@@ -3,7 +3,7 @@ import { crmFold } from '../src/lib/sql/fold.js';
 import { onSettingsConnection, sql } from '../src/lib/sql/runner.js';
 import type { EntityManager } from '@crm/db';
 import type { AuthUser } from '../src/auth/sessions.js';
-import { type Form, recherche } from '../src/services/recherche.js';
+import { type Form, loadSearchSamples, recherche } from '../src/services/recherche.js';
 import { samplesOf } from '../src/services/rechercheEstimate.js';
 import { startTestApp, type RestClient, type TestApp } from './helpers.js';
 
@@ -150,7 +150,7 @@ describe('GET /api/recherche/', () => {
     // With a sample of the data as it is now, the term is known to be dense: walked at once, in
     // one statement, with the same hits.
     samplesOf(t.orm.em.fork() as EntityManager).reset();
-    await q(admin, 'zzz');
+    await loadSearchSamples(t.orm.em.fork() as EntityManager);
     const fresh = await t.countSql(() => q(admin, 'xylo', '&limite=3'));
     expect(group(fresh.result.json(), 'clients').map((h: any) => h.titre)).toEqual([
       'Xylophone 1200',

@@ -17,6 +17,8 @@ import { sql } from '../lib/sql/runner.js';
 export const SAMPLE_SIZE = 1000;
 /** A sample older than this is reloaded in the background (the old one serves meanwhile). */
 const REFRESH_MS = 5 * 60_000;
+/** A failed load is tried again after this long. */
+const RETRY_MS = 30_000;
 
 export interface SampleRow {
   /** The row's folded search text (`recherche`). */
@@ -85,8 +87,8 @@ function sampleStatement(types: readonly SampledType[]): { text: string; params:
     return `(select '${t.type}'::text as type, ${t.alias}.recherche as text, ${t.owners}::int[] as owners,
       greatest((select reltuples from pg_class where oid = '${table}'::regclass), 0)::float8 as total
       ${t.from}
-      where ${t.alias}.id in (select case when mx.m <= ? then g else 1 + floor(random() * mx.m)::int end
-        from (select coalesce(max(id), 0) as m from ${table}) mx, generate_series(1, least(mx.m, ?)) g))`;
+      where ${t.alias}.id = any(array(select case when mx.m <= ? then g else 1 + floor(random() * mx.m)::int end as id
+        from (select coalesce(max(id), 0) as m from ${table}) mx, generate_series(1, least(mx.m, ?)) g order by 1)))`;
   });
   return { text: parts.join(' union all '), params };
 }
@@ -95,23 +97,31 @@ const MEMO_SIZE = 1000;
 
 /** The samples of one app (its ORM: see `samplesOf`). */
 class Samples {
-  private current: Map<RechercheType, Sample> | null = null;
+  private samples: Map<RechercheType, Sample> | null = null;
   private loadedAt = 0;
   private loading: Promise<Map<RechercheType, Sample>> | null = null;
 
-  async get(em: EntityManager, types: readonly SampledType[]): Promise<Map<RechercheType, Sample>> {
-    const stale = Date.now() - this.loadedAt > REFRESH_MS;
-    if (this.current && !stale) return this.current;
-    if (!this.loading) {
-      this.loading = this.load(em, types).finally(() => {
+  /**
+   * The current samples, or null while the first ones load: a search never waits for them (their
+   * 6 000 random reads take a few hundred milliseconds on a cold cache); it reads every tier the
+   * default way meanwhile. A stale sample serves while the next one loads; a failed load is retried
+   * after RETRY_MS.
+   */
+  current(em: EntityManager, types: readonly SampledType[]): Map<RechercheType, Sample> | null {
+    if (Date.now() - this.loadedAt > REFRESH_MS && !this.loading) this.ready(em, types).catch(() => {});
+    return this.samples;
+  }
+
+  /** Loads the samples now (a test or the bench: the next search has them). */
+  ready(em: EntityManager, types: readonly SampledType[]): Promise<Map<RechercheType, Sample>> {
+    this.loading ??= this.load(em, types)
+      .catch((err) => {
+        this.loadedAt = Date.now() - REFRESH_MS + RETRY_MS;
+        throw err;
+      })
+      .finally(() => {
         this.loading = null;
       });
-    }
-    if (this.current) {
-      // Stale: the old sample serves while the new one loads (a failed reload keeps it).
-      this.loading.catch(() => {});
-      return this.current;
-    }
     return this.loading;
   }
 
@@ -131,7 +141,7 @@ class Samples {
       s.total = Number(r.total);
     }
     const samples = new Map<RechercheType, Sample>([...read].map(([type, s]) => [type, indexSample(s.rows, s.total)]));
-    this.current = samples;
+    this.samples = samples;
     this.loadedAt = Date.now();
     return samples;
   }
@@ -155,7 +165,7 @@ class Samples {
 
   /** Forgets the sample (tests: the next search loads one from the data as it is then). */
   reset(): void {
-    this.current = null;
+    this.samples = null;
     this.loadedAt = 0;
   }
 }
