@@ -268,6 +268,41 @@ describe("a commercial's searches: common and rare terms, exactly the visibility
     expect(page1.results.map((r: { id: number }) => r.id)).toEqual(bobs.slice(0, 25));
   });
 
+  it('a search whose count is known walks the owner’s index for its pages instead of collecting its matches again', async () => {
+    // 600 « Rappel » tâches on Alice's clients: more than a handful, fewer than a search collects at once.
+    await t.sql(
+      `insert into taches (titre, client_id, priorite, date_echeance, statut, position)
+       select 'Rappel ' || g,
+              (select id from clients where responsable_id = ${aliceId} order by id offset g % 90 limit 1),
+              'haute', current_date + (g % 70), 'en_cours', (5000 + g) * 1024
+         from generate_series(1, 600) g`,
+    );
+    const want = await expected(
+      'taches',
+      visibleIn.taches(),
+      matches('taches', 'rappel'),
+      'x.date_echeance asc, x.id asc',
+    );
+    expect(want.length).toBe(600);
+    const path = (page: number) => `/taches/?search=rappel&page=${page}&pageSize=25`;
+    // The first request collects the matches and counts them in one statement.
+    const first = await t.countSql(() => alice.get(path(1)));
+    expect(first.result.json().count).toBe(600);
+    expect(first.statements.some((s) => s.includes('as materialized'))).toBe(true);
+    // The next ones know the count: two ordered branches of Alice's index ranges, nothing collected.
+    for (const page of [1, 2, 24]) {
+      const next = await t.countSql(() => alice.get(path(page)));
+      expect(next.result.json().count).toBe(600);
+      expect(next.result.json().results.map((r: { id: number }) => r.id)).toEqual(
+        want.slice((page - 1) * 25, page * 25),
+      );
+      const pageSql = next.statements.filter((s) => s.includes('from taches'));
+      expect(pageSql, pageSql.join('\n')).toHaveLength(1);
+      expect(pageSql[0]).not.toContain('as materialized');
+      expect(pageSql[0]).toContain(' union ');
+    }
+  });
+
   it('column totals with a search count only their rows', async () => {
     for (const [term, table, path, key, col] of [
       ['opp', 'opportunites', '/opportunites/colonnes/', 'etape', 'etape'],

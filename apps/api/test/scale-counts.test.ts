@@ -129,6 +129,41 @@ describe('filters whose matches sit at the far end of the order', () => {
   });
 });
 
+describe('tâche filters an index serves in the default order (échéance)', () => {
+  it('a priorité, an échéance range, an assignee whose tâches sit at the far end: the page in one statement after the count', async () => {
+    const other = await t.user('zoe', 'commercial');
+    // 6 000 tâches due day after day; the last 2 500 are the only urgent ones, the only ones due
+    // after 2040-01-01 and the only ones assigned to Zoé: a walk from the start of the échéance
+    // order meets none of them within its first 2 000 rows.
+    await t.sql(
+      `insert into taches (titre, priorite, date_echeance, assigne_a_id, statut, position)
+       select 'Échéance ' || g, case when g > 3500 then 'urgente' else 'basse' end,
+              date '2030-01-01' + g, case when g > 3500 then ? end, 'a_faire', g * 1024
+         from generate_series(1, 6000) g`,
+      [other],
+    );
+    await t.sql('analyze taches');
+    const farStart = (await t.sql<{ d: string }>(`select to_char(date '2030-01-01' + 3501, 'YYYY-MM-DD') as d`))[0]!.d;
+    for (const filter of ['priorite=urgente', `echeanceApres=${farStart}`, `assigneA=${other}`]) {
+      const want = (
+        await t.sql<{ id: number }>(
+          `select id from taches where titre like 'Échéance %' and date_echeance >= ?::date order by date_echeance, id offset 10 limit 10`,
+          [farStart],
+        )
+      ).map((r) => r.id);
+      const res = await t.countSql(() => admin.get(`/taches/?${filter}&page=2&pageSize=10`));
+      expect(res.result.json().count, filter).toBe(2500);
+      expect(
+        res.result.json().results.map((r: any) => r.id),
+        filter,
+      ).toEqual(want);
+      // The count and the page: no walk of the first rows coming back empty before it.
+      const listSql = res.statements.filter((s) => /from taches/.test(s));
+      expect(listSql, `${filter}\n${listSql.join('\n')}`).toHaveLength(2);
+    }
+  });
+});
+
 describe('search plans at scale (chosen from the count) give the same answers', () => {
   const expected = async (pattern: string, order: string, limit: number) =>
     (

@@ -182,7 +182,13 @@ export async function runList<T>(em: EntityManager, spec: ListSpec<T>): Promise<
     // (`rows` is unset when an identical request was computing the count: the page is read below.)
     if (rows) return done(n, rows);
   }
-  if (searching && !spec.parent && (peekCount(em, countKey) ?? 0) <= SEARCH_COLLECT_MAX) {
+  // One owner's search whose count is known and more than a handful: their index range is walked
+  // in order (below), a page within a few hundred rows where collecting read every match again
+  // through two bitmaps (a commercial's 1 111 « tache 4 »: 41 000 trigram entries, their 60 000
+  // tâches, 4 000 rows rechecked, for each page).
+  const known = peekCount(em, countKey);
+  const ownerWalk = spec.where.keyed && known !== undefined && known > COLLECT_AT_ONCE;
+  if (searching && !spec.parent && !ownerWalk && (known ?? 0) <= SEARCH_COLLECT_MAX) {
     const rows = await listSql(em, collectedPage(spec, countFrom, { max: SEARCH_COLLECT_MAX + 1, withCount: true }), [
       ...spec.where.params,
       ...page,
@@ -233,7 +239,7 @@ export async function runList<T>(em: EntityManager, spec: ListSpec<T>): Promise<
   // (A term too short for the trigram index has no index to collect through: walk all the way.)
   const walk = spec.where.scans ? null : boundedWalk(spec, filter.text, offset);
   if (walk) {
-    const rows = await listSql(em, walk, [...filter.params, ...page]);
+    const rows = await listSql(em, walk.text, [...walk.params, ...filter.params, ...page]);
     if (rows.length >= Math.min(spec.pageSize, count - offset)) return done(count, rows);
     // Short: up to SEARCH_COLLECT_MAX matches are collected (cheap); beyond, collecting costs more
     // than walking on (tens of thousands of rows to read and sort), so the walk goes all the way.
@@ -277,12 +283,23 @@ const WALK_MIN = 2000;
  * caller collects the matches instead. Null when the ordering names a joined table (or `from` does
  * not start with the main table as `from <table> <alias>`).
  */
-function boundedWalk<T>(spec: ListSpec<T>, whereText: string, offset: number): string | null {
+function boundedWalk<T>(
+  spec: ListSpec<T>,
+  whereText: string,
+  offset: number,
+): { text: string; params: unknown[] } | null {
   const main = mainTable(spec);
   if (!main || !ordersOnMainTable(spec)) return null;
   const k = Math.max(WALK_MIN, WALK_FACTOR * (offset + spec.pageSize));
-  return `select ${spec.columns} from (select * ${main.base} ${spec.order} limit ${k}) ${spec.alias}${main.joins}
-    ${whereText} ${spec.order} limit ? offset ?`;
+  // The clauses an index serves in this order start the walk at their first match.
+  const leading = /^order by\s+([\w.]+)/.exec(spec.order)?.[1];
+  const inner = spec.where.walkable.filter((w) => w.column === leading);
+  return {
+    text: `select ${spec.columns} from (select * ${main.base}${inner.length ? ` where ${inner.map((w) => w.clause).join(' and ')}` : ''}
+      ${spec.order} limit ${k}) ${spec.alias}${main.joins}
+    ${whereText} ${spec.order} limit ? offset ?`,
+    params: inner.flatMap((w) => w.params),
+  };
 }
 
 /** `from` as `from <table> <alias>` (the main table under the list's alias) and the joins after it, else null. */

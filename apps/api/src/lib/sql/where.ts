@@ -47,6 +47,18 @@ export class Where {
     return this.add(clause, ...params);
   }
   /**
+   * Clauses an index serves in the order of `column` (a range of that column, or an equality on a
+   * column leading an index `(that column, column, id)`): a bounded walk along `column` applies them
+   * inside, where the index starts it at the first match, instead of testing them on the first rows
+   * of the whole table (see boundedWalk in services/listing.ts).
+   */
+  readonly walkable: Array<{ column: string; clause: string; params: unknown[] }> = [];
+  /** Adds `clause` (see `walkable`). */
+  addWalkable(clause: string, params: unknown[], column: string): this {
+    this.walkable.push({ column, clause, params });
+    return this.add(clause, ...params);
+  }
+  /**
    * The same `where` with the plain forms: a search matching many rows is then read by walking the
    * ordering's index and testing each row (a few dozen rows for a page), instead of the planner
    * collecting every match through the trigram index and sorting them.

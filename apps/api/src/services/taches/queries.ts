@@ -60,12 +60,17 @@ export function tacheFilters(user: AuthUser, input: Omit<ListInput, 'page' | 'pa
   const where = scopeTaches(new Where(), user);
   addSearch(where, input.search, 't.recherche');
   if (input.statut !== undefined) where.add('t.statut = ?', input.statut);
-  if (input.priorite !== undefined) where.add('t.priorite = ?', input.priorite);
-  if (input.assigneA !== undefined) where.add('t.assigne_a_id = ?', input.assigneA === 'me' ? user.id : input.assigneA);
+  // (priorite, date_echeance, id): the default order's walk starts at the priorité's first row.
+  if (input.priorite !== undefined) where.addWalkable('t.priorite = ?', [input.priorite], 't.date_echeance');
+  // Keyed like an owner: an (assigne_a_id, ordering key, id) index serves each ordering.
+  if (input.assigneA !== undefined)
+    where.addKey('t.assigne_a_id = ?', [input.assigneA === 'me' ? user.id : input.assigneA]);
   if (input.client !== undefined) where.add('t.client_id = ?', input.client);
   if (input.projet !== undefined) where.add('t.projet_id = ?', input.projet);
-  if (input.echeanceAvant !== undefined) where.add('t.date_echeance <= ?::date', input.echeanceAvant);
-  if (input.echeanceApres !== undefined) where.add('t.date_echeance >= ?::date', input.echeanceApres);
+  if (input.echeanceAvant !== undefined)
+    where.addWalkable('t.date_echeance <= ?::date', [input.echeanceAvant], 't.date_echeance');
+  if (input.echeanceApres !== undefined)
+    where.addWalkable('t.date_echeance >= ?::date', [input.echeanceApres], 't.date_echeance');
   if (input.enRetard === true) where.add(EN_RETARD, today());
   if (input.enRetard === false) where.add(`not ${EN_RETARD}`, today());
   if (input.termineeApres !== undefined)
