@@ -164,6 +164,29 @@ describe('tâche filters an index serves in the default order (échéance)', () 
   });
 });
 
+describe('a search whose matches all sit past the walk, more than are collected at once', () => {
+  it('collects them (ids and keys through the trigram index) instead of walking the rest of the table', async () => {
+    // 3 000 « Lointaine » tâches due after every other: the first 2 000 tâches in échéance order hold none.
+    await t.sql(
+      `insert into taches (titre, priorite, date_echeance, statut, position)
+       select 'Lointaine ' || g, 'basse', date '2090-01-01' + g, 'a_faire', (100000 + g) * 1024 from generate_series(1, 3000) g`,
+    );
+    await t.sql('analyze taches');
+    const want = (
+      await t.sql<{ id: number }>(
+        `select id from taches where titre like 'Lointaine %' order by date_echeance, id offset 25 limit 25`,
+      )
+    ).map((r) => r.id);
+    const res = await t.countSql(() => admin.get('/taches/?search=lointaine&page=2&pageSize=25'));
+    expect(res.result.json().count).toBe(3000);
+    expect(res.result.json().results.map((r: any) => r.id)).toEqual(want);
+    const listSql = res.statements.filter((s) => /from taches/.test(s));
+    // The first collect (stops past 2 000), the count, the walk that comes back short, the collect.
+    expect(listSql.length, listSql.join('\n')).toBeLessThanOrEqual(4);
+    expect(listSql.at(-1)).toContain('as materialized');
+  });
+});
+
 describe('search plans at scale (chosen from the count) give the same answers', () => {
   const expected = async (pattern: string, order: string, limit: number) =>
     (
