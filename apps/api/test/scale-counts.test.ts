@@ -184,6 +184,13 @@ describe('a search whose matches all sit past the walk, more than are collected 
     // The first collect (stops past 2 000), the count, the walk that comes back short, the collect.
     expect(listSql.length, listSql.join('\n')).toBeLessThanOrEqual(4);
     expect(listSql.at(-1)).toContain('as materialized');
+    const walks = (statements: string[]) => statements.filter((s) => s.includes('(select * from taches t'));
+    expect(walks(listSql)).toHaveLength(1);
+    // The same page again: collected at once, without the walk that came back short.
+    const again = await t.countSql(() => admin.get('/taches/?search=lointaine&page=2&pageSize=25'));
+    expect(again.result.json().results.map((r: any) => r.id)).toEqual(want);
+    expect(walks(again.statements)).toHaveLength(0);
+    expect(again.statements.filter((s) => /from taches/.test(s)).at(-1)).toContain('as materialized');
   });
 });
 

@@ -238,16 +238,22 @@ export async function runList<T>(em: EntityManager, spec: ListSpec<T>): Promise<
     : { text: spec.where.toString(), params: spec.where.params };
   // (A term too short for the trigram index has no index to collect through: walk all the way.)
   const walk = spec.where.scans ? null : boundedWalk(spec, filter.text, offset);
+  // Short: up to SEARCH_COLLECT_MAX matches are collected (cheap); a search's, up to
+  // WALKED_SEARCH_COLLECT_MAX (through its trigram index, only ids and ordering keys kept: about
+  // 2 µs a match), since the walk that meets none in its first rows may have to pass the whole
+  // table (« devis 4 » at ten times the bench's size: 150 000 devis, 72 ms, for 11 111 matches
+  // collected in a fraction of that). Beyond, the walk goes all the way.
+  const collectable = count <= (spec.where.hasPlainForms ? WALKED_SEARCH_COLLECT_MAX : SEARCH_COLLECT_MAX);
+  const short = shortWalksOf(em);
+  const shortKey = `${countKey}|${spec.order}|${offset}`;
+  if (walk && collectable && short.has(shortKey)) return done(count, await collect());
   if (walk) {
     const rows = await listSql(em, walk.text, [...walk.params, ...filter.params, ...page]);
     if (rows.length >= Math.min(spec.pageSize, count - offset)) return done(count, rows);
-    // Short: up to SEARCH_COLLECT_MAX matches are collected (cheap); a search's, up to
-    // WALKED_SEARCH_COLLECT_MAX (through its trigram index, only ids and ordering keys kept: about
-    // 2 µs a match), since the walk that meets none in its first rows may have to pass the whole
-    // table (« devis 4 » at ten times the bench's size: 150 000 devis, 72 ms, for 11 111 matches
-    // collected in a fraction of that). Beyond, the walk goes all the way.
-    if (count <= (spec.where.hasPlainForms ? WALKED_SEARCH_COLLECT_MAX : SEARCH_COLLECT_MAX))
+    if (collectable) {
+      short.remember(shortKey);
       return done(count, await collect());
+    }
   }
   return done(
     count,
@@ -269,6 +275,35 @@ export async function runList<T>(em: EntityManager, spec: ListSpec<T>): Promise<
  */
 function listSql<T = Row>(em: EntityManager, text: string, params: unknown[]): Promise<T[]> {
   return sql<T>(em, text, params, { prepare: true });
+}
+
+/**
+ * The pages whose bounded walk came back short (their list, parameters, order and offset), for a
+ * minute: the next requests for them collect at once, without walking the first rows again for
+ * nothing. Only a cost is remembered (collecting is exact whatever the data became). Per app.
+ */
+class ShortWalks {
+  private readonly until = new Map<string, number>();
+  has(key: string): boolean {
+    const t = this.until.get(key);
+    if (t === undefined) return false;
+    if (t > Date.now()) return true;
+    this.until.delete(key);
+    return false;
+  }
+  remember(key: string): void {
+    if (this.until.size >= 1000) this.until.delete(this.until.keys().next().value!);
+    this.until.set(key, Date.now() + 60_000);
+  }
+}
+const shortWalks = new WeakMap<object, ShortWalks>();
+function shortWalksOf(em: EntityManager): ShortWalks {
+  let s = shortWalks.get(em.config);
+  if (!s) {
+    s = new ShortWalks();
+    shortWalks.set(em.config, s);
+  }
+  return s;
 }
 
 /** A search whose bounded walk came back short collects up to this many matches rather than walking on (see runList). */
