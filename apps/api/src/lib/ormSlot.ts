@@ -27,4 +27,13 @@ export class OrmSlot<T> {
   of(em: HasConfig): T | undefined {
     return em.config.getExtension<{ current?: T }>(this.name)?.current;
   }
+
+  /** The attached object of `em`'s ORM, attached from `create()` on first use when there is none (per-app state of a service). */
+  ensure(em: HasConfig, create: () => T): T {
+    const current = this.of(em);
+    if (current !== undefined) return current;
+    const value = create();
+    this.attach(em, value);
+    return value;
+  }
 }

@@ -2,6 +2,7 @@ import type { EntityManager } from '@crm/db';
 import type { Page } from '@crm/shared';
 import { notFound } from '../lib/errors.js';
 import { countRows, peekCount } from '../lib/countCache.js';
+import { OrmSlot } from '../lib/ormSlot.js';
 import { crmFold } from '../lib/sql/fold.js';
 import { sql, sqlOne, streamRows } from '../lib/sql/runner.js';
 import { orderBy, searchPattern, type Where } from '../lib/sql/where.js';
@@ -296,15 +297,8 @@ class ShortWalks {
     this.until.set(key, Date.now() + 60_000);
   }
 }
-const shortWalks = new WeakMap<object, ShortWalks>();
-function shortWalksOf(em: EntityManager): ShortWalks {
-  let s = shortWalks.get(em.config);
-  if (!s) {
-    s = new ShortWalks();
-    shortWalks.set(em.config, s);
-  }
-  return s;
-}
+const SHORT_WALKS = new OrmSlot<ShortWalks>('crm:shortWalks');
+const shortWalksOf = (em: EntityManager): ShortWalks => SHORT_WALKS.ensure(em, () => new ShortWalks());
 
 /** A search whose bounded walk came back short collects up to this many matches rather than walking on (see runList). */
 const WALKED_SEARCH_COLLECT_MAX = 20_000;

@@ -339,9 +339,6 @@ const GENERIC_PLANS = { plan_cache_mode: 'force_generic_plan' };
 const prefixQuery = (words: string[]) =>
   crmFold(words.map((w) => `'${w.replace(/\\/g, '\\\\').replace(/'/g, "''")}':*`).join(' & '));
 
-/** Whether the caller's scope restricts a type (staff see everything). */
-const isScoped = (b: Branch, user: AuthUser) => b.scope(new Where(), user).parts.length > 0;
-
 /**
  * The estimates of both text tiers of each type for this caller and these words, from the
  * samples (rechercheEstimate.ts); none while the first samples load (the search then reads
@@ -394,8 +391,9 @@ export async function recherche(
 
   // How each text tier is read (see Form), from the estimate of its matches for this caller.
   const estimates = text === null || opts.form ? null : estimatesFor(em, user, query.words);
-  const form = (t: Tier): Form =>
-    opts.form ?? formOf(estimates?.get(t.b.type)?.[t.rank as 1 | 2], t.limit, isScoped(t.b, user));
+  // (Every type's scope restricts a commercial and no one else: see visibility.ts.)
+  const scoped = !seesAll(user);
+  const form = (t: Tier): Form => opts.form ?? formOf(estimates?.get(t.b.type)?.[t.rank as 1 | 2], t.limit, scoped);
   const select = (t: Tier, p: unknown[], f: Form) =>
     f === 'walk' ? walkSelect(t, user, startsParam, p) : tierSelect(t, user, startsParam, p, f);
 

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@crm/db';
 import type { RechercheType } from '@crm/shared';
+import { OrmSlot } from '../lib/ormSlot.js';
 import { sql } from '../lib/sql/runner.js';
 
 /**
@@ -170,17 +171,10 @@ class Samples {
   }
 }
 
-const byOrm = new WeakMap<object, Samples>();
+const SAMPLES = new OrmSlot<Samples>('crm:rechercheSamples');
 
 /** The samples of `em`'s app: each ORM (each app, tests start several) has its own. */
-export function samplesOf(em: EntityManager): Samples {
-  let s = byOrm.get(em.config);
-  if (!s) {
-    s = new Samples();
-    byOrm.set(em.config, s);
-  }
-  return s;
-}
+export const samplesOf = (em: EntityManager): Samples => SAMPLES.ensure(em, () => new Samples());
 
 /** Whether `word` starts a word of `text` (as `to_tsvector('simple', …)` splits it, roughly). */
 export function startsAWord(text: string, word: string): boolean {

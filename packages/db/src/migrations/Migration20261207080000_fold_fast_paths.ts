@@ -33,45 +33,50 @@ function baseOf(chars: string): string {
  * the stored columns and indexes stay valid and nothing is rebuilt. Still one expression, so
  * PostgreSQL still inlines it.
  */
-export class Migration20261207080000_fold_fast_paths extends Migration {
-  override async up(): Promise<void> {
-    if (ACCENTED.length !== BASE.length) throw new Error('crm_fold: translation tables differ in length');
-    this.addSql(`
+/**
+ * SQL defining `crm_fold()` as `body` (a `format()` string whose `%s`s take the `lower()` collation
+ * clause, `pg_c_utf8` where the server has it) with `args` (SQL literals and `c`, the clause).
+ */
+const defineFold = (body: string, args: string) => `
 do $do$
 declare
   c text := case when exists (select 1 from pg_collation where collname = 'pg_c_utf8') then ' collate pg_c_utf8' else '' end;
 begin
   execute format($f$
 create or replace function crm_fold(t text) returns text language sql immutable parallel safe as $body$
-  select case
+${body}
+$body$
+$f$, ${args});
+end
+$do$;`;
+
+export class Migration20261207080000_fold_fast_paths extends Migration {
+  override async up(): Promise<void> {
+    if (ACCENTED.length !== BASE.length) throw new Error('crm_fold: translation tables differ in length');
+    this.addSql(
+      defineFold(
+        `  select case
     when t ~ '^[\\x01-\\x7f]*$' then lower(t%s)
     when t ~ '^[\\x01-\\x7f%s]*$' then lower(translate(t, %L, %L)%s)
     when t ~ '^[\\x01-\\x7f%s%s]*$' then lower(translate(t, %L, %L)%s)
     else lower(replace(replace(replace(replace(replace(translate(coalesce(t, ''), %L, %L),
       'œ', 'oe'), 'Œ', 'oe'), 'æ', 'ae'), 'Æ', 'ae'), 'ß', 'ss')%s)
-  end
-$body$
-$f$, c,
+  end`,
+        `c,
   '${FRENCH}', '${FRENCH}', '${baseOf(FRENCH)}', c,
   '${FRENCH}', '${LATIN1}', '${FRENCH}${LATIN1}', '${baseOf(FRENCH)}${baseOf(LATIN1)}', c,
-  '${ACCENTED}', '${BASE}', c);
-end
-$do$;`);
+  '${ACCENTED}', '${BASE}', c`,
+      ),
+    );
   }
 
   override async down(): Promise<void> {
-    this.addSql(`
-do $do$
-declare
-  c text := case when exists (select 1 from pg_collation where collname = 'pg_c_utf8') then ' collate pg_c_utf8' else '' end;
-begin
-  execute format($f$
-create or replace function crm_fold(t text) returns text language sql immutable parallel safe as $body$
-  select lower(replace(replace(replace(replace(replace(translate(coalesce(t, ''), %L, %L),
-    'œ', 'oe'), 'Œ', 'oe'), 'æ', 'ae'), 'Æ', 'ae'), 'ß', 'ss')%s)
-$body$
-$f$, '${ACCENTED}', '${BASE}', c);
-end
-$do$;`);
+    this.addSql(
+      defineFold(
+        `  select lower(replace(replace(replace(replace(replace(translate(coalesce(t, ''), %L, %L),
+    'œ', 'oe'), 'Œ', 'oe'), 'æ', 'ae'), 'Æ', 'ae'), 'ß', 'ss')%s)`,
+        `'${ACCENTED}', '${BASE}', c`,
+      ),
+    );
   }
 }
