@@ -46,7 +46,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await app?.close();
   await proxy?.stop();
-  await db?.drop();
+  await db?.release();
 });
 
 describe('GET /api/health/ and a database outage', () => {

@@ -50,7 +50,7 @@ async function until(check: () => boolean | Promise<boolean>, timeoutMs = 10_000
 }
 
 describe('job queue (pg-boss)', () => {
-  let db: { url: string; drop(): Promise<void> };
+  let db: { url: string; release(): Promise<void> };
   let orm: MikroORM;
   let queue: JobQueue<unknown>;
   const seen: Seen[] = [];
@@ -69,7 +69,7 @@ describe('job queue (pg-boss)', () => {
   afterAll(async () => {
     await queue?.stop();
     await orm?.close(true);
-    await db?.drop();
+    await db?.release();
   });
 
   it('a job enqueued in a transaction exists only if it commits, and runs once', async () => {

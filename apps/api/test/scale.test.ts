@@ -73,7 +73,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await a?.close();
   await b?.close();
-  await db?.drop();
+  await db?.release();
 });
 
 describe('two instances on one database and one Redis', () => {

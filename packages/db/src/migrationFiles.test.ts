@@ -29,7 +29,7 @@ describe('migrations are discovered from the folder', () => {
       expect(await orm.getMigrator().getPendingMigrations()).toEqual([]);
     } finally {
       await orm.close(true);
-      await db.drop();
+      await db.release();
     }
   });
 

@@ -3,17 +3,17 @@ import { createTestDatabase } from './testing.js';
 import { initOrm, migrate, type MikroORM } from './orm.js';
 
 let orm: MikroORM;
-let drop: () => Promise<void>;
+let release: () => Promise<void>;
 
 beforeAll(async () => {
   const db = await createTestDatabase('crm_dbtest', { template: true });
-  drop = db.drop;
+  release = db.release;
   orm = await initOrm({ databaseUrl: db.url });
   await migrate(orm);
 });
 afterAll(async () => {
   await orm?.close(true);
-  await drop?.();
+  await release?.();
 });
 
 describe('schema constraints', () => {
@@ -76,7 +76,7 @@ describe('statement bound', () => {
       expect(after.statement_timeout).toBe('300ms');
     } finally {
       await bounded.close(true);
-      await db.drop();
+      await db.release();
     }
-  });
+  }, 120_000); // every migration from an empty database, on one connection, while the other suites load the server
 });

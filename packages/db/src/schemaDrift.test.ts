@@ -21,7 +21,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await orm?.close(true);
-  await db?.drop();
+  await db?.release();
 });
 
 describe('entities and migrations', () => {

@@ -32,8 +32,9 @@ it("a test file's database is a copy of the run's migrated template (vitest glob
     expect(applied.map((r) => r.name)).toEqual(migrationNames());
     expect(await query(empty.url, `select 1 from pg_tables where schemaname = 'public'`)).toEqual([]);
   } finally {
-    await copy.drop();
-    await empty.drop();
+    // Dropped at the end of the run (a DROP DATABASE waits for a checkpoint: seconds on a loaded server).
+    await copy.release();
+    await empty.release();
   }
 });
 
@@ -68,7 +69,7 @@ it('a shared template is made once by concurrent callers, kept, and replaced (th
   } finally {
     for (const name of await databases()) await query(TEST_ADMIN_URL, `drop database if exists "${name}" with (force)`);
   }
-});
+}, 120_000); // two migrations from an empty database and a DROP DATABASE (a checkpoint) on a loaded server
 
 it("the end of a run leaves its databases to a detached process, which drops the run's tagged ones and the extra names", async () => {
   const tag = randomBytes(4).toString('hex');
@@ -96,9 +97,10 @@ it("the end of a run leaves its databases to a detached process, which drops the
     open.on('error', () => {});
     const pid = dropInBackground(tag, [names[2]!]);
     expect(pid).toBeGreaterThan(0);
-    await expect.poll(left, { timeout: 20_000, interval: 100 }).toEqual([names[3]]);
+    // Three DROP DATABASEs, each waiting for a checkpoint: seconds each while the other suites write.
+    await expect.poll(left, { timeout: 90_000, interval: 100 }).toEqual([names[3]]);
     await open.end().catch(() => {});
   } finally {
     for (const n of names) await query(TEST_ADMIN_URL, `drop database if exists "${n}" with (force)`);
   }
-});
+}, 120_000);

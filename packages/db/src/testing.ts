@@ -109,8 +109,6 @@ export async function createTemplateDatabase(prefix = 'crm_tpl'): Promise<TestDa
 }
 
 const SHARED_TEMPLATE_PREFIX = 'crm_shared_tpl_';
-/** pg_advisory_lock key serializing the making of shared templates on the tests' server. */
-const SHARED_TEMPLATE_LOCK = 0x63726d74; // 'crmt'
 
 /**
  * The migrated template database shared by the suites that run at once (API, browser, client) and
@@ -139,7 +137,9 @@ export async function sharedTemplateDatabase(
   hash.update(`pg-boss ${pgBoss.version}\n${key}`);
   const name = `${prefix}${hash.digest('hex').slice(0, 20)}`;
   return admin(async (c) => {
-    await c.query('select pg_advisory_lock($1)', [SHARED_TEMPLATE_LOCK]);
+    // One advisory lock per family serializes the making of its templates on the tests' server (a
+    // test of this function does not wait for the suites' own template, nor they for it).
+    await c.query('select pg_advisory_lock(hashtext($1))', [prefix]);
     try {
       const found = await c.query('select 1 from pg_database where datname = $1', [name]);
       if (found.rowCount) return name;
@@ -158,7 +158,7 @@ export async function sharedTemplateDatabase(
       for (const { datname } of older.rows) await c.query(`drop database if exists "${datname}"`).catch(() => {});
       return name;
     } finally {
-      await c.query('select pg_advisory_unlock($1)', [SHARED_TEMPLATE_LOCK]);
+      await c.query('select pg_advisory_unlock(hashtext($1))', [prefix]);
     }
   });
 }
