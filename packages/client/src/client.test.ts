@@ -10,10 +10,11 @@ let baseUrl: string;
 beforeAll(async () => {
   // Users get 120 requests a minute (the retry test fills that bucket); keys are not limited here.
   // The 1 000 parallel calls queue for the pool's 10 connections: on a loaded machine the last ones
-  // waited past the 4 s admission bound and got 503 (retried by the client); the admission line is
+  // waited past the 4 s admission bound, and once past 30 s beside the other suites, and got 503 (retried
+  // by the client: the batch answered 207); the admission line is
   // pool-exhaustion.test.ts's subject, not this file's.
   t = await startTestApp({
-    env: { RATE_LIMIT_USER_PER_MINUTE: '120', RATE_LIMIT_KEY_PER_MINUTE: '100000', DB_QUEUE_TIMEOUT_MS: '30000' },
+    env: { RATE_LIMIT_USER_PER_MINUTE: '120', RATE_LIMIT_KEY_PER_MINUTE: '100000', DB_QUEUE_TIMEOUT_MS: '120000' },
   });
   await t.app.listen({ port: 0, host: '127.0.0.1' });
   baseUrl = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
@@ -135,7 +136,7 @@ describe('@crm/client against a real API', () => {
     const created = await viaKey.clients.create.mutate({ nom: 'Créé avec une clé' });
     const answers = await Promise.all(Array.from({ length: 1000 }, () => viaKey.clients.get.query({ id: created.id })));
     expect(answers.every((a) => a.nom === 'Créé avec une clé')).toBe(true);
-    expect(statuses.every((s) => s === 200)).toBe(true);
+    expect(statuses.filter((s) => s !== 200)).toEqual([]);
     expect(Math.max(...urls.map((u) => u.length))).toBeLessThanOrEqual(2000);
     // Outside its scopes: a typed 403.
     const denied = await rejection(viaKey.projets.list.query({}));

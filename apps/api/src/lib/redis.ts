@@ -23,6 +23,7 @@ export function createRedisClient(url: string): Redis {
   });
   const send = redis.sendCommand.bind(redis);
   redis.sendCommand = ((command: any, stream?: any) => {
+    command.setTimeout = judgeRedisNotTheLoop;
     const out = send(command, stream);
     command.promise?.catch?.((err: Error) => {
       if (/timed out/i.test(err?.message ?? '') && redis.status !== 'end') redis.disconnect(true);
@@ -35,6 +36,23 @@ export function createRedisClient(url: string): Redis {
     warnOncePerOutage(redis, 'Redis unavailable: continuing without it (in-process limits and caches)'),
   );
   return redis;
+}
+
+/**
+ * ioredis's `Command#setTimeout` with one change: when the deadline passes, the verdict waits one turn
+ * of the event loop (`setImmediate` runs after the poll phase, which reads the sockets). When this
+ * process was busy past the deadline (CPU starved, a long synchronous task), the timer and Redis's
+ * reply are due together and timers run first: ioredis called that a timeout, and the breaker above
+ * dropped a healthy connection (the login limiter then counted per instance). A Redis that does not
+ * answer still times out, one loop turn later.
+ */
+function judgeRedisNotTheLoop(this: any, ms: number): void {
+  if (this._commandTimeoutTimer) return;
+  this._commandTimeoutTimer = setTimeout(() => {
+    setImmediate(() => {
+      if (!this.isResolved) this.reject(new Error('Command timed out'));
+    });
+  }, ms);
 }
 
 /** One warning when an outage starts, none until Redis has been ready again. */
