@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { crmFold } from '../src/lib/sql/fold.js';
-import { onSettingsConnection, sql } from '../src/lib/sql/runner.js';
-import type { EntityManager } from '@crm/db';
+import { readWithSettings, sql } from '../src/lib/sql/runner.js';
+import { initOrm, type EntityManager } from '@crm/db';
 import type { AuthUser } from '../src/auth/sessions.js';
 import { type Form, loadSearchSamples, recherche } from '../src/services/recherche.js';
 import { samplesOf } from '../src/services/rechercheEstimate.js';
@@ -192,10 +192,10 @@ describe('GET /api/recherche/', () => {
     expect((await q(admin, 'x'.repeat(101))).statusCode).toBe(400);
     expect((await t.anonymous().get('/recherche/?q=lef')).statusCode).toBe(401);
     const { statements } = await t.countSql(() => q(admin, 'lef'));
-    // One search statement (both tiers), between the begin (with its local settings) and the commit.
+    // One search statement (both tiers), sent with its begin, local settings and commit in one message.
     const searches = statements.filter((s) => s.includes('union all'));
     expect(searches).toHaveLength(1);
-    expect(statements.filter((s) => /^(begin|commit)\b/.test(s))).toHaveLength(2);
+    expect(statements.filter((s) => /^(begin|commit)\b/.test(s))).toEqual([]);
   });
 
   it('finds contacts by name and e-mail, visible like their client, with their client to open', async () => {
@@ -230,40 +230,56 @@ describe('GET /api/recherche/', () => {
     ).map((r) => r.indexname);
     expect(indexes).toEqual(['contacts_recherche_mots', 'contacts_recherche_trgm']);
   });
-  it('runs its statements with generic plans, set for its own transaction only (an error rolls it back)', async () => {
-    const em = t.orm.em.fork();
-    const settingOf = (rows: Array<{ m: string }>) => rows[0].m;
-    let pid = 0;
-    const inside = await onSettingsConnection(em, { plan_cache_mode: 'force_generic_plan' }, async (db) => {
-      pid = (await db<{ p: number }>('select pg_backend_pid() as p', []))[0].p;
-      for (let i = 0; i < 3; i++)
-        await db('select id from clients where recherche like ? limit 1', [`%x${i}%`], { prepare: true });
-      const plans = await db<{ g: number; c: number }>(
-        `select generic_plans::int as g, custom_plans::int as c from pg_prepared_statements where statement like '%where recherche like _1 limit 1%'`,
+  it('runs each statement with generic plans set for it alone, in one round trip (an error rolls it back)', async () => {
+    // One pooled connection: every call below lands on the same backend.
+    const one = await initOrm({ databaseUrl: t.dbUrl, poolMax: 1 });
+    const pool = (one.em.getConnection().getKnex() as any).client;
+    const conn = await pool.acquireConnection();
+    await pool.releaseConnection(conn);
+    const messages = vi.spyOn(conn, 'query');
+    try {
+      const em = one.em.fork();
+      const generic = { plan_cache_mode: 'force_generic_plan' };
+      for (let i = 0; i < 3; i++) {
+        messages.mockClear();
+        const rows = await readWithSettings(em, generic, 'select id from clients where recherche like ? limit 1', [
+          `%x${i}%`,
+        ]);
+        expect(rows).toEqual([]);
+        expect(messages).toHaveBeenCalledTimes(1); // begin, set, (prepare,) execute, commit: one message
+      }
+      const [inside] = await readWithSettings<{ m: string; plans: Array<{ g: number; c: number }> }>(
+        em,
+        generic,
+        `select current_setting('plan_cache_mode') as m,
+                (select json_agg(json_build_object('g', generic_plans, 'c', custom_plans)) from pg_prepared_statements
+                  where starts_with(name, 'crmx_') and statement like '%where recherche like _1 limit 1%' and statement not like '%pg_prepared%') as plans`,
         [],
       );
-      return { mode: settingOf(await db(`select current_setting('plan_cache_mode') as m`, [])), plans };
-    });
-    expect(inside).toEqual({ mode: 'force_generic_plan', plans: [{ g: 3, c: 0 }] });
-    // A failure inside: rolled back, and no connection of the pool keeps the setting.
-    await expect(
-      onSettingsConnection(em, { plan_cache_mode: 'force_generic_plan' }, async (db) => {
-        await db('select 1/0 as boom', []);
-      }),
-    ).rejects.toThrow();
-    const after = await Promise.all(
-      Array.from({ length: 8 }, () =>
-        sql<{ m: string; p: number }>(
-          em,
-          `select current_setting('plan_cache_mode') as m, pg_backend_pid() as p, pg_sleep(0.05)`,
-        ),
-      ),
-    );
-    expect(after.map((r) => r[0].m)).toEqual(Array(8).fill('auto'));
-    expect(after.map((r) => r[0].p)).toContain(pid);
-    await expect(onSettingsConnection(em, { 'x; drop table clients': 'on' }, async () => 0)).rejects.toThrow(
-      /bad setting/,
-    );
+      expect(inside).toEqual({ m: 'force_generic_plan', plans: [{ g: 3, c: 0 }] });
+      // Parameters reach PostgreSQL exactly as bound ones would, typed by where they are used.
+      const tricky = ["O'Brien \\ l'é\\'; select 1; --", '%_\\%', 42, true, null, '2026-02-03', 1.5];
+      const [echo] = await readWithSettings(
+        em,
+        generic,
+        `select ? as a, ? as b, ?::int + 1 as n, ? and true as t, ?::text is null as z, ?::date + 1 as d, ?::numeric * 2 as x`,
+        tricky,
+      );
+      expect(echo).toEqual({ a: tricky[0], b: tricky[1], n: 43, t: true, z: true, d: '2026-02-04', x: '3.0' });
+      // A NUL cannot travel in the message: refused as PostgreSQL refuses a bound one (the API's 400).
+      await expect(readWithSettings(em, generic, 'select ? as a', ['a\0b'])).rejects.toMatchObject({ code: '22021' });
+      // A failure inside (here after its statement was prepared in the same message): rolled back, the
+      // connection is clean, and the statement prepared meanwhile is known (not prepared twice).
+      await expect(readWithSettings(em, generic, 'select 1 / ?::int as q', [0])).rejects.toThrow();
+      expect(await sql(em, `select current_setting('plan_cache_mode') as m`)).toEqual([{ m: 'auto' }]);
+      expect(await readWithSettings(em, generic, 'select 1 / ?::int as q', [1])).toEqual([{ q: 1 }]);
+      await expect(readWithSettings(em, { 'x; drop table clients': 'on' }, 'select 1', [])).rejects.toThrow(
+        /bad setting/,
+      );
+    } finally {
+      messages.mockRestore();
+      await one.close(true);
+    }
   });
 
   it('folds the query in JS exactly as crm_fold() folds the stored text (every Latin, Greek and Cyrillic letter)', async () => {

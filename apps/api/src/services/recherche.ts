@@ -9,7 +9,7 @@ import {
 } from '@crm/shared';
 import type { AuthUser } from '../auth/sessions.js';
 import { crmFold } from '../lib/sql/fold.js';
-import { onSettingsConnection } from '../lib/sql/runner.js';
+import { readWithSettings } from '../lib/sql/runner.js';
 import { ISO_UTC } from '../lib/sql/values.js';
 import { Where } from '../lib/sql/where.js';
 import { formatDate } from '../lib/pdf.js';
@@ -442,33 +442,28 @@ export async function recherche(
     }
   }
   const statement = selects.length ? tiersStatement(selects, rest, params, restParams, limite) : null;
-  const rows = statement
-    ? await onSettingsConnection(em, GENERIC_PLANS, async (db) => {
-        const found = await db<Row>(statement.text, statement.params, { prepare: true });
-        // 3. One more statement (prepared: a few shapes, one per set of tiers met) for the tiers
-        //    the estimate got wrong: a broad term read through the search index (more matches than
-        //    its candidates) is walked by date for its newest matches; a walk that came back short
-        //    (the term is sparser than estimated) is read through the search index.
-        const broad = new Set(found.filter((r) => r.broad).map((r) => `${r.type} ${r.rank}`));
-        const n = (type: string, ranks: number[]) =>
-          found.filter((r) => r.type === type && ranks.includes(r.rank)).length;
-        const againParams: unknown[] = [];
-        const again: string[] = [];
-        for (const { t, form: f } of tiers) {
-          // (A rank-2 tier ran only if its type's first tiers left it short.)
-          const ran = t.rank === 1 || n(t.b.type, [0, 1]) < limite;
-          if (f === 'walk' && ran && n(t.b.type, [t.rank]) < t.limit)
-            again.push(tierSelect(t, user, startsParam, againParams));
-          else if (f !== 'walk' && broad.has(`${t.b.type} ${t.rank}`))
-            again.push(walkSelect(t, user, startsParam, againParams));
-        }
-        if (!again.length) return found;
-        return [
-          ...found,
-          ...(await db<Row>(`select * from (${again.join(' union all ')}) w`, againParams, { prepare: true })),
-        ];
-      })
-    : [];
+  // Each statement travels with its planner settings in one round trip (readWithSettings).
+  const read = (text: string, p: unknown[]) => readWithSettings<Row>(em, GENERIC_PLANS, text, p);
+  const found = statement ? await read(statement.text, statement.params) : [];
+  // 3. One more statement (prepared: a few shapes, one per set of tiers met) for the tiers the
+  //    estimate got wrong: a broad term read through the search index (more matches than its
+  //    candidates) is walked by date for its newest matches; a walk that came back short (the term
+  //    is sparser than estimated) is read through the search index.
+  const broad = new Set(found.filter((r) => r.broad).map((r) => `${r.type} ${r.rank}`));
+  const n = (type: string, ranks: number[]) => found.filter((r) => r.type === type && ranks.includes(r.rank)).length;
+  const againParams: unknown[] = [];
+  const again: string[] = [];
+  for (const { t, form: f } of statement ? tiers : []) {
+    // (A rank-2 tier ran only if its type's first tiers left it short.)
+    const ran = t.rank === 1 || n(t.b.type, [0, 1]) < limite;
+    if (f === 'walk' && ran && n(t.b.type, [t.rank]) < t.limit)
+      again.push(tierSelect(t, user, startsParam, againParams));
+    else if (f !== 'walk' && broad.has(`${t.b.type} ${t.rank}`))
+      again.push(walkSelect(t, user, startsParam, againParams));
+  }
+  const rows = again.length
+    ? [...found, ...(await read(`select * from (${again.join(' union all ')}) w`, againParams))]
+    : found;
 
   // Best tier first (a devis number, a title starting with the query, a word starting with it,
   // the rest), then newest.

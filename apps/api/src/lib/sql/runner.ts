@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import pg from 'pg';
 import type { EntityManager } from '@crm/db';
 import { dataChangesOf } from './dataChanges.js';
 
@@ -103,58 +104,80 @@ function send(knex: any, conn: any, shown: string, query: { text: string; values
   return conn.query(query);
 }
 
-/** Runs a read statement (`?` placeholders, scalar parameters) on the connection of `onSettingsConnection`. */
-export type ConnectionQuery = <T = Record<string, any>>(
-  text: string,
-  params: unknown[],
-  opts?: { prepare?: boolean },
-) => Promise<T[]>;
-
 /**
- * Runs `fn`'s reads on one pooled connection, in a transaction whose `settings` are set locally
- * (they end with it, whatever happens): `begin` and the settings travel in one round trip, then
- * `commit`. Lighter than an ORM transaction (no fork, no unit of work) for a read that only needs
- * planner settings, e.g. the global search's generic plans.
+ * Runs one read (`?` placeholders, scalar parameters) with planner `settings` set for it alone, in
+ * **one round trip**: a single simple-query message `begin; set local …; execute …; commit` (plus
+ * `prepare …` the first time on a connection: the statement is prepared once per pooled connection
+ * and its plan cached like `sql(…, { prepare: true })`'s). The settings end with the transaction,
+ * whatever happens. Parameters travel as quoted literals that PostgreSQL types like the bound ones
+ * (`unknown`, resolved from where each is used), so the statement means the same.
+ *
+ * Why one message: on a 2-core virtual machine each round trip to PostgreSQL cost about 0.2 ms of
+ * this process's CPU in `write` alone under load (a third of the global search's API CPU went to
+ * its `begin`, search and `commit` writes), and as much again in the server's backend.
  */
-export async function onSettingsConnection<T>(
+export async function readWithSettings<T = Record<string, any>>(
   em: EntityManager,
   settings: Record<string, string>,
-  fn: (query: ConnectionQuery) => Promise<T>,
-): Promise<T> {
+  text: string,
+  params: unknown[],
+): Promise<T[]> {
   const sets = Object.entries(settings).map(([k, v]) => {
-    if (!/^[a-z_]+$/.test(k) || !/^[a-z0-9_]+$/.test(v)) throw new Error(`onSettingsConnection: bad setting ${k}`);
+    if (!/^[a-z_]+$/.test(k) || !/^[a-z0-9_]+$/.test(v)) throw new Error(`readWithSettings: bad setting ${k}`);
     return `set local ${k} = ${v}`;
   });
+  const numbered = readOnlyText(text, params);
+  if (numbered === null) throw new Error('readWithSettings: a plain select with scalar parameters is expected');
+  let args = '';
+  try {
+    args = params.length ? `(${params.map(literal).join(', ')})` : '';
+  } catch (err) {
+    throw em.getDriver().convertException(err as Error);
+  }
+  const name = `crmx_${createHash('sha1').update(numbered).digest('hex').slice(0, 24)}`;
   const knex = em.getConnection().getKnex() as any;
   const client = knex.client;
   const conn = await client.acquireConnection();
-  let open = false;
+  const prepared = preparedOn.get(conn) ?? new Set<string>();
+  preparedOn.set(conn, prepared);
+  const prepare = !prepared.has(name);
+  const message = [
+    'begin',
+    ...sets,
+    ...(prepare ? [`prepare ${name} as ${numbered}`] : []),
+    `execute ${name}${args}`,
+    'commit',
+  ].join(';\n');
   try {
-    const begin = `begin; ${sets.join('; ')}`;
-    await send(knex, conn, begin, { text: begin });
-    open = true;
-    const out = await fn(async <R>(text: string, params: unknown[], opts: { prepare?: boolean } = {}) => {
-      const numbered = readOnlyText(text, params);
-      if (numbered === null) throw new Error('onSettingsConnection: a plain select with scalar parameters is expected');
-      const res = await send(
-        knex,
-        conn,
-        text,
-        opts.prepare
-          ? { name: preparedName(numbered), text: numbered, values: params }
-          : { text: numbered, values: params },
-      );
-      return res.rows as R[];
-    });
-    await send(knex, conn, 'commit', { text: 'commit' });
-    open = false;
-    return out;
+    knex.client.emit('query', { __knexUid: conn.__knexUid, method: 'raw', sql: text, bindings: params });
+    const results = await conn.query(message);
+    if (prepare) prepared.add(name);
+    return results[1 + sets.length + (prepare ? 1 : 0)].rows as T[];
   } catch (err) {
+    // The message stopped at the failing statement, inside the transaction; a `prepare` in it may
+    // or may not have run (prepared statements outlive a rollback): ask the server which exist.
+    await conn.query('rollback').catch(() => undefined);
+    await conn
+      .query(`select name from pg_prepared_statements where starts_with(name, 'crmx_')`)
+      .then((r: { rows: Array<{ name: string }> }) => preparedOn.set(conn, new Set(r.rows.map((x) => x.name))))
+      .catch(() => preparedOn.delete(conn));
     throw em.getDriver().convertException(err as Error);
   } finally {
-    if (open) await conn.query('rollback').catch(() => undefined);
     await client.releaseConnection(conn);
   }
+}
+
+/** The `readWithSettings` statements prepared on each pooled pg connection (gone with the connection). */
+const preparedOn = new WeakMap<object, Set<string>>();
+
+/** A scalar parameter as a SQL literal of type `unknown`, as node-pg sends it bound (text format). */
+function literal(v: unknown): string {
+  if (v === null) return 'NULL';
+  const text = typeof v === 'string' ? v : String(v); // numbers and booleans: as node-pg writes them
+  // PostgreSQL's own answer to a bound NUL (a NUL would end the message's text early).
+  if (text.includes('\0'))
+    throw Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code: '22021' });
+  return pg.escapeLiteral(text);
 }
 
 /**
