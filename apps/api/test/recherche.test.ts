@@ -334,6 +334,53 @@ describe('GET /api/recherche/', () => {
     }
   });
 
+  it("prepares one statement per type, so that a form changed for one type plans that type's statement only", async () => {
+    const one = await initOrm({ databaseUrl: t.dbUrl, poolMax: 1 });
+    try {
+      const [row] = await t.sql<AuthUser & { is_active: boolean }>(
+        `select id, username, role, is_active from users where username = 'alice'`,
+      );
+      const alice: AuthUser = { id: row.id, username: row.username, role: row.role, isActive: row.is_active };
+      // Times each prepared statement ran, by name (the names hash each statement's text).
+      const runs = async () =>
+        Object.fromEntries(
+          (
+            await sql<{ name: string; g: number }>(
+              one.em.fork(),
+              `select name, generic_plans::int as g from pg_prepared_statements where starts_with(name, 'crmx_')`,
+            )
+          ).map((r) => [r.name, r.g]),
+        );
+      const anded = {
+        clients: 'anded',
+        contacts: 'anded',
+        opportunites: 'anded',
+        projets: 'anded',
+        taches: 'anded',
+        devis: 'anded',
+      } as const;
+      const input = { q: 'lef', limite: 5 };
+      const first = await recherche(one.em.fork() as EntityManager, alice, input, { form: anded });
+      const before = await runs();
+      expect(Object.values(before)).toEqual([1, 1, 1, 1, 1, 1]); // one statement per type
+      const walked = await recherche(one.em.fork() as EntityManager, alice, input, {
+        form: { ...anded, taches: 'fenced' },
+      });
+      expect(walked).toEqual(first);
+      const after = await runs();
+      // The five other types ran their statements again; only the tâches' new form was prepared.
+      expect(
+        Object.keys(before)
+          .map((name) => after[name])
+          .sort(),
+      ).toEqual([1, 2, 2, 2, 2, 2]); // the tâches' anded statement did not run again
+      const fresh = Object.keys(after).filter((name) => !(name in before));
+      expect(fresh.map((name) => after[name])).toEqual([1]); // one statement prepared: the tâches' fenced form
+    } finally {
+      await one.close(true);
+    }
+  });
+
   it('keeps crm_fold() inlinable, so that its expression indexes serve the queries that fold', async () => {
     const plan = await t.sql<{ 'QUERY PLAN': string }>(
       `explain verbose select crm_fold(nom || ' ' || societe) from clients`,

@@ -9,7 +9,7 @@ import {
 } from '@crm/shared';
 import type { AuthUser } from '../auth/sessions.js';
 import { crmFold } from '../lib/sql/fold.js';
-import { readWithSettings } from '../lib/sql/runner.js';
+import { readManyWithSettings, readWithSettings } from '../lib/sql/runner.js';
 import { ISO_UTC } from '../lib/sql/values.js';
 import { Where } from '../lib/sql/where.js';
 import { formatDate } from '../lib/pdf.js';
@@ -380,7 +380,7 @@ export async function recherche(
   user: AuthUser,
   input: { q: string; limite: number },
   /** `form`: every text tier read that way, whatever the estimates (tests: every form gives the same hits). */
-  opts: { form?: Form } = {},
+  opts: { form?: Form | Partial<Record<RechercheType, Form>> } = {},
 ): Promise<RechercheOut> {
   const query = parseQuery(input.q);
   const limite = input.limite;
@@ -393,23 +393,33 @@ export async function recherche(
   const estimates = text === null || opts.form ? null : estimatesFor(em, user, query.words);
   // (Every type's scope restricts a commercial and no one else: see visibility.ts.)
   const scoped = !seesAll(user);
-  const form = (t: Tier): Form => opts.form ?? formOf(estimates?.get(t.b.type)?.[t.rank as 1 | 2], t.limit, scoped);
+  const forced = (t: Tier) => (typeof opts.form === 'object' ? opts.form[t.b.type] : opts.form);
+  const form = (t: Tier): Form => forced(t) ?? formOf(estimates?.get(t.b.type)?.[t.rank as 1 | 2], t.limit, scoped);
   const select = (t: Tier, p: unknown[], f: Form) =>
     f === 'walk' ? walkSelect(t, user, startsParam, p) : tierSelect(t, user, startsParam, p, f);
 
-  // 1. A word starts with the query (or a devis number): the best tiers, from one statement. More
-  //    rows than shown are fetched so that titles starting with the query can go first.
-  const selects: string[] = [];
-  const params: unknown[] = [];
+  // One statement per type, all sent in one message (readManyWithSettings): each type's forms vary
+  // with its own estimates, and one statement for every type made a big plan per combination of
+  // forms (37 for one commercial's bench queries, each planned once per pooled connection: 40 ms
+  // cold). Per type, a few small plans.
+  const statements: Array<{ text: string; params: unknown[] }> = [];
   const tiers: Array<{ t: Tier; form: Form }> = [];
   // Each word as a substring (`like`), and every word starting a word (tsquery): the tiers' tests.
   const contains = query.words.map((w) => crmFold(`%${likeEscape(w)}%`));
   const wordsStart = prefixQuery(query.words);
   for (const b of branches) {
+    // 1. A word starts with the query (or a devis number): the best tiers. More rows than shown are
+    //    fetched so that titles starting with the query can go first.
+    const selects: string[] = [];
+    const params: unknown[] = [];
     if (b.byNumber && query.number !== null) {
       const t: Tier = { b, rank: 0, match: new Where().add(`${b.alias}.id = ?`, query.number), limit: 1 };
       selects.push(tierSelect(t, user, startsParam, params));
     }
+    // 2. When the first tiers leave the type short of hits (decided in the same statement): the
+    //    other matches (every word anywhere in the text).
+    const rest: Array<{ type: string; select: string }> = [];
+    const restParams: unknown[][] = [];
     if (text !== null) {
       // A walk (a broad term) tests each word as a substring first, cheaper than the word test.
       const match = new Where().addWithPlainForm(
@@ -422,29 +432,22 @@ export async function recherche(
       const f = form(t);
       tiers.push({ t, form: f });
       selects.push(select(t, params, f));
-    }
-  }
-  // 2. For the types the first tiers leave short of hits (decided in the same statement): the other
-  //    matches (every word anywhere in the text).
-  const rest: Array<{ type: string; select: string }> = [];
-  const restParams: unknown[][] = [];
-  if (text !== null) {
-    for (const b of branches) {
+
       const p: unknown[] = [];
-      const match = new Where();
-      for (const pattern of contains) match.add(`${b.alias}.recherche like ?`, pattern);
-      match.add(`not ${WORDS_START(b.alias)}`, wordsStart);
-      const t: Tier = { b, rank: 2, match, limit: limite };
-      const f = form(t);
-      tiers.push({ t, form: f });
-      rest.push({ type: b.type, select: select(t, p, f) });
+      const other = new Where();
+      for (const pattern of contains) other.add(`${b.alias}.recherche like ?`, pattern);
+      other.add(`not ${WORDS_START(b.alias)}`, wordsStart);
+      const t2: Tier = { b, rank: 2, match: other, limit: limite };
+      const f2 = form(t2);
+      tiers.push({ t: t2, form: f2 });
+      rest.push({ type: b.type, select: select(t2, p, f2) });
       restParams.push(p);
     }
+    if (selects.length) statements.push(tiersStatement(selects, rest, params, restParams, limite));
   }
-  const statement = selects.length ? tiersStatement(selects, rest, params, restParams, limite) : null;
-  // Each statement travels with its planner settings in one round trip (readWithSettings).
+  // Each message travels with its planner settings in one round trip (readManyWithSettings).
+  const found = statements.length ? (await readManyWithSettings<Row>(em, GENERIC_PLANS, statements)).flat() : [];
   const read = (text: string, p: unknown[]) => readWithSettings<Row>(em, GENERIC_PLANS, text, p);
-  const found = statement ? await read(statement.text, statement.params) : [];
   // 3. One more statement (prepared: a few shapes, one per set of tiers met) for the tiers the
   //    estimate got wrong: a broad term read through the search index (more matches than its
   //    candidates) is walked by date for its newest matches; a walk that came back short (the term
@@ -453,7 +456,7 @@ export async function recherche(
   const n = (type: string, ranks: number[]) => found.filter((r) => r.type === type && ranks.includes(r.rank)).length;
   const againParams: unknown[] = [];
   const again: string[] = [];
-  for (const { t, form: f } of statement ? tiers : []) {
+  for (const { t, form: f } of tiers) {
     // (A rank-2 tier ran only if its type's first tiers left it short.)
     const ran = t.rank === 1 || n(t.b.type, [0, 1]) < limite;
     if (f === 'walk' && ran && n(t.b.type, [t.rank]) < t.limit)

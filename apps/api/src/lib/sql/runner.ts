@@ -122,37 +122,60 @@ export async function readWithSettings<T = Record<string, any>>(
   text: string,
   params: unknown[],
 ): Promise<T[]> {
+  return (await readManyWithSettings<T>(em, settings, [{ text, params }]))[0];
+}
+
+/**
+ * `readWithSettings` for several reads at once, still one message (`begin; set local …; execute a(…);
+ * execute b(…); …; commit`): one snapshot, the rows of each read in order. Each read is its own
+ * prepared statement, so reads that vary independently (the global search's one per type) make a
+ * few small plans instead of one big plan per combination of their variants. The message counts as
+ * one statement for the `query` event (statement counts in tests and `pnpm bench` are round trips).
+ */
+export async function readManyWithSettings<T = Record<string, any>>(
+  em: EntityManager,
+  settings: Record<string, string>,
+  reads: Array<{ text: string; params: unknown[] }>,
+): Promise<T[][]> {
   const sets = Object.entries(settings).map(([k, v]) => {
     if (!/^[a-z_]+$/.test(k) || !/^[a-z0-9_]+$/.test(v)) throw new Error(`readWithSettings: bad setting ${k}`);
     return `set local ${k} = ${v}`;
   });
-  const numbered = readOnlyText(text, params);
-  if (numbered === null) throw new Error('readWithSettings: a plain select with scalar parameters is expected');
-  let args = '';
-  try {
-    args = params.length ? `(${params.map(literal).join(', ')})` : '';
-  } catch (err) {
-    throw em.getDriver().convertException(err as Error);
-  }
-  const name = `crmx_${createHash('sha1').update(numbered).digest('hex').slice(0, 24)}`;
+  const statements = reads.map(({ text, params }) => {
+    const numbered = readOnlyText(text, params);
+    if (numbered === null) throw new Error('readWithSettings: a plain select with scalar parameters is expected');
+    let args = '';
+    try {
+      args = params.length ? `(${params.map(literal).join(', ')})` : '';
+    } catch (err) {
+      throw em.getDriver().convertException(err as Error);
+    }
+    return { numbered, args, name: `crmx_${createHash('sha1').update(numbered).digest('hex').slice(0, 24)}` };
+  });
   const knex = em.getConnection().getKnex() as any;
   const client = knex.client;
   const conn = await client.acquireConnection();
   const prepared = preparedOn.get(conn) ?? new Set<string>();
   preparedOn.set(conn, prepared);
-  const prepare = !prepared.has(name);
+  const toPrepare = [...new Map(statements.filter((s) => !prepared.has(s.name)).map((s) => [s.name, s])).values()];
   const message = [
     'begin',
     ...sets,
-    ...(prepare ? [`prepare ${name} as ${numbered}`] : []),
-    `execute ${name}${args}`,
+    ...toPrepare.map((s) => `prepare ${s.name} as ${s.numbered}`),
+    ...statements.map((s) => `execute ${s.name}${s.args}`),
     'commit',
   ].join(';\n');
   try {
-    knex.client.emit('query', { __knexUid: conn.__knexUid, method: 'raw', sql: text, bindings: params });
+    knex.client.emit('query', {
+      __knexUid: conn.__knexUid,
+      method: 'raw',
+      sql: reads.map((r) => r.text).join(';\n'),
+      bindings: reads.flatMap((r) => r.params),
+    });
     const results = await conn.query(message);
-    if (prepare) prepared.add(name);
-    return results[1 + sets.length + (prepare ? 1 : 0)].rows as T[];
+    for (const s of toPrepare) prepared.add(s.name);
+    const first = 1 + sets.length + toPrepare.length;
+    return statements.map((_, i) => results[first + i].rows as T[]);
   } catch (err) {
     // The message stopped at the failing statement, inside the transaction; a `prepare` in it may
     // or may not have run (prepared statements outlive a rollback): ask the server which exist.
