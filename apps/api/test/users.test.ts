@@ -68,6 +68,27 @@ describe('listing', () => {
   it('requires authentication', async () => {
     expect((await t.anonymous().get('/users/')).statusCode).toBe(401);
   });
+
+  it('a page and its count come from one statement; a page past the end still counts', async () => {
+    const all = (await admin.get('/users/?pageSize=100')).json();
+    expect(all.count).toBe(all.results.length);
+    const { result, statements } = await t.countSql(() => alice.get('/users/?pageSize=2&page=2&ordering=username'));
+    // (The other statement, when there is one, is the session's: its cache is per test app.)
+    expect(statements.filter((s) => !/ from sessions s\b/.test(s))).toHaveLength(1);
+    const names = all.results.map((u: any) => u.username).sort();
+    expect(result.json()).toMatchObject({
+      count: all.count,
+      page: 2,
+      results: names.slice(2, 4).map((username: string) => ({ username })),
+    });
+    expect((await alice.get('/users/?search=zzzz-nobody')).json()).toMatchObject({ count: 0, results: [] });
+    // Past the end: no row carries the count (a second statement counts), answered as before.
+    const past = await alice.get(`/users/?pageSize=2&page=${all.count + 5}`);
+    expect({ status: past.statusCode, count: past.statusCode === 200 ? past.json().count : all.count }).toEqual({
+      status: past.statusCode,
+      count: all.count,
+    });
+  });
 });
 
 describe('admin only: create and change', () => {

@@ -67,14 +67,17 @@ export const USER_RESOURCE: Resource<UserOut> = {
 export async function listUsers(em: EntityManager, input: ListInput): Promise<Page<UserOut>> {
   const where = userFilters(input);
   const offset = (input.page - 1) * input.pageSize;
-  const [c] = await sql<{ n: number }>(em, `select count(*)::int as n from users u ${where}`, where.params);
-  const rows =
-    c.n > offset
-      ? await sql(
-          em,
-          `select ${USER_COLUMNS.select} from users u ${where} ${orderBy(input.ordering, USER_ORDER_COLUMNS, DEFAULT_ORDER)} limit ? offset ?`,
-          [...where.params, input.pageSize, offset],
-        )
-      : [];
-  return { count: c.n, page: input.page, pageSize: input.pageSize, results: rows.map(USER_COLUMNS.map) };
+  // One statement: a team's users are few, so counting every match beside the page costs less than a
+  // second round trip. Only a page past the end (no row to carry the count) counts on its own.
+  const rows = await sql<Record<string, any> & { crm_n: number }>(
+    em,
+    `select ${USER_COLUMNS.select}, count(*) over ()::int as crm_n from users u ${where} ${orderBy(input.ordering, USER_ORDER_COLUMNS, DEFAULT_ORDER)} limit ? offset ?`,
+    [...where.params, input.pageSize, offset],
+  );
+  const count = rows.length
+    ? rows[0].crm_n
+    : offset === 0
+      ? 0
+      : (await sql<{ n: number }>(em, `select count(*)::int as n from users u ${where}`, where.params))[0].n;
+  return { count, page: input.page, pageSize: input.pageSize, results: rows.map(USER_COLUMNS.map) };
 }
