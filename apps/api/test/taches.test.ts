@@ -364,6 +364,60 @@ describe('taches list: filters, ordering, sub-lists, SQL count', () => {
     const commercial = await t.countSql(() => alice.get('/taches/?pageSize=100&assigneA=me'));
     expect(commercial.statements.length).toBeLessThanOrEqual(3);
   });
+
+  it("one parent's tâches: page, count and parent check in ONE statement (sub-list or client filter), exact beyond", async () => {
+    // (The session's statement, when the session cache has not seen the token yet, is not the list's.)
+    const listing = async (c: RestClient, path: string) => {
+      const { result, statements } = await t.countSql(() => c.get(path));
+      return {
+        status: result.statusCode,
+        body: result.json(),
+        n: statements.filter((s) => !/ from sessions s\b/.test(s)).length,
+      };
+    };
+    const [{ id: fresh }] = await t.sql<{ id: number }>(
+      `insert into clients (nom, responsable_id) values ('Un parent', ?) returning id`,
+      [aliceId],
+    );
+    // No child yet: one statement still says count 0 (and that the parent is visible).
+    expect(await listing(alice, `/clients/${fresh}/taches/`)).toMatchObject({
+      status: 200,
+      n: 1,
+      body: { count: 0, results: [] },
+    });
+    for (let i = 0; i < 7; i++) await create(alice, { titre: `Fils ${i}`, client: fresh, dateEcheance: dayOffset(i) });
+    const all = (await admin.get(`/taches/?client=${fresh}&pageSize=100`)).json().results.map((x: any) => x.titre);
+    expect(all).toEqual(['Fils 0', 'Fils 1', 'Fils 2', 'Fils 3', 'Fils 4', 'Fils 5', 'Fils 6']);
+    for (const path of [`/clients/${fresh}/taches/?pageSize=3&page=2`, `/taches/?client=${fresh}&pageSize=3&page=2`]) {
+      const page = await listing(alice, path);
+      expect(page).toMatchObject({ status: 200, n: 1, body: { count: 7 } });
+      expect(page.body.results.map((x: any) => x.titre)).toEqual(['Fils 3', 'Fils 4', 'Fils 5']);
+    }
+    const reversed = await listing(alice, `/clients/${fresh}/taches/?pageSize=2&ordering=-dateEcheance`);
+    expect(reversed.body.results.map((x: any) => x.titre)).toEqual(['Fils 6', 'Fils 5']);
+    // Past the end: the count still comes with it.
+    expect(await listing(alice, `/clients/${fresh}/taches/?pageSize=5&page=3`)).toMatchObject({
+      n: 1,
+      body: { count: 7, results: [] },
+    });
+    // Another commercial's client: 404, from the same statement.
+    expect(await listing(bob, `/clients/${fresh}/taches/`)).toMatchObject({ status: 404, n: 1 });
+    // More than 200 children: counted and paged the other way, exactly.
+    await t.sql(
+      `insert into taches (titre, client_id, assigne_a_id, priorite, date_echeance, statut, position)
+       select 'Masse ' || g, ?, ?, 'moyenne', current_date + 30 + g, 'a_faire', 1000000 + g from generate_series(1, 240) g`,
+      [fresh, aliceId],
+    );
+    const many = await listing(alice, `/clients/${fresh}/taches/?pageSize=5&page=49`);
+    expect(many.body.count).toBe(247);
+    expect(many.body.results.map((x: any) => x.titre)).toEqual([
+      'Masse 234',
+      'Masse 235',
+      'Masse 236',
+      'Masse 237',
+      'Masse 238',
+    ]);
+  });
 });
 
 describe('served over tRPC too', () => {

@@ -134,6 +134,25 @@ function collectedPage<T>(
 }
 
 /**
+ * The page among the children of one parent (`Where.narrow`), at most COLLECT_AT_ONCE + 1 of them
+ * collected, with their number (`crm_n`) and the sub-list's parent check (`crm_parent`) in the same
+ * statement. It always returns a row, the count's: the page's rows are left-joined to it with their
+ * rank in the order (`crm_i`, from the page's ids aggregated in that order), and an empty page is
+ * that row alone (`crm_i` null). For an order naming the main table only (see ordersOnMainTable).
+ * Parameters: the where's, the page's (limit, offset), the parent check's.
+ */
+function narrowPage<T>(spec: ListSpec<T>, countFrom: string): string {
+  const a = spec.alias;
+  return `with m as materialized (select ${a}.* ${countFrom} ${spec.where} limit ${COLLECT_AT_ONCE + 1}),
+      crm_ids as (select array_agg(${a}.id ${spec.order}) as ids from (select ${a}.* from m ${a} ${spec.order} limit ? offset ?) ${a}),
+      crm_page as (select ${spec.columns}, crm_o.crm_i ${spec.from}
+        join unnest((select ids from crm_ids)) with ordinality as crm_o(crm_id, crm_i) on crm_o.crm_id = ${a}.id)
+    select crm_page.*, crm_head.crm_n, crm_head.crm_parent
+      from (select (select count(*)::int from m) as crm_n, ${spec.parent ? `exists(${spec.parent.sql})` : 'true'} as crm_parent) crm_head
+      left join crm_page on true order by crm_page.crm_i`;
+}
+
+/**
  * One paginated list in a small fixed number of SQL statements (one to three) whatever the page size, every embedded summary
  * joined (no N+1):
  * - a search (a trigram `like`) whose count is not known yet: ONE statement collects its matches
@@ -197,6 +216,24 @@ export async function runList<T>(em: EntityManager, spec: ListSpec<T>): Promise<
     // No row: no match at all on the first page; beyond it, the count is still to be read.
     if (!rows.length && offset === 0) return done(0, []);
     if (rows.length && rows[0].crm_n <= SEARCH_COLLECT_MAX) return done(rows[0].crm_n, rows);
+  }
+
+  // The children of one parent (a sub-list, or a list filtered by its parent: a client's tâches):
+  // usually a handful, collected, counted and paged in ONE statement with the sub-list's parent
+  // check (narrowPage); more than COLLECT_AT_ONCE of them (rare) are counted and paged as below.
+  if (spec.where.narrow && !spec.where.hasPlainForms && !spec.where.scans && ordersOnMainTable(spec)) {
+    const rows = await listSql(em, narrowPage(spec, countFrom), [
+      ...spec.where.params,
+      ...page,
+      ...(spec.parent?.params ?? []),
+    ]);
+    const head = rows[0]!; // always one row at least: the count's
+    if (!head.crm_parent) throw notFound();
+    if (head.crm_n <= COLLECT_AT_ONCE)
+      return done(
+        head.crm_n,
+        rows.filter((r) => r.crm_i !== null),
+      );
   }
 
   let count: number;

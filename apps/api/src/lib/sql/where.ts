@@ -47,6 +47,17 @@ export class Where {
     return this.add(clause, ...params);
   }
   /**
+   * Set when a clause restricts the rows to the children of one parent (a client's tâches, an
+   * opportunité's devis): usually a handful, so a page is collected, counted and read in one
+   * statement (see runList).
+   */
+  narrow = false;
+  /** Adds `clause` as a restriction to one parent's children (see `narrow`). */
+  addNarrow(clause: string, ...params: unknown[]): this {
+    this.narrow = true;
+    return this.add(clause, ...params);
+  }
+  /**
    * Clauses an index serves in the order of `column` (a range of that column, or an equality on a
    * column leading an index `(that column, column, id)`): a bounded walk along `column` applies them
    * inside, where the index starts it at the first match, instead of testing them on the first rows

@@ -57,7 +57,7 @@ export function contactSearch(where: Where, search: string | undefined, alias = 
 function filters(user: AuthUser, input: ListInput): Where {
   const where = scopeByClient(new Where(), user);
   contactSearch(where, input.search);
-  if (input.client !== undefined) where.add('k.client_id = ?', input.client);
+  if (input.client !== undefined) where.addNarrow('k.client_id = ?', input.client);
   if (input.principal !== undefined) where.add('k.principal = ?', input.principal);
   return where;
 }
@@ -73,7 +73,7 @@ export function listContactsOfClient(
   clientId: number,
   input: ListInput,
 ): Promise<Page<ContactOut>> {
-  const where = filters(user, input).add('k.client_id = ?', clientId);
+  const where = filters(user, input).addNarrow('k.client_id = ?', clientId);
   return listResource(em, CONTACT_RESOURCE, input, where, visibleParent(user, 'client', clientId));
 }
 

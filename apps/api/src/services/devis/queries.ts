@@ -59,7 +59,7 @@ export function devisFilters(user: AuthUser, input: ListInput): Where {
   const where = scopeByClientId(new Where(), user, 'd');
   addSearch(where, input.search, 'd.recherche');
   if (input.statut !== undefined) where.add('d.statut = ?', input.statut);
-  if (input.opportunite !== undefined) where.add('d.opportunite_id = ?', input.opportunite);
+  if (input.opportunite !== undefined) where.addNarrow('d.opportunite_id = ?', input.opportunite);
   return where;
 }
 
@@ -96,7 +96,7 @@ export function listDevisOfOpportunite(
 /** The sub-list's filters and its parent check (pages and export). */
 export function devisOfOpportunite(user: AuthUser, opportuniteId: number, input: ListInput) {
   return {
-    where: devisFilters(user, input).add('d.opportunite_id = ?', opportuniteId),
+    where: devisFilters(user, input).addNarrow('d.opportunite_id = ?', opportuniteId),
     parent: visibleParent(user, 'opportunite', opportuniteId),
   };
 }

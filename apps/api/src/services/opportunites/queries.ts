@@ -61,7 +61,7 @@ export function opportuniteFilters(user: AuthUser, input: Omit<ListInput, 'page'
   const where = scopeByClientId(new Where(), user, 'o.client_id');
   addSearch(where, input.search, 'o.recherche');
   if (input.etape !== undefined) where.add('o.etape = ?', input.etape);
-  if (input.client !== undefined) where.add('o.client_id = ?', input.client);
+  if (input.client !== undefined) where.addNarrow('o.client_id = ?', input.client);
   if (input.responsable !== undefined) where.add('o.responsable_id = ?', input.responsable);
   if (input.resultat !== undefined) where.add('o.resultat = ?', input.resultat);
   if (input.montantMin !== undefined) where.add('o.montant >= ?::numeric', decimal(input.montantMin));
@@ -106,7 +106,7 @@ export function listOpportunitesOfClient(
 /** The sub-list's filters and its parent check (pages and export). */
 export function opportunitesOfClient(user: AuthUser, clientId: number, input: ListInput) {
   return {
-    where: opportuniteFilters(user, input).add('o.client_id = ?', clientId),
+    where: opportuniteFilters(user, input).addNarrow('o.client_id = ?', clientId),
     parent: visibleParent(user, 'client', clientId),
   };
 }

@@ -52,7 +52,7 @@ export function projetFilters(user: AuthUser, input: ListInput): Where {
   const where = scopeByClientId(new Where(), user, 'p.client_id');
   addSearch(where, input.search, 'p.recherche');
   if (input.statut !== undefined) where.add('p.statut = ?', input.statut);
-  if (input.client !== undefined) where.add('p.client_id = ?', input.client);
+  if (input.client !== undefined) where.addNarrow('p.client_id = ?', input.client);
   if (input.enRetard === true) where.add(EN_RETARD, today());
   if (input.enRetard === false) where.add(`not coalesce(${EN_RETARD}, false)`, today());
   return where;
@@ -87,7 +87,7 @@ export function listProjetsOfClient(
 /** The sub-list's filters and its parent check (pages and export). */
 export function projetsOfClient(user: AuthUser, clientId: number, input: ListInput) {
   return {
-    where: projetFilters(user, input).add('p.client_id = ?', clientId),
+    where: projetFilters(user, input).addNarrow('p.client_id = ?', clientId),
     parent: visibleParent(user, 'client', clientId),
   };
 }

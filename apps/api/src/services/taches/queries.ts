@@ -65,8 +65,8 @@ export function tacheFilters(user: AuthUser, input: Omit<ListInput, 'page' | 'pa
   // Keyed like an owner: an (assigne_a_id, ordering key, id) index serves each ordering.
   if (input.assigneA !== undefined)
     where.addKey('t.assigne_a_id = ?', [input.assigneA === 'me' ? user.id : input.assigneA]);
-  if (input.client !== undefined) where.add('t.client_id = ?', input.client);
-  if (input.projet !== undefined) where.add('t.projet_id = ?', input.projet);
+  if (input.client !== undefined) where.addNarrow('t.client_id = ?', input.client);
+  if (input.projet !== undefined) where.addNarrow('t.projet_id = ?', input.projet);
   if (input.echeanceAvant !== undefined)
     where.addWalkable('t.date_echeance <= ?::date', [input.echeanceAvant], 't.date_echeance');
   if (input.echeanceApres !== undefined)
@@ -107,7 +107,7 @@ export function listTachesOfProjet(
 /** The sub-list's filters and its parent check (pages and export). */
 export function tachesOfProjet(user: AuthUser, projetId: number, input: ListInput) {
   return {
-    where: tacheFilters(user, input).add('t.projet_id = ?', projetId),
+    where: tacheFilters(user, input).addNarrow('t.projet_id = ?', projetId),
     parent: visibleParent(user, 'projet', projetId),
   };
 }
@@ -126,7 +126,7 @@ export function listTachesOfClient(
 /** The sub-list's filters and its parent check (pages and export). */
 export function tachesOfClient(user: AuthUser, clientId: number, input: ListInput) {
   return {
-    where: tacheFilters(user, input).add('t.client_id = ?', clientId),
+    where: tacheFilters(user, input).addNarrow('t.client_id = ?', clientId),
     parent: visibleParent(user, 'client', clientId),
   };
 }
