@@ -146,6 +146,40 @@ describe("a commercial's pages are exactly the visibility rule's, in every order
     }
   });
 
+  it('a plain list of their rows (no filter, any ordering): the page and its count in one statement', async () => {
+    for (const path of [
+      '/taches/?ordering=-priorite&page=2',
+      '/taches/?ordering=position',
+      '/projets/?ordering=-budget&page=3',
+      '/devis/',
+      '/opportunites/?ordering=nom&page=2',
+    ]) {
+      const { result, statements } = await t.countSql(() =>
+        alice.get(`${path}${path.includes('?') ? '&' : '?'}pageSize=10`),
+      );
+      const body = result.json();
+      const table = path.split('/')[1]!;
+      const [{ n }] = await t.sql<{ n: number }>(
+        `select count(*)::int as n from ${table} x where ${
+          table === 'taches'
+            ? `x.assigne_a_id = ${aliceId} or x.client_id in (${ALICE_CLIENTS()})`
+            : table === 'devis'
+              ? `x.opportunite_id in (select id from opportunites where client_id in (${ALICE_CLIENTS()}))`
+              : `x.client_id in (${ALICE_CLIENTS()})`
+        }`,
+      );
+      expect({ path, count: body.count, rows: body.results.length }).toEqual({ path, count: n, rows: 10 });
+      expect(
+        statements.filter((s) => !/ from sessions s\b/.test(s)),
+        path,
+      ).toHaveLength(1);
+    }
+    // Past the end: the count still comes (a second statement counts).
+    const past = (await alice.get('/projets/?page=99&pageSize=10')).json();
+    expect(past.results).toEqual([]);
+    expect(past.count).toBeGreaterThan(25);
+  });
+
   it("follows a client's change of responsable at once: its rows leave one commercial's lists for the other's", async () => {
     const [client] = await t.sql<{ id: number }>(
       `select c.id from clients c where c.responsable_id = ? and exists (select 1 from opportunites o join devis d on d.opportunite_id = o.id where o.client_id = c.id)

@@ -157,9 +157,10 @@ describe('tâche filters an index serves in the default order (échéance)', () 
         res.result.json().results.map((r: any) => r.id),
         filter,
       ).toEqual(want);
-      // The count and the page: no walk of the first rows coming back empty before it.
+      // The count and the page: no walk of the first rows coming back empty before it (an assignee's
+      // tâches, one owner's rows and nothing else: the count rides in the page's statement).
       const listSql = res.statements.filter((s) => /from taches/.test(s));
-      expect(listSql, `${filter}\n${listSql.join('\n')}`).toHaveLength(2);
+      expect(listSql, `${filter}\n${listSql.join('\n')}`).toHaveLength(filter.startsWith('assigneA') ? 1 : 2);
     }
   });
 });

@@ -218,6 +218,22 @@ export async function runList<T>(em: EntityManager, spec: ListSpec<T>): Promise<
     if (rows.length && rows[0].crm_n <= SEARCH_COLLECT_MAX) return done(rows[0].crm_n, rows);
   }
 
+  // One owner's rows and nothing else (a commercial's plain list, in any ordering) whose count is not
+  // cached: the page walks their index range (ownerPage) with the count beside it, ONE statement
+  // (the count reads the same owner's index entries). A page past the end counts on its own below.
+  if (spec.where.keyed && spec.where.parts.length === 1 && !spec.parent && !searching && !spec.where.scans) {
+    if (peekCount(em, countKey) === undefined) {
+      const keyed = ownerPage(spec, offset, { text: countText, params: spec.where.params });
+      const rows = await listSql(em, keyed.text, [...keyed.params, ...page]);
+      if (rows.length || offset === 0) {
+        const n: number = rows[0]?.crm_n ?? 0;
+        // Kept like any count (a big one until the next write), so the next pages do not count again.
+        await countRows(em, countKey, async () => n);
+        return done(n, rows);
+      }
+    }
+  }
+
   // The children of one parent (a sub-list, or a list filtered by its parent: a client's tâches):
   // usually a handful, collected, counted and paged in ONE statement with the sub-list's parent
   // check (narrowPage); more than COLLECT_AT_ONCE of them (rare) are counted and paged as below.
@@ -387,25 +403,31 @@ function mainTable<T>(spec: ListSpec<T>): { base: string; joins: string } | null
  * `offset + pageSize` rows in order from its own index and merges them (`union`: a row in both
  * branches once), so the page never depends on how the two interleave.
  */
-function ownerPage<T>(spec: ListSpec<T>, offset: number): { text: string; params: unknown[] } {
+function ownerPage<T>(
+  spec: ListSpec<T>,
+  offset: number,
+  /** A count statement whose number each row carries (`crm_n`), with its parameters. */
+  count?: { text: string; params: unknown[] },
+): { text: string; params: unknown[] } {
   const filter = spec.where.unindexed();
   const main = mainTable(spec);
   const branches = spec.where.branches;
+  const columns = count ? `${spec.columns}, (${count.text}) as crm_n` : spec.columns;
   if (!branches || !ordersOnMainTable(spec) || !main)
     return {
-      text: `select ${spec.columns} ${spec.from} ${filter.text} ${spec.order} limit ? offset ?`,
-      params: filter.params,
+      text: `select ${columns} ${spec.from} ${filter.text} ${spec.order} limit ? offset ?`,
+      params: [...(count?.params ?? []), ...filter.params],
     };
   const rest = spec.where.unindexed(branches.part);
   const n = offset + spec.pageSize;
-  const params: unknown[] = [];
+  const params: unknown[] = [...(count?.params ?? [])];
   const parts = branches.alts.map((alt) => {
     params.push(...alt.params, ...rest.params);
     const more = rest.text ? ` and ${rest.text.slice('where '.length)}` : '';
     return `(select * ${main.base} where ${alt.clause}${more} ${spec.order} limit ${n})`;
   });
   return {
-    text: `select ${spec.columns} from (${parts.join(' union ')}) ${spec.alias}${main.joins} ${spec.order} limit ? offset ?`,
+    text: `select ${columns} from (${parts.join(' union ')}) ${spec.alias}${main.joins} ${spec.order} limit ? offset ?`,
     params,
   };
 }
