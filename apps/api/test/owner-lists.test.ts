@@ -178,6 +178,18 @@ describe("a commercial's pages are exactly the visibility rule's, in every order
     const past = (await alice.get('/projets/?page=99&pageSize=10')).json();
     expect(past.results).toEqual([]);
     expect(past.count).toBeGreaterThan(25);
+    // Identical requests at the same moment count once: the others read their page alone.
+    const burst = await t.countSql(() =>
+      Promise.all(Array.from({ length: 6 }, () => alice.get('/projets/?ordering=titre&pageSize=10'))),
+    );
+    const bodies = burst.result.map((r) => r.json());
+    expect(new Set(bodies.map((b) => JSON.stringify(b))).size).toBe(1);
+    const lists = burst.statements.filter((st) => / from projets p\b/.test(st));
+    // (How many of the six arrive while the first one's statement runs depends on timing: most do.)
+    const counted = lists.filter((st) => /count\(\*\)/.test(st)).length;
+    expect(counted).toBeGreaterThanOrEqual(1);
+    expect(counted).toBeLessThan(6);
+    expect(lists).toHaveLength(6);
   });
 
   it("follows a client's change of responsable at once: its rows leave one commercial's lists for the other's", async () => {

@@ -220,17 +220,21 @@ export async function runList<T>(em: EntityManager, spec: ListSpec<T>): Promise<
 
   // One owner's rows and nothing else (a commercial's plain list, in any ordering) whose count is not
   // cached: the page walks their index range (ownerPage) with the count beside it, ONE statement
-  // (the count reads the same owner's index entries). A page past the end counts on its own below.
+  // (the count reads the same owner's index entries). Run as the count's computation, so identical
+  // requests at the same moment share it (and read their page alone, below), as they share a count.
+  let count: number | undefined;
   if (spec.where.keyed && spec.where.parts.length === 1 && !spec.parent && !searching && !spec.where.scans) {
     if (peekCount(em, countKey) === undefined) {
-      const keyed = ownerPage(spec, offset, { text: countText, params: spec.where.params });
-      const rows = await listSql(em, keyed.text, [...keyed.params, ...page]);
-      if (rows.length || offset === 0) {
-        const n: number = rows[0]?.crm_n ?? 0;
-        // Kept like any count (a big one until the next write), so the next pages do not count again.
-        await countRows(em, countKey, async () => n);
-        return done(n, rows);
-      }
+      let rows: Row[] | undefined;
+      count = await countRows(em, countKey, async () => {
+        const keyed = ownerPage(spec, offset, { text: countText, params: spec.where.params });
+        rows = await listSql(em, keyed.text, [...keyed.params, ...page]);
+        // Past the last row, the page is empty and says nothing of the count: counted on its own.
+        return rows.length || offset === 0
+          ? (rows[0]?.crm_n ?? 0)
+          : (await listSql<{ n: number }>(em, countText, spec.where.params))[0].n;
+      });
+      if (rows) return done(count, rows);
     }
   }
 
@@ -252,8 +256,8 @@ export async function runList<T>(em: EntityManager, spec: ListSpec<T>): Promise<
       );
   }
 
-  let count: number;
-  if (spec.parent) {
+  // (A count from an identical request at the same moment, above: the page alone is read below.)
+  if (count === undefined && spec.parent) {
     const [row] = await listSql<{ n: number; parent_ok: boolean }>(
       em,
       `select count(*)::int as n, exists(${spec.parent.sql}) as parent_ok ${countFrom} ${spec.where}`,
@@ -261,7 +265,7 @@ export async function runList<T>(em: EntityManager, spec: ListSpec<T>): Promise<
     );
     if (!row.parent_ok) throw notFound();
     count = row.n;
-  } else {
+  } else if (count === undefined) {
     count = await countRows(
       em,
       countKey,
