@@ -113,8 +113,11 @@ async function main() {
       if (only && !only.test(name)) continue;
       await run(orm.em.fork() as EntityManager, user);
       const statements: Array<{ sql: string; bindings: unknown[] }> = [];
-      const listener = (q: { sql: string; bindings?: unknown[] }) =>
-        statements.push({ sql: q.sql, bindings: q.bindings ?? [] });
+      // (A message of several reads, see readManyWithSettings, carries each in `reads`.)
+      type Shown = { sql: string; bindings?: unknown[] };
+      const listener = (q: Shown & { reads?: Shown[] }) => {
+        for (const r of q.reads ?? [q]) statements.push({ sql: r.sql, bindings: r.bindings ?? [] });
+      };
       knex.on('query', listener);
       const t0 = performance.now();
       try {

@@ -178,6 +178,28 @@ export async function runList<T>(em: EntityManager, spec: ListSpec<T>): Promise<
   const countText = `select count(*)::int as n ${countFrom} ${spec.where}`;
   const countKey = `${countText}|${JSON.stringify(spec.where.params)}`;
 
+  /**
+   * A page whose rows each carry the count (`crm_n`), read as the count's computation: identical
+   * requests at the same moment share the count, and only the one that computed it has `rows` (the
+   * others read their page alone). A page past the last row says nothing of the count: counted on
+   * its own then.
+   */
+  const pageWithCount = async (text: string, params: unknown[], always = false) => {
+    let rows: Row[] | undefined;
+    const n = await countRows(
+      em,
+      countKey,
+      async () => {
+        rows = await listSql(em, text, params);
+        return rows.length || offset === 0
+          ? (rows[0]?.crm_n ?? 0)
+          : (await listSql<{ n: number }>(em, countText, spec.where.params))[0].n;
+      },
+      always,
+    );
+    return { n, rows: rows as Row[] | undefined };
+  };
+
   const searching = spec.where.hasPlainForms && !spec.where.scans;
   if (searching && !spec.parent && spec.where.keyed && peekCount(em, countKey) === undefined) {
     // One owner's matches (a commercial's search): all of them are collected through the indexes,
@@ -186,17 +208,9 @@ export async function runList<T>(em: EntityManager, spec: ListSpec<T>): Promise<
     // them costs (a first statement stopping at SEARCH_COLLECT_MAX + 1 matches, then the count,
     // read them twice). The count is kept in the count cache (dropped at the next write): the next
     // pages walk the owner's index range in order (ownerPage) instead of collecting again.
-    let rows: Row[] | undefined;
-    const n = await countRows(
-      em,
-      countKey,
-      async () => {
-        rows = await listSql(em, collectedPage(spec, countFrom, { withCount: true }), [...spec.where.params, ...page]);
-        // Past the last match, the page is empty and says nothing of the count: counted on its own.
-        return rows.length || offset === 0
-          ? (rows[0]?.crm_n ?? 0)
-          : (await listSql<{ n: number }>(em, countText, spec.where.params))[0].n;
-      },
+    const { n, rows } = await pageWithCount(
+      collectedPage(spec, countFrom, { withCount: true }),
+      [...spec.where.params, ...page],
       true,
     );
     // (`rows` is unset when an identical request was computing the count: the page is read below.)
@@ -223,19 +237,12 @@ export async function runList<T>(em: EntityManager, spec: ListSpec<T>): Promise<
   // (the count reads the same owner's index entries). Run as the count's computation, so identical
   // requests at the same moment share it (and read their page alone, below), as they share a count.
   let count: number | undefined;
-  if (spec.where.keyed && spec.where.parts.length === 1 && !spec.parent && !searching && !spec.where.scans) {
-    if (peekCount(em, countKey) === undefined) {
-      let rows: Row[] | undefined;
-      count = await countRows(em, countKey, async () => {
-        const keyed = ownerPage(spec, offset, { text: countText, params: spec.where.params });
-        rows = await listSql(em, keyed.text, [...keyed.params, ...page]);
-        // Past the last row, the page is empty and says nothing of the count: counted on its own.
-        return rows.length || offset === 0
-          ? (rows[0]?.crm_n ?? 0)
-          : (await listSql<{ n: number }>(em, countText, spec.where.params))[0].n;
-      });
-      if (rows) return done(count, rows);
-    }
+  const ownerOnly = spec.where.keyed && spec.where.parts.length === 1 && !spec.parent && !searching;
+  if (ownerOnly && !spec.where.scans && peekCount(em, countKey) === undefined) {
+    const keyed = ownerPage(spec, offset, { text: countText, params: spec.where.params });
+    const { n, rows } = await pageWithCount(keyed.text, [...keyed.params, ...page]);
+    if (rows) return done(n, rows);
+    count = n;
   }
 
   // The children of one parent (a sub-list, or a list filtered by its parent: a client's tâches):

@@ -150,7 +150,7 @@ export async function readManyWithSettings<T = Record<string, any>>(
     } catch (err) {
       throw em.getDriver().convertException(err as Error);
     }
-    return { numbered, args, name: `crmx_${createHash('sha1').update(numbered).digest('hex').slice(0, 24)}` };
+    return { numbered, args, name: preparedName(numbered, 'crmx') };
   });
   const knex = em.getConnection().getKnex() as any;
   const client = knex.client;
@@ -166,11 +166,13 @@ export async function readManyWithSettings<T = Record<string, any>>(
     'commit',
   ].join(';\n');
   try {
+    // One event for the message, with each read in `reads` (bench/explain-search.ts explains them).
     knex.client.emit('query', {
       __knexUid: conn.__knexUid,
       method: 'raw',
       sql: reads.map((r) => r.text).join(';\n'),
       bindings: reads.flatMap((r) => r.params),
+      reads: reads.map((r) => ({ sql: r.text, bindings: r.params })),
     });
     const results = await conn.query(message);
     for (const s of toPrepare) prepared.add(s.name);
@@ -207,10 +209,11 @@ function literal(v: unknown): string {
  * Name of a prepared statement (`sql(…, { prepare: true })`): each pooled connection parses and
  * plans it once, then PostgreSQL reuses the plan when it judges a generic one as good. For big
  * statements whose planning costs as much as their execution (the global search: a union of a
- * dozen indexed branches).
+ * dozen indexed branches). `prefix` keeps `readManyWithSettings`' SQL-level `prepare`s (`crmx`)
+ * apart from node-pg's protocol-level ones (`crm`): both live in the connection's one namespace.
  */
-function preparedName(numbered: string): string {
-  return `crm_${createHash('sha1').update(numbered).digest('hex').slice(0, 24)}`;
+function preparedName(numbered: string, prefix = 'crm'): string {
+  return `${prefix}_${createHash('sha1').update(numbered).digest('hex').slice(0, 24)}`;
 }
 
 const numberedTexts = new Map<string, string | null>();
