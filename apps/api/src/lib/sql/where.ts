@@ -13,6 +13,22 @@ export class Where {
   toString(): string {
     return this.parts.length ? `where ${this.parts.join(' and ')}` : '';
   }
+  /**
+   * Replaces part `i` with `clause` and its params (same meaning: a search's index lookup chosen
+   * once the table's statistics are known, see refineSearches in services/listing.ts).
+   */
+  replace(i: number, clause: string, params: unknown[]): this {
+    const at = this.counts.slice(0, i).reduce((a, n) => a + n, 0);
+    this.params.splice(at, this.counts[i], ...params);
+    this.parts[i] = clause;
+    this.counts[i] = params.length;
+    return this;
+  }
+  /**
+   * Searches whose index lookup may be narrowed to the term's rare part (see commonTrigrams.ts):
+   * their part, folded column, folded term and table.
+   */
+  readonly searches: Array<{ part: number; folded: string; term: string; table: string }> = [];
   /** Clauses with another form that no index can serve (same meaning, own params): see `unindexed()`. */
   private readonly plain = new Map<number, { clause: string; params: unknown[] }>();
   /** Adds `clause` with its params, remembering `plainForm` and its params for `unindexed()`. */

@@ -58,7 +58,7 @@ const DETAIL_COLUMNS = columns<Omit<ClientDetailOut, keyof ClientOut>>({
 
 /** Adds the accent/case-insensitive search on nom, societe, email (matches the trigram index). */
 export function clientSearch(where: Where, search: string | undefined, alias = 'c'): Where {
-  return addSearch(where, search, `${alias}.recherche`);
+  return addSearch(where, search, `${alias}.recherche`, 'clients');
 }
 
 /** The list's filters, search and visibility (its pages and its export). */

@@ -51,7 +51,7 @@ export const CONTACT_RESOURCE: Resource<ContactOut> = {
 /** `?search=` on first name, last name and e-mail (matches the trigram index). */
 export function contactSearch(where: Where, search: string | undefined, alias = 'k'): Where {
   // `recherche`: the same folded text, stored (Migration20261206100000_imports), with its trigram index.
-  return addSearch(where, search, `${alias}.recherche`);
+  return addSearch(where, search, `${alias}.recherche`, 'contacts');
 }
 
 function filters(user: AuthUser, input: ListInput): Where {

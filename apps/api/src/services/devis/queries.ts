@@ -57,7 +57,7 @@ const DEVIS_COLUMNS = columns<DevisOut>({
 /** The list's filters, search and visibility (its pages and its export). */
 export function devisFilters(user: AuthUser, input: ListInput): Where {
   const where = scopeByClientId(new Where(), user, 'd');
-  addSearch(where, input.search, 'd.recherche');
+  addSearch(where, input.search, 'd.recherche', 'devis');
   if (input.statut !== undefined) where.add('d.statut = ?', input.statut);
   if (input.opportunite !== undefined) where.addNarrow('d.opportunite_id = ?', input.opportunite);
   return where;

@@ -59,7 +59,7 @@ const OPPORTUNITE_COLUMNS = columns<OpportuniteOut>({
 /** The list's filters, search and visibility (its pages, its export and the column totals). */
 export function opportuniteFilters(user: AuthUser, input: Omit<ListInput, 'page' | 'pageSize' | 'ordering'>): Where {
   const where = scopeByClientId(new Where(), user, 'o.client_id');
-  addSearch(where, input.search, 'o.recherche');
+  addSearch(where, input.search, 'o.recherche', 'opportunites');
   if (input.etape !== undefined) where.add('o.etape = ?', input.etape);
   if (input.client !== undefined) where.addNarrow('o.client_id = ?', input.client);
   if (input.responsable !== undefined) where.add('o.responsable_id = ?', input.responsable);

@@ -50,7 +50,7 @@ const EN_RETARD = `(p.date_fin < ?::date and p.statut <> 'termine')`;
 /** The list's filters, search and visibility (its pages and its export). */
 export function projetFilters(user: AuthUser, input: ListInput): Where {
   const where = scopeByClientId(new Where(), user, 'p.client_id');
-  addSearch(where, input.search, 'p.recherche');
+  addSearch(where, input.search, 'p.recherche', 'projets');
   if (input.statut !== undefined) where.add('p.statut = ?', input.statut);
   if (input.client !== undefined) where.addNarrow('p.client_id = ?', input.client);
   if (input.enRetard === true) where.add(EN_RETARD, today());

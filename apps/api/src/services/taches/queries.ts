@@ -58,7 +58,7 @@ const EN_RETARD = `(t.date_echeance < ?::date and t.statut <> 'terminee')`;
 /** The list's filters, search and visibility (its pages, its export and the column totals). */
 export function tacheFilters(user: AuthUser, input: Omit<ListInput, 'page' | 'pageSize' | 'ordering'>): Where {
   const where = scopeTaches(new Where(), user);
-  addSearch(where, input.search, 't.recherche');
+  addSearch(where, input.search, 't.recherche', 'taches');
   if (input.statut !== undefined) where.add('t.statut = ?', input.statut);
   // (priorite, date_echeance, id): the default order's walk starts at the priorité's first row.
   if (input.priorite !== undefined) where.addWalkable('t.priorite = ?', [input.priorite], 't.date_echeance');

@@ -1,0 +1,140 @@
+import type { EntityManager } from '@crm/db';
+import { OrmSlot } from '../lib/ormSlot.js';
+
+/**
+ * Trigrams that most rows of a big table share (every client's e-mail holds « contact » and
+ * « example », every tâche's title « tache »), so that a search does not ask the trigram index for
+ * them. The GIN index answers `like '%contact12345@%'` by intersecting the posting lists of all the
+ * term's trigrams: those of con, ont, nta, tac, act hold every row of the table (168 index pages,
+ * 2.9 ms on the bench's 100 000 clients) where t12, 123, 234, 345 alone find the one match in 12
+ * pages (0.1 ms). The search then looks up its rare part in the index and checks the whole term on
+ * the rows found (see addSearch): same answer, a fraction of the index read.
+ *
+ * Only when that part is itself selective: one of its trigrams in at most RARE_SHARE of the rows
+ * (the rows the index then returns are at most that many, usually far fewer, each checked once);
+ * a part as common as « dub » in half the table would cost more rows to check than the posting
+ * lists it saves.
+ *
+ * The shares come from a sample of each table (about SAMPLE_ROWS rows), taken in the background
+ * the first time a search needs them and again after STATS_TTL_MS; until then, and for tables
+ * under MIN_ROWS rows (where every posting list is short), the whole term goes to the index as
+ * before. They only choose what the index is asked: the rows answered never depend on them.
+ */
+export const COMMON_SHARE = 0.1;
+export const RARE_SHARE = 0.02;
+export const MIN_ROWS = 20_000;
+const SAMPLE_ROWS = 2_000;
+const STATS_TTL_MS = 10 * 60_000;
+
+/** The tables with a folded `recherche` column and its trigram index. */
+export type SearchTable = 'clients' | 'contacts' | 'projets' | 'opportunites' | 'taches' | 'devis';
+
+const WORD = /[\p{L}\p{N}]/u;
+
+/**
+ * The longest part of `term` (already folded) whose trigrams are all below COMMON_SHARE of the
+ * rows, when the term has a common one and that part has a trigram in at most RARE_SHARE of them;
+ * otherwise null (the whole term goes to the index). `shares`: each trigram's share of the rows
+ * (a trigram absent from it is rare). Trigrams are read as pg_trgm does inside a `%…%` pattern:
+ * three consecutive word characters (letters, digits); other characters cut words.
+ */
+export function rarePart(term: string, shares: ReadonlyMap<string, number>): string | null {
+  if (!shares.size) return null;
+  const chars = [...term];
+  const isWord = chars.map((c) => WORD.test(c));
+  const share = (i: number) => shares.get(chars.slice(i, i + 3).join('')) ?? 0;
+  // Per position: the share of the trigram starting there, or null (no trigram starts there).
+  const at: Array<number | null> = chars.map((_, i) =>
+    i + 2 < chars.length && isWord[i] && isWord[i + 1] && isWord[i + 2] ? share(i) : null,
+  );
+  if (!at.some((s) => s !== null && s >= COMMON_SHARE)) return null; // nothing to leave out
+  // Longest run of positions whose trigrams are not common (positions without a trigram end a run).
+  const rare = (i: number) => at[i] !== null && (at[i] as number) < COMMON_SHARE;
+  let best: [number, number] | null = null;
+  for (let i = 0; i < at.length; ) {
+    if (!rare(i)) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j + 1 < at.length && rare(j + 1)) j++;
+    if (!best || j - i > best[1] - best[0]) best = [i, j];
+    i = j + 1;
+  }
+  if (!best) return null;
+  if (Math.min(...at.slice(best[0], best[1] + 1).map((s) => s as number)) > RARE_SHARE) return null;
+  return chars.slice(best[0], best[1] + 3).join('');
+}
+
+interface TableStats {
+  shares: ReadonlyMap<string, number>;
+  at: number;
+}
+
+class CommonTrigrams {
+  private readonly stats = new Map<SearchTable, TableStats>();
+  private readonly loading = new Map<SearchTable, Promise<void>>();
+
+  /** The table's trigram shares as last sampled (empty until the first sample is in); starts a sample when due. */
+  of(em: EntityManager, table: SearchTable): ReadonlyMap<string, number> {
+    const s = this.stats.get(table);
+    if (!s || Date.now() - s.at > STATS_TTL_MS) void this.refresh(em, table);
+    return s?.shares ?? EMPTY;
+  }
+
+  /** Samples the table again (one at a time per table); resolves once its shares are in. */
+  refresh(em: EntityManager, table: SearchTable): Promise<void> {
+    let p = this.loading.get(table);
+    if (!p) {
+      p = sample(em, table)
+        .then((shares) => void this.stats.set(table, { shares, at: Date.now() }))
+        // A failed sample (database away) keeps the previous shares and is tried again at the next search.
+        .catch(() => undefined)
+        .finally(() => this.loading.delete(table));
+      this.loading.set(table, p);
+    }
+    return p;
+  }
+}
+
+const EMPTY: ReadonlyMap<string, number> = new Map();
+const SLOT = new OrmSlot<CommonTrigrams>('crm:commonTrigrams');
+const of = (em: EntityManager) => SLOT.ensure(em, () => new CommonTrigrams());
+
+/** The trigram shares of `table` for this app (see above); never waits for the database. */
+export const trigramShares = (em: EntityManager, table: SearchTable): ReadonlyMap<string, number> =>
+  of(em).of(em, table);
+
+/** Samples `table` now and waits for it (tests, and `pnpm bench`'s warm-up). */
+export const refreshCommonTrigrams = (em: EntityManager, table: SearchTable): Promise<void> =>
+  of(em).refresh(em, table);
+
+/**
+ * Each trigram's share of a sample of `table`'s rows (none under MIN_ROWS rows). Runs on a pooled
+ * connection of its own, in the background of the search that found the shares missing, and is not
+ * reported as one of a request's statements.
+ */
+async function sample(em: EntityManager, table: SearchTable): Promise<ReadonlyMap<string, number>> {
+  const client = (em.getConnection().getKnex() as any).client;
+  const conn = await client.acquireConnection();
+  try {
+    const [{ n }] = (
+      await conn.query(`select reltuples::float8 as n from pg_class where oid = to_regclass($1)`, [table])
+    ).rows;
+    if (!(n >= MIN_ROWS)) return EMPTY;
+    const percent = Math.min(100, (100 * SAMPLE_ROWS) / n).toFixed(4);
+    const { rows } = await conn.query(
+      `with s as (select recherche from ${table} tablesample system (${percent}))
+       select t, count(*)::int as c, (select count(*)::int from s) as total
+         from s, unnest(show_trgm(s.recherche)) t group by t`,
+    );
+    const total: number = rows[0]?.total ?? 0;
+    if (!total) return EMPTY;
+    // Padded trigrams (a word's start or end) are not what a `%…%` pattern asks the index for.
+    return new Map(
+      rows.filter((r: { t: string }) => !r.t.includes(' ')).map((r: { t: string; c: number }) => [r.t, r.c / total]),
+    );
+  } finally {
+    await client.releaseConnection(conn);
+  }
+}
