@@ -381,6 +381,43 @@ describe('GET /api/recherche/', () => {
     }
   });
 
+  it("tests a fenced rest tier's « no word starts with » (a to_tsvector per row) after the caller's scope, outside the index scan", async () => {
+    const [row] = await t.sql<AuthUser & { is_active: boolean }>(
+      `select id, username, role, is_active from users where username = 'alice'`,
+    );
+    const user: AuthUser = { id: row.id, username: row.username, role: row.role, isActive: row.is_active };
+    const reads: string[] = [];
+    const knex = t.orm.em.getConnection().getKnex();
+    const listener = (e: { reads?: Array<{ sql: string }> }) => reads.push(...(e.reads ?? []).map((r) => r.sql));
+    knex.on('query', listener);
+    try {
+      const fenced = await recherche(
+        t.orm.em.fork() as EntityManager,
+        user,
+        { q: 'efev', limite: 5 },
+        { form: 'fenced' },
+      );
+      const anded = await recherche(
+        t.orm.em.fork() as EntityManager,
+        user,
+        { q: 'efev', limite: 5 },
+        { form: 'anded' },
+      );
+      expect(fenced).toEqual(anded);
+    } finally {
+      knex.off('query', listener);
+    }
+    const clients = reads.find((r) => /'clients'::text/.test(r) && /offset 0/.test(r))!;
+    expect(clients).toBeDefined();
+    // The rest tier: the scan reads the substring test alone; the scope, then the word test, on its rows.
+    const rest = clients.slice(clients.indexOf('union all'));
+    const scan = rest.slice(0, rest.indexOf('offset 0'));
+    const after = rest.slice(rest.indexOf('offset 0'));
+    expect(scan).toMatch(/c\.recherche like \?/);
+    expect(scan).not.toMatch(/to_tsvector/);
+    expect(after).toMatch(/c\.responsable_id = \?.*not to_tsvector/s);
+  });
+
   it('keeps crm_fold() inlinable, so that its expression indexes serve the queries that fold', async () => {
     const plan = await t.sql<{ 'QUERY PLAN': string }>(
       `explain verbose select crm_fold(nom || ' ' || societe) from clients`,
