@@ -55,6 +55,11 @@ describe('connection settings', () => {
     const [row] = await orm.em.getConnection().execute('show jit');
     expect(row.jit).toBe('off');
   });
+
+  it('random_page_cost is 1.1 (data in memory or on SSD), so a one-owner page walks the owner index', async () => {
+    const [row] = await orm.em.getConnection().execute('show random_page_cost');
+    expect(row.random_page_cost).toBe('1.1');
+  });
 });
 
 describe('statement bound', () => {

@@ -126,7 +126,11 @@ export async function ormConfig({
         // No JIT compilation: every statement here is short (pages, counts, searches), and a plan
         // costed above jit_above_cost (a generic plan of the global search, whose walk PostgreSQL
         // cannot cost without the term) spent 130 ms compiling for 3 ms of execution.
-        options: '-c jit=off',
+        // random_page_cost 1.1 (PostgreSQL's default 4 is for spinning disks): the working set is
+        // in memory or on SSD, and at 4 the planner walked everyone's date index filtering for one
+        // commercial's rows (heap in date order: « cheap » sequential reads) rather than their own
+        // (owner, date) index, 10 times fewer rows.
+        options: '-c jit=off -c random_page_cost=1.1',
         ...(bounded ? { statement_timeout: statementTimeoutMs } : {}),
       },
     },
