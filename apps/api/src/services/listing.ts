@@ -23,26 +23,25 @@ export function addSearch(where: Where, search: string | undefined, folded: stri
   if (!search) return where;
   const term = crmFold(search);
   const word = selectiveWord(term);
+  // Fewer than 3 characters make no trigram: no index can find the matches.
+  const trigramless = [...search].length < 3;
   // The term is folded here, not by crm_fold(?) in SQL (see lib/sql/fold.ts: that call costs a planning of its body).
   // The plain form is a substring test PostgreSQL estimates as matching many rows, so it walks the
   // ordering's index (LIMIT stops it early) instead of scanning and sorting everything.
   if (word === null) {
     // On a big table, the index may be asked for the term's rare part only (refineSearches, run by runList).
-    if (table && [...search].length >= 3) where.searches.push({ part: where.parts.length, folded, term, table });
+    if (table && !trigramless) where.searches.push({ part: where.parts.length, folded, term, table });
     where.addWithPlainForm(`${folded} like ?`, [searchPattern(term)], `strpos(${folded}, ?) > 0`, [term]);
   } else {
     // Only the selective word goes to the trigram index; the whole term is checked on its rows.
-    where.addWithPlainForm(
-      `(${folded} like ? and strpos(${folded}, ?) > 0)`,
-      [searchPattern(word), term],
-      `strpos(${folded}, ?) > 0`,
-      [term],
-    );
+    where.addWithPlainForm(lookupAndCheck(folded), [searchPattern(word), term], `strpos(${folded}, ?) > 0`, [term]);
   }
-  // Fewer than 3 characters make no trigram: no index can find the matches.
-  if ([...search].length < 3) where.scans = true;
+  if (trigramless) where.scans = true;
   return where;
 }
+
+/** A part of the term looked up in the trigram index (`like`), the whole term checked on its rows (`strpos`). */
+const lookupAndCheck = (folded: string) => `(${folded} like ? and strpos(${folded}, ?) > 0)`;
 
 /**
  * The searches of `where` on a big table whose term has trigrams most rows share (see
@@ -53,8 +52,7 @@ export function addSearch(where: Where, search: string | undefined, folded: stri
 export function refineSearches(em: EntityManager, where: Where): void {
   for (const s of where.searches.splice(0)) {
     const part = rarePart(s.term, trigramShares(em, s.table as SearchTable));
-    if (part !== null)
-      where.replace(s.part, `(${s.folded} like ? and strpos(${s.folded}, ?) > 0)`, [searchPattern(part), s.term]);
+    if (part !== null) where.replace(s.part, lookupAndCheck(s.folded), [searchPattern(part), s.term]);
   }
 }
 
