@@ -55,6 +55,14 @@ const session = process.env.API_CPU_PROFILE ? new Session() : undefined;
 session?.connect();
 await session?.post('Profiler.enable');
 await session?.post('Profiler.start');
+// API_CPU_ALLOC=1: what the measured requests allocate (sampled, garbage included), by function.
+const heap = process.env.API_CPU_ALLOC ? new Session() : undefined;
+heap?.connect();
+await heap?.post('HeapProfiler.startSampling', {
+  samplingInterval: 4096,
+  includeObjectsCollectedByMajorGC: true,
+  includeObjectsCollectedByMinorGC: true,
+} as any);
 for (const url of urls) {
   if (global.gc) global.gc();
   const c0 = process.cpuUsage();
@@ -65,6 +73,23 @@ for (const url of urls) {
   console.log(
     `${url.padEnd(48)} ${(((c1.user + c1.system) / N) | 0).toString().padStart(5)} µs CPU/req  ${((N / ms) * 1000).toFixed(0)} req/s${bad ? `  ${bad} not 200` : ''}`,
   );
+}
+if (heap) {
+  const { profile } = (await heap.post('HeapProfiler.stopSampling')) as any;
+  const self = new Map<string, number>();
+  let total = 0;
+  const walk = (n: any) => {
+    const f = n.callFrame;
+    const key = `${f.functionName || '(anonymous)'} ${f.url.replace(/.*node_modules\/(\.pnpm\/)?/, '').slice(0, 70)}:${f.lineNumber + 1}`;
+    self.set(key, (self.get(key) ?? 0) + n.selfSize);
+    total += n.selfSize;
+    for (const c of n.children) walk(c);
+  };
+  walk(profile.head);
+  const n = N * urls.length;
+  console.log(`allocated ~${(total / n / 1024).toFixed(1)} KB/req (sampled)`);
+  for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 30))
+    console.log(`${(v / n / 1024).toFixed(2).padStart(7)} KB/req  ${k}`);
 }
 if (session) {
   const { profile } = await session.post('Profiler.stop');

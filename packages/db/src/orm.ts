@@ -2,8 +2,12 @@ import pg from 'pg';
 import { MikroORM, type Options } from '@mikro-orm/postgresql';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
+import { installIdleDisable } from './asyncContext.js';
 import { allEntities } from './entities/index.js';
 import { loadMigrations } from './migrationFiles.js';
+
+// MikroORM's async contexts switch Node's async hooks off again when idle (asyncContext.ts).
+installIdleDisable();
 
 // `date` columns stay 'YYYY-MM-DD' strings (no timezone shift through JS Date).
 pg.types.setTypeParser(1082, (v: string) => v);
