@@ -107,17 +107,17 @@ describe('GET /api/recherche/', () => {
   });
 
   it('newest first among more matches than the index hands over at once (a broad term: exact, not the oldest thousand)', async () => {
-    // 1 200 clients and projets matching « xylo », inserted oldest first (the table's physical order,
+    // 3 200 clients and projets matching « xylo » (more than any tier reads through the search index), inserted oldest first (the table's physical order,
     // which is the order an index bitmap hands rows over in), visible to alice.
     const aliceId = (await t.sql<{ id: number }>(`select id from users where username = 'alice'`))[0]!.id;
     await t.sql(
       `insert into clients (nom, responsable_id, date_creation, date_modification)
-       select 'Xylophone ' || i, ?, now() - ((2000 - i) || ' minutes')::interval, now() from generate_series(1, 1200) i`,
+       select 'Xylophone ' || i, ?, now() - ((4000 - i) || ' minutes')::interval, now() from generate_series(1, 3200) i`,
       [aliceId],
     );
     await t.sql(
       `insert into projets (titre, client_id, date_creation, date_modification)
-       select 'Xylographie ' || i, ?, now() - ((2000 - i) || ' minutes')::interval, now() from generate_series(1, 1200) i`,
+       select 'Xylographie ' || i, ?, now() - ((4000 - i) || ' minutes')::interval, now() from generate_series(1, 3200) i`,
       [lefevre],
     );
     // One more match, the newest of all, but only as a word inside the text (the third tier).
@@ -125,20 +125,20 @@ describe('GET /api/recherche/', () => {
     for (const c of [admin, alice]) {
       const body = (await q(c, 'xylo', '&limite=3')).json();
       expect(group(body, 'clients').map((h: any) => h.titre)).toEqual([
-        'Xylophone 1200',
-        'Xylophone 1199',
-        'Xylophone 1198',
+        'Xylophone 3200',
+        'Xylophone 3199',
+        'Xylophone 3198',
       ]);
       expect(group(body, 'projets').map((h: any) => h.titre)).toEqual([
-        'Xylographie 1200',
-        'Xylographie 1199',
-        'Xylographie 1198',
+        'Xylographie 3200',
+        'Xylographie 3199',
+        'Xylographie 3198',
       ]);
     }
     // The third tier too: « ylop » is inside every name, none starts a word with it.
     expect(group((await q(admin, 'ylop', '&limite=2')).json(), 'clients').map((h: any) => h.titre)).toEqual([
-      'Xylophone 1200',
-      'Xylophone 1199',
+      'Xylophone 3200',
+      'Xylophone 3199',
     ]);
     expect(group((await q(bob, 'xylo')).json(), 'clients')).toEqual([]);
     // A broad term the estimate did not see coming (the sample predates these rows) costs one
@@ -153,11 +153,40 @@ describe('GET /api/recherche/', () => {
     await loadSearchSamples(t.orm.em.fork() as EntityManager);
     const fresh = await t.countSql(() => q(admin, 'xylo', '&limite=3'));
     expect(group(fresh.result.json(), 'clients').map((h: any) => h.titre)).toEqual([
-      'Xylophone 1200',
-      'Xylophone 1199',
-      'Xylophone 1198',
+      'Xylophone 3200',
+      'Xylophone 3199',
+      'Xylophone 3198',
     ]);
     expect(searches(fresh.statements)).toHaveLength(1);
+  });
+
+  it('reads a tier estimated at up to 2 000 matches whole through the search index: exact, in one statement, no walk', async () => {
+    // 1 500 projets matching « quokka », oldest first (a bitmap hands them over in that order): more
+    // than the 1 000 candidates a tier reads by default, which made the term broad and walked by date.
+    await t.sql(
+      `insert into projets (titre, client_id, date_creation, date_modification)
+       select 'Quokka ' || i, ?, now() - ((3000 - i) || ' minutes')::interval, now() from generate_series(1, 1500) i`,
+      [lefevre],
+    );
+    samplesOf(t.orm.em.fork() as EntityManager).reset();
+    await loadSearchSamples(t.orm.em.fork() as EntityManager);
+    const [row] = await t.sql<AuthUser & { is_active: boolean }>(
+      `select id, username, role, is_active from users where username = 'admin'`,
+    );
+    const admin: AuthUser = { id: row!.id, username: row!.username, role: row!.role, isActive: row!.is_active };
+    // (The walk's statement is the one ordering by the creation date with WINDOW rows.)
+    const walks = (statements: string[]) => statements.filter((s) => /limit 5000\)/.test(s));
+    for (const form of ['anded', 'fenced'] as Form[]) {
+      const { result, statements } = await t.countSql(() =>
+        recherche(t.orm.em.fork() as EntityManager, admin, { q: 'quokka', limite: 3 }, { form }),
+      );
+      expect(group(result, 'projets').map((h: any) => h.titre)).toEqual(['Quokka 1500', 'Quokka 1499', 'Quokka 1498']);
+      expect({ form, statements: statements.length, walks: walks(statements).length }).toEqual({
+        form,
+        statements: 1,
+        walks: 0,
+      });
+    }
   });
 
   it('devis by number; short queries look up numbers only; wildcards are plain text', async () => {

@@ -194,6 +194,8 @@ export interface TierEstimate {
    */
   density: number;
   hits: number;
+  /** Matches expected among the rows the caller sees, in the whole table. */
+  seen: number;
   /** Rows the caller sees in the whole table. */
   visible: number;
 }
@@ -225,6 +227,7 @@ export function estimateTiers(
     matches: n ? (matches[i]! / n) * sample.total : 0,
     density: window ? hits[i]! / window : 0,
     hits: hits[i]!,
+    seen: n ? (hits[i]! / n) * sample.total : 0,
     visible: n ? (visible / n) * sample.total : 0,
   });
   return { 1: tier(0), 2: tier(1) };
