@@ -213,12 +213,17 @@ function literal(v: unknown): string {
  * apart from node-pg's protocol-level ones (`crm`): both live in the connection's one namespace.
  */
 function preparedName(numbered: string, prefix = 'crm'): string {
-  const key = `${prefix} ${numbered}`;
-  let name = preparedNames.get(key);
+  // Keyed by `numbered` itself (the same string each time, from textInfos: its hash is cached).
+  let names = preparedNames.get(prefix);
+  if (!names) {
+    names = new Map();
+    preparedNames.set(prefix, names);
+  }
+  let name = names.get(numbered);
   if (name === undefined) {
     name = `${prefix}_${createHash('sha1').update(numbered).digest('hex').slice(0, 24)}`;
-    if (preparedNames.size > 5000) preparedNames.clear();
-    preparedNames.set(key, name);
+    if (names.size > 5000) names.clear();
+    names.set(numbered, name);
   }
   return name;
 }
@@ -235,7 +240,7 @@ interface TextInfo {
   read: boolean;
 }
 const textInfos = new Map<string, TextInfo>();
-const preparedNames = new Map<string, string>();
+const preparedNames = new Map<string, Map<string, string>>();
 
 function infoOf(text: string): TextInfo {
   let info = textInfos.get(text);
