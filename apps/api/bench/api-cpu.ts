@@ -60,8 +60,8 @@ const heap = process.env.API_CPU_ALLOC ? new Session() : undefined;
 heap?.connect();
 await heap?.post('HeapProfiler.startSampling', {
   samplingInterval: 4096,
-  includeObjectsCollectedByMajorGC: true,
-  includeObjectsCollectedByMinorGC: true,
+  includeObjectsCollectedByMajorGC: process.env.API_CPU_ALLOC !== 'live',
+  includeObjectsCollectedByMinorGC: process.env.API_CPU_ALLOC !== 'live',
 } as any);
 for (const url of urls) {
   if (global.gc) global.gc();
