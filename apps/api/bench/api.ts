@@ -39,7 +39,9 @@ export function startServer(
   });
 }
 
-export function stats(child: ChildProcess): Promise<{ statements: number; rss: number; cpuMicros: number }> {
+export function stats(
+  child: ChildProcess,
+): Promise<{ statements: number; rss: number; cpuMicros: number; gcMs?: number; gcMaxMs?: number }> {
   return new Promise((resolve) => {
     child.once('message', (m: any) => resolve(m));
     child.send({ type: 'stats' });

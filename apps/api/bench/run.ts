@@ -210,6 +210,10 @@ async function main() {
       const rssMb = Math.round(after.rss / 1048576);
       // API CPU time per request: steadier than req/s when the machine is shared.
       const cpuMsPerReq = r.requests ? (after.cpuMicros - before.cpuMicros) / 1000 / r.requests : 0;
+      // The API's GC pauses during the run, per second, and the longest: each stops every in-flight request.
+      // (An older checkout's server, BENCH_BASELINE, does not report them: 0.)
+      const gcMsPerS = ((after.gcMs ?? 0) - (before.gcMs ?? 0)) / duration;
+      const gcMaxMs = Math.round(after.gcMaxMs ?? 0);
       if (!r.requests) {
         console.log(
           `${name.padEnd(24)} no request completed in ${duration} s (non-2xx ${r.non2xx}, errors ${r.errors})`,
@@ -219,10 +223,10 @@ async function main() {
       }
       console.log(
         `${name.padEnd(24)} ${String(r.reqPerSec).padStart(6)} req/s  p50 ${String(r.p50).padStart(3)} ms  p99 ${String(r.p99).padStart(3)} ms  ` +
-          `${sqlPerReq.toFixed(2)} SQL/req  API CPU ${cpuMsPerReq.toFixed(2)} ms/req  RSS ${rssMb} MB${s.connections ? `  (${s.connections} connections)` : ''}${r.non2xx || r.errors ? `  (non-2xx ${r.non2xx}, errors ${r.errors})` : ''}`,
+          `${sqlPerReq.toFixed(2)} SQL/req  API CPU ${cpuMsPerReq.toFixed(2)} ms/req  GC ${gcMsPerS.toFixed(0)} ms/s (max ${gcMaxMs})  RSS ${rssMb} MB${s.connections ? `  (${s.connections} connections)` : ''}${r.non2xx || r.errors ? `  (non-2xx ${r.non2xx}, errors ${r.errors})` : ''}`,
       );
       console.log(
-        `BENCH ${JSON.stringify({ scenario: name, reqPerSec: r.reqPerSec, p50: r.p50, p99: r.p99, sqlPerReq: Number(sqlPerReq.toFixed(2)), cpuMsPerReq: Number(cpuMsPerReq.toFixed(3)), rssMb, requests: r.requests, non2xx: r.non2xx, errors: r.errors, instances, connections: s.connections ?? connections, duration, redis: Boolean(redisUrl) })}`,
+        `BENCH ${JSON.stringify({ scenario: name, reqPerSec: r.reqPerSec, p50: r.p50, p99: r.p99, sqlPerReq: Number(sqlPerReq.toFixed(2)), cpuMsPerReq: Number(cpuMsPerReq.toFixed(3)), gcMsPerS: Number(gcMsPerS.toFixed(1)), gcMaxMs, rssMb, requests: r.requests, non2xx: r.non2xx, errors: r.errors, instances, connections: s.connections ?? connections, duration, redis: Boolean(redisUrl) })}`,
       );
     };
     for (const s of scenarios) {

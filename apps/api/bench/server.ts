@@ -3,9 +3,10 @@
  * event loop). With BENCH_INSTANCES > 1 it is a node:cluster of that many API instances on one
  * port, like several instances behind a load balancer. Talks to the parent over IPC:
  *   → { type: 'ready', port }           once listening
- *   ← { type: 'stats' } → { type: 'stats', statements, rss, cpuMicros }   SQL statements and CPU time so far, summed RSS
+ *   ← { type: 'stats' } → { type: 'stats', statements, rss, cpuMicros, gcMs, gcMaxMs }   SQL statements, CPU time and GC pauses so far, summed RSS, longest GC pause since the last call
  */
 import cluster from 'node:cluster';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { createApp } from '../src/app.js';
 
 const databaseUrl = process.env.BENCH_APP_DATABASE_URL!;
@@ -16,7 +17,20 @@ interface Stats {
   statements: number;
   rss: number;
   cpuMicros: number;
+  /** GC pauses so far (ms), and the longest one since the previous stats call. */
+  gcMs: number;
+  gcMaxMs: number;
 }
+
+/** Every GC pause of this process (the main thread stops for each: all in-flight requests wait). */
+let gcMs = 0;
+let gcMaxMs = 0;
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    gcMs += e.duration;
+    gcMaxMs = Math.max(gcMaxMs, e.duration);
+  }
+}).observe({ entryTypes: ['gc'] });
 
 async function startInstance(port: number): Promise<{ port: number; stats: () => Stats }> {
   const { app, orm } = await createApp({
@@ -38,7 +52,9 @@ async function startInstance(port: number): Promise<{ port: number; stats: () =>
     port: typeof address === 'object' && address ? address.port : port,
     stats: () => {
       const cpu = process.cpuUsage();
-      return { statements, rss: process.memoryUsage().rss, cpuMicros: cpu.user + cpu.system };
+      const out = { statements, rss: process.memoryUsage().rss, cpuMicros: cpu.user + cpu.system, gcMs, gcMaxMs };
+      gcMaxMs = 0;
+      return out;
     },
   };
 }
@@ -96,6 +112,8 @@ async function main() {
         statements: all.reduce((a, s) => a + s.statements, 0),
         rss: process.memoryUsage().rss + all.reduce((a, s) => a + s.rss, 0),
         cpuMicros: all.reduce((a, s) => a + s.cpuMicros, 0),
+        gcMs: all.reduce((a, s) => a + s.gcMs, 0),
+        gcMaxMs: Math.max(...all.map((s) => s.gcMaxMs)),
       });
     });
     process.send!({ type: 'ready', port });
