@@ -24,7 +24,7 @@ export async function sql<T = Record<string, any>>(
   const rows =
     numbered === null
       ? await em.getConnection().execute<T[]>(text, params as any[], 'all', trx)
-      : await onPgConnection<T>(em, trx, text, numbered, params, opts.prepare ? preparedName(numbered) : undefined);
+      : await onPgConnection<T>(em, trx, text, numbered, params, opts.prepare ? preparedName(text) : undefined);
   const written = writtenTables(text);
   if (written) await dataChangesOf(em)?.written(written, trx);
   return rows;
@@ -150,7 +150,7 @@ export async function readManyWithSettings<T = Record<string, any>>(
     } catch (err) {
       throw em.getDriver().convertException(err as Error);
     }
-    return { numbered, args, name: preparedName(numbered, 'crmx') };
+    return { numbered, args, name: preparedName(text, 'crmx') };
   });
   const knex = em.getConnection().getKnex() as any;
   const client = knex.client;
@@ -212,18 +212,12 @@ function literal(v: unknown): string {
  * dozen indexed branches). `prefix` keeps `readManyWithSettings`' SQL-level `prepare`s (`crmx`)
  * apart from node-pg's protocol-level ones (`crm`): both live in the connection's one namespace.
  */
-function preparedName(numbered: string, prefix = 'crm'): string {
-  // Keyed by `numbered` itself (the same string each time, from textInfos: its hash is cached).
-  let names = preparedNames.get(prefix);
-  if (!names) {
-    names = new Map();
-    preparedNames.set(prefix, names);
-  }
-  let name = names.get(numbered);
+function preparedName(text: string, prefix: 'crm' | 'crmx' = 'crm'): string {
+  const info = infoOf(text);
+  let name = info.names[prefix];
   if (name === undefined) {
-    name = `${prefix}_${createHash('sha1').update(numbered).digest('hex').slice(0, 24)}`;
-    if (names.size > 5000) names.clear();
-    names.set(numbered, name);
+    name = `${prefix}_${createHash('sha1').update(info.numbered!).digest('hex').slice(0, 24)}`;
+    info.names[prefix] = name;
   }
   return name;
 }
@@ -232,15 +226,15 @@ function preparedName(numbered: string, prefix = 'crm'): string {
  * What each statement text's fast path needs, worked out once per text (the global search sends six
  * texts of ~2 kB per request: scanning them with regular expressions, numbering and hashing them
  * each time was ~5 % of its API CPU): `numbered` (null: the text keeps the ORM path) with its number
- * of placeholders, and whether it is a plain read.
+ * of placeholders, whether it is a plain read, and its prepared statements' names once asked for.
  */
 interface TextInfo {
   numbered: string | null;
   placeholders: number;
   read: boolean;
+  names: { crm?: string; crmx?: string };
 }
 const textInfos = new Map<string, TextInfo>();
-const preparedNames = new Map<string, Map<string, string>>();
 
 function infoOf(text: string): TextInfo {
   let info = textInfos.get(text);
@@ -249,6 +243,7 @@ function infoOf(text: string): TextInfo {
     info = {
       numbered,
       placeholders: numbered === null ? 0 : numbered.split('$').length - 1,
+      names: {},
       // A `with … select` (the lists' searches and filtered pages) when none of its parts writes.
       read:
         !/\bfor\s+(update|share|no\s+key|key)\b/i.test(text) &&
