@@ -147,9 +147,12 @@ const BRANCHES: Branch[] = [
 const MAX_INT4 = 2_147_483_647;
 const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
-/** Parses the query: its words (at most 5; searched only if one reaches the trigram length) and a number in it. */
+/** Words of a query searched at most. */
+const MAX_WORDS = 5;
+
+/** Parses the query: its words (at most MAX_WORDS; searched only if one reaches the trigram length) and a number in it. */
 export function parseQuery(q: string): TextQuery {
-  const words = q.split(/\s+/).filter(Boolean).slice(0, 5);
+  const words = q.split(/\s+/).filter(Boolean).slice(0, MAX_WORDS);
   const longEnough = words.some((w) => [...w].length >= RECHERCHE_MIN_LENGTH);
   // « 12 », « n°12 », « D12 », « devis 12 »: a devis number.
   const m = /^(?:devis\s*)?(?:n°\s*|d)?(\d{1,10})$/i.exec(q.trim());
@@ -400,6 +403,130 @@ const SAMPLED: SampledType[] = BRANCHES.map((b) => ({
   owners: b.owners,
 }));
 
+/** The values a type's statement holds (see typeStatement): a search's own, or slots (see Slot). */
+interface Fill {
+  /** The folded query followed by `%` (`starts`). */
+  starts: unknown;
+  /** The prefix tsquery of the words. */
+  wordsStart: unknown;
+  /** Each word as a folded `like` pattern. */
+  contains: unknown[];
+  /** The number in the query (a devis). */
+  number: unknown;
+  user: AuthUser;
+}
+
+/** How a type's text tiers are read (see Form) and how many matches each reads (see candidatesFor). */
+interface TextPlan {
+  forms: [Form, Form];
+  caps: [number, number];
+}
+
+/** The number tier: a devis by its number. */
+const numberTier = (b: Branch, v: Fill): Tier => ({
+  b,
+  rank: 0,
+  match: new Where().add(`${b.alias}.id = ?`, v.number),
+  limit: 1,
+});
+
+/** The limit of a text tier (rank 1 reads more rows than shown: titles starting with the query go first). */
+const tierLimit = (rank: 1 | 2, limite: number) => (rank === 1 ? Math.min(limite * 3, 60) : limite);
+
+/**
+ * The text tiers of a type: 1. a word starts with each word of the query; 2. the other matches (every
+ * word anywhere in the text), run only when the first tiers leave the type short of hits.
+ */
+function textTiers(b: Branch, v: Fill, limite: number, plan: TextPlan): [Tier, Tier] {
+  // A walk (a broad term) tests each word as a substring first, cheaper than the word test.
+  const match = new Where().addWithPlainForm(
+    WORDS_START(b.alias),
+    [v.wordsStart],
+    [...v.contains.map(() => `${b.alias}.recherche like ?`), WORDS_START(b.alias)].join(' and '),
+    [...v.contains, v.wordsStart],
+  );
+  const other = new Where();
+  const index = new Where();
+  for (const pattern of v.contains) {
+    other.add(`${b.alias}.recherche like ?`, pattern);
+    index.add(`${b.alias}.recherche like ?`, pattern);
+  }
+  other.add(`not ${WORDS_START(b.alias)}`, v.wordsStart);
+  const after = new Where().add(`not ${WORDS_START(b.alias)}`, v.wordsStart);
+  return [
+    { b, rank: 1, match, limit: tierLimit(1, limite), cap: plan.caps[0] },
+    { b, rank: 2, match: other, split: { index, after }, limit: tierLimit(2, limite), cap: plan.caps[1] },
+  ];
+}
+
+const selectOf = (t: Tier, v: Fill, params: unknown[], f: Form) =>
+  f === 'walk'
+    ? walkSelect(t, v.user, v.starts as string, params)
+    : tierSelect(t, v.user, v.starts as string, params, f);
+
+/** The statement of one type: its number tier, its first text tier, and its rest tier (see tiersStatement). */
+function typeStatement(
+  b: Branch,
+  v: Fill,
+  hasNumber: boolean,
+  plan: TextPlan | null,
+  limite: number,
+): { text: string; params: unknown[] } {
+  const selects: string[] = [];
+  const params: unknown[] = [];
+  if (hasNumber) selects.push(tierSelect(numberTier(b, v), v.user, v.starts as string, params));
+  const rest: Array<{ type: string; select: string }> = [];
+  const restParams: unknown[][] = [];
+  if (plan) {
+    const [t1, t2] = textTiers(b, v, limite, plan);
+    selects.push(selectOf(t1, v, params, plan.forms[0]));
+    const p: unknown[] = [];
+    rest.push({ type: b.type, select: selectOf(t2, v, p, plan.forms[1]) });
+    restParams.push(p);
+  }
+  return tiersStatement(selects, rest, params, restParams, limite);
+}
+
+/**
+ * A value of a statement template: the search's value number `i` (see TEMPLATE_VALUES). A type's
+ * statement is the same text for every search of the same shape (type, the caller's role, a number
+ * or not, how many words, the tiers' forms and candidates, `limite`); only the values differ. Built
+ * with slots once per shape, then filled in: building it per search (six texts of ~2 kB, a few
+ * dozen `Where`s) was ~10 % of a search's CPU and ~110 kB of its garbage.
+ */
+class Slot {
+  constructor(readonly i: number) {}
+}
+const TEMPLATE_VALUES = { starts: new Slot(0), wordsStart: new Slot(1), number: new Slot(2), user: new Slot(3) };
+const CONTAINS_SLOTS = Array.from({ length: MAX_WORDS }, (_, i) => new Slot(4 + i));
+const templates = new Map<string, { text: string; params: unknown[] }>();
+
+function templateOf(
+  key: string,
+  b: Branch,
+  user: AuthUser,
+  words: number,
+  hasNumber: boolean,
+  plan: TextPlan | null,
+  limite: number,
+): { text: string; params: unknown[] } {
+  let tpl = templates.get(key);
+  if (!tpl) {
+    const fill: Fill = {
+      starts: TEMPLATE_VALUES.starts,
+      wordsStart: TEMPLATE_VALUES.wordsStart,
+      number: TEMPLATE_VALUES.number,
+      contains: CONTAINS_SLOTS.slice(0, words),
+      // The scopes read the user's role and put their id in the params (visibility.ts).
+      user: { ...user, id: TEMPLATE_VALUES.user as unknown as number },
+    };
+    tpl = typeStatement(b, fill, hasNumber, plan, limite);
+    if (templates.size >= 1_000) templates.clear();
+    templates.set(key, tpl);
+  }
+  return tpl;
+}
+
 export async function recherche(
   em: EntityManager,
   user: AuthUser,
@@ -419,66 +546,36 @@ export async function recherche(
   const estimates = text === null ? null : estimatesFor(em, user, query.words);
   // (Every type's scope restricts a commercial and no one else: see visibility.ts.)
   const scoped = !seesAll(user);
-  const forced = (t: Tier) => (typeof opts.form === 'object' ? opts.form[t.b.type] : opts.form);
-  const estimate = (t: Tier) => estimates?.get(t.b.type)?.[t.rank as 1 | 2];
-  const form = (t: Tier): Form => forced(t) ?? formOf(estimate(t), t.limit, scoped);
-  const cap = (t: Tier) => candidatesFor(estimate(t));
-  const select = (t: Tier, p: unknown[], f: Form) =>
-    f === 'walk' ? walkSelect(t, user, startsParam, p) : tierSelect(t, user, startsParam, p, f);
+  const estimate = (type: RechercheType, rank: 1 | 2) => estimates?.get(type)?.[rank];
+  const formFor = (type: RechercheType, rank: 1 | 2): Form =>
+    (typeof opts.form === 'object' ? opts.form[type] : opts.form) ??
+    formOf(estimate(type, rank), tierLimit(rank, limite), scoped);
+
+  // Each word as a substring (`like`), and every word starting a word (tsquery): the tiers' tests.
+  const contains = query.words.map((w) => crmFold(`%${likeEscape(w)}%`));
+  const wordsStart = prefixQuery(query.words);
+  const values: unknown[] = [startsParam, wordsStart, query.number, user.id, ...contains];
+  const fill = (p: unknown) => (p instanceof Slot ? values[p.i] : p);
 
   // One statement per type, all sent in one message (readManyWithSettings): each type's forms vary
   // with its own estimates, and one statement for every type made a big plan per combination of
   // forms (37 for one commercial's bench queries, each planned once per pooled connection: 40 ms
   // cold). Per type, a few small plans.
   const statements: Array<{ text: string; params: unknown[] }> = [];
-  const tiers: Array<{ t: Tier; form: Form }> = [];
-  // Each word as a substring (`like`), and every word starting a word (tsquery): the tiers' tests.
-  const contains = query.words.map((w) => crmFold(`%${likeEscape(w)}%`));
-  const wordsStart = prefixQuery(query.words);
+  const plans: Array<{ b: Branch; plan: TextPlan }> = [];
   for (const b of branches) {
-    // 1. A word starts with the query (or a devis number): the best tiers. More rows than shown are
-    //    fetched so that titles starting with the query can go first.
-    const selects: string[] = [];
-    const params: unknown[] = [];
-    if (b.byNumber && query.number !== null) {
-      const t: Tier = { b, rank: 0, match: new Where().add(`${b.alias}.id = ?`, query.number), limit: 1 };
-      selects.push(tierSelect(t, user, startsParam, params));
-    }
-    // 2. When the first tiers leave the type short of hits (decided in the same statement): the
-    //    other matches (every word anywhere in the text).
-    const rest: Array<{ type: string; select: string }> = [];
-    const restParams: unknown[][] = [];
-    if (text !== null) {
-      // A walk (a broad term) tests each word as a substring first, cheaper than the word test.
-      const match = new Where().addWithPlainForm(
-        WORDS_START(b.alias),
-        [wordsStart],
-        [...contains.map(() => `${b.alias}.recherche like ?`), WORDS_START(b.alias)].join(' and '),
-        [...contains, wordsStart],
-      );
-      const t: Tier = { b, rank: 1, match, limit: Math.min(limite * 3, 60) };
-      t.cap = cap(t);
-      const f = form(t);
-      tiers.push({ t, form: f });
-      selects.push(select(t, params, f));
-
-      const p: unknown[] = [];
-      const other = new Where();
-      const index = new Where();
-      for (const pattern of contains) {
-        other.add(`${b.alias}.recherche like ?`, pattern);
-        index.add(`${b.alias}.recherche like ?`, pattern);
-      }
-      other.add(`not ${WORDS_START(b.alias)}`, wordsStart);
-      const after = new Where().add(`not ${WORDS_START(b.alias)}`, wordsStart);
-      const t2: Tier = { b, rank: 2, match: other, split: { index, after }, limit: limite };
-      t2.cap = cap(t2);
-      const f2 = form(t2);
-      tiers.push({ t: t2, form: f2 });
-      rest.push({ type: b.type, select: select(t2, p, f2) });
-      restParams.push(p);
-    }
-    if (selects.length) statements.push(tiersStatement(selects, rest, params, restParams, limite));
+    const hasNumber = Boolean(b.byNumber && query.number !== null);
+    const plan: TextPlan | null =
+      text === null
+        ? null
+        : {
+            forms: [formFor(b.type, 1), formFor(b.type, 2)],
+            caps: [candidatesFor(estimate(b.type, 1)), candidatesFor(estimate(b.type, 2))],
+          };
+    if (plan) plans.push({ b, plan });
+    const key = `${b.type} ${user.role} ${hasNumber ? 'n' : '-'} ${query.words.length} ${plan ? `${plan.forms} ${plan.caps}` : '-'} ${limite}`;
+    const tpl = templateOf(key, b, user, query.words.length, hasNumber, plan, limite);
+    statements.push({ text: tpl.text, params: tpl.params.map(fill) });
   }
   // Each message travels with its planner settings in one round trip (readManyWithSettings).
   const found = statements.length ? (await readManyWithSettings<Row>(em, GENERIC_PLANS, statements)).flat() : [];
@@ -491,13 +588,17 @@ export async function recherche(
   const n = (type: string, ranks: number[]) => found.filter((r) => r.type === type && ranks.includes(r.rank)).length;
   const againParams: unknown[] = [];
   const again: string[] = [];
-  for (const { t, form: f } of tiers) {
-    // (A rank-2 tier ran only if its type's first tiers left it short.)
-    const ran = t.rank === 1 || n(t.b.type, [0, 1]) < limite;
-    if (f === 'walk' && ran && n(t.b.type, [t.rank]) < t.limit)
-      again.push(tierSelect(t, user, startsParam, againParams));
-    else if (f !== 'walk' && broad.has(`${t.b.type} ${t.rank}`))
-      again.push(walkSelect(t, user, startsParam, againParams));
+  const own: Fill = { starts: startsParam, wordsStart, contains, number: query.number, user };
+  for (const { b, plan } of plans) {
+    for (const rank of [1, 2] as const) {
+      const f = plan.forms[rank - 1]!;
+      // (A rank-2 tier ran only if its type's first tiers left it short.)
+      const ran = rank === 1 || n(b.type, [0, 1]) < limite;
+      const short = f === 'walk' && ran && n(b.type, [rank]) < tierLimit(rank, limite);
+      if (!short && !(f !== 'walk' && broad.has(`${b.type} ${rank}`))) continue;
+      const t = textTiers(b, own, limite, plan)[rank - 1]!;
+      again.push(short ? tierSelect(t, user, startsParam, againParams) : walkSelect(t, user, startsParam, againParams));
+    }
   }
   const rows = again.length
     ? [...found, ...(await read(`select * from (${again.join(' union all ')}) w`, againParams))]
