@@ -65,8 +65,55 @@ export function methodIndex(router: AnyRouter, extra: () => Record<string, strin
   };
 }
 
-const CREATE_CONTEXT = Symbol('createContext');
-type RestHandler = (req: any, res: any) => Promise<void>;
+type RestHandler = (req: any, res: RestAnswer) => Promise<void>;
+
+/**
+ * What trpc-to-openapi writes its answer through (it expects a Node ServerResponse: `statusCode`,
+ * `setHeader`, `end`, `once('close')`, `writableFinished`), onto Fastify's reply with the contract's
+ * wire details. One object per request: binding a dozen functions onto Fastify's own request and
+ * reply for each request cost ~5 KB of garbage and changed those objects' shapes.
+ */
+class RestAnswer {
+  constructor(
+    readonly request: FastifyRequest,
+    readonly reply: FastifyReply,
+    readonly createContext: (o: { req: FastifyRequest; res: FastifyReply }) => Context,
+  ) {}
+  get statusCode(): number {
+    return this.reply.raw.statusCode;
+  }
+  set statusCode(v: number) {
+    void this.reply.code(v);
+  }
+  // trpc-to-openapi aborts the request's signal on 'close' unless the answer finished (patched
+  // method.mjs): the reply's own state, so that a finished answer aborts nothing (no DOMException).
+  get writableFinished(): boolean {
+    return this.reply.raw.writableFinished;
+  }
+  once(event: string, listener: (...args: unknown[]) => void): this {
+    this.reply.raw.once(event, listener);
+    return this;
+  }
+  setHeader(key: string, value: string): void {
+    if (key.toLowerCase() === 'content-type' && value === 'application/json') value = 'application/json; charset=utf-8';
+    void this.reply.header(key, value);
+  }
+  end(data?: unknown): void {
+    const { reply, request } = this;
+    if (reply.sent) return;
+    const err = (request as ReqWithError)[ERROR_KEY];
+    if (err) {
+      void reply.send(JSON.stringify(contractError(err, langFromHeader(request.headers['accept-language']))));
+      return;
+    }
+    if (reply.statusCode === 204) {
+      reply.removeHeader('content-type');
+      void reply.send();
+      return;
+    }
+    void reply.send(data);
+  }
+}
 const restHandlers = new WeakMap<AnyRouter, RestHandler>();
 
 /**
@@ -80,7 +127,7 @@ function restHandlerFor(router: AnyRouter): RestHandler {
   if (!handler) {
     handler = createOpenApiNodeHttpHandler({
       router,
-      createContext: ({ req, res }: any) => req[CREATE_CONTEXT]({ req, res }),
+      createContext: ({ res }: { res: RestAnswer }) => res.createContext({ req: res.request, res: res.reply }),
       maxBodySize: 1_000_000,
       onError: ({ error, req }: any) => {
         (req as ReqWithError)[ERROR_KEY] = error;
@@ -93,7 +140,7 @@ function restHandlerFor(router: AnyRouter): RestHandler {
         for (const e of errors) if (e instanceof ApiError && e.headers) Object.assign(headers, e.headers);
         return errors.length ? { headers } : { status: c?.response.status ?? 200, headers };
       },
-    } as any) as RestHandler;
+    } as any) as unknown as RestHandler;
     restHandlers.set(router, handler);
   }
   return handler;
@@ -131,50 +178,9 @@ export function registerOpenApiRoutes(
         request.headers['content-type'] = 'application/json';
         (request as any).body = {};
       }
-      const req = request as any;
-      req[CREATE_CONTEXT] = opts.createContext;
       // HEAD is GET without the body (Fastify drops the body of the automatic HEAD route).
-      if (request.method === 'HEAD') Object.defineProperty(req, 'method', { value: 'GET' });
-      req.once = request.raw.once.bind(request.raw);
-      req.on = request.raw.on.bind(request.raw);
-      req.off = request.raw.off.bind(request.raw);
-      req.destroy = request.raw.destroy.bind(request.raw);
-      const res = reply as any;
-      Object.defineProperty(res, 'statusCode', {
-        set: (v: number) => void reply.code(v),
-        get: () => reply.raw.statusCode,
-        configurable: true,
-      });
-      res.setHeader = (key: string, value: string) => {
-        if (key.toLowerCase() === 'content-type' && value === 'application/json')
-          value = 'application/json; charset=utf-8';
-        void reply.header(key, value);
-      };
-      res.end = (data: unknown) => {
-        if (reply.sent) return;
-        const err = (request as ReqWithError)[ERROR_KEY];
-        if (err) {
-          void reply.send(JSON.stringify(contractError(err, langFromHeader(request.headers['accept-language']))));
-          return;
-        }
-        if (reply.statusCode === 204) {
-          reply.removeHeader('content-type');
-          void reply.send();
-          return;
-        }
-        void reply.send(data);
-      };
-      // trpc-to-openapi aborts the request's signal on 'close' unless the answer finished (patched
-      // method.mjs): without this, the reply (not a ServerResponse) never looked finished and every
-      // request's signal was aborted, building a DOMException each time.
-      Object.defineProperty(res, 'writableFinished', { get: () => reply.raw.writableFinished, configurable: true });
-      res.socket = reply.raw.socket;
-      res.once = reply.raw.once.bind(reply.raw);
-      res.on = reply.raw.on.bind(reply.raw);
-      res.off = reply.raw.off.bind(reply.raw);
-      res.emit = reply.raw.emit.bind(reply.raw);
-      res.removeListener = reply.raw.removeListener.bind(reply.raw);
-      await handler(req, res);
+      if (request.method === 'HEAD') Object.defineProperty(request, 'method', { value: 'GET' });
+      await handler(request, new RestAnswer(request, reply, opts.createContext));
       return reply;
     },
   });
