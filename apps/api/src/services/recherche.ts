@@ -276,7 +276,7 @@ function fencedColumns(b: Branch, tested: string): string {
  * number. A subquery with `offset 0` keeps the scope out of the scan. (Contacts, whose scope is
  * their client's, keep it in the join.)
  */
-function tierSelect(t: Tier, user: AuthUser, starts: string, params: unknown[], form: Form = 'anded'): string {
+function tierSelect(t: Tier, user: AuthUser, starts: unknown, params: unknown[], form: Form = 'anded'): string {
   const { b, rank } = t;
   const a = b.alias;
   const scope = b.scope(new Where(), user);
@@ -310,7 +310,7 @@ function tierSelect(t: Tier, user: AuthUser, starts: string, params: unknown[], 
  * the search indexes and sort them, a whole table's worth for a term this broad). The tests are
  * the match's plain forms (Where.unindexed: cheap substring tests first), then the scope.
  */
-function walkSelect(t: Tier, user: AuthUser, starts: string, params: unknown[]): string {
+function walkSelect(t: Tier, user: AuthUser, starts: unknown, params: unknown[]): string {
   const { b, rank } = t;
   const a = b.alias;
   const own = ownColumn(b, user);
@@ -460,9 +460,7 @@ function textTiers(b: Branch, v: Fill, limite: number, plan: TextPlan): [Tier, T
 }
 
 const selectOf = (t: Tier, v: Fill, params: unknown[], f: Form) =>
-  f === 'walk'
-    ? walkSelect(t, v.user, v.starts as string, params)
-    : tierSelect(t, v.user, v.starts as string, params, f);
+  f === 'walk' ? walkSelect(t, v.user, v.starts, params) : tierSelect(t, v.user, v.starts, params, f);
 
 /** The statement of one type: its number tier, its first text tier, and its rest tier (see tiersStatement). */
 function typeStatement(
@@ -474,7 +472,7 @@ function typeStatement(
 ): { text: string; params: unknown[] } {
   const selects: string[] = [];
   const params: unknown[] = [];
-  if (hasNumber) selects.push(tierSelect(numberTier(b, v), v.user, v.starts as string, params));
+  if (hasNumber) selects.push(tierSelect(numberTier(b, v), v.user, v.starts, params));
   const rest: Array<{ type: string; select: string }> = [];
   const restParams: unknown[][] = [];
   if (plan) {
@@ -488,43 +486,49 @@ function typeStatement(
 }
 
 /**
- * A value of a statement template: the search's value number `i` (see TEMPLATE_VALUES). A type's
- * statement is the same text for every search of the same shape (type, the caller's role, a number
- * or not, how many words, the tiers' forms and candidates, `limite`); only the values differ. Built
- * with slots once per shape, then filled in: building it per search (six texts of ~2 kB, a few
- * dozen `Where`s) was ~10 % of a search's CPU and ~110 kB of its garbage.
+ * A value of a statement template: what `read` takes from the search's values. A type's statement
+ * is the same text for every search of the same shape (type, the caller's role, a number or not,
+ * how many words, the tiers' forms and candidates, `limite`); only the values differ. Built with
+ * slots once per shape, then filled in: building it per search (six texts of ~2 kB, a few dozen
+ * `Where`s) was ~10 % of a search's CPU and ~110 kB of its garbage.
  */
 class Slot {
-  constructor(readonly i: number) {}
+  constructor(readonly read: (v: Fill) => unknown) {}
 }
-const TEMPLATE_VALUES = { starts: new Slot(0), wordsStart: new Slot(1), number: new Slot(2), user: new Slot(3) };
-const CONTAINS_SLOTS = Array.from({ length: MAX_WORDS }, (_, i) => new Slot(4 + i));
+const SLOTS = {
+  starts: new Slot((v) => v.starts),
+  wordsStart: new Slot((v) => v.wordsStart),
+  number: new Slot((v) => v.number),
+  userId: new Slot((v) => v.user.id),
+  contains: Array.from({ length: MAX_WORDS }, (_, i) => new Slot((v) => v.contains[i])),
+};
 const templates = new Map<string, { text: string; params: unknown[] }>();
 
-function templateOf(
-  key: string,
+/** The statement of type `b` for the search's values `v` (see typeStatement), from its shape's template. */
+function statementOf(
   b: Branch,
-  user: AuthUser,
-  words: number,
+  v: Fill,
   hasNumber: boolean,
   plan: TextPlan | null,
   limite: number,
 ): { text: string; params: unknown[] } {
+  const words = v.contains.length;
+  const key = `${b.type} ${v.user.role} ${hasNumber ? 'n' : '-'} ${words} ${plan ? `${plan.forms} ${plan.caps}` : '-'} ${limite}`;
   let tpl = templates.get(key);
   if (!tpl) {
-    const fill: Fill = {
-      starts: TEMPLATE_VALUES.starts,
-      wordsStart: TEMPLATE_VALUES.wordsStart,
-      number: TEMPLATE_VALUES.number,
-      contains: CONTAINS_SLOTS.slice(0, words),
+    const slots: Fill = {
+      starts: SLOTS.starts,
+      wordsStart: SLOTS.wordsStart,
+      number: SLOTS.number,
+      contains: SLOTS.contains.slice(0, words),
       // The scopes read the user's role and put their id in the params (visibility.ts).
-      user: { ...user, id: TEMPLATE_VALUES.user as unknown as number },
+      user: { ...v.user, id: SLOTS.userId as unknown as number },
     };
-    tpl = typeStatement(b, fill, hasNumber, plan, limite);
+    tpl = typeStatement(b, slots, hasNumber, plan, limite);
     if (templates.size >= 1_000) templates.clear();
     templates.set(key, tpl);
   }
-  return tpl;
+  return { text: tpl.text, params: tpl.params.map((p) => (p instanceof Slot ? p.read(v) : p)) };
 }
 
 export async function recherche(
@@ -554,8 +558,7 @@ export async function recherche(
   // Each word as a substring (`like`), and every word starting a word (tsquery): the tiers' tests.
   const contains = query.words.map((w) => crmFold(`%${likeEscape(w)}%`));
   const wordsStart = prefixQuery(query.words);
-  const values: unknown[] = [startsParam, wordsStart, query.number, user.id, ...contains];
-  const fill = (p: unknown) => (p instanceof Slot ? values[p.i] : p);
+  const values: Fill = { starts: startsParam, wordsStart, contains, number: query.number, user };
 
   // One statement per type, all sent in one message (readManyWithSettings): each type's forms vary
   // with its own estimates, and one statement for every type made a big plan per combination of
@@ -573,9 +576,7 @@ export async function recherche(
             caps: [candidatesFor(estimate(b.type, 1)), candidatesFor(estimate(b.type, 2))],
           };
     if (plan) plans.push({ b, plan });
-    const key = `${b.type} ${user.role} ${hasNumber ? 'n' : '-'} ${query.words.length} ${plan ? `${plan.forms} ${plan.caps}` : '-'} ${limite}`;
-    const tpl = templateOf(key, b, user, query.words.length, hasNumber, plan, limite);
-    statements.push({ text: tpl.text, params: tpl.params.map(fill) });
+    statements.push(statementOf(b, values, hasNumber, plan, limite));
   }
   // Each message travels with its planner settings in one round trip (readManyWithSettings).
   const found = statements.length ? (await readManyWithSettings<Row>(em, GENERIC_PLANS, statements)).flat() : [];
@@ -588,7 +589,6 @@ export async function recherche(
   const n = (type: string, ranks: number[]) => found.filter((r) => r.type === type && ranks.includes(r.rank)).length;
   const againParams: unknown[] = [];
   const again: string[] = [];
-  const own: Fill = { starts: startsParam, wordsStart, contains, number: query.number, user };
   for (const { b, plan } of plans) {
     for (const rank of [1, 2] as const) {
       const f = plan.forms[rank - 1]!;
@@ -596,7 +596,7 @@ export async function recherche(
       const ran = rank === 1 || n(b.type, [0, 1]) < limite;
       const short = f === 'walk' && ran && n(b.type, [rank]) < tierLimit(rank, limite);
       if (!short && !(f !== 'walk' && broad.has(`${b.type} ${rank}`))) continue;
-      const t = textTiers(b, own, limite, plan)[rank - 1]!;
+      const t = textTiers(b, values, limite, plan)[rank - 1]!;
       again.push(short ? tierSelect(t, user, startsParam, againParams) : walkSelect(t, user, startsParam, againParams));
     }
   }
