@@ -122,4 +122,43 @@ describe('job queue (pg-boss)', () => {
       await apiOrm.close(true);
     }
   });
+
+  it('a stopped queue takes no job enqueued after stop() returned, even if its workers were fetching then', async () => {
+    // Every connection of the workers' pool is held: the workers' next fetches (every 0.5 s) wait for
+    // one. stop() is called while they wait, and the job is enqueued (through another pool) as soon as
+    // stop() has returned, then the connections are given back.
+    const otherOrm = await initOrm({ databaseUrl: db.url, poolMax: 2 });
+    const api = new JobQueue(otherOrm, jobsConfig(false), definitions([], 'api'), () => ({}));
+    attachJobQueue(otherOrm, api);
+    await api.start();
+    const client = orm.em.getConnection().getKnex().client as any;
+    const held: unknown[] = [];
+    try {
+      for (let i = 0; i < 4; i++) held.push(await client.acquireConnection());
+      await new Promise((r) => setTimeout(r, 1200));
+      let stopped = false;
+      const stopping = queue.stop().then(() => {
+        stopped = true;
+      });
+      await new Promise((r) => setTimeout(r, 300));
+      // Before the fix stop() returned at once, its workers' fetches still pending.
+      const returnedEarly = stopped;
+      if (returnedEarly) await enqueue(otherOrm.em.fork(), 'test.echo', { n: 5 });
+      for (const conn of held.splice(0)) await client.releaseConnection(conn);
+      await stopping;
+      if (!returnedEarly) await enqueue(otherOrm.em.fork(), 'test.echo', { n: 5 });
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(seen.some((s) => s.n === 5)).toBe(false);
+      const [pending] = await sql(
+        otherOrm.em.fork(),
+        `select count(*)::int as n from pgboss.job where name = 'test.echo' and state = 'created' and data->>'n' = '5'`,
+      );
+      expect(pending.n).toBe(1);
+    } finally {
+      for (const conn of held) await client.releaseConnection(conn);
+      await queue.start();
+      await api.stop();
+      await otherOrm.close(true);
+    }
+  });
 });

@@ -36,7 +36,20 @@ async function tabs(username: string, withoutLocks: boolean): Promise<{ context:
 async function rounds(username: string, n: number, withoutLocks: boolean) {
   const { context, pages } = await tabs(username, withoutLocks);
   const heading = (p: Page) => p.getByRole('heading', { name: 'Clients', level: 1 });
-  await Promise.all(pages.map((p) => heading(p).waitFor()));
+  const t0 = Date.now();
+  // Five tabs load the SPA at once: on a loaded CI machine (this file starts beside the API suite,
+  // the type checks and the builds) that took over 10 s once. A tab sent to the login page instead
+  // would say where it is.
+  await Promise.all(
+    pages.map((p, i) =>
+      heading(p)
+        .waitFor({ timeout: 30_000 })
+        .catch((err: Error) => {
+          throw new Error(`tab ${i} shows no clients list after 30 s, at ${p.url()}`, { cause: err });
+        }),
+    ),
+  );
+  if (process.env.E2E_TIMING) console.log(`5 tabs loaded: ${Date.now() - t0} ms`);
   for (let round = 0; round < n; round++) {
     // The access cookie has expired in every tab; each tab then searches (one request each, at once).
     const t0 = Date.now();

@@ -61,17 +61,30 @@ export const defineJob = <N extends JobName, C>(def: JobDefinition<N, C>): JobDe
 type Knex = ReturnType<ReturnType<EntityManager['getConnection']>['getKnex']>;
 type PgConnection = { query(text: string, values?: unknown[]): Promise<{ rows: any[] }> };
 
-/** One statement on a connection of the ORM's pool (not counted as a request's SQL). */
-function poolDb(orm: MikroORM): PgBoss.Db {
+/**
+ * One statement on a connection of the ORM's pool (not counted as a request's SQL). Each statement
+ * is in `inFlight` until it has settled: a worker's fetch that was waiting for a connection when its
+ * queue stopped must still be waited for (see JobQueue.stop).
+ */
+function poolDb(orm: MikroORM, inFlight: Set<Promise<unknown>>): PgBoss.Db {
   const client = (orm.em.getConnection().getKnex() as Knex).client as any;
+  const run = async (text: string, values?: unknown[]) => {
+    const conn = (await client.acquireConnection()) as PgConnection;
+    try {
+      return await conn.query(text, values);
+    } finally {
+      await client.releaseConnection(conn);
+    }
+  };
   return {
-    async executeSql(text, values) {
-      const conn = (await client.acquireConnection()) as PgConnection;
-      try {
-        return await conn.query(text, values);
-      } finally {
-        await client.releaseConnection(conn);
-      }
+    executeSql(text, values) {
+      const done = run(text, values);
+      const settled = done.then(
+        () => inFlight.delete(settled),
+        () => inFlight.delete(settled),
+      );
+      inFlight.add(settled);
+      return done;
     },
   };
 }
@@ -86,7 +99,10 @@ function rootTransaction(em: EntityManager): any {
 export class JobQueue<C> {
   /** The pg-boss instance (a fresh one after each stop(): a stopped one does not resume its maintenance). */
   boss: PgBoss;
-  private readonly db: PgBoss.Db;
+  private readonly orm: MikroORM;
+  /** The current pg-boss instance's statements and jobs still running (stop() waits for both). */
+  private inFlight = new Set<Promise<unknown>>();
+  private running = new Set<Promise<unknown>>();
   private readonly definitions = new Map<string, AnyJobDefinition<C>>();
   private readonly workerIds = new Map<string, string[]>();
   /** Job names enqueued in a still-open transaction: local workers are woken once it commits. */
@@ -104,7 +120,7 @@ export class JobQueue<C> {
       if (this.definitions.has(d.name)) throw new Error(`job ${d.name} defined twice`);
       this.definitions.set(d.name, d);
     }
-    this.db = poolDb(orm);
+    this.orm = orm;
     this.boss = this.makeBoss();
     orm.em.getEventManager().registerSubscriber({
       afterTransactionCommit: ({ transaction }: { transaction?: object }) => this.flushWakes(transaction),
@@ -115,8 +131,10 @@ export class JobQueue<C> {
   }
 
   private makeBoss(): PgBoss {
+    this.inFlight = new Set();
+    this.running = new Set();
     const boss = new PgBoss({
-      db: this.db,
+      db: poolDb(this.orm, this.inFlight),
       schema: JOBS_SCHEMA,
       // Maintenance (expiring jobs of dead workers, archiving) and cron only where workers run.
       supervise: this.config.workers,
@@ -140,6 +158,7 @@ export class JobQueue<C> {
     // table: done inside business transactions it could deadlock with another transaction's insert.
     for (const name of this.definitions.keys()) await this.ensureQueue(name);
     if (!this.config.workers) return;
+    const running = this.running;
     for (const def of this.definitions.values()) {
       const ids: string[] = [];
       for (let i = 0; i < (def.concurrency ?? 1); i++) {
@@ -154,7 +173,13 @@ export class JobQueue<C> {
                 retryCount: job.retryCount,
                 retryLimit: job.retryLimit,
               };
-              await def.run(job.data as never, info, this.context());
+              const run = Promise.resolve(def.run(job.data as never, info, this.context()));
+              const settled = run.then(
+                () => running.delete(settled),
+                () => running.delete(settled),
+              );
+              running.add(settled);
+              await run;
             },
           ),
         );
@@ -257,11 +282,30 @@ export class JobQueue<C> {
     }
   }
 
-  /** Stops fetching, waits up to `timeoutMs` for running jobs (then they expire and are retried elsewhere). */
+  /**
+   * Stops fetching, waits up to `timeoutMs` for running jobs (then they expire and are retried
+   * elsewhere). Once it has returned, this queue takes no more jobs: pg-boss's own stop waits for the
+   * jobs its workers hold, not for a fetch still waiting for a connection, which would then take a job
+   * enqueued after the stop. So the stop also waits until the stopped instance's statements have
+   * settled and the jobs they fetched have run (its workers fetch no more once told to stop).
+   */
   async stop(timeoutMs = 10_000): Promise<void> {
     if (!this.started) return;
     await this.started.catch(() => {});
+    const end = Date.now() + Math.max(timeoutMs, 1000);
     await this.boss.stop({ graceful: true, wait: true, timeout: timeoutMs, close: false });
+    const { inFlight, running } = this;
+    while ((inFlight.size || running.size) && Date.now() < end) {
+      const left = end - Date.now();
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled([...inFlight, ...running]),
+        new Promise((r) => {
+          timer = setTimeout(r, left);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
     this.workerIds.clear();
     this.boss = this.makeBoss();
     this.started = null;
