@@ -76,17 +76,17 @@ function poolDb(orm: MikroORM, inFlight: Set<Promise<unknown>>): PgBoss.Db {
       await client.releaseConnection(conn);
     }
   };
-  return {
-    executeSql(text, values) {
-      const done = run(text, values);
-      const settled = done.then(
-        () => inFlight.delete(settled),
-        () => inFlight.delete(settled),
-      );
-      inFlight.add(settled);
-      return done;
-    },
-  };
+  return { executeSql: (text, values) => tracked(inFlight, run(text, values)) };
+}
+
+/** `promise`, kept in `set` until it has settled. */
+function tracked<T>(set: Set<Promise<unknown>>, promise: Promise<T>): Promise<T> {
+  const settled: Promise<unknown> = promise.then(
+    () => set.delete(settled),
+    () => set.delete(settled),
+  );
+  set.add(settled);
+  return promise;
 }
 
 /** The root knex transaction of `em`, if it is in one (savepoints commit with their root). */
@@ -173,13 +173,7 @@ export class JobQueue<C> {
                 retryCount: job.retryCount,
                 retryLimit: job.retryLimit,
               };
-              const run = Promise.resolve(def.run(job.data as never, info, this.context()));
-              const settled = run.then(
-                () => running.delete(settled),
-                () => running.delete(settled),
-              );
-              running.add(settled);
-              await run;
+              await tracked(running, Promise.resolve(def.run(job.data as never, info, this.context())));
             },
           ),
         );
@@ -210,7 +204,7 @@ export class JobQueue<C> {
     const def = this.definitions.get(name);
     if (!def) throw new Error(`unknown job ${name}`);
     const trx = em.getTransactionContext() as any;
-    const db: PgBoss.Db = trx
+    const db: PgBoss.Db | undefined = trx
       ? {
           executeSql: async (text, values) => {
             const conn = (await trx.client.acquireConnection()) as PgConnection;
@@ -223,8 +217,9 @@ export class JobQueue<C> {
             }
           },
         }
-      : this.db;
-    const send = () => this.boss.send(name, data as object, { ...this.policyOptions(def), ...options, db });
+      : undefined;
+    const send = () =>
+      this.boss.send(name, data as object, { ...this.policyOptions(def), ...options, ...(db ? { db } : {}) });
     const id = await send();
     // pg-boss inserts nothing for a queue that does not exist: start() creates them all.
     if (!id) throw new Error(`job ${name} not enqueued (queue missing: JobQueue.start() creates it)`);
