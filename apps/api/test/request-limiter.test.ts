@@ -13,12 +13,20 @@ const prefix = `crm-test-${randomBytes(4).toString('hex')}:`;
 let redis: Redis;
 let calls = 0;
 
+let scriptsSent = 0;
 beforeAll(() => {
   redis = new Redis(REDIS_URL);
-  // Counts the real client's calls (the script still runs on the real Redis).
-  const evalReal = redis.eval.bind(redis) as (...args: unknown[]) => Promise<unknown>;
-  (redis as unknown as { eval: (...args: unknown[]) => Promise<unknown> }).eval = (...args: unknown[]) => {
+  // Counts the real client's calls (the script still runs on the real Redis): by its SHA1, and
+  // whole (EVAL) when Redis did not know it.
+  const client = redis as unknown as Record<'eval' | 'evalsha', (...args: unknown[]) => Promise<unknown>>;
+  const evalReal = client.eval.bind(redis);
+  const evalshaReal = client.evalsha.bind(redis);
+  client.evalsha = (...args: unknown[]) => {
     calls++;
+    return evalshaReal(...args);
+  };
+  client.eval = (...args: unknown[]) => {
+    scriptsSent++;
     return evalReal(...args);
   };
 });
@@ -60,5 +68,22 @@ describe('RedisRequestLimiter', () => {
     // Sequential takes each see the bucket as the last one left it (shared state in Redis).
     const again = await new RedisRequestLimiter(redis, prefix).take('key:7', 12, 1);
     expect(again.remaining).toBeLessThanOrEqual(1);
+  });
+
+  it('calls the script by its SHA1, and sends it whole once when Redis has forgotten it', async () => {
+    const limiter = new RedisRequestLimiter(redis, prefix);
+    await limiter.take('user:9', 10, 1);
+    calls = 0;
+    scriptsSent = 0;
+    await limiter.take('user:9', 10, 1);
+    expect([calls, scriptsSent]).toEqual([1, 0]);
+    // A restarted or flushed Redis knows no script (SCRIPT FLUSH only drops scripts here).
+    await redis.script('FLUSH');
+    const d = await limiter.take('user:9', 10, 1);
+    expect([d.allowed, d.remaining]).toEqual([true, 7]);
+    expect(scriptsSent).toBe(1);
+    scriptsSent = 0;
+    await limiter.take('user:9', 10, 1);
+    expect(scriptsSent).toBe(0);
   });
 });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 
 /**
@@ -83,6 +84,9 @@ redis.call('PEXPIRE', KEYS[1], 60000)
 return out
 `;
 
+/** The script's name on Redis: EVALSHA sends 40 bytes where EVAL sent the ~800-byte script, hashed by Redis on every call. */
+const TAKE_SHA = createHash('sha1').update(TAKE_SCRIPT).digest('hex');
+
 /** Most takes one Redis call carries (the rest wait for the next). */
 const MAX_BATCH = 64;
 
@@ -119,6 +123,16 @@ export class RedisRequestLimiter implements RequestLimiter {
     });
   }
 
+  /** The script by its SHA1; sent whole only when this Redis does not know it yet (restarted, flushed). */
+  private async run(bucket: string, args: number[]): Promise<unknown> {
+    try {
+      return await this.redis.evalsha(TAKE_SHA, 1, bucket, ...args);
+    } catch (err) {
+      if (!String((err as Error)?.message).startsWith('NOSCRIPT')) throw err;
+      return this.redis.eval(TAKE_SCRIPT, 1, bucket, ...args);
+    }
+  }
+
   private async send(key: string): Promise<void> {
     const q = this.waiting.get(key);
     if (!q) return;
@@ -126,13 +140,9 @@ export class RedisRequestLimiter implements RequestLimiter {
     if (!q.waiters.length) this.waiting.delete(key);
     this.sending.add(key);
     try {
-      const out = (await this.redis.eval(
-        TAKE_SCRIPT,
-        1,
-        `${this.prefix}rate:${key}`,
-        q.capacity,
-        ...batch.map((w) => w.cost),
-      )) as Array<number | string>;
+      const out = (await this.run(`${this.prefix}rate:${key}`, [q.capacity, ...batch.map((w) => w.cost)])) as Array<
+        number | string
+      >;
       batch.forEach((w, i) => {
         w.resolve(decide(Number(out[2 * i + 1]), q.capacity, w.cost, out[2 * i] === 1));
       });
