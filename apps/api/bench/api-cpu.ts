@@ -56,12 +56,14 @@ session?.connect();
 await session?.post('Profiler.enable');
 await session?.post('Profiler.start');
 // API_CPU_ALLOC=1: what the measured requests allocate (sampled, garbage included), by function.
+// API_CPU_ALLOC=live: only what is still alive at the end; =promoted: what outlived the young
+// generation (alive at the end, or collected by a full GC only): what makes the old space grow.
 const heap = process.env.API_CPU_ALLOC ? new Session() : undefined;
 heap?.connect();
 await heap?.post('HeapProfiler.startSampling', {
   samplingInterval: 4096,
   includeObjectsCollectedByMajorGC: process.env.API_CPU_ALLOC !== 'live',
-  includeObjectsCollectedByMinorGC: process.env.API_CPU_ALLOC !== 'live',
+  includeObjectsCollectedByMinorGC: !['live', 'promoted'].includes(process.env.API_CPU_ALLOC ?? ''),
 } as any);
 for (const url of urls) {
   if (global.gc) global.gc();

@@ -3,7 +3,7 @@ import type { Page } from '@crm/shared';
 import { notFound } from '../lib/errors.js';
 import { countRows, peekCount } from '../lib/countCache.js';
 import { OrmSlot } from '../lib/ormSlot.js';
-import { rarePart, trigramShares, type SearchTable } from './commonTrigrams.js';
+import { rareParts, trigramShares, type SearchTable } from './commonTrigrams.js';
 import { crmFold } from '../lib/sql/fold.js';
 import { readWithSettings, sql, sqlOne, streamRows } from '../lib/sql/runner.js';
 import { orderBy, searchPattern, type Where } from '../lib/sql/where.js';
@@ -29,7 +29,7 @@ export function addSearch(where: Where, search: string | undefined, folded: stri
   // The plain form is a substring test PostgreSQL estimates as matching many rows, so it walks the
   // ordering's index (LIMIT stops it early) instead of scanning and sorting everything.
   if (word === null) {
-    // On a big table, the index may be asked for the term's rare part only (refineSearches, run by runList).
+    // On a big table, the index may be asked for the term's rare parts only (refineSearches, run by runList).
     if (table && !trigramless) where.searches.push({ part: where.parts.length, folded, term, table });
     where.addWithPlainForm(`${folded} like ?`, [searchPattern(term)], `strpos(${folded}, ?) > 0`, [term]);
   } else {
@@ -45,14 +45,14 @@ const lookupAndCheck = (folded: string) => `(${folded} like ? and strpos(${folde
 
 /**
  * The searches of `where` on a big table whose term has trigrams most rows share (see
- * commonTrigrams.ts): the trigram index is asked for the term's longest rare part only, and the
+ * commonTrigrams.ts): the trigram index is asked for the term's rare parts only, and the
  * whole term is checked on the rows it finds (the form of a several-word term's selective word).
  * Same rows, same plain form; never waits (a table's shares come in the background).
  */
 export function refineSearches(em: EntityManager, where: Where): void {
   for (const s of where.searches.splice(0)) {
-    const part = rarePart(s.term, trigramShares(em, s.table as SearchTable));
-    if (part !== null) where.replace(s.part, lookupAndCheck(s.folded), [searchPattern(part), s.term]);
+    const parts = rareParts(s.term, trigramShares(em, s.table as SearchTable));
+    if (parts !== null) where.replace(s.part, lookupAndCheck(s.folded), [searchPattern(parts), s.term]);
   }
 }
 

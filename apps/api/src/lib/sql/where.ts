@@ -116,6 +116,7 @@ export function orderBy(ordering: string | undefined, columns: Record<string, st
 }
 
 /** `%search%` with LIKE's wildcards escaped (`%` and `_` literal). */
-export function searchPattern(search: string): string {
-  return `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+export function searchPattern(search: string | readonly string[]): string {
+  const parts = typeof search === 'string' ? [search] : search;
+  return `%${parts.map((p) => p.replace(/[\\%_]/g, (c) => `\\${c}`)).join('%')}%`;
 }
