@@ -48,6 +48,16 @@ describe('rareParts', () => {
     expect(rareParts('zoe martin', shares)).toBeNull(); // no common trigram
     expect(rareParts('contact', shares)).toBeNull(); // only common ones
     expect(rareParts('duberber', shares)).toBeNull(); // « dube »: dub and ube in 30 % of the rows
+    // Two runs each in 5 % of the rows: 0.25 % together (as if independent), selective; one alone is not.
+    const fives = new Map<string, number>([
+      ['abc', 0.05],
+      ['bcx', 0.5],
+      ['cxd', 0.5],
+      ['xde', 0.5],
+      ['def', 0.05],
+    ]);
+    expect(rareParts('abcxdef', fives)).toEqual(['abc', 'def']);
+    expect(rareParts('abcxde', fives)).toBeNull();
     expect(rareParts('contact12345@', new Map())).toBeNull(); // no statistics yet
     expect(rareParts('ab', shares)).toBeNull();
   });

@@ -34,11 +34,12 @@ const WORD = /[\p{L}\p{N}]/u;
 /**
  * The parts of `term` (already folded) that the trigram index is asked for, in the term's order and
  * not overlapping, when the term has a common trigram; otherwise null (the whole term goes to the
- * index). Each part is a run of trigrams all below COMMON_SHARE of the rows; the longest run must
- * have a trigram in at most RARE_SHARE of them (else null: leaving the common trigrams out would
- * cost more rows to check than the posting lists it saves). The other runs go along: their posting
- * lists are short, and each narrows the rows to check (« telchetmor »: « elch » alone found ~500
- * rows of the bench's clients, 187 pages read; with « etmo » ~20 rows, 22 pages, half the time).
+ * index). Each part is a run of trigrams all below COMMON_SHARE of the rows, and every such run
+ * goes: their posting lists are short, and each narrows the rows to check (« telchetmor »: « elch »
+ * alone found ~500 rows of the bench's clients, 187 pages read; with « etmo » ~20 rows, 22 pages,
+ * half the time). The parts together must be selective: the product of each part's rarest trigram
+ * share (as if independent) at most RARE_SHARE, else null (leaving the common trigrams out would
+ * cost more rows to check than the posting lists it saves).
  * `shares`: each trigram's share of the rows (a trigram absent from it is rare). Trigrams are read as
  * pg_trgm does inside a `%…%` pattern: three consecutive word characters (letters, digits); other
  * characters cut words. The parts are looked up as `%part1%part2%…`, which every row holding the
@@ -68,18 +69,18 @@ export function rareParts(term: string, shares: ReadonlyMap<string, number>): st
     runs.push([i, j]);
     i = j + 1;
   }
-  if (!runs.length) return null;
-  const longest = runs.reduce((best, r) => (r[1] - r[0] > best[1] - best[0] ? r : best));
-  if (Math.min(...at.slice(longest[0], longest[1] + 1).map((s) => s as number)) > RARE_SHARE) return null;
   const parts: string[] = [];
+  // The share of the rows expected to hold every part: the product of each part's rarest trigram.
+  let together = 1;
   let end = 0; // first character after the previous part
   for (const [i, j] of runs) {
     const from = Math.max(i, end);
     if (j + 3 - from < 3) continue;
     parts.push(chars.slice(from, j + 3).join(''));
+    together *= Math.min(...at.slice(from, j + 1).map((s) => s as number));
     end = j + 3;
   }
-  return parts;
+  return parts.length && together <= RARE_SHARE ? parts : null;
 }
 
 interface TableStats {
