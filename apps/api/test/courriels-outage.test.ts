@@ -25,7 +25,10 @@ let opportunite: number;
 const received: ParsedMail[] = [];
 const children: ChildProcess[] = [];
 const ENV = {
-  SMTP_TIMEOUT_SECONDS: '1',
+  // Short, so that hanging attempts fail fast; not 1 s: in a CI run beside the other suites this
+  // process (API, SMTP server and test in one event loop) once went over 1 s mid-transmission, and
+  // a mail whose transmission broke is rightly not sent again (`echec`), which failed the test.
+  SMTP_TIMEOUT_SECONDS: '3',
   MAIL_RETRY_SECONDS: '1',
   JOBS_POLL_SECONDS: '0.5',
   JOBS_MAINTENANCE_SECONDS: '1',
@@ -179,13 +182,18 @@ describe('outbox with a hanging SMTP server', () => {
     await proxy.stop();
     await proxy.start('forward');
     await t.deps.jobs.start(); // another worker: picks the job up once pg-boss expires the dead one's
-    const [row] = await until('delivered after the kill', async () => {
-      const r = await courriels([id]);
-      return r[0].statut === 'envoye' && r;
-    });
+    // The dead worker's lease (3 × SMTP_TIMEOUT_SECONDS + 2 s) runs out first.
+    const [row] = await until(
+      'delivered after the kill',
+      async () => {
+        const r = await courriels([id]);
+        return r[0].statut === 'envoye' && r;
+      },
+      60_000,
+    );
     await new Promise((r) => setTimeout(r, 1500));
     expect(received).toHaveLength(1);
     expect(received[0].messageId).toBe(row.message_id);
     expect(row.tentatives).toBe(2);
-  }, 120_000);
+  }, 180_000);
 });
