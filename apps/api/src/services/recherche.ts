@@ -320,25 +320,23 @@ function walkSelect(t: Tier, user: AuthUser, starts: unknown, params: unknown[])
   const base = b.own ?? b.from;
   const table = /^from (\w+) \w+/.exec(base)![1];
   params.push(starts, ...(own ? own.params : []), ...test.params, t.limit);
-  const newest = `select ${a}.* from ${table} ${a}${own ? ` where ${own.parts[0]}` : ''}
+  const newest = (columns: string) => `select ${columns} from ${table} ${a}${own ? ` where ${own.parts[0]}` : ''}
                order by ${b.created} desc, ${a}.id desc limit ${WINDOW}`;
-  if (!/\bjoin\b/.test(base))
-    // The tests name only the table's own columns: they run on the rows as the date index hands
-    // them over (the newest first, in one heap visit each: ~10 pages for the 300 newest clients),
-    // where looking each id up again by its key read 3 pages a row (« rou »: 882 pages → 31).
-    return `(select '${b.type}'::text as type, ${rank} as rank, ${a}.id, ${b.columns}, ${ISO_UTC(b.created)} as date,
-    ${a}.recherche like ? as starts, false as broad
-    ${b.from} join (select ${a}.id, ${b.created} as created
-        from (${newest}) ${a}
+  const walked = !/\bjoin\b/.test(base)
+    ? // The tests name only the table's own columns: they run on the rows as the date index hands
+      // them over (the newest first, in one heap visit each: ~10 pages for the 300 newest clients),
+      // where looking each id up again by its key read 3 pages a row (« rou »: 882 pages → 31).
+      `select ${a}.id, ${b.created} as created
+        from (${newest(`${a}.*`)}) ${a}
         ${test.text}
-        order by ${b.created} desc, ${a}.id desc limit ?) m on m.id = ${a}.id)`;
+        order by ${b.created} desc, ${a}.id desc limit ?`
+    : `select w.id, w.created
+        from (${newest(`${a}.id, ${b.created} as created`)}) w
+        cross join lateral (select 1 ${base} where ${a}.id = w.id${test.text.replace(/^where /, ' and ')} limit 1) f
+        order by w.created desc, w.id desc limit ?`;
   return `(select '${b.type}'::text as type, ${rank} as rank, ${a}.id, ${b.columns}, ${ISO_UTC(b.created)} as date,
     ${a}.recherche like ? as starts, false as broad
-    ${b.from} join (select w.id, w.created
-        from (select ${a}.id, ${b.created} as created from ${table} ${a}${own ? ` where ${own.parts[0]}` : ''}
-               order by ${b.created} desc, ${a}.id desc limit ${WINDOW}) w
-        cross join lateral (select 1 ${b.own ?? b.from} where ${a}.id = w.id${test.text.replace(/^where /, ' and ')} limit 1) f
-        order by w.created desc, w.id desc limit ?) m on m.id = ${a}.id)`;
+    ${b.from} join (${walked}) m on m.id = ${a}.id)`;
 }
 
 /**
