@@ -48,7 +48,8 @@ async function run(url: string, n: number) {
   return bad;
 }
 
-for (const url of urls) await run(url, 2000);
+// API_CPU_WARM: requests per URL to warm up (default 2000).
+for (const url of urls) await run(url, Number(process.env.API_CPU_WARM ?? 2000));
 // API_CPU_PROFILE=file.cpuprofile: a CPU profile of the measured requests only.
 const { Session } = await import('node:inspector/promises');
 const session = process.env.API_CPU_PROFILE ? new Session() : undefined;

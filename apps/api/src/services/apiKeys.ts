@@ -7,7 +7,7 @@ import { newApiKeySecret } from '../auth/apiKeys.js';
 import { ApiError, fieldError, notFound } from '../lib/errors.js';
 import { sql, sqlOne } from '../lib/sql/runner.js';
 import { columns } from '../lib/sql/columns.js';
-import { iso, isoNotNull, textArray } from '../lib/sql/values.js';
+import { ISO_UTC, textArray } from '../lib/sql/values.js';
 import { Where } from '../lib/sql/where.js';
 import { addSearch, getResource, listResource, userName, type Resource } from './listing.js';
 import { audit } from './audit.js';
@@ -27,12 +27,12 @@ const KEY_COLUMNS = columns<ApiKeyOut>({
   user: 'k.user_id',
   userNom: userName('u'),
   creePar: 'k.cree_par_id',
-  expireLe: { sql: 'k.expire_le', read: iso },
-  derniereUtilisation: { sql: 'k.derniere_utilisation', read: iso },
+  expireLe: ISO_UTC('k.expire_le'),
+  derniereUtilisation: ISO_UTC('k.derniere_utilisation'),
   derniereIp: 'k.derniere_ip',
-  revoqueeLe: { sql: 'k.revoquee_le', read: iso },
+  revoqueeLe: ISO_UTC('k.revoquee_le'),
   active: '(k.revoquee_le is null and (k.expire_le is null or k.expire_le > now()) and u.is_active)',
-  dateCreation: { sql: 'k.date_creation', read: isoNotNull },
+  dateCreation: ISO_UTC('k.date_creation'),
 });
 
 const keyResource: Resource<ApiKeyOut> = {

@@ -9,7 +9,7 @@ import { enqueue, enqueueMany } from '../jobs/queue.js';
 import { fieldError, notFound } from '../lib/errors.js';
 import { sql, sqlOne } from '../lib/sql/runner.js';
 import { columns } from '../lib/sql/columns.js';
-import { iso, isoNotNull, textArray } from '../lib/sql/values.js';
+import { ISO_UTC, textArray } from '../lib/sql/values.js';
 import { Where } from '../lib/sql/where.js';
 import { SECRET_PREFIX, urlRefusal } from '../lib/webhookHttp.js';
 import { jsonArrayLiteral, textArrayLiteral } from '../lib/pgArrays.js';
@@ -33,8 +33,8 @@ const WEBHOOK_COLUMNS = columns<WebhookOut>({
   secret: 'w.secret',
   actif: 'w.actif',
   echecsConsecutifs: 'w.echecs_consecutifs',
-  desactiveLe: { sql: 'w.desactive_le', read: iso },
-  dateCreation: { sql: 'w.date_creation', read: isoNotNull },
+  desactiveLe: ISO_UTC('w.desactive_le'),
+  dateCreation: ISO_UTC('w.date_creation'),
 });
 
 const webhookResource: Resource<WebhookOut> = {
@@ -56,9 +56,9 @@ const DELIVERY_COLUMNS = columns<WebhookDeliveryOut>({
   codeHttp: 'l.code_http',
   derniereErreur: 'l.derniere_erreur',
   // The next attempt only means something while the delivery waits for one.
-  prochainEssai: { sql: `case when l.statut = 'en_attente' then l.prochain_essai end`, read: iso },
-  dateLivraison: { sql: 'l.date_livraison', read: iso },
-  dateCreation: { sql: 'l.date_creation', read: isoNotNull },
+  prochainEssai: ISO_UTC(`(case when l.statut = 'en_attente' then l.prochain_essai end)`),
+  dateLivraison: ISO_UTC('l.date_livraison'),
+  dateCreation: ISO_UTC('l.date_creation'),
   payload: 'l.payload',
 });
 

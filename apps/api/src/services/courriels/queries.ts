@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import { notFound } from '../../lib/errors.js';
 import { sql, sqlOne } from '../../lib/sql/runner.js';
 import { columns } from '../../lib/sql/columns.js';
-import { iso, isoNotNull } from '../../lib/sql/values.js';
+import { ISO_UTC } from '../../lib/sql/values.js';
 import { Where } from '../../lib/sql/where.js';
 import { addSearch, listResource, userName, type Resource } from '../listing.js';
 
@@ -16,13 +16,13 @@ const COURRIEL_COLUMNS = columns<CourrielOut>({
   sujet: 'm.sujet',
   statut: 'm.statut',
   tentatives: 'm.tentatives',
-  prochaineTentative: { sql: 'm.prochaine_tentative', read: iso },
+  prochaineTentative: ISO_UTC('m.prochaine_tentative'),
   derniereErreur: 'm.derniere_erreur',
   devis: 'm.devis_id',
   expediteur: 'm.expediteur_id',
   expediteurNom: userName('u'),
-  dateCreation: { sql: 'm.date_creation', read: isoNotNull },
-  dateEnvoi: { sql: 'm.date_envoi', read: iso },
+  dateCreation: ISO_UTC('m.date_creation'),
+  dateEnvoi: ISO_UTC('m.date_envoi'),
 });
 
 /** The detail adds the message and its attachments (their download paths). */

@@ -3,7 +3,7 @@ import type { DevisOut, devisListInput, Page } from '@crm/shared';
 import type { z } from 'zod';
 import type { AuthUser } from '../../auth/sessions.js';
 import { columns } from '../../lib/sql/columns.js';
-import { iso, isoNotNull, money } from '../../lib/sql/values.js';
+import { ISO_UTC, money } from '../../lib/sql/values.js';
 import { Where } from '../../lib/sql/where.js';
 import { contactName } from '../contacts/queries.js';
 import { addSearch, getResource, listResource, type Resource } from '../listing.js';
@@ -44,14 +44,14 @@ const DEVIS_COLUMNS = columns<DevisOut>({
   lignes: 'd.lignes',
   contact: 'd.contact_id',
   contactNom: contactName('k'),
-  dateEnvoi: { sql: 'd.date_envoi', read: iso },
-  dateConsultation: { sql: 'd.date_consultation', read: iso },
-  dateReponse: { sql: 'd.date_reponse', read: iso },
+  dateEnvoi: ISO_UTC('d.date_envoi'),
+  dateConsultation: ISO_UTC('d.date_consultation'),
+  dateReponse: ISO_UTC('d.date_reponse'),
   signataire: 'd.signataire',
   // A json (not jsonb) object keeps its keys in this order; null when the devis has no e-mail.
   courriel: `case when m.statut is not null then json_build_object('statut', m.statut, 'tentatives', m.tentatives, 'derniereErreur', m.derniere_erreur) end`,
-  dateCreation: { sql: 'd.date_creation', read: isoNotNull },
-  dateModification: { sql: 'd.date_modification', read: isoNotNull },
+  dateCreation: ISO_UTC('d.date_creation'),
+  dateModification: ISO_UTC('d.date_modification'),
 });
 
 /** The list's filters, search and visibility (its pages and its export). */

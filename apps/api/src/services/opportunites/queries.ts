@@ -3,7 +3,7 @@ import type { OpportuniteOut, opportuniteListInput, Page } from '@crm/shared';
 import type { z } from 'zod';
 import type { AuthUser } from '../../auth/sessions.js';
 import { columns } from '../../lib/sql/columns.js';
-import { day, decimal, isoNotNull, money } from '../../lib/sql/values.js';
+import { ISO_UTC, day, decimal, money } from '../../lib/sql/values.js';
 import { Where } from '../../lib/sql/where.js';
 import { addSearch, getResource, listResource, userName, type Resource } from '../listing.js';
 import { visibleParent } from '../refs.js';
@@ -52,8 +52,8 @@ const OPPORTUNITE_COLUMNS = columns<OpportuniteOut>({
   notes: 'o.notes',
   valeurPonderee: { sql: VALEUR_PONDEREE_SQL('o'), read: money },
   devisActif: `(select d.id from devis d where d.opportunite_id = o.id and d.statut <> 'refuse' order by d.version desc limit 1)`,
-  dateCreation: { sql: 'o.date_creation', read: isoNotNull },
-  dateModification: { sql: 'o.date_modification', read: isoNotNull },
+  dateCreation: ISO_UTC('o.date_creation'),
+  dateModification: ISO_UTC('o.date_modification'),
 });
 
 /** The list's filters, search and visibility (its pages, its export and the column totals). */

@@ -3,7 +3,7 @@ import type { Page, ProjetOut, projetListInput } from '@crm/shared';
 import type { z } from 'zod';
 import type { AuthUser } from '../../auth/sessions.js';
 import { columns } from '../../lib/sql/columns.js';
-import { day, isoNotNull, moneyOrNull, today } from '../../lib/sql/values.js';
+import { ISO_UTC, day, moneyOrNull, today } from '../../lib/sql/values.js';
 import { Where } from '../../lib/sql/where.js';
 import { addSearch, daysBetween, getResource, listResource, type Resource } from '../listing.js';
 import { visibleParent } from '../refs.js';
@@ -40,8 +40,8 @@ const PROJET_COLUMNS = columns<ProjetOut>({
   clientNom: 'c.nom',
   duree: { derive: (p) => daysBetween(p.dateDebut, p.dateFin) },
   enRetard: { derive: (p) => p.dateFin !== null && p.dateFin < today() && p.statut !== 'termine' },
-  dateCreation: { sql: 'p.date_creation', read: isoNotNull },
-  dateModification: { sql: 'p.date_modification', read: isoNotNull },
+  dateCreation: ISO_UTC('p.date_creation'),
+  dateModification: ISO_UTC('p.date_modification'),
 });
 
 /** `enRetard` as SQL: dateFin passed and not termine (same rule as the column map). */

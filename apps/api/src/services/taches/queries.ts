@@ -3,7 +3,7 @@ import type { Page, TacheOut, tacheListInput } from '@crm/shared';
 import type { z } from 'zod';
 import type { AuthUser } from '../../auth/sessions.js';
 import { columns } from '../../lib/sql/columns.js';
-import { day, iso, isoNotNull, today } from '../../lib/sql/values.js';
+import { ISO_UTC, day, today } from '../../lib/sql/values.js';
 import { Where } from '../../lib/sql/where.js';
 import { addSearch, getResource, listResource, userName, type Resource } from '../listing.js';
 import { visibleParent } from '../refs.js';
@@ -47,9 +47,9 @@ const TACHE_COLUMNS = columns<TacheOut>({
   statut: 't.statut',
   position: 't.position',
   enRetard: { derive: (t) => t.dateEcheance < today() && t.statut !== 'terminee' },
-  dateTerminee: { sql: 't.date_terminee', read: iso },
-  dateCreation: { sql: 't.date_creation', read: isoNotNull },
-  dateModification: { sql: 't.date_modification', read: isoNotNull },
+  dateTerminee: ISO_UTC('t.date_terminee'),
+  dateCreation: ISO_UTC('t.date_creation'),
+  dateModification: ISO_UTC('t.date_modification'),
 });
 
 /** `enRetard` as SQL: past its due date and not terminee (same rule as the column map). */

@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import { notFound } from '../../lib/errors.js';
 import { columns } from '../../lib/sql/columns.js';
 import { sql, sqlOne } from '../../lib/sql/runner.js';
-import { isoNotNull } from '../../lib/sql/values.js';
+import { ISO_UTC } from '../../lib/sql/values.js';
 import { orderBy, Where } from '../../lib/sql/where.js';
 import { addSearch, type Resource } from '../listing.js';
 
@@ -29,7 +29,7 @@ export const USER_COLUMNS = columns<UserOut>({
   isStaff: { derive: (u) => isStaff(u) },
   isAdmin: { derive: (u) => u.role === 'admin' },
   isActive: 'u.is_active',
-  dateCreation: { sql: 'u.date_creation', read: isoNotNull },
+  dateCreation: ISO_UTC('u.date_creation'),
 });
 
 export async function getUser(em: EntityManager, id: number): Promise<UserOut> {
