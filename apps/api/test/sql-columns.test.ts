@@ -1,7 +1,7 @@
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { columns } from '../src/lib/sql/columns.js';
-import { ISO_UTC } from '../src/lib/sql/values.js';
+import { ISO_UTC, today } from '../src/lib/sql/values.js';
 import { startTestApp, type TestApp } from './helpers.js';
 
 describe('columns(): one map drives the select list and the row mapping', () => {
@@ -94,5 +94,25 @@ describe('timestamps formatted by PostgreSQL (ISO_UTC) read exactly as Date.prot
         path,
       ).toEqual(['2026-03-04T05:06:07.891Z']);
     }
+  });
+});
+
+describe('today(): the UTC calendar day, kept while the clock stays in it', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('changes at UTC midnight, and follows the clock backwards too', () => {
+    vi.useFakeTimers();
+    vi.setSystemTime(new Date('2026-05-31T23:59:59.999Z'));
+    expect(today()).toBe('2026-05-31');
+    vi.setSystemTime(new Date('2026-06-01T00:00:00.000Z'));
+    expect(today()).toBe('2026-06-01');
+    vi.setSystemTime(new Date('2026-06-01T23:00:00.000+02:00'));
+    expect(today()).toBe('2026-06-01');
+    vi.setSystemTime(new Date('2026-05-30T12:00:00.000Z'));
+    expect(today()).toBe('2026-05-30');
+    vi.setSystemTime(new Date('1969-12-31T12:00:00.000Z'));
+    expect(today()).toBe('1969-12-31');
   });
 });

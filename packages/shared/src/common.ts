@@ -49,6 +49,16 @@ export const isoDate = z
     return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
   }, 'err.date');
 
+/**
+ * A calendar date in an answer. It comes from a PostgreSQL `date` column, valid by construction, so
+ * only its shape is checked: isoDate's calendar check builds and formats a Date per value, on every
+ * row of the lists that carry a date (output validation). Same `format`/`pattern` in the OpenAPI document.
+ */
+export const dateOut = z
+  .string()
+  .meta({ format: 'date', examples: ['2026-03-31'] })
+  .regex(/^\d{4}-\d{2}-\d{2}$/);
+
 /** Money: JSON number, >= 0, at most 2 decimals; kept exact as integer cents server-side. */
 // Exact: the number must be the double nearest to some value with 2 decimals (what JSON `12.34`
 // parses to); `12.34999999999` is not, however close, and is refused rather than rounded.

@@ -26,5 +26,17 @@ export const ISO_UTC = (column: string): string =>
 export const day = (d: Date | string | null | undefined): string | null =>
   d === null || d === undefined ? null : typeof d === 'string' ? d.slice(0, 10) : d.toISOString().slice(0, 10);
 
-/** Today's date in UTC as YYYY-MM-DD (the contract's dates are calendar dates). */
-export const today = (): string => new Date().toISOString().slice(0, 10);
+const DAY_MS = 86_400_000;
+let todayIs = { from: 0, to: 0, value: '' };
+/**
+ * Today's date in UTC as YYYY-MM-DD (the contract's dates are calendar dates). Kept for the UTC day
+ * it names (lists derive `enRetard` with it on every row), recomputed once the clock leaves it.
+ */
+export const today = (): string => {
+  const now = Date.now();
+  if (now < todayIs.from || now >= todayIs.to) {
+    const from = Math.floor(now / DAY_MS) * DAY_MS;
+    todayIs = { from, to: from + DAY_MS, value: new Date(from).toISOString().slice(0, 10) };
+  }
+  return todayIs.value;
+};
