@@ -187,6 +187,13 @@ export async function runList<T>(em: EntityManager, spec: ListSpec<T>): Promise<
   const offset = (spec.page - 1) * spec.pageSize;
   const countFrom = spec.countFrom ?? spec.from;
   const page = [spec.pageSize, offset];
+  // A first page of a list without a search term reads with its limit and offset written in the
+  // statement (see literalPage); other statements as they are.
+  const literal = !spec.where.hasPlainForms && spec.page <= LITERAL_PAGES && LITERAL_PAGE_SIZES.has(spec.pageSize);
+  const pageSql = <R = Row>(text: string, params: unknown[]): Promise<R[]> => {
+    const p = literal ? literalPage(text, params, spec.pageSize, offset) : { text, params };
+    return listSql<R>(em, p.text, p.params);
+  };
   const done = (count: number, rows: Row[]): Page<T> => ({
     count,
     page: spec.page,
@@ -208,10 +215,10 @@ export async function runList<T>(em: EntityManager, spec: ListSpec<T>): Promise<
       em,
       countKey,
       async () => {
-        rows = await listSql(em, text, params);
+        rows = await pageSql(text, params);
         return rows.length || offset === 0
           ? (rows[0]?.crm_n ?? 0)
-          : (await listSql<{ n: number }>(em, countText, spec.where.params))[0].n;
+          : (await pageSql<{ n: number }>(countText, spec.where.params))[0].n;
       },
       always,
     );
@@ -252,7 +259,7 @@ export async function runList<T>(em: EntityManager, spec: ListSpec<T>): Promise<
     const rows =
       spec.where.parts.length === 1 && !em.getTransactionContext()
         ? await readWithSettings(em, GENERIC_PLAN, text, params)
-        : await listSql(em, text, params);
+        : await pageSql(text, params);
     // No row: no match at all on the first page; beyond it, the count is still to be read.
     if (!rows.length && offset === 0) return done(0, []);
     if (rows.length && rows[0].crm_n <= SEARCH_COLLECT_MAX) return done(rows[0].crm_n, rows);
@@ -275,7 +282,7 @@ export async function runList<T>(em: EntityManager, spec: ListSpec<T>): Promise<
   // usually a handful, collected, counted and paged in ONE statement with the sub-list's parent
   // check (narrowPage); more than COLLECT_AT_ONCE of them (rare) are counted and paged as below.
   if (spec.where.narrow && !spec.where.hasPlainForms && !spec.where.scans && ordersOnMainTable(spec)) {
-    const rows = await listSql(em, narrowPage(spec, countFrom), [
+    const rows = await pageSql(narrowPage(spec, countFrom), [
       ...spec.where.params,
       ...page,
       ...(spec.parent?.params ?? []),
@@ -291,8 +298,7 @@ export async function runList<T>(em: EntityManager, spec: ListSpec<T>): Promise<
 
   // (A count from an identical request at the same moment, above: the page alone is read below.)
   if (count === undefined && spec.parent) {
-    const [row] = await listSql<{ n: number; parent_ok: boolean }>(
-      em,
+    const [row] = await pageSql<{ n: number; parent_ok: boolean }>(
       `select count(*)::int as n, exists(${spec.parent.sql}) as parent_ok ${countFrom} ${spec.where}`,
       [...spec.parent.params, ...spec.where.params],
     );
@@ -302,14 +308,14 @@ export async function runList<T>(em: EntityManager, spec: ListSpec<T>): Promise<
     count = await countRows(
       em,
       countKey,
-      async () => (await listSql<{ n: number }>(em, countText, spec.where.params))[0].n,
+      async () => (await pageSql<{ n: number }>(countText, spec.where.params))[0].n,
       spec.where.scans,
     );
   }
   if (count <= offset) return done(count, []);
-  const collect = () => listSql(em, collectedPage(spec, countFrom), [...spec.where.params, ...page]);
+  const collect = () => pageSql(collectedPage(spec, countFrom), [...spec.where.params, ...page]);
   if (spec.where.parts.length === 0) {
-    return done(count, await listSql(em, `select ${spec.columns} ${spec.from} ${spec.order} limit ? offset ?`, page));
+    return done(count, await pageSql(`select ${spec.columns} ${spec.from} ${spec.order} limit ? offset ?`, page));
   }
   // A handful of matches: collected at once. More: a bounded walk first (a filter keeping a fair
   // share of rows spread along the order meets a page within a few hundred rows, cheaper than
@@ -319,7 +325,7 @@ export async function runList<T>(em: EntityManager, spec: ListSpec<T>): Promise<
   // way (at least COLLECT_AT_ONCE matches among a tenth of the table: a page is near).
   if (spec.where.keyed) {
     const keyed = ownerPage(spec, offset);
-    return done(count, await listSql(em, keyed.text, [...keyed.params, ...page]));
+    return done(count, await pageSql(keyed.text, [...keyed.params, ...page]));
   }
   // Many matches: walk the ordering's index, but only so far (see boundedWalk); matches that the
   // walk does not meet early (a filter or a caller whose rows sit at the far end of the order) are
@@ -339,7 +345,7 @@ export async function runList<T>(em: EntityManager, spec: ListSpec<T>): Promise<
   const shortKey = `${countKey}|${spec.order}|${offset}`;
   if (walk && collectable && short.has(shortKey)) return done(count, await collect());
   if (walk) {
-    const rows = await listSql(em, walk.text, [...walk.params, ...filter.params, ...page]);
+    const rows = await pageSql(walk.text, [...walk.params, ...filter.params, ...page]);
     if (rows.length >= Math.min(spec.pageSize, count - offset)) return done(count, rows);
     if (collectable) {
       short.remember(shortKey);
@@ -348,11 +354,46 @@ export async function runList<T>(em: EntityManager, spec: ListSpec<T>): Promise<
   }
   return done(
     count,
-    await listSql(em, `select ${spec.columns} ${spec.from} ${filter.text} ${spec.order} limit ? offset ?`, [
+    await pageSql(`select ${spec.columns} ${spec.from} ${filter.text} ${spec.order} limit ? offset ?`, [
       ...filter.params,
       ...page,
     ]),
   );
+}
+
+const PAGE_CLAUSE = 'limit ? offset ?';
+/** The pages whose limit and offset are written in their statement: the first few, at the page sizes clients use. */
+const LITERAL_PAGES = 5;
+const LITERAL_PAGE_SIZES = new Set([10, 20, 25, 50, 100]);
+
+/**
+ * `text` with its page clause (`limit ? offset ?`, the last one) written with `limit`'s and
+ * `offset`'s values, and their two parameters taken out; unchanged when it has no such clause or
+ * its parameters there are not these values. A prepared statement whose limit and offset are
+ * parameters was planned again at every execution: PostgreSQL's generic plan for an unknown limit
+ * expects a tenth of the table (hash joins and a sort: 8–11 ms for a page of tâches or
+ * opportunités), so plan_cache_mode `auto` kept choosing custom plans, and planning the page's
+ * joins was most of its database time (pgbench on the bench's data, first page of 25: tâches
+ * 0.96 ms a page with custom plans, 0.36 ms planned once with the values written; opportunités
+ * 0.58 → 0.32, devis 0.86 → 0.33, clients 0.29 → 0.17). Written values make one statement per
+ * page and page size, hence only for the first pages (LITERAL_PAGES) at the usual sizes, and only
+ * without a search term, whose plan may depend on the term (those keep a plan per execution).
+ */
+export function literalPage(
+  text: string,
+  params: unknown[],
+  limit: number,
+  offset: number,
+): { text: string; params: unknown[] } {
+  const at = text.lastIndexOf(PAGE_CLAUSE);
+  if (at < 0) return { text, params };
+  let before = 0;
+  for (let i = 0; i < at; i++) if (text.charCodeAt(i) === 63 /* ? */) before++;
+  if (params[before] !== limit || params[before + 1] !== offset) return { text, params };
+  return {
+    text: `${text.slice(0, at)}limit ${limit} offset ${offset}${text.slice(at + PAGE_CLAUSE.length)}`,
+    params: [...params.slice(0, before), ...params.slice(before + 2)],
+  };
 }
 
 /**
