@@ -49,10 +49,14 @@ describe('first pages of lists are planned once (their limit and offset written 
   it('a search keeps its page as parameters (its plan may depend on the term); so do far pages and odd sizes', async () => {
     expect((await admin.get('/taches/?search=tache')).statusCode).toBe(200);
     expect((await admin.get('/taches/?page=6&pageSize=5')).json().results).toHaveLength(5);
+    expect((await admin.get('/taches/?page=4&pageSize=5')).json().results).toHaveLength(5);
+    expect((await admin.get('/taches/?page=4&pageSize=10')).json().results).toHaveLength(0);
     expect((await admin.get('/taches/?pageSize=7')).json().results).toHaveLength(7);
     const rows = await prepared('%from taches t%');
     expect(rows.some((r) => /limit \$\d+ offset \$\d+/.test(r.statement))).toBe(true);
-    expect(rows.some((r) => /limit 5 offset 25|limit 7 offset 0/.test(r.statement))).toBe(false);
+    expect(
+      rows.some((r) => /limit 5 offset 25|limit 5 offset 15|limit 10 offset 30|limit 7 offset 0/.test(r.statement)),
+    ).toBe(false);
   });
 
   it('literalPage writes the last page clause and takes out exactly its two parameters', () => {

@@ -362,8 +362,12 @@ export async function runList<T>(em: EntityManager, spec: ListSpec<T>): Promise<
 }
 
 const PAGE_CLAUSE = 'limit ? offset ?';
-/** The pages whose limit and offset are written in their statement: the first few, at the page sizes clients use. */
-const LITERAL_PAGES = 5;
+/**
+ * The pages whose limit and offset are written in their statement: the first few, at the page sizes
+ * clients use (each is a prepared statement of its own on every pooled connection: at most 15 per
+ * list shape, 1 to 3 in practice, each plan a few tens of kB of the server's memory).
+ */
+const LITERAL_PAGES = 3;
 const LITERAL_PAGE_SIZES = new Set([10, 20, 25, 50, 100]);
 
 /**
