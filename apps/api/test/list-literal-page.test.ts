@@ -59,6 +59,13 @@ describe('first pages of lists are planned once (their limit and offset written 
     ).toBe(false);
   });
 
+  it('a search tested in its plain form only (a walk along the order: a one-letter term) writes its page too', async () => {
+    for (let i = 0; i < 7; i++) expect((await admin.get('/taches/?search=e')).json().results).toHaveLength(25);
+    const rows = await prepared('%from taches t%strpos(%limit 25 offset 0%');
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.generic).toBeGreaterThanOrEqual(1);
+  });
+
   it('literalPage writes the last page clause and takes out exactly its two parameters', () => {
     expect(literalPage('select 1 where a = ? limit ? offset ? and b = ?', ['x', 25, 50, 'y'], 25, 50)).toEqual({
       text: 'select 1 where a = ? limit 25 offset 50 and b = ?',

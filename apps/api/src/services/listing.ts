@@ -187,10 +187,13 @@ export async function runList<T>(em: EntityManager, spec: ListSpec<T>): Promise<
   const offset = (spec.page - 1) * spec.pageSize;
   const countFrom = spec.countFrom ?? spec.from;
   const page = [spec.pageSize, offset];
-  // A first page of a list without a search term reads with its limit and offset written in the
-  // statement (see literalPage); other statements as they are.
-  const literal = !spec.where.hasPlainForms && spec.page <= LITERAL_PAGES && LITERAL_PAGE_SIZES.has(spec.pageSize);
-  const pageSql = <R = Row>(text: string, params: unknown[]): Promise<R[]> => {
+  // A first page reads with its limit and offset written in the statement (see literalPage) when its
+  // plan cannot depend on a search term: the list has none, or the statement tests it in its plain
+  // form only (`unindexed`: a substring test no index serves, estimated the same for every term:
+  // the walks along an order or an owner's index). Other statements as they are.
+  const literalSize = spec.page <= LITERAL_PAGES && LITERAL_PAGE_SIZES.has(spec.pageSize);
+  const pageSql = <R = Row>(text: string, params: unknown[], unindexed = false): Promise<R[]> => {
+    const literal = literalSize && (unindexed || !spec.where.hasPlainForms);
     const p = literal ? literalPage(text, params, spec.pageSize, offset) : { text, params };
     return listSql<R>(em, p.text, p.params);
   };
@@ -209,13 +212,13 @@ export async function runList<T>(em: EntityManager, spec: ListSpec<T>): Promise<
    * others read their page alone). A page past the last row says nothing of the count: counted on
    * its own then.
    */
-  const pageWithCount = async (text: string, params: unknown[], always = false) => {
+  const pageWithCount = async (text: string, params: unknown[], always = false, unindexed = false) => {
     let rows: Row[] | undefined;
     const n = await countRows(
       em,
       countKey,
       async () => {
-        rows = await pageSql(text, params);
+        rows = await pageSql(text, params, unindexed);
         return rows.length || offset === 0
           ? (rows[0]?.crm_n ?? 0)
           : (await pageSql<{ n: number }>(countText, spec.where.params))[0].n;
@@ -273,7 +276,7 @@ export async function runList<T>(em: EntityManager, spec: ListSpec<T>): Promise<
   const ownerOnly = spec.where.keyed && spec.where.parts.length === 1 && !spec.parent && !searching;
   if (ownerOnly && !spec.where.scans && peekCount(em, countKey) === undefined) {
     const keyed = ownerPage(spec, offset, { text: countText, params: spec.where.params });
-    const { n, rows } = await pageWithCount(keyed.text, [...keyed.params, ...page]);
+    const { n, rows } = await pageWithCount(keyed.text, [...keyed.params, ...page], false, true);
     if (rows) return done(n, rows);
     count = n;
   }
@@ -325,7 +328,7 @@ export async function runList<T>(em: EntityManager, spec: ListSpec<T>): Promise<
   // way (at least COLLECT_AT_ONCE matches among a tenth of the table: a page is near).
   if (spec.where.keyed) {
     const keyed = ownerPage(spec, offset);
-    return done(count, await pageSql(keyed.text, [...keyed.params, ...page]));
+    return done(count, await pageSql(keyed.text, [...keyed.params, ...page], true));
   }
   // Many matches: walk the ordering's index, but only so far (see boundedWalk); matches that the
   // walk does not meet early (a filter or a caller whose rows sit at the far end of the order) are
@@ -345,7 +348,7 @@ export async function runList<T>(em: EntityManager, spec: ListSpec<T>): Promise<
   const shortKey = `${countKey}|${spec.order}|${offset}`;
   if (walk && collectable && short.has(shortKey)) return done(count, await collect());
   if (walk) {
-    const rows = await pageSql(walk.text, [...walk.params, ...filter.params, ...page]);
+    const rows = await pageSql(walk.text, [...walk.params, ...filter.params, ...page], true);
     if (rows.length >= Math.min(spec.pageSize, count - offset)) return done(count, rows);
     if (collectable) {
       short.remember(shortKey);
@@ -354,10 +357,11 @@ export async function runList<T>(em: EntityManager, spec: ListSpec<T>): Promise<
   }
   return done(
     count,
-    await pageSql(`select ${spec.columns} ${spec.from} ${filter.text} ${spec.order} limit ? offset ?`, [
-      ...filter.params,
-      ...page,
-    ]),
+    await pageSql(
+      `select ${spec.columns} ${spec.from} ${filter.text} ${spec.order} limit ? offset ?`,
+      [...filter.params, ...page],
+      true,
+    ),
   );
 }
 
