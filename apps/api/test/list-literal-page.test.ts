@@ -77,5 +77,9 @@ describe('first pages of lists are planned once (their limit and offset written 
       params: [25, 'x', 0],
     });
     expect(literalPage('select 1', [], 25, 0)).toEqual({ text: 'select 1', params: [] });
+    // Only integers are written into a statement.
+    const odd = literalPage('select 1 limit ? offset ?', ['1; drop table x', 0], '1; drop table x' as never, 0);
+    expect(odd.text).toBe('select 1 limit ? offset ?');
+    expect(literalPage('select 1 limit ? offset ?', [25, 0.5], 25, 0.5).text).toBe('select 1 limit ? offset ?');
   });
 });

@@ -394,7 +394,8 @@ export function literalPage(
   offset: number,
 ): { text: string; params: unknown[] } {
   const at = text.lastIndexOf(PAGE_CLAUSE);
-  if (at < 0) return { text, params };
+  // (Only integers are ever written into the text.)
+  if (at < 0 || !Number.isSafeInteger(limit) || !Number.isSafeInteger(offset)) return { text, params };
   let before = 0;
   for (let i = 0; i < at; i++) if (text.charCodeAt(i) === 63 /* ? */) before++;
   if (params[before] !== limit || params[before + 1] !== offset) return { text, params };
