@@ -45,7 +45,10 @@ let admin2: Http;
 let alice: Http; // commercial
 
 beforeAll(async () => {
-  t = await startTestApp();
+  // Statements wait here on row locks a test holds until both racing requests wait on them (up to
+  // 15 s on a loaded machine): the API's statement timeout (10 s by default) must not end those
+  // waits first, which answered 503 to both demotions in a loaded CI run.
+  t = await startTestApp({ env: { DB_STATEMENT_TIMEOUT_MS: process.env.RACES_STATEMENT_TIMEOUT_MS ?? '60000' } });
   await t.app.listen({ port: 0, host: '127.0.0.1' });
   const addr = t.app.server.address() as { port: number };
   base = `http://127.0.0.1:${addr.port}/api`;
