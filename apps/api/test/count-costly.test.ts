@@ -55,3 +55,33 @@ describe("a commercial's filtered tâches: their count (an `or` of owners) is ke
     }
   });
 });
+
+describe("a commercial's filtered opportunités (one owner and a filter): their small count is kept until the next write", () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => t?.close());
+
+  it('counted once, exact after a write', async () => {
+    await t.user('cc-bob', 'commercial');
+    const bob = await t.as('cc-bob');
+    const client = (await bob.post('/clients/', { nom: 'Compte B' })).json().id;
+    for (let i = 0; i < 12; i++)
+      expect((await bob.post('/opportunites/', { nom: `Affaire ${i}`, client, montant: 100 * i })).statusCode).toBe(
+        201,
+      );
+    const url = '/opportunites/?montantMin=500&pageSize=10';
+    const counted = (s: string[]) => s.filter((x) => /^select count\(\*\)/.test(x.trim())).length;
+    const first = await t.countSql(() => bob.get(url));
+    expect(first.result.json().count).toBe(7);
+    expect(counted(first.statements)).toBe(1);
+    const second = await t.countSql(() => bob.get(url));
+    expect(second.result.json().count).toBe(7);
+    expect(counted(second.statements)).toBe(0);
+    expect((await bob.post('/opportunites/', { nom: 'Grosse affaire', client, montant: 9000 })).statusCode).toBe(201);
+    const after = await t.countSql(() => bob.get(url));
+    expect(after.result.json().count).toBe(8);
+    expect(counted(after.statements)).toBe(1);
+  });
+});

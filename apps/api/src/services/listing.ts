@@ -309,10 +309,11 @@ export async function runList<T>(em: EntityManager, spec: ListSpec<T>): Promise<
     count = row.n;
   } else if (count === undefined) {
     // Kept even when small (dropped at the next write like every count) when counting reads many
-    // rows whatever the result: a term no index serves (every row), or a filter on an `or` of owners
-    // (a commercial's tâches due before a date: both owners' index ranges, then the heap, 3 ms for
-    // 7 500 of their 30 000, at every page request otherwise).
-    const costly = spec.where.scans || (spec.where.branches !== undefined && spec.where.parts.length > 1);
+    // rows whatever the result: a term no index serves (every row), or a filter beside an owner
+    // (a commercial's rows: their index range, then the heap for the filter; their tâches due
+    // before a date, an `or` of two owners: 3 ms for 7 500 of their 30 000, at every page request
+    // otherwise).
+    const costly = spec.where.scans || (spec.where.keyed && spec.where.parts.length > 1);
     count = await countRows(
       em,
       countKey,
