@@ -9,7 +9,8 @@
  * BENCH_ONLY (comma-separated scenario names), BENCH_PROFILE=dir (CPU profile of each measured run, one instance),
  * BENCH_NODE_ARGS (extra node flags of the API process).
  * The list matrix (scenario name `matrix`, see matrix.ts): BENCH_CELL_DURATION (s per cell, default 1, after
- * BENCH_CELL_WARMUP s, default 0.5), BENCH_MATRIX=regex (only the cells whose name matches), BENCH_MATRIX_OUT=file (JSON).
+ * BENCH_CELL_WARMUP s, default 0.5; BENCH_MATRIX_WARMUP s of load over the cells' paths before the first, default 3),
+ * BENCH_MATRIX=regex (only the cells whose name matches), BENCH_MATRIX_OUT=file (JSON).
  * Kanban moves (scenario `moves`, see moves.ts; a second API on a `<name>_small` database with 100-card columns):
  * BENCH_TOP_MOVES (per column size, default 300), BENCH_MOVES (random moves counted for rows written, default 10000).
  * BENCH_SCALE multiplies the seeded rows (10: 1M clients, 2M opportunités, 3M tâches); BENCH_SEED_STEPS=1 logs every
@@ -421,6 +422,26 @@ async function runMatrix(
       slow,
     };
   };
+  // The API starts cold (its JIT compiles the hot paths during the first seconds): the first cells
+  // measured ~half the throughput they had later in the run (`taches - admin` first: 355 req/s; in
+  // the whole run: 1 300). BENCH_MATRIX_WARMUP seconds (default 3) of load over the cells' paths first.
+  const matrixWarmup = Number(env.BENCH_MATRIX_WARMUP ?? 3);
+  if (matrixWarmup > 0 && cells.length) {
+    const first = cells[0]!;
+    const same = cells.filter((c) => c.role === first.role);
+    const pathOf = (c: (typeof cells)[number]) => (typeof c.path === 'string' ? c.path : c.path());
+    const spread = {
+      ...first,
+      token: (await tokens())[first.role],
+      path: () => pathOf(same[Math.floor(Math.random() * same.length)]!),
+    };
+    if (baseline)
+      await load(baseline.baseUrl, baseline.tokens?.[first.role] ?? spread.token, spread, {
+        duration: matrixWarmup,
+        connections,
+      });
+    await load(baseUrl, spread.token, spread, { duration: matrixWarmup, connections });
+  }
   for (const c of cells) {
     c.token = (await tokens())[c.role];
     const [tagBefore, tagAfter] = baseline?.tags ?? ['before ', 'after  '];
