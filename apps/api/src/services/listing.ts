@@ -221,7 +221,7 @@ export async function runList<T>(em: EntityManager, spec: ListSpec<T>): Promise<
         rows = await pageSql(text, params, unindexed);
         return rows.length || offset === 0
           ? (rows[0]?.crm_n ?? 0)
-          : (await pageSql<{ n: number }>(countText, spec.where.params))[0].n;
+          : (await listSql<{ n: number }>(em, countText, spec.where.params))[0].n;
       },
       always,
     );
@@ -301,7 +301,8 @@ export async function runList<T>(em: EntityManager, spec: ListSpec<T>): Promise<
 
   // (A count from an identical request at the same moment, above: the page alone is read below.)
   if (count === undefined && spec.parent) {
-    const [row] = await pageSql<{ n: number; parent_ok: boolean }>(
+    const [row] = await listSql<{ n: number; parent_ok: boolean }>(
+      em,
       `select count(*)::int as n, exists(${spec.parent.sql}) as parent_ok ${countFrom} ${spec.where}`,
       [...spec.parent.params, ...spec.where.params],
     );
@@ -317,7 +318,7 @@ export async function runList<T>(em: EntityManager, spec: ListSpec<T>): Promise<
     count = await countRows(
       em,
       countKey,
-      async () => (await pageSql<{ n: number }>(countText, spec.where.params))[0].n,
+      async () => (await listSql<{ n: number }>(em, countText, spec.where.params))[0].n,
       costly,
     );
   }
@@ -391,7 +392,8 @@ const LITERAL_PAGE_SIZES = new Set([10, 20, 25, 50, 100]);
  * 0.96 ms a page with custom plans, 0.36 ms planned once with the values written; opportunités
  * 0.58 → 0.32, devis 0.86 → 0.33, clients 0.29 → 0.17). Written values make one statement per
  * page and page size, hence only for the first pages (LITERAL_PAGES) at the usual sizes, and only
- * without a search term, whose plan may depend on the term (those keep a plan per execution).
+ * where the plan cannot depend on a search term (runList's `pageSql`: a term looked up through the
+ * trigram index keeps a plan per execution).
  */
 export function literalPage(
   text: string,
@@ -412,10 +414,11 @@ export function literalPage(
 }
 
 /**
- * A list's statements are prepared: each pooled connection parses and plans a statement shape once,
- * and PostgreSQL keeps its plan when it judges a generic one as good (plan_cache_mode auto: after
- * five custom plans). Planning was most of the database time of a page (about 1 ms of the 1.5 ms
- * of a clients search). The shapes are few (a resource's filters × orderings × paths: collected,
+ * A list's statements are prepared: each pooled connection parses a statement shape once, and
+ * PostgreSQL keeps its plan when it judges a generic one as good (plan_cache_mode auto: after five
+ * custom plans), which it never does for a page whose limit and offset are parameters (see
+ * literalPage). Planning was most of the database time of a page (about 1 ms of the 1.5 ms of a
+ * clients search). The shapes are few (a resource's filters × orderings × paths: collected,
  * keyed, walked), and their plans cannot turn bad for another term: the CTEs fix how matches are
  * read (see collectedPage) whatever the term. Every statement names its columns, so a migration
  * adding one does not break a cached plan's result type.
