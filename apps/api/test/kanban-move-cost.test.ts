@@ -7,7 +7,14 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from '../src/lib/sql/runner.js';
-import { boardMove, OPPORTUNITE_BOARD, type Placement } from '../src/services/kanban.js';
+import {
+  boardMove,
+  OPPORTUNITE_BOARD,
+  placementSql,
+  type Placement,
+  TACHE_BOARD,
+  windowKeysSql,
+} from '../src/services/kanban.js';
 import { startTestApp, type RestClient, type TestApp } from './helpers.js';
 
 let t: TestApp;
@@ -91,6 +98,42 @@ describe('a board move', () => {
       (await t.sql(`select 1 from evenements where opportunite_id = ? and type = 'opportunite_etape'`, [small.id]))
         .length,
     ).toBe(1);
+  });
+
+  it('a placement deep in a 5 000-card column reads as few index pages as one near its top (no walk from the column start)', async () => {
+    // Shared buffers the statement's plan reads (EXPLAIN ANALYZE, its values bound as the API binds them).
+    const pages = async (q: { sql: string; params: unknown[] }) => {
+      const [row] = await t.sql<{ 'QUERY PLAN': Array<{ Plan: Record<string, number> }> }>(
+        `explain (analyze, buffers, format json) ${q.sql}`,
+        q.params,
+      );
+      const plan = row['QUERY PLAN'][0].Plan;
+      return plan['Shared Hit Blocks'] + plan['Shared Read Blocks'];
+    };
+    for (const [board, column] of [
+      [OPPORTUNITE_BOARD, 'proposition'],
+      [TACHE_BOARD, 'a_faire'],
+    ] as const) {
+      const cards = await t.sql<{ id: number; position: number }>(
+        `select id, position from ${board.table} where ${board.column} = ? order by position`,
+        [column],
+      );
+      expect(cards.length).toBeGreaterThanOrEqual(4_900);
+      const [near, deep] = [cards[10], cards[cards.length - 10]];
+      const mover = cards[cards.length - 1].id;
+      const at = (c: { position: number }) =>
+        placementSql(board, column, mover, { position: c.position + 1 }, column, null);
+      const apres = (c: { id: number }) => placementSql(board, column, mover, { apres: c.id }, column, null);
+      const nearPages = await pages(at(near));
+      // The old form (`column = ?` beside the row comparison) read every leaf page before the key: ~20 more here.
+      expect(await pages(at(deep)), board.table).toBeLessThanOrEqual(nearPages + 2);
+      expect(await pages(apres(deep)), board.table).toBeLessThanOrEqual((await pages(apres(near))) + 2);
+      // The renumbering's window keys (respread), read from a key deep in the column.
+      const windowNear = await pages(windowKeysSql(board, column, mover, near.position, 64));
+      expect(await pages(windowKeysSql(board, column, mover, deep.position, 64)), board.table).toBeLessThanOrEqual(
+        windowNear + 2,
+      );
+    }
   });
 
   it('tâches: the same few statements whatever the column size', async () => {

@@ -24,6 +24,7 @@ export const TACHE_BOARD: Board = { table: 'taches', column: 'statut' };
 /** Spacing of keys given at the end of a column, and the widest a renumbered window spaces them. */
 export const POSITION_GAP = 1024;
 const MAX_KEY = 2_147_483_647;
+const MIN_KEY = -2_147_483_648;
 /**
  * A card dropped at the top of a column takes a key TOP_STEP above the first card, or a
  * TOP_FRACTION of the room there when that is shorter (see placementSql).
@@ -42,6 +43,20 @@ const GAP_ROOM = 8;
  * a dense stretch of a column is renumbered locally instead of up to where the column is sparse.
  */
 const SPREAD_SIZES = [8, 16, 32, 64, 128, 256];
+
+/**
+ * The cards of one column (`?`, bound first) on one side of `key` (SQL: a bound parameter or an
+ * expression), on alias `n`, as two row comparisons on (column, position): one against the key, the
+ * other closing the column's far end. Both bound the scan of the index on (column, position), which
+ * starts at the key. With `n.column = ?` instead of the closing one, PostgreSQL's B-tree scan starts
+ * at the column's first card (its equality key wins over the row comparison) and walks every key
+ * before the one asked: a move deep into a 400 000-card column read 1 500 index pages (7–10 ms)
+ * against 5 near its top. Binds the column twice: `(?::text, …)` closing, then against the key.
+ */
+export function columnRange(column: string, op: '<' | '>' | '>=', key: string): string {
+  const closing = op === '<' ? `>= (?::text, ${MIN_KEY})` : `<= (?::text, ${MAX_KEY})`;
+  return `(n.${column}, n.position) ${closing} and (n.${column}, n.position) ${op} (?::text, ${key})`;
+}
 
 /** Where the card goes: `avant`/`apres` another card of the target column, before the first key ≥ `position`, or the end. */
 export interface Placement {
@@ -194,12 +209,12 @@ export function placementSql(
 ): { sql: string; params: unknown[] } {
   const { table, column } = board;
   // Each neighbour is one step along the index on (column, position) including id (migration
-  // Migration20261206170000_colonne_index): its bound is a row comparison on both keys, which only
-  // that index can serve, so PostgreSQL never walks the bare position index (kept for
-  // `?ordering=position`) through every other column's cards — 200 000 rows when this column's keys
-  // sat at the far end. Each subquery binds (column, card, column) then its own key.
+  // Migration20261206170000_colonne_index), bounded by row comparisons on both keys (columnRange):
+  // only that index serves them, so PostgreSQL never walks the bare position index (kept for
+  // `?ordering=position`) through every other column's cards, and the scan starts at the key, not
+  // at the column's first card. Each subquery binds (card, column, column) then its own key.
   const step = (op: '<' | '>' | '>=', key: string) =>
-    `(select n.position from ${table} n where n.${column} = ? and n.id <> ? and (n.${column}, n.position) ${op} (?::text, ${key})
+    `(select n.position from ${table} n where n.id <> ? and ${columnRange(column, op, key)}
        order by n.${column} ${op === '<' ? 'desc' : 'asc'}, n.position ${op === '<' ? 'desc' : 'asc'} limit 1)`;
   // The card's own key, as locked, in the column it was read in.
   const own = from === null ? 'null::int' : `(select m.position from ${table} m where m.id = ? and m.${column} = ?)`;
@@ -216,7 +231,7 @@ export function placementSql(
       sql: `select ${own} as cur, r.k is not null as ref, ${lo} as lo, ${hi} as hi from (select 1) one left join lateral (
          select r.position as k, ${near} as near from ${table} r
           where r.id = ? and r.${column} = ? and exists (select 1 from ${table} x where x.id = r.id ${seen})) r on true`,
-      params: [...ownParams, value, id, value, ref, value, ...(visible?.params ?? [])],
+      params: [...ownParams, id, value, value, ref, value, ...(visible?.params ?? [])],
     };
   } else {
     // Before the first other card whose key is ≥ position (0 = top); the end when there is none.
@@ -226,11 +241,11 @@ export function placementSql(
     const top = placement.position !== undefined && placement.position <= 0;
     const lo = top
       ? { sql: 'null::int', params: [] }
-      : { sql: step('<', `coalesce(h.hi::bigint, ${MAX_KEY + 1})`), params: [value, id, value] };
+      : { sql: step('<', `coalesce(h.hi::bigint, ${MAX_KEY + 1})`), params: [id, value, value] };
     row = {
       sql: `select ${own} as cur, true as ref, ${lo.sql} as lo, ${hi} as hi
               from (select ${step('>=', '?')} as hi offset 0) h`,
-      params: [...ownParams, ...lo.params, value, id, value, Math.min(placement.position ?? MAX_KEY, MAX_KEY)],
+      params: [...ownParams, ...lo.params, id, value, value, Math.min(placement.position ?? MAX_KEY, MAX_KEY)],
     };
   }
   // Its own key counts only in its own column; `s`/`t` bound the free keys (exclusive). (`offset 0`:
@@ -443,19 +458,14 @@ async function respread(em: EntityManager, board: Board, value: string, id: numb
   const room = from < 0 ? TOP_ROOM * TOP_STEP : GAP_ROOM;
   const spread = (k: number) => 4 + 2 * SPREAD_SIZES.filter((size) => k >= size).length;
   const fits = (k: number, bound: number) => k > 0 && Math.floor((bound - from - room * k) / (k + 1)) >= spread(k);
-  const after = `n.${column} = ? and n.id <> ? and (n.${column}, n.position) > (?::text, ?)`;
+  const after = `n.id <> ? and ${columnRange(column, '>', '?')}`;
   // The window's end: the first card after k others such that they fit before it, read along the
   // index on (column, position) in growing batches (a walk PostgreSQL would not stop early).
   let k = 0;
   let bound = MAX_KEY + 1;
   for (let batch = 64, last = from; ; batch *= 4) {
-    const keys = (
-      await sql<{ position: number }>(
-        em,
-        `select n.position from ${table} n where ${after} order by n.${column}, n.position limit ?`,
-        [value, id, value, last, batch],
-      )
-    ).map((r) => r.position);
+    const next = windowKeysSql(board, value, id, last, batch);
+    const keys = (await sql<{ position: number }>(em, next.sql, next.params)).map((r) => r.position);
     const end = keys.findIndex((key, i) => fits(k + i, key));
     if (end >= 0) {
       k += end;
@@ -482,8 +492,24 @@ async function respread(em: EntityManager, board: Board, value: string, id: numb
     `update ${table} t set position = ?::bigint + ?::bigint * w.i from (
        select n.id, row_number() over (order by n.position) as i from ${table} n where ${after}${before}
      ) w where t.id = w.id`,
-    [from + free, step, value, id, value, from, ...(before ? [value, bound] : [])],
+    [from + free, step, id, value, value, from, ...(before ? [value, bound] : [])],
   );
+}
+
+/** The next `batch` keys of column `value` after key `last`, card `id` left out (respread's window, read in batches). */
+export function windowKeysSql(
+  board: Board,
+  value: string,
+  id: number,
+  last: number,
+  batch: number,
+): { sql: string; params: unknown[] } {
+  const { table, column } = board;
+  return {
+    sql: `select n.position from ${table} n where n.id <> ? and ${columnRange(column, '>', '?')}
+           order by n.${column}, n.position limit ?`,
+    params: [id, value, value, last, batch],
+  };
 }
 
 /** Tail of the queue of each column key in this process (see `serializeMoves`). */
