@@ -1,6 +1,6 @@
 /**
- * Kanban moves in `pnpm bench`: the same move (a card to the top of a column, `position: 0`) in a
- * 40 000-card column and in a 100-card column (a second API on a small database), in alternating
+ * Kanban moves in `pnpm bench`: the same move (a card to the top of a column, `position: 0`, then to
+ * a key deep in it) in a 40 000-card column and in a 100-card column (a second API on a small database), in alternating
  * batches so both see the same machine load; then rows written per move over many random moves,
  * counted by PostgreSQL (pg_stat_user_tables).
  */
@@ -37,20 +37,31 @@ const pct = (xs: number[], p: number) => {
   return Number(s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))].toFixed(2));
 };
 
-/** Moves to the top of `proposition`, one at a time, alternating batches between the targets. */
+/** A card's placement in `proposition`: its top (`position: 0`), or a random key of the column's far half. */
+export type MovePlace = 'top' | 'deep';
+const placeIn = (t: Target, place: MovePlace) =>
+  place === 'top' ? 0 : Math.floor(((0.5 + Math.random() / 2) * t.opportunites * 1024) / 5);
+
+/**
+ * Moves into `proposition` (its top, or deep in it: a key the scan of the column's index reaches
+ * only past half its cards if it started at the column's first one), one at a time, alternating
+ * batches between the targets.
+ */
 export async function topMoves(
   targets: Target[],
   perTarget: number,
   batch = 25,
+  place: MovePlace = 'top',
 ): Promise<Record<string, { p50: number; p99: number; errors: number }>> {
   const times = new Map(targets.map((t) => [t.label, [] as number[]]));
   const errors = new Map(targets.map((t) => [t.label, 0]));
   for (const t of targets)
-    for (let i = 0; i < 10; i++) await patch(t, movableId(t.opportunites), { etape: 'proposition', position: 0 }); // warm-up
+    for (let i = 0; i < 10; i++)
+      await patch(t, movableId(t.opportunites), { etape: 'proposition', position: placeIn(t, place) }); // warm-up
   for (let done = 0; done < perTarget; done += batch) {
     for (const t of targets) {
       for (let i = 0; i < batch; i++) {
-        const r = await patch(t, movableId(t.opportunites), { etape: 'proposition', position: 0 });
+        const r = await patch(t, movableId(t.opportunites), { etape: 'proposition', position: placeIn(t, place) });
         times.get(t.label)!.push(r.ms);
         if (r.status !== 200) errors.set(t.label, errors.get(t.label)! + 1);
       }

@@ -12,7 +12,7 @@
  * BENCH_CELL_WARMUP s, default 0.5; BENCH_MATRIX_WARMUP s of load over the cells' paths before the first, default 3),
  * BENCH_MATRIX=regex (only the cells whose name matches), BENCH_MATRIX_OUT=file (JSON).
  * Kanban moves (scenario `moves`, see moves.ts; a second API on a `<name>_small` database with 100-card columns):
- * BENCH_TOP_MOVES (per column size, default 300), BENCH_MOVES (random moves counted for rows written, default 10000).
+ * BENCH_TOP_MOVES (moves to the top, then deep into the column, per column size, default 300 each), BENCH_MOVES (random moves counted for rows written, default 10000).
  * BENCH_SCALE multiplies the seeded rows (10: 1M clients, 2M opportunités, 3M tâches); BENCH_SEED_STEPS=1 logs every
  * step of the seed (its connection and when it ended).
  * BENCH_BASELINE=dir: the `apps/api` folder of another checkout (e.g. `git archive` of an older commit, with this
@@ -343,18 +343,29 @@ async function runMoves(baseUrl: string, admin: string, databaseUrl: string, red
       opportunites: smallSizes.opportunites,
     };
     const top = await topMoves([big, little], Number(env.BENCH_TOP_MOVES ?? 300));
+    const deep = await topMoves([big, little], Number(env.BENCH_TOP_MOVES ?? 300), 25, 'deep');
     const ratio = top[big.label].p50 / top[little.label].p50;
-    for (const [label, r] of Object.entries(top)) {
-      console.log(
-        `move to top, ${label.padEnd(20)} p50 ${r.p50} ms  p99 ${r.p99} ms  (sequential, batches alternating with the other column${r.errors ? `, ${r.errors} errors` : ''})`,
-      );
+    const deepRatio = deep[big.label].p50 / deep[little.label].p50;
+    for (const [what, moves] of [
+      ['to top', top],
+      ['deep in', deep],
+    ] as const) {
+      for (const [label, r] of Object.entries(moves)) {
+        console.log(
+          `move ${what}, ${label.padEnd(20)} p50 ${r.p50} ms  p99 ${r.p99} ms  (sequential, batches alternating with the other column${r.errors ? `, ${r.errors} errors` : ''})`,
+        );
+      }
     }
-    console.log(`move p50 ratio big/small ${ratio.toFixed(2)} (target ≤ 1.5; big p50 target ≤ 5 ms)`);
+    console.log(
+      `move p50 ratio big/small ${ratio.toFixed(2)} to the top, ${deepRatio.toFixed(2)} deep (target ≤ 1.5; big p50 target ≤ 5 ms)`,
+    );
     const random = await randomMoves(big, databaseUrl, Number(env.BENCH_MOVES ?? 10_000));
     console.log(
       `random moves: ${random.rowsPerMove} rows written per move (target ≤ 3), p50 ${random.p50} ms  p99 ${random.p99} ms, ${random.seconds} s, errors ${random.errors}`,
     );
-    console.log(`BENCH ${JSON.stringify({ scenario: 'moves', top, ratio: Number(ratio.toFixed(2)), random })}`);
+    console.log(
+      `BENCH ${JSON.stringify({ scenario: 'moves', top, ratio: Number(ratio.toFixed(2)), deep, deepRatio: Number(deepRatio.toFixed(2)), random })}`,
+    );
   } finally {
     small.child.kill('SIGTERM');
   }
