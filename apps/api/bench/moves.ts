@@ -55,9 +55,14 @@ export async function topMoves(
 ): Promise<Record<string, { p50: number; p99: number; errors: number }>> {
   const times = new Map(targets.map((t) => [t.label, [] as number[]]));
   const errors = new Map(targets.map((t) => [t.label, 0]));
+  // Warm-up, unmeasured: BENCH_MOVES_WARMUP moves per target (default 500). A cold API (JIT, and each
+  // pooled connection preparing each statement shape of a move the first time) measured its first
+  // few hundred moves up to 1.5 ms slower: to the top of a 40 000-card column p50 4.7-6.1 ms after
+  // 10 moves, 4.1-4.2 ms after 500; the target is a running server's.
+  const warmup = Number(process.env.BENCH_MOVES_WARMUP ?? 500);
   for (const t of targets)
-    for (let i = 0; i < 10; i++)
-      await patch(t, movableId(t.opportunites), { etape: 'proposition', position: placeIn(t, place) }); // warm-up
+    for (let i = 0; i < warmup; i++)
+      await patch(t, movableId(t.opportunites), { etape: 'proposition', position: placeIn(t, place) });
   for (let done = 0; done < perTarget; done += batch) {
     for (const t of targets) {
       for (let i = 0; i < batch; i++) {

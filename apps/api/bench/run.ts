@@ -12,7 +12,8 @@
  * BENCH_CELL_WARMUP s, default 0.5; BENCH_MATRIX_WARMUP s of load over the cells' paths before the first, default 3),
  * BENCH_MATRIX=regex (only the cells whose name matches), BENCH_MATRIX_OUT=file (JSON).
  * Kanban moves (scenario `moves`, see moves.ts; a second API on a `<name>_small` database with 100-card columns):
- * BENCH_TOP_MOVES (moves to the top, then deep into the column, per column size, default 300 each), BENCH_MOVES (random moves counted for rows written, default 10000).
+ * BENCH_TOP_MOVES (moves to the top, then deep into the column, per column size, default 300 each, after
+ * BENCH_MOVES_WARMUP unmeasured ones, default 500), BENCH_MOVES (random moves counted for rows written, default 10000).
  * BENCH_SCALE multiplies the seeded rows (10: 1M clients, 2M opportunités, 3M tâches); BENCH_SEED_STEPS=1 logs every
  * step of the seed (its connection and when it ended).
  * BENCH_BASELINE=dir: the `apps/api` folder of another checkout (e.g. `git archive` of an older commit, with this
