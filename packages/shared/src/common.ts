@@ -38,10 +38,14 @@ export const optionalText = (max?: number) =>
     ? cleanString({ error: 'err.invalid' }).trim().max(max, 'err.too_long')
     : cleanString({ error: 'err.invalid' }).trim();
 
+/** A calendar date's shape and its OpenAPI description, for inputs (isoDate) and answers (dateOut). */
+const DATE_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
+const DATE_META = { format: 'date', examples: ['2026-03-31'] };
+
 export const isoDate = z
   .string({ error: 'err.date' })
-  .meta({ format: 'date', examples: ['2026-03-31'] })
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'err.date')
+  .meta({ ...DATE_META })
+  .regex(DATE_PATTERN, 'err.date')
   // Year 0 does not exist in PostgreSQL (1 BC precedes AD 1): from 0001 on.
   .refine((s) => {
     if (s < '0001') return false;
@@ -56,8 +60,8 @@ export const isoDate = z
  */
 export const dateOut = z
   .string()
-  .meta({ format: 'date', examples: ['2026-03-31'] })
-  .regex(/^\d{4}-\d{2}-\d{2}$/);
+  .meta({ ...DATE_META })
+  .regex(DATE_PATTERN);
 
 /** Money: JSON number, >= 0, at most 2 decimals; kept exact as integer cents server-side. */
 // Exact: the number must be the double nearest to some value with 2 decimals (what JSON `12.34`

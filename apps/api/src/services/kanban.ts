@@ -45,17 +45,17 @@ const GAP_ROOM = 8;
 const SPREAD_SIZES = [8, 16, 32, 64, 128, 256];
 
 /**
- * The cards of one column (`?`, bound first) on one side of `key` (SQL: a bound parameter or an
- * expression), on alias `n`, as two row comparisons on (column, position): one against the key, the
- * other closing the column's far end. Both bound the scan of the index on (column, position), which
- * starts at the key. With `n.column = ?` instead of the closing one, PostgreSQL's B-tree scan starts
- * at the column's first card (its equality key wins over the row comparison) and walks every key
- * before the one asked: a move deep into a 400 000-card column read 1 500 index pages (7–10 ms)
- * against 5 near its top. Binds the column twice: `(?::text, …)` closing, then against the key.
+ * The cards of one column other than the moved one, on one side of `key` (SQL: a bound parameter or
+ * an expression), on alias `n`: `n.id <> ?`, then two row comparisons on (column, position), one
+ * closing the column's far end, the other against the key. Both bound the scan of the index on
+ * (column, position), which starts at the key. With `n.column = ?` instead of the closing one,
+ * PostgreSQL's B-tree scan starts at the column's first card (its equality key wins over the row
+ * comparison) and walks every key before the one asked: a move deep into a 400 000-card column read
+ * 1 500 index pages (7–10 ms) against 5 near its top. Binds (card, column, column), then the key's.
  */
 export function columnRange(column: string, op: '<' | '>' | '>=', key: string): string {
   const closing = op === '<' ? `>= (?::text, ${MIN_KEY})` : `<= (?::text, ${MAX_KEY})`;
-  return `(n.${column}, n.position) ${closing} and (n.${column}, n.position) ${op} (?::text, ${key})`;
+  return `n.id <> ? and (n.${column}, n.position) ${closing} and (n.${column}, n.position) ${op} (?::text, ${key})`;
 }
 
 /** Where the card goes: `avant`/`apres` another card of the target column, before the first key ≥ `position`, or the end. */
@@ -214,7 +214,7 @@ export function placementSql(
   // `?ordering=position`) through every other column's cards, and the scan starts at the key, not
   // at the column's first card. Each subquery binds (card, column, column) then its own key.
   const step = (op: '<' | '>' | '>=', key: string) =>
-    `(select n.position from ${table} n where n.id <> ? and ${columnRange(column, op, key)}
+    `(select n.position from ${table} n where ${columnRange(column, op, key)}
        order by n.${column} ${op === '<' ? 'desc' : 'asc'}, n.position ${op === '<' ? 'desc' : 'asc'} limit 1)`;
   // The card's own key, as locked, in the column it was read in.
   const own = from === null ? 'null::int' : `(select m.position from ${table} m where m.id = ? and m.${column} = ?)`;
@@ -458,7 +458,7 @@ async function respread(em: EntityManager, board: Board, value: string, id: numb
   const room = from < 0 ? TOP_ROOM * TOP_STEP : GAP_ROOM;
   const spread = (k: number) => 4 + 2 * SPREAD_SIZES.filter((size) => k >= size).length;
   const fits = (k: number, bound: number) => k > 0 && Math.floor((bound - from - room * k) / (k + 1)) >= spread(k);
-  const after = `n.id <> ? and ${columnRange(column, '>', '?')}`;
+  const after = columnRange(column, '>', '?');
   // The window's end: the first card after k others such that they fit before it, read along the
   // index on (column, position) in growing batches (a walk PostgreSQL would not stop early).
   let k = 0;
@@ -506,7 +506,7 @@ export function windowKeysSql(
 ): { sql: string; params: unknown[] } {
   const { table, column } = board;
   return {
-    sql: `select n.position from ${table} n where n.id <> ? and ${columnRange(column, '>', '?')}
+    sql: `select n.position from ${table} n where ${columnRange(column, '>', '?')}
            order by n.${column}, n.position limit ?`,
     params: [id, value, value, last, batch],
   };
